@@ -1,0 +1,133 @@
+"""API: the signed-in user, org units and liaisons (the model the data-scope tests walk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kechuang.core import selectors, services
+from kechuang.core.models import Liaison, OrgUnit
+from kechuang.core.validators import mask_phone
+
+router = Router(tags=["core"])
+
+
+class OrgUnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    region_kind: str
+    in_partition: bool
+    parent_id: int | None
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    org_unit: OrgUnitOut | None
+
+
+class LiaisonOut(Schema):
+    id: int
+    org_unit: OrgUnitOut
+    name: str
+    position: str
+    phone: str
+    email: str
+    note: str
+    is_active: bool
+    archived_reason: str
+    updated_at: dt.datetime
+
+
+class LiaisonIn(Schema):
+    org_unit_id: int
+    name: str
+    position: str = ""
+    phone: str = ""
+    email: str = ""
+    note: str = ""
+
+
+class LiaisonPatch(Schema):
+    org_unit_id: int | None = None
+    name: str | None = None
+    position: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    note: str | None = None
+
+
+class ArchiveIn(Schema):
+    reason: str
+
+
+def _liaison_out(request: HttpRequest, liaison: Liaison) -> LiaisonOut:
+    out = LiaisonOut.from_orm(liaison)
+    if not selectors.can_unmask(request.user):
+        out.phone = mask_phone(liaison.phone)
+    return out
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    return request.user
+
+
+@router.get("/org-units", response=list[OrgUnitOut])
+def org_units(request: HttpRequest, kind: str | None = None):
+    qs = OrgUnit.objects.filter(is_active=True).order_by("kind", "sort_order", "id")
+    return qs.filter(kind=kind) if kind else qs
+
+
+@router.get("/org-units/{unit_id}", response=OrgUnitOut)
+def org_unit(request: HttpRequest, unit_id: int):
+    return get_object_or_404(OrgUnit, pk=unit_id)
+
+
+@router.get("/liaisons", response=list[LiaisonOut])
+@paginate(LimitOffsetPagination)
+def liaisons(request: HttpRequest, unit: str = "", q: str = "", active: str = "1"):
+    rows = selectors.liaison_list(user=request.user, unit=unit, q=q, active=active)
+    return [_liaison_out(request, x) for x in rows]
+
+
+@router.get("/liaisons/{liaison_id}", response=LiaisonOut)
+def liaison(request: HttpRequest, liaison_id: int):
+    found = get_object_or_404(Liaison.objects.visible_to(request.user).select_related("org_unit"), pk=liaison_id)
+    return _liaison_out(request, found)
+
+
+def _unit(request: HttpRequest, unit_id: int) -> OrgUnit:
+    # Units come from the user's scoped picker list, so an officer cannot even name another unit.
+    return get_object_or_404(selectors.liaison_units(request.user), pk=unit_id)
+
+
+@router.post("/liaisons", response={201: LiaisonOut})
+def liaison_create(request: HttpRequest, payload: LiaisonIn):
+    data = payload.dict()
+    unit = _unit(request, data.pop("org_unit_id"))
+    created = services.liaison_create(actor=request.user, org_unit=unit, **data)
+    return 201, _liaison_out(request, created)
+
+
+@router.patch("/liaisons/{liaison_id}", response=LiaisonOut)
+def liaison_update(request: HttpRequest, liaison_id: int, payload: LiaisonPatch):
+    found = get_object_or_404(Liaison.objects.visible_to(request.user), pk=liaison_id)
+    data = payload.dict(exclude_unset=True)
+    if "org_unit_id" in data:
+        data["org_unit"] = _unit(request, data.pop("org_unit_id"))
+    return _liaison_out(request, services.liaison_update(actor=request.user, liaison=found, **data))
+
+
+@router.post("/liaisons/{liaison_id}/archive", response=LiaisonOut)
+def liaison_archive(request: HttpRequest, liaison_id: int, payload: ArchiveIn):
+    found = get_object_or_404(Liaison.objects.visible_to(request.user), pk=liaison_id)
+    return _liaison_out(request, services.liaison_archive(actor=request.user, liaison=found, reason=payload.reason))

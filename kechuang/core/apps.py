@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import Role
+
+
+class CoreConfig(AppConfig):
+    name = "kechuang.core"
+    label = "core"
+    verbose_name = _("Platform")
+    navigation = (
+        NavGroup(_("Cockpit"), (NavItem(_("Cockpit"), "cockpit"),), order=0),
+        NavGroup(
+            _("Organisation"),
+            (
+                NavItem(_("Org units"), "core:org_units"),
+                NavItem(_("Liaisons"), "core:liaison_list"),
+                NavItem(_("Audit log"), "core:audit_log", roles=frozenset({Role.BUREAU_ADMIN})),
+            ),
+            order=90,
+        ),
+    )
+
+    def ready(self) -> None:
+        from kechuang.core import signals  # noqa: F401  (login/logout audit)

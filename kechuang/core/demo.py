@@ -1,0 +1,111 @@
+"""Demo accounts and liaisons for `make run`; idempotent, keyed by natural keys."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kechuang.core import audit
+from kechuang.core.models import Liaison, OrgUnit, User
+from kechuang.core.roles import Role
+from kechuang.core.services import user_create
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    unit_code: str | None
+    display_name: str
+
+
+ADMIN_USERNAME = "bureau_admin"
+DEMO_ACCOUNTS = (
+    DemoAccount(ADMIN_USERNAME, Role.BUREAU_ADMIN, "science_tech", "市科技局 系统管理员"),
+    DemoAccount("bureau_staff", Role.BUREAU_STAFF, "science_tech", "市科技局 业务人员"),
+    DemoAccount("leader", Role.LEADER, None, "市领导（只读）"),
+    DemoAccount("officer_science_tech", Role.DEPARTMENT_OFFICER, "science_tech", "市科技局 联络员"),
+    DemoAccount("officer_education", Role.DEPARTMENT_OFFICER, "education", "市教育局 联络员"),
+    DemoAccount("officer_finance", Role.DEPARTMENT_OFFICER, "finance", "市财政局 联络员"),
+    DemoAccount("officer_zhangdian", Role.DISTRICT_OFFICER, "zhangdian", "张店区 科技局"),
+    DemoAccount("officer_zichuan", Role.DISTRICT_OFFICER, "zichuan", "淄川区 科技局"),
+)
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+_GIVEN = ("建国", "晓梅", "志强", "丽娟", "海涛", "静", "伟", "敏", "磊", "婷", "国庆", "红梅", "明", "雪", "鹏")
+_POSITIONS = ("科长", "副科长", "科员", "主任", "副主任")
+
+
+def generate_password() -> str:
+    """A random password that satisfies the platform's own validators."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(14))
+        if any(c.isupper() for c in body) and any(c.islower() for c in body) and any(c.isdigit() for c in body):
+            return body + secrets.choice("-_.!")
+
+
+@transaction.atomic
+def ensure_demo_accounts(city: OrgUnit, password: str | None) -> tuple[list[str], str | None]:
+    """Create missing demo accounts. Returns (created usernames, the password they got if generated)."""
+    generated = None
+    if password is None and not User.objects.filter(username=ADMIN_USERNAME).exists():
+        password = generated = generate_password()
+    created = []
+    units = {u.code: u for u in OrgUnit.objects.filter(parent=city)}
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(username=account.username).first()
+        if user is None:
+            if password is None:
+                continue  # the admin exists and no password was given: leave the other accounts alone
+            user_create(
+                actor=None,
+                username=account.username,
+                role=account.role,
+                org_unit=units.get(account.unit_code) if account.unit_code else None,
+                display_name=account.display_name,
+                password=password,
+            )
+            created.append(account.username)
+        elif password is not None and generated is None and not user.check_password(password):
+            # KECHUANG_ADMIN_PASSWORD was given: the demo accounts follow it.
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            audit.record(actor=None, action=audit.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
+    if User.objects.filter(username=ADMIN_USERNAME, is_staff=False).exists():
+        # The bureau admin also reaches Django's admin site for emergency fixes.
+        User.objects.filter(username=ADMIN_USERNAME).update(is_staff=True, is_superuser=True)
+    return created, generated
+
+
+def _phone(i: int) -> str:
+    return f"13{5 + i % 5}{(53300000 + i * 7919) % 100_000_000:08d}"
+
+
+@transaction.atomic
+def ensure_demo_liaisons(city: OrgUnit) -> int:
+    """Two liaisons per region and department; returns how many were created."""
+    created = 0
+    units = (
+        OrgUnit.objects.filter(parent=city, is_active=True).exclude(kind=OrgUnit.Kind.CITY).order_by("sort_order", "id")
+    )
+    for i, unit in enumerate(units):
+        for j in range(2):
+            k = i * 2 + j
+            name = _SURNAMES[k % len(_SURNAMES)] + _GIVEN[(k * 7) % len(_GIVEN)]
+            if Liaison.objects.filter(org_unit=unit, name=name).exists():
+                continue
+            liaison = Liaison(
+                org_unit=unit,
+                name=name,
+                position=_POSITIONS[k % len(_POSITIONS)],
+                phone=_phone(k),
+                email=f"liaison{k:03d}@example.gov.cn",
+                note="演示数据 Demo data",
+            )
+            audit.save(liaison, actor=None)
+            created += 1
+    return created

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from kechuang.core.demo import ADMIN_USERNAME, DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_liaisons
+from kechuang.policy.selectors import default_policy
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent): demo accounts for every role and demo records of each module."
+
+    def handle(self, *args, **options) -> None:
+        policy = default_policy()
+        if policy is None:
+            raise CommandError("load a policy first: python manage.py load_policy policies/zibo-kefa-2023-22.yaml")
+        password = os.environ.get("KECHUANG_ADMIN_PASSWORD") or None
+        # One transaction: a failure cannot leave accounts whose generated password was never shown.
+        with transaction.atomic():
+            created, generated = ensure_demo_accounts(policy.city, password)
+            liaisons = ensure_demo_liaisons(policy.city)
+        self.stdout.write(f"Demo data: {len(created)} accounts created, {liaisons} liaisons created.")
+        if created:
+            self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/):")
+            for account in DEMO_ACCOUNTS:
+                self.stdout.write(f"  {account.username:<22} {account.display_name}")
+        if generated:
+            self.stdout.write(self.style.WARNING(f"Password of every demo account (shown once): {generated}"))
+            self.stdout.write("Set KECHUANG_ADMIN_PASSWORD to choose it; it then applies on every `make run`.")
+        else:
+            self.stdout.write(f"Admin login: {ADMIN_USERNAME}")

@@ -1,0 +1,216 @@
+"""Org units (the city, its regions and departments), users, liaisons, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from tree_queries.models import TreeNode, TreeQuerySet
+
+from kechuang.core.roles import BOUND_KIND, Role
+from kechuang.core.scope import DataScope, ScopedQuerySet
+from kechuang.core.validators import validate_mobile
+
+
+class OrgUnitQuerySet(TreeQuerySet):
+    def cities(self) -> OrgUnitQuerySet:
+        return self.filter(kind=OrgUnit.Kind.CITY)
+
+    def departments(self) -> OrgUnitQuerySet:
+        return self.filter(kind=OrgUnit.Kind.DEPARTMENT)
+
+    def regions(self) -> OrgUnitQuerySet:
+        return self.filter(kind=OrgUnit.Kind.REGION)
+
+
+class OrgUnit(TreeNode):
+    """One tree: city → regions and city → departments, loaded from the policy file."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("City")
+        REGION = "region", _("Region")
+        DEPARTMENT = "department", _("Department")
+
+    class RegionKind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        COUNTY = "county", _("County")
+        ZONE = "zone", _("Functional zone")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    code = models.SlugField(_("code"), max_length=64, help_text=_("unique within its city"))
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    region_kind = models.CharField(_("region kind"), max_length=16, choices=RegionKind.choices, blank=True)
+    in_partition = models.BooleanField(
+        _("adds up to the city"), default=True, help_text=_("functional zones overlap their host districts")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrgUnitQuerySet.as_manager(with_tree_fields=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "code"], name="orgunit_code_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(parent__isnull=True), name="orgunit_root_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    """A person with one role; officers are bound to the org unit whose records they manage."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.LEADER)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    display_name = models.CharField(_("full name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        bound = BOUND_KIND.get(self.role)
+        if bound and (self.org_unit is None or self.org_unit.kind != bound):
+            raise ValidationError({"org_unit": _("This role must be bound to one %(kind)s.") % {"kind": bound}})
+        city_wide = self.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.LEADER)
+        if city_wide and self.org_unit_id and self.org_unit.kind == OrgUnit.Kind.REGION:
+            raise ValidationError({"org_unit": _("City-wide roles cannot be bound to a region.")})
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    @property
+    def is_bureau_admin(self) -> bool:
+        return self.role == Role.BUREAU_ADMIN
+
+
+class Liaison(models.Model):
+    """联络员: the contact person each region and department names for the bureau's work."""
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="liaisons")
+    name = models.CharField(_("name"), max_length=50)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    archived_reason = models.CharField(_("reason archived"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Visibility follows the liaison's org unit (a region or a department), never its creator.
+    data_scope = DataScope(region="org_unit", department="org_unit")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["org_unit__sort_order", "name", "id"]
+        verbose_name = _("liaison")
+        verbose_name_plural = _("liaisons")
+        indexes = [models.Index(fields=["org_unit", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.org_unit}）"
+
+
+class ApiToken(models.Model):
+    """A machine client's bearer token; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user: User, name: str, expires_at=None) -> tuple[ApiToken, str]:
+        """Create a token; the raw value is returned once and never stored."""
+        raw = "kc_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[3:11], digest=cls.digest_of(raw), expires_at=expires_at
+        )
+        return token, raw
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AuditEntry(models.Model):
+    """One change to domain data or one security event, chained by HMAC so tampering shows."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        ARCHIVE = "archive", _("Archive")
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+        LOGIN = "login", _("Log in")
+        LOGOUT = "logout", _("Log out")
+        LOGIN_FAILED = "login_failed", _("Failed log-in")
+        TOKEN = "token", _("API token")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(_("user"), max_length=150, blank=True)
+    actor_role = models.CharField(_("role"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_label = models.CharField(_("object"), max_length=300, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, help_text="{field: [before, after]}")
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    success = models.BooleanField(_("succeeded"), default=True)
+    chain = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"

@@ -1,0 +1,65 @@
+"""What each module contributes to the shared layout: menu entries and cockpit cards.
+
+An app lists its menu in `AppConfig.navigation` and may offer `AppConfig.cockpit_cards(user)`; the menu
+therefore shows only modules that are installed and built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any  # lazy translation
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: Any
+    items: tuple[NavItem, ...]
+    order: int = 100
+
+
+@dataclass
+class CockpitCard:
+    title: str
+    value: str
+    detail: str = ""
+    status: str = "none"  # on_track / at_risk / off_track / none — one colour system everywhere
+    url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    groups: list[NavGroup] = []
+    for config in apps.get_app_configs():
+        groups.extend(getattr(config, "navigation", ()))
+    menu = []
+    for group in sorted(groups, key=lambda g: g.order):
+        items = []
+        for item in group.items:
+            if item.roles is not None and getattr(user, "role", None) not in item.roles:
+                continue
+            url = reverse(item.url_name)
+            active = current_path == url or (url != "/" and current_path.startswith(url))
+            items.append({"label": item.label, "url": url, "active": active})
+        if items:
+            menu.append({"label": group.label, "items": items})
+    return menu
+
+
+def cockpit_sections(user: Any) -> Iterable[tuple[Any, list[CockpitCard]]]:
+    for config in apps.get_app_configs():
+        provider = getattr(config, "cockpit_cards", None)
+        if provider is not None:
+            cards = provider(user)
+            if cards:
+                yield config.verbose_name, cards

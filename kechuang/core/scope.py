@@ -1,0 +1,89 @@
+"""Data scope: the one mechanism deciding which records a user may see or change.
+
+A model declares which of its fields carry its region and its department (`data_scope`), and its
+manager is a ScopedQuerySet. Every selector, export and API endpoint starts from
+`Model.objects.visible_to(user)`; a model with no declaration shows nothing to confined roles, so a
+new table that forgets to opt in leaks nothing (fail closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
+
+if TYPE_CHECKING:
+    from kechuang.core.models import OrgUnit, User
+
+
+@dataclass(frozen=True)
+class DataScope:
+    """Paths (in ORM lookup syntax) from a model to the org units that own it."""
+
+    region: str | None = None
+    department: str | None = None
+    # Public documents (the policy text) are readable by every signed-in user.
+    public: bool = False
+
+
+def _unit_ids(unit: OrgUnit) -> list[int]:
+    from kechuang.core.models import OrgUnit
+
+    # An org unit's records include those of the units below it (a region's towns, a department's offices).
+    return list(OrgUnit.objects.descendants(unit, include_self=True).values_list("pk", flat=True))
+
+
+def _path_for(user: User, scope: DataScope) -> str | None:
+    if user.role == Role.DISTRICT_OFFICER:
+        return scope.region
+    if user.role == Role.DEPARTMENT_OFFICER:
+        return scope.department
+    return None
+
+
+def scope_filter(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+    """The records of `queryset` that `user` may read."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    scope: DataScope | None = getattr(queryset.model, "data_scope", None)
+    if user.role in CITY_WIDE or (scope is not None and scope.public):
+        return queryset
+    if scope is None or user.org_unit_id is None:
+        return queryset.none()
+    path = _path_for(user, scope)
+    if path is None:
+        return queryset.none()
+    filtered = queryset.filter(**{f"{path}__in": _unit_ids(user.org_unit)})
+    # A path through a to-many relation can repeat rows.
+    return filtered.distinct() if "__" in path else filtered
+
+
+def can_write_unit(user: Any, unit: OrgUnit | None) -> bool:
+    """May `user` create or change records owned by `unit`?"""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role in READ_ONLY:
+        return False
+    if user.role in CITY_WIDE:
+        return True
+    if unit is None or user.org_unit_id is None:
+        return False
+    return unit.pk in _unit_ids(user.org_unit)
+
+
+def can_write(user: Any, obj: models.Model) -> bool:
+    """May `user` change `obj`? The object must be visible and the role not read-only."""
+    if user is None or getattr(user, "role", None) in READ_ONLY:
+        return False
+    model = type(obj)
+    return scope_filter(model._default_manager.filter(pk=obj.pk), user).exists() and (
+        user.role in CITY_WIDE or not getattr(model, "data_scope", DataScope()).public
+    )
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> models.QuerySet:
+        return scope_filter(self, user)

@@ -1,0 +1,69 @@
+"""Reading core data, always through the scoped queryset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from kechuang.core.models import AuditEntry, Liaison, OrgUnit
+from kechuang.core.roles import Role
+
+
+def liaison_list(*, user: Any, unit: str = "", q: str = "", active: str = "1", sort: str = "") -> QuerySet[Liaison]:
+    qs = Liaison.objects.visible_to(user).select_related("org_unit")
+    if active in ("1", "0"):
+        qs = qs.filter(is_active=active == "1")
+    if unit:
+        qs = qs.filter(org_unit__code=unit)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(position__icontains=q) | Q(org_unit__name__icontains=q))
+    sorts = {
+        "name": ("name", "id"),
+        "-name": ("-name", "-id"),
+        "unit": ("org_unit__sort_order", "name"),
+        "-updated": ("-updated_at", "-id"),
+    }
+    return qs.order_by(*sorts.get(sort, ("org_unit__kind", "org_unit__sort_order", "name", "id")))
+
+
+def liaison_units(user: Any) -> QuerySet[OrgUnit]:
+    """The units a user may pick in the liaison filter and form (pickers are scoped too)."""
+    qs = OrgUnit.objects.exclude(kind=OrgUnit.Kind.CITY).filter(is_active=True)
+    if user.role in (Role.DISTRICT_OFFICER, Role.DEPARTMENT_OFFICER):
+        qs = OrgUnit.objects.descendants(user.org_unit, include_self=True) if user.org_unit_id else qs.none()
+    return qs.order_by("kind", "sort_order")
+
+
+def can_unmask(user: Any) -> bool:
+    """Who sees full phone numbers. Officers see only their own unit's records anyway; leaders read masked."""
+    return getattr(user, "role", None) not in (None, Role.LEADER)
+
+
+def audit_entries(
+    *, action: str = "", object_type: str = "", actor: str = "", date_from: str = "", date_to: str = "", q: str = ""
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("actor")
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    if q:
+        qs = qs.filter(Q(object_label__icontains=q) | Q(object_id=q))
+    return qs.order_by("-id")
+
+
+def org_tree(city: OrgUnit | None) -> dict[str, list[OrgUnit]]:
+    if city is None:
+        return {"regions": [], "departments": []}
+    children = OrgUnit.objects.filter(parent=city, is_active=True).order_by("sort_order")
+    return {
+        "regions": [u for u in children if u.kind == OrgUnit.Kind.REGION],
+        "departments": [u for u in children if u.kind == OrgUnit.Kind.DEPARTMENT],
+    }

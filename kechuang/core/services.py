@@ -1,0 +1,79 @@
+"""Changing core data: users and liaisons. Each service is one transaction and writes the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit
+from kechuang.core.models import Liaison, OrgUnit, User
+from kechuang.core.roles import Role
+from kechuang.core.scope import can_write, can_write_unit
+
+RESERVED_USERNAMES = frozenset({"admin", "root", "test", "administrator", "superuser", "guest"})
+
+
+@transaction.atomic
+def user_create(
+    *, actor: Any, username: str, role: str, org_unit: OrgUnit | None = None, display_name: str = "", password: str
+) -> User:
+    """Create an account; default and shared names are refused (security-baseline.md, 访问控制 b)."""
+    if actor is not None and getattr(actor, "role", None) != Role.BUREAU_ADMIN:
+        raise PermissionDenied(_("Only a bureau administrator can create accounts."))
+    if username.lower() in RESERVED_USERNAMES:
+        raise ValidationError({"username": _("This user name is reserved; choose a personal one.")})
+    user = User(username=username, role=role, org_unit=org_unit, display_name=display_name)
+    user.set_password(password)
+    audit.save(user, actor=actor)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: Any, user: User, password: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
+
+
+def _check_liaison_unit(actor: Any, org_unit: OrgUnit) -> None:
+    if org_unit.kind == OrgUnit.Kind.CITY:
+        raise ValidationError({"org_unit": _("Choose a region or a department.")})
+    if not can_write_unit(actor, org_unit):
+        raise PermissionDenied(_("You cannot manage liaisons of %(unit)s.") % {"unit": org_unit})
+
+
+@transaction.atomic
+def liaison_create(*, actor: Any, org_unit: OrgUnit, name: str, **fields: Any) -> Liaison:
+    _check_liaison_unit(actor, org_unit)
+    liaison = Liaison(org_unit=org_unit, name=name, **fields)
+    audit.save(liaison, actor=actor)
+    return liaison
+
+
+@transaction.atomic
+def liaison_update(*, actor: Any, liaison: Liaison, **fields: Any) -> Liaison:
+    """Change a liaison; moving it to another unit needs write rights on both (import-as-update leak)."""
+    if not can_write(actor, liaison):
+        raise PermissionDenied(_("You cannot change this liaison."))
+    if "org_unit" in fields:
+        _check_liaison_unit(actor, fields["org_unit"])
+    for name, value in fields.items():
+        setattr(liaison, name, value)
+    audit.save(liaison, actor=actor)
+    return liaison
+
+
+@transaction.atomic
+def liaison_archive(*, actor: Any, liaison: Liaison, reason: str) -> Liaison:
+    """Liaisons are archived with a reason, never deleted."""
+    if not reason.strip():
+        raise ValidationError({"archived_reason": _("Give the reason for archiving.")})
+    if not can_write(actor, liaison):
+        raise PermissionDenied(_("You cannot change this liaison."))
+    liaison.is_active = False
+    liaison.archived_reason = reason.strip()
+    audit.save(liaison, actor=actor, action=audit.Action.ARCHIVE)
+    return liaison

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit, selectors, services
+from kechuang.core.forms import ArchiveForm, LiaisonForm
+from kechuang.core.http import paginate, query_without, role_required, xlsx_response
+from kechuang.core.models import AuditEntry, Liaison
+from kechuang.core.registry import cockpit_sections
+from kechuang.core.roles import Role
+from kechuang.core.scope import can_write
+from kechuang.core.validators import mask_phone
+from kechuang.policy.selectors import headline_targets, policy_for
+
+
+@login_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    policy = policy_for(request.user)
+    today = timezone.localdate()
+    targets = headline_targets(policy) if policy else []
+    target_day = max((t.deadline for t in targets), default=None)
+    context = {
+        "policy": policy,
+        "targets": targets,
+        "today": today,
+        "target_day": target_day,
+        "days_to_target": (target_day - today).days if target_day else None,
+        "days_to_end": (policy.effective_to - today).days if policy else None,
+        "elapsed_percent": _elapsed(policy.effective_from, policy.effective_to, today) if policy else 0,
+        "sections": list(cockpit_sections(request.user)),
+    }
+    return render(request, "core/cockpit.html", context)
+
+
+def _elapsed(start: dt.date, end: dt.date, today: dt.date) -> int:
+    total = (end - start).days or 1
+    return max(0, min(100, round((today - start).days * 100 / total)))
+
+
+@login_required
+def org_units(request: HttpRequest) -> HttpResponse:
+    policy = policy_for(request.user)
+    tree = selectors.org_tree(policy.city if policy else None)
+    return render(request, "core/org_units.html", {"policy": policy, **tree})
+
+
+def _liaison_rows(request: HttpRequest):
+    return selectors.liaison_list(
+        user=request.user,
+        unit=request.GET.get("unit", ""),
+        q=request.GET.get("q", "").strip(),
+        active=request.GET.get("active", "1"),
+        sort=request.GET.get("sort", ""),
+    )
+
+
+@login_required
+def liaison_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, _liaison_rows(request))
+    unmask = selectors.can_unmask(request.user)
+    for liaison in page.object_list:
+        liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
+    return render(
+        request,
+        "core/liaison_list.html",
+        {
+            "page": page,
+            "units": selectors.liaison_units(request.user),
+            "can_create": request.user.role != Role.LEADER,
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+            "filters": request.GET,
+        },
+    )
+
+
+@login_required
+def liaison_export(request: HttpRequest) -> HttpResponse:
+    rows = _liaison_rows(request)
+    unmask = selectors.can_unmask(request.user)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="core.liaison",
+        object_label=_("Liaisons"),
+        detail={"rows": rows.count(), "filters": request.GET.dict()},
+    )
+    return xlsx_response(
+        f"liaisons-{timezone.localdate():%Y%m%d}.xlsx",
+        _("Liaisons"),
+        [_("Org unit"), _("Name"), _("Position"), _("Mobile phone"), _("E-mail"), _("Active"), _("Note")],
+        (
+            [
+                str(x.org_unit),
+                x.name,
+                x.position,
+                x.phone if unmask else mask_phone(x.phone),
+                x.email,
+                _("Yes") if x.is_active else _("No"),
+                x.note,
+            ]
+            for x in rows
+        ),
+    )
+
+
+@login_required
+def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    liaison = get_object_or_404(Liaison.objects.visible_to(request.user).select_related("org_unit"), pk=pk)
+    liaison.phone_shown = liaison.phone if selectors.can_unmask(request.user) else mask_phone(liaison.phone)
+    history = AuditEntry.objects.filter(object_type="core.liaison", object_id=str(liaison.pk)).select_related("actor")
+    return render(
+        request,
+        "core/liaison_detail.html",
+        {
+            "liaison": liaison,
+            "can_edit": can_write(request.user, liaison),
+            "history": history[:50],
+            "archive_form": ArchiveForm(),
+        },
+    )
+
+
+@login_required
+def liaison_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    liaison = get_object_or_404(Liaison.objects.visible_to(request.user), pk=pk) if pk else None
+    units = selectors.liaison_units(request.user)
+    if request.user.role == Role.LEADER or (liaison and not can_write(request.user, liaison)):
+        raise PermissionDenied
+    form = LiaisonForm(request.POST or None, instance=liaison, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items()}
+        try:
+            if liaison is None:
+                liaison = services.liaison_create(actor=request.user, **data)
+            else:
+                liaison = services.liaison_update(
+                    actor=request.user, liaison=Liaison.objects.get(pk=liaison.pk), **data
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("core:liaison_detail", pk=liaison.pk)
+    return render(request, "core/liaison_form.html", {"form": form, "liaison": liaison})
+
+
+@login_required
+def liaison_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    liaison = get_object_or_404(Liaison.objects.visible_to(request.user), pk=pk)
+    if request.method != "POST":
+        return redirect("core:liaison_detail", pk=pk)
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        services.liaison_archive(actor=request.user, liaison=liaison, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Archived."))
+    else:
+        messages.error(request, _("Give the reason for archiving."))
+    return redirect("core:liaison_detail", pk=pk)
+
+
+@role_required(Role.BUREAU_ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    filters = {
+        k: request.GET.get(k, "").strip() for k in ("action", "object_type", "actor", "date_from", "date_to", "q")
+    }
+    entries = selectors.audit_entries(**filters)
+    if request.GET.get("format") == "xlsx":
+        audit.record(
+            actor=request.user,
+            action=audit.Action.EXPORT,
+            object_type="core.auditentry",
+            object_label=_("Audit log"),
+            detail={"filters": filters},
+        )
+        return xlsx_response(
+            f"audit-{timezone.localdate():%Y%m%d}.xlsx",
+            _("Audit log"),
+            [
+                _("Time"),
+                _("User"),
+                _("Role"),
+                _("Action"),
+                _("Object type"),
+                _("Object id"),
+                _("Object"),
+                _("Changes"),
+                _("IP address"),
+            ],
+            (
+                [
+                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_label,
+                    e.actor_role,
+                    e.get_action_display(),
+                    e.object_type,
+                    e.object_id,
+                    e.object_label,
+                    str(e.changes),
+                    e.ip or "",
+                ]
+                for e in entries[:50_000]
+            ),
+        )
+    page = paginate(request, entries, default_size=50)
+    types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "filters": filters,
+            "actions": AuditEntry.Action.choices,
+            "object_types": sorted(t for t in types if t),
+            "query": query_without(request, "page"),
+        },
+    )

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.registry import NavGroup, NavItem
+
+
+class PolicyConfig(AppConfig):
+    name = "kechuang.policy"
+    label = "policy"
+    verbose_name = _("Policy")
+    navigation = (
+        NavGroup(
+            _("Policy"),
+            (
+                NavItem(_("Policy overview"), "policy:overview"),
+                NavItem(_("Departments"), "policy:department_list"),
+                NavItem(_("Search the policy"), "policy:search"),
+            ),
+            order=10,
+        ),
+    )
