@@ -11,8 +11,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # The stamps are rebuilt whenever pyproject.toml changes, so a second `make run` installs nothing.
-$(VENV)/.installed: pyproject.toml | $(PY)
+$(VENV)/.installed: pyproject.toml scripts/vendor_assets.py | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) scripts/vendor_assets.py
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
@@ -47,10 +48,13 @@ format: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# Translations: the compiled .mo is committed so that a fresh machine needs no gettext.
+# Translations, one catalogue per app; the compiled .mo files are committed so a fresh machine needs no gettext.
+APPS_WITH_LOCALE = $(patsubst %/locale,%,$(wildcard kechuang/*/locale))
 messages: $(VENV)/.installed
-	cd kechuang && ../$(PY) ../manage.py makemessages -l zh_Hans --no-location --no-obsolete
-	cd kechuang && ../$(PY) ../manage.py compilemessages -l zh_Hans
+	@for app in $(APPS_WITH_LOCALE); do \
+		(cd $$app && $(CURDIR)/$(PY) $(CURDIR)/manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+			-i "*/ladder/*" -i "*/matching/*" && $(CURDIR)/$(PY) $(CURDIR)/manage.py compilemessages -l zh_Hans) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var *.egg-info

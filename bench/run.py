@@ -1,4 +1,4 @@
-"""`make bench`: run every bench/bench_*.py in turn; each prints one line and writes bench/results/<name>.json."""
+"""`make bench`: run every benchmark script in bench/; each prints its lines and writes bench/results/<name>.json."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     failures = 0
-    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+    scripts = [p for p in sorted((ROOT / "bench").glob("*.py")) if p.name not in ("__init__.py", "common.py", "run.py")]
+    for script in scripts:
         result = subprocess.run([sys.executable, str(script)], cwd=ROOT)
         failures += result.returncode != 0
     return 1 if failures else 0

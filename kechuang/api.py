@@ -1,10 +1,9 @@
-"""The HTTP API under /api/, OpenAPI docs at /api/docs."""
+"""The HTTP API under /api/, OpenAPI docs at /api/docs. Each module contributes the `router` of its api.py."""
 
 from ninja import NinjaAPI
 
-from kechuang.core.api import router as core_router
 from kechuang.core.api_auth import AUTH, install_error_handlers
-from kechuang.policy.api import router as policy_router
+from kechuang.core.registry import app_submodule, kechuang_apps
 
 api = NinjaAPI(
     title="Kechuang API",
@@ -16,5 +15,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
-api.add_router("/", core_router)
-api.add_router("/", policy_router)
+for config in kechuang_apps():
+    module = app_submodule(config, "api")
+    if module is not None and hasattr(module, "router"):
+        api.add_router("/", module.router)

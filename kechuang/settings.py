@@ -81,7 +81,7 @@ ASGI_APPLICATION = "kechuang.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "kechuang" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -167,7 +167,7 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "kechuang" / "locale"]
+# Each app keeps its own kechuang/<app>/locale catalogue, so modules are translated independently.
 TIME_ZONE = os.environ.get("KECHUANG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -176,7 +176,6 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG  # development serves straight from the apps, no collectstatic needed
-STATICFILES_DIRS = [BASE_DIR / "kechuang" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -186,6 +185,21 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Mail (reminders, notices): the console in development; SMTP configured by the environment in production.
+EMAIL_BACKEND = os.environ.get(
+    "KECHUANG_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("KECHUANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KECHUANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KECHUANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KECHUANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KECHUANG_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("KECHUANG_EMAIL_FROM", "kechuang@localhost")
+# Uploads are streamed to disk above 2.5 MB; each module states and enforces its own per-file limit.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 
 # The audit chain is keyed separately from SECRET_KEY when KECHUANG_AUDIT_KEY is given, so that
 # whoever can read the database cannot re-forge the chain.

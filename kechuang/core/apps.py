@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     name = "kechuang.core"
     label = "core"
     verbose_name = _("Platform")
+    url_prefix = ""
     navigation = (
         NavGroup(_("Cockpit"), (NavItem(_("Cockpit"), "cockpit"),), order=0),
         NavGroup(
@@ -21,6 +22,11 @@ class CoreConfig(AppConfig):
             order=90,
         ),
     )
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.core.demo import ensure_demo_liaisons
+
+        return f"{ensure_demo_liaisons(city)} liaisons created"
 
     def ready(self) -> None:
         from kechuang.core import signals  # noqa: F401  (login/logout audit)

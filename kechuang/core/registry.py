@@ -1,16 +1,21 @@
-"""What each module contributes to the shared layout: menu entries and cockpit cards.
+"""What each module contributes to the platform, declared on its AppConfig and discovered here.
 
-An app lists its menu in `AppConfig.navigation` and may offer `AppConfig.cockpit_cards(user)`; the menu
-therefore shows only modules that are installed and built.
+- `navigation`: menu groups; the menu therefore shows only modules that are installed and built.
+- `cockpit_cards(user)`: cards for the cockpit.
+- `url_prefix` + a `urls` module: the module's pages (mounted by kechuang/urls.py).
+- an `api` module with a `router`: the module's API (mounted by kechuang/api.py).
+- `load_demo_data(city) -> str`: the module's demo data for `load_demo`, returning a one-line summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.urls import reverse
 
 
@@ -63,3 +68,13 @@ def cockpit_sections(user: Any) -> Iterable[tuple[Any, list[CockpitCard]]]:
             cards = provider(user)
             if cards:
                 yield config.verbose_name, cards
+
+
+def kechuang_apps() -> list[AppConfig]:
+    return [c for c in apps.get_app_configs() if c.name.startswith("kechuang.")]
+
+
+def app_submodule(config: AppConfig, name: str) -> Any | None:
+    """The app's `<name>` module if it has one (urls, api)."""
+    dotted = f"{config.name}.{name}"
+    return import_module(dotted) if find_spec(dotted) else None

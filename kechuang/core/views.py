@@ -18,7 +18,7 @@ from kechuang.core.registry import cockpit_sections
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
 from kechuang.core.validators import mask_phone
-from kechuang.policy.selectors import headline_targets, policy_for
+from kechuang.policy.selectors import headline_targets, milestones, policy_for, recurring_targets
 
 
 @login_required
@@ -30,6 +30,8 @@ def cockpit(request: HttpRequest) -> HttpResponse:
     context = {
         "policy": policy,
         "targets": targets,
+        "recurring": recurring_targets(policy) if policy else [],
+        "milestones": milestones(policy) if policy else [],
         "today": today,
         "target_day": target_day,
         "days_to_target": (target_day - today).days if target_day else None,

@@ -8,6 +8,7 @@ class PolicyConfig(AppConfig):
     name = "kechuang.policy"
     label = "policy"
     verbose_name = _("Policy")
+    url_prefix = "policy/"
     navigation = (
         NavGroup(
             _("Policy"),

@@ -50,6 +50,19 @@ def headline_targets(policy: Policy) -> list[Target]:
     )
 
 
+def recurring_targets(policy: Policy) -> list[Target]:
+    """Quotas the text sets every year or every few years (每年, 每两年 …)."""
+    return list(policy.targets.exclude(cadence="").select_related("indicator", "task").prefetch_related("owners"))
+
+
+def milestones(policy: Policy) -> list[Target]:
+    """Named milestones, those with a deadline first."""
+    qs = policy.targets.filter(comparator=Target.Comparator.ACHIEVED).select_related("indicator", "task", "region")
+    return sorted(
+        qs.prefetch_related("owners"), key=lambda t: (t.deadline is None, t.deadline or policy.effective_to, t.order)
+    )
+
+
 def task_detail(policy: Policy, number: int) -> Task | None:
     return policy.tasks.prefetch_related(*_TASK_PREFETCH).select_related("section").filter(number=number).first()
 

@@ -101,3 +101,15 @@ def test_org_units(login, shot):
     expect(page.locator("body")).to_contain_text("桓台县")
     expect(page.locator("body")).to_contain_text("国家金融监督管理总局淄博监管分局")
     shot("org-units")
+
+
+def test_api_docs_list_the_endpoints(login, site, shot):
+    page = login("bureau_staff")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{site}/api/docs")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/liaisons" in paths and "/api/policies/{code}/tasks/{number}" in paths
+    shot("api-docs")
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -131,3 +131,15 @@ def test_api_unknown_object_shape(client, token_for):
     response = client.get("/api/policies/nope/tasks/1", **token_for("leader"))
     assert response.status_code == 404
     assert set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+def test_create_api_token_command(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_api_token", "p_zhangdian_officer", "--name", "sync", "--days", "30", stdout=out)
+    raw = out.getvalue().splitlines()[-1]
+    me = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert me["role"] == "district_officer" and me["org_unit"]["code"] == "zhangdian"

@@ -5,12 +5,13 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kechuang.core.demo import ADMIN_USERNAME, DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_liaisons
+from kechuang.core.demo import ADMIN_USERNAME, DEMO_ACCOUNTS, ensure_demo_accounts
+from kechuang.core.registry import kechuang_apps
 from kechuang.policy.selectors import default_policy
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (idempotent): demo accounts for every role and demo records of each module."
+    help = "Load the demo data (idempotent): demo accounts for every role and each module's demo records."
 
     def handle(self, *args, **options) -> None:
         policy = default_policy()
@@ -20,8 +21,12 @@ class Command(BaseCommand):
         # One transaction: a failure cannot leave accounts whose generated password was never shown.
         with transaction.atomic():
             created, generated = ensure_demo_accounts(policy.city, password)
-            liaisons = ensure_demo_liaisons(policy.city)
-        self.stdout.write(f"Demo data: {len(created)} accounts created, {liaisons} liaisons created.")
+            summaries = [f"{len(created)} accounts created"]
+            for config in kechuang_apps():
+                hook = getattr(config, "load_demo_data", None)
+                if hook is not None:
+                    summaries.append(hook(policy.city))
+        self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
             self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/):")
             for account in DEMO_ACCOUNTS:
