@@ -1,8 +1,42 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.registry import NavGroup, NavItem
+
 
 class EnterprisesConfig(AppConfig):
     name = "kechuang.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+    url_prefix = "enterprises/"
+    navigation = (
+        NavGroup(
+            _("Enterprise ladder"),
+            (
+                NavItem(_("Enterprises"), "enterprises:list"),
+                NavItem(_("Ladder funnel"), "enterprises:funnel"),
+                NavItem(_("Reserve pool"), "enterprises:reserve"),
+                NavItem(_("Expiring qualifications"), "enterprises:expiring"),
+                NavItem(_("Import"), "enterprises:import"),
+            ),
+            order=20,
+        ),
+    )
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.enterprises.demo import DEMO_SIZE, load_population
+        from kechuang.enterprises.models import Enterprise, LadderResult
+        from kechuang.enterprises.services import ladder_evaluate_register
+
+        created = 0
+        if not Enterprise.objects.filter(region__parent=city).exists():
+            created = load_population(city, DEMO_SIZE)
+        evaluated = 0
+        if created or not LadderResult.objects.exists():
+            evaluated = ladder_evaluate_register()["enterprises"]
+        return f"{created} enterprises created, {evaluated} evaluated"
+
+    def cockpit_cards(self, user):
+        from kechuang.enterprises.selectors import cockpit_cards
+
+        return cockpit_cards(user)

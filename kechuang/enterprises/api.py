@@ -1,0 +1,91 @@
+"""API: the register (scoped), stored verdicts, and the self-assessment (企业自评) of one facts record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kechuang.enterprises import ladder, selectors
+from kechuang.enterprises.models import Enterprise, LadderResult
+
+router = Router(tags=["enterprises"])
+
+
+class EnterpriseOut(Schema):
+    credit_code: str
+    name: str
+    region: str
+    industry: str
+    tech_field: str
+    registration_date: dt.date | None
+    status: str
+
+    @staticmethod
+    def resolve_region(obj: Enterprise) -> str:
+        return obj.region.code
+
+
+class VerdictOut(Schema):
+    tier: str
+    status: str
+    score: float | None
+    route: str
+    rule_version: str
+    as_of: dt.date
+    failed: int
+    failed_criteria: list[str]
+    missing: list[str]
+
+
+@router.get("/enterprises", response=list[EnterpriseOut])
+@paginate(LimitOffsetPagination)
+def enterprises(
+    request: HttpRequest,
+    region: str = "",
+    held: str = "",
+    eligible: str = "",
+    near: str = "",
+    status: str = "active",
+    q: str = "",
+):
+    filters = {"region": region, "held": held, "eligible": eligible, "near": near, "status": status, "q": q}
+    return selectors.enterprise_list(user=request.user, filters=filters)
+
+
+@router.get("/enterprises/{credit_code}", response=EnterpriseOut)
+def enterprise(request: HttpRequest, credit_code: str):
+    return get_object_or_404(
+        Enterprise.objects.visible_to(request.user).select_related("region"), credit_code=credit_code
+    )
+
+
+@router.get("/enterprises/{credit_code}/ladder", response=list[VerdictOut])
+def enterprise_ladder(request: HttpRequest, credit_code: str):
+    found = get_object_or_404(Enterprise.objects.visible_to(request.user), credit_code=credit_code)
+    return LadderResult.objects.visible_to(request.user).filter(enterprise=found)
+
+
+@router.post(
+    "/ladder/self-assessment",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+def self_assessment(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
+    """企业自评: the body is one facts record in the shared facts format (ladder-facts-format.md); the answer is
+    the verdict of every tier with each criterion, its gap and the missing data."""
+    try:
+        record = json.loads(request.body or b"null")
+    except json.JSONDecodeError as exc:
+        raise ValidationError({"(body)": f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"}) from None
+    if not isinstance(record, dict):
+        raise ValidationError({"(body)": "send one facts record, a JSON object"})
+    try:
+        return ladder.evaluate_record_json(record, as_of)
+    except ladder.FactsError as exc:
+        raise ValidationError({path: message for path, message in exc.errors}) from None

@@ -1,0 +1,549 @@
+"""Excel import of the register: template with drop-downs, all-or-nothing, every row error, progress.
+
+A workbook has up to four sheets (enterprises, yearly facts, IP, qualifications); each row is checked
+completely — types, identifiers, choices, the user's data scope for new *and* existing records — before
+anything is written. With any error nothing is written and every error (sheet, row, column, value,
+reason) is listed on the page and in an annotated copy of the workbook. A clean workbook upserts by
+natural key (credit code; + year; + number; + tier and certificate) in one transaction, then the
+changed enterprises are re-evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import CITY_WIDE, READ_ONLY
+from kechuang.core.scope import can_write_unit
+from kechuang.core.validators import credit_code_error
+from kechuang.enterprises.models import (
+    Enterprise,
+    EnterpriseYear,
+    ImportJob,
+    IntellectualProperty,
+    Qualification,
+    Tier,
+)
+
+MAX_UPLOAD_MB = 20
+MAX_ROWS = 200_000
+IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
+
+
+class ImportRejected(Exception):
+    """The upload itself is unusable (not a workbook, too large)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # text | code | date | int | money | float | bool | choice | region
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+def _choices(model_choices) -> tuple[str, ...]:
+    return tuple(value for value, _label in model_choices)
+
+
+YEAR_COLUMNS = [
+    Column("operating_revenue_wan", "营业收入（万元）", "money"),
+    Column("main_business_revenue_wan", "主营业务收入（万元）", "money"),
+    Column("rd_expense_wan", "研发费用（万元）", "money"),
+    Column("domestic_rd_expense_wan", "境内研发费用（万元）", "money"),
+    Column("cost_expense_total_wan", "成本费用总额（万元）", "money"),
+    Column("total_assets_wan", "资产总额（万元）", "money"),
+    Column("total_liabilities_wan", "负债总额（万元）", "money"),
+    Column("net_profit_wan", "净利润（万元）", "money"),
+    Column("high_tech_income_wan", "高新技术产品（服务）收入（万元）", "money"),
+    Column("total_income_wan", "收入总额（万元）", "money"),
+    Column("employees_total", "职工总数", "int"),
+    Column("st_staff", "科技人员数", "int"),
+    Column("rd_staff", "研发人员数", "int"),
+    Column("conversions_3y", "近三年成果转化数", "int"),
+    Column("tech_field_in_catalog", "核心技术属于重点支持领域", "bool"),
+    Column("market_segment_years", "从事细分市场年限", "float"),
+    Column("specialized_platform_score", "专精特新发展评价得分", "float"),
+    Column("major_incident_or_violation_recent", "近一年重大事故或违法", "bool"),
+    Column("major_incident_or_violation_3y", "近三年重大事故或违法", "bool"),
+    Column("abnormal_or_serious_dishonesty_list", "列入经营异常或严重失信名单", "bool"),
+    Column("prohibited_or_restricted_product", "产品属禁止限制淘汰类", "bool"),
+]
+SHEETS: dict[str, dict[str, Any]] = {
+    "enterprises": {
+        "title": "企业",
+        "columns": [
+            Column("credit_code", "统一社会信用代码", "code", True),
+            Column("name", "企业名称", "text", True),
+            Column("region", "所属区县", "region", True),
+            Column("industry", "国民经济行业", "text"),
+            Column("tech_field", "高新技术领域", "text"),
+            Column("registration_date", "成立日期", "date"),
+            Column("is_sme_per_2011_standard", "属于中小企业", "bool"),
+            Column("resident_enterprise_mainland", "境内注册居民企业", "bool"),
+        ],
+    },
+    "years": {
+        "title": "年度数据",
+        "columns": [
+            Column("credit_code", "统一社会信用代码", "code", True),
+            Column("year", "年度", "int", True),
+            *YEAR_COLUMNS,
+        ],
+    },
+    "ip": {
+        "title": "知识产权",
+        "columns": [
+            Column("credit_code", "统一社会信用代码", "code", True),
+            Column("number", "编号", "text", True),
+            Column("ip_class", "类别", "choice", True, _choices(IntellectualProperty.IPClass.choices)),
+            Column("kind", "类型", "choice", True, _choices(IntellectualProperty.Kind.choices)),
+            Column("title", "名称", "text"),
+            Column("grant_date", "授权日期", "date", True),
+            Column("acquisition", "获得方式", "choice", True, _choices(IntellectualProperty.Acquisition.choices)),
+            Column("used_in_prior_hte", "已用于以往高企认定", "bool"),
+            Column("high_value", "高价值专利", "bool"),
+        ],
+    },
+    "qualifications": {
+        "title": "资质",
+        "columns": [
+            Column("credit_code", "统一社会信用代码", "code", True),
+            Column("tier", "资质类别", "choice", True, _choices(Tier.choices)),
+            Column("certificate_number", "证书编号", "text", True),
+            Column("issue_date", "发证日期", "date", True),
+            Column("expiry_date", "有效期至", "date", True),
+            Column("issuer", "发证机关", "text"),
+        ],
+    },
+}
+TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
+FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+# --- template ---------------------------------------------------------------------------------------
+
+
+def _regions_for(user: Any) -> list[OrgUnit]:
+    qs = OrgUnit.objects.regions().filter(is_active=True)
+    if user.role not in CITY_WIDE:
+        qs = qs.filter(pk=user.org_unit_id)
+    return list(qs.order_by("sort_order"))
+
+
+def template_response(user: Any) -> HttpResponse:
+    """The import workbook: one sheet per kind of record, drop-downs for coded fields, an instructions sheet."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
+    required = book.add_format({"bold": True, "bg_color": "#FCE8D5", "border": 1, "text_wrap": True})
+    regions = [r.name for r in _regions_for(user)]
+    for spec in SHEETS.values():
+        ws = book.add_worksheet(spec["title"])
+        for c, col in enumerate(spec["columns"]):
+            ws.write(0, c, col.label + (" *" if col.required else ""), required if col.required else head)
+            ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
+            options = {"region": regions, "bool": ["是", "否"], "choice": list(col.choices)}.get(col.kind)
+            if options:
+                ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
+            elif col.kind == "date":
+                ws.data_validation(
+                    1, c, MAX_ROWS, c, {"validate": "date", "criteria": ">", "value": dt.date(1900, 1, 1)}
+                )
+        ws.freeze_panes(1, 0)
+    notes = book.add_worksheet("说明")
+    for r, line in enumerate(
+        [
+            "填写说明 Instructions",
+            "1. 带 * 的列必须填写；日期格式 YYYY-MM-DD；金额单位为万元。",
+            "2. 统一社会信用代码须为 18 位且校验位正确（GB 32100-2015）。",
+            "3. 同一信用代码（年度数据另加年度）再次导入即为更新，不会重复新增。",
+            "4. 任一行有错误时整个文件均不导入，页面和标注文件会列出全部错误。",
+            f"5. 单个文件不超过 {MAX_UPLOAD_MB} MB、{MAX_ROWS:,} 行。",
+        ]
+    ):
+        notes.write(r, 0, line)
+    notes.set_column(0, 0, 90)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="enterprise-import-template.xlsx"'
+    return response
+
+
+# --- parsing ----------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
+    """The cell's value, or raise ValueError with the reason."""
+    text = _text(raw)
+    if text == "":
+        if col.required:
+            raise ValueError(_("required"))
+        return None if col.kind not in ("text",) else ""
+    if col.kind == "text":
+        return text[:300]
+    if col.kind == "code":
+        code = text.upper()
+        error = credit_code_error(code)
+        if error:
+            raise ValueError(error)
+        return code
+    if col.kind == "region":
+        unit = regions.get(text)
+        if unit is None:
+            raise ValueError(_("not a region you may manage"))
+        return unit
+    if col.kind == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            raise ValueError(_("not a date (YYYY-MM-DD)")) from None
+    if col.kind == "int":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("not a whole number")) from None
+        if number != number.to_integral_value() or number < 0:
+            raise ValueError(_("must be a whole number, 0 or more"))
+        return int(number)
+    if col.kind in ("money", "float"):
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(_("not a number")) from None
+        if not number.is_finite():
+            raise ValueError(_("not a number"))
+        if number < 0 and col.key != "net_profit_wan":
+            raise ValueError(_("must not be negative"))
+        return number.quantize(Decimal("0.000001")) if col.kind == "money" else float(number)
+    if col.kind == "bool":
+        lowered = text.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ValueError(_("answer 是 or 否"))
+    if col.kind == "choice":
+        if text not in col.choices:
+            raise ValueError(_("one of: %(choices)s") % {"choices": ", ".join(col.choices)})
+        return text
+    raise AssertionError(col.kind)
+
+
+def _read_workbook(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
+    found: dict[str, list[tuple[int, list[Any]]]] = {}
+    titles = {spec["title"]: key for key, spec in SHEETS.items()}
+    for name in book.sheet_names:
+        key = titles.get(name.strip())
+        if key is None:
+            continue
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        found[key] = [(i + 1, list(row)) for i, row in enumerate(rows)]
+    if not found:
+        raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
+    return found
+
+
+def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progress: Callable[[int], None] | None = None):
+    """Every row of every sheet parsed and checked; returns (clean rows per sheet, errors)."""
+    regions = {r.name: r for r in _regions_for(actor)} | {r.code: r for r in _regions_for(actor)}
+    errors: list[RowError] = []
+    clean: dict[str, list[tuple[int, dict[str, Any]]]] = {key: [] for key in SHEETS}
+    checked = 0
+    for key, rows in sheets.items():
+        spec = SHEETS[key]
+        if not rows:
+            continue
+        header = [_text(h).rstrip(" *") for h in rows[0][1]]
+        index: dict[str, int] = {}
+        for col in spec["columns"]:
+            for i, h in enumerate(header):
+                if h in (col.label, col.key):
+                    index[col.key] = i
+            if col.required and col.key not in index:
+                errors.append(RowError(spec["title"], 1, col.label, "", _("column missing")))
+        for number, cells in rows[1:]:
+            checked += 1
+            if progress and checked % 500 == 0:
+                progress(checked)
+            if all(_text(c) == "" for c in cells):
+                continue
+            values: dict[str, Any] = {}
+            for col in spec["columns"]:
+                if col.key not in index:
+                    continue
+                raw = cells[index[col.key]] if index[col.key] < len(cells) else None
+                try:
+                    values[col.key] = _parse(col, raw, regions)
+                except ValueError as exc:
+                    errors.append(RowError(spec["title"], number, col.label, _text(raw)[:100], str(exc)))
+            clean[key].append((number, values))
+    _check_references(actor, clean, errors)
+    return clean, errors
+
+
+def _check_references(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]], errors: list[RowError]) -> None:
+    """Cross-row checks: duplicates, unknown enterprises, and edit rights on existing enterprises."""
+    in_file = {}
+    for number, values in clean["enterprises"]:
+        code = values.get("credit_code")
+        if code in in_file:
+            errors.append(
+                RowError(
+                    SHEETS["enterprises"]["title"],
+                    number,
+                    "统一社会信用代码",
+                    code,
+                    _("duplicate of row %(row)s") % {"row": in_file[code]},
+                )
+            )
+        in_file.setdefault(code, number)
+    codes = {v.get("credit_code") for rows in clean.values() for _n, v in rows} - {None}
+    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes).select_related("region")}
+    for number, values in clean["enterprises"]:
+        current = existing.get(values.get("credit_code"))
+        # Import-as-update must check the right to edit the existing record, not only to create.
+        if current is not None and not can_write_unit(actor, current.region):
+            errors.append(
+                RowError(
+                    SHEETS["enterprises"]["title"],
+                    number,
+                    "统一社会信用代码",
+                    current.credit_code,
+                    _("this enterprise belongs to %(region)s, which you may not edit") % {"region": current.region},
+                )
+            )
+    for key in ("years", "ip", "qualifications"):
+        title = SHEETS[key]["title"]
+        seen: dict[tuple, int] = {}
+        for number, values in clean[key]:
+            code = values.get("credit_code")
+            if code is None:
+                continue
+            current = existing.get(code)
+            if current is None and code not in in_file:
+                errors.append(
+                    RowError(
+                        title, number, "统一社会信用代码", code, _("no such enterprise in the register or in this file")
+                    )
+                )
+            elif current is not None and code not in in_file and not can_write_unit(actor, current.region):
+                errors.append(
+                    RowError(
+                        title,
+                        number,
+                        "统一社会信用代码",
+                        code,
+                        _("this enterprise belongs to %(region)s, which you may not edit") % {"region": current.region},
+                    )
+                )
+            natural = {"years": ("year",), "ip": ("number",), "qualifications": ("tier", "certificate_number")}[key]
+            natural_key = (code, *(values.get(k) for k in natural))
+            if natural_key in seen:
+                errors.append(
+                    RowError(title, number, "", "", _("duplicate of row %(row)s") % {"row": seen[natural_key]})
+                )
+            seen.setdefault(natural_key, number)
+            if (
+                key == "qualifications"
+                and values.get("issue_date")
+                and values.get("expiry_date")
+                and values["expiry_date"] < values["issue_date"]
+            ):
+                errors.append(
+                    RowError(title, number, "有效期至", str(values["expiry_date"]), _("before the issue date"))
+                )
+
+
+@transaction.atomic
+def write(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]]) -> dict[str, int]:
+    """Upsert the validated rows (one transaction) and return counts; re-evaluation follows."""
+    summary = {"enterprises_created": 0, "enterprises_updated": 0, "years": 0, "ip": 0, "qualifications": 0}
+    touched: set[int] = set()
+    for _n, values in clean["enterprises"]:
+        enterprise = Enterprise.objects.filter(credit_code=values["credit_code"]).first()
+        created = enterprise is None
+        enterprise = enterprise or Enterprise(credit_code=values["credit_code"])
+        for name, value in values.items():
+            if value is not None and name != "credit_code":
+                setattr(enterprise, name, value)
+        if audit.save(enterprise, actor=actor) or created:
+            summary["enterprises_created" if created else "enterprises_updated"] += 1
+        touched.add(enterprise.pk)
+    ids = dict(
+        Enterprise.objects.filter(
+            credit_code__in={v["credit_code"] for rows in clean.values() for _n, v in rows}
+        ).values_list("credit_code", "pk")
+    )
+    specs = {
+        "years": (EnterpriseYear, ("year",)),
+        "ip": (IntellectualProperty, ("number",)),
+        "qualifications": (Qualification, ("tier", "certificate_number")),
+    }
+    for key, (model, natural) in specs.items():
+        for _n, values in clean[key]:
+            pk = ids[values.pop("credit_code")]
+            lookup = {"enterprise_id": pk, **{k: values[k] for k in natural}}
+            obj = model.objects.filter(**lookup).first() or model(**lookup)
+            for name, value in values.items():
+                if value is not None:
+                    setattr(obj, name, value)
+            if audit.save(obj, actor=actor):
+                summary[key] += 1
+            touched.add(pk)
+    summary["touched"] = len(touched)
+    summary["_ids"] = sorted(touched)
+    return summary
+
+
+# --- jobs -------------------------------------------------------------------------------------------
+
+
+def annotated_path(job: ImportJob) -> Path:
+    return IMPORT_DIR / f"{job.stored_name}.errors.xlsx"
+
+
+def import_start(*, actor: Any, upload: Any) -> ImportJob:
+    """Store the upload and run the import (in the background outside tests); returns the job to poll."""
+    if actor.role in READ_ONLY:
+        raise ImportRejected(_("Your role is read-only."))
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise ImportRejected(_("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_MB})
+    head = upload.read(4)
+    upload.seek(0)
+    if head != b"PK\x03\x04":  # .xlsx is a zip archive
+        raise ImportRejected(_("Upload an .xlsx workbook (the template from this page)."))
+    IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+    stored = uuid.uuid4().hex
+    with (IMPORT_DIR / f"{stored}.xlsx").open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    job = ImportJob.objects.create(actor=actor, filename=upload.name[:200], stored_name=stored)
+    if getattr(settings, "KECHUANG_SYNC_JOBS", False):
+        run_job(job.pk)
+        job.refresh_from_db()
+    else:
+        # Long imports run beside the request so the page can show progress; one thread per upload.
+        threading.Thread(target=run_job, args=(job.pk,), daemon=True).start()
+    return job
+
+
+def run_job(job_id: int) -> None:
+    from kechuang.enterprises.services import ladder_recompute
+
+    try:
+        job = ImportJob.objects.select_related("actor").get(pk=job_id)
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+        path = IMPORT_DIR / f"{job.stored_name}.xlsx"
+        try:
+            sheets = _read_workbook(path)
+        except ImportRejected as exc:
+            _finish(job, errors=[RowError("", 0, "", "", str(exc))])
+            return
+        job.total = sum(max(0, len(rows) - 1) for rows in sheets.values())
+        job.save(update_fields=["total"])
+
+        def progress(done: int) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(done=done)
+
+        clean, errors = validate(job.actor, sheets, progress)
+        if errors:
+            _annotate(path, annotated_path(job), sheets, errors)
+            _finish(job, errors=errors)
+            return
+        with transaction.atomic():
+            summary = write(job.actor, clean)
+            touched = summary.pop("_ids")
+            ladder_recompute(enterprise_ids=touched)
+            audit.record(
+                actor=job.actor,
+                action=audit.Action.IMPORT,
+                object_type="enterprises.enterprise",
+                object_label=job.filename,
+                detail=summary,
+            )
+        _finish(job, summary=summary)
+    finally:
+        close_old_connections()
+
+
+def _finish(job: ImportJob, *, errors: list[RowError] | None = None, summary: dict | None = None) -> None:
+    job.errors = [e.as_dict() for e in errors or []]
+    job.summary = summary or {}
+    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
+    job.done = job.total
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _annotate(source: Path, target: Path, sheets: dict, errors: list[RowError]) -> None:
+    """A copy of the uploaded rows with an error column, erroneous cells in red."""
+    import xlsxwriter
+
+    by_cell: dict[tuple[str, int], list[RowError]] = {}
+    for e in errors:
+        by_cell.setdefault((e.sheet, e.row), []).append(e)
+    book = xlsxwriter.Workbook(str(target))
+    red = book.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
+    for key, rows in sheets.items():
+        title = SHEETS[key]["title"]
+        ws = book.add_worksheet(title)
+        for number, cells in rows:
+            ws.write_row(number - 1, 0, [_text(c) for c in cells])
+            problems = by_cell.get((title, number), [])
+            if number == 1:
+                ws.write(0, len(cells), "错误 Errors")
+            elif problems:
+                ws.write(number - 1, len(cells), "；".join(f"{p.column}：{p.reason}" for p in problems), red)
+    book.close()

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kechuang.core import audit
+from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.core.scope import can_write
+from kechuang.enterprises import importer, selectors, services
+from kechuang.enterprises.models import Enterprise, ImportJob, Tier
+from kechuang.enterprises.population import TECH_FIELDS
+
+FILTER_KEYS = ("region", "held", "not_held", "eligible", "near", "status", "field", "q", "sort")
+STATUS_LABELS = {
+    "eligible": gettext_lazy("Eligible"),
+    "not_eligible": gettext_lazy("Not eligible"),
+    "not_evaluable": gettext_lazy("Not evaluable"),
+}
+
+
+def _regions(user) -> list[OrgUnit]:
+    if user.role == Role.DISTRICT_OFFICER and user.org_unit_id:
+        return [user.org_unit]
+    return list(OrgUnit.objects.regions().filter(is_active=True, parent__parent__isnull=True).order_by("sort_order"))
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in FILTER_KEYS} | {"status": request.GET.get("status", "active")}
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    page = paginate(request, selectors.enterprise_list(user=request.user, filters=filters))
+    selectors.with_ladder(list(page.object_list))
+    return render(
+        request,
+        "enterprises/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "regions": _regions(request.user),
+            "tiers": selectors.LADDER_TIERS,
+            "fields": [f for f, _w in TECH_FIELDS],
+            "statuses": Enterprise.Status.choices,
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+        },
+    )
+
+
+@login_required
+def enterprise_export(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    rows = selectors.enterprise_list(user=request.user, filters=filters)
+    count = rows.count()
+    if count > 100_000:
+        messages.error(request, _("Narrow the filters: an export holds at most 100,000 enterprises."))
+        return redirect(f"{request.path.rsplit('export', 1)[0]}?{request.GET.urlencode()}")
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="enterprises.enterprise",
+        object_label=_("Enterprises"),
+        detail={"rows": count, "filters": filters},
+    )
+    tiers = selectors.LADDER_TIERS
+    headers = [_("Credit code"), _("Name"), _("Region"), _("Industry"), _("High-tech field"), _("Status")]
+    suffixes = [_("held"), _("verdict"), _("score"), _("criteria failed")]
+    for tier in tiers:
+        headers += ["·".join((str(tier.label), suffix)) for suffix in suffixes]
+
+    def generate():
+        chunk: list[Enterprise] = []
+        for enterprise in rows.iterator(chunk_size=2000):
+            chunk.append(enterprise)
+            if len(chunk) == 2000:
+                yield from _export_rows(chunk, tiers)
+                chunk = []
+        yield from _export_rows(chunk, tiers)
+
+    return xlsx_response(f"enterprises-{timezone.localdate():%Y%m%d}.xlsx", _("Enterprises"), headers, generate())
+
+
+def _export_rows(chunk: list[Enterprise], tiers):
+    for e in selectors.with_ladder(chunk):
+        row = [e.credit_code, e.name, str(e.region), e.industry, e.tech_field, e.get_status_display()]
+        for tier in tiers:
+            result = e.verdicts.get(tier.value)
+            row += [
+                _("Yes") if tier.value in e.held else _("No"),
+                str(STATUS_LABELS.get(result.status, "")) if result else "",
+                result.score if result and result.score is not None else "",
+                "、".join(result.failed_criteria) if result else "",
+            ]
+        yield row
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
+    enterprise = selectors.enterprise_detail(request.user, credit_code)
+    if enterprise is None:
+        raise Http404
+    record, results = services.ladder_evaluate(enterprise)
+    held = {
+        q.tier
+        for q in enterprise.qualifications.all()
+        if not q.revoked and q.issue_date <= timezone.localdate() <= q.expiry_date
+    }
+    stored = {r.tier: r for r in enterprise.ladder_results.all()}
+    steps = [
+        {
+            "result": r,
+            "label": Tier(r.tier).label,
+            "held": r.tier in held,
+            "stored": stored.get(r.tier),
+            "failing": r.failed_criteria(),
+        }
+        for r in sorted(results, key=lambda r: [t.value for t in selectors.LADDER_TIERS].index(r.tier))
+    ]
+    years = sorted(enterprise.years.all(), key=lambda y: y.year)
+    for y in years:
+        y.rd_ratio = (
+            float(y.rd_expense_wan) * 100 / float(y.operating_revenue_wan)
+            if y.rd_expense_wan is not None and y.operating_revenue_wan
+            else None
+        )
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "enterprise": enterprise,
+            "years": years,
+            "steps": steps,
+            "record": record,
+            "can_edit": can_write(request.user, enterprise),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def enterprise_facts_json(request: HttpRequest, credit_code: str) -> JsonResponse:
+    """The facts record the verdicts were computed from, in the shared facts format."""
+    enterprise = selectors.enterprise_detail(request.user, credit_code)
+    if enterprise is None:
+        raise Http404
+    record, _results = services.ladder_evaluate(enterprise)
+    return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2, "default": str})
+
+
+@login_required
+def funnel(request: HttpRequest) -> HttpResponse:
+    return render(request, "enterprises/funnel.html", {"funnel": selectors.funnel(request.user)})
+
+
+@login_required
+def reserve(request: HttpRequest) -> HttpResponse:
+    tier = request.GET.get("tier") or Tier.HIGH_TECH
+    if tier not in [t.value for t in selectors.LADDER_TIERS]:
+        raise Http404
+    region = request.GET.get("region", "")
+    page = paginate(request, selectors.reserve_pool(request.user, tier, region=region))
+    for result in page.object_list:
+        if not result.gaps:
+            # Stored by the bulk pass without sentences: explain this page's rows with the per-record engine.
+            _record, results = services.ladder_evaluate(result.enterprise)
+            tier_result = next(r for r in results if r.tier == tier)
+            result.gaps = [c.gap["text"] for c in tier_result.failed_criteria() if c.gap]
+            result.failing_names = [c.name for c in tier_result.failed_criteria()]
+    return render(
+        request,
+        "enterprises/reserve.html",
+        {
+            "page": page,
+            "tier": Tier(tier),
+            "tiers": selectors.LADDER_TIERS,
+            "region": region,
+            "regions": _regions(request.user),
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def expiring(request: HttpRequest) -> HttpResponse:
+    try:
+        months = max(1, min(36, int(request.GET.get("months", 6))))
+    except ValueError:
+        months = 6
+    data = selectors.expiring(request.user, months=months)
+    return render(
+        request,
+        "enterprises/expiring.html",
+        {
+            "months": months,
+            "certificates": paginate(request, data["certificates"]),
+            **{k: v for k, v in data.items() if k != "certificates"},
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.LEADER:
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = importer.import_start(actor=request.user, upload=upload)
+            except importer.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("enterprises:import_job", pk=job.pk)
+    jobs = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]
+    return render(
+        request,
+        "enterprises/import.html",
+        {"jobs": jobs, "limit_mb": importer.MAX_UPLOAD_MB, "sheets": importer.SHEETS},
+    )
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    return importer.template_response(request.user)
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)
+    template = "enterprises/_import_progress.html" if request.htmx else "enterprises/import_job.html"
+    return render(request, template, {"job": job, "errors": job.errors[:500]})
+
+
+@login_required
+def import_job_annotated(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)
+    path = importer.annotated_path(job)
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.xlsx")

@@ -1,0 +1,28 @@
+"""Technology-market matching engine (plain Python, no Django): demand → achievements and experts, achievement →
+demands. See engine.py for the pipeline and bench/bench_matching.py for the measured choices."""
+
+from .corpus import BUNDLED_CSL, load_csl_jsonl
+from .dense import DenseModelUnavailable
+from .engine import KINDS, Explanation, Match, MatchDoc, MatchEngine, MatchOptions
+from .segmenter import Segmenter
+from .taxonomy import taxonomy_fields, taxonomy_words
+from .vocabulary import Vocabulary, VocabularyEntry
+from .vocabulary_seed import default_vocabulary
+
+__all__ = [
+    "BUNDLED_CSL",
+    "KINDS",
+    "DenseModelUnavailable",
+    "Explanation",
+    "Match",
+    "MatchDoc",
+    "MatchEngine",
+    "MatchOptions",
+    "Segmenter",
+    "Vocabulary",
+    "VocabularyEntry",
+    "default_vocabulary",
+    "load_csl_jsonl",
+    "taxonomy_fields",
+    "taxonomy_words",
+]

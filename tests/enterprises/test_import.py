@@ -1,0 +1,127 @@
+"""Excel import: template, all-or-nothing with every row error, idempotent upsert, edit rights on updates."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from kechuang.enterprises.models import Enterprise, EnterpriseYear, ImportJob, LadderResult
+from kechuang.enterprises.population import credit_code
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_jobs")]
+
+GOOD_A = credit_code("370302", 900_001)
+GOOD_B = credit_code("370303", 900_002)
+
+
+@pytest.fixture
+def sync_jobs():
+    with override_settings(KECHUANG_SYNC_JOBS=True):
+        yield
+
+
+def workbook(enterprises, years=()) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "企业"
+    ws.append(["统一社会信用代码 *", "企业名称 *", "所属区县 *", "成立日期", "属于中小企业"])
+    for row in enterprises:
+        ws.append(row)
+    ys = book.create_sheet("年度数据")
+    ys.append(["统一社会信用代码", "年度", "营业收入（万元）", "研发费用（万元）", "职工总数"])
+    for row in years:
+        ys.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "import.xlsx"
+    return buffer
+
+
+def upload(client, buffer) -> ImportJob:
+    response = client.post(reverse("enterprises:import"), {"file": buffer})
+    assert response.status_code == 302, response.content[:500]
+    return ImportJob.objects.latest("id")
+
+
+def test_template_has_every_sheet_and_dropdowns(client_as):
+    response = client_as("zhangdian_officer").get(reverse("enterprises:import_template"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["企业", "年度数据", "知识产权", "资质", "说明"]
+    validations = book["企业"].data_validations.dataValidation
+    assert any('"张店区"' in (v.formula1 or "") for v in validations)
+    assert not any("淄川区" in (v.formula1 or "") for v in validations)  # the officer's own region only
+
+
+def test_good_file_imports_and_reimport_is_idempotent(client_as):
+    client = client_as("bureau_staff")
+    rows = [
+        [GOOD_A, "张店测试科技有限公司", "张店区", "2018-03-01", "是"],
+        [GOOD_B, "淄川测试材料有限公司", "淄川区", "2020-05-05", "是"],
+    ]
+    years = [[GOOD_A, 2025, 1200.5, 80, 60], [GOOD_A, 2024, 1000, 60, 55]]
+    job = upload(client, workbook(rows, years))
+    assert job.status == "done", job.errors
+    assert job.summary["enterprises_created"] == 2 and job.summary["years"] == 2
+    assert EnterpriseYear.objects.get(enterprise__credit_code=GOOD_A, year=2025).employees_total == 60
+    assert LadderResult.objects.filter(enterprise__credit_code=GOOD_A).count() == 5
+    again = upload(client, workbook(rows, years))
+    assert again.status == "done"
+    assert (
+        again.summary["enterprises_created"] == 0
+        and again.summary["enterprises_updated"] == 0
+        and again.summary["years"] == 0
+    )
+    assert Enterprise.objects.filter(credit_code__in=[GOOD_A, GOOD_B]).count() == 2
+
+
+def test_one_bad_row_imports_nothing_and_names_it(client_as):
+    client = client_as("bureau_staff")
+    before = Enterprise.objects.count()
+    rows = [
+        [GOOD_A, "好企业", "张店区", "2018-03-01", "是"],
+        ["91350100M000100Y44", "坏企业", "火星区", "2018-02-30", "也许"],
+    ]
+    job = upload(client, workbook(rows, [[GOOD_A, "二〇二五", -5, 1, 1]]))
+    assert job.status == "failed"
+    found = {(e["sheet"], e["row"], e["column"]) for e in job.errors}
+    assert {
+        ("企业", 3, "统一社会信用代码"),
+        ("企业", 3, "所属区县"),
+        ("企业", 3, "成立日期"),
+        ("企业", 3, "属于中小企业"),
+        ("年度数据", 2, "年度"),
+        ("年度数据", 2, "营业收入（万元）"),
+    } <= found
+    assert Enterprise.objects.count() == before
+    html = client.get(reverse("enterprises:import_job", args=[job.pk])).content.decode()
+    assert "Y44" in html and "火星区" in html
+    annotated = client.get(reverse("enterprises:import_job_annotated", args=[job.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(annotated.streaming_content)))["企业"]
+    assert "所属区县" in (sheet.cell(row=3, column=6).value or "")
+
+
+def test_update_needs_edit_rights_on_the_existing_record(client_as):
+    upload(client_as("bureau_staff"), workbook([[GOOD_B, "淄川企业", "淄川区", "", ""]]))
+    officer = client_as("zhangdian_officer")
+    job = upload(officer, workbook([[GOOD_B, "被张店改名", "张店区", "", ""]]))
+    assert job.status == "failed"
+    assert any("淄川区" in e["reason"] for e in job.errors)
+    assert Enterprise.objects.get(credit_code=GOOD_B).name == "淄川企业"
+
+
+def test_not_a_workbook_is_refused(client_as):
+    client = client_as("bureau_staff")
+    fake = io.BytesIO(b"name,region\nx,y\n")
+    fake.name = "data.xlsx"
+    response = client.post(reverse("enterprises:import"), {"file": fake}, follow=True)
+    assert ".xlsx" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_leader_cannot_import(client_as):
+    assert client_as("leader").get(reverse("enterprises:import")).status_code == 403

@@ -1,0 +1,60 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kechuang.techmarket.matching import DenseModelUnavailable, MatchEngine, MatchOptions
+
+SYNTAX = ':"()[]^~*+-!{}\\/ AND OR NOT title:text TO'
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "，。！？",
+        ':"()[]^~*',
+        "title:陶瓷 AND (氧化铝",
+        '"unterminated',
+        "a" * 5000,
+        "陶" * 3000,
+        "\x00\ud7ff",
+    ],
+)
+def test_odd_queries_do_not_crash(fixture_engine, query):
+    assert isinstance(fixture_engine.search(query, k=5), list)
+
+
+def test_query_syntax_is_plain_text(fixture_engine):
+    # 'kind:demand' must not act as a field query: it is the words kind / demand
+    assert fixture_engine.search("kind:demand", k=5) == []
+    assert fixture_engine.search('氧化铝陶瓷 AND "基板"', k=1)[0].id == "a-alumina"
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.one_of(
+        st.text(),
+        st.text(alphabet=SYNTAX),
+        st.text(alphabet=st.sampled_from(list(SYNTAX) + list("陶瓷氧化铝锂电特氟龙的了"))),
+    ),
+    k=st.integers(min_value=-3, max_value=50),
+)
+def test_search_never_crashes(fixture_engine, query, k):
+    results = fixture_engine.search(query, k=k)
+    assert isinstance(results, list)
+    assert len(results) <= max(k, 0)
+    for match in results:
+        assert match.explanation is not None
+
+
+def test_dense_stage_refuses_without_model_path(tmp_path):
+    with pytest.raises(DenseModelUnavailable, match="never downloaded"):
+        MatchEngine(tmp_path / "a", options=MatchOptions(dense_rerank=True))
+    with pytest.raises(DenseModelUnavailable, match="not a directory"):
+        MatchEngine(tmp_path / "b", options=MatchOptions(dense_rerank=True, dense_model_path=str(tmp_path / "none")))
+
+
+def test_dense_stage_is_off_by_default(tmp_path):
+    assert MatchOptions().dense_rerank is False
+    MatchEngine(tmp_path / "c")  # no model path needed
