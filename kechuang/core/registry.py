@@ -49,15 +49,23 @@ def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         groups.extend(getattr(config, "navigation", ()))
     menu = []
     for group in sorted(groups, key=lambda g: g.order):
-        items = []
-        for item in group.items:
-            if item.roles is not None and getattr(user, "role", None) not in item.roles:
-                continue
-            url = reverse(item.url_name)
-            active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"label": item.label, "url": url, "active": active})
+        items = [
+            {"label": item.label, "url": reverse(item.url_name), "active": False}
+            for item in group.items
+            if item.roles is None or getattr(user, "role", None) in item.roles
+        ]
         if items:
             menu.append({"label": group.label, "items": items})
+    # One entry is current: the one whose URL is the longest prefix of the path (/enterprises/funnel/ is
+    # the funnel, not the enterprise list).
+    candidates = [
+        item
+        for group in menu
+        for item in group["items"]
+        if current_path == item["url"] or (item["url"] != "/" and current_path.startswith(item["url"]))
+    ]
+    if candidates:
+        max(candidates, key=lambda item: len(item["url"]))["active"] = True
     return menu
 
 

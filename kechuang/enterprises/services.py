@@ -251,3 +251,14 @@ def facts_save(*, actor: Any, enterprise: Enterprise, year: int, **fields: Any) 
     if audit.save(row, actor=actor):
         ladder_recompute(enterprise_ids=[enterprise.pk])
     return row
+
+
+@transaction.atomic
+def register_record_add(*, actor: Any, enterprise: Enterprise, record: Any) -> Any:
+    """Add an IP item, qualification, award, standard, R&D institution or compliance event; re-evaluate."""
+    if not can_write(actor, enterprise):
+        raise PermissionDenied(_("You cannot change this enterprise."))
+    record.enterprise = enterprise
+    audit.save(record, actor=actor)
+    ladder_recompute(enterprise_ids=[enterprise.pk])
+    return record

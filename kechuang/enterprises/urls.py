@@ -13,6 +13,11 @@ urlpatterns = [
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/errors.xlsx", views.import_job_annotated, name="import_job_annotated"),
+    path("new/", views.enterprise_edit, name="create"),
     path("<str:credit_code>/", views.enterprise_detail, name="detail"),
+    path("<str:credit_code>/edit/", views.enterprise_edit, name="edit"),
+    path("<str:credit_code>/status/", views.enterprise_status, name="status"),
+    path("<str:credit_code>/years/<int:year>/", views.year_edit, name="year_edit"),
+    path("<str:credit_code>/add/<slug:kind>/", views.record_add, name="record_add"),
     path("<str:credit_code>/facts.json", views.enterprise_facts_json, name="facts"),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +15,7 @@ from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
 from kechuang.enterprises import importer, selectors, services
+from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.models import Enterprise, ImportJob, Tier
 from kechuang.enterprises.population import TECH_FIELDS
 
@@ -143,6 +144,8 @@ def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
             "record": record,
             "can_edit": can_write(request.user, enterprise),
             "today": timezone.localdate(),
+            "latest_year": timezone.localdate().year - 1,
+            "statuses": Enterprise.Status.choices,
         },
     )
 
@@ -251,3 +254,103 @@ def import_job_annotated(request: HttpRequest, pk: int) -> HttpResponse:
     if not path.exists():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.xlsx")
+
+
+def _editable(request: HttpRequest, credit_code: str) -> Enterprise:
+    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), credit_code=credit_code)
+    if not can_write(request.user, enterprise):
+        raise PermissionDenied
+    return enterprise
+
+
+def _scoped_regions(user):
+    regions = OrgUnit.objects.regions().filter(is_active=True)
+    if user.role not in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF):
+        regions = regions.filter(pk=user.org_unit_id)
+    return regions.order_by("sort_order")
+
+
+def _save_form(request: HttpRequest, form, save) -> HttpResponse | None:
+    """Run `save()` for a valid form, putting service errors back on the form; None when the form must be shown."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
+@login_required
+def enterprise_edit(request: HttpRequest, credit_code: str | None = None) -> HttpResponse:
+    enterprise = _editable(request, credit_code) if credit_code else None
+    if enterprise is None and request.user.role == Role.LEADER:
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None, instance=enterprise, regions=_scoped_regions(request.user))
+
+    def save():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "credit_code"}
+        if enterprise is None:
+            saved = services.enterprise_create(actor=request.user, credit_code=form.cleaned_data["credit_code"], **data)
+        else:
+            saved = services.enterprise_update(
+                actor=request.user, enterprise=Enterprise.objects.get(pk=enterprise.pk), **data
+            )
+        messages.success(request, _("Saved."))
+        return redirect("enterprises:detail", credit_code=saved.credit_code)
+
+    return _save_form(request, form, save) or render(
+        request,
+        "enterprises/form.html",
+        {"form": form, "enterprise": enterprise, "title": _("Edit enterprise") if enterprise else _("New enterprise")},
+    )
+
+
+@login_required
+def enterprise_status(request: HttpRequest, credit_code: str) -> HttpResponse:
+    enterprise = _editable(request, credit_code)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.enterprise_set_status(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+        messages.success(request, _("Status changed."))
+    elif request.method == "POST":
+        messages.error(request, _("Give the reason."))
+    return redirect("enterprises:detail", credit_code=credit_code)
+
+
+@login_required
+def year_edit(request: HttpRequest, credit_code: str, year: int) -> HttpResponse:
+    enterprise = _editable(request, credit_code)
+    if not 1980 <= year <= timezone.localdate().year:
+        raise Http404
+    row = enterprise.years.filter(year=year).first()
+    form = YearForm(request.POST or None, instance=row)
+
+    def save():
+        services.facts_save(actor=request.user, enterprise=enterprise, year=year, **form.cleaned_data)
+        messages.success(request, _("Saved; the ladder verdicts have been recomputed."))
+        return redirect("enterprises:detail", credit_code=credit_code)
+
+    title = _("Facts of %(year)s") % {"year": year}
+    return _save_form(request, form, save) or render(
+        request, "enterprises/form.html", {"form": form, "enterprise": enterprise, "title": title}
+    )
+
+
+@login_required
+def record_add(request: HttpRequest, credit_code: str, kind: str) -> HttpResponse:
+    enterprise = _editable(request, credit_code)
+    form_class = RECORD_FORMS.get(kind)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST or None)
+
+    def save():
+        services.register_record_add(actor=request.user, enterprise=enterprise, record=form.save(commit=False))
+        messages.success(request, _("Saved; the ladder verdicts have been recomputed."))
+        return redirect("enterprises:detail", credit_code=credit_code)
+
+    title = _("Add: %(what)s") % {"what": form_class._meta.model._meta.verbose_name}
+    return _save_form(request, form, save) or render(
+        request, "enterprises/form.html", {"form": form, "enterprise": enterprise, "title": title}
+    )

@@ -108,3 +108,9 @@ def test_expiring_window(population, client_as):
     response = client_as("bureau_staff").get(reverse("enterprises:expiring"), {"months": 12})
     for q in response.context["certificates"].object_list:
         assert q.tier == "high_tech" and q.expiry_date <= response.context["horizon"]
+
+
+def test_one_menu_entry_is_current(population, client_as):
+    html = client_as("bureau_staff").get(reverse("enterprises:funnel")).content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert f'href="{reverse("enterprises:funnel")}" class="active"' in html

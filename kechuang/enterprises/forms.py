@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django import forms
+
+from kechuang.enterprises.models import (
+    Award,
+    ComplianceEvent,
+    Enterprise,
+    EnterpriseYear,
+    IntellectualProperty,
+    Qualification,
+    RdInstitution,
+    Standard,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = [
+            "credit_code",
+            "name",
+            "region",
+            "industry",
+            "tech_field",
+            "registration_date",
+            "is_sme_per_2011_standard",
+            "resident_enterprise_mainland",
+        ]
+        widgets = {"registration_date": DATE}
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if regions is not None:
+            self.fields["region"].queryset = regions
+        if self.instance.pk:
+            # The credit code is the natural key: changing it would make a different enterprise.
+            self.fields["credit_code"].disabled = True
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Enterprise.Status.choices)
+    reason = forms.CharField(max_length=200)
+
+
+class YearForm(forms.ModelForm):
+    class Meta:
+        model = EnterpriseYear
+        fields = [
+            f.name
+            for f in EnterpriseYear._meta.concrete_fields
+            if f.name not in ("id", "enterprise", "year", "updated_at")
+        ]
+
+
+RECORD_FORMS: dict[str, type[forms.ModelForm]] = {}
+
+
+def _record_form(model, fields, dates):
+    meta = type("Meta", (), {"model": model, "fields": fields, "widgets": {d: DATE for d in dates}})
+    return type(f"{model.__name__}Form", (forms.ModelForm,), {"Meta": meta})
+
+
+for kind, model, fields, dates in (
+    (
+        "ip",
+        IntellectualProperty,
+        ["ip_class", "kind", "number", "title", "grant_date", "acquisition", "used_in_prior_hte", "high_value"],
+        ["grant_date"],
+    ),
+    (
+        "qualification",
+        Qualification,
+        ["tier", "certificate_number", "issue_date", "expiry_date", "issuer"],
+        ["issue_date", "expiry_date"],
+    ),
+    ("award", Award, ["kind", "name", "rank", "awarded_on", "valid_until"], ["awarded_on", "valid_until"]),
+    ("standard", Standard, ["level", "number", "title", "led", "published_on"], ["published_on"]),
+    ("institution", RdInstitution, ["name", "level", "recognised_on"], ["recognised_on"]),
+    ("event", ComplianceEvent, ["kind", "occurred_on", "resolved_on", "description"], ["occurred_on", "resolved_on"]),
+):
+    RECORD_FORMS[kind] = _record_form(model, fields, dates)
