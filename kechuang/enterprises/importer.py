@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from kechuang.enterprises.models import (
     Tier,
 )
 
+log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 20
 MAX_ROWS = 200_000
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
@@ -474,48 +476,62 @@ def import_start(*, actor: Any, upload: Any) -> ImportJob:
         job.refresh_from_db()
     else:
         # Long imports run beside the request so the page can show progress; one thread per upload.
-        threading.Thread(target=run_job, args=(job.pk,), daemon=True).start()
+        threading.Thread(target=_run_in_thread, args=(job.pk,), daemon=True).start()
     return job
+
+
+def _run_in_thread(job_id: int) -> None:
+    # A thread has its own database connection; close it when done so it is not left open.
+    try:
+        run_job(job_id)
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=[
+                RowError("", 0, "", "", _("The import stopped on an internal error; nothing was written.")).as_dict()
+            ],
+        )
+    finally:
+        connection.close()
 
 
 def run_job(job_id: int) -> None:
     from kechuang.enterprises.services import ladder_recompute
 
+    job = ImportJob.objects.select_related("actor").get(pk=job_id)
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    path = IMPORT_DIR / f"{job.stored_name}.xlsx"
     try:
-        job = ImportJob.objects.select_related("actor").get(pk=job_id)
-        job.status = ImportJob.Status.RUNNING
-        job.save(update_fields=["status"])
-        path = IMPORT_DIR / f"{job.stored_name}.xlsx"
-        try:
-            sheets = _read_workbook(path)
-        except ImportRejected as exc:
-            _finish(job, errors=[RowError("", 0, "", "", str(exc))])
-            return
-        job.total = sum(max(0, len(rows) - 1) for rows in sheets.values())
-        job.save(update_fields=["total"])
+        sheets = _read_workbook(path)
+    except ImportRejected as exc:
+        _finish(job, errors=[RowError("", 0, "", "", str(exc))])
+        return
+    job.total = sum(max(0, len(rows) - 1) for rows in sheets.values())
+    job.save(update_fields=["total"])
 
-        def progress(done: int) -> None:
-            ImportJob.objects.filter(pk=job.pk).update(done=done)
+    def progress(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(done=done)
 
-        clean, errors = validate(job.actor, sheets, progress)
-        if errors:
-            _annotate(path, annotated_path(job), sheets, errors)
-            _finish(job, errors=errors)
-            return
-        with transaction.atomic():
-            summary = write(job.actor, clean)
-            touched = summary.pop("_ids")
-            ladder_recompute(enterprise_ids=touched)
-            audit.record(
-                actor=job.actor,
-                action=audit.Action.IMPORT,
-                object_type="enterprises.enterprise",
-                object_label=job.filename,
-                detail=summary,
-            )
-        _finish(job, summary=summary)
-    finally:
-        close_old_connections()
+    clean, errors = validate(job.actor, sheets, progress)
+    if errors:
+        _annotate(annotated_path(job), sheets, errors)
+        _finish(job, errors=errors)
+        return
+    with transaction.atomic():
+        summary = write(job.actor, clean)
+        touched = summary.pop("_ids")
+        ladder_recompute(enterprise_ids=touched)
+        audit.record(
+            actor=job.actor,
+            action=audit.Action.IMPORT,
+            object_type="enterprises.enterprise",
+            object_label=job.filename,
+            detail=summary,
+        )
+    _finish(job, summary=summary)
 
 
 def _finish(job: ImportJob, *, errors: list[RowError] | None = None, summary: dict | None = None) -> None:
@@ -527,7 +543,7 @@ def _finish(job: ImportJob, *, errors: list[RowError] | None = None, summary: di
     job.save()
 
 
-def _annotate(source: Path, target: Path, sheets: dict, errors: list[RowError]) -> None:
+def _annotate(target: Path, sheets: dict, errors: list[RowError]) -> None:
     """A copy of the uploaded rows with an error column, erroneous cells in red."""
     import xlsxwriter
 
