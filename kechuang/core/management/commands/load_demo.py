@@ -28,7 +28,8 @@ class Command(BaseCommand):
                     summaries.append(hook(policy.city))
         self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
-            self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/):")
+            port = os.environ.get("PORT", "8000")
+            self.stdout.write(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
             for account in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {account.username:<22} {account.display_name}")
         if generated:
