@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kechuang.core",
     "kechuang.indicators",
     "kechuang.policy",
+    "kechuang.supervision",
     "kechuang.enterprises",
     "kechuang.techmarket",
 ]

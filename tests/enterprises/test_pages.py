@@ -81,6 +81,7 @@ def test_detail_explains_every_tier_in_chinese(population, client_as):
     for title in ("科技型中小企业", "高新技术企业", "创新型中小企业", "专精特新中小企业"):
         assert title in html
     assert "国科发火〔2016〕32号" in html and 'data-testid="staircase"' in html
+    assert f"<title>{enterprise.name} ·" in html and html.count("奖项和荣誉") == 1
 
 
 def test_funnel_drills_down_to_the_same_count(population, client_as):

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import Role
+
+
+class SupervisionConfig(AppConfig):
+    name = "kechuang.supervision"
+    label = "supervision"
+    verbose_name = _("Supervision")
+    url_prefix = "supervision/"
+    navigation = (
+        NavGroup(
+            _("Supervision"),
+            (
+                NavItem(_("Report matrix"), "supervision:matrix"),
+                NavItem(
+                    _("My department's reports"), "supervision:my_reports", roles=frozenset({Role.DEPARTMENT_OFFICER})
+                ),
+                NavItem(_("Reporting periods"), "supervision:periods"),
+                NavItem(_("Timeliness ranking"), "supervision:ranking"),
+                NavItem(_("Notifications"), "supervision:notifications"),
+            ),
+            order=20,
+        ),
+    )
+
+    def cockpit_cards(self, user) -> list:
+        from kechuang.supervision.cockpit import cards
+
+        return cards(user)
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.supervision.demo import load_demo
+
+        return load_demo(city)

@@ -1,0 +1,385 @@
+"""Reading supervision data. Every read of reports starts from `reports_visible_to(user)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.policy.models import Policy, Section, Target, Task, TaskDepartment
+from kechuang.supervision.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod
+from kechuang.supervision.status import MilestoneFact, ReportFact, TaskStatus, derive_task_status
+
+State = ProgressReport.State
+
+
+def reports_visible_to(user: Any) -> QuerySet[ProgressReport]:
+    """The department's own reports (data scope), plus — for a lead department — its supporters'
+    reports once submitted (never their drafts). A supporter never sees another supporter's report."""
+    own = ProgressReport.objects.visible_to(user)
+    if getattr(user, "role", None) == Role.DEPARTMENT_OFFICER and user.org_unit_id and user.is_active:
+        units = list(OrgUnit.objects.descendants(user.org_unit, include_self=True).values_list("pk", flat=True))
+        return ProgressReport.objects.filter(
+            Q(department_id__in=units) | (Q(lead_department_id__in=units) & ~Q(state=State.DRAFT))
+        )
+    return own
+
+
+def periods(policy: Policy) -> QuerySet[ReportingPeriod]:
+    return ReportingPeriod.objects.filter(policy=policy).order_by("-year", "-quarter")
+
+
+def current_period(policy: Policy | None) -> ReportingPeriod | None:
+    """The newest open period, else the newest one."""
+    if policy is None:
+        return None
+    qs = periods(policy)
+    return qs.filter(state=ReportingPeriod.State.OPEN).first() or qs.first()
+
+
+def period_by_code(policy: Policy, code: str | None) -> ReportingPeriod | None:
+    if code:
+        return periods(policy).filter(code=code).first()
+    return current_period(policy)
+
+
+def policy_departments(policy: Policy) -> list[OrgUnit]:
+    """The departments that lead or support at least one task, in the policy's order."""
+    ids = set(TaskDepartment.objects.filter(task__policy=policy).values_list("department_id", flat=True))
+    return [d for d in OrgUnit.objects.departments().filter(parent=policy.city) if d.pk in ids]
+
+
+# -------------------------------------------------------------------------------------------- cell status
+
+CELL_LABELS = {
+    "accepted": "accepted",
+    "with_bureau": "with_bureau",
+    "with_lead": "with_lead",
+    "returned": "returned",
+    "overdue": "overdue",
+    "pending": "pending",
+}
+
+
+def cell_status(state: str, due_date: dt.date, today: dt.date) -> str:
+    if state in (State.DRAFT, State.RETURNED) and due_date < today:
+        return "overdue"
+    if state == State.DRAFT:
+        return "pending"
+    return state
+
+
+@dataclass
+class Cell:
+    report_id: int
+    role: str
+    state: str
+    status: str
+    late: bool
+    visible: bool
+
+
+@dataclass
+class MatrixRow:
+    task: Task
+    status: TaskStatus
+    cells: list[Cell | None] = field(default_factory=list)
+
+
+def task_statuses(policy: Policy, period: ReportingPeriod | None, today: dt.date) -> dict[int, TaskStatus]:
+    """Each task's derived status: its milestones, and its reports of the period (two queries)."""
+    milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
+    for task_id, due, done in Milestone.objects.filter(task__policy=policy).values_list(
+        "task_id", "due_date", "completed_on"
+    ):
+        milestones[task_id].append(MilestoneFact(due, done))
+    reports: dict[int, list[ReportFact]] = defaultdict(list)
+    if period is not None:
+        for task_id, state, due in ProgressReport.objects.filter(period=period).values_list(
+            "task_id", "state", "due_date"
+        ):
+            reports[task_id].append(ReportFact(state, due))
+    task_ids = policy.tasks.values_list("pk", flat=True)
+    return {t: derive_task_status(milestones[t], reports[t], today) for t in task_ids}
+
+
+def matrix(user: Any, policy: Policy, period: ReportingPeriod, today: dt.date) -> dict[str, Any]:
+    """The task × department matrix of one period, a bounded number of queries whatever its size."""
+    departments = policy_departments(policy)
+    column = {d.pk: i for i, d in enumerate(departments)}
+    tasks = list(policy.tasks.select_related("section").order_by("number"))
+    visible = set(reports_visible_to(user).filter(period=period).values_list("pk", flat=True))
+    statuses = task_statuses(policy, period, today)
+    by_task: dict[int, list[Cell | None]] = {t.pk: [None] * len(departments) for t in tasks}
+    counts: dict[str, int] = defaultdict(int)
+    for pk, task_id, dept_id, role, state, due, first in ProgressReport.objects.filter(period=period).values_list(
+        "pk", "task_id", "department_id", "role", "state", "due_date", "first_submitted_at"
+    ):
+        if task_id not in by_task or dept_id not in column:
+            continue
+        status = cell_status(state, due, today)
+        counts[status] += 1
+        by_task[task_id][column[dept_id]] = Cell(
+            report_id=pk,
+            role=role,
+            state=state,
+            status=status,
+            late=first is not None and first.date() > due,
+            visible=pk in visible,
+        )
+    rows = [MatrixRow(task=t, status=statuses[t.pk], cells=by_task[t.pk]) for t in tasks]
+    sections: list[tuple[Section, list[MatrixRow]]] = []
+    for row in rows:
+        if not sections or sections[-1][0].pk != row.task.section_id:
+            sections.append((row.task.section, []))
+        sections[-1][1].append(row)
+    total = sum(counts.values())
+    return {
+        "departments": departments,
+        "sections": sections,
+        "counts": dict(counts),
+        "total": total,
+        "handed_on": total - counts["pending"] - counts["overdue"],
+    }
+
+
+# -------------------------------------------------------------------------------------------- summaries
+
+
+@dataclass
+class PeriodSummary:
+    total: int
+    handed_on: int
+    accepted: int
+    overdue: int
+    delayed_tasks: int
+
+    @property
+    def submission_rate(self) -> int:
+        return round(self.handed_on * 100 / self.total) if self.total else 0
+
+
+def period_summary(
+    user: Any, policy: Policy, period: ReportingPeriod, today: dt.date, statuses: dict[int, TaskStatus] | None = None
+) -> PeriodSummary:
+    reports = reports_visible_to(user).filter(period=period)
+    total = handed = accepted = overdue = 0
+    for state, due in reports.values_list("state", "due_date"):
+        total += 1
+        if state not in (State.DRAFT, State.RETURNED):
+            handed += 1
+        if state == State.ACCEPTED:
+            accepted += 1
+        if state in (State.DRAFT, State.RETURNED) and due < today:
+            overdue += 1
+    statuses = statuses if statuses is not None else task_statuses(policy, period, today)
+    return PeriodSummary(total, handed, accepted, overdue, sum(1 for s in statuses.values() if s.status == "delayed"))
+
+
+def overdue_reports(user: Any, period: ReportingPeriod, today: dt.date) -> list[ProgressReport]:
+    return list(
+        reports_visible_to(user)
+        .filter(period=period, state__in=(State.DRAFT, State.RETURNED), due_date__lt=today)
+        .select_related("task", "department", "lead_department")
+        .order_by("task__number", "role", "department__sort_order")
+    )
+
+
+def department_owes(user: Any, department: OrgUnit, today: dt.date) -> dict[str, Any]:
+    """What a department owes: its reports in open periods, and supporters' reports it must consolidate."""
+    base = reports_visible_to(user).select_related("period", "task", "lead_department", "department")
+    own = list(
+        base.filter(department=department, period__state=ReportingPeriod.State.OPEN).order_by(
+            "period__due_date", "task__number"
+        )
+    )
+    to_consolidate = list(
+        base.filter(lead_department=department, period__state=ReportingPeriod.State.OPEN)
+        .exclude(state=State.DRAFT)
+        .order_by("task__number", "department__sort_order")
+    )
+    history = list(
+        base.filter(department=department, period__state=ReportingPeriod.State.CLOSED).order_by(
+            "-period__year", "-period__quarter", "task__number"
+        )[:100]
+    )
+    for r in (*own, *to_consolidate, *history):
+        r.cell = cell_status(r.state, r.due_date, today)
+    return {"own": own, "to_consolidate": to_consolidate, "history": history}
+
+
+@dataclass
+class RankingRow:
+    department: OrgUnit
+    total: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    returned: int = 0
+    pending: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.missing
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.on_time * 100 / self.due) if self.due else None
+
+
+def timeliness_ranking(policy: Policy, today: dt.date, period_codes: list[str] | None = None) -> list[RankingRow]:
+    """Departments ranked by the share of their reports handed on by the due date, over periods."""
+    rows = {d.pk: RankingRow(d) for d in policy_departments(policy)}
+    reports = ProgressReport.objects.filter(period__policy=policy)
+    if period_codes:
+        reports = reports.filter(period__code__in=period_codes)
+    for dept_id, due, first in reports.values_list("department_id", "due_date", "first_submitted_at"):
+        row = rows.get(dept_id)
+        if row is None:
+            continue
+        row.total += 1
+        if first is not None:
+            if first.date() <= due:
+                row.on_time += 1
+            else:
+                row.late += 1
+        elif due < today:
+            row.missing += 1
+        else:
+            row.pending += 1
+    returns = ReportEvent.objects.filter(report__in=reports, action="return").values_list(
+        "report__department_id", flat=True
+    )
+    for dept_id in returns:
+        if dept_id in rows:
+            rows[dept_id].returned += 1
+    return sorted(
+        rows.values(),
+        key=lambda r: (r.rate is None, -(r.rate or 0), r.missing, r.late, r.department.sort_order),
+    )
+
+
+def task_for(policy: Policy, number: int) -> Task | None:
+    return (
+        policy.tasks.select_related("section")
+        .prefetch_related(
+            Prefetch("task_departments", queryset=TaskDepartment.objects.select_related("department")),
+            Prefetch("targets", queryset=Target.objects.select_related("indicator")),
+        )
+        .filter(number=number)
+        .first()
+    )
+
+
+def task_milestones(task: Task) -> list[Milestone]:
+    return list(
+        Milestone.objects.filter(task=task)
+        .select_related("department", "completed_by_report__period")
+        .prefetch_related("targets")
+    )
+
+
+def task_timeline(user: Any, task: Task) -> list[dict[str, Any]]:
+    """The task's reports, period by period (newest first), with each one's dated steps."""
+    reports = (
+        reports_visible_to(user)
+        .filter(task=task)
+        .select_related("period", "department")
+        .prefetch_related(Prefetch("events", queryset=ReportEvent.objects.order_by("at", "id")))
+        .order_by("-period__year", "-period__quarter", "role", "department__sort_order")
+    )
+    timeline: list[dict[str, Any]] = []
+    for report in reports:
+        if not timeline or timeline[-1]["period"].pk != report.period_id:
+            timeline.append({"period": report.period, "reports": []})
+        timeline[-1]["reports"].append(report)
+    return timeline
+
+
+def report_detail(user: Any, pk: int) -> ProgressReport | None:
+    return (
+        reports_visible_to(user)
+        .select_related("period__policy__city", "task__section", "department", "lead_department", "consolidated_into")
+        .prefetch_related(
+            "milestones_reached",
+            Prefetch("events", queryset=ReportEvent.objects.order_by("at", "id")),
+            "figures__target__indicator",
+            "attachments",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def supporters_of(user: Any, report: ProgressReport) -> list[ProgressReport]:
+    """For a lead report: the supporters' reports of the same task and period that the user may read."""
+    if report.role != ProgressReport.Role.LEAD:
+        return []
+    return list(
+        reports_visible_to(user)
+        .filter(period=report.period_id, task=report.task_id, lead_department=report.department_id)
+        .select_related("department")
+        .prefetch_related("figures__target", "attachments", "milestones_reached")
+        .order_by("department__sort_order")
+    )
+
+
+def notifications_for(user: Any) -> QuerySet:
+    return user.notifications.all()
+
+
+def export_data(user: Any, policy: Policy, period: ReportingPeriod, today: dt.date) -> dict[str, Any]:
+    """Everything the consolidated period report (PDF and Excel) shows, grouped by section and task."""
+    statuses = task_statuses(policy, period, today)
+    reports = list(
+        reports_visible_to(user)
+        .filter(period=period)
+        .select_related("task", "department", "lead_department")
+        .prefetch_related("figures__target")
+        .order_by("task__number", "role", "department__sort_order")
+    )
+    by_task: dict[int, list[ProgressReport]] = defaultdict(list)
+    for r in reports:
+        r.cell = cell_status(r.state, r.due_date, today)
+        by_task[r.task_id].append(r)
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(task__policy=policy).select_related("department"):
+        milestones[m.task_id].append(m)
+    sections = []
+    for section in policy.sections.prefetch_related(
+        Prefetch(
+            "tasks",
+            queryset=Task.objects.prefetch_related(
+                Prefetch("task_departments", queryset=TaskDepartment.objects.select_related("department"))
+            ),
+        )
+    ):
+        items = []
+        for task in section.tasks.all():
+            task_reports = by_task.get(task.pk, [])
+            items.append(
+                {
+                    "task": task,
+                    "status": statuses.get(task.pk),
+                    "lead_reports": [r for r in task_reports if r.role == ProgressReport.Role.LEAD],
+                    "support_reports": [r for r in task_reports if r.role == ProgressReport.Role.SUPPORT],
+                    "milestones": milestones.get(task.pk, []),
+                    "overdue_milestones": [m for m in milestones.get(task.pk, []) if m.is_overdue(today)],
+                }
+            )
+        sections.append({"section": section, "tasks": items})
+    overdue = [r for r in reports if r.cell == "overdue"]
+    late = [r for r in reports if r.was_late]
+    return {
+        "sections": sections,
+        "summary": period_summary(user, policy, period, today, statuses),
+        "overdue": overdue,
+        "late": late,
+        "statuses": statuses,
+        "reports": reports,
+    }

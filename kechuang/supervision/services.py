@@ -1,0 +1,500 @@
+"""Services that change supervision data; each runs in one transaction and writes the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit
+from kechuang.core.models import OrgUnit, User
+from kechuang.core.roles import Role
+from kechuang.policy.models import Policy, Target, Task, TaskDepartment
+from kechuang.supervision import uploads, workflow
+from kechuang.supervision.models import (
+    Milestone,
+    Notification,
+    ProgressReport,
+    ReportAttachment,
+    ReportEvent,
+    ReportFigure,
+    ReportingPeriod,
+)
+
+log = logging.getLogger(__name__)
+BUREAU_ROLES = frozenset({Role.BUREAU_STAFF, Role.BUREAU_ADMIN})
+State = ProgressReport.State
+
+
+def is_bureau(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active and user.role in BUREAU_ROLES
+
+
+def _require_bureau(actor: Any) -> None:
+    if not is_bureau(actor):
+        raise PermissionDenied(_("Only bureau staff may do this."))
+
+
+def relation_of(user: Any, report: ProgressReport) -> str:
+    """How `user` stands to `report` in the workflow table (workflow.py)."""
+    if is_bureau(user):
+        return workflow.BUREAU
+    if getattr(user, "role", None) != Role.DEPARTMENT_OFFICER or not user.org_unit_id or not user.is_active:
+        return workflow.OTHER
+    if report.department_id == user.org_unit_id:
+        return workflow.LEAD if report.role == ProgressReport.Role.LEAD else workflow.SUPPORTER
+    if report.role == ProgressReport.Role.SUPPORT and report.lead_department_id == user.org_unit_id:
+        return workflow.CONSOLIDATOR
+    return workflow.OTHER
+
+
+# ---------------------------------------------------------------------------------------------- milestones
+
+
+def _check_milestone(task: Task, department: OrgUnit, targets: Iterable[Target]) -> None:
+    if not TaskDepartment.objects.filter(task=task, department=department).exists():
+        raise ValidationError({"department": _("The department must lead or support this task.")})
+    for target in targets:
+        if target.task_id != task.pk:
+            raise ValidationError({"targets": _("Only the task's own targets can be linked.")})
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    actor: User,
+    task: Task,
+    title: str,
+    due_date: dt.date,
+    department: OrgUnit,
+    targets: Iterable[Target] = (),
+    note: str = "",
+) -> Milestone:
+    _require_bureau(actor)
+    targets = list(targets)
+    _check_milestone(task, department, targets)
+    milestone = Milestone(task=task, title=title, due_date=due_date, department=department, note=note)
+    audit.save(milestone, actor=actor)
+    milestone.targets.set(targets)
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, actor: User, milestone: Milestone, targets: Iterable[Target] | None = None, **fields: Any):
+    _require_bureau(actor)
+    allowed = {"title", "due_date", "department", "note"}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ValidationError({key: _("This field cannot be changed here.")})
+        setattr(milestone, key, value)
+    chosen = list(targets) if targets is not None else list(milestone.targets.all())
+    _check_milestone(milestone.task, milestone.department, chosen)
+    audit.save(milestone, actor=actor)
+    if targets is not None:
+        milestone.targets.set(chosen)
+    return milestone
+
+
+# ---------------------------------------------------------------------------------------------- periods
+
+QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+def quarter_end(year: int, quarter: int) -> dt.date:
+    month, day = QUARTER_END[quarter]
+    return dt.date(year, month, day)
+
+
+@transaction.atomic
+def period_open(
+    *,
+    actor: User | None,
+    policy: Policy,
+    year: int,
+    quarter: int,
+    due_date: dt.date,
+    supporters_due_date: dt.date | None = None,
+) -> ReportingPeriod:
+    """Open a period: every department gets one report per task it leads or supports."""
+    if actor is not None:
+        _require_bureau(actor)
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": _("The quarter must be 1 to 4.")})
+    supporters_due_date = supporters_due_date or due_date
+    if supporters_due_date > due_date:
+        raise ValidationError(
+            {"supporters_due_date": _("Supporting departments must report no later than the lead departments.")}
+        )
+    code = f"{year}-Q{quarter}"
+    if ReportingPeriod.objects.filter(policy=policy, code=code).exists():
+        raise ValidationError({"quarter": _("The period %(code)s is already open.") % {"code": code}})
+    period = ReportingPeriod(
+        policy=policy,
+        code=code,
+        year=year,
+        quarter=quarter,
+        due_date=due_date,
+        supporters_due_date=supporters_due_date,
+        opened_by=actor,
+    )
+    audit.save(period, actor=actor)
+    links = list(TaskDepartment.objects.filter(task__policy=policy).order_by("task__number", "role", "order", "id"))
+    first_lead: dict[int, int] = {}
+    for link in links:
+        if link.role == TaskDepartment.Role.LEAD:
+            first_lead.setdefault(link.task_id, link.department_id)
+    reports = []
+    for link in links:
+        lead = link.role == TaskDepartment.Role.LEAD
+        reports.append(
+            ProgressReport(
+                period=period,
+                task_id=link.task_id,
+                department_id=link.department_id,
+                role=ProgressReport.Role.LEAD if lead else ProgressReport.Role.SUPPORT,
+                lead_department_id=None if lead else first_lead.get(link.task_id),
+                due_date=due_date if lead else supporters_due_date,
+            )
+        )
+    ProgressReport.objects.bulk_create(reports)
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=period,
+        detail={"reports_created": len(reports), "due_date": due_date, "supporters_due_date": supporters_due_date},
+    )
+    return period
+
+
+@transaction.atomic
+def period_close(*, actor: User, period: ReportingPeriod) -> ReportingPeriod:
+    _require_bureau(actor)
+    period.state = ReportingPeriod.State.CLOSED
+    audit.save(period, actor=actor)
+    return period
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+def _check_editable(actor: Any, report: ProgressReport) -> None:
+    relation = relation_of(actor, report)
+    if relation not in workflow.AUTHOR_RELATIONS:
+        raise PermissionDenied(_("Only the reporting department may edit its report."))
+    if report.state == State.ACCEPTED:
+        raise ValidationError(_("An accepted report can no longer be changed."), code="accepted")
+    if not workflow.can_edit(report.state, relation):
+        raise ValidationError(_("This report has been handed on and can no longer be changed."))
+
+
+@transaction.atomic
+def report_update(
+    *,
+    actor: User,
+    report: ProgressReport,
+    work_done: str | None = None,
+    figures_text: str | None = None,
+    problems: str | None = None,
+    next_steps: str | None = None,
+    milestones_reached: Iterable[Milestone] | None = None,
+    figures: dict[int, Decimal | None] | None = None,
+) -> ProgressReport:
+    """Edit the text, the milestones reached and the figures (target id → value; None removes one)."""
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _check_editable(actor, report)
+    for name, value in (
+        ("work_done", work_done),
+        ("figures_text", figures_text),
+        ("problems", problems),
+        ("next_steps", next_steps),
+    ):
+        if value is not None:
+            setattr(report, name, value.strip())
+    audit.save(report, actor=actor)
+    if milestones_reached is not None:
+        chosen = list(milestones_reached)
+        if any(m.task_id != report.task_id for m in chosen):
+            raise ValidationError({"milestones_reached": _("Only the task's own milestones can be reported.")})
+        before = sorted(report.milestones_reached.values_list("pk", flat=True))
+        report.milestones_reached.set(chosen)
+        after = sorted(m.pk for m in chosen)
+        if before != after:
+            audit.record(actor=actor, action=audit.Action.UPDATE, obj=report, changes={"milestones": [before, after]})
+    if figures is not None:
+        targets = {t.pk: t for t in Target.objects.filter(task=report.task)}
+        for target_id, value in figures.items():
+            if target_id not in targets:
+                raise ValidationError({"figures": _("Figures can only be given for the task's own targets.")})
+            existing = ReportFigure.objects.filter(report=report, target_id=target_id).first()
+            if value is None:
+                if existing:
+                    audit.record(
+                        actor=actor, action=audit.Action.DELETE, obj=existing, changes={"value": [existing.value, None]}
+                    )
+                    existing.delete()
+                continue
+            figure = existing or ReportFigure(report=report, target=targets[target_id])
+            figure.value = value
+            audit.save(figure, actor=actor)
+    return report
+
+
+def _notify(users: Iterable[User], kind: str, message: str, url: str) -> None:
+    Notification.objects.bulk_create([Notification(user=u, kind=kind, message=message[:500], url=url) for u in users])
+
+
+def department_officers(department_ids: Iterable[int]) -> list[User]:
+    return list(User.objects.filter(role=Role.DEPARTMENT_OFFICER, org_unit_id__in=list(department_ids), is_active=True))
+
+
+def _bureau_users() -> list[User]:
+    return list(User.objects.filter(role=Role.BUREAU_STAFF, is_active=True))
+
+
+def _record_observations(actor: User, report: ProgressReport) -> int:
+    """Accepted figures become indicator observations when the indicator module provides the service."""
+    try:
+        from kechuang.indicators.services import observation_record
+    except ImportError:
+        return 0  # the figures stay on the report; the page says they feed the module once installed
+    count = 0
+    period = report.period
+    for figure in report.figures.select_related("target__indicator", "target__region").filter(
+        observation_recorded=False
+    ):
+        observation_record(
+            actor=actor,
+            indicator=figure.target.indicator,
+            region=figure.target.region or period.policy.city,
+            year=period.year,
+            quarter=period.quarter,
+            value=figure.value,
+            source=f"supervision:report:{report.pk} {period.code} {report.department}",
+            status="preliminary",
+        )
+        figure.observation_recorded = True
+        figure.save(update_fields=["observation_recorded"])
+        count += 1
+    return count
+
+
+def _step(
+    report: ProgressReport, *, actor: Any, action: str, to_state: str, at: dt.datetime, comment: str = ""
+) -> None:
+    from_state = report.state
+    report.state = to_state
+    report.save()
+    ReportEvent.objects.create(
+        report=report,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=str(actor) if actor is not None else "",
+        department_label=str(actor.org_unit) if getattr(actor, "org_unit", None) else "",
+        at=at,
+        comment=comment,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        obj=report,
+        changes={"state": [from_state, to_state]},
+        detail={"transition": action, "comment": comment, "at": at},
+    )
+
+
+@transaction.atomic
+def report_transition(
+    *, actor: User, report: ProgressReport, action: str, comment: str = "", at: dt.datetime | None = None
+) -> ProgressReport:
+    """Apply one row of the workflow table. `at` backdates the step (demo data and imports only)."""
+    report = ProgressReport.objects.select_for_update().select_related("period__policy", "task").get(pk=report.pk)
+    relation = relation_of(actor, report)
+    if getattr(actor, "role", None) == Role.LEADER or not any(
+        r == relation and a == action for (_s, a, r) in workflow.TRANSITIONS
+    ):
+        raise PermissionDenied(_("You may not do this with this report."))
+    try:
+        to_state = workflow.next_state(report.state, action, relation)
+    except workflow.TransitionRefused:
+        if report.state == State.ACCEPTED:
+            raise ValidationError(_("An accepted report can no longer be changed."), code="accepted") from None
+        raise ValidationError(
+            _("This cannot be done while the report is “%(state)s”.") % {"state": report.get_state_display()}
+        ) from None
+    comment = comment.strip()
+    if action in workflow.COMMENT_REQUIRED and not comment:
+        raise ValidationError({"comment": _("Say why the report is returned.")})
+    if action in (workflow.SUBMIT, workflow.CONSOLIDATE) and not report.work_done.strip():
+        raise ValidationError({"work_done": ValidationError(_("Write what was done before submitting."), code="empty")})
+    at = at or timezone.now()
+    url = reverse("supervision:report", args=[report.pk])
+    label = f"{report.period.code} {_('Task')} {report.task.number}「{report.task.title}」"
+    if action in (workflow.SUBMIT, workflow.CONSOLIDATE):
+        report.submitted_at = at
+        report.first_submitted_at = report.first_submitted_at or at
+        report.return_comment = ""
+    if action == workflow.SUBMIT:
+        _step(report, actor=actor, action=action, to_state=to_state, at=at)
+        _notify(
+            department_officers([report.lead_department_id]),
+            Notification.Kind.SUBMITTED,
+            _("%(dept)s submitted its report on %(label)s for consolidation.")
+            % {"dept": report.department, "label": label},
+            url,
+        )
+    elif action == workflow.CONSOLIDATE:
+        _step(report, actor=actor, action=action, to_state=to_state, at=at)
+        supporters = ProgressReport.objects.filter(
+            period=report.period, task=report.task, lead_department=report.department, state=State.WITH_LEAD
+        )
+        for supporter in supporters:
+            supporter.consolidated_into = report
+            supporter.save(update_fields=["consolidated_into", "updated_at"])
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE,
+                obj=supporter,
+                changes={"consolidated_into": [None, report.pk]},
+                detail={"transition": "consolidated"},
+            )
+        _notify(
+            _bureau_users(),
+            Notification.Kind.SUBMITTED,
+            _("%(dept)s submitted the consolidated report on %(label)s.") % {"dept": report.department, "label": label},
+            url,
+        )
+    elif action == workflow.RETURN:
+        report.returned_at = at
+        report.return_comment = comment
+        report.consolidated_into = None
+        _step(report, actor=actor, action=action, to_state=to_state, at=at, comment=comment)
+        _notify(
+            department_officers([report.department_id]),
+            Notification.Kind.RETURNED,
+            _("Your report on %(label)s was returned: %(comment)s") % {"label": label, "comment": comment},
+            url,
+        )
+    elif action == workflow.ACCEPT:
+        report.accepted_at = at
+        _step(report, actor=actor, action=action, to_state=to_state, at=at, comment=comment)
+        accepted = [report]
+        for supporter in ProgressReport.objects.filter(consolidated_into=report, state=State.WITH_LEAD):
+            supporter.accepted_at = at
+            _step(supporter, actor=actor, action=action, to_state=State.ACCEPTED, at=at, comment=comment)
+            accepted.append(supporter)
+        for milestone in Milestone.objects.filter(reported_in__in=accepted, completed_on__isnull=True).distinct():
+            milestone.completed_on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+            milestone.completed_by_report = report
+            audit.save(milestone, actor=actor)
+        _record_observations(actor, report)
+        _notify(
+            department_officers([r.department_id for r in accepted]),
+            Notification.Kind.ACCEPTED,
+            _("The bureau accepted the report on %(label)s.") % {"label": label},
+            url,
+        )
+    return report
+
+
+def report_submit(*, actor: User, report: ProgressReport, at: dt.datetime | None = None) -> ProgressReport:
+    return report_transition(actor=actor, report=report, action=workflow.SUBMIT, at=at)
+
+
+def report_consolidate(*, actor: User, report: ProgressReport, at: dt.datetime | None = None) -> ProgressReport:
+    return report_transition(actor=actor, report=report, action=workflow.CONSOLIDATE, at=at)
+
+
+def report_return(
+    *, actor: User, report: ProgressReport, comment: str, at: dt.datetime | None = None
+) -> ProgressReport:
+    return report_transition(actor=actor, report=report, action=workflow.RETURN, comment=comment, at=at)
+
+
+def report_accept(
+    *, actor: User, report: ProgressReport, comment: str = "", at: dt.datetime | None = None
+) -> ProgressReport:
+    return report_transition(actor=actor, report=report, action=workflow.ACCEPT, comment=comment, at=at)
+
+
+# ---------------------------------------------------------------------------------------------- attachments
+
+UPLOAD_MESSAGES = {
+    "too_large": _("is larger than 20 MB"),
+    "empty": _("is empty"),
+    "bad_type": _("is not an allowed type (PDF, Word, Excel, PowerPoint, PNG, JPG)"),
+    "content_mismatch": _("does not contain what its extension says"),
+}
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, report: ProgressReport, upload: Any) -> ReportAttachment:
+    """Check size, type and content first; nothing is stored when any check fails.
+
+    `upload` is a Django File (an UploadedFile from a form); an oversized one is refused unread."""
+    report = ProgressReport.objects.select_for_update().select_related("period").get(pk=report.pk)
+    _check_editable(actor, report)
+    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
+    size = upload.size or 0
+    data = b""
+    try:
+        uploads.check_name_and_size(name, size)
+        data = b"".join(upload.chunks())
+        kind = uploads.check_upload(name, len(data), data)
+    except uploads.UploadRefused as refused:
+        audit.record(
+            actor=actor,
+            action=audit.Action.CREATE,
+            object_type="supervision.reportattachment",
+            object_label=name,
+            detail={"refused": refused.code, "report": report.pk, "size": size},
+            success=False,
+        )
+        message = f"{name} {UPLOAD_MESSAGES[refused.code]}"
+        raise ValidationError({"file": ValidationError(message, code=refused.code)}) from None
+    if report.attachments.filter(removed_at__isnull=True).count() >= uploads.MAX_FILES_PER_REPORT:
+        limit = uploads.MAX_FILES_PER_REPORT
+        raise ValidationError({"file": _("A report can carry at most %(n)s files.") % {"n": limit}})
+    attachment = ReportAttachment(
+        report=report,
+        stored_name=f"{secrets.token_hex(16)}.{kind}",
+        original_name=name,
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(attachment.stored_name, ContentFile(data), save=False)
+    try:
+        attachment.save()
+        audit.record(
+            actor=actor,
+            action=audit.Action.CREATE,
+            obj=attachment,
+            detail={"report": report.pk, "kind": kind, "size": len(data), "sha256": attachment.sha256},
+        )
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor: User, attachment: ReportAttachment) -> None:
+    """Removed from the report while it is editable; the file stays on disk for the record."""
+    _check_editable(actor, ProgressReport.objects.select_for_update().get(pk=attachment.report_id))
+    attachment.removed_at = timezone.now()
+    attachment.save(update_fields=["removed_at"])
+    audit.record(actor=actor, action=audit.Action.ARCHIVE, obj=attachment, detail={"report": attachment.report_id})
