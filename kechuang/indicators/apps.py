@@ -1,8 +1,40 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import Role
+
+STAFF = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+ENTRY = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER})
+
 
 class IndicatorsConfig(AppConfig):
     name = "kechuang.indicators"
     label = "indicators"
-    verbose_name = _("Indicators")
+    verbose_name = _("Indicator monitoring")
+    url_prefix = "indicators/"
+    navigation = (
+        NavGroup(
+            _("Indicator monitoring"),
+            (
+                NavItem(_("Indicator dashboard"), "indicators:dashboard"),
+                NavItem(_("District comparison"), "indicators:districts"),
+                NavItem(_("Targets and breakdowns"), "indicators:targets"),
+                NavItem(_("Observations"), "indicators:observations"),
+                NavItem(_("Import observations"), "indicators:import", roles=ENTRY),
+                NavItem(_("Indicator catalogue"), "indicators:catalogue"),
+                NavItem(_("Briefing"), "indicators:briefing"),
+            ),
+            order=20,
+        ),
+    )
+
+    def cockpit_cards(self, user):
+        from kechuang.indicators.views import cockpit_cards
+
+        return cockpit_cards(user)
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.indicators.demo import load_demo
+
+        return load_demo(city)

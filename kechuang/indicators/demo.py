@@ -1,0 +1,233 @@
+"""Demo data for `load_demo` (idempotent): the catalogue, the real published figures, and generated series 2015–2025
+for the city and each region of its partition, marked `is_demo` (shown as 演示数据 on every page).
+
+The generated figures are plausible, not real: they are shaped so that the dashboard shows every status (high-tech
+enterprises near their path, the high-tech output share behind it) and one deliberate city/region disagreement
+(technology contract turnover, 2021) so that the consistency check has something to flag.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from kechuang.core import audit
+from kechuang.core.models import OrgUnit
+from kechuang.indicators.catalogue import catalogue_load
+from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
+
+YEARS = list(range(2015, 2026))
+DEMO_SOURCE = "演示数据（系统生成，非官方统计）"
+# Share of each partition region in the city total (张店 grows, 博山 shrinks: the ranking has a story).
+WEIGHTS = {
+    "zhangdian": (0.27, 0.31),
+    "zichuan": (0.12, 0.11),
+    "boshan": (0.09, 0.07),
+    "zhoucun": (0.09, 0.09),
+    "linzi": (0.18, 0.17),
+    "huantai": (0.12, 0.13),
+    "gaoqing": (0.06, 0.05),
+    "yiyuan": (0.07, 0.07),
+}
+# code: (value 2015, value 2025, decimals, regional?) — city trajectory, geometric between the ends.
+CITY = {
+    "gdp": (4130.2, 5080.0, 1, True),
+    "above_scale_industrial_output": (7800.0, 9850.0, 1, True),
+    "high_tech_enterprises": (380, 1560, 0, True),
+    "tech_smes": (260, 2480, 0, True),
+    "innovation_platforms_provincial_plus": (230, 540, 0, True),
+    "tech_contract_turnover_output": (22.0, 165.0, 2, True),
+    "valid_invention_patents": (4200, 11800, 0, True),
+    "population_10k": (468.0, 470.5, 1, True),
+    "talents_provincial_plus_new": (18, 31, 0, False),
+    "foreign_experts_introduced": (220, 305, 0, False),
+    "talent_projects_foreign": (20, 28, 0, False),
+    "tech_smes_capability_upgrade": (60, 96, 0, False),
+}
+# Derived shares driving the numerators: R&D intensity 2.05 % → 2.78 %, high-tech output share 33 % → 47.5 %.
+RD_INTENSITY = (2.05, 2.78)
+# The high-tech output share stalls in 2024–2025, so one headline target shows "off track".
+HIGH_TECH_SHARE = [33.0, 34.6, 36.1, 37.9, 39.6, 41.2, 43.0, 44.9, 46.3, 46.9, 47.5]
+MISMATCH = ("tech_contract_turnover_output", 2021, 1.03)
+
+
+def _curve(start: float, end: float, rng: random.Random, noise: float) -> list[float]:
+    n = len(YEARS) - 1
+    out = []
+    for i in range(len(YEARS)):
+        base = start * (end / start) ** (i / n)
+        jitter = 1.0 if i in (0, n) else 1 + rng.uniform(-noise, noise)
+        out.append(base * jitter)
+    return out
+
+
+def _round(value: float, decimals: int) -> Decimal:
+    return Decimal(str(round(value, decimals)))
+
+
+def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Decimal]:
+    """{(indicator, region or "city", year): value}; deterministic."""
+    rng = random.Random(20231220)  # the policy's issue date
+    out: dict[tuple[str, str, int], Decimal] = {}
+    city_series: dict[str, list[float]] = {}
+    for code, (start, end, _d, _regional) in CITY.items():
+        noise = 0.12 if code in ("talents_provincial_plus_new", "talent_projects_foreign") else 0.025
+        city_series[code] = _curve(start, end, rng, noise)
+    intensity = _curve(*RD_INTENSITY, rng, 0.02)
+    share = HIGH_TECH_SHARE
+    city_series["rd_expenditure"] = [g * s / 100 for g, s in zip(city_series["gdp"], intensity, strict=True)]
+    city_series["high_tech_output"] = [
+        o * s / 100 for o, s in zip(city_series["above_scale_industrial_output"], share, strict=True)
+    ]
+    decimals = {code: spec[2] for code, spec in CITY.items()} | {"rd_expenditure": 2, "high_tech_output": 1}
+    regional = {code for code, spec in CITY.items() if spec[3]} | {"rd_expenditure", "high_tech_output"}
+    codes = [c for c in region_codes if c in WEIGHTS]
+    for code, series in city_series.items():
+        tilt = {r: rng.uniform(0.85, 1.15) for r in codes}  # each indicator distributes a little differently
+        for i, year in enumerate(YEARS):
+            if code not in regional or not codes:
+                out[(code, "city", year)] = _round(series[i], decimals[code])
+                continue
+            t = i / (len(YEARS) - 1)
+            weights = {r: (WEIGHTS[r][0] + (WEIGHTS[r][1] - WEIGHTS[r][0]) * t) * tilt[r] for r in codes}
+            total_w = sum(weights.values())
+            parts = {r: _round(series[i] * w / total_w, decimals[code]) for r, w in weights.items()}
+            for r, v in parts.items():
+                out[(code, r, year)] = v
+            city_total = sum(parts.values())
+            if (code, year) == MISMATCH[:2]:
+                city_total = _round(float(city_total) * MISMATCH[2], decimals[code])
+            out[(code, "city", year)] = city_total
+    return out
+
+
+@transaction.atomic
+def load_demo(city: OrgUnit) -> str:
+    summary = catalogue_load(actor=None, city=city)
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    regions = {u.code: u for u in OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION)}
+    existing = set(
+        Observation.objects.filter(region__in=[city, *regions.values()], quarter=0).values_list(
+            "indicator__code", "region__code", "year"
+        )
+    )
+    rows = []
+    for (code, region_code, year), value in generated_values(list(regions)).items():
+        unit = city if region_code == "city" else regions.get(region_code)
+        if code not in indicators or unit is None or (code, unit.code, year) in existing:
+            continue
+        rows.append(
+            Observation(
+                indicator=indicators[code],
+                region=unit,
+                year=year,
+                quarter=0,
+                value=value,
+                status=Observation.Status.PRELIMINARY if year == YEARS[-1] else Observation.Status.FINAL,
+                source=DEMO_SOURCE,
+                is_demo=True,
+            )
+        )
+    # The technology market reports quarterly: year-to-date turnover for 2025 (cumulative to each quarter's end).
+    turnover = indicators.get("tech_contract_turnover_output")
+    if turnover is not None:
+        for quarter, fraction in ((1, 0.19), (2, 0.43), (3, 0.68)):
+            if not Observation.objects.filter(indicator=turnover, region=city, year=2025, quarter=quarter).exists():
+                rows.append(
+                    Observation(
+                        indicator=turnover,
+                        region=city,
+                        year=2025,
+                        quarter=quarter,
+                        value=_round(160.0 * fraction, 2),
+                        status=Observation.Status.PRELIMINARY,
+                        source=DEMO_SOURCE,
+                        is_demo=True,
+                    )
+                )
+    # 淄博优秀青年科技人才 are selected every two years (task 11): odd years only, city level.
+    young = indicators.get("young_talents_selected")
+    if young is not None:
+        for year, value in ((2019, 42), (2021, 47), (2023, 51), (2025, 46)):
+            if (young.code, city.code, year) not in existing:
+                rows.append(
+                    Observation(
+                        indicator=young,
+                        region=city,
+                        year=year,
+                        quarter=0,
+                        value=Decimal(value),
+                        status=Observation.Status.PRELIMINARY if year == YEARS[-1] else Observation.Status.FINAL,
+                        source=DEMO_SOURCE,
+                        is_demo=True,
+                    )
+                )
+    Observation.objects.bulk_create(rows)
+    if rows:
+        audit.record(
+            actor=None,
+            action=audit.Action.IMPORT,
+            object_type="indicators.observation",
+            object_label="演示数据",
+            detail={"created": len(rows)},
+        )
+    _demo_revision(city, indicators)
+    allocations = _demo_allocations(city, regions)
+    return f"{summary.line()}, {len(rows)} demo observations, {allocations} district targets"
+
+
+def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:
+    """One revised value, so that the revision history shows what it looks like."""
+    obs = Observation.objects.filter(
+        indicator=indicators.get("high_tech_enterprises"), region=city, year=2024, quarter=0, is_demo=True
+    ).first()
+    if obs is None or obs.revisions.exists():
+        return
+    ObservationRevision.objects.create(
+        observation=obs,
+        value=obs.value - 12,
+        status=Observation.Status.PRELIMINARY,
+        source=DEMO_SOURCE + "（初步数）",
+        new_value=obs.value,
+        new_status=obs.status,
+        reason="演示：年报核定后由初步数更正为最终数",
+    )
+
+
+def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
+    """District breakdowns of the count targets in proportion to each region's 2025 value; the platform target is
+    deliberately left 10 short so that the add-up check shows what it flags."""
+    from kechuang.policy.models import Target
+
+    created = 0
+    partition = [r for r in regions.values() if r.in_partition]
+    for target in Target.objects.filter(
+        policy__city=city,
+        indicator__code__in=["high_tech_enterprises", "tech_smes", "innovation_platforms_provincial_plus"],
+        region__isnull=True,
+    ).select_related("indicator"):
+        if TargetAllocation.objects.filter(target=target).exists():
+            continue
+        values = dict(
+            Observation.objects.filter(
+                indicator=target.indicator, region__in=partition, year=YEARS[-1], quarter=0
+            ).values_list("region_id", "value")
+        )
+        total = sum(values.values())
+        if not total:
+            continue
+        goal = int(target.value) + (1 if target.comparator == "gt" else 0)
+        if target.indicator.code == "innovation_platforms_provincial_plus":
+            goal -= 10
+        shares = {r: int(goal * v / total) for r, v in values.items()}
+        largest = max(shares, key=shares.get)
+        shares[largest] += goal - sum(shares.values())
+        for region in partition:
+            if region.pk in shares:
+                TargetAllocation.objects.create(
+                    target=target, region=region, value=shares[region.pk], note="演示：按2025年各区县占比分解"
+                )
+                created += 1
+    return created

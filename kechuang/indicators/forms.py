@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.models import OrgUnit
+from kechuang.indicators.models import Indicator, Observation
+
+
+class ObservationForm(forms.Form):
+    """Entry of one value; the indicator and region pickers list only what the user may enter."""
+
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none())
+    region = forms.ModelChoiceField(label=_("Region"), queryset=OrgUnit.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Period"),
+        coerce=int,
+        initial=0,
+        choices=[
+            (0, _("Whole year")),
+            (1, _("Q1 (cumulative)")),
+            (2, _("Q1–Q2 (cumulative)")),
+            (3, _("Q1–Q3 (cumulative)")),
+            (4, _("Q1–Q4 (cumulative)")),
+        ],
+    )
+    value = forms.DecimalField(label=_("Value"), max_digits=20, decimal_places=4)
+    status = forms.ChoiceField(label=_("Status"), choices=Observation.Status.choices)
+    source = forms.CharField(label=_("Source"), max_length=500, help_text=_("e.g. 淄博市统计局 2024年统计公报"))
+    definition_version = forms.CharField(label=_("Definition version"), max_length=100, required=False)
+    reason = forms.CharField(
+        label=_("Reason for the revision"),
+        max_length=300,
+        required=False,
+        help_text=_("Required when the value was entered before: the previous version is kept in the history."),
+    )
+
+    def __init__(self, *args: Any, indicators: QuerySet, regions: QuerySet, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators
+        self.fields["indicator"].label_from_instance = lambda i: f"{i.name}（{i.unit}）" if i.unit else i.name
+        self.fields["region"].queryset = regions
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+
+class AllocationForm(forms.Form):
+    """One decimal field per region: the region's share of the city target (empty: no share)."""
+
+    def __init__(self, *args: Any, regions: list[OrgUnit], initial_values: dict[int, Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.regions = regions
+        for region in regions:
+            self.fields[f"r{region.pk}"] = forms.DecimalField(
+                label=region.name,
+                required=False,
+                max_digits=20,
+                decimal_places=4,
+                min_value=0,
+                initial=initial_values.get(region.pk),
+            )
+
+    def values(self) -> dict[OrgUnit, Any]:
+        return {r: self.cleaned_data.get(f"r{r.pk}") for r in self.regions}

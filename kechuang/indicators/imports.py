@@ -1,0 +1,248 @@
+"""Observation files: the downloadable Excel template, reading .xlsx/.csv, and row validation.
+
+Import is all-or-nothing (DESIGN.md, data rules): a file with any bad row writes nothing, and every error is
+reported with its row number, column, value and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kechuang.core.models import OrgUnit
+from kechuang.indicators.models import Indicator, Observation
+from kechuang.indicators.services import RowError, can_enter
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+# (key, header in the template). Either the key or the Chinese header is accepted in a file.
+COLUMNS = (
+    ("indicator_code", "指标代码"),
+    ("region_code", "区域代码"),
+    ("year", "年份"),
+    ("quarter", "季度"),
+    ("value", "数值"),
+    ("status", "状态"),
+    ("source", "数据来源"),
+    ("definition_version", "口径版本"),
+)
+REQUIRED = ("indicator_code", "region_code", "year", "value", "source")
+STATUS_WORDS = {
+    "": Observation.Status.PRELIMINARY,
+    "preliminary": Observation.Status.PRELIMINARY,
+    "初步": Observation.Status.PRELIMINARY,
+    "初步数": Observation.Status.PRELIMINARY,
+    "final": Observation.Status.FINAL,
+    "最终": Observation.Status.FINAL,
+    "最终数": Observation.Status.FINAL,
+    "正式": Observation.Status.FINAL,
+}
+
+
+class FileError(ValueError):
+    pass
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
+    """Rows of an uploaded .xlsx or .csv as dicts keyed by column key, each with its spreadsheet `row` number."""
+    if len(data) > MAX_BYTES:
+        raise FileError(_("The file is larger than 5 MB."))
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        table = _read_xlsx(data)
+    elif lower.endswith(".csv"):
+        table = _read_csv(data)
+    else:
+        raise FileError(_("Upload an .xlsx or .csv file."))
+    if not table:
+        raise FileError(_("The file is empty."))
+    header = [_cell(h) for h in table[0]]
+    lookup = {}
+    for key, label in COLUMNS:
+        for i, h in enumerate(header):
+            if h in (key, label):
+                lookup[key] = i
+    missing = [label for key, label in COLUMNS if key in REQUIRED and key not in lookup]
+    if missing:
+        raise FileError(_("The header row lacks the columns: %(cols)s.") % {"cols": "、".join(missing)})
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        values = {key: _cell(cells[i]) if i < len(cells) else "" for key, i in lookup.items()}
+        if not any(values.values()):
+            continue
+        values["row"] = number
+        rows.append(values)
+        if len(rows) > MAX_ROWS:
+            raise FileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+    return rows
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt or non-Excel file
+        raise FileError(_("The file is not a readable Excel workbook.")) from exc
+    sheet = book.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+    return list(csv.reader(io.StringIO(text)))
+
+
+def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """(clean rows ready for `observation_save`, every error). Runs a fixed number of queries."""
+    city = OrgUnit.objects.filter(kind=OrgUnit.Kind.CITY, parent=None).first()
+    units = {}
+    for unit in OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.CITY, OrgUnit.Kind.REGION], is_active=True):
+        if unit.kind == OrgUnit.Kind.CITY and unit != city:
+            continue
+        if unit.kind == OrgUnit.Kind.REGION and city is not None and unit.parent_id != city.pk:
+            continue
+        for key in {unit.code, unit.name, unit.short_name}:
+            if key:
+                units[key] = unit
+    indicators = {i.code: i for i in Indicator.objects.prefetch_related("departments")}
+    errors: list[RowError] = []
+    clean: list[dict[str, Any]] = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        n = row["row"]
+        row_errors: list[RowError] = []
+
+        def err(column: str, reason: str, n=n, row=row, row_errors=row_errors) -> None:
+            row_errors.append(RowError(n, column, str(row.get(column, "")), reason))
+
+        for key in REQUIRED:
+            if not row.get(key):
+                err(key, _("required"))
+        indicator = indicators.get(row.get("indicator_code", ""))
+        if row.get("indicator_code") and indicator is None:
+            err("indicator_code", _("unknown indicator code"))
+        elif indicator is not None and indicator.formula:
+            err("indicator_code", _("derived indicator (%(f)s): computed, never entered") % {"f": indicator.formula})
+        region = units.get(row.get("region_code", ""))
+        if row.get("region_code") and region is None:
+            err("region_code", _("unknown region (use the city's or a region's code or name)"))
+        year = quarter = None
+        if row.get("year"):
+            try:
+                year = int(row["year"])
+                if not 1949 <= year <= 2100:
+                    raise ValueError
+            except ValueError:
+                err("year", _("not a year between 1949 and 2100"))
+                year = None
+        try:
+            quarter = int(row.get("quarter") or 0)
+            if not 0 <= quarter <= 4:
+                raise ValueError
+        except ValueError:
+            err("quarter", _("quarter must be empty, 0 (whole year) or 1–4"))
+        value = None
+        if row.get("value"):
+            try:
+                value = Decimal(row["value"].replace(",", ""))
+                if not value.is_finite() or abs(value) >= Decimal("1e15"):
+                    raise InvalidOperation
+                if value.as_tuple().exponent < -4:
+                    err("value", _("at most 4 decimal places"))
+            except InvalidOperation:
+                err("value", _("not a number"))
+                value = None
+        status = STATUS_WORDS.get(row.get("status", "").lower())
+        if status is None:
+            err("status", _("use 初步 (preliminary) or 最终 (final)"))
+        if len(row.get("source", "")) > 500:
+            err("source", _("longer than 500 characters"))
+        in_scope = indicator is None or region is None or indicator.formula or can_enter(actor, indicator, region)
+        if not in_scope:
+            err("region_code", _("outside your data scope: you may not enter this indicator for this region"))
+        if indicator is not None and region is not None and year is not None and quarter is not None:
+            key = (indicator.pk, region.pk, year, quarter)
+            if key in seen:
+                err("year", _("the same indicator, region and period is already on row %(r)s") % {"r": seen[key]})
+            else:
+                seen[key] = n
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        clean.append(
+            {
+                "row": n,
+                "data": {
+                    "indicator": indicator,
+                    "region": region,
+                    "year": year,
+                    "quarter": quarter,
+                    "value": value,
+                    "status": status,
+                    "source": row["source"],
+                    "definition_version": row.get("definition_version", "")[:100],
+                },
+            }
+        )
+    return clean, errors
+
+
+def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
+    """The import template: the header row, an example, and the codes the user may use."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    sheet = book.add_worksheet("观测值")
+    sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
+    example = next((i for i in indicators if i.code == "high_tech_enterprises"), indicators[0] if indicators else None)
+    if example is not None and regions:
+        sheet.write_row(1, 0, [example.code, regions[0].code, 2024, "", 1520, "最终", "市科技局 2024年统计", ""])
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 7, 14)
+    sheet.set_column(6, 6, 40)
+    notes = book.add_worksheet("填写说明")
+    lines = [
+        "一次导入全部成功或全部不导入：任何一行有错，整个文件都不会写入，并逐行列出错误（行号、列、值、原因）。",
+        "指标代码、区域代码见右侧两张表；派生指标（如研发投入强度、高新技术产业产值占比）由分子分母自动计算，不能填报。",
+        "季度：留空或 0 表示全年；1–4 表示截至该季度末的累计值。状态：初步 或 最终（留空为初步）。",
+        "已填报的数值再次导入不同数值时视为修订，原值保存在修订记录中（修订原因记为“从文件导入”）。",
+        "同一指标、区域、期间在一个文件中只能出现一次。",
+    ]
+    for r, line in enumerate(lines):
+        notes.write(r, 0, line)
+    notes.set_column(0, 0, 110)
+    codes = book.add_worksheet("指标代码")
+    codes.write_row(0, 0, ["指标代码", "指标名称", "单位", "汇总方式"], bold)
+    for r, ind in enumerate(indicators, start=1):
+        codes.write_row(r, 0, [ind.code, ind.name, ind.unit, ind.get_aggregation_display()])
+    codes.set_column(0, 0, 36)
+    codes.set_column(1, 1, 50)
+    region_sheet = book.add_worksheet("区域代码")
+    region_sheet.write_row(0, 0, ["区域代码", "区域名称"], bold)
+    for r, unit in enumerate(regions, start=1):
+        region_sheet.write_row(r, 0, [unit.code, unit.name])
+    region_sheet.set_column(0, 1, 22)
+    book.close()
+    return buffer.getvalue()

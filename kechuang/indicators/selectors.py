@@ -1,0 +1,402 @@
+"""Reading indicator data: the resolver over visible observations, target cards, detail, ranking, forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.core.scope import _unit_ids
+from kechuang.indicators import forecast as engine
+from kechuang.indicators.compute import Resolver, Spec, parse_formula
+from kechuang.indicators.models import Indicator, Observation, PublishedFigure, TargetAllocation
+from kechuang.indicators.progress import NO_DATA, Assessment, assess, assess_quota, path_kind
+from kechuang.policy.models import Policy, Target
+
+FORECAST_LEVEL = 0.8
+TIER_OF_INDICATOR = {"tech_smes": "tech_sme", "high_tech_enterprises": "high_tech"}
+# Share of the reserve pool expected to qualify by the target year when the enterprise module gives no rates:
+# one step away 50 %, two steps away 25 % (a stated assumption, shown on the page).
+DEFAULT_CONVERSION = {"one_away": 0.5, "two_away": 0.25}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The resolver: every value a user may see, computed from entered observations
+
+
+def partition_of(city: OrgUnit) -> list[OrgUnit]:
+    return list(OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION, is_active=True, in_partition=True))
+
+
+def regions_of(city: OrgUnit) -> list[OrgUnit]:
+    return list(OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION, is_active=True))
+
+
+def specs() -> dict[str, Spec]:
+    return {
+        code: Spec(code, aggregation, parse_formula(formula))
+        for code, aggregation, formula in Indicator.objects.values_list("code", "aggregation", "formula")
+    }
+
+
+def department_codes(user: Any) -> set[str] | None:
+    """Indicator codes a department officer is responsible for (None: not confined by department)."""
+    if user.role != Role.DEPARTMENT_OFFICER:
+        return None
+    if user.org_unit_id is None:
+        return set()
+    ids = _unit_ids(user.org_unit)
+    return set(Indicator.objects.filter(departments__in=ids).values_list("code", flat=True).distinct())
+
+
+def _component_codes(codes: set[str], all_specs: dict[str, Spec]) -> set[str]:
+    out: set[str] = set()
+    stack = list(codes)
+    while stack:
+        spec = all_specs.get(stack.pop())
+        if spec and spec.formula:
+            for c in (spec.formula.numerator, spec.formula.denominator):
+                if c not in out:
+                    out.add(c)
+                    stack.append(c)
+    return out
+
+
+@dataclass
+class Context:
+    """What one request needs to compute values: the city, its regions, the resolver, demo markers."""
+
+    city: OrgUnit
+    regions: list[OrgUnit]
+    partition: list[OrgUnit]
+    resolver: Resolver
+    demo_keys: set[tuple[str, str, int]] = field(default_factory=set)
+    allowed_codes: set[str] | None = None  # None: every indicator
+
+    @property
+    def any_demo(self) -> bool:
+        return bool(self.demo_keys)
+
+    def is_demo(self, code: str, region: str, years: list[int] | None = None) -> bool:
+        codes = {code} | _component_codes({code}, self.resolver.specs)
+        return any(k[0] in codes and k[1] == region and (years is None or k[2] in years) for k in self.demo_keys)
+
+
+def context_for(user: Any, city: OrgUnit) -> Context:
+    """Values from the observations the user may see. A department officer also gets, at city level, the components
+    of the derived indicators their department is responsible for (so 市科技局 sees R&D intensity though GDP belongs
+    to the statistics bureau); the raw component rows themselves stay out of their lists."""
+    all_specs = specs()
+    regions = regions_of(city)
+    partition = [r for r in regions if r.in_partition]
+    fields = ("indicator__code", "region__code", "year", "value", "is_demo")
+    rows = list(Observation.objects.visible_to(user).annual().filter(region__in=[city, *regions]).values_list(*fields))
+    allowed = department_codes(user)
+    if allowed is not None:
+        extra = _component_codes(allowed, all_specs) - allowed
+        if extra:
+            rows += list(
+                Observation.objects.annual().filter(indicator__code__in=extra, region=city).values_list(*fields)
+            )
+    values = {(c, r, y): float(v) for c, r, y, v, _demo in rows}
+    demo = {(c, r, y) for c, r, y, _v, d in rows if d}
+    return Context(
+        city, regions, partition, Resolver(values, all_specs, city.code, [p.code for p in partition]), demo, allowed
+    )
+
+
+def focus_unit(user: Any, city: OrgUnit) -> OrgUnit:
+    """The unit a user's dashboard looks at: a district officer's own region, otherwise the city."""
+    if user.role == Role.DISTRICT_OFFICER and user.org_unit is not None and user.org_unit.kind == OrgUnit.Kind.REGION:
+        return user.org_unit
+    return city
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Targets and their progress
+
+
+def monitored_targets(policy: Policy) -> list[Target]:
+    """The policy's numeric targets (deadline targets and recurring quotas), goals first."""
+    qs = (
+        policy.targets.exclude(comparator=Target.Comparator.ACHIEVED)
+        .filter(value__isnull=False)
+        .filter(Q(deadline__isnull=False) | ~Q(cadence=""))
+        .select_related("indicator", "task", "goal")
+        .prefetch_related("owners", Prefetch("allocations", queryset=TargetAllocation.objects.select_related("region")))
+    )
+    return sorted(qs, key=lambda t: (t.goal_id is None, t.deadline is None, t.task.number if t.task else 0, t.order))
+
+
+def horizon_year(policy: Policy) -> int:
+    """The year the headline targets fall due (the latest deadline), else the policy's last year (memoised on the
+    policy object, so a page asks once)."""
+    cached = getattr(policy, "_indicator_horizon", None)
+    if cached is None:
+        years = [d.year for d in policy.targets.filter(deadline__isnull=False).values_list("deadline", flat=True)]
+        cached = max(years) if years else policy.effective_to.year
+        policy._indicator_horizon = cached
+    return cached
+
+
+def is_quota(target: Target) -> bool:
+    """A recurring quota counted per period (each year's new talents), as opposed to a level to be held."""
+    return bool(target.cadence) and target.indicator.aggregation != "ratio_of_sums" and not target.indicator.formula
+
+
+@dataclass
+class Card:
+    target: Target
+    indicator: Indicator
+    unit: OrgUnit
+    target_value: float | None
+    target_year: int
+    series: list[tuple[int, float]]
+    assessment: Assessment
+    quota: bool
+    demo: bool
+    sparkline: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.assessment.status
+
+    @property
+    def is_district(self) -> bool:
+        return self.unit.kind == OrgUnit.Kind.REGION
+
+    @property
+    def target_display(self) -> str:
+        """The city target as the policy words it, or the region's share of it."""
+        if not self.is_district or self.target_value is None:
+            return self.target.value_display
+        from kechuang.indicators.charts import fmt
+
+        return f"{self.target.get_comparator_display()} {fmt(self.target_value)} {self.indicator.unit}".strip()
+
+
+def target_value_for(target: Target, unit: OrgUnit, city: OrgUnit) -> float | None:
+    """The city target, or a region's share of it (a ratio target applies to every region unless broken down)."""
+    if unit.pk == city.pk:
+        return float(target.value)
+    for allocation in target.allocations.all():
+        if allocation.region_id == unit.pk:
+            return float(allocation.value)
+    if target.indicator.aggregation == "ratio_of_sums" or target.indicator.formula:
+        return float(target.value)
+    return None
+
+
+def assess_target(target: Target, series: list[tuple[int, float]], value: float | None, policy: Policy) -> Assessment:
+    if value is None:
+        return Assessment(NO_DATA, *(series[-1] if series else (None, None)))
+    indicator = target.indicator
+    comparator = target.comparator
+    if is_quota(target):
+        return assess_quota(series, quota=value, comparator=comparator)
+    return assess(
+        series,
+        target=value,
+        target_year=target.deadline.year if target.deadline else horizon_year(policy),
+        comparator=comparator,
+        baseline_year=policy.issue_date.year,
+        kind=path_kind(indicator.aggregation, bool(indicator.formula)),
+        lower_is_better=indicator.direction == Indicator.Direction.DOWN,
+    )
+
+
+def target_cards(user: Any, policy: Policy, ctx: Context | None = None) -> tuple[Context, OrgUnit, list[Card]]:
+    from kechuang.indicators.charts import sparkline_points
+
+    ctx = ctx or context_for(user, policy.city)
+    unit = focus_unit(user, policy.city)
+    cards = []
+    for target in monitored_targets(policy):
+        indicator = target.indicator
+        if ctx.allowed_codes is not None and indicator.code not in ctx.allowed_codes:
+            continue
+        series = ctx.resolver.series(indicator.code, unit.code)
+        value = target_value_for(target, unit, policy.city)
+        assessment = assess_target(target, series, value, policy)
+        cards.append(
+            Card(
+                target=target,
+                indicator=indicator,
+                unit=unit,
+                target_value=value,
+                target_year=target.deadline.year if target.deadline else horizon_year(policy),
+                series=series,
+                assessment=assessment,
+                quota=is_quota(target),
+                demo=ctx.is_demo(indicator.code, unit.code),
+                sparkline=sparkline_points(series[-11:]),
+            )
+        )
+    return ctx, unit, cards
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Forecast (cached: the engine takes ~50 ms per series)
+
+
+def comparator_for_engine(comparator: str) -> str:
+    return comparator if comparator in engine.COMPARATORS else "ge"
+
+
+def forecast_for(series: list[tuple[int, float]], target: float, deadline: int, comparator: str) -> dict[str, Any]:
+    key_data = json.dumps([series, target, deadline, comparator, FORECAST_LEVEL])
+    key = "indicators:forecast:" + hashlib.sha1(key_data.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        result = engine.forecast_series(series, target, deadline, comparator_for_engine(comparator), FORECAST_LEVEL)
+        found = result.to_dict()
+        cache.set(key, found, 3600)
+    return found
+
+
+def recent_growth(series: list[tuple[int, float]], years: int = 3) -> float | None:
+    """Average (compound) annual growth over the last `years` years, as a fraction."""
+    if len(series) < 2:
+        return None
+    tail = sorted(series)[-(years + 1) :]
+    (y0, v0), (y1, v1) = tail[0], tail[-1]
+    if v0 <= 0 or v1 <= 0 or y1 <= y0:
+        return None
+    return (v1 / v0) ** (1 / (y1 - y0)) - 1
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Detail, district ranking, consistency
+
+
+def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
+    return (
+        Observation.objects.visible_to(user)
+        .filter(indicator=indicator)
+        .select_related("region", "indicator")
+        .order_by("-year", "-quarter", "region__sort_order")
+    )
+
+
+def published_for(indicator: Indicator) -> list[PublishedFigure]:
+    return list(PublishedFigure.objects.filter(indicator=indicator).order_by("region_label", "year"))
+
+
+def region_table(ctx: Context, code: str, years: list[int]) -> list[dict[str, Any]]:
+    """One row per unit (city first), one value per year, each with how it was obtained."""
+    rows = []
+    for unit in [ctx.city, *ctx.regions]:
+        cells = []
+        for year in years:
+            found = ctx.resolver.get(code, unit.code, year)
+            cells.append({"value": None if found is None else found.value, "how": found.how if found else ""})
+        if any(c["value"] is not None for c in cells):
+            rows.append({"unit": unit, "cells": cells})
+    return rows
+
+
+def ranking(ctx: Context, indicator: Indicator, year: int, target: Target | None = None) -> list[dict[str, Any]]:
+    """Regions ranked by the indicator in `year` (best first by its direction), with their district target."""
+    allocations = {a.region_id: float(a.value) for a in target.allocations.all()} if target is not None else {}
+    rows = []
+    for unit in ctx.regions:
+        value = ctx.resolver.value(indicator.code, unit.code, year)
+        if value is None:
+            continue
+        allocation = allocations.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit,
+                "value": value,
+                "allocation": allocation,
+                "percent": value / allocation * 100 if allocation else None,
+                "demo": ctx.is_demo(indicator.code, unit.code, [year]),
+            }
+        )
+    reverse = indicator.direction != Indicator.Direction.DOWN
+    rows.sort(key=lambda r: r["value"], reverse=reverse)
+    for i, row in enumerate(rows, start=1):
+        row["rank"] = i
+    return rows
+
+
+def mismatches(ctx: Context, indicators: list[Indicator]) -> list[dict[str, Any]]:
+    out = []
+    for indicator in indicators:
+        for m in ctx.resolver.mismatches(indicator.code):
+            out.append({"indicator": indicator, "m": m})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Bottom-up pipeline projection from the enterprise ladder (when the enterprise module provides its feed)
+
+
+def pipeline_projection(
+    indicator_code: str, deadline: int | None = None, today_year: int | None = None
+) -> dict[str, Any]:
+    """Latest qualified count + expected conversions from the reserve pool, per tier.
+
+    Contract: `kechuang.enterprises.feed.qualification_counts(year=None)` → [{tier, region_code, year, count}] and
+    `reserve_pool_counts()` → [{tier, region_code, one_away, two_away}]; optional `conversion_rates()` →
+    {tier: {"one_away": p, "two_away": q}} (historic rates); otherwise DEFAULT_CONVERSION applies.
+    """
+    tier = TIER_OF_INDICATOR.get(indicator_code)
+    if tier is None:
+        return {"applicable": False}
+    try:
+        from kechuang.enterprises import feed
+
+        qualification_counts = feed.qualification_counts
+        reserve_pool_counts = feed.reserve_pool_counts
+    except (ImportError, AttributeError):
+        return {"applicable": True, "available": False}
+    counts = [r for r in qualification_counts() if r.get("tier") == tier]
+    pools = [r for r in reserve_pool_counts() if r.get("tier") == tier]
+    rates = dict(DEFAULT_CONVERSION)
+    rates_source = "default"
+    conversion = getattr(feed, "conversion_rates", None)
+    if callable(conversion):
+        given = (conversion() or {}).get(tier)
+        if given:
+            rates = {"one_away": float(given["one_away"]), "two_away": float(given["two_away"])}
+            rates_source = "historic"
+    by_year: dict[int, int] = {}
+    for row in counts:
+        by_year[int(row["year"])] = by_year.get(int(row["year"]), 0) + int(row["count"])
+    if not by_year:
+        return {"applicable": True, "available": True, "empty": True}
+    # Counts run into the future (a certificate counts in every year it covers): "now" is this year's count.
+    today_year = today_year or dt.date.today().year
+    past = [y for y in by_year if y <= today_year]
+    latest_year = max(past) if past else min(by_year)
+    one = sum(int(r.get("one_away", 0)) for r in pools)
+    two = sum(int(r.get("two_away", 0)) for r in pools)
+    expected = one * rates["one_away"] + two * rates["two_away"]
+    return {
+        "applicable": True,
+        "available": True,
+        "empty": False,
+        "latest_year": latest_year,
+        "latest": by_year[latest_year],
+        "one_away": one,
+        "two_away": two,
+        "rates": rates,
+        "rates_source": rates_source,
+        "projected": by_year[latest_year] + expected,
+        "history": sorted((y, n) for y, n in by_year.items() if y <= latest_year),
+        "deadline": deadline,
+        "secured": by_year.get(deadline) if deadline else None,
+    }
+
+
+def as_decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 4)))

@@ -1,0 +1,219 @@
+"""Changing indicator data: observations (entry, revision, import) and district target breakdowns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
+from kechuang.core.scope import can_write_unit
+from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
+
+
+def can_enter(user: Any, indicator: Indicator, region: OrgUnit) -> bool:
+    """May `user` enter a value of `indicator` for `region`?
+
+    Bureau staff and admins: anything. District officers: their own region (and its sub-units), any indicator.
+    Department officers: the indicators their department is responsible for, any region. Leaders: nothing.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.role in READ_ONLY:
+        return False
+    if indicator.formula:
+        return False
+    if user.role in CITY_WIDE:
+        return True
+    if user.role == Role.DISTRICT_OFFICER:
+        return region.kind == OrgUnit.Kind.REGION and can_write_unit(user, region)
+    if user.role == Role.DEPARTMENT_OFFICER:
+        return any(can_write_unit(user, d) for d in indicator.departments.all())
+    return False
+
+
+@dataclass
+class SaveResult:
+    observation: Observation
+    created: bool
+    changed: bool
+
+
+def observation_save(
+    *,
+    actor: Any,
+    indicator: Indicator,
+    region: OrgUnit,
+    year: int,
+    quarter: int = 0,
+    value: Decimal,
+    status: str = Observation.Status.PRELIMINARY,
+    source: str,
+    definition_version: str = "",
+    reason: str = "",
+) -> SaveResult:
+    """Create the observation or revise it. A revision keeps the previous version and needs a reason."""
+    if indicator.formula:
+        raise ValidationError(
+            {
+                "indicator": _("%(name)s is derived (%(formula)s): it is computed, never entered.")
+                % {"name": indicator.name, "formula": indicator.formula}
+            }
+        )
+    if not can_enter(actor, indicator, region):
+        raise PermissionDenied(_("You may not enter this indicator for this region."))
+    with transaction.atomic():
+        existing = (
+            Observation.objects.select_for_update()
+            .filter(indicator=indicator, region=region, year=year, quarter=quarter)
+            .first()
+        )
+        if existing is None:
+            obs = Observation(
+                indicator=indicator,
+                region=region,
+                year=year,
+                quarter=quarter,
+                value=value,
+                status=status,
+                source=source,
+                definition_version=definition_version,
+                entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit.save(obs, actor=actor)
+            return SaveResult(obs, True, True)
+        new_value = Decimal(value).quantize(Decimal("0.0001"))
+        changed = (
+            existing.value != new_value
+            or existing.status != status
+            or existing.source != source
+            or existing.definition_version != definition_version
+        )
+        if not changed:
+            return SaveResult(existing, False, False)
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for revising a value that was already entered.")})
+        if existing.status == Observation.Status.FINAL and status == Observation.Status.PRELIMINARY:
+            raise ValidationError({"status": _("A final value cannot go back to preliminary.")})
+        revision = ObservationRevision(
+            observation=existing,
+            value=existing.value,
+            status=existing.status,
+            source=existing.source,
+            new_value=new_value,
+            new_status=status,
+            reason=reason.strip()[:300],
+            changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        existing.value = new_value
+        existing.status = status
+        existing.source = source
+        existing.definition_version = definition_version
+        existing.is_demo = False
+        existing.entered_by = actor if getattr(actor, "is_authenticated", False) else existing.entered_by
+        audit.save(existing, actor=actor, action=audit.Action.UPDATE)
+        revision.save()
+        return SaveResult(existing, False, True)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def observations_import(*, actor: Any, rows: list[dict[str, Any]], filename: str) -> ImportResult:
+    """All or nothing: validate every row first; any error → nothing is written and every error is returned.
+
+    Each row is a dict with the template's keys and its 1-based spreadsheet `row` number; see
+    `kechuang.indicators.imports.parse_file`.
+    """
+    from kechuang.indicators.imports import validate_rows
+
+    result = ImportResult()
+    clean, errors = validate_rows(actor, rows)
+    if errors:
+        result.errors = errors
+        return result
+    try:
+        with transaction.atomic():
+            for item in clean:
+                try:
+                    saved = observation_save(
+                        actor=actor, reason=_("Imported from %(file)s") % {"file": filename}, **item["data"]
+                    )
+                except ValidationError as exc:
+                    for name, messages in exc.message_dict.items():
+                        result.errors.append(RowError(item["row"], name, "", " ".join(messages)))
+                    continue
+                except PermissionDenied as exc:
+                    result.errors.append(RowError(item["row"], "indicator_code", "", str(exc)))
+                    continue
+                if saved.created:
+                    result.created += 1
+                elif saved.changed:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+            if result.errors:
+                raise _Rollback
+            audit.record(
+                actor=actor,
+                action=audit.Action.IMPORT,
+                object_type="indicators.observation",
+                object_label=filename[:300],
+                detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
+    except _Rollback:
+        result.created = result.updated = result.unchanged = 0
+    return result
+
+
+class _Rollback(Exception):
+    pass
+
+
+def allocations_set(*, actor: Any, target: Any, values: dict[OrgUnit, Decimal | None]) -> int:
+    """Set a target's district breakdown (bureau staff only). None removes a region's share. Returns changes."""
+    if actor is None or actor.role not in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF):
+        raise PermissionDenied(_("Only bureau staff set district targets."))
+    changes = 0
+    with transaction.atomic():
+        current = {a.region_id: a for a in TargetAllocation.objects.filter(target=target)}
+        for region, value in values.items():
+            found = current.get(region.pk)
+            if value is None:
+                if found is not None:
+                    audit.record(
+                        actor=actor,
+                        action=audit.Action.DELETE,
+                        obj=found,
+                        changes={"value": [audit._jsonable(found.value), None]},
+                    )
+                    found.delete()
+                    changes += 1
+                continue
+            if found is None:
+                found = TargetAllocation(target=target, region=region)
+            found.value = value
+            if audit.save(found, actor=actor):
+                changes += 1
+    return changes

@@ -1,0 +1,629 @@
+"""Pages: dashboard, indicator detail, district comparison, targets and breakdowns, observations (entry, import,
+export, history), catalogue, briefing. Thin: selectors compute, services change state."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kechuang.core import audit
+from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
+from kechuang.core.models import OrgUnit
+from kechuang.core.registry import CockpitCard
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
+from kechuang.core.scope import _unit_ids
+from kechuang.indicators import briefing as briefing_mod
+from kechuang.indicators import imports, selectors, services
+from kechuang.indicators.charts import fmt
+from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
+from kechuang.indicators.models import Indicator, Observation, ObservationRevision
+from kechuang.indicators.progress import HALF, QUOTA_AT_RISK
+from kechuang.policy.models import Target
+from kechuang.policy.selectors import policy_for
+
+STAFF = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+METHOD_LABELS = {
+    "linear": gettext_lazy("linear trend"),
+    "log_linear": gettext_lazy("log-linear trend (compound growth)"),
+    "damped_trend": gettext_lazy("damped trend (exponential smoothing)"),
+    "insufficient_data": gettext_lazy("too few values"),
+}
+ENTRY_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER)
+
+
+def _policy(request: HttpRequest):
+    policy = policy_for(request.user)
+    if policy is None:
+        raise Http404(_("No policy is loaded yet."))
+    return policy
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Dashboard and cockpit
+
+
+def _card_json(card: selectors.Card) -> dict[str, Any]:
+    return {"code": card.indicator.code, "series": card.series}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    ctx, unit, cards = selectors.target_cards(request.user, policy)
+    counts = {k: sum(1 for c in cards if c.status == k) for k in ("on_track", "at_risk", "off_track", "none")}
+    return render(
+        request,
+        "indicators/dashboard.html",
+        {
+            "policy": policy,
+            "unit": unit,
+            "cards": cards,
+            "deadline_cards": [c for c in cards if not c.quota],
+            "quota_cards": [c for c in cards if c.quota],
+            "counts": counts,
+            "demo": ctx.any_demo,
+            "baseline_year": policy.issue_date.year,
+            "half": int(HALF * 100),
+            "quota_at_risk": int(QUOTA_AT_RISK * 100),
+        },
+    )
+
+
+def cockpit_cards(user: Any) -> list[CockpitCard]:
+    policy = policy_for(user)
+    if policy is None:
+        return []
+    _ctx, _unit, cards = selectors.target_cards(user, policy)
+    out = []
+    for card in cards:
+        if card.quota:
+            continue
+        a = card.assessment
+        value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip() if a.latest_value is not None else _("No data")
+        detail = (
+            _("%(year)s · target %(target)s by %(deadline)s")
+            % {"year": a.latest_year, "target": card.target_display, "deadline": card.target_year}
+            if a.latest_year
+            else _("target %(target)s by %(deadline)s") % {"target": card.target_display, "deadline": card.target_year}
+        )
+        if card.demo:
+            detail += " · " + _("demo data")
+        out.append(
+            CockpitCard(
+                title=card.indicator.name,
+                value=value,
+                detail=detail,
+                status=card.status,
+                url=reverse("indicators:detail", args=[card.indicator.code]),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Detail
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    policy = _policy(request)
+    indicator = get_object_or_404(Indicator.objects.visible_to(request.user).prefetch_related("departments"), code=code)
+    ctx = selectors.context_for(request.user, policy.city)
+    if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
+        raise PermissionDenied
+    unit = selectors.focus_unit(request.user, policy.city)
+    target = next((t for t in selectors.monitored_targets(policy) if t.indicator_id == indicator.pk), None)
+    series = ctx.resolver.series(code, unit.code)
+    card = assessment = forecast = None
+    target_value = None
+    if target is not None:
+        target_value = selectors.target_value_for(target, unit, policy.city)
+        assessment = selectors.assess_target(target, series, target_value, policy)
+        target_year = target.deadline.year if target.deadline else selectors.horizon_year(policy)
+        quota = selectors.is_quota(target)
+        if target_value is not None and not quota and len(series) >= 3:
+            forecast = selectors.forecast_for(series, target_value, target_year, target.comparator)
+        card = selectors.Card(
+            target, indicator, unit, target_value, target_year, series, assessment, quota, ctx.is_demo(code, unit.code)
+        )
+    years = ctx.resolver.years(code)[-11:]
+    table = selectors.region_table(ctx, code, years)
+    chart = {
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "history": series,
+        "path": (assessment.path if assessment and assessment.path else []),
+        "forecast": (forecast or {}).get("forecast", []),
+        "target": target_value,
+        "target_label": target.value_display if target else "",
+        "level": selectors.FORECAST_LEVEL,
+        "labels": {
+            "history": _("Actual"),
+            "path": _("Planned path"),
+            "forecast": _("Forecast"),
+            "band": _("80% prediction interval"),
+            "target": _("Target"),
+        },
+    }
+    rows = selectors.observation_rows(request.user, indicator)
+    page = paginate(request, rows)
+    revisions_by_obs = set(
+        ObservationRevision.objects.filter(observation__in=[o.pk for o in page.object_list]).values_list(
+            "observation_id", flat=True
+        )
+    )
+    components = []
+    if indicator.formula:
+        spec = ctx.resolver.specs[code].formula
+        components = list(Indicator.objects.filter(code__in=[spec.numerator, spec.denominator]))
+    return render(
+        request,
+        "indicators/detail.html",
+        {
+            "policy": policy,
+            "indicator": indicator,
+            "unit": unit,
+            "target": target,
+            "card": card,
+            "assessment": assessment,
+            "forecast": forecast,
+            "growth": selectors.recent_growth(series),
+            "method_label": METHOD_LABELS.get((forecast or {}).get("method", ""), ""),
+            "chart": chart,
+            "years": years,
+            "table": table,
+            "page": page,
+            "query": query_without(request, "page"),
+            "revised": revisions_by_obs,
+            "published": selectors.published_for(indicator),
+            "mismatches": ctx.resolver.mismatches(code),
+            "pipeline": selectors.pipeline_projection(
+                code, card.target_year if card else None, timezone.localdate().year
+            ),
+            "components": components,
+            "demo": ctx.is_demo(code, unit.code),
+            "sentence": briefing_mod.sentence(card, forecast) if card else "",
+            "baseline_year": policy.issue_date.year,
+            "half": int(HALF * 100),
+            "quota_at_risk": int(QUOTA_AT_RISK * 100),
+            "can_enter": request.user.role not in READ_ONLY and not indicator.formula,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# District comparison
+
+
+@login_required
+def districts(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    ctx = selectors.context_for(request.user, policy.city)
+    targets = selectors.monitored_targets(policy)
+    choices = [t.indicator for t in targets if t.indicator.aggregation != "max_or_flag"]
+    extra = Indicator.objects.filter(
+        in_catalogue=True,
+        code__in=["gdp", "rd_expenditure", "tech_contract_turnover_output", "invention_patents_per_10k"],
+    )
+    seen = set()
+    indicators = []
+    for ind in [*choices, *extra]:
+        if ind.code not in seen and (ctx.allowed_codes is None or ind.code in ctx.allowed_codes):
+            seen.add(ind.code)
+            indicators.append(ind)
+    code = request.GET.get("indicator") or (indicators[0].code if indicators else "")
+    indicator = next((i for i in indicators if i.code == code), None)
+    years = ctx.resolver.years(code) if indicator else []
+    try:
+        year = int(request.GET.get("year") or (years[-1] if years else 0))
+    except ValueError:
+        year = years[-1] if years else 0
+    target = next((t for t in targets if indicator and t.indicator_id == indicator.pk), None)
+    rows = selectors.ranking(ctx, indicator, year, target) if indicator else []
+    city_value = ctx.resolver.get(code, policy.city.code, year) if indicator else None
+    chart = {
+        "name": indicator.name if indicator else "",
+        "unit": indicator.unit if indicator else "",
+        "labels": [r["unit"].label for r in rows],
+        "values": [r["value"] for r in rows],
+        "allocations": [r["allocation"] for r in rows],
+        "allocation_label": _("District target"),
+        "value_label": str(year),
+    }
+    return render(
+        request,
+        "indicators/districts.html",
+        {
+            "policy": policy,
+            "indicators": indicators,
+            "indicator": indicator,
+            "years": sorted(years, reverse=True),
+            "year": year,
+            "rows": rows,
+            "chart": chart,
+            "city_value": city_value,
+            "target": target,
+            "demo": any(r["demo"] for r in rows),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Targets and district breakdowns
+
+
+def _addup(target: Target, partition: list[OrgUnit]) -> dict[str, Any]:
+    """Do the district shares add up to the city target? Only for additive (sum) indicators."""
+    allocations = list(target.allocations.all())
+    if not allocations:
+        return {"state": "none"}
+    if not target.indicator.is_additive:
+        return {"state": "not_additive"}
+    ids = {p.pk for p in partition}
+    total = sum((a.value for a in allocations if a.region_id in ids), Decimal(0))
+    missing = [p for p in partition if p.pk not in {a.region_id for a in allocations}]
+    goal = target.value
+    state = "ok" if total >= goal and not missing else "short"
+    return {"state": state, "total": total, "goal": goal, "difference": total - goal, "missing": missing}
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    _ctx, unit, cards = selectors.target_cards(request.user, policy)
+    partition = selectors.partition_of(policy.city)
+    rows = [{"card": c, "addup": _addup(c.target, partition)} for c in cards]
+    return render(
+        request,
+        "indicators/targets.html",
+        {"policy": policy, "rows": rows, "unit": unit, "can_allocate": request.user.role in STAFF},
+    )
+
+
+@role_required(*STAFF)
+def allocations(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = _policy(request)
+    target = get_object_or_404(
+        Target.objects.visible_to(request.user).select_related("indicator").prefetch_related("allocations"),
+        pk=pk,
+        policy=policy,
+    )
+    regions = selectors.regions_of(policy.city)
+    initial = {a.region_id: a.value.normalize() for a in target.allocations.all()}
+    form = AllocationForm(request.POST or None, regions=regions, initial_values=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = services.allocations_set(actor=request.user, target=target, values=form.values())
+        messages.success(request, _("District targets saved (%(n)s changes).") % {"n": changed})
+        return redirect("indicators:allocations", pk=target.pk)
+    target = Target.objects.prefetch_related("allocations").select_related("indicator").get(pk=target.pk)
+    return render(
+        request,
+        "indicators/allocations.html",
+        {
+            "policy": policy,
+            "target": target,
+            "form": form,
+            "addup": _addup(target, selectors.partition_of(policy.city)),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Observations: list, export, entry, history, import
+
+
+def _observation_rows(request: HttpRequest):
+    qs = Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by")
+    params = request.GET
+    if params.get("indicator"):
+        qs = qs.filter(indicator__code=params["indicator"])
+    if params.get("region"):
+        qs = qs.filter(region__code=params["region"])
+    if params.get("year"):
+        with contextlib.suppress(ValueError):
+            qs = qs.filter(year=int(params["year"]))
+    if params.get("status") in Observation.Status.values:
+        qs = qs.filter(status=params["status"])
+    if params.get("demo") == "0":
+        qs = qs.filter(is_demo=False)
+    elif params.get("demo") == "1":
+        qs = qs.filter(is_demo=True)
+    return qs.order_by("indicator__code", "-year", "-quarter", "region__sort_order")
+
+
+def _entry_indicators(user: Any):
+    qs = Indicator.objects.visible_to(user).filter(formula="").exclude(aggregation="max_or_flag")
+    if user.role == Role.DEPARTMENT_OFFICER:
+        qs = qs.filter(departments__in=_unit_ids(user.org_unit)).distinct() if user.org_unit_id else qs.none()
+    return qs.order_by("code")
+
+
+def _entry_regions(user: Any, city: OrgUnit):
+    qs = OrgUnit.objects.filter(Q(pk=city.pk) | Q(parent=city, kind=OrgUnit.Kind.REGION), is_active=True)
+    if user.role == Role.DISTRICT_OFFICER:
+        qs = qs.filter(pk__in=_unit_ids(user.org_unit), kind=OrgUnit.Kind.REGION) if user.org_unit_id else qs.none()
+    return qs.order_by("kind", "sort_order")
+
+
+@login_required
+def observations(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    page = paginate(request, _observation_rows(request), default_size=50)
+    ctx = selectors.context_for(request.user, policy.city)
+    visible_indicators = Indicator.objects.visible_to(request.user).filter(formula="").order_by("code")
+    if ctx.allowed_codes is not None:
+        visible_indicators = visible_indicators.filter(code__in=ctx.allowed_codes)
+    flags = selectors.mismatches(ctx, [i for i in visible_indicators if i.is_additive])
+    revised = set(
+        ObservationRevision.objects.filter(observation__in=[o.pk for o in page.object_list]).values_list(
+            "observation_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "indicators/observations.html",
+        {
+            "policy": policy,
+            "page": page,
+            "query": query_without(request, "page"),
+            "export_query": query_without(request, "page", "size"),
+            "filters": request.GET,
+            "indicators": visible_indicators,
+            "regions": _entry_regions(request.user, policy.city)
+            if request.user.role == Role.DISTRICT_OFFICER
+            else OrgUnit.objects.filter(Q(pk=policy.city.pk) | Q(parent=policy.city, kind=OrgUnit.Kind.REGION)),
+            "flags": flags,
+            "revised": revised,
+            "can_enter": request.user.role in ENTRY_ROLES,
+            "statuses": Observation.Status.choices,
+        },
+    )
+
+
+def _export_rows(request: HttpRequest):
+    for o in _observation_rows(request):
+        yield [
+            o.indicator.code,
+            o.indicator.name,
+            o.region.code,
+            o.region.name,
+            o.year,
+            o.quarter or "",
+            float(o.value),
+            o.indicator.unit,
+            o.get_status_display(),
+            o.source,
+            o.definition_version,
+            _("Yes") if o.is_demo else "",
+        ]
+
+
+def _export_headers() -> list[str]:
+    return [
+        _("Indicator code"),
+        _("Indicator"),
+        _("Region code"),
+        _("Region"),
+        _("Year"),
+        _("Quarter"),
+        _("Value"),
+        _("Unit"),
+        _("Status"),
+        _("Source"),
+        _("Definition version"),
+        _("Demo data"),
+    ]
+
+
+@login_required
+def observations_export(request: HttpRequest, fmt_: str) -> HttpResponse:
+    rows = list(_export_rows(request))
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="indicators.observation",
+        object_label=_("Observations"),
+        detail={"rows": len(rows), "format": fmt_, "filters": request.GET.dict()},
+    )
+    name = f"observations-{timezone.localdate():%Y%m%d}"
+    if fmt_ == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(_export_headers())
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return xlsx_response(f"{name}.xlsx", _("Observations"), _export_headers(), rows)
+
+
+@role_required(*ENTRY_ROLES)
+def observation_new(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    indicators = _entry_indicators(request.user)
+    regions = _entry_regions(request.user, policy.city)
+    initial = {k: request.GET[k] for k in ("year", "quarter") if request.GET.get(k)}
+    if request.GET.get("indicator"):
+        initial["indicator"] = indicators.filter(code=request.GET["indicator"]).first()
+    if request.GET.get("region"):
+        initial["region"] = regions.filter(code=request.GET["region"]).first()
+    form = ObservationForm(request.POST or None, indicators=indicators, regions=regions, initial=initial)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.observation_save(
+                actor=request.user,
+                indicator=data["indicator"],
+                region=data["region"],
+                year=data["year"],
+                quarter=data["quarter"],
+                value=data["value"],
+                status=data["status"],
+                source=data["source"],
+                definition_version=data["definition_version"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            if result.created:
+                messages.success(request, _("The value was saved."))
+            elif result.changed:
+                messages.success(request, _("The value was revised; the previous version is in its history."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("indicators:observation_history", pk=result.observation.pk)
+    d = getattr(form, "cleaned_data", {})
+    if d.get("indicator") and d.get("region") and d.get("year"):
+        existing = (
+            Observation.objects.visible_to(request.user)
+            .filter(indicator=d["indicator"], region=d["region"], year=d["year"], quarter=d.get("quarter") or 0)
+            .first()
+        )
+    return render(request, "indicators/observation_form.html", {"form": form, "existing": existing})
+
+
+@login_required
+def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
+    obs = get_object_or_404(
+        Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by"), pk=pk
+    )
+    revisions = obs.revisions.select_related("changed_by")
+    edit_url = reverse("indicators:observation_new") + (
+        f"?indicator={obs.indicator.code}&region={obs.region.code}&year={obs.year}&quarter={obs.quarter}"
+    )
+    return render(
+        request,
+        "indicators/observation_history.html",
+        {
+            "obs": obs,
+            "revisions": revisions,
+            "can_edit": services.can_enter(request.user, obs.indicator, obs.region),
+            "edit_url": edit_url,
+        },
+    )
+
+
+@role_required(*ENTRY_ROLES)
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    file_error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = imports.parse_file(upload.name, upload.read())
+        except imports.FileError as exc:
+            file_error = str(exc)
+        else:
+            result = services.observations_import(actor=request.user, rows=rows, filename=upload.name)
+            if result.ok:
+                messages.success(
+                    request,
+                    _("Imported: %(c)s new, %(u)s revised, %(n)s unchanged.")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                )
+                return redirect("indicators:observations")
+    return render(
+        request,
+        "indicators/import.html",
+        {"form": form, "result": result, "file_error": file_error, "columns": imports.COLUMNS},
+    )
+
+
+@role_required(*ENTRY_ROLES)
+def import_template(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    data = imports.template_xlsx(list(_entry_indicators(request.user)), list(_entry_regions(request.user, policy.city)))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="observations-template.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Catalogue
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    indicators = Indicator.objects.visible_to(request.user).prefetch_related("departments", "targets")
+    show = request.GET.get("show", "catalogue")
+    if show == "catalogue":
+        indicators = indicators.filter(in_catalogue=True)
+    return render(
+        request,
+        "indicators/catalogue.html",
+        {"indicators": indicators, "show": show, "city_wide": request.user.role in CITY_WIDE},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Briefing
+
+
+@login_required
+def briefing(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    return render(
+        request,
+        "indicators/briefing.html",
+        {"policy": policy, "periods": [("monthly", _("Monthly")), ("quarterly", _("Quarterly"))]},
+    )
+
+
+def _briefing_period(request: HttpRequest) -> str:
+    period = request.GET.get("period", "monthly")
+    return period if period in briefing_mod.PERIODS else "monthly"
+
+
+@login_required
+def briefing_pdf(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    data = briefing_mod.build(request.user, policy, _briefing_period(request))
+    pdf = briefing_mod.render_pdf(data)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="indicators.briefing",
+        object_label=data.title,
+        detail={"format": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+@login_required
+def briefing_xlsx(request: HttpRequest) -> HttpResponse:
+    policy = _policy(request)
+    data = briefing_mod.build(request.user, policy, _briefing_period(request))
+    content = briefing_mod.render_xlsx(data)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="indicators.briefing",
+        object_label=data.title,
+        detail={"format": "xlsx"},
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response

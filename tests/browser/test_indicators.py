@@ -1,0 +1,64 @@
+"""Indicator monitoring in a real browser: dashboard → detail chart, district ranking, briefing download."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from kechuang.core.models import OrgUnit
+
+
+@pytest.fixture
+def demo_site(site):
+    from kechuang.indicators.demo import load_demo
+
+    load_demo(OrgUnit.objects.get(code="zibo", parent=None))
+    return site
+
+
+def test_dashboard_to_detail_chart(login, demo_site, shot):
+    page = login("leader")
+    page.goto(f"{demo_site}/indicators/")
+    expect(page.get_by_test_id("demo-banner")).to_be_visible()
+    cards = page.get_by_test_id("target-card")
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 5
+    expect(page.locator('[data-status="off_track"]').first).to_be_visible()
+    shot("indicators-dashboard")
+    page.locator('[data-testid="target-card"][data-indicator="high_tech_enterprises"]').click()
+    page.wait_for_url(f"{demo_site}/indicators/high_tech_enterprises/")
+    chart = page.get_by_test_id("indicator-chart")
+    expect(chart).to_have_attribute("data-ready", "1")
+    expect(chart.locator("canvas").first).to_be_visible()
+    expect(page.get_by_test_id("sentence")).to_contain_text("距2027年目标")
+    expect(page.get_by_test_id("region-table")).to_contain_text("张店区")
+    shot("indicators-detail")
+
+
+def test_district_ranking_chart(login, demo_site, shot):
+    page = login("bureau_staff")
+    page.goto(f"{demo_site}/indicators/districts/?indicator=rd_intensity")
+    expect(page.get_by_test_id("district-chart")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("district-table").locator("tbody tr")).to_have_count(9)  # 8 regions + the city
+    shot("indicators-districts")
+
+
+def test_briefing_download(login, demo_site, shot, tmp_path):
+    page = login("leader")
+    page.goto(f"{demo_site}/indicators/briefing/")
+    shot("indicators-briefing")
+    with page.expect_download() as info:
+        page.get_by_test_id("briefing-pdf-quarterly").click()
+    path = tmp_path / "briefing.pdf"
+    info.value.save_as(path)
+    assert path.read_bytes()[:4] == b"%PDF"
+    with page.expect_download() as info:
+        page.get_by_test_id("briefing-xlsx-monthly").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+
+
+def test_district_officer_dashboard_is_their_region(login, demo_site, shot):
+    page = login("zhangdian_officer")
+    page.goto(f"{demo_site}/indicators/")
+    expect(page.locator(".page-head")).to_contain_text("张店区")
+    shot("indicators-dashboard-zhangdian")

@@ -1,0 +1,225 @@
+"""Pages, API, briefing and cockpit: each persona sees its scope, in a bounded number of queries."""
+
+from __future__ import annotations
+
+import io
+import json
+import types
+
+import pytest
+from django.urls import reverse
+
+from kechuang.indicators.models import Observation
+
+PAGES = [
+    ("indicators:dashboard", ()),
+    ("indicators:detail", ("high_tech_enterprises",)),
+    ("indicators:detail", ("rd_intensity",)),
+    ("indicators:districts", ()),
+    ("indicators:targets", ()),
+    ("indicators:observations", ()),
+    ("indicators:catalogue", ()),
+    ("indicators:briefing", ()),
+]
+PERSONAS = ["bureau_staff", "leader", "lead_officer", "supporting_officer", "zhangdian_officer"]
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_pages_render_in_bounded_queries(demo, client_as, django_assert_max_num_queries, who, name, args):
+    client = client_as(who)
+    if who == "supporting_officer" and name == "indicators:detail":
+        # 市教育局 is not responsible for enterprise counts or R&D intensity.
+        assert client.get(reverse(name, args=args)).status_code == 403
+        return
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+
+
+def test_dashboard_shows_status_demo_marker_and_rule(demo, client_as):
+    html = client_as("leader").get(reverse("indicators:dashboard")).content.decode()
+    assert html.count('data-testid="target-card"') >= 5
+    assert 'data-testid="demo-banner"' in html
+    assert "状态判定规则" in html and "计划增量" in html
+    assert 'data-status="at_risk"' in html or 'data-status="off_track"' in html
+
+
+def test_detail_chart_data_has_history_path_and_forecast(demo, client_as):
+    response = client_as("bureau_staff").get(reverse("indicators:detail", args=["high_tech_enterprises"]))
+    chart = response.context["chart"]
+    assert [y for y, _ in chart["history"]] == list(range(2015, 2026))
+    assert chart["path"][0][0] == 2023 and chart["path"][-1] == (2027, 2000.0)
+    assert chart["forecast"][-1]["year"] == 2027
+    assert chart["forecast"][-1]["lower"] <= chart["forecast"][-1]["value"] <= chart["forecast"][-1]["upper"]
+    html = response.content.decode()
+    assert 'id="indicator-chart-data"' in html and "vendor/echarts.min.js" in html
+    assert "<script>" not in html  # CSP: no inline scripts
+
+
+def test_rd_intensity_is_a_ratio_of_sums_on_the_page(demo, client_as, city):
+    response = client_as("bureau_staff").get(reverse("indicators:detail", args=["rd_intensity"]))
+    latest = response.context["chart"]["history"][-1]
+    rd = Observation.objects.get(indicator__code="rd_expenditure", region=city, year=latest[0])
+    gdp = Observation.objects.get(indicator__code="gdp", region=city, year=latest[0])
+    assert latest[1] == pytest.approx(float(rd.value) / float(gdp.value) * 100)
+
+
+def test_lead_officer_sees_rd_intensity_though_gdp_is_not_theirs(demo, client_as):
+    client = client_as("lead_officer")
+    response = client.get(reverse("indicators:detail", args=["rd_intensity"]))
+    assert len(response.context["chart"]["history"]) == 11
+    listing = client.get(reverse("indicators:observations") + "?indicator=gdp&size=100")
+    assert not listing.context["page"].object_list  # the raw GDP rows stay the statistics bureau's
+
+
+def test_district_officer_sees_their_region(demo, client_as):
+    client = client_as("zhangdian_officer")
+    html = client.get(reverse("indicators:dashboard")).content.decode()
+    assert "张店区" in html
+    page = client.get(reverse("indicators:observations") + "?size=100").context["page"]
+    assert {o.region.code for o in page.object_list} == {"zhangdian"}
+    rows = client.get(reverse("indicators:districts")).context["rows"]
+    assert [r["unit"].code for r in rows] == ["zhangdian"]
+    export = client.get(reverse("indicators:observations_csv"))
+    body = export.content.decode("utf-8-sig")
+    assert "zhangdian" in body and "zichuan" not in body
+
+
+def test_district_ranking_is_ordered(demo, client_as):
+    response = client_as("leader").get(reverse("indicators:districts") + "?indicator=high_tech_enterprises&year=2025")
+    values = [r["value"] for r in response.context["rows"]]
+    assert len(values) == 8 and values == sorted(values, reverse=True)
+    assert response.context["rows"][0]["allocation"] is not None
+
+
+def test_consistency_flag_is_shown(demo, client_as):
+    html = client_as("bureau_staff").get(reverse("indicators:observations")).content.decode()
+    assert 'data-testid="consistency-flags"' in html and "2021" in html
+
+
+def test_targets_page_flags_a_breakdown_that_does_not_add_up(demo, client_as):
+    html = client_as("bureau_staff").get(reverse("indicators:targets")).content.decode()
+    assert 'data-testid="addup-short"' in html  # the demo leaves the platform target 10 short
+
+
+def test_allocation_page_is_for_bureau_staff(demo, client_as):
+    from kechuang.policy.models import Target
+
+    target = Target.objects.get(code="t02_platforms_2027")
+    url = reverse("indicators:allocations", args=[target.pk])
+    assert client_as("zhangdian_officer").get(url).status_code == 403
+    client = client_as("bureau_staff")
+    assert client.get(url).status_code == 200
+
+
+def test_entry_form_revision_flow(catalogue, client_as, unit):
+    client = client_as("zhangdian_officer")
+    url = reverse("indicators:observation_new")
+    ind = catalogue["high_tech_enterprises"]
+    data = {
+        "indicator": ind.pk,
+        "region": unit("zhangdian").pk,
+        "year": 2024,
+        "quarter": 0,
+        "value": "400",
+        "status": "preliminary",
+        "source": "区科技局",
+    }
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "value": "410"})
+    assert response.status_code == 200 and response.context["form"].errors.get("reason")
+    assert client.post(url, {**data, "value": "410", "reason": "核对后更正"}).status_code == 302
+    obs = Observation.objects.get(indicator=ind, region=unit("zhangdian"), year=2024)
+    history = client.get(reverse("indicators:observation_history", args=[obs.pk])).content.decode()
+    assert "核对后更正" in history and "400" in history
+    # The picker offers only the officer's own region.
+    form = client.get(url).context["form"]
+    assert [r.code for r in form.fields["region"].queryset] == ["zhangdian"]
+
+
+def test_import_page_lists_row_errors(catalogue, client_as):
+    client = client_as("bureau_staff")
+    bad = io.BytesIO(b"indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zibo,20x4,1,x\n")
+    bad.name = "bad.csv"
+    response = client.post(reverse("indicators:import"), {"file": bad})
+    html = response.content.decode()
+    assert 'data-testid="import-errors"' in html and "20x4" in html
+    template = client.get(reverse("indicators:import_template"))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_api(demo, client, token_for, unit):
+    headers = token_for("zhangdian_officer")
+    catalogue = client.get("/api/indicators?catalogue_only=true", **headers).json()
+    rd = next(i for i in catalogue if i["code"] == "rd_intensity")
+    assert rd["derived"] and rd["aggregation"] == "ratio_of_sums"
+    rows = client.get("/api/observations?limit=500", **headers).json()["items"]
+    assert rows and {r["region"] for r in rows} == {"zhangdian"}
+    payload = {"indicator": "tech_smes", "region": "zichuan", "year": 2026, "value": 5, "source": "x"}
+    response = client.post("/api/observations", json.dumps(payload), content_type="application/json", **headers)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    payload["region"] = "zhangdian"
+    response = client.post("/api/observations", json.dumps(payload), content_type="application/json", **headers)
+    assert response.status_code == 201 and response.json()["region"] == "zhangdian"
+    derived = {**payload, "indicator": "rd_intensity"}
+    response = client.post("/api/observations", json.dumps(derived), content_type="application/json", **headers)
+    assert response.status_code == 422 and "indicator" in response.json()["error"]["fields"]
+    staff = token_for("bureau_staff")
+    targets = client.get("/api/targets", **staff).json()
+    hte = next(t for t in targets if t["indicator"] == "high_tech_enterprises")
+    assert hte["status"] in {"on_track", "at_risk", "off_track"} and hte["target_value"] == 2000
+    assert len(hte["allocations"]) == 8
+    forecast = client.get("/api/indicators/high_tech_enterprises/forecast", **staff).json()
+    assert forecast["deadline"] == 2027 and forecast["forecast"][-1]["year"] == 2027
+    assert 0 <= forecast["probability_of_meeting_target"] <= 1
+
+
+def test_briefing_pdf_and_excel(demo, client_as, tmp_path):
+    client = client_as("leader")
+    pdf = client.get(reverse("indicators:briefing_pdf") + "?period=quarterly")
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    xlsx = client.get(reverse("indicators:briefing_xlsx"))
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["目标进展", "历史与预测", "区县排名"]
+    latest = Observation.objects.get(indicator__code="high_tech_enterprises", region__code="zibo", year=2025).value
+    expected = f"高新技术企业数量2025年为{int(latest):,}家，距2027年目标（> 2000 家）尚差{2000 - int(latest)}家"
+    sentences = [c.value for c in book["目标进展"]["J"] if c.value and "2027" in str(c.value)]
+    assert any(expected in s and "80%区间" in s and "需年均增长" in s for s in sentences), sentences
+
+
+def test_cockpit_cards(demo, client_as):
+    html = client_as("leader").get("/").content.decode()
+    assert "高新技术企业数量" in html and "/indicators/high_tech_enterprises/" in html
+
+
+def test_pipeline_says_when_the_enterprise_feed_is_missing(demo, client_as, monkeypatch):
+    import kechuang.enterprises as enterprises
+
+    monkeypatch.setattr(enterprises, "feed", types.SimpleNamespace(), raising=False)
+    html = client_as("bureau_staff").get(reverse("indicators:detail", args=["tech_smes"])).content.decode()
+    assert "企业模块尚未提供" in html
+
+
+def test_pipeline_projection_from_the_feed(monkeypatch):
+    import kechuang.enterprises as enterprises
+    from kechuang.indicators.selectors import pipeline_projection
+
+    fake = types.SimpleNamespace(
+        qualification_counts=lambda year=None: [
+            {"tier": "high_tech", "region_code": "zhangdian", "year": 2025, "count": 100},
+            {"tier": "high_tech", "region_code": "zichuan", "year": 2025, "count": 50},
+            {"tier": "high_tech", "region_code": "zichuan", "year": 2027, "count": 30},
+            {"tier": "tech_sme", "region_code": "zichuan", "year": 2025, "count": 999},
+        ],
+        reserve_pool_counts=lambda: [
+            {"tier": "high_tech", "region_code": "zhangdian", "one_away": 20, "two_away": 40},
+        ],
+    )
+    monkeypatch.setattr(enterprises, "feed", fake, raising=False)
+    result = pipeline_projection("high_tech_enterprises", 2027, 2025)
+    assert result["available"] and result["latest"] == 150 and result["secured"] == 30
+    assert result["projected"] == pytest.approx(150 + 20 * 0.5 + 40 * 0.25)
+    assert pipeline_projection("gdp")["applicable"] is False
