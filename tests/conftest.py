@@ -50,8 +50,10 @@ def seed_platform() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The matching index of the tests lives in a temporary folder, never in var/.
+    settings.TECHMARKET_INDEX_DIR = str(tmp_path_factory.mktemp("match_index"))
     with django_db_blocker.unblock():
         seed_platform()
 

@@ -5,6 +5,8 @@
 - `url_prefix` + a `urls` module: the module's pages (mounted by kechuang/urls.py).
 - an `api` module with a `router`: the module's API (mounted by kechuang/api.py).
 - `load_demo_data(city) -> str`: the module's demo data for `load_demo`, returning a one-line summary.
+- `target_progress(user, targets) -> {target id: TargetProgress}`: where a policy target stands, for the
+  cockpit's headline cards (the indicator module answers it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from typing import Any
 
 from django.apps import AppConfig, apps
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# The same words for the same states on every page (DESIGN.md, look and feel).
+STATUS_LABELS = {
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "off_track": _("Off track"),
+    "none": _("No data"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,27 @@ class CockpitCard:
     status: str = "none"  # on_track / at_risk / off_track / none — one colour system everywhere
     url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    status: str  # on_track / at_risk / off_track / none
+    value: str  # the latest value, formatted with its unit
+    detail: str  # e.g. the year of that value and the rule applied
+    url: str = ""
+
+    @property
+    def label(self) -> Any:
+        return STATUS_LABELS.get(self.status, STATUS_LABELS["none"])
+
+
+def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
+    found: dict[int, TargetProgress] = {}
+    for config in kechuang_apps():
+        hook = getattr(config, "target_progress", None)
+        if hook is not None:
+            found.update(hook(user, targets))
+    return found
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.models import AuditEntry, Liaison
-from kechuang.core.registry import cockpit_sections
+from kechuang.core.registry import cockpit_sections, target_progress
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
 from kechuang.core.validators import mask_phone
@@ -27,6 +27,9 @@ def cockpit(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     targets = headline_targets(policy) if policy else []
     target_day = max((t.deadline for t in targets), default=None)
+    progress = target_progress(request.user, targets)
+    for target in targets:
+        target.progress = progress.get(target.pk)
     context = {
         "policy": policy,
         "targets": targets,

@@ -29,10 +29,10 @@ class IndicatorsConfig(AppConfig):
         ),
     )
 
-    def cockpit_cards(self, user):
-        from kechuang.indicators.views import cockpit_cards
+    def target_progress(self, user, targets):
+        from kechuang.indicators.views import target_progress
 
-        return cockpit_cards(user)
+        return target_progress(user, targets)
 
     def load_demo_data(self, city) -> str:
         from kechuang.indicators.demo import load_demo

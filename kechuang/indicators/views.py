@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
 from kechuang.core.models import OrgUnit
-from kechuang.core.registry import CockpitCard
+from kechuang.core.registry import TargetProgress
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
@@ -83,33 +83,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def cockpit_cards(user: Any) -> list[CockpitCard]:
+def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
+    """Where each headline target stands, for the cockpit's cards (the status rule is on the dashboard)."""
     policy = policy_for(user)
     if policy is None:
-        return []
+        return {}
     _ctx, _unit, cards = selectors.target_cards(user, policy)
-    out = []
+    wanted = {t.pk for t in targets}
+    out = {}
     for card in cards:
-        if card.quota:
+        if card.target.pk not in wanted:
             continue
         a = card.assessment
         value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip() if a.latest_value is not None else _("No data")
-        detail = (
-            _("%(year)s · target %(target)s by %(deadline)s")
-            % {"year": a.latest_year, "target": card.target_display, "deadline": card.target_year}
-            if a.latest_year
-            else _("target %(target)s by %(deadline)s") % {"target": card.target_display, "deadline": card.target_year}
-        )
+        detail = str(a.latest_year) if a.latest_year else ""
         if card.demo:
-            detail += " · " + _("demo data")
-        out.append(
-            CockpitCard(
-                title=card.indicator.name,
-                value=value,
-                detail=detail,
-                status=card.status,
-                url=reverse("indicators:detail", args=[card.indicator.code]),
-            )
+            detail = f"{detail} · {_('demo data')}".strip(" ·")
+        out[card.target.pk] = TargetProgress(
+            status=card.status, value=value, detail=detail, url=reverse("indicators:detail", args=[card.indicator.code])
         )
     return out
 

@@ -1,8 +1,41 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import Role
+
+BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+
 
 class TechmarketConfig(AppConfig):
     name = "kechuang.techmarket"
     label = "techmarket"
     verbose_name = _("Technology market")
+    url_prefix = "techmarket/"
+    navigation = (
+        NavGroup(
+            _("Technology market"),
+            (
+                NavItem(_("Achievements"), "techmarket:achievements"),
+                NavItem(_("Technology demands"), "techmarket:demands"),
+                NavItem(_("Experts"), "techmarket:experts"),
+                NavItem(_("Matching search"), "techmarket:search"),
+                NavItem(_("Matchmaking"), "techmarket:matches"),
+                NavItem(_("Matchmaking funnel"), "techmarket:funnel"),
+                NavItem(_("Technology contracts"), "techmarket:contracts"),
+                NavItem(_("Contract turnover"), "techmarket:statistics"),
+                NavItem(_("Domain vocabulary"), "techmarket:vocabulary", roles=BUREAU),
+            ),
+            order=30,
+        ),
+    )
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.techmarket.demo import load_demo
+
+        return load_demo(city)
+
+    def cockpit_cards(self, user):
+        from kechuang.techmarket.selectors import cockpit_cards
+
+        return cockpit_cards(user)

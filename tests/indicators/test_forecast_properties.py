@@ -80,7 +80,7 @@ def test_raising_the_target_never_raises_the_probability_for_ge(points, targets,
     if p_low is None or p_high is None:
         assert p_low is None and p_high is None
     else:
-        assert p_high <= p_low
+        assert p_high <= p_low + 1e-12  # equal up to floating-point rounding of the same CDF
 
 
 @settings(max_examples=100, deadline=None)

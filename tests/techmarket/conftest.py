@@ -101,3 +101,15 @@ def fixture_engine(tmp_path_factory):
 @pytest.fixture(scope="session")
 def csl_bench_docs():
     return load_csl_jsonl(BUNDLED_CSL)
+
+
+# ---------------------------------------------------------------- the app (database, index in a temporary directory)
+@pytest.fixture
+def match_index(settings, tmp_path):
+    """A fresh persistent index for the app under tmp_path (never var/match_index)."""
+    from kechuang.techmarket import index
+
+    settings.TECHMARKET_INDEX_DIR = tmp_path / "match_index"
+    index.reset()
+    yield index
+    index.reset()

@@ -1,0 +1,677 @@
+"""Demo data for `make run` (idempotent): achievements made from the bundled Apache-2.0 part of CSL, demands in
+enterprise language, experts, matches at each workflow step and registered contracts over 2022–2026.
+
+Everything is marked `is_demo`; names of enterprises and people are invented. Built with bulk inserts (one audit
+entry for the whole load) and indexed once after the transaction commits, so the load takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from kechuang.core import audit
+from kechuang.core.models import OrgUnit
+from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from kechuang.techmarket import index, registration
+from kechuang.techmarket.matching import BUNDLED_CSL, MatchDoc, MatchEngine
+from kechuang.techmarket.matching.corpus import read_jsonl
+from kechuang.techmarket.matching.vocabulary_seed import SEED
+from kechuang.techmarket.models import (
+    Achievement,
+    Contract,
+    ContractEvent,
+    ContractParty,
+    ContractType,
+    CooperationMode,
+    Demand,
+    Expert,
+    IndustryChain,
+    InstitutionType,
+    MatchCase,
+    MatchEvent,
+    NonTechnicalItem,
+    TechField,
+    TransferMode,
+)
+
+ACHIEVEMENTS = 300
+F = TechField
+DISCIPLINE_FIELD = {
+    "材料科学与工程": F.NEW_MATERIALS,
+    "化学/化学工程与技术": F.NEW_MATERIALS,
+    "纺织科学与工程": F.NEW_MATERIALS,
+    "冶金工程": F.NEW_MATERIALS,
+    "药学": F.BIOMEDICINE,
+    "中医学/中药学": F.BIOMEDICINE,
+    "基础医学/临床医学": F.BIOMEDICINE,
+    "生物学/生物科学与工程": F.BIOMEDICINE,
+    "公共卫生与预防医学": F.BIOMEDICINE,
+    "食品科学与工程": F.BIOMEDICINE,
+    "畜牧学/兽医学": F.BIOMEDICINE,
+    "信息与通信工程": F.ELECTRONIC_INFO,
+    "计算机科学与技术": F.ELECTRONIC_INFO,
+    "电子科学与技术": F.ELECTRONIC_INFO,
+    "光学工程": F.ELECTRONIC_INFO,
+    "机械工程": F.ADVANCED_MANUFACTURING,
+    "控制科学与工程": F.ADVANCED_MANUFACTURING,
+    "交通运输工程": F.ADVANCED_MANUFACTURING,
+    "农业工程": F.ADVANCED_MANUFACTURING,
+    "兵器科学与技术": F.ADVANCED_MANUFACTURING,
+    "电气工程": F.NEW_ENERGY,
+    "动力工程及工程热物理": F.NEW_ENERGY,
+    "核科学与技术": F.NEW_ENERGY,
+    "石油与天然气工程": F.NEW_ENERGY,
+    "环境科学与工程": F.ENVIRONMENT,
+    "矿业工程": F.ENVIRONMENT,
+    "水利工程": F.ENVIRONMENT,
+    "农业资源利用": F.ENVIRONMENT,
+    "园艺学": F.ENVIRONMENT,
+    "作物学": F.ENVIRONMENT,
+    "航空宇航科学与技术": F.AEROSPACE,
+    "测绘科学与技术": F.HIGH_TECH_SERVICES,
+}
+CHAIN_WORDS = (
+    (IndustryChain.CERAMICS, ("陶瓷", "烧结", "氧化铝", "氮化硅", "碳化硅")),
+    (IndustryChain.FLUOROSILICONE, ("氟", "硅橡胶", "有机硅", "聚四氟乙烯")),
+    (IndustryChain.HYDROGEN, ("氢", "燃料电池")),
+    (IndustryChain.NEV, ("电动汽车", "锂离子电池", "动力电池", "新能源汽车")),
+    (IndustryChain.INTEGRATED_CIRCUITS, ("集成电路", "芯片", "半导体", "微机电")),
+    (IndustryChain.SMART_EQUIPMENT, ("机器人", "数控", "机械臂", "减速器")),
+    (IndustryChain.BIOPHARMA, ("药", "抗菌", "PCR", "疫苗")),
+)
+# (name, type, region code or None for outside the city)
+INSTITUTIONS = (
+    ("山东理工大学", InstitutionType.UNIVERSITY, "zhangdian"),
+    ("淄博职业学院", InstitutionType.UNIVERSITY, "zhangdian"),
+    ("山东工业职业学院", InstitutionType.UNIVERSITY, "zhoucun"),
+    ("淄博师范高等专科学校", InstitutionType.UNIVERSITY, "zichuan"),
+    ("淄博市农业科学研究院", InstitutionType.RESEARCH_INSTITUTE, "zhangdian"),
+    ("淄博先进陶瓷研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
+    ("淄博氟硅新材料研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "huantai"),
+    ("淄博市智能装备产业技术研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
+    ("淄博市中心医院", InstitutionType.HOSPITAL, "zhangdian"),
+    ("淄博氢能技术创新中心（演示）", InstitutionType.RESEARCH_INSTITUTE, "linzi"),
+    ("淄博生物医药产业研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
+    ("淄博鲁中环保科技有限公司（演示）", InstitutionType.ENTERPRISE, "boshan"),
+)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = (
+    "建华",
+    "志刚",
+    "海燕",
+    "晓东",
+    "立新",
+    "红霞",
+    "伟",
+    "敏",
+    "磊",
+    "静",
+    "俊杰",
+    "雪梅",
+    "文博",
+    "子涵",
+    "国栋",
+    "春燕",
+    "明远",
+    "思远",
+    "丽华",
+    "振宇",
+)
+ENTERPRISE_STEMS = (
+    "鑫达",
+    "华瑞",
+    "鲁源",
+    "齐润",
+    "博泰",
+    "金岭",
+    "恒通",
+    "瑞丰",
+    "宏业",
+    "泰和",
+    "正阳",
+    "东升",
+    "中科",
+    "新澳",
+    "安泰",
+    "天衡",
+    "汇丰",
+    "广宇",
+    "凯盛",
+    "明珠",
+)
+
+M = CooperationMode
+# Demands in the words enterprises use (lay terms from the vocabulary): title, description, field, chain, mode.
+# Demands in the words enterprises use (lay terms from the vocabulary), in data/demo_demands.json.
+DEMANDS_FILE = Path(__file__).resolve().parent / "data" / "demo_demands.json"
+PRODUCTS = ("减速机箱体", "阀门铸件", "管道法兰", "泵体", "电机外壳", "农机齿轮", "钢制储罐", "输送托辊")
+ISSUES = (
+    ("生锈", "在潮湿车间放一段时间就生锈，客户退货", "长效防锈工艺"),
+    ("漏油", "装配后试压漏油，返修率高", "密封结构改进"),
+    ("噪音大", "运转噪音大，达不到出口标准", "减振降噪设计"),
+    ("电焊开裂", "电焊后焊缝附近开裂，探伤不过", "焊接工艺评定和改进"),
+    ("喷漆起皮", "喷漆附着力差，三个月就起皮", "前处理和涂装工艺"),
+)
+
+
+def _rng() -> random.Random:
+    return random.Random(20260601)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
+
+
+def credit_code(rng: random.Random, region_code: str = "370303") -> str:
+    body = "91" + region_code + "".join(rng.choice(CREDIT_CODE_ALPHABET[:31]) for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+def _chain(text: str) -> str:
+    for chain, words in CHAIN_WORDS:
+        if any(w in text for w in words):
+            return chain
+    return ""
+
+
+def _pick_records(n: int) -> list[dict]:
+    """CSL records of applied disciplines; those that use a vocabulary term first (so demands find them)."""
+    technical = {t for _i, _l, terms in SEED for t in terms}
+    records = [r for r in read_jsonl(BUNDLED_CSL) if r.get("discipline") in DISCIPLINE_FIELD]
+    with_terms = [r for r in records if any(t in r["title"] + r["abstract"] for t in technical)]
+    rest = [r for r in records if r not in with_terms]
+    return (with_terms + rest)[:n]
+
+
+def load_demo(city: OrgUnit) -> str:
+    if Achievement.objects.filter(is_demo=True).exists():
+        transaction.on_commit(_ensure_index)
+        return "technology market demo data present"
+    rng = _rng()
+    regions = {r.code: r for r in OrgUnit.objects.regions().filter(parent=city)}
+    achievements = _achievements(rng, regions)
+    demands = _demands(rng, regions)
+    experts = _experts(rng, regions)
+    matches = _matches(rng, demands, achievements, experts)
+    contracts = _contracts(rng, regions)
+    audit.record(
+        actor=None,
+        action=audit.Action.IMPORT,
+        object_type="techmarket.demo",
+        object_label="technology market demo data",
+        detail={
+            "achievements": len(achievements),
+            "demands": len(demands),
+            "experts": len(experts),
+            "matches": matches,
+            "contracts": contracts,
+        },
+    )
+    transaction.on_commit(_rebuild_index)
+    return (
+        f"{len(achievements)} achievements, {len(demands)} demands, {len(experts)} experts, {matches} matches, "
+        f"{contracts} contracts"
+    )
+
+
+def _rebuild_index() -> None:
+    index.rebuild()
+
+
+def _ensure_index() -> None:
+    index.ensure_built()
+
+
+def _achievements(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Achievement]:
+    rows = []
+    modes = [m for m, _l in TransferMode.choices]
+    for i, r in enumerate(_pick_records(ACHIEVEMENTS)):
+        name, kind, region_code = INSTITUTIONS[rng.randrange(len(INSTITUTIONS))]
+        text = r["title"] + r["abstract"]
+        status = Achievement.Status.PUBLISHED
+        if i % 40 == 7:
+            status = Achievement.Status.DRAFT
+        elif i % 50 == 13:
+            status = Achievement.Status.WITHDRAWN
+        patents = []
+        if rng.random() < 0.6:
+            year = rng.randint(2016, 2024)
+            body = f"{year}1{rng.randint(0, 9_999_999):07d}"
+            patents.append(f"ZL{body}.{rng.randint(0, 9)}")
+        rows.append(
+            Achievement(
+                title=r["title"][:200],
+                abstract=r["abstract"],
+                keywords=list(r.get("keywords") or [])[:12],
+                field=DISCIPLINE_FIELD[r["discipline"]],
+                industry_chain=_chain(text),
+                trl=rng.choice((3, 4, 4, 5, 5, 6, 6, 7, 8)),
+                trl_basis="完成单位自评（演示）",
+                owner_name=name,
+                owner_type=kind,
+                region=regions.get(region_code),
+                patent_numbers=patents,
+                transfer_modes=sorted(rng.sample(modes, rng.randint(1, 3))),
+                price_wan=None
+                if rng.random() < 0.35
+                else Decimal(rng.choice((20, 30, 50, 80, 100, 150, 200, 300, 500))),
+                contact_name=_person(rng),
+                contact_phone=_phone(rng),
+                contact_email=f"tt{i:03d}@example.edu.cn",
+                status=status,
+                status_reason="演示：已下架" if status == Achievement.Status.WITHDRAWN else "",
+                is_demo=True,
+                source_ref=r["id"],
+            )
+        )
+    return Achievement.objects.bulk_create(rows)
+
+
+def _enterprise(rng: random.Random, industry: str) -> str:
+    suffix = {
+        "陶瓷": "陶瓷",
+        "化工": "化工",
+        "氟硅新材料": "新材料",
+        "新能源": "新能源科技",
+        "医药": "药业",
+        "机械": "机械",
+        "集成电路": "微电子",
+        "电子信息": "智能科技",
+        "环保": "环境科技",
+    }.get(industry, "科技")
+    return f"淄博{rng.choice(ENTERPRISE_STEMS)}{suffix}有限公司"
+
+
+def _demands(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Demand]:
+    today = dt.date.today()
+    region_list = [r for code, r in regions.items() if code != "southern_eco_city"]
+    seeds = [
+        (d["title"], d["description"], d["field"], d["chain"], d["mode"], d["industry"])
+        for d in json.loads(DEMANDS_FILE.read_text(encoding="utf-8"))
+    ]
+    handwritten = len(seeds)
+    for product in PRODUCTS:
+        for lay, problem, wanted in ISSUES:
+            seeds.append(
+                (
+                    f"{product}{lay}问题，求{wanted}",
+                    f"我厂生产{product}，{problem}。希望找到{wanted}方面的成熟技术或专家指导，尽快解决质量问题。",
+                    F.ADVANCED_MANUFACTURING,
+                    IndustryChain.SMART_EQUIPMENT if "减速机" in product else "",
+                    rng.choice((M.CONSULTING, M.SERVICE, M.TRANSFER)),
+                    "机械",
+                )
+            )
+    generated = seeds[handwritten:]
+    rng.shuffle(generated)
+    seeds = seeds[:handwritten] + generated
+    seeds = seeds[:80]
+    rows = []
+    for i, (title, text, field, chain, mode, industry) in enumerate(seeds):
+        region = region_list[i % len(region_list)]
+        budget = rng.choice((None, (10, 30), (20, 50), (50, 100), (100, 300), (200, 500)))
+        status = Demand.Status.PUBLISHED
+        if i % 16 == 5:
+            status = Demand.Status.PENDING
+        elif i % 23 == 11:
+            status = Demand.Status.CLOSED
+        rows.append(
+            Demand(
+                enterprise_name=_enterprise(rng, industry),
+                credit_code=credit_code(rng),
+                region=region,
+                title=title[:100],
+                description=text,
+                field=field,
+                industry_chain=chain,
+                budget_min_wan=Decimal(budget[0]) if budget else None,
+                budget_max_wan=Decimal(budget[1]) if budget else None,
+                deadline=today + dt.timedelta(days=rng.randint(60, 540)),
+                cooperation_mode=mode,
+                contact_name=_person(rng),
+                contact_phone=_phone(rng),
+                contact_email=f"demand{i:03d}@example.com",
+                status=status,
+                status_reason="演示：需求已解决" if status == Demand.Status.CLOSED else "",
+                source=Demand.Source.PUBLIC if status == Demand.Status.PENDING or i % 5 == 0 else Demand.Source.STAFF,
+                is_demo=True,
+            )
+        )
+    return Demand.objects.bulk_create(rows)
+
+
+EXPERT_TITLES = ("教授", "研究员", "正高级工程师", "副教授", "高级工程师", "主任药师")
+
+
+def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
+    by_field: dict[str, list[dict]] = {}
+    for r in _pick_records(ACHIEVEMENTS + 400)[ACHIEVEMENTS:]:
+        by_field.setdefault(DISCIPLINE_FIELD[r["discipline"]], []).append(r)
+    fields = list(by_field)
+    rows = []
+    for i in range(40):
+        field = fields[i % len(fields)]
+        pool = by_field[field]
+        papers = [pool[(i * 3 + k) % len(pool)] for k in range(3)]
+        keywords = list(dict.fromkeys(k for p in papers for k in p.get("keywords", [])))[:8]
+        name, _kind, region_code = INSTITUTIONS[i % 9]
+        other = [f for f in rng.sample(list(by_field), 2) if f != field][:1]
+        rows.append(
+            Expert(
+                name=_person(rng),
+                institution=name,
+                title=rng.choice(EXPERT_TITLES),
+                field=field,
+                fields=other,
+                expertise="长期从事" + "、".join(keywords[:5]) + "等方向的研究与工程应用。",
+                past_projects="\n".join(f"主持：{p['title']}" for p in papers),
+                phone=_phone(rng),
+                email=f"expert{i:02d}@example.edu.cn",
+                region=regions.get(region_code),
+                is_demo=True,
+            )
+        )
+    return Expert.objects.bulk_create(rows)
+
+
+def _matches(rng: random.Random, demands, achievements, experts) -> int:
+    """A few matches at each workflow step, recommended by the engine over the demo records."""
+    published = [a for a in achievements if a.status == Achievement.Status.PUBLISHED]
+    open_demands = [d for d in demands if d.status == Demand.Status.PUBLISHED]
+    with tempfile.TemporaryDirectory(prefix="kc-demo-") as tmp:
+        engine = MatchEngine(tmp, vocabulary=index.vocabulary_pairs())
+        engine.rebuild(
+            [
+                MatchDoc(
+                    id=str(a.pk), kind="achievement", title=a.title, text=a.abstract, keywords=a.keywords, field=a.field
+                )
+                for a in published
+            ],
+            fit=False,
+        )
+        plan = ["recommended"] * 6 + ["contacted"] * 4 + ["negotiating"] * 4 + ["signed"] * 3 + ["closed"] * 2
+        by_pk = {a.pk: a for a in published}
+        cases, events = [], []
+        today = dt.date.today()
+        for stage, demand in zip(plan, open_demands[:: max(1, len(open_demands) // len(plan))], strict=False):
+            hits = engine.search(f"{demand.title}\n{demand.description}", k=1, kind="achievement")
+            if not hits:
+                continue
+            achievement = by_pk[int(hits[0].id)]
+            start = today - dt.timedelta(days=rng.randint(40, 200))
+            dates = {"recommended_on": start}
+            order = ["contacted", "negotiating", "signed"]
+            reached = (
+                order[: order.index(stage) + 1] if stage in order else (["contacted"] if stage == "closed" else [])
+            )
+            day = start
+            for step, attr in zip(order, ("contacted_on", "negotiation_on", "signed_on"), strict=True):
+                if step in reached:
+                    day += dt.timedelta(days=rng.randint(5, 30))
+                    dates[attr] = day
+            if stage == "closed":
+                dates["closed_on"] = day + dt.timedelta(days=rng.randint(5, 20))
+            cases.append(
+                MatchCase(
+                    demand=demand,
+                    achievement=achievement,
+                    stage=stage,
+                    score=hits[0].score,
+                    matched_terms=hits[0].matched_terms[:10],
+                    is_demo=True,
+                    note="演示：双方未达成一致" if stage == "closed" else "",
+                    **dates,
+                )
+            )
+            if stage in ("negotiating", "signed"):
+                demand.status = Demand.Status.NEGOTIATING if stage == "negotiating" else Demand.Status.SIGNED
+                achievement.status = (
+                    Achievement.Status.NEGOTIATING if stage == "negotiating" else Achievement.Status.TRANSFERRED
+                )
+        MatchCase.objects.bulk_create(cases)
+        for case in cases:
+            previous = ""
+            for stage, attr in (
+                ("recommended", "recommended_on"),
+                ("contacted", "contacted_on"),
+                ("negotiating", "negotiation_on"),
+                ("signed", "signed_on"),
+                ("closed", "closed_on"),
+            ):
+                if getattr(case, attr):
+                    events.append(
+                        MatchEvent(
+                            match=case,
+                            from_stage=previous,
+                            to_stage=stage,
+                            on=getattr(case, attr),
+                            note="演示" if stage != "closed" else case.note,
+                        )
+                    )
+                    previous = stage
+        MatchEvent.objects.bulk_create(events)
+    Demand.objects.bulk_update([c.demand for c in cases], ["status"])
+    Achievement.objects.bulk_update([c.achievement for c in cases], ["status"])
+    # a recommended expert for the first open demands
+    for demand, expert in zip(open_demands[-3:], experts[:3], strict=False):
+        MatchCase.objects.create(
+            demand=demand, expert=expert, recommended_on=today - dt.timedelta(days=10), is_demo=True
+        )
+    return len(cases) + min(3, len(open_demands), len(experts))
+
+
+OUTSIDE = (
+    ("济南", "370102"),
+    ("青岛", "370212"),
+    ("北京", "110108"),
+    ("上海", "310104"),
+    ("天津", "120116"),
+    ("潍坊", "370705"),
+)
+CONTRACT_TYPES = (
+    (ContractType.DEVELOPMENT, 45, ("委托开发", "合作开发")),
+    (ContractType.SERVICE, 30, ("技术服务", "技术培训", "技术中介")),
+    (ContractType.TRANSFER, 13, ("专利权转让", "技术秘密转让", "专利实施许可")),
+    (ContractType.CONSULTING, 7, ("技术咨询",)),
+    (ContractType.LICENCE, 5, ("专利实施许可", "技术秘密使用许可")),
+)
+TYPE_WORDS = {
+    "development": "技术开发",
+    "service": "技术服务",
+    "transfer": "技术转让",
+    "consulting": "技术咨询",
+    "licence": "技术许可",
+}
+PROJECT_WORDS = (
+    "高性能氧化铝陶瓷基板",
+    "氟橡胶密封件",
+    "锂电池正极材料",
+    "工业机器人视觉定位",
+    "污水深度处理",
+    "中药配方颗粒",
+    "智能制造执行系统",
+    "余热回收装置",
+    "氢燃料电池电堆",
+    "功率半导体封装",
+    "耐火材料",
+    "有机硅单体",
+    "数控机床热误差补偿",
+    "大棚智能温控",
+    "VOC废气治理",
+)
+
+
+def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
+    from kechuang.techmarket.services import REGION_CODES
+
+    region_list = [r for code, r in regions.items() if r.in_partition]
+    zones = [r for r in regions.values() if not r.in_partition and r.code != "southern_eco_city"]
+    types = [t for t, w, _s in CONTRACT_TYPES for _ in range(w)]
+    subs = {t: s for t, _w, s in CONTRACT_TYPES}
+    plan = [(y, n) for y, n in ((2022, 40), (2023, 48), (2024, 54), (2025, 58), (2026, 30))]
+    serial = {}
+    contracts, parties, items, events = [], [], [], []
+    for year, n in plan:
+        for _ in range(n):
+            kind = rng.choice(types)
+            signed = dt.date(year, rng.randint(1, 12 if year < 2026 else 10), rng.randint(1, 28))
+            submitted = signed + dt.timedelta(days=rng.randint(3, 40))
+            version = registration.rule_version_for(submitted)
+            if kind == ContractType.LICENCE and version == "2001":
+                kind = ContractType.TRANSFER
+            sub = rng.choice(subs[kind])
+            if kind == ContractType.TRANSFER and version == "2026" and "许可" in sub:
+                kind = ContractType.LICENCE
+            seller_local = rng.random() < 0.72
+            buyer_local = rng.random() < 0.6 or not seller_local
+            seller_region = rng.choice(region_list + zones) if seller_local else None
+            buyer_region = rng.choice(region_list + zones) if buyer_local else None
+            total = Decimal(round(rng.lognormvariate(3.6, 1.0), 2)).quantize(Decimal("0.01"))
+            if total < 5:
+                total = Decimal("5.00")
+            deducted = Decimal(0)
+            contract_items = []
+            if kind in (ContractType.DEVELOPMENT, ContractType.SERVICE) and rng.random() < 0.25:
+                deducted = (total * Decimal(rng.choice(("0.1", "0.2", "0.3")))).quantize(Decimal("0.01"))
+                contract_items.append(
+                    NonTechnicalItem(kind="equipment", description="配套设备（演示）", amount_wan=deducted)
+                )
+            status = Contract.Status.REGISTERED
+            if year == 2026 and rng.random() < 0.25:
+                status = rng.choice(
+                    (
+                        Contract.Status.SUBMITTED,
+                        Contract.Status.ACCEPTED,
+                        Contract.Status.NEEDS_CORRECTION,
+                        Contract.Status.REFUSED,
+                    )
+                )
+            registered_on = submitted + dt.timedelta(days=rng.randint(5, 25))
+            if registered_on > dt.date.today():
+                status, registered_on = Contract.Status.ACCEPTED, None
+            if status != Contract.Status.REGISTERED:
+                registered_on = None
+            number = ""
+            if status == Contract.Status.REGISTERED:
+                serial[registered_on.year] = serial.get(registered_on.year, 0) + 1
+                number = registration.old_registration_number(registered_on.year, serial[registered_on.year])
+            region = seller_region or buyer_region
+            subject = rng.choice(PROJECT_WORDS)
+            contract = Contract(
+                registration_number=number,
+                rule_version=version,
+                contract_type=kind,
+                sub_type=sub,
+                project_name=f"{subject}{TYPE_WORDS[kind]}（演示）",
+                subject=f"{subject}相关技术的{sub}，明确技术指标、验收标准和知识产权归属。",
+                tech_field=rng.choice(
+                    (
+                        "new_materials",
+                        "advanced_manufacturing",
+                        "electronic_info",
+                        "new_energy",
+                        "environment",
+                        "biomedicine",
+                        "agriculture",
+                    )
+                ),
+                region=region,
+                signed_on=signed,
+                valid_from=signed,
+                valid_until=signed + dt.timedelta(days=rng.choice((180, 365, 730))),
+                submitted_on=submitted,
+                accepted_on=submitted + dt.timedelta(days=2) if status != Contract.Status.SUBMITTED else None,
+                registered_on=registered_on,
+                total_amount_wan=total,
+                technology_amount_wan=(total - deducted) if status == Contract.Status.REGISTERED else None,
+                quantified_goal="关键性能指标提高20%（演示）" if kind == ContractType.DEVELOPMENT else "",
+                acceptance_clause=kind == ContractType.DEVELOPMENT,
+                ip_ownership_stated=kind in (ContractType.TRANSFER, ContractType.LICENCE),
+                licence_scope="ordinary" if "许可" in sub else "",
+                deliverable="技术咨询报告" if kind == ContractType.CONSULTING else "",
+                status=status,
+                status_reason="演示：技术标的不明确"
+                if status in (Contract.Status.REFUSED, Contract.Status.NEEDS_CORRECTION)
+                else "",
+                is_demo=True,
+            )
+            contracts.append(contract)
+            seller_name, seller_type, _r = INSTITUTIONS[rng.randrange(len(INSTITUTIONS))]
+            if not seller_local:
+                city_name, code = rng.choice(OUTSIDE)
+                seller = ContractParty(
+                    role="seller",
+                    name=f"{city_name}{rng.choice(ENTERPRISE_STEMS)}科技有限公司",
+                    nature=InstitutionType.ENTERPRISE,
+                    region=None,
+                    region_code=code,
+                )
+            else:
+                if rng.random() < 0.5:
+                    seller_name, seller_type = _enterprise(rng, "科技"), InstitutionType.ENTERPRISE
+                seller = ContractParty(
+                    role="seller",
+                    name=seller_name,
+                    nature=seller_type,
+                    region=seller_region,
+                    region_code=REGION_CODES.get(seller_region.code, "370300"),
+                )
+            if buyer_local:
+                buyer = ContractParty(
+                    role="buyer",
+                    name=_enterprise(rng, rng.choice(("陶瓷", "化工", "机械", "医药"))),
+                    nature=InstitutionType.ENTERPRISE,
+                    region=buyer_region,
+                    region_code=REGION_CODES.get(buyer_region.code, "370300"),
+                )
+            else:
+                city_name, code = rng.choice(OUTSIDE)
+                buyer = ContractParty(
+                    role="buyer",
+                    name=f"{city_name}{rng.choice(ENTERPRISE_STEMS)}集团有限公司",
+                    nature=InstitutionType.ENTERPRISE,
+                    region=None,
+                    region_code=code,
+                )
+            parties.append((contract, [seller, buyer]))
+            items.append((contract, contract_items))
+    Contract.objects.bulk_create(contracts)
+    rows = []
+    for contract, ps in parties:
+        for p in ps:
+            p.contract = contract
+            rows.append(p)
+    ContractParty.objects.bulk_create(rows)
+    item_rows = []
+    for contract, its in items:
+        for item in its:
+            item.contract = contract
+            item_rows.append(item)
+    NonTechnicalItem.objects.bulk_create(item_rows)
+    for c in contracts:
+        events.append(
+            ContractEvent(contract=c, from_status="draft", to_status="submitted", on=c.submitted_on, note="演示")
+        )
+        if c.status != Contract.Status.SUBMITTED:
+            events.append(
+                ContractEvent(
+                    contract=c,
+                    from_status="submitted",
+                    to_status=c.status,
+                    on=c.registered_on or c.accepted_on or c.submitted_on,
+                    note="演示",
+                )
+            )
+    ContractEvent.objects.bulk_create(events)
+    return len(contracts)

@@ -1,0 +1,674 @@
+"""The technology market (技术市场, tasks 13, 16 and 18 of 淄科发〔2023〕22号): the achievements library, technology
+demands, experts, the domain vocabulary of the matching engine, matchmaking cases and registered technology
+contracts. Field choices and rules follow ../shared/reference/tech-contracts.md (§ numbers cited below);
+money is in 万元.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.models import OrgUnit
+from kechuang.core.scope import DataScope, ScopedQuerySet
+from kechuang.core.validators import validate_credit_code, validate_mobile
+
+
+class TechField(models.TextChoices):
+    """The 8 fields of 《国家重点支持的高新技术领域》 (国科发火〔2016〕32号), shared by all records."""
+
+    ELECTRONIC_INFO = "electronic_info", _("Electronic information")
+    BIOMEDICINE = "biomedicine", _("Biotechnology and new medicine")
+    AEROSPACE = "aerospace", _("Aerospace")
+    NEW_MATERIALS = "new_materials", _("New materials")
+    HIGH_TECH_SERVICES = "high_tech_services", _("High-tech services")
+    NEW_ENERGY = "new_energy", _("New energy and energy saving")
+    ENVIRONMENT = "environment", _("Resources and environment")
+    ADVANCED_MANUFACTURING = "advanced_manufacturing", _("Advanced manufacturing and automation")
+
+
+class IndustryChain(models.TextChoices):
+    """Zibo's industry chains named in the policy (task 4: 特色优势产业链群, 氢进万家, 四强 industries)."""
+
+    CERAMICS = "ceramics", _("Advanced functional ceramics")
+    FLUOROSILICONE = "fluorosilicone", _("Fluorine and silicone materials")
+    BIOPHARMA = "biopharma", _("Biomedicine")
+    NEV = "nev", _("New-energy vehicles")
+    INTEGRATED_CIRCUITS = "integrated_circuits", _("Integrated circuits")
+    HYDROGEN = "hydrogen", _("Hydrogen energy")
+    SMART_EQUIPMENT = "smart_equipment", _("Smart equipment")
+    NEW_MEDICINE = "new_medicine", _("New medicine")
+    ELECTRONICS = "electronics", _("Electronic information industry")
+
+
+class ContractField(models.TextChoices):
+    """The 11 technology fields of the technology-market statistics (tech-contracts.md §5)."""
+
+    ELECTRONIC_INFO = "electronic_info", _("Electronic information")
+    ADVANCED_MANUFACTURING = "advanced_manufacturing", _("Advanced manufacturing")
+    NEW_ENERGY = "new_energy", _("New energy and high-efficiency energy saving")
+    MODERN_TRANSPORT = "modern_transport", _("Modern transport")
+    URBAN_SOCIAL = "urban_social", _("Urban construction and social development")
+    ENVIRONMENT = "environment", _("Environmental protection and resource use")
+    BIOMEDICINE = "biomedicine", _("Biology, medicine and medical devices")
+    NUCLEAR = "nuclear", _("Nuclear applications")
+    NEW_MATERIALS = "new_materials", _("New materials and their applications")
+    AGRICULTURE = "agriculture", _("Agriculture")
+    AEROSPACE = "aerospace", _("Aerospace")
+
+
+# TechField → the technology-market field a contract on that subject is usually counted under.
+CONTRACT_FIELD_OF = {
+    TechField.ELECTRONIC_INFO: ContractField.ELECTRONIC_INFO,
+    TechField.BIOMEDICINE: ContractField.BIOMEDICINE,
+    TechField.AEROSPACE: ContractField.AEROSPACE,
+    TechField.NEW_MATERIALS: ContractField.NEW_MATERIALS,
+    TechField.HIGH_TECH_SERVICES: ContractField.URBAN_SOCIAL,
+    TechField.NEW_ENERGY: ContractField.NEW_ENERGY,
+    TechField.ENVIRONMENT: ContractField.ENVIRONMENT,
+    TechField.ADVANCED_MANUFACTURING: ContractField.ADVANCED_MANUFACTURING,
+}
+
+
+class InstitutionType(models.TextChoices):
+    """Nature of a party, after the codes of registration form JJ-001 (tech-contracts.md §4.1)."""
+
+    UNIVERSITY = "022", _("University")
+    RESEARCH_INSTITUTE = "021", _("Research institute")
+    HOSPITAL = "023", _("Medical institution")
+    OTHER_PUBLIC = "024", _("Other public institution")
+    ENTERPRISE = "100", _("Enterprise")
+    GOVERNMENT = "010", _("Government body")
+    SOCIETY = "030", _("Social organisation")
+    INDIVIDUAL = "400", _("Individual")
+
+
+class TransferMode(models.TextChoices):
+    """Routes offered for an achievement (促进科技成果转化法 art. 16)."""
+
+    TRANSFER = "transfer", _("Transfer")
+    LICENCE = "licence", _("Licence")
+    EQUITY = "equity", _("Equity investment")
+    JOINT_DEVELOPMENT = "joint_development", _("Joint development")
+
+
+class CooperationMode(models.TextChoices):
+    """What a demanding enterprise wants (tech-contracts.md §7.3); each maps to a contract type."""
+
+    TRANSFER = "transfer", _("Technology transfer")
+    LICENCE = "licence", _("Technology licence")
+    COMMISSIONED_DEVELOPMENT = "commissioned_development", _("Commissioned development")
+    JOINT_DEVELOPMENT = "joint_development", _("Joint development")
+    CONSULTING = "consulting", _("Technical consulting")
+    SERVICE = "service", _("Technical service")
+    JOINT_PLATFORM = "joint_platform", _("Joint platform")
+    EQUITY = "equity", _("Equity investment")
+
+
+def validate_keywords(value) -> None:
+    if not isinstance(value, list) or any(not isinstance(k, str) or not k.strip() for k in value):
+        raise ValidationError(_("Give the keywords as a list of words."))
+    if len(value) > 12:
+        raise ValidationError(_("At most 12 keywords."))
+
+
+# Chinese patent application numbers (ZL + 12 digits + check digit, or the pre-2003 8-digit form) and publication
+# numbers (CN + 9 digits + kind code).
+_PATENT = re.compile(r"^(ZL)?(\d{12}|\d{8})\.[\dX]$|^CN\d{9}[A-Z]\d?$")
+
+
+def validate_patent_numbers(value) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(_("Give the patent numbers as a list."))
+    bad = [v for v in value if not isinstance(v, str) or not _PATENT.match(v.strip().upper())]
+    if bad:
+        raise ValidationError(
+            _("Not a Chinese patent number: %(bad)s (e.g. ZL202110123456.7 or CN112345678A).")
+            % {"bad": "、".join(map(str, bad))}
+        )
+
+
+class Achievement(models.Model):
+    """A technology achievement (科技成果) offered for transfer (tech-contracts.md §7.1)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        NEGOTIATING = "negotiating", _("In negotiation")
+        TRANSFERRED = "transferred", _("Transferred")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    title = models.CharField(_("title"), max_length=200)
+    abstract = models.TextField(_("abstract"))
+    keywords = models.JSONField(_("keywords"), default=list, blank=True, validators=[validate_keywords])
+    field = models.CharField(_("high-tech field"), max_length=32, choices=TechField.choices, db_index=True)
+    industry_chain = models.CharField(
+        _("industry chain"), max_length=32, choices=IndustryChain.choices, blank=True, db_index=True
+    )
+    trl = models.PositiveSmallIntegerField(
+        _("technology readiness level"),
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text=_("1–9, GB/T 22900"),
+        db_index=True,
+    )
+    trl_basis = models.CharField(_("TRL assessed by"), max_length=200, blank=True)
+    owner_name = models.CharField(_("owner institution"), max_length=200)
+    owner_type = models.CharField(_("owner type"), max_length=3, choices=InstitutionType.choices)
+    region = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("where the owner is located, if in the city"),
+    )
+    patent_numbers = models.JSONField(
+        _("patent numbers"), default=list, blank=True, validators=[validate_patent_numbers]
+    )
+    transfer_modes = models.JSONField(_("transfer modes"), default=list, blank=True)
+    price_wan = models.DecimalField(
+        _("price expectation (10k yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("empty: negotiable"),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_mobile])
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # The library is shared city-wide (task 13: 科技成果库); who edits is decided by role in the services.
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("achievement")
+        verbose_name_plural = _("achievements")
+        indexes = [models.Index(fields=["status", "field"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        bad = [m for m in self.transfer_modes or [] if m not in TransferMode.values]
+        if bad:
+            raise ValidationError({"transfer_modes": _("Unknown transfer mode: %(m)s") % {"m": "、".join(bad)}})
+
+
+class Demand(models.Model):
+    """A technology demand (技术需求) posted by an enterprise (tech-contracts.md §7.3)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        PUBLISHED = "published", _("Published")
+        NEGOTIATING = "negotiating", _("In negotiation")
+        SIGNED = "signed", _("Contract signed")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Entered by staff")
+        PUBLIC = "public", _("Public form")
+
+    OPEN_STATES = (Status.PUBLISHED, Status.NEGOTIATING)
+
+    enterprise_name = models.CharField(_("enterprise"), max_length=200)
+    credit_code = models.CharField(_("credit code"), max_length=18, blank=True, validators=[validate_credit_code])
+    region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"))
+    field = models.CharField(_("high-tech field"), max_length=32, choices=TechField.choices, db_index=True)
+    industry_chain = models.CharField(
+        _("industry chain"), max_length=32, choices=IndustryChain.choices, blank=True, db_index=True
+    )
+    budget_min_wan = models.DecimalField(
+        _("budget from (10k yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget_max_wan = models.DecimalField(
+        _("budget up to (10k yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    deadline = models.DateField(_("wanted by"), null=True, blank=True)
+    cooperation_mode = models.CharField(_("cooperation mode"), max_length=32, choices=CooperationMode.choices)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_mobile])
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED, db_index=True
+    )
+    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.STAFF)
+    submitter_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # A demand belongs to its enterprise's region; a district officer sees only their region's.
+    data_scope = DataScope(region="region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["status", "field"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        low, high = self.budget_min_wan, self.budget_max_wan
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"budget_max_wan": _("The upper bound is below the lower bound.")})
+        if self.region_id and self.region.kind != OrgUnit.Kind.REGION:
+            raise ValidationError({"region": _("Choose a district, county or zone.")})
+
+
+class Expert(models.Model):
+    """An expert the bureau can invite to a match (专家库); contacts are for bureau staff only."""
+
+    name = models.CharField(_("name"), max_length=50)
+    institution = models.CharField(_("institution"), max_length=200)
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    field = models.CharField(_("main field"), max_length=32, choices=TechField.choices, db_index=True)
+    fields = models.JSONField(_("other fields"), default=list, blank=True)
+    expertise = models.TextField(_("expertise"))
+    past_projects = models.TextField(_("past projects"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    region = models.ForeignKey(
+        OrgUnit, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.institution}）"
+
+    def clean(self) -> None:
+        super().clean()
+        bad = [f for f in self.fields or [] if f not in TechField.values]
+        if bad:
+            raise ValidationError({"fields": _("Unknown field: %(f)s") % {"f": "、".join(map(str, bad))}})
+
+
+class VocabularyTerm(models.Model):
+    """One lay term (俗称/商品名/行话) and the technical terms a search for it also looks for."""
+
+    lay = models.CharField(_("lay term"), max_length=50, unique=True)
+    technical = models.JSONField(_("technical terms"), default=list)
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["industry", "lay"]
+        verbose_name = _("vocabulary term")
+        verbose_name_plural = _("vocabulary")
+
+    def __str__(self) -> str:
+        return f"{self.lay} → {'、'.join(self.technical)}"
+
+    def clean(self) -> None:
+        super().clean()
+        terms = [t.strip() for t in self.technical or [] if isinstance(t, str) and t.strip()]
+        if not terms:
+            raise ValidationError({"technical": _("Give at least one technical term.")})
+        if self.lay.strip() in terms:
+            raise ValidationError({"technical": _("A term cannot expand to itself.")})
+        self.technical = list(dict.fromkeys(terms))
+        self.lay = self.lay.strip()
+
+
+class MatchCase(models.Model):
+    """A brokered match (对接): a demand with a recommended achievement or expert, through the workflow."""
+
+    class Stage(models.TextChoices):
+        RECOMMENDED = "recommended", _("Recommended")
+        CONTACTED = "contacted", _("Contact made")
+        NEGOTIATING = "negotiating", _("In negotiation")
+        SIGNED = "signed", _("Contract signed")
+        CLOSED = "closed", _("Closed")
+
+    demand = models.ForeignKey(Demand, verbose_name=_("demand"), on_delete=models.PROTECT, related_name="matches")
+    achievement = models.ForeignKey(
+        Achievement,
+        verbose_name=_("achievement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="matches",
+    )
+    expert = models.ForeignKey(
+        Expert, verbose_name=_("expert"), null=True, blank=True, on_delete=models.PROTECT, related_name="matches"
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECOMMENDED)
+    score = models.FloatField(_("match score"), null=True, blank=True)
+    matched_terms = models.JSONField(_("matched terms"), default=list, blank=True)
+    recommended_on = models.DateField(_("recommended on"))
+    contacted_on = models.DateField(_("contact made on"), null=True, blank=True)
+    negotiation_on = models.DateField(_("negotiation started on"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    data_scope = DataScope(region="demand__region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        indexes = [models.Index(fields=["stage"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(achievement__isnull=False) | models.Q(expert__isnull=False),
+                name="techmarket_match_has_counterpart",
+            )
+        ]
+
+    def __str__(self) -> str:
+        other = self.achievement or self.expert
+        return f"{self.demand} ↔ {other}"
+
+    @property
+    def counterpart(self):
+        return self.achievement or self.expert
+
+
+class MatchEvent(models.Model):
+    """One step of a match through the workflow, with its date and note."""
+
+    match = models.ForeignKey(MatchCase, on_delete=models.CASCADE, related_name="events")
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16)
+    on = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} → {self.to_stage} ({self.on})"
+
+
+class ContractType(models.TextChoices):
+    """Civil Code ch. 20 (arts. 843–887); 技术许可 is a separate type only under the 2026 rules (§2.1)."""
+
+    DEVELOPMENT = "development", _("Technology development")
+    TRANSFER = "transfer", _("Technology transfer")
+    LICENCE = "licence", _("Technology licence")
+    CONSULTING = "consulting", _("Technical consulting")
+    SERVICE = "service", _("Technical service")
+
+
+class RuleVersion(models.TextChoices):
+    R2001 = "2001", _("2000/2001 rules (国科发政字〔2001〕253号)")
+    R2026 = "2026", _("2026 rules (MIIT, issued 2026-01-23)")
+
+
+class Contract(models.Model):
+    """A technology contract for registration (技术合同认定登记, tech-contracts.md §4 and §7.4)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CORRECTION = "needs_correction", _("Needs correction")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPERT_REVIEW = "expert_review", _("Expert review")
+        REGISTERED = "registered", _("Registered")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class LicenceScope(models.TextChoices):
+        EXCLUSIVE = "exclusive", _("Exclusive")
+        SOLE = "sole", _("Sole")
+        ORDINARY = "ordinary", _("Ordinary")
+
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("14 digits (YY + province + city + point + serial) or the national system's 16 digits"),
+    )
+    rule_version = models.CharField(_("rule version"), max_length=4, choices=RuleVersion.choices, blank=True)
+    contract_type = models.CharField(_("contract type"), max_length=16, choices=ContractType.choices, db_index=True)
+    sub_type = models.CharField(_("sub-type"), max_length=50, blank=True)
+    project_name = models.CharField(_("project name"), max_length=200)
+    subject = models.TextField(_("technical subject"), help_text=_("what the technology is, its scope and targets"))
+    tech_field = models.CharField(_("technology field"), max_length=32, choices=ContractField.choices, db_index=True)
+    region = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("registering region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("the region of the registrant (the seller, or the domestic buyer of an import)"),
+    )
+    signed_on = models.DateField(_("signed on"))
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True, db_index=True)
+    total_amount_wan = models.DecimalField(
+        _("contract amount (10k yuan)"), max_digits=14, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+    technology_amount_wan = models.DecimalField(
+        _("technology transaction amount (10k yuan)"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("approved (核定) by the registry"),
+    )
+    amount_note = models.CharField(_("note on the approved amount"), max_length=300, blank=True)
+    # Registrability (tech-contracts.md §2.3, §2.4)
+    in_writing = models.BooleanField(_("written contract"), default=True)
+    seals_consistent = models.BooleanField(_("seals match the parties' names"), default=True)
+    monopolising_clauses = models.BooleanField(_("has clauses that illegally monopolise technology"), default=False)
+    quantified_goal = models.CharField(_("quantified development goal"), max_length=300, blank=True)
+    acceptance_clause = models.BooleanField(_("has an acceptance clause"), default=False)
+    ip_ownership_stated = models.BooleanField(_("IP ownership stated"), default=False)
+    ip_numbers = models.JSONField(_("IP involved"), default=list, blank=True, validators=[validate_patent_numbers])
+    licence_scope = models.CharField(_("licence scope"), max_length=16, choices=LicenceScope.choices, blank=True)
+    deliverable = models.CharField(_("deliverable"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    demand = models.ForeignKey(
+        Demand, verbose_name=_("demand"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contracts"
+    )
+    achievement = models.ForeignKey(
+        Achievement,
+        verbose_name=_("achievement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
+    match = models.ForeignKey(
+        MatchCase, verbose_name=_("match"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contracts"
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    data_scope = DataScope(region="region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        verbose_name = _("technology contract")
+        verbose_name_plural = _("technology contracts")
+        indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["status", "registered_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration_number"],
+                condition=~models.Q(registration_number=""),
+                name="techmarket_contract_regno_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.project_name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        number = self.registration_number
+        if number and not (number.isdigit() and len(number) in (14, 16)):
+            errors["registration_number"] = _("A registration number has 14 or 16 digits.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end of validity is before its start.")
+        tech, total = self.technology_amount_wan, self.total_amount_wan
+        if tech is not None and total is not None and tech > total:
+            errors["technology_amount_wan"] = _("The technology transaction amount cannot exceed the contract amount.")
+        if self.licence_scope and self.contract_type not in (ContractType.LICENCE, ContractType.TRANSFER):
+            errors["licence_scope"] = _("Only a licence has a licence scope.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContractParty(models.Model):
+    """A party to a contract: a seller (卖方: developer, transferor, licensor, consultant, service provider) or a
+    buyer (买方). `region` is set when the party is in the city; `region_code` is its GB/T 2260 code."""
+
+    class Role(models.TextChoices):
+        SELLER = "seller", _("Seller")
+        BUYER = "buyer", _("Buyer")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("credit code"), max_length=18, blank=True, validators=[validate_credit_code])
+    nature = models.CharField(_("nature"), max_length=3, choices=InstitutionType.choices)
+    region = models.ForeignKey(
+        OrgUnit, verbose_name=_("region in the city"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(
+        _("region code (GB/T 2260)"), max_length=6, help_text=_("6 digits, e.g. 370303 for 张店区")
+    )
+    country_code = models.CharField(_("country code"), max_length=3, default="156")
+
+    class Meta:
+        ordering = ["role", "id"]
+        verbose_name = _("contract party")
+        verbose_name_plural = _("contract parties")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.region_code.isdigit() and len(self.region_code) == 6):
+            raise ValidationError({"region_code": _("A region code has 6 digits (GB/T 2260).")})
+
+
+class NonTechnicalItem(models.Model):
+    """A cost inside the contract amount that may not count as technology (tech-contracts.md §3)."""
+
+    class Kind(models.TextChoices):
+        EQUIPMENT = "equipment", _("Equipment")
+        INSTRUMENT = "instrument", _("Instruments")
+        COMPONENT = "component", _("Components")
+        RAW_MATERIAL = "raw_material", _("Raw materials")
+        CARRIER_DOCUMENT = "carrier_document", _("Technical documents (carrier)")
+        CARRIER_SOFTWARE = "carrier_software", _("Software, varieties, strains (carrier)")
+        CARRIER_EQUIPMENT = "carrier_equipment", _("Complete technical equipment or test rig (carrier)")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="non_technical_items")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    amount_wan = models.DecimalField(
+        _("amount (10k yuan)"), max_digits=14, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.amount_wan}"
+
+
+class ContractEvent(models.Model):
+    """One step of a contract through registration, with its date and note (the status history of §7.4)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    on = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status} ({self.on})"
+
+
+class PublicSubmission(models.Model):
+    """One post of the public demand form, kept (IP as a keyed hash only) for the per-IP rate limit."""
+
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accepted = models.BooleanField(default=False)
+    reason = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason or 'accepted'}"

@@ -1,0 +1,378 @@
+"""Reads of the technology market. Every query starts from `Model.objects.visible_to(user)`."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.core.validators import mask_phone
+from kechuang.techmarket.models import (
+    Achievement,
+    Contract,
+    ContractParty,
+    Demand,
+    Expert,
+    MatchCase,
+    TechField,
+    VocabularyTerm,
+)
+
+BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+PUBLIC_ACHIEVEMENT_STATES = (
+    Achievement.Status.PUBLISHED,
+    Achievement.Status.NEGOTIATING,
+    Achievement.Status.TRANSFERRED,
+)
+
+
+def is_bureau(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in BUREAU)
+
+
+# ---------------------------------------------------------------- personal data (security-baseline.md §2, 个人信息保护)
+def can_see_contacts(user: Any) -> bool:
+    """Contacts of achievements and demands: bureau staff in full; everyone else masked."""
+    return is_bureau(user)
+
+
+def mask_email(value: str) -> str:
+    if not value or "@" not in value:
+        return "*" * len(value or "")
+    local, domain = value.split("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+def contact_of(obj: Any, user: Any) -> dict[str, str]:
+    """The contact of an achievement or demand as `user` may see it."""
+    if can_see_contacts(user):
+        return {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email, "masked": False}
+    name = obj.contact_name[:1] + "*" * max(len(obj.contact_name) - 1, 1) if obj.contact_name else ""
+    return {
+        "name": name,
+        "phone": mask_phone(obj.contact_phone),
+        "email": mask_email(obj.contact_email),
+        "masked": True,
+    }
+
+
+def expert_contact(expert: Expert, user: Any) -> dict[str, str] | None:
+    """Experts' contacts are visible only to bureau staff (None for everyone else)."""
+    if not is_bureau(user):
+        return None
+    return {"phone": expert.phone, "email": expert.email}
+
+
+# ---------------------------------------------------------------- scoped querysets
+def achievements(user: Any) -> QuerySet[Achievement]:
+    qs = Achievement.objects.visible_to(user).select_related("region")
+    if not is_bureau(user):
+        qs = qs.filter(status__in=PUBLIC_ACHIEVEMENT_STATES)
+    return qs
+
+
+def demands(user: Any) -> QuerySet[Demand]:
+    return Demand.objects.visible_to(user).select_related("region")
+
+
+def experts(user: Any) -> QuerySet[Expert]:
+    qs = Expert.objects.visible_to(user).select_related("region")
+    return qs if is_bureau(user) else qs.filter(is_active=True)
+
+
+def matches(user: Any) -> QuerySet[MatchCase]:
+    return MatchCase.objects.visible_to(user).select_related("demand", "demand__region", "achievement", "expert")
+
+
+def contracts(user: Any) -> QuerySet[Contract]:
+    return Contract.objects.visible_to(user).select_related("region")
+
+
+def visible(kind: str, user: Any) -> QuerySet:
+    return {"achievement": achievements, "demand": demands, "expert": experts}[kind](user)
+
+
+def regions_for(user: Any) -> list[OrgUnit]:
+    """The region picker: a district officer sees only their own region."""
+    if getattr(user, "role", None) == Role.DISTRICT_OFFICER and user.org_unit_id:
+        return [user.org_unit]
+    return list(city_regions())
+
+
+def city_regions() -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.regions().filter(is_active=True, parent__parent__isnull=True).order_by("sort_order", "id")
+
+
+# ---------------------------------------------------------------- lists with filters and sorting
+def _q(qs: QuerySet, text: str, *fields: str) -> QuerySet:
+    if not text:
+        return qs
+    cond = Q()
+    for f in fields:
+        cond |= Q(**{f"{f}__icontains": text})
+    return qs.filter(cond)
+
+
+def _sort(qs: QuerySet, sort: str, allowed: dict[str, str]) -> QuerySet:
+    key = sort.lstrip("-")
+    if key in allowed:
+        field = allowed[key]
+        return qs.order_by(("-" if sort.startswith("-") else "") + field, "-id")
+    return qs
+
+
+def achievement_list(user: Any, filters: dict[str, str]) -> QuerySet[Achievement]:
+    qs = achievements(user)
+    if filters.get("field"):
+        qs = qs.filter(field=filters["field"])
+    if filters.get("chain"):
+        qs = qs.filter(industry_chain=filters["chain"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("trl"):
+        with contextlib.suppress(ValueError):
+            qs = qs.filter(trl__gte=int(filters["trl"]))
+    if filters.get("owner_type"):
+        qs = qs.filter(owner_type=filters["owner_type"])
+    qs = _q(qs, filters.get("q", ""), "title", "owner_name", "abstract")
+    return _sort(
+        qs,
+        filters.get("sort", ""),
+        {"title": "title", "trl": "trl", "owner": "owner_name", "updated": "updated_at", "price": "price_wan"},
+    )
+
+
+def demand_list(user: Any, filters: dict[str, str]) -> QuerySet[Demand]:
+    qs = demands(user)
+    if filters.get("field"):
+        qs = qs.filter(field=filters["field"])
+    if filters.get("region"):
+        qs = qs.filter(region__code=filters["region"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("mode"):
+        qs = qs.filter(cooperation_mode=filters["mode"])
+    qs = _q(qs, filters.get("q", ""), "title", "enterprise_name", "description")
+    return _sort(
+        qs,
+        filters.get("sort", ""),
+        {
+            "title": "title",
+            "enterprise": "enterprise_name",
+            "deadline": "deadline",
+            "created": "created_at",
+            "budget": "budget_max_wan",
+        },
+    )
+
+
+def expert_list(user: Any, filters: dict[str, str]) -> QuerySet[Expert]:
+    qs = experts(user)
+    if filters.get("field"):
+        qs = qs.filter(Q(field=filters["field"]) | Q(fields__contains=filters["field"]))
+    if filters.get("active") == "0":
+        qs = qs.filter(is_active=False)
+    elif filters.get("active") != "all":
+        qs = qs.filter(is_active=True)
+    qs = _q(qs, filters.get("q", ""), "name", "institution", "expertise")
+    return _sort(qs, filters.get("sort", ""), {"name": "name", "institution": "institution"})
+
+
+def match_list(user: Any, filters: dict[str, str]) -> QuerySet[MatchCase]:
+    qs = matches(user)
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("field"):
+        qs = qs.filter(demand__field=filters["field"])
+    if filters.get("region"):
+        qs = qs.filter(demand__region__code=filters["region"])
+    qs = _q(qs, filters.get("q", ""), "demand__title", "achievement__title", "expert__name")
+    return _sort(
+        qs, filters.get("sort", ""), {"updated": "updated_at", "stage": "stage", "recommended": "recommended_on"}
+    )
+
+
+def contract_list(user: Any, filters: dict[str, str]) -> QuerySet[Contract]:
+    qs = contracts(user)
+    if filters.get("type"):
+        qs = qs.filter(contract_type=filters["type"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("region"):
+        qs = qs.filter(region__code=filters["region"])
+    if filters.get("field"):
+        qs = qs.filter(tech_field=filters["field"])
+    if filters.get("year"):
+        with contextlib.suppress(ValueError):
+            qs = qs.filter(signed_on__year=int(filters["year"]))
+    qs = _q(qs, filters.get("q", ""), "project_name", "registration_number", "parties__name").distinct()
+    return _sort(
+        qs,
+        filters.get("sort", ""),
+        {"signed": "signed_on", "amount": "total_amount_wan", "registered": "registered_on", "project": "project_name"},
+    )
+
+
+def with_parties(rows: list[Contract]) -> list[Contract]:
+    """Attach sellers and buyers to a page of contracts with one query."""
+    by_contract: dict[int, list[ContractParty]] = defaultdict(list)
+    for party in ContractParty.objects.filter(contract__in=[c.pk for c in rows]).select_related("region"):
+        by_contract[party.contract_id].append(party)
+    for c in rows:
+        parties = by_contract.get(c.pk, [])
+        c.sellers = [p for p in parties if p.role == ContractParty.Role.SELLER]
+        c.buyers = [p for p in parties if p.role == ContractParty.Role.BUYER]
+    return rows
+
+
+# ---------------------------------------------------------------- funnel and statistics
+def funnel(user: Any) -> dict[str, Any]:
+    """Matches per stage, by field and by region (the bureau's brokering funnel)."""
+    qs = matches(user)
+    stages = [s for s, _l in MatchCase.Stage.choices]
+    totals = dict.fromkeys(stages, 0)
+    by_field: dict[str, dict[str, int]] = {}
+    by_region: dict[str, dict[str, int]] = {}
+    region_names: dict[str, str] = {}
+    rows = qs.values("stage", "demand__field", "demand__region__code", "demand__region__name").annotate(n=Count("id"))
+    for row in rows:
+        totals[row["stage"]] += row["n"]
+        by_field.setdefault(row["demand__field"], dict.fromkeys(stages, 0))[row["stage"]] += row["n"]
+        code = row["demand__region__code"]
+        region_names[code] = row["demand__region__name"]
+        by_region.setdefault(code, dict.fromkeys(stages, 0))[row["stage"]] += row["n"]
+    labels = dict(TechField.choices)
+    return {
+        "stages": MatchCase.Stage.choices,
+        "totals": [totals[s] for s in stages],
+        "by_field": [(f, labels.get(f, f), [(s, v[s]) for s in stages]) for f, v in sorted(by_field.items())],
+        "by_region": [(c, region_names[c], [(s, v[s]) for s in stages]) for c, v in sorted(by_region.items())],
+    }
+
+
+def contract_turnover(year: int | None = None, *, user: Any = None) -> list[dict[str, Any]]:
+    """Registered turnover (成交额, 万元) per year × region, on the seller (输出, 'output') and the buyer
+    (吸纳, 'absorbed') bases kept apart (tech-contracts.md §5). A contract counts in the year it was registered,
+    once per basis for each region in the city that has a party of that role (so a contract between two districts
+    counts as output of one and absorbed by the other); parties outside the city are not counted."""
+    contracts_qs = Contract.objects.filter(status=Contract.Status.REGISTERED, registered_on__isnull=False)
+    if user is not None:
+        contracts_qs = contracts_qs.visible_to(user)
+    if year is not None:
+        contracts_qs = contracts_qs.filter(registered_on__year=year)
+    parties = (
+        ContractParty.objects.filter(contract__in=contracts_qs, region__isnull=False)
+        .values_list(
+            "contract_id",
+            "role",
+            "region__code",
+            "contract__registered_on",
+            "contract__total_amount_wan",
+            "contract__technology_amount_wan",
+        )
+        .order_by("contract_id")
+    )
+    seen: set[tuple[int, str, str]] = set()
+    out: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for contract_id, role, region, registered_on, total, tech in parties:
+        basis = "output" if role == ContractParty.Role.SELLER else "absorbed"
+        if (contract_id, basis, region) in seen:
+            continue
+        seen.add((contract_id, basis, region))
+        key = (basis, region, registered_on.year)
+        row = out.setdefault(
+            key,
+            {
+                "basis": basis,
+                "region_code": region,
+                "year": registered_on.year,
+                "amount_wan": Decimal(0),
+                "technology_amount_wan": Decimal(0),
+                "contracts": 0,
+            },
+        )
+        row["amount_wan"] += total
+        row["technology_amount_wan"] += tech or Decimal(0)
+        row["contracts"] += 1
+    return [out[k] for k in sorted(out)]
+
+
+def turnover_table(user: Any) -> dict[str, Any]:
+    """The statistics page: years × regions, output and absorbed side by side, plus contract types."""
+    rows = contract_turnover(user=user)
+    years = sorted({r["year"] for r in rows})
+    regions = list(city_regions())
+    cell: dict[tuple[str, str, int], Decimal] = {
+        (r["basis"], r["region_code"], r["year"]): r["amount_wan"] for r in rows
+    }
+    table = []
+    for region in regions:
+        cells = [(cell.get(("output", region.code, y)), cell.get(("absorbed", region.code, y))) for y in years]
+        if any(o is not None or a is not None for o, a in cells):
+            table.append({"region": region, "cells": cells})
+    city_output = [
+        sum((r["amount_wan"] for r in rows if r["basis"] == "output" and r["year"] == y), Decimal(0)) for y in years
+    ]
+    registered = contracts(user).filter(status=Contract.Status.REGISTERED)
+    by_type = (
+        registered.values("contract_type", "registered_on__year")
+        .annotate(n=Count("id"), total=Sum("total_amount_wan"), tech=Sum("technology_amount_wan"))
+        .order_by("registered_on__year", "contract_type")
+    )
+    return {"years": years, "table": table, "city_output": city_output, "by_type": list(by_type)}
+
+
+def cockpit_cards(user: Any) -> list:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from kechuang.core.registry import CockpitCard
+
+    year = timezone.localdate().year
+    registered = contracts(user).filter(status=Contract.Status.REGISTERED, registered_on__year=year)
+    agg = registered.aggregate(total=Sum("total_amount_wan"), n=Count("id"))
+    total = agg["total"] or Decimal(0)
+    open_demands = demands(user).filter(status__in=Demand.OPEN_STATES).count()
+    pending = demands(user).filter(status=Demand.Status.PENDING).count()
+    negotiating = matches(user).filter(stage=MatchCase.Stage.NEGOTIATING).count()
+    return [
+        CockpitCard(
+            title=_("Technology contract turnover %(year)s") % {"year": year},
+            value=_("%(amount)s (10k yuan)") % {"amount": f"{total:,.0f}"},
+            detail=_("%(n)d contracts registered this year") % {"n": agg["n"]},
+            url=reverse("techmarket:statistics"),
+        ),
+        CockpitCard(
+            title=_("Open technology demands"),
+            value=str(open_demands),
+            detail=_("%(n)d awaiting review") % {"n": pending},
+            status="at_risk" if pending else "none",
+            url=reverse("techmarket:demands") + "?status=published",
+        ),
+        CockpitCard(
+            title=_("Matches in negotiation"),
+            value=str(negotiating),
+            detail=_("brokered by the bureau"),
+            url=reverse("techmarket:matches") + "?stage=negotiating",
+        ),
+    ]
+
+
+def vocabulary(filters: dict[str, str]) -> QuerySet[VocabularyTerm]:
+    qs = VocabularyTerm.objects.all()
+    if filters.get("industry"):
+        qs = qs.filter(industry=filters["industry"])
+    if filters.get("q"):
+        qs = qs.filter(Q(lay__icontains=filters["q"]) | Q(technical__icontains=filters["q"]))
+    return qs
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -1,0 +1,564 @@
+"""Services that change the technology market: one transaction each, audited, the match index kept in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit
+from kechuang.core.roles import CITY_WIDE, READ_ONLY
+from kechuang.core.scope import can_write, can_write_unit
+from kechuang.techmarket import index, registration, workflow
+from kechuang.techmarket.models import (
+    Achievement,
+    Contract,
+    ContractEvent,
+    ContractParty,
+    ContractType,
+    CooperationMode,
+    Demand,
+    Expert,
+    InstitutionType,
+    MatchCase,
+    MatchEvent,
+    NonTechnicalItem,
+    PublicSubmission,
+    VocabularyTerm,
+)
+from kechuang.techmarket.selectors import is_bureau
+
+# A closed deal turns into a registration draft of the matching contract type (tech-contracts.md §7.3).
+CONTRACT_TYPE_OF_MODE = {
+    CooperationMode.TRANSFER: ContractType.TRANSFER,
+    CooperationMode.LICENCE: ContractType.LICENCE,
+    CooperationMode.COMMISSIONED_DEVELOPMENT: ContractType.DEVELOPMENT,
+    CooperationMode.JOINT_DEVELOPMENT: ContractType.DEVELOPMENT,
+    CooperationMode.CONSULTING: ContractType.CONSULTING,
+    CooperationMode.SERVICE: ContractType.SERVICE,
+    CooperationMode.JOINT_PLATFORM: ContractType.DEVELOPMENT,
+    CooperationMode.EQUITY: ContractType.TRANSFER,
+}
+
+
+def _require_bureau(actor: Any) -> None:
+    if not is_bureau(actor):
+        raise PermissionDenied(_("Only bureau staff may do this."))
+
+
+def _require_writer(actor: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role in READ_ONLY:
+        raise PermissionDenied(_("You may not change technology-market records."))
+
+
+# ---------------------------------------------------------------- achievements
+def achievement_save(*, actor: Any, achievement: Achievement) -> Achievement:
+    """Create or update an achievement (bureau staff keep the library)."""
+    _require_bureau(actor)
+    with transaction.atomic():
+        audit.save(achievement, actor=actor)
+        index.schedule(achievement)
+    return achievement
+
+
+def achievement_set_status(*, actor: Any, achievement: Achievement, status: str, reason: str = "") -> Achievement:
+    _require_bureau(actor)
+    if status == Achievement.Status.WITHDRAWN and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for withdrawing.")})
+    if status == Achievement.Status.PUBLISHED and achievement.status not in (
+        Achievement.Status.DRAFT,
+        Achievement.Status.WITHDRAWN,
+        Achievement.Status.NEGOTIATING,
+    ):
+        raise ValidationError({"status": _("Only a draft or withdrawn achievement can be published.")})
+    achievement.status = status
+    achievement.status_reason = reason.strip()
+    return achievement_save(actor=actor, achievement=achievement)
+
+
+# ---------------------------------------------------------------- demands
+def demand_save(*, actor: Any, demand: Demand, old_region_id: int | None = None) -> Demand:
+    """Create or update a demand; officers only within their region (old and new)."""
+    _require_writer(actor)
+    if demand.pk is not None and not can_write(actor, Demand.objects.get(pk=demand.pk)):
+        raise PermissionDenied
+    if not can_write_unit(actor, demand.region):
+        raise PermissionDenied(_("You may not file demands for this region."))
+    with transaction.atomic():
+        audit.save(demand, actor=actor)
+        index.schedule(demand)
+    return demand
+
+
+def ip_hash(ip: str | None) -> str:
+    """A keyed hash of the client IP: enough for the rate limit, no address stored (PIPL minimum necessary)."""
+    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
+
+
+def public_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    limit = getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5)
+    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1)).count()
+    return recent >= limit
+
+
+def public_attempt(*, ip: str | None, accepted: bool, reason: str = "") -> None:
+    PublicSubmission.objects.create(ip_hash=ip_hash(ip), accepted=accepted, reason=reason[:50])
+
+
+def demand_submit_public(*, data: dict[str, Any], ip: str | None) -> Demand:
+    """A demand from the public form: stored as awaiting review, not indexed until bureau staff approve it."""
+    demand = Demand(**data, status=Demand.Status.PENDING, source=Demand.Source.PUBLIC, submitter_ip_hash=ip_hash(ip))
+    with transaction.atomic():
+        audit.save(demand, actor=None)
+        public_attempt(ip=ip, accepted=True)
+    return demand
+
+
+def demand_review(*, actor: Any, demand: Demand, approve: bool, reason: str = "") -> Demand:
+    """Bureau staff publish a pending demand or reject it with a reason."""
+    _require_bureau(actor)
+    if demand.status != Demand.Status.PENDING:
+        raise ValidationError({"status": _("Only a demand awaiting review can be reviewed.")})
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for rejecting.")})
+    demand.status = Demand.Status.PUBLISHED if approve else Demand.Status.REJECTED
+    demand.status_reason = reason.strip()
+    demand.reviewed_by = actor
+    demand.reviewed_at = timezone.now()
+    with transaction.atomic():
+        audit.save(demand, actor=actor)
+        index.schedule(demand)
+    return demand
+
+
+def demand_close(*, actor: Any, demand: Demand, reason: str) -> Demand:
+    _require_writer(actor)
+    if not can_write(actor, demand):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for closing.")})
+    demand.status = Demand.Status.CLOSED
+    demand.status_reason = reason.strip()
+    with transaction.atomic():
+        audit.save(demand, actor=actor)
+        index.schedule(demand)
+    return demand
+
+
+# ---------------------------------------------------------------- experts
+def expert_save(*, actor: Any, expert: Expert) -> Expert:
+    _require_bureau(actor)
+    with transaction.atomic():
+        audit.save(expert, actor=actor)
+        index.schedule(expert)
+    return expert
+
+
+def expert_deactivate(*, actor: Any, expert: Expert, reason: str) -> Expert:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    expert.is_active = False
+    expert.status_reason = reason.strip()
+    return expert_save(actor=actor, expert=expert)
+
+
+# ---------------------------------------------------------------- vocabulary
+def vocabulary_save(*, actor: Any, term: VocabularyTerm) -> VocabularyTerm:
+    """Bureau staff edit the vocabulary; the next search uses it (index.engine() notices the change)."""
+    _require_bureau(actor)
+    with transaction.atomic():
+        audit.save(term, actor=actor)
+    return term
+
+
+# ---------------------------------------------------------------- matchmaking
+def match_recommend(
+    *,
+    actor: Any,
+    demand: Demand,
+    achievement: Achievement | None = None,
+    expert: Expert | None = None,
+    score: float | None = None,
+    matched_terms: Iterable[str] = (),
+    note: str = "",
+    on: dt.date | None = None,
+) -> MatchCase:
+    """Step 1: the bureau recommends an achievement or an expert for a demand."""
+    _require_writer(actor)
+    if not can_write(actor, demand):
+        raise PermissionDenied
+    if (achievement is None) == (expert is None):
+        raise ValidationError(_("Recommend either an achievement or an expert."))
+    if demand.status not in Demand.OPEN_STATES:
+        raise ValidationError(_("Only a published demand can be matched."))
+    existing = MatchCase.objects.filter(demand=demand, achievement=achievement, expert=expert).exclude(
+        stage=workflow.CLOSED
+    )
+    if existing.exists():
+        raise ValidationError(_("This recommendation already exists."))
+    on = on or timezone.localdate()
+    case = MatchCase(
+        demand=demand,
+        achievement=achievement,
+        expert=expert,
+        score=score,
+        matched_terms=list(matched_terms)[:20],
+        recommended_on=on,
+        note=note,
+    )
+    with transaction.atomic():
+        audit.save(case, actor=actor)
+        MatchEvent.objects.create(
+            match=case, from_stage="", to_stage=workflow.RECOMMENDED, on=on, note=note, actor=actor
+        )
+    return case
+
+
+_STAGE_DATE = {
+    workflow.CONTACTED: "contacted_on",
+    workflow.NEGOTIATING: "negotiation_on",
+    workflow.SIGNED: "signed_on",
+    workflow.CLOSED: "closed_on",
+}
+
+
+def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None, note: str) -> MatchCase:
+    _require_writer(actor)
+    if not can_write(actor, case):
+        raise PermissionDenied
+    new = workflow.next_match_stage(case.stage, action)  # TransitionRefused for anything not in the table
+    if action in workflow.MATCH_NOTE_REQUIRED and not note.strip():
+        raise ValidationError({"note": _("Give a reason.")})
+    on = on or timezone.localdate()
+    previous_dates = [d for d in (case.recommended_on, case.contacted_on, case.negotiation_on) if d]
+    if previous_dates and on < max(previous_dates):
+        raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
+    old = case.stage
+    case.stage = new
+    setattr(case, _STAGE_DATE[new], on)
+    if note.strip():
+        case.note = (case.note + "\n" if case.note else "") + f"{on:%Y-%m-%d} {note.strip()}"
+    with transaction.atomic():
+        audit.save(case, actor=actor)
+        MatchEvent.objects.create(match=case, from_stage=old, to_stage=new, on=on, note=note.strip(), actor=actor)
+        _follow_match(actor, case, new)
+    return case
+
+
+def _follow_match(actor: Any, case: MatchCase, stage: str) -> None:
+    """The demand and the achievement follow their match: in negotiation, then signed / transferred."""
+    demand, achievement = case.demand, case.achievement
+    if stage == workflow.NEGOTIATING:
+        if demand.status == Demand.Status.PUBLISHED:
+            demand.status = Demand.Status.NEGOTIATING
+            audit.save(demand, actor=actor)
+            index.schedule(demand)
+        if achievement and achievement.status == Achievement.Status.PUBLISHED:
+            achievement.status = Achievement.Status.NEGOTIATING
+            audit.save(achievement, actor=actor)
+            index.schedule(achievement)
+    elif stage == workflow.SIGNED:
+        demand.status = Demand.Status.SIGNED
+        audit.save(demand, actor=actor)
+        index.schedule(demand)
+        if achievement:
+            achievement.status = Achievement.Status.TRANSFERRED
+            audit.save(achievement, actor=actor)
+            index.schedule(achievement)
+        contract_draft_from_match(actor=actor, case=case)
+
+
+def match_contact(*, actor: Any, case: MatchCase, on: dt.date | None = None, note: str = "") -> MatchCase:
+    """Step 2: the parties have been put in touch."""
+    return _match_step(actor=actor, case=case, action=workflow.CONTACT, on=on, note=note)
+
+
+def match_negotiate(*, actor: Any, case: MatchCase, on: dt.date | None = None, note: str = "") -> MatchCase:
+    """Step 3: the parties negotiate."""
+    return _match_step(actor=actor, case=case, action=workflow.NEGOTIATE, on=on, note=note)
+
+
+def match_sign(*, actor: Any, case: MatchCase, on: dt.date | None = None, note: str = "") -> MatchCase:
+    """Step 4: a contract is signed; a registration draft is created from the match."""
+    return _match_step(actor=actor, case=case, action=workflow.SIGN, on=on, note=note)
+
+
+def match_close(*, actor: Any, case: MatchCase, note: str, on: dt.date | None = None) -> MatchCase:
+    """Close a match without a contract (reason required)."""
+    return _match_step(actor=actor, case=case, action=workflow.CLOSE, on=on, note=note)
+
+
+MATCH_SERVICES = {
+    workflow.CONTACT: match_contact,
+    workflow.NEGOTIATE: match_negotiate,
+    workflow.SIGN: match_sign,
+    workflow.CLOSE: match_close,
+}
+
+
+# ---------------------------------------------------------------- contracts
+def contract_draft_from_match(*, actor: Any, case: MatchCase) -> Contract:
+    demand, achievement = case.demand, case.achievement
+    seller_name = achievement.owner_name if achievement else case.expert.institution
+    seller_type = achievement.owner_type if achievement else InstitutionType.UNIVERSITY
+    seller_region = achievement.region if achievement else case.expert.region
+    contract = Contract(
+        contract_type=CONTRACT_TYPE_OF_MODE.get(demand.cooperation_mode, ContractType.DEVELOPMENT),
+        project_name=demand.title[:200],
+        subject=demand.description,
+        tech_field=_contract_field(demand.field),
+        region=seller_region or demand.region,
+        signed_on=case.signed_on or timezone.localdate(),
+        total_amount_wan=demand.budget_max_wan or Decimal(0),
+        demand=demand,
+        achievement=achievement,
+        match=case,
+        is_demo=case.is_demo,
+    )
+    audit.save(contract, actor=actor)
+    _party(contract, ContractParty.Role.SELLER, seller_name, seller_type, seller_region)
+    _party(
+        contract,
+        ContractParty.Role.BUYER,
+        demand.enterprise_name,
+        InstitutionType.ENTERPRISE,
+        demand.region,
+        credit_code=demand.credit_code,
+    )
+    ContractEvent.objects.create(contract=contract, to_status=workflow.DRAFT, on=contract.signed_on, actor=actor)
+    return contract
+
+
+def _contract_field(tech_field: str) -> str:
+    from kechuang.techmarket.models import CONTRACT_FIELD_OF
+
+    return CONTRACT_FIELD_OF.get(tech_field, "advanced_manufacturing")
+
+
+# GB/T 2260 codes of Zibo's regions (tech-contracts.md §4.1, [UNVERIFIED]); functional zones use their host district.
+REGION_CODES = {
+    "zichuan": "370302",
+    "zhangdian": "370303",
+    "boshan": "370304",
+    "linzi": "370305",
+    "zhoucun": "370306",
+    "huantai": "370321",
+    "gaoqing": "370322",
+    "yiyuan": "370323",
+    "high_tech_zone": "370303",
+    "econ_dev_zone": "370303",
+    "wenchanghu": "370302",
+    "southern_eco_city": "370304",
+}
+
+
+def _party(contract, role, name, nature, region, credit_code: str = "") -> ContractParty:
+    party = ContractParty(
+        contract=contract,
+        role=role,
+        name=name,
+        nature=nature,
+        region=region,
+        region_code=REGION_CODES.get(region.code, "370300") if region else "370000",
+        credit_code=credit_code,
+    )
+    party.full_clean()
+    party.save()
+    return party
+
+
+def contract_save(
+    *,
+    actor: Any,
+    contract: Contract,
+    parties: list[ContractParty] | None = None,
+    items: list[NonTechnicalItem] | None = None,
+) -> Contract:
+    """Create or edit a contract (only while draft or sent back for correction), with its parties and items."""
+    _require_writer(actor)
+    if contract.pk is not None:
+        stored = Contract.objects.get(pk=contract.pk)
+        if not can_write(actor, stored):
+            raise PermissionDenied
+        if stored.status not in workflow.CONTRACT_EDITABLE:
+            raise ValidationError(_("A contract can be edited only as a draft or when sent back for correction."))
+    if not can_write_unit(actor, contract.region):
+        raise PermissionDenied(_("You may not register contracts for this region."))
+    created = contract.pk is None
+    with transaction.atomic():
+        audit.save(contract, actor=actor)
+        if parties is not None:
+            contract.parties.all().delete()
+            for p in parties:
+                p.contract = contract
+                p.full_clean()
+                p.save()
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE,
+                obj=contract,
+                detail={"parties": [f"{p.role}: {p.name} ({p.region_code})" for p in parties]},
+            )
+        if items is not None:
+            contract.non_technical_items.all().delete()
+            for item in items:
+                item.contract = contract
+                item.full_clean()
+                item.save()
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE,
+                obj=contract,
+                detail={"non_technical_items": [f"{i.kind}: {i.amount_wan}" for i in items]},
+            )
+        if created:
+            ContractEvent.objects.create(
+                contract=contract, to_status=contract.status, on=timezone.localdate(), actor=actor
+            )
+    return contract
+
+
+def _next_serial(year: int) -> int:
+    prefix = f"{year % 100:02d}3703"
+    last = (
+        Contract.objects.filter(registration_number__startswith=prefix, registration_number__regex=r"^\d{14}$")
+        .aggregate(m=Max("registration_number"))
+        .get("m")
+    )
+    return int(last[-6:]) + 1 if last else 1
+
+
+def _contract_step(
+    *, actor: Any, contract: Contract, action: str, note: str = "", on: dt.date | None = None, **changes: Any
+) -> Contract:
+    _require_writer(actor)
+    if not can_write(actor, contract):
+        raise PermissionDenied
+    new = workflow.next_contract_status(contract.status, action)
+    bureau_only = {
+        workflow.REQUEST_CORRECTION,
+        workflow.ACCEPT,
+        workflow.SEND_TO_EXPERTS,
+        workflow.REGISTER,
+        workflow.REFUSE,
+        workflow.CANCEL,
+    }
+    if action in bureau_only and actor.role not in CITY_WIDE:
+        raise PermissionDenied(_("Only the registry (bureau staff) may do this."))
+    if action in workflow.CONTRACT_NOTE_REQUIRED and not note.strip():
+        raise ValidationError({"note": _("Give a reason.")})
+    on = on or timezone.localdate()
+    for name, value in changes.items():
+        setattr(contract, name, value)
+    parties = list(contract.parties.all())
+    items = list(contract.non_technical_items.all())
+    if action == workflow.SUBMIT:
+        contract.submitted_on = on
+        contract.rule_version = registration.rule_version_for(on)
+        problems = registration.registrability_problems(contract, parties)
+        if problems:
+            raise ValidationError(problems)
+    elif action == workflow.ACCEPT:
+        contract.accepted_on = on  # the time limit runs from acceptance (§4)
+    elif action == workflow.REGISTER:
+        problems = registration.registrability_problems(contract, parties)
+        problems |= registration.amount_problems(
+            contract.total_amount_wan,
+            [registration.Item(i.kind, i.amount_wan, i.quantity) for i in items],
+            contract.technology_amount_wan,
+            contract.amount_note,
+        )
+        if contract.status != workflow.EXPERT_REVIEW and registration.needs_expert_review(
+            contract.rule_version, contract.technology_amount_wan
+        ):
+            problems["technology_amount_wan"] = str(
+                _("A technology transaction amount of 5 million yuan or more goes to the expert review first.")
+            )
+        if problems:
+            raise ValidationError(problems)
+        contract.registered_on = on
+        if not contract.registration_number:
+            contract.registration_number = registration.old_registration_number(on.year, _next_serial(on.year))
+    elif action in (workflow.REFUSE, workflow.CANCEL, workflow.REQUEST_CORRECTION):
+        contract.status_reason = note.strip()
+    old = contract.status
+    contract.status = new
+    with transaction.atomic():
+        audit.save(contract, actor=actor)
+        ContractEvent.objects.create(
+            contract=contract, from_status=old, to_status=new, on=on, note=note.strip(), actor=actor
+        )
+    return contract
+
+
+def contract_submit(*, actor: Any, contract: Contract, on: dt.date | None = None, note: str = "") -> Contract:
+    """The registrant hands the contract in; registrability is checked first (§2.4)."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.SUBMIT, on=on, note=note)
+
+
+def contract_request_correction(*, actor: Any, contract: Contract, note: str, on: dt.date | None = None) -> Contract:
+    """The registry sends an incomplete application back (补正)."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.REQUEST_CORRECTION, on=on, note=note)
+
+
+def contract_accept(*, actor: Any, contract: Contract, on: dt.date | None = None, note: str = "") -> Contract:
+    """受理: the application is complete; the time limit starts."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.ACCEPT, on=on, note=note)
+
+
+def contract_send_to_experts(*, actor: Any, contract: Contract, on: dt.date | None = None, note: str = "") -> Contract:
+    """2026 rules: large or disputed contracts go to the provincial expert review."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.SEND_TO_EXPERTS, on=on, note=note)
+
+
+def contract_register(
+    *,
+    actor: Any,
+    contract: Contract,
+    technology_amount_wan: Decimal | None = None,
+    amount_note: str = "",
+    registration_number: str = "",
+    on: dt.date | None = None,
+    note: str = "",
+) -> Contract:
+    """认定登记: approve (核定) the technology transaction amount and register; the number is assigned if empty."""
+    changes: dict[str, Any] = {}
+    if technology_amount_wan is not None:
+        changes["technology_amount_wan"] = technology_amount_wan
+    if amount_note:
+        changes["amount_note"] = amount_note
+    if registration_number:
+        changes["registration_number"] = registration_number
+    return _contract_step(actor=actor, contract=contract, action=workflow.REGISTER, on=on, note=note, **changes)
+
+
+def contract_refuse(*, actor: Any, contract: Contract, note: str, on: dt.date | None = None) -> Contract:
+    """不予登记, with the reason recorded."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.REFUSE, on=on, note=note)
+
+
+def contract_cancel(*, actor: Any, contract: Contract, note: str, on: dt.date | None = None) -> Contract:
+    """The contract was terminated or revoked: cancel its registration."""
+    return _contract_step(actor=actor, contract=contract, action=workflow.CANCEL, on=on, note=note)
+
+
+CONTRACT_SERVICES = {
+    workflow.SUBMIT: contract_submit,
+    workflow.REQUEST_CORRECTION: contract_request_correction,
+    workflow.ACCEPT: contract_accept,
+    workflow.SEND_TO_EXPERTS: contract_send_to_experts,
+    workflow.REGISTER: contract_register,
+    workflow.REFUSE: contract_refuse,
+    workflow.CANCEL: contract_cancel,
+}

@@ -1,0 +1,895 @@
+"""Pages of the technology market: thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kechuang.core import audit
+from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.middleware import client_ip
+from kechuang.core.models import AuditEntry
+from kechuang.core.roles import READ_ONLY
+from kechuang.core.scope import can_write
+from kechuang.techmarket import forms, index, selectors, services, workflow
+from kechuang.techmarket.models import (
+    Achievement,
+    Contract,
+    ContractField,
+    ContractParty,
+    ContractType,
+    CooperationMode,
+    Demand,
+    Expert,
+    IndustryChain,
+    InstitutionType,
+    MatchCase,
+    NonTechnicalItem,
+    TechField,
+    VocabularyTerm,
+)
+from kechuang.techmarket.registration import suggested_technology_amount
+
+EXPORT_LIMIT = 50_000
+
+
+def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in keys}
+
+
+def _list_context(request: HttpRequest, rows, filters: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "page": paginate(request, rows),
+        "filters": filters,
+        "query": query_without(request, "page"),
+        "sort_query": query_without(request, "page", "sort"),
+        "export_query": query_without(request, "page", "size"),
+        "fields": TechField.choices,
+        **extra,
+    }
+
+
+def _export(request: HttpRequest, rows, name: str, sheet: str, headers: list[str], row_fn) -> HttpResponse:
+    count = rows.count()
+    if count > EXPORT_LIMIT:
+        messages.error(request, _("Narrow the filters: an export holds at most 50,000 rows."))
+        return redirect(request.path.rsplit("export", 1)[0] + "?" + request.GET.urlencode())
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type=f"techmarket.{name}",
+        object_label=sheet,
+        detail={"rows": count, "filters": dict(request.GET.items()), "masked": not selectors.is_bureau(request.user)},
+    )
+    return xlsx_response(
+        f"{name}-{timezone.localdate():%Y%m%d}.xlsx", sheet, headers, (row_fn(r) for r in rows.iterator(2000))
+    )
+
+
+def _deny_read_only(user) -> None:
+    if user.role in READ_ONLY:
+        raise PermissionDenied
+
+
+def _require_bureau(user) -> None:
+    if not selectors.is_bureau(user):
+        raise PermissionDenied
+
+
+def _history(obj) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[:30]
+    )
+
+
+def _save_or_errors(form, fn) -> bool:
+    """Run a service; its ValidationError lands on the form's named fields."""
+    try:
+        fn()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- achievements
+ACHIEVEMENT_FILTERS = ("field", "chain", "status", "trl", "owner_type", "q", "sort")
+
+
+@login_required
+def achievement_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, ACHIEVEMENT_FILTERS)
+    rows = selectors.achievement_list(request.user, filters)
+    ctx = _list_context(
+        request,
+        rows,
+        filters,
+        chains=IndustryChain.choices,
+        statuses=Achievement.Status.choices,
+        owner_types=InstitutionType.choices,
+        can_create=selectors.is_bureau(request.user),
+    )
+    return render(request, "techmarket/achievement_list.html", ctx)
+
+
+@login_required
+def achievement_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.achievement_list(request.user, _filters(request, ACHIEVEMENT_FILTERS))
+    user = request.user
+    headers = [
+        _("Title"),
+        _("High-tech field"),
+        _("Industry chain"),
+        "TRL",
+        _("Owner institution"),
+        _("Owner type"),
+        _("Patent numbers"),
+        _("Transfer modes"),
+        _("Price expectation (10k yuan)"),
+        _("Contact person"),
+        _("Contact phone"),
+        _("Status"),
+        _("Keywords"),
+    ]
+    modes = dict(forms.TransferMode.choices)
+
+    def row(a: Achievement):
+        contact = selectors.contact_of(a, user)
+        return [
+            a.title,
+            a.get_field_display(),
+            a.get_industry_chain_display(),
+            a.trl,
+            a.owner_name,
+            a.get_owner_type_display(),
+            ", ".join(a.patent_numbers),
+            "、".join(str(modes.get(m, m)) for m in a.transfer_modes),
+            float(a.price_wan) if a.price_wan is not None else _("Negotiable"),
+            contact["name"],
+            contact["phone"],
+            a.get_status_display(),
+            "、".join(a.keywords),
+        ]
+
+    return _export(request, rows, "achievements", _("Achievements"), headers, row)
+
+
+@login_required
+def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    results = index.resolve(
+        index.search(index.query_text(achievement), kind="demand", k=8, exclude=[index.doc_id(achievement)]),
+        request.user,
+    )
+    modes = dict(forms.TransferMode.choices)
+    return render(
+        request,
+        "techmarket/achievement_detail.html",
+        {
+            "a": achievement,
+            "contact": selectors.contact_of(achievement, request.user),
+            "modes": [modes.get(m, m) for m in achievement.transfer_modes],
+            "results": results,
+            "is_bureau": selectors.is_bureau(request.user),
+            "matches": achievement.matches.select_related("demand").order_by("-updated_at")[:20],
+            "history": _history(achievement) if selectors.is_bureau(request.user) else [],
+        },
+    )
+
+
+def _achievement_form(request: HttpRequest, achievement: Achievement | None) -> HttpResponse:
+    _require_bureau(request.user)
+    form = forms.AchievementForm(request.POST or None, instance=achievement, regions=selectors.city_regions())
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if _save_or_errors(form, lambda: services.achievement_save(actor=request.user, achievement=obj)):
+            messages.success(request, _("Achievement saved."))
+            return redirect("techmarket:achievement", pk=obj.pk)
+    return render(
+        request, "techmarket/form.html", {"form": form, "title": _("Achievement"), "back": "techmarket:achievements"}
+    )
+
+
+@login_required
+def achievement_create(request: HttpRequest) -> HttpResponse:
+    return _achievement_form(request, None)
+
+
+@login_required
+def achievement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _achievement_form(request, get_object_or_404(selectors.achievements(request.user), pk=pk))
+
+
+@login_required
+@require_POST
+def achievement_status(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in (Achievement.Status.PUBLISHED, Achievement.Status.WITHDRAWN):
+        raise Http404
+    try:
+        services.achievement_set_status(
+            actor=request.user, achievement=achievement, status=status, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Status changed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:achievement", pk=pk)
+
+
+# ---------------------------------------------------------------- demands
+DEMAND_FILTERS = ("field", "region", "status", "mode", "q", "sort")
+
+
+@login_required
+def demand_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, DEMAND_FILTERS)
+    ctx = _list_context(
+        request,
+        selectors.demand_list(request.user, filters),
+        filters,
+        regions=selectors.regions_for(request.user),
+        statuses=Demand.Status.choices,
+        modes=CooperationMode.choices,
+        can_create=request.user.role not in READ_ONLY,
+        pending=selectors.demands(request.user).filter(status=Demand.Status.PENDING).count(),
+    )
+    return render(request, "techmarket/demand_list.html", ctx)
+
+
+@login_required
+def demand_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.demand_list(request.user, _filters(request, DEMAND_FILTERS))
+    user = request.user
+    headers = [
+        _("Title"),
+        _("Enterprise"),
+        _("Credit code"),
+        _("Region"),
+        _("High-tech field"),
+        _("Cooperation mode"),
+        _("Budget from (10k yuan)"),
+        _("Budget up to (10k yuan)"),
+        _("Wanted by"),
+        _("Contact person"),
+        _("Contact phone"),
+        _("Status"),
+        _("Source"),
+        _("Created"),
+    ]
+
+    def row(d: Demand):
+        contact = selectors.contact_of(d, user)
+        return [
+            d.title,
+            d.enterprise_name,
+            d.credit_code,
+            d.region.name,
+            d.get_field_display(),
+            d.get_cooperation_mode_display(),
+            _num(d.budget_min_wan),
+            _num(d.budget_max_wan),
+            d.deadline.isoformat() if d.deadline else "",
+            contact["name"],
+            contact["phone"],
+            d.get_status_display(),
+            d.get_source_display(),
+            timezone.localtime(d.created_at).strftime("%Y-%m-%d"),
+        ]
+
+    return _export(request, rows, "demands", _("Technology demands"), headers, row)
+
+
+def _num(value) -> Any:
+    return float(value) if value is not None else ""
+
+
+@login_required
+def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    text = index.query_text(demand)
+    achievements = index.resolve(index.search(text, kind="achievement", k=10), request.user)
+    experts = index.resolve(index.search(text, kind="expert", k=5), request.user)
+    existing = demand.matches.select_related("achievement", "expert").order_by("-updated_at")
+    recommended = {(m.achievement_id, m.expert_id) for m in existing if m.stage != workflow.CLOSED}
+    for r in achievements:
+        r["recommended"] = (r["object"].pk, None) in recommended
+    for r in experts:
+        r["recommended"] = (None, r["object"].pk) in recommended
+    return render(
+        request,
+        "techmarket/demand_detail.html",
+        {
+            "d": demand,
+            "contact": selectors.contact_of(demand, request.user),
+            "achievements": achievements,
+            "experts": experts,
+            "matches": existing,
+            "can_edit": can_write(request.user, demand),
+            "is_bureau": selectors.is_bureau(request.user),
+            "can_recommend": can_write(request.user, demand) and demand.status in Demand.OPEN_STATES,
+            "history": _history(demand) if selectors.is_bureau(request.user) else [],
+        },
+    )
+
+
+def _demand_form(request: HttpRequest, demand: Demand | None) -> HttpResponse:
+    _deny_read_only(request.user)
+    if demand is not None and not can_write(request.user, demand):
+        raise PermissionDenied
+    regions = selectors.city_regions()
+    if not selectors.is_bureau(request.user):
+        regions = regions.filter(pk__in=[r.pk for r in selectors.regions_for(request.user)])
+    form = forms.DemandForm(request.POST or None, instance=demand, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if _save_or_errors(form, lambda: services.demand_save(actor=request.user, demand=obj)):
+            messages.success(request, _("Demand saved."))
+            return redirect("techmarket:demand", pk=obj.pk)
+    return render(
+        request, "techmarket/form.html", {"form": form, "title": _("Technology demand"), "back": "techmarket:demands"}
+    )
+
+
+@login_required
+def demand_create(request: HttpRequest) -> HttpResponse:
+    return _demand_form(request, None)
+
+
+@login_required
+def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _demand_form(request, get_object_or_404(selectors.demands(request.user), pk=pk))
+
+
+@login_required
+@require_POST
+def demand_review(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.demand_review(
+            actor=request.user, demand=demand, approve=approve, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Demand published.") if approve else _("Demand rejected."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:demand", pk=pk)
+
+
+@login_required
+@require_POST
+def demand_close(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    try:
+        services.demand_close(actor=request.user, demand=demand, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Demand closed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:demand", pk=pk)
+
+
+@login_required
+@require_POST
+def demand_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    achievement = expert = None
+    if request.POST.get("achievement"):
+        achievement = get_object_or_404(selectors.achievements(request.user), pk=request.POST["achievement"])
+    elif request.POST.get("expert"):
+        expert = get_object_or_404(selectors.experts(request.user), pk=request.POST["expert"])
+    terms = [t for t in request.POST.get("terms", "").split(",") if t][:20]
+    try:
+        score = float(request.POST.get("score", "") or 0) or None
+    except ValueError:
+        score = None
+    try:
+        case = services.match_recommend(
+            actor=request.user, demand=demand, achievement=achievement, expert=expert, score=score, matched_terms=terms
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("techmarket:demand", pk=pk)
+    messages.success(request, _("Recommendation recorded."))
+    return redirect("techmarket:match", pk=case.pk)
+
+
+# ---------------------------------------------------------------- public demand form (no login)
+def public_demand(request: HttpRequest) -> HttpResponse:
+    regions = selectors.city_regions()
+    form = forms.PublicDemandForm(request.POST or None, regions=regions)
+    limited = False
+    if request.method == "POST":
+        ip = client_ip(request)
+        if services.public_rate_limited(ip):
+            limited = True
+            form.add_error(None, _("Too many submissions from your network in the last hour: try again later."))
+        elif form.is_valid():
+            services.demand_submit_public(data=form.demand_data(), ip=ip)
+            return redirect("techmarket:public_thanks")
+        else:
+            services.public_attempt(ip=ip, accepted=False, reason=form.spam_reason or "invalid")
+    response = render(request, "techmarket/public_demand.html", {"form": form, "limited": limited})
+    if limited:
+        response.status_code = 429
+    return response
+
+
+def public_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "techmarket/public_thanks.html")
+
+
+# ---------------------------------------------------------------- experts
+EXPERT_FILTERS = ("field", "active", "q", "sort")
+
+
+@login_required
+def expert_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, EXPERT_FILTERS)
+    ctx = _list_context(
+        request, selectors.expert_list(request.user, filters), filters, is_bureau=selectors.is_bureau(request.user)
+    )
+    return render(request, "techmarket/expert_list.html", ctx)
+
+
+@login_required
+def expert_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.expert_list(request.user, _filters(request, EXPERT_FILTERS))
+    bureau = selectors.is_bureau(request.user)
+    labels = dict(TechField.choices)
+    headers = [_("Name"), _("Institution"), _("Professional title"), _("Main field"), _("Other fields"), _("Expertise")]
+    if bureau:
+        headers += [_("Phone"), _("E-mail")]
+
+    def row(e: Expert):
+        out = [
+            e.name,
+            e.institution,
+            e.title,
+            e.get_field_display(),
+            "、".join(str(labels.get(f, f)) for f in e.fields),
+            e.expertise,
+        ]
+        return [*out, e.phone, e.email] if bureau else out
+
+    return _export(request, rows, "experts", _("Experts"), headers, row)
+
+
+@login_required
+def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    expert = get_object_or_404(selectors.experts(request.user), pk=pk)
+    labels = dict(TechField.choices)
+    return render(
+        request,
+        "techmarket/expert_detail.html",
+        {
+            "e": expert,
+            "other_fields": [labels.get(f, f) for f in expert.fields],
+            "contact": selectors.expert_contact(expert, request.user),
+            "is_bureau": selectors.is_bureau(request.user),
+            "matches": expert.matches.select_related("demand").order_by("-updated_at")[:20],
+        },
+    )
+
+
+def _expert_form(request: HttpRequest, expert: Expert | None) -> HttpResponse:
+    _require_bureau(request.user)
+    form = forms.ExpertForm(request.POST or None, instance=expert, regions=selectors.city_regions())
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if _save_or_errors(form, lambda: services.expert_save(actor=request.user, expert=obj)):
+            messages.success(request, _("Expert saved."))
+            return redirect("techmarket:expert", pk=obj.pk)
+    return render(request, "techmarket/form.html", {"form": form, "title": _("Expert"), "back": "techmarket:experts"})
+
+
+@login_required
+def expert_create(request: HttpRequest) -> HttpResponse:
+    return _expert_form(request, None)
+
+
+@login_required
+def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _expert_form(request, get_object_or_404(selectors.experts(request.user), pk=pk))
+
+
+@login_required
+@require_POST
+def expert_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    expert = get_object_or_404(selectors.experts(request.user), pk=pk)
+    try:
+        services.expert_deactivate(actor=request.user, expert=expert, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Expert deactivated."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:expert", pk=pk)
+
+
+# ---------------------------------------------------------------- search
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:2000]
+    kind = request.GET.get("kind", "achievement")
+    if kind not in ("achievement", "demand", "expert"):
+        kind = "achievement"
+    results = index.resolve(index.search(q, kind=kind, k=20), request.user) if q else []
+    return render(
+        request,
+        "techmarket/search.html",
+        {"q": q, "kind": kind, "results": results, "field_labels": dict(TechField.choices)},
+    )
+
+
+# ---------------------------------------------------------------- matches
+MATCH_FILTERS = ("stage", "field", "region", "q", "sort")
+
+
+@login_required
+def match_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, MATCH_FILTERS)
+    ctx = _list_context(
+        request,
+        selectors.match_list(request.user, filters),
+        filters,
+        stages=MatchCase.Stage.choices,
+        regions=selectors.regions_for(request.user),
+    )
+    return render(request, "techmarket/match_list.html", ctx)
+
+
+@login_required
+def match_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.match_list(request.user, _filters(request, MATCH_FILTERS))
+    headers = [
+        _("Demand"),
+        _("Enterprise"),
+        _("Region"),
+        _("High-tech field"),
+        _("Recommended"),
+        _("Stage"),
+        _("Recommended on"),
+        _("Contact made on"),
+        _("Negotiation started on"),
+        _("Signed on"),
+        _("Closed on"),
+        _("Matched terms"),
+    ]
+
+    def d(value):
+        return value.isoformat() if value else ""
+
+    def row(m: MatchCase):
+        return [
+            m.demand.title,
+            m.demand.enterprise_name,
+            m.demand.region.name,
+            m.demand.get_field_display(),
+            str(m.counterpart),
+            m.get_stage_display(),
+            d(m.recommended_on),
+            d(m.contacted_on),
+            d(m.negotiation_on),
+            d(m.signed_on),
+            d(m.closed_on),
+            "、".join(m.matched_terms),
+        ]
+
+    return _export(request, rows, "matches", _("Matchmaking"), headers, row)
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(selectors.matches(request.user), pk=pk)
+    actions = workflow.match_actions(case.stage) if can_write(request.user, case) else []
+    return render(
+        request,
+        "techmarket/match_detail.html",
+        {
+            "m": case,
+            "actions": actions,
+            "form": forms.StepForm(initial={"on": timezone.localdate()}),
+            "events": case.events.select_related("actor"),
+            "stage_labels": dict(MatchCase.Stage.choices),
+            "contracts": case.contracts.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = get_object_or_404(selectors.matches(request.user).select_related("demand__region"), pk=pk)
+    service = services.MATCH_SERVICES.get(action)
+    if service is None:
+        raise Http404
+    form = forms.StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("techmarket:match", pk=pk)
+    try:
+        service(actor=request.user, case=case, on=form.cleaned_data["on"], note=form.cleaned_data["note"] or "")
+        messages.success(request, _("Match moved to: %(stage)s") % {"stage": case.get_stage_display()})
+    except workflow.TransitionRefused:
+        messages.error(request, _("This step is not allowed from the match's current stage."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:match", pk=pk)
+
+
+@login_required
+def funnel(request: HttpRequest) -> HttpResponse:
+    return render(request, "techmarket/funnel.html", {"funnel": selectors.funnel(request.user)})
+
+
+# ---------------------------------------------------------------- contracts
+CONTRACT_FILTERS = ("type", "status", "region", "field", "year", "q", "sort")
+
+
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, CONTRACT_FILTERS)
+    ctx = _list_context(
+        request,
+        selectors.contract_list(request.user, filters),
+        filters,
+        types=ContractType.choices,
+        statuses=Contract.Status.choices,
+        regions=selectors.regions_for(request.user),
+        contract_fields=ContractField.choices,
+        years=range(timezone.localdate().year, 2020, -1),
+        can_create=request.user.role not in READ_ONLY,
+    )
+    selectors.with_parties(list(ctx["page"].object_list))
+    return render(request, "techmarket/contract_list.html", ctx)
+
+
+@login_required
+def contract_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.contract_list(request.user, _filters(request, CONTRACT_FILTERS))
+    headers = [
+        _("Registration number"),
+        _("Project name"),
+        _("Contract type"),
+        _("Technology field"),
+        _("Registering region"),
+        _("Sellers"),
+        _("Buyers"),
+        _("Signed on"),
+        _("Registered on"),
+        _("Contract amount (10k yuan)"),
+        _("Technology transaction amount (10k yuan)"),
+        _("Status"),
+        _("Rule version"),
+    ]
+
+    def generate():
+        chunk: list[Contract] = []
+        for c in rows.iterator(2000):
+            chunk.append(c)
+            if len(chunk) == 2000:
+                yield from map(row, selectors.with_parties(chunk))
+                chunk = []
+        yield from map(row, selectors.with_parties(chunk))
+
+    def row(c: Contract):
+        return [
+            c.registration_number,
+            c.project_name,
+            c.get_contract_type_display(),
+            c.get_tech_field_display(),
+            c.region.name,
+            "；".join(f"{p.name}（{p.region_code}）" for p in c.sellers),
+            "；".join(f"{p.name}（{p.region_code}）" for p in c.buyers),
+            c.signed_on.isoformat(),
+            c.registered_on.isoformat() if c.registered_on else "",
+            float(c.total_amount_wan),
+            _num(c.technology_amount_wan),
+            c.get_status_display(),
+            c.rule_version,
+        ]
+
+    count = rows.count()
+    if count > EXPORT_LIMIT:
+        messages.error(request, _("Narrow the filters: an export holds at most 50,000 rows."))
+        return redirect("techmarket:contracts")
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="techmarket.contract",
+        object_label=_("Technology contracts"),
+        detail={"rows": count, "filters": dict(request.GET.items())},
+    )
+    return xlsx_response(
+        f"contracts-{timezone.localdate():%Y%m%d}.xlsx", _("Technology contracts"), headers, generate()
+    )
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(selectors.contracts(request.user).select_related("demand", "achievement"), pk=pk)
+    selectors.with_parties([contract])
+    items = list(contract.non_technical_items.all())
+    writable = can_write(request.user, contract)
+    actions = workflow.contract_actions(contract.status) if writable else []
+    if not selectors.is_bureau(request.user):
+        actions = [a for a in actions if a == workflow.SUBMIT]
+    from kechuang.techmarket import registration
+
+    return render(
+        request,
+        "techmarket/contract_detail.html",
+        {
+            "c": contract,
+            "items": items,
+            "suggested": suggested_technology_amount(contract.total_amount_wan, items),
+            "problems": registration.registrability_problems(contract, contract.sellers + contract.buyers),
+            "actions": actions,
+            "can_edit": writable and contract.status in workflow.CONTRACT_EDITABLE,
+            "events": contract.events.select_related("actor"),
+            "step_form": forms.StepForm(initial={"on": timezone.localdate()}),
+            "register_form": forms.RegisterForm(
+                initial={
+                    "on": timezone.localdate(),
+                    "technology_amount_wan": suggested_technology_amount(contract.total_amount_wan, items),
+                }
+            ),
+            "status_labels": dict(Contract.Status.choices),
+        },
+    )
+
+
+def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpResponse:
+    _deny_read_only(request.user)
+    if contract is not None and not can_write(request.user, contract):
+        raise PermissionDenied
+    if contract is not None and contract.status not in workflow.CONTRACT_EDITABLE:
+        messages.error(request, _("A contract can be edited only as a draft or when sent back for correction."))
+        return redirect("techmarket:contract", pk=contract.pk)
+    regions = selectors.city_regions()
+    if not selectors.is_bureau(request.user):
+        regions = regions.filter(pk__in=[r.pk for r in selectors.regions_for(request.user)])
+    data = request.POST or None
+    form = forms.ContractForm(data, instance=contract, regions=regions)
+    party_qs = contract.parties.all() if contract else ContractParty.objects.none()
+    item_qs = contract.non_technical_items.all() if contract else NonTechnicalItem.objects.none()
+    initial = [] if contract else [{"role": "seller"}, {"role": "buyer"}]
+    parties = forms.PartyFormSet(data, queryset=party_qs, prefix="party", initial=initial)
+    if not contract:
+        parties.extra = 2
+    items = forms.ItemFormSet(data, queryset=item_qs, prefix="item")
+    if request.method == "POST" and form.is_valid() and parties.is_valid() and items.is_valid():
+        obj = form.save(commit=False)
+        party_objs = [f.save(commit=False) for f in parties.forms if f.has_changed() or f.instance.pk]
+        for p in party_objs:
+            p.pk = None
+        item_objs = [
+            f.save(commit=False)
+            for f in items.forms
+            if f.has_changed() and not (items.can_delete and f.cleaned_data.get("DELETE"))
+        ]
+        for i in item_objs:
+            i.pk = None
+        if _save_or_errors(
+            form, lambda: services.contract_save(actor=request.user, contract=obj, parties=party_objs, items=item_objs)
+        ):
+            messages.success(request, _("Contract saved."))
+            return redirect("techmarket:contract", pk=obj.pk)
+    return render(
+        request,
+        "techmarket/contract_form.html",
+        {"form": form, "parties": parties, "items": items, "contract": contract},
+    )
+
+
+@login_required
+def contract_create(request: HttpRequest) -> HttpResponse:
+    return _contract_form(request, None)
+
+
+@login_required
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _contract_form(request, get_object_or_404(selectors.contracts(request.user), pk=pk))
+
+
+@login_required
+@require_POST
+def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    contract = get_object_or_404(selectors.contracts(request.user), pk=pk)
+    service = services.CONTRACT_SERVICES.get(action)
+    if service is None:
+        raise Http404
+    form = (forms.RegisterForm if action == workflow.REGISTER else forms.StepForm)(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[k].label}: {e}" if k in form.fields else e
+                for k, errs in form.errors.items()
+                for e in errs
+            ),
+        )
+        return redirect("techmarket:contract", pk=pk)
+    data = form.cleaned_data
+    kwargs: dict[str, Any] = {"on": data["on"], "note": data.get("note") or ""}
+    if action == workflow.REGISTER:
+        kwargs.update(
+            technology_amount_wan=data["technology_amount_wan"],
+            amount_note=data.get("amount_note", ""),
+            registration_number=data.get("registration_number", ""),
+        )
+    try:
+        service(actor=request.user, contract=contract, **kwargs)
+        messages.success(request, _("Contract status: %(s)s") % {"s": contract.get_status_display()})
+    except workflow.TransitionRefused:
+        messages.error(request, _("This step is not allowed from the contract's current status."))
+    except ValidationError as exc:
+        labels = {f.name: f.verbose_name for f in Contract._meta.fields}
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                for e in errors:
+                    messages.error(request, f"{labels.get(field, field)}: {' '.join(e.messages)}")
+        else:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("techmarket:contract", pk=pk)
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    data = selectors.turnover_table(request.user)
+    type_labels = dict(ContractType.choices)
+    for row in data["by_type"]:
+        row["label"] = type_labels.get(row["contract_type"], row["contract_type"])
+    return render(request, "techmarket/statistics.html", data)
+
+
+# ---------------------------------------------------------------- vocabulary
+@login_required
+def vocabulary(request: HttpRequest) -> HttpResponse:
+    _require_bureau(request.user)
+    filters = _filters(request, ("industry", "q"))
+    rows = selectors.vocabulary(filters)
+    industries = VocabularyTerm.objects.order_by("industry").values_list("industry", flat=True).distinct()
+    return render(
+        request,
+        "techmarket/vocabulary.html",
+        {
+            "page": paginate(request, rows, 50),
+            "filters": filters,
+            "industries": industries,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+def _vocabulary_form(request: HttpRequest, term: VocabularyTerm | None) -> HttpResponse:
+    _require_bureau(request.user)
+    form = forms.VocabularyForm(request.POST or None, instance=term)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if _save_or_errors(form, lambda: services.vocabulary_save(actor=request.user, term=obj)):
+            messages.success(request, _("Vocabulary saved: new searches use it."))
+            return redirect("techmarket:vocabulary")
+    return render(
+        request, "techmarket/form.html", {"form": form, "title": _("Vocabulary term"), "back": "techmarket:vocabulary"}
+    )
+
+
+@login_required
+def vocabulary_create(request: HttpRequest) -> HttpResponse:
+    return _vocabulary_form(request, None)
+
+
+@login_required
+def vocabulary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _vocabulary_form(request, get_object_or_404(VocabularyTerm, pk=pk))

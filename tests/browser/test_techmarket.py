@@ -1,0 +1,83 @@
+"""The technology market in a real browser: an enterprise posts a demand through the public form (no account),
+bureau staff approve it and see the matched achievements with the matched terms highlighted."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from kechuang.core.validators import credit_code_check_char
+from kechuang.techmarket import index
+from tests.techmarket import factories as f
+
+
+def _library():
+    f.achievement(
+        title="建筑陶瓷辊道窑低温快烧节能技术",
+        abstract="针对建筑陶瓷陶瓷砖生产线能耗高的问题，开发低温快烧配方和辊道窑余热回收系统，烧结温度降低50℃，"
+        "单位产品能耗下降18%。",
+        keywords=["建筑陶瓷", "低温快烧", "余热回收"],
+    )
+    f.achievement(
+        title="污水处理厂剩余污泥厌氧消化",
+        abstract="剩余污泥与餐厨垃圾协同厌氧消化产沼气。",
+        keywords=["污泥", "厌氧消化"],
+        field="environment",
+    )
+    f.achievement(
+        title="锂离子电池高镍正极材料包覆改性",
+        abstract="原子层沉积包覆提高锂离子电池循环寿命。",
+        keywords=["锂离子电池"],
+        field="new_energy",
+    )
+    index.rebuild()
+
+
+def test_public_demand_review_and_matches(page, site, login, shot, settings, tmp_path):
+    settings.TECHMARKET_INDEX_DIR = tmp_path / "match_index"
+    index.reset()
+    _library()
+    # 1. an enterprise posts a demand without an account
+    page.goto(f"{site}/techmarket/public/demand/")
+    expect(page.get_by_role("heading", name="发布技术需求")).to_be_visible()
+    body = "91370306MA3C7Q2K1"
+    page.fill("#id_enterprise_name", "淄博新星陶瓷有限公司")
+    page.fill("#id_credit_code", body + credit_code_check_char(body))
+    page.select_option("#id_region", label="周村区")
+    page.fill("#id_title", "瓷砖烧窑能耗高，寻求节能烧成技术")
+    page.fill(
+        "#id_description",
+        "我公司有两条瓷砖生产线，辊道窑烧窑天然气消耗大，产品容易变形。希望引进低温快烧和余热利用技术，单位能耗降低15%以上。",
+    )
+    page.select_option("#id_field", label="新材料")
+    page.select_option("#id_cooperation_mode", label="技术转让")
+    page.fill("#id_contact_name", "王海燕")
+    page.fill("#id_contact_phone", "13953312345")
+    page.check("#id_consent")
+    shot("techmarket-public-form")
+    page.wait_for_timeout(3200)  # a person takes more than 3 s; faster posts are refused as automated
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_test_id("public-thanks")).to_be_visible()
+    shot("techmarket-public-thanks")
+    # 2. bureau staff review it
+    page = login("bureau_staff")
+    page.goto(f"{site}/techmarket/demands/?status=pending")
+    page.get_by_test_id("demand-table").get_by_role("link", name="瓷砖烧窑能耗高，寻求节能烧成技术").click()
+    expect(page.get_by_test_id("demand-status")).to_have_text("待审核")
+    expect(page.get_by_test_id("contact")).to_contain_text("13953312345")
+    page.get_by_role("button", name="审核通过并发布").click()
+    expect(page.get_by_test_id("demand-status")).to_have_text("已发布")
+    # 3. matched achievements, with the terms highlighted and the vocabulary expansion shown
+    results = page.get_by_test_id("matched-achievements")
+    expect(results.get_by_test_id("match-result").first).to_contain_text("建筑陶瓷辊道窑低温快烧节能技术")
+    expect(results.locator("[data-testid=snippet] mark").first).to_be_visible()
+    expect(results.get_by_test_id("match-result").first).to_contain_text("瓷砖 → 建筑陶瓷")
+    shot("techmarket-demand-matches")
+    # 4. recommend the first achievement: a match at the first workflow step
+    results.get_by_role("button", name="推荐").first.click()
+    expect(page.get_by_test_id("match-stage")).to_have_text("已推荐")
+    page.get_by_role("button", name="记录已对接").click()
+    expect(page.get_by_test_id("match-stage")).to_have_text("已对接")
+    shot("techmarket-match")
+    # 5. the published demand is in the index: the achievement's page pushes it
+    page.goto(f"{site}/techmarket/search/?q=瓷砖&kind=demand")
+    expect(page.get_by_test_id("search-results")).to_contain_text("瓷砖烧窑能耗高")
