@@ -194,7 +194,22 @@ def _pick_records(n: int) -> list[dict]:
     return (with_terms + rest)[:n]
 
 
+def ensure_vocabulary() -> int:
+    """Seed terms the vocabulary lacks (the migration seeds a new database; this mends a flushed one)."""
+    from kechuang.techmarket.models import VocabularyTerm
+
+    existing = set(VocabularyTerm.objects.values_list("lay", flat=True))
+    missing = [
+        VocabularyTerm(lay=lay, technical=list(technical), industry=industry)
+        for industry, lay, technical in SEED
+        if lay not in existing
+    ]
+    VocabularyTerm.objects.bulk_create(missing)
+    return len(missing)
+
+
 def load_demo(city: OrgUnit) -> str:
+    ensure_vocabulary()
     if Achievement.objects.filter(is_demo=True).exists():
         transaction.on_commit(_ensure_index)
         return "technology market demo data present"

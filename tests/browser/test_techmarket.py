@@ -7,10 +7,13 @@ from playwright.sync_api import expect
 
 from kechuang.core.validators import credit_code_check_char
 from kechuang.techmarket import index
+from kechuang.techmarket.demo import ensure_vocabulary
 from tests.techmarket import factories as f
 
 
 def _library():
+    # Earlier browser tests flush every table, the migration-seeded vocabulary included.
+    ensure_vocabulary()
     f.achievement(
         title="建筑陶瓷辊道窑低温快烧节能技术",
         abstract="针对建筑陶瓷陶瓷砖生产线能耗高的问题，开发低温快烧配方和辊道窑余热回收系统，烧结温度降低50℃，"
