@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kechuang.core.models import AuditEntry, Liaison, OrgUnit
-from kechuang.core.roles import Role
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 
 
 def liaison_list(*, user: Any, unit: str = "", q: str = "", active: str = "1", sort: str = "") -> QuerySet[Liaison]:
@@ -67,3 +67,20 @@ def org_tree(city: OrgUnit | None) -> dict[str, list[OrgUnit]]:
         "regions": [u for u in children if u.kind == OrgUnit.Kind.REGION],
         "departments": [u for u in children if u.kind == OrgUnit.Kind.DEPARTMENT],
     }
+
+
+def regions_for(user: Any, *, writable: bool = False) -> QuerySet[OrgUnit]:
+    """The regions a user may pick: every active region for city-wide roles, their own for a district officer.
+
+    With `writable`, read-only roles get none. Every region picker and filter of every module uses this, so
+    a picker never lists what the data scope would refuse.
+    """
+    qs = OrgUnit.objects.regions().filter(is_active=True).order_by("sort_order", "id")
+    role = getattr(user, "role", None)
+    if writable and role in READ_ONLY:
+        return qs.none()
+    if role in CITY_WIDE:
+        return qs
+    if role == Role.DISTRICT_OFFICER and user.org_unit_id:
+        return OrgUnit.objects.descendants(user.org_unit, include_self=True).filter(kind=OrgUnit.Kind.REGION)
+    return qs.none()

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import OrgUnit
-from kechuang.core.roles import CITY_WIDE, READ_ONLY
+from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write_unit
+from kechuang.core.selectors import regions_for
 from kechuang.core.validators import credit_code_error
 from kechuang.enterprises.models import (
     Enterprise,
@@ -154,13 +155,6 @@ class RowError:
 # --- template ---------------------------------------------------------------------------------------
 
 
-def _regions_for(user: Any) -> list[OrgUnit]:
-    qs = OrgUnit.objects.regions().filter(is_active=True)
-    if user.role not in CITY_WIDE:
-        qs = qs.filter(pk=user.org_unit_id)
-    return list(qs.order_by("sort_order"))
-
-
 def template_response(user: Any) -> HttpResponse:
     """The import workbook: one sheet per kind of record, drop-downs for coded fields, an instructions sheet."""
     import xlsxwriter
@@ -169,7 +163,7 @@ def template_response(user: Any) -> HttpResponse:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
     required = book.add_format({"bold": True, "bg_color": "#FCE8D5", "border": 1, "text_wrap": True})
-    regions = [r.name for r in _regions_for(user)]
+    regions = [r.name for r in regions_for(user, writable=True)]
     for spec in SHEETS.values():
         ws = book.add_worksheet(spec["title"])
         for c, col in enumerate(spec["columns"]):
@@ -298,7 +292,8 @@ def _read_workbook(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
 
 def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progress: Callable[[int], None] | None = None):
     """Every row of every sheet parsed and checked; returns (clean rows per sheet, errors)."""
-    regions = {r.name: r for r in _regions_for(actor)} | {r.code: r for r in _regions_for(actor)}
+    allowed = list(regions_for(actor, writable=True))
+    regions = {r.name: r for r in allowed} | {r.code: r for r in allowed}
     errors: list[RowError] = []
     clean: dict[str, list[tuple[int, dict[str, Any]]]] = {key: [] for key in SHEETS}
     checked = 0

@@ -27,18 +27,6 @@ SORTS = {
 }
 
 
-def held_q(tier: str, on: dt.date, prefix: str = "") -> Q:
-    """Holds a valid qualification of `tier` on day `on`."""
-    return Q(
-        **{
-            f"{prefix}qualifications__tier": tier,
-            f"{prefix}qualifications__revoked": False,
-            f"{prefix}qualifications__issue_date__lte": on,
-            f"{prefix}qualifications__expiry_date__gte": on,
-        }
-    )
-
-
 def _held_exists(tier: str, on: dt.date) -> Exists:
     return Exists(
         Qualification.objects.filter(

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, xlsx_response
-from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
+from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.models import Enterprise, ImportJob, Tier
@@ -25,12 +25,6 @@ STATUS_LABELS = {
     "not_eligible": gettext_lazy("Not eligible"),
     "not_evaluable": gettext_lazy("Not evaluable"),
 }
-
-
-def _regions(user) -> list[OrgUnit]:
-    if user.role == Role.DISTRICT_OFFICER and user.org_unit_id:
-        return [user.org_unit]
-    return list(OrgUnit.objects.regions().filter(is_active=True, parent__parent__isnull=True).order_by("sort_order"))
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
@@ -48,7 +42,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "regions": _regions(request.user),
+            "regions": regions_for(request.user),
             "tiers": selectors.LADDER_TIERS,
             "fields": [f for f, _w in TECH_FIELDS],
             "statuses": Enterprise.Status.choices,
@@ -187,7 +181,7 @@ def reserve(request: HttpRequest) -> HttpResponse:
             "tier": Tier(tier),
             "tiers": selectors.LADDER_TIERS,
             "region": region,
-            "regions": _regions(request.user),
+            "regions": regions_for(request.user),
             "query": query_without(request, "page"),
         },
     )
@@ -263,13 +257,6 @@ def _editable(request: HttpRequest, credit_code: str) -> Enterprise:
     return enterprise
 
 
-def _scoped_regions(user):
-    regions = OrgUnit.objects.regions().filter(is_active=True)
-    if user.role not in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF):
-        regions = regions.filter(pk=user.org_unit_id)
-    return regions.order_by("sort_order")
-
-
 def _save_form(request: HttpRequest, form, save) -> HttpResponse | None:
     """Run `save()` for a valid form, putting service errors back on the form; None when the form must be shown."""
     if request.method != "POST" or not form.is_valid():
@@ -286,7 +273,7 @@ def enterprise_edit(request: HttpRequest, credit_code: str | None = None) -> Htt
     enterprise = _editable(request, credit_code) if credit_code else None
     if enterprise is None and request.user.role == Role.LEADER:
         raise PermissionDenied
-    form = EnterpriseForm(request.POST or None, instance=enterprise, regions=_scoped_regions(request.user))
+    form = EnterpriseForm(request.POST or None, instance=enterprise, regions=regions_for(request.user, writable=True))
 
     def save():
         data = {k: v for k, v in form.cleaned_data.items() if k != "credit_code"}
