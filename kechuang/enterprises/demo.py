@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from kechuang.core import audit
+from kechuang.core.db import analyze
 from kechuang.core.models import OrgUnit
 from kechuang.enterprises import population
 from kechuang.enterprises.models import Enterprise, EnterpriseYear, IntellectualProperty, Qualification
@@ -55,6 +56,7 @@ def load_population(
             if progress:
                 progress(i, n)
     flush()
+    analyze()
     audit.record(
         actor=None,
         action=audit.Action.IMPORT,

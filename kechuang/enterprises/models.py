@@ -245,7 +245,11 @@ class Qualification(models.Model):
                 condition=models.Q(expiry_date__gte=models.F("issue_date")), name="qualification_dates"
             ),
         ]
-        indexes = [models.Index(fields=["tier", "expiry_date"])]
+        indexes = [
+            models.Index(fields=["tier", "expiry_date"]),
+            # "holds tier X" per enterprise, the list page's EXISTS filters (bench/ladder.py)
+            models.Index(fields=["enterprise", "tier", "expiry_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_tier_display()} {self.certificate_number}"

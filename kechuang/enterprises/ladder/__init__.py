@@ -32,6 +32,11 @@ Public API
     ``<tier>.status|score|route|rule_version|failed`` and ``<tier>.<criterion>.value|passed|points``,
     identical to the per-record path. ``BulkResult.errors``: the ``FactsError``s skipped.
 
+``evaluate_frame(frame, as_of=None, *, skip_invalid=False) -> BulkResult``
+    The columnar path: the flattened input columns (contract in ``bulk.evaluate_frame``'s docstring) are
+    validated column by column (``facts.validate_frame``, same rules and messages as ``parse_facts``) and
+    evaluated without any per-record Python; the register's fast path builds this frame straight from SQL.
+
 ``reserve_pool(evaluated, tier, max_failed=2) -> list[ReserveEntry]`` / ``reserve_pool_frame(frame, tier)``
     Records failing ``tier`` by 1..max_failed criteria, closest first (``gaps.failed_count``,
     ``gaps.shortfall``, ``gaps.next_tier`` are the building blocks).
@@ -41,7 +46,7 @@ Public API
     ``RuleSet`` registered with a later ``effective_from``; existing versions are not edited.
 """
 
-from .bulk import BulkResult, evaluate_bulk, reserve_pool_frame
+from .bulk import BulkResult, evaluate_bulk, evaluate_frame, reserve_pool_frame
 from .engine import CriterionResult, TierResult, evaluate, evaluate_record_json, evaluate_records_json
 from .facts import Facts, FactsError, parse_facts
 from .gaps import failed_count, next_tier, reserve_pool, shortfall
@@ -58,6 +63,7 @@ __all__ = [
     "TierResult",
     "evaluate",
     "evaluate_bulk",
+    "evaluate_frame",
     "evaluate_record_json",
     "evaluate_records_json",
     "failed_count",

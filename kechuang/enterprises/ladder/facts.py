@@ -437,3 +437,199 @@ def parse_facts(record: Any, *, label: str | None = None) -> Facts:
 def fen(value: Decimal | None) -> int | None:
     """万元 (Decimal, quantized to the fen) → integer fen."""
     return None if value is None else int(value.scaleb(6))
+
+
+# --- columnar validation ------------------------------------------------------------------------------------
+#
+# The same value rules as `parse_facts`, applied to a flattened frame (the columns of `row.ROW_SCHEMA`,
+# money in integer fen) one column at a time. Types are the frame's schema, so only the value checks
+# remain: negative counts and money, ranges, enums, the money limit and the cross-field checks, which (as
+# in `parse_facts`) only compare values that are themselves valid. Field paths and messages are those of
+# `parse_facts`; per-year paths carry the fiscal year (L = year(assessment date) − 1, L−1, L−2).
+
+MONEY_LIMIT_FEN = int(MONEY_LIMIT_WAN) * FEN_PER_WAN
+_YEAR_OFFSETS = (0, -1, -2)
+
+
+def _wan_text(fen_value: int) -> str:
+    return str(Decimal(fen_value).scaleb(-6).quantize(_QUANTUM))
+
+
+def _frame_checks(as_of: date | None) -> tuple[list[tuple[str, Any, Any, Any]], Any]:
+    """The checks — (name, bad-row expression, field path (str or row → str), row → message), in
+    `parse_facts`' order — and the expression of L (the messages' `__latest`)."""
+    import polars as pl
+
+    c = pl.col
+    checks: list[tuple[str, Any, Any, Any]] = []
+
+    def count_ok(name: str, minimum: int = 0, maximum: int | None = None) -> Any:
+        ok = c(name) >= minimum
+        return ok if maximum is None else ok & (c(name) <= maximum)
+
+    def add_count(name: str, path: str, minimum: int = 0, maximum: int | None = None) -> None:
+        def message(row: dict, name: str = name) -> str:
+            v = row[name]
+            if v < minimum:
+                return f"must be ≥ {minimum}" + (" (negative count)" if v < 0 else "")
+            return f"must be ≤ {maximum}"
+
+        checks.append((name, ~count_ok(name, minimum, maximum), path, message))
+
+    def add_money(name: str, path: Any, signed: bool = False) -> None:
+        bad = c(name).abs() > MONEY_LIMIT_FEN
+        if not signed:
+            bad = (c(name) < 0) | bad
+
+        def message(row: dict, name: str = name) -> str:
+            if not signed and row[name] < 0:
+                return "must not be negative"
+            return f"implausibly large (more than {MONEY_LIMIT_WAN} 万元)"
+
+        checks.append((name, bad, path, message))
+
+    for name in COUNT_FIELDS:
+        add_count(name, name)
+    add_count("niche_market_rank_national", "niche_market_rank_national", minimum=1)
+    for name, (lo, hi) in NUMBER_RANGES.items():
+        checks.append(
+            (
+                name,
+                c(name).is_nan() | (c(name) < lo) | (c(name) > hi),
+                name,
+                lambda row, lo=lo, hi=hi: f"must be between {lo:g} and {hi:g}",
+            )
+        )
+    for name, allowed in ENUM_FIELDS.items():
+        checks.append(
+            (
+                name,
+                ~c(name).is_in(list(allowed)),
+                name,
+                lambda row, name=name, allowed=allowed: f"must be one of {', '.join(allowed)}; got {row[name]!r}",
+            )
+        )
+    for name in (*MONEY_FIELDS, *MONEY_DEFAULT_ZERO_FIELDS):
+        add_money(name, name)
+    on = pl.lit(as_of, dtype=pl.Date) if as_of is not None else c("assessment_date")
+    latest = on.dt.year().cast(pl.Int64) - 1
+    for name in YEAR_MONEY_FIELDS:
+        for k in _YEAR_OFFSETS:
+            column = f"{name}@{k}"
+            add_money(
+                column,
+                lambda row, name=name, k=k: f"{name}.{row['__latest'] + k}",
+                signed=name in SIGNED_YEAR_MONEY_FIELDS,
+            )
+    for name in (*IP_FIELDS, *IP_DEFAULT_ZERO_FIELDS):
+        add_count(f"ip.{name}", f"ip.{name}")
+    for name, hi in EXPERT_RANGES.items():
+        add_count(f"hte_expert_points.{name}", f"hte_expert_points.{name}", maximum=hi)
+
+    # cross-field checks on valid values only (an invalid default-zero IP count reads as 0)
+    def valid(name: str, minimum: int = 0) -> Any:
+        return pl.when(c(name) >= minimum).then(c(name))
+
+    emp = valid("employees_total")
+    for name in ("st_staff", "rd_staff"):
+        checks.append(
+            (
+                f"{name}>employees",
+                valid(name) > emp,
+                name,
+                lambda row, name=name: f"{row[name]} exceeds employees_total {row['employees_total']}",
+            )
+        )
+    c1 = valid("ip.class_I")
+    for name in ("class_I_self_developed", "class_I_high_value"):
+        checks.append(
+            (
+                f"ip.{name}>class_I",
+                valid(f"ip.{name}").fill_null(0) > c1,
+                f"ip.{name}",
+                lambda row, name=name: f"{row[f'ip.{name}']} exceeds ip.class_I {row['ip.class_I']}",
+            )
+        )
+    checks.append(
+        (
+            "ip.class_II_used_in_prior_hte>class_II",
+            valid("ip.class_II_used_in_prior_hte").fill_null(0) > valid("ip.class_II"),
+            "ip.class_II_used_in_prior_hte",
+            lambda row: f"exceeds ip.class_II {row['ip.class_II']}",
+        )
+    )
+    for k in sorted(_YEAR_OFFSETS):
+        dom, rd = f"domestic_rd_expense_wan@{k}", f"rd_expense_wan@{k}"
+
+        def money_ok(name: str) -> Any:
+            return pl.when((c(name) >= 0) & (c(name) <= MONEY_LIMIT_FEN)).then(c(name))
+
+        checks.append(
+            (
+                f"{dom}>{rd}",
+                money_ok(dom) > money_ok(rd),
+                lambda row, k=k: f"domestic_rd_expense_wan.{row['__latest'] + k}",
+                lambda row, k=k, rd=rd: f"exceeds rd_expense_wan.{row['__latest'] + k} ({_wan_text(row[rd])})",
+            )
+        )
+    checks.append(
+        (
+            "registration_date>assessment_date",
+            c("registration_date") > c("assessment_date"),
+            "registration_date",
+            lambda row: f"{row['registration_date']} is after assessment_date {row['assessment_date']}",
+        )
+    )
+    if as_of is None:
+        checks.append(
+            (
+                "assessment_date",
+                c("assessment_date").is_null(),
+                "assessment_date",
+                lambda row: "required (or pass as_of)",
+            )
+        )
+    return checks, latest
+
+
+def validate_frame(frame: Any, as_of: date | None = None) -> tuple[Any, list[FactsError]]:
+    """Validate a flattened frame (ROW_SCHEMA columns; `record_index` and `credit_code` optional).
+
+    Returns (a boolean Series: the row is invalid, one `FactsError` per invalid row in row order). The
+    error's record label is `#<record_index>` (plus ` (<credit code>)`), as `evaluate_bulk` labels records.
+    Python runs only for the invalid rows, to word their messages.
+    """
+    import polars as pl
+
+    checks, latest = _frame_checks(as_of)
+    flags = frame.select([expr.fill_null(False).alias(f"__check{i}") for i, (_n, expr, _p, _m) in enumerate(checks)])
+    bad = flags.select(pl.any_horizontal(pl.all()).alias("invalid")).to_series()
+    if not bad.any():
+        return bad, []
+    if "record_index" in frame.columns:
+        index = frame["record_index"].filter(bad).to_list()
+    else:
+        index = pl.int_range(frame.height, eager=True).filter(bad).to_list()
+    rows = frame.filter(bad).with_columns(latest.alias("__latest"))
+    codes = rows["credit_code"].to_list() if "credit_code" in rows.columns else [None] * rows.height
+    errors: list[FactsError] = []
+    for row, hits, i, code in zip(rows.iter_rows(named=True), flags.filter(bad).iter_rows(), index, codes, strict=True):
+        found = [
+            (path(row) if callable(path) else path, message(row))
+            for (_n, _e, path, message), hit in zip(checks, hits, strict=True)
+            if hit
+        ]
+        errors.append(FactsError(f"#{i}" + (f" ({code})" if code else ""), found))
+    return bad, errors
+
+
+def apply_frame_defaults(frame: Any) -> Any:
+    """The facts format's defaults on a flattened frame: title/route flags → False, equity financing and
+    the defaulted IP counts → 0 (what `parse_facts` + `flatten` give for an absent field)."""
+    import polars as pl
+
+    return frame.with_columns(
+        *[pl.col(name).fill_null(False) for name in DEFAULT_FALSE_BOOL_FIELDS],
+        *[pl.col(name).fill_null(0) for name in MONEY_DEFAULT_ZERO_FIELDS],
+        *[pl.col(f"ip.{name}").fill_null(0) for name in IP_DEFAULT_ZERO_FIELDS],
+    )
