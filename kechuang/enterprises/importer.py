@@ -234,6 +234,9 @@ def _parse(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
+            # A date cell without a date format reaches us as Excel's serial day number.
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
         try:
             return dt.date.fromisoformat(text.replace("/", "-"))
         except ValueError:
@@ -558,3 +561,67 @@ def _annotate(target: Path, sheets: dict, errors: list[RowError]) -> None:
             elif problems:
                 ws.write(number - 1, len(cells), "；".join(f"{p.column}：{p.reason}" for p in problems), red)
     book.close()
+
+
+# --- export in the import format ----------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, OrgUnit):
+        return value.name
+    return "" if value is None else value
+
+
+def register_workbook(enterprises: Any) -> HttpResponse:
+    """The given enterprises with their yearly facts, IP and qualifications, in the import template's layout,
+    so a workbook can be exported, corrected and imported again (a round trip)."""
+    import xlsxwriter
+
+    from kechuang.core.http import safe_cell
+
+    ids = list(enterprises.values_list("pk", flat=True))
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sources = {
+        "enterprises": Enterprise.objects.filter(pk__in=ids).select_related("region").order_by("credit_code"),
+        "years": EnterpriseYear.objects.filter(enterprise_id__in=ids)
+        .select_related("enterprise")
+        .order_by("enterprise__credit_code", "year"),
+        "ip": IntellectualProperty.objects.filter(enterprise_id__in=ids)
+        .select_related("enterprise")
+        .order_by("enterprise__credit_code", "number"),
+        "qualifications": Qualification.objects.filter(enterprise_id__in=ids)
+        .select_related("enterprise")
+        .order_by("enterprise__credit_code", "tier", "issue_date"),
+    }
+    for key, spec in SHEETS.items():
+        ws = book.add_worksheet(spec["title"])
+        columns = spec["columns"]
+        ws.write_row(0, 0, [c.label + (" *" if c.required else "") for c in columns], head)
+        for r, obj in enumerate(sources[key].iterator(chunk_size=2000), start=1):
+            values = []
+            for col in columns:
+                if col.key == "credit_code" and key != "enterprises":
+                    values.append(obj.enterprise.credit_code)
+                else:
+                    values.append(safe_cell(_cell(getattr(obj, col.key))))
+            for c, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+                else:
+                    ws.write(r, c, value)
+        for c, col in enumerate(columns):
+            ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
+        ws.freeze_panes(1, 0)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="enterprise-register-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response

@@ -6,6 +6,7 @@ app_name = "enterprises"
 urlpatterns = [
     path("", views.enterprise_list, name="list"),
     path("export.xlsx", views.enterprise_export, name="export"),
+    path("register.xlsx", views.register_export, name="register_export"),
     path("funnel/", views.funnel, name="funnel"),
     path("reserve/", views.reserve, name="reserve"),
     path("expiring/", views.expiring, name="expiring"),

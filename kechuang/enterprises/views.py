@@ -100,6 +100,25 @@ def _export_rows(chunk: list[Enterprise], tiers):
 
 
 @login_required
+def register_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register (facts, IP, qualifications too) in the import template's layout."""
+    filters = _filters(request)
+    rows = selectors.enterprise_list(user=request.user, filters=filters)
+    count = rows.count()
+    if count > 20_000:
+        messages.error(request, _("Narrow the filters: a register workbook holds at most 20,000 enterprises."))
+        return redirect("enterprises:list")
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        object_type="enterprises.enterprise",
+        object_label=_("Register workbook"),
+        detail={"rows": count, "filters": filters},
+    )
+    return importer.register_workbook(rows)
+
+
+@login_required
 def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
     enterprise = selectors.enterprise_detail(request.user, credit_code)
     if enterprise is None:

@@ -125,3 +125,20 @@ def test_not_a_workbook_is_refused(client_as):
 
 def test_leader_cannot_import(client_as):
     assert client_as("leader").get(reverse("enterprises:import")).status_code == 403
+
+
+def test_register_export_round_trips(population, client_as):
+    client = client_as("zhangdian_officer")
+    response = client.get(reverse("enterprises:register_export"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["企业", "年度数据", "知识产权", "资质"]
+    codes = {row[0] for row in book["企业"].iter_rows(min_row=2, values_only=True)}
+    assert codes == set(Enterprise.objects.filter(region__code="zhangdian").values_list("credit_code", flat=True))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "roundtrip.xlsx"
+    job = upload(client, buffer)
+    assert job.status == "done", job.errors[:3]
+    assert job.summary["enterprises_created"] == 0 and job.summary["enterprises_updated"] == 0
+    assert job.summary["years"] == 0 and job.summary["ip"] == 0 and job.summary["qualifications"] == 0
