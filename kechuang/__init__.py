@@ -2,6 +2,6 @@
 
 import os
 
-# OpenBLAS worker threads make the small statsmodels fits of the forecast engine ~15× slower on a
-# busy 2-core server (measured, bench/bench_forecast.py); one thread per process is faster here.
+# The platform's numeric work is many small arrays (forecast fits, ladder frames); OpenBLAS worker threads
+# made such fits ~15× slower on a busy 2-core server (measured with bench/forecast.py), so one per process.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -246,3 +246,55 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     region_sheet.set_column(0, 1, 22)
     book.close()
     return buffer.getvalue()
+
+
+def annotated_xlsx(rows: list[dict[str, Any]], errors: list[RowError]) -> bytes:
+    """The rejected file annotated (DESIGN.md data rule): every row at its original row number, each bad cell red with
+    its reason as a comment, an "错误说明" column per row, and a second sheet listing every error (row, column, value,
+    reason) — so the submitter fixes the file they sent and imports it again."""
+    import xlsxwriter
+
+    labels = dict(COLUMNS)
+    index = {key: i for i, (key, _label) in enumerate(COLUMNS)}
+    by_row: dict[int, list[RowError]] = {}
+    for error in errors:
+        by_row.setdefault(error.row, []).append(error)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    bad = book.add_format({"bg_color": "#F8D7DA", "font_color": "#842029", "border": 1})
+    note = book.add_format({"font_color": "#842029", "text_wrap": True})
+    sheet = book.add_worksheet("观测值（错误标注）")
+    error_col = len(COLUMNS)
+    sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
+    sheet.write(0, error_col, "错误说明", bold)
+    for row in rows:
+        r = int(row["row"]) - 1
+        row_errors = by_row.get(int(row["row"]), [])
+        bad_keys = {e.column: e for e in row_errors}
+        for key, c in index.items():  # always text cells, exactly as read (never a formula)
+            value = row.get(key, "")
+            if key in bad_keys:
+                sheet.write_string(r, c, str(value), bad)
+                sheet.write_comment(r, c, bad_keys[key].reason)
+            else:
+                sheet.write_string(r, c, str(value))
+        if row_errors:
+            text = "；".join(f"{labels.get(e.column, e.column)}：{e.reason}" for e in row_errors)
+            sheet.write_string(r, error_col, text, note)
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, error_col - 1, 14)
+    sheet.set_column(error_col, error_col, 60)
+    sheet.freeze_panes(1, 0)
+    listing = book.add_worksheet("错误清单")
+    listing.write_row(0, 0, ["行号", "列", "值", "原因"], bold)
+    for r, e in enumerate(errors, start=1):
+        listing.write_number(r, 0, e.row)
+        listing.write_string(r, 1, labels.get(e.column, e.column))
+        listing.write_string(r, 2, str(e.value))
+        listing.write_string(r, 3, e.reason)
+    listing.set_column(0, 0, 8)
+    listing.set_column(1, 2, 18)
+    listing.set_column(3, 3, 70)
+    book.close()
+    return buffer.getvalue()

@@ -244,7 +244,7 @@ def target_cards(user: Any, policy: Policy, ctx: Context | None = None) -> tuple
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Forecast (cached: the engine takes ~50 ms per series)
+# Forecast (cached: the engine takes a few ms per series)
 
 
 def comparator_for_engine(comparator: str) -> str:
@@ -288,6 +288,20 @@ def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
 
 def published_for(indicator: Indicator) -> list[PublishedFigure]:
     return list(PublishedFigure.objects.filter(indicator=indicator).order_by("region_label", "year"))
+
+
+PROVINCE_LABEL = "山东省"
+# Published figures that are not a full-year value of the same definition are listed, never drawn as a line.
+_NOT_COMPARABLE = ("quarter", "not the", "first batch")
+
+
+def province_comparison(figures: list[PublishedFigure]) -> list[tuple[int, float, str]]:
+    """The province's published full-year figures for the chart's comparison line: [(year, value, source), ...]."""
+    return [
+        (f.year, float(f.value), f.source)
+        for f in figures
+        if f.region_label == PROVINCE_LABEL and not any(word in f.unit.lower() for word in _NOT_COMPARABLE)
+    ]
 
 
 def region_table(ctx: Context, code: str, years: list[int]) -> list[dict[str, Any]]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import secrets
+import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,10 +96,10 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
     wanted = {t.pk for t in targets}
     out = {}
     for card in cards:
-        if card.target.pk not in wanted:
-            continue
         a = card.assessment
-        value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip() if a.latest_value is not None else _("No data")
+        if card.target.pk not in wanted or a.latest_value is None:
+            continue  # no observation yet: the cockpit says so in its own words
+        value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip()
         detail = str(a.latest_year) if a.latest_year else ""
         if card.demo:
             detail = f"{detail} · {_('demo data')}".strip(" ·")
@@ -133,8 +137,12 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         )
     years = ctx.resolver.years(code)[-11:]
     table = selectors.region_table(ctx, code, years)
+    published = selectors.published_for(indicator)
+    province = selectors.province_comparison(published)
     chart = {
         "name": indicator.name,
+        "comparison": [[year, value] for year, value, _source in province],
+        "comparison_sources": sorted({source for _y, _v, source in province}),
         "unit": indicator.unit,
         "history": series,
         "path": (assessment.path if assessment and assessment.path else []),
@@ -148,6 +156,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "forecast": _("Forecast"),
             "band": _("80% prediction interval"),
             "target": _("Target"),
+            "comparison": _("Shandong province (published)"),
+            "comparison_axis": _("Shandong"),
         },
     }
     rows = selectors.observation_rows(request.user, indicator)
@@ -180,7 +190,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "query": query_without(request, "page"),
             "revised": revisions_by_obs,
-            "published": selectors.published_for(indicator),
+            "published": published,
             "mismatches": ctx.resolver.mismatches(code),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
@@ -519,6 +529,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     file_error = None
+    annotated_token = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -534,11 +545,56 @@ def import_view(request: HttpRequest) -> HttpResponse:
                     % {"c": result.created, "u": result.updated, "n": result.unchanged},
                 )
                 return redirect("indicators:observations")
+            annotated_token = _keep_annotated(request, imports.annotated_xlsx(rows, result.errors))
     return render(
         request,
         "indicators/import.html",
-        {"form": form, "result": result, "file_error": file_error, "columns": imports.COLUMNS},
+        {
+            "form": form,
+            "result": result,
+            "file_error": file_error,
+            "columns": imports.COLUMNS,
+            "annotated_token": annotated_token,
+        },
     )
+
+
+ANNOTATED_SESSION_KEY = "indicators_import_errors"
+ANNOTATED_KEEP = 5  # the latest annotated workbooks a session can download
+ANNOTATED_MAX_AGE = 24 * 3600
+
+
+def _annotated_dir() -> Path:
+    return Path(settings.VAR_DIR) / "indicator_import_errors"
+
+
+def _keep_annotated(request: HttpRequest, data: bytes) -> str:
+    """Store the annotated workbook under var/ with a random name that only this session may download."""
+    folder = _annotated_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - ANNOTATED_MAX_AGE
+    for old in folder.glob("*.xlsx"):  # housekeeping: nobody needs yesterday's error file
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    token = secrets.token_hex(16)
+    (folder / f"{token}.xlsx").write_bytes(data)
+    tokens = [*request.session.get(ANNOTATED_SESSION_KEY, []), token][-ANNOTATED_KEEP:]
+    request.session[ANNOTATED_SESSION_KEY] = tokens
+    return token
+
+
+@role_required(*ENTRY_ROLES)
+def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+    """The annotated copy of a rejected file (only for the session that uploaded it)."""
+    path = _annotated_dir() / f"{token}.xlsx"
+    if token not in request.session.get(ANNOTATED_SESSION_KEY, []) or not path.is_file():
+        raise Http404(_("This error file has expired; import the file again to get a new one."))
+    response = HttpResponse(
+        path.read_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="observations-errors.xlsx"'
+    return response
 
 
 @role_required(*ENTRY_ROLES)

@@ -62,3 +62,27 @@ def test_district_officer_dashboard_is_their_region(login, demo_site, shot):
     page.goto(f"{demo_site}/indicators/")
     expect(page.locator(".page-head")).to_contain_text("张店区")
     shot("indicators-dashboard-zhangdian")
+
+
+def test_detail_chart_shows_the_shandong_comparison_line(login, demo_site, shot):
+    """Real data (issue 4, item 8): Shandong's published high-tech enterprise counts are a comparison line on the
+    detail chart (right-hand axis: the province counts ~15× the city), with the source under the chart."""
+    page = login("bureau_staff")
+    page.goto(f"{demo_site}/indicators/high_tech_enterprises/")
+    chart = page.get_by_test_id("indicator-chart")
+    expect(chart).to_have_attribute("data-ready", "1")
+    option = page.evaluate(
+        """() => {
+            const o = echarts.getInstanceByDom(document.getElementById('indicator-chart')).getOption();
+            return { series: o.series.map((s) => ({ name: s.name, axis: s.yAxisIndex || 0,
+                                                    points: s.data.filter((v) => v !== null && v !== undefined) })),
+                     axes: o.yAxis.length, legend: o.legend[0].data };
+        }"""
+    )
+    line = next(s for s in option["series"] if s["name"] == "山东省（公开数据）")
+    assert line["points"] == [20412, 26700]
+    assert line["axis"] == 1 and option["axes"] == 2
+    assert "山东省（公开数据）" in option["legend"]
+    expect(page.get_by_test_id("comparison-note")).to_contain_text("chinadaily")
+    expect(page.get_by_test_id("published")).to_contain_text("山东省")
+    shot("indicators-detail-shandong")

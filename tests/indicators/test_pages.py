@@ -223,3 +223,78 @@ def test_pipeline_projection_from_the_feed(monkeypatch):
     assert result["available"] and result["latest"] == 150 and result["secured"] == 30
     assert result["projected"] == pytest.approx(150 + 20 * 0.5 + 40 * 0.25)
     assert pipeline_projection("gdp")["applicable"] is False
+
+
+def test_detail_chart_has_the_shandong_comparison_line_from_published_figures(demo, client_as):
+    """Real data (issue 4, item 8): the province's published figures are a comparison line with their source shown;
+    the city's published figure is a real (final) observation with its source, not demo data."""
+    response = client_as("bureau_staff").get(reverse("indicators:detail", args=["high_tech_enterprises"]))
+    chart = response.context["chart"]
+    assert chart["comparison"] == [[2021, 20412.0], [2023, 26700.0]]
+    assert any("chinadaily" in s for s in chart["comparison_sources"])
+    html = response.content.decode()
+    assert 'data-testid="comparison-note"' in html and "chinadaily" in html
+    # A partial-year provincial figure (first three quarters) is listed but never drawn.
+    share = client_as("bureau_staff").get(reverse("indicators:detail", args=["high_tech_output_share"]))
+    assert [year for year, _ in share.context["chart"]["comparison"]] == [2021]
+    # The real GDP figure for 2015 replaced the generated one and names its source.
+    gdp = Observation.objects.get(indicator__code="gdp", region__code="zibo", year=2015, quarter=0)
+    assert not gdp.is_demo and gdp.status == "final" and "统计公报" in gdp.source
+
+
+def test_detail_without_provincial_figures_has_no_comparison(demo, client_as):
+    response = client_as("bureau_staff").get(
+        reverse("indicators:detail", args=["innovation_platforms_provincial_plus"])
+    )
+    assert response.context["chart"]["comparison"] == []
+    assert 'data-testid="comparison-note"' not in response.content.decode()
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_indicators(demo, client_as, city):
+    """Issue 4: the dashboard stays under 30 SQL queries however many indicators — 40 more indicators, each with a
+    target and 11 years of regional observations, add no query (bench/indicators.py measures 60 × 12 × 15)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kechuang.core.models import OrgUnit
+    from kechuang.indicators.models import Indicator
+    from kechuang.policy.models import Policy, Target
+
+    client = client_as("bureau_staff")
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("indicators:dashboard"))
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.content.decode().count('data-testid="target-card"')
+
+    before, cards_before = count()
+    policy = Policy.objects.get()
+    regions = list(OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION, in_partition=True))
+    rows = []
+    for i in range(40):
+        indicator = Indicator.objects.create(code=f"extra_{i}", name=f"附加指标{i}", unit="个")
+        Target.objects.create(
+            policy=policy,
+            code=f"extra-{i}",
+            indicator=indicator,
+            comparator="ge",
+            value=Decimal(1000),
+            deadline=date(2027, 12, 31),
+            description="附加",
+            clause="附加",
+            order=900 + i,
+            task=policy.tasks.order_by("number").first(),
+        )
+        rows += [
+            Observation(indicator=indicator, region=r, year=y, value=Decimal(10 + y - 2015), source="测试")
+            for r in regions
+            for y in range(2015, 2026)
+        ]
+    Observation.objects.bulk_create(rows)
+    after, cards_after = count()
+    assert cards_after == cards_before + 40
+    assert after <= before < 30

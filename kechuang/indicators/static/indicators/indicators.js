@@ -19,6 +19,8 @@
     d.history.forEach((p) => years.add(p[0]));
     d.path.forEach((p) => years.add(p[0]));
     d.forecast.forEach((p) => years.add(p.year));
+    const comparison = d.comparison || [];
+    comparison.forEach((p) => years.add(p[0]));
     const axis = Array.from(years).sort((a, b) => a - b);
     const at = (pairs) => { const m = new Map(pairs); return axis.map((y) => (m.has(y) ? m.get(y) : null)); };
     const hist = at(d.history);
@@ -34,6 +36,19 @@
       { name: "lower", type: "line", data: at(lo), stack: "band", symbol: "none", lineStyle: { opacity: 0 }, connectNulls: true, tooltip: { show: false } },
       { name: d.labels.band, type: "line", data: at(band), stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(31,95,168,0.18)" }, connectNulls: true, itemStyle: { color: "rgba(31,95,168,0.35)" } },
     ];
+    const legend = [d.labels.history, d.labels.path, d.labels.forecast, d.labels.band];
+    const yAxis = [{ type: "value", name: d.unit, scale: true }];
+    if (comparison.length) {
+      // The province's published figures as a comparison line; on a right-hand axis when its scale differs (a
+      // province counts ~20× the city's enterprises, while a share or an intensity compares directly).
+      const own = d.history.map((p) => Math.abs(p[1])).concat(d.target !== null ? [Math.abs(d.target)] : []);
+      const ownMax = own.length ? Math.max(...own) : 0;
+      const theirs = Math.max(...comparison.map((p) => Math.abs(p[1])));
+      const apart = ownMax > 0 && (theirs / ownMax > 3 || ownMax / theirs > 3);
+      if (apart) yAxis.push({ type: "value", name: d.labels.comparison_axis + (d.unit ? " " + d.unit : ""), scale: true, splitLine: { show: false } });
+      series.push({ name: d.labels.comparison, type: "line", data: at(comparison), yAxisIndex: apart ? 1 : 0, connectNulls: true, symbol: "diamond", symbolSize: 8, lineStyle: { type: "dashed", width: 1.5, color: "#8e5ea2" }, itemStyle: { color: "#8e5ea2" } });
+      legend.push(d.labels.comparison);
+    }
     if (d.target !== null) {
       series[0].markLine = { symbol: "none", lineStyle: { color: "#c62828", type: "dashed" }, label: { formatter: d.labels.target + " " + fmt(d.target) + d.unit, position: "insideEndTop" }, data: [{ yAxis: d.target }] };
     }
@@ -41,10 +56,10 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: fmt },
-      legend: { data: [d.labels.history, d.labels.path, d.labels.forecast, d.labels.band], top: 4 },
-      grid: { left: 60, right: 30, top: 40, bottom: 30 },
+      legend: { data: legend, top: 4 },
+      grid: { left: 60, right: yAxis.length > 1 ? 70 : 30, top: 40, bottom: 30 },
       xAxis: { type: "category", data: axis.map(String), boundaryGap: false },
-      yAxis: { type: "value", name: d.unit, scale: true },
+      yAxis: yAxis,
       series: series,
     });
     el.dataset.ready = "1";

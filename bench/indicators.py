@@ -1,0 +1,319 @@
+"""Indicator module benchmarks: `python bench/indicators.py` from the repo root.
+
+Three measurements, one printed line each (JSON in bench/results/):
+
+``indicators_forecast``
+    60 indicators × 12 regions × 15 years = 720 yearly series, each forecast to 2027 by the full engine (rolling-origin
+    backtest over linear, log-linear and damped trend, then the chosen model's interval and probability).  Target:
+    the whole pass < 5 s.  Baseline: the linear model alone.
+``indicators_dashboard``
+    The same 60 × 12 × 15 dataset in a scratch SQLite database (KECHUANG_VAR_DIR is a temporary folder; migrate, load
+    the Zibo policy, 60 extra indicators each with a 2027 target, 12 partition regions), /indicators/ rendered with
+    the Django test client as bureau staff.  Target: under 30 SQL queries however many indicators; the query count is
+    also measured with 6 indicators to show it does not grow.
+``indicators_rollup``
+    The resolver (kechuang/indicators/compute.py) computing every city and regional value — sums over the partition
+    and derived ratios of sums — for 40 indicators × 12 regions × 11 years, against a naive baseline that scans the
+    observation list for each value it needs.
+
+BLAS is pinned to one thread (tiny matrices; thread hand-offs only cost time).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.common import report, timed  # noqa: E402
+
+INDICATORS = 60
+REGIONS = 12
+YEARS = list(range(2011, 2026))  # 15 years
+DEADLINE = 2027
+SEED = 20231220
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data
+
+
+def make_series(rng: np.random.Generator, base: float, kind: int) -> list[float]:
+    """One region's yearly series: additive, compound, saturating or drifting random walk, with noise."""
+    n = len(YEARS)
+    t = np.arange(n, dtype=float)
+    if kind == 0:
+        y = base + base * rng.uniform(0.02, 0.1) * t + rng.normal(0, base * 0.02, n)
+    elif kind == 1:
+        y = base * (1 + rng.uniform(0.0, 0.15)) ** t * np.exp(rng.normal(0, 0.02, n))
+    elif kind == 2:
+        y = base + base * rng.uniform(0.2, 0.6) * (1 - rng.uniform(0.6, 0.85) ** t) + rng.normal(0, base * 0.01, n)
+    else:
+        y = base + np.cumsum(rng.normal(base * 0.03, base * 0.03, n))
+    return [round(float(v), 2) for v in np.maximum(y, 0.01)]
+
+
+def dataset() -> dict[int, list[list[float]]]:
+    """{indicator index: [region series × REGIONS]}; deterministic."""
+    rng = np.random.default_rng(SEED)
+    out = {}
+    for i in range(INDICATORS):
+        kind = i % 4
+        base = float(rng.choice([rng.uniform(1, 5), rng.uniform(30, 70), rng.uniform(200, 3000)]))
+        out[i] = [make_series(rng, base * rng.uniform(0.5, 1.5), kind) for _ in range(REGIONS)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1. The forecast pass
+
+
+def bench_forecast(data: dict[int, list[list[float]]]) -> None:
+    from kechuang.indicators.forecast import forecast_series
+
+    series = [list(zip(YEARS, s, strict=True)) for regions in data.values() for s in regions]
+
+    def run(methods):
+        return [forecast_series(s, target=s[-1][1] * 1.2, deadline=DEADLINE, methods=methods) for s in series]
+
+    seconds, results = timed(lambda: run(None), repeat=3)
+    baseline_seconds, _ = timed(lambda: run(["linear"]), repeat=3)
+    report(
+        "indicators_forecast",
+        size=f"{len(series)} series ({INDICATORS} indicators × {REGIONS} regions × {len(YEARS)} years) with backtests",
+        seconds=seconds,
+        baseline_seconds=baseline_seconds,
+        per_series_ms=round(1000 * seconds / len(series), 2),
+        target_seconds=5,
+        meets_target=seconds < 5,
+        backtest_points=sum(r.backtest_points for r in results),
+        methods=dict(Counter(r.method for r in results)),
+        baseline="linear model alone (methods=['linear'])",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 2. The dashboard on a scratch database
+
+
+def setup_django(var_dir: str) -> None:
+    os.environ["KECHUANG_VAR_DIR"] = var_dir
+    os.environ.pop("DATABASE_URL", None)  # a scratch SQLite file under var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kechuang.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def build_database(data: dict[int, list[list[float]]], indicators: int) -> tuple[object, int]:
+    """Load the policy, make REGIONS partition regions, `indicators` indicators with a target each and their
+    observations; return the bureau staff user and the number of observations."""
+    from django.db import transaction
+
+    from kechuang.core.models import OrgUnit, User
+    from kechuang.core.roles import Role
+    from kechuang.indicators.models import Indicator, Observation
+    from kechuang.policy.models import Policy, Target
+    from kechuang.policy.services import policy_load_file
+
+    with transaction.atomic():
+        policy_load_file(path=ROOT / "policies" / "zibo-kefa-2023-22.yaml")
+        city = OrgUnit.objects.get(code="zibo", parent=None)
+        regions = list(OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION, in_partition=True))
+        for i in range(len(regions), REGIONS):
+            regions.append(
+                OrgUnit.objects.create(
+                    parent=city,
+                    kind=OrgUnit.Kind.REGION,
+                    code=f"bench_region_{i}",
+                    name=f"基准区{i}",
+                    in_partition=True,
+                    sort_order=100 + i,
+                )
+            )
+        regions = regions[:REGIONS]
+        policy = Policy.objects.get()
+        task = policy.tasks.order_by("number").first()
+        rows = []
+        for i in range(indicators):
+            indicator = Indicator.objects.create(code=f"bench_{i:02d}", name=f"基准指标{i:02d}", unit="个")
+            last = sum(s[-1] for s in data[i])
+            Target.objects.create(
+                policy=policy,
+                task=task,
+                code=f"bench-target-{i:02d}",
+                indicator=indicator,
+                comparator=Target.Comparator.GE,
+                value=Decimal(str(round(last * 1.2, 2))),
+                deadline=date(DEADLINE, 12, 31),
+                description=f"基准指标{i:02d}达到目标",
+                clause="基准",
+                order=1000 + i,
+            )
+            for region, series in zip(regions, data[i], strict=False):
+                rows += [
+                    Observation(
+                        indicator=indicator,
+                        region=region,
+                        year=year,
+                        value=Decimal(str(v)),
+                        status="final",
+                        source="基准数据",
+                    )
+                    for year, v in zip(YEARS, series, strict=True)
+                ]
+        Observation.objects.bulk_create(rows, batch_size=2000)
+        staff = User(username="bench_staff", role=Role.BUREAU_STAFF, display_name="bench", org_unit=None)
+        staff.org_unit = OrgUnit.objects.get(parent=city, code="science_tech")
+        staff.set_password("Bench-Passw0rd!")
+        staff.save()
+    return staff, len(rows)
+
+
+def render_dashboard(staff) -> tuple[float, int, int]:
+    """Best time, SQL query count and card count of /indicators/ for bureau staff (cold cache each time)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(staff)
+    best, queries, cards = float("inf"), 0, 0
+    for _ in range(3):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get("/indicators/")
+            elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"/indicators/ answered {response.status_code}")
+        best = min(best, elapsed)
+        queries = len(captured.captured_queries)
+        cards = response.content.decode().count('data-testid="target-card"')
+    return best, queries, cards
+
+
+def bench_dashboard(data: dict[int, list[list[float]]]) -> None:
+    from django.db import connection
+
+    from kechuang.indicators.models import Indicator, Observation
+    from kechuang.policy.models import Target
+
+    staff, observations = build_database(data, INDICATORS)
+    seconds, queries, cards = render_dashboard(staff)
+    # The same page with a tenth of the indicators: the query count must not depend on how many there are.
+    Target.objects.filter(code__startswith="bench-target-", order__gte=1000 + INDICATORS // 10).delete()
+    Observation.objects.filter(indicator__code__startswith="bench_").exclude(
+        indicator__targets__code__startswith="bench-target-"
+    ).delete()
+    Indicator.objects.filter(code__startswith="bench_", targets__isnull=True).delete()
+    _small_seconds, small_queries, small_cards = render_dashboard(staff)
+    report(
+        "indicators_dashboard",
+        size=f"/indicators/ as bureau staff, {cards} cards, {observations} observations "
+        f"({INDICATORS} indicators × {REGIONS} regions × {len(YEARS)} years)",
+        seconds=seconds,
+        queries=queries,
+        queries_with_a_tenth_of_the_indicators=small_queries,
+        cards_with_a_tenth=small_cards,
+        target_queries=30,
+        meets_target=queries < 30,
+        database=connection.vendor,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 3. The resolver (formerly bench/indicators_rollup.py)
+
+
+def bench_rollup() -> None:
+    from kechuang.indicators.compute import Resolver, Spec, parse_formula
+
+    regions = [f"r{i}" for i in range(12)]
+    years = list(range(2015, 2026))
+    base = [f"count_{i}" for i in range(30)]
+    derived = {f"ratio_{i}": f"count_{i} / count_{i + 1} * 100" for i in range(10)}
+    rng = random.Random(7)
+    values = {(c, r, y): rng.uniform(10, 1000) for c in base for r in regions for y in years}
+    specs = {c: Spec(c, "sum") for c in base} | {
+        c: Spec(c, "ratio_of_sums", parse_formula(f)) for c, f in derived.items()
+    }
+
+    def resolver_all():
+        r = Resolver(values, specs, "city", regions)
+        return sum(1 for c in specs for u in ["city", *regions] for y in years if r.value(c, u, y) is not None)
+
+    rows = list(values.items())
+
+    def naive_all():
+        def entered(c, u, y):
+            for (c2, u2, y2), v in rows:
+                if (c2, u2, y2) == (c, u, y):
+                    return v
+            return None
+
+        def value(c, u, y):
+            spec = specs[c]
+            if spec.formula:
+                n, d = value(spec.formula.numerator, u, y), value(spec.formula.denominator, u, y)
+                return None if n is None or not d else n / d * spec.formula.factor
+            v = entered(c, u, y)
+            if v is None and u == "city":
+                parts = [entered(c, r, y) for r in regions]
+                v = sum(parts) if all(p is not None for p in parts) else None
+            return v
+
+        sample = list(specs)[::8]  # the baseline is slow: time every 8th indicator and scale up
+        sum(1 for c in sample for u in ["city", *regions] for y in years if value(c, u, y) is not None)
+        return len(specs) / len(sample)
+
+    seconds, count = timed(resolver_all)
+    base_seconds, scale = timed(naive_all, repeat=1)
+    report(
+        "indicators_rollup",
+        size=f"{count} values from {len(values)} observations ({len(specs)} indicators × 13 units × 11 years)",
+        seconds=seconds,
+        baseline_seconds=base_seconds * scale,
+        baseline="linear scan per value (timed on every 8th indicator, scaled)",
+    )
+
+
+def main() -> None:
+    data = dataset()
+    bench_forecast(data)
+    var_dir = tempfile.mkdtemp(prefix="kechuang-bench-")
+    try:
+        setup_django(var_dir)
+        bench_dashboard(data)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    bench_rollup()
+
+
+if __name__ == "__main__":
+    main()
