@@ -566,3 +566,56 @@ def register_record_add(*, actor: Any, enterprise: Enterprise, record: Any) -> A
     audit.save(record, actor=actor)
     ladder_recompute(enterprise_ids=[enterprise.pk])
     return record
+
+
+def ladder_conversion_rates(year: int | None = None, *, min_base: int = 20) -> dict[str, dict[str, Any]]:
+    """Historic conversion of the reserve pool, measured by back-testing the ladder on the register.
+
+    The register is evaluated as it stood on 1 January of `year` (default: last year, so facts of the year
+    before are used); of the enterprises then one (two) criteria away from a tier and not holding it, the
+    share that obtained that tier's qualification during `year`. Tiers with fewer than `min_base` near
+    misses are left out (too few to be a rate).
+    """
+    year = year or default_as_of().year - 1
+    start = dt.date(year, 1, 1)
+    ids = list(Enterprise.objects.filter(status=Enterprise.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    near: list[pl.DataFrame] = []
+    for begin in range(0, len(ids), 50_000):
+        chunk = ids[begin : begin + 50_000]
+        frame = _register_frame(_Scope(chunk[0], chunk[-1]), start)
+        result = evaluate_frame(frame, start, skip_invalid=True)
+        rows = _result_frame(result.frame, frame["enterprise_id"], start)
+        near.append(
+            rows.filter((pl.col("status") == "not_eligible") & pl.col("failed").is_between(1, 2)).select(
+                "enterprise_id", "tier", "failed"
+            )
+        )
+    if not near:
+        return {}
+    pool = pl.concat(near)
+    held = set(
+        Qualification.objects.filter(revoked=False, issue_date__lte=start, expiry_date__gte=start).values_list(
+            "enterprise_id", "tier"
+        )
+    )
+    obtained = set(
+        Qualification.objects.filter(revoked=False, issue_date__year=year).values_list("enterprise_id", "tier")
+    )
+    rates: dict[str, dict[str, Any]] = {}
+    for tier in EVALUATED_TIERS:
+        counts = {1: [0, 0], 2: [0, 0]}  # failed → [near misses, converted]
+        for enterprise_id, failed in pool.filter(pl.col("tier") == tier).select("enterprise_id", "failed").iter_rows():
+            if (enterprise_id, tier) in held:
+                continue
+            counts[failed][0] += 1
+            counts[failed][1] += (enterprise_id, tier) in obtained
+        if counts[1][0] + counts[2][0] < min_base:
+            continue
+        rates[tier] = {
+            "one_away": counts[1][1] / counts[1][0] if counts[1][0] else 0.0,
+            "two_away": counts[2][1] / counts[2][0] if counts[2][0] else 0.0,
+            "base_one_away": counts[1][0],
+            "base_two_away": counts[2][0],
+            "year": year,
+        }
+    return rates

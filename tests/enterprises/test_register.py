@@ -229,3 +229,20 @@ def test_feed_counts_valid_certificates_per_year(population):
     )
     assert sum(v for (tier, _r), v in this_year.items() if tier == "high_tech") == held
     assert all(set(row) == {"tier", "region_code", "one_away", "two_away"} for row in reserve_pool_counts())
+
+
+def test_conversion_rates_are_measured_from_the_register(population):
+    from kechuang.enterprises.models import Qualification
+    from kechuang.enterprises.services import ladder_conversion_rates
+
+    year = dt.date.today().year - 1
+    rates = ladder_conversion_rates(year, min_base=1)
+    assert rates, "the generated register has near misses"
+    for rate in rates.values():
+        assert 0 <= rate["one_away"] <= 1 and 0 <= rate["two_away"] <= 1
+        assert rate["year"] == year and rate["base_one_away"] + rate["base_two_away"] >= 1
+    # With no title of the tier obtained that year, nobody converted.
+    tier = next(iter(rates))
+    assert ladder_conversion_rates(year, min_base=10_000) == {}
+    Qualification.objects.filter(tier=tier, issue_date__year=year).delete()
+    assert ladder_conversion_rates(year, min_base=1)[tier]["one_away"] == 0
