@@ -5,6 +5,7 @@ from kechuang.core.registry import NavGroup, NavItem
 from kechuang.core.roles import Role
 
 BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+WRITERS = BUREAU | {Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER}
 
 
 class TechmarketConfig(AppConfig):
@@ -16,6 +17,7 @@ class TechmarketConfig(AppConfig):
         NavGroup(
             _("Technology market"),
             (
+                NavItem(_("Market dashboard"), "techmarket:dashboard"),
                 NavItem(_("Achievements"), "techmarket:achievements"),
                 NavItem(_("Technology demands"), "techmarket:demands"),
                 NavItem(_("Experts"), "techmarket:experts"),
@@ -24,6 +26,7 @@ class TechmarketConfig(AppConfig):
                 NavItem(_("Matchmaking funnel"), "techmarket:funnel"),
                 NavItem(_("Technology contracts"), "techmarket:contracts"),
                 NavItem(_("Contract turnover"), "techmarket:statistics"),
+                NavItem(_("Import from Excel"), "techmarket:import", roles=WRITERS),
                 NavItem(_("Domain vocabulary"), "techmarket:vocabulary", roles=BUREAU),
             ),
             order=30,

@@ -160,6 +160,107 @@ ISSUES = (
     ("喷漆起皮", "喷漆附着力差，三个月就起皮", "前处理和涂装工艺"),
 )
 
+DEMANDS = 300
+EXPERTS = 200
+# Generated demands for the city's other industries: industry → (field, chain, products, (lay problem, what is wanted))
+INDUSTRY_DEMANDS = {
+    "陶瓷": (
+        F.NEW_MATERIALS,
+        IndustryChain.CERAMICS,
+        ("建筑瓷砖", "日用陶瓷", "耐火砖", "陶瓷辊棒", "蜂窝陶瓷"),
+        (
+            ("烧窑费气，成本压不下来", "节能烧成技术"),
+            ("釉面有针孔，优等品率低", "釉料配方优化"),
+            ("产品容易变形开裂", "坯体配方和烧成曲线改进"),
+            ("粉尘大，环保检查过不了", "除尘和清洁生产技术"),
+        ),
+    ),
+    "化工": (
+        F.NEW_MATERIALS,
+        "",
+        ("聚氯乙烯树脂", "顺酐", "丙烯酸酯", "环氧树脂", "涂料助剂"),
+        (
+            ("反应釜结焦，清釜频繁", "防结焦工艺"),
+            ("废水COD高，处理费用大", "高浓度废水处理技术"),
+            ("产品色度不稳定，客户投诉", "工艺控制和精制提纯"),
+            ("催化剂寿命短，换得勤", "长寿命催化剂"),
+        ),
+    ),
+    "氟硅新材料": (
+        F.NEW_MATERIALS,
+        IndustryChain.FLUOROSILICONE,
+        ("有机硅胶", "含氟聚合物", "硅橡胶制品", "氟橡胶密封件"),
+        (
+            ("胶料放久了变硬", "储存稳定性改进"),
+            ("耐高温不够，用在发动机上老化快", "耐高温配方"),
+            ("副产物多，收率低", "合成工艺优化"),
+        ),
+    ),
+    "新能源": (
+        F.NEW_ENERGY,
+        IndustryChain.NEV,
+        ("动力电池包", "储能电站", "光伏组件", "氢燃料电池堆", "充电桩"),
+        (
+            ("冬天续航掉得厉害", "低温电池技术"),
+            ("电池发热，怕起火", "热管理和安全防护"),
+            ("充电太慢", "快充技术"),
+            ("发电效率比标称低", "系统效率诊断与提升"),
+        ),
+    ),
+    "医药": (
+        F.BIOMEDICINE,
+        IndustryChain.BIOPHARMA,
+        ("原料药", "中药提取物", "兽用疫苗", "医用敷料", "诊断试剂"),
+        (
+            ("杂质超标，一致性评价过不了", "杂质控制和工艺验证"),
+            ("提取得率低", "提取纯化工艺"),
+            ("保质期短", "稳定性研究和制剂改进"),
+            ("发酵染菌，批次报废", "无菌控制和发酵工艺"),
+        ),
+    ),
+    "机械": (
+        F.ADVANCED_MANUFACTURING,
+        IndustryChain.SMART_EQUIPMENT,
+        ("数控机床", "工业泵", "矿山机械", "农业机械", "减速机"),
+        (
+            ("人工上下料，招不到工人", "机器人自动化改造"),
+            ("精度保持不住，用半年就超差", "精度保持和热变形补偿"),
+            ("设备故障停机多", "状态监测和预测性维护"),
+            ("零件磨损快", "表面强化和耐磨涂层"),
+        ),
+    ),
+    "集成电路": (
+        F.ELECTRONIC_INFO,
+        IndustryChain.INTEGRATED_CIRCUITS,
+        ("功率器件", "传感器芯片", "MEMS器件", "封装基板"),
+        (
+            ("封装后良率低", "封装工艺和可靠性分析"),
+            ("芯片发热严重", "散热设计"),
+            ("测试时间长，产能上不去", "自动化测试方案"),
+        ),
+    ),
+    "电子信息": (
+        F.ELECTRONIC_INFO,
+        IndustryChain.ELECTRONICS,
+        ("车间生产数据", "仓储物流", "质检环节", "能源计量"),
+        (
+            ("全靠纸质记录，数据对不上", "工业互联网平台和数字化改造"),
+            ("靠人眼看缺陷，漏检多", "机器视觉检测"),
+            ("排产靠经验，订单总延期", "智能排产系统"),
+        ),
+    ),
+    "环保": (
+        F.ENVIRONMENT,
+        "",
+        ("电镀废水", "印染污泥", "化工废气", "固体废渣", "工业余热"),
+        (
+            ("处理成本太高", "低成本处理与资源化技术"),
+            ("排放指标卡线，担心超标", "提标改造技术"),
+            ("堆着占地方，没地方消纳", "综合利用技术"),
+        ),
+    ),
+}
+
 
 def _rng() -> random.Random:
     return random.Random(20260601)
@@ -328,10 +429,28 @@ def _demands(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Demand]:
                     "机械",
                 )
             )
+    modes = (M.TRANSFER, M.LICENCE, M.COMMISSIONED_DEVELOPMENT, M.JOINT_DEVELOPMENT, M.CONSULTING, M.SERVICE)
+    for industry, (field, chain, products, problems) in INDUSTRY_DEMANDS.items():
+        for product in products:
+            for problem, wanted in problems:
+                short = problem.split("，")[0]
+                for title, text in (
+                    (
+                        f"{product}{short}，求{wanted}",
+                        f"我公司主要生产{product}，目前{problem}。希望与高校院所合作，引进{wanted}，"
+                        "有成熟技术或专家团队的请联系。",
+                    ),
+                    (
+                        f"{product}生产中{short}，寻求技术合作",
+                        f"{product}是我厂主要产品，{problem}，影响交货和利润。想找{wanted}方面的团队，"
+                        "可以委托开发或购买技术。",
+                    ),
+                ):
+                    seeds.append((title, text, field, chain, rng.choice(modes), industry))
     generated = seeds[handwritten:]
     rng.shuffle(generated)
     seeds = seeds[:handwritten] + generated
-    seeds = seeds[:80]
+    seeds = seeds[:DEMANDS]
     rows = []
     for i, (title, text, field, chain, mode, industry) in enumerate(seeds):
         region = region_list[i % len(region_list)]
@@ -375,7 +494,7 @@ def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
         by_field.setdefault(DISCIPLINE_FIELD[r["discipline"]], []).append(r)
     fields = list(by_field)
     rows = []
-    for i in range(40):
+    for i in range(EXPERTS):
         field = fields[i % len(fields)]
         pool = by_field[field]
         papers = [pool[(i * 3 + k) % len(pool)] for k in range(3)]
@@ -392,7 +511,7 @@ def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
                 expertise="长期从事" + "、".join(keywords[:5]) + "等方向的研究与工程应用。",
                 past_projects="\n".join(f"主持：{p['title']}" for p in papers),
                 phone=_phone(rng),
-                email=f"expert{i:02d}@example.edu.cn",
+                email=f"expert{i:03d}@example.edu.cn",
                 region=regions.get(region_code),
                 is_demo=True,
             )

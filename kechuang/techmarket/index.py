@@ -163,10 +163,12 @@ def ensure_built() -> bool:
 
 
 # ---------------------------------------------------------------- reads
-def search(text: str, *, kind: str | None = None, k: int = 10, exclude: list[str] | None = None) -> list[Match]:
+def search(
+    text: str, *, kind: str | None = None, k: int = 10, exclude: list[str] | None = None, explain: bool = True
+) -> list[Match]:
     if not text.strip():
         return []
-    return engine().search(text, k=k, kind=kind, exclude_ids=exclude or [])
+    return engine().search(text, k=k, kind=kind, exclude_ids=exclude or [], explain=explain)
 
 
 def resolve(matches: list[Match], user: Any) -> list[dict[str, Any]]:
@@ -179,9 +181,7 @@ def resolve(matches: list[Match], user: Any) -> list[dict[str, Any]]:
         wanted.setdefault(kind, []).append(pk)
     found: dict[str, dict[int, Any]] = {}
     for kind, pks in wanted.items():
-        qs = selectors.visible(kind, user).filter(pk__in=pks)
-        if kind == "demand":
-            qs = qs.select_related("region")
+        qs = selectors.visible(kind, user).filter(pk__in=pks).select_related("region")  # facets read the region
         found[kind] = {o.pk: o for o in qs}
     out = []
     for m in matches:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
@@ -376,3 +377,140 @@ def vocabulary(filters: dict[str, str]) -> QuerySet[VocabularyTerm]:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+# ---------------------------------------------------------------- search facets
+SEARCH_FACETS = ("field", "maturity", "transfer_mode", "region", "status")
+MATURITY_BANDS = (("research", range(1, 4)), ("development", range(4, 7)), ("ready", range(7, 10)))
+
+
+def _maturity(trl: int | None) -> str:
+    return next((name for name, band in MATURITY_BANDS if trl in band), "")
+
+
+def facet_values(obj: Any, kind: str) -> dict[str, list[str]]:
+    """The facet values of one search hit (a record may have several transfer modes)."""
+    region = getattr(obj, "region", None)
+    values = {"field": [obj.field], "region": [region.code] if region else []}
+    if kind == "achievement":
+        values |= {
+            "maturity": [_maturity(obj.trl)] if obj.trl else [],
+            "transfer_mode": list(obj.transfer_modes or []),
+            "status": [obj.status],
+        }
+    elif kind == "demand":
+        values["status"] = [obj.status]
+    else:
+        values["status"] = ["active" if obj.is_active else "inactive"]
+    return values
+
+
+def facet_labels(kind: str) -> dict[str, dict[str, str]]:
+    from .models import TransferMode
+
+    status = {
+        "achievement": dict(Achievement.Status.choices),
+        "demand": dict(Demand.Status.choices),
+        "expert": {"active": gettext("Active"), "inactive": gettext("Inactive")},
+    }[kind]
+    return {
+        "field": dict(TechField.choices),
+        "maturity": {
+            "research": gettext("TRL 1–3 (research)"),
+            "development": gettext("TRL 4–6 (development)"),
+            "ready": gettext("TRL 7–9 (ready for use)"),
+        },
+        "transfer_mode": dict(TransferMode.choices),
+        "region": {r.code: r.name for r in city_regions()},
+        "status": {str(k): str(v) for k, v in status.items()},
+    }
+
+
+def search_facets(rows: list[dict[str, Any]], kind: str, selected: dict[str, str]) -> tuple[list, list]:
+    """Filter resolved search hits by the selected facet values and count every facet's values.
+
+    Counts are disjunctive, as shops do it: a facet's counts are taken over the hits that pass the *other*
+    selected facets, so choosing a value does not hide its alternatives. Returns (kept rows, facets) where facets
+    is [(name, [(value, label, count, is_selected)])] for the facets that apply to `kind`."""
+    names = {
+        "field": gettext("Field"),
+        "maturity": gettext("Maturity"),
+        "transfer_mode": gettext("Transfer mode"),
+        "region": gettext("Region"),
+        "status": gettext("Status"),
+    }
+    applicable = SEARCH_FACETS if kind == "achievement" else ("field", "region", "status")
+    values = [facet_values(r["object"], kind) for r in rows]
+    active = {k: v for k, v in selected.items() if k in applicable and v}
+
+    def passes(vals: dict[str, list[str]], skip: str | None = None) -> bool:
+        return all(v in vals.get(k, []) for k, v in active.items() if k != skip)
+
+    labels = facet_labels(kind)
+    facets = []
+    for name in applicable:
+        counts: Counter[str] = Counter()
+        for vals in values:
+            if passes(vals, skip=name):
+                counts.update(set(vals.get(name, [])))
+        entries = [
+            (value, labels[name].get(value, value), n, active.get(name) == value)
+            for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if value
+        ]
+        facets.append((name, names[name], entries))
+    kept = [r for r, vals in zip(rows, values, strict=True) if passes(vals)]
+    return kept, facets
+
+
+# ---------------------------------------------------------------- market dashboard
+def _month_counts(qs: QuerySet, date_field: str, *, amount: str | None = None) -> dict[str, list]:
+    """{'YYYY-MM': [count, Σ amount]} with one query (TruncMonth works on SQLite and PostgreSQL alike)."""
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        qs.exclude(**{f"{date_field}__isnull": True})
+        .annotate(month=TruncMonth(date_field))
+        .values("month")
+        .annotate(n=Count("id"), **({"total": Sum(amount)} if amount else {}))
+        .order_by("month")
+    )
+    return {r["month"].strftime("%Y-%m"): [r["n"], r.get("total") or Decimal(0)] for r in rows}
+
+
+def market_dashboard(user: Any, *, months: int = 24) -> dict[str, Any]:
+    """The market dashboard: headline counts and monthly series (postings, matches, contracts signed, turnover
+    registered) over the last `months` months, everything within the user's data scope."""
+    end = today().replace(day=1)
+    labels = []
+    y, m = end.year, end.month
+    for _ in range(months):
+        labels.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    labels.reverse()
+    start = dt.date(int(labels[0][:4]), int(labels[0][5:]), 1)
+    ach = achievements(user).exclude(status=Achievement.Status.DRAFT)
+    dem = demands(user).exclude(status__in=(Demand.Status.PENDING, Demand.Status.REJECTED))
+    series_src = {
+        "achievements": _month_counts(ach.filter(created_at__date__gte=start), "created_at"),
+        "demands": _month_counts(dem.filter(created_at__date__gte=start), "created_at"),
+        "matches": _month_counts(matches(user).filter(recommended_on__gte=start), "recommended_on"),
+        "contracts": _month_counts(contracts(user).filter(signed_on__gte=start), "signed_on"),
+        "turnover": _month_counts(
+            contracts(user).filter(status=Contract.Status.REGISTERED, registered_on__gte=start),
+            "registered_on",
+            amount="total_amount_wan",
+        ),
+    }
+    series = {name: [src.get(label, [0, 0])[0] for label in labels] for name, src in series_src.items()}
+    series["turnover_wan"] = [float(series_src["turnover"].get(label, [0, 0])[1]) for label in labels]
+    registered = contracts(user).filter(status=Contract.Status.REGISTERED)
+    kpis = {
+        "achievements": ach.count(),
+        "demands_open": dem.filter(status__in=Demand.OPEN_STATES).count(),
+        "experts": experts(user).filter(is_active=True).count(),
+        "matches": matches(user).count(),
+        "contracts_registered": registered.count(),
+        "turnover_wan": registered.aggregate(s=Sum("total_amount_wan"))["s"] or Decimal(0),
+    }
+    return {"months": labels, "series": series, "kpis": kpis}

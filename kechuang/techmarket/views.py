@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
@@ -19,7 +24,7 @@ from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
-from kechuang.techmarket import forms, index, selectors, services, workflow
+from kechuang.techmarket import forms, importer, index, selectors, services, workflow
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -517,17 +522,33 @@ def expert_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- search
+SEARCH_POOL = 100
+
+
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:2000]
     kind = request.GET.get("kind", "achievement")
     if kind not in ("achievement", "demand", "expert"):
         kind = "achievement"
-    results = index.resolve(index.search(q, kind=kind, k=20), request.user) if q else []
+    selected = {name: request.GET.get(name, "") for name in selectors.SEARCH_FACETS}
+    results, facets = [], []
+    if q:  # facets are counted over the best SEARCH_POOL hits, the page shows the best 20 that pass them
+        pool = index.resolve(index.search(q, kind=kind, k=SEARCH_POOL), request.user)
+        pool, facets = selectors.search_facets(pool, kind, selected)
+        results = pool[:20]
     return render(
         request,
         "techmarket/search.html",
-        {"q": q, "kind": kind, "results": results, "field_labels": dict(TechField.choices)},
+        {
+            "q": q,
+            "kind": kind,
+            "results": results,
+            "facets": facets,
+            "selected": selected,
+            "field_labels": dict(TechField.choices),
+            "facet_query": {name: query_without(request, name) for name in selectors.SEARCH_FACETS},
+        },
     )
 
 
@@ -851,6 +872,98 @@ def statistics(request: HttpRequest) -> HttpResponse:
     for row in data["by_type"]:
         row["label"] = type_labels.get(row["contract_type"], row["contract_type"])
     return render(request, "techmarket/statistics.html", data)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    data = selectors.market_dashboard(request.user)
+    chart = {
+        "months": data["months"],
+        "series": data["series"],
+        "labels": {
+            "achievements": _("Achievements posted"),
+            "demands": _("Demands posted"),
+            "matches": _("Matches recommended"),
+            "contracts": _("Contracts signed"),
+            "turnover_wan": _("Turnover registered (10k yuan)"),
+        },
+    }
+    return render(request, "techmarket/dashboard.html", {"kpis": data["kpis"], "chart": chart})
+
+
+# ---------------------------------------------------------------- import
+IMPORT_KINDS = {
+    "achievement": _lazy("Achievements"),
+    "demand": _lazy("Technology demands"),
+    "expert": _lazy("Experts"),
+    "contract": _lazy("Technology contracts"),
+}
+
+
+def _import_kinds(user) -> dict:
+    return {k: v for k, v in IMPORT_KINDS.items() if selectors.is_bureau(user) or not importer.SPECS[k].bureau_only}
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    _deny_read_only(request.user)
+    kinds = _import_kinds(request.user)
+    ctx: dict[str, Any] = {"kinds": kinds, "kind": request.POST.get("kind") or request.GET.get("kind") or "demand"}
+    if request.method == "POST":
+        kind = ctx["kind"]
+        upload = request.FILES.get("file")
+        if kind not in kinds:
+            raise PermissionDenied
+        if upload is None:
+            messages.error(request, _("Choose an Excel file."))
+        elif upload.size > importer.MAX_UPLOAD_MB * 1024 * 1024:
+            messages.error(request, _("The file is larger than %(n)s MB.") % {"n": importer.MAX_UPLOAD_MB})
+        else:
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                try:
+                    result = importer.import_workbook(request.user, kind, Path(tmp.name))
+                except importer.ImportRejected as exc:
+                    messages.error(request, str(exc))
+                    result = None
+            if result is not None and result.ok:
+                messages.success(request, _("%(n)s records imported.") % {"n": result.created})
+                return redirect(f"{request.path}?kind={kind}")
+            if result is not None:
+                token = uuid.uuid4().hex
+                folder = Path(settings.MEDIA_ROOT) / "imports"
+                folder.mkdir(parents=True, exist_ok=True)
+                title = importer.SPECS[kind].title
+                (folder / f"techmarket-{token}.xlsx").write_bytes(
+                    importer.annotated_workbook(title, result.rows, result.errors)
+                )
+                request.session["techmarket_import_errors"] = token
+                ctx |= {"errors": result.errors, "error_token": token}
+    return render(request, "techmarket/import.html", ctx)
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    _deny_read_only(request.user)
+    if kind not in _import_kinds(request.user):
+        raise Http404
+    return importer.template_response(kind, request.user)
+
+
+@login_required
+def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+    if request.session.get("techmarket_import_errors") != token or not token.isalnum():
+        raise Http404
+    path = Path(settings.MEDIA_ROOT) / "imports" / f"techmarket-{token}.xlsx"
+    if not path.exists():
+        raise Http404
+    response = HttpResponse(
+        path.read_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="import-errors.xlsx"'
+    return response
 
 
 # ---------------------------------------------------------------- vocabulary

@@ -84,3 +84,72 @@ def test_public_demand_review_and_matches(page, site, login, shot, settings, tmp
     # 5. the published demand is in the index: the achievement's page pushes it
     page.goto(f"{site}/techmarket/search/?q=瓷砖&kind=demand")
     expect(page.get_by_test_id("search-results")).to_contain_text("瓷砖烧窑能耗高")
+
+
+def test_search_facets_and_market_dashboard(page, site, login, shot, settings, tmp_path):
+    import datetime as dt
+
+    from kechuang.techmarket.models import Contract
+
+    settings.TECHMARKET_INDEX_DIR = tmp_path / "match_index"
+    index.reset()
+    ensure_vocabulary()
+    f.achievement(title="氧化铝陶瓷基板流延成型", trl=3, transfer_modes=["transfer"])
+    f.achievement(title="氧化铝陶瓷低温共烧", trl=8, transfer_modes=["licence"])
+    index.rebuild()
+    today = dt.date.today()
+    f.contract(status=Contract.Status.REGISTERED, signed_on=today, registered_on=today)
+    page = login("bureau_staff")
+    page.goto(f"{site}/techmarket/search/?q=氧化铝陶瓷&kind=achievement")
+    facets = page.get_by_test_id("facets")
+    expect(facets.locator("[data-facet=transfer_mode]")).to_contain_text("许可")
+    expect(page.get_by_test_id("match-result")).to_have_count(2)
+    facets.locator("[data-facet=maturity] [data-testid=facet-value]").first.click()
+    expect(page.get_by_test_id("match-result")).to_have_count(1)
+    expect(page.get_by_test_id("facet-on")).to_be_visible()
+    shot("techmarket-search-facets")
+    page.goto(f"{site}/techmarket/dashboard/")
+    expect(page.get_by_test_id("market-kpis")).to_be_visible()
+    expect(page.locator("#tm-chart-activity canvas")).to_have_count(1)
+    expect(page.locator("#tm-chart-turnover canvas")).to_have_count(1)
+    shot("techmarket-dashboard")
+
+
+def test_import_reports_every_error_then_imports(page, site, login, shot, tmp_path):
+    import openpyxl
+
+    from kechuang.techmarket import importer
+    from kechuang.techmarket.models import Demand
+
+    spec = importer.SPECS["demand"]
+    field = importer._zh(spec.columns[5].choices)[0]
+    mode = importer._zh(spec.columns[6].choices)[0]
+
+    def workbook(name: str, region: str, phone: str) -> str:
+        book = openpyxl.Workbook()
+        ws = book.active
+        ws.title = spec.title
+        ws.append([c.label for c in spec.columns])
+        for title in ("窑炉余热回收", "废水回用"):
+            row = ["淄博华光陶瓷有限公司", None, region, title, "辊道窑烟气余热回收", field, mode, None, None, None]
+            ws.append([*row, "王海燕", phone, None])
+        path = tmp_path / name
+        book.save(path)
+        return str(path)
+
+    page = login("bureau_staff")
+    page.goto(f"{site}/techmarket/import/")
+    page.select_option("#id_kind", value="demand")
+    page.set_input_files("#id_file", workbook("bad.xlsx", "火星区", "13953312345"))
+    page.get_by_role("button", name="校验并导入").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors.locator("tbody tr")).to_have_count(2)
+    expect(errors).to_contain_text("火星区")
+    expect(page.get_by_test_id("error-workbook")).to_be_visible()
+    shot("techmarket-import-errors")
+    assert not Demand.objects.filter(title="窑炉余热回收").exists()
+    page.select_option("#id_kind", value="demand")
+    page.set_input_files("#id_file", workbook("good.xlsx", "张店区", "13953312345"))
+    page.get_by_role("button", name="校验并导入").click()
+    expect(page.locator(".messages")).to_contain_text("已导入 2 条记录")
+    assert Demand.objects.filter(title__in=["窑炉余热回收", "废水回用"]).count() == 2

@@ -41,6 +41,8 @@ def _xlsx(response) -> list[list]:
         "demand_create",
         "contract_create",
         "vocabulary",
+        "dashboard",
+        "import",
     ],
 )
 def test_pages_render_for_bureau_staff(client_as, match_index, name):

@@ -1,5 +1,5 @@
 """Technology-market matching engine (plain Python, no Django): demand → achievements and experts, achievement →
-demands. See engine.py for the pipeline and bench/bench_matching.py for the measured choices."""
+demands. See engine.py for the pipeline and bench/matching.py for the measured choices."""
 
 from .corpus import BUNDLED_CSL, load_csl_jsonl
 from .dense import DenseModelUnavailable

@@ -3,14 +3,18 @@
 Plain Python (no Django). Pipeline for one query:
 
 1. segment (rjieba + domain dictionary, search mode so longer dictionary words still find their parts) and drop
-   stopwords; long queries keep their `max_query_terms` best terms by tf·idf;
-2. expand with the domain vocabulary (lay term → technical terms), then optionally with RM3 pseudo-relevance
-   feedback (top documents of a first pass) and LSA neighbours (terms near the query in a latent space);
+   stopwords; a term inside a longer query term (search mode's parts) weighs `subterm_weight` (0.5); long queries
+   keep their `max_query_terms` best terms by tf·idf;
+2. expand with the domain vocabulary (lay term → technical terms), then with RM3 pseudo-relevance feedback (top
+   documents of a first pass) for short, vague queries only (≤ `prf_max_query_terms` terms), optionally with
+   keyword co-occurrence (keywords that co-occur with the query's keywords in records; off) and LSA neighbours
+   (terms near the query in a latent space; off);
 3. score with tantivy BM25 (k1 = 1.2, b = 0.75): one BM25 over the whole record (title + keywords + text) plus
    smaller BM25s of the title and keywords fields (boosts in MatchOptions), each query term with its own weight;
    user text only ever becomes term queries, never query syntax;
-4. optionally add a field boost: a naive Bayes classifier routes the query to its likely field(s) and records of
-   those fields get `field_boost_weight · p(field | query) · (best first-pass score)` on top;
+4. field routing: the fields of the first pass's top `route_docs` records, weighted like RM3's p(d|q), give records
+   of those fields `field_boost_weight · p(field) · (best first-pass score)` on top (`route_weight` of it); the
+   naive Bayes classifier can add its p(field | query) (`field_boost`, off: routing does better);
 5. optionally re-rank the top candidates with a local sentence-transformers model (off by default);
 6. explain each result: matched terms per field, the expansions used, a highlighted snippet, the field match.
 
@@ -22,14 +26,15 @@ classifier and LSA vectors), `engine.json` (schema version).
 
 Writes: each add/update/delete opens a writer, commits and releases it (tantivy allows one writer per index, so
 run writes from one process, e.g. the task worker), then reloads the reader; measured add → searchable latency is
-in bench/bench_matching.py. Models fitted by `rebuild`/`refit` do not learn from later single adds until the next
+in bench/matching.py. Models fitted by `rebuild`/`refit` do not learn from later single adds until the next
 `refit` (a nightly task is enough: they only shape expansions and boosts).
 
-Measured on CSL (bench/bench_matching.py, 4,758 records, 800 queries per task; its docstring has the full table):
-nDCG@10 plain BM25 (bm25s) → engine defaults: T2A 0.964 → 0.962, K2A 0.972 → 0.969, PK 0.786 → 0.794,
-DISC 0.315 → 0.471 (MAP@100 0.068 → 0.265); p50 2.4 ms per query with explanations; add → searchable 13 ms.
-tantivy was chosen over bm25s by measurement: equal quality and raw query cost at k = 10 on the same tokens, faster
-build, and it is persistent, incremental and has snippets.
+Measured on CSL (bench/matching.py: 4,758 records, 600 queries per task, 2 folds; baseline jieba + rank-bm25),
+nDCG@10 baseline → engine defaults: T2A 0.969 → 0.969, K2A 0.976 → 0.977, PK 0.781 → 0.814 (+4 %),
+DISC 0.309 → 0.946. At 100,000 records: lexical stage p50 ≈ 0.4 ms / p99 ≈ 1.2 ms, whole engine p50 ≈ 1.5 ms;
+add → searchable ≈ 15–60 ms. Results in bench/results/matching*.json.
+tantivy was chosen over bm25s by measurement (the former bench/bench_matching.py, in git history): equal quality
+and raw query cost at k = 10 on the same tokens, faster build, and it is persistent, incremental and has snippets.
 """
 
 from __future__ import annotations
@@ -107,6 +112,7 @@ class MatchOptions:
     text_boost: float = 0.0
     index_search_mode: bool = True  # index tokens in search mode too (measured: PK nDCG@10 +0.02..0.04)
     query_search_mode: bool = True  # query tokens in rjieba search mode (long words plus their parts)
+    subterm_weight: float = 0.5  # a query term inside a longer query term (search mode's parts) counts this much
     max_query_terms: int = 48  # long queries (an achievement's text) keep their best terms by tf·idf
     learn_keywords: bool = True  # records' keywords join the segmentation dictionary
     # domain vocabulary (lay term → technical terms)
@@ -118,19 +124,31 @@ class MatchOptions:
     prf_docs: int = 5
     prf_terms: int = 10
     prf_weight: float = 0.4  # λ: share of the query weight given to feedback terms
+    prf_max_query_terms: int = 6  # > 0: feedback only for queries with at most this many terms (vague ones)
     # LSA query expansion (measured: PK −0.005, DISC ±0 once the field boost is on: off)
     lsa: bool = False
     lsa_rank: int = 128
     lsa_terms: int = 5
     lsa_weight: float = 0.1
     lsa_min_similarity: float = 0.35
-    # field classifier boost (measured: DISC +0.13 nDCG@10 and MAP@100 ×3, PK ±0)
-    field_boost: bool = True
+    # field classifier boost (measured before routing: DISC +0.11 nDCG@10; with route_feedback on it costs
+    # T2A −0.002, PK −0.002, DISC −0.02: off, routing does its job)
+    field_boost: bool = False
     field_boost_weight: float = 0.3
     field_top: int = 3
     field_min_probability: float = 0.1
     nb_alpha: float = 0.1
     nb_temperature: float = 3.0
+    # field routing from the first pass: the fields of the top first-pass records (weighted like RM3's p(d|q))
+    # become a boost too — a vague two-keyword query says little to the classifier, its best matches say more
+    route_feedback: bool = True
+    route_docs: int = 5
+    route_weight: float = 0.6
+    # keyword co-occurrence expansion: records' keywords that co-occur with a query keyword (learned by refit)
+    keyword_expansion: bool = False  # measured: PK −0.01, DISC −0.03 on CSL; off
+    keyword_expansion_terms: int = 6
+    keyword_expansion_weight: float = 0.3
+    keyword_expansion_min_count: int = 2
     # dense re-ranking (off by default; never downloads)
     dense_rerank: bool = False
     dense_model_path: str | None = None
@@ -194,6 +212,7 @@ class _QueryPlan:
     vocabulary: dict[str, list[str]]
     prf_terms: list[str] = dc_field(default_factory=list)
     lsa_terms: list[str] = dc_field(default_factory=list)
+    keyword_terms: list[str] = dc_field(default_factory=list)
     query_fields: list[tuple[str, float]] = dc_field(default_factory=list)
 
 
@@ -228,6 +247,7 @@ class MatchEngine:
         self.needs_rebuild = False
         self._index = self._open_index()
         self.model = SemanticModel.load(self.index_dir)
+        self.cooccurrence = _load_cooccurrence(self.index_dir)
         self._apply_model_options()
 
     # ----------------------------------------------------------------- index plumbing
@@ -406,11 +426,41 @@ class MatchEngine:
             tokens = self._doc_tokens(doc)
             token_lists.append([t for name in TEXT_FIELDS for t in tokens[name]])
         opts = self.options
-        model = SemanticModel.fit(token_lists, [d.field for d in items], lsa_rank=opts.lsa_rank, nb_alpha=opts.nb_alpha)
+        model = SemanticModel.fit(
+            token_lists, [d.field for d in items], lsa_rank=opts.lsa_rank, nb_alpha=opts.nb_alpha, fit_lsa=opts.lsa
+        )  # LSA only when used: at 100k records it is most of the fit time
+        cooccurrence = self.fit_cooccurrence(items)
         with self._lock:
             model.save(self.index_dir)
             self.model = model
             self._apply_model_options()
+            self.cooccurrence = cooccurrence
+
+    def fit_cooccurrence(self, docs: Iterable[MatchDoc], *, keep: int = 12) -> dict[str, list[tuple[str, float]]]:
+        """Keyword → the keywords that co-occur with it in records (count ≥ keyword_expansion_min_count), scored
+        by count / sqrt(freq(other)) so ubiquitous keywords do not dominate; saved as keywords.json."""
+        freq: Counter[str] = Counter()
+        pairs: dict[str, Counter[str]] = {}
+        for doc in docs:
+            kws = sorted({k.strip().lower() for k in doc.keywords if k and k.strip()})
+            freq.update(kws)
+            for a in kws:
+                bucket = pairs.setdefault(a, Counter())
+                bucket.update(b for b in kws if b != a)
+        minimum = self.options.keyword_expansion_min_count
+        table = {}
+        for kw, others in pairs.items():
+            scored = sorted(
+                ((b, c / math.sqrt(freq[b])) for b, c in others.items() if c >= minimum),
+                key=lambda x: -x[1],
+            )[:keep]
+            if scored:
+                table[kw] = [(b, round(w, 4)) for b, w in scored]
+        tmp = self.index_dir / "keywords.tmp.json"
+        tmp.write_text(json.dumps(table, ensure_ascii=False))
+        tmp.replace(self.index_dir / "keywords.json")
+        self.cooccurrence = table
+        return table
 
     # ----------------------------------------------------------------- querying
     def _doc_freq(self, searcher: tantivy.Searcher, term: str) -> int:
@@ -427,6 +477,10 @@ class MatchEngine:
             )
             counts = Counter(dict(ranked[: opts.max_query_terms]))
         weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
+        if opts.subterm_weight != 1.0:
+            for t in weights:
+                if any(t != u and t in u for u in weights):
+                    weights[t] *= opts.subterm_weight
         origin = dict.fromkeys(weights, "query")
         vocab: dict[str, list[str]] = {}
         if opts.vocabulary_expansion and self.vocabulary.entries:
@@ -437,7 +491,32 @@ class MatchEngine:
                         if term not in weights:
                             weights[term] = opts.vocabulary_weight
                             origin[term] = "vocabulary"
-        return _QueryPlan(weights, origin, vocab)
+        plan = _QueryPlan(weights, origin, vocab)
+        if opts.keyword_expansion and self.cooccurrence:
+            self._expand_keywords(plan)
+        return plan
+
+    def _expand_keywords(self, plan: _QueryPlan) -> None:
+        """Add the keywords that co-occur with the query's keywords (their weight shares keyword_expansion_weight
+        of the query weight, like RM3's λ)."""
+        opts = self.options
+        query_terms = [t for t, o in plan.origin.items() if o == "query"]
+        scores: Counter[str] = Counter()
+        for term in query_terms:
+            for other, w in self.cooccurrence.get(term, ()):
+                scores[other] += w
+        if not scores:
+            return
+        total = sum(plan.weights[t] for t in query_terms) or 1.0
+        best = [(t, w) for t, w in scores.most_common() if t not in plan.weights][: opts.keyword_expansion_terms]
+        norm = sum(w for _, w in best) or 1.0
+        lam = opts.keyword_expansion_weight
+        for phrase, w in best:
+            for term in self.segmenter.terms(phrase, search_mode=False) or [phrase]:
+                if term not in plan.weights:
+                    plan.weights[term] = lam * total * w / norm / max(1 - lam, 1e-6)
+                    plan.origin[term] = "keywords"
+                    plan.keyword_terms.append(term)
 
     def _lexical(self, weights: Mapping[str, float]) -> Query | None:
         opts = self.options
@@ -469,7 +548,9 @@ class MatchEngine:
         opts = self.options
         model = self.model
         total = sum(w for t, w in plan.weights.items() if plan.origin[t] == "query") or 1.0
-        if opts.prf and first_hits:
+        n_query = sum(1 for o in plan.origin.values() if o == "query")
+        short = not opts.prf_max_query_terms or n_query <= opts.prf_max_query_terms
+        if opts.prf and first_hits and short:
             feedback = []
             for score, address in first_hits[: opts.prf_docs]:
                 stored = searcher.doc(address)
@@ -502,6 +583,27 @@ class MatchEngine:
                 plan.weights[term] = opts.lsa_weight * total * sim / norm / max(1 - opts.lsa_weight, 1e-6)
                 plan.origin[term] = "lsa"
                 plan.lsa_terms.append(term)
+
+    def _query_fields(self, searcher: tantivy.Searcher, plan: _QueryPlan, first_hits: list) -> list[tuple[str, float]]:
+        """The query's likely fields: the classifier's p(field | query) and, with route_feedback, the fields of
+        the first-pass records weighted by exp(3·(score − top)/top); mixed by their weights."""
+        opts = self.options
+        mixed: Counter[str] = Counter()
+        if opts.field_boost:
+            for name, p in self._classify(plan):
+                mixed[name] += p
+        if opts.route_feedback:
+            top = first_hits[0][0] or 1e-9
+            votes: Counter[str] = Counter()
+            for score, address in first_hits[: opts.route_docs]:
+                # a record without a field still votes (for no field), so it dilutes the others
+                votes[searcher.doc(address).get_first("field") or ""] += math.exp((score - top) / top * 3.0)
+            norm = sum(votes.values()) or 1.0
+            share = opts.route_weight / max(opts.field_boost_weight, 1e-9)
+            for name, v in votes.items():
+                if name:
+                    mixed[name] += share * v / norm
+        return [(name, p) for name, p in mixed.most_common(max(opts.field_top, 1) + 2)]
 
     def _classify(self, plan: _QueryPlan) -> list[tuple[str, float]]:
         model = self.model
@@ -539,18 +641,18 @@ class MatchEngine:
         base = self._lexical(plan.weights)
         if base is None:
             return []
-        need_first = opts.prf or (opts.field_boost and self.model and self.model.classifier)
+        need_first = opts.prf or opts.route_feedback or (opts.field_boost and self.model and self.model.classifier)
         first_hits = []
         if need_first:
-            limit = max(opts.prf_docs if opts.prf else 1, 1)
+            limit = max(opts.prf_docs if opts.prf else 1, opts.route_docs if opts.route_feedback else 1, 1)
             first_hits = searcher.search(self._filtered(base, kind, field), limit, count=False).hits
             if not first_hits:
                 return []
         self._expand(searcher, plan, first_hits)
         lexical = self._lexical(plan.weights) if (plan.prf_terms or plan.lsa_terms) else base
         boost_clauses = []
-        if opts.field_boost and first_hits and not field:
-            plan.query_fields = self._classify(plan)
+        if first_hits and not field and (opts.field_boost or opts.route_feedback):
+            plan.query_fields = self._query_fields(searcher, plan, first_hits)
             top_score = first_hits[0][0]
             for name, p in plan.query_fields:
                 if p >= opts.field_min_probability:
@@ -698,6 +800,16 @@ class MatchEngine:
             pos += len(tok)
             prev_ascii = cur_ascii
         return "".join(out) + trail, _merge(spans)
+
+
+def _load_cooccurrence(directory: Path) -> dict[str, list[tuple[str, float]]]:
+    path = directory / "keywords.json"
+    if not path.exists():
+        return {}
+    try:
+        return {k: [tuple(x) for x in v] for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (ValueError, AttributeError):
+        return {}
 
 
 def _maximal(terms: list[str]) -> list[str]:

@@ -31,13 +31,16 @@ class Command(BaseCommand):
         parser.add_argument("--field", help="only records of this technology field")
         parser.add_argument("--prf", action="store_true", help="pseudo-relevance feedback (RM3) on")
         parser.add_argument("--lsa", action="store_true", help="LSA query expansion on")
-        parser.add_argument("--no-field-boost", action="store_true", help="field classifier boost off")
+        parser.add_argument(
+            "--no-field-boost", action="store_true", help="field boosts off (routing by the first pass, classifier)"
+        )
 
     def handle(self, *args, **options):
         engine_options = MatchOptions(
             prf=options.get("prf", False),
             lsa=options.get("lsa", False),
-            field_boost=not options.get("no_field_boost", False),
+            field_boost=False,
+            route_feedback=not options.get("no_field_boost", False),
         )
         query, k = options["query"], options.get("k") or 10
         kind, field = options.get("kind"), options.get("field")

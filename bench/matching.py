@@ -1,0 +1,352 @@
+"""Benchmark of the technology-market matching engine on the CSL tasks, against jieba + rank-bm25, and its latency
+at 100,000 records.
+
+Run from the repository root: `python bench/matching.py` (about 3 min on 2 cores). Needs the full corpus
+`../shared/data/csl_docs.jsonl` (4,758 records; shared/data/README.md defines the tasks); without it the benchmark
+prints why and exits 0. One line per measurement, each also written to bench/results/<name>.json:
+
+- `matching_<task>` for T2A, K2A, PK, DISC: recall@1, recall@10, MRR@10, nDCG@10 (and MAP@100 for DISC) of the
+  engine (MatchOptions defaults, what ships) and of the baseline in the same run, on the same searchable text.
+  Baseline: jieba (precise mode, no domain dictionary) + rank-bm25 `BM25Okapi(k1=1.2, b=0.75)`.
+  Queries are subsampled: QUERIES_PER_TASK source records per task drawn with random.Random(SEED). The learned
+  models (field classifier, keyword co-occurrence) are cross-fitted in 2 folds: a fold's queries are answered by
+  models fitted on the records outside that fold (the index itself holds every record).
+- `matching_ablation`: nDCG@10 per task with one engine option flipped at a time.
+- `matching_100k_build`, `matching_100k_query`, `matching_100k_memory`, `matching_100k_incremental`: the corpus
+  replicated with perturbed ids to 100,000 records; index build (with the model fit), query p50/p99
+  single-threaded for the lexical stage alone (BM25 over the expanded terms, no feedback, no routing) and for the
+  whole engine, resident memory, and add → searchable.
+- `matching`: everything above in one file.
+
+Targets (issue 6): no worse than the baseline on T2A/K2A, ≥ +10 % nDCG@10 on PK and DISC; lexical stage p50 ≤ 1 ms,
+p99 ≤ 5 ms at 100k; incremental add ≤ 2 s to visibility.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import report  # noqa: E402
+from kechuang.techmarket.matching import MatchDoc, MatchEngine, MatchOptions  # noqa: E402
+from kechuang.techmarket.matching.corpus import csl_record_to_doc, read_jsonl  # noqa: E402
+from kechuang.techmarket.matching.evaluation import TASKS, evaluate, task_docs, task_queries  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "data" / "csl_docs.jsonl"
+QUERIES_PER_TASK = 600
+SEED = 20240601
+FOLDS = 2
+SCALE = 100_000
+LATENCY_QUERIES = 500
+METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
+
+DEFAULT = MatchOptions()
+ABLATIONS = {
+    "route_feedback_off": replace(DEFAULT, route_feedback=False),
+    "field_boost_on": replace(DEFAULT, field_boost=True),
+    "prf_off": replace(DEFAULT, prf=False),
+    "prf_all_queries": replace(DEFAULT, prf_max_query_terms=0),
+    "subterm_weight_1": replace(DEFAULT, subterm_weight=1.0),
+    "keyword_expansion_on": replace(DEFAULT, keyword_expansion=True),
+    "previous_defaults": replace(
+        DEFAULT,
+        route_feedback=False,
+        field_boost=True,
+        subterm_weight=1.0,
+        prf_max_query_terms=0,
+        keyword_expansion=False,
+    ),
+}
+LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, keyword_expansion=False)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(math.ceil(q * len(ordered)) - 1, 0))] if ordered else float("nan")
+
+
+class JiebaBm25:
+    """The baseline: jieba precise-mode tokens (lower-cased, no punctuation) and rank-bm25's BM25Okapi."""
+
+    def __init__(self, docs: list[MatchDoc]) -> None:
+        import jieba
+        import numpy as np
+        from rank_bm25 import BM25Okapi
+
+        jieba.setLogLevel(logging.WARNING)
+        self._np = np
+        self._cut = jieba.lcut
+        self.ids = [d.id for d in docs]
+        self.bm25 = BM25Okapi([self.tokens(f"{d.title} {d.text}") for d in docs], k1=1.2, b=0.75)
+
+    def tokens(self, text: str) -> list[str]:
+        return [t.lower() for t in self._cut(text) if t.strip() and any(c.isalnum() for c in t)]
+
+    def search(self, text: str, k: int, exclude: set[str]) -> list[str]:
+        terms = self.tokens(text)
+        if not terms:
+            return []
+        scores = self.bm25.get_scores(terms)
+        n = min(k + len(exclude), len(scores))
+        top = self._np.argpartition(-scores, n - 1)[:n]
+        top = top[self._np.argsort(-scores[top])]
+        return [self.ids[i] for i in top if scores[i] > 0 and self.ids[i] not in exclude][:k]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def quality(records: list[dict], tmp: Path) -> dict:
+    by_id = {r["id"]: r for r in records}
+    keywords = [kw for r in records for kw in r["keywords"]]
+    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
+    groups = {"abstract": "T2A", "title_abstract": "PK"}  # searchable text: abstract only / title + abstract
+
+    def group_of(task: str) -> str:
+        return "abstract" if task in ("T2A", "K2A") else "title_abstract"
+
+    engines, baselines, build = {}, {}, {}
+    for group, task in groups.items():
+        docs = task_docs(records, task)
+        engines[group] = MatchEngine(tmp / f"q-{group}", dictionary_words=keywords)
+        t0 = time.perf_counter()
+        engines[group].rebuild(docs, fit=False)
+        build[f"engine_{group}_s"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        baselines[group] = JiebaBm25(docs)
+        build[f"baseline_{group}_s"] = round(time.perf_counter() - t0, 2)
+
+    configs = {"engine": DEFAULT, **{f"engine-{k}": v for k, v in ABLATIONS.items()}}
+    ranked: dict[tuple[str, str, str], list[str]] = {}
+    seconds: dict[tuple[str, str], float] = {}
+    for fold in range(FOLDS):
+        for task in TASKS:
+            group = group_of(task)
+            fold_queries = [q for i, q in enumerate(queries[task]) if i % FOLDS == fold]
+            held_out = {q.source for q in fold_queries}
+            eng = engines[group]
+            train = [d for d in task_docs(records, groups[group]) if d.id not in held_out]
+            eng.refit(train)  # classifier on the searchable text; co-occurrence on the records' keywords
+            eng.fit_cooccurrence([replace(d, keywords=list(by_id[d.id]["keywords"])) for d in train])
+            depth = 100 if task == "DISC" else 10
+            t0 = time.perf_counter()
+            for q in fold_queries:
+                ranked[("baseline", task, q.source)] = baselines[group].search(q.text, depth, q.exclude)
+            seconds[("baseline", task)] = seconds.get(("baseline", task), 0.0) + time.perf_counter() - t0
+            for name, options in configs.items():
+                eng.options = options
+                eng._apply_model_options()
+                t0 = time.perf_counter()
+                for q in fold_queries:
+                    hits = eng.search(q.text, depth, explain=False, exclude_ids=q.exclude)
+                    ranked[(name, task, q.source)] = [m.id for m in hits]
+                seconds[(name, task)] = seconds.get((name, task), 0.0) + time.perf_counter() - t0
+            eng.options = DEFAULT
+            eng._apply_model_options()
+
+    metrics: dict[str, dict[str, dict[str, float]]] = {}
+    for name in ("baseline", *configs):
+        metrics[name] = {}
+        for task in TASKS:
+            m = evaluate(
+                lambda q, _d, c=name, t=task: ranked[(c, t, q.source)],
+                queries[task],
+                depth=100 if task == "DISC" else 10,
+            )
+            keep = METRICS + (("map@100",) if task == "DISC" else ())
+            metrics[name][task] = {k: m[k] for k in keep}
+            metrics[name][task]["ms_per_query"] = round(1000 * seconds[(name, task)] / len(queries[task]), 3)
+    return {"metrics": metrics, "queries": {t: len(q) for t, q in queries.items()}, "build_seconds": build}
+
+
+def scaled_docs(records: list[dict], n: int) -> list[MatchDoc]:
+    docs = []
+    for i in range(n):
+        r = records[i % len(records)]
+        doc = csl_record_to_doc(r)
+        docs.append(replace(doc, id=f"{doc.id}~{i // len(records)}"))
+    return docs
+
+
+def latency(records: list[dict], tmp: Path) -> dict:
+    docs = scaled_docs(records, SCALE)
+    rss_before = rss_mb()
+    eng = MatchEngine(tmp / "scale", options=replace(DEFAULT, writer_threads=1))
+    t0 = time.perf_counter()
+    eng.rebuild(docs, fit=False)
+    index_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    eng.refit(docs)
+    fit_s = time.perf_counter() - t0
+    del docs
+    disk_mb = sum(p.stat().st_size for p in (tmp / "scale").rglob("*") if p.is_file()) / 1e6
+
+    sample = random.Random(SEED).sample(records, min(LATENCY_QUERIES, len(records)))
+    rng = random.Random(SEED + 1)
+    texts = []
+    for r in sample:  # a mix of demand-like queries: titles, keyword pairs, single keywords
+        kws = r["keywords"]
+        texts.append(rng.choice([r["title"], " ".join(kws[:2]) or r["title"], (kws or [r["title"]])[0]]))
+    timings: dict[str, list[float]] = {"lexical": [], "engine": [], "engine_explain": []}
+    for key, options, explain in (
+        ("lexical", LEXICAL, False),
+        ("engine", DEFAULT, False),
+        ("engine_explain", DEFAULT, True),
+    ):
+        eng.options = options
+        eng._apply_model_options()
+        for text in texts[:20]:  # warm-up
+            eng.search(text, 10, explain=explain)
+        for text in texts:
+            t0 = time.perf_counter()
+            eng.search(text, 10, explain=explain)
+            timings[key].append(1000 * (time.perf_counter() - t0))
+    eng.options = DEFAULT
+    query_ms = {
+        k: {"p50": round(statistics.median(v), 3), "p99": round(percentile(v, 0.99), 3), "max": round(max(v), 3)}
+        for k, v in timings.items()
+    }
+    rss_after = rss_mb()
+
+    adds = []
+    for i in range(20):
+        marker = f"zq{i}marker"
+        doc = MatchDoc(id=f"bench-add-{i}", title=f"增量测试 {marker}", text=f"{marker} 陶瓷膜 过滤", field="新材料")
+        t0 = time.perf_counter()
+        eng.add(doc)
+        found = eng.search(marker, 1, explain=False)
+        adds.append(1000 * (time.perf_counter() - t0))
+        assert found and found[0].id == doc.id
+    return {
+        "records": SCALE,
+        "index_build_s": round(index_s, 2),
+        "model_fit_s": round(fit_s, 2),
+        "index_disk_mb": round(disk_mb, 1),
+        "query_ms": query_ms,
+        "rss_mb_before_build": round(rss_before, 1),
+        "rss_mb_after_queries": round(rss_after, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "add_to_searchable_ms": {"p50": round(statistics.median(adds), 1), "max": round(max(adds), 1)},
+        "n_queries": len(texts),
+    }
+
+
+def main() -> int:
+    if not CORPUS.exists():
+        print(f"matching: skipped — {CORPUS} not found (the CSL corpus described in shared/data/README.md)")
+        return 0
+    started = time.perf_counter()
+    records = list(read_jsonl(CORPUS))
+    subsampling = (
+        f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
+        f"models cross-fitted in {FOLDS} folds (query records held out)"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp_name:
+        tmp = Path(tmp_name)
+        q = quality(records, tmp)
+        m = q["metrics"]
+        for task in TASKS:
+            eng, base = m["engine"][task], m["baseline"][task]
+            gain = (eng["ndcg@10"] - base["ndcg@10"]) / base["ndcg@10"] if base["ndcg@10"] else float("nan")
+            report(
+                f"matching_{task.lower()}",
+                size=f"{len(records)} records, {q['queries'][task]} queries",
+                seconds=eng["ms_per_query"] * q["queries"][task] / 1000,
+                baseline_seconds=base["ms_per_query"] * q["queries"][task] / 1000,
+                engine_ndcg10=eng["ndcg@10"],
+                baseline_ndcg10=base["ndcg@10"],
+                ndcg10_gain_pct=round(100 * gain, 1),
+                engine_recall1=eng["recall@1"],
+                baseline_recall1=base["recall@1"],
+                engine_recall10=eng["recall@10"],
+                baseline_recall10=base["recall@10"],
+                engine_mrr10=eng["mrr@10"],
+                baseline_mrr10=base["mrr@10"],
+                engine=eng,
+                baseline=base,
+                baseline_name="jieba + rank-bm25 BM25Okapi(k1=1.2, b=0.75)",
+                subsampling=subsampling,
+            )
+        ablation = {name: {t: v[t]["ndcg@10"] for t in TASKS} for name, v in m.items()}
+        report(
+            "matching_ablation",
+            size=f"{len(m) - 1} engine configurations x {len(TASKS)} tasks",
+            seconds=sum(v["ms_per_query"] for v in m["engine"].values()) / 1000,
+            summary=" | ".join(f"{n}: " + " ".join(f"{t}={x:.4f}" for t, x in v.items()) for n, v in ablation.items()),
+            ndcg10=ablation,
+        )
+        lat = latency(records, tmp)
+    qms = lat["query_ms"]
+    size = f"{lat['records']} records (CSL replicated, perturbed ids)"
+    report(
+        "matching_100k_build",
+        size=size,
+        seconds=lat["index_build_s"] + lat["model_fit_s"],
+        index_build_s=lat["index_build_s"],
+        model_fit_s=lat["model_fit_s"],
+        index_disk_mb=lat["index_disk_mb"],
+    )
+    report(
+        "matching_100k_query",
+        size=f"{size}, {lat['n_queries']} queries, k=10, single-threaded",
+        seconds=qms["lexical"]["p50"] / 1000,
+        lexical_p50_ms=qms["lexical"]["p50"],
+        lexical_p99_ms=qms["lexical"]["p99"],
+        engine_p50_ms=qms["engine"]["p50"],
+        engine_p99_ms=qms["engine"]["p99"],
+        engine_explain_p50_ms=qms["engine_explain"]["p50"],
+        engine_explain_p99_ms=qms["engine_explain"]["p99"],
+        query_ms=qms,
+    )
+    report(
+        "matching_100k_memory",
+        size=size,
+        seconds=0.0,
+        rss_mb_before_build=lat["rss_mb_before_build"],
+        rss_mb_after_queries=lat["rss_mb_after_queries"],
+        peak_rss_mb=lat["peak_rss_mb"],
+        index_disk_mb=lat["index_disk_mb"],
+    )
+    report(
+        "matching_100k_incremental",
+        size=f"{size}, 20 adds",
+        seconds=lat["add_to_searchable_ms"]["p50"] / 1000,
+        add_to_searchable_p50_ms=lat["add_to_searchable_ms"]["p50"],
+        add_to_searchable_max_ms=lat["add_to_searchable_ms"]["max"],
+    )
+    total = round(time.perf_counter() - started, 1)
+    report(
+        "matching",
+        size=f"{len(records)} records, {len(TASKS)} tasks; latency at {SCALE}",
+        seconds=total,
+        corpus=CORPUS.name,
+        subsampling=subsampling,
+        metrics=m,
+        build_seconds=q["build_seconds"],
+        scale=lat,
+        load_average=[round(x, 2) for x in os.getloadavg()],
+        total_run_seconds=total,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
