@@ -16,8 +16,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +27,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
+from kechuang.core.imports import (
+    Column,
+    ImportRejected,
+    RowError,
+    annotated_workbook,
+    cell_text,
+    parse_cell,
+)
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write_unit
 from kechuang.core.selectors import regions_for
-from kechuang.core.validators import credit_code_error
 from kechuang.enterprises.models import (
     Enterprise,
     EnterpriseYear,
@@ -48,19 +54,6 @@ MAX_ROWS = 200_000
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
 
 
-class ImportRejected(Exception):
-    """The upload itself is unusable (not a workbook, too large)."""
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    kind: str  # text | code | date | int | money | float | bool | choice | region
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-
 def _choices(model_choices) -> tuple[str, ...]:
     return tuple(value for value, _label in model_choices)
 
@@ -73,7 +66,7 @@ YEAR_COLUMNS = [
     Column("cost_expense_total_wan", "成本费用总额（万元）", "money"),
     Column("total_assets_wan", "资产总额（万元）", "money"),
     Column("total_liabilities_wan", "负债总额（万元）", "money"),
-    Column("net_profit_wan", "净利润（万元）", "money"),
+    Column("net_profit_wan", "净利润（万元）", "money", signed=True),
     Column("high_tech_income_wan", "高新技术产品（服务）收入（万元）", "money"),
     Column("total_income_wan", "收入总额（万元）", "money"),
     Column("employees_total", "职工总数", "int"),
@@ -136,22 +129,6 @@ SHEETS: dict[str, dict[str, Any]] = {
         ],
     },
 }
-TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
-FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
-
-
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
-
-
 # --- template ---------------------------------------------------------------------------------------
 
 
@@ -201,78 +178,6 @@ def template_response(user: Any) -> HttpResponse:
 # --- parsing ----------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _parse(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
-    """The cell's value, or raise ValueError with the reason."""
-    text = _text(raw)
-    if text == "":
-        if col.required:
-            raise ValueError(_("required"))
-        return None if col.kind not in ("text",) else ""
-    if col.kind == "text":
-        return text[:300]
-    if col.kind == "code":
-        code = text.upper()
-        error = credit_code_error(code)
-        if error:
-            raise ValueError(error)
-        return code
-    if col.kind == "region":
-        unit = regions.get(text)
-        if unit is None:
-            raise ValueError(_("not a region you may manage"))
-        return unit
-    if col.kind == "date":
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
-            # A date cell without a date format reaches us as Excel's serial day number.
-            return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
-        try:
-            return dt.date.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            raise ValueError(_("not a date (YYYY-MM-DD)")) from None
-    if col.kind == "int":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(_("not a whole number")) from None
-        if number != number.to_integral_value() or number < 0:
-            raise ValueError(_("must be a whole number, 0 or more"))
-        return int(number)
-    if col.kind in ("money", "float"):
-        try:
-            number = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(_("not a number")) from None
-        if not number.is_finite():
-            raise ValueError(_("not a number"))
-        if number < 0 and col.key != "net_profit_wan":
-            raise ValueError(_("must not be negative"))
-        return number.quantize(Decimal("0.000001")) if col.kind == "money" else float(number)
-    if col.kind == "bool":
-        lowered = text.lower()
-        if lowered in TRUE_WORDS:
-            return True
-        if lowered in FALSE_WORDS:
-            return False
-        raise ValueError(_("answer 是 or 否"))
-    if col.kind == "choice":
-        if text not in col.choices:
-            raise ValueError(_("one of: %(choices)s") % {"choices": ", ".join(col.choices)})
-        return text
-    raise AssertionError(col.kind)
-
-
 def _read_workbook(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
     from python_calamine import CalamineWorkbook
 
@@ -304,7 +209,7 @@ def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progres
         spec = SHEETS[key]
         if not rows:
             continue
-        header = [_text(h).rstrip(" *") for h in rows[0][1]]
+        header = [cell_text(h).rstrip(" *") for h in rows[0][1]]
         index: dict[str, int] = {}
         for col in spec["columns"]:
             for i, h in enumerate(header):
@@ -316,7 +221,7 @@ def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progres
             checked += 1
             if progress and checked % 500 == 0:
                 progress(checked)
-            if all(_text(c) == "" for c in cells):
+            if all(cell_text(c) == "" for c in cells):
                 continue
             values: dict[str, Any] = {}
             for col in spec["columns"]:
@@ -324,9 +229,9 @@ def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progres
                     continue
                 raw = cells[index[col.key]] if index[col.key] < len(cells) else None
                 try:
-                    values[col.key] = _parse(col, raw, regions)
+                    values[col.key] = parse_cell(col, raw, regions)
                 except ValueError as exc:
-                    errors.append(RowError(spec["title"], number, col.label, _text(raw)[:100], str(exc)))
+                    errors.append(RowError(spec["title"], number, col.label, cell_text(raw)[:100], str(exc)))
             clean[key].append((number, values))
     _check_references(actor, clean, errors)
     return clean, errors
@@ -515,7 +420,8 @@ def run_job(job_id: int) -> None:
 
     clean, errors = validate(job.actor, sheets, progress)
     if errors:
-        _annotate(annotated_path(job), sheets, errors)
+        titled = {SHEETS[key]["title"]: rows for key, rows in sheets.items()}
+        annotated_path(job).write_bytes(annotated_workbook(titled, errors))
         _finish(job, errors=errors)
         return
     with transaction.atomic():
@@ -539,28 +445,6 @@ def _finish(job: ImportJob, *, errors: list[RowError] | None = None, summary: di
     job.done = job.total
     job.finished_at = timezone.now()
     job.save()
-
-
-def _annotate(target: Path, sheets: dict, errors: list[RowError]) -> None:
-    """A copy of the uploaded rows with an error column, erroneous cells in red."""
-    import xlsxwriter
-
-    by_cell: dict[tuple[str, int], list[RowError]] = {}
-    for e in errors:
-        by_cell.setdefault((e.sheet, e.row), []).append(e)
-    book = xlsxwriter.Workbook(str(target))
-    red = book.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
-    for key, rows in sheets.items():
-        title = SHEETS[key]["title"]
-        ws = book.add_worksheet(title)
-        for number, cells in rows:
-            ws.write_row(number - 1, 0, [_text(c) for c in cells])
-            problems = by_cell.get((title, number), [])
-            if number == 1:
-                ws.write(0, len(cells), "错误 Errors")
-            elif problems:
-                ws.write(number - 1, len(cells), "；".join(f"{p.column}：{p.reason}" for p in problems), red)
-    book.close()
 
 
 # --- export in the import format ----------------------------------------------------------------------

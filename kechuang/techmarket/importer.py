@@ -1,16 +1,12 @@
 """Excel import of achievements, demands, experts and contracts: template with drop-downs, all-or-nothing, every
 row error (row, column, value, reason) on the page and in an annotated copy of the workbook.
 
-Follows kechuang/enterprises/importer.py and reuses its cell parser (`_parse`), `Column`, `RowError` and
-`ImportRejected` by import. Each upload is checked in two passes: every cell is parsed (types, choices, regions in
+Uses the shared pieces of kechuang/core/imports.py (`parse_cell`, `Column`, `RowError`, `ImportRejected`,
+`annotated_workbook`). Each upload is checked in two passes: every cell is parsed (types, choices, regions in
 the user's scope); then, only if no cell failed, every row is built and saved through the module's services in one
 transaction, each row in a savepoint so that model validation (`full_clean`) and permission errors of *all* rows
 are collected; any error rolls the whole transaction back. Rows are created (an import adds records; edits go
 through the pages).
-
-Generic pieces written here that belong in kechuang/core (see the report of issue 6): `read_sheet` (one named sheet,
-header row matched by label), `annotated_workbook` (the rows plus an error column, bad rows in red) and the
-label-or-code choice columns.
 """
 
 from __future__ import annotations
@@ -27,8 +23,8 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kechuang.core.imports import Column, ImportRejected, RowError, cell_text, parse_cell
 from kechuang.core.selectors import regions_for
-from kechuang.enterprises.importer import Column, ImportRejected, RowError, _parse, _text
 from kechuang.techmarket import selectors, services
 from kechuang.techmarket.models import (
     Achievement,
@@ -77,7 +73,7 @@ class TmColumn:
     choices: Any = None  # a TextChoices for label / labels
 
     def parse(self, raw: Any, regions: dict) -> Any:
-        text = _text(raw)
+        text = cell_text(raw)
         if self.kind == "longtext":
             if not text and self.required:
                 raise ValueError(_("required"))
@@ -94,7 +90,7 @@ class TmColumn:
                 raise ValueError(_("one of: %(choices)s") % {"choices": "、".join(_zh(self.choices))})
             codes = [mapping[p] for p in parts]
             return codes[0] if self.kind == "label" else list(dict.fromkeys(codes))
-        value = _parse(Column(self.key, self.label, self.kind, self.required), raw, regions)
+        value = parse_cell(Column(self.key, self.label, self.kind, self.required), raw, regions)
         if self.kind == "money" and value is not None:
             value = value.normalize()  # 12.000000 → 12: the models keep 2–4 decimal places
         return value
@@ -376,7 +372,7 @@ class ImportResult:
 
 
 def _header_positions(spec: Spec, header: list[Any], errors: list[RowError]) -> dict[str, int]:
-    found = {_text(h).rstrip("*").strip(): i for i, h in enumerate(header)}
+    found = {cell_text(h).rstrip("*").strip(): i for i, h in enumerate(header)}
     positions = {}
     for col in spec.columns:
         if col.label in found:
@@ -418,7 +414,7 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
     }
     parsed: list[tuple[int, dict[str, Any]]] = []
     for number, cells in rows[1:]:
-        if not any(_text(c) for c in cells):
+        if not any(cell_text(c) for c in cells):
             continue
         row: dict[str, Any] = {}
         for col in spec.columns:
@@ -429,7 +425,7 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
                 else:
                     row[col.key] = col.parse(raw, scopes["region"])
             except ValueError as exc:
-                errors.append(RowError(spec.title, number, col.label, _text(raw), str(exc)))
+                errors.append(RowError(spec.title, number, col.label, cell_text(raw), str(exc)))
         if spec.check:
             labels = {c.key: c.label for c in spec.columns}
             for key, reason in spec.check(row):
@@ -458,26 +454,3 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
             result.created = 0
             transaction.set_rollback(True)
     return result
-
-
-def annotated_workbook(title: str, rows: list[tuple[int, list[Any]]], errors: list[RowError]) -> bytes:
-    """The uploaded rows with an error column; rows with errors in red. Generic."""
-    import xlsxwriter
-
-    by_row: dict[int, list[RowError]] = {}
-    for e in errors:
-        by_row.setdefault(e.row, []).append(e)
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    red = book.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
-    ws = book.add_worksheet(title)
-    width = max((len(cells) for _n, cells in rows), default=0)
-    for number, cells in rows:
-        problems = by_row.get(number, [])
-        ws.write_row(number - 1, 0, [_text(c) for c in cells], red if problems and number > 1 else None)
-        if number == 1:
-            ws.write(0, width, "错误 Errors")
-        if problems:
-            ws.write(number - 1, width, "；".join(f"{p.column}（{p.value}）：{p.reason}" for p in problems), red)
-    book.close()
-    return buffer.getvalue()

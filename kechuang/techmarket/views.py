@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.imports import annotated_workbook
 from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
 from kechuang.core.roles import READ_ONLY
@@ -937,7 +938,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 folder.mkdir(parents=True, exist_ok=True)
                 title = importer.SPECS[kind].title
                 (folder / f"techmarket-{token}.xlsx").write_bytes(
-                    importer.annotated_workbook(title, result.rows, result.errors)
+                    annotated_workbook({title: result.rows}, result.errors)
                 )
                 request.session["techmarket_import_errors"] = token
                 ctx |= {"errors": result.errors, "error_token": token}

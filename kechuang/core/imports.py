@@ -1,0 +1,141 @@
+"""The pieces every Excel import shares: column specs, cell parsing with reasons, row errors, the
+annotated error workbook. Modules describe their sheets with `Column`s and keep their own upsert logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kechuang.core.models import OrgUnit
+from kechuang.core.validators import credit_code_error
+
+TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
+FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
+# Excel stores a date as days since 1899-12-30; a date cell without a date format arrives as that number.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class ImportRejected(Exception):
+    """The upload itself is unusable (not a workbook, too large)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # text | code | date | int | money | float | bool | choice | region
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    signed: bool = False  # a number that may be negative (net profit)
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
+    """The cell's value, or raise ValueError with the reason (shown with the sheet, row and column)."""
+    text = cell_text(raw)
+    if text == "":
+        if col.required:
+            raise ValueError(_("required"))
+        return "" if col.kind == "text" else None
+    if col.kind == "text":
+        return text[:300]
+    if col.kind == "code":
+        code = text.upper()
+        error = credit_code_error(code)
+        if error:
+            raise ValueError(error)
+        return code
+    if col.kind == "region":
+        unit = regions.get(text)
+        if unit is None:
+            raise ValueError(_("not a region you may manage"))
+        return unit
+    if col.kind == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        try:
+            return dt.date.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            raise ValueError(_("not a date (YYYY-MM-DD)")) from None
+    if col.kind == "int":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("not a whole number")) from None
+        if number != number.to_integral_value() or number < 0:
+            raise ValueError(_("must be a whole number, 0 or more"))
+        return int(number)
+    if col.kind in ("money", "float"):
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(_("not a number")) from None
+        if not number.is_finite():
+            raise ValueError(_("not a number"))
+        if number < 0 and not col.signed:
+            raise ValueError(_("must not be negative"))
+        return number.quantize(Decimal("0.000001")) if col.kind == "money" else float(number)
+    if col.kind == "bool":
+        lowered = text.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ValueError(_("answer 是 or 否"))
+    if col.kind == "choice":
+        if text not in col.choices:
+            raise ValueError(_("one of: %(choices)s") % {"choices": ", ".join(col.choices)})
+        return text
+    raise AssertionError(col.kind)
+
+
+def annotated_workbook(sheets: dict[str, list[tuple[int, list[Any]]]], errors: list[RowError]) -> bytes:
+    """The uploaded rows, sheet by sheet, with an error column; rows with errors in red."""
+    import xlsxwriter
+
+    by_row: dict[tuple[str, int], list[RowError]] = {}
+    for e in errors:
+        by_row.setdefault((e.sheet, e.row), []).append(e)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    red = book.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
+    for title, rows in sheets.items():
+        ws = book.add_worksheet(title[:31])
+        width = max((len(cells) for _n, cells in rows), default=0)
+        for number, cells in rows:
+            problems = by_row.get((title, number), [])
+            ws.write_row(number - 1, 0, [cell_text(c) for c in cells], red if problems and number > 1 else None)
+            if number == 1:
+                ws.write(0, width, "错误 Errors")
+            elif problems:
+                ws.write(number - 1, width, "；".join(f"{p.column}（{p.value}）：{p.reason}" for p in problems), red)
+    book.close()
+    return buffer.getvalue()
