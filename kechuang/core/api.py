@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kechuang.core import selectors, services
@@ -115,7 +115,7 @@ def liaison_create(request: HttpRequest, payload: LiaisonIn):
     data = payload.dict()
     unit = _unit(request, data.pop("org_unit_id"))
     created = services.liaison_create(actor=request.user, org_unit=unit, **data)
-    return 201, _liaison_out(request, created)
+    return Status(201, _liaison_out(request, created))
 
 
 @router.patch("/liaisons/{liaison_id}", response=LiaisonOut)

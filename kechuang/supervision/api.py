@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kechuang.core.models import OrgUnit
@@ -178,7 +178,7 @@ def periods(request: HttpRequest):
 @router.post("/supervision/periods", response={201: PeriodOut})
 def period_open(request: HttpRequest, payload: PeriodIn):
     period = services.period_open(actor=request.user, policy=_policy(request), **payload.dict())
-    return 201, period
+    return Status(201, period)
 
 
 @router.get("/supervision/milestones", response=list[MilestoneOut])
@@ -217,7 +217,7 @@ def milestone_create(request: HttpRequest, payload: MilestoneIn):
         targets=targets,
         note=payload.note,
     )
-    return 201, _milestone_out(milestone)
+    return Status(201, _milestone_out(milestone))
 
 
 @router.get("/supervision/reports", response=list[ReportOut])

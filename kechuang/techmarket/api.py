@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -234,7 +234,7 @@ def demand_create(request: HttpRequest, payload: DemandIn):
         raise ValidationError({"region": "unknown region code"})
     obj = Demand(region=region, **data)
     services.demand_save(actor=request.user, demand=obj)
-    return 201, _demand(request, obj)
+    return Status(201, _demand(request, obj))
 
 
 @router.get("/techmarket/demands/{pk}/recommendations", response=dict[str, list[SearchHit]])
