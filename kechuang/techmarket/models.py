@@ -423,19 +423,28 @@ class MatchCase(models.Model):
         return self.achievement or self.expert
 
 
-class MatchEvent(models.Model):
-    """One step of a match through the workflow, with its date and note."""
+class WorkflowEvent(models.Model):
+    """One dated step of a workflow with its note and who took it (matches and contracts)."""
 
-    match = models.ForeignKey(MatchCase, on_delete=models.CASCADE, related_name="events")
-    from_stage = models.CharField(max_length=16, blank=True)
-    to_stage = models.CharField(max_length=16)
     on = models.DateField(_("date"))
     note = models.TextField(_("note"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "id"]
+
+
+class MatchEvent(WorkflowEvent):
+    """One step of a match through the workflow, with its date and note."""
+
+    match = models.ForeignKey(MatchCase, on_delete=models.CASCADE, related_name="events")
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16)
+
+    class Meta(WorkflowEvent.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.from_stage} → {self.to_stage} ({self.on})"
@@ -641,19 +650,15 @@ class NonTechnicalItem(models.Model):
         return f"{self.kind}: {self.amount_wan}"
 
 
-class ContractEvent(models.Model):
+class ContractEvent(WorkflowEvent):
     """One step of a contract through registration, with its date and note (the status history of §7.4)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    on = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(WorkflowEvent.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status} ({self.on})"
