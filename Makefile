@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test bench lint format system-deps messages clean
+.PHONY: run test bench lint format system-deps pdf-deps messages clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kechuang needs Python 3.11 or newer"'
@@ -21,16 +21,27 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-# Debian packages the tests need: chromium for the browser tests, Noto CJK for Chinese in PDFs.
+# Debian packages: Pango and Noto CJK for the PDF briefings (WeasyPrint), chromium for the browser tests.
+PDF_PACKAGES = fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		echo "Installing Debian packages: chromium fonts-noto-cjk"; \
-		$$SUDO apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! /sbin/ldconfig -p | grep -q libpangoft2; then \
+		echo "Installing Debian packages: chromium $(PDF_PACKAGES)"; \
+		$(APT_INSTALL) chromium $(PDF_PACKAGES) >/dev/null; \
 	fi
 
-run: $(VENV)/.installed
+# For `make run` the PDF packages are wanted, not required: without apt rights the platform still runs,
+# only the PDF briefings lack their fonts, and this says so.
+pdf-deps:
+	@if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2; then \
+		echo "Installing Debian packages for PDF briefings: $(PDF_PACKAGES)"; \
+		( $(APT_INSTALL) $(PDF_PACKAGES) >/dev/null ) || \
+		echo "WARNING: could not install $(PDF_PACKAGES); PDF briefings need them (sudo apt-get install $(PDF_PACKAGES))"; \
+	fi
+
+run: $(VENV)/.installed pdf-deps
 	$(PY) manage.py bootstrap
 	@echo "Kechuang is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT)
