@@ -142,7 +142,7 @@ def liaison_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise PermissionDenied
     form = LiaisonForm(request.POST or None, instance=liaison, units=units)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items()}
+        data = dict(form.cleaned_data)
         try:
             if liaison is None:
                 liaison = services.liaison_create(actor=request.user, **data)

@@ -19,7 +19,7 @@ from kechuang.policy.schema import PolicySpec, TargetSpec, load_policy_file
 
 @dataclass
 class LoadSummary:
-    policy: Policy
+    policy: Policy | None = None  # set once the policy row is written
     counts: dict[str, int] = field(default_factory=dict)
     created: int = 0
     updated: int = 0
@@ -68,7 +68,7 @@ class _Upserter:
 @transaction.atomic
 def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "") -> LoadSummary:
     """Load or update a validated policy; re-loading the same file changes nothing."""
-    upsert = _Upserter(actor, LoadSummary(policy=None))  # type: ignore[arg-type]
+    upsert = _Upserter(actor, LoadSummary())
     summary = upsert.summary
 
     city = upsert(
