@@ -100,13 +100,6 @@ def visible(kind: str, user: Any) -> QuerySet:
     return {"achievement": achievements, "demand": demands, "expert": experts}[kind](user)
 
 
-def regions_for(user: Any) -> list[OrgUnit]:
-    """The region picker: a district officer sees only their own region."""
-    if getattr(user, "role", None) == Role.DISTRICT_OFFICER and user.org_unit_id:
-        return [user.org_unit]
-    return list(city_regions())
-
-
 def city_regions() -> QuerySet[OrgUnit]:
     return OrgUnit.objects.regions().filter(is_active=True, parent__parent__isnull=True).order_by("sort_order", "id")
 

@@ -25,6 +25,7 @@ from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
+from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, importer, index, selectors, services, workflow
 from kechuang.techmarket.models import (
     Achievement,
@@ -246,7 +247,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         request,
         selectors.demand_list(request.user, filters),
         filters,
-        regions=selectors.regions_for(request.user),
+        regions=regions_for(request.user),
         statuses=Demand.Status.choices,
         modes=CooperationMode.choices,
         can_create=request.user.role not in READ_ONLY,
@@ -335,9 +336,7 @@ def _demand_form(request: HttpRequest, demand: Demand | None) -> HttpResponse:
     _deny_read_only(request.user)
     if demand is not None and not can_write(request.user, demand):
         raise PermissionDenied
-    regions = selectors.city_regions()
-    if not selectors.is_bureau(request.user):
-        regions = regions.filter(pk__in=[r.pk for r in selectors.regions_for(request.user)])
+    regions = regions_for(request.user, writable=True)
     form = forms.DemandForm(request.POST or None, instance=demand, regions=regions)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
@@ -565,7 +564,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
         selectors.match_list(request.user, filters),
         filters,
         stages=MatchCase.Stage.choices,
-        regions=selectors.regions_for(request.user),
+        regions=regions_for(request.user),
     )
     return render(request, "techmarket/match_list.html", ctx)
 
@@ -667,7 +666,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         filters,
         types=ContractType.choices,
         statuses=Contract.Status.choices,
-        regions=selectors.regions_for(request.user),
+        regions=regions_for(request.user),
         contract_fields=ContractField.choices,
         years=range(timezone.localdate().year, 2020, -1),
         can_create=request.user.role not in READ_ONLY,
@@ -778,9 +777,7 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
     if contract is not None and contract.status not in workflow.CONTRACT_EDITABLE:
         messages.error(request, _("A contract can be edited only as a draft or when sent back for correction."))
         return redirect("techmarket:contract", pk=contract.pk)
-    regions = selectors.city_regions()
-    if not selectors.is_bureau(request.user):
-        regions = regions.filter(pk__in=[r.pk for r in selectors.regions_for(request.user)])
+    regions = regions_for(request.user, writable=True)
     data = request.POST or None
     form = forms.ContractForm(data, instance=contract, regions=regions)
     party_qs = contract.parties.all() if contract else ContractParty.objects.none()
