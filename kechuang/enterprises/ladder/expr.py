@@ -298,7 +298,11 @@ def floor(a: Node) -> Node:
     return Unary("floor", a, lambda x: float(math.floor(x)), lambda e: e.cast(pl.Float64).floor())
 
 
-class And(Node):
+class _Junction(Node):
+    """Kleene AND / OR: the `dominant` value decides at once; otherwise any unknown makes the result unknown."""
+
+    dominant: bool
+
     def __init__(self, *parts: Node):
         self.parts = tuple(parts)
 
@@ -307,53 +311,42 @@ class And(Node):
 
     def _compile(self) -> Fn:
         fns = [p.fn() for p in self.parts]
+        dominant = self.dominant
 
         def run(env: Env) -> Any:
             unknown = False
             for f in fns:
                 v = f(env)
-                if v is False:
-                    return False
+                if v is dominant:
+                    return dominant
                 if v is None:
                     unknown = True
-            return None if unknown else True
+            return None if unknown else not dominant
 
         return run
+
+    def _join(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
+        raise NotImplementedError
 
     def expr(self) -> pl.Expr:
         out = self.parts[0].expr()
         for p in self.parts[1:]:
-            out = out & p.expr()
+            out = self._join(out, p.expr())
         return out
 
 
-class Or(Node):
-    def __init__(self, *parts: Node):
-        self.parts = tuple(parts)
+class And(_Junction):
+    dominant = False
 
-    def children(self) -> Sequence[Node]:
-        return self.parts
+    def _join(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
+        return left & right  # Polars' & is Kleene on nulls, like run()
 
-    def _compile(self) -> Fn:
-        fns = [p.fn() for p in self.parts]
 
-        def run(env: Env) -> Any:
-            unknown = False
-            for f in fns:
-                v = f(env)
-                if v is True:
-                    return True
-                if v is None:
-                    unknown = True
-            return None if unknown else False
+class Or(_Junction):
+    dominant = True
 
-        return run
-
-    def expr(self) -> pl.Expr:
-        out = self.parts[0].expr()
-        for p in self.parts[1:]:
-            out = out | p.expr()
-        return out
+    def _join(self, left: pl.Expr, right: pl.Expr) -> pl.Expr:
+        return left | right
 
 
 def all_of(parts: Sequence[Node]) -> Node:
