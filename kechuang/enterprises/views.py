@@ -14,7 +14,7 @@ from kechuang.core.http import paginate, query_without, xlsx_response
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
-from kechuang.enterprises import importer, selectors, services
+from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.models import Enterprise, ImportJob, Tier
 from kechuang.enterprises.population import TECH_FIELDS
@@ -185,13 +185,15 @@ def reserve(request: HttpRequest) -> HttpResponse:
         raise Http404
     region = request.GET.get("region", "")
     page = paginate(request, selectors.reserve_pool(request.user, tier, region=region))
-    for result in page.object_list:
-        if not result.gaps:
-            # Stored by the bulk pass without sentences: explain this page's rows with the per-record engine.
-            _record, results = services.ladder_evaluate(result.enterprise)
-            tier_result = next(r for r in results if r.tier == tier)
-            result.gaps = [c.gap["text"] for c in tier_result.failed_criteria() if c.gap]
-            result.failing_names = [c.name for c in tier_result.failed_criteria()]
+    # Stored by the bulk pass without sentences: explain this page's rows with the per-record engine,
+    # reading the register once for the whole page.
+    unexplained = [r for r in page.object_list if not r.gaps]
+    as_of = services.default_as_of()
+    records = services.facts_records([r.enterprise_id for r in unexplained], as_of)
+    for result in unexplained:
+        tier_result = next(r for r in ladder.evaluate(records[result.enterprise_id], as_of) if r.tier == tier)
+        result.gaps = [c.gap["text"] for c in tier_result.failed_criteria() if c.gap]
+        result.failing_names = [c.name for c in tier_result.failed_criteria()]
     return render(
         request,
         "enterprises/reserve.html",
