@@ -12,6 +12,13 @@ prints why and exits 0. One line per measurement, each also written to bench/res
   models (field classifier, keyword co-occurrence) are cross-fitted in 2 folds: a fold's queries are answered by
   models fitted on the records outside that fold (the index itself holds every record).
 - `matching_ablation`: nDCG@10 per task with one engine option flipped at a time.
+- `matching_pk_ceiling`: how far PK can go: nDCG@10 of the engine when told the source record's true discipline
+  (a search within that field), and of the engine's top 50 in the ideal order (the bound for any re-ranker).
+  PK's relevance rests on the records' author keywords and discipline, and half of its relevant records share
+  none of the two query keywords; these oracles show how much of the +10 % target any routing can reach.
+- `matching_checks`: the bundled demand-style check queries (colloquial Chinese, `manage.py match --check`) on the
+  whole corpus, engine and baseline: share of checks with an answering record in the top 10, MRR@10, precision@10.
+  Both search title, keywords and abstract (achievements carry keywords).
 - `matching_100k_build`, `matching_100k_query`, `matching_100k_memory`, `matching_100k_incremental`: the corpus
   replicated with perturbed ids to 100,000 records; index build (with the model fit), query p50/p99
   single-threaded for the lexical stage alone (BM25 over the expanded terms, no feedback, no routing) and for the
@@ -42,6 +49,7 @@ if str(ROOT) not in sys.path:
 
 from bench.common import report  # noqa: E402
 from kechuang.techmarket.matching import MatchDoc, MatchEngine, MatchOptions  # noqa: E402
+from kechuang.techmarket.matching.checks import BUNDLED_CHECKS, load_checks, score_checks  # noqa: E402
 from kechuang.techmarket.matching.corpus import csl_record_to_doc, read_jsonl  # noqa: E402
 from kechuang.techmarket.matching.evaluation import TASKS, evaluate, task_docs, task_queries  # noqa: E402
 
@@ -51,6 +59,7 @@ SEED = 20240601
 FOLDS = 2
 SCALE = 100_000
 LATENCY_QUERIES = 500
+CEILING_POOL = 50
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
 
 DEFAULT = MatchOptions()
@@ -161,7 +170,21 @@ def quality(records: list[dict], tmp: Path) -> dict:
                 seconds[(name, task)] = seconds.get((name, task), 0.0) + time.perf_counter() - t0
             eng.options = DEFAULT
             eng._apply_model_options()
+            if task == "PK":  # how far up could any re-ranking or field routing go? (oracles, not the engine)
+                for q in fold_queries:
+                    source_field = by_id[q.source]["discipline"]
+                    ranked[("oracle_true_field", task, q.source)] = [
+                        m.id for m in eng.search(q.text, depth, field=source_field, explain=False)
+                    ]
+                    pool = [m.id for m in eng.search(q.text, CEILING_POOL, explain=False)]
+                    ranked[("oracle_reorder_top50", task, q.source)] = sorted(
+                        pool, key=lambda i, rel=q.relevance: -rel.get(i, 0)
+                    )[:depth]
 
+    ceiling = {
+        name: evaluate(lambda q, _d, c=name: ranked[(c, "PK", q.source)], queries["PK"])["ndcg@10"]
+        for name in ("oracle_true_field", "oracle_reorder_top50")
+    }
     metrics: dict[str, dict[str, dict[str, float]]] = {}
     for name in ("baseline", *configs):
         metrics[name] = {}
@@ -174,7 +197,31 @@ def quality(records: list[dict], tmp: Path) -> dict:
             keep = METRICS + (("map@100",) if task == "DISC" else ())
             metrics[name][task] = {k: m[k] for k in keep}
             metrics[name][task]["ms_per_query"] = round(1000 * seconds[(name, task)] / len(queries[task]), 3)
-    return {"metrics": metrics, "queries": {t: len(q) for t, q in queries.items()}, "build_seconds": build}
+    return {
+        "metrics": metrics,
+        "pk_ceiling": ceiling,
+        "queries": {t: len(q) for t, q in queries.items()},
+        "build_seconds": build,
+    }
+
+
+def check_queries(records: list[dict], tmp: Path) -> dict:
+    """The bundled demand-style check queries (colloquial Chinese) on the whole corpus: engine vs baseline."""
+    checks = load_checks(BUNDLED_CHECKS)
+    docs = [csl_record_to_doc(r) for r in records]
+    titles = {d.id: d.title for d in docs}
+    eng = MatchEngine(tmp / "checks")
+    eng.rebuild(docs)
+    baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])  # same fields
+    out = {}
+    for name, search in (
+        ("engine", lambda text, k: [(m.id, m.title) for m in eng.search(text, k, explain=False)]),
+        ("baseline", lambda text, k: [(i, titles[i]) for i in baseline.search(text, k, set())]),
+    ):
+        scored = score_checks(checks, docs, search, k=10)
+        out[name] = {key: scored[key] for key in ("passed", "hit_rate@10", "mrr@10", "precision@10")}
+    out["checks"] = len(checks)
+    return out
 
 
 def scaled_docs(records: list[dict], n: int) -> list[MatchDoc]:
@@ -292,6 +339,33 @@ def main() -> int:
             seconds=sum(v["ms_per_query"] for v in m["engine"].values()) / 1000,
             summary=" | ".join(f"{n}: " + " ".join(f"{t}={x:.4f}" for t, x in v.items()) for n, v in ablation.items()),
             ndcg10=ablation,
+        )
+        engine_pk, baseline_pk = m["engine"]["PK"]["ndcg@10"], m["baseline"]["PK"]["ndcg@10"]
+        report(
+            "matching_pk_ceiling",
+            size=f"{q['queries']['PK']} PK queries",
+            seconds=0.0,
+            engine_ndcg10=engine_pk,
+            baseline_ndcg10=baseline_pk,
+            target_ndcg10=round(1.1 * baseline_pk, 4),
+            oracle_true_field_ndcg10=q["pk_ceiling"]["oracle_true_field"],
+            oracle_reorder_top50_ndcg10=q["pk_ceiling"]["oracle_reorder_top50"],
+            meaning=(
+                "oracle_true_field: the engine told the source record's discipline (searches only that field); "
+                "oracle_reorder_top50: the engine's top 50 put in the ideal order (an upper bound for any re-ranker)"
+            ),
+        )
+        checks = check_queries(records, tmp)
+        report(
+            "matching_checks",
+            size=f"{checks['checks']} check queries (matching/data/check_queries.jsonl), {len(records)} records",
+            seconds=0.0,
+            engine_hit_rate10=checks["engine"]["hit_rate@10"],
+            baseline_hit_rate10=checks["baseline"]["hit_rate@10"],
+            engine_mrr10=checks["engine"]["mrr@10"],
+            baseline_mrr10=checks["baseline"]["mrr@10"],
+            engine_precision10=checks["engine"]["precision@10"],
+            baseline_precision10=checks["baseline"]["precision@10"],
         )
         lat = latency(records, tmp)
     qms = lat["query_ms"]

@@ -211,6 +211,10 @@ AUDIT_RETENTION_DAYS = 184
 KECHUANG_POLICY_FILE = os.environ.get("KECHUANG_POLICY_FILE", str(BASE_DIR / "policies" / "zibo-kefa-2023-22.yaml"))
 KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", "zibo-kefa-2023-22")
 
+# Technology market: optional dense re-ranking with a sentence-transformers model already on disk (never
+# downloaded; the package sentence-transformers must be installed separately). Empty = off.
+TECHMARKET_DENSE_MODEL_PATH = os.environ.get("KECHUANG_MATCH_DENSE_MODEL", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -33,6 +33,9 @@ class TechmarketConfig(AppConfig):
         ),
     )
 
+    def ready(self) -> None:
+        from kechuang.techmarket import checks  # noqa: F401  (registers the system checks)
+
     def load_demo_data(self, city) -> str:
         from kechuang.techmarket.demo import load_demo
 

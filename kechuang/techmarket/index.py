@@ -46,12 +46,18 @@ def vocabulary_pairs() -> list[tuple[str, list[str]]]:
     return [(t.lay, list(t.technical)) for t in VocabularyTerm.objects.filter(is_active=True).order_by("lay")]
 
 
+def engine_options() -> MatchOptions:
+    """The shipped defaults, with the dense re-ranking stage on when settings name a local model."""
+    dense_path = getattr(settings, "TECHMARKET_DENSE_MODEL_PATH", "")
+    return MatchOptions(dense_rerank=bool(dense_path), dense_model_path=dense_path or None)
+
+
 def engine() -> MatchEngine:
     """The process's engine, re-created when the index directory or the vocabulary changed."""
     key = (str(index_dir()), vocabulary_key())
     with _lock:
         if _cache["key"] != key or _cache["engine"] is None:
-            _cache["engine"] = MatchEngine(index_dir(), vocabulary=vocabulary_pairs(), options=MatchOptions())
+            _cache["engine"] = MatchEngine(index_dir(), vocabulary=vocabulary_pairs(), options=engine_options())
             _cache["key"] = key
         return _cache["engine"]
 
