@@ -210,7 +210,7 @@ def check_queries(records: list[dict], tmp: Path) -> dict:
     checks = load_checks(BUNDLED_CHECKS)
     docs = [csl_record_to_doc(r) for r in records]
     titles = {d.id: d.title for d in docs}
-    eng = MatchEngine(tmp / "checks")
+    eng = MatchEngine(tmp / "checks", options=DEFAULT)
     eng.rebuild(docs)
     baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])  # same fields
     out = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -84,3 +85,13 @@ def regions_for(user: Any, *, writable: bool = False) -> QuerySet[OrgUnit]:
     if role == Role.DISTRICT_OFFICER and user.org_unit_id:
         return OrgUnit.objects.descendants(user.org_unit, include_self=True).filter(kind=OrgUnit.Kind.REGION)
     return qs.none()
+
+
+def json_list_contains(field: str, text: str) -> Q:
+    """Case-insensitive substring search inside a JSONField list of strings, on SQLite and PostgreSQL alike:
+    SQLite keeps non-ASCII characters as \\uXXXX escapes, PostgreSQL as text, so both spellings are looked for."""
+    condition = Q(**{f"{field}__icontains": text})
+    escaped = json.dumps(text)[1:-1]
+    if escaped != text:
+        condition |= Q(**{f"{field}__icontains": escaped})
+    return condition

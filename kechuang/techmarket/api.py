@@ -1,5 +1,5 @@
-"""API of the technology market: achievements, demands, experts, matches, contracts, search. Scoped and masked
-exactly like the pages (every query starts from the selectors' scoped querysets)."""
+"""API of the technology market: achievements, demands, experts, matches, contracts, search, check queries. Scoped
+and masked exactly like the pages (every query starts from the selectors' scoped querysets)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -16,7 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket import index, selectors, services, workflow
-from kechuang.techmarket.models import Demand
+from kechuang.techmarket.models import Demand, MatchCheck
 
 router = Router(tags=["techmarket"])
 
@@ -164,6 +164,33 @@ class TurnoverOut(Schema):
     contracts: int
 
 
+class MatchCheckOut(Schema):
+    id: int
+    query: str
+    any_terms: list[str]
+    all_terms: list[str]
+    note: str
+    is_active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MatchCheckIn(Schema):
+    query: str
+    any_terms: list[str] = []
+    all_terms: list[str] = []
+    note: str = ""
+    is_active: bool = True
+
+
+class MatchCheckPatch(Schema):
+    query: str | None = None
+    any_terms: list[str] | None = None
+    all_terms: list[str] | None = None
+    note: str | None = None
+    is_active: bool | None = None
+
+
 def _achievement(request: HttpRequest, a) -> dict[str, Any]:
     data = {f: getattr(a, f) for f in AchievementOut.model_fields if f != "contact"}
     return data | {"contact": selectors.contact_of(a, request.user)}
@@ -307,6 +334,50 @@ def search(request: HttpRequest, q: str, kind: str = "achievement", k: int = 10)
     if kind not in ("achievement", "demand", "expert"):
         raise HttpError(400, "kind must be achievement, demand or expert")
     return _hits(request, index.search(q[:2000], kind=kind, k=min(max(k, 1), 50)))
+
+
+# ---------------------------------------------------------------- check queries (bureau staff only, like the pages)
+def _require_bureau(request: HttpRequest) -> None:
+    if not selectors.is_bureau(request.user):
+        raise PermissionDenied
+
+
+@router.get("/techmarket/checks", response=list[MatchCheckOut])
+@paginate(LimitOffsetPagination)
+def checks(request: HttpRequest, q: str = "", active: str = "", sort: str = ""):
+    _require_bureau(request)
+    return selectors.match_checks({"q": q, "active": active, "sort": sort})
+
+
+@router.post("/techmarket/checks", response={201: MatchCheckOut})
+def check_create(request: HttpRequest, payload: MatchCheckIn):
+    _require_bureau(request)
+    return Status(201, services.match_check_save(actor=request.user, check=MatchCheck(**payload.dict())))
+
+
+@router.get("/techmarket/checks/run", response=dict[str, Any])
+def checks_run(request: HttpRequest, k: int = 10):
+    """Run the active check queries on the live index: hit rate, MRR and precision at k, and each check's result."""
+    _require_bureau(request)
+    return services.run_saved_checks(k=min(max(k, 1), 50))
+
+
+@router.patch("/techmarket/checks/{pk}", response=MatchCheckOut)
+def check_update(request: HttpRequest, pk: int, payload: MatchCheckPatch):
+    _require_bureau(request)
+    found = get_object_or_404(MatchCheck, pk=pk)
+    for name, value in payload.dict(exclude_unset=True).items():
+        if value is None:
+            raise ValidationError({name: "may not be null"})
+        setattr(found, name, value)
+    return services.match_check_save(actor=request.user, check=found)
+
+
+@router.delete("/techmarket/checks/{pk}", response={204: None})
+def check_delete(request: HttpRequest, pk: int):
+    _require_bureau(request)
+    services.match_check_delete(actor=request.user, check=get_object_or_404(MatchCheck, pk=pk))
+    return Status(204, None)
 
 
 def _hits(request: HttpRequest, found) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ class TechmarketConfig(AppConfig):
                 NavItem(_("Contract turnover"), "techmarket:statistics"),
                 NavItem(_("Import from Excel"), "techmarket:import", roles=WRITERS),
                 NavItem(_("Domain vocabulary"), "techmarket:vocabulary", roles=BUREAU),
+                NavItem(_("Check queries"), "techmarket:checks", roles=BUREAU),
             ),
             order=30,
         ),

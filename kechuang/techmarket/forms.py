@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket.models import (
@@ -17,6 +18,7 @@ from kechuang.techmarket.models import (
     Demand,
     Expert,
     InstitutionType,
+    MatchCheck,
     NonTechnicalItem,
     TechField,
     TransferMode,
@@ -286,6 +288,55 @@ class VocabularyForm(RemapErrorsMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         self.instance.technical = split_terms(data.get("technical_text", ""))
+        return data
+
+
+# Check-query terms may hold spaces ("machine vision"): split on commas, 、, semicolons and new lines only.
+_SPLIT_LINES = re.compile(r"[、，,；;\r\n]+")
+
+
+def split_term_lines(text: str) -> list[str]:
+    return list(dict.fromkeys(t.strip() for t in _SPLIT_LINES.split(text or "") if t.strip()))
+
+
+class MatchCheckForm(RemapErrorsMixin, forms.ModelForm):
+    error_field_map = {"any_terms": "any_text", "all_terms": "all_text"}
+
+    any_text = forms.CharField(
+        label=_("Any of these terms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "one per line or separated by commas; a record answers when its title or keywords hold one of them"
+        ),
+    )
+    all_text = forms.CharField(
+        label=_("All of these terms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("optional; a record must also hold every one of these"),
+    )
+
+    class Meta:
+        model = MatchCheck
+        fields = ["query", "any_text", "all_text", "note", "is_active"]
+        widgets = {"query": forms.Textarea(attrs={"rows": 2})}
+        labels = {"is_active": pgettext_lazy("check query", "Active")}
+        help_texts = {
+            "query": _("the question as an enterprise would ask it"),
+            "note": _("e.g. the industry and the technology the question is about"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["any_text"].initial = "、".join(self.instance.any_terms)
+            self.fields["all_text"].initial = "、".join(self.instance.all_terms)
+
+    def clean(self):
+        data = super().clean()
+        self.instance.any_terms = split_term_lines(data.get("any_text", ""))
+        self.instance.all_terms = split_term_lines(data.get("all_text", ""))
         return data
 
 

@@ -677,3 +677,44 @@ class PublicSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.reason or 'accepted'}"
+
+
+class MatchCheck(models.Model):
+    """A check query (检验查询) the bureau keeps: a demand-style question plus the rule saying which records answer it
+    (title or keywords hold every `all` term and at least one `any` term; see matching/checks.py)."""
+
+    query = models.TextField(_("query"), blank=True)  # clean() names the error
+    any_terms = models.JSONField(_("any of these terms"), default=list, blank=True)
+    all_terms = models.JSONField(_("all of these terms"), default=list, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["note", "id"]
+        verbose_name = _("check query")
+        verbose_name_plural = _("check queries")
+
+    def __str__(self) -> str:
+        return self.query[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        self.query = (self.query or "").strip()
+        self.note = (self.note or "").strip()
+        self.any_terms = _clean_terms(self.any_terms)
+        self.all_terms = _clean_terms(self.all_terms)
+        if not self.query:
+            raise ValidationError({"query": _("Give the question to check.")})
+        if not self.any_terms and not self.all_terms:
+            raise ValidationError(
+                {"any_terms": _("Give at least one term (any or all) saying which records answer the question.")}
+            )
+
+
+def _clean_terms(terms) -> list[str]:
+    return list(dict.fromkeys(t.strip() for t in terms or [] if isinstance(t, str) and t.strip()))

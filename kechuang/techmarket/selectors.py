@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
+from kechuang.core.selectors import json_list_contains
 from kechuang.core.validators import mask_phone
 from kechuang.techmarket.models import (
     Achievement,
@@ -22,6 +23,7 @@ from kechuang.techmarket.models import (
     Demand,
     Expert,
     MatchCase,
+    MatchCheck,
     TechField,
     VocabularyTerm,
 )
@@ -364,8 +366,23 @@ def vocabulary(filters: dict[str, str]) -> QuerySet[VocabularyTerm]:
     if filters.get("industry"):
         qs = qs.filter(industry=filters["industry"])
     if filters.get("q"):
-        qs = qs.filter(Q(lay__icontains=filters["q"]) | Q(technical__icontains=filters["q"]))
+        qs = qs.filter(Q(lay__icontains=filters["q"]) | json_list_contains("technical", filters["q"]))
     return qs
+
+
+def match_checks(filters: dict[str, str]) -> QuerySet[MatchCheck]:
+    """The check queries, filtered by text `q` (query, note, terms) and `active` ("1" / "0"), sorted by `sort`."""
+    qs = MatchCheck.objects.all()
+    if text := filters.get("q", ""):
+        qs = qs.filter(
+            Q(query__icontains=text)
+            | Q(note__icontains=text)
+            | json_list_contains("any_terms", text)
+            | json_list_contains("all_terms", text)
+        )
+    if filters.get("active") in ("1", "0"):
+        qs = qs.filter(is_active=filters["active"] == "1")
+    return _sort(qs, filters.get("sort", ""), {"query": "query", "note": "note", "updated": "updated_at"})
 
 
 def today() -> dt.date:

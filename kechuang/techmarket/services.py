@@ -20,6 +20,7 @@ from kechuang.core import audit
 from kechuang.core.roles import CITY_WIDE, READ_ONLY
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.techmarket import index, registration, workflow
+from kechuang.techmarket.matching.checks import CheckQuery, run_checks
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -31,6 +32,7 @@ from kechuang.techmarket.models import (
     Expert,
     InstitutionType,
     MatchCase,
+    MatchCheck,
     MatchEvent,
     NonTechnicalItem,
     PublicSubmission,
@@ -180,6 +182,39 @@ def vocabulary_save(*, actor: Any, term: VocabularyTerm) -> VocabularyTerm:
     with transaction.atomic():
         audit.save(term, actor=actor)
     return term
+
+
+# ---------------------------------------------------------------- check queries
+def match_check_save(*, actor: Any, check: MatchCheck) -> MatchCheck:
+    """Bureau staff keep the check queries that verify matching (validated by MatchCheck.clean, audited)."""
+    _require_bureau(actor)
+    with transaction.atomic():
+        audit.save(check, actor=actor)
+    return check
+
+
+def match_check_delete(*, actor: Any, check: MatchCheck) -> None:
+    """A check query is configuration, not a registry record: it is deleted, with its last values in the log."""
+    _require_bureau(actor)
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action=audit.Action.DELETE, obj=check, changes=audit.diff(audit.snapshot(check), None)
+        )
+        check.delete()
+
+
+def run_saved_checks(k: int = 10) -> dict[str, Any]:
+    """Run the active check queries on the live index's achievements (matching/checks.py scores them).
+
+    Each result carries `check_id` (its MatchCheck row) and each top entry `pk` (the achievement's id)."""
+    rows = list(MatchCheck.objects.filter(is_active=True).order_by("note", "id"))
+    checks = [CheckQuery(r.query, tuple(r.any_terms), tuple(r.all_terms), r.note) for r in rows]
+    report = run_checks(index.engine(), checks, k=k)
+    for row, result in zip(rows, report["results"], strict=True):
+        result["check_id"] = row.pk
+        for item in result["top"]:
+            item["pk"] = index.parse_id(item["id"])[1]
+    return report
 
 
 # ---------------------------------------------------------------- matchmaking

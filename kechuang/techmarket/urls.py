@@ -46,4 +46,9 @@ urlpatterns = [
     path("vocabulary/", views.vocabulary, name="vocabulary"),
     path("vocabulary/new/", views.vocabulary_create, name="vocabulary_create"),
     path("vocabulary/<int:pk>/", views.vocabulary_edit, name="vocabulary_edit"),
+    path("checks/", views.check_list, name="checks"),
+    path("checks/export.xlsx", views.check_export, name="check_export"),
+    path("checks/new/", views.check_create, name="check_create"),
+    path("checks/<int:pk>/", views.check_edit, name="check_edit"),
+    path("checks/<int:pk>/delete/", views.check_delete, name="check_delete"),
 ]

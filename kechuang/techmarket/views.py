@@ -16,10 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
-from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.imports import annotated_workbook
 from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
@@ -39,6 +40,7 @@ from kechuang.techmarket.models import (
     IndustryChain,
     InstitutionType,
     MatchCase,
+    MatchCheck,
     NonTechnicalItem,
     TechField,
     VocabularyTerm,
@@ -1004,3 +1006,94 @@ def vocabulary_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def vocabulary_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _vocabulary_form(request, get_object_or_404(VocabularyTerm, pk=pk))
+
+
+# ---------------------------------------------------------------- check queries
+CHECK_FILTERS = ("q", "active", "sort")
+CHECK_K = 10
+
+
+@role_required(*selectors.BUREAU)
+def check_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request, CHECK_FILTERS)
+    rows = selectors.match_checks(filters)
+    ctx = _list_context(request, rows, filters, total=MatchCheck.objects.count(), ran=request.GET.get("run") == "1")
+    if ctx["ran"]:
+        report = services.run_saved_checks(k=CHECK_K)
+        results = {
+            r["check_id"]: r | {"top3": r["top"][:3], "first_rank": (r["relevant_ranks"] or [None])[0]}
+            for r in report["results"]
+        }
+        ctx["page"].object_list = checks = list(ctx["page"].object_list)
+        for check in checks:
+            check.result = results.get(check.pk)  # None: inactive, not run
+        ctx["summary"] = {
+            "k": CHECK_K,
+            "checks": report["checks"],
+            "scored": report["checks_with_relevant_records"],
+            "unscored": report["checks"] - report["checks_with_relevant_records"],
+            "passed": report["passed"],
+            "hit_rate": report[f"hit_rate@{CHECK_K}"],
+            "hit_rate_pct": None if report[f"hit_rate@{CHECK_K}"] is None else report[f"hit_rate@{CHECK_K}"] * 100,
+            "mrr": report[f"mrr@{CHECK_K}"],
+        }
+    return render(request, "techmarket/checks.html", ctx)
+
+
+@role_required(*selectors.BUREAU)
+def check_export(request: HttpRequest) -> HttpResponse:
+    rows = selectors.match_checks(_filters(request, CHECK_FILTERS))
+    headers = [
+        _("Query"),
+        _("Any of these terms"),
+        _("All of these terms"),
+        _("Note"),
+        pgettext("check query", "Active"),
+        _("Updated"),
+    ]
+
+    def row(c: MatchCheck):
+        updated = f"{timezone.localtime(c.updated_at):%Y-%m-%d %H:%M}"
+        return [
+            c.query,
+            "、".join(c.any_terms),
+            "、".join(c.all_terms),
+            c.note,
+            _("Yes") if c.is_active else _("No"),
+            updated,
+        ]
+
+    return _export(request, rows, "check_queries", _("Check queries"), headers, row)
+
+
+def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:
+    form = forms.MatchCheckForm(request.POST or None, instance=check)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if _save_or_errors(form, lambda: services.match_check_save(actor=request.user, check=obj)):
+            messages.success(request, _("Check query saved."))
+            return redirect("techmarket:checks")
+    return render(
+        request, "techmarket/form.html", {"form": form, "title": _("Check query"), "back": "techmarket:checks"}
+    )
+
+
+@role_required(*selectors.BUREAU)
+def check_create(request: HttpRequest) -> HttpResponse:
+    return _check_form(request, None)
+
+
+@role_required(*selectors.BUREAU)
+def check_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _check_form(request, get_object_or_404(MatchCheck, pk=pk))
+
+
+@role_required(*selectors.BUREAU)
+def check_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows what will be deleted and asks to confirm; only a POST deletes."""
+    check = get_object_or_404(MatchCheck, pk=pk)
+    if request.method == "POST":
+        services.match_check_delete(actor=request.user, check=check)
+        messages.success(request, _("Check query deleted."))
+        return redirect("techmarket:checks")
+    return render(request, "techmarket/check_delete.html", {"check": check})

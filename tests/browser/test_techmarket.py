@@ -153,3 +153,31 @@ def test_import_reports_every_error_then_imports(page, site, login, shot, tmp_pa
     page.get_by_role("button", name="校验并导入").click()
     expect(page.locator(".messages")).to_contain_text("已导入 2 条记录")
     assert Demand.objects.filter(title__in=["窑炉余热回收", "废水回用"]).count() == 2
+
+
+def test_check_queries_run_and_show_pass_and_fail(page, site, login, shot, settings, tmp_path):
+    from kechuang.techmarket.models import MatchCheck
+
+    settings.TECHMARKET_INDEX_DIR = tmp_path / "match_index"
+    index.reset()
+    _library()
+    MatchCheck.objects.all().delete()  # the migration's seed rows, when no earlier browser test flushed them
+    MatchCheck.objects.create(
+        query="瓷砖窑炉烧成能耗太高，有没有节能的办法", any_terms=["低温快烧", "余热回收"], note="陶瓷：窑炉节能"
+    )
+    MatchCheck.objects.create(query="锂电池用久了容量掉得快", any_terms=["锂离子电池"], note="新能源：电池寿命")
+    MatchCheck.objects.create(query="锂电池用久了容量掉得快", any_terms=["污泥"], note="测试：不通过")
+    MatchCheck.objects.create(query="想找工业机器人抓取的技术", any_terms=["机器人"], note="智能制造：无应答记录")
+    page = login("bureau_staff")
+    page.goto(f"{site}/techmarket/checks/")
+    expect(page.get_by_test_id("check-row")).to_have_count(4)
+    expect(page.get_by_test_id("check-summary")).to_have_count(0)
+    page.get_by_test_id("run-checks").click()
+    summary = page.get_by_test_id("check-summary")
+    expect(summary).to_contain_text("前10条命中率")
+    expect(summary).to_contain_text("66.7%")
+    results = page.get_by_test_id("check-result")
+    expect(results.filter(has_text="未通过")).to_have_count(1)
+    expect(results.filter(has_text="无应答记录")).to_have_count(1)
+    expect(page.get_by_test_id("answering").first).to_be_visible()
+    shot("techmarket-check-queries")

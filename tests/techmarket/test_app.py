@@ -409,3 +409,11 @@ def test_contract_turnover_keeps_output_and_absorbed_apart():
     assert ("output", "zichuan") not in rows and ("absorbed", "zhangdian") not in rows
     assert set(rows[("output", "zhangdian")]) >= {"basis", "region_code", "year", "amount_wan"}
     assert contract_turnover(2024) == []
+
+
+def test_vocabulary_search_finds_chinese_technical_terms(client_as):
+    """A technical term is found inside the JSON list on SQLite (stored as \\u escapes) and PostgreSQL alike."""
+    page = client_as("bureau_staff").get(reverse("techmarket:vocabulary"), {"q": "聚四氟乙烯"}).content.decode()
+    assert "特氟龙" in page  # seeded: 特氟龙 → 聚四氟乙烯
+    page = client_as("bureau_staff").get(reverse("techmarket:vocabulary"), {"q": "氢氧化钠"}).content.decode()
+    assert "烧碱" in page and "特氟龙" not in page

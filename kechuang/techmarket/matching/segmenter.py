@@ -18,12 +18,16 @@ from functools import lru_cache
 
 import rjieba
 
-# Function words and boilerplate that carry no topic. Kept short: BM25's idf handles the rest.
+# Function words and boilerplate that carry no topic. Kept short: BM25's idf handles the rest. The second line is
+# how enterprises write demands (我们厂…太高…想找…技术): in a small library such words are rare enough for idf to
+# rank a record that only shares "厂" above one that shares the subject.
 _STOPWORD_TEXT = """
 的 了 和 与 及 或 等 在 对 是 为 以 于 从 由 将 把 被 其 之 而 并 且 也 都 就 则 即 及其 以及 或者 并且 而且
 通过 进行 一种 一个 一些 这 那 这些 那些 这种 该 本 此 各 每 某 有 无 不 没有 可 可以 能 能够 会 应 应该 需要
 要 已 已经 还 我们 我 你 他 她 它 他们 我司 公司 本文 文章 研究 中 上 下 内 外 后 前 时 个 来 去 所 使 使得
-得到 采用 利用 基于 如何 怎么 什么 哪些 希望 寻求 寻找 求 急需 需求 问题 解决 关于 方面 相关 情况 提高 提升 a
+得到 采用 利用 基于 如何 怎么 什么 哪些 希望 寻求 寻找 求 急需 需求 问题 解决 关于 方面 相关 情况 提高 提升
+厂 我厂 本厂 厂里 我们厂 技术 想 想找 想要 找 太高 太大 太多 太低 怎样 怎么办 有没有 能不能 老是 总是 经常 一直
+办法 好 用 做 弄 搞 a
 an the of and or in on for to with by is are be as at from that this
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
