@@ -7,17 +7,22 @@
 - `load_demo_data(city) -> str`: the module's demo data for `load_demo`, returning a one-line summary.
 - `target_progress(user, targets) -> {target id: TargetProgress}`: where a policy target stands, for the
   cockpit's headline cards (the indicator module answers it).
+- `indicator_feeds() -> [IndicatorFeed]`: values the module computes for indicators of the catalogue (the
+  technology market's registered contract turnover); the module sends `indicator_feed_changed` (after commit,
+  with `years`) when they change, and the indicator module rewrites those years' observations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
 from django.apps import AppConfig, apps
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +78,28 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
         if hook is not None:
             found.update(hook(user, targets))
     return found
+
+
+@dataclass(frozen=True)
+class IndicatorFeed:
+    """Values a module computes for one indicator of the catalogue, by region (and the city) and year."""
+
+    code: str  # the indicator's code in the catalogue
+    source: str  # the observations' source; fed observations are recognised by it
+    rows: Callable[[Iterable[int] | None], list[tuple[str, int, Decimal]]]  # years → (org unit code, year, value)
+
+
+# Sent by a module after commit when its fed values changed: `years` (a set of ints).
+indicator_feed_changed = Signal()
+
+
+def indicator_feeds() -> list[IndicatorFeed]:
+    feeds: list[IndicatorFeed] = []
+    for config in kechuang_apps():
+        hook = getattr(config, "indicator_feeds", None)
+        if hook is not None:
+            feeds.extend(hook())
+    return feeds
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:

@@ -29,6 +29,11 @@ class IndicatorsConfig(AppConfig):
         ),
     )
 
+    def ready(self) -> None:
+        from kechuang.core.registry import indicator_feed_changed
+
+        indicator_feed_changed.connect(_feed_changed, dispatch_uid="indicators.sync_feeds")
+
     def target_progress(self, user, targets):
         from kechuang.indicators.views import target_progress
 
@@ -38,3 +43,9 @@ class IndicatorsConfig(AppConfig):
         from kechuang.indicators.demo import load_demo
 
         return load_demo(city)
+
+
+def _feed_changed(sender, years=None, **kwargs) -> None:
+    from kechuang.indicators.services import sync_feeds
+
+    sync_feeds(years)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write_unit
@@ -67,57 +69,85 @@ def observation_save(
     if not can_enter(actor, indicator, region):
         raise PermissionDenied(_("You may not enter this indicator for this region."))
     with transaction.atomic():
-        existing = (
-            Observation.objects.select_for_update()
-            .filter(indicator=indicator, region=region, year=year, quarter=quarter)
-            .first()
+        return _upsert(
+            actor=actor,
+            indicator=indicator,
+            region=region,
+            year=year,
+            quarter=quarter,
+            value=value,
+            status=status,
+            source=source,
+            definition_version=definition_version,
+            reason=reason,
         )
-        if existing is None:
-            obs = Observation(
-                indicator=indicator,
-                region=region,
-                year=year,
-                quarter=quarter,
-                value=value,
-                status=status,
-                source=source,
-                definition_version=definition_version,
-                entered_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
-            audit.save(obs, actor=actor)
-            return SaveResult(obs, True, True)
-        new_value = Decimal(value).quantize(Decimal("0.0001"))
-        changed = (
-            existing.value != new_value
-            or existing.status != status
-            or existing.source != source
-            or existing.definition_version != definition_version
+
+
+def _upsert(
+    *,
+    actor: Any,
+    indicator: Indicator,
+    region: OrgUnit,
+    year: int,
+    quarter: int,
+    value: Decimal,
+    status: str,
+    source: str,
+    definition_version: str = "",
+    reason: str = "",
+) -> SaveResult:
+    """Create or revise one observation (inside the caller's transaction); a revision keeps the old version."""
+    existing = (
+        Observation.objects.select_for_update()
+        .filter(indicator=indicator, region=region, year=year, quarter=quarter)
+        .first()
+    )
+    if existing is None:
+        obs = Observation(
+            indicator=indicator,
+            region=region,
+            year=year,
+            quarter=quarter,
+            value=value,
+            status=status,
+            source=source,
+            definition_version=definition_version,
+            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        if not changed:
-            return SaveResult(existing, False, False)
-        if not reason.strip():
-            raise ValidationError({"reason": _("Give the reason for revising a value that was already entered.")})
-        if existing.status == Observation.Status.FINAL and status == Observation.Status.PRELIMINARY:
-            raise ValidationError({"status": _("A final value cannot go back to preliminary.")})
-        revision = ObservationRevision(
-            observation=existing,
-            value=existing.value,
-            status=existing.status,
-            source=existing.source,
-            new_value=new_value,
-            new_status=status,
-            reason=reason.strip()[:300],
-            changed_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        existing.value = new_value
-        existing.status = status
-        existing.source = source
-        existing.definition_version = definition_version
-        existing.is_demo = False
-        existing.entered_by = actor if getattr(actor, "is_authenticated", False) else existing.entered_by
-        audit.save(existing, actor=actor, action=audit.Action.UPDATE)
-        revision.save()
-        return SaveResult(existing, False, True)
+        audit.save(obs, actor=actor)
+        return SaveResult(obs, True, True)
+    new_value = Decimal(value).quantize(Decimal("0.0001"))
+    changed = (
+        existing.value != new_value
+        or existing.status != status
+        or existing.source != source
+        or existing.definition_version != definition_version
+    )
+    if not changed:
+        return SaveResult(existing, False, False)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for revising a value that was already entered.")})
+    if existing.status == Observation.Status.FINAL and status == Observation.Status.PRELIMINARY:
+        raise ValidationError({"status": _("A final value cannot go back to preliminary.")})
+    revision = ObservationRevision(
+        observation=existing,
+        value=existing.value,
+        status=existing.status,
+        source=existing.source,
+        new_value=new_value,
+        new_status=status,
+        reason=reason.strip()[:300],
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    existing.value = new_value
+    existing.status = status
+    existing.source = source
+    existing.definition_version = definition_version
+    existing.is_demo = False
+    existing.entered_by = actor if getattr(actor, "is_authenticated", False) else existing.entered_by
+    audit.save(existing, actor=actor, action=audit.Action.UPDATE)
+    revision.save()
+    return SaveResult(existing, False, True)
 
 
 @dataclass
@@ -217,3 +247,44 @@ def allocations_set(*, actor: Any, target: Any, values: dict[OrgUnit, Decimal | 
             if audit.save(found, actor=actor):
                 changes += 1
     return changes
+
+
+FEED_REASON = "数据来源模块的登记数据变动，自动更新"
+
+
+def sync_feeds(years: Iterable[int] | None = None) -> int:
+    """Write the observations other modules feed (core.registry.indicator_feeds), for `years` or all years.
+
+    A feed reports in its indicator's unit. Each fed row becomes the annual observation of its region (or the
+    city); a region-year the module no longer reports (a registration cancelled) goes to 0. Past years are final,
+    the current one preliminary; every change keeps a revision. One transaction per feed. Returns the number of
+    observations created or changed."""
+    wanted = None if years is None else {int(y) for y in years}
+    units = {u.code: u for u in OrgUnit.objects.filter(kind__in=(OrgUnit.Kind.CITY, OrgUnit.Kind.REGION))}
+    this_year = timezone.localdate().year
+    changed = 0
+    for feed in registry.indicator_feeds():
+        indicator = Indicator.objects.filter(code=feed.code).first()
+        if indicator is None or indicator.formula:
+            continue
+        values = {(code, year): value for code, year, value in feed.rows(wanted) if code in units}
+        with transaction.atomic():
+            stale = Observation.objects.filter(indicator=indicator, quarter=0, source=feed.source)
+            if wanted is not None:
+                stale = stale.filter(year__in=wanted)
+            for code, year in stale.values_list("region__code", "year"):
+                values.setdefault((code, year), Decimal(0))
+            for (code, year), value in sorted(values.items()):
+                result = _upsert(
+                    actor=None,
+                    indicator=indicator,
+                    region=units[code],
+                    year=year,
+                    quarter=0,
+                    value=value,
+                    status=Observation.Status.FINAL if year < this_year else Observation.Status.PRELIMINARY,
+                    source=feed.source,
+                    reason=FEED_REASON,
+                )
+                changed += result.changed
+    return changed

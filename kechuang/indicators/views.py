@@ -218,7 +218,13 @@ def districts(request: HttpRequest) -> HttpResponse:
     choices = [t.indicator for t in targets if t.indicator.aggregation != "max_or_flag"]
     extra = Indicator.objects.filter(
         in_catalogue=True,
-        code__in=["gdp", "rd_expenditure", "tech_contract_turnover_output", "invention_patents_per_10k"],
+        code__in=[
+            "gdp",
+            "rd_expenditure",
+            "tech_contract_turnover_output",
+            "tech_contract_turnover_registered_output",
+            "invention_patents_per_10k",
+        ],
     )
     seen = set()
     indicators = []

@@ -37,6 +37,11 @@ class TechmarketConfig(AppConfig):
     def ready(self) -> None:
         from kechuang.techmarket import checks  # noqa: F401  (registers the system checks)
 
+    def indicator_feeds(self):
+        from kechuang.techmarket.feed import indicator_feeds
+
+        return indicator_feeds()
+
     def load_demo_data(self, city) -> str:
         from kechuang.techmarket.demo import load_demo
 

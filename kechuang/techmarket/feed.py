@@ -4,11 +4,26 @@
 technology-contract turnover (合同成交额, 万元) per registration year and region of the city, on the seller
 (技术输出) and buyer (技术吸纳) bases kept apart. Extra keys: `technology_amount_wan` (approved 技术交易额) and
 `contracts` (number of contracts).
+
+`indicator_feeds()`: the same turnover as two indicators of the catalogue, by region and for the city (a contract
+counted once), which the indicator module writes as observations whenever a registration changes
+(`registry.indicator_feed_changed`, sent by the contract services after commit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import partial
 from typing import Any
+
+from kechuang.core.registry import IndicatorFeed
+
+SOURCE = "科创平台技术合同认定登记（自动汇总）"
+FEED_CODES = {
+    "output": "tech_contract_turnover_registered_output",
+    "absorbed": "tech_contract_turnover_registered_absorbed",
+}
 
 
 def contract_turnover(year: int | None = None) -> list[dict[str, Any]]:
@@ -17,4 +32,15 @@ def contract_turnover(year: int | None = None) -> list[dict[str, Any]]:
     return turnover(year)
 
 
-__all__ = ["contract_turnover"]
+def _feed_rows(basis: str, years: Iterable[int] | None = None) -> list[tuple[str, int, Decimal]]:
+    from kechuang.techmarket.selectors import contract_turnover as turnover
+
+    rows = turnover(years=None if years is None else set(years), with_city=True)
+    return [(r["region_code"], r["year"], r["amount_wan"]) for r in rows if r["basis"] == basis]
+
+
+def indicator_feeds() -> list[IndicatorFeed]:
+    return [IndicatorFeed(code, SOURCE, partial(_feed_rows, basis)) for basis, code in FEED_CODES.items()]
+
+
+__all__ = ["FEED_CODES", "SOURCE", "contract_turnover", "indicator_feeds"]

@@ -253,22 +253,29 @@ def funnel(user: Any) -> dict[str, Any]:
     }
 
 
-def contract_turnover(year: int | None = None, *, user: Any = None) -> list[dict[str, Any]]:
+def contract_turnover(
+    year: int | None = None, *, user: Any = None, years: Any = None, with_city: bool = False
+) -> list[dict[str, Any]]:
     """Registered turnover (成交额, 万元) per year × region, on the seller (输出, 'output') and the buyer
     (吸纳, 'absorbed') bases kept apart (tech-contracts.md §5). A contract counts in the year it was registered,
     once per basis for each region in the city that has a party of that role (so a contract between two districts
-    counts as output of one and absorbed by the other); parties outside the city are not counted."""
+    counts as output of one and absorbed by the other); parties outside the city are not counted. `years` limits
+    to several years; `with_city` adds the city's rows, where a contract counts once per basis however many of
+    its parties are in the city."""
     contracts_qs = Contract.objects.filter(status=Contract.Status.REGISTERED, registered_on__isnull=False)
     if user is not None:
         contracts_qs = contracts_qs.visible_to(user)
     if year is not None:
         contracts_qs = contracts_qs.filter(registered_on__year=year)
+    if years is not None:
+        contracts_qs = contracts_qs.filter(registered_on__year__in=list(years))
     parties = (
         ContractParty.objects.filter(contract__in=contracts_qs, region__isnull=False)
         .values_list(
             "contract_id",
             "role",
             "region__code",
+            "region__parent__code",
             "contract__registered_on",
             "contract__total_amount_wan",
             "contract__technology_amount_wan",
@@ -277,26 +284,26 @@ def contract_turnover(year: int | None = None, *, user: Any = None) -> list[dict
     )
     seen: set[tuple[int, str, str]] = set()
     out: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for contract_id, role, region, registered_on, total, tech in parties:
+    for contract_id, role, region, city, registered_on, total, tech in parties:
         basis = "output" if role == ContractParty.Role.SELLER else "absorbed"
-        if (contract_id, basis, region) in seen:
-            continue
-        seen.add((contract_id, basis, region))
-        key = (basis, region, registered_on.year)
-        row = out.setdefault(
-            key,
-            {
-                "basis": basis,
-                "region_code": region,
-                "year": registered_on.year,
-                "amount_wan": Decimal(0),
-                "technology_amount_wan": Decimal(0),
-                "contracts": 0,
-            },
-        )
-        row["amount_wan"] += total
-        row["technology_amount_wan"] += tech or Decimal(0)
-        row["contracts"] += 1
+        for unit in (region, city) if with_city else (region,):
+            if (contract_id, basis, unit) in seen:
+                continue
+            seen.add((contract_id, basis, unit))
+            row = out.setdefault(
+                (basis, unit, registered_on.year),
+                {
+                    "basis": basis,
+                    "region_code": unit,
+                    "year": registered_on.year,
+                    "amount_wan": Decimal(0),
+                    "technology_amount_wan": Decimal(0),
+                    "contracts": 0,
+                },
+            )
+            row["amount_wan"] += total
+            row["technology_amount_wan"] += tech or Decimal(0)
+            row["contracts"] += 1
     return [out[k] for k in sorted(out)]
 
 

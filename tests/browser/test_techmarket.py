@@ -181,3 +181,43 @@ def test_check_queries_run_and_show_pass_and_fail(page, site, login, shot, setti
     expect(results.filter(has_text="无应答记录")).to_have_count(1)
     expect(page.get_by_test_id("answering").first).to_be_visible()
     shot("techmarket-check-queries")
+
+
+def test_registering_a_contract_moves_the_turnover(page, site, login, shot):
+    """Acceptance (issue 6): register a contract and see the turnover move on the market dashboard and in the
+    indicator module (the registered-turnover indicator, by district)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kechuang.core.models import OrgUnit
+    from kechuang.indicators.catalogue import catalogue_load
+    from kechuang.techmarket.models import Contract
+
+    catalogue_load(actor=None, city=OrgUnit.objects.get(code="zibo", parent=None))
+    today = dt.date.today()
+    c = f.contract(
+        status=Contract.Status.ACCEPTED,
+        signed_on=today,
+        submitted_on=today,
+        accepted_on=today,
+        rule_version="2001",
+        total_amount_wan=Decimal("260"),
+        project_name="陶瓷低温烧结助剂技术开发",
+    )
+    page = login("bureau_staff")
+    page.goto(f"{site}/techmarket/dashboard/")
+    expect(page.get_by_test_id("market-kpis")).to_contain_text("登记成交额")
+    expect(page.get_by_test_id("market-kpis")).not_to_contain_text("260.00")
+
+    page.goto(f"{site}/techmarket/contracts/{c.pk}/")
+    page.locator("input[name=technology_amount_wan]").fill("260")
+    page.get_by_role("button", name="核定并登记").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("已登记")
+
+    page.goto(f"{site}/techmarket/dashboard/")
+    expect(page.get_by_test_id("market-kpis")).to_contain_text("260.00")
+    page.goto(f"{site}/indicators/districts/?indicator=tech_contract_turnover_registered_output&year={today.year}")
+    table = page.get_by_test_id("district-table")
+    expect(table).to_contain_text("张店区")
+    expect(table).to_contain_text("260")
+    shot("indicators-registered-turnover")
