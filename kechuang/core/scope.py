@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Q
 
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 
@@ -25,6 +26,9 @@ class DataScope:
 
     region: str | None = None
     department: str | None = None
+    # Further paths through which a district officer may read (never write) a record: a contract is the
+    # registering district's, but the buyer's district sees it too.
+    region_reads: tuple[str, ...] = ()
     # Public documents (the policy text) are readable by every signed-in user.
     public: bool = False
 
@@ -44,8 +48,8 @@ def _path_for(user: User, scope: DataScope) -> str | None:
     return None
 
 
-def scope_filter(queryset: models.QuerySet, user: Any) -> models.QuerySet:
-    """The records of `queryset` that `user` may read."""
+def scope_filter(queryset: models.QuerySet, user: Any, *, for_write: bool = False) -> models.QuerySet:
+    """The records of `queryset` that `user` may read (or, with `for_write`, that are the user's own units')."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     scope: DataScope | None = getattr(queryset.model, "data_scope", None)
@@ -56,7 +60,13 @@ def scope_filter(queryset: models.QuerySet, user: Any) -> models.QuerySet:
     path = _path_for(user, scope)
     if path is None:
         return queryset.none()
-    filtered = queryset.filter(**{f"{path}__in": _unit_ids(user.org_unit)})
+    units = _unit_ids(user.org_unit)
+    condition = Q(**{f"{path}__in": units})
+    if user.role == Role.DISTRICT_OFFICER and not for_write:
+        for extra in scope.region_reads:
+            # a subquery, not a join: no repeated rows, and aggregates over the result stay right
+            condition |= Q(pk__in=queryset.model._default_manager.filter(**{f"{extra}__in": units}).values("pk"))
+    filtered = queryset.filter(condition)
     # A path through a to-many relation can repeat rows.
     return filtered.distinct() if "__" in path else filtered
 
@@ -79,7 +89,7 @@ def can_write(user: Any, obj: models.Model) -> bool:
     if user is None or getattr(user, "role", None) in READ_ONLY:
         return False
     model = type(obj)
-    return scope_filter(model._default_manager.filter(pk=obj.pk), user).exists() and (
+    return scope_filter(model._default_manager.filter(pk=obj.pk), user, for_write=True).exists() and (
         user.role in CITY_WIDE or not getattr(model, "data_scope", DataScope()).public
     )
 

@@ -620,12 +620,12 @@ OUTSIDE = (
     ("天津", "120116"),
     ("潍坊", "370705"),
 )
-CONTRACT_TYPES = (
-    (ContractType.DEVELOPMENT, 45, ("委托开发", "合作开发")),
-    (ContractType.SERVICE, 30, ("技术服务", "技术培训", "技术中介")),
-    (ContractType.TRANSFER, 13, ("专利权转让", "技术秘密转让", "专利实施许可")),
-    (ContractType.CONSULTING, 7, ("技术咨询",)),
-    (ContractType.LICENCE, 5, ("专利实施许可", "技术秘密使用许可")),
+CONTRACT_TYPES = (  # (type, weight, sub-types drawn from registration.SUB_TYPES)
+    (ContractType.DEVELOPMENT, 45, registration.SUB_TYPES["development"]),
+    (ContractType.SERVICE, 30, registration.SUB_TYPES["service"]),
+    (ContractType.TRANSFER, 13, ("专利权转让", "技术秘密转让", "专利实施许可")),  # 2001: licences under 转让
+    (ContractType.CONSULTING, 7, registration.SUB_TYPES["consulting"]),
+    (ContractType.LICENCE, 5, registration.SUB_TYPES["licence"]),
 )
 TYPE_WORDS = {
     "development": "技术开发",

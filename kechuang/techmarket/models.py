@@ -552,7 +552,7 @@ class Contract(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", region_reads=("parties__region",))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -89,6 +89,29 @@ def amount_problems(
     return problems
 
 
+# Sub-types by contract type (§2.1). Under the 2001 rules licences were sub-types of 转让.
+SUB_TYPES: dict[str, tuple[str, ...]] = {
+    "development": ("委托开发", "合作开发"),
+    "transfer": (
+        "专利权转让",
+        "专利申请权转让",
+        "技术秘密转让",
+        "集成电路布图设计专有权转让",
+        "植物新品种权转让",
+        "计算机软件著作权转让",
+    ),
+    "licence": ("专利实施许可", "技术秘密使用许可"),
+    "consulting": ("技术咨询",),
+    "service": ("技术服务", "技术培训", "技术中介"),
+}
+
+
+def sub_types_for(kind: str, version: str) -> tuple[str, ...]:
+    if kind == "transfer" and version == "2001":
+        return SUB_TYPES["transfer"] + SUB_TYPES["licence"]
+    return SUB_TYPES.get(kind, ())
+
+
 def registrability_problems(contract: Any, parties: Iterable[Any]) -> dict[str, str]:
     """Reasons a registry refuses (不予登记) or sends back this contract (§2.3, §2.4); empty when registrable."""
     problems: dict[str, str] = {}
@@ -106,8 +129,20 @@ def registrability_problems(contract: Any, parties: Iterable[Any]) -> dict[str, 
         )
     if not (contract.subject or "").strip():
         problems["subject"] = str(_("State the technical subject (§2.4 item 3)."))
+    if contract.total_amount_wan is None or Decimal(contract.total_amount_wan) <= 0:
+        problems["total_amount_wan"] = str(_("State the price, remuneration or royalty (§2.4 item 3)."))
+    if contract.valid_from and contract.submitted_on and contract.valid_from > contract.submitted_on:
+        problems["valid_from"] = str(
+            _("The contract is not yet in force: it cannot be registered before (§2.4 item 1).")
+        )
     version = contract.rule_version or rule_version_for(contract.submitted_on)
     kind = contract.contract_type
+    allowed = sub_types_for(kind, version)
+    if contract.sub_type and contract.sub_type not in allowed:
+        problems["sub_type"] = str(
+            _("%(sub)s is not a sub-type of this contract type under the %(version)s rules; use one of: %(allowed)s.")
+            % {"sub": contract.sub_type, "version": version, "allowed": "、".join(allowed) or "—"}
+        )
     if kind == "licence" and version == "2001":
         problems["contract_type"] = str(
             _("Under the 2001 rules a licence is registered as a technology transfer (专利实施许可).")

@@ -245,12 +245,36 @@ def funnel(user: Any) -> dict[str, Any]:
         region_names[code] = row["demand__region__name"]
         by_region.setdefault(code, dict.fromkeys(stages, 0))[row["stage"]] += row["n"]
     labels = dict(TechField.choices)
+    # a true funnel: how many matches reached each forward step (or a later one), whatever their stage now
+    later = ("contacted_on", "negotiation_on", "signed_on")
+    reached = qs.aggregate(
+        recommended=Count("id"),
+        **{name.removesuffix("_on"): Count("id", filter=_any_set(later[i:])) for i, name in enumerate(later)},
+    )
+    first = reached["recommended"] or 0
+    steps = [
+        (label, reached[key], round(100 * reached[key] / first, 1) if first else None)
+        for key, label in (
+            ("recommended", MatchCase.Stage.RECOMMENDED.label),
+            ("contacted", MatchCase.Stage.CONTACTED.label),
+            ("negotiation", MatchCase.Stage.NEGOTIATING.label),
+            ("signed", MatchCase.Stage.SIGNED.label),
+        )
+    ]
     return {
         "stages": MatchCase.Stage.choices,
+        "reached": steps,
         "totals": [totals[s] for s in stages],
         "by_field": [(f, labels.get(f, f), [(s, v[s]) for s in stages]) for f, v in sorted(by_field.items())],
         "by_region": [(c, region_names[c], [(s, v[s]) for s in stages]) for c, v in sorted(by_region.items())],
     }
+
+
+def _any_set(fields: tuple[str, ...]) -> Q:
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__isnull": False})
+    return condition
 
 
 def contract_turnover(
@@ -308,8 +332,11 @@ def contract_turnover(
 
 
 def turnover_table(user: Any) -> dict[str, Any]:
-    """The statistics page: years × regions, output and absorbed side by side, plus contract types."""
-    rows = contract_turnover(user=user)
+    """The statistics page (tech-contracts.md §5): years × regions with output and absorbed side by side, the city
+    (a contract counted once), and registered contracts by type and sub-type, by technology field and by the
+    kind of seller and buyer."""
+    rows = contract_turnover(user=user, with_city=True)
+    cities = set(OrgUnit.objects.cities().values_list("code", flat=True))
     years = sorted({r["year"] for r in rows})
     regions = list(city_regions())
     cell: dict[tuple[str, str, int], Decimal] = {
@@ -321,15 +348,50 @@ def turnover_table(user: Any) -> dict[str, Any]:
         if any(o is not None or a is not None for o, a in cells):
             table.append({"region": region, "cells": cells})
     city_output = [
-        sum((r["amount_wan"] for r in rows if r["basis"] == "output" and r["year"] == y), Decimal(0)) for y in years
+        sum(
+            (r["amount_wan"] for r in rows if r["basis"] == "output" and r["region_code"] in cities and r["year"] == y),
+            Decimal(0),
+        )
+        for y in years
     ]
-    registered = contracts(user).filter(status=Contract.Status.REGISTERED)
-    by_type = (
-        registered.values("contract_type", "registered_on__year")
-        .annotate(n=Count("id"), total=Sum("total_amount_wan"), tech=Sum("technology_amount_wan"))
-        .order_by("registered_on__year", "contract_type")
+    registered = contracts(user).filter(status=Contract.Status.REGISTERED, registered_on__isnull=False)
+    measures = {"n": Count("id"), "total": Sum("total_amount_wan"), "tech": Sum("technology_amount_wan")}
+    by_type = [
+        r | {"average": r["total"] / r["n"] if r["n"] else None}
+        for r in registered.values("contract_type", "sub_type", "registered_on__year")
+        .annotate(**measures)
+        .order_by("registered_on__year", "contract_type", "sub_type")
+    ]
+    by_field = list(
+        registered.values("tech_field", "registered_on__year").annotate(**measures).order_by("registered_on__year")
     )
-    return {"years": years, "table": table, "city_output": city_output, "by_type": list(by_type)}
+    return {
+        "years": years,
+        "table": table,
+        "city_output": city_output,
+        "by_type": by_type,
+        "by_field": by_field,
+        "by_party": _turnover_by_party(registered),
+    }
+
+
+def _turnover_by_party(registered: QuerySet[Contract]) -> list[dict[str, Any]]:
+    """Year × side (seller / buyer) × kind of party: a contract counts once per side and kind."""
+    parties = ContractParty.objects.filter(contract__in=registered).values_list(
+        "contract_id", "role", "nature", "contract__registered_on__year", "contract__total_amount_wan"
+    )
+    out: dict[tuple[int, str, str], dict[str, Any]] = {}
+    seen: set[tuple[int, str, str]] = set()
+    for contract_id, role, nature, year, total in parties:
+        if (contract_id, role, nature) in seen:
+            continue
+        seen.add((contract_id, role, nature))
+        row = out.setdefault(
+            (year, role, nature), {"year": year, "role": role, "nature": nature, "n": 0, "total": Decimal(0)}
+        )
+        row["n"] += 1
+        row["total"] += total
+    return [out[k] for k in sorted(out)]
 
 
 def cockpit_cards(user: Any) -> list:
@@ -397,7 +459,7 @@ def today() -> dt.date:
 
 
 # ---------------------------------------------------------------- search facets
-SEARCH_FACETS = ("field", "maturity", "transfer_mode", "region", "status")
+SEARCH_FACETS = ("field", "chain", "maturity", "transfer_mode", "region", "status")
 MATURITY_BANDS = (("research", range(1, 4)), ("development", range(4, 7)), ("ready", range(7, 10)))
 
 
@@ -409,6 +471,8 @@ def facet_values(obj: Any, kind: str) -> dict[str, list[str]]:
     """The facet values of one search hit (a record may have several transfer modes)."""
     region = getattr(obj, "region", None)
     values = {"field": [obj.field], "region": [region.code] if region else []}
+    if kind in ("achievement", "demand"):
+        values["chain"] = [obj.industry_chain] if obj.industry_chain else []
     if kind == "achievement":
         values |= {
             "maturity": [_maturity(obj.trl)] if obj.trl else [],
@@ -423,7 +487,7 @@ def facet_values(obj: Any, kind: str) -> dict[str, list[str]]:
 
 
 def facet_labels(kind: str) -> dict[str, dict[str, str]]:
-    from .models import TransferMode
+    from .models import IndustryChain, TransferMode
 
     status = {
         "achievement": dict(Achievement.Status.choices),
@@ -432,6 +496,7 @@ def facet_labels(kind: str) -> dict[str, dict[str, str]]:
     }[kind]
     return {
         "field": dict(TechField.choices),
+        "chain": dict(IndustryChain.choices),
         "maturity": {
             "research": gettext("TRL 1–3 (research)"),
             "development": gettext("TRL 4–6 (development)"),
@@ -451,12 +516,16 @@ def search_facets(rows: list[dict[str, Any]], kind: str, selected: dict[str, str
     is [(name, [(value, label, count, is_selected)])] for the facets that apply to `kind`."""
     names = {
         "field": gettext("Field"),
+        "chain": gettext("Industry chain"),
         "maturity": gettext("Maturity"),
         "transfer_mode": gettext("Transfer mode"),
         "region": gettext("Region"),
         "status": gettext("Status"),
     }
-    applicable = SEARCH_FACETS if kind == "achievement" else ("field", "region", "status")
+    applicable = {
+        "achievement": SEARCH_FACETS,
+        "demand": ("field", "chain", "region", "status"),
+    }.get(kind, ("field", "region", "status"))
     values = [facet_values(r["object"], kind) for r in rows]
     active = {k: v for k, v in selected.items() if k in applicable and v}
 

@@ -175,6 +175,11 @@ def achievement_export(request: HttpRequest) -> HttpResponse:
     return _export(request, rows, "achievements", _("Achievements"), headers, row)
 
 
+def _recent_matches(obj: Achievement | Expert, user: Any) -> Any:
+    """The record's latest matches the user may see (a match belongs to its demand's district)."""
+    return obj.matches.visible_to(user).select_related("demand").order_by("-updated_at")[:20]
+
+
 @login_required
 def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     achievement = get_object_or_404(selectors.achievements(request.user), pk=pk)
@@ -182,6 +187,13 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         index.search(index.query_text(achievement), kind="demand", k=8, exclude=[index.doc_id(achievement)]),
         request.user,
     )
+    # push: bureau staff (or the demand's district) recommend this achievement to the enterprises that need it
+    pushable = achievement.status in (Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING)
+    already = set(achievement.matches.exclude(stage=workflow.CLOSED).values_list("demand_id", flat=True))
+    for r in results:
+        demand = r["object"]
+        r["recommended"] = demand.pk in already
+        r["can_push"] = pushable and demand.status in Demand.OPEN_STATES and can_write(request.user, demand)
     modes = dict(forms.TransferMode.choices)
     return render(
         request,
@@ -191,8 +203,9 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contact": selectors.contact_of(achievement, request.user),
             "modes": [modes.get(m, m) for m in achievement.transfer_modes],
             "results": results,
+            "push": achievement,
             "is_bureau": selectors.is_bureau(request.user),
-            "matches": achievement.matches.select_related("demand").order_by("-updated_at")[:20],
+            "matches": _recent_matches(achievement, request.user),
             "history": _history(achievement) if selectors.is_bureau(request.user) else [],
         },
     )
@@ -485,7 +498,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other_fields": [labels.get(f, f) for f in expert.fields],
             "contact": selectors.expert_contact(expert, request.user),
             "is_bureau": selectors.is_bureau(request.user),
-            "matches": expert.matches.select_related("demand").order_by("-updated_at")[:20],
+            "matches": _recent_matches(expert, request.user),
         },
     )
 
@@ -624,7 +637,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": forms.StepForm(initial={"on": timezone.localdate()}),
             "events": case.events.select_related("actor"),
             "stage_labels": dict(MatchCase.Stage.choices),
-            "contracts": case.contracts.all(),
+            "contracts": case.contracts.visible_to(request.user),
         },
     )
 
@@ -868,9 +881,15 @@ def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
     data = selectors.turnover_table(request.user)
-    type_labels = dict(ContractType.choices)
+    type_labels, field_labels = dict(ContractType.choices), dict(ContractField.choices)
+    roles, natures = dict(ContractParty.Role.choices), dict(InstitutionType.choices)
     for row in data["by_type"]:
         row["label"] = type_labels.get(row["contract_type"], row["contract_type"])
+    for row in data["by_field"]:
+        row["label"] = field_labels.get(row["tech_field"], row["tech_field"] or "—")
+    for row in data["by_party"]:
+        row["role_label"] = roles.get(row["role"], row["role"])
+        row["label"] = natures.get(row["nature"], row["nature"] or "—")
     return render(request, "techmarket/statistics.html", data)
 
 

@@ -129,7 +129,10 @@ def test_district_officer_sees_only_own_region(client_as, token_for, match_index
         f.demand("zichuan", title="淄川的需求：电瓶回收"),
         f.demand("zhangdian", title="张店的需求：瓷砖节能"),
     )
-    c_mine, c_theirs = f.contract("zichuan", project_name="淄川合同"), f.contract("zhangdian", project_name="张店合同")
+    c_mine, c_theirs = (
+        f.contract("zichuan", project_name="淄川合同"),
+        f.contract("zhangdian", buyer=None, project_name="张店合同"),
+    )
     client = client_as("zichuan_officer")
     page = client.get(reverse("techmarket:demands")).content.decode()
     assert mine.title in page and theirs.title not in page
@@ -417,3 +420,99 @@ def test_vocabulary_search_finds_chinese_technical_terms(client_as):
     assert "特氟龙" in page  # seeded: 特氟龙 → 聚四氟乙烯
     page = client_as("bureau_staff").get(reverse("techmarket:vocabulary"), {"q": "氢氧化钠"}).content.decode()
     assert "烧碱" in page and "特氟龙" not in page
+
+
+def test_buyer_district_reads_but_does_not_write_the_contract(client_as, persona):
+    from kechuang.core.scope import can_write
+
+    c = f.contract(seller="zhangdian", buyer="zichuan")  # registered by 张店, bought by 淄川
+    other = f.contract(seller="zhangdian", buyer=None, project_name="张店内部合同")
+    zichuan = persona("zichuan_officer")
+    visible = set(Contract.objects.visible_to(zichuan).values_list("pk", flat=True))
+    assert visible == {c.pk}
+    assert not can_write(zichuan, c) and can_write(persona("zhangdian_officer"), c)
+    page = client_as("zichuan_officer").get(reverse("techmarket:contracts")).content.decode()
+    assert c.project_name in page and other.project_name not in page
+
+
+def test_detail_pages_list_only_the_matches_and_contracts_in_scope(client_as):
+    from kechuang.techmarket.models import MatchCase
+
+    a, e = f.achievement(), f.expert()
+    theirs = f.demand("zhangdian", title="张店企业的技术需求")
+    ours = f.demand("zichuan", title="淄川企业的技术需求")
+    on = dt.date(2025, 1, 1)
+    for d in (theirs, ours):
+        MatchCase.objects.create(demand=d, achievement=a, recommended_on=on)
+        MatchCase.objects.create(demand=d, expert=e, recommended_on=on)
+    hidden = MatchCase.objects.get(demand=theirs, achievement=a)
+    visible = MatchCase.objects.get(demand=ours, achievement=a)
+    f.contract("zichuan", seller="zichuan", match=visible, project_name="淄川登记的合同")
+    f.contract("zhangdian", seller="zhangdian", buyer=None, match=visible, project_name="张店登记的合同")
+    client = client_as("zichuan_officer")
+    for url in (reverse("techmarket:achievement", args=[a.pk]), reverse("techmarket:expert", args=[e.pk])):
+        page = client.get(url).content.decode()
+        assert ours.title in page and theirs.title not in page
+    assert client.get(reverse("techmarket:match", args=[hidden.pk])).status_code == 404
+    page = client.get(reverse("techmarket:match", args=[visible.pk])).content.decode()
+    assert "淄川登记的合同" in page and "张店登记的合同" not in page
+
+
+def test_statistics_by_type_field_and_kind_of_party(client_as, persona):
+    from kechuang.techmarket import selectors
+
+    on = dt.date(2025, 6, 1)
+    f.contract(status=Contract.Status.REGISTERED, registered_on=on, sub_type="技术秘密", tech_field="new_materials")
+    f.contract(
+        "zichuan",
+        seller="zichuan",
+        buyer="zhangdian",
+        status=Contract.Status.REGISTERED,
+        registered_on=on,
+        total_amount_wan=Decimal("60"),
+    )
+    data = selectors.turnover_table(persona("bureau_staff"))
+    assert data["city_output"] == [Decimal("160")]  # each contract once, however many districts are parties
+    party = {(r["role"], r["nature"]): (r["n"], r["total"]) for r in data["by_party"]}
+    assert party[("seller", "022")] == (2, Decimal("160")) and party[("buyer", "100")] == (2, Decimal("160"))
+    types = {(r["contract_type"], r["sub_type"]) for r in data["by_type"]}
+    assert types == {("development", "技术秘密"), ("development", "")}
+    page = client_as("bureau_staff").get(reverse("techmarket:statistics")).content.decode()
+    assert "按卖方、买方性质" in page and "高等院校" in page and "技术秘密" in page and "新材料" in page
+
+
+def test_funnel_counts_the_steps_each_match_reached(client_as, persona):
+    from kechuang.techmarket import selectors
+    from kechuang.techmarket.models import MatchCase
+
+    on = dt.date(2025, 1, 1)
+    d = f.demand()
+    MatchCase.objects.create(demand=d, achievement=f.achievement(), recommended_on=on)
+    MatchCase.objects.create(demand=d, expert=f.expert(), recommended_on=on, contacted_on=on, stage="contacted")
+    # signed without a recorded negotiation date still reached every earlier step
+    MatchCase.objects.create(demand=d, achievement=f.achievement(), recommended_on=on, signed_on=on, stage="signed")
+    reached = [(n, pct) for _label, n, pct in selectors.funnel(persona("bureau_staff"))["reached"]]
+    assert reached == [(3, 100.0), (2, 66.7), (1, 33.3), (1, 33.3)]
+    page = client_as("bureau_staff").get(reverse("techmarket:funnel")).content.decode()
+    assert "累计到达各环节" in page and "66.7%" in page
+
+
+def test_achievement_is_pushed_to_the_enterprises_that_need_it(client_as, match_index):
+    a = f.achievement(
+        title="建筑陶瓷辊道窑低温快烧与陶瓷烧成节能技术",
+        abstract="针对建筑陶瓷陶瓷砖生产，提出低温快烧配方与辊道窑余热回收，烧结温度降低50度。",
+    )
+    d = f.demand()  # a ceramics demand of 张店
+    index.rebuild()
+    url = reverse("techmarket:achievement", args=[a.pk])
+    staff = client_as("bureau_staff")
+    page = staff.get(url).content.decode()
+    assert d.title in page and 'data-testid="push-form"' in page
+    response = staff.post(reverse("techmarket:demand_recommend", args=[d.pk]), {"achievement": a.pk})
+    assert response.status_code == 302 and d.matches.get().achievement == a
+    page = staff.get(url).content.decode()
+    assert 'data-testid="push-form"' not in page and "已推荐" in page
+    other = f.demand(title="瓷砖窑炉余热利用")
+    index.rebuild()
+    page = client_as("leader").get(url).content.decode()  # city-wide but read-only: sees, cannot push
+    assert other.title in page and 'data-testid="push-form"' not in page

@@ -22,7 +22,9 @@ def _facets(response) -> dict[str, dict[str, int]]:
 
 
 def test_search_facets_count_and_filter(client_as, match_index, django_assert_max_num_queries):
-    f.achievement(trl=3, transfer_modes=["transfer", "licence"], region=f.region("zhangdian"))
+    f.achievement(
+        trl=3, transfer_modes=["transfer", "licence"], region=f.region("zhangdian"), industry_chain="ceramics"
+    )
     f.achievement(title="氧化铝陶瓷基板的低温共烧", trl=8, transfer_modes=["licence"], region=f.region("zichuan"))
     f.achievement(title="氧化铝陶瓷 粉体 制备", trl=5, field="advanced_manufacturing", transfer_modes=[])
     index.rebuild()
@@ -46,6 +48,7 @@ def test_search_facets_count_and_filter(client_as, match_index, django_assert_ma
     assert facets["transfer_mode"] == {"licence": 2, "transfer": 1}
     assert facets["region"] == {"zhangdian": 1, "zichuan": 1}
     assert facets["status"] == {"published": 3}
+    assert facets["chain"] == {"ceramics": 1}
     assert b'data-testid="facets"' in r.content
 
     r = client.get(reverse("techmarket:search"), {"q": "氧化铝陶瓷", "kind": "achievement", "transfer_mode": "licence"})
@@ -69,16 +72,18 @@ def test_search_facets_for_demands_and_unknown_values(client_as, match_index):
         reverse("techmarket:search"), {"q": "瓷砖", "kind": "demand", "maturity": "ready", "region": "nowhere"}
     )
     names = [name for name, _l, _e in r.context["facets"]]
-    assert names == ["field", "region", "status"]  # maturity does not apply to demands and is ignored
+    assert names == ["field", "chain", "region", "status"]  # maturity does not apply to demands and is ignored
     assert r.context["results"] == []  # an unknown region value matches nothing
 
 
 def test_facet_values_of_one_record():
     class Obj:
         field, trl, transfer_modes, status, region = "new_materials", 4, ["equity"], "published", None
+        industry_chain = "ceramics"
 
     assert selectors.facet_values(Obj(), "achievement") == {
         "field": ["new_materials"],
+        "chain": ["ceramics"],
         "region": [],
         "maturity": ["development"],
         "transfer_mode": ["equity"],
@@ -109,7 +114,7 @@ def test_dashboard_series_and_chart_data(client_as, django_assert_max_num_querie
 
 def test_dashboard_respects_scope(client_as):
     today = selectors.today()
-    f.contract("zichuan", status=Contract.Status.REGISTERED, signed_on=today, registered_on=today)
+    f.contract("zichuan", seller="zichuan", status=Contract.Status.REGISTERED, signed_on=today, registered_on=today)
     r = client_as("zhangdian_officer").get(reverse("techmarket:dashboard"))
     assert r.status_code == 200
     assert r.context["kpis"]["contracts_registered"] == 0

@@ -206,3 +206,34 @@ def test_match_close_needs_a_reason_and_dates_go_forward(persona):
         services.match_contact(actor=persona("zichuan_officer"), case=case)
     services.match_close(actor=staff, case=case, note="企业暂缓")
     assert MatchCase.objects.get(pk=case.pk).stage == "closed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"total_amount_wan": D("0")}, "total_amount_wan"),  # §2.4 item 3: price not stated
+        ({"valid_from": dt.date(2025, 6, 1), "submitted_on": dt.date(2025, 5, 1)}, "valid_from"),  # item 1
+        ({"sub_type": "专利权转让"}, "sub_type"),  # a transfer sub-type on a development contract
+        ({"contract_type": "transfer", "sub_type": "专利实施许可", "rule_version": "2026"}, "sub_type"),
+    ],
+)
+def test_more_unregistrable_cases(changes, field):
+    c = f.contract(**({"ip_ownership_stated": True} | changes))
+    assert field in registration.registrability_problems(c, c.parties.all())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "sub_type", "version"),
+    [
+        ("development", "合作开发", "2026"),
+        ("transfer", "专利实施许可", "2001"),  # licences were transfers before 2026
+        ("transfer", "计算机软件著作权转让", "2026"),
+        ("service", "技术中介", "2001"),
+        ("development", "", "2026"),  # a sub-type is optional
+    ],
+)
+def test_sub_types_of_the_reference_pass(kind, sub_type, version):
+    c = f.contract(contract_type=kind, sub_type=sub_type, rule_version=version, ip_ownership_stated=True)
+    assert "sub_type" not in registration.registrability_problems(c, c.parties.all())
