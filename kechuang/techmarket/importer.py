@@ -7,6 +7,11 @@ the user's scope); then, only if no cell failed, every row is built and saved th
 transaction, each row in a savepoint so that model validation (`full_clean`) and permission errors of *all* rows
 are collected; any error rolls the whole transaction back. Rows are created (an import adds records; edits go
 through the pages).
+
+Contracts may be historical registered ones: a row with a registration date is imported as registered under the
+rule version of its application (or signing) date, after the registry's own checks (`registration.
+registrability_problems`, `registration.amount_problems`), with a registration number unique in the file and the
+database; the indicator module hears of the registered turnover after commit (`services.turnover_changed`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kechuang.core.imports import Column, ImportRejected, RowError, cell_text, parse_cell
 from kechuang.core.selectors import regions_for
-from kechuang.techmarket import selectors, services
+from kechuang.techmarket import registration, selectors, services
+from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -35,9 +41,12 @@ from kechuang.techmarket.models import (
     CooperationMode,
     Demand,
     Expert,
+    IndustryChain,
     InstitutionType,
+    NonTechnicalItem,
     TechField,
     TransferMode,
+    validate_patent_numbers,
 )
 
 MAX_UPLOAD_MB = 10
@@ -71,6 +80,7 @@ class TmColumn:
     kind: str
     required: bool = False
     choices: Any = None  # a TextChoices for label / labels
+    options: tuple[str, ...] = ()  # the template's drop-down for a text column (the value is checked elsewhere)
 
     def parse(self, raw: Any, regions: dict) -> Any:
         text = cell_text(raw)
@@ -111,6 +121,10 @@ class Spec:
     bureau_only: bool = False
     field_columns: dict[str, str] = field(default_factory=dict)  # model field → column key, when they differ
     check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None  # row → [(column key, reason)]
+    # all parsed rows → [(row number, column key, reason)], for rules across rows (unique numbers)
+    check_rows: Callable[[list[tuple[int, dict[str, Any]]]], list[tuple[int, str, str]]] | None = None
+    after: Callable[[list[Any]], None] | None = None  # the saved objects, inside the transaction, when all saved
+    notes: Callable[[], list[str]] | None = None  # extra lines for the template's instructions
 
 
 # ---------------------------------------------------------------- the four kinds
@@ -120,10 +134,13 @@ def _achievement(row: dict[str, Any]) -> Achievement:
         abstract=row["abstract"],
         keywords=_split(row["keywords"]) if row["keywords"] else [],
         field=row["field"],
+        industry_chain=row["industry_chain"],
         trl=row["trl"],
+        trl_basis=row["trl_basis"],
         owner_name=row["owner_name"],
         owner_type=row["owner_type"],
         region=row["region"],
+        patent_numbers=_patents(row["patent_numbers"]),
         transfer_modes=row["transfer_modes"],
         price_wan=row["price_wan"],
         contact_name=row["contact_name"],
@@ -131,6 +148,19 @@ def _achievement(row: dict[str, Any]) -> Achievement:
         contact_email=row["contact_email"],
         status=Achievement.Status.PUBLISHED if row["publish"] else Achievement.Status.DRAFT,
     )
+
+
+def _patents(text: str) -> list[str]:
+    """Patent numbers as the achievement form reads them: separated by 、, commas, semicolons or spaces."""
+    return [p.upper() for p in split_terms(text)]
+
+
+def _check_achievement(row: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        validate_patent_numbers(_patents(row.get("patent_numbers") or ""))
+    except ValidationError as exc:
+        return [("patent_numbers", message) for message in exc.messages]
+    return []
 
 
 def _demand(row: dict[str, Any]) -> Demand:
@@ -141,6 +171,7 @@ def _demand(row: dict[str, Any]) -> Demand:
         title=row["title"],
         description=row["description"],
         field=row["field"],
+        industry_chain=row["industry_chain"],
         cooperation_mode=row["cooperation_mode"],
         budget_min_wan=row["budget_min_wan"],
         budget_max_wan=row["budget_max_wan"],
@@ -157,6 +188,7 @@ def _expert(row: dict[str, Any]) -> Expert:
         institution=row["institution"],
         title=row["title"],
         field=row["field"],
+        fields=[f for f in row["fields"] if f != row["field"]],
         expertise=row["expertise"],
         past_projects=row["past_projects"],
         phone=row["phone"],
@@ -173,26 +205,79 @@ def _party(row: dict[str, Any], role: str) -> ContractParty:
     return ContractParty(
         role=role,
         name=row[f"{role}_name"],
+        credit_code=row[f"{role}_credit_code"] or "",
         nature=row[f"{role}_nature"],
         region=region,
         region_code=code or "",
     )
 
 
-def _contract(row: dict[str, Any]) -> tuple[Contract, list[ContractParty]]:
+def _rule_version(row: dict[str, Any]) -> str:
+    """The rules a contract falls under: those of its application date, else of its signing date."""
+    return registration.rule_version_for(row.get("submitted_on") or row.get("signed_on"))
+
+
+def _contract(row: dict[str, Any]) -> tuple[Contract, list[ContractParty], list[NonTechnicalItem]]:
+    registered = row["registered_on"] is not None
     contract = Contract(
         contract_type=row["contract_type"],
+        sub_type=row["sub_type"],
         project_name=row["project_name"],
         subject=row["subject"],
         tech_field=row["tech_field"],
         region=row["region"],
         signed_on=row["signed_on"],
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
         total_amount_wan=row["total_amount_wan"],
         quantified_goal=row["quantified_goal"],
         acceptance_clause=bool(row["acceptance_clause"]),
         ip_ownership_stated=bool(row["ip_ownership_stated"]),
+        licence_scope=row["licence_scope"],
+        deliverable=row["deliverable"],
+        in_writing=row["in_writing"] is not False,  # empty: the model's default, a written contract
+        seals_consistent=row["seals_consistent"] is not False,
+        status=Contract.Status.REGISTERED if registered else Contract.Status.DRAFT,
+        rule_version=_rule_version(row) if registered else "",
+        submitted_on=row["submitted_on"],
+        registered_on=row["registered_on"],
+        registration_number=row["registration_number"],
+        technology_amount_wan=row["technology_amount_wan"],
+        amount_note=row["amount_note"],
     )
-    return contract, [_party(row, "seller"), _party(row, "buyer")]
+    items = []
+    if row["non_technical_wan"]:
+        items.append(
+            NonTechnicalItem(
+                kind=NonTechnicalItem.Kind.EQUIPMENT,
+                amount_wan=row["non_technical_wan"],
+                description=NON_TECHNICAL_LABEL,
+            )
+        )
+    return contract, [_party(row, "seller"), _party(row, "buyer")], items
+
+
+def _save_contract(actor: Any, built: tuple[Contract, list[ContractParty], list[NonTechnicalItem]]) -> Contract:
+    """A draft as the pages save it; a registered row only by the registry and only if it could be registered."""
+    contract, parties, items = built
+    if contract.status == Contract.Status.REGISTERED:
+        if not selectors.is_bureau(actor):
+            raise ValidationError({"registered_on": _("Only the registry (bureau staff) may do this.")})
+        problems = registration.registrability_problems(contract, parties)
+        problems |= registration.amount_problems(
+            contract.total_amount_wan,
+            [registration.Item(i.kind, i.amount_wan, i.quantity) for i in items],
+            contract.technology_amount_wan,
+            contract.amount_note,
+        )
+        if problems:
+            raise ValidationError(problems)
+    return services.contract_save(actor=actor, contract=contract, parties=parties, items=items)
+
+
+def _contracts_saved(contracts: list[Contract]) -> None:
+    years = {c.registered_on.year for c in contracts if c.status == Contract.Status.REGISTERED}
+    services.turnover_changed(years)  # nothing when no row was registered
 
 
 def _check_contract(row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -203,15 +288,90 @@ def _check_contract(row: dict[str, Any]) -> list[tuple[str, str]]:
             out.append((f"{role}_region_code", _("Give the region code of a party outside the city.")))
         elif code and not (code.isdigit() and len(code) == 6):
             out.append((f"{role}_region_code", _("A region code has 6 digits (GB/T 2260).")))
+    sub, kind = row.get("sub_type"), row.get("contract_type")
+    if sub and kind and row.get("signed_on"):
+        version = _rule_version(row)
+        allowed = registration.sub_types_for(kind, version)
+        if sub not in allowed:
+            out.append(
+                (
+                    "sub_type",
+                    _(
+                        "%(sub)s is not a sub-type of this contract type under the %(version)s rules; "
+                        "use one of: %(allowed)s."
+                    )
+                    % {"sub": sub, "version": version, "allowed": "、".join(allowed) or "—"},
+                )
+            )
+    registered_on, signed_on = row.get("registered_on"), row.get("signed_on")
+    if registered_on is None:
+        for key in ("registration_number", "technology_amount_wan"):
+            if row.get(key) not in (None, ""):
+                out.append((key, _("Only a registered contract has this: give its registration date too.")))
+    else:
+        if not row.get("registration_number"):
+            out.append(("registration_number", _("A registered contract needs its registration number.")))
+        if registered_on > timezone.localdate():
+            out.append(("registered_on", _("The registration date is in the future.")))
+        if signed_on and registered_on < signed_on:
+            out.append(("registered_on", _("The contract was registered before it was signed.")))
+        submitted_on = row.get("submitted_on")
+        if submitted_on and registered_on < submitted_on:
+            out.append(("registered_on", _("The contract was registered before it was applied for.")))
+    return out
+
+
+def _check_registration_numbers(rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
+    """A registration number once: not twice in the file, not already in the database."""
+    first: dict[str, int] = {}
+    out = []
+    for number, row in rows:
+        value = row.get("registration_number")
+        if not value:
+            continue
+        if value in first:
+            out.append(
+                (
+                    number,
+                    "registration_number",
+                    _("This registration number is already in row %(row)s.") % {"row": first[value]},
+                )
+            )
+        else:
+            first[value] = number
+    taken = set(
+        Contract.objects.filter(registration_number__in=list(first)).values_list("registration_number", flat=True)
+    )
+    for value in sorted(taken, key=first.__getitem__):
+        out.append((first[value], "registration_number", _("A contract with this registration number already exists.")))
     return out
 
 
 def _party_columns(role: str, label: str) -> list[TmColumn]:
     return [
         TmColumn(f"{role}_name", f"{label}名称", "text", True),
+        TmColumn(f"{role}_credit_code", f"{label}统一社会信用代码", "code"),
         TmColumn(f"{role}_nature", f"{label}性质", "label", True, InstitutionType),
         TmColumn(f"{role}_region", f"{label}所在区县（市内）", "city_region"),
         TmColumn(f"{role}_region_code", f"{label}行政区划代码（市外必填）", "text"),
+    ]
+
+
+NON_TECHNICAL_LABEL = "非技术性费用（万元）"
+ALL_SUB_TYPES = tuple(dict.fromkeys(s for subs in registration.SUB_TYPES.values() for s in subs))
+
+
+def _contract_notes() -> list[str]:
+    with translation.override("zh-hans"):
+        types = {value: str(label) for value, label in ContractType.choices}
+    return [
+        "已登记的历史合同：填写登记日期、登记编号和核定技术交易额，按“已登记”导入，并须通过认定登记审查"
+        "（书面合同、印章一致、各类合同的必备条款等）；核定额与“合同金额减非技术性费用”不同时须填写核定说明。"
+        "不填登记日期的行导入为草稿。",
+        f"{NON_TECHNICAL_LABEL}：合同金额中购置设备、仪器、零部件、原材料等的费用，合计填写。",
+        *(f"合同子类（{types[k]}）：" + "、".join(subs) for k, subs in registration.SUB_TYPES.items()),
+        f"合同子类：{registration.RULES_2026_FROM:%Y-%m-%d} 前申请（无申请日期时按签订日期）的合同适用 2001 年规则，"
+        "技术许可的子类归入技术转让。",
     ]
 
 
@@ -223,10 +383,13 @@ SPECS: dict[str, Spec] = {
             TmColumn("abstract", "成果简介", "longtext", True),
             TmColumn("keywords", "关键词（、分隔）", "text"),
             TmColumn("field", "技术领域", "label", True, TechField),
+            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
             TmColumn("trl", "技术成熟度（1–9）", "int", True),
+            TmColumn("trl_basis", "成熟度评价依据", "text"),
             TmColumn("owner_name", "权属单位", "text", True),
             TmColumn("owner_type", "单位性质", "label", True, InstitutionType),
             TmColumn("region", "所在区县", "region"),
+            TmColumn("patent_numbers", "专利号（、或逗号分隔）", "longtext"),
             TmColumn("transfer_modes", "转化方式（、分隔）", "labels", False, TransferMode),
             TmColumn("price_wan", "意向价格（万元）", "money"),
             TmColumn("contact_name", "联系人", "text", True),
@@ -237,6 +400,7 @@ SPECS: dict[str, Spec] = {
         _achievement,
         lambda actor, obj: services.achievement_save(actor=actor, achievement=obj),
         bureau_only=True,
+        check=_check_achievement,
     ),
     "demand": Spec(
         "技术需求",
@@ -247,6 +411,7 @@ SPECS: dict[str, Spec] = {
             TmColumn("title", "需求名称", "text", True),
             TmColumn("description", "需求描述", "longtext", True),
             TmColumn("field", "技术领域", "label", True, TechField),
+            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
             TmColumn("cooperation_mode", "合作方式", "label", True, CooperationMode),
             TmColumn("budget_min_wan", "预算下限（万元）", "money"),
             TmColumn("budget_max_wan", "预算上限（万元）", "money"),
@@ -265,6 +430,7 @@ SPECS: dict[str, Spec] = {
             TmColumn("institution", "工作单位", "text", True),
             TmColumn("title", "职称", "text"),
             TmColumn("field", "主要领域", "label", True, TechField),
+            TmColumn("fields", "其他领域（、分隔）", "labels", False, TechField),
             TmColumn("expertise", "专长", "longtext", True),
             TmColumn("past_projects", "代表项目", "longtext"),
             TmColumn("phone", "手机", "text"),
@@ -279,21 +445,38 @@ SPECS: dict[str, Spec] = {
         "技术合同",
         [
             TmColumn("contract_type", "合同类型", "label", True, ContractType),
+            TmColumn("sub_type", "合同子类", "text", options=ALL_SUB_TYPES),
             TmColumn("project_name", "项目名称", "text", True),
             TmColumn("subject", "技术内容", "longtext", True),
             TmColumn("tech_field", "技术领域", "label", True, ContractField),
             TmColumn("region", "登记区县", "region", True),
             TmColumn("signed_on", "签订日期", "date", True),
+            TmColumn("valid_from", "生效日期", "date"),
+            TmColumn("valid_until", "终止日期", "date"),
             TmColumn("total_amount_wan", "合同金额（万元）", "money", True),
+            TmColumn("non_technical_wan", NON_TECHNICAL_LABEL, "money"),
             TmColumn("quantified_goal", "量化目标", "text"),
             TmColumn("acceptance_clause", "有验收条款（是/否）", "bool"),
             TmColumn("ip_ownership_stated", "约定知识产权归属（是/否）", "bool"),
+            TmColumn("licence_scope", "许可方式（独占/排他/普通）", "label", False, Contract.LicenceScope),
+            TmColumn("deliverable", "交付成果（咨询报告等）", "text"),
+            TmColumn("in_writing", "书面合同（是/否，默认是）", "bool"),
+            TmColumn("seals_consistent", "印章与当事人名称一致（是/否，默认是）", "bool"),
             *_party_columns("seller", "卖方"),
             *_party_columns("buyer", "买方"),
+            TmColumn("submitted_on", "申请登记日期", "date"),
+            TmColumn("registered_on", "登记日期（已登记合同）", "date"),
+            TmColumn("registration_number", "登记编号", "text"),
+            TmColumn("technology_amount_wan", "核定技术交易额（万元）", "money"),
+            TmColumn("amount_note", "核定说明", "text"),
         ],
         _contract,
-        lambda actor, built: services.contract_save(actor=actor, contract=built[0], parties=built[1]),
+        _save_contract,
+        field_columns={"non_technical_items": "non_technical_wan"},
         check=_check_contract,
+        check_rows=_check_registration_numbers,
+        after=_contracts_saved,
+        notes=_contract_notes,
     ),
 }
 
@@ -307,6 +490,7 @@ def template_response(kind: str, user: Any) -> HttpResponse:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
     required = book.add_format({"bold": True, "bg_color": "#FCE8D5", "border": 1, "text_wrap": True})
+    as_text = book.add_format({"num_format": "@"})
     writable = [r.name for r in regions_for(user, writable=True)]
     city = [r.name for r in regions_for(user)]
     ws = book.add_worksheet(spec.title)
@@ -316,6 +500,10 @@ def template_response(kind: str, user: Any) -> HttpResponse:
         options = {"region": writable, "city_region": city, "bool": ["是", "否"]}.get(col.kind)
         if col.kind == "label":
             options = _zh(col.choices)
+        if col.options:
+            options = list(col.options)
+        if col.kind == "code" or col.key == "registration_number":
+            ws.set_column(c, c, max(12, len(col.label) * 2 + 2), as_text)  # long digit strings stay exact
         if options and sum(len(o) + 1 for o in options) < 250:  # Excel's limit on a list validation
             ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
     ws.freeze_panes(1, 0)
@@ -326,6 +514,7 @@ def template_response(kind: str, user: Any) -> HttpResponse:
         "2. 选项列填写下拉列表中的文字；多个选项用“、”分隔。",
         "3. 任一行有错误时整个文件均不导入，页面和标注文件会列出全部错误（行、列、值、原因）。",
         f"4. 单个文件不超过 {MAX_UPLOAD_MB} MB、{MAX_ROWS:,} 行；导入即新增记录，修改请在页面上进行。",
+        *(f"{n}. {line}" for n, line in enumerate(spec.notes() if spec.notes else [], start=5)),
     ]
     for col in spec.columns:
         if col.kind in ("label", "labels"):
@@ -390,7 +579,10 @@ def _validation_errors(spec: Spec, number: int, exc: ValidationError, row: dict[
         key = spec.field_columns.get(name, name)
         label = labels.get(key, "" if name == "__all__" else name)
         value = row.get(key, "")
-        shown = value.name if hasattr(value, "name") else ("" if value is None else str(value))
+        if isinstance(value, bool):
+            shown = "是" if value else "否"
+        else:
+            shown = value.name if hasattr(value, "name") else ("" if value is None else str(value))
         for message in messages:
             out.append(RowError(spec.title, number, label, shown, message))
     return out
@@ -431,16 +623,24 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
             for key, reason in spec.check(row):
                 errors.append(RowError(spec.title, number, labels[key], str(row.get(key) or ""), reason))
         parsed.append((number, row))
+    if spec.check_rows:
+        labels = {c.key: c.label for c in spec.columns}
+        rows_by_number = dict(parsed)
+        for number, key, reason in spec.check_rows(parsed):
+            value = rows_by_number[number].get(key)
+            errors.append(RowError(spec.title, number, labels[key], "" if value is None else str(value), reason))
+        errors.sort(key=lambda e: e.row)
     if not parsed and not errors:
         raise ImportRejected(_("The sheet has no data rows."))
     result = ImportResult(kind, rows, errors)
     if errors:
         return result
+    saved = []
     with transaction.atomic():
         for number, row in parsed:
             try:
                 with transaction.atomic():
-                    spec.save(actor, spec.build(row))
+                    saved.append(spec.save(actor, spec.build(row)))
                 result.created += 1
             except ValidationError as exc:
                 errors.extend(_validation_errors(spec, number, exc, row))
@@ -453,4 +653,6 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
         if errors:
             result.created = 0
             transaction.set_rollback(True)
+        elif spec.after:
+            spec.after(saved)
     return result
