@@ -667,7 +667,8 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
         for _ in range(n):
             kind = rng.choice(types)
             signed = dt.date(year, rng.randint(1, 12 if year < 2026 else 10), rng.randint(1, 28))
-            submitted = signed + dt.timedelta(days=rng.randint(3, 40))
+            # never in the future: a demo loaded in November must not show December's applications
+            submitted = min(signed + dt.timedelta(days=rng.randint(3, 40)), dt.date.today())
             version = registration.rule_version_for(submitted)
             if kind == ContractType.LICENCE and version == "2001":
                 kind = ContractType.TRANSFER
@@ -732,7 +733,9 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
                 valid_from=signed,
                 valid_until=signed + dt.timedelta(days=rng.choice((180, 365, 730))),
                 submitted_on=submitted,
-                accepted_on=submitted + dt.timedelta(days=2) if status != Contract.Status.SUBMITTED else None,
+                accepted_on=min(submitted + dt.timedelta(days=2), registered_on or dt.date.today())
+                if status != Contract.Status.SUBMITTED
+                else None,
                 registered_on=registered_on,
                 total_amount_wan=total,
                 technology_amount_wan=(total - deducted) if status == Contract.Status.REGISTERED else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from kechuang.core.models import OrgUnit
@@ -29,6 +31,10 @@ def test_demo_counts_and_spread(match_index, django_capture_on_commit_callbacks)
     years = {d.year for d in Contract.objects.values_list("signed_on", flat=True)}
     assert len(years) >= 2
     assert Contract.objects.filter(status=Contract.Status.REGISTERED).count() > 100
+    today = dt.date.today()
+    for c in Contract.objects.all():  # no date in the future, and the workflow's dates in order
+        dates = [d for d in (c.signed_on, c.submitted_on, c.accepted_on, c.registered_on) if d]
+        assert dates == sorted(dates) and dates[-1] <= today, (c.pk, dates)
     bundled = {r["id"] for r in read_jsonl(BUNDLED_CSL)}
     refs = set(Achievement.objects.values_list("source_ref", flat=True))
     assert refs and refs <= bundled  # achievements from the bundled CSL part only: the repo stands alone
