@@ -97,6 +97,14 @@ def test_contacts_masked_by_role(client_as, match_index):
     for who in ("leader", "zhangdian_officer", "lead_officer"):
         page = client_as(who).get(url).content.decode()
         assert "13805331234" not in page and "138****1234" in page
+    # the same masking in the API and the Excel export
+    api = client_as("leader").get(f"/api/techmarket/achievements/{a.pk}").content.decode()
+    assert "13805331234" not in api and "138****1234" in api
+    rows = _xlsx(client_as("leader").get(reverse("techmarket:achievement_export")))
+    cells = [str(c) for r in rows for c in r]
+    assert "138****1234" in cells and not any("13805331234" in c for c in cells)
+    staff_rows = _xlsx(client_as("bureau_staff").get(reverse("techmarket:achievement_export")))
+    assert "13805331234" in [str(c) for r in staff_rows for c in r]
 
 
 def test_expert_contacts_only_for_bureau(client_as, token_for):
