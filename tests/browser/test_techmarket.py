@@ -122,8 +122,9 @@ def test_import_reports_every_error_then_imports(page, site, login, shot, tmp_pa
     from kechuang.techmarket.models import Demand
 
     spec = importer.SPECS["demand"]
-    field = importer._zh(spec.columns[5].choices)[0]
-    mode = importer._zh(spec.columns[6].choices)[0]
+    columns = {c.key: c for c in spec.columns}
+    field = importer._zh(columns["field"].choices)[0]
+    mode = importer._zh(columns["cooperation_mode"].choices)[0]
 
     def workbook(name: str, region: str, phone: str) -> str:
         book = openpyxl.Workbook()
@@ -131,8 +132,17 @@ def test_import_reports_every_error_then_imports(page, site, login, shot, tmp_pa
         ws.title = spec.title
         ws.append([c.label for c in spec.columns])
         for title in ("窑炉余热回收", "废水回用"):
-            row = ["淄博华光陶瓷有限公司", None, region, title, "辊道窑烟气余热回收", field, mode, None, None, None]
-            ws.append([*row, "王海燕", phone, None])
+            values = {
+                "enterprise_name": "淄博华光陶瓷有限公司",
+                "region": region,
+                "title": title,
+                "description": "辊道窑烟气余热回收",
+                "field": field,
+                "cooperation_mode": mode,
+                "contact_name": "王海燕",
+                "contact_phone": phone,
+            }
+            ws.append([values.get(c.key) for c in spec.columns])  # by key: the template may gain columns
         path = tmp_path / name
         book.save(path)
         return str(path)
