@@ -883,14 +883,35 @@ def statistics(request: HttpRequest) -> HttpResponse:
     data = selectors.turnover_table(request.user)
     type_labels, field_labels = dict(ContractType.choices), dict(ContractField.choices)
     roles, natures = dict(ContractParty.Role.choices), dict(InstitutionType.choices)
-    for row in data["by_type"]:
-        row["label"] = type_labels.get(row["contract_type"], row["contract_type"])
-    for row in data["by_field"]:
-        row["label"] = field_labels.get(row["tech_field"], row["tech_field"] or "—")
-    for row in data["by_party"]:
-        row["role_label"] = roles.get(row["role"], row["role"])
-        row["label"] = natures.get(row["nature"], row["nature"] or "—")
+    years = data["years"]
+    data["type_rows"] = _pivot(
+        data["by_type"],
+        lambda r: (type_labels.get(r["contract_type"], r["contract_type"]), r["sub_type"] or "—"),
+        "registered_on__year",
+        years,
+    )
+    data["field_rows"] = _pivot(
+        data["by_field"],
+        lambda r: (field_labels.get(r["tech_field"], r["tech_field"] or "—"),),
+        "registered_on__year",
+        years,
+    )
+    data["party_rows"] = _pivot(
+        data["by_party"],
+        lambda r: (roles.get(r["role"], r["role"]), natures.get(r["nature"], r["nature"] or "—")),
+        "year",
+        years,
+    )
     return render(request, "techmarket/statistics.html", data)
+
+
+def _pivot(rows: list[dict[str, Any]], key: Any, year_key: str, years: list[int]) -> list[tuple[tuple, list]]:
+    """Long rows (one per category × year) → one line per category, sorted, with a (contracts, amount, average per
+    contract) cell per year."""
+    lines: dict[tuple, dict[int, tuple[int, Any, Any]]] = {}
+    for r in rows:
+        lines.setdefault(key(r), {})[r[year_key]] = (r["n"], r["total"], r["total"] / r["n"] if r["n"] else None)
+    return [(labels, [cells.get(y) for y in years]) for labels, cells in sorted(lines.items())]
 
 
 @login_required
