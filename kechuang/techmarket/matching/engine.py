@@ -408,7 +408,7 @@ class MatchEngine:
             return
         for _score, address in searcher.search(Query.all_query(), n, count=False).hits:
             stored = searcher.doc(address)
-            meta = json.loads(bytes(stored.get_first("meta") or b"{}"))
+            meta = _meta(stored)
             yield MatchDoc(
                 id=stored.get_first("id"),
                 kind=stored.get_first("kind"),
@@ -692,7 +692,7 @@ class MatchEngine:
         }
         matches = []
         for score, _address, stored in results:
-            meta = json.loads(bytes(stored.get_first("meta") or b"{}"))
+            meta = _meta(stored)
             doc_field = stored.get_first("field") or ""
             match = Match(
                 id=stored.get_first("id"),
@@ -716,7 +716,7 @@ class MatchEngine:
         if not hits:
             raise KeyError(doc_id)
         stored = searcher.doc(hits[0][1])
-        meta = json.loads(bytes(stored.get_first("meta") or b"{}"))
+        meta = _meta(stored)
         text = " ".join(meta.get("keywords", [])) + "\n" + _stored_text(stored)
         return self.search(text, k=k, kind=kind, exclude_ids=[str(doc_id)], **kwargs)
 
@@ -812,13 +812,18 @@ def _load_cooccurrence(directory: Path) -> dict[str, list[tuple[str, float]]]:
         return {}
 
 
+def _meta(stored: Any) -> dict[str, Any]:
+    """The stored title and keywords (decoded before parsing: json's own bytes sniffing costs as much again)."""
+    return json.loads(bytes(stored.get_first("meta") or b"{}").decode("utf-8"))
+
+
 def _maximal(terms: list[str]) -> list[str]:
     """Drop terms contained in another matched term (search mode matches 锂离子电池 and its parts 锂离子, 电池)."""
     return [t for t in terms if not any(t != u and t in u for u in terms)]
 
 
 def _stored_text(stored: Any) -> str:
-    meta = json.loads(bytes(stored.get_first("meta") or b"{}"))
+    meta = _meta(stored)
     return meta.get("title", "") + "\n" + join_tokens((stored.get_first(_VIEW) or "").split(" "))
 
 

@@ -25,7 +25,8 @@ class Vocabulary:
     """
 
     entries: list[VocabularyEntry] = field(default_factory=list)
-    _sorted: list[VocabularyEntry] | None = field(default=None, init=False, repr=False, compare=False)
+    # (lower-cased lay term, entry), longest first: built once, not per query
+    _sorted: list[tuple[str, VocabularyEntry]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def coerce(cls, value: Vocabulary | Mapping | Iterable | None) -> Vocabulary:
@@ -65,9 +66,8 @@ class Vocabulary:
             return {}
         found: dict[str, list[str]] = {}
         if self._sorted is None or len(self._sorted) != len(self.entries):
-            self._sorted = sorted(self.entries, key=lambda e: -len(e.lay))
-        for entry in self._sorted:
-            lay = entry.lay.lower()
+            self._sorted = [(e.lay.lower(), e) for e in sorted(self.entries, key=lambda e: -len(e.lay))]
+        for lay, entry in self._sorted:
             if lay in haystack and not any(lay in longer.lower() and lay != longer.lower() for longer in found):
                 found.setdefault(entry.lay, [])
                 found[entry.lay].extend(t for t in entry.technical if t not in found[entry.lay])
