@@ -86,11 +86,17 @@ def can_write_unit(user: Any, unit: OrgUnit | None) -> bool:
 
 def can_write(user: Any, obj: models.Model) -> bool:
     """May `user` change `obj`? The object must be visible and the role not read-only."""
-    if user is None or getattr(user, "role", None) in READ_ONLY:
-        return False
-    model = type(obj)
-    return scope_filter(model._default_manager.filter(pk=obj.pk), user, for_write=True).exists() and (
-        user.role in CITY_WIDE or not getattr(model, "data_scope", DataScope()).public
+    return obj.pk in writable_pks(user, type(obj), [obj.pk])
+
+
+def writable_pks(user: Any, model: type[models.Model], pks: list[Any]) -> set[Any]:
+    """Which of `pks` `user` may change: `can_write` for many records in one query."""
+    if user is None or getattr(user, "role", None) in READ_ONLY or not pks:
+        return set()
+    if user.role not in CITY_WIDE and getattr(model, "data_scope", DataScope()).public:
+        return set()
+    return set(
+        scope_filter(model._default_manager.filter(pk__in=pks), user, for_write=True).values_list("pk", flat=True)
     )
 
 

@@ -288,21 +288,14 @@ def _check_contract(row: dict[str, Any]) -> list[tuple[str, str]]:
             out.append((f"{role}_region_code", _("Give the region code of a party outside the city.")))
         elif code and not (code.isdigit() and len(code) == 6):
             out.append((f"{role}_region_code", _("A region code has 6 digits (GB/T 2260).")))
-    sub, kind = row.get("sub_type"), row.get("contract_type")
-    if sub and kind and row.get("signed_on"):
-        version = _rule_version(row)
-        allowed = registration.sub_types_for(kind, version)
-        if sub not in allowed:
-            out.append(
-                (
-                    "sub_type",
-                    _(
-                        "%(sub)s is not a sub-type of this contract type under the %(version)s rules; "
-                        "use one of: %(allowed)s."
-                    )
-                    % {"sub": sub, "version": version, "allowed": "、".join(allowed) or "—"},
-                )
-            )
+    kind = row.get("contract_type")
+    problem = (
+        kind
+        and row.get("signed_on")
+        and registration.sub_type_problem(kind, row.get("sub_type") or "", _rule_version(row))
+    )
+    if problem:
+        out.append(("sub_type", problem))
     registered_on, signed_on = row.get("registered_on"), row.get("signed_on")
     if registered_on is None:
         for key in ("registration_number", "technology_amount_wan"):

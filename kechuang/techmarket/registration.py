@@ -112,6 +112,17 @@ def sub_types_for(kind: str, version: str) -> tuple[str, ...]:
     return SUB_TYPES.get(kind, ())
 
 
+def sub_type_problem(kind: str, sub_type: str, version: str) -> str | None:
+    """Why `sub_type` is not one of the type's sub-types under `version`; None when it is (or is empty)."""
+    allowed = sub_types_for(kind, version)
+    if not sub_type or sub_type in allowed:
+        return None
+    return str(
+        _("%(sub)s is not a sub-type of this contract type under the %(version)s rules; use one of: %(allowed)s.")
+        % {"sub": sub_type, "version": version, "allowed": "、".join(allowed) or "—"}
+    )
+
+
 def registrability_problems(contract: Any, parties: Iterable[Any]) -> dict[str, str]:
     """Reasons a registry refuses (不予登记) or sends back this contract (§2.3, §2.4); empty when registrable."""
     problems: dict[str, str] = {}
@@ -137,12 +148,8 @@ def registrability_problems(contract: Any, parties: Iterable[Any]) -> dict[str, 
         )
     version = contract.rule_version or rule_version_for(contract.submitted_on)
     kind = contract.contract_type
-    allowed = sub_types_for(kind, version)
-    if contract.sub_type and contract.sub_type not in allowed:
-        problems["sub_type"] = str(
-            _("%(sub)s is not a sub-type of this contract type under the %(version)s rules; use one of: %(allowed)s.")
-            % {"sub": contract.sub_type, "version": version, "allowed": "、".join(allowed) or "—"}
-        )
+    if problem := sub_type_problem(kind, contract.sub_type, version):
+        problems["sub_type"] = problem
     if kind == "licence" and version == "2001":
         problems["contract_type"] = str(
             _("Under the 2001 rules a licence is registered as a technology transfer (专利实施许可).")

@@ -25,7 +25,7 @@ from kechuang.core.imports import annotated_workbook
 from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
 from kechuang.core.roles import READ_ONLY
-from kechuang.core.scope import can_write
+from kechuang.core.scope import can_write, writable_pks
 from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, importer, index, selectors, services, workflow
 from kechuang.techmarket.models import (
@@ -190,10 +190,11 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # push: bureau staff (or the demand's district) recommend this achievement to the enterprises that need it
     pushable = achievement.status in (Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING)
     already = set(achievement.matches.exclude(stage=workflow.CLOSED).values_list("demand_id", flat=True))
+    writable = writable_pks(request.user, Demand, [r["object"].pk for r in results]) if pushable else set()
     for r in results:
         demand = r["object"]
         r["recommended"] = demand.pk in already
-        r["can_push"] = pushable and demand.status in Demand.OPEN_STATES and can_write(request.user, demand)
+        r["can_push"] = demand.pk in writable and demand.status in Demand.OPEN_STATES
     modes = dict(forms.TransferMode.choices)
     return render(
         request,
@@ -330,6 +331,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         r["recommended"] = (r["object"].pk, None) in recommended
     for r in experts:
         r["recommended"] = (None, r["object"].pk) in recommended
+    editable = can_write(request.user, demand)
     return render(
         request,
         "techmarket/demand_detail.html",
@@ -339,9 +341,9 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "achievements": achievements,
             "experts": experts,
             "matches": existing,
-            "can_edit": can_write(request.user, demand),
+            "can_edit": editable,
             "is_bureau": selectors.is_bureau(request.user),
-            "can_recommend": can_write(request.user, demand) and demand.status in Demand.OPEN_STATES,
+            "can_recommend": editable and demand.status in Demand.OPEN_STATES,
             "history": _history(demand) if selectors.is_bureau(request.user) else [],
         },
     )
