@@ -16,6 +16,9 @@ ZIBO_POLICY = ROOT / "policies" / "zibo-kefa-2023-22.yaml"
 FICTIONAL_POLICY = Path(__file__).resolve().parent / "policy" / "fixtures" / "fictional-city.yaml"
 PASSWORD = "Test-Passw0rd!"
 
+# `demo_site`: the whole demo data set, loaded once per session (tests/demo_site.py).
+pytest_plugins = ["tests.demo_site"]
+
 # (username, role, org unit code) — lead department 市科技局 leads task 3, 市教育局 supports it.
 PERSONAS = {
     "bureau_admin": ("p_bureau_admin", Role.BUREAU_ADMIN, "science_tech"),

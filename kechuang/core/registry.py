@@ -65,6 +65,7 @@ class TargetProgress:
     value: str  # the latest value, formatted with its unit
     detail: str  # e.g. the year of that value and the rule applied
     url: str = ""
+    rule: tuple[str, ...] = ()  # the status rule in words, shown where the status is shown
 
     @property
     def label(self) -> Any:

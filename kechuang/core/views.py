@@ -26,14 +26,16 @@ def cockpit(request: HttpRequest) -> HttpResponse:
     policy = policy_for(request.user)
     today = timezone.localdate()
     targets = headline_targets(policy) if policy else []
+    recurring = recurring_targets(policy) if policy else []
     target_day = max((t.deadline for t in targets), default=None)
-    progress = target_progress(request.user, targets)
-    for target in targets:
+    progress = target_progress(request.user, [*targets, *recurring])
+    for target in (*targets, *recurring):
         target.progress = progress.get(target.pk)
     context = {
         "policy": policy,
         "targets": targets,
-        "recurring": recurring_targets(policy) if policy else [],
+        "recurring": recurring,
+        "status_rule": next((p.rule for p in progress.values() if p.rule), ()),
         "milestones": milestones(policy) if policy else [],
         "today": today,
         "target_day": target_day,

@@ -164,7 +164,8 @@ def observation_create(request: HttpRequest, payload: ObservationIn):
 @router.get("/targets")
 def targets(request: HttpRequest) -> list[dict[str, Any]]:
     """The policy's numeric targets with progress and status for the user's unit (the city, or a district
-    officer's region)."""
+    officer's region). The status follows the rule the pages state (`status_rule`), from the probability given
+    beside it for a deadline target."""
     policy = _policy(request)
     _ctx, _unit, cards = selectors.target_cards(request.user, policy)
     out = []
@@ -179,6 +180,8 @@ def targets(request: HttpRequest) -> list[dict[str, Any]]:
                 "comparator": c.target.comparator,
                 "target_value": c.target_value,
                 "target_year": c.target_year,
+                "deadline_year": c.target.deadline.year if c.target.deadline else None,
+                "cadence_years": c.target.cadence_years,
                 "recurring_quota": c.quota,
                 "latest_year": a.latest_year,
                 "latest_value": a.latest_value,
@@ -188,6 +191,8 @@ def targets(request: HttpRequest) -> list[dict[str, Any]]:
                 "percent_of_target": a.percent_of_target,
                 "gap": a.gap,
                 "status": a.status,
+                "status_basis": a.basis,  # probability / path / quota: which clause of the status rule applied
+                "probability_of_meeting_target": a.probability,
                 "demo_data": c.demo,
                 "allocations": {al.region.code: float(al.value) for al in c.target.allocations.all()},
             }

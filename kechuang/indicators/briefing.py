@@ -14,12 +14,11 @@ from django.utils.safestring import mark_safe
 
 from kechuang.indicators import charts
 from kechuang.indicators.charts import fmt
-from kechuang.indicators.progress import HALF, QUOTA_AT_RISK
 from kechuang.indicators.selectors import (
     Card,
-    forecast_for,
     ranking,
     recent_growth,
+    status_rule_lines,
     target_cards,
 )
 from kechuang.policy.models import Policy
@@ -101,9 +100,7 @@ def build(user: Any, policy: Policy, period: str = "monthly") -> Briefing:
     ctx, unit, cards = target_cards(user, policy)
     items = []
     for card in cards:
-        forecast = None
-        if not card.quota and card.target_value is not None and len(card.series) >= 3:
-            forecast = forecast_for(card.series, card.target_value, card.target_year, card.target.comparator)
+        forecast = card.assessment.forecast
         chart = charts.line_chart_svg(
             history=card.series[-11:],
             path=card.assessment.path if not card.quota else None,
@@ -157,14 +154,7 @@ def build(user: Any, policy: Policy, period: str = "monthly") -> Briefing:
 
 
 def rule_lines() -> list[str]:
-    return [
-        "已达到目标值：正常推进。",
-        "否则以最新年度值与规划路径值比较（规划路径自基期年按目标倒排：家数等累加类指标按线性、比重等比率类指标按复合增长）："
-        "不低于路径值为正常推进；低于路径值但完成了自基期以来计划增量的"
-        f"{int(HALF * 100)}%以上为存在风险；其余为严重滞后。",
-        "年度（周期）任务：最新一期完成任务量为正常推进，"
-        f"完成{int(QUOTA_AT_RISK * 100)}%以上为存在风险，其余为严重滞后。",
-    ]
+    return status_rule_lines()
 
 
 def render_pdf(briefing: Briefing) -> bytes:

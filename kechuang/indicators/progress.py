@@ -1,15 +1,18 @@
 """Progress against a target and the on track / at risk / off track rule (plain Python, no Django).
 
-The rule (shown on the dashboard, the detail page and in the briefing):
+One rule, chosen by what the policy file says of the target (issue #10, defect 10); its words are
+`selectors.status_rule_lines()`, shown on every page that shows a status:
 
 1. No observation → no data.
-2. The latest value already meets the target → on track.
-3. Otherwise compare the latest value V (year y) with the planned annual path P(y) from the baseline B (the value in
-   the baseline year) to the target (``forecast.annual_path``: linear for counts and sums, compound for ratios):
-   V ≥ P(y) → on track; V ≥ B + 50 % × (P(y) − B), i.e. at least half the planned progress since the baseline
-   → at risk; else → off track. For "lower is better" indicators every comparison is mirrored.
-4. Recurring quotas (每年 / 每两年): the latest period's value against the quota: ≥ quota → on track;
-   ≥ 80 % of it → at risk; else → off track.
+2. A target with a deadline (到2027年…): the probability P that the indicator meets the target in the deadline year,
+   from the trend forecast shown beside the status (``forecast.forecast_series``): P ≥ 80 % → on track; P ≥ 50 % →
+   at risk; else → off track (more likely missed than met). So the status never contradicts the probability.
+3. With fewer than three yearly values there is no forecast: the latest value V (year y) against the planned annual
+   path P(y) from the baseline B to the target (``assess``): V meets the target or V ≥ P(y) → on track;
+   V ≥ B + 50 % × (P(y) − B) → at risk; else → off track ("lower is better" mirrored).
+4. A target with a cadence (每年 / 每两年 / 每五年, P1Y/P2Y/P5Y in the policy file), whether a count per period or a
+   level to hold (R&D intensity ≥ 3 % every year): the latest period's value against the target: met → on track;
+   ≥ 80 % of it → at risk; else → off track (``assess_quota``). No deadline forecast is made for it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from kechuang.indicators.forecast import annual_path
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on_track", "at_risk", "off_track", "none"
 HALF = 0.5
 QUOTA_AT_RISK = 0.8
+PROBABILITY_ON_TRACK = 0.8
+PROBABILITY_AT_RISK = 0.5
 
 
 @dataclass
@@ -36,6 +41,18 @@ class Assessment:
     gap: float | None = None  # how far the latest value is from the target (0 when met)
     path: list[tuple[int, float]] | None = None
     path_kind: str = ""
+    basis: str = ""  # what decided the status: "probability", "path" or "quota"
+    probability: float | None = None  # of meeting a deadline target (the forecast shown beside the status)
+    forecast: dict | None = None  # the forecast that gave the probability (ForecastResult.to_dict())
+
+
+def status_from_probability(probability: float) -> str:
+    """Rule 2: the status of a deadline target from its probability of being met."""
+    if probability >= PROBABILITY_ON_TRACK:
+        return ON_TRACK
+    if probability >= PROBABILITY_AT_RISK:
+        return AT_RISK
+    return OFF_TRACK
 
 
 def meets(value: float, target: float, comparator: str) -> bool:
@@ -79,6 +96,7 @@ def assess(
         baseline_year=b_year,
         baseline_value=b_value,
         path_kind=kind,
+        basis="path",
     )
     result.gap = 0.0 if meets(latest, target, comparator) else abs(target - latest)
     if target:
@@ -105,7 +123,7 @@ def assess_quota(series: list[tuple[int, float]], *, quota: float, comparator: s
     if not series:
         return Assessment(NO_DATA)
     latest_year, latest = sorted(series)[-1]
-    result = Assessment(NO_DATA, latest_year=latest_year, latest_value=latest, path_kind="quota")
+    result = Assessment(NO_DATA, latest_year=latest_year, latest_value=latest, path_kind="quota", basis="quota")
     result.percent_of_target = max(0.0, min(100.0, latest / quota * 100)) if quota else None
     result.gap = 0.0 if meets(latest, quota, comparator) else max(0.0, quota - latest)
     result.planned_value = quota

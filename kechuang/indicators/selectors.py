@@ -18,7 +18,17 @@ from kechuang.core.scope import _unit_ids
 from kechuang.indicators import forecast as engine
 from kechuang.indicators.compute import Resolver, Spec, parse_formula
 from kechuang.indicators.models import Indicator, Observation, PublishedFigure, TargetAllocation
-from kechuang.indicators.progress import NO_DATA, Assessment, assess, assess_quota, path_kind
+from kechuang.indicators.progress import (
+    NO_DATA,
+    PROBABILITY_AT_RISK,
+    PROBABILITY_ON_TRACK,
+    QUOTA_AT_RISK,
+    Assessment,
+    assess,
+    assess_quota,
+    path_kind,
+    status_from_probability,
+)
 from kechuang.policy.models import Policy, Target
 
 FORECAST_LEVEL = 0.8
@@ -148,8 +158,45 @@ def horizon_year(policy: Policy) -> int:
 
 
 def is_quota(target: Target) -> bool:
-    """A recurring quota counted per period (each year's new talents), as opposed to a level to be held."""
-    return bool(target.cadence) and target.indicator.aggregation != "ratio_of_sums" and not target.indicator.formula
+    """A target with a cadence (every year, every two years …), judged period by period: a count per period (each
+    year's new talents) or a level to hold every year (R&D intensity ≥ 3 %). The policy file says which: a
+    `cadence` (P1Y/P2Y/P5Y) or a `deadline`, never both."""
+    return bool(target.cadence)
+
+
+def cadence_words(target: Target) -> str:
+    """ "every year" / "every 2 years" in words (never the file's P1Y)."""
+    from django.utils.translation import gettext
+
+    years = target.cadence_years
+    if not years:
+        return ""
+    return gettext("every year") if years == 1 else gettext("every %(n)s years") % {"n": years}
+
+
+def status_rule_lines() -> list[str]:
+    """The status rule in words, for every page that shows a status (progress.py holds the rule itself)."""
+    from django.utils.translation import gettext
+
+    return [
+        gettext(
+            "Targets with a deadline (by 2027 …): from the trend forecast's probability of meeting the target in the "
+            "deadline year, shown beside the status: probability ≥ %(on)d%%: on track; ≥ %(risk)d%%: at risk; "
+            "below %(risk)d%%: off track."
+        )
+        % {"on": round(PROBABILITY_ON_TRACK * 100), "risk": round(PROBABILITY_AT_RISK * 100)},
+        gettext(
+            "With fewer than three yearly values there is no forecast: the latest value is compared with the planned "
+            "path from the baseline year to the target; at or above the path: on track; at least half the planned "
+            "progress: at risk; less: off track."
+        ),
+        gettext(
+            "Targets with a cadence (every year, every two years, every five years): the latest period's value meets "
+            "the target: on track; at least %(quota)d%% of it: at risk; less: off track. No deadline forecast is "
+            "made for them."
+        )
+        % {"quota": round(QUOTA_AT_RISK * 100)},
+    ]
 
 
 @dataclass
@@ -168,6 +215,10 @@ class Card:
     @property
     def status(self) -> str:
         return self.assessment.status
+
+    @property
+    def cadence(self) -> str:
+        return cadence_words(self.target)
 
     @property
     def is_district(self) -> bool:
@@ -196,21 +247,31 @@ def target_value_for(target: Target, unit: OrgUnit, city: OrgUnit) -> float | No
 
 
 def assess_target(target: Target, series: list[tuple[int, float]], value: float | None, policy: Policy) -> Assessment:
+    """The status of a target, by the one rule of progress.py: every page (cockpit, dashboard, indicator page,
+    briefing, API) takes it from here, with the forecast whose probability decided it."""
     if value is None:
         return Assessment(NO_DATA, *(series[-1] if series else (None, None)))
     indicator = target.indicator
     comparator = target.comparator
     if is_quota(target):
         return assess_quota(series, quota=value, comparator=comparator)
-    return assess(
+    target_year = target.deadline.year if target.deadline else horizon_year(policy)
+    result = assess(
         series,
         target=value,
-        target_year=target.deadline.year if target.deadline else horizon_year(policy),
+        target_year=target_year,
         comparator=comparator,
         baseline_year=policy.issue_date.year,
         kind=path_kind(indicator.aggregation, bool(indicator.formula)),
         lower_is_better=indicator.direction == Indicator.Direction.DOWN,
     )
+    if len(series) >= engine.MIN_OBSERVATIONS:
+        result.forecast = forecast_for(series, value, target_year, comparator)
+        result.probability = result.forecast.get("probability_of_meeting_target")
+        if result.probability is not None:
+            result.status = status_from_probability(result.probability)
+            result.basis = "probability"
+    return result
 
 
 def target_cards(user: Any, policy: Policy, ctx: Context | None = None) -> tuple[Context, OrgUnit, list[Card]]:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
 from kechuang.core.models import OrgUnit
-from kechuang.core.registry import TargetProgress
+from kechuang.core.registry import TargetProgress, indicator_feeds
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
@@ -35,7 +35,6 @@ from kechuang.indicators import imports, selectors, services
 from kechuang.indicators.charts import fmt
 from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision
-from kechuang.indicators.progress import HALF, QUOTA_AT_RISK
 from kechuang.policy.models import Target
 from kechuang.policy.selectors import policy_for
 
@@ -81,8 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "demo": ctx.any_demo,
             "baseline_year": policy.issue_date.year,
-            "half": int(HALF * 100),
-            "quota_at_risk": int(QUOTA_AT_RISK * 100),
+            "rule_lines": selectors.status_rule_lines(),
         },
     )
 
@@ -101,10 +99,20 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
             continue  # no observation yet: the cockpit says so in its own words
         value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip()
         detail = str(a.latest_year) if a.latest_year else ""
+        if a.probability is not None:
+            detail = _("%(detail)s · probability of meeting the target by %(year)s: %(p)s%%") % {
+                "detail": detail,
+                "year": card.target_year,
+                "p": round(a.probability * 100),
+            }
         if card.demo:
             detail = f"{detail} · {_('demo data')}".strip(" ·")
         out[card.target.pk] = TargetProgress(
-            status=card.status, value=value, detail=detail, url=reverse("indicators:detail", args=[card.indicator.code])
+            status=card.status,
+            value=value,
+            detail=detail,
+            url=reverse("indicators:detail", args=[card.indicator.code]),
+            rule=tuple(selectors.status_rule_lines()),
         )
     return out
 
@@ -130,8 +138,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         assessment = selectors.assess_target(target, series, target_value, policy)
         target_year = target.deadline.year if target.deadline else selectors.horizon_year(policy)
         quota = selectors.is_quota(target)
-        if target_value is not None and not quota and len(series) >= 3:
-            forecast = selectors.forecast_for(series, target_value, target_year, target.comparator)
+        forecast = assessment.forecast
         card = selectors.Card(
             target, indicator, unit, target_value, target_year, series, assessment, quota, ctx.is_demo(code, unit.code)
         )
@@ -199,8 +206,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "demo": ctx.is_demo(code, unit.code),
             "sentence": briefing_mod.sentence(card, forecast) if card else "",
             "baseline_year": policy.issue_date.year,
-            "half": int(HALF * 100),
-            "quota_at_risk": int(QUOTA_AT_RISK * 100),
+            "rule_lines": selectors.status_rule_lines(),
+            "fed": code in {feed.code for feed in indicator_feeds()},
             "can_enter": request.user.role not in READ_ONLY and not indicator.formula,
         },
     )

@@ -138,13 +138,13 @@ def matrix(user: Any, policy: Policy, period: ReportingPeriod, today: dt.date) -
         if not sections or sections[-1][0].pk != row.task.section_id:
             sections.append((row.task.section, []))
         sections[-1][1].append(row)
-    total = sum(counts.values())
+    summary = period_summary(user, policy, period, today, statuses)
     return {
         "departments": departments,
         "sections": sections,
         "counts": dict(counts),
-        "total": total,
-        "handed_on": total - counts["pending"] - counts["overdue"],
+        "total": summary.total,
+        "handed_on": summary.handed_on,
     }
 
 
@@ -167,7 +167,11 @@ class PeriodSummary:
 def period_summary(
     user: Any, policy: Policy, period: ReportingPeriod, today: dt.date, statuses: dict[int, TaskStatus] | None = None
 ) -> PeriodSummary:
-    reports = reports_visible_to(user).filter(period=period)
+    # Counted over every report of the period, whoever asks: the matrix shows each report's state to every
+    # signed-in user (only a report's content is confined to its departments), so the counts a user reads on the
+    # cockpit, the periods page and the export are the matrix's counts (issue #10, defect 12). `user` is kept for
+    # the callers' sake.
+    reports = ProgressReport.objects.filter(period=period)
     total = handed = accepted = overdue = 0
     for state, due in reports.values_list("state", "due_date"):
         total += 1

@@ -331,6 +331,35 @@ def contract_turnover(
     return [out[k] for k in sorted(out)]
 
 
+def turnover_of_year(user: Any, year: int) -> dict[str, Any]:
+    """The one "turnover of a year" figure every page shows (cockpit, market dashboard; the statistics page's city
+    output row and the indicator tech_contract_turnover_registered_output are the same numbers): contracts
+    registered on this platform in `year` (registration date), output basis (the seller in the unit), for the
+    user's unit — a district officer's region, otherwise the city, where a contract counts once."""
+    from kechuang.core.roles import Role
+
+    unit = None
+    if getattr(user, "role", None) == Role.DISTRICT_OFFICER and user.org_unit_id:
+        unit = user.org_unit
+    if unit is None:
+        unit = OrgUnit.objects.cities().first()
+    code = unit.code if unit is not None else ""
+    row = next(
+        (
+            r
+            for r in contract_turnover(year, user=user, with_city=True)
+            if r["basis"] == "output" and r["region_code"] == code
+        ),
+        None,
+    )
+    return {
+        "year": year,
+        "unit": unit,
+        "amount_wan": row["amount_wan"] if row else Decimal(0),
+        "contracts": row["contracts"] if row else 0,
+    }
+
+
 def turnover_table(user: Any) -> dict[str, Any]:
     """The statistics page (tech-contracts.md §5): years × regions with output and absorbed side by side, the city
     (a contract counted once), and registered contracts by type and sub-type, by technology field and by the
@@ -347,13 +376,20 @@ def turnover_table(user: Any) -> dict[str, Any]:
         cells = [(cell.get(("output", region.code, y)), cell.get(("absorbed", region.code, y))) for y in years]
         if any(o is not None or a is not None for o, a in cells):
             table.append({"region": region, "cells": cells})
-    city_output = [
-        sum(
-            (r["amount_wan"] for r in rows if r["basis"] == "output" and r["region_code"] in cities and r["year"] == y),
-            Decimal(0),
-        )
-        for y in years
-    ]
+    city_output, city_absorbed = (
+        [
+            sum(
+                (
+                    r["amount_wan"]
+                    for r in rows
+                    if r["basis"] == basis and r["region_code"] in cities and r["year"] == y
+                ),
+                Decimal(0),
+            )
+            for y in years
+        ]
+        for basis in ("output", "absorbed")
+    )
     registered = contracts(user).filter(status=Contract.Status.REGISTERED, registered_on__isnull=False)
     measures = {"n": Count("id"), "total": Sum("total_amount_wan"), "tech": Sum("technology_amount_wan")}
     by_type = [
@@ -369,6 +405,7 @@ def turnover_table(user: Any) -> dict[str, Any]:
         "years": years,
         "table": table,
         "city_output": city_output,
+        "city_absorbed": city_absorbed,
         "by_type": by_type,
         "by_field": by_field,
         "by_party": _turnover_by_party(registered),
@@ -401,17 +438,16 @@ def cockpit_cards(user: Any) -> list:
     from kechuang.core.registry import CockpitCard
 
     year = timezone.localdate().year
-    registered = contracts(user).filter(status=Contract.Status.REGISTERED, registered_on__year=year)
-    agg = registered.aggregate(total=Sum("total_amount_wan"), n=Count("id"))
-    total = agg["total"] or Decimal(0)
+    turnover = turnover_of_year(user, year)
     open_demands = demands(user).filter(status__in=Demand.OPEN_STATES).count()
     pending = demands(user).filter(status=Demand.Status.PENDING).count()
     negotiating = matches(user).filter(stage=MatchCase.Stage.NEGOTIATING).count()
     return [
         CockpitCard(
             title=_("Technology contract turnover %(year)s") % {"year": year},
-            value=_("%(amount)s (10k yuan)") % {"amount": f"{total:,.0f}"},
-            detail=_("%(n)d contracts registered this year") % {"n": agg["n"]},
+            value=_("%(amount)s (10k yuan)") % {"amount": f"{turnover['amount_wan']:,.2f}"},
+            detail=_("registered on this platform in %(year)s, output basis (seller in %(unit)s): %(n)d contracts")
+            % {"year": year, "unit": turnover["unit"], "n": turnover["contracts"]},
             url=reverse("techmarket:statistics"),
         ),
         CockpitCard(
@@ -565,8 +601,9 @@ def _month_counts(qs: QuerySet, date_field: str, *, amount: str | None = None) -
 
 
 def market_dashboard(user: Any, *, months: int = 24) -> dict[str, Any]:
-    """The market dashboard: headline counts and monthly series (postings, matches, contracts signed, turnover
-    registered) over the last `months` months, everything within the user's data scope."""
+    """The market dashboard: totals to date (all years), this year's turnover (`turnover_of_year`) and monthly
+    series (postings, matches, contracts by signing date, turnover by registration date) over the last `months`
+    months, everything within the user's data scope."""
     end = today().replace(day=1)
     labels = []
     y, m = end.year, end.month
@@ -591,7 +628,11 @@ def market_dashboard(user: Any, *, months: int = 24) -> dict[str, Any]:
     series = {name: [src.get(label, [0, 0])[0] for label in labels] for name, src in series_src.items()}
     series["turnover_wan"] = [float(series_src["turnover"].get(label, [0, 0])[1]) for label in labels]
     registered = contracts(user).filter(status=Contract.Status.REGISTERED)
+    this_year = turnover_of_year(user, today().year)
     kpis = {
+        "year": this_year["year"],
+        "unit": this_year["unit"],
+        "turnover_year_wan": this_year["amount_wan"],
         "achievements": ach.count(),
         "demands_open": dem.filter(status__in=Demand.OPEN_STATES).count(),
         "experts": experts(user).filter(is_active=True).count(),

@@ -904,6 +904,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "year",
         years,
     )
+    data["city_rows"] = list(zip(data["city_output"], data["city_absorbed"], strict=True))
     return render(request, "techmarket/statistics.html", data)
 
 
