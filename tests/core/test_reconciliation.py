@@ -464,6 +464,9 @@ def test_status_agrees_with_the_probability_shown_beside_it(demo_site, client_as
     page = read_page(client_as(who).get(f"/indicators/{code}/").content.decode())
     probability = int(search(page.text, r"达标概率 (\d+)%", code).group(1))
     status = search(page.text, r"最新值 \(\d{4}\) [\d,.]+ \S* ?" + STATUS, code).group(1)
+    # Whatever the rule's thresholds, a near-certain target is not "at risk" and a near-hopeless one not "on track".
+    assert not (probability >= 90 and status != "正常推进"), f"{code} as {who}: {status} at {probability}%"
+    assert not (probability <= 10 and status == "正常推进"), f"{code} as {who}: {status} at {probability}%"
     assert status == _status_for(probability, page.text), f"{code} as {who}: {status} at {probability}%"
 
 
