@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
@@ -101,7 +102,15 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(
         f"liaisons-{timezone.localdate():%Y%m%d}.xlsx",
         _("Liaisons"),
-        [_("Org unit"), _("Name"), _("Position"), _("Mobile phone"), _("E-mail"), _("Active"), _("Note")],
+        [
+            _("Org unit"),
+            pgettext("person", "Name"),
+            _("Position"),
+            _("Mobile phone"),
+            _("E-mail"),
+            pgettext("liaison", "Active"),
+            _("Note"),
+        ],
         (
             [
                 str(x.org_unit),

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -161,7 +162,9 @@ class Target(models.Model):
     code = models.SlugField(_("code"), max_length=64)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
     comparator = models.CharField(_("comparator"), max_length=8, choices=Comparator.choices)
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    value = models.DecimalField(
+        pgettext_lazy("target", "value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     cadence = models.CharField(_("cadence"), max_length=8, blank=True, help_text="ISO 8601 period, e.g. P1Y")
