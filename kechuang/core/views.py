@@ -4,14 +4,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.cache import cache_control
 
 from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
@@ -247,4 +247,4 @@ def favicon(request: HttpRequest) -> FileResponse:
     found = finders.find("kechuang/favicon.ico")
     if not found:
         raise Http404
-    return FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115 (FileResponse closes it)
+    return FileResponse(open(found, "rb"), content_type="image/x-icon")

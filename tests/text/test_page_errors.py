@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -20,7 +21,7 @@ def test_htmx_injects_no_inline_style(client_as):
     html = client_as("bureau_staff").get("/").content.decode()
     # htmx adds a <style> element for its indicators unless told not to; the CSP (style-src 'self') refuses it.
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in html
-    css = open(finders.find("kechuang/kechuang.css"), encoding="utf-8").read()
+    css = Path(finders.find("kechuang/kechuang.css")).read_text(encoding="utf-8")
     assert ".htmx-indicator" in css and ".htmx-request .htmx-indicator" in css
 
 
