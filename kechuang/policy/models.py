@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -196,6 +196,14 @@ class Target(models.Model):
     @property
     def cadence_years(self) -> int | None:
         return int(self.cadence[1:-1]) if self.cadence else None
+
+    @property
+    def cadence_label(self) -> str:
+        """P1Y → 每年, P2Y → 每 2 年: the stored ISO 8601 period is never shown."""
+        years = self.cadence_years
+        if years is None:
+            return ""
+        return gettext("every year") if years == 1 else gettext("every %(n)s years") % {"n": years}
 
     @property
     def value_display(self) -> str:
