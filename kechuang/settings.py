@@ -19,7 +19,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # that `make run` works on a fresh machine with nothing configured.
 ENVIRONMENT = os.environ.get("KECHUANG_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
-DEBUG = os.environ.get("KECHUANG_DEBUG", "0" if PRODUCTION else "1") == "1"
+# DEBUG is off unless asked for (KECHUANG_DEBUG=1), also under `make run`: Django's debug pages list every URL
+# and setting of the platform to whoever mistypes an address.
+DEBUG = os.environ.get("KECHUANG_DEBUG", "0") == "1" and not PRODUCTION
 
 
 def _secret_key() -> str:
@@ -178,7 +180,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG  # development serves straight from the apps, no collectstatic needed
+WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves straight from the apps, no collectstatic needed
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

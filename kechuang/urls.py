@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic.base import RedirectView
 
 from kechuang.api import api
 from kechuang.core import views as core_views
@@ -12,7 +11,7 @@ urlpatterns = [
     path("", core_views.cockpit, name="cockpit"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("favicon.ico", RedirectView.as_view(url=f"/{settings.STATIC_URL}kechuang/favicon.svg", permanent=True)),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     *[

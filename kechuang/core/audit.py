@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from kechuang.core.middleware import current_request_info
 from kechuang.core.models import AuditEntry
+from kechuang.core.numbers import plain_decimal
 
 Action = AuditEntry.Action
 # Never written to the log, whatever the model (security-baseline.md: no passwords or tokens).
@@ -29,7 +30,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         # 600 and 600.0000 are the same figure: compare and store them alike.
-        return format(value.normalize(), "f")
+        return plain_decimal(value)
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

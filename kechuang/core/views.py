@@ -4,11 +4,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.cache import cache_control
 
 from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
@@ -103,7 +106,15 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(
         f"liaisons-{timezone.localdate():%Y%m%d}.xlsx",
         _("Liaisons"),
-        [_("Org unit"), _("Name"), _("Position"), _("Mobile phone"), _("E-mail"), _("Active"), _("Note")],
+        [
+            _("Org unit"),
+            pgettext("person", "Name"),
+            _("Position"),
+            _("Mobile phone"),
+            _("E-mail"),
+            pgettext("liaison", "Active"),
+            _("Note"),
+        ],
         (
             [
                 str(x.org_unit),
@@ -230,3 +241,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "query": query_without(request, "page"),
         },
     )
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico from the app's static files: browsers ask for it on their own, outside any page's <link>."""
+    found = finders.find("kechuang/favicon.ico")
+    if not found:
+        raise Http404
+    return FileResponse(open(found, "rb"), content_type="image/x-icon")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -45,9 +46,9 @@ def flag(verbose_name: str) -> models.BooleanField:
 
 class Enterprise(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("enterprise status", "Active")
         MOVED_OUT = "moved_out", _("Moved out of the city")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("enterprise status", "Closed")
 
     credit_code = models.CharField(_("credit code"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("name"), max_length=200, db_index=True)
@@ -200,8 +201,8 @@ class IntellectualProperty(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="ip_items")
     ip_class = models.CharField(_("class"), max_length=2, choices=IPClass.choices)
     kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
-    number = models.CharField(_("number"), max_length=64)
-    title = models.CharField(_("title"), max_length=300, blank=True)
+    number = models.CharField(pgettext_lazy("document", "number"), max_length=64)
+    title = models.CharField(pgettext_lazy("document", "title"), max_length=300, blank=True)
     grant_date = models.DateField(_("granted on"))
     acquisition = models.CharField(_("acquired by"), max_length=16, choices=Acquisition.choices)
     used_in_prior_hte = models.BooleanField(_("used in an earlier high-tech recognition"), default=False)
@@ -227,7 +228,7 @@ class Qualification(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="qualifications")
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, db_index=True)
     certificate_number = models.CharField(_("certificate number"), max_length=64)
-    issue_date = models.DateField(_("issued on"))
+    issue_date = models.DateField(pgettext_lazy("certificate", "issued on"))
     expiry_date = models.DateField(_("expires on"), db_index=True)
     issuer = models.CharField(_("issuer"), max_length=200, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
@@ -291,8 +292,8 @@ class Standard(models.Model):
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="standards")
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
-    number = models.CharField(_("number"), max_length=64)
-    title = models.CharField(_("title"), max_length=300)
+    number = models.CharField(pgettext_lazy("document", "number"), max_length=64)
+    title = models.CharField(pgettext_lazy("document", "title"), max_length=300)
     led = models.BooleanField(_("led by the enterprise"), default=False)
     published_on = models.DateField(_("published on"))
 
@@ -404,7 +405,7 @@ class ImportJob(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Imported")
-        FAILED = "failed", _("Rejected")
+        FAILED = "failed", pgettext_lazy("import job", "Rejected")
 
     actor = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(_("file"), max_length=200)

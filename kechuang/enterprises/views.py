@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, xlsx_response
@@ -68,7 +68,14 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
         detail={"rows": count, "filters": filters},
     )
     tiers = selectors.LADDER_TIERS
-    headers = [_("Credit code"), _("Name"), _("Region"), _("Industry"), _("High-tech field"), _("Status")]
+    headers = [
+        _("Credit code"),
+        pgettext("enterprise", "Name"),
+        _("Region"),
+        _("Industry"),
+        _("High-tech field"),
+        _("Status"),
+    ]
     suffixes = [_("held"), _("verdict"), _("score"), _("criteria failed")]
     for tier in tiers:
         headers += ["·".join((str(tier.label), suffix)) for suffix in suffixes]

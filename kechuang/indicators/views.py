@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
 from kechuang.core.models import OrgUnit
+from kechuang.core.numbers import plain_decimal
 from kechuang.core.registry import TargetProgress, indicator_feeds
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import _unit_ids
@@ -317,7 +318,7 @@ def allocations(request: HttpRequest, pk: int) -> HttpResponse:
         policy=policy,
     )
     regions = selectors.regions_of(policy.city)
-    initial = {a.region_id: a.value.normalize() for a in target.allocations.all()}
+    initial = {a.region_id: plain_decimal(a.value) for a in target.allocations.all()}
     form = AllocationForm(request.POST or None, regions=regions, initial_values=initial)
     if request.method == "POST" and form.is_valid():
         changed = services.allocations_set(actor=request.user, target=target, values=form.values())

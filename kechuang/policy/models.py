@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
@@ -161,7 +162,9 @@ class Target(models.Model):
     code = models.SlugField(_("code"), max_length=64)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
     comparator = models.CharField(_("comparator"), max_length=8, choices=Comparator.choices)
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    value = models.DecimalField(
+        pgettext_lazy("target", "value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     cadence = models.CharField(_("cadence"), max_length=8, blank=True, help_text="ISO 8601 period, e.g. P1Y")
@@ -193,6 +196,14 @@ class Target(models.Model):
     @property
     def cadence_years(self) -> int | None:
         return int(self.cadence[1:-1]) if self.cadence else None
+
+    @property
+    def cadence_label(self) -> str:
+        """P1Y → 每年, P2Y → 每 2 年: the stored ISO 8601 period is never shown."""
+        years = self.cadence_years
+        if years is None:
+            return ""
+        return gettext("every year") if years == 1 else gettext("every %(n)s years") % {"n": years}
 
     @property
     def value_display(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kechuang.core.http import safe_cell
 from kechuang.policy.models import Policy
@@ -108,7 +109,7 @@ def xlsx_bytes(policy: Policy, period: ReportingPeriod, data: dict[str, Any], to
 
     ws = sheet(
         _("Overdue"),
-        [_("Task"), _("Department"), _("Role"), _("Due date"), _("State"), _("Days overdue")],
+        [_("Task"), _("Department"), pgettext("task role", "Role"), _("Due date"), _("State"), _("Days overdue")],
         [40, 24, 12, 12, 16, 10],
     )
     for r, report in enumerate(data["overdue"], start=1):
@@ -130,7 +131,7 @@ def xlsx_bytes(policy: Policy, period: ReportingPeriod, data: dict[str, Any], to
         [
             _("Task"),
             _("Department"),
-            _("Role"),
+            pgettext("task role", "Role"),
             _("Due date"),
             _("State"),
             _("First submitted"),

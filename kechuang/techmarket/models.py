@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -472,7 +473,7 @@ class Contract(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         NEEDS_CORRECTION = "needs_correction", _("Needs correction")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("contract", "Accepted")
         EXPERT_REVIEW = "expert_review", _("Expert review")
         REGISTERED = "registered", _("Registered")
         REFUSED = "refused", _("Refused")

@@ -470,7 +470,14 @@ def expert_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.expert_list(request.user, _filters(request, EXPERT_FILTERS))
     bureau = selectors.is_bureau(request.user)
     labels = dict(TechField.choices)
-    headers = [_("Name"), _("Institution"), _("Professional title"), _("Main field"), _("Other fields"), _("Expertise")]
+    headers = [
+        pgettext("person", "Name"),
+        _("Institution"),
+        _("Professional title"),
+        _("Main field"),
+        _("Other fields"),
+        _("Expertise"),
+    ]
     if bureau:
         headers += [_("Phone"), _("E-mail")]
 

@@ -905,18 +905,27 @@ class RuleSet:
         passed = internal(self.cname("score_line", "passed"))
         ceiling = internal(f"{self.tier}.score_ceiling")
         op = ">" if line.strict else "≥"
+        names = {c.id: c.name for c in self.criteria}
         extra = "".join(f"，{g} ≥ {m}" for g, m in line.group_minimums.items())
-        extra += "".join(f"，{cid} 得分 ≠ 0" for cid in line.nonzero)
+        extra += "".join(f"，{names.get(cid, cid)} 得分 ≠ 0" for cid in line.nonzero)
         threshold = f"{op} {line.pass_mark}{extra}"
+        need = line.pass_mark + (1 if line.strict else 0)
 
         def gap(ctx: Ctx) -> dict | None:
             v = ctx(value)
             if ctx(passed) is not False:
                 return None
             if v is None:
-                text = f"{line.name}：即使缺失项按满分计也只有 {ctx(ceiling)} 分，达不到 {op} {line.pass_mark} 分"
+                top = ctx(ceiling)
+                if top is not None and top >= need:
+                    # The total could still reach the line: what fails is a sub-requirement (a group minimum or
+                    # an item that must not score 0), so saying "only N points" would contradict the numbers.
+                    text = f"{line.name}：分项要求未满足（{threshold}）"
+                elif top is None:
+                    text = f"{line.name}：数据不全，无法计算是否达到 {op} {line.pass_mark} 分"
+                else:
+                    text = f"{line.name}：即使缺失项按满分计也只有 {fmt_num(top)} 分，达不到 {op} {line.pass_mark} 分"
                 return gap_data(None, None, line.pass_mark, None, "分", text, relative=1.0)
-            need = line.pass_mark + (1 if line.strict else 0)
             if v >= need:
                 text = f"{line.name} {fmt_num(v)} 分达到总分线，但分项要求未满足（{threshold}）"
                 return gap_data(None, v, need, 0, "分", text, relative=0.5)
