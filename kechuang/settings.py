@@ -151,7 +151,12 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if os.environ.get("KECHUANG_BEHIND_PROXY") == "1":
+# Behind the documented reverse proxy: trust its X-Forwarded-Proto, and X-Forwarded-For as far as the trusted
+# hops go (core.middleware.client_ip, the one reader of the client address: audit, log-in locks, rate limits).
+KECHUANG_BEHIND_PROXY = os.environ.get("KECHUANG_BEHIND_PROXY") == "1"
+KECHUANG_TRUSTED_PROXIES = [p for p in os.environ.get("KECHUANG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "kechuang.core.middleware.client_ip"
+if KECHUANG_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # No inline scripts anywhere: page data reaches scripts through json_script elements.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,8 +28,41 @@ def current_request_info() -> RequestInfo:
     return _current.get() or _NO_REQUEST
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the one place that reads it (audit, log-in locks, rate limits).
+
+    X-Forwarded-For is trusted only when KECHUANG_BEHIND_PROXY is set, and then only as far as trusted hops
+    go: the connecting address is the proxy, and KECHUANG_TRUSTED_PROXIES (addresses or networks) name any
+    further proxies. Reading from the right, the first hop that is not a trusted proxy is the client; a
+    client cannot pass for someone else by sending its own X-Forwarded-For, because its forged entries sit
+    to the left of the hop the proxy appended."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not getattr(settings, "KECHUANG_BEHIND_PROXY", False) or remote is None:
+        return remote
+    networks = []
+    for entry in getattr(settings, "KECHUANG_TRUSTED_PROXIES", ()):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    client = remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            break  # garbage in the header: keep the last address a trusted hop vouched for
+        client = str(address)
+        if not any(address in network for network in networks):
+            break
+    return client
 
 
 class RequestContextMiddleware:

@@ -108,10 +108,38 @@ def ip_hash(ip: str | None) -> str:
 
 
 def public_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
+    """Has this client used up its hour? Accepted demands and refused attempts are counted apart: a firm
+    that mistypes its credit code a few times keeps its allowance of demands
+    (TECHMARKET_PUBLIC_LIMIT_PER_HOUR), while a script hammering the form with junk is stopped by the
+    higher TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR. The client is `core.middleware.client_ip`."""
     now = now or timezone.now()
-    limit = getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5)
-    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1)).count()
-    return recent >= limit
+    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1))
+    accepted = recent.filter(accepted=True).count()
+    if accepted >= getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5):
+        return True
+    return recent.filter(accepted=False).count() >= getattr(settings, "TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR", 30)
+
+
+PUBLIC_DUPLICATE_WINDOW = dt.timedelta(days=7)
+
+
+def public_duplicate(data: dict[str, Any], *, now: dt.datetime | None = None) -> Demand | None:
+    """A demand the same firm sent from the public form with the same title and description in the last
+    week (whitespace and case aside), or None. A second copy would only be a second review for staff."""
+    now = now or timezone.now()
+
+    def norm(text: str) -> str:
+        return " ".join(str(text or "").split()).casefold()
+
+    candidates = Demand.objects.filter(
+        source=Demand.Source.PUBLIC,
+        credit_code=data.get("credit_code", ""),
+        created_at__gte=now - PUBLIC_DUPLICATE_WINDOW,
+    ).only("pk", "title", "description", "created_at")
+    for demand in candidates:
+        if norm(demand.title) == norm(data.get("title")) and norm(demand.description) == norm(data.get("description")):
+            return demand
+    return None
 
 
 def public_attempt(*, ip: str | None, accepted: bool, reason: str = "") -> None:

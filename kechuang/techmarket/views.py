@@ -437,6 +437,13 @@ def public_demand(request: HttpRequest) -> HttpResponse:
         if services.public_rate_limited(ip):
             limited = True
             form.add_error(None, _("Too many submissions from your network in the last hour: try again later."))
+        elif form.is_valid() and (earlier := services.public_duplicate(form.demand_data())) is not None:
+            form.add_error(
+                None,
+                _("This demand was already submitted on %(date)s and is under review; no need to send it again.")
+                % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d")},
+            )
+            services.public_attempt(ip=ip, accepted=False, reason="duplicate")
         elif form.is_valid():
             services.demand_submit_public(data=form.demand_data(), ip=ip)
             return redirect("techmarket:public_thanks")
