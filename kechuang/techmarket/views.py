@@ -636,7 +636,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(selectors.matches(request.user), pk=pk)
-    actions = workflow.match_actions(case.stage) if can_write(request.user, case) else []
+    actions = services.match_actions_for(request.user, case)
     return render(
         request,
         "techmarket/match_detail.html",
@@ -669,6 +669,8 @@ def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, _("This step is not allowed from the match's current stage."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
     return redirect("techmarket:match", pk=pk)
 
 
