@@ -27,13 +27,6 @@ def validate_phone(value: str) -> None:
         )
 
 
-def mask_phone(value: str) -> str:
-    """138****5678, as the security baseline requires on screen and in exports."""
-    if len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return "*" * len(value)
-
-
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, Z, S, V); the last is a check
 # character over the first 17 with these weights, modulo 31.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
