@@ -10,8 +10,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kechuang.core import selectors, services
-from kechuang.core.models import Liaison, OrgUnit
 from kechuang.core.masking import mask_email, mask_phone
+from kechuang.core.models import Liaison, OrgUnit
 
 router = Router(tags=["core"])
 

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
+from kechuang.core.masking import mask_changes, mask_email, mask_phone
 from kechuang.core.models import AuditEntry, Liaison
 from kechuang.core.registry import cockpit_sections, target_progress
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
-from kechuang.core.masking import mask_changes, mask_email, mask_phone
 from kechuang.policy.selectors import headline_targets, milestones, policy_for, recurring_targets
 
 

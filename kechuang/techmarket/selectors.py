@@ -12,10 +12,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.selectors import json_list_contains
-from kechuang.core.masking import mask_email, mask_phone
 from kechuang.techmarket.models import (
     Achievement,
     Contract,

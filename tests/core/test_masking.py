@@ -4,6 +4,7 @@ them, audit entries store them masked (the HMAC chain stays valid), and liaison 
 from __future__ import annotations
 
 import io
+import json
 
 import openpyxl
 import pytest
@@ -71,7 +72,7 @@ def test_audit_log_page_masks_entries_written_in_clear(liaison, client_as, perso
     with connection.cursor() as cursor:  # an old row, as on a database from before the fix
         cursor.execute(
             f"UPDATE {AuditEntry._meta.db_table} SET changes = %s WHERE id = %s",
-            ['{"phone": ["%s", "%s"]}' % (PHONE, NEW_PHONE), entry.pk],
+            [json.dumps({"phone": [PHONE, NEW_PHONE]}), entry.pk],
         )
     client = client_as("bureau_admin")
     body = client.get("/audit/?object_type=core.liaison").content.decode()
