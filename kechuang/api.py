@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from kechuang.core.api_auth import AUTH, install_error_handlers
+from kechuang.core.api_auth import AUTH, docs_require_sign_in, install_error_handlers
 from kechuang.core.registry import app_submodule, kechuang_apps
 
 api = NinjaAPI(
@@ -13,6 +13,7 @@ api = NinjaAPI(
     ),
     auth=AUTH,
     urls_namespace="api",
+    docs_decorator=docs_require_sign_in,
 )
 install_error_handlers(api)
 for config in kechuang_apps():

@@ -65,12 +65,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kechuang.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kechuang.core.middleware.UploadInspectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -151,7 +153,12 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if os.environ.get("KECHUANG_BEHIND_PROXY") == "1":
+# Behind the documented reverse proxy: trust its X-Forwarded-Proto, and X-Forwarded-For as far as the trusted
+# hops go (core.middleware.client_ip, the one reader of the client address: audit, log-in locks, rate limits).
+KECHUANG_BEHIND_PROXY = os.environ.get("KECHUANG_BEHIND_PROXY") == "1"
+KECHUANG_TRUSTED_PROXIES = [p for p in os.environ.get("KECHUANG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "kechuang.core.middleware.client_ip"
+if KECHUANG_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # No inline scripts anywhere: page data reaches scripts through json_script elements.
@@ -205,6 +212,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("KECHUANG_EMAIL_FROM", "kechuang@localhost")
 # Uploads are streamed to disk above 2.5 MB; each module states and enforces its own per-file limit.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# The whole request body, files included, is refused with 413 above this (core.middleware.RequestSizeLimitMiddleware);
+# the largest per-file limit is 20 MB, plus room for the form around it.
+KECHUANG_MAX_REQUEST_BYTES = int(os.environ.get("KECHUANG_MAX_REQUEST_MB", "25")) * 1024 * 1024
+# Hostile-file limits every upload is checked against before parsing (core/uploads.py).
+KECHUANG_UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("KECHUANG_UPLOAD_MAX_UNZIPPED_MB", "256")) * 1024 * 1024
+KECHUANG_UPLOAD_MAX_RATIO = int(os.environ.get("KECHUANG_UPLOAD_MAX_RATIO", "100"))
+KECHUANG_UPLOAD_MAX_MEMBERS = 2000
+KECHUANG_UPLOAD_MAX_SHEET_ROWS = 200_001  # the largest import (enterprises) takes 200,000 rows and a header
+KECHUANG_UPLOAD_MAX_SHEET_COLUMNS = 200
+KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
 
 # The audit chain is keyed separately from SECRET_KEY when KECHUANG_AUDIT_KEY is given, so that
 # whoever can read the database cannot re-forge the chain.

@@ -10,8 +10,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kechuang.core import selectors, services
+from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import Liaison, OrgUnit
-from kechuang.core.validators import mask_phone
 
 router = Router(tags=["core"])
 
@@ -73,6 +73,7 @@ def _liaison_out(request: HttpRequest, liaison: Liaison) -> LiaisonOut:
     out = LiaisonOut.from_orm(liaison)
     if not selectors.can_unmask(request.user):
         out.phone = mask_phone(liaison.phone)
+        out.email = mask_email(liaison.email)
     return out
 
 

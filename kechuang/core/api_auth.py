@@ -94,3 +94,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 AUTH = [TokenAuth(), SessionAuth()]
+
+
+def docs_require_sign_in(view: Any) -> Any:
+    """The schema and the docs page need a session or a bearer token, like every endpoint they describe.
+
+    A browser without a session is sent to the log-in page; a machine gets the API's 401 body."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import JsonResponse
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer ") and TokenAuth().authenticate(request, header[7:].strip()):
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json") or header:
+            body = error_body("unauthenticated", "Sign in or send a valid bearer token.")
+            return JsonResponse(body, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 
+from kechuang.core.masking import mask_changes
 from kechuang.core.middleware import current_request_info
 from kechuang.core.models import AuditEntry
 from kechuang.core.numbers import plain_decimal
@@ -105,7 +106,8 @@ def record(
         object_type=object_type,
         object_id=object_id,
         object_label=object_label,
-        changes=_jsonable(changes or {}),
+        # Personal fields are stored masked: the log proves who changed a number, not what the number is.
+        changes=mask_changes(_jsonable(changes or {})),
         detail=_jsonable(detail or {}),
         ip=info.ip,
         request_id=info.request_id,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,8 +28,41 @@ def current_request_info() -> RequestInfo:
     return _current.get() or _NO_REQUEST
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the one place that reads it (audit, log-in locks, rate limits).
+
+    X-Forwarded-For is trusted only when KECHUANG_BEHIND_PROXY is set, and then only as far as trusted hops
+    go: the connecting address is the proxy, and KECHUANG_TRUSTED_PROXIES (addresses or networks) name any
+    further proxies. Reading from the right, the first hop that is not a trusted proxy is the client; a
+    client cannot pass for someone else by sending its own X-Forwarded-For, because its forged entries sit
+    to the left of the hop the proxy appended."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not getattr(settings, "KECHUANG_BEHIND_PROXY", False) or remote is None:
+        return remote
+    networks = []
+    for entry in getattr(settings, "KECHUANG_TRUSTED_PROXIES", ()):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    client = remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            break  # garbage in the header: keep the last address a trusted hop vouched for
+        client = str(address)
+        if not any(address in network for network in networks):
+            break
+    return client
 
 
 class RequestContextMiddleware:
@@ -39,3 +76,78 @@ class RequestContextMiddleware:
         finally:
             _current.reset(token)
         return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.META.get("HTTP_ACCEPT", "")
+
+
+def refusal_response(request: HttpRequest, message: str, *, status: int, field: str = "") -> HttpResponse:
+    """The clear refusal of an upload or an oversized body: JSON for the API, a page otherwise."""
+    from django.http import JsonResponse
+    from django.template.loader import render_to_string
+
+    if _wants_json(request):
+        return JsonResponse({"detail": message, "field": field}, status=status)
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = request.path
+    context = {"message": message, "status": status, "back": back}
+    html = render_to_string("core/upload_refused.html", context, request=request)
+    return HttpResponse(html, status=status)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body above KECHUANG_MAX_REQUEST_BYTES with 413, before anything reads it.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves file parts out of its count; this caps the whole body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils.translation import gettext as _
+
+        limit = int(getattr(settings, "KECHUANG_MAX_REQUEST_BYTES", 25 << 20))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = _("The request is %(size)s MB; at most %(max)s MB may be sent at once.") % {
+                "size": f"{length / (1 << 20):.1f}",
+                "max": f"{limit / (1 << 20):.0f}",
+            }
+            return refusal_response(request, message, status=413)
+        return self.get_response(request)
+
+
+class UploadInspectionMiddleware:
+    """Run core.uploads' hostile-file checks on every uploaded file before the view sees it.
+
+    Placed after CSRF and authentication, so a forged request is refused by those first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict) -> HttpResponse | None:
+        if not request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+            return None
+        from kechuang.core.uploads import UploadRefused, inspect_upload
+
+        inspections = request.upload_inspections = []
+        for name, files in request.FILES.lists():
+            for upload in files:
+                try:
+                    inspections.append(inspect_upload(upload, field=name))
+                except UploadRefused as refused:
+                    inspections.append(refused.inspection)
+                    log.warning("upload refused: %s (%s)", refused.message, client_ip(request))
+                    return refusal_response(request, refused.message, status=400, field=name)
+        return None

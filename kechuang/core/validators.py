@@ -8,19 +8,23 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# A mainland landline: area code 0 + 2–3 digits, a 7–8 digit number, an optional extension (0533-12345678-123).
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 
 
 def validate_mobile(value: str) -> None:
-    """Mainland mobile number: 11 digits starting 13–19."""
+    """Mainland mobile number: 11 digits starting 13–19 (fields that must reach a person by text message)."""
     if value and not _MOBILE.match(value):
         raise ValidationError(_("Enter an 11-digit mainland mobile number, e.g. 13800000000."), code="mobile")
 
 
-def mask_phone(value: str) -> str:
-    """138****5678, as the security baseline requires on screen and in exports."""
-    if len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return "*" * len(value)
+def validate_phone(value: str) -> None:
+    """The one contact-phone rule: a mainland mobile number or a landline with area code (and extension)."""
+    if value and not (_MOBILE.match(value) or _LANDLINE.match(value)):
+        raise ValidationError(
+            _("Enter a mobile number (13800000000) or a landline with its area code (0533-1234567, extension -123)."),
+            code="phone",
+        )
 
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, Z, S, V); the last is a check

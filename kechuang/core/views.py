@@ -16,11 +16,11 @@ from django.views.decorators.cache import cache_control
 from kechuang.core import audit, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
+from kechuang.core.masking import mask_changes, mask_email, mask_phone
 from kechuang.core.models import AuditEntry, Liaison
 from kechuang.core.registry import cockpit_sections, target_progress
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
-from kechuang.core.validators import mask_phone
 from kechuang.policy.selectors import headline_targets, milestones, policy_for, recurring_targets
 
 
@@ -78,6 +78,7 @@ def liaison_list(request: HttpRequest) -> HttpResponse:
     unmask = selectors.can_unmask(request.user)
     for liaison in page.object_list:
         liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
+        liaison.email_shown = liaison.email if unmask else mask_email(liaison.email)
     return render(
         request,
         "core/liaison_list.html",
@@ -121,7 +122,7 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
                 x.name,
                 x.position,
                 x.phone if unmask else mask_phone(x.phone),
-                x.email,
+                x.email if unmask else mask_email(x.email),
                 _("Yes") if x.is_active else _("No"),
                 x.note,
             ]
@@ -133,15 +134,22 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
     liaison = get_object_or_404(Liaison.objects.visible_to(request.user).select_related("org_unit"), pk=pk)
-    liaison.phone_shown = liaison.phone if selectors.can_unmask(request.user) else mask_phone(liaison.phone)
-    history = AuditEntry.objects.filter(object_type="core.liaison", object_id=str(liaison.pk)).select_related("actor")
+    unmask = selectors.can_unmask(request.user)
+    liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
+    liaison.email_shown = liaison.email if unmask else mask_email(liaison.email)
+    history = list(
+        AuditEntry.objects.filter(object_type="core.liaison", object_id=str(liaison.pk)).select_related("actor")[:50]
+    )
+    for entry in history:
+        # Entries written before the log masked personal fields are masked on the way out.
+        entry.changes = mask_changes(entry.changes)
     return render(
         request,
         "core/liaison_detail.html",
         {
             "liaison": liaison,
             "can_edit": can_write(request.user, liaison),
-            "history": history[:50],
+            "history": history,
             "archive_form": ArchiveForm(),
         },
     )
@@ -222,13 +230,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                     e.object_type,
                     e.object_id,
                     e.object_label,
-                    str(e.changes),
+                    str(mask_changes(e.changes)),
                     e.ip or "",
                 ]
                 for e in entries[:50_000]
             ),
         )
     page = paginate(request, entries, default_size=50)
+    for entry in page.object_list:
+        entry.changes = mask_changes(entry.changes)  # entries from before the log masked personal fields
     types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
     return render(
         request,

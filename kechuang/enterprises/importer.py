@@ -181,6 +181,12 @@ def template_response(user: Any) -> HttpResponse:
 def _read_workbook(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
     from python_calamine import CalamineWorkbook
 
+    from kechuang.core.uploads import UploadRefused, check_workbook
+
+    try:
+        check_workbook(path)  # bombs are refused before the parser sees them (core/uploads.py)
+    except UploadRefused as refused:
+        raise ImportRejected(refused.message) from None
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:

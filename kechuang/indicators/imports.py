@@ -92,6 +92,12 @@ def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
 def _read_xlsx(data: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    from kechuang.core.uploads import UploadRefused, check_workbook_fileobj
+
+    try:
+        check_workbook_fileobj(io.BytesIO(data))  # bombs are refused before the parser sees them
+    except UploadRefused as refused:
+        raise FileError(refused.message) from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-Excel file

@@ -528,6 +528,12 @@ def read_sheet(path: Path, title: str) -> list[tuple[int, list[Any]]]:
     """(row number, cells) of the sheet called `title` (or the only sheet), header row included. Generic."""
     from python_calamine import CalamineWorkbook
 
+    from kechuang.core.uploads import UploadRefused, check_workbook
+
+    try:
+        check_workbook(path)  # bombs are refused before the parser sees them (core/uploads.py)
+    except UploadRefused as refused:
+        raise ImportRejected(refused.message) from None
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
-from kechuang.core.validators import validate_credit_code, validate_mobile
+from kechuang.core.validators import validate_credit_code, validate_phone
 
 
 class TechField(models.TextChoices):
@@ -183,7 +183,7 @@ class Achievement(models.Model):
         help_text=_("empty: negotiable"),
     )
     contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_mobile])
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -257,7 +257,7 @@ class Demand(models.Model):
     deadline = models.DateField(_("wanted by"), null=True, blank=True)
     cooperation_mode = models.CharField(_("cooperation mode"), max_length=32, choices=CooperationMode.choices)
     contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_mobile])
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED, db_index=True
@@ -305,7 +305,7 @@ class Expert(models.Model):
     fields = models.JSONField(_("other fields"), default=list, blank=True)
     expertise = models.TextField(_("expertise"))
     past_projects = models.TextField(_("past projects"), blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_mobile])
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
     region = models.ForeignKey(
         OrgUnit, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

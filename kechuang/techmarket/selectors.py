@@ -12,10 +12,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.selectors import json_list_contains
-from kechuang.core.validators import mask_phone
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -44,13 +44,6 @@ def is_bureau(user: Any) -> bool:
 def can_see_contacts(user: Any) -> bool:
     """Contacts of achievements and demands: bureau staff in full; everyone else masked."""
     return is_bureau(user)
-
-
-def mask_email(value: str) -> str:
-    if not value or "@" not in value:
-        return "*" * len(value or "")
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}***@{domain}"
 
 
 def contact_of(obj: Any, user: Any) -> dict[str, str]:

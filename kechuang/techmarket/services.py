@@ -108,10 +108,38 @@ def ip_hash(ip: str | None) -> str:
 
 
 def public_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
+    """Has this client used up its hour? Accepted demands and refused attempts are counted apart: a firm
+    that mistypes its credit code a few times keeps its allowance of demands
+    (TECHMARKET_PUBLIC_LIMIT_PER_HOUR), while a script hammering the form with junk is stopped by the
+    higher TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR. The client is `core.middleware.client_ip`."""
     now = now or timezone.now()
-    limit = getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5)
-    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1)).count()
-    return recent >= limit
+    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1))
+    accepted = recent.filter(accepted=True).count()
+    if accepted >= getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5):
+        return True
+    return recent.filter(accepted=False).count() >= getattr(settings, "TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR", 30)
+
+
+PUBLIC_DUPLICATE_WINDOW = dt.timedelta(days=7)
+
+
+def public_duplicate(data: dict[str, Any], *, now: dt.datetime | None = None) -> Demand | None:
+    """A demand the same firm sent from the public form with the same title and description in the last
+    week (whitespace and case aside), or None. A second copy would only be a second review for staff."""
+    now = now or timezone.now()
+
+    def norm(text: str) -> str:
+        return " ".join(str(text or "").split()).casefold()
+
+    candidates = Demand.objects.filter(
+        source=Demand.Source.PUBLIC,
+        credit_code=data.get("credit_code", ""),
+        created_at__gte=now - PUBLIC_DUPLICATE_WINDOW,
+    ).only("pk", "title", "description", "created_at")
+    for demand in candidates:
+        if norm(demand.title) == norm(data.get("title")) and norm(demand.description) == norm(data.get("description")):
+            return demand
+    return None
 
 
 def public_attempt(*, ip: str | None, accepted: bool, reason: str = "") -> None:
@@ -268,11 +296,56 @@ _STAGE_DATE = {
 }
 
 
+def match_contract_region(case: MatchCase) -> Any:
+    """The district a match's contract belongs to: the seller's (registration is seller-side, once, where the
+    seller is, 按地域一次登记 — tech-contracts.md), or the demand's when the seller is outside the city."""
+    seller_region = case.achievement.region if case.achievement else case.expert.region
+    return seller_region or case.demand.region
+
+
+def match_step_blockers(actor: Any, case: MatchCase, stage: str) -> list[str]:
+    """What moving `case` to `stage` would change that `actor` may not write (empty: the step is theirs).
+
+    A step writes beyond the match: in negotiation and at signing the achievement follows (the library is
+    the bureau's), and signing drafts a contract in the seller's district (`match_contract_region`)."""
+    blockers = []
+    achievement = case.achievement
+    changes_achievement = achievement is not None and (
+        stage == workflow.SIGNED
+        or (stage == workflow.NEGOTIATING and achievement.status == Achievement.Status.PUBLISHED)
+    )
+    if changes_achievement and not is_bureau(actor):
+        blockers.append(_("the achievement %(title)s, kept by the bureau") % {"title": achievement.title})
+    if stage == workflow.SIGNED:
+        region = match_contract_region(case)
+        if not can_write_unit(actor, region):
+            blockers.append(_("the draft contract, registered in %(region)s") % {"region": region})
+    return blockers
+
+
+def match_actions_for(actor: Any, case: MatchCase) -> list[str]:
+    """The workflow actions `actor` may take on `case` now (the page offers only these)."""
+    if not can_write(actor, case) or actor.role in READ_ONLY:
+        return []
+    return [
+        a
+        for a in workflow.match_actions(case.stage)
+        if not match_step_blockers(actor, case, workflow.next_match_stage(case.stage, a))
+    ]
+
+
 def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None, note: str) -> MatchCase:
     _require_writer(actor)
     if not can_write(actor, case):
         raise PermissionDenied
     new = workflow.next_match_stage(case.stage, action)  # TransitionRefused for anything not in the table
+    blockers = match_step_blockers(actor, case, new)
+    if blockers:
+        # Refused as a whole: half a signing (match signed, contract missing) would be worse than none.
+        raise PermissionDenied(
+            _("This step also changes %(records)s, outside your data scope; ask the bureau (市科技局) to take it.")
+            % {"records": "；".join(blockers)}
+        )
     if action in workflow.MATCH_NOTE_REQUIRED and not note.strip():
         raise ValidationError({"note": _("Give a reason.")})
     on = on or timezone.localdate()
@@ -344,6 +417,7 @@ MATCH_SERVICES = {
 
 # ---------------------------------------------------------------- contracts
 def contract_draft_from_match(*, actor: Any, case: MatchCase) -> Contract:
+    """The registration draft of a signed match, in `match_contract_region` (the seller's district)."""
     demand, achievement = case.demand, case.achievement
     seller_name = achievement.owner_name if achievement else case.expert.institution
     seller_type = achievement.owner_type if achievement else InstitutionType.UNIVERSITY
@@ -353,7 +427,7 @@ def contract_draft_from_match(*, actor: Any, case: MatchCase) -> Contract:
         project_name=demand.title[:200],
         subject=demand.description,
         tech_field=_contract_field(demand.field),
-        region=seller_region or demand.region,
+        region=match_contract_region(case),
         signed_on=case.signed_on or timezone.localdate(),
         total_amount_wan=demand.budget_max_wan or Decimal(0),
         demand=demand,

@@ -437,6 +437,13 @@ def public_demand(request: HttpRequest) -> HttpResponse:
         if services.public_rate_limited(ip):
             limited = True
             form.add_error(None, _("Too many submissions from your network in the last hour: try again later."))
+        elif form.is_valid() and (earlier := services.public_duplicate(form.demand_data())) is not None:
+            form.add_error(
+                None,
+                _("This demand was already submitted on %(date)s and is under review; no need to send it again.")
+                % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d")},
+            )
+            services.public_attempt(ip=ip, accepted=False, reason="duplicate")
         elif form.is_valid():
             services.demand_submit_public(data=form.demand_data(), ip=ip)
             return redirect("techmarket:public_thanks")
@@ -636,7 +643,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(selectors.matches(request.user), pk=pk)
-    actions = workflow.match_actions(case.stage) if can_write(request.user, case) else []
+    actions = services.match_actions_for(request.user, case)
     return render(
         request,
         "techmarket/match_detail.html",
@@ -669,6 +676,8 @@ def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, _("This step is not allowed from the match's current stage."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
     return redirect("techmarket:match", pk=pk)
 
 

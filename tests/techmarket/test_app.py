@@ -254,7 +254,7 @@ def test_public_form_creates_a_pending_demand(client, valid_credit_code):
             "description",
             "links",
         ),
-        ({"contact_phone": "12345"}, "contact_phone", "11-digit"),
+        ({"contact_phone": "12345"}, "contact_phone", "landline with its area code"),
         ({"credit_code": "91370303MA3C4XY12B"}, "credit_code", "check character"),
         ({"budget_min_wan": "50", "budget_max_wan": "10"}, "budget_max_wan", "upper bound"),
         ({"consent": ""}, "consent", "required"),
@@ -282,8 +282,11 @@ def test_public_form_too_fast_is_rejected(client, valid_credit_code):
 
 def test_public_form_rate_limit_per_ip(client, settings, valid_credit_code):
     settings.TECHMARKET_PUBLIC_LIMIT_PER_HOUR = 2
-    for _ in range(2):
-        client.post(reverse("techmarket:public_demand"), _public_data(credit_code=valid_credit_code))
+    for n in range(2):  # distinct demands: an identical one is refused as a duplicate
+        client.post(
+            reverse("techmarket:public_demand"),
+            _public_data(credit_code=valid_credit_code, title=f"寻求节能技术方案第{n}项"),
+        )
     assert Demand.objects.count() == 2
     response = client.post(reverse("techmarket:public_demand"), _public_data(credit_code=valid_credit_code))
     assert response.status_code == 429 and Demand.objects.count() == 2
