@@ -37,9 +37,7 @@ class InboxFilter(django_filters.FilterSet):
         choices=ProgressReport.State.choices,
         empty_label=_("All"),
     )
-    task = django_filters.TypedChoiceFilter(
-        label=_("Task"), field_name="report__task__number", coerce=int, empty_label=_("All")
-    )
+    task = django_filters.ChoiceFilter(label=_("Task"), field_name="report__task__number", empty_label=_("All"))
     department = django_filters.ModelChoiceFilter(
         label=_("Department"),
         field_name="report__department",
@@ -77,7 +75,7 @@ class InboxFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         self.filters["period"].extra["choices"] = [(p.code, p.code) for p in selectors.periods(policy)]
         self.filters["task"].extra["choices"] = [
-            (t.number, f"{t.number}. {t.title}") for t in policy.tasks.order_by("number")
+            (str(t.number), f"{t.number}. {t.title}") for t in policy.tasks.order_by("number")
         ]
         self.filters["department"].queryset = OrgUnit.objects.filter(
             pk__in=[d.pk for d in selectors.policy_departments(policy)]
