@@ -141,6 +141,8 @@ def _names(cards: list[Card], limit: int = 4) -> str:
 
 def status_sentence(cards: list[Card]) -> str:
     """ "纳入监测的11项目标中，1项正常推进（…），1项存在风险（…），…": counts with names."""
+    if not cards:
+        return "您可查看的指标中没有纳入监测的目标。"
     by_status: dict[str, list[Card]] = {k: [] for k in STATUS_WORDS}
     for card in cards:
         by_status[target_status(card)].append(card)

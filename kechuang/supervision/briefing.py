@@ -77,6 +77,8 @@ def digest(
         if delayed:
             parts.append(f"进度滞后的任务{len(delayed)}项（{_tasks_named(delayed)}）")
         headlines.append("；".join(parts) + "。")
+    else:
+        headlines.append("目前没有逾期未报的督办报告，也没有进度滞后的任务。")
 
     tables = [
         BriefingTable(

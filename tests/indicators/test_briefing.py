@@ -57,6 +57,20 @@ def test_monthly_and_quarterly_briefings_differ_in_content(supervision_demo, per
     assert "按牵头部门" in quarter_text and "按牵头部门" not in month_text
 
 
+def test_supervision_sentence_counts_the_overdue_reports(supervision_demo, persona):
+    from kechuang.supervision.models import ProgressReport
+
+    overdue = ProgressReport.objects.filter(
+        state__in=("draft", "returned"), due_date__lt=timezone.localdate(), period__state="open"
+    )
+    assert overdue.exists()
+    numbers = sorted(set(overdue.values_list("task__number", flat=True)))[:4]
+    expected = f"目前逾期未报的督办报告共{overdue.count()}份（任务{'、'.join(map(str, numbers))}"
+    for period in briefing.PERIODS:
+        data = briefing.build(persona("bureau_staff"), default_policy(), period)
+        assert any(s.startswith(expected) for s in data.headlines), data.headlines
+
+
 @pytest.mark.parametrize("period", briefing.PERIODS)
 def test_briefing_summary_is_on_the_first_page(supervision_demo, persona, tmp_path, period):
     data = briefing.build(persona("leader"), default_policy(), period)
@@ -149,3 +163,4 @@ def test_summary_sentences_are_right_for_the_data(
     # No supervision period is open in this set: the summary says so rather than inventing figures.
     assert "本月没有到期的督办报告。" in monthly.headlines
     assert "本季度没有到期的督办报告。" in quarterly.headlines
+    assert "目前没有逾期未报的督办报告，也没有进度滞后的任务。" in quarterly.headlines
