@@ -10,6 +10,8 @@
 - `indicator_feeds() -> [IndicatorFeed]`: values the module computes for indicators of the catalogue (the
   technology market's registered contract turnover); the module sends `indicator_feed_changed` (after commit,
   with `years`) when they change, and the indicator module rewrites those years' observations.
+- `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
+  in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 """
 
 from __future__ import annotations
@@ -146,3 +148,31 @@ def app_submodule(config: AppConfig, name: str) -> Any | None:
     """The app's `<name>` module if it has one (urls, api)."""
     dotted = f"{config.name}.{name}"
     return import_module(dotted) if find_spec(dotted) else None
+
+
+@dataclass
+class BriefingTable:
+    caption: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+@dataclass
+class BriefingDigest:
+    """A module's part of the briefing for one window: sentences for the first-page summary, then its tables."""
+
+    heading: str
+    headlines: list[str]
+    tables: list[BriefingTable] = field(default_factory=list)
+
+
+def briefing_digests(user: Any, policy: Any, *, cadence: str, start: Any, end: Any, today: Any) -> list[BriefingDigest]:
+    found: list[BriefingDigest] = []
+    for config in kechuang_apps():
+        hook = getattr(config, "briefing_digest", None)
+        if hook is not None:
+            digest = hook(user, policy, cadence=cadence, start=start, end=end, today=today)
+            if digest is not None:
+                found.append(digest)
+    return found

@@ -17,7 +17,13 @@ from kechuang.core.roles import Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import forecast as engine
 from kechuang.indicators.compute import Resolver, Spec, parse_formula
-from kechuang.indicators.models import Indicator, Observation, PublishedFigure, TargetAllocation
+from kechuang.indicators.models import (
+    Indicator,
+    Observation,
+    ObservationRevision,
+    PublishedFigure,
+    TargetAllocation,
+)
 from kechuang.indicators.progress import (
     NO_DATA,
     PROBABILITY_AT_RISK,
@@ -100,27 +106,52 @@ class Context:
         return any(k[0] in codes and k[1] == region and (years is None or k[2] in years) for k in self.demo_keys)
 
 
-def context_for(user: Any, city: OrgUnit) -> Context:
+def context_for(user: Any, city: OrgUnit, as_of: dt.datetime | None = None) -> Context:
     """Values from the observations the user may see. A department officer also gets, at city level, the components
     of the derived indicators their department is responsible for (so 市科技局 sees R&D intensity though GDP belongs
-    to the statistics bureau); the raw component rows themselves stay out of their lists."""
+    to the statistics bureau); the raw component rows themselves stay out of their lists.
+
+    `as_of`: the values as they stood at that moment (entered before it, revisions after it undone), e.g. for the
+    briefing's "since last month"."""
     all_specs = specs()
     regions = regions_of(city)
     partition = [r for r in regions if r.in_partition]
     fields = ("indicator__code", "region__code", "year", "value", "is_demo")
-    rows = list(Observation.objects.visible_to(user).annual().filter(region__in=[city, *regions]).values_list(*fields))
+    visible = Observation.objects.visible_to(user).annual().filter(region__in=[city, *regions])
     allowed = department_codes(user)
-    if allowed is not None:
-        extra = _component_codes(allowed, all_specs) - allowed
+    extra = _component_codes(allowed, all_specs) - allowed if allowed is not None else set()
+    components = Observation.objects.annual().filter(indicator__code__in=extra, region=city)
+    if as_of is None:
+        rows = list(visible.values_list(*fields))
         if extra:
-            rows += list(
-                Observation.objects.annual().filter(indicator__code__in=extra, region=city).values_list(*fields)
-            )
+            rows += list(components.values_list(*fields))
+    else:
+        rows = _rows_as_of(visible, fields, as_of) + (_rows_as_of(components, fields, as_of) if extra else [])
     values = {(c, r, y): float(v) for c, r, y, v, _demo in rows}
     demo = {(c, r, y) for c, r, y, _v, d in rows if d}
     return Context(
         city, regions, partition, Resolver(values, all_specs, city.code, [p.code for p in partition]), demo, allowed
     )
+
+
+def _rows_as_of(qs: QuerySet[Observation], fields: tuple[str, ...], as_of: dt.datetime) -> list[tuple]:
+    """The rows as they stood at `as_of`: observations entered before it, each with its value of then (the old
+    value of its first revision after that moment, if any)."""
+    rows = list(qs.filter(created_at__lt=as_of).values_list("pk", *fields))
+    before: dict[int, Decimal] = {}
+    for observation_id, value in (
+        ObservationRevision.objects.filter(observation__in=[r[0] for r in rows], changed_at__gte=as_of)
+        .order_by("changed_at", "id")
+        .values_list("observation_id", "value")
+    ):
+        before.setdefault(observation_id, value)
+    value_at = fields.index("value")
+    out = []
+    for pk, *row in rows:
+        if pk in before:
+            row[value_at] = before[pk]
+        out.append(tuple(row))
+    return out
 
 
 def focus_unit(user: Any, city: OrgUnit) -> OrgUnit:

@@ -647,7 +647,28 @@ def briefing(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/briefing.html",
-        {"policy": policy, "periods": [("monthly", _("Monthly")), ("quarterly", _("Quarterly"))]},
+        {
+            "policy": policy,
+            "periods": [
+                (
+                    "monthly",
+                    _("Monthly"),
+                    _(
+                        "The month: what changed since last month, values entered and revised, reports due and "
+                        "overdue, and the targets whose data moved."
+                    ),
+                ),
+                (
+                    "quarterly",
+                    _("Quarterly"),
+                    _(
+                        "The quarter: every target with its status and forecast, year-on-year and quarter-on-quarter "
+                        "changes, task progress by lead department, the quarter's supervision and the district "
+                        "ranking."
+                    ),
+                ),
+            ],
+        },
     )
 
 

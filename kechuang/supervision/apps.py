@@ -33,6 +33,11 @@ class SupervisionConfig(AppConfig):
 
         return cards(user)
 
+    def briefing_digest(self, user, policy, *, cadence, start, end, today):
+        from kechuang.supervision.briefing import digest
+
+        return digest(user, policy, cadence=cadence, start=start, end=end, today=today)
+
     def load_demo_data(self, city) -> str:
         from kechuang.supervision.demo import load_demo
 

@@ -111,7 +111,7 @@ def _send_one(
         }
     url = reverse("supervision:department", args=[department.code])
     Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, message=message[:500], url=url) for u in officers]
+        [Notification(user=u, kind=kind, message=message[:500], url=url, period=period) for u in officers]
     )
     if addresses:
         send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=False)

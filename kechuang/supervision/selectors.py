@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.policy.models import Policy, Section, Target, Task, TaskDepartment
-from kechuang.supervision.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod
+from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportEvent, ReportingPeriod
 from kechuang.supervision.status import MilestoneFact, ReportFact, TaskStatus, derive_task_status
 
 State = ProgressReport.State
@@ -185,6 +185,18 @@ def period_summary(
     return PeriodSummary(total, handed, accepted, overdue, sum(1 for s in statuses.values() if s.status == "delayed"))
 
 
+def overdue_period(user: Any, policy: Policy, today: dt.date) -> ReportingPeriod | None:
+    """The period the overdue list opens on: the newest one with reports overdue for this user, else the newest
+    whose due dates have passed, else the current one (the current period is usually not due yet)."""
+    late = reports_visible_to(user).filter(state__in=(State.DRAFT, State.RETURNED), due_date__lt=today)
+    qs = periods(policy)
+    return (
+        qs.filter(pk__in=late.values("period")).first()
+        or qs.filter(supporters_due_date__lt=today).first()
+        or current_period(policy)
+    )
+
+
 def overdue_reports(user: Any, period: ReportingPeriod, today: dt.date) -> list[ProgressReport]:
     return list(
         reports_visible_to(user)
@@ -197,24 +209,31 @@ def overdue_reports(user: Any, period: ReportingPeriod, today: dt.date) -> list[
 def department_owes(user: Any, department: OrgUnit, today: dt.date) -> dict[str, Any]:
     """What a department owes: its reports in open periods, and supporters' reports it must consolidate."""
     base = reports_visible_to(user).select_related("period", "task", "lead_department", "department")
-    own = list(
-        base.filter(department=department, period__state=ReportingPeriod.State.OPEN).order_by(
-            "period__due_date", "task__number"
+    in_open = base.filter(department=department, period__state=ReportingPeriod.State.OPEN)
+    # Owed: only what the department still has to hand on; what it handed on is listed apart.
+    own = list(in_open.filter(state__in=(State.DRAFT, State.RETURNED)).order_by("period__due_date", "task__number"))
+    handed_on = list(
+        in_open.exclude(state__in=(State.DRAFT, State.RETURNED)).order_by(
+            "-period__year", "-period__quarter", "task__number"
         )
     )
+    # To consolidate: supporters' reports handed to the lead and not yet taken into its report.
     to_consolidate = list(
-        base.filter(lead_department=department, period__state=ReportingPeriod.State.OPEN)
-        .exclude(state=State.DRAFT)
-        .order_by("task__number", "department__sort_order")
+        base.filter(
+            lead_department=department,
+            period__state=ReportingPeriod.State.OPEN,
+            state=State.WITH_LEAD,
+            consolidated_into__isnull=True,
+        ).order_by("task__number", "department__sort_order")
     )
     history = list(
         base.filter(department=department, period__state=ReportingPeriod.State.CLOSED).order_by(
             "-period__year", "-period__quarter", "task__number"
         )[:100]
     )
-    for r in (*own, *to_consolidate, *history):
+    for r in (*own, *handed_on, *to_consolidate, *history):
         r.cell = cell_status(r.state, r.due_date, today)
-    return {"own": own, "to_consolidate": to_consolidate, "history": history}
+    return {"own": own, "handed_on": handed_on, "to_consolidate": to_consolidate, "history": history}
 
 
 @dataclass
@@ -333,8 +352,33 @@ def supporters_of(user: Any, report: ProgressReport) -> list[ProgressReport]:
     )
 
 
-def notifications_for(user: Any) -> QuerySet:
-    return user.notifications.all()
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notifications, each flagged `needs_action` (see needs_action)."""
+    return user.notifications.select_related("period", "report__task", "report__department").annotate(
+        needs_action=Case(When(needs_action(), then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+
+
+Kind = Notification.Kind
+
+
+def needs_action() -> Q:
+    """A notification still asks its reader to act: its period is open and what it reported is still pending —
+    a report handed on but not yet consolidated or reviewed, a returned report not yet resubmitted, or a reminder
+    while the reader's department still has reports to write in that period. Everything else (acceptances,
+    reports already handled, closed periods) is stale: kept for the record, out of the default view."""
+    outstanding = ProgressReport.objects.filter(
+        period=OuterRef("period"),
+        department=OuterRef("user__org_unit"),
+        state__in=(State.DRAFT, State.RETURNED),
+    )
+    pending = (
+        Q(kind=Kind.SUBMITTED, report__state=State.WITH_BUREAU)
+        | Q(kind=Kind.SUBMITTED, report__state=State.WITH_LEAD, report__consolidated_into__isnull=True)
+        | Q(kind=Kind.RETURNED, report__state=State.RETURNED)
+        | (Q(kind__in=(Kind.DUE_SOON, Kind.OVERDUE)) & Exists(outstanding))
+    )
+    return Q(period__state=ReportingPeriod.State.OPEN) & pending
 
 
 def export_data(user: Any, policy: Policy, period: ReportingPeriod, today: dt.date) -> dict[str, Any]:

@@ -250,8 +250,13 @@ def report_update(
     return report
 
 
-def _notify(users: Iterable[User], kind: str, message: str, url: str) -> None:
-    Notification.objects.bulk_create([Notification(user=u, kind=kind, message=message[:500], url=url) for u in users])
+def _notify(users: Iterable[User], kind: str, message: str, url: str, report: ProgressReport) -> None:
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, kind=kind, message=message[:500], url=url, report=report, period_id=report.period_id)
+            for u in users
+        ]
+    )
 
 
 def department_officers(department_ids: Iterable[int]) -> list[User]:
@@ -354,6 +359,7 @@ def report_transition(
             _("%(dept)s submitted its report on %(label)s for consolidation.")
             % {"dept": report.department, "label": label},
             url,
+            report,
         )
     elif action == workflow.CONSOLIDATE:
         _step(report, actor=actor, action=action, to_state=to_state, at=at)
@@ -375,6 +381,7 @@ def report_transition(
             Notification.Kind.SUBMITTED,
             _("%(dept)s submitted the consolidated report on %(label)s.") % {"dept": report.department, "label": label},
             url,
+            report,
         )
     elif action == workflow.RETURN:
         report.returned_at = at
@@ -386,6 +393,7 @@ def report_transition(
             Notification.Kind.RETURNED,
             _("Your report on %(label)s was returned: %(comment)s") % {"label": label, "comment": comment},
             url,
+            report,
         )
     elif action == workflow.ACCEPT:
         report.accepted_at = at
@@ -405,6 +413,7 @@ def report_transition(
             Notification.Kind.ACCEPTED,
             _("The bureau accepted the report on %(label)s.") % {"label": label},
             url,
+            report,
         )
     return report
 

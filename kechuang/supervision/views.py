@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
+from kechuang.core.http import paginate, query_without
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.policy.selectors import policy_for
 from kechuang.supervision import exports, selectors, services, workflow
+from kechuang.supervision.filters import InboxFilter
 from kechuang.supervision.forms import AttachmentForm, MilestoneForm, PeriodForm, ReportForm
 from kechuang.supervision.models import Milestone, ProgressReport, ReportAttachment
 
@@ -71,7 +74,10 @@ def periods(request: HttpRequest) -> HttpResponse:
                     % {"code": period.code, "n": period.reports.count()},
                 )
                 return redirect(f"{request.path}?period={period.code}")
-    period = _period_or_404(request, policy)
+    # Without a choice, the overdue list opens on the period that has overdue reports (the current one is
+    # usually not due yet, so defaulting to it showed an empty list).
+    chosen = request.GET.get("period")
+    period = _period_or_404(request, policy) if chosen else selectors.overdue_period(request.user, policy, today)
     rows = []
     for p in selectors.periods(policy):
         rows.append((p, selectors.period_summary(request.user, policy, p, today)))
@@ -83,6 +89,7 @@ def periods(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "period": period,
             "overdue": selectors.overdue_reports(request.user, period, today) if period else [],
+            "period_chosen": bool(chosen),
             "form": form if can_open else None,
             "today": today,
         },
@@ -401,8 +408,23 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_for(request.user)
     if request.method == "POST":
-        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("supervision:notifications")
-    return render(request, "supervision/notifications.html", {"items": items[:200]})
+    items = selectors.notifications_for(request.user)
+    policy = policy_for(request.user)
+    if policy is None:
+        return render(request, "supervision/notifications.html", {"page": paginate(request, items), "query": ""})
+    inbox = InboxFilter(request.GET, items, policy=policy)
+    counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
+    return render(
+        request,
+        "supervision/notifications.html",
+        {
+            "filter": inbox,
+            "page": paginate(request, inbox.qs),
+            "query": query_without(request, "page"),
+            "action_count": counts["action"],
+            "stale_count": counts["total"] - counts["action"],
+        },
+    )

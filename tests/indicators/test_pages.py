@@ -183,7 +183,7 @@ def test_briefing_pdf_and_excel(demo, client_as, tmp_path):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["目标进展", "历史与预测", "区县排名"]
+    assert book.sheetnames == ["要点", "目标进展", "历史与预测", "本月情况", "区县排名"]
     latest = Observation.objects.get(indicator__code="high_tech_enterprises", region__code="zibo", year=2025).value
     expected = f"高新技术企业数量2025年为{int(latest):,}家，距2027年目标（> 2000 家）尚差{2000 - int(latest)}家"
     sentences = [c.value for c in book["目标进展"]["J"] if c.value and "2027" in str(c.value)]
