@@ -40,7 +40,7 @@ class Item:
     forecast: dict[str, Any] | None
     chart_svg: str = ""
     progress_svg: str = ""
-    status: str = "none"  # from target_status, the briefing's one call of the rule
+    status: str = "none"  # the one status rule (indicators.selectors.assess_target)
 
 
 @dataclass
