@@ -8,8 +8,10 @@
 - `target_progress(user, targets) -> {target id: TargetProgress}`: where a policy target stands, for the
   cockpit's headline cards (the indicator module answers it).
 - `indicator_feeds() -> [IndicatorFeed]`: values the module computes for indicators of the catalogue (the
-  technology market's registered contract turnover); the module sends `indicator_feed_changed` (after commit,
-  with `years`) when they change, and the indicator module rewrites those years' observations.
+  technology market's registered contract turnover, the enterprise register's counts of qualified firms, the
+  figures of accepted supervision reports); the module sends `indicator_feed_changed` (after commit, with
+  `years`) when they change, and the indicator module rewrites those years' observations. A module never asks
+  whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import AppConfig, apps
 from django.dispatch import Signal
@@ -80,13 +82,22 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
     return found
 
 
+class FeedRow(NamedTuple):
+    """One fed value; a plain (region_code, year, value) tuple is an annual row."""
+
+    region_code: str  # an org unit code: the city or one of its regions
+    year: int
+    value: Decimal
+    quarter: int = 0  # 0 = the whole year; 1–4 = cumulative to that quarter's end
+
+
 @dataclass(frozen=True)
 class IndicatorFeed:
-    """Values a module computes for one indicator of the catalogue, by region (and the city) and year."""
+    """Values a module computes for one indicator of the catalogue, by region (and the city) and period."""
 
     code: str  # the indicator's code in the catalogue
-    source: str  # the observations' source; fed observations are recognised by it
-    rows: Callable[[Iterable[int] | None], list[tuple[str, int, Decimal]]]  # years → (org unit code, year, value)
+    source: str  # the observations' source (their provenance, shown on every page); fed ones are recognised by it
+    rows: Callable[[Iterable[int] | None], list[tuple]]  # years (None: all) → FeedRow-shaped tuples
 
 
 # Sent by a module after commit when its fed values changed: `years` (a set of ints).

@@ -33,6 +33,11 @@ class SupervisionConfig(AppConfig):
 
         return cards(user)
 
+    def indicator_feeds(self) -> list:
+        from kechuang.supervision.feed import indicator_feeds
+
+        return indicator_feeds()
+
     def load_demo_data(self, city) -> str:
         from kechuang.supervision.demo import load_demo
 
