@@ -12,6 +12,9 @@
   figures of accepted supervision reports); the module sends `indicator_feed_changed` (after commit, with
   `years`) when they change, and the indicator module rewrites those years' observations. A module never asks
   whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
+- `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
+  (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
+- `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ class TargetProgress:
     value: str  # the latest value, formatted with its unit
     detail: str  # e.g. the year of that value and the rule applied
     url: str = ""
+    source: str = ""  # where the latest value comes from (its provenance)
+    counted: str = ""  # a module's own count of it where that differs, labelled with its source
 
     @property
     def label(self) -> Any:
@@ -100,8 +105,18 @@ class IndicatorFeed:
     rows: Callable[[Iterable[int] | None], list[tuple]]  # years (None: all) → FeedRow-shaped tuples
 
 
-# Sent by a module after commit when its fed values changed: `years` (a set of ints).
+# Sent by a module after commit when its fed values changed: `years` (a set of ints; None: every year).
 indicator_feed_changed = Signal()
+
+
+@dataclass(frozen=True)
+class IndicatorPipeline:
+    """What a module knows of a count indicator's next units: counted now, and candidates one or two steps away."""
+
+    counts: dict[int, int]  # year → counted at that year's reference day (a future year: still valid then)
+    one_away: int
+    two_away: int
+    rates: dict[str, float] | None = None  # measured conversion {"one_away": p, "two_away": q}; None: not measured
 
 
 def indicator_feeds() -> list[IndicatorFeed]:
@@ -111,6 +126,21 @@ def indicator_feeds() -> list[IndicatorFeed]:
         if hook is not None:
             feeds.extend(hook())
     return feeds
+
+
+def indicator_pipeline(code: str) -> IndicatorPipeline | None:
+    for config in kechuang_apps():
+        hook = getattr(config, "indicator_pipeline", None)
+        found = hook(code) if hook is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def demo_loaders() -> list[AppConfig]:
+    """The modules with demo data, in the order they load: those that read the others' feeds come last."""
+    loaders = [c for c in kechuang_apps() if getattr(c, "load_demo_data", None) is not None]
+    return sorted(loaders, key=lambda c: bool(getattr(c, "demo_after_feeds", False)))
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:

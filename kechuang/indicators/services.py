@@ -257,8 +257,9 @@ def sync_feeds(years: Iterable[int] | None = None) -> int:
 
     A feed reports in its indicator's unit. Each fed row becomes the observation of its region (or the city) and
     period (annual unless the row names a quarter); a period the module no longer reports (a registration
-    cancelled) goes to 0. Past years are final, the current one preliminary; every change keeps a revision. One
-    transaction per feed. Returns the number of observations created or changed."""
+    cancelled) goes to 0. Past years are final, the current one preliminary; every change keeps a revision. A value
+    a person entered (an official figure) is never overwritten: the pages show the fed count beside it
+    (`fed_values`). One transaction per feed. Returns the number of observations created or changed."""
     wanted = None if years is None else {int(y) for y in years}
     units = {u.code: u for u in OrgUnit.objects.filter(kind__in=(OrgUnit.Kind.CITY, OrgUnit.Kind.REGION))}
     this_year = timezone.localdate().year
@@ -277,6 +278,11 @@ def sync_feeds(years: Iterable[int] | None = None) -> int:
                 stale = stale.filter(year__in=wanted)
             for key in stale.values_list("region__code", "year", "quarter"):
                 values.setdefault(key, Decimal(0))
+            entered = Observation.objects.filter(indicator=indicator, is_demo=False).exclude(source=feed.source)
+            if wanted is not None:
+                entered = entered.filter(year__in=wanted)
+            for key in entered.values_list("region__code", "year", "quarter"):
+                values.pop(key, None)
             for (code, year, quarter), value in sorted(values.items()):
                 result = _upsert(
                     actor=None,
