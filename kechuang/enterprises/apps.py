@@ -40,7 +40,7 @@ class EnterprisesConfig(AppConfig):
 
         created = 0
         if not Enterprise.objects.filter(region__parent=city).exists():
-            created = load_population(city, DEMO_SIZE)
+            created = load_population(city, DEMO_SIZE, history=True)
         evaluated = 0
         if created or not LadderResult.objects.exists():
             evaluated = ladder_evaluate_register()["enterprises"]

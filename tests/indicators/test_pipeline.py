@@ -21,7 +21,7 @@ def register(db):
     from kechuang.enterprises.services import ladder_evaluate_register
 
     city = OrgUnit.objects.get(code="zibo", parent=None)
-    load_population(city, 600, seed=2026)
+    load_population(city, 600, seed=2026, history=True)
     ladder_evaluate_register()
     return city
 
