@@ -246,10 +246,9 @@ def cockpit_cards(user: Any) -> list[CockpitCard]:
         .values_list("tier")
         .annotate(n=Count("enterprise", distinct=True))
     )
+    # the reserve pool's definition: a holder one criterion short of its own title is not a candidate for it
     near = dict(
-        LadderResult.objects.filter(enterprise__in=visible, status="not_eligible", failed=1)
-        .values_list("tier")
-        .annotate(n=Count("id"))
+        _pool(LadderResult.objects.filter(enterprise__in=visible), 1, today).values_list("tier").annotate(n=Count("id"))
     )
     url = reverse("enterprises:funnel")
     return [

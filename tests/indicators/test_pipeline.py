@@ -3,8 +3,6 @@ counted from the real register through core.registry, never from firms that alre
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -47,15 +45,44 @@ def test_projection_pool_leaves_out_firms_that_already_hold_the_title(register, 
 def test_projection_on_the_indicator_page_from_the_register(register, client_as):
     response = client_as("bureau_staff").get(reverse("indicators:detail", args=["high_tech_enterprises"]))
     pipeline = response.context["pipeline"]
-    assert pipeline["applicable"] and not pipeline.get("empty")
+    assert pipeline["applicable"] and not pipeline["empty"]
     today = timezone.localdate()
-    valid = (
+    valid_today = (
         Qualification.objects.filter(
-            tier="high_tech", revoked=False, issue_date__lte=dt.date(today.year, 12, 31), expiry_date__gte=today
+            tier="high_tech",
+            revoked=False,
+            issue_date__lte=today,
+            expiry_date__gte=today,
+            enterprise__status="active",
         )
         .values("enterprise")
         .distinct()
         .count()
     )
-    assert pipeline["latest"] <= valid
-    assert 'data-testid="pipeline"' in response.content.decode()
+    assert pipeline["latest_year"] == today.year and pipeline["latest"] == valid_today  # the cockpit's count
+    html = response.content.decode()
+    assert 'data-testid="pipeline"' in html and f"{valid_today:,}" in html
+
+
+def test_cockpit_one_away_is_the_reserve_pool(register, persona):
+    """The enterprise cards' "one criterion away" beside the count is the same pool, not holders one short."""
+    from kechuang.enterprises.selectors import cockpit_cards
+
+    staff = persona("bureau_staff")
+    cards = {c.title: c for c in cockpit_cards(staff)}
+    high_tech = next(c for title, c in cards.items() if "高新" in str(title) or "High-tech" in str(title))
+    assert f"{reserve_pool(staff, 'high_tech', max_failed=1).count():,}" in str(high_tech.detail)
+
+
+def test_projection_adds_the_expected_conversions(register):
+    from kechuang.core.registry import indicator_pipeline
+    from kechuang.indicators.selectors import pipeline_projection
+
+    year = timezone.localdate().year
+    pipeline = indicator_pipeline("high_tech_enterprises")
+    result = pipeline_projection("high_tech_enterprises", 2027, year)
+    rates = result["rates"]
+    expected = pipeline.counts[year] + pipeline.one_away * rates["one_away"] + pipeline.two_away * rates["two_away"]
+    assert result["projected"] == pytest.approx(expected)
+    assert result["secured"] == pipeline.counts.get(2027)
+    assert indicator_pipeline("gdp") is None and pipeline_projection("gdp") == {"applicable": False}
