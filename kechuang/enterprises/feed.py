@@ -63,7 +63,7 @@ def _feed_rows(tier: str, years: Iterable[int] | None = None) -> list[FeedRow]:
     city_of = dict(OrgUnit.objects.regions().values_list("code", "parent__code"))
     rows: list[FeedRow] = []
     cities: dict[tuple[str, int], int] = {}
-    for row in qualification_counts():
+    for row in qualification_counts(years=wanted):
         year = row["year"]
         if row["tier"] != tier or year > this_year or (wanted is not None and year not in wanted):
             continue

@@ -276,7 +276,9 @@ def cockpit_cards(user: Any) -> list[CockpitCard]:
 # --- the feed for the indicator module -------------------------------------------------------------
 
 
-def qualification_counts(year: int | None = None, *, today: dt.date | None = None) -> list[dict[str, Any]]:
+def qualification_counts(
+    year: int | None = None, *, years: set[int] | None = None, today: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Enterprises holding a valid title of each ladder tier, per region and year: {tier, region_code, year, count}.
 
     A past year counts the titles valid on its 31 December (high-tech enterprises are a stock of valid
@@ -285,13 +287,16 @@ def qualification_counts(year: int | None = None, *, today: dt.date | None = Non
     counts those of active enterprises still valid on its 31 December without renewal (what a target year has
     already secured)."""
     today = today or timezone.localdate()
-    quals = Qualification.objects.filter(revoked=False, tier__in=[t.value for t in LADDER_TIERS]).values_list(
-        "tier", "enterprise__region__code", "enterprise_id", "enterprise__status", "issue_date", "expiry_date"
-    )
+    wanted = {year} if year is not None else years
+    quals = Qualification.objects.filter(revoked=False, tier__in=[t.value for t in LADDER_TIERS])
+    if wanted:  # only the titles that cover one of the wanted years
+        quals = quals.filter(issue_date__year__lte=max(wanted), expiry_date__year__gte=min(wanted))
     seen: dict[tuple[str, str, int], set[int]] = {}
-    for tier, region, enterprise_id, status, issued, expires in quals:
+    for tier, region, enterprise_id, status, issued, expires in quals.values_list(
+        "tier", "enterprise__region__code", "enterprise_id", "enterprise__status", "issue_date", "expiry_date"
+    ):
         for y in range(issued.year, expires.year + 1):
-            if year is not None and y != year:
+            if wanted is not None and y not in wanted:
                 continue
             if y >= today.year and status != Enterprise.Status.ACTIVE:
                 continue
