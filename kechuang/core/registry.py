@@ -8,8 +8,13 @@
 - `target_progress(user, targets) -> {target id: TargetProgress}`: where a policy target stands, for the
   cockpit's headline cards (the indicator module answers it).
 - `indicator_feeds() -> [IndicatorFeed]`: values the module computes for indicators of the catalogue (the
-  technology market's registered contract turnover); the module sends `indicator_feed_changed` (after commit,
-  with `years`) when they change, and the indicator module rewrites those years' observations.
+  technology market's registered contract turnover, the enterprise register's counts of qualified firms, the
+  figures of accepted supervision reports); the module sends `indicator_feed_changed` (after commit, with
+  `years`) when they change, and the indicator module rewrites those years' observations. A module never asks
+  whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
+- `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
+  (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
+- `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 """
@@ -21,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import AppConfig, apps
 from django.dispatch import Signal
@@ -68,6 +73,8 @@ class TargetProgress:
     detail: str  # e.g. the year of that value and the rule applied
     url: str = ""
     rule: tuple[str, ...] = ()  # the status rule in words, shown where the status is shown
+    source: str = ""  # where the latest value comes from (its provenance)
+    counted: str = ""  # a module's own count of it where that differs, labelled with its source
 
     @property
     def label(self) -> Any:
@@ -83,17 +90,36 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
     return found
 
 
+class FeedRow(NamedTuple):
+    """One fed value; a plain (region_code, year, value) tuple is an annual row."""
+
+    region_code: str  # an org unit code: the city or one of its regions
+    year: int
+    value: Decimal
+    quarter: int = 0  # 0 = the whole year; 1–4 = cumulative to that quarter's end
+
+
 @dataclass(frozen=True)
 class IndicatorFeed:
-    """Values a module computes for one indicator of the catalogue, by region (and the city) and year."""
+    """Values a module computes for one indicator of the catalogue, by region (and the city) and period."""
 
     code: str  # the indicator's code in the catalogue
-    source: str  # the observations' source; fed observations are recognised by it
-    rows: Callable[[Iterable[int] | None], list[tuple[str, int, Decimal]]]  # years → (org unit code, year, value)
+    source: str  # the observations' source (their provenance, shown on every page); fed ones are recognised by it
+    rows: Callable[[Iterable[int] | None], list[tuple]]  # years (None: all) → FeedRow-shaped tuples
 
 
-# Sent by a module after commit when its fed values changed: `years` (a set of ints).
+# Sent by a module after commit when its fed values changed: `years` (a set of ints; None: every year).
 indicator_feed_changed = Signal()
+
+
+@dataclass(frozen=True)
+class IndicatorPipeline:
+    """What a module knows of a count indicator's next units: counted now, and candidates one or two steps away."""
+
+    counts: dict[int, int]  # year → counted at that year's reference day (a future year: still valid then)
+    one_away: int
+    two_away: int
+    rates: dict[str, float] | None = None  # measured conversion {"one_away": p, "two_away": q}; None: not measured
 
 
 def indicator_feeds() -> list[IndicatorFeed]:
@@ -103,6 +129,21 @@ def indicator_feeds() -> list[IndicatorFeed]:
         if hook is not None:
             feeds.extend(hook())
     return feeds
+
+
+def indicator_pipeline(code: str) -> IndicatorPipeline | None:
+    for config in kechuang_apps():
+        hook = getattr(config, "indicator_pipeline", None)
+        found = hook(code) if hook is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def demo_loaders() -> list[AppConfig]:
+    """The modules with demo data, in the order they load: those that read the others' feeds come last."""
+    loaders = [c for c in kechuang_apps() if getattr(c, "load_demo_data", None) is not None]
+    return sorted(loaders, key=lambda c: bool(getattr(c, "demo_after_feeds", False)))
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:

@@ -23,6 +23,16 @@ class EnterprisesConfig(AppConfig):
         ),
     )
 
+    def indicator_feeds(self) -> list:
+        from kechuang.enterprises.feed import indicator_feeds
+
+        return indicator_feeds()
+
+    def indicator_pipeline(self, code: str):
+        from kechuang.enterprises.feed import indicator_pipeline
+
+        return indicator_pipeline(code)
+
     def load_demo_data(self, city) -> str:
         from kechuang.enterprises.demo import DEMO_SIZE, load_population
         from kechuang.enterprises.models import Enterprise, LadderResult
@@ -30,10 +40,14 @@ class EnterprisesConfig(AppConfig):
 
         created = 0
         if not Enterprise.objects.filter(region__parent=city).exists():
-            created = load_population(city, DEMO_SIZE)
+            created = load_population(city, DEMO_SIZE, history=True)
         evaluated = 0
         if created or not LadderResult.objects.exists():
             evaluated = ladder_evaluate_register()["enterprises"]
+        if created:
+            from kechuang.enterprises.feed import register_changed
+
+            register_changed()
         return f"{created} enterprises created, {evaluated} evaluated"
 
     def cockpit_cards(self, user):

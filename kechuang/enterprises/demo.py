@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 
@@ -17,9 +20,18 @@ DEMO_SIZE = 5000
 
 @transaction.atomic
 def load_population(
-    city: OrgUnit, n: int, *, seed: int = 2026, batch: int = 5000, progress: Callable[[int, int], None] | None = None
+    city: OrgUnit,
+    n: int,
+    *,
+    seed: int = 2026,
+    batch: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+    history: bool = False,
 ) -> int:
-    """Insert `n` generated enterprises with their facts, IP and titles; returns how many were created."""
+    """Insert `n` generated enterprises with their facts, IP and titles; returns how many were created.
+
+    `history` adds the earlier certificates of multi-year titles (the demo's register: the indicators it counts
+    then have a past, instead of only the certificates valid today)."""
     regions = {u.code: u.pk for u in OrgUnit.objects.regions().filter(parent=city)}
     known = [r for r in population.ZIBO_REGIONS if r[0] in regions] or [
         (code, f"3703{i:02d}", 1.0) for i, code in enumerate(sorted(regions))
@@ -42,7 +54,10 @@ def load_population(
             pk = ids[g.enterprise["credit_code"]]
             years += [EnterpriseYear(enterprise_id=pk, **row) for row in g.years]
             ips += [IntellectualProperty(enterprise_id=pk, **row) for row in g.ip]
-            quals += [Qualification(enterprise_id=pk, **row) for row in g.qualifications]
+            titles = g.qualifications
+            if history:
+                titles = titles + earlier_titles(g, seed)
+            quals += [Qualification(enterprise_id=pk, **row) for row in titles]
         EnterpriseYear.objects.bulk_create(years, batch_size=2000)
         IntellectualProperty.objects.bulk_create(ips, batch_size=2000)
         Qualification.objects.bulk_create(quals, batch_size=2000)
@@ -65,3 +80,35 @@ def load_population(
         detail={"created": created, "seed": seed},
     )
     return created
+
+
+RENEWED = 0.7  # share of certificate holders that had been certified in the period before, too
+FIRST_CERTIFICATES = dt.date(2008, 1, 1)  # the current high-tech certification scheme
+
+
+def earlier_titles(generated: population.GeneratedEnterprise, seed: int) -> list[dict[str, Any]]:
+    """The certificates a multi-year title's holder held before its current one: each renewed at expiry with
+    probability RENEWED, back to the firm's first year or the scheme's start. Deterministic per firm and seed, and
+    drawn apart from the population's own stream (the current register stays as it was)."""
+    rng = random.Random(f"{seed}:{generated.enterprise['credit_code']}")
+    founded = generated.enterprise["registration_date"]
+    earlier = []
+    for title in generated.qualifications:
+        if title["tier"] == "tech_sme":  # registered year by year: its current registration is its record
+            continue
+        issued, number = title["issue_date"], title["certificate_number"]
+        prefix, rest = number[:2], number[6:]
+        while rng.random() < RENEWED:
+            before = dt.date(issued.year - 3, issued.month, issued.day)
+            if before < max(FIRST_CERTIFICATES, founded + dt.timedelta(days=365)):
+                break
+            earlier.append(
+                {
+                    **title,
+                    "certificate_number": f"{prefix}{before.year}{rest}",
+                    "issue_date": before,
+                    "expiry_date": issued - dt.timedelta(days=1),
+                }
+            )
+            issued = before
+    return earlier

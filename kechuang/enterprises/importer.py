@@ -39,6 +39,7 @@ from kechuang.core.models import OrgUnit
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write_unit
 from kechuang.core.selectors import regions_for
+from kechuang.enterprises.feed import register_changed
 from kechuang.enterprises.models import (
     Enterprise,
     EnterpriseYear,
@@ -354,6 +355,7 @@ def write(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]]) -> dic
             touched.add(pk)
     summary["touched"] = len(touched)
     summary["_ids"] = sorted(touched)
+    register_changed()
     return summary
 
 

@@ -166,34 +166,33 @@ def funnel(user: Any, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
+def _pool(results: QuerySet[LadderResult], max_failed: int, today: dt.date) -> QuerySet[LadderResult]:
+    """Verdicts of active enterprises that fail their tier by 1..max_failed criteria and do not hold it today."""
+    return results.filter(
+        status="not_eligible",
+        failed__gte=1,
+        failed__lte=max_failed,
+        enterprise__status=Enterprise.Status.ACTIVE,
+    ).exclude(
+        Exists(
+            Qualification.objects.filter(
+                enterprise=OuterRef("enterprise"),
+                tier=OuterRef("tier"),
+                revoked=False,
+                issue_date__lte=today,
+                expiry_date__gte=today,
+            )
+        )
+    )
+
+
 def reserve_pool(user: Any, tier: str, *, region: str = "", max_failed: int = 2) -> QuerySet[LadderResult]:
     """后备库: enterprises that do not hold `tier`, are not eligible, and fail it by 1..max_failed criteria.
 
     Closest first: fewer failed criteria, then the smaller relative shortfall, then the higher score.
     """
-    today = timezone.localdate()
-    qs = (
-        LadderResult.objects.visible_to(user)
-        .filter(
-            tier=tier,
-            status="not_eligible",
-            failed__gte=1,
-            failed__lte=max_failed,
-            enterprise__status=Enterprise.Status.ACTIVE,
-        )
-        .exclude(
-            Exists(
-                Qualification.objects.filter(
-                    enterprise=OuterRef("enterprise"),
-                    tier=tier,
-                    revoked=False,
-                    issue_date__lte=today,
-                    expiry_date__gte=today,
-                )
-            )
-        )
-        .select_related("enterprise", "enterprise__region")
-    )
+    qs = _pool(LadderResult.objects.visible_to(user).filter(tier=tier), max_failed, timezone.localdate())
+    qs = qs.select_related("enterprise", "enterprise__region")
     if region:
         qs = qs.filter(enterprise__region__code=region)
     return qs.order_by("failed", "shortfall", "-score", "enterprise__name")
@@ -247,10 +246,9 @@ def cockpit_cards(user: Any) -> list[CockpitCard]:
         .values_list("tier")
         .annotate(n=Count("enterprise", distinct=True))
     )
+    # the reserve pool's definition: a holder one criterion short of its own title is not a candidate for it
     near = dict(
-        LadderResult.objects.filter(enterprise__in=visible, status="not_eligible", failed=1)
-        .values_list("tier")
-        .annotate(n=Count("id"))
+        _pool(LadderResult.objects.filter(enterprise__in=visible), 1, today).values_list("tier").annotate(n=Count("id"))
     )
     url = reverse("enterprises:funnel")
     return [
@@ -278,17 +276,32 @@ def cockpit_cards(user: Any) -> list[CockpitCard]:
 # --- the feed for the indicator module -------------------------------------------------------------
 
 
-def qualification_counts(year: int | None = None) -> list[dict[str, Any]]:
-    """Enterprises holding a valid tech-SME registration or high-tech certificate at the end of each year,
-    per region: {tier, region_code, year, count}. A certificate counts in every year whose 31 December it
-    covers (high-tech enterprises are a stock of valid certificates; innovative-city-indicators.md §4)."""
-    quals = Qualification.objects.filter(revoked=False, tier__in=(Tier.TECH_SME, Tier.HIGH_TECH)).values_list(
-        "tier", "enterprise__region__code", "enterprise_id", "issue_date", "expiry_date"
-    )
+def qualification_counts(
+    year: int | None = None, *, years: set[int] | None = None, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Enterprises holding a valid title of each ladder tier, per region and year: {tier, region_code, year, count}.
+
+    A past year counts the titles valid on its 31 December (high-tech enterprises are a stock of valid
+    certificates; a tech-SME registration is valid for its year; innovative-city-indicators.md §4). The current
+    year counts those valid today among active enterprises, the figure the register's pages show. A future year
+    counts those of active enterprises still valid on its 31 December without renewal (what a target year has
+    already secured)."""
+    today = today or timezone.localdate()
+    wanted = {year} if year is not None else years
+    quals = Qualification.objects.filter(revoked=False, tier__in=[t.value for t in LADDER_TIERS])
+    if wanted:  # only the titles that cover one of the wanted years
+        quals = quals.filter(issue_date__year__lte=max(wanted), expiry_date__year__gte=min(wanted))
     seen: dict[tuple[str, str, int], set[int]] = {}
-    for tier, region, enterprise_id, issued, expires in quals:
+    for tier, region, enterprise_id, status, issued, expires in quals.values_list(
+        "tier", "enterprise__region__code", "enterprise_id", "enterprise__status", "issue_date", "expiry_date"
+    ):
         for y in range(issued.year, expires.year + 1):
-            if (year is None or y == year) and issued <= dt.date(y, 12, 31) <= expires:
+            if wanted is not None and y not in wanted:
+                continue
+            if y >= today.year and status != Enterprise.Status.ACTIVE:
+                continue
+            day = today if y == today.year else dt.date(y, 12, 31)
+            if issued <= day <= expires:
                 seen.setdefault((tier, region, y), set()).add(enterprise_id)
     return [
         {"tier": tier, "region_code": region, "year": y, "count": len(ids)}
@@ -297,11 +310,9 @@ def qualification_counts(year: int | None = None) -> list[dict[str, Any]]:
 
 
 def reserve_pool_counts() -> list[dict[str, Any]]:
-    """Per tier and region: enterprises one and two criteria away (not holding the tier)."""
+    """Per tier and region: the reserve pool's enterprises one and two criteria away (as on the reserve-pool page)."""
     rows = (
-        LadderResult.objects.filter(
-            status="not_eligible", failed__in=(1, 2), enterprise__status=Enterprise.Status.ACTIVE
-        )
+        _pool(LadderResult.objects.all(), 2, timezone.localdate())
         .values("tier", "enterprise__region__code", "failed")
         .annotate(n=Count("id"))
     )

@@ -30,6 +30,7 @@ from kechuang.enterprises.facts_builder import (
     YEAR_MONEY_FIELDS,
     build_facts,
 )
+from kechuang.enterprises.feed import register_changed
 from kechuang.enterprises.ladder.bulk import evaluate_frame
 from kechuang.enterprises.ladder.facts import FEN_PER_WAN, MONEY_DEFAULT_ZERO_FIELDS
 from kechuang.enterprises.ladder.row import ROW_SCHEMA, YEAR_OFFSETS, year_column
@@ -508,6 +509,7 @@ def enterprise_create(*, actor: Any, region: OrgUnit, credit_code: str, name: st
     enterprise = Enterprise(region=region, credit_code=credit_code.strip().upper(), name=name.strip(), **fields)
     audit.save(enterprise, actor=actor)
     ladder_recompute(enterprise_ids=[enterprise.pk])
+    register_changed()
     return enterprise
 
 
@@ -522,6 +524,7 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, **fields: Any) -> E
         setattr(enterprise, name, value)
     if audit.save(enterprise, actor=actor):
         ladder_recompute(enterprise_ids=[enterprise.pk])
+        register_changed()  # a move to another region moves its titles' counts
     return enterprise
 
 
@@ -539,6 +542,7 @@ def enterprise_set_status(*, actor: Any, enterprise: Enterprise, status: str, re
         LadderResult.objects.filter(enterprise=enterprise).delete()
     else:
         ladder_recompute(enterprise_ids=[enterprise.pk])
+    register_changed()
     return enterprise
 
 
@@ -565,6 +569,8 @@ def register_record_add(*, actor: Any, enterprise: Enterprise, record: Any) -> A
     record.enterprise = enterprise
     audit.save(record, actor=actor)
     ladder_recompute(enterprise_ids=[enterprise.pk])
+    if isinstance(record, Qualification):
+        register_changed()
     return record
 
 

@@ -29,6 +29,9 @@ class IndicatorsConfig(AppConfig):
         ),
     )
 
+    # Its demo series of the indicators other modules count (the enterprise register's titles) are those counts.
+    demo_after_feeds = True
+
     def ready(self) -> None:
         from kechuang.core.registry import indicator_feed_changed
 

@@ -1,6 +1,11 @@
 """Demo data for `load_demo` (idempotent): the catalogue, the real published figures, and generated series 2015–2025
 for the city and each region of its partition, marked `is_demo` (shown as 演示数据 on every page).
 
+An indicator another module counts (the enterprise register's titles, through core.registry's feeds) is not
+invented where that module has counts: those years are its counts (written by `sync_feeds`), and the generated
+history before them is scaled to lead up to the first of them. The indicator module therefore loads its demo data
+after the others (`demo_after_feeds`).
+
 The generated figures are plausible, not real: they are shaped so that the dashboard shows every status (high-tech
 enterprises near their path, the high-tech output share behind it) and one deliberate city/region disagreement
 (technology contract turnover, 2021) so that the consistency check has something to flag.
@@ -13,10 +18,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from kechuang.core import audit
+from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.catalogue import catalogue_load
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
+from kechuang.indicators.services import sync_feeds
 
 YEARS = list(range(2015, 2026))
 DEMO_SOURCE = "演示数据（系统生成，非官方统计）"
@@ -103,6 +109,43 @@ def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Deci
     return out
 
 
+def _counted_by_modules(city: OrgUnit) -> dict[str, dict[tuple[str, int], Decimal]]:
+    """{code: {(region code or "city", year): value}}: the annual values other modules feed for the demo's
+    indicators, where they have any."""
+    out: dict[str, dict[tuple[str, int], Decimal]] = {}
+    for feed in registry.indicator_feeds():
+        if feed.code not in CITY:
+            continue
+        for row in map(lambda r: registry.FeedRow(*r), feed.rows(None)):
+            if row.quarter == 0:
+                key = ("city" if row.region_code == city.code else row.region_code, row.year)
+                out.setdefault(feed.code, {})[key] = Decimal(row.value)
+    return out
+
+
+def _lead_up(
+    generated: dict[tuple[str, str, int], Decimal],
+    counted: dict[tuple[str, int], Decimal],
+    code: str,
+    region_code: str,
+    year: int,
+) -> Decimal | None:
+    """The generated value scaled so that the series leads up to the module's first count; None from that year on
+    (the module's counts stand there)."""
+    first = min(y for _r, y in counted)
+    if year >= first:
+        return None
+    anchor_year = min(first, YEARS[-1])
+
+    def factor(region: str) -> float | None:
+        base = generated.get((code, region, anchor_year))
+        target = counted.get((region, first))
+        return float(target) / float(base) if base and target is not None else None
+
+    scale = factor(region_code) or factor("city") or 1.0
+    return _round(float(generated[(code, region_code, year)]) * scale, CITY[code][2])
+
+
 @transaction.atomic
 def load_demo(city: OrgUnit) -> str:
     summary = catalogue_load(actor=None, city=city)
@@ -114,10 +157,16 @@ def load_demo(city: OrgUnit) -> str:
         )
     )
     rows = []
-    for (code, region_code, year), value in generated_values(list(regions)).items():
+    generated = generated_values(list(regions))
+    counted = _counted_by_modules(city)
+    for (code, region_code, year), value in generated.items():
         unit = city if region_code == "city" else regions.get(region_code)
         if code not in indicators or unit is None or (code, unit.code, year) in existing:
             continue
+        if code in counted:
+            value = _lead_up(generated, counted[code], code, region_code, year)
+            if value is None:
+                continue
         rows.append(
             Observation(
                 indicator=indicators[code],
@@ -174,6 +223,7 @@ def load_demo(city: OrgUnit) -> str:
             detail={"created": len(rows)},
         )
     _demo_revision(city, indicators)
+    sync_feeds()  # the years the other modules count
     allocations = _demo_allocations(city, regions)
     return f"{summary.line()}, {len(rows)} demo observations, {allocations} district targets"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
+from kechuang.core import registry
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.scope import _unit_ids
@@ -38,8 +40,7 @@ from kechuang.indicators.progress import (
 from kechuang.policy.models import Policy, Target
 
 FORECAST_LEVEL = 0.8
-TIER_OF_INDICATOR = {"tech_smes": "tech_sme", "high_tech_enterprises": "high_tech"}
-# Share of the reserve pool expected to qualify by the target year when the enterprise module gives no rates:
+# Share of the reserve pool expected to qualify by the target year when the counting module measured no rates:
 # one step away 50 %, two steps away 25 % (a stated assumption, shown on the page).
 DEFAULT_CONVERSION = {"one_away": 0.5, "two_away": 0.25}
 
@@ -443,65 +444,94 @@ def mismatches(ctx: Context, indicators: list[Indicator]) -> list[dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Bottom-up pipeline projection from the enterprise ladder (when the enterprise module provides its feed)
+# Bottom-up pipeline projection from a module that counts the indicator (core.registry.indicator_pipeline)
 
 
 def pipeline_projection(
     indicator_code: str, deadline: int | None = None, today_year: int | None = None
 ) -> dict[str, Any]:
-    """Latest qualified count + expected conversions from the reserve pool, per tier.
-
-    Contract: `kechuang.enterprises.feed.qualification_counts(year=None)` → [{tier, region_code, year, count}] and
-    `reserve_pool_counts()` → [{tier, region_code, one_away, two_away}]; optional `conversion_rates()` →
-    {tier: {"one_away": p, "two_away": q}} (historic rates); otherwise DEFAULT_CONVERSION applies.
-    """
-    tier = TIER_OF_INDICATOR.get(indicator_code)
-    if tier is None:
+    """Latest count + expected conversions from the reserve pool, as offered by the module that counts the
+    indicator (the enterprise register for its tiers); measured conversion rates if it has them, otherwise
+    DEFAULT_CONVERSION."""
+    pipeline = registry.indicator_pipeline(indicator_code)
+    if pipeline is None:
         return {"applicable": False}
-    try:
-        from kechuang.enterprises import feed
-
-        qualification_counts = feed.qualification_counts
-        reserve_pool_counts = feed.reserve_pool_counts
-    except (ImportError, AttributeError):
-        return {"applicable": True, "available": False}
-    counts = [r for r in qualification_counts() if r.get("tier") == tier]
-    pools = [r for r in reserve_pool_counts() if r.get("tier") == tier]
-    rates = dict(DEFAULT_CONVERSION)
-    rates_source = "default"
-    conversion = getattr(feed, "conversion_rates", None)
-    if callable(conversion):
-        given = (conversion() or {}).get(tier)
-        if given:
-            rates = {"one_away": float(given["one_away"]), "two_away": float(given["two_away"])}
-            rates_source = "historic"
-    by_year: dict[int, int] = {}
-    for row in counts:
-        by_year[int(row["year"])] = by_year.get(int(row["year"]), 0) + int(row["count"])
+    by_year = pipeline.counts
     if not by_year:
-        return {"applicable": True, "available": True, "empty": True}
+        return {"applicable": True, "empty": True}
+    rates = dict(pipeline.rates or DEFAULT_CONVERSION)
     # Counts run into the future (a certificate counts in every year it covers): "now" is this year's count.
     today_year = today_year or dt.date.today().year
     past = [y for y in by_year if y <= today_year]
     latest_year = max(past) if past else min(by_year)
-    one = sum(int(r.get("one_away", 0)) for r in pools)
-    two = sum(int(r.get("two_away", 0)) for r in pools)
-    expected = one * rates["one_away"] + two * rates["two_away"]
+    expected = pipeline.one_away * rates["one_away"] + pipeline.two_away * rates["two_away"]
     return {
         "applicable": True,
-        "available": True,
         "empty": False,
         "latest_year": latest_year,
         "latest": by_year[latest_year],
-        "one_away": one,
-        "two_away": two,
+        "one_away": pipeline.one_away,
+        "two_away": pipeline.two_away,
         "rates": rates,
-        "rates_source": rates_source,
+        "rates_source": "historic" if pipeline.rates else "default",
         "projected": by_year[latest_year] + expected,
         "history": sorted((y, n) for y, n in by_year.items() if y <= latest_year),
         "deadline": deadline,
         "secured": by_year.get(deadline) if deadline else None,
     }
+
+
+def fed_values(code: str, years: Iterable[int] | None = None) -> list[tuple[str, registry.FeedRow]]:
+    """What the modules feed for indicator `code`, computed now: [(source, row)] — for showing a module's count
+    beside an official figure that differs from it."""
+    return [
+        (feed.source, registry.FeedRow(*row))
+        for feed in registry.indicator_feeds()
+        if feed.code == code
+        for row in feed.rows(None if years is None else set(years))
+    ]
+
+
+def counted_beside_entered(user: Any, indicator: Indicator, unit: OrgUnit) -> dict[str, Any]:
+    """Where a module counts the indicator (core.registry feeds): its provenance, and every year of `unit` whose
+    observation is a figure a person entered (an official figure) that differs from the module's count — both are
+    shown, labelled. {} when no module counts it."""
+    fed = [(source, row) for source, row in fed_values(indicator.code) if row.region_code == unit.code]
+    if not fed:
+        return {}
+    sources = sorted({source for source, _row in fed})
+    counted = {(row.year, row.quarter): (source, row.value) for source, row in fed}
+    entered = (
+        Observation.objects.visible_to(user)
+        .filter(indicator=indicator, region=unit, is_demo=False, year__in={y for y, _q in counted})
+        .exclude(source__in=sources)
+        .order_by("-year", "-quarter")
+    )
+    rows = []
+    for obs in entered:
+        source, value = counted.get((obs.year, obs.quarter), ("", None))
+        if value is not None and Decimal(value) != obs.value:
+            rows.append(
+                {
+                    "period": obs.period_label,
+                    "entered": obs.value,
+                    "entered_source": obs.source,
+                    "counted": Decimal(value),
+                    "counted_source": source,
+                    "difference": obs.value - Decimal(value),
+                }
+            )
+    return {"sources": sources, "rows": rows}
+
+
+def provenance(indicator: Indicator, unit: OrgUnit, year: int | None) -> dict[str, Any]:
+    """The source of `unit`'s annual value in `year`, and a module's differing count of it if there is one."""
+    obs = Observation.objects.filter(indicator=indicator, region=unit, year=year, quarter=0).first() if year else None
+    if obs is None:
+        return {}
+    fed = [(s, r) for s, r in fed_values(indicator.code, [year]) if r.region_code == unit.code and r.quarter == 0]
+    other = next(((s, r.value) for s, r in fed if s != obs.source and Decimal(r.value) != obs.value), None)
+    return {"source": obs.source, "counted_source": other[0] if other else "", "counted": other[1] if other else None}
 
 
 def as_decimal(value: float | None) -> Decimal | None:

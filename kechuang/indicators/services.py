@@ -255,10 +255,11 @@ FEED_REASON = "数据来源模块的登记数据变动，自动更新"
 def sync_feeds(years: Iterable[int] | None = None) -> int:
     """Write the observations other modules feed (core.registry.indicator_feeds), for `years` or all years.
 
-    A feed reports in its indicator's unit. Each fed row becomes the annual observation of its region (or the
-    city); a region-year the module no longer reports (a registration cancelled) goes to 0. Past years are final,
-    the current one preliminary; every change keeps a revision. One transaction per feed. Returns the number of
-    observations created or changed."""
+    A feed reports in its indicator's unit. Each fed row becomes the observation of its region (or the city) and
+    period (annual unless the row names a quarter); a period the module no longer reports (a registration
+    cancelled) goes to 0. Past years are final, the current one preliminary; every change keeps a revision. A value
+    a person entered (an official figure) is never overwritten: the pages show the fed count beside it
+    (`fed_values`). One transaction per feed. Returns the number of observations created or changed."""
     wanted = None if years is None else {int(y) for y in years}
     units = {u.code: u for u in OrgUnit.objects.filter(kind__in=(OrgUnit.Kind.CITY, OrgUnit.Kind.REGION))}
     this_year = timezone.localdate().year
@@ -267,20 +268,28 @@ def sync_feeds(years: Iterable[int] | None = None) -> int:
         indicator = Indicator.objects.filter(code=feed.code).first()
         if indicator is None or indicator.formula:
             continue
-        values = {(code, year): value for code, year, value in feed.rows(wanted) if code in units}
+        values: dict[tuple[str, int, int], Decimal] = {}
+        for row in map(lambda r: registry.FeedRow(*r), feed.rows(wanted)):
+            if row.region_code in units and (wanted is None or row.year in wanted):
+                values[(row.region_code, row.year, row.quarter)] = row.value
         with transaction.atomic():
-            stale = Observation.objects.filter(indicator=indicator, quarter=0, source=feed.source)
+            stale = Observation.objects.filter(indicator=indicator, source=feed.source)
             if wanted is not None:
                 stale = stale.filter(year__in=wanted)
-            for code, year in stale.values_list("region__code", "year"):
-                values.setdefault((code, year), Decimal(0))
-            for (code, year), value in sorted(values.items()):
+            for key in stale.values_list("region__code", "year", "quarter"):
+                values.setdefault(key, Decimal(0))
+            entered = Observation.objects.filter(indicator=indicator, is_demo=False).exclude(source=feed.source)
+            if wanted is not None:
+                entered = entered.filter(year__in=wanted)
+            for key in entered.values_list("region__code", "year", "quarter"):
+                values.pop(key, None)
+            for (code, year, quarter), value in sorted(values.items()):
                 result = _upsert(
                     actor=None,
                     indicator=indicator,
                     region=units[code],
                     year=year,
-                    quarter=0,
+                    quarter=quarter,
                     value=value,
                     status=Observation.Status.FINAL if year < this_year else Observation.Status.PRELIMINARY,
                     source=feed.source,

@@ -114,8 +114,19 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
             detail=detail,
             url=reverse("indicators:detail", args=[card.indicator.code]),
             rule=tuple(selectors.status_rule_lines()),
+            **_provenance(card, policy.city),
         )
     return out
+
+
+def _provenance(card: Any, city: Any) -> dict[str, str]:
+    found = selectors.provenance(card.indicator, card.unit or city, card.assessment.latest_year)
+    if not found:
+        return {}
+    counted = ""
+    if found["counted"] is not None:
+        counted = f"{found['counted_source']} {fmt(float(found['counted']))} {card.indicator.unit}".strip()
+    return {"source": found["source"], "counted": counted}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -200,6 +211,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "revised": revisions_by_obs,
             "published": published,
             "mismatches": ctx.resolver.mismatches(code),
+            "counted": selectors.counted_beside_entered(request.user, indicator, unit),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
             ),

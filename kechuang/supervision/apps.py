@@ -38,6 +38,11 @@ class SupervisionConfig(AppConfig):
 
         return digest(user, policy, cadence=cadence, start=start, end=end, today=today)
 
+    def indicator_feeds(self) -> list:
+        from kechuang.supervision.feed import indicator_feeds
+
+        return indicator_feeds()
+
     def load_demo_data(self, city) -> str:
         from kechuang.supervision.demo import load_demo
 

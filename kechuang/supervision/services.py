@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
@@ -267,30 +267,13 @@ def _bureau_users() -> list[User]:
     return list(User.objects.filter(role=Role.BUREAU_STAFF, is_active=True))
 
 
-def _record_observations(actor: User, report: ProgressReport) -> int:
-    """Accepted figures become indicator observations when the indicator module provides the service."""
-    try:
-        from kechuang.indicators.services import observation_record
-    except ImportError:
-        return 0  # the figures stay on the report; the page says they feed the module once installed
-    count = 0
-    period = report.period
-    for figure in report.figures.select_related("target__indicator", "target__region").filter(
-        observation_recorded=False
-    ):
-        observation_record(
-            actor=actor,
-            indicator=figure.target.indicator,
-            region=figure.target.region or period.policy.city,
-            year=period.year,
-            quarter=period.quarter,
-            value=figure.value,
-            source=f"supervision:report:{report.pk} {period.code} {report.department}",
-            status="preliminary",
-        )
-        figure.observation_recorded = True
-        figure.save(update_fields=["observation_recorded"])
-        count += 1
+def _feed_figures(report: ProgressReport) -> int:
+    """Accepted figures feed the indicators (supervision.feed, through core.registry) once the acceptance commits."""
+    figures = report.figures.filter(observation_recorded=False)
+    count = figures.update(observation_recorded=True)
+    if count:
+        year = report.period.year
+        transaction.on_commit(lambda: registry.indicator_feed_changed.send(sender=ProgressReport, years={year}))
     return count
 
 
@@ -407,7 +390,7 @@ def report_transition(
             milestone.completed_on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
             milestone.completed_by_report = report
             audit.save(milestone, actor=actor)
-        _record_observations(actor, report)
+        _feed_figures(report)
         _notify(
             department_officers([r.department_id for r in accepted]),
             Notification.Kind.ACCEPTED,

@@ -293,12 +293,6 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             period=found.period, task=found.task, lead_department=found.department, state=ProgressReport.State.DRAFT
         ).select_related("department")
     ]
-    try:
-        from kechuang.indicators import services as indicator_services
-
-        indicators_ready = hasattr(indicator_services, "observation_record")
-    except ImportError:
-        indicators_ready = False
     return render(
         request,
         "supervision/report.html",
@@ -312,7 +306,6 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             "supporters": supporters,
             "missing_supporters": missing,
             "attachments": [a for a in found.attachments.all() if a.removed_at is None],
-            "indicators_ready": indicators_ready,
             "today": today,
         },
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import types
 
 import pytest
 from django.urls import reverse
@@ -193,36 +192,6 @@ def test_briefing_pdf_and_excel(demo, client_as, tmp_path):
 def test_cockpit_cards(demo, client_as):
     html = client_as("leader").get("/").content.decode()
     assert "高新技术企业数量" in html and "/indicators/high_tech_enterprises/" in html
-
-
-def test_pipeline_says_when_the_enterprise_feed_is_missing(demo, client_as, monkeypatch):
-    import kechuang.enterprises as enterprises
-
-    monkeypatch.setattr(enterprises, "feed", types.SimpleNamespace(), raising=False)
-    html = client_as("bureau_staff").get(reverse("indicators:detail", args=["tech_smes"])).content.decode()
-    assert "企业模块尚未提供" in html
-
-
-def test_pipeline_projection_from_the_feed(monkeypatch):
-    import kechuang.enterprises as enterprises
-    from kechuang.indicators.selectors import pipeline_projection
-
-    fake = types.SimpleNamespace(
-        qualification_counts=lambda year=None: [
-            {"tier": "high_tech", "region_code": "zhangdian", "year": 2025, "count": 100},
-            {"tier": "high_tech", "region_code": "zichuan", "year": 2025, "count": 50},
-            {"tier": "high_tech", "region_code": "zichuan", "year": 2027, "count": 30},
-            {"tier": "tech_sme", "region_code": "zichuan", "year": 2025, "count": 999},
-        ],
-        reserve_pool_counts=lambda: [
-            {"tier": "high_tech", "region_code": "zhangdian", "one_away": 20, "two_away": 40},
-        ],
-    )
-    monkeypatch.setattr(enterprises, "feed", fake, raising=False)
-    result = pipeline_projection("high_tech_enterprises", 2027, 2025)
-    assert result["available"] and result["latest"] == 150 and result["secured"] == 30
-    assert result["projected"] == pytest.approx(150 + 20 * 0.5 + 40 * 0.25)
-    assert pipeline_projection("gdp")["applicable"] is False
 
 
 def test_detail_chart_has_the_shandong_comparison_line_from_published_figures(demo, client_as):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kechuang.core.demo import ADMIN_USERNAME, DEMO_ACCOUNTS, ensure_demo_accounts
-from kechuang.core.registry import kechuang_apps
+from kechuang.core.registry import demo_loaders
 from kechuang.policy.selectors import default_policy
 
 
@@ -22,10 +22,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             created, generated = ensure_demo_accounts(policy.city, password)
             summaries = [f"{len(created)} accounts created"]
-            for config in kechuang_apps():
-                hook = getattr(config, "load_demo_data", None)
-                if hook is not None:
-                    summaries.append(hook(policy.city))
+            for config in demo_loaders():
+                summaries.append(config.load_demo_data(policy.city))
         self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
             port = os.environ.get("PORT", "8000")
