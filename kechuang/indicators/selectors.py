@@ -481,22 +481,26 @@ def pipeline_projection(
     }
 
 
-def fed_values(code: str, years: Iterable[int] | None = None) -> list[tuple[str, registry.FeedRow]]:
+def fed_values(
+    code: str, years: Iterable[int] | None = None, feeds: list[registry.IndicatorFeed] | None = None
+) -> list[tuple[str, registry.FeedRow]]:
     """What the modules feed for indicator `code`, computed now: [(source, row)] — for showing a module's count
-    beside an official figure that differs from it."""
+    beside an official figure that differs from it. A page that already holds the feeds passes them."""
     return [
         (feed.source, registry.FeedRow(*row))
-        for feed in registry.indicator_feeds()
+        for feed in (registry.indicator_feeds() if feeds is None else feeds)
         if feed.code == code
         for row in feed.rows(None if years is None else set(years))
     ]
 
 
-def counted_beside_entered(user: Any, indicator: Indicator, unit: OrgUnit) -> dict[str, Any]:
+def counted_beside_entered(
+    user: Any, indicator: Indicator, unit: OrgUnit, feeds: list[registry.IndicatorFeed] | None = None
+) -> dict[str, Any]:
     """Where a module counts the indicator (core.registry feeds): its provenance, and every year of `unit` whose
     observation is a figure a person entered (an official figure) that differs from the module's count — both are
     shown, labelled. {} when no module counts it."""
-    fed = [(source, row) for source, row in fed_values(indicator.code) if row.region_code == unit.code]
+    fed = [(source, row) for source, row in fed_values(indicator.code, feeds=feeds) if row.region_code == unit.code]
     if not fed:
         return {}
     sources = sorted({source for source, _row in fed})

@@ -141,6 +141,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
         raise PermissionDenied
     unit = selectors.focus_unit(request.user, policy.city)
+    feeds = indicator_feeds()
     target = next((t for t in selectors.monitored_targets(policy) if t.indicator_id == indicator.pk), None)
     series = ctx.resolver.series(code, unit.code)
     card = assessment = forecast = None
@@ -211,7 +212,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "revised": revisions_by_obs,
             "published": published,
             "mismatches": ctx.resolver.mismatches(code),
-            "counted": selectors.counted_beside_entered(request.user, indicator, unit),
+            "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
             ),
@@ -220,7 +221,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "sentence": briefing_mod.sentence(card, forecast) if card else "",
             "baseline_year": policy.issue_date.year,
             "rule_lines": selectors.status_rule_lines(),
-            "fed": code in {feed.code for feed in indicator_feeds()},
+            "fed": code in {feed.code for feed in feeds},
             "can_enter": request.user.role not in READ_ONLY and not indicator.formula,
         },
     )

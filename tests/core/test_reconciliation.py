@@ -374,7 +374,6 @@ PAIRS: list[Pair] = [
             ),
             Figure.page("leader", "/", r"([\d,]+)", testid="cockpit-card", containing="科技型中小企业"),
         ),
-        marks=(pytest.mark.xfail(strict=True, reason="fixed on branch feeds"),),
     ),
 ]
 
