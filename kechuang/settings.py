@@ -97,6 +97,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every date field renders as an ISO date picker, whatever the language (issue 10, defect 1).
+FORM_RENDERER = "kechuang.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
