@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django import forms
-from django.db import models, transaction
+from django.db import models
 from django.urls import resolve, reverse
 
-from kechuang.core.models import Liaison, OrgUnit
+from kechuang.core.models import Liaison
 from tests.conftest import PERSONAS
 
 # ------------------------------------------------------------------------------------------------ reading a page
@@ -396,6 +396,7 @@ EDIT_CASES: dict[str, EditCase] = {
 # Forms that edit no stored record in place (so there is nothing to round-trip), with the reason.
 NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.core.forms.ArchiveForm": "an action (archive with a reason)",
+    "kechuang.core.forms.AuditFilterForm": "the audit log's filters",
     "kechuang.enterprises.forms.StatusForm": "an action (status change with a reason)",
     "kechuang.enterprises.forms.IntellectualPropertyForm": "adds a record (record_add); no edit page",
     "kechuang.enterprises.forms.QualificationForm": "adds a record (record_add); no edit page",
@@ -445,36 +446,6 @@ def product_forms() -> set[str]:
         if cls.__module__.startswith("kechuang.") and not cls.__name__.startswith("_"):
             found.add(f"{cls.__module__}.{cls.__qualname__}")
     return found
-
-
-# ------------------------------------------------------------------------------------------------ demo data
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The demo data of every module (a small enterprise register), loaded once for this module inside a
-    transaction that is rolled back at its end; each test runs in a savepoint within it."""
-    from kechuang.core.registry import kechuang_apps
-    from kechuang.enterprises.demo import load_population
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            city = OrgUnit.objects.get(code="zibo", parent=None)
-            load_population(city, 40, seed=11)
-            for config in kechuang_apps():
-                hook = getattr(config, "load_demo_data", None)
-                if hook is not None:
-                    hook(city)
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 # ------------------------------------------------------------------------------------------------ the tests
