@@ -26,6 +26,20 @@ SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api
 SCHEMA.app = get_wsgi_application()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def keep_connection():
+    """The WSGI handler closes the database connection after each request; inside the test's transaction that
+    closes it for good on PostgreSQL. Django's test client disconnects the same handler for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(scope="module")
 def staff_headers(demo_data, django_db_blocker):
     from kechuang.core.models import ApiToken, User

@@ -107,3 +107,18 @@ def test_audit_log_with_a_bad_date(client_as, param):
     assert r.status_code == 400
     ok = client_as("bureau_admin").get(reverse("core:audit_log"), {param: "2026-02-28"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/techmarket/achievements", "/api/supervision/reports"])
+def test_nul_character_in_a_parameter(client, token_for, path):
+    """Found by the API fuzz on PostgreSQL, whose text cannot hold NUL: a 500 before."""
+    r = client.get(path, {"q": "陶瓷\x00", "state": "a\x00"}, **token_for("bureau_staff"))
+    assert r.status_code == 400
+    assert set(r.json()["error"]["fields"]) & {"q", "state"}
+
+
+def test_nul_character_in_a_json_body(client, token_for, unit):
+    payload = json.dumps({"org_unit_id": unit("science_tech").pk, "name": "王\x00建国"})
+    r = client.post("/api/liaisons", payload, content_type="application/json", **token_for("bureau_staff"))
+    assert r.status_code == 400 and "(body)" in r.json()["error"]["fields"]
+    assert not Liaison.objects.filter(name__startswith="王").exists()
