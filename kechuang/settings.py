@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kechuang.core.input_guard.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kechuang.core.middleware.UploadInspectionMiddleware",
@@ -101,6 +102,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every date field renders as an ISO date picker, whatever the language (issue 10, defect 1).
+FORM_RENDERER = "kechuang.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

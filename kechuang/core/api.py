@@ -6,10 +6,11 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from kechuang.core import selectors, services
+from kechuang.core.api_params import Pagination
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import Liaison, OrgUnit
 
@@ -57,12 +58,16 @@ class LiaisonIn(Schema):
 
 
 class LiaisonPatch(Schema):
-    org_unit_id: int | None = None
-    name: str | None = None
-    position: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    note: str | None = None
+    """Send only the fields to change. null is refused (send "" to clear a text)."""
+
+    # The default None means "not sent" (exclude_unset); the types are not Optional, so a sent null gets a 422
+    # naming the field instead of reaching a NOT NULL column.
+    org_unit_id: int = Field(None)
+    name: str = Field(None)
+    position: str = Field(None)
+    phone: str = Field(None)
+    email: str = Field(None)
+    note: str = Field(None)
 
 
 class ArchiveIn(Schema):
@@ -94,7 +99,7 @@ def org_unit(request: HttpRequest, unit_id: int):
 
 
 @router.get("/liaisons", response=list[LiaisonOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def liaisons(request: HttpRequest, unit: str = "", q: str = "", active: str = "1"):
     rows = selectors.liaison_list(user=request.user, unit=unit, q=q, active=active)
     return [_liaison_out(request, x) for x in rows]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from kechuang.core.models import OrgUnit
@@ -115,6 +117,47 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             raise ValueError(_("one of: %(choices)s") % {"choices": ", ".join(col.choices)})
         return text
     raise AssertionError(col.kind)
+
+
+def shown(value: Any) -> str:
+    """A parsed value as the row error shows it: 是/否, a unit's name, the text."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return ""
+    return str(getattr(value, "name", value))
+
+
+def validation_errors(
+    sheet: str, row: int, exc: ValidationError, labels: dict[str, str], values: dict[str, Any]
+) -> list[RowError]:
+    """A model's ValidationError as row errors: each message under the label of the column its field came from
+    (`labels`: model field → column label; `values`: model field → parsed value)."""
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+    out = []
+    for name, messages in items:
+        label = labels.get(name, "" if name in ("", "__all__") else name)
+        for message in messages:
+            out.append(RowError(sheet, row, label, shown(values.get(name))[:100], message))
+    return out
+
+
+def model_errors(
+    model: type[models.Model], values: dict[str, Any], *, sheet: str, row: int, labels: dict[str, str]
+) -> list[RowError]:
+    """The model's own checks (field validators, lengths, `clean`) on one parsed row, before anything is written,
+    so that they are reported together with the cell errors (one pass). Only the fields the row gives are checked:
+    an empty or unparsable cell is left to the cell check and to the defaults; uniqueness and constraints across
+    rows are the module's cross-row checks and upsert's business."""
+    names = {f.name for f in model._meta.concrete_fields}
+    given = {k: v for k, v in values.items() if k in names and v is not None}
+    try:
+        model(**given).full_clean(
+            exclude=[n for n in names if n not in given], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        return validation_errors(sheet, row, exc, labels, given)
+    return []
 
 
 def annotated_workbook(sheets: dict[str, list[tuple[int, list[Any]]]], errors: list[RowError]) -> bytes:

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
 from kechuang.core import audit, selectors, services
-from kechuang.core.forms import ArchiveForm, LiaisonForm
+from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.masking import mask_changes, mask_email, mask_phone
 from kechuang.core.models import AuditEntry, Liaison
@@ -198,8 +198,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = {
         k: request.GET.get(k, "").strip() for k in ("action", "object_type", "actor", "date_from", "date_to", "q")
     }
-    entries = selectors.audit_entries(**filters)
-    if request.GET.get("format") == "xlsx":
+    dates = AuditFilterForm(request.GET)
+    dates.is_valid()
+    # A bad date filters nothing and the page answers 400 naming the field (it crashed the query before).
+    entries = selectors.audit_entries(**{**filters, **{k: "" for k in dates.errors}})
+    if request.GET.get("format") == "xlsx" and not dates.errors:
         audit.record(
             actor=request.user,
             action=audit.Action.EXPORT,
@@ -249,7 +252,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "actions": AuditEntry.Action.choices,
             "object_types": sorted(t for t in types if t),
             "query": query_without(request, "page"),
+            "date_errors": [(dates[k].label, e) for k, errors in dates.errors.items() for e in errors],
+            "invalid": set(dates.errors),
         },
+        status=400 if dates.errors else 200,
     )
 
 

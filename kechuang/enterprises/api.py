@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from kechuang.core.api_params import Pagination
 from kechuang.enterprises import ladder, selectors
 from kechuang.enterprises.models import Enterprise, LadderResult
 
@@ -45,7 +46,7 @@ class VerdictOut(Schema):
 
 
 @router.get("/enterprises", response=list[EnterpriseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def enterprises(
     request: HttpRequest,
     region: str = "",
@@ -83,6 +84,8 @@ def self_assessment(request: HttpRequest, as_of: dt.date | None = None) -> dict[
         record = json.loads(request.body or b"null")
     except json.JSONDecodeError as exc:
         raise ValidationError({"(body)": f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"}) from None
+    except UnicodeDecodeError:
+        raise ValidationError({"(body)": "not JSON: the body is not UTF-8 text"}) from None
     if not isinstance(record, dict):
         raise ValidationError({"(body)": "send one facts record, a JSON object"})
     try:

@@ -60,7 +60,8 @@ RECORD_FORMS: dict[str, type[forms.ModelForm]] = {}
 
 def _record_form(model, fields, dates):
     meta = type("Meta", (), {"model": model, "fields": fields, "widgets": {d: DATE for d in dates}})
-    return type(f"{model.__name__}Form", (forms.ModelForm,), {"Meta": meta})
+    # __module__ given: the metaclass would otherwise name Django's module as the class's home.
+    return type(f"{model.__name__}Form", (forms.ModelForm,), {"Meta": meta, "__module__": __name__})
 
 
 for kind, model, fields, dates in (

@@ -33,6 +33,7 @@ from kechuang.core.imports import (
     RowError,
     annotated_workbook,
     cell_text,
+    model_errors,
     parse_cell,
 )
 from kechuang.core.models import OrgUnit
@@ -129,6 +130,12 @@ SHEETS: dict[str, dict[str, Any]] = {
             Column("issuer", "发证机关", "text"),
         ],
     },
+}
+MODELS = {
+    "enterprises": Enterprise,
+    "years": EnterpriseYear,
+    "ip": IntellectualProperty,
+    "qualifications": Qualification,
 }
 # --- template ---------------------------------------------------------------------------------------
 
@@ -239,6 +246,8 @@ def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progres
                     values[col.key] = parse_cell(col, raw, regions)
                 except ValueError as exc:
                     errors.append(RowError(spec["title"], number, col.label, cell_text(raw)[:100], str(exc)))
+            labels = {col.key: col.label for col in spec["columns"]}
+            errors.extend(model_errors(MODELS[key], values, sheet=spec["title"], row=number, labels=labels))
             clean[key].append((number, values))
     _check_references(actor, clean, errors)
     return clean, errors

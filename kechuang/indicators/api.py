@@ -9,9 +9,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kechuang.core.api_params import Pagination, year_query
 from kechuang.core.models import OrgUnit
 from kechuang.indicators import selectors, services
 from kechuang.indicators.models import Indicator, Observation
@@ -119,8 +120,8 @@ def indicator(request: HttpRequest, code: str):
 
 
 @router.get("/observations", response=list[ObservationOut])
-@paginate(LimitOffsetPagination)
-def observations(request: HttpRequest, indicator: str = "", region: str = "", year: int | None = None):
+@paginate(Pagination)
+def observations(request: HttpRequest, indicator: str = "", region: str = "", year: int | None = year_query()):
     qs = Observation.objects.visible_to(request.user).select_related("indicator", "region")
     if indicator:
         qs = qs.filter(indicator__code=indicator)

@@ -86,6 +86,8 @@ def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
         rows.append(values)
         if len(rows) > MAX_ROWS:
             raise FileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+    if not rows:
+        raise FileError(_("The file has no data rows: fill in the sheet 观测值 below its header row."))
     return rows
 
 
@@ -222,9 +224,6 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     sheet = book.add_worksheet("观测值")
     sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
-    example = next((i for i in indicators if i.code == "high_tech_enterprises"), indicators[0] if indicators else None)
-    if example is not None and regions:
-        sheet.write_row(1, 0, [example.code, regions[0].code, 2024, "", 1520, "最终", "市科技局 2024年统计", ""])
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 7, 14)
     sheet.set_column(6, 6, 40)
@@ -238,6 +237,13 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     ]
     for r, line in enumerate(lines):
         notes.write(r, 0, line)
+    # The example lives here, never on the data sheet: an example row there was imported as data (issue 10).
+    example = next((i for i in indicators if i.code == "high_tech_enterprises"), indicators[0] if indicators else None)
+    if example is not None and regions:
+        r = len(lines) + 1
+        notes.write(r, 0, "填写示例（仅作说明：本表内容不会导入，请在“观测值”表中填写）：", bold)
+        notes.write_row(r + 1, 0, [label for _key, label in COLUMNS], bold)
+        notes.write_row(r + 2, 0, [example.code, regions[0].code, 2024, "", 1520, "最终", "市科技局 2024年统计", ""])
     notes.set_column(0, 0, 110)
     codes = book.add_worksheet("指标代码")
     codes.write_row(0, 0, ["指标代码", "指标名称", "单位", "汇总方式"], bold)

@@ -180,9 +180,9 @@ def observations_import(*, actor: Any, rows: list[dict[str, Any]], filename: str
 
     result = ImportResult()
     clean, errors = validate_rows(actor, rows)
-    if errors:
-        result.errors = errors
-        return result
+    # The clean rows are saved even when others failed (then rolled back), so that the errors only saving finds
+    # come in the same report (one pass).
+    result.errors = errors
     try:
         with transaction.atomic():
             for item in clean:
@@ -204,6 +204,7 @@ def observations_import(*, actor: Any, rows: list[dict[str, Any]], filename: str
                 else:
                     result.unchanged += 1
             if result.errors:
+                result.errors.sort(key=lambda e: e.row)
                 raise _Rollback
             audit.record(
                 actor=actor,

@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from kechuang.core.api_params import Pagination
 from kechuang.core.models import OrgUnit
 from kechuang.policy.models import Policy, Target
 from kechuang.policy.selectors import policy_for
@@ -221,7 +222,7 @@ def milestone_create(request: HttpRequest, payload: MilestoneIn):
 
 
 @router.get("/supervision/reports", response=list[ReportOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def reports(
     request: HttpRequest,
     period: str | None = None,

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from kechuang.core.api_params import Pagination, year_query
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket import index, selectors, services, workflow
 from kechuang.techmarket.models import (
@@ -628,7 +629,7 @@ def _items(rows: list[dict[str, Any]]) -> list[NonTechnicalItem]:
 
 
 @router.get("/techmarket/achievements", response=list[AchievementOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def achievements(request: HttpRequest, field: str = "", chain: str = "", status: str = "", trl: str = "", q: str = ""):
     filters = {"field": field, "chain": chain, "status": status, "trl": trl, "q": q}
     return [_achievement(request, a) for a in selectors.achievement_list(request.user, filters)]
@@ -647,7 +648,7 @@ def achievement_demands(request: HttpRequest, pk: int, k: int = 10):
 
 
 @router.get("/techmarket/demands", response=list[DemandOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def demands(request: HttpRequest, field: str = "", region: str = "", status: str = "", q: str = ""):
     filters = {"field": field, "region": region, "status": status, "q": q}
     return [_demand(request, d) for d in selectors.demand_list(request.user, filters)]
@@ -681,8 +682,10 @@ def demand_recommendations(request: HttpRequest, pk: int, k: int = 10):
 
 
 @router.get("/techmarket/experts", response=list[ExpertOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def experts(request: HttpRequest, field: str = "", q: str = ""):
+    if field and field not in TechField.values:
+        raise ValidationError({"field": "one of: " + ", ".join(TechField.values)})
     return [_expert(request, e) for e in selectors.expert_list(request.user, {"field": field, "q": q})]
 
 
@@ -692,7 +695,7 @@ def expert(request: HttpRequest, pk: int):
 
 
 @router.get("/techmarket/matches", response=list[MatchOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def matches(request: HttpRequest, stage: str = "", field: str = "", region: str = ""):
     return selectors.match_list(request.user, {"stage": stage, "field": field, "region": region})
 
@@ -715,7 +718,7 @@ def match_step(request: HttpRequest, pk: int, action: str, payload: StepIn):
 
 
 @router.get("/techmarket/contracts", response=list[ContractOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def contracts(request: HttpRequest, type: str = "", status: str = "", region: str = "", year: str = ""):
     filters = {"type": type, "status": status, "region": region, "year": year}
     rows = list(selectors.contract_list(request.user, filters)[:5000])
@@ -729,7 +732,7 @@ def contract(request: HttpRequest, pk: int):
 
 
 @router.get("/techmarket/turnover", response=list[TurnoverOut])
-def turnover(request: HttpRequest, year: int | None = None):
+def turnover(request: HttpRequest, year: int | None = year_query()):
     """Registered turnover per year × region, output and absorbed bases (scoped to the caller's regions)."""
     return selectors.contract_turnover(year, user=request.user)
 
@@ -1037,7 +1040,7 @@ def _require_bureau(request: HttpRequest) -> None:
 
 
 @router.get("/techmarket/checks", response=list[MatchCheckOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def checks(request: HttpRequest, q: str = "", active: str = "", sort: str = ""):
     _require_bureau(request)
     return selectors.match_checks({"q": q, "active": active, "sort": sort})

@@ -2,11 +2,11 @@
 row error (row, column, value, reason) on the page and in an annotated copy of the workbook.
 
 Uses the shared pieces of kechuang/core/imports.py (`parse_cell`, `Column`, `RowError`, `ImportRejected`,
-`annotated_workbook`). Each upload is checked in two passes: every cell is parsed (types, choices, regions in
-the user's scope); then, only if no cell failed, every row is built and saved through the module's services in one
-transaction, each row in a savepoint so that model validation (`full_clean`) and permission errors of *all* rows
-are collected; any error rolls the whole transaction back. Rows are created (an import adds records; edits go
-through the pages).
+`annotated_workbook`). Each upload is checked at once: every cell is parsed (types, choices, regions in the user's
+scope), then every row is built and saved through the module's services in one transaction, each row in a savepoint
+so that model validation (`full_clean`) and permission errors of *all* rows are collected together with the cell
+errors (a row with a bad cell is checked by its model alone); any error rolls the whole transaction back. Rows are
+created (an import adds records; edits go through the pages).
 
 Contracts may be historical registered ones: a row with a registration date is imported as registered under the
 rule version of its application (or signing) date, after the registry's own checks (`registration.
@@ -28,7 +28,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kechuang.core.imports import Column, ImportRejected, RowError, cell_text, parse_cell
+from kechuang.core.imports import Column, ImportRejected, RowError, cell_text, parse_cell, validation_errors
 from kechuang.core.selectors import regions_for
 from kechuang.techmarket import registration, selectors, services
 from kechuang.techmarket.forms import split_terms
@@ -81,6 +81,12 @@ class TmColumn:
     required: bool = False
     choices: Any = None  # a TextChoices for label / labels
     options: tuple[str, ...] = ()  # the template's drop-down for a text column (the value is checked elsewhere)
+
+    def empty(self) -> Any:
+        """The value of an empty cell: what a row holds where a cell could not be read."""
+        if self.kind == "labels":
+            return []
+        return "" if self.kind in ("text", "longtext", "label") else None
 
     def parse(self, raw: Any, regions: dict) -> Any:
         text = cell_text(raw)
@@ -572,19 +578,9 @@ def _header_positions(spec: Spec, header: list[Any], errors: list[RowError]) -> 
 
 def _validation_errors(spec: Spec, number: int, exc: ValidationError, row: dict[str, Any]) -> list[RowError]:
     labels = {c.key: c.label for c in spec.columns}
-    out = []
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    for name, messages in items:
-        key = spec.field_columns.get(name, name)
-        label = labels.get(key, "" if name == "__all__" else name)
-        value = row.get(key, "")
-        if isinstance(value, bool):
-            shown = "是" if value else "否"
-        else:
-            shown = value.name if hasattr(value, "name") else ("" if value is None else str(value))
-        for message in messages:
-            out.append(RowError(spec.title, number, label, shown, message))
-    return out
+    fields = {name: labels.get(key, "") for name, key in spec.field_columns.items()} | labels
+    values = {name: row.get(key) for name, key in spec.field_columns.items()} | row
+    return validation_errors(spec.title, number, exc, fields, values)
 
 
 def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
@@ -617,6 +613,7 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
                     row[col.key] = col.parse(raw, scopes["region"])
             except ValueError as exc:
                 errors.append(RowError(spec.title, number, col.label, cell_text(raw), str(exc)))
+                row[col.key] = col.empty()  # the row is still checked by the model below (one report)
         if spec.check:
             labels = {c.key: c.label for c in spec.columns}
             for key, reason in spec.check(row):
@@ -628,12 +625,49 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
         for number, key, reason in spec.check_rows(parsed):
             value = rows_by_number[number].get(key)
             errors.append(RowError(spec.title, number, labels[key], "" if value is None else str(value), reason))
-        errors.sort(key=lambda e: e.row)
     if not parsed and not errors:
         raise ImportRejected(_("The sheet has no data rows."))
     result = ImportResult(kind, rows, errors)
-    if errors:
-        return result
+    # Every row goes through the services' own checks (full_clean, rights) even when cells failed, each in a
+    # savepoint, so a file's errors come in one report; any error rolls the whole file back.
+    # A row already reported is checked by its model alone (its region may be unreadable, so rights cannot be
+    # checked), and only errors on columns not yet reported are added (no message twice, no consequence of one).
+    reported: dict[int, set[str]] = {}
+    for e in errors:
+        reported.setdefault(e.row, {""}).add(e.column)
+    saved = []
+    with transaction.atomic():
+        for number, row in parsed:
+            known = reported.get(number, set())
+            try:
+                with transaction.atomic():
+                    if known:
+                        built = spec.build(row)
+                        obj = built[0] if isinstance(built, tuple) else built
+                        obj.full_clean(validate_unique=False, validate_constraints=False)
+                        continue
+                    saved.append(spec.save(actor, spec.build(row)))
+                result.created += 1
+            except ValidationError as exc:
+                errors.extend(e for e in _validation_errors(spec, number, exc, row) if e.column not in known)
+            except PermissionDenied as exc:
+                label = next((c.label for c in spec.columns if c.kind == "region"), "")
+                if label not in known:
+                    value = row.get("region")
+                    errors.append(
+                        RowError(spec.title, number, label, getattr(value, "name", ""), str(exc) or _("not allowed"))
+                    )
+            except Exception:
+                if not known:
+                    raise
+                # A row with failed cells may break the build in other ways; its errors are already reported.
+        if errors:
+            result.created = 0
+            transaction.set_rollback(True)
+        elif spec.after:
+            spec.after(saved)
+    errors.sort(key=lambda e: e.row)
+    return result
     saved = []
     with transaction.atomic():
         for number, row in parsed:

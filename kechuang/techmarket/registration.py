@@ -40,8 +40,10 @@ def statistics_type(contract_type: str, rule_version: str) -> str:
 
 @dataclass(frozen=True)
 class Item:
+    """A non-technical cost as the rules read it; named like `NonTechnicalItem` so that either can be passed."""
+
     kind: str
-    amount: Decimal
+    amount_wan: Decimal
     quantity: int = 1
 
 
@@ -52,7 +54,7 @@ def suggested_technology_amount(total: Decimal, items: Iterable[Any]) -> Decimal
     deducted pro rata. Never below zero."""
     deducted = Decimal(0)
     for item in items:
-        kind, amount, quantity = item.kind, Decimal(item.amount), int(getattr(item, "quantity", 1) or 1)
+        kind, amount, quantity = item.kind, Decimal(item.amount_wan), int(getattr(item, "quantity", 1) or 1)
         if kind in DEDUCTIBLE:
             deducted += amount
         elif kind == "carrier_equipment" and quantity > CARRIER_EQUIPMENT_MAX_SETS:
@@ -73,7 +75,7 @@ def amount_problems(
         problems["total_amount_wan"] = str(_("State the contract amount (the price, remuneration or royalty)."))
         return problems
     items = list(items)
-    deductible = sum((Decimal(i.amount) for i in items if i.kind in DEDUCTIBLE), Decimal(0))
+    deductible = sum((Decimal(i.amount_wan) for i in items if i.kind in DEDUCTIBLE), Decimal(0))
     if deductible > Decimal(total):
         problems["non_technical_items"] = str(_("The non-technical costs exceed the contract amount."))
     if approved is None:

@@ -165,7 +165,10 @@ def demand_list(user: Any, filters: dict[str, str]) -> QuerySet[Demand]:
 def expert_list(user: Any, filters: dict[str, str]) -> QuerySet[Expert]:
     qs = experts(user)
     if filters.get("field"):
-        qs = qs.filter(Q(field=filters["field"]) | Q(fields__contains=filters["field"]))
+        # `fields__contains` on a JSON list is PostgreSQL-only (SQLite raised NotSupportedError); the quoted code
+        # inside the list's JSON text matches on both, and field codes hold no quote or escape.
+        code = filters["field"]
+        qs = qs.filter(Q(field=code) | Q(fields__icontains=f'"{code}"'))
     if filters.get("active") == "0":
         qs = qs.filter(is_active=False)
     elif filters.get("active") != "all":

@@ -825,10 +825,11 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
         party_objs = [f.save(commit=False) for f in parties.forms if f.has_changed() or f.instance.pk]
         for p in party_objs:
             p.pk = None
+        # The service rewrites the cost rows: keep the unchanged stored ones too, not only the edited ones.
         item_objs = [
             f.save(commit=False)
             for f in items.forms
-            if f.has_changed() and not (items.can_delete and f.cleaned_data.get("DELETE"))
+            if (f.has_changed() or f.instance.pk) and not (items.can_delete and f.cleaned_data.get("DELETE"))
         ]
         for i in item_objs:
             i.pk = None

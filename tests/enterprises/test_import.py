@@ -142,3 +142,18 @@ def test_register_export_round_trips(population, client_as):
     assert job.status == "done", job.errors[:3]
     assert job.summary["enterprises_created"] == 0 and job.summary["enterprises_updated"] == 0
     assert job.summary["years"] == 0 and job.summary["ip"] == 0 and job.summary["qualifications"] == 0
+
+
+def test_every_error_reported_in_one_pass(client_as):
+    """Issue 10, defect 16: cell errors and the model's own checks (a fiscal year 1980–2100, a name of at most
+    200 characters) are reported together, not the second kind only after the first is fixed."""
+    client = client_as("bureau_staff")
+    rows = [
+        [GOOD_A, "好企业", "张店区", "2018-03-01", "是"],
+        [GOOD_B, "名" * 201, "火星区", "2018-03-01", "是"],
+    ]
+    job = upload(client, workbook(rows, [[GOOD_A, 1970, 100, 1, 1], [GOOD_A, 2024, 100, 1, 1]]))
+    assert job.status == "failed"
+    found = {(e["sheet"], e["row"], e["column"]) for e in job.errors}
+    assert found == {("企业", 3, "所属区县"), ("企业", 3, "企业名称"), ("年度数据", 2, "年度")}, job.errors
+    assert Enterprise.objects.filter(credit_code__in=[GOOD_A, GOOD_B]).count() == 0

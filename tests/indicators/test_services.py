@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kechuang.core.models import AuditEntry
 from kechuang.indicators import services
-from kechuang.indicators.imports import parse_file, template_xlsx
+from kechuang.indicators.imports import FileError, parse_file, template_xlsx
 from kechuang.indicators.models import Observation, ObservationRevision, TargetAllocation
 
 
@@ -142,8 +142,17 @@ def test_import_respects_scope(catalogue, persona):
 
 
 def test_template_round_trips(catalogue, city, unit):
+    """The template as downloaded has no data row (its example once imported as data, issue 10); the example on
+    the instructions sheet has the data sheet's columns, so copied there it reads as a row."""
+    from openpyxl import load_workbook
+
     data = template_xlsx([catalogue["high_tech_enterprises"]], [unit("zhangdian")])
-    rows = parse_file("template.xlsx", data)
+    with pytest.raises(FileError):
+        parse_file("template.xlsx", data)
+    notes = [[c for c in row] for row in load_workbook(io.BytesIO(data))["填写说明"].iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(notes) if row[0] == "指标代码")
+    copied = "\n".join(",".join("" if c is None else str(c) for c in row) for row in notes[header : header + 2])
+    rows = parse_file("copy.csv", copied.encode())
     assert rows[0]["indicator_code"] == "high_tech_enterprises" and rows[0]["row"] == 2
 
 

@@ -141,7 +141,7 @@ def test_errors_reported_for_every_row_and_nothing_written(client_as):
     assert errors[(3, "所在区县")].value == "火星区"
     assert (4, "需求名称") in errors and errors[(4, "合作方式")].value == "随便"
     assert all(e.reason for e in errors.values())
-    # the phone is checked by the model once every cell parses: fix the cell errors and upload again
+    # a file whose only error is the model's phone check
     r = _upload(client, "demand", [_demand(client), _demand(client, 联系电话="12345")])
     assert Demand.objects.count() == 0
     [error] = r.context["errors"]
@@ -151,6 +151,23 @@ def test_errors_reported_for_every_row_and_nothing_written(client_as):
     ws = book.active
     assert ws.cell(1, ws.max_column).value == "错误 Errors"
     assert "联系电话" in ws.cell(3, ws.max_column).value and ws.cell(2, ws.max_column).value is None
+
+
+def test_every_error_reported_in_one_pass(client_as):
+    """Issue 10, defect 16: cell errors and the model's checks (a phone number, budget bounds) of every row come in
+    one report, also when both kinds are in the same row."""
+    client = client_as("bureau_staff")
+    rows = [
+        _demand(client, 联系电话="12345"),
+        _demand(client, 所在区县="火星区"),
+        _demand(client, **{"预算下限（万元）": 90}),
+        _demand(client, 所在区县="火星区", 联系电话="12345"),
+        _demand(client),
+    ]
+    r = _upload(client, "demand", rows)
+    assert Demand.objects.count() == 0
+    found = {(e.row, e.column) for e in r.context["errors"]}
+    assert found == {(2, "联系电话"), (3, "所在区县"), (4, "预算上限（万元）"), (5, "所在区县"), (5, "联系电话")}
 
 
 def test_error_workbook_is_private_to_the_session(client_as):
