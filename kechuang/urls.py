@@ -12,7 +12,8 @@ urlpatterns = [
     path("", core_views.cockpit, name="cockpit"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("favicon.ico", RedirectView.as_view(url=f"/{settings.STATIC_URL}kechuang/favicon.svg", permanent=True)),
+    # STATIC_URL already starts with "/": one more made "//static/…", a link to a host named "static".
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}kechuang/favicon.svg", permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     *[
