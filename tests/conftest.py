@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 
 from kechuang.core.models import ApiToken, OrgUnit, User
 from kechuang.core.roles import Role
@@ -100,32 +99,3 @@ def unit(db):
         return OrgUnit.objects.get(parent__code="zibo", parent__parent=None, code=code)
 
     return get
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The demo data of every installed module (through their `load_demo_data` hooks; a small enterprise register),
-    loaded once per test module inside a transaction that is rolled back after the module. Each test that uses it
-    (with `db`, `client`, …) runs in a savepoint within that transaction, so it sees the data and leaves it as it
-    found it. on_commit callbacks of the loading never run (no search index is built)."""
-    from kechuang.core.registry import kechuang_apps
-    from kechuang.enterprises.demo import load_population
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            city = OrgUnit.objects.get(code="zibo", parent=None)
-            load_population(city, 40, seed=11)  # before the hook, which then keeps this small register
-            for config in kechuang_apps():
-                hook = getattr(config, "load_demo_data", None)
-                if hook is not None:
-                    hook(city)
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield city
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)

@@ -1,6 +1,10 @@
 """`demo_site`: the whole demo data set (`manage.py load_demo`, every module), loaded once per test session.
 
-Loading takes about half a minute, so it happens once, inside one outer transaction that is rolled back when
+The one demo fixture of the suite: the walk, the reconciliation, the edit round trip, the API fuzz and the
+visible-text checks all read it. The enterprise register is cut to `DEMO_ENTERPRISES` firms (the real loader's own
+size setting) to keep the load and the pages quick; everything else is the demo `make run` loads.
+
+Loading still takes a while, so it happens once, inside one outer transaction that is rolled back when
 the session ends. Each test that asks for `demo_site` still runs in its own savepoint (pytest-django's `db`),
 so its writes are undone before the next test.
 
@@ -12,31 +16,44 @@ where only they remain. Registered as a plugin by tests/conftest.py.
 from __future__ import annotations
 
 import io
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import TestCase
 
+from kechuang.core.models import OrgUnit
+
 FIXTURE = "demo_site"
+DEMO_ENTERPRISES = 600
 
 
 @pytest.fixture(scope="session")
 def demo_site(django_db_setup, django_db_blocker):
-    """The demo data of every installed module. Use with the usual personas (tests/conftest.py PERSONAS)."""
+    """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
+    from kechuang.enterprises import demo as enterprise_demo
+    from kechuang.techmarket import index
+
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
             # What runs after commit in `make run` (the indicator feeds, the search index) runs here too, though
             # this transaction never commits.
-            with TestCase.captureOnCommitCallbacks(execute=True):
+            # The search index may hold documents of rows earlier tests rolled back: start it afresh.
+            index.reset()
+            with (
+                mock.patch.object(enterprise_demo, "DEMO_SIZE", DEMO_ENTERPRISES),
+                TestCase.captureOnCommitCallbacks(execute=True),
+            ):
                 call_command("load_demo", stdout=io.StringIO())
-            yield
+            yield OrgUnit.objects.get(code="zibo", parent=None)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             connections["default"].close()
+            index.reset()
 
 
 @pytest.hookimpl(trylast=True)

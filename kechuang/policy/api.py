@@ -64,7 +64,8 @@ def task(request: HttpRequest, code: str, number: int) -> dict[str, Any]:
     }
 
 
-@router.get("/policies/{code}/targets")
+# Named apart from the indicator module's /targets, so that each URL name reverses to one route.
+@router.get("/policies/{code}/targets", url_name="policy_targets")
 def targets(request: HttpRequest, code: str, milestone: bool | None = None) -> list[dict[str, Any]]:
     policy = _policy(request, code)
     qs = policy.targets.select_related("indicator", "region").prefetch_related("owners")

@@ -41,7 +41,7 @@ def keep_connection():
 
 
 @pytest.fixture(scope="module")
-def staff_headers(demo_data, django_db_blocker):
+def staff_headers(demo_site, django_db_blocker):
     from kechuang.core.models import ApiToken, User
     from tests.conftest import PERSONAS
 

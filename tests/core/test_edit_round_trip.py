@@ -476,7 +476,7 @@ def test_every_edit_page_is_registered():
 
 
 @pytest.mark.parametrize("name", sorted(EDIT_CASES))
-def test_edit_round_trip(name, demo_data, client, persona):
+def test_edit_round_trip(name, demo_site, client, persona):
     case = EDIT_CASES[name]
     record = case.record()
     before = case.state(record)
@@ -501,7 +501,7 @@ def test_edit_round_trip(name, demo_data, client, persona):
     assert not changed, (name, "changed by an unchanged save", changed)
 
 
-def test_edit_form_keeps_date_fields(demo_data, client, persona):
+def test_edit_form_keeps_date_fields(demo_site, client, persona):
     """Defect 1: the demand deadline and the contract signing date render as ISO dates, so a date input shows
     them and an unrelated change keeps them."""
     client.force_login(persona("bureau_staff"))
