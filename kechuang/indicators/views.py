@@ -139,7 +139,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator.objects.visible_to(request.user).prefetch_related("departments"), code=code)
     ctx = selectors.context_for(request.user, policy.city)
     if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
-        raise PermissionDenied
+        raise Http404  # out of the department's scope, as the forecast API answers it
     unit = selectors.focus_unit(request.user, policy.city)
     feeds = indicator_feeds()
     target = next((t for t in selectors.monitored_targets(policy) if t.indicator_id == indicator.pk), None)

@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination, year_query
 from kechuang.core.models import OrgUnit
+from kechuang.core.scope import can_write
 from kechuang.techmarket import index, selectors, services, workflow
 from kechuang.techmarket.models import (
     Achievement,
@@ -865,6 +866,8 @@ def demand_close(request: HttpRequest, pk: int, payload: ReasonIn):
 def demand_recommend(request: HttpRequest, pk: int, payload: RecommendIn):
     """Recommend an achievement or an expert for a demand (step 1 of a match)."""
     obj = get_object_or_404(selectors.demands(request.user), pk=pk)
+    if not can_write(request.user, obj):
+        raise PermissionDenied  # rights before the body's content: a read-only caller learns nothing more
     if (payload.achievement_id is None) == (payload.expert_id is None):
         raise ValidationError({"achievement_id": "give either achievement_id or expert_id"})
     achievement = expert = None
