@@ -665,6 +665,8 @@ def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.MATCH_SERVICES.get(action)
     if service is None:
         raise Http404
+    if not can_write(request.user, case):
+        raise PermissionDenied  # a read-only or out-of-scope caller; a step's other blockers are explained below
     form = forms.StepForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
