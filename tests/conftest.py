@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from kechuang.core.models import ApiToken, OrgUnit, User
 from kechuang.core.roles import Role
@@ -28,6 +33,52 @@ PERSONAS = {
 }
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+# CI runs hypothesis derandomized, so a red property is red again on the next run, and prints the blob that
+# reproduces a failure; no deadline, because a shared CI machine makes timings meaningless.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+CLOCK_VARIABLE = "KECHUANG_TEST_CLOCK"
+
+
+def moved_clock() -> dt.datetime | None:
+    """The moment KECHUANG_TEST_CLOCK (YYYY-MM-DD) names, 10:00 in Zibo, or None when the clock is not moved."""
+    raw = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return None
+    day = dt.date.fromisoformat(raw)
+    return dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def pytest_configure(config):
+    # The clock moves for the whole session, before any fixture or demo data reads it: the suite must pass on
+    # any day, not only the day it was written (CI runs it a year ahead).
+    moment = moved_clock()
+    if moment is not None:
+        config._kechuang_clock = time_machine.travel(moment, tick=True)
+        config._kechuang_clock.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_kechuang_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    moment = moved_clock()
+    return [
+        f"hypothesis profile: {hypothesis_settings.get_current_profile_name()}",
+        f"clock: {moment.isoformat() if moment else 'real'} ({CLOCK_VARIABLE})",
+    ]
 
 
 def seed_platform() -> None:
@@ -96,3 +147,11 @@ def unit(db):
         return OrgUnit.objects.get(parent__code="zibo", parent__parent=None, code=code)
 
     return get
+
+
+def first(queryset):
+    """The first row of `queryset`, asserting the test's precondition that there is one: a test that quietly
+    ran on None (data generated for a past year) passed or failed for the wrong reason."""
+    row = queryset.first()
+    assert row is not None, f"test precondition: no {queryset.model.__name__} matches {queryset.query}"
+    return row

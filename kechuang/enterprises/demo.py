@@ -17,9 +17,17 @@ DEMO_SIZE = 5000
 
 @transaction.atomic
 def load_population(
-    city: OrgUnit, n: int, *, seed: int = 2026, batch: int = 5000, progress: Callable[[int, int], None] | None = None
+    city: OrgUnit,
+    n: int,
+    *,
+    seed: int = 2026,
+    batch: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+    latest_year: int | None = None,
 ) -> int:
-    """Insert `n` generated enterprises with their facts, IP and titles; returns how many were created."""
+    """Insert `n` generated enterprises with their facts, IP and titles; returns how many were created.
+
+    latest_year is the last fiscal year with facts (default: last year, see population.generate)."""
     regions = {u.code: u.pk for u in OrgUnit.objects.regions().filter(parent=city)}
     known = [r for r in population.ZIBO_REGIONS if r[0] in regions] or [
         (code, f"3703{i:02d}", 1.0) for i, code in enumerate(sorted(regions))
@@ -49,7 +57,7 @@ def load_population(
         created += len(fresh)
         pending.clear()
 
-    for i, generated in enumerate(population.generate(n, seed=seed, regions=known), start=1):
+    for i, generated in enumerate(population.generate(n, seed=seed, regions=known, latest_year=latest_year), start=1):
         pending.append(generated)
         if len(pending) >= batch:
             flush()

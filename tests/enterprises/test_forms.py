@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kechuang.enterprises.models import Award, Enterprise, LadderResult
 from kechuang.enterprises.population import credit_code
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 CODE = credit_code("370302", 800_001)
@@ -35,7 +36,7 @@ def test_create_names_the_bad_field_and_scopes_the_picker(client_as, unit):
 
 
 def test_year_facts_and_records_recompute(population, client_as):
-    enterprise = Enterprise.objects.filter(region__code="zhangdian").first()
+    enterprise = first(Enterprise.objects.filter(region__code="zhangdian"))
     client = client_as("zhangdian_officer")
     year = dt.date.today().year - 1
     url = reverse("enterprises:year_edit", args=[enterprise.credit_code, year])
@@ -54,7 +55,7 @@ def test_year_facts_and_records_recompute(population, client_as):
 
 
 def test_other_region_and_leader_cannot_edit(population, client_as):
-    other = Enterprise.objects.exclude(region__code="zhangdian").first()
+    other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     client = client_as("zhangdian_officer")
     assert client.get(reverse("enterprises:edit", args=[other.credit_code])).status_code == 404
     assert (
@@ -69,7 +70,7 @@ def test_other_region_and_leader_cannot_edit(population, client_as):
 
 
 def test_status_change_needs_a_reason(population, client_as):
-    enterprise = Enterprise.objects.first()
+    enterprise = first(Enterprise.objects)
     client = client_as("bureau_staff")
     client.post(reverse("enterprises:status", args=[enterprise.credit_code]), {"status": "closed", "reason": ""})
     assert Enterprise.objects.get(pk=enterprise.pk).status == "active"

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from kechuang.enterprises.models import Enterprise, LadderResult
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,8 @@ def test_pages_render(population, client_as, url_name):
 
 def test_district_officer_scope_everywhere(population, client_as, client, token_for):
     officer = client_as("zhangdian_officer")
-    own = Enterprise.objects.filter(region__code="zhangdian").first()
-    other = Enterprise.objects.exclude(region__code="zhangdian").first()
+    own = first(Enterprise.objects.filter(region__code="zhangdian"))
+    other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     html = officer.get(reverse("enterprises:list"), {"size": 100}).content.decode()
     assert own.name in html and other.name not in html
     assert officer.get(reverse("enterprises:detail", args=[own.credit_code])).status_code == 200
@@ -76,7 +77,7 @@ def test_district_officer_scope_everywhere(population, client_as, client, token_
 
 
 def test_detail_explains_every_tier_in_chinese(population, client_as):
-    enterprise = LadderResult.objects.filter(tier="high_tech", status="not_eligible").first().enterprise
+    enterprise = first(LadderResult.objects.filter(tier="high_tech", status="not_eligible")).enterprise
     html = client_as("bureau_staff").get(reverse("enterprises:detail", args=[enterprise.credit_code])).content.decode()
     for title in ("科技型中小企业", "高新技术企业", "创新型中小企业", "专精特新中小企业"):
         assert title in html

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from kechuang.indicators.models import Observation
+from tests.conftest import first
 
 PAGES = [
     ("indicators:dashboard", ()),
@@ -287,7 +288,7 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_indicators(demo, clien
             description="附加",
             clause="附加",
             order=900 + i,
-            task=policy.tasks.order_by("number").first(),
+            task=first(policy.tasks.order_by("number")),
         )
         rows += [
             Observation(indicator=indicator, region=r, year=y, value=Decimal(10 + y - 2015), source="测试")

@@ -13,6 +13,7 @@ from kechuang.core.models import AuditEntry
 from kechuang.supervision import services
 from kechuang.supervision.apps import SupervisionConfig
 from kechuang.supervision.models import Milestone, ProgressReport
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ("bureau_admin", "bureau_staff", "lead_officer", "supporting_officer", "zhangdian_officer", "leader")
@@ -77,7 +78,7 @@ def test_department_page_lists_what_it_owes_and_what_to_consolidate(period, clie
 
 def test_report_form_saves_text_and_figures_then_consolidates(period, client_as, report_of):
     lead = report_of(2, "science_tech")
-    target = lead.task.targets.exclude(comparator="achieved").first()
+    target = first(lead.task.targets.exclude(comparator="achieved"))
     client = client_as("lead_officer")
     response = client.post(
         f"/supervision/reports/{lead.pk}/",
@@ -153,11 +154,12 @@ def test_excel_export_grouped_by_section_with_overdue_list(busy_period, client_a
 def test_pdf_export_has_the_tasks_in_chinese(busy_period, client_as, tmp_path):
     response = client_as("bureau_staff").get(f"/supervision/periods/{busy_period.code}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        path = tmp_path / "r.pdf"
-        path.write_bytes(response.content)
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        assert "加强应用导向的基础研究" in text and busy_period.code in text
+    if not shutil.which("pdftotext"):  # never a silent skip: the Chinese text is the point of this test
+        pytest.fail("pdftotext is missing: install Debian's poppler-utils (`make system-deps` does)")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "加强应用导向的基础研究" in text and busy_period.code in text
 
 
 def test_district_officer_cannot_export(busy_period, client_as):
@@ -176,3 +178,23 @@ def test_task_page_shows_derived_status_and_timeline(busy_period, client_as):
     html = client_as("bureau_staff").get("/supervision/tasks/3/").content.decode()
     assert 'data-testid="timeline"' in html and busy_period.code in html
     assert 'data-testid="task-status"' in html
+
+
+def _exported_reports(client, period) -> list[tuple]:
+    response = client.get(f"/supervision/periods/{period.code}/report.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[2]  # all reports: task, department, role, …
+    return [row[:3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_supervision_export_keeps_to_the_data_scope(busy_period, client_as):
+    everything = _exported_reports(client_as("bureau_staff"), busy_period)
+    assert len(everything) == 65
+    # 市教育局 supports task 3 (and others) and leads task 12, whose supporters are still in draft: only its own.
+    mine = _exported_reports(client_as("supporting_officer"), busy_period)
+    assert mine and {department for _task, department, _role in mine} == {"市教育局"}
+    assert len(mine) == ProgressReport.objects.filter(period=busy_period, department__code="education").count()
+    # the lead sees its own reports and its supporters' submitted report on task 3, never a draft
+    lead = _exported_reports(client_as("lead_officer"), busy_period)
+    assert (3, "市教育局", "配合单位") in lead
+    assert {department for task, department, _role in lead if task != 3} == {"市科技局"}
