@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -155,3 +157,38 @@ def first(queryset):
     row = queryset.first()
     assert row is not None, f"test precondition: no {queryset.model.__name__} matches {queryset.query}"
     return row
+
+
+# What a refused request may still write: its session, the login throttle's log, the audit trail of the
+# refusal and a token's last use. Everything else must be exactly as before.
+SNAPSHOT_SKIP = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+SNAPSHOT_SKIP |= {"core.auditentry", "core.apitoken"}
+
+
+def database_snapshot() -> dict[str, list[tuple]]:
+    from django.apps import apps
+
+    def columns(model) -> list[str]:
+        # signing in (client_as inside the block) stamps last_login; that is not the write being refused
+        return [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+
+    return {
+        m._meta.label_lower: list(m._base_manager.order_by("pk").values_list(*columns(m)))
+        for m in apps.get_models()
+        if m._meta.managed and m._meta.label_lower not in SNAPSHOT_SKIP
+    }
+
+
+@pytest.fixture
+def unchanged_db(db):
+    """`with unchanged_db(): <refused write>` fails the test when any table changed, row by row."""
+
+    @contextmanager
+    def check() -> Iterator[None]:
+        before = database_snapshot()
+        yield
+        after = database_snapshot()
+        changed = sorted(label for label in before if before[label] != after[label])
+        assert not changed, f"a refused write changed {changed}"
+
+    return check

@@ -54,16 +54,18 @@ def test_year_facts_and_records_recompute(population, client_as):
     assert client.get(reverse("enterprises:record_add", args=[enterprise.credit_code, "nonsense"])).status_code == 404
 
 
-def test_other_region_and_leader_cannot_edit(population, client_as):
+def test_other_region_and_leader_cannot_edit(population, client_as, unchanged_db):
     other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     client = client_as("zhangdian_officer")
-    assert client.get(reverse("enterprises:edit", args=[other.credit_code])).status_code == 404
-    assert (
-        client.post(
+    refused = client.get(reverse("enterprises:edit", args=[other.credit_code]))
+    assert refused.status_code == 404 and other.name not in refused.content.decode()
+    with unchanged_db():
+        response = client.post(
             reverse("enterprises:status", args=[other.credit_code]), {"status": "closed", "reason": "x"}
-        ).status_code
-        == 404
-    )
+        )
+        assert response.status_code == 404
+        leader_post = client_as("leader").post(reverse("enterprises:edit", args=[other.credit_code]), {"name": "改名"})
+        assert leader_post.status_code == 403
     leader = client_as("leader")
     assert leader.get(reverse("enterprises:create")).status_code == 403
     assert leader.get(reverse("enterprises:edit", args=[other.credit_code])).status_code == 403

@@ -76,7 +76,7 @@ def test_department_page_lists_what_it_owes_and_what_to_consolidate(period, clie
     assert "加强应用导向的基础研究" in html
 
 
-def test_report_form_saves_text_and_figures_then_consolidates(period, client_as, report_of):
+def test_report_form_saves_text_and_figures_then_consolidates(period, client_as, report_of, unchanged_db):
     lead = report_of(2, "science_tech")
     target = first(lead.task.targets.exclude(comparator="achieved"))
     client = client_as("lead_officer")
@@ -97,7 +97,8 @@ def test_report_form_saves_text_and_figures_then_consolidates(period, client_as,
     lead.refresh_from_db()
     assert lead.state == "with_bureau"
     # Not editable any more: a POST of the form is refused.
-    assert client.post(f"/supervision/reports/{lead.pk}/", {"work_done": "x"}).status_code == 403
+    with unchanged_db():
+        assert client.post(f"/supervision/reports/{lead.pk}/", {"work_done": "x"}).status_code == 403
 
 
 def test_lead_sees_supporters_reports_beside_its_own(period, client_as, persona, report_of, written):
@@ -120,7 +121,7 @@ def test_transition_refusal_is_shown_not_raised(busy_period, client_as, report_o
     assert accepted.state == "accepted"
 
 
-def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit):
+def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit, unchanged_db):
     client = client_as("bureau_staff")
     response = client.post(
         "/supervision/tasks/3/",
@@ -128,15 +129,18 @@ def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit):
     )
     assert response.status_code == 302
     assert Milestone.objects.get(title="出台基础研究实施意见").task.number == 3
-    assert client_as("lead_officer").post("/supervision/tasks/3/", {"title": "x"}).status_code == 403
+    with unchanged_db():
+        assert client_as("lead_officer").post("/supervision/tasks/3/", {"title": "x"}).status_code == 403
 
 
-def test_bureau_opens_a_period_on_the_page(policy, client_as):
+def test_bureau_opens_a_period_on_the_page(policy, client_as, unchanged_db):
     client = client_as("bureau_staff")
     response = client.post("/supervision/periods/", {"year": 2027, "quarter": 1, "due_date": "2027-03-25"})
     assert response.status_code == 302
     assert ProgressReport.objects.filter(period__code="2027-Q1").count() == 65
-    assert client_as("lead_officer").post("/supervision/periods/", {"year": 2027, "quarter": 2}).status_code == 403
+    with unchanged_db():
+        refused = client_as("lead_officer").post("/supervision/periods/", {"year": 2027, "quarter": 2})
+        assert refused.status_code == 403
 
 
 def test_excel_export_grouped_by_section_with_overdue_list(busy_period, client_as):
