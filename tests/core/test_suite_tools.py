@@ -12,7 +12,7 @@ from tests.conftest import first, moved_clock
 
 
 def test_unchanged_db_catches_a_write(unchanged_db):
-    with pytest.raises(AssertionError, match="core.orgunit"), unchanged_db():
+    with pytest.raises(AssertionError, match=r"core\.orgunit"), unchanged_db():
         OrgUnit.objects.filter(code="zhangdian").update(name="改名区")
 
 
