@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import datetime as dt
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,3 +195,25 @@ def unchanged_db(db):
         assert not changed, f"a refused write changed {changed}"
 
     return check
+
+
+def missing_pdf_packages() -> list[str]:
+    """The Debian packages the PDF tests need and this machine lacks (`make system-deps` installs them)."""
+    missing = []
+    if not ctypes.util.find_library("pangoft2-1.0"):
+        missing.append("libpangoft2-1.0-0")
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in fonts:
+        missing.append("fonts-noto-cjk")
+    if not shutil.which("pdftotext"):
+        missing.append("poppler-utils")
+    return missing
+
+
+@pytest.fixture
+def pdf_tools() -> str:
+    """Fails (never skips) a PDF test on a machine without the packages, naming them; returns pdftotext's path."""
+    missing = missing_pdf_packages()
+    if missing:
+        pytest.fail(f"the PDF tests need the Debian packages {' '.join(missing)}: run `make system-deps`")
+    return shutil.which("pdftotext")

@@ -176,7 +176,7 @@ def test_api(demo, client, token_for, unit):
     assert 0 <= forecast["probability_of_meeting_target"] <= 1
 
 
-def test_briefing_pdf_and_excel(demo, client_as, tmp_path):
+def test_briefing_pdf_and_excel(demo, client_as, tmp_path, pdf_tools):
     client = client_as("leader")
     pdf = client.get(reverse("indicators:briefing_pdf") + "?period=quarterly")
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
