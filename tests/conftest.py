@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes.util
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -217,3 +218,13 @@ def pdf_tools() -> str:
     if missing:
         pytest.fail(f"the PDF tests need the Debian packages {' '.join(missing)}: run `make system-deps`")
     return shutil.which("pdftotext")
+
+
+def page_heading(response) -> str:
+    """The text of the page's one <h1>: a rendered page, not an empty frame or an error page."""
+    assert response.status_code == 200, response.status_code
+    headings = re.findall(r"<h1[^>]*>(.*?)</h1>", response.content.decode(), flags=re.S)
+    assert len(headings) == 1, headings
+    text = re.sub(r"<[^>]+>|\s+", " ", headings[0]).strip()
+    assert text and "{" not in text, headings[0]
+    return text

@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kechuang.enterprises.models import Enterprise, LadderResult
 from tests.conftest import first
@@ -50,7 +51,20 @@ def test_list_bounded_queries(population, client_as, django_assert_max_num_queri
     ["enterprises:list", "enterprises:funnel", "enterprises:reserve", "enterprises:expiring", "enterprises:import"],
 )
 def test_pages_render(population, client_as, url_name):
-    assert client_as("bureau_staff").get(reverse(url_name)).status_code == 200
+    response = client_as("bureau_staff").get(reverse(url_name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    heading = {
+        "enterprises:list": "Enterprises",
+        "enterprises:funnel": "Ladder funnel",
+        "enterprises:reserve": "Reserve pool",
+        "enterprises:expiring": "Expiring qualifications",
+        "enterprises:import": "Import enterprises",
+    }[url_name]
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert f"<h1>{translation.gettext(heading)}" in html
+    if url_name == "enterprises:list":  # the register itself, not an empty frame
+        assert sum(e.name in html for e in Enterprise.objects.all()) >= 20
 
 
 def test_district_officer_scope_everywhere(population, client_as, client, token_for):
