@@ -31,7 +31,7 @@ def test_delayed_by_milestone_or_report():
 
 def test_done_when_every_milestone_is_completed():
     status = derive_task_status([MilestoneFact(PAST, PAST), MilestoneFact(FUTURE, TODAY)], [], TODAY)
-    assert status.status == "done"
+    assert status.status == "done" and status.reasons == ("all_milestones_completed",)
 
 
 def test_task_is_not_done_while_one_milestone_is_open():
