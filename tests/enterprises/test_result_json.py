@@ -75,6 +75,9 @@ def test_record_json_names_the_record_the_day_and_the_rules():
     assert all(out["tiers"][t]["status"] == "eligible" for t in TIERS)  # BASE is eligible everywhere
     overridden = evaluate_record_json(record(), as_of=BEFORE_2026)
     assert (overridden["assessment_date"], overridden["latest_fiscal_year"]) == ("2026-03-31", 2025)
+    # the verdicts are those of the overriding day: before 1 April 2026 the 2022 MIIT rules were in force
+    assert overridden["rules"]["specialized_sme"] != out["rules"]["specialized_sme"]
+    assert overridden["tiers"]["specialized_sme"]["rule_version"] == overridden["rules"]["specialized_sme"]
 
 
 def test_records_json_reports_an_invalid_record_in_place():
@@ -86,6 +89,8 @@ def test_records_json_reports_an_invalid_record_in_place():
     assert "#1" in out[1]["record"]
     assert out[1]["errors"] and out[1]["errors"][0]["field"] == "st_staff"
     assert "exceeds employees_total" in out[1]["errors"][0]["message"]
+    on_day = evaluate_records_json([record()], as_of=BEFORE_2026)[0]  # as_of reaches every record
+    assert on_day["assessment_date"] == "2026-03-31"
 
 
 def test_a_day_before_any_rule_version_is_not_evaluable_and_says_why():
