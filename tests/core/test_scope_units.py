@@ -36,3 +36,21 @@ def test_leader_writes_nothing_though_city_wide(town, persona, unit):
     assert not can_write_unit(leader, town) and not can_write_unit(leader, unit("zhangdian"))
     liaison = services.liaison_create(actor=persona("bureau_admin"), org_unit=town, name="x联络员", phone="")
     assert liaison in Liaison.objects.visible_to(leader) and not can_write(leader, liaison)
+
+
+def test_public_documents_are_read_by_all_and_written_by_the_bureau_only(persona):
+    from kechuang.policy.models import Policy
+
+    policy = Policy.objects.get(code="zibo-kefa-2023-22")
+    for name in ("lead_officer", "zhangdian_officer", "leader"):
+        assert policy in Policy.objects.visible_to(persona(name)) and not can_write(persona(name), policy), name
+    assert can_write(persona("bureau_staff"), policy)
+
+
+def test_confined_officer_without_a_unit_sees_and_writes_nothing(persona, unit):
+    officer = persona("zhangdian_officer")
+    services.liaison_create(actor=persona("bureau_admin"), org_unit=unit("zhangdian"), name="张店联络员", phone="")
+    officer.org_unit = None
+    officer.save()
+    assert not Liaison.objects.visible_to(officer).exists()
+    assert not can_write_unit(officer, unit("zhangdian"))
