@@ -9,6 +9,8 @@ export PORT
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kechuang needs Python 3.11 or newer"'
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || ( echo "Installing python3-venv"; $(APT_INSTALL) python3-venv >/dev/null ) \
+		|| { echo "python3-venv is missing: sudo apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # The stamps are rebuilt whenever pyproject.toml changes, so a second `make run` installs nothing.
@@ -21,24 +23,39 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-# Debian packages: Pango and Noto CJK for the PDF briefings (WeasyPrint), chromium for the browser tests.
+# Debian packages: Pango and Noto CJK for the PDF briefings (WeasyPrint), poppler-utils (pdftotext) for the PDF
+# tests, chromium for the browser tests, postgresql-client (createdb) for the PostgreSQL leg of .ci/run,
+# python3-venv for the virtualenv. Each is checked first: apt runs only for what is missing, and when apt is not
+# available the step says which packages are missing and carries on. `python -m pytest` itself needs none of them:
+# only the PDF and browser tests do, and they fail naming the missing package.
 PDF_PACKAGES = fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+# Prints each package whose file is absent (a probe per package, so a PostgreSQL client from another source counts).
+MISSING_TEST_PACKAGES = [ -x /usr/bin/chromium ] || echo chromium; \
+	command -v pdftotext >/dev/null || echo poppler-utils; \
+	command -v createdb >/dev/null || echo postgresql-client; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || echo python3-venv
+MISSING_PDF_PACKAGES = fc-list 2>/dev/null | grep -q "Noto Sans CJK" || echo fonts-noto-cjk; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || echo libpango-1.0-0; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2 || echo libpangoft2-1.0-0
 
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! /sbin/ldconfig -p | grep -q libpangoft2; then \
-		echo "Installing Debian packages: chromium $(PDF_PACKAGES)"; \
-		$(APT_INSTALL) chromium $(PDF_PACKAGES) >/dev/null; \
+	@missing=$$( { $(MISSING_TEST_PACKAGES); $(MISSING_PDF_PACKAGES); } | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		( $(APT_INSTALL) $$missing >/dev/null ) || \
+		echo "WARNING: could not install $$missing(sudo apt-get install $$missing); the unit tests still run, the PDF, browser and PostgreSQL tests fail naming them"; \
 	fi
 
 # For `make run` the PDF packages are wanted, not required: without apt rights the platform still runs,
 # only the PDF briefings lack their fonts, and this says so.
 pdf-deps:
-	@if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2; then \
-		echo "Installing Debian packages for PDF briefings: $(PDF_PACKAGES)"; \
-		( $(APT_INSTALL) $(PDF_PACKAGES) >/dev/null ) || \
-		echo "WARNING: could not install $(PDF_PACKAGES); PDF briefings need them (sudo apt-get install $(PDF_PACKAGES))"; \
+	@missing=$$( { $(MISSING_PDF_PACKAGES); } | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for PDF briefings: $$missing"; \
+		( $(APT_INSTALL) $$missing >/dev/null ) || \
+		echo "WARNING: could not install $$missing(sudo apt-get install $$missing); PDF briefings need them"; \
 	fi
 
 run: $(VENV)/.installed pdf-deps
@@ -46,8 +63,9 @@ run: $(VENV)/.installed pdf-deps
 	@echo "Kechuang is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
+# PYTEST_ARGS passes options through (.ci/run: coverage, the clock leg), e.g. make test PYTEST_ARGS="-x tests/core".
 test: $(VENV)/.installed-dev system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py

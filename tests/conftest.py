@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import ctypes.util
+import datetime as dt
 import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from kechuang.core.models import ApiToken, OrgUnit, User
 from kechuang.core.roles import Role
@@ -31,6 +42,52 @@ PERSONAS = {
 }
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+# CI runs hypothesis derandomized, so a red property is red again on the next run, and prints the blob that
+# reproduces a failure; no deadline, because a shared CI machine makes timings meaningless.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+CLOCK_VARIABLE = "KECHUANG_TEST_CLOCK"
+
+
+def moved_clock() -> dt.datetime | None:
+    """The moment KECHUANG_TEST_CLOCK (YYYY-MM-DD) names, 10:00 in Zibo, or None when the clock is not moved."""
+    raw = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return None
+    day = dt.date.fromisoformat(raw)
+    return dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def pytest_configure(config):
+    # The clock moves for the whole session, before any fixture or demo data reads it: the suite must pass on
+    # any day, not only the day it was written (CI runs it a year ahead).
+    moment = moved_clock()
+    if moment is not None:
+        config._kechuang_clock = time_machine.travel(moment, tick=True)
+        config._kechuang_clock.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_kechuang_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    moment = moved_clock()
+    return [
+        f"hypothesis profile: {hypothesis_settings.get_current_profile_name()}",
+        f"clock: {moment.isoformat() if moment else 'real'} ({CLOCK_VARIABLE})",
+    ]
 
 
 def seed_platform() -> None:
@@ -99,3 +156,78 @@ def unit(db):
         return OrgUnit.objects.get(parent__code="zibo", parent__parent=None, code=code)
 
     return get
+
+
+def first(queryset):
+    """The first row of `queryset`, asserting the test's precondition that there is one: a test that quietly
+    ran on None (data generated for a past year) passed or failed for the wrong reason."""
+    row = queryset.first()
+    assert row is not None, f"test precondition: no {queryset.model.__name__} matches {queryset.query}"
+    return row
+
+
+# What a refused request may still write: its session, the login throttle's log, the audit trail of the
+# refusal and a token's last use. Everything else must be exactly as before.
+SNAPSHOT_SKIP = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+SNAPSHOT_SKIP |= {"core.auditentry", "core.apitoken"}
+
+
+def database_snapshot() -> dict[str, list[tuple]]:
+    from django.apps import apps
+
+    def columns(model) -> list[str]:
+        # signing in (client_as inside the block) stamps last_login; that is not the write being refused
+        return [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+
+    return {
+        m._meta.label_lower: list(m._base_manager.order_by("pk").values_list(*columns(m)))
+        for m in apps.get_models()
+        if m._meta.managed and m._meta.label_lower not in SNAPSHOT_SKIP
+    }
+
+
+@pytest.fixture
+def unchanged_db(db):
+    """`with unchanged_db(): <refused write>` fails the test when any table changed, row by row."""
+
+    @contextmanager
+    def check() -> Iterator[None]:
+        before = database_snapshot()
+        yield
+        after = database_snapshot()
+        changed = sorted(label for label in before if before[label] != after[label])
+        assert not changed, f"a refused write changed {changed}"
+
+    return check
+
+
+def missing_pdf_packages() -> list[str]:
+    """The Debian packages the PDF tests need and this machine lacks (`make system-deps` installs them)."""
+    missing = []
+    if not ctypes.util.find_library("pangoft2-1.0"):
+        missing.append("libpangoft2-1.0-0")
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in fonts:
+        missing.append("fonts-noto-cjk")
+    if not shutil.which("pdftotext"):
+        missing.append("poppler-utils")
+    return missing
+
+
+@pytest.fixture
+def pdf_tools() -> str:
+    """Fails (never skips) a PDF test on a machine without the packages, naming them; returns pdftotext's path."""
+    missing = missing_pdf_packages()
+    if missing:
+        pytest.fail(f"the PDF tests need the Debian packages {' '.join(missing)}: run `make system-deps`")
+    return shutil.which("pdftotext")
+
+
+def page_heading(response) -> str:
+    """The text of the page's one <h1>: a rendered page, not an empty frame or an error page."""
+    assert response.status_code == 200, response.status_code
+    headings = re.findall(r"<h1[^>]*>(.*?)</h1>", response.content.decode(), flags=re.S)
+    assert len(headings) == 1, headings
+    text = re.sub(r"<[^>]+>|\s+", " ", headings[0]).strip()
+    assert text and "{" not in text, headings[0]
+    return text

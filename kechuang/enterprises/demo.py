@@ -27,11 +27,13 @@ def load_population(
     batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     history: bool = False,
+    latest_year: int | None = None,
 ) -> int:
     """Insert `n` generated enterprises with their facts, IP and titles; returns how many were created.
 
     `history` adds the earlier certificates of multi-year titles (the demo's register: the indicators it counts
-    then have a past, instead of only the certificates valid today)."""
+    then have a past, instead of only the certificates valid today). `latest_year` is the last fiscal year with
+    facts (default: last year, see population.generate)."""
     regions = {u.code: u.pk for u in OrgUnit.objects.regions().filter(parent=city)}
     known = [r for r in population.ZIBO_REGIONS if r[0] in regions] or [
         (code, f"3703{i:02d}", 1.0) for i, code in enumerate(sorted(regions))
@@ -64,7 +66,7 @@ def load_population(
         created += len(fresh)
         pending.clear()
 
-    for i, generated in enumerate(population.generate(n, seed=seed, regions=known), start=1):
+    for i, generated in enumerate(population.generate(n, seed=seed, regions=known, latest_year=latest_year), start=1):
         pending.append(generated)
         if len(pending) >= batch:
             flush()

@@ -94,16 +94,22 @@ def _wan(x: float) -> Decimal:
 
 
 def generate(
-    n: int, *, seed: int = 2026, latest_year: int = 2025, regions=ZIBO_REGIONS
+    n: int, *, seed: int = 2026, latest_year: int | None = None, regions=ZIBO_REGIONS
 ) -> Iterator[GeneratedEnterprise]:
-    """Yield `n` enterprises, each with facts for latest_year−2..latest_year, IP and held titles."""
+    """Yield `n` enterprises, each with facts for latest_year−2..latest_year, IP and held titles.
+
+    latest_year defaults to the last closed fiscal year, so the register is as current on any day as on the
+    day it was written (a fixed year left nothing eligible once two years had passed)."""
+    today = dt.date.today()
+    if latest_year is None:
+        latest_year = today.year - 1
     rng = random.Random(seed)
     codes = [r[0] for r in regions]
     weights = [r[2] for r in regions]
     divisions = {r[0]: r[1] for r in regions}
     field_names = [f for f, _w in TECH_FIELDS]
     field_weights = [w for _f, w in TECH_FIELDS]
-    as_of = dt.date(latest_year + 1, 6, 30)
+    as_of = min(dt.date(latest_year + 1, 6, 30), today)  # no certificate issued after today
     for i in range(n):
         region = rng.choices(codes, weights)[0]
         industry, chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]

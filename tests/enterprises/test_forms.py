@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kechuang.enterprises.models import Award, Enterprise, LadderResult
 from kechuang.enterprises.population import credit_code
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 CODE = credit_code("370302", 800_001)
@@ -35,7 +36,7 @@ def test_create_names_the_bad_field_and_scopes_the_picker(client_as, unit):
 
 
 def test_year_facts_and_records_recompute(population, client_as):
-    enterprise = Enterprise.objects.filter(region__code="zhangdian").first()
+    enterprise = first(Enterprise.objects.filter(region__code="zhangdian"))
     client = client_as("zhangdian_officer")
     year = dt.date.today().year - 1
     url = reverse("enterprises:year_edit", args=[enterprise.credit_code, year])
@@ -53,23 +54,25 @@ def test_year_facts_and_records_recompute(population, client_as):
     assert client.get(reverse("enterprises:record_add", args=[enterprise.credit_code, "nonsense"])).status_code == 404
 
 
-def test_other_region_and_leader_cannot_edit(population, client_as):
-    other = Enterprise.objects.exclude(region__code="zhangdian").first()
+def test_other_region_and_leader_cannot_edit(population, client_as, unchanged_db):
+    other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     client = client_as("zhangdian_officer")
-    assert client.get(reverse("enterprises:edit", args=[other.credit_code])).status_code == 404
-    assert (
-        client.post(
+    refused = client.get(reverse("enterprises:edit", args=[other.credit_code]))
+    assert refused.status_code == 404 and other.name not in refused.content.decode()
+    with unchanged_db():
+        response = client.post(
             reverse("enterprises:status", args=[other.credit_code]), {"status": "closed", "reason": "x"}
-        ).status_code
-        == 404
-    )
+        )
+        assert response.status_code == 404
+        leader_post = client_as("leader").post(reverse("enterprises:edit", args=[other.credit_code]), {"name": "改名"})
+        assert leader_post.status_code == 403
     leader = client_as("leader")
     assert leader.get(reverse("enterprises:create")).status_code == 403
     assert leader.get(reverse("enterprises:edit", args=[other.credit_code])).status_code == 403
 
 
 def test_status_change_needs_a_reason(population, client_as):
-    enterprise = Enterprise.objects.first()
+    enterprise = first(Enterprise.objects)
     client = client_as("bureau_staff")
     client.post(reverse("enterprises:status", args=[enterprise.credit_code]), {"status": "closed", "reason": ""})
     assert Enterprise.objects.get(pk=enterprise.pk).status == "active"

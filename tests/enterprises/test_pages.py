@@ -7,8 +7,10 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kechuang.enterprises.models import Enterprise, LadderResult
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 
@@ -49,13 +51,26 @@ def test_list_bounded_queries(population, client_as, django_assert_max_num_queri
     ["enterprises:list", "enterprises:funnel", "enterprises:reserve", "enterprises:expiring", "enterprises:import"],
 )
 def test_pages_render(population, client_as, url_name):
-    assert client_as("bureau_staff").get(reverse(url_name)).status_code == 200
+    response = client_as("bureau_staff").get(reverse(url_name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    heading = {
+        "enterprises:list": "Enterprises",
+        "enterprises:funnel": "Ladder funnel",
+        "enterprises:reserve": "Reserve pool",
+        "enterprises:expiring": "Expiring qualifications",
+        "enterprises:import": "Import enterprises",
+    }[url_name]
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert f"<h1>{translation.gettext(heading)}" in html
+    if url_name == "enterprises:list":  # the register itself, not an empty frame
+        assert sum(e.name in html for e in Enterprise.objects.all()) >= 20
 
 
 def test_district_officer_scope_everywhere(population, client_as, client, token_for):
     officer = client_as("zhangdian_officer")
-    own = Enterprise.objects.filter(region__code="zhangdian").first()
-    other = Enterprise.objects.exclude(region__code="zhangdian").first()
+    own = first(Enterprise.objects.filter(region__code="zhangdian"))
+    other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     html = officer.get(reverse("enterprises:list"), {"size": 100}).content.decode()
     assert own.name in html and other.name not in html
     assert officer.get(reverse("enterprises:detail", args=[own.credit_code])).status_code == 200
@@ -76,7 +91,7 @@ def test_district_officer_scope_everywhere(population, client_as, client, token_
 
 
 def test_detail_explains_every_tier_in_chinese(population, client_as):
-    enterprise = LadderResult.objects.filter(tier="high_tech", status="not_eligible").first().enterprise
+    enterprise = first(LadderResult.objects.filter(tier="high_tech", status="not_eligible")).enterprise
     html = client_as("bureau_staff").get(reverse("enterprises:detail", args=[enterprise.credit_code])).content.decode()
     for title in ("科技型中小企业", "高新技术企业", "创新型中小企业", "专精特新中小企业"):
         assert title in html

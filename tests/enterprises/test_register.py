@@ -16,7 +16,7 @@ from kechuang.enterprises import ladder, services
 from kechuang.enterprises.facts_builder import build_facts
 from kechuang.enterprises.models import Enterprise, LadderResult
 from kechuang.enterprises.population import credit_code
-from tests.conftest import ROOT
+from tests.conftest import ROOT, first
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -141,7 +141,7 @@ def test_bulk_and_per_record_store_the_same_verdicts(population):
 
 
 def test_facts_change_recomputes(population, persona):
-    enterprise = Enterprise.objects.filter(ladder_results__tier="tech_sme", ladder_results__status="eligible").first()
+    enterprise = first(Enterprise.objects.filter(ladder_results__tier="tech_sme", ladder_results__status="eligible"))
     latest = dt.date.today().year - 1
     services.facts_save(actor=persona("bureau_staff"), enterprise=enterprise, year=latest, employees_total=900)
     result = LadderResult.objects.get(enterprise=enterprise, tier="tech_sme")
@@ -150,7 +150,7 @@ def test_facts_change_recomputes(population, persona):
 
 def test_district_officer_cannot_touch_other_regions(population, persona, unit):
     officer = persona("zhangdian_officer")
-    other = Enterprise.objects.exclude(region__code="zhangdian").first()
+    other = first(Enterprise.objects.exclude(region__code="zhangdian"))
     with pytest.raises(PermissionDenied):
         services.enterprise_update(actor=officer, enterprise=other, name="改名")
     with pytest.raises(PermissionDenied):
@@ -174,7 +174,7 @@ def test_bad_credit_code_is_refused(persona, unit):
 
 
 def test_closing_withdraws_verdicts(population, persona):
-    enterprise = Enterprise.objects.first()
+    enterprise = first(Enterprise.objects)
     with pytest.raises(ValidationError):
         services.enterprise_set_status(actor=persona("bureau_staff"), enterprise=enterprise, status="closed", reason="")
     services.enterprise_set_status(actor=persona("bureau_staff"), enterprise=enterprise, status="closed", reason="注销")

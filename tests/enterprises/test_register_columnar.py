@@ -24,6 +24,7 @@ from kechuang.enterprises.models import (
     RdInstitution,
     Standard,
 )
+from tests.conftest import first
 
 AS_OF = dt.date(2026, 6, 30)
 LEAP = dt.date(2024, 2, 29)  # the 3- and 5-year windows start on 28 February
@@ -158,7 +159,7 @@ def register(db):
     from kechuang.enterprises.demo import load_population
 
     city = OrgUnit.objects.get(code="zibo", parent=None)
-    load_population(city, 200, seed=31)
+    load_population(city, 200, seed=31, latest_year=AS_OF.year - 1)  # facts as of AS_OF, whatever today is
     ids = list(Enterprise.objects.order_by("pk").values_list("pk", flat=True))
     _enrich(ids, AS_OF, seed=5)
     _enrich(ids[::3], LEAP, seed=6)
@@ -221,7 +222,7 @@ def test_register_stores_what_ladder_recompute_stores(register, as_of):
 
 
 def test_region_scope(register):
-    region = Enterprise.objects.filter(status="active").first().region
+    region = first(Enterprise.objects.filter(status="active")).region
     services.ladder_evaluate_register(as_of=AS_OF)
     inside = set(LadderResult.objects.filter(enterprise__region=region).values_list("pk", flat=True))
     outside = set(LadderResult.objects.exclude(enterprise__region=region).values_list("pk", flat=True))

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from kechuang.indicators.models import Observation
+from tests.conftest import first
 
 PAGES = [
     ("indicators:dashboard", ()),
@@ -174,7 +175,7 @@ def test_api(demo, client, token_for, unit):
     assert 0 <= forecast["probability_of_meeting_target"] <= 1
 
 
-def test_briefing_pdf_and_excel(demo, client_as, tmp_path):
+def test_briefing_pdf_and_excel(demo, client_as, tmp_path, pdf_tools):
     client = client_as("leader")
     pdf = client.get(reverse("indicators:briefing_pdf") + "?period=quarterly")
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
@@ -256,7 +257,7 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_indicators(demo, clien
             description="附加",
             clause="附加",
             order=900 + i,
-            task=policy.tasks.order_by("number").first(),
+            task=first(policy.tasks.order_by("number")),
         )
         rows += [
             Observation(indicator=indicator, region=r, year=y, value=Decimal(10 + y - 2015), source="测试")

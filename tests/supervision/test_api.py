@@ -99,11 +99,13 @@ def test_figures_by_target_code(client, period, report_of, token_for):
     assert r.status_code == 422
 
 
-def test_leader_reads_but_cannot_transition(client, period, report_of, token_for, persona, written):
+def test_leader_reads_but_cannot_transition(client, period, report_of, token_for, persona, written, unchanged_db):
     lead = report_of(3, "science_tech")
     written(lead, "lead_officer")
     services.report_consolidate(actor=persona("lead_officer"), report=lead)
     headers = token_for("leader")
-    assert get(client, f"/api/supervision/reports/{lead.pk}", headers).status_code == 200
-    r = send(client, "post", f"/api/supervision/reports/{lead.pk}/transitions", headers, {"action": "accept"})
-    assert r.status_code == 403
+    read = get(client, f"/api/supervision/reports/{lead.pk}", headers)
+    assert read.status_code == 200 and read.json()["id"] == lead.pk and read.json()["state"] == "with_bureau"
+    with unchanged_db():
+        r = send(client, "post", f"/api/supervision/reports/{lead.pk}/transitions", headers, {"action": "accept"})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"

@@ -8,6 +8,7 @@ from kechuang.core.models import OrgUnit
 from kechuang.supervision.demo import load_demo
 from kechuang.supervision.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod
 from kechuang.supervision.selectors import timeliness_ranking
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,6 @@ def test_demo_fills_every_board_and_is_idempotent(policy):
     ranking = timeliness_ranking(policy, __import__("django.utils.timezone").utils.timezone.localdate())
     assert len(ranking) == 16 and any(r.late or r.missing for r in ranking)
     # Officer education has drafts to write in the open period (the README walk-through).
-    current = ReportingPeriod.objects.filter(state="open").order_by("-year", "-quarter").first()
+    current = first(ReportingPeriod.objects.filter(state="open").order_by("-year", "-quarter"))
     assert ProgressReport.objects.filter(period=current, department__code="education", state="draft").exists()
     assert "0 reporting periods" in load_demo(city) and ReportingPeriod.objects.count() == 3

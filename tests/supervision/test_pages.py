@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from kechuang.core.models import AuditEntry
 from kechuang.supervision import services
 from kechuang.supervision.apps import SupervisionConfig
 from kechuang.supervision.models import Milestone, ProgressReport
+from tests.conftest import first
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ("bureau_admin", "bureau_staff", "lead_officer", "supporting_officer", "zhangdian_officer", "leader")
@@ -75,9 +76,9 @@ def test_department_page_lists_what_it_owes_and_what_to_consolidate(period, clie
     assert "加强应用导向的基础研究" in html
 
 
-def test_report_form_saves_text_and_figures_then_consolidates(period, client_as, report_of):
+def test_report_form_saves_text_and_figures_then_consolidates(period, client_as, report_of, unchanged_db):
     lead = report_of(2, "science_tech")
-    target = lead.task.targets.exclude(comparator="achieved").first()
+    target = first(lead.task.targets.exclude(comparator="achieved"))
     client = client_as("lead_officer")
     response = client.post(
         f"/supervision/reports/{lead.pk}/",
@@ -96,7 +97,8 @@ def test_report_form_saves_text_and_figures_then_consolidates(period, client_as,
     lead.refresh_from_db()
     assert lead.state == "with_bureau"
     # Not editable any more: a POST of the form is refused.
-    assert client.post(f"/supervision/reports/{lead.pk}/", {"work_done": "x"}).status_code == 403
+    with unchanged_db():
+        assert client.post(f"/supervision/reports/{lead.pk}/", {"work_done": "x"}).status_code == 403
 
 
 def test_lead_sees_supporters_reports_beside_its_own(period, client_as, persona, report_of, written):
@@ -119,7 +121,7 @@ def test_transition_refusal_is_shown_not_raised(busy_period, client_as, report_o
     assert accepted.state == "accepted"
 
 
-def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit):
+def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit, unchanged_db):
     client = client_as("bureau_staff")
     response = client.post(
         "/supervision/tasks/3/",
@@ -127,15 +129,18 @@ def test_bureau_adds_a_milestone_on_the_task_page(period, client_as, unit):
     )
     assert response.status_code == 302
     assert Milestone.objects.get(title="出台基础研究实施意见").task.number == 3
-    assert client_as("lead_officer").post("/supervision/tasks/3/", {"title": "x"}).status_code == 403
+    with unchanged_db():
+        assert client_as("lead_officer").post("/supervision/tasks/3/", {"title": "x"}).status_code == 403
 
 
-def test_bureau_opens_a_period_on_the_page(policy, client_as):
+def test_bureau_opens_a_period_on_the_page(policy, client_as, unchanged_db):
     client = client_as("bureau_staff")
     response = client.post("/supervision/periods/", {"year": 2027, "quarter": 1, "due_date": "2027-03-25"})
     assert response.status_code == 302
     assert ProgressReport.objects.filter(period__code="2027-Q1").count() == 65
-    assert client_as("lead_officer").post("/supervision/periods/", {"year": 2027, "quarter": 2}).status_code == 403
+    with unchanged_db():
+        refused = client_as("lead_officer").post("/supervision/periods/", {"year": 2027, "quarter": 2})
+        assert refused.status_code == 403
 
 
 def test_excel_export_grouped_by_section_with_overdue_list(busy_period, client_as):
@@ -150,14 +155,13 @@ def test_excel_export_grouped_by_section_with_overdue_list(busy_period, client_a
     assert AuditEntry.objects.filter(action="export", object_type="supervision.reportingperiod").exists()
 
 
-def test_pdf_export_has_the_tasks_in_chinese(busy_period, client_as, tmp_path):
+def test_pdf_export_has_the_tasks_in_chinese(busy_period, client_as, tmp_path, pdf_tools):
     response = client_as("bureau_staff").get(f"/supervision/periods/{busy_period.code}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        path = tmp_path / "r.pdf"
-        path.write_bytes(response.content)
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        assert "加强应用导向的基础研究" in text and busy_period.code in text
+    path = tmp_path / "r.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run([pdf_tools, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "加强应用导向的基础研究" in text and busy_period.code in text
 
 
 def test_district_officer_cannot_export(busy_period, client_as):
@@ -169,10 +173,34 @@ def test_cockpit_cards(busy_period, persona):
     assert len(cards) == 3
     rate, overdue, delayed = cards
     assert rate.value == f"{round(3 * 100 / 65)}%"  # task 3 (lead and supporter) and task 2 handed on
-    assert overdue.value == "0" and delayed.value.isdigit()
+    assert overdue.value == "0"
+    # no report is overdue yet (due in 10 days), so a task is delayed exactly when one of its milestones is late
+    late = Milestone.objects.filter(task__policy=busy_period.policy, completed_on=None)
+    late = late.filter(due_date__lt=timezone.localdate()).values("task").distinct()
+    assert delayed.value == str(late.count())
 
 
 def test_task_page_shows_derived_status_and_timeline(busy_period, client_as):
     html = client_as("bureau_staff").get("/supervision/tasks/3/").content.decode()
     assert 'data-testid="timeline"' in html and busy_period.code in html
     assert 'data-testid="task-status"' in html
+
+
+def _exported_reports(client, period) -> list[tuple]:
+    response = client.get(f"/supervision/periods/{period.code}/report.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[2]  # all reports: task, department, role, …
+    return [row[:3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_supervision_export_keeps_to_the_data_scope(busy_period, client_as):
+    everything = _exported_reports(client_as("bureau_staff"), busy_period)
+    assert len(everything) == 65
+    # 市教育局 supports task 3 (and others) and leads task 12, whose supporters are still in draft: only its own.
+    mine = _exported_reports(client_as("supporting_officer"), busy_period)
+    assert mine and {department for _task, department, _role in mine} == {"市教育局"}
+    assert len(mine) == ProgressReport.objects.filter(period=busy_period, department__code="education").count()
+    # the lead sees its own reports and its supporters' submitted report on task 3, never a draft
+    lead = _exported_reports(client_as("lead_officer"), busy_period)
+    assert (3, "市教育局", "配合单位") in lead
+    assert {department for task, department, _role in lead if task != 3} == {"市科技局"}

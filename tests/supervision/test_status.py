@@ -31,4 +31,28 @@ def test_delayed_by_milestone_or_report():
 
 def test_done_when_every_milestone_is_completed():
     status = derive_task_status([MilestoneFact(PAST, PAST), MilestoneFact(FUTURE, TODAY)], [], TODAY)
-    assert status.status == "done"
+    assert status.status == "done" and status.reasons == ("all_milestones_completed",)
+
+
+def test_task_is_not_done_while_one_milestone_is_open():
+    status = derive_task_status([MilestoneFact(PAST, PAST), MilestoneFact(FUTURE, None)], [], TODAY)
+    assert status.status == "on_track" and status.reasons == ("progress_reported",)
+
+
+def test_milestone_due_today_is_not_overdue():
+    status = derive_task_status([MilestoneFact(TODAY, None)], [ReportFact("draft", TODAY)], TODAY)
+    assert status.status == "not_started" and "milestone_overdue" not in status.reasons
+
+
+def test_milestone_due_yesterday_is_overdue():
+    yesterday = TODAY - dt.timedelta(days=1)
+    status = derive_task_status([MilestoneFact(yesterday, None)], [ReportFact("draft", yesterday)], TODAY)
+    assert status.status == "delayed" and status.reasons == ("milestone_overdue", "report_overdue")
+
+
+def test_milestone_model_due_today_is_not_overdue():
+    from kechuang.supervision.models import Milestone
+
+    assert not Milestone(due_date=TODAY, completed_on=None).is_overdue(TODAY)
+    assert Milestone(due_date=TODAY, completed_on=None).is_overdue(TODAY + dt.timedelta(days=1))
+    assert not Milestone(due_date=PAST, completed_on=PAST).is_overdue(TODAY)

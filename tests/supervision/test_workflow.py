@@ -9,6 +9,7 @@ from kechuang.core.models import AuditEntry
 from kechuang.policy.models import TaskDepartment
 from kechuang.supervision import services, workflow
 from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportEvent
+from tests.conftest import first
 
 State = ProgressReport.State
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,7 @@ def test_acceptance_completes_reported_milestones(report_of, written, persona):
 
     task_number = 2  # has a numeric target (600 platforms by 2027)
     lead = report_of(task_number, "science_tech")
-    target = Target.objects.filter(task=lead.task).exclude(comparator="achieved").exclude(value=None).first()
+    target = first(Target.objects.filter(task=lead.task).exclude(comparator="achieved").exclude(value=None))
     milestone = services.milestone_create(
         actor=persona("bureau_staff"),
         task=lead.task,
@@ -236,7 +237,7 @@ def test_rolled_back_acceptance_feeds_nothing(report_of, written, persona, polic
     from kechuang.policy.models import Target
 
     lead = report_of(2, "science_tech")
-    target = Target.objects.filter(task=lead.task).exclude(comparator="achieved").exclude(value=None).first()
+    target = first(Target.objects.filter(task=lead.task).exclude(comparator="achieved").exclude(value=None))
     written(lead, "lead_officer")
     services.report_update(actor=persona("lead_officer"), report=lead, figures={target.pk: 7})
     services.report_consolidate(actor=persona("lead_officer"), report=lead)
@@ -249,7 +250,7 @@ def test_figures_only_for_the_tasks_own_targets(report_of, persona):
     from kechuang.policy.models import Target
 
     lead = report_of(3, "science_tech")
-    foreign = Target.objects.exclude(task=lead.task).exclude(task=None).first()
+    foreign = first(Target.objects.exclude(task=lead.task).exclude(task=None))
     with pytest.raises(ValidationError):
         services.report_update(actor=persona("lead_officer"), report=lead, figures={foreign.pk: 1})
 

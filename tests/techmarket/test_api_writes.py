@@ -403,23 +403,24 @@ def test_search_facets(api, match_index):
 
 
 # ---------------------------------------------------------------- read-only role
-def test_leader_may_not_write(api, match_index):
+def test_leader_may_not_write(api, match_index, unchanged_db):
     leader = api("leader")
     d, a, e = f.demand(), f.achievement(), f.expert()
     c = f.contract()
     pending = f.demand(status=Demand.Status.PENDING)
-    writes = [
-        leader.post("/contracts", _contract_body()),
-        leader.patch(f"/contracts/{c.pk}", {"project_name": "领导改名"}),
-        leader.post(f"/contracts/{c.pk}/steps/submit"),
-        leader.post("/achievements", ACHIEVEMENT),
-        leader.patch(f"/achievements/{a.pk}", {"trl": 9}),
-        leader.post("/experts", EXPERT),
-        leader.patch(f"/experts/{e.pk}", {"title": "院士"}),
-        leader.post(f"/demands/{d.pk}/recommend", {"achievement_id": a.pk}),
-        leader.post(f"/demands/{pending.pk}/review", {"decision": "approve"}),
-        leader.post(f"/demands/{d.pk}/close", {"reason": "领导关闭"}),
-    ]
+    with unchanged_db():
+        writes = [
+            leader.post("/contracts", _contract_body()),
+            leader.patch(f"/contracts/{c.pk}", {"project_name": "领导改名"}),
+            leader.post(f"/contracts/{c.pk}/steps/submit"),
+            leader.post("/achievements", ACHIEVEMENT),
+            leader.patch(f"/achievements/{a.pk}", {"trl": 9}),
+            leader.post("/experts", EXPERT),
+            leader.patch(f"/experts/{e.pk}", {"title": "院士"}),
+            leader.post(f"/demands/{d.pk}/recommend", {"achievement_id": a.pk}),
+            leader.post(f"/demands/{pending.pk}/review", {"decision": "approve"}),
+            leader.post(f"/demands/{d.pk}/close", {"reason": "领导关闭"}),
+        ]
     assert [r.status_code for r in writes] == [403] * len(writes)
     assert all(r.json()["error"]["code"] == "forbidden" for r in writes)
     assert Contract.objects.count() == 1 and MatchCase.objects.count() == 0

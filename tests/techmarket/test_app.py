@@ -9,12 +9,14 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import time_machine
 from django.urls import reverse
 
 from kechuang.core.models import AuditEntry
 from kechuang.techmarket import forms, index, services
 from kechuang.techmarket.feed import contract_turnover
 from kechuang.techmarket.models import Contract, Demand, PublicSubmission, VocabularyTerm
+from tests.conftest import page_heading
 from tests.techmarket import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +54,7 @@ def test_pages_render_for_bureau_staff(client_as, match_index, name):
         f.expert(),
         f.contract(status=Contract.Status.REGISTERED, registered_on=dt.date(2025, 4, 1)),
     )
-    assert client_as("bureau_staff").get(reverse(f"techmarket:{name}")).status_code == 200
+    page_heading(client_as("bureau_staff").get(reverse(f"techmarket:{name}")))
 
 
 def test_pages_need_login(client):
@@ -275,9 +277,27 @@ def test_public_form_rejects_spam_and_bad_input(client, settings, valid_credit_c
 
 
 def test_public_form_too_fast_is_rejected(client, valid_credit_code):
-    data = _public_data(credit_code=valid_credit_code, token=forms.form_token())
-    response = client.post(reverse("techmarket:public_demand"), data)
-    assert "token" in response.context["form"].errors and not Demand.objects.exists()
+    # The clock is stopped and moved by hand: the verdict depends on the form's age, never on how fast this
+    # machine runs the test.
+    with time_machine.travel(dt.datetime(2027, 5, 10, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        token = forms.form_token()
+        clock.shift(forms.MIN_SECONDS_TO_FILL - 1)
+        data = _public_data(credit_code=valid_credit_code, token=token)
+        response = client.post(reverse("techmarket:public_demand"), data)
+        assert "token" in response.context["form"].errors and not Demand.objects.exists()
+        clock.shift(2)
+        assert client.post(reverse("techmarket:public_demand"), data).status_code == 302
+        assert Demand.objects.count() == 1
+
+
+def test_public_form_expired_token_is_rejected(client, valid_credit_code):
+    with time_machine.travel(dt.datetime(2027, 5, 10, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        token = forms.form_token()
+        clock.shift(forms.MAX_FORM_AGE_SECONDS + 1)
+        response = client.post(
+            reverse("techmarket:public_demand"), _public_data(credit_code=valid_credit_code, token=token)
+        )
+        assert "token" in response.context["form"].errors and not Demand.objects.exists()
 
 
 def test_public_form_rate_limit_per_ip(client, settings, valid_credit_code):
@@ -296,14 +316,13 @@ def test_public_form_rate_limit_per_ip(client, settings, valid_credit_code):
     assert other_ip.status_code == 302
 
 
-def test_staff_approve_publishes_and_indexes(client_as, match_index, django_capture_on_commit_callbacks):
+def test_staff_approve_publishes_and_indexes(client_as, match_index, django_capture_on_commit_callbacks, unchanged_db):
     d = f.demand(status=Demand.Status.PENDING, title="液压站漏油问题求解")
-    assert (
-        client_as("zhangdian_officer")
-        .post(reverse("techmarket:demand_review", args=[d.pk]), {"decision": "approve"})
-        .status_code
-        == 403
-    )
+    with unchanged_db():
+        refused = client_as("zhangdian_officer").post(
+            reverse("techmarket:demand_review", args=[d.pk]), {"decision": "approve"}
+        )
+        assert refused.status_code == 403
     assert index.search("漏油", kind="demand") == []
     with django_capture_on_commit_callbacks(execute=True):
         client_as("bureau_staff").post(reverse("techmarket:demand_review", args=[d.pk]), {"decision": "approve"})

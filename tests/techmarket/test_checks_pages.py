@@ -46,7 +46,7 @@ def test_seed_migration_rows_exist():
 
 
 @pytest.mark.parametrize("who", ["leader", "lead_officer", "zhangdian_officer"])
-def test_non_bureau_users_get_403_on_pages_and_api(client_as, token_for, who):
+def test_non_bureau_users_get_403_on_pages_and_api(client_as, token_for, who, unchanged_db):
     c = _check()
     client = client_as(who)
     for url in (
@@ -58,15 +58,19 @@ def test_non_bureau_users_get_403_on_pages_and_api(client_as, token_for, who):
         reverse("techmarket:check_export"),
     ):
         assert client.get(url).status_code == 403, url
-    assert client.post(reverse("techmarket:check_delete", args=[c.pk])).status_code == 403
     headers = token_for(who)
-    assert client.get("/api/techmarket/checks", **headers).status_code == 403
-    assert client.get("/api/techmarket/checks/run", **headers).status_code == 403
-    body = {"query": "问题", "any_terms": ["词"]}
-    assert client.post("/api/techmarket/checks", body, content_type="application/json", **headers).status_code == 403
-    patch = client.patch(f"/api/techmarket/checks/{c.pk}", {"note": "x"}, content_type="application/json", **headers)
-    assert patch.status_code == 403
-    assert client.delete(f"/api/techmarket/checks/{c.pk}", **headers).status_code == 403
+    with unchanged_db():
+        assert client.post(reverse("techmarket:check_delete", args=[c.pk])).status_code == 403
+        assert client.get("/api/techmarket/checks", **headers).status_code == 403
+        assert client.get("/api/techmarket/checks/run", **headers).status_code == 403
+        body = {"query": "问题", "any_terms": ["词"]}
+        created = client.post("/api/techmarket/checks", body, content_type="application/json", **headers)
+        assert created.status_code == 403
+        patch = client.patch(
+            f"/api/techmarket/checks/{c.pk}", {"note": "x"}, content_type="application/json", **headers
+        )
+        assert patch.status_code == 403
+        assert client.delete(f"/api/techmarket/checks/{c.pk}", **headers).status_code == 403
     assert MatchCheck.objects.filter(pk=c.pk, note="测试：陶瓷基板").exists()
 
 

@@ -188,5 +188,6 @@ def test_contract_form_shows_errors_and_saves_nothing(client_as):
     assert Contract.objects.count() == before
 
 
-def test_contract_form_refused_to_leader(client_as):
-    assert client_as("leader").post(reverse("techmarket:contract_create"), _contract_post()).status_code == 403
+def test_contract_form_refused_to_leader(client_as, unchanged_db):
+    with unchanged_db():
+        assert client_as("leader").post(reverse("techmarket:contract_create"), _contract_post()).status_code == 403
