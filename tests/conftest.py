@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -27,6 +28,17 @@ PERSONAS = {
     "leader": ("p_leader", Role.LEADER, None),
 }
 
+# What the top bar and the audit log show for each persona (a person's name, not the user name).
+PERSONA_DISPLAY_NAMES = {
+    "p_bureau_admin": "市科技局 系统管理员",
+    "p_bureau_staff": "市科技局 业务人员",
+    "p_lead_officer": "市科技局 联络员",
+    "p_supporting_officer": "市教育局 联络员",
+    "p_zhangdian_officer": "张店区 科技局",
+    "p_zichuan_officer": "淄川区 科技局",
+    "p_leader": "市领导",
+}
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
@@ -42,7 +54,7 @@ def seed_platform() -> None:
             user = User(
                 username=username,
                 role=role,
-                display_name=username,
+                display_name=PERSONA_DISPLAY_NAMES[username],
                 org_unit=OrgUnit.objects.get(parent=city, code=unit) if unit else None,
             )
             user.set_password(PASSWORD)
@@ -55,6 +67,29 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     # The matching index of the tests lives in a temporary folder, never in var/.
     settings.TECHMARKET_INDEX_DIR = str(tmp_path_factory.mktemp("match_index"))
     with django_db_blocker.unblock():
+        seed_platform()
+
+
+def pytest_collection_modifyitems(session, config, items: list[pytest.Item]) -> None:
+    """Tests that use the demo data run last: until then no other test sees the demo records in its counts."""
+    items.sort(key=lambda item: "demo_data" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def demo_data(django_db_setup, django_db_blocker):
+    """The full demo data (`manage.py load_demo`, the real loaders) in the test database, loaded once per session.
+
+    Loaded outside any test transaction, so every test that asks for it reads the same records. The tests
+    that ask for it are sorted to the end of the session (pytest_collection_modifyitems above); at teardown
+    the database is flushed and re-seeded, so nothing that runs later sees the demo either.
+    """
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
         seed_platform()
 
 
