@@ -30,7 +30,25 @@ def _model(object_type: str) -> type[models.Model] | None:
 def model_label(object_type: str) -> str:
     """`indicators.observation` → the model's verbose name in the active language (the code if unknown)."""
     model = _model(object_type)
-    return str(model._meta.verbose_name) if model is not None else object_type
+    if model is not None:
+        return str(model._meta.verbose_name)
+    # Not a model (e.g. `techmarket.demo`, the demo loader's own entry): the module's name.
+    try:
+        return str(apps.get_app_config(object_type.partition(".")[0]).verbose_name)
+    except LookupError:
+        return object_type
+
+
+def role_label(code: str) -> str:
+    """A role code stored with an entry (`bureau_admin`) → the role's name."""
+    from kechuang.core.roles import Role
+
+    return str(Role(code).label) if code in Role.values else code
+
+
+def changes_text(entry: Any) -> str:
+    """The entry's changes on one line, for exports: 所在单位: 张店区 → 淄川区；…"""
+    return "；".join(f"{row.label}: {row.before} → {row.after}" for row in change_rows(entry))
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
@@ -82,6 +100,11 @@ class ChangeRow:
     label: str
     before: str
     after: str
+    is_code: bool = False  # a code shown on purpose (user name, unit code): the template wraps it in <code>
+
+
+def _is_code(name: str) -> bool:
+    return name in {"username", "code", "prefix"} or name.endswith("_code")
 
 
 def change_rows(entry: Any) -> list[ChangeRow]:
@@ -90,14 +113,14 @@ def change_rows(entry: Any) -> list[ChangeRow]:
     related: dict[tuple[Any, Any], str] = {}
     rows = []
     for name, pair in (entry.changes or {}).items():
-        before, after = (list(pair) + [None, None])[:2] if isinstance(pair, list | tuple) else (None, pair)
+        before, after = [*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)
         field = _field(model, name)
         rows.append(
             ChangeRow(
                 label=str(field.verbose_name) if field is not None else name,
                 before=display_value(field, before, related),
                 after=display_value(field, after, related),
+                is_code=_is_code(name) and not (field is not None and field.choices),
             )
         )
     return rows
-

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
-from kechuang.core import audit, selectors, services
+from kechuang.core import audit, history, selectors, services
 from kechuang.core.forms import ArchiveForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.models import AuditEntry, Liaison
@@ -215,12 +215,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 [
                     timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                     e.actor_label,
-                    e.actor_role,
+                    history.role_label(e.actor_role),
                     e.get_action_display(),
-                    e.object_type,
+                    history.model_label(e.object_type),
                     e.object_id,
                     e.object_label,
-                    str(e.changes),
+                    history.changes_text(e),
                     e.ip or "",
                 ]
                 for e in entries[:50_000]
@@ -228,6 +228,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         )
     page = paginate(request, entries, default_size=50)
     types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+    # Listed by what the reader sees (the model's name), filtered by the code.
     return render(
         request,
         "core/audit_log.html",
@@ -235,7 +236,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "actions": AuditEntry.Action.choices,
-            "object_types": sorted(t for t in types if t),
+            "object_types": sorted((t for t in types if t), key=history.model_label),
             "query": query_without(request, "page"),
         },
     )

@@ -135,7 +135,8 @@ class Observation(models.Model):
         indexes = [models.Index(fields=["indicator", "year"]), models.Index(fields=["region", "year"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} · {self.region} · {self.period_label}"
+        # The audit log and the histories show this label: the indicator's name, never its code.
+        return f"{self.indicator.name} · {self.region} · {self.period_label}"
 
     @property
     def period_label(self) -> str:
@@ -202,7 +203,7 @@ class TargetAllocation(models.Model):
         constraints = [models.UniqueConstraint(fields=["target", "region"], name="allocation_unique")]
 
     def __str__(self) -> str:
-        return f"{self.target.code} · {self.region}"
+        return f"{self.target.indicator.name} · {self.region}"
 
 
 class PublishedFigure(models.Model):
