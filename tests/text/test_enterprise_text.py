@@ -1,0 +1,49 @@
+"""Defect 14 on the enterprise page: rule ids (`tech_sme/2017-115`), IP case keys (`class_II_1`), missing facts
+as field codes (`niche_market_share_pct`), the route `direct:hte_cert` and a note naming `conversions_3y`."""
+
+from __future__ import annotations
+
+import pytest
+
+from kechuang.core.models import OrgUnit
+from kechuang.enterprises.demo import load_population
+from kechuang.enterprises.ladder.facts import KNOWN_FIELDS
+from kechuang.enterprises.ladder.labels import FACT_LABELS, fact_label
+from kechuang.enterprises.models import Enterprise
+from kechuang.enterprises.services import ladder_evaluate, ladder_evaluate_register
+from tests.visible_text import visible_text, visible_text_problems
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def population(db):
+    load_population(OrgUnit.objects.get(code="zibo", parent=None), 40, seed=7)
+    ladder_evaluate_register()
+    return list(Enterprise.objects.order_by("credit_code"))
+
+
+def test_every_facts_field_has_a_label():
+    for name in KNOWN_FIELDS:
+        assert name in FACT_LABELS, name
+    assert fact_label("rd_expense_wan.2025") == "研发费用（万元）（2025年）"
+    assert fact_label("niche_market_share_pct", "en") == "Niche market share (%)"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_enterprise_page_shows_no_rule_ids_case_keys_or_field_codes(population, client_as, language):
+    client = client_as("bureau_staff")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    seen_missing = False
+    for enterprise in population:
+        html = client.get(f"/enterprises/{enterprise.credit_code}/").content.decode()
+        problems = visible_text_problems(html)
+        assert not problems, (enterprise.credit_code, problems)
+        text = visible_text(html)
+        assert "tech_sme/" not in text and "direct:" not in text
+        _, results = ladder_evaluate(enterprise)
+        for result in results:
+            for path in result.missing:
+                seen_missing = True
+                assert fact_label(path, language) in text, path
+    assert seen_missing  # the generated population has firms with facts to supply
