@@ -144,7 +144,7 @@ def test_import_respects_scope(catalogue, persona):
 def test_template_round_trips(catalogue, city, unit):
     data = template_xlsx([catalogue["high_tech_enterprises"]], [unit("zhangdian")])
     rows = parse_file("template.xlsx", data)
-    assert rows[0]["indicator_code"] == "high_tech_enterprises" and rows[0]["row"] == 2
+    assert rows[0]["indicator_code"] == catalogue["high_tech_enterprises"].name and rows[0]["row"] == 2
 
 
 def test_allocations_are_set_by_bureau_staff_and_checked(catalogue, persona, unit):
