@@ -16,7 +16,7 @@ from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
-from kechuang.enterprises.ladder.labels import fact_label
+from kechuang.enterprises.ladder.labels import criterion_name, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, ImportJob, Tier
 from kechuang.enterprises.population import TECH_FIELDS
 
@@ -135,7 +135,7 @@ def _route_words(result: ladder.TierResult) -> str | None:
     if not result.route or not result.route.startswith("direct:"):
         return None
     cid = result.route.removeprefix("direct:")
-    return next((c.name for c in result.criteria if c.id == cid), None)
+    return next((getattr(c, "shown_name", c.name) for c in result.criteria if c.id == cid), None)
 
 
 @login_required
@@ -151,6 +151,11 @@ def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
     }
     stored = {r.tier: r for r in enterprise.ladder_results.all()}
     language = get_language()
+    for r in results:
+        for c in r.criteria:
+            # The rule modules speak Chinese; the page speaks the reader's language (labels.py has both).
+            c.shown_name = criterion_name(r.tier, c.id, c.name, language)
+            c.gap_text = gap_sentence(c.gap, c.shown_name, language)
     steps = [
         {
             "result": r,

@@ -3,6 +3,8 @@ as field codes (`niche_market_share_pct`), the route `direct:hte_cert` and a not
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kechuang.core.models import OrgUnit
@@ -47,3 +49,24 @@ def test_enterprise_page_shows_no_rule_ids_case_keys_or_field_codes(population, 
                 seen_missing = True
                 assert fact_label(path, language) in text, path
     assert seen_missing  # the generated population has firms with facts to supply
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_ladder_reads_in_english(population, client_as):
+    """Defect 14: tier names, criterion names and gap sentences stayed Chinese when the UI language is English."""
+    client = client_as("bureau_staff")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    gaps_seen = 0
+    for enterprise in population[:15]:
+        html = client.get(f"/enterprises/{enterprise.credit_code}/").content.decode()
+        heads = re.findall(r'<div class="step-head">\s*<strong>([^<]*)</strong>', html)
+        assert heads and not any(CJK.search(h) for h in heads), heads
+        for gap in re.findall(r'<ul class="gaps">(.*?)</ul>', html, re.S):
+            text = visible_text(gap)
+            gaps_seen += 1
+            assert not CJK.search(text), text
+        names = re.findall(r'<tr class="crit-[a-z]+">\s*<td>([^<]*)', html)
+        assert names and not any(CJK.search(n) for n in names), [n for n in names if CJK.search(n)]
+    assert gaps_seen

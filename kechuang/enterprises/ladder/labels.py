@@ -22,16 +22,16 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "employees_total": ("职工总数", "Employees"),
     "st_staff": ("科技人员数", "S&T staff"),
     "rd_staff": ("研发人员数", "R&D staff"),
-    "operating_revenue_wan": ("营业收入（万元）", "Operating revenue (万元)"),
-    "main_business_revenue_wan": ("主营业务收入（万元）", "Main business revenue (万元)"),
-    "rd_expense_wan": ("研发费用（万元）", "R&D expense (万元)"),
-    "domestic_rd_expense_wan": ("境内研发费用（万元）", "R&D expense in China (万元)"),
-    "cost_expense_total_wan": ("成本费用总额（万元）", "Total cost and expense (万元)"),
-    "total_assets_wan": ("资产总额（万元）", "Total assets (万元)"),
-    "total_liabilities_wan": ("负债总额（万元）", "Total liabilities (万元)"),
-    "net_profit_wan": ("净利润（万元）", "Net profit (万元)"),
-    "high_tech_income_wan": ("高新技术产品（服务）收入（万元）", "High-tech products and services income (万元)"),
-    "total_income_wan": ("收入总额（万元）", "Total income (万元)"),
+    "operating_revenue_wan": ("营业收入（万元）", "Operating revenue (10k yuan)"),
+    "main_business_revenue_wan": ("主营业务收入（万元）", "Main business revenue (10k yuan)"),
+    "rd_expense_wan": ("研发费用（万元）", "R&D expense (10k yuan)"),
+    "domestic_rd_expense_wan": ("境内研发费用（万元）", "R&D expense in China (10k yuan)"),
+    "cost_expense_total_wan": ("成本费用总额（万元）", "Total cost and expense (10k yuan)"),
+    "total_assets_wan": ("资产总额（万元）", "Total assets (10k yuan)"),
+    "total_liabilities_wan": ("负债总额（万元）", "Total liabilities (10k yuan)"),
+    "net_profit_wan": ("净利润（万元）", "Net profit (10k yuan)"),
+    "high_tech_income_wan": ("高新技术产品（服务）收入（万元）", "High-tech products and services income (10k yuan)"),
+    "total_income_wan": ("收入总额（万元）", "Total income (10k yuan)"),
     "tech_field_in_catalog": ("核心技术属于重点支持领域", "Core technology in the supported high-tech fields"),
     "ip": ("知识产权", "Intellectual property"),
     "ip.class_I": ("Ⅰ类知识产权数", "Class I IP items"),
@@ -84,11 +84,11 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     ),
     "equity_financing_qualified_3y_wan": (
         "近三年合格机构股权融资（万元）",
-        "Equity financing from qualified investors, 3 years (万元)",
+        "Equity financing from qualified investors, 3 years (10k yuan)",
     ),
     "equity_financing_qualified_2y_wan": (
         "近两年合格机构股权融资（万元）",
-        "Equity financing from qualified investors, 2 years (万元)",
+        "Equity financing from qualified investors, 2 years (10k yuan)",
     ),
     "prohibited_or_restricted_product": ("产品属禁止限制淘汰类", "Product in a prohibited or restricted catalogue"),
     "rd_deduction_negative_list_industry": (
@@ -143,4 +143,165 @@ def fact_label(path: str, language: str | None = "zh") -> str:
     text = pair[1] if english(language) else pair[0]
     if year:
         text += f" ({year})" if english(language) else f"（{year}年）"
+    return text
+
+
+# (tier, criterion id) → English name; the Chinese name is the criterion's own (rules.Criterion.name).
+CRITERION_NAMES_EN: dict[tuple[str, str], str] = {
+    ("tech_sme", "resident_enterprise"): "Resident enterprise registered in mainland China",
+    ("tech_sme", "employees_max_500"): "No more than 500 employees",
+    ("tech_sme", "revenue_max_20000"): "Annual sales revenue of no more than 200 million yuan",
+    ("tech_sme", "assets_max_20000"): "Total assets of no more than 200 million yuan",
+    ("tech_sme", "not_prohibited_product"): "Products and services not prohibited, restricted or obsolete",
+    ("tech_sme", "not_rd_deduction_negative_list"): "Industry eligible for the R&D super-deduction",
+    ("tech_sme", "no_major_incident_recent"): "No major accident or serious violation this or last year",
+    ("tech_sme", "not_on_abnormal_or_dishonesty_list"): "Not on the abnormal-operation or serious-dishonesty list",
+    ("tech_sme", "st_staff_ratio"): "S&T staff",
+    ("tech_sme", "rd_input"): "R&D input",
+    ("tech_sme", "st_achievements"): "S&T achievements",
+    ("tech_sme", "hte_certificate"): "Valid high-tech enterprise certificate",
+    ("tech_sme", "national_st_award_top3"): "National S&T award (top 3 units) within 5 years",
+    ("tech_sme", "provincial_ministerial_rd_institution"): "Recognised provincial or ministerial R&D institution",
+    ("tech_sme", "led_standard"): "Led an international, national or industry standard within 5 years",
+    ("tech_sme", "score_line"): "Overall score",
+    ("high_tech", "resident_enterprise"): "Resident enterprise registered in mainland China",
+    ("high_tech", "registered_365_days"): "Registered for at least one year (365 days)",
+    ("high_tech", "core_ip_owned"): "Owns IP giving core technical support to the main products",
+    ("high_tech", "tech_field_in_catalog"): "Core technology in the supported high-tech fields",
+    ("high_tech", "st_staff_ratio_10pct"): "S&T staff at least 10% of employees",
+    ("high_tech", "rd_ratio_3y"): "R&D expense over 3 years at the required share of sales",
+    ("high_tech", "domestic_rd_60pct"): "R&D spent in China at least 60% of all R&D",
+    ("high_tech", "high_tech_income_60pct"): "High-tech income at least 60% of total income",
+    ("high_tech", "no_major_incident_recent"): "No major accident or serious violation in the past year",
+    ("high_tech", "ip_tech_advancement"): "IP: technical advancement (expert points)",
+    ("high_tech", "ip_core_support"): "IP: core support to the main products (expert points)",
+    ("high_tech", "ip_quantity"): "IP: number of items",
+    ("high_tech", "ip_acquisition"): "IP: how acquired (expert points)",
+    ("high_tech", "ip_standards_bonus"): "IP: standards (bonus, expert points)",
+    ("high_tech", "conversions"): "Conversion of achievements (yearly average over 3 years)",
+    ("high_tech", "rd_management"): "R&D management (expert points)",
+    ("high_tech", "net_asset_growth"): "Growth: net assets",
+    ("high_tech", "sales_growth"): "Growth: sales revenue",
+    ("high_tech", "score_line"): "Innovation capability (conservative pre-score)",
+    ("innovative_sme", "resident_enterprise"): "Registered in China as an independent legal person",
+    ("innovative_sme", "sme"): "SME under the 2011 classification standard",
+    (
+        "innovative_sme",
+        "not_on_abnormal_or_dishonesty_list",
+    ): "Not on the abnormal-operation or serious-dishonesty list",
+    ("innovative_sme", "not_prohibited_product"): "Products not prohibited, restricted or obsolete",
+    ("innovative_sme", "no_major_incident_3y"): "No major accident or violation within 3 years",
+    ("innovative_sme", "ip"): "Valid IP related to the main product",
+    ("innovative_sme", "rd_ratio"): "Last year's R&D expense as a share of operating revenue",
+    ("innovative_sme", "main_business_growth"): "Last year's growth of main business revenue",
+    ("innovative_sme", "debt_ratio"): "Debt ratio at last year end",
+    ("innovative_sme", "strategic_emerging"): "Field of the main product",
+    ("innovative_sme", "main_business_share"): "Main business revenue as a share of operating revenue",
+    ("innovative_sme", "st_award"): "National or provincial S&T award within 3 years",
+    ("innovative_sme", "hte_certificate"): "Valid high-tech enterprise certificate",
+    ("innovative_sme", "other_honor"): "National innovation-demonstration or IP-advantage honour",
+    ("innovative_sme", "provincial_ministerial_rd_institution"): "Recognised provincial or ministerial R&D institution",
+    ("innovative_sme", "equity_financing_3y_500"): "Equity financing of 5 million yuan or more within 3 years",
+    ("innovative_sme", "score_line"): "Overall score",
+    ("specialized_sme", "holds_innovative_sme_title"): "Holds a valid innovative SME title",
+    ("specialized_sme", "niche_years_2"): "At least 2 years in the niche market",
+    ("specialized_sme", "rd_amount_100"): "Last year's R&D expense of at least 1 million yuan",
+    ("specialized_sme", "rd_ratio_3pct"): "Last year's R&D expense at least 3% of operating revenue",
+    ("specialized_sme", "revenue_or_financing"): "Revenue of 10 million yuan or equity financing of 20 million yuan",
+    ("specialized_sme", "main_business_share"): "Main business revenue as a share of operating revenue",
+    ("specialized_sme", "main_business_growth_2y_avg"): "Average growth of main business revenue over 2 years",
+    ("specialized_sme", "niche_years_points"): "Years in the niche market",
+    ("specialized_sme", "product_field"): "Field of the main product",
+    ("specialized_sme", "digital_level"): "Digitalisation level",
+    ("specialized_sme", "quality_management"): "Quality management",
+    ("specialized_sme", "net_profit_margin"): "Last year's net profit margin",
+    ("specialized_sme", "debt_ratio"): "Debt ratio at last year end",
+    ("specialized_sme", "local_characteristic"): "Provincial characteristic points (input)",
+    ("specialized_sme", "ip"): "Valid IP related to the main product",
+    ("specialized_sme", "rd_investment"): "R&D investment (amount or share, the higher)",
+    ("specialized_sme", "rd_staff_ratio"): "R&D staff as a share of employees",
+    ("specialized_sme", "rd_institution_level"): "Level of the R&D institution",
+    ("specialized_sme", "st_award"): "Provincial S&T award (top 3) or national award within 3 years",
+    ("specialized_sme", "rd_avg_2y_1000"): "Average R&D expense of 10 million yuan over 2 years",
+    ("specialized_sme", "equity_2y_6000"): "Equity financing of 60 million yuan within 2 years",
+    ("specialized_sme", "maker_china_top500"): "Maker China top 500 within 3 years",
+    ("specialized_sme", "score_line"): "Overall score",
+    ("specialized_sme", "sme"): "SME",
+    (
+        "specialized_sme",
+        "not_on_abnormal_or_dishonesty_list",
+    ): "Not on the abnormal-operation or serious-dishonesty list",
+    ("specialized_sme", "no_major_incident_3y"): "No major safety, quality or environmental incident within 3 years",
+    ("specialized_sme", "holds_first_tier_title"): "Holds a valid innovative SME or tech SME title",
+    ("specialized_sme", "niche_years_3"): "At least 3 years in the niche market by last year end",
+    ("specialized_sme", "main_business_share_80"): "Main business revenue at least 80% of operating revenue",
+    ("specialized_sme", "debt_ratio_max_80"): "Debt ratio of no more than 80%",
+    ("specialized_sme", "rd_amount_last_year"): "Last year's R&D expense of at least 1 million yuan",
+    ("specialized_sme", "rd_ratio_last_year"): "Last year's R&D expense at least 3% of operating revenue",
+    ("specialized_sme", "rd_amount_prior_year"): "The year before's R&D expense of at least 1 million yuan",
+    ("specialized_sme", "rd_ratio_prior_year"): "The year before's R&D expense at least 3% of operating revenue",
+    ("specialized_sme", "class_I_ip_or_exemption"): "At least 1 class I IP item (or an exemption)",
+    ("specialized_sme", "market_position_leading"): "Leading share of the niche market (manual review)",
+    ("specialized_sme", "platform_score_50"): "Platform score of at least 50 (input)",
+    ("little_giant", "holds_specialized_sme_title"): "Holds a valid specialized SME title",
+    ("little_giant", "niche_years_3"): "At least 3 years in the niche market",
+    ("little_giant", "main_business_share_70"): "Main business revenue at least 70% of operating revenue",
+    ("little_giant", "main_business_growth_2y_avg_5"): "Average growth of main business revenue of at least 5%",
+    ("little_giant", "debt_ratio_max_70"): "Debt ratio of no more than 70%",
+    ("little_giant", "market_share_10"): "National niche market share of at least 10%",
+    ("little_giant", "own_brand"): "Has its own brand",
+    ("little_giant", "rd_intensity_by_revenue"): "R&D intensity meets the band for its revenue",
+    ("little_giant", "rd_institution"): "Own or joint R&D institution",
+    ("little_giant", "class_I_ip_2"): "At least 2 class I IP items related to the main product",
+    ("little_giant", "chain_key_link"): "Fills a gap in a key link of the industrial chain",
+    ("little_giant", "priority_field"): "Main product in a priority field",
+    ("little_giant", "not_excluded"): "Not a single champion or a little giant's affiliate",
+    ("little_giant", "revenue_5000"): "Last year's operating revenue of at least 50 million yuan",
+    ("little_giant", "main_business_share_90"): "Main business revenue at least 90% of operating revenue",
+    ("little_giant", "revenue_cagr_2y_5"): "Compound revenue growth of at least 5% over 2 years",
+    ("little_giant", "debt_ratio_max_75"): "Debt ratio of no more than 75% at last year end",
+    ("little_giant", "rd_total_2y_1200"): "R&D expense of at least 12 million yuan over 2 years",
+    ("little_giant", "rd_ratio_last_year"): "Last year's R&D expense at least 3% of operating revenue",
+    ("little_giant", "rd_ratio_prior_year"): "The year before's R&D expense at least 3% of operating revenue",
+    ("little_giant", "class_I_ip_4_or_exemption"): "At least 4 own class I IP items (or an exemption)",
+    ("little_giant", "market_share_10_or_top3"): "Niche market share of 10% or national top 3",
+    ("little_giant", "platform_score_60"): "Platform score of at least 60 (input)",
+}
+_UNITS_EN = {"万元": " (10k yuan)", "人": " people", "项": " items", "分": " points", "天": " days", "年": " years"}
+
+
+def tier_name(tier: str, chinese: str, language: str | None) -> str:
+    return TIER_NAMES_EN.get(tier, chinese) if english(language) else chinese
+
+
+def criterion_name(tier: str, cid: str, chinese: str, language: str | None) -> str:
+    """The criterion's name in the reader's language (the rule modules hold the Chinese one)."""
+    return CRITERION_NAMES_EN.get((tier, cid), chinese) if english(language) else chinese
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def gap_sentence(gap: dict | None, name: str, language: str | None) -> str | None:
+    """The gap in the reader's language: the engine's Chinese sentence, or an English one built from the gap's
+    structured data (what must change: field, current → target, change, unit, points)."""
+    if not gap:
+        return None
+    if not english(language):
+        return gap["text"]
+    unit = gap.get("unit")
+    suffix = _UNITS_EN.get(unit, f" {unit}") if unit else ""
+    subject = fact_label(gap["field"], "en") if gap.get("field") in FACT_LABELS else name
+    current, target, change = gap.get("current"), gap.get("target"), gap.get("change")
+    if isinstance(current, int | float) and isinstance(target, int | float):
+        text = f"{subject}: {_number(current)} → {_number(target)}{suffix}"
+        if isinstance(change, int | float) and change:
+            text += f" ({'+' if change > 0 else '−'}{_number(abs(change))})"
+    else:
+        text = f"{name}: not met"
+    if gap.get("points_from") is not None and gap.get("points_to") is not None:
+        text += f" ({gap['points_from']} → {gap['points_to']} points)"
     return text
