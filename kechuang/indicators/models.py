@@ -17,6 +17,17 @@ from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
 
 
+# The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them.
+FRAMEWORKS = {
+    "zibo_22": _("Zibo policy 淄科发〔2023〕22号"),
+    "istic": _("ISTIC innovative-city index"),
+    "sd_eval": _("Shandong innovative-city evaluation"),
+    "sd_225": _("Shandong 鲁政字〔2022〕225号"),
+    "sd_fyp14": _("Shandong 14th five-year S&T plan"),
+    "denominator": _("denominator (not scored)"),
+}
+
+
 class Indicator(models.Model):
     class Direction(models.TextChoices):
         UP = "up", _("Higher is better")
@@ -68,6 +79,11 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def framework_labels(self) -> list[str]:
+        """The frameworks the indicator comes from, by name (the catalogue stores `zibo_22;sd_eval`)."""
+        return [str(FRAMEWORKS.get(code, code)) for code in self.framework.split(";") if code]
 
     @property
     def is_derived(self) -> bool:

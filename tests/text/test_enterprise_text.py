@@ -70,3 +70,15 @@ def test_ladder_reads_in_english(population, client_as):
         names = re.findall(r'<tr class="crit-[a-z]+">\s*<td>([^<]*)', html)
         assert names and not any(CJK.search(n) for n in names), [n for n in names if CJK.search(n)]
     assert gaps_seen
+
+
+def test_reserve_pool_reads_in_english(population, client_as):
+    client = client_as("bureau_staff")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    seen = 0
+    for tier in ("tech_sme", "high_tech", "innovative_sme", "specialized_sme"):
+        html = client.get(f"/enterprises/reserve/?tier={tier}").content.decode()
+        for gap in re.findall(r'<ul class="gaps">(.*?)</ul>', html, re.S):
+            seen += 1
+            assert not CJK.search(visible_text(gap)), visible_text(gap)
+    assert seen
