@@ -224,7 +224,9 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
     # Drop-downs offer names, never codes: the lists live on the two reference sheets written below.
     if indicators:
-        sheet.data_validation(1, 0, MAX_ROWS, 0, {"validate": "list", "source": f"='指标'!$B$2:$B${len(indicators) + 1}"})
+        sheet.data_validation(
+            1, 0, MAX_ROWS, 0, {"validate": "list", "source": f"='指标'!$B$2:$B${len(indicators) + 1}"}
+        )
     if regions:
         sheet.data_validation(1, 1, MAX_ROWS, 1, {"validate": "list", "source": f"='区域'!$B$2:$B${len(regions) + 1}"})
     sheet.data_validation(1, 5, MAX_ROWS, 5, {"validate": "list", "source": ["初步", "最终"]})

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
 
-
 # The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them.
 FRAMEWORKS = {
     "zibo_22": _("Zibo policy 淄科发〔2023〕22号"),

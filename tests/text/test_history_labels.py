@@ -65,3 +65,14 @@ def test_audit_export_has_labels_and_local_times(edited_liaison, client_as):
     assert "联络员" in cells and "core.liaison" not in cells
     assert not any("org_unit_id" in c or "bureau_staff" in c for c in cells), cells
     assert any("组织机构" in c and "淄川区" in c for c in cells)
+
+
+def test_every_export_writes_datetimes_in_shanghai_time():
+    """The shared export cell (core.http.safe_cell, used by xlsx_response and the CSV exports)."""
+    import datetime as dt
+
+    from kechuang.core.http import local_datetime_text, safe_cell
+
+    utc = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC)
+    assert safe_cell(utc) == "2026-03-02 01:30:00"
+    assert local_datetime_text(utc) == "2026-03-02 01:30" and local_datetime_text(None) == ""
