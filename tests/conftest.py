@@ -41,6 +41,17 @@ PERSONAS = {
     "leader": ("p_leader", Role.LEADER, None),
 }
 
+# What the top bar and the audit log show for each persona (a person's name, not the user name).
+PERSONA_DISPLAY_NAMES = {
+    "p_bureau_admin": "市科技局 系统管理员",
+    "p_bureau_staff": "市科技局 业务人员",
+    "p_lead_officer": "市科技局 联络员",
+    "p_supporting_officer": "市教育局 联络员",
+    "p_zhangdian_officer": "张店区 科技局",
+    "p_zichuan_officer": "淄川区 科技局",
+    "p_leader": "市领导",
+}
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 # CI runs hypothesis derandomized, so a red property is red again on the next run, and prints the blob that
@@ -102,7 +113,7 @@ def seed_platform() -> None:
             user = User(
                 username=username,
                 role=role,
-                display_name=username,
+                display_name=PERSONA_DISPLAY_NAMES[username],
                 org_unit=OrgUnit.objects.get(parent=city, code=unit) if unit else None,
             )
             user.set_password(PASSWORD)

@@ -6,6 +6,8 @@ Reusable by any test that fetches pages (the persona menu walk here, the URL wal
     assert not problems, problems
 
 Only text nodes count: attributes, <script>, <style> and <template> are the program's, not the reader's.
+A code shown on purpose (an indicator code, an org unit's code in its 代码 column, a user name) is wrapped
+in <code> by the template, and the check skips <code> elements: everything else must be a label.
 The patterns look for the kinds of leak found by a new user: snake_case field names (`submitter_ip_hash`),
 ISO-8601 durations (`P1Y`), scientific notation from Decimal.normalize() (`1.6E+2`) and dotted model labels
 (`core.liaison`).
@@ -16,8 +18,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-# Elements whose content is never shown as text.
-_HIDDEN_ELEMENTS = frozenset({"script", "style", "template", "noscript", "svg"})
+# Elements whose content is never shown as text, and <code>: codes shown on purpose.
+_HIDDEN_ELEMENTS = frozenset({"script", "style", "template", "noscript", "svg", "code"})
 # Void elements never get an end tag, so they must not be pushed on the hidden-element stack.
 _VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -48,8 +50,17 @@ def query_without(request: HttpRequest, *keys: str) -> str:
     return params.urlencode()
 
 
+def local_datetime_text(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) datetime as the reader's wall-clock time in the platform's zone (Asia/Shanghai)."""
+    if value is None:
+        return ""
+    return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime(fmt)
+
+
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in exported text (CSV/Excel injection)."""
+    """Neutralise spreadsheet formulas in exported text (CSV/Excel injection); datetimes in local time."""
+    if isinstance(value, dt.datetime):
+        return local_datetime_text(value, "%Y-%m-%d %H:%M:%S")
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kechuang.core.models import OrgUnit
@@ -32,8 +33,40 @@ class Column:
     label: str
     kind: str  # text | code | date | int | money | float | bool | choice | region
     required: bool = False
-    choices: tuple[str, ...] = ()
+    # For "choice": a TextChoices (the drop-down shows its Chinese labels; a cell may hold the Chinese or
+    # English label or the code) or a plain tuple of accepted values.
+    choices: Any = ()
     signed: bool = False  # a number that may be negative (net profit)
+
+
+def _pairs(choices: Any) -> list[tuple[str, Any]] | None:
+    """(code, lazy label) pairs of a TextChoices or a model field's choices; None for plain values."""
+    if isinstance(choices, type) and issubclass(choices, models.Choices):
+        return list(choices.choices)
+    if choices and all(isinstance(c, list | tuple) and len(c) == 2 for c in choices):
+        return [tuple(c) for c in choices]
+    return None
+
+
+def choice_labels(choices: Any) -> list[str]:
+    """What a template's drop-down offers: the Chinese labels (the templates are Chinese), never the codes."""
+    pairs = _pairs(choices)
+    if pairs is None:
+        return list(choices)
+    with translation.override("zh-hans"):
+        return [str(label) for _value, label in pairs]
+
+
+def choice_lookup(choices: Any) -> dict[str, str]:
+    """Cell text → code: the Chinese and English labels, and the code itself (files made before labels)."""
+    pairs = _pairs(choices)
+    if pairs is None:
+        return {value: value for value in choices}
+    out: dict[str, str] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            out |= {str(label): value for value, label in pairs}
+    return out | {value: value for value, _label in pairs}
 
 
 @dataclass
@@ -113,9 +146,10 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             return False
         raise ValueError(_("answer 是 or 否"))
     if col.kind == "choice":
-        if text not in col.choices:
-            raise ValueError(_("one of: %(choices)s") % {"choices": ", ".join(col.choices)})
-        return text
+        lookup = choice_lookup(col.choices)
+        if text not in lookup:
+            raise ValueError(_("one of: %(choices)s") % {"choices": "、".join(choice_labels(col.choices))})
+        return lookup[text]
     raise AssertionError(col.kind)
 
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
-from kechuang.core import audit, selectors, services
+from kechuang.core import audit, history, selectors, services
 from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
-from kechuang.core.masking import mask_changes, mask_email, mask_phone
+from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import AuditEntry, Liaison
 from kechuang.core.registry import cockpit_sections, target_progress
 from kechuang.core.roles import Role
@@ -140,9 +140,6 @@ def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = list(
         AuditEntry.objects.filter(object_type="core.liaison", object_id=str(liaison.pk)).select_related("actor")[:50]
     )
-    for entry in history:
-        # Entries written before the log masked personal fields are masked on the way out.
-        entry.changes = mask_changes(entry.changes)
     return render(
         request,
         "core/liaison_detail.html",
@@ -228,21 +225,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 [
                     timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                     e.actor_label,
-                    e.actor_role,
+                    history.role_label(e.actor_role),
                     e.get_action_display(),
-                    e.object_type,
+                    history.model_label(e.object_type),
                     e.object_id,
                     e.object_label,
-                    str(mask_changes(e.changes)),
+                    history.changes_text(e),
                     e.ip or "",
                 ]
                 for e in entries[:50_000]
             ),
         )
     page = paginate(request, entries, default_size=50)
-    for entry in page.object_list:
-        entry.changes = mask_changes(entry.changes)  # entries from before the log masked personal fields
     types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+    # Listed by what the reader sees (the model's name), filtered by the code.
     return render(
         request,
         "core/audit_log.html",
@@ -250,7 +246,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "actions": AuditEntry.Action.choices,
-            "object_types": sorted(t for t in types if t),
+            "object_types": sorted((t for t in types if t), key=history.model_label),
             "query": query_without(request, "page"),
             "date_errors": [(dates[k].label, e) for k, errors in dates.errors.items() for e in errors],
             "invalid": set(dates.errors),

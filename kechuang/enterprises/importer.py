@@ -33,6 +33,7 @@ from kechuang.core.imports import (
     RowError,
     annotated_workbook,
     cell_text,
+    choice_labels,
     model_errors,
     parse_cell,
 )
@@ -40,7 +41,9 @@ from kechuang.core.models import OrgUnit
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write_unit
 from kechuang.core.selectors import regions_for
+from kechuang.enterprises import facts_builder
 from kechuang.enterprises.feed import register_changed
+from kechuang.enterprises.ladder.labels import fact_label
 from kechuang.enterprises.models import (
     Enterprise,
     EnterpriseYear,
@@ -56,32 +59,53 @@ MAX_ROWS = 200_000
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
 
 
-def _choices(model_choices) -> tuple[str, ...]:
-    return tuple(value for value, _label in model_choices)
+def _fact(key: str, kind: str, *, field: str | None = None, **kw: Any) -> Column:
+    """A column for a facts field, headed by its Chinese name from the ladder's one label table."""
+    return Column(field or key, fact_label(key, "zh"), kind, **kw)
 
 
+# Every facts field the tier rules read from a year's row (facts_builder.YEAR_L_FIELDS and the yearly money),
+# so that a firm imported from a filled template is never 数据不全 for want of a column.
 YEAR_COLUMNS = [
-    Column("operating_revenue_wan", "营业收入（万元）", "money"),
-    Column("main_business_revenue_wan", "主营业务收入（万元）", "money"),
-    Column("rd_expense_wan", "研发费用（万元）", "money"),
-    Column("domestic_rd_expense_wan", "境内研发费用（万元）", "money"),
-    Column("cost_expense_total_wan", "成本费用总额（万元）", "money"),
-    Column("total_assets_wan", "资产总额（万元）", "money"),
-    Column("total_liabilities_wan", "负债总额（万元）", "money"),
-    Column("net_profit_wan", "净利润（万元）", "money", signed=True),
-    Column("high_tech_income_wan", "高新技术产品（服务）收入（万元）", "money"),
-    Column("total_income_wan", "收入总额（万元）", "money"),
-    Column("employees_total", "职工总数", "int"),
-    Column("st_staff", "科技人员数", "int"),
-    Column("rd_staff", "研发人员数", "int"),
-    Column("conversions_3y", "近三年成果转化数", "int"),
-    Column("tech_field_in_catalog", "核心技术属于重点支持领域", "bool"),
-    Column("market_segment_years", "从事细分市场年限", "float"),
-    Column("specialized_platform_score", "专精特新发展评价得分", "float"),
-    Column("major_incident_or_violation_recent", "近一年重大事故或违法", "bool"),
-    Column("major_incident_or_violation_3y", "近三年重大事故或违法", "bool"),
-    Column("abnormal_or_serious_dishonesty_list", "列入经营异常或严重失信名单", "bool"),
-    Column("prohibited_or_restricted_product", "产品属禁止限制淘汰类", "bool"),
+    _fact("operating_revenue_wan", "money"),
+    _fact("main_business_revenue_wan", "money"),
+    _fact("rd_expense_wan", "money"),
+    _fact("domestic_rd_expense_wan", "money"),
+    _fact("cost_expense_total_wan", "money"),
+    _fact("total_assets_wan", "money"),
+    _fact("total_liabilities_wan", "money"),
+    _fact("net_profit_wan", "money", signed=True),
+    _fact("high_tech_income_wan", "money"),
+    _fact("total_income_wan", "money"),
+    _fact("equity_financing_qualified_3y_wan", "money"),
+    _fact("equity_financing_qualified_2y_wan", "money"),
+    _fact("employees_total", "int"),
+    _fact("st_staff", "int"),
+    _fact("rd_staff", "int"),
+    _fact("conversions_3y", "int"),
+    _fact("tech_field_in_catalog", "bool"),
+    *[_fact(f"hte_expert_points.{key}", "int", field=column) for column, key in facts_builder.EXPERT_FIELDS.items()],
+    _fact("strategic_emerging_industry", "bool"),
+    _fact("market_segment_years", "float"),
+    _fact("market_position_leading", "bool"),
+    _fact("niche_market_share_pct", "float"),
+    _fact("niche_market_rank_national", "int"),
+    _fact("has_own_brand", "bool"),
+    _fact("main_product_in_priority_field", "bool"),
+    _fact("specialized_platform_score", "float"),
+    _fact("digital_level", "int"),
+    _fact("quality_items_count", "int"),
+    _fact(
+        "product_field_category_2022",
+        "choice",
+        choices=EnterpriseYear._meta.get_field("product_field_category_2022").choices,
+    ),
+    _fact("local_characteristic_score", "float"),
+    _fact("major_incident_or_violation_recent", "bool"),
+    _fact("major_incident_or_violation_3y", "bool"),
+    _fact("abnormal_or_serious_dishonesty_list", "bool"),
+    _fact("prohibited_or_restricted_product", "bool"),
+    _fact("rd_deduction_negative_list_industry", "bool"),
 ]
 SHEETS: dict[str, dict[str, Any]] = {
     "enterprises": {
@@ -90,11 +114,11 @@ SHEETS: dict[str, dict[str, Any]] = {
             Column("credit_code", "统一社会信用代码", "code", True),
             Column("name", "企业名称", "text", True),
             Column("region", "所属区县", "region", True),
-            Column("industry", "国民经济行业", "text"),
-            Column("tech_field", "高新技术领域", "text"),
-            Column("registration_date", "成立日期", "date"),
-            Column("is_sme_per_2011_standard", "属于中小企业", "bool"),
-            Column("resident_enterprise_mainland", "境内注册居民企业", "bool"),
+            _fact("industry", "text"),
+            _fact("tech_field", "text"),
+            _fact("registration_date", "date"),
+            _fact("is_sme_per_2011_standard", "bool"),
+            _fact("resident_enterprise_mainland", "bool"),
         ],
     },
     "years": {
@@ -110,11 +134,11 @@ SHEETS: dict[str, dict[str, Any]] = {
         "columns": [
             Column("credit_code", "统一社会信用代码", "code", True),
             Column("number", "编号", "text", True),
-            Column("ip_class", "类别", "choice", True, _choices(IntellectualProperty.IPClass.choices)),
-            Column("kind", "类型", "choice", True, _choices(IntellectualProperty.Kind.choices)),
+            Column("ip_class", "类别", "choice", True, IntellectualProperty.IPClass),
+            Column("kind", "类型", "choice", True, IntellectualProperty.Kind),
             Column("title", "名称", "text"),
             Column("grant_date", "授权日期", "date", True),
-            Column("acquisition", "获得方式", "choice", True, _choices(IntellectualProperty.Acquisition.choices)),
+            Column("acquisition", "获得方式", "choice", True, IntellectualProperty.Acquisition),
             Column("used_in_prior_hte", "已用于以往高企认定", "bool"),
             Column("high_value", "高价值专利", "bool"),
         ],
@@ -123,7 +147,7 @@ SHEETS: dict[str, dict[str, Any]] = {
         "title": "资质",
         "columns": [
             Column("credit_code", "统一社会信用代码", "code", True),
-            Column("tier", "资质类别", "choice", True, _choices(Tier.choices)),
+            Column("tier", "资质类别", "choice", True, Tier),
             Column("certificate_number", "证书编号", "text", True),
             Column("issue_date", "发证日期", "date", True),
             Column("expiry_date", "有效期至", "date", True),
@@ -154,7 +178,7 @@ def template_response(user: Any) -> HttpResponse:
         for c, col in enumerate(spec["columns"]):
             ws.write(0, c, col.label + (" *" if col.required else ""), required if col.required else head)
             ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
-            options = {"region": regions, "bool": ["是", "否"], "choice": list(col.choices)}.get(col.kind)
+            options = {"region": regions, "bool": ["是", "否"], "choice": choice_labels(col.choices)}.get(col.kind)
             if options:
                 ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
             elif col.kind == "date":

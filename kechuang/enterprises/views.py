@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from kechuang.core import audit
 from kechuang.core.http import paginate, query_without, xlsx_response
@@ -16,6 +16,7 @@ from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
+from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, ImportJob, Tier
 from kechuang.enterprises.population import TECH_FIELDS
 
@@ -125,6 +126,18 @@ def register_export(request: HttpRequest) -> HttpResponse:
     return importer.register_workbook(rows)
 
 
+def _rule_set_of(result: ladder.TierResult) -> ladder.RuleSet | None:
+    return next((rs for rs in ladder.rule_sets(result.tier) if rs.version == result.rule_version), None)
+
+
+def _route_words(result: ladder.TierResult) -> str | None:
+    """`direct:hte_cert` → the name of the criterion that opens the direct route; None for the score line."""
+    if not result.route or not result.route.startswith("direct:"):
+        return None
+    cid = result.route.removeprefix("direct:")
+    return next((getattr(c, "shown_name", c.name) for c in result.criteria if c.id == cid), None)
+
+
 @login_required
 def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
     enterprise = selectors.enterprise_detail(request.user, credit_code)
@@ -137,6 +150,12 @@ def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
         if not q.revoked and q.issue_date <= timezone.localdate() <= q.expiry_date
     }
     stored = {r.tier: r for r in enterprise.ladder_results.all()}
+    language = get_language()
+    for r in results:
+        for c in r.criteria:
+            # The rule modules speak Chinese; the page speaks the reader's language (labels.py has both).
+            c.shown_name = criterion_name(r.tier, c.id, c.name, language)
+            c.gap_text = gap_sentence(c.gap, c.shown_name, language)
     steps = [
         {
             "result": r,
@@ -144,6 +163,9 @@ def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
             "held": r.tier in held,
             "stored": stored.get(r.tier),
             "failing": r.failed_criteria(),
+            "rules": _rule_set_of(r),
+            "route": _route_words(r),
+            "missing": [fact_label(path, language) for path in r.missing],
         }
         for r in sorted(results, key=lambda r: [t.value for t in selectors.LADDER_TIERS].index(r.tier))
     ]
@@ -194,13 +216,17 @@ def reserve(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.reserve_pool(request.user, tier, region=region))
     # Stored by the bulk pass without sentences: explain this page's rows with the per-record engine,
     # reading the register once for the whole page.
-    unexplained = [r for r in page.object_list if not r.gaps]
+    # The stored sentences are Chinese: an English reader gets every row explained afresh.
+    language = get_language()
+    unexplained = [r for r in page.object_list if not r.gaps or english(language)]
     as_of = services.default_as_of()
     records = services.facts_records([r.enterprise_id for r in unexplained], as_of)
     for result in unexplained:
         tier_result = next(r for r in ladder.evaluate(records[result.enterprise_id], as_of) if r.tier == tier)
-        result.gaps = [c.gap["text"] for c in tier_result.failed_criteria() if c.gap]
-        result.failing_names = [c.name for c in tier_result.failed_criteria()]
+        failing = tier_result.failed_criteria()
+        names = [criterion_name(tier, c.id, c.name, language) for c in failing]
+        result.gaps = [text for c, n in zip(failing, names, strict=True) if (text := gap_sentence(c.gap, n, language))]
+        result.failing_names = names
     return render(
         request,
         "enterprises/reserve.html",

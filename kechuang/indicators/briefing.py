@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from kechuang.core.registry import BriefingTable, briefing_digests
 from kechuang.indicators import charts
@@ -80,42 +81,71 @@ def period_label(period: str, today: dt.date) -> str:
 
 
 def _unit_word(unit: str) -> str:
-    return "个百分点" if unit == "%" else unit
+    return _(" percentage points") if unit == "%" else unit
+
+
+def _status_word(status: str) -> str:
+    return {"on_track": _("On track"), "at_risk": _("At risk"), "off_track": _("Off track")}.get(status, _("No data"))
 
 
 def sentence(card: Card, forecast: dict[str, Any] | None) -> str:
-    """Plain-language sentence from the data, e.g. "高新技术企业数量 1,520 家，距 2027 年目标尚差 480 家，…"."""
+    """Plain-language sentence from the data in the reader's language, e.g. "高新技术企业数量2024年为1,520家，
+    距2027年目标（> 2000家）尚差480家，…" or, in English, "… was 1,520家 in 2024, 480家 short of the 2027 target …"."""
     ind, a = card.indicator, card.assessment
     name, unit = ind.name, ind.unit
     if a.latest_value is None:
-        return f"{name}暂无监测数据。"
-    value = f"{fmt(a.latest_value)}{unit}"
-    head = f"{name}{a.latest_year}年为{value}"
+        return _("%(name)s: no monitoring data yet.") % {"name": name}
+    head = _("%(name)s was %(value)s in %(year)s") % {
+        "name": name,
+        "value": f"{fmt(a.latest_value)}{unit}",
+        "year": a.latest_year,
+    }
     if card.target_value is None:
-        return head + "，尚未分解下达本区域目标。"
+        return head + _(", no target allocated to this area yet.")
     if card.quota:
-        verdict = "完成" if a.status == "on_track" else "未完成"
-        return f"{head}，{verdict}每期{fmt(card.target_value)}{unit}的目标任务（完成{fmt(a.percent_of_target, 0)}%）。"
+        template = (
+            _("%(head)s, meeting the target of %(target)s per period (%(percent)s%% done).")
+            if a.status == "on_track"
+            else _("%(head)s, short of the target of %(target)s per period (%(percent)s%% done).")
+        )
+        return template % {
+            "head": head,
+            "target": f"{fmt(card.target_value)}{unit}",
+            "percent": fmt(a.percent_of_target, 0),
+        }
+    target = {"head": head, "year": card.target_year, "target": card.target_display}
     if a.gap == 0:
-        text = f"{head}，已达到{card.target_year}年目标（{card.target_display}）"
+        text = _("%(head)s, the %(year)s target (%(target)s) is met") % target
     else:
-        text = f"{head}，距{card.target_year}年目标（{card.target_display}）尚差{fmt(a.gap)}{_unit_word(unit)}"
+        text = _("%(head)s, %(gap)s short of the %(year)s target (%(target)s)") % {
+            **target,
+            "gap": f"{fmt(a.gap)}{_unit_word(unit)}",
+        }
     growth = recent_growth(card.series)
     if forecast and forecast.get("forecast"):
         last = forecast["forecast"][-1]
         if growth is not None and a.latest_year is not None:
             simple = a.latest_value * (1 + growth) ** (card.target_year - a.latest_year)
-            text += f"，按近三年平均增速（{growth * 100:.1f}%）推算{card.target_year}年约为{fmt(simple)}{unit}"
-        text += (
-            f"；趋势模型预测{card.target_year}年为{fmt(last['value'])}{unit}"
-            f"（{int(forecast['level'] * 100)}%区间{fmt(last['lower'])}–{fmt(last['upper'])}{unit}）"
-        )
+            text += _(", about %(value)s in %(year)s at the last three years' average growth (%(growth)s%%)") % {
+                "value": f"{fmt(simple)}{unit}",
+                "year": card.target_year,
+                "growth": f"{growth * 100:.1f}",
+            }
+        text += _("; the trend model forecasts %(value)s for %(year)s (%(level)s%% interval %(lower)s–%(upper)s)") % {
+            "value": f"{fmt(last['value'])}{unit}",
+            "year": card.target_year,
+            "level": int(forecast["level"] * 100),
+            "lower": fmt(last["lower"]),
+            "upper": f"{fmt(last['upper'])}{unit}",
+        }
         if forecast.get("probability_of_meeting_target") is not None:
-            text += f"，达标概率约{forecast['probability_of_meeting_target'] * 100:.0f}%"
+            text += _(", a probability of about %(p)s%% of meeting the target") % {
+                "p": f"{forecast['probability_of_meeting_target'] * 100:.0f}"
+            }
     needed = forecast.get("required_annual_growth") if forecast else None
     if needed is not None and a.gap:
-        text += f"，需年均增长{needed * 100:.1f}%"
-    return text + f"。状态：{STATUS_WORDS[a.status]}。"
+        text += _(", needing %(growth)s%% growth a year") % {"growth": f"{needed * 100:.1f}"}
+    return _("%(text)s. Status: %(status)s.") % {"text": text, "status": _status_word(a.status)}
 
 
 def window(cadence: str, today: dt.date) -> tuple[dt.date, dt.date]:

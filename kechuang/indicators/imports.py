@@ -21,8 +21,8 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 # (key, header in the template). Either the key or the Chinese header is accepted in a file.
 COLUMNS = (
-    ("indicator_code", "指标代码"),
-    ("region_code", "区域代码"),
+    ("indicator_code", "指标"),
+    ("region_code", "区域"),
     ("year", "年份"),
     ("quarter", "季度"),
     ("value", "数值"),
@@ -31,6 +31,8 @@ COLUMNS = (
     ("definition_version", "口径版本"),
 )
 REQUIRED = ("indicator_code", "region_code", "year", "value", "source")
+# Headers of templates made when the first two columns took codes only; files made from them still import.
+LEGACY_HEADERS = {"indicator_code": "指标代码", "region_code": "区域代码"}
 STATUS_WORDS = {
     "": Observation.Status.PRELIMINARY,
     "preliminary": Observation.Status.PRELIMINARY,
@@ -72,7 +74,7 @@ def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
     lookup = {}
     for key, label in COLUMNS:
         for i, h in enumerate(header):
-            if h in (key, label):
+            if h in (key, label, LEGACY_HEADERS.get(key)):
                 lookup[key] = i
     missing = [label for key, label in COLUMNS if key in REQUIRED and key not in lookup]
     if missing:
@@ -132,7 +134,11 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
         for key in {unit.code, unit.name, unit.short_name}:
             if key:
                 units[key] = unit
-    indicators = {i.code: i for i in Indicator.objects.prefetch_related("departments")}
+    indicators = {}
+    for indicator in Indicator.objects.prefetch_related("departments"):
+        # The template's drop-down offers names; a code (older files, other systems) is accepted as well.
+        indicators.setdefault(indicator.name, indicator)
+        indicators[indicator.code] = indicator
     errors: list[RowError] = []
     clean: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
@@ -148,7 +154,7 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
                 err(key, _("required"))
         indicator = indicators.get(row.get("indicator_code", ""))
         if row.get("indicator_code") and indicator is None:
-            err("indicator_code", _("unknown indicator code"))
+            err("indicator_code", _("unknown indicator (use its name or code)"))
         elif indicator is not None and indicator.formula:
             err("indicator_code", _("derived indicator (%(f)s): computed, never entered") % {"f": indicator.formula})
         region = units.get(row.get("region_code", ""))
@@ -224,13 +230,21 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     sheet = book.add_worksheet("观测值")
     sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
+    # Drop-downs offer names, never codes: the lists live on the two reference sheets written below.
+    if indicators:
+        sheet.data_validation(
+            1, 0, MAX_ROWS, 0, {"validate": "list", "source": f"='指标'!$B$2:$B${len(indicators) + 1}"}
+        )
+    if regions:
+        sheet.data_validation(1, 1, MAX_ROWS, 1, {"validate": "list", "source": f"='区域'!$B$2:$B${len(regions) + 1}"})
+    sheet.data_validation(1, 5, MAX_ROWS, 5, {"validate": "list", "source": ["初步", "最终"]})
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 7, 14)
     sheet.set_column(6, 6, 40)
     notes = book.add_worksheet("填写说明")
     lines = [
         "一次导入全部成功或全部不导入：任何一行有错，整个文件都不会写入，并逐行列出错误（行号、列、值、原因）。",
-        "指标代码、区域代码见右侧两张表；派生指标（如研发投入强度、高新技术产业产值占比）由分子分母自动计算，不能填报。",
+        "指标、区域从下拉列表选择名称（也可填代码，见右侧两张表）；派生指标（如研发投入强度、高新技术产业产值占比）由分子分母自动计算，不能填报。",
         "季度：留空或 0 表示全年；1–4 表示截至该季度末的累计值。状态：初步 或 最终（留空为初步）。",
         "已填报的数值再次导入不同数值时视为修订，原值保存在修订记录中（修订原因记为“从文件导入”）。",
         "同一指标、区域、期间在一个文件中只能出现一次。",
@@ -243,15 +257,15 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
         r = len(lines) + 1
         notes.write(r, 0, "填写示例（仅作说明：本表内容不会导入，请在“观测值”表中填写）：", bold)
         notes.write_row(r + 1, 0, [label for _key, label in COLUMNS], bold)
-        notes.write_row(r + 2, 0, [example.code, regions[0].code, 2024, "", 1520, "最终", "市科技局 2024年统计", ""])
+        notes.write_row(r + 2, 0, [example.name, regions[0].name, 2024, "", 1520, "最终", "市科技局 2024年统计", ""])
     notes.set_column(0, 0, 110)
-    codes = book.add_worksheet("指标代码")
+    codes = book.add_worksheet("指标")
     codes.write_row(0, 0, ["指标代码", "指标名称", "单位", "汇总方式"], bold)
     for r, ind in enumerate(indicators, start=1):
         codes.write_row(r, 0, [ind.code, ind.name, ind.unit, ind.get_aggregation_display()])
     codes.set_column(0, 0, 36)
     codes.set_column(1, 1, 50)
-    region_sheet = book.add_worksheet("区域代码")
+    region_sheet = book.add_worksheet("区域")
     region_sheet.write_row(0, 0, ["区域代码", "区域名称"], bold)
     for r, unit in enumerate(regions, start=1):
         region_sheet.write_row(r, 0, [unit.code, unit.name])

@@ -16,6 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
 
+# The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them.
+FRAMEWORKS = {
+    "zibo_22": _("Zibo policy 淄科发〔2023〕22号"),
+    "istic": _("ISTIC innovative-city index"),
+    "sd_eval": _("Shandong innovative-city evaluation"),
+    "sd_225": _("Shandong 鲁政字〔2022〕225号"),
+    "sd_fyp14": _("Shandong 14th five-year S&T plan"),
+    "denominator": _("denominator (not scored)"),
+}
+
 
 class Indicator(models.Model):
     class Direction(models.TextChoices):
@@ -68,6 +78,11 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def framework_labels(self) -> list[str]:
+        """The frameworks the indicator comes from, by name (the catalogue stores `zibo_22;sd_eval`)."""
+        return [str(FRAMEWORKS.get(code, code)) for code in self.framework.split(";") if code]
 
     @property
     def is_derived(self) -> bool:
@@ -135,7 +150,8 @@ class Observation(models.Model):
         indexes = [models.Index(fields=["indicator", "year"]), models.Index(fields=["region", "year"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} · {self.region} · {self.period_label}"
+        # The audit log and the histories show this label: the indicator's name, never its code.
+        return f"{self.indicator.name} · {self.region} · {self.period_label}"
 
     @property
     def period_label(self) -> str:
@@ -202,7 +218,7 @@ class TargetAllocation(models.Model):
         constraints = [models.UniqueConstraint(fields=["target", "region"], name="allocation_unique")]
 
     def __str__(self) -> str:
-        return f"{self.target.code} · {self.region}"
+        return f"{self.target.indicator.name} · {self.region}"
 
 
 class PublishedFigure(models.Model):

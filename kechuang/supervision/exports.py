@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from kechuang.core.http import safe_cell
+from kechuang.core.http import local_datetime_text, safe_cell
 from kechuang.policy.models import Policy
 from kechuang.supervision.models import ReportingPeriod
 
@@ -151,9 +151,9 @@ def xlsx_bytes(policy: Policy, period: ReportingPeriod, data: dict[str, Any], to
                 report.get_role_display(),
                 report.due_date.isoformat(),
                 status_label(report.cell),
-                report.first_submitted_at.strftime("%Y-%m-%d %H:%M") if report.first_submitted_at else "",
+                local_datetime_text(report.first_submitted_at),
                 _("Yes") if report.was_late else "",
-                report.accepted_at.strftime("%Y-%m-%d %H:%M") if report.accepted_at else "",
+                local_datetime_text(report.accepted_at),
                 safe_cell("；".join(f"{f.target.description} = {f.value.normalize():f}" for f in report.figures.all())),
             ],
         )

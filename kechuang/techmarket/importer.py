@@ -28,7 +28,16 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kechuang.core.imports import Column, ImportRejected, RowError, cell_text, parse_cell, validation_errors
+from kechuang.core.imports import (
+    Column,
+    ImportRejected,
+    RowError,
+    cell_text,
+    choice_labels,
+    choice_lookup,
+    parse_cell,
+    validation_errors,
+)
 from kechuang.core.selectors import regions_for
 from kechuang.techmarket import registration, selectors, services
 from kechuang.techmarket.forms import split_terms
@@ -58,16 +67,11 @@ __all__ = ["SPECS", "ImportRejected", "ImportResult", "RowError", "import_workbo
 
 def _labels(choices) -> dict[str, str]:
     """label → code for a TextChoices, in Chinese (the template's language) and English, plus code → code."""
-    out = {}
-    for lang in ("zh-hans", "en"):
-        with translation.override(lang):
-            out |= {str(label): value for value, label in choices.choices}
-    return out | {value: value for value in choices.values}
+    return choice_lookup(choices)
 
 
 def _zh(choices) -> list[str]:
-    with translation.override("zh-hans"):
-        return [str(label) for _v, label in choices.choices]
+    return choice_labels(choices)
 
 
 @dataclass(frozen=True)

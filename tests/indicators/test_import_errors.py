@@ -47,7 +47,7 @@ def test_rejected_file_offers_the_annotated_workbook(catalogue, client_as, setti
     book = load_workbook(io.BytesIO(download.content))
     sheet, listing = book.worksheets
     header = [c.value for c in sheet[1]]
-    assert header[:7] == ["指标代码", "区域代码", "年份", "季度", "数值", "状态", "数据来源"]
+    assert header[:7] == ["指标", "区域", "年份", "季度", "数值", "状态", "数据来源"]
     assert header[-1] == "错误说明"
     note_col = len(header)
     # Rows keep their numbers in the uploaded file (the blank line 4 stays blank); the good row has no note.

@@ -150,10 +150,10 @@ def test_template_round_trips(catalogue, city, unit):
     with pytest.raises(FileError):
         parse_file("template.xlsx", data)
     notes = [[c for c in row] for row in load_workbook(io.BytesIO(data))["填写说明"].iter_rows(values_only=True)]
-    header = next(i for i, row in enumerate(notes) if row[0] == "指标代码")
+    header = next(i for i, row in enumerate(notes) if row[0] == "指标")
     copied = "\n".join(",".join("" if c is None else str(c) for c in row) for row in notes[header : header + 2])
     rows = parse_file("copy.csv", copied.encode())
-    assert rows[0]["indicator_code"] == "high_tech_enterprises" and rows[0]["row"] == 2
+    assert rows[0]["indicator_code"] == catalogue["high_tech_enterprises"].name and rows[0]["row"] == 2
 
 
 def test_allocations_are_set_by_bureau_staff_and_checked(catalogue, persona, unit):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 
@@ -204,3 +205,16 @@ def test_supervision_export_keeps_to_the_data_scope(busy_period, client_as):
     lead = _exported_reports(client_as("lead_officer"), busy_period)
     assert (3, "市教育局", "配合单位") in lead
     assert {department for task, department, _role in lead if task != 3} == {"市科技局"}
+
+
+def test_export_times_are_shanghai_time_not_utc(busy_period, client_as):
+    """Defect 14: a report first submitted at 17:30 UTC was exported as 17:30; in Zibo it was 01:30 next day."""
+    report = ProgressReport.objects.filter(period=busy_period, accepted_at__isnull=False).first()
+    assert report is not None
+    utc = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC)
+    ProgressReport.objects.filter(pk=report.pk).update(first_submitted_at=utc, accepted_at=utc)
+    response = client_as("bureau_staff").get(f"/supervision/periods/{busy_period.code}/report.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[2]  # all reports
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[5]]
+    assert rows and {r[5] for r in rows} >= {"2026-03-02 01:30"}, rows
+    assert all("17:30" not in str(r[5]) and "17:30" not in str(r[7]) for r in rows)

@@ -41,9 +41,12 @@ class CriterionResult:
     unverified: bool = False
     note: str | None = None
     detail: dict | None = None
+    value_text: str | None = None  # the value in words when it is a case key (IP tiers, categories)
 
     def to_json(self) -> dict:
         out = asdict(self)
+        if out["value_text"] is None:
+            out.pop("value_text")
         if out["detail"] is None:
             out.pop("detail")
         if out["note"] is None:
@@ -147,6 +150,7 @@ def _criterion_result(rs: RuleSet, c: Criterion, ctx: Ctx) -> CriterionResult:
         unverified=c.unverified,
         note=c.note,
         detail=detail or None,
+        value_text=_text(c.value_text, ctx) if value is not None else None,
     )
 
 

@@ -390,7 +390,8 @@ HIGH_TECH_2016 = register(
         ),
         notes=(
             "Growth items need year-end figures for L−2, L−1 and L; with fewer the score is null (not 0).",
-            "Conversions per year = conversions_3y / 3; averages in (0, 1) score 1 point, flagged as an estimate.",
+            "Conversions per year = achievements converted in 3 years ÷ 3; averages in (0, 1) score 1 point, flagged "
+            "as an estimate.",
         ),
     )
 )

@@ -438,6 +438,7 @@ class Criterion:
     missing_fn: Callable[[Ctx], list[str]] | None = None
     points_upper: Node | None = None  # top of the achieved band (high-tech ranges)
     annotate: Callable[[Ctx], dict] | None = None
+    value_text: Callable[[Ctx], str | None] | None = None  # the value in words, when it is a key
 
     def leaves(self) -> list[Col]:
         """The facts inputs this criterion reads (computed once)."""
@@ -676,6 +677,7 @@ def first_match(
         threshold=threshold,
         gap=gap,
         points_upper=upper,
+        value_text=threshold,
         **kw,
     )
 
@@ -689,7 +691,12 @@ def categorical(
 
     def threshold(ctx: Ctx) -> str | None:
         v = ctx(c)
-        return next((f"= {fmt_value(k)}（{d}）" for k, _, d in mapping if k == v), None)
+        # The case in words: a key such as key_link_breakthrough or true is the program's, not the reader's.
+        return next((f"= {d}" for k, _, d in mapping if k == v), None)
+
+    def value_text(ctx: Ctx) -> str | None:
+        v = ctx(c)
+        return next((d for k, _, d in mapping if k == v), None)
 
     def gap(ctx: Ctx) -> dict | None:
         now = ctx(points)
@@ -713,6 +720,7 @@ def categorical(
         group=group,
         threshold=threshold,
         gap=gap,
+        value_text=value_text,
         **kw,
     )
 

@@ -9,8 +9,12 @@ register = template.Library()
 
 
 @register.filter
-def measured(value: Any) -> str:
-    """A criterion's measured value for people: 是/否 for flags, at most four decimals for ratios."""
+def measured(criterion: Any) -> str:
+    """A criterion's measured value for people: the case in words (never its key), 是/否 for flags, at most
+    four decimals for ratios."""
+    if getattr(criterion, "value_text", None):
+        return criterion.value_text
+    value = getattr(criterion, "value", criterion)
     if value is None:
         return "—"
     if isinstance(value, bool):

@@ -1,0 +1,54 @@
+"""Defect 14: the indicator import template asked for codes (`high_tech_enterprises`, `zhangdian`); its drop-downs
+offer the indicators' and regions' names, and a file with names (or, as before, codes) imports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from kechuang.indicators import services
+from kechuang.indicators.imports import parse_file, template_xlsx
+from kechuang.indicators.models import Observation
+from tests.visible_text import text_problems
+
+pytestmark = pytest.mark.django_db
+
+
+def test_template_dropdowns_offer_names_not_codes(catalogue, unit):
+    indicators = [catalogue["high_tech_enterprises"], catalogue["tech_smes"]]
+    book = load_workbook(io.BytesIO(template_xlsx(indicators, [unit("zhangdian"), unit("zichuan")])))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert not text_problems("\n".join(str(h) for h in header if h)), header
+    lists = {}
+    for validation in sheet.data_validations.dataValidation:
+        sheet_name, _, cells = (validation.formula1 or "").lstrip("=").partition("!")
+        if cells:
+            first, last = cells.replace("$", "").split(":")
+            values = [c.value for row in book[sheet_name.strip("'")][f"{first}:{last}"] for c in row]
+        else:
+            values = validation.formula1.strip('"').split(",")
+        lists[str(validation.sqref).split(":")[0][:1]] = values
+    assert lists["A"] == [i.name for i in indicators]
+    assert lists["B"] == ["张店区", "淄川区"]
+    assert set(lists["F"]) == {"初步", "最终"}
+    example = [c.value for c in sheet[2]]
+    assert example[0] == indicators[0].name and example[1] == "张店区"
+
+
+def test_names_and_codes_both_import(catalogue, persona):
+    name = catalogue["high_tech_enterprises"].name
+    data = (f"指标,区域,年份,季度,数值,状态,数据来源\n{name},张店区,2023,,401,最终,区科技局\n").encode()
+    legacy = "指标代码,区域代码,年份,数值,数据来源\nhigh_tech_enterprises,zhangdian,2022,380,区科技局\n".encode()
+    for filename, raw in (("names.csv", data), ("codes.csv", legacy)):
+        rows = parse_file(filename, raw)
+        result = services.observations_import(actor=persona("bureau_staff"), rows=rows, filename=filename)
+        assert not result.errors, result.errors
+    years = set(
+        Observation.objects.filter(indicator__code="high_tech_enterprises", region__code="zhangdian").values_list(
+            "year", flat=True
+        )
+    )
+    assert {2022, 2023} <= years
