@@ -27,6 +27,21 @@ def liaison(persona, unit):
     return services.liaison_update(actor=persona("bureau_staff"), liaison=person, phone=NEW_PHONE, email=NEW_EMAIL)
 
 
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("0533-2345678", "053*****5678"),  # a landline keeps its area-code start and its last four
+        ("1234567", "1234567"),  # seven characters: nothing left in the middle to hide
+        ("123456", "******"),  # too short to show any part of it
+        ("", ""),
+    ],
+)
+def test_mask_phone_keeps_the_length_and_hides_the_middle(raw, masked):
+    assert mask_phone(raw) == masked
+    assert len(mask_phone(raw)) == len(raw)
+
+
 def test_mask_functions():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("0533-12345678") == "053******5678"
