@@ -34,6 +34,7 @@ def demo_site(django_db_setup, django_db_blocker):
     """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
     from kechuang.enterprises import demo as enterprise_demo
     from kechuang.techmarket import index
+    from tests.conftest import seed_platform
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -41,6 +42,8 @@ def demo_site(django_db_setup, django_db_blocker):
         try:
             # What runs after commit in `make run` (the indicator feeds, the search index) runs here too, though
             # this transaction never commits.
+            # A browser or transactional test before may have flushed the database: seed it again (idempotent).
+            seed_platform()
             # The search index may hold documents of rows earlier tests rolled back: start it afresh.
             index.reset()
             with (
