@@ -102,8 +102,21 @@ def pytest_report_header(config):
 
 
 def seed_platform() -> None:
-    """The Zibo policy and the personas; idempotent (browser tests re-seed after each flush)."""
+    """The Zibo policy, the personas and what data migrations seed; idempotent (a flush, after each browser or
+    transactional test, removes them all)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
     from kechuang.policy.services import policy_load_file
+    from kechuang.techmarket.models import MatchCheck, VocabularyTerm
+
+    for model, migration in (
+        (VocabularyTerm, "kechuang.techmarket.migrations.0002_seed_vocabulary"),
+        (MatchCheck, "kechuang.techmarket.migrations.0004_seed_match_checks"),
+    ):
+        if not model.objects.exists():
+            import_module(migration).seed(apps, None)
 
     if not OrgUnit.objects.filter(code="zibo", parent=None).exists():
         policy_load_file(path=ZIBO_POLICY)

@@ -9,16 +9,16 @@ from kechuang.core.models import OrgUnit
 
 
 @pytest.fixture
-def demo_site(site):
+def indicator_site(site):
     from kechuang.indicators.demo import load_demo
 
     load_demo(OrgUnit.objects.get(code="zibo", parent=None))
     return site
 
 
-def test_dashboard_to_detail_chart(login, demo_site, shot):
+def test_dashboard_to_detail_chart(login, indicator_site, shot):
     page = login("leader")
-    page.goto(f"{demo_site}/indicators/")
+    page.goto(f"{indicator_site}/indicators/")
     expect(page.get_by_test_id("demo-banner")).to_be_visible()
     cards = page.get_by_test_id("target-card")
     expect(cards.first).to_be_visible()
@@ -26,7 +26,7 @@ def test_dashboard_to_detail_chart(login, demo_site, shot):
     expect(page.locator('[data-status="off_track"]').first).to_be_visible()
     shot("indicators-dashboard")
     page.locator('[data-testid="target-card"][data-indicator="high_tech_enterprises"]').click()
-    page.wait_for_url(f"{demo_site}/indicators/high_tech_enterprises/")
+    page.wait_for_url(f"{indicator_site}/indicators/high_tech_enterprises/")
     chart = page.get_by_test_id("indicator-chart")
     expect(chart).to_have_attribute("data-ready", "1")
     expect(chart.locator("canvas").first).to_be_visible()
@@ -35,17 +35,17 @@ def test_dashboard_to_detail_chart(login, demo_site, shot):
     shot("indicators-detail")
 
 
-def test_district_ranking_chart(login, demo_site, shot):
+def test_district_ranking_chart(login, indicator_site, shot):
     page = login("bureau_staff")
-    page.goto(f"{demo_site}/indicators/districts/?indicator=rd_intensity")
+    page.goto(f"{indicator_site}/indicators/districts/?indicator=rd_intensity")
     expect(page.get_by_test_id("district-chart")).to_have_attribute("data-ready", "1")
     expect(page.get_by_test_id("district-table").locator("tbody tr")).to_have_count(9)  # 8 regions + the city
     shot("indicators-districts")
 
 
-def test_briefing_download(login, demo_site, shot, tmp_path):
+def test_briefing_download(login, indicator_site, shot, tmp_path):
     page = login("leader")
-    page.goto(f"{demo_site}/indicators/briefing/")
+    page.goto(f"{indicator_site}/indicators/briefing/")
     shot("indicators-briefing")
     with page.expect_download() as info:
         page.get_by_test_id("briefing-pdf-quarterly").click()
@@ -57,18 +57,18 @@ def test_briefing_download(login, demo_site, shot, tmp_path):
     assert info.value.suggested_filename.endswith(".xlsx")
 
 
-def test_district_officer_dashboard_is_their_region(login, demo_site, shot):
+def test_district_officer_dashboard_is_their_region(login, indicator_site, shot):
     page = login("zhangdian_officer")
-    page.goto(f"{demo_site}/indicators/")
+    page.goto(f"{indicator_site}/indicators/")
     expect(page.locator(".page-head")).to_contain_text("张店区")
     shot("indicators-dashboard-zhangdian")
 
 
-def test_detail_chart_shows_the_shandong_comparison_line(login, demo_site, shot):
+def test_detail_chart_shows_the_shandong_comparison_line(login, indicator_site, shot):
     """Real data (issue 4, item 8): Shandong's published high-tech enterprise counts are a comparison line on the
     detail chart (right-hand axis: the province counts ~15× the city), with the source under the chart."""
     page = login("bureau_staff")
-    page.goto(f"{demo_site}/indicators/high_tech_enterprises/")
+    page.goto(f"{indicator_site}/indicators/high_tech_enterprises/")
     chart = page.get_by_test_id("indicator-chart")
     expect(chart).to_have_attribute("data-ready", "1")
     option = page.evaluate(

@@ -460,7 +460,14 @@ DEADLINE_TARGETS = [
 
 @pytest.mark.parametrize(("code", "who"), DEADLINE_TARGETS)
 def test_status_agrees_with_the_probability_shown_beside_it(demo_site, client_as, code: str, who: str) -> None:
+    from kechuang.policy.models import Target
+
     page = read_page(client_as(who).get(f"/indicators/{code}/").content.decode())
+    deadline = Target.objects.filter(indicator__code=code).exclude(deadline=None).values_list("deadline", flat=True)
+    if timezone.localdate().year >= max(deadline).year:
+        # In the deadline year the register counts the year itself: the outcome is measured, not forecast.
+        assert "达标概率" not in page.text, code
+        return
     probability = int(search(page.text, r"达标概率 (\d+)%", code).group(1))
     status = search(page.text, r"最新值 \(\d{4}\) [\d,.]+ \S* ?" + STATUS, code).group(1)
     # Whatever the rule's thresholds, a near-certain target is not "at risk" and a near-hopeless one not "on track".
