@@ -84,7 +84,7 @@ def load_population(
     return created
 
 
-RENEWED = 0.7  # share of certificate holders that had been certified in the period before, too
+RENEWED = 0.8  # share of certificate holders that had been certified in the period before, too
 FIRST_CERTIFICATES = dt.date(2008, 1, 1)  # the current high-tech certification scheme
 
 

@@ -217,7 +217,9 @@ def generate(
                 start_year = as_of.year - rng.randrange(years_valid)
                 issued = dt.date(start_year, rng.randint(3, 11), rng.randint(1, 28))
                 if issued > as_of:
-                    issued = issued.replace(year=issued.year - 1)
+                    # Not yet issued this year: the certificate held today is the one issued a full validity period
+                    # earlier (still valid), so early in the year issue dates do not crowd into last year.
+                    issued = issued.replace(year=issued.year - years_valid)
                 expiry = dt.date(issued.year + years_valid, issued.month, issued.day) - dt.timedelta(days=1)
                 if tier == "tech_sme":
                     expiry = dt.date(issued.year, 12, 31)

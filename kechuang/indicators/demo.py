@@ -1,5 +1,6 @@
-"""Demo data for `load_demo` (idempotent): the catalogue, the real published figures, and generated series 2015–2025
-for the city and each region of its partition, marked `is_demo` (shown as 演示数据 on every page).
+"""Demo data for `load_demo` (idempotent): the catalogue, the real published figures, and generated series from 2015
+to last year (a demo loaded in any year looks current) for the city and each region of its partition, marked
+`is_demo` (shown as 演示数据 on every page).
 
 An indicator another module counts (the enterprise register's titles, through core.registry's feeds) is not
 invented where that module has counts: those years are its counts (written by `sync_feeds`), and the generated
@@ -17,6 +18,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
@@ -24,7 +26,7 @@ from kechuang.indicators.catalogue import catalogue_load
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
 from kechuang.indicators.services import sync_feeds
 
-YEARS = list(range(2015, 2026))
+FIRST_YEAR = 2015
 DEMO_SOURCE = "演示数据（系统生成，非官方统计）"
 # Share of each partition region in the city total (张店 grows, 博山 shrinks: the ranking has a story).
 WEIGHTS = {
@@ -37,7 +39,7 @@ WEIGHTS = {
     "gaoqing": (0.06, 0.05),
     "yiyuan": (0.07, 0.07),
 }
-# code: (value 2015, value 2025, decimals, regional?) — city trajectory, geometric between the ends.
+# code: (value 2015, value last year, decimals, regional?) — city trajectory, geometric between the ends.
 CITY = {
     "gdp": (4130.2, 5080.0, 1, True),
     "above_scale_industrial_output": (7800.0, 9850.0, 1, True),
@@ -54,15 +56,33 @@ CITY = {
 }
 # Derived shares driving the numerators: R&D intensity 2.05 % → 2.78 %, high-tech output share 33 % → 47.5 %.
 RD_INTENSITY = (2.05, 2.78)
-# The high-tech output share stalls in 2024–2025, so one headline target shows "off track".
+# The high-tech output share over eleven steps from 2015 to last year; it stalls in the last two, so one headline
+# target shows "off track". A longer demo span stretches it (linear interpolation between the steps).
 HIGH_TECH_SHARE = [33.0, 34.6, 36.1, 37.9, 39.6, 41.2, 43.0, 44.9, 46.3, 46.9, 47.5]
+# 淄博优秀青年科技人才 selected in 2019, 2021, 2023 …
+YOUNG_TALENTS = (42, 47, 51, 46, 49, 53, 50, 55)
 MISMATCH = ("tech_contract_turnover_output", 2021, 1.03)
 
 
-def _curve(start: float, end: float, rng: random.Random, noise: float) -> list[float]:
-    n = len(YEARS) - 1
+def demo_years() -> list[int]:
+    """2015 to last year: the generated series end where official annual figures would."""
+    return list(range(FIRST_YEAR, timezone.localdate().year))
+
+
+def _stretch(points: list[float], n: int) -> list[float]:
+    """n values following `points` from its first to its last (linear between neighbouring points)."""
     out = []
-    for i in range(len(YEARS)):
+    for i in range(n):
+        x = i * (len(points) - 1) / (n - 1)
+        left = min(int(x), len(points) - 2)
+        out.append(points[left] + (points[left + 1] - points[left]) * (x - left))
+    return out
+
+
+def _curve(years: list[int], start: float, end: float, rng: random.Random, noise: float) -> list[float]:
+    n = len(years) - 1
+    out = []
+    for i in range(len(years)):
         base = start * (end / start) ** (i / n)
         jitter = 1.0 if i in (0, n) else 1 + rng.uniform(-noise, noise)
         out.append(base * jitter)
@@ -76,13 +96,14 @@ def _round(value: float, decimals: int) -> Decimal:
 def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Decimal]:
     """{(indicator, region or "city", year): value}; deterministic."""
     rng = random.Random(20231220)  # the policy's issue date
+    years = demo_years()
     out: dict[tuple[str, str, int], Decimal] = {}
     city_series: dict[str, list[float]] = {}
     for code, (start, end, _d, _regional) in CITY.items():
         noise = 0.12 if code in ("talents_provincial_plus_new", "talent_projects_foreign") else 0.025
-        city_series[code] = _curve(start, end, rng, noise)
-    intensity = _curve(*RD_INTENSITY, rng, 0.02)
-    share = HIGH_TECH_SHARE
+        city_series[code] = _curve(years, start, end, rng, noise)
+    intensity = _curve(years, *RD_INTENSITY, rng, 0.02)
+    share = _stretch(HIGH_TECH_SHARE, len(years))
     city_series["rd_expenditure"] = [g * s / 100 for g, s in zip(city_series["gdp"], intensity, strict=True)]
     city_series["high_tech_output"] = [
         o * s / 100 for o, s in zip(city_series["above_scale_industrial_output"], share, strict=True)
@@ -92,11 +113,11 @@ def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Deci
     codes = [c for c in region_codes if c in WEIGHTS]
     for code, series in city_series.items():
         tilt = {r: rng.uniform(0.85, 1.15) for r in codes}  # each indicator distributes a little differently
-        for i, year in enumerate(YEARS):
+        for i, year in enumerate(years):
             if code not in regional or not codes:
                 out[(code, "city", year)] = _round(series[i], decimals[code])
                 continue
-            t = i / (len(YEARS) - 1)
+            t = i / (len(years) - 1)
             weights = {r: (WEIGHTS[r][0] + (WEIGHTS[r][1] - WEIGHTS[r][0]) * t) * tilt[r] for r in codes}
             total_w = sum(weights.values())
             parts = {r: _round(series[i] * w / total_w, decimals[code]) for r, w in weights.items()}
@@ -135,7 +156,7 @@ def _lead_up(
     first = min(y for _r, y in counted)
     if year >= first:
         return None
-    anchor_year = min(first, YEARS[-1])
+    anchor_year = min(first, demo_years()[-1])
 
     def factor(region: str) -> float | None:
         base = generated.get((code, region, anchor_year))
@@ -157,6 +178,7 @@ def load_demo(city: OrgUnit) -> str:
         )
     )
     rows = []
+    last = demo_years()[-1]
     generated = generated_values(list(regions))
     counted = _counted_by_modules(city)
     for (code, region_code, year), value in generated.items():
@@ -174,21 +196,21 @@ def load_demo(city: OrgUnit) -> str:
                 year=year,
                 quarter=0,
                 value=value,
-                status=Observation.Status.PRELIMINARY if year == YEARS[-1] else Observation.Status.FINAL,
+                status=Observation.Status.PRELIMINARY if year == last else Observation.Status.FINAL,
                 source=DEMO_SOURCE,
                 is_demo=True,
             )
         )
-    # The technology market reports quarterly: year-to-date turnover for 2025 (cumulative to each quarter's end).
+    # The technology market reports quarterly: year-to-date turnover for last year (cumulative to each quarter's end).
     turnover = indicators.get("tech_contract_turnover_output")
     if turnover is not None:
         for quarter, fraction in ((1, 0.19), (2, 0.43), (3, 0.68)):
-            if not Observation.objects.filter(indicator=turnover, region=city, year=2025, quarter=quarter).exists():
+            if not Observation.objects.filter(indicator=turnover, region=city, year=last, quarter=quarter).exists():
                 rows.append(
                     Observation(
                         indicator=turnover,
                         region=city,
-                        year=2025,
+                        year=last,
                         quarter=quarter,
                         value=_round(160.0 * fraction, 2),
                         status=Observation.Status.PRELIMINARY,
@@ -199,7 +221,7 @@ def load_demo(city: OrgUnit) -> str:
     # 淄博优秀青年科技人才 are selected every two years (task 11): odd years only, city level.
     young = indicators.get("young_talents_selected")
     if young is not None:
-        for year, value in ((2019, 42), (2021, 47), (2023, 51), (2025, 46)):
+        for year, value in zip(range(2019, last + 1, 2), YOUNG_TALENTS, strict=False):
             if (young.code, city.code, year) not in existing:
                 rows.append(
                     Observation(
@@ -208,7 +230,7 @@ def load_demo(city: OrgUnit) -> str:
                         year=year,
                         quarter=0,
                         value=Decimal(value),
-                        status=Observation.Status.PRELIMINARY if year == YEARS[-1] else Observation.Status.FINAL,
+                        status=Observation.Status.PRELIMINARY if year == last else Observation.Status.FINAL,
                         source=DEMO_SOURCE,
                         is_demo=True,
                     )
@@ -231,7 +253,11 @@ def load_demo(city: OrgUnit) -> str:
 def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:
     """One revised value, so that the revision history shows what it looks like."""
     obs = Observation.objects.filter(
-        indicator=indicators.get("high_tech_enterprises"), region=city, year=2024, quarter=0, is_demo=True
+        indicator=indicators.get("high_tech_enterprises"),
+        region=city,
+        year=demo_years()[-2],
+        quarter=0,
+        is_demo=True,
     ).first()
     if obs is None or obs.revisions.exists():
         return
@@ -247,12 +273,13 @@ def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:
 
 
 def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
-    """District breakdowns of the count targets in proportion to each region's 2025 value; the platform target is
+    """District breakdowns of the count targets in proportion to each region's value last year; the platform target is
     deliberately left 10 short so that the add-up check shows what it flags."""
     from kechuang.policy.models import Target
 
     created = 0
     partition = [r for r in regions.values() if r.in_partition]
+    last = demo_years()[-1]
     for target in Target.objects.filter(
         policy__city=city,
         indicator__code__in=["high_tech_enterprises", "tech_smes", "innovation_platforms_provincial_plus"],
@@ -262,7 +289,7 @@ def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
             continue
         values = dict(
             Observation.objects.filter(
-                indicator=target.indicator, region__in=partition, year=YEARS[-1], quarter=0
+                indicator=target.indicator, region__in=partition, year=last, quarter=0
             ).values_list("region_id", "value")
         )
         total = sum(values.values())
@@ -277,7 +304,7 @@ def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
         for region in partition:
             if region.pk in shares:
                 TargetAllocation.objects.create(
-                    target=target, region=region, value=shares[region.pk], note="演示：按2025年各区县占比分解"
+                    target=target, region=region, value=shares[region.pk], note=f"演示：按{last}年各区县占比分解"
                 )
                 created += 1
     return created

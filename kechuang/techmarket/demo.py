@@ -1,5 +1,6 @@
 """Demo data for `make run` (idempotent): achievements made from the bundled Apache-2.0 part of CSL, demands in
-enterprise language, experts, matches at each workflow step and registered contracts over 2022–2026.
+enterprise language, experts, matches at each workflow step and registered contracts over the last five years
+(this year's so far).
 
 Everything is marked `is_demo`; names of enterprises and people are invented. Built with bulk inserts (one audit
 entry for the whole load) and indexed once after the transaction commits, so the load takes a few seconds.
@@ -660,13 +661,17 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
     zones = [r for r in regions.values() if not r.in_partition and r.code != "southern_eco_city"]
     types = [t for t, w, _s in CONTRACT_TYPES for _ in range(w)]
     subs = {t: s for t, _w, s in CONTRACT_TYPES}
-    plan = [(y, n) for y, n in ((2022, 40), (2023, 48), (2024, 54), (2025, 58), (2026, 30))]
+    # Relative to today, so that a demo loaded in any year has this year's turnover (a partial year).
+    today = dt.date.today()
+    this_year = today.year
+    plan = [(this_year - 4, 40), (this_year - 3, 48), (this_year - 2, 54), (this_year - 1, 58), (this_year, 30)]
     serial = {}
     contracts, parties, items, events = [], [], [], []
     for year, n in plan:
         for _ in range(n):
             kind = rng.choice(types)
-            signed = dt.date(year, rng.randint(1, 12 if year < 2026 else 10), rng.randint(1, 28))
+            months = 12 if year < this_year else max(1, today.month - 2)
+            signed = dt.date(year, rng.randint(1, months), rng.randint(1, 28))
             # never in the future: a demo loaded in November must not show December's applications
             submitted = min(signed + dt.timedelta(days=rng.randint(3, 40)), dt.date.today())
             version = registration.rule_version_for(submitted)
@@ -690,7 +695,7 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
                     NonTechnicalItem(kind="equipment", description="配套设备（演示）", amount_wan=deducted)
                 )
             status = Contract.Status.REGISTERED
-            if year == 2026 and rng.random() < 0.25:
+            if year == this_year and rng.random() < 0.25:
                 status = rng.choice(
                     (
                         Contract.Status.SUBMITTED,
