@@ -654,6 +654,14 @@ PROJECT_WORDS = (
 )
 
 
+IN_PROGRESS = (
+    Contract.Status.SUBMITTED,
+    Contract.Status.ACCEPTED,
+    Contract.Status.NEEDS_CORRECTION,
+    Contract.Status.REFUSED,
+)
+
+
 def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
     from kechuang.techmarket.services import REGION_CODES
 
@@ -666,6 +674,7 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
     this_year = today.year
     plan = [(this_year - 4, 40), (this_year - 3, 48), (this_year - 2, 54), (this_year - 1, 58), (this_year, 30)]
     serial = {}
+    in_progress_shown = 0
     contracts, parties, items, events = [], [], [], []
     for year, n in plan:
         for _ in range(n):
@@ -695,17 +704,14 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
                     NonTechnicalItem(kind="equipment", description="配套设备（演示）", amount_wan=deducted)
                 )
             status = Contract.Status.REGISTERED
-            if year == this_year and rng.random() < 0.25:
-                status = rng.choice(
-                    (
-                        Contract.Status.SUBMITTED,
-                        Contract.Status.ACCEPTED,
-                        Contract.Status.NEEDS_CORRECTION,
-                        Contract.Status.REFUSED,
-                    )
-                )
+            if year == this_year:
+                if rng.random() < 0.25:
+                    status = rng.choice(IN_PROGRESS)
+                if in_progress_shown < len(IN_PROGRESS):  # every workflow state is in the demo, at any date
+                    status = IN_PROGRESS[in_progress_shown]
+                    in_progress_shown += 1
             registered_on = submitted + dt.timedelta(days=rng.randint(5, 25))
-            if registered_on > dt.date.today():
+            if status == Contract.Status.REGISTERED and registered_on > dt.date.today():
                 status, registered_on = Contract.Status.ACCEPTED, None
             if status != Contract.Status.REGISTERED:
                 registered_on = None
