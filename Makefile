@@ -58,10 +58,10 @@ pdf-deps:
 		echo "WARNING: could not install $$missing(sudo apt-get install $$missing); PDF briefings need them"; \
 	fi
 
+# The task worker (imports, the matching index, ladder re-evaluation) runs beside the server and stops with it.
 run: $(VENV)/.installed pdf-deps
 	$(PY) manage.py bootstrap
-	@echo "Kechuang is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT)
+	PY=$(PY) bash scripts/serve.sh
 
 # PYTEST_ARGS passes options through (.ci/run: coverage, the clock leg), e.g. make test PYTEST_ARGS="-x tests/core".
 test: $(VENV)/.installed-dev system-deps

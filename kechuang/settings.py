@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "kechuang.core",
     "kechuang.indicators",
     "kechuang.policy",
@@ -200,6 +203,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Import uploads (until read) and the annotated workbooks of rejected files: private, never served as media.
+KECHUANG_IMPORT_DIR = Path(os.environ.get("KECHUANG_IMPORT_DIR", VAR_DIR / "imports"))
 
 # Mail (reminders, notices): the console in development; SMTP configured by the environment in production.
 EMAIL_BACKEND = os.environ.get(
@@ -235,6 +240,19 @@ AUDIT_RETENTION_DAYS = 184
 # The policy `make run` loads and the cockpit shows first.
 KECHUANG_POLICY_FILE = os.environ.get("KECHUANG_POLICY_FILE", str(BASE_DIR / "policies" / "zibo-kefa-2023-22.yaml"))
 KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", "zibo-kefa-2023-22")
+
+# Background work (imports, the matching index, ladder re-evaluation) runs on django-tasks: the database backend
+# queues it for the worker (`manage.py db_worker`, started beside the server by `make run`); under pytest, or with
+# KECHUANG_TASKS=immediate, a task runs at once in the process that enqueues it.
+TASKS_BACKEND = os.environ.get("KECHUANG_TASKS", "immediate" if "pytest" in sys.modules else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
 
 # Technology market: optional dense re-ranking with a sentence-transformers model already on disk (never
 # downloaded; the package sentence-transformers must be installed separately). Empty = off.

@@ -138,6 +138,8 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The matching index of the tests lives in a temporary folder, never in var/.
     settings.TECHMARKET_INDEX_DIR = str(tmp_path_factory.mktemp("match_index"))
+    # Import uploads and error workbooks too (core.models.ImportStorage).
+    settings.KECHUANG_IMPORT_DIR = tmp_path_factory.mktemp("imports")
     with django_db_blocker.unblock():
         seed_platform()
 

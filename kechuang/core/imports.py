@@ -1,21 +1,36 @@
-"""The pieces every Excel import shares: column specs, cell parsing with reasons, row errors, the
-annotated error workbook. Modules describe their sheets with `Column`s and keep their own upsert logic."""
+"""The one import pipeline: column specs, cell parsing with reasons, row errors, the job and the annotated error
+workbook.
+
+A module describes its file with an `Importer` (its sheets' `Column`s, `check` and `write`) and offers it through
+its AppConfig's `importers()` hook. `start` stores the upload and queues an `ImportJob` on the task worker
+(core/tasks.py); `run` reads the file, checks every row (every error of the file in one pass, progress written as it
+goes), writes in one transaction only when nothing failed, records one audit entry, and keeps the annotated copy of
+a rejected file on the job, downloadable by its uploader only."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils import translation
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kechuang.core.models import OrgUnit
+from kechuang.core import audit
+from kechuang.core.models import ImportJob, OrgUnit
 from kechuang.core.validators import credit_code_error
+
+log = logging.getLogger(__name__)
 
 TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
 FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
@@ -71,14 +86,29 @@ def choice_lookup(choices: Any) -> dict[str, str]:
 
 @dataclass
 class RowError:
+    """One problem of a file: sheet, row number (0: the file itself), column label, value, reason; `field` is the
+    column's key when the problem sits in a known column."""
+
     sheet: str
     row: int
     column: str
     value: str
     reason: str
+    field: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "field": self.field,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RowError:
+        return cls(**{k: data.get(k, "") for k in ("sheet", "row", "column", "value", "reason", "field")})
 
 
 def cell_text(value: Any) -> str:
@@ -172,7 +202,7 @@ def validation_errors(
     for name, messages in items:
         label = labels.get(name, "" if name in ("", "__all__") else name)
         for message in messages:
-            out.append(RowError(sheet, row, label, shown(values.get(name))[:100], message))
+            out.append(RowError(sheet, row, label, shown(values.get(name))[:100], message, name if label else ""))
     return out
 
 
@@ -194,25 +224,319 @@ def model_errors(
     return []
 
 
-def annotated_workbook(sheets: dict[str, list[tuple[int, list[Any]]]], errors: list[RowError]) -> bytes:
-    """The uploaded rows, sheet by sheet, with an error column; rows with errors in red."""
+# ---------------------------------------------------------------------------------------------------------------------
+# The file: sheets as read, before any parsing
+
+
+@dataclass
+class Sheet:
+    """One sheet of an upload as read: (row number, cells) with the header row, and where each known column sits."""
+
+    key: str
+    title: str
+    rows: list[tuple[int, list[Any]]]
+    labels: dict[str, str] = field(default_factory=dict)  # column key → the template's label
+    positions: dict[str, int] = field(default_factory=dict)  # column key → index in the row
+
+    @property
+    def data_rows(self) -> int:
+        return max(0, len(self.rows) - 1)
+
+
+def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, aliases: dict[str, str] | None = None):
+    """Fill `sheet.labels` and `sheet.positions` from its header row; (key, label, required) per column. A header may
+    be the label (with or without the template's " *"), the key, or an alias. Returns the missing required labels."""
+    header = [cell_text(h).rstrip("*").strip() for h in (sheet.rows[0][1] if sheet.rows else [])]
+    missing = []
+    for key, label, required in columns:
+        sheet.labels[key] = label
+        names = {label, key, (aliases or {}).get(key)}
+        for i, h in enumerate(header):
+            if h in names:
+                sheet.positions[key] = i
+        if required and key not in sheet.positions:
+            missing.append(label)
+    return missing
+
+
+def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if_none: bool = False) -> list[Sheet]:
+    """The sheets of an .xlsx whose names are in `titles` (title → key); with `first_if_none`, the first sheet when
+    none is. Bombs are refused before the parser sees them (core/uploads.py)."""
+    from python_calamine import CalamineWorkbook
+
+    from kechuang.core.uploads import UploadRefused, check_workbook
+
+    try:
+        check_workbook(path)
+    except UploadRefused as refused:
+        raise ImportRejected(refused.message) from None
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
+    found = [(titles[n.strip()], n) for n in book.sheet_names if n.strip() in titles]
+    if not found and first_if_none and book.sheet_names:
+        found = [(next(iter(titles.values())), book.sheet_names[0])]
+    if not found:
+        raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
+    sheets = []
+    for key, name in found:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if len(rows) > max_rows + 1:
+            raise ImportRejected(_("At most %(n)s rows per file.") % {"n": f"{max_rows:,}"})
+        title = next(t for t, k in titles.items() if k == key)
+        sheets.append(Sheet(key, title, [(i + 1, list(row)) for i, row in enumerate(rows)]))
+    return sheets
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Importers
+
+
+class Importer:
+    """What a module says about one kind of file; the pipeline does the rest (store, queue, progress, one
+    transaction, audit, error workbook). Subclasses set the attributes and implement `read`, `check` and `write`."""
+
+    kind: str  # ImportJob.kind
+    label: Any  # what the job page calls it
+    audit_type: str  # the audit entry's object type, e.g. "enterprises.enterprise"
+    page_url: str  # the module's import page (url name)
+    extensions: tuple[str, ...] = (".xlsx",)
+    max_upload_mb: int = 10
+
+    def may_import(self, user: Any) -> bool:
+        from kechuang.core.roles import READ_ONLY
+
+        return user.is_authenticated and user.role not in READ_ONLY
+
+    def read(self, path: Path, filename: str) -> list[Sheet]:
+        raise NotImplementedError
+
+    def check(self, actor: Any, sheets: list[Sheet], progress: Callable[[int], None]) -> tuple[Any, list[RowError]]:
+        """Parse and check every row without writing; returns (what `write` takes, every error found)."""
+        raise NotImplementedError
+
+    def write(self, actor: Any, clean: Any, errors: list[RowError], job: ImportJob) -> dict[str, int]:
+        """Write inside the pipeline's transaction and return the counts; errors found while writing are appended to
+        `errors` (then the transaction is rolled back). Called even when `check` found errors, so that an importer
+        whose services check more can report those in the same pass; one that cannot returns at once."""
+        raise NotImplementedError
+
+    def done_message(self, counts: dict[str, int]) -> str:
+        return _("Imported.")
+
+    def next_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(self.page_url)
+
+
+def importers() -> dict[str, Importer]:
+    """Every module's importers by kind (the AppConfig hook `importers()`)."""
+    out: dict[str, Importer] = {}
+    for config in apps.get_app_configs():
+        hook = getattr(config, "importers", None)
+        if hook is not None:
+            out |= {i.kind: i for i in hook()}
+    return out
+
+
+def importer_for(kind: str) -> Importer:
+    return importers()[kind]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Jobs
+
+
+def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True) -> ImportJob:
+    """Check the upload itself (rights, size, type), store it and queue the job; returns the job to show."""
+    from django.core.exceptions import PermissionDenied
+
+    importer = importer_for(kind)
+    if not importer.may_import(actor):
+        raise PermissionDenied
+    if upload.size > importer.max_upload_mb * 1024 * 1024:
+        raise ImportRejected(_("The file is larger than %(mb)s MB.") % {"mb": importer.max_upload_mb})
+    name = Path(upload.name or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in importer.extensions:
+        raise ImportRejected(
+            _("Upload an .xlsx workbook (the template from this page).")
+            if importer.extensions == (".xlsx",)
+            else _("Upload an .xlsx or .csv file.")
+        )
+    if suffix == ".xlsx":
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":  # .xlsx is a zip archive
+            raise ImportRejected(_("The file is not a readable Excel workbook."))
+    with transaction.atomic():  # the job and its queue entry together (the database backend queues in the database)
+        job = ImportJob(kind=kind, actor=actor, filename=name[:200])
+        job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
+        job.save()
+        if enqueue:
+            from kechuang.core.tasks import run_import
+
+            run_import.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_now(kind: str, *, actor: Any, filename: str, data: bytes) -> ImportJob:
+    """Store and run an import in this process (management commands, tests)."""
+    job = start(kind, actor=actor, upload=ContentFile(data, name=filename), enqueue=False)
+    run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+class _Rejected(Exception):
+    """Raised inside the pipeline's transaction so that nothing of a file with errors is kept."""
+
+
+def run(job_id: int) -> None:
+    """The job's whole import (on the task worker): read, check every row, write all or nothing."""
+    job = ImportJob.objects.select_related("actor").get(pk=job_id)
+    if job.finished:
+        return
+    importer = importer_for(job.kind)
+    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=job.status, started_at=job.started_at)
+    sheets: list[Sheet] = []
+    try:
+
+        def progress(done: int) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(done=min(done, job.total))
+
+        try:
+            sheets = importer.read(Path(job.upload.path), job.filename)
+            job.total = sum(s.data_rows for s in sheets)
+            ImportJob.objects.filter(pk=job.pk).update(total=job.total)
+            clean, errors = importer.check(job.actor, sheets, progress)
+        except ImportRejected as exc:  # the file itself is unusable: said as the file's one error
+            _finish(job, importer, errors=[RowError("", 0, "", "", str(exc))], sheets=[])
+            return
+        counts: dict[str, int] = {}
+        try:
+            with transaction.atomic():
+                counts = importer.write(job.actor, clean, errors, job)
+                if errors:
+                    raise _Rejected
+                audit.record(
+                    actor=job.actor,
+                    action=audit.Action.IMPORT,
+                    object_type=importer.audit_type,
+                    object_label=job.filename[:300],
+                    detail={"kind": job.kind, **counts},
+                )
+        except _Rejected:
+            counts = {}
+        _finish(job, importer, errors=errors, counts=counts, sheets=sheets)
+    except Exception:
+        log.exception("import job %s failed", job.pk)
+        internal = RowError("", 0, "", "", _("The import stopped on an internal error; nothing was written."))
+        _finish(job, importer, errors=[internal], sheets=[])
+        raise
+
+
+def _finish(
+    job: ImportJob,
+    importer: Importer,
+    *,
+    errors: list[RowError],
+    sheets: list[Sheet],
+    counts: dict[str, int] | None = None,
+) -> None:
+    order = {s.title: i for i, s in enumerate(sheets)}
+    errors = sorted(errors, key=lambda e: (e.row > 0, order.get(e.sheet, -1), e.row))
+    job.errors = [e.as_dict() for e in errors]
+    job.counts = counts or {}
+    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
+    job.done = job.total
+    job.finished_at = timezone.now()
+    if errors and sheets:
+        name = f"{job.pk}-{uuid.uuid4().hex}.xlsx"
+        job.error_workbook.save(name, ContentFile(annotated_workbook(sheets, errors)), save=False)
+    if job.upload:
+        job.upload.delete(save=False)  # the upload is not kept once read: what was imported is in the database
+    job.save()
+
+
+def jobs_of(user: Any, kinds: Iterable[str], limit: int = 10) -> list[ImportJob]:
+    """The user's latest jobs of these kinds (a module's import page lists them)."""
+    return list(ImportJob.objects.filter(actor=user, kind__in=list(kinds)).order_by("-id")[:limit])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The annotated workbook
+
+MAX_COMMENTS = 5_000  # cell comments are heavy in a workbook; past this the fill and the error column carry it
+
+
+def annotated_workbook(sheets: list[Sheet], errors: list[RowError]) -> bytes:
+    """The rejected file as uploaded, to correct and import again: every row at its original row number, always as
+    text (never a formula), the known columns headed by the template's labels, each bad cell red with its reason as
+    a comment, an "错误说明" column per row, and a last sheet listing every error (row, column, value, reason)."""
     import xlsxwriter
 
-    by_row: dict[tuple[str, int], list[RowError]] = {}
+    by_cell: dict[tuple[str, int], list[RowError]] = {}
     for e in errors:
-        by_row.setdefault((e.sheet, e.row), []).append(e)
+        by_cell.setdefault((e.sheet, e.row), []).append(e)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    red = book.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
-    for title, rows in sheets.items():
-        ws = book.add_worksheet(title[:31])
-        width = max((len(cells) for _n, cells in rows), default=0)
-        for number, cells in rows:
-            problems = by_row.get((title, number), [])
-            ws.write_row(number - 1, 0, [cell_text(c) for c in cells], red if problems and number > 1 else None)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    bad = book.add_format({"bg_color": "#F8D7DA", "font_color": "#842029", "border": 1})
+    note = book.add_format({"font_color": "#842029", "text_wrap": True})
+    comments = 0
+    for sheet in sheets:
+        ws = book.add_worksheet(sheet.title[:31])
+        width = max((len(cells) for _n, cells in sheet.rows), default=0)
+        by_position = {i: key for key, i in sheet.positions.items()}
+        for number, cells in sheet.rows:
+            r = number - 1
             if number == 1:
-                ws.write(0, width, "错误 Errors")
-            elif problems:
-                ws.write(number - 1, width, "；".join(f"{p.column}（{p.value}）：{p.reason}" for p in problems), red)
+                for c, value in enumerate(cells):
+                    text = sheet.labels[by_position[c]] if c in by_position else cell_text(value)
+                    ws.write_string(r, c, text, bold)
+                ws.write_string(r, width, "错误说明", bold)
+                continue
+            problems = by_cell.get((sheet.title, number), [])
+            wrong: dict[int, list[str]] = {}
+            for p in problems:
+                position = sheet.positions.get(p.field) if p.field else None
+                if position is None:
+                    position = next((i for k, i in sheet.positions.items() if sheet.labels.get(k) == p.column), None)
+                if position is not None:
+                    wrong.setdefault(position, []).append(p.reason)
+            for c in range(max(len(cells), max(wrong, default=-1) + 1)):
+                text = cell_text(cells[c]) if c < len(cells) else ""
+                if c in wrong:
+                    ws.write_string(r, c, text, bad)
+                    if comments < MAX_COMMENTS:
+                        ws.write_comment(r, c, "\n".join(wrong[c]))
+                        comments += 1
+                elif text:
+                    ws.write_string(r, c, text)
+            if problems:
+                ws.write_string(
+                    r, width, "；".join(f"{p.column}：{p.reason}" if p.column else p.reason for p in problems), note
+                )
+        ws.set_column(0, max(width - 1, 0), 16)
+        ws.set_column(width, width, 60)
+        ws.freeze_panes(1, 0)
+    several = len(sheets) > 1
+    listing = book.add_worksheet("错误清单")
+    listing.write_row(0, 0, ["行号", "列", "值", "原因", *(["工作表"] if several else [])], bold)
+    for r, e in enumerate(errors, start=1):
+        listing.write_number(r, 0, e.row)
+        listing.write_string(r, 1, e.column)
+        listing.write_string(r, 2, str(e.value))
+        listing.write_string(r, 3, e.reason)
+        if several:
+            listing.write_string(r, 4, e.sheet)
+    listing.set_column(0, 0, 8)
+    listing.set_column(1, 2, 18)
+    listing.set_column(3, 3, 70)
     book.close()
     return buffer.getvalue()

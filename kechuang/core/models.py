@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from tree_queries.models import TreeNode, TreeQuerySet
 
 from kechuang.core.roles import BOUND_KIND, Role
@@ -214,3 +217,63 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
+
+
+class ImportStorage(FileSystemStorage):
+    """Uploads and error workbooks of imports: private files under KECHUANG_IMPORT_DIR, never served as media.
+    The folder is read from the settings on each use (the tests point it elsewhere)."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.KECHUANG_IMPORT_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def _import_storage() -> ImportStorage:
+    return ImportStorage()
+
+
+class ImportJob(models.Model):
+    """One uploaded file and its all-or-nothing import (core/imports.py), with progress for the job page to poll.
+
+    Every module's import is one: `kind` names the importer (`enterprises`, `indicators`, `techmarket.demand`…)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", pgettext_lazy("import job", "Rejected")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    actor = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("file"), max_length=200)
+    upload = models.FileField(storage=_import_storage, upload_to="uploads/", max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows checked"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    errors = models.JSONField(_("errors"), default=list)
+    error_workbook = models.FileField(storage=_import_storage, upload_to="errors/", max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["actor", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(self.done * 100 / self.total) if self.total else (100 if self.finished else 0)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("liaisons/<int:pk>/edit/", views.liaison_edit, name="liaison_edit"),
     path("liaisons/<int:pk>/archive/", views.liaison_archive, name="liaison_archive"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
+    path("imports/<int:pk>/errors.xlsx", views.import_job_errors, name="import_job_errors"),
 ]

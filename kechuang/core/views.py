@@ -17,7 +17,7 @@ from kechuang.core import audit, history, selectors, services
 from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.masking import mask_email, mask_phone
-from kechuang.core.models import AuditEntry, Liaison
+from kechuang.core.models import AuditEntry, ImportJob, Liaison
 from kechuang.core.registry import cockpit_sections, target_progress
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
@@ -262,3 +262,37 @@ def favicon(request: HttpRequest) -> FileResponse:
     if not found:
         raise Http404
     return FileResponse(open(found, "rb"), content_type="image/x-icon")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Import jobs (core/imports.py): one page for every module's imports, polled while the worker runs the job
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    from kechuang.core.imports import RowError, importer_for
+
+    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)  # a job is its uploader's alone
+    importer = importer_for(job.kind)
+    context = {
+        "job": job,
+        "importer": importer,
+        "errors": [RowError.from_dict(e) for e in job.errors[:500]],
+        "several_sheets": len({e.get("sheet") for e in job.errors}) > 1,
+        "done_message": importer.done_message(job.counts) if job.status == ImportJob.Status.DONE else "",
+    }
+    template = "core/_import_progress.html" if request.htmx else "core/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The annotated copy of a rejected file, for its uploader only."""
+    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)
+    if not job.error_workbook:
+        raise Http404
+    try:
+        handle = job.error_workbook.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=f"import-{job.pk}-errors.xlsx")

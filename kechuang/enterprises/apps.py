@@ -23,6 +23,11 @@ class EnterprisesConfig(AppConfig):
         ),
     )
 
+    def importers(self) -> list:
+        from kechuang.enterprises.importer import RegisterImport
+
+        return [RegisterImport()]
+
     def indicator_feeds(self) -> list:
         from kechuang.enterprises.feed import indicator_feeds
 

@@ -1,44 +1,43 @@
-"""Excel import of the register: template with drop-downs, all-or-nothing, every row error, progress.
+"""Excel import of the register (core/imports.py's pipeline): template with drop-downs, all-or-nothing, every row
+error, progress.
 
 A workbook has up to four sheets (enterprises, yearly facts, IP, qualifications); each row is checked
 completely — types, identifiers, choices, the user's data scope for new *and* existing records — before
 anything is written. With any error nothing is written and every error (sheet, row, column, value,
-reason) is listed on the page and in an annotated copy of the workbook. A clean workbook upserts by
-natural key (credit code; + year; + number; + tier and certificate) in one transaction, then the
-changed enterprises are re-evaluated.
+reason) is listed on the job page and in an annotated copy of the workbook. A clean workbook upserts by
+natural key (credit code; + year; + number; + tier and certificate) in one transaction; the changed
+enterprises are re-evaluated on the task worker once it commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
-import threading
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit
 from kechuang.core.imports import (
     Column,
-    ImportRejected,
+    Importer,
     RowError,
-    annotated_workbook,
+    Sheet,
     cell_text,
     choice_labels,
+    locate_columns,
     model_errors,
     parse_cell,
+    read_workbook,
 )
 from kechuang.core.models import OrgUnit
-from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write_unit
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import facts_builder
@@ -47,16 +46,13 @@ from kechuang.enterprises.ladder.labels import fact_label
 from kechuang.enterprises.models import (
     Enterprise,
     EnterpriseYear,
-    ImportJob,
     IntellectualProperty,
     Qualification,
     Tier,
 )
 
-log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 20
 MAX_ROWS = 200_000
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "imports"
 
 
 def _fact(key: str, kind: str, *, field: str | None = None, **kw: Any) -> Column:
@@ -210,52 +206,29 @@ def template_response(user: Any) -> HttpResponse:
 # --- parsing ----------------------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
-    from python_calamine import CalamineWorkbook
-
-    from kechuang.core.uploads import UploadRefused, check_workbook
-
-    try:
-        check_workbook(path)  # bombs are refused before the parser sees them (core/uploads.py)
-    except UploadRefused as refused:
-        raise ImportRejected(refused.message) from None
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
-    found: dict[str, list[tuple[int, list[Any]]]] = {}
+def read(path: Path) -> list[Sheet]:
+    """The workbook's known sheets, header row included; bombs are refused before the parser sees them."""
     titles = {spec["title"]: key for key, spec in SHEETS.items()}
-    for name in book.sheet_names:
-        key = titles.get(name.strip())
-        if key is None:
-            continue
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        found[key] = [(i + 1, list(row)) for i, row in enumerate(rows)]
-    if not found:
-        raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
-    return found
+    return read_workbook(path, titles, max_rows=MAX_ROWS)
 
 
-def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progress: Callable[[int], None] | None = None):
+def validate(actor: Any, sheets: list[Sheet], progress: Callable[[int], None] | None = None):
     """Every row of every sheet parsed and checked; returns (clean rows per sheet, errors)."""
     allowed = list(regions_for(actor, writable=True))
     regions = {r.name: r for r in allowed} | {r.code: r for r in allowed}
     errors: list[RowError] = []
     clean: dict[str, list[tuple[int, dict[str, Any]]]] = {key: [] for key in SHEETS}
     checked = 0
-    for key, rows in sheets.items():
-        spec = SHEETS[key]
-        if not rows:
+    for sheet in sheets:
+        spec = SHEETS[sheet.key]
+        if not sheet.rows:
             continue
-        header = [cell_text(h).rstrip(" *") for h in rows[0][1]]
-        index: dict[str, int] = {}
-        for col in spec["columns"]:
-            for i, h in enumerate(header):
-                if h in (col.label, col.key):
-                    index[col.key] = i
-            if col.required and col.key not in index:
-                errors.append(RowError(spec["title"], 1, col.label, "", _("column missing")))
-        for number, cells in rows[1:]:
+        columns = [(col.key, col.label, col.required) for col in spec["columns"]]
+        for label in locate_columns(sheet, columns):
+            key = next(col.key for col in spec["columns"] if col.label == label)
+            errors.append(RowError(spec["title"], 1, label, "", _("column missing"), key))
+        index = sheet.positions
+        for number, cells in sheet.rows[1:]:
             checked += 1
             if progress and checked % 500 == 0:
                 progress(checked)
@@ -269,10 +242,10 @@ def validate(actor: Any, sheets: dict[str, list[tuple[int, list[Any]]]], progres
                 try:
                     values[col.key] = parse_cell(col, raw, regions)
                 except ValueError as exc:
-                    errors.append(RowError(spec["title"], number, col.label, cell_text(raw)[:100], str(exc)))
+                    errors.append(RowError(spec["title"], number, col.label, cell_text(raw)[:100], str(exc), col.key))
             labels = {col.key: col.label for col in spec["columns"]}
-            errors.extend(model_errors(MODELS[key], values, sheet=spec["title"], row=number, labels=labels))
-            clean[key].append((number, values))
+            errors.extend(model_errors(MODELS[sheet.key], values, sheet=spec["title"], row=number, labels=labels))
+            clean[sheet.key].append((number, values))
     _check_references(actor, clean, errors)
     return clean, errors
 
@@ -351,8 +324,9 @@ def _check_references(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any
 
 
 @transaction.atomic
-def write(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]]) -> dict[str, int]:
-    """Upsert the validated rows (one transaction) and return counts; re-evaluation follows."""
+def write(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]]) -> dict[str, Any]:
+    """Upsert the validated rows (one transaction) and return counts, with the touched enterprises' ids under
+    `_ids` for their re-evaluation."""
     summary = {"enterprises_created": 0, "enterprises_updated": 0, "years": 0, "ip": 0, "qualifications": 0}
     touched: set[int] = set()
     for _n, values in clean["enterprises"]:
@@ -392,100 +366,42 @@ def write(actor: Any, clean: dict[str, list[tuple[int, dict[str, Any]]]]) -> dic
     return summary
 
 
-# --- jobs -------------------------------------------------------------------------------------------
+# --- the importer -----------------------------------------------------------------------------------
 
 
-def annotated_path(job: ImportJob) -> Path:
-    return IMPORT_DIR / f"{job.stored_name}.errors.xlsx"
+class RegisterImport(Importer):
+    kind = "enterprises"
+    label = gettext_lazy("Import enterprises")
+    audit_type = "enterprises.enterprise"
+    page_url = "enterprises:import"
+    max_upload_mb = MAX_UPLOAD_MB
 
+    def read(self, path: Path, filename: str) -> list[Sheet]:
+        return read(path)
 
-def import_start(*, actor: Any, upload: Any) -> ImportJob:
-    """Store the upload and run the import (in the background outside tests); returns the job to poll."""
-    if actor.role in READ_ONLY:
-        raise ImportRejected(_("Your role is read-only."))
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise ImportRejected(_("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_MB})
-    head = upload.read(4)
-    upload.seek(0)
-    if head != b"PK\x03\x04":  # .xlsx is a zip archive
-        raise ImportRejected(_("Upload an .xlsx workbook (the template from this page)."))
-    IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-    stored = uuid.uuid4().hex
-    with (IMPORT_DIR / f"{stored}.xlsx").open("wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
-    job = ImportJob.objects.create(actor=actor, filename=upload.name[:200], stored_name=stored)
-    if getattr(settings, "KECHUANG_SYNC_JOBS", False):
-        run_job(job.pk)
-        job.refresh_from_db()
-    else:
-        # Long imports run beside the request so the page can show progress; one thread per upload.
-        threading.Thread(target=_run_in_thread, args=(job.pk,), daemon=True).start()
-    return job
+    def check(self, actor: Any, sheets: list[Sheet], progress: Callable[[int], None]):
+        return validate(actor, sheets, progress)
 
+    def write(self, actor: Any, clean: Any, errors: list[RowError], job: Any) -> dict[str, int]:
+        from kechuang.enterprises.services import ladder_schedule
 
-def _run_in_thread(job_id: int) -> None:
-    # A thread has its own database connection; close it when done so it is not left open.
-    try:
-        run_job(job_id)
-    except Exception:
-        log.exception("import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED,
-            finished_at=timezone.now(),
-            errors=[
-                RowError("", 0, "", "", _("The import stopped on an internal error; nothing was written.")).as_dict()
-            ],
-        )
-    finally:
-        connection.close()
+        if errors:
+            return {}
+        summary = write(actor, clean)
+        ladder_schedule(summary.pop("_ids"))
+        return summary
 
-
-def run_job(job_id: int) -> None:
-    from kechuang.enterprises.services import ladder_recompute
-
-    job = ImportJob.objects.select_related("actor").get(pk=job_id)
-    job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
-    path = IMPORT_DIR / f"{job.stored_name}.xlsx"
-    try:
-        sheets = _read_workbook(path)
-    except ImportRejected as exc:
-        _finish(job, errors=[RowError("", 0, "", "", str(exc))])
-        return
-    job.total = sum(max(0, len(rows) - 1) for rows in sheets.values())
-    job.save(update_fields=["total"])
-
-    def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(done=done)
-
-    clean, errors = validate(job.actor, sheets, progress)
-    if errors:
-        titled = {SHEETS[key]["title"]: rows for key, rows in sheets.items()}
-        annotated_path(job).write_bytes(annotated_workbook(titled, errors))
-        _finish(job, errors=errors)
-        return
-    with transaction.atomic():
-        summary = write(job.actor, clean)
-        touched = summary.pop("_ids")
-        ladder_recompute(enterprise_ids=touched)
-        audit.record(
-            actor=job.actor,
-            action=audit.Action.IMPORT,
-            object_type="enterprises.enterprise",
-            object_label=job.filename,
-            detail=summary,
-        )
-    _finish(job, summary=summary)
-
-
-def _finish(job: ImportJob, *, errors: list[RowError] | None = None, summary: dict | None = None) -> None:
-    job.errors = [e.as_dict() for e in errors or []]
-    job.summary = summary or {}
-    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
-    job.done = job.total
-    job.finished_at = timezone.now()
-    job.save()
+    def done_message(self, counts: dict[str, int]) -> str:
+        return _(
+            "Imported: %(c)s enterprises created, %(u)s updated; %(y)s yearly facts, %(i)s IP items, %(q)s "
+            "qualifications written. Their ladder verdicts have been recomputed."
+        ) % {
+            "c": counts.get("enterprises_created", 0),
+            "u": counts.get("enterprises_updated", 0),
+            "y": counts.get("years", 0),
+            "i": counts.get("ip", 0),
+            "q": counts.get("qualifications", 0),
+        }
 
 
 # --- export in the import format ----------------------------------------------------------------------

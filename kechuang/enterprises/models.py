@@ -396,36 +396,3 @@ class LadderResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.tier} {self.status}"
-
-
-class ImportJob(models.Model):
-    """One uploaded workbook and its all-or-nothing import, with progress for the page to poll."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Imported")
-        FAILED = "failed", pgettext_lazy("import job", "Rejected")
-
-    actor = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
-    filename = models.CharField(_("file"), max_length=200)
-    stored_name = models.CharField(max_length=200)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(_("rows"), default=0)
-    done = models.PositiveIntegerField(_("rows checked"), default=0)
-    errors = models.JSONField(_("errors"), default=list)
-    summary = models.JSONField(_("summary"), default=dict)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return round(self.done * 100 / self.total) if self.total else (100 if self.status in ("done", "failed") else 0)

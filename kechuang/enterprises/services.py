@@ -135,6 +135,24 @@ def ladder_recompute(*, enterprise_ids: Sequence[int], as_of: dt.date | None = N
     return len(rows)
 
 
+# Past this many changed enterprises the columnar whole-register evaluation is cheaper than one by one.
+REGISTER_EVALUATION_FROM = 5_000
+
+
+def ladder_schedule(enterprise_ids: Sequence[int]) -> None:
+    """Re-evaluate these enterprises on the task worker once the current transaction commits (a rolled-back change
+    queues nothing); many at once re-evaluate the whole register, column by column."""
+    from kechuang.enterprises.tasks import evaluate_register, recompute_ladder
+
+    ids = sorted(set(enterprise_ids))
+    if not ids:
+        return
+    if len(ids) >= REGISTER_EVALUATION_FROM:
+        transaction.on_commit(lambda: evaluate_register.enqueue())
+    else:
+        transaction.on_commit(lambda: recompute_ladder.enqueue(ids))
+
+
 def ladder_evaluate_register(
     *, as_of: dt.date | None = None, batch_size: int = 50_000, progress=None, region: OrgUnit | None = None
 ) -> dict[str, int]:

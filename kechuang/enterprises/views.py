@@ -3,13 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, imports
 from kechuang.core.http import paginate, query_without, xlsx_response
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write
@@ -17,7 +17,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
-from kechuang.enterprises.models import Enterprise, ImportJob, Tier
+from kechuang.enterprises.models import Enterprise, Tier
 from kechuang.enterprises.population import TECH_FIELDS
 
 FILTER_KEYS = ("region", "held", "not_held", "eligible", "near", "status", "field", "q", "sort")
@@ -270,12 +270,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose an Excel file to import."))
         else:
             try:
-                job = importer.import_start(actor=request.user, upload=upload)
-            except importer.ImportRejected as exc:
+                job = imports.start(importer.RegisterImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
                 messages.error(request, str(exc))
             else:
-                return redirect("enterprises:import_job", pk=job.pk)
-    jobs = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]
+                return redirect("core:import_job", pk=job.pk)
+    jobs = imports.jobs_of(request.user, [importer.RegisterImport.kind])
     return render(
         request,
         "enterprises/import.html",
@@ -286,22 +286,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     return importer.template_response(request.user)
-
-
-@login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)
-    template = "enterprises/_import_progress.html" if request.htmx else "enterprises/import_job.html"
-    return render(request, template, {"job": job, "errors": job.errors[:500]})
-
-
-@login_required
-def import_job_annotated(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(ImportJob, pk=pk, actor=request.user)
-    path = importer.annotated_path(job)
-    if not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.xlsx")
 
 
 def _editable(request: HttpRequest, credit_code: str) -> Enterprise:

@@ -37,6 +37,11 @@ class IndicatorsConfig(AppConfig):
 
         indicator_feed_changed.connect(_feed_changed, dispatch_uid="indicators.sync_feeds")
 
+    def importers(self) -> list:
+        from kechuang.indicators.imports import ObservationImport
+
+        return [ObservationImport()]
+
     def target_progress(self, user, targets):
         from kechuang.indicators.views import target_progress
 

@@ -1,4 +1,5 @@
-"""Observation files: the downloadable Excel template, reading .xlsx/.csv, and row validation.
+"""Observation files: the downloadable Excel template, reading .xlsx/.csv, row validation, and the importer that
+runs them through core/imports.py's pipeline.
 
 Import is all-or-nothing (DESIGN.md, data rules): a file with any bad row writes nothing, and every error is
 reported with its row number, column, value and reason.
@@ -8,14 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from kechuang.core.imports import Importer, ImportRejected, RowError, Sheet, locate_columns
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.models import Indicator, Observation
-from kechuang.indicators.services import RowError, can_enter
+from kechuang.indicators.services import can_enter, observations_write
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -30,7 +35,9 @@ COLUMNS = (
     ("source", "数据来源"),
     ("definition_version", "口径版本"),
 )
+LABELS = dict(COLUMNS)
 REQUIRED = ("indicator_code", "region_code", "year", "value", "source")
+SHEET_TITLE = "观测值"
 # Headers of templates made when the first two columns took codes only; files made from them still import.
 LEGACY_HEADERS = {"indicator_code": "指标代码", "region_code": "区域代码"}
 STATUS_WORDS = {
@@ -45,10 +52,6 @@ STATUS_WORDS = {
 }
 
 
-class FileError(ValueError):
-    pass
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -57,40 +60,45 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
-    """Rows of an uploaded .xlsx or .csv as dicts keyed by column key, each with its spreadsheet `row` number."""
+def read_sheet(name: str, data: bytes) -> Sheet:
+    """An uploaded .xlsx or .csv as a sheet, its header located (every required column present)."""
     if len(data) > MAX_BYTES:
-        raise FileError(_("The file is larger than 5 MB."))
+        raise ImportRejected(_("The file is larger than 5 MB."))
     lower = name.lower()
     if lower.endswith(".xlsx"):
         table = _read_xlsx(data)
     elif lower.endswith(".csv"):
         table = _read_csv(data)
     else:
-        raise FileError(_("Upload an .xlsx or .csv file."))
+        raise ImportRejected(_("Upload an .xlsx or .csv file."))
     if not table:
-        raise FileError(_("The file is empty."))
-    header = [_cell(h) for h in table[0]]
-    lookup = {}
-    for key, label in COLUMNS:
-        for i, h in enumerate(header):
-            if h in (key, label, LEGACY_HEADERS.get(key)):
-                lookup[key] = i
-    missing = [label for key, label in COLUMNS if key in REQUIRED and key not in lookup]
+        raise ImportRejected(_("The file is empty."))
+    sheet = Sheet("observations", SHEET_TITLE, [(i + 1, list(row)) for i, row in enumerate(table)])
+    missing = locate_columns(sheet, [(k, label, k in REQUIRED) for k, label in COLUMNS], aliases=LEGACY_HEADERS)
     if missing:
-        raise FileError(_("The header row lacks the columns: %(cols)s.") % {"cols": "、".join(missing)})
+        raise ImportRejected(_("The header row lacks the columns: %(cols)s.") % {"cols": "、".join(missing)})
+    return sheet
+
+
+def rows_of(sheet: Sheet) -> list[dict[str, Any]]:
+    """The sheet's data rows as dicts keyed by column key, each with its spreadsheet `row` number."""
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        values = {key: _cell(cells[i]) if i < len(cells) else "" for key, i in lookup.items()}
+    for number, cells in sheet.rows[1:]:
+        values = {key: _cell(cells[i]) if i < len(cells) else "" for key, i in sheet.positions.items()}
         if not any(values.values()):
             continue
         values["row"] = number
         rows.append(values)
         if len(rows) > MAX_ROWS:
-            raise FileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+            raise ImportRejected(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
     if not rows:
-        raise FileError(_("The file has no data rows: fill in the sheet 观测值 below its header row."))
+        raise ImportRejected(_("The file has no data rows: fill in the sheet 观测值 below its header row."))
     return rows
+
+
+def parse_file(name: str, data: bytes) -> list[dict[str, Any]]:
+    """Rows of an uploaded .xlsx or .csv as dicts keyed by column key, each with its spreadsheet `row` number."""
+    return rows_of(read_sheet(name, data))
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
@@ -101,11 +109,11 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
         check_workbook_fileobj(io.BytesIO(data))  # bombs are refused before the parser sees them
     except UploadRefused as refused:
-        raise FileError(refused.message) from None
+        raise ImportRejected(refused.message) from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-Excel file
-        raise FileError(_("The file is not a readable Excel workbook.")) from exc
+        raise ImportRejected(_("The file is not a readable Excel workbook.")) from exc
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
@@ -118,7 +126,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+        raise ImportRejected(_("The CSV file is neither UTF-8 nor GB18030 text."))
     return list(csv.reader(io.StringIO(text)))
 
 
@@ -147,7 +155,7 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
         row_errors: list[RowError] = []
 
         def err(column: str, reason: str, n=n, row=row, row_errors=row_errors) -> None:
-            row_errors.append(RowError(n, column, str(row.get(column, "")), reason))
+            row_errors.append(RowError(SHEET_TITLE, n, LABELS[column], str(row.get(column, "")), reason, column))
 
         for key in REQUIRED:
             if not row.get(key):
@@ -274,53 +282,28 @@ def template_xlsx(indicators: list[Indicator], regions: list[OrgUnit]) -> bytes:
     return buffer.getvalue()
 
 
-def annotated_xlsx(rows: list[dict[str, Any]], errors: list[RowError]) -> bytes:
-    """The rejected file annotated (DESIGN.md data rule): every row at its original row number, each bad cell red with
-    its reason as a comment, an "错误说明" column per row, and a second sheet listing every error (row, column, value,
-    reason) — so the submitter fixes the file they sent and imports it again."""
-    import xlsxwriter
+class ObservationImport(Importer):
+    kind = "indicators"
+    label = gettext_lazy("Import observations")
+    audit_type = "indicators.observation"
+    page_url = "indicators:import"
+    extensions = (".xlsx", ".csv")
+    max_upload_mb = MAX_BYTES // (1024 * 1024)
 
-    labels = dict(COLUMNS)
-    index = {key: i for i, (key, _label) in enumerate(COLUMNS)}
-    by_row: dict[int, list[RowError]] = {}
-    for error in errors:
-        by_row.setdefault(error.row, []).append(error)
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    bad = book.add_format({"bg_color": "#F8D7DA", "font_color": "#842029", "border": 1})
-    note = book.add_format({"font_color": "#842029", "text_wrap": True})
-    sheet = book.add_worksheet("观测值（错误标注）")
-    error_col = len(COLUMNS)
-    sheet.write_row(0, 0, [label for _key, label in COLUMNS], bold)
-    sheet.write(0, error_col, "错误说明", bold)
-    for row in rows:
-        r = int(row["row"]) - 1
-        row_errors = by_row.get(int(row["row"]), [])
-        bad_keys = {e.column: e for e in row_errors}
-        for key, c in index.items():  # always text cells, exactly as read (never a formula)
-            value = row.get(key, "")
-            if key in bad_keys:
-                sheet.write_string(r, c, str(value), bad)
-                sheet.write_comment(r, c, bad_keys[key].reason)
-            else:
-                sheet.write_string(r, c, str(value))
-        if row_errors:
-            text = "；".join(f"{labels.get(e.column, e.column)}：{e.reason}" for e in row_errors)
-            sheet.write_string(r, error_col, text, note)
-    sheet.set_column(0, 0, 34)
-    sheet.set_column(1, error_col - 1, 14)
-    sheet.set_column(error_col, error_col, 60)
-    sheet.freeze_panes(1, 0)
-    listing = book.add_worksheet("错误清单")
-    listing.write_row(0, 0, ["行号", "列", "值", "原因"], bold)
-    for r, e in enumerate(errors, start=1):
-        listing.write_number(r, 0, e.row)
-        listing.write_string(r, 1, labels.get(e.column, e.column))
-        listing.write_string(r, 2, str(e.value))
-        listing.write_string(r, 3, e.reason)
-    listing.set_column(0, 0, 8)
-    listing.set_column(1, 2, 18)
-    listing.set_column(3, 3, 70)
-    book.close()
-    return buffer.getvalue()
+    def read(self, path: Path, filename: str) -> list[Sheet]:
+        sheet = read_sheet(filename, path.read_bytes())
+        rows_of(sheet)  # a file without data rows is refused as a file, not "0 imported"
+        return [sheet]
+
+    def check(self, actor: Any, sheets: list[Sheet], progress: Callable[[int], None]):
+        return validate_rows(actor, rows_of(sheets[0]))
+
+    def write(self, actor: Any, clean: Any, errors: list[RowError], job: Any) -> dict[str, int]:
+        return observations_write(actor=actor, clean=clean, errors=errors, filename=job.filename)
+
+    def done_message(self, counts: dict[str, int]) -> str:
+        return _("Imported: %(c)s new, %(u)s revised, %(n)s unchanged.") % {
+            "c": counts.get("created", 0),
+            "u": counts.get("updated", 0),
+            "n": counts.get("unchanged", 0),
+        }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -150,76 +150,28 @@ def _upsert(
     return SaveResult(existing, False, True)
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
+def observations_write(*, actor: Any, clean: list[dict[str, Any]], errors: list, filename: str) -> dict[str, int]:
+    """Save the checked rows of an imported file (`kechuang.indicators.imports.validate_rows`) inside the import's
+    transaction; returns the counts. The rows are saved even when others failed (the pipeline then rolls back) so
+    that the errors only saving finds come in the same report (one pass); they are appended to `errors`."""
+    from kechuang.core.imports import RowError
+    from kechuang.indicators.imports import LABELS, SHEET_TITLE
 
-
-@dataclass
-class ImportResult:
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def observations_import(*, actor: Any, rows: list[dict[str, Any]], filename: str) -> ImportResult:
-    """All or nothing: validate every row first; any error → nothing is written and every error is returned.
-
-    Each row is a dict with the template's keys and its 1-based spreadsheet `row` number; see
-    `kechuang.indicators.imports.parse_file`.
-    """
-    from kechuang.indicators.imports import validate_rows
-
-    result = ImportResult()
-    clean, errors = validate_rows(actor, rows)
-    # The clean rows are saved even when others failed (then rolled back), so that the errors only saving finds
-    # come in the same report (one pass).
-    result.errors = errors
-    try:
-        with transaction.atomic():
-            for item in clean:
-                try:
-                    saved = observation_save(
-                        actor=actor, reason=_("Imported from %(file)s") % {"file": filename}, **item["data"]
-                    )
-                except ValidationError as exc:
-                    for name, messages in exc.message_dict.items():
-                        result.errors.append(RowError(item["row"], name, "", " ".join(messages)))
-                    continue
-                except PermissionDenied as exc:
-                    result.errors.append(RowError(item["row"], "indicator_code", "", str(exc)))
-                    continue
-                if saved.created:
-                    result.created += 1
-                elif saved.changed:
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-            if result.errors:
-                result.errors.sort(key=lambda e: e.row)
-                raise _Rollback
-            audit.record(
-                actor=actor,
-                action=audit.Action.IMPORT,
-                object_type="indicators.observation",
-                object_label=filename[:300],
-                detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for item in clean:
+        try:
+            saved = observation_save(
+                actor=actor, reason=_("Imported from %(file)s") % {"file": filename}, **item["data"]
             )
-    except _Rollback:
-        result.created = result.updated = result.unchanged = 0
-    return result
-
-
-class _Rollback(Exception):
-    pass
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.append(RowError(SHEET_TITLE, item["row"], LABELS.get(name, name), "", " ".join(messages), name))
+            continue
+        except PermissionDenied as exc:
+            errors.append(RowError(SHEET_TITLE, item["row"], LABELS["indicator_code"], "", str(exc), "indicator_code"))
+            continue
+        counts["created" if saved.created else "updated" if saved.changed else "unchanged"] += 1
+    return counts
 
 
 def allocations_set(*, actor: Any, target: Any, values: dict[OrgUnit, Decimal | None]) -> int:

@@ -15,7 +15,6 @@ urlpatterns = [
     path("observations/<int:pk>/", views.observation_history, name="observation_history"),
     path("import/", views.import_view, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
-    path("import/errors/<slug:token>.xlsx", views.import_errors, name="import_errors"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("briefing/", views.briefing, name="briefing"),
     path("briefing/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),

@@ -6,13 +6,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import secrets
-import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit
+from kechuang.core import imports as core_imports
 from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
@@ -554,74 +551,24 @@ def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ENTRY_ROLES)
 def import_view(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    file_error = None
-    annotated_token = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            rows = imports.parse_file(upload.name, upload.read())
-        except imports.FileError as exc:
-            file_error = str(exc)
+            job = core_imports.start(
+                imports.ObservationImport.kind, actor=request.user, upload=form.cleaned_data["file"]
+            )
+        except core_imports.ImportRejected as exc:
+            form.add_error("file", str(exc))
         else:
-            result = services.observations_import(actor=request.user, rows=rows, filename=upload.name)
-            if result.ok:
-                messages.success(
-                    request,
-                    _("Imported: %(c)s new, %(u)s revised, %(n)s unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-                return redirect("indicators:observations")
-            annotated_token = _keep_annotated(request, imports.annotated_xlsx(rows, result.errors))
+            return redirect("core:import_job", pk=job.pk)
     return render(
         request,
         "indicators/import.html",
         {
             "form": form,
-            "result": result,
-            "file_error": file_error,
             "columns": imports.COLUMNS,
-            "annotated_token": annotated_token,
+            "jobs": core_imports.jobs_of(request.user, [imports.ObservationImport.kind]),
         },
     )
-
-
-ANNOTATED_SESSION_KEY = "indicators_import_errors"
-ANNOTATED_KEEP = 5  # the latest annotated workbooks a session can download
-ANNOTATED_MAX_AGE = 24 * 3600
-
-
-def _annotated_dir() -> Path:
-    return Path(settings.VAR_DIR) / "indicator_import_errors"
-
-
-def _keep_annotated(request: HttpRequest, data: bytes) -> str:
-    """Store the annotated workbook under var/ with a random name that only this session may download."""
-    folder = _annotated_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - ANNOTATED_MAX_AGE
-    for old in folder.glob("*.xlsx"):  # housekeeping: nobody needs yesterday's error file
-        with contextlib.suppress(OSError):
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-    token = secrets.token_hex(16)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    tokens = [*request.session.get(ANNOTATED_SESSION_KEY, []), token][-ANNOTATED_KEEP:]
-    request.session[ANNOTATED_SESSION_KEY] = tokens
-    return token
-
-
-@role_required(*ENTRY_ROLES)
-def import_errors(request: HttpRequest, token: str) -> HttpResponse:
-    """The annotated copy of a rejected file (only for the session that uploaded it)."""
-    path = _annotated_dir() / f"{token}.xlsx"
-    if token not in request.session.get(ANNOTATED_SESSION_KEY, []) or not path.is_file():
-        raise Http404(_("This error file has expired; import the file again to get a new one."))
-    response = HttpResponse(
-        path.read_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="observations-errors.xlsx"'
-    return response
 
 
 @role_required(*ENTRY_ROLES)

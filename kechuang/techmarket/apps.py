@@ -37,6 +37,11 @@ class TechmarketConfig(AppConfig):
     def ready(self) -> None:
         from kechuang.techmarket import checks  # noqa: F401  (registers the system checks)
 
+    def importers(self) -> list:
+        from kechuang.techmarket.importer import importers
+
+        return importers()
+
     def indicator_feeds(self):
         from kechuang.techmarket.feed import indicator_feeds
 

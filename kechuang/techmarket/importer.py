@@ -1,12 +1,12 @@
 """Excel import of achievements, demands, experts and contracts: template with drop-downs, all-or-nothing, every
 row error (row, column, value, reason) on the page and in an annotated copy of the workbook.
 
-Uses the shared pieces of kechuang/core/imports.py (`parse_cell`, `Column`, `RowError`, `ImportRejected`,
-`annotated_workbook`). Each upload is checked at once: every cell is parsed (types, choices, regions in the user's
-scope), then every row is built and saved through the module's services in one transaction, each row in a savepoint
-so that model validation (`full_clean`) and permission errors of *all* rows are collected together with the cell
-errors (a row with a bad cell is checked by its model alone); any error rolls the whole transaction back. Rows are
-created (an import adds records; edits go through the pages).
+One `MarketImport` per kind runs through core/imports.py's pipeline (the job, the worker, the error workbook). Every
+cell is parsed (types, choices, regions in the user's scope), then every row is built and saved through the module's
+services in the pipeline's one transaction, each row in a savepoint so that model validation (`full_clean`) and
+permission errors of *all* rows are collected together with the cell errors (a row with a bad cell is checked by its
+model alone); any error rolls the whole transaction back. Rows are created (an import adds records; edits go through
+the pages).
 
 Contracts may be historical registered ones: a row with a registration date is imported as registered under the
 rule version of its application (or signing) date, after the registry's own checks (`registration.
@@ -25,17 +25,23 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kechuang.core.imports import (
     Column,
+    Importer,
     ImportRejected,
     RowError,
+    Sheet,
     cell_text,
     choice_labels,
     choice_lookup,
+    locate_columns,
     parse_cell,
+    read_workbook,
     validation_errors,
 )
 from kechuang.core.selectors import regions_for
@@ -62,7 +68,7 @@ MAX_UPLOAD_MB = 10
 MAX_ROWS = 5_000
 LIST_SEPARATORS = ("、", "，", ",", ";", "；")
 
-__all__ = ["SPECS", "ImportRejected", "ImportResult", "RowError", "import_workbook", "template_response"]
+__all__ = ["SPECS", "ImportRejected", "MarketImport", "RowError", "importers", "template_response"]
 
 
 def _labels(choices) -> dict[str, str]:
@@ -534,50 +540,20 @@ def template_response(kind: str, user: Any) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- reading, checking, writing
-def read_sheet(path: Path, title: str) -> list[tuple[int, list[Any]]]:
-    """(row number, cells) of the sheet called `title` (or the only sheet), header row included. Generic."""
-    from python_calamine import CalamineWorkbook
-
-    from kechuang.core.uploads import UploadRefused, check_workbook
-
-    try:
-        check_workbook(path)  # bombs are refused before the parser sees them (core/uploads.py)
-    except UploadRefused as refused:
-        raise ImportRejected(refused.message) from None
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
-    names = [n for n in book.sheet_names if n.strip() == title] or book.sheet_names[:1]
-    if not names:
-        raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": title})
-    rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
-    if len(rows) > MAX_ROWS + 1:
-        raise ImportRejected(_("At most %(n)s rows per file.") % {"n": f"{MAX_ROWS:,}"})
-    return [(i + 1, list(row)) for i, row in enumerate(rows)]
+KIND_LABELS = {
+    "achievement": gettext_lazy("Achievements"),
+    "demand": gettext_lazy("Technology demands"),
+    "expert": gettext_lazy("Experts"),
+    "contract": gettext_lazy("Technology contracts"),
+}
 
 
-@dataclass
-class ImportResult:
-    kind: str
-    rows: list[tuple[int, list[Any]]]
-    errors: list[RowError]
-    created: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _header_positions(spec: Spec, header: list[Any], errors: list[RowError]) -> dict[str, int]:
-    found = {cell_text(h).rstrip("*").strip(): i for i, h in enumerate(header)}
-    positions = {}
-    for col in spec.columns:
-        if col.label in found:
-            positions[col.key] = found[col.label]
-        elif col.required:
-            errors.append(RowError(spec.title, 1, col.label, "", _("required column missing")))
-    return positions
+def read_sheet(path: Path, title: str) -> Sheet:
+    """The sheet called `title` (or the only sheet), header row included."""
+    [sheet] = read_workbook(path, {title: title}, max_rows=MAX_ROWS, first_if_none=True)
+    if not sheet.rows:
+        raise ImportRejected(_("The sheet is empty."))
+    return sheet
 
 
 def _validation_errors(spec: Spec, number: int, exc: ValidationError, row: dict[str, Any]) -> list[RowError]:
@@ -587,61 +563,85 @@ def _validation_errors(spec: Spec, number: int, exc: ValidationError, row: dict[
     return validation_errors(spec.title, number, exc, fields, values)
 
 
-def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
-    """Check every row; write all of them in one transaction only if none has an error."""
-    spec = SPECS[kind]
-    if spec.bureau_only and not selectors.is_bureau(actor):
-        raise PermissionDenied
-    rows = read_sheet(path, spec.title)
-    errors: list[RowError] = []
-    if not rows:
-        raise ImportRejected(_("The sheet is empty."))
-    positions = _header_positions(spec, rows[0][1], errors)
-    allowed = list(regions_for(actor, writable=True))
-    city = list(regions_for(actor))
-    scopes = {
-        "region": {r.name: r for r in allowed} | {r.code: r for r in allowed},
-        "city_region": {r.name: r for r in city} | {r.code: r for r in city},
-    }
-    parsed: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in rows[1:]:
-        if not any(cell_text(c) for c in cells):
-            continue
-        row: dict[str, Any] = {}
-        for col in spec.columns:
-            raw = cells[positions[col.key]] if col.key in positions and positions[col.key] < len(cells) else None
-            try:
-                if col.kind == "city_region":
-                    row[col.key] = TmColumn(col.key, col.label, "region").parse(raw, scopes["city_region"])
-                else:
-                    row[col.key] = col.parse(raw, scopes["region"])
-            except ValueError as exc:
-                errors.append(RowError(spec.title, number, col.label, cell_text(raw), str(exc)))
-                row[col.key] = col.empty()  # the row is still checked by the model below (one report)
-        if spec.check:
-            labels = {c.key: c.label for c in spec.columns}
-            for key, reason in spec.check(row):
-                errors.append(RowError(spec.title, number, labels[key], str(row.get(key) or ""), reason))
-        parsed.append((number, row))
-    if spec.check_rows:
+class MarketImport(Importer):
+    """One kind of record (achievements, demands, experts, contracts) from its template."""
+
+    page_url = "techmarket:import"
+    max_upload_mb = MAX_UPLOAD_MB
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.spec = SPECS[key]
+        self.kind = f"techmarket.{key}"
+        self.label = KIND_LABELS[key]
+        self.audit_type = f"techmarket.{key}"
+
+    def may_import(self, user: Any) -> bool:
+        return super().may_import(user) and (not self.spec.bureau_only or selectors.is_bureau(user))
+
+    def read(self, path: Path, filename: str) -> list[Sheet]:
+        return [read_sheet(path, self.spec.title)]
+
+    def check(self, actor: Any, sheets: list[Sheet], progress: Callable[[int], None]):
+        """Every cell parsed and every row checked by the module's rules; the services' checks follow in `write`."""
+        spec = self.spec
+        [sheet] = sheets
+        errors: list[RowError] = []
+        columns = [(c.key, c.label, c.required) for c in spec.columns]
+        for label in locate_columns(sheet, columns):
+            key = next(c.key for c in spec.columns if c.label == label)
+            errors.append(RowError(spec.title, 1, label, "", _("required column missing"), key))
+        positions = sheet.positions
+        allowed = list(regions_for(actor, writable=True))
+        city = list(regions_for(actor))
+        scopes = {
+            "region": {r.name: r for r in allowed} | {r.code: r for r in allowed},
+            "city_region": {r.name: r for r in city} | {r.code: r for r in city},
+        }
         labels = {c.key: c.label for c in spec.columns}
-        rows_by_number = dict(parsed)
-        for number, key, reason in spec.check_rows(parsed):
-            value = rows_by_number[number].get(key)
-            errors.append(RowError(spec.title, number, labels[key], "" if value is None else str(value), reason))
-    if not parsed and not errors:
-        raise ImportRejected(_("The sheet has no data rows."))
-    result = ImportResult(kind, rows, errors)
-    # Every row goes through the services' own checks (full_clean, rights) even when cells failed, each in a
-    # savepoint, so a file's errors come in one report; any error rolls the whole file back.
-    # A row already reported is checked by its model alone (its region may be unreadable, so rights cannot be
-    # checked), and only errors on columns not yet reported are added (no message twice, no consequence of one).
-    reported: dict[int, set[str]] = {}
-    for e in errors:
-        reported.setdefault(e.row, {""}).add(e.column)
-    saved = []
-    with transaction.atomic():
-        for number, row in parsed:
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in sheet.rows[1:]:
+            if number % 500 == 0:
+                progress(number - 1)
+            if not any(cell_text(c) for c in cells):
+                continue
+            row: dict[str, Any] = {}
+            for col in spec.columns:
+                raw = cells[positions[col.key]] if col.key in positions and positions[col.key] < len(cells) else None
+                try:
+                    if col.kind == "city_region":
+                        row[col.key] = TmColumn(col.key, col.label, "region").parse(raw, scopes["city_region"])
+                    else:
+                        row[col.key] = col.parse(raw, scopes["region"])
+                except ValueError as exc:
+                    errors.append(RowError(spec.title, number, col.label, cell_text(raw), str(exc), col.key))
+                    row[col.key] = col.empty()  # the row is still checked by the model below (one report)
+            if spec.check:
+                for key, reason in spec.check(row):
+                    errors.append(RowError(spec.title, number, labels[key], str(row.get(key) or ""), reason, key))
+            parsed.append((number, row))
+        if spec.check_rows:
+            rows_by_number = dict(parsed)
+            for number, key, reason in spec.check_rows(parsed):
+                value = rows_by_number[number].get(key)
+                errors.append(
+                    RowError(spec.title, number, labels[key], "" if value is None else str(value), reason, key)
+                )
+        if not parsed and not errors:
+            raise ImportRejected(_("The sheet has no data rows."))
+        return parsed, errors
+
+    def write(self, actor: Any, clean: Any, errors: list[RowError], job: Any) -> dict[str, int]:
+        """Every row through the services' own checks (full_clean, rights) even when cells failed, each in a
+        savepoint, so a file's errors come in one report. A row already reported is checked by its model alone (its
+        region may be unreadable, so rights cannot be checked), and only errors on columns not yet reported are
+        added (no message twice, no consequence of one)."""
+        spec = self.spec
+        reported: dict[int, set[str]] = {}
+        for e in errors:
+            reported.setdefault(e.row, {""}).add(e.column)
+        saved = []
+        for number, row in clean:
             known = reported.get(number, set())
             try:
                 with transaction.atomic():
@@ -651,45 +651,37 @@ def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
                         obj.full_clean(validate_unique=False, validate_constraints=False)
                         continue
                     saved.append(spec.save(actor, spec.build(row)))
-                result.created += 1
             except ValidationError as exc:
                 errors.extend(e for e in _validation_errors(spec, number, exc, row) if e.column not in known)
             except PermissionDenied as exc:
-                label = next((c.label for c in spec.columns if c.kind == "region"), "")
+                column = next((c for c in spec.columns if c.kind == "region"), None)
+                label = column.label if column else ""
                 if label not in known:
                     value = row.get("region")
                     errors.append(
-                        RowError(spec.title, number, label, getattr(value, "name", ""), str(exc) or _("not allowed"))
+                        RowError(
+                            spec.title,
+                            number,
+                            label,
+                            getattr(value, "name", ""),
+                            str(exc) or _("not allowed"),
+                            column.key if column else "",
+                        )
                     )
             except Exception:
                 if not known:
                     raise
                 # A row with failed cells may break the build in other ways; its errors are already reported.
-        if errors:
-            result.created = 0
-            transaction.set_rollback(True)
-        elif spec.after:
+        if not errors and spec.after:
             spec.after(saved)
-    errors.sort(key=lambda e: e.row)
-    return result
-    saved = []
-    with transaction.atomic():
-        for number, row in parsed:
-            try:
-                with transaction.atomic():
-                    saved.append(spec.save(actor, spec.build(row)))
-                result.created += 1
-            except ValidationError as exc:
-                errors.extend(_validation_errors(spec, number, exc, row))
-            except PermissionDenied as exc:
-                label = next((c.label for c in spec.columns if c.kind == "region"), "")
-                value = row.get("region")
-                errors.append(
-                    RowError(spec.title, number, label, getattr(value, "name", ""), str(exc) or _("not allowed"))
-                )
-        if errors:
-            result.created = 0
-            transaction.set_rollback(True)
-        elif spec.after:
-            spec.after(saved)
-    return result
+        return {"created": len(saved)}
+
+    def done_message(self, counts: dict[str, int]) -> str:
+        return _("%(n)s records imported.") % {"n": counts.get("created", 0)}
+
+    def next_url(self) -> str:
+        return f"{reverse(self.page_url)}?kind={self.key}"
+
+
+def importers() -> list[MarketImport]:
+    return [MarketImport(key) for key in SPECS]

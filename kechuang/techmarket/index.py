@@ -1,20 +1,19 @@
 """The matching engine wired to the database: one persistent index under `settings.VAR_DIR / "match_index"`.
 
 - `schedule(obj)` is called by every service that creates, updates or withdraws an achievement, demand or expert;
-  it updates the index through `transaction.on_commit`, so the record is searchable when the request returns
-  (no rebuild needed) and a rolled-back change never reaches the index.
+  once the transaction commits it queues the index update on the task worker (techmarket/tasks.py), so a
+  rolled-back change never reaches the index and no web process ever holds the index writer.
 - The vocabulary comes from the VocabularyTerm table; the engine is re-created when the table changes, so an
   edit takes effect for the next search.
 - `rebuild()` (the `rebuild_match_index` command) rebuilds the index from the database.
 
-tantivy allows one writer per index: writes happen in the web process here; with several processes in
-production the index write belongs in a task worker (DESIGN.md, "Beyond one machine").
+tantivy allows one writer per index: the writes run on the task worker (one task at a time), the web processes
+only search.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from kechuang.techmarket.matching import Match, MatchDoc, MatchEngine, MatchOpti
 from kechuang.techmarket.models import Achievement, Demand, Expert, VocabularyTerm
 
 log = logging.getLogger(__name__)
-_lock = threading.RLock()
 _cache: dict[str, Any] = {"key": None, "engine": None}
 
 INDEXED_ACHIEVEMENT = (Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING)
@@ -55,16 +53,14 @@ def engine_options() -> MatchOptions:
 def engine() -> MatchEngine:
     """The process's engine, re-created when the index directory or the vocabulary changed."""
     key = (str(index_dir()), vocabulary_key())
-    with _lock:
-        if _cache["key"] != key or _cache["engine"] is None:
-            _cache["engine"] = MatchEngine(index_dir(), vocabulary=vocabulary_pairs(), options=engine_options())
-            _cache["key"] = key
-        return _cache["engine"]
+    if _cache["key"] != key or _cache["engine"] is None:
+        _cache["engine"] = MatchEngine(index_dir(), vocabulary=vocabulary_pairs(), options=engine_options())
+        _cache["key"] = key
+    return _cache["engine"]
 
 
 def reset() -> None:
-    with _lock:
-        _cache["key"] = _cache["engine"] = None
+    _cache["key"] = _cache["engine"] = None
 
 
 # ---------------------------------------------------------------- documents
@@ -140,23 +136,23 @@ def sync(model: type, pk: int) -> None:
 
 
 def schedule(obj: Any) -> None:
-    """Update the index for `obj` once the current transaction commits (immediately outside one)."""
-    model, pk = type(obj), obj.pk
+    """Queue the index update for `obj` once the current transaction commits (at once outside one)."""
+    from kechuang.techmarket.tasks import sync_index
 
-    def run() -> None:
+    kind, pk = KIND_OF[type(obj)], obj.pk
+
+    def enqueue() -> None:
         try:
-            sync(model, pk)
+            sync_index.enqueue(kind, pk)
         except Exception:  # the index must never break a saved change; `rebuild_match_index` repairs it
-            log.exception("match index update failed for %s %s", model.__name__, pk)
+            log.exception("match index update could not be queued for %s %s", kind, pk)
 
-    transaction.on_commit(run)
+    transaction.on_commit(enqueue)
 
 
 def rebuild() -> int:
     records = indexed_records()
-    with _lock:
-        eng = engine()
-        return eng.rebuild([to_doc(r) for r in records])
+    return engine().rebuild([to_doc(r) for r in records])
 
 
 def ensure_built() -> bool:

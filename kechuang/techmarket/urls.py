@@ -30,7 +30,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("import/", views.import_page, name="import"),
     path("import/template/<str:kind>.xlsx", views.import_template, name="import_template"),
-    path("import/errors/<str:token>.xlsx", views.import_errors, name="import_errors"),
     path("matches/", views.match_list, name="matches"),
     path("matches/export.xlsx", views.match_export, name="match_export"),
     path("matches/funnel/", views.funnel, name="funnel"),

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
-import uuid
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,13 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit
+from kechuang.core import audit, imports
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
-from kechuang.core.imports import annotated_workbook
 from kechuang.core.middleware import client_ip
 from kechuang.core.models import AuditEntry
 from kechuang.core.roles import READ_ONLY
@@ -954,16 +948,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- import
-IMPORT_KINDS = {
-    "achievement": _lazy("Achievements"),
-    "demand": _lazy("Technology demands"),
-    "expert": _lazy("Experts"),
-    "contract": _lazy("Technology contracts"),
-}
-
-
 def _import_kinds(user) -> dict:
-    return {k: v for k, v in IMPORT_KINDS.items() if selectors.is_bureau(user) or not importer.SPECS[k].bureau_only}
+    return {i.key: i.label for i in importer.importers() if i.may_import(user)}
 
 
 @login_required
@@ -978,31 +964,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if upload is None:
             messages.error(request, _("Choose an Excel file."))
-        elif upload.size > importer.MAX_UPLOAD_MB * 1024 * 1024:
-            messages.error(request, _("The file is larger than %(n)s MB.") % {"n": importer.MAX_UPLOAD_MB})
         else:
-            with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                try:
-                    result = importer.import_workbook(request.user, kind, Path(tmp.name))
-                except importer.ImportRejected as exc:
-                    messages.error(request, str(exc))
-                    result = None
-            if result is not None and result.ok:
-                messages.success(request, _("%(n)s records imported.") % {"n": result.created})
-                return redirect(f"{request.path}?kind={kind}")
-            if result is not None:
-                token = uuid.uuid4().hex
-                folder = Path(settings.MEDIA_ROOT) / "imports"
-                folder.mkdir(parents=True, exist_ok=True)
-                title = importer.SPECS[kind].title
-                (folder / f"techmarket-{token}.xlsx").write_bytes(
-                    annotated_workbook({title: result.rows}, result.errors)
-                )
-                request.session["techmarket_import_errors"] = token
-                ctx |= {"errors": result.errors, "error_token": token}
+            try:
+                job = imports.start(f"techmarket.{kind}", actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    ctx["jobs"] = imports.jobs_of(request.user, [f"techmarket.{k}" for k in importer.SPECS])
     return render(request, "techmarket/import.html", ctx)
 
 
@@ -1012,20 +981,6 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in _import_kinds(request.user):
         raise Http404
     return importer.template_response(kind, request.user)
-
-
-@login_required
-def import_errors(request: HttpRequest, token: str) -> HttpResponse:
-    if request.session.get("techmarket_import_errors") != token or not token.isalnum():
-        raise Http404
-    path = Path(settings.MEDIA_ROOT) / "imports" / f"techmarket-{token}.xlsx"
-    if not path.exists():
-        raise Http404
-    response = HttpResponse(
-        path.read_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="import-errors.xlsx"'
-    return response
 
 
 # ---------------------------------------------------------------- vocabulary

@@ -44,7 +44,6 @@ def test_reserve_pool_lists_gaps(login, shot):
 
 
 def test_import_with_a_bad_row_imports_nothing(login, site, shot, tmp_path, settings):
-    settings.KECHUANG_SYNC_JOBS = True
     page = login("zhangdian_officer")
     page.get_by_role("link", name="导入", exact=True).click()
     book = openpyxl.Workbook()

@@ -223,16 +223,14 @@ def test_every_upload_point_is_registered():
 @pytest.mark.parametrize("generate", [hostile_files.far_cell, hostile_files.high_ratio, hostile_files.forged_sizes])
 def test_the_parsers_refuse_bombs_that_reach_them_another_way(generate, tmp_path, persona):
     """Imports started outside a request (a stored file, a command) are bounded too: the parsers check first."""
-    from kechuang.enterprises import importer as enterprise_importer
-    from kechuang.indicators import imports as indicator_imports
-    from kechuang.techmarket import importer as techmarket_importer
+    from kechuang.core.imports import ImportRejected, importers
 
     name, content = generate()
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(enterprise_importer.ImportRejected, match="被拒绝"):
-        enterprise_importer._read_workbook(path)
-    with pytest.raises(techmarket_importer.ImportRejected, match="被拒绝"):
-        techmarket_importer.read_sheet(path, "需求")
-    with pytest.raises(indicator_imports.FileError, match="被拒绝"):
-        indicator_imports.parse_file(name, content)
+    found = importers()
+    assert {"enterprises", "indicators", "techmarket.demand"} <= set(found)
+    for kind, importer in found.items():  # every module's reader, each checked on its own
+        with pytest.raises(ImportRejected, match="被拒绝"):
+            importer.read(path, name)
+        assert kind

@@ -117,6 +117,8 @@ RULES: dict[str, Rule] = {
     "core:liaison_edit": form(target="liaison", data={"name": "巡检员", "position": "科员"}),
     "core:liaison_archive": action(target="liaison", get="redirect", data={"reason": "walk"}),
     "core:audit_log": page(readers=ADMIN),
+    "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
+    "core:import_job_errors": page(target="missing_pk"),
     # -- API of core
     "api:openapi-json": page(),
     "api:openapi-view": page(get="page"),  # the docs are an HTML page: anonymous goes to the log-in page
@@ -152,7 +154,6 @@ RULES: dict[str, Rule] = {
     "indicators:observation_history": page(target="observation"),
     "indicators:import": form(readers=WRITERS),
     "indicators:import_template": page(readers=WRITERS),
-    "indicators:import_errors": page(readers=WRITERS, target="missing_token"),  # a file of the uploader
     "indicators:catalogue": page(),
     "indicators:briefing": page(),
     "indicators:briefing_pdf": page(),
@@ -200,8 +201,6 @@ RULES: dict[str, Rule] = {
     "enterprises:expiring": page(),
     "enterprises:import": form(readers=WRITERS),
     "enterprises:import_template": page(),  # an empty template
-    "enterprises:import_job": page(target="missing_pk"),
-    "enterprises:import_job_annotated": page(target="missing_pk"),
     "enterprises:create": form(readers=ALL),
     "enterprises:detail": page(target="enterprise"),
     "enterprises:edit": form(target="enterprise", data={"name": "巡检企业"}),
@@ -252,7 +251,6 @@ RULES: dict[str, Rule] = {
     "techmarket:dashboard": page(),
     "techmarket:import": form(readers=ALL),
     "techmarket:import_template": page(readers=WRITERS, kwargs={"kind": "demand"}),
-    "techmarket:import_errors": page(target="missing_token"),
     "techmarket:matches": page(),
     "techmarket:match_export": page(),
     "techmarket:funnel": page(),
@@ -390,7 +388,6 @@ def _load_targets() -> Demo:
         departments = set(obs.indicator.departments.values_list("code", flat=True))
         t["observation"].append(Target({"pk": obs.pk}, Observation, obs.pk, _units(code, *departments)))
     # no import has run in the demo: an unknown file or job is 404 for everyone allowed to import
-    t["missing_token"] = [Target({"token": "0" * 32}, public=True, exists=False)]
     t["missing_pk"] = [Target({"pk": 987654}, public=True, exists=False)]
     t["department"] = [Target({"code": code}, readers=_units(code)) for code in ("science_tech", "education")]
     t["period"] = [Target({"code": ReportingPeriod.objects.order_by("-id").first().code}, ReportingPeriod, public=True)]

@@ -6,22 +6,17 @@ import io
 
 import openpyxl
 import pytest
-from django.test import override_settings
+from django.test import TestCase
 from django.urls import reverse
 
-from kechuang.enterprises.models import Enterprise, EnterpriseYear, ImportJob, LadderResult
+from kechuang.core.models import ImportJob
+from kechuang.enterprises.models import Enterprise, EnterpriseYear, LadderResult
 from kechuang.enterprises.population import credit_code
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_jobs")]
+pytestmark = [pytest.mark.django_db]
 
 GOOD_A = credit_code("370302", 900_001)
 GOOD_B = credit_code("370303", 900_002)
-
-
-@pytest.fixture
-def sync_jobs():
-    with override_settings(KECHUANG_SYNC_JOBS=True):
-        yield
 
 
 def workbook(enterprises, years=()) -> io.BytesIO:
@@ -43,7 +38,9 @@ def workbook(enterprises, years=()) -> io.BytesIO:
 
 
 def upload(client, buffer) -> ImportJob:
-    response = client.post(reverse("enterprises:import"), {"file": buffer})
+    # The import runs on the (immediate) task backend; what it queues after commit (ladder re-evaluation) runs too.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("enterprises:import"), {"file": buffer})
     assert response.status_code == 302, response.content[:500]
     return ImportJob.objects.latest("id")
 
@@ -66,15 +63,15 @@ def test_good_file_imports_and_reimport_is_idempotent(client_as):
     years = [[GOOD_A, 2025, 1200.5, 80, 60], [GOOD_A, 2024, 1000, 60, 55]]
     job = upload(client, workbook(rows, years))
     assert job.status == "done", job.errors
-    assert job.summary["enterprises_created"] == 2 and job.summary["years"] == 2
+    assert job.counts["enterprises_created"] == 2 and job.counts["years"] == 2
     assert EnterpriseYear.objects.get(enterprise__credit_code=GOOD_A, year=2025).employees_total == 60
     assert LadderResult.objects.filter(enterprise__credit_code=GOOD_A).count() == 5
     again = upload(client, workbook(rows, years))
     assert again.status == "done"
     assert (
-        again.summary["enterprises_created"] == 0
-        and again.summary["enterprises_updated"] == 0
-        and again.summary["years"] == 0
+        again.counts["enterprises_created"] == 0
+        and again.counts["enterprises_updated"] == 0
+        and again.counts["years"] == 0
     )
     assert Enterprise.objects.filter(credit_code__in=[GOOD_A, GOOD_B]).count() == 2
 
@@ -98,9 +95,9 @@ def test_one_bad_row_imports_nothing_and_names_it(client_as):
         ("年度数据", 2, "营业收入（万元）"),
     } <= found
     assert Enterprise.objects.count() == before
-    html = client.get(reverse("enterprises:import_job", args=[job.pk])).content.decode()
+    html = client.get(reverse("core:import_job", args=[job.pk])).content.decode()
     assert "Y44" in html and "火星区" in html
-    annotated = client.get(reverse("enterprises:import_job_annotated", args=[job.pk]))
+    annotated = client.get(reverse("core:import_job_errors", args=[job.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(annotated.streaming_content)))["企业"]
     assert "所属区县" in (sheet.cell(row=3, column=6).value or "")
 
@@ -140,8 +137,8 @@ def test_register_export_round_trips(population, client_as):
     buffer.name = "roundtrip.xlsx"
     job = upload(client, buffer)
     assert job.status == "done", job.errors[:3]
-    assert job.summary["enterprises_created"] == 0 and job.summary["enterprises_updated"] == 0
-    assert job.summary["years"] == 0 and job.summary["ip"] == 0 and job.summary["qualifications"] == 0
+    assert job.counts["enterprises_created"] == 0 and job.counts["enterprises_updated"] == 0
+    assert job.counts["years"] == 0 and job.counts["ip"] == 0 and job.counts["qualifications"] == 0
 
 
 def test_every_error_reported_in_one_pass(client_as):

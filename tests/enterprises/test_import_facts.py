@@ -8,10 +8,11 @@ import re
 
 import openpyxl
 import pytest
-from django.test import override_settings
+from django.test import TestCase
 from django.urls import reverse
 
-from kechuang.enterprises.models import Enterprise, ImportJob, IntellectualProperty, LadderResult
+from kechuang.core.models import ImportJob
+from kechuang.enterprises.models import Enterprise, IntellectualProperty, LadderResult
 from kechuang.enterprises.population import credit_code
 from kechuang.enterprises.services import default_as_of
 
@@ -44,12 +45,6 @@ VALUES = {
 }
 NO = {"近一年重大事故或违法", "近三年重大事故或违法", "列入经营异常或严重失信名单", "产品属禁止限制淘汰类"}
 NO |= {"属研发费用加计扣除负面清单行业"}
-
-
-@pytest.fixture(autouse=True)
-def sync_jobs():
-    with override_settings(KECHUANG_SYNC_JOBS=True):
-        yield
 
 
 def _template(client) -> openpyxl.Workbook:
@@ -92,7 +87,8 @@ def _upload(client, book) -> ImportJob:
     book.save(buffer)
     buffer.seek(0)
     buffer.name = "import.xlsx"
-    response = client.post(reverse("enterprises:import"), {"file": buffer})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the ladder re-evaluation queued after commit
+        response = client.post(reverse("enterprises:import"), {"file": buffer})
     assert response.status_code == 302, response.content[:500]
     return ImportJob.objects.latest("id")
 

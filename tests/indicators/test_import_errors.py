@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kechuang.core.models import ImportJob
 from kechuang.indicators.models import Observation
 
 BAD_CSV = (
@@ -24,7 +25,7 @@ BAD_CSV = (
 def _upload(client, content: bytes, name: str = "bad.csv"):
     upload = io.BytesIO(content)
     upload.name = name
-    return client.post(reverse("indicators:import"), {"file": upload})
+    return client.post(reverse("indicators:import"), {"file": upload}, follow=True)
 
 
 def test_rejected_file_offers_the_annotated_workbook(catalogue, client_as, settings, tmp_path):
@@ -33,8 +34,8 @@ def test_rejected_file_offers_the_annotated_workbook(catalogue, client_as, setti
     before = Observation.objects.count()
     response = _upload(client, BAD_CSV)
     assert Observation.objects.count() == before  # all or nothing
-    errors = response.context["result"].errors
-    page_errors = {(e.row, e.column, e.value) for e in errors}
+    errors = response.context["errors"]
+    page_errors = {(e.row, e.field, e.value) for e in errors}
     assert {(3, "region_code", "nowhere"), (3, "year", "20x4"), (3, "value", "many")} <= page_errors
     assert {(5, "value", "=1+1"), (5, "source", "")} <= page_errors
     html = response.content.decode()
@@ -44,7 +45,7 @@ def test_rejected_file_offers_the_annotated_workbook(catalogue, client_as, setti
     download = client.get(link.group(1))
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
-    book = load_workbook(io.BytesIO(download.content))
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     sheet, listing = book.worksheets
     header = [c.value for c in sheet[1]]
     assert header[:7] == ["指标", "区域", "年份", "季度", "数值", "状态", "数据来源"]
@@ -56,7 +57,7 @@ def test_rejected_file_offers_the_annotated_workbook(catalogue, client_as, setti
     assert sheet.cell(4, 1).value is None
     assert sheet.cell(5, 5).value == "=1+1" and sheet.cell(5, 5).data_type == "s"  # text, never a formula
     # Each bad cell carries its reason as a comment and is filled red; good cells are untouched.
-    reason = next(e.reason for e in errors if (e.row, e.column) == (3, "value"))
+    reason = next(e.reason for e in errors if (e.row, e.field) == (3, "value"))
     assert sheet.cell(3, 5).comment is not None and sheet.cell(3, 5).comment.text.startswith(reason)
     assert sheet.cell(3, 5).fill.fgColor.rgb.endswith("F8D7DA")
     assert sheet.cell(2, 5).comment is None
@@ -74,12 +75,15 @@ def test_annotated_workbook_is_only_for_the_uploading_session(catalogue, client_
     other = Client()
     other.force_login(persona("zhangdian_officer"))
     assert other.get(url).status_code == 404
-    assert other.get(reverse("indicators:import_errors", args=["0" * 32])).status_code == 404
+    assert other.get(reverse("core:import_job_errors", args=[10**9])).status_code == 404
 
 
 def test_good_file_has_no_annotated_workbook(catalogue, client_as, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     good = "indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zhangdian,2024,401,区科技局\n"
     response = _upload(client_as("bureau_staff"), good.encode())
-    assert response.status_code == 302
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    job = ImportJob.objects.latest("id")
+    assert job.status == ImportJob.Status.DONE and not job.error_workbook
+    assert 'data-testid="annotated-link"' not in response.content.decode()
     assert not list(tmp_path.glob("indicator_import_errors/*.xlsx"))

@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kechuang.indicators import services
-from kechuang.indicators.imports import parse_file, template_xlsx
+from kechuang.core.imports import import_now
+from kechuang.indicators.imports import template_xlsx
 from kechuang.indicators.models import Observation
 from tests.visible_text import text_problems
 
@@ -45,9 +45,8 @@ def test_names_and_codes_both_import(catalogue, persona):
     data = (f"指标,区域,年份,季度,数值,状态,数据来源\n{name},张店区,2023,,401,最终,区科技局\n").encode()
     legacy = "指标代码,区域代码,年份,数值,数据来源\nhigh_tech_enterprises,zhangdian,2022,380,区科技局\n".encode()
     for filename, raw in (("names.csv", data), ("codes.csv", legacy)):
-        rows = parse_file(filename, raw)
-        result = services.observations_import(actor=persona("bureau_staff"), rows=rows, filename=filename)
-        assert not result.errors, result.errors
+        job = import_now("indicators", actor=persona("bureau_staff"), filename=filename, data=raw)
+        assert not job.errors, job.errors
     years = set(
         Observation.objects.filter(indicator__code="high_tech_enterprises", region__code="zhangdian").values_list(
             "year", flat=True

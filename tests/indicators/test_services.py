@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kechuang.core.imports import ImportRejected, import_now
 from kechuang.core.models import AuditEntry
 from kechuang.indicators import services
-from kechuang.indicators.imports import FileError, parse_file, template_xlsx
+from kechuang.indicators.imports import parse_file, template_xlsx
 from kechuang.indicators.models import Observation, ObservationRevision, TargetAllocation
 
 
@@ -108,37 +109,34 @@ def test_import_is_all_or_nothing_and_lists_every_row_error(catalogue, persona):
             ["high_tech_enterprises", "zhangdian", 2024, "", 402, "", "重复"],
         ]
     )
-    rows = parse_file("data.xlsx", data)
     before = Observation.objects.count()  # the published figures the catalogue loaded
-    result = services.observations_import(actor=staff, rows=rows, filename="data.xlsx")
-    assert not result.ok
+    job = import_now("indicators", actor=staff, filename="data.xlsx", data=data)
+    assert job.status == "failed"
     assert Observation.objects.count() == before  # nothing written, not even the good first row
-    found = {(e.row, e.column) for e in result.errors}
+    found = {(e["row"], e["field"]) for e in job.errors}
     assert (3, "indicator_code") in found  # derived
     assert {(4, "region_code"), (4, "year"), (4, "quarter"), (4, "value"), (4, "status"), (4, "source")} <= found
     assert (5, "year") in found  # duplicate of row 2
-    error = next(e for e in result.errors if (e.row, e.column) == (4, "value"))
-    assert error.value == "many" and error.reason
+    error = next(e for e in job.errors if (e["row"], e["field"]) == (4, "value"))
+    assert error["value"] == "many" and error["reason"]
 
 
 def test_import_good_file_upserts_with_revisions(catalogue, persona, unit):
     staff = persona("bureau_staff")
     good = "指标代码,区域代码,年份,季度,数值,状态,数据来源\nhigh_tech_enterprises,张店区,2024,,401,最终,区科技局\n"
-    result = services.observations_import(actor=staff, rows=parse_file("a.csv", good.encode()), filename="a.csv")
-    assert result.ok and result.created == 1
+    job = import_now("indicators", actor=staff, filename="a.csv", data=good.encode())
+    assert job.status == "done" and job.counts["created"] == 1
     again = good.replace("401", "405")
-    result = services.observations_import(actor=staff, rows=parse_file("a.csv", again.encode()), filename="a.csv")
-    assert (result.created, result.updated) == (0, 1)
+    job = import_now("indicators", actor=staff, filename="a.csv", data=again.encode())
+    assert (job.counts["created"], job.counts["updated"]) == (0, 1)
     obs = Observation.objects.get(region=unit("zhangdian"))
     assert obs.value == 405 and obs.revisions.get().reason == "从文件 a.csv 导入"
 
 
 def test_import_respects_scope(catalogue, persona):
-    rows = parse_file(
-        "a.csv", b"indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zichuan,2024,1,x\n"
-    )
-    result = services.observations_import(actor=persona("zhangdian_officer"), rows=rows, filename="a.csv")
-    assert [(e.row, e.column) for e in result.errors] == [(2, "region_code")]
+    data = b"indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zichuan,2024,1,x\n"
+    job = import_now("indicators", actor=persona("zhangdian_officer"), filename="a.csv", data=data)
+    assert [(e["row"], e["field"]) for e in job.errors] == [(2, "region_code")]
 
 
 def test_template_round_trips(catalogue, city, unit):
@@ -147,7 +145,7 @@ def test_template_round_trips(catalogue, city, unit):
     from openpyxl import load_workbook
 
     data = template_xlsx([catalogue["high_tech_enterprises"]], [unit("zhangdian")])
-    with pytest.raises(FileError):
+    with pytest.raises(ImportRejected):
         parse_file("template.xlsx", data)
     notes = [[c for c in row] for row in load_workbook(io.BytesIO(data))["填写说明"].iter_rows(values_only=True)]
     header = next(i for i, row in enumerate(notes) if row[0] == "指标")

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from kechuang.enterprises.models import Enterprise, ImportJob
+from kechuang.core.models import ImportJob
+from kechuang.enterprises.models import Enterprise
 from kechuang.supervision.models import ProgressReport
 from kechuang.techmarket.models import Contract, Demand
 from tests.visible_text import visible_text

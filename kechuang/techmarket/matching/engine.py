@@ -43,7 +43,6 @@ import html
 import json
 import math
 import shutil
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -234,7 +233,6 @@ class MatchEngine:
         self.options = options or MatchOptions()
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
         self.vocabulary = Vocabulary.coerce(default_vocabulary() if vocabulary is None else vocabulary)
         self._dense = DenseReranker(self.options.dense_model_path) if self.options.dense_rerank else None
         self.segmenter = Segmenter(taxonomy_words())
@@ -299,17 +297,18 @@ class MatchEngine:
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:
-        with self._lock:
-            writer = self._index.writer(self.options.writer_heap_bytes, self.options.writer_threads)
-            try:
-                yield writer
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            self._index.reload()
+        # One writer at a time: the platform writes from the task worker only, one task after another
+        # (techmarket/tasks.py); tantivy itself refuses a second writer on the same index.
+        writer = self._index.writer(self.options.writer_heap_bytes, self.options.writer_threads)
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        self._index.reload()
 
     def _remember_words(self, words: Iterable[str]) -> list[str]:
         added = self.segmenter.add_words(words)
@@ -388,16 +387,15 @@ class MatchEngine:
     def rebuild(self, docs: Iterable[MatchDoc | Mapping[str, Any]], *, fit: bool = True) -> int:
         """Replace the whole index with `docs` and (by default) refit the semantic models on them."""
         items = [MatchDoc.coerce(d) for d in docs]
-        with self._lock:
-            if self.options.learn_keywords:
-                self._remember_words(kw for d in items for kw in d.keywords)
-            self._index = self._open_index(fresh=True)
-            self.needs_rebuild = False
-            with self._writer() as writer:
-                for doc in items:
-                    writer.add_document(self._tantivy_doc(doc))
-            if fit:
-                self.refit(items)
+        if self.options.learn_keywords:
+            self._remember_words(kw for d in items for kw in d.keywords)
+        self._index = self._open_index(fresh=True)
+        self.needs_rebuild = False
+        with self._writer() as writer:
+            for doc in items:
+                writer.add_document(self._tantivy_doc(doc))
+        if fit:
+            self.refit(items)
         return len(items)
 
     def iter_docs(self) -> Iterator[MatchDoc]:
@@ -430,11 +428,10 @@ class MatchEngine:
             token_lists, [d.field for d in items], lsa_rank=opts.lsa_rank, nb_alpha=opts.nb_alpha, fit_lsa=opts.lsa
         )  # LSA only when used: at 100k records it is most of the fit time
         cooccurrence = self.fit_cooccurrence(items)
-        with self._lock:
-            model.save(self.index_dir)
-            self.model = model
-            self._apply_model_options()
-            self.cooccurrence = cooccurrence
+        model.save(self.index_dir)
+        self.model = model
+        self._apply_model_options()
+        self.cooccurrence = cooccurrence
 
     def fit_cooccurrence(self, docs: Iterable[MatchDoc], *, keep: int = 12) -> dict[str, list[tuple[str, float]]]:
         """Keyword → the keywords that co-occur with it in records (count ≥ keyword_expansion_min_count), scored
