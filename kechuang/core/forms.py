@@ -6,7 +6,8 @@ from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import Widget
@@ -71,16 +72,22 @@ def save_or_errors(form: forms.BaseForm, save: Callable[[], T]) -> T | None:
         return None
 
 
-def error_messages(exc: ValidationError) -> list[str]:
-    """A service's ValidationError as plain sentences (dict or list), for a page that shows them as messages."""
-    if hasattr(exc, "error_dict"):
-        return [str(m) for errors in exc.message_dict.values() for m in errors]
-    return [str(m) for m in exc.messages]
+def error_messages(exc: ValidationError, model: type[models.Model] | None = None) -> list[str]:
+    """A service's ValidationError as plain sentences (dict or list), for a page that shows them as messages; with
+    `model`, a field's sentences start with the field's name (区域: …)."""
+    if not hasattr(exc, "error_dict"):
+        return [str(m) for m in exc.messages]
+    labels = {f.name: str(f.verbose_name) for f in model._meta.fields} if model is not None else {}
+    out = []
+    for name, errors in exc.message_dict.items():
+        label = labels.get(name, name) if model is not None and name != NON_FIELD_ERRORS else ""
+        out.extend(f"{label}: {m}" if label else str(m) for m in errors)
+    return out
 
 
-def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+def flash_errors(request: HttpRequest, exc: ValidationError, model: type[models.Model] | None = None) -> None:
     """Show a service's ValidationError as error messages on the next page (actions that redirect)."""
-    for message in error_messages(exc):
+    for message in error_messages(exc, model):
         messages.error(request, message)
 
 

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kechuang.core.http import role_required
-from kechuang.core.roles import BUREAU
+from kechuang.core.roles import BUREAU, READ_ONLY
 from kechuang.core.scope import can_write, is_scoped_for, scope_filter
 
 M = TypeVar("M", bound=models.Model)
@@ -39,6 +39,12 @@ def require_bureau(actor: Any, message: str | None = None) -> None:
     """Refuse (403) anyone but the bureau's staff; `message` replaces the standard explanation."""
     if not is_bureau(actor):
         raise PermissionDenied(_("Only bureau staff may do this.") if message is None else message)
+
+
+def require_writer(actor: Any, message: str | None = None) -> None:
+    """Refuse (403) a read-only role, or no user at all, anything that changes data."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role in READ_ONLY:
+        raise PermissionDenied(_("Your role may read but not change data.") if message is None else message)
 
 
 # The decorator of a bureau-only page: anonymous users go to the log-in page, other roles get 403.

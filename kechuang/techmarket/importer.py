@@ -38,8 +38,9 @@ from kechuang.core.imports import (
     parse_cell,
     validation_errors,
 )
+from kechuang.core.permissions import is_bureau
 from kechuang.core.selectors import regions_for
-from kechuang.techmarket import registration, selectors, services
+from kechuang.techmarket import registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
     Achievement,
@@ -271,7 +272,7 @@ def _save_contract(actor: Any, built: tuple[Contract, list[ContractParty], list[
     """A draft as the pages save it; a registered row only by the registry and only if it could be registered."""
     contract, parties, items = built
     if contract.status == Contract.Status.REGISTERED:
-        if not selectors.is_bureau(actor):
+        if not is_bureau(actor):
             raise ValidationError({"registered_on": _("Only the registry (bureau staff) may do this.")})
         problems = registration.registrability_problems(contract, parties)
         problems |= registration.amount_problems(
@@ -590,7 +591,7 @@ def _validation_errors(spec: Spec, number: int, exc: ValidationError, row: dict[
 def import_workbook(actor: Any, kind: str, path: Path) -> ImportResult:
     """Check every row; write all of them in one transaction only if none has an error."""
     spec = SPECS[kind]
-    if spec.bureau_only and not selectors.is_bureau(actor):
+    if spec.bureau_only and not is_bureau(actor):
         raise PermissionDenied
     rows = read_sheet(path, spec.title)
     errors: list[RowError] = []
