@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import is_bureau, require_bureau
-from kechuang.core.roles import Role
+from kechuang.core.roles import READ_ONLY, Role
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
 from kechuang.supervision import uploads, workflow
 from kechuang.supervision.models import (
@@ -299,7 +299,7 @@ def report_transition(
     """Apply one row of the workflow table. `at` backdates the step (demo data and imports only)."""
     report = ProgressReport.objects.select_for_update().select_related("period__policy", "task").get(pk=report.pk)
     relation = relation_of(actor, report)
-    if getattr(actor, "role", None) == Role.LEADER or not any(
+    if getattr(actor, "role", None) in READ_ONLY or not any(
         r == relation and a == action for (_s, a, r) in workflow.TRANSITIONS
     ):
         raise PermissionDenied(_("You may not do this with this report."))
