@@ -13,6 +13,7 @@ from kechuang.core import selectors, services
 from kechuang.core.api_params import Pagination
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import Liaison, OrgUnit
+from kechuang.core.permissions import get_for_user
 
 router = Router(tags=["core"])
 
@@ -107,7 +108,7 @@ def liaisons(request: HttpRequest, unit: str = "", q: str = "", active: str = "1
 
 @router.get("/liaisons/{liaison_id}", response=LiaisonOut)
 def liaison(request: HttpRequest, liaison_id: int):
-    found = get_object_or_404(Liaison.objects.visible_to(request.user).select_related("org_unit"), pk=liaison_id)
+    found = get_for_user(request, Liaison.objects.select_related("org_unit"), liaison_id)
     return _liaison_out(request, found)
 
 
@@ -126,7 +127,7 @@ def liaison_create(request: HttpRequest, payload: LiaisonIn):
 
 @router.patch("/liaisons/{liaison_id}", response=LiaisonOut)
 def liaison_update(request: HttpRequest, liaison_id: int, payload: LiaisonPatch):
-    found = get_object_or_404(Liaison.objects.visible_to(request.user), pk=liaison_id)
+    found = get_for_user(request, Liaison, liaison_id)
     data = payload.dict(exclude_unset=True)
     if "org_unit_id" in data:
         data["org_unit"] = _unit(request, data.pop("org_unit_id"))
@@ -135,5 +136,5 @@ def liaison_update(request: HttpRequest, liaison_id: int, payload: LiaisonPatch)
 
 @router.post("/liaisons/{liaison_id}/archive", response=LiaisonOut)
 def liaison_archive(request: HttpRequest, liaison_id: int, payload: ArchiveIn):
-    found = get_object_or_404(Liaison.objects.visible_to(request.user), pk=liaison_id)
+    found = get_for_user(request, Liaison, liaison_id)
     return _liaison_out(request, services.liaison_archive(actor=request.user, liaison=found, reason=payload.reason))

@@ -11,10 +11,13 @@ import decimal
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from kechuang.core.masking import mask_changes
 from kechuang.core.middleware import current_request_info
@@ -142,6 +145,33 @@ def save(obj: models.Model, *, actor: Any, action: str | None = None) -> dict[st
             changes=changes,
         )
     return changes
+
+
+def assign(obj: models.Model, fields: Mapping[str, Any], *, allowed: Iterable[str]) -> None:
+    """Set `fields` on `obj`, only those in `allowed`: a field outside the allow-list is refused, naming it, before
+    anything is set (a form or API payload cannot reach the archive flag, the owner or a workflow state)."""
+    allowed = frozenset(allowed)
+    refused = [name for name in fields if name not in allowed]
+    if refused:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in refused})
+    for name, value in fields.items():
+        setattr(obj, name, value)
+
+
+def update(
+    obj: models.Model, fields: Mapping[str, Any], *, allowed: Iterable[str], actor: Any, action: str | None = None
+) -> dict[str, list[Any]]:
+    """The one way an update service changes a record: `assign` the allowed fields, then validate, save and log the
+    before/after diff once (`save`). Returns the changes (empty: nothing differed, nothing saved)."""
+    assign(obj, fields, allowed=allowed)
+    return save(obj, actor=actor, action=action)
+
+
+def history_for(obj: models.Model, limit: int = 50) -> list[AuditEntry]:
+    """The newest audit entries of `obj`, for its history table: render them with `includes/history_table.html`
+    (core.history labels the fields and masks personal ones)."""
+    entries = AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return list(entries.select_related("actor").order_by("-id")[:limit])
 
 
 def verify_chain() -> list[int]:

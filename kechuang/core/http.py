@@ -1,4 +1,4 @@
-"""Small helpers every module's views share: role checks, pagination, Excel responses."""
+"""Small helpers every module's views share: role checks, the current policy, pagination, Excel responses."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+
+from kechuang.core import registry
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -31,6 +33,14 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def current_policy(request_or_user: Any, code: str | None = None) -> Any:
+    """The policy the user works under (or the one named `code`); 404 when none is loaded or it is out of scope."""
+    policy = registry.policy_for(getattr(request_or_user, "user", request_or_user), code or None)
+    if policy is None:
+        raise Http404("no policy is loaded")
+    return policy
 
 
 def paginate(request: HttpRequest, items: Any, default_size: int = 25) -> Page:

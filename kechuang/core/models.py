@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from tree_queries.models import TreeNode, TreeQuerySet
 
-from kechuang.core.roles import BOUND_KIND, Role
+from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_mobile
 
@@ -99,7 +99,7 @@ class User(AbstractUser):
         bound = BOUND_KIND.get(self.role)
         if bound and (self.org_unit is None or self.org_unit.kind != bound):
             raise ValidationError({"org_unit": _("This role must be bound to one %(kind)s.") % {"kind": bound}})
-        city_wide = self.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.LEADER)
+        city_wide = self.role in CITY_WIDE
         if city_wide and self.org_unit_id and self.org_unit.kind == OrgUnit.Kind.REGION:
             raise ValidationError({"org_unit": _("City-wide roles cannot be bound to a region.")})
 

@@ -15,6 +15,8 @@
 - `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
   (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
 - `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
+- `policy_for(user, code) -> Policy | None`: the policy a user works under (the default one, or the one named
+  `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 """
@@ -137,6 +139,14 @@ def indicator_pipeline(code: str) -> IndicatorPipeline | None:
         found = hook(code) if hook is not None else None
         if found is not None:
             return found
+    return None
+
+
+def policy_for(user: Any, code: str | None = None) -> Any | None:
+    for config in kechuang_apps():
+        hook = getattr(config, "policy_for", None)
+        if hook is not None:
+            return hook(user, code)
     return None
 
 

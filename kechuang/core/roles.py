@@ -14,8 +14,12 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
 
 
+# The bureau's own staff: they keep the libraries, open reporting periods, plan milestones and run the registry.
+BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
 # Roles that see every record of the city; the others are confined to their org unit.
-CITY_WIDE = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.LEADER})
+CITY_WIDE = BUREAU | {Role.LEADER}
 READ_ONLY = frozenset({Role.LEADER})
+# Roles that may enter or change data somewhere (everyone but the read-only roles).
+WRITERS = frozenset(Role) - READ_ONLY
 # The org-unit kind a role must be bound to.
 BOUND_KIND = {Role.DEPARTMENT_OFFICER: "department", Role.DISTRICT_OFFICER: "region"}

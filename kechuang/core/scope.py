@@ -48,8 +48,31 @@ def _path_for(user: User, scope: DataScope) -> str | None:
     return None
 
 
+# Set on a queryset's query (it survives .filter(), .select_related() and the like) once the queryset is what a
+# user may read: `get_for_user` then does not filter it again.
+_SCOPED_FOR = "kechuang_scoped_for"
+
+
+def mark_scoped(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+    """Declare `queryset` to be what `user` may read. `scope_filter` marks its results; a selector with its own,
+    wider rule (a lead department reads its supporters' submitted reports) marks what it returns."""
+    queryset = queryset.all()
+    setattr(queryset.query, _SCOPED_FOR, getattr(user, "pk", None))
+    return queryset
+
+
+def is_scoped_for(queryset: models.QuerySet, user: Any) -> bool:
+    """Was `queryset` scoped for `user` (by `scope_filter` or a selector's `mark_scoped`)?"""
+    return user is not None and getattr(queryset.query, _SCOPED_FOR, object()) == getattr(user, "pk", None)
+
+
 def scope_filter(queryset: models.QuerySet, user: Any, *, for_write: bool = False) -> models.QuerySet:
     """The records of `queryset` that `user` may read (or, with `for_write`, that are the user's own units')."""
+    filtered = _scope_filter(queryset, user, for_write=for_write)
+    return filtered if for_write else mark_scoped(filtered, user)
+
+
+def _scope_filter(queryset: models.QuerySet, user: Any, *, for_write: bool) -> models.QuerySet:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     scope: DataScope | None = getattr(queryset.model, "data_scope", None)
@@ -84,6 +107,16 @@ def can_write_unit(user: Any, unit: OrgUnit | None) -> bool:
     return unit.pk in _unit_ids(user.org_unit)
 
 
+def write_filter(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+    """The records of `queryset` that `user` may change: visible, of the user's own units, the role not read-only."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.role in READ_ONLY:
+        return queryset.none()
+    # A public document is readable by all but changed only by city-wide roles (by loading its file).
+    if user.role not in CITY_WIDE and getattr(queryset.model, "data_scope", DataScope()).public:
+        return queryset.none()
+    return scope_filter(queryset, user, for_write=True)
+
+
 def can_write(user: Any, obj: models.Model) -> bool:
     """May `user` change `obj`? The object must be visible and the role not read-only."""
     return obj.pk in writable_pks(user, type(obj), [obj.pk])
@@ -91,15 +124,16 @@ def can_write(user: Any, obj: models.Model) -> bool:
 
 def writable_pks(user: Any, model: type[models.Model], pks: list[Any]) -> set[Any]:
     """Which of `pks` `user` may change: `can_write` for many records in one query."""
-    if user is None or getattr(user, "role", None) in READ_ONLY or not pks:
+    if not pks:
         return set()
-    if user.role not in CITY_WIDE and getattr(model, "data_scope", DataScope()).public:
-        return set()
-    return set(
-        scope_filter(model._default_manager.filter(pk__in=pks), user, for_write=True).values_list("pk", flat=True)
-    )
+    return set(write_filter(model._default_manager.filter(pk__in=pks), user).values_list("pk", flat=True))
 
 
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
+        """What `user` may read: every list, export and API endpoint starts here."""
         return scope_filter(self, user)
+
+    def writable_by(self, user: Any) -> models.QuerySet:
+        """What `user` may change: a subset of `visible_to(user)`."""
+        return write_filter(self, user)

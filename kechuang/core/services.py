@@ -14,6 +14,8 @@ from kechuang.core.roles import Role
 from kechuang.core.scope import can_write, can_write_unit
 
 RESERVED_USERNAMES = frozenset({"admin", "root", "test", "administrator", "superuser", "guest"})
+# What the liaison form and API may change; the archive flag and its reason change only by archiving.
+LIAISON_FIELDS = ("org_unit", "name", "position", "phone", "email", "note")
 
 
 @transaction.atomic
@@ -60,9 +62,7 @@ def liaison_update(*, actor: Any, liaison: Liaison, **fields: Any) -> Liaison:
         raise PermissionDenied(_("You cannot change this liaison."))
     if "org_unit" in fields:
         _check_liaison_unit(actor, fields["org_unit"])
-    for name, value in fields.items():
-        setattr(liaison, name, value)
-    audit.save(liaison, actor=actor)
+    audit.update(liaison, fields, allowed=LIAISON_FIELDS, actor=actor)
     return liaison
 
 

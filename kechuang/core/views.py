@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,12 +14,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
 from kechuang.core import audit, history, selectors, services
-from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm
+from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm, save_or_errors
 from kechuang.core.http import paginate, query_without, role_required, xlsx_response
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import AuditEntry, ImportJob, Liaison
+from kechuang.core.permissions import get_for_user
 from kechuang.core.registry import cockpit_sections, target_progress
-from kechuang.core.roles import Role
+from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
 from kechuang.policy.selectors import headline_targets, milestones, policy_for, recurring_targets
 
@@ -85,7 +86,7 @@ def liaison_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "units": selectors.liaison_units(request.user),
-            "can_create": request.user.role != Role.LEADER,
+            "can_create": request.user.role not in READ_ONLY,
             "query": query_without(request, "page"),
             "sort_query": query_without(request, "page", "sort"),
             "filters": request.GET,
@@ -133,20 +134,17 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    liaison = get_object_or_404(Liaison.objects.visible_to(request.user).select_related("org_unit"), pk=pk)
+    liaison = get_for_user(request, Liaison.objects.select_related("org_unit"), pk)
     unmask = selectors.can_unmask(request.user)
     liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
     liaison.email_shown = liaison.email if unmask else mask_email(liaison.email)
-    history = list(
-        AuditEntry.objects.filter(object_type="core.liaison", object_id=str(liaison.pk)).select_related("actor")[:50]
-    )
     return render(
         request,
         "core/liaison_detail.html",
         {
             "liaison": liaison,
             "can_edit": can_write(request.user, liaison),
-            "history": history,
+            "history": audit.history_for(liaison),
             "archive_form": ArchiveForm(),
         },
     )
@@ -154,31 +152,26 @@ def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def liaison_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    liaison = get_object_or_404(Liaison.objects.visible_to(request.user), pk=pk) if pk else None
-    units = selectors.liaison_units(request.user)
-    if request.user.role == Role.LEADER or (liaison and not can_write(request.user, liaison)):
+    liaison = get_for_user(request, Liaison, pk, write=True) if pk else None
+    if request.user.role in READ_ONLY:
         raise PermissionDenied
-    form = LiaisonForm(request.POST or None, instance=liaison, units=units)
+    form = LiaisonForm(request.POST or None, instance=liaison, units=selectors.liaison_units(request.user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            if liaison is None:
-                liaison = services.liaison_create(actor=request.user, **data)
-            else:
-                liaison = services.liaison_update(
-                    actor=request.user, liaison=Liaison.objects.get(pk=liaison.pk), **data
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        if liaison is None:
+            saved = save_or_errors(form, lambda: services.liaison_create(actor=request.user, **data))
         else:
+            stored = Liaison.objects.get(pk=liaison.pk)
+            saved = save_or_errors(form, lambda: services.liaison_update(actor=request.user, liaison=stored, **data))
+        if saved is not None:
             messages.success(request, _("Saved."))
-            return redirect("core:liaison_detail", pk=liaison.pk)
+            return redirect("core:liaison_detail", pk=saved.pk)
     return render(request, "core/liaison_form.html", {"form": form, "liaison": liaison})
 
 
 @login_required
 def liaison_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    liaison = get_object_or_404(Liaison.objects.visible_to(request.user), pk=pk)
+    liaison = get_for_user(request, Liaison, pk)
     if request.method != "POST":
         return redirect("core:liaison_detail", pk=pk)
     form = ArchiveForm(request.POST)

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.permissions import get_for_user
 from kechuang.enterprises import ladder, selectors
 from kechuang.enterprises.models import Enterprise, LadderResult
 
@@ -62,14 +62,12 @@ def enterprises(
 
 @router.get("/enterprises/{credit_code}", response=EnterpriseOut)
 def enterprise(request: HttpRequest, credit_code: str):
-    return get_object_or_404(
-        Enterprise.objects.visible_to(request.user).select_related("region"), credit_code=credit_code
-    )
+    return get_for_user(request, Enterprise.objects.select_related("region"), credit_code=credit_code)
 
 
 @router.get("/enterprises/{credit_code}/ladder", response=list[VerdictOut])
 def enterprise_ladder(request: HttpRequest, credit_code: str):
-    found = get_object_or_404(Enterprise.objects.visible_to(request.user), credit_code=credit_code)
+    found = get_for_user(request, Enterprise, credit_code=credit_code)
     return LadderResult.objects.visible_to(request.user).filter(enterprise=found)
 
 

@@ -12,6 +12,7 @@ from kechuang.enterprises.models import (
     RdInstitution,
     Standard,
 )
+from kechuang.enterprises.services import ENTERPRISE_FIELDS, FACT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -19,16 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = [
-            "credit_code",
-            "name",
-            "region",
-            "industry",
-            "tech_field",
-            "registration_date",
-            "is_sme_per_2011_standard",
-            "resident_enterprise_mainland",
-        ]
+        fields = ["credit_code", *ENTERPRISE_FIELDS]
         widgets = {"registration_date": DATE}
 
     def __init__(self, *args, regions=None, **kwargs):
@@ -48,11 +40,7 @@ class StatusForm(forms.Form):
 class YearForm(forms.ModelForm):
     class Meta:
         model = EnterpriseYear
-        fields = [
-            f.name
-            for f in EnterpriseYear._meta.concrete_fields
-            if f.name not in ("id", "enterprise", "year", "updated_at")
-        ]
+        fields = list(FACT_FIELDS)
 
 
 RECORD_FORMS: dict[str, type[forms.ModelForm]] = {}

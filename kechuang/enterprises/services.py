@@ -46,6 +46,21 @@ from kechuang.enterprises.models import (
     Standard,
 )
 
+# What an edit may change: the credit code is the record's identity, the status changes by `enterprise_set_status`.
+ENTERPRISE_FIELDS = (
+    "name",
+    "region",
+    "industry",
+    "tech_field",
+    "registration_date",
+    "is_sme_per_2011_standard",
+    "resident_enterprise_mainland",
+)
+# A year's facts: every figure of the row, not its enterprise, its year or its timestamp.
+FACT_FIELDS = tuple(
+    f.name for f in EnterpriseYear._meta.concrete_fields if f.name not in ("id", "enterprise", "year", "updated_at")
+)
+
 # Tiers the engine evaluates (leading_tech has no official criteria in the reference).
 EVALUATED_TIERS = tuple(ladder.TIERS)
 RELATED = (
@@ -538,9 +553,7 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, **fields: Any) -> E
         raise PermissionDenied(_("You cannot change this enterprise."))
     if "region" in fields:
         _check_region(actor, fields["region"])
-    for name, value in fields.items():
-        setattr(enterprise, name, value)
-    if audit.save(enterprise, actor=actor):
+    if audit.update(enterprise, fields, allowed=ENTERPRISE_FIELDS, actor=actor):
         ladder_recompute(enterprise_ids=[enterprise.pk])
         register_changed()  # a move to another region moves its titles' counts
     return enterprise
@@ -572,9 +585,7 @@ def facts_save(*, actor: Any, enterprise: Enterprise, year: int, **fields: Any) 
     row = EnterpriseYear.objects.filter(enterprise=enterprise, year=year).first() or EnterpriseYear(
         enterprise=enterprise, year=year
     )
-    for name, value in fields.items():
-        setattr(row, name, value)
-    if audit.save(row, actor=actor):
+    if audit.update(row, fields, allowed=FACT_FIELDS, actor=actor):
         ladder_recompute(enterprise_ids=[enterprise.pk])
     return row
 

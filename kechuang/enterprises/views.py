@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, imports
+from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without, xlsx_response
-from kechuang.core.roles import Role
+from kechuang.core.permissions import get_for_user
+from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
@@ -262,7 +264,7 @@ def expiring(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    if request.user.role == Role.LEADER:
+    if request.user.role in READ_ONLY:
         raise PermissionDenied
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -289,27 +291,20 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, credit_code: str) -> Enterprise:
-    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), credit_code=credit_code)
-    if not can_write(request.user, enterprise):
-        raise PermissionDenied
-    return enterprise
+    return get_for_user(request, Enterprise, credit_code=credit_code, write=True)
 
 
 def _save_form(request: HttpRequest, form, save) -> HttpResponse | None:
     """Run `save()` for a valid form, putting service errors back on the form; None when the form must be shown."""
     if request.method != "POST" or not form.is_valid():
         return None
-    try:
-        return save()
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return None
+    return save_or_errors(form, save)
 
 
 @login_required
 def enterprise_edit(request: HttpRequest, credit_code: str | None = None) -> HttpResponse:
     enterprise = _editable(request, credit_code) if credit_code else None
-    if enterprise is None and request.user.role == Role.LEADER:
+    if enterprise is None and request.user.role in READ_ONLY:
         raise PermissionDenied
     form = EnterpriseForm(request.POST or None, instance=enterprise, regions=regions_for(request.user, writable=True))
 

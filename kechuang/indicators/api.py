@@ -13,10 +13,11 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kechuang.core.api_params import Pagination, year_query
+from kechuang.core.http import current_policy
 from kechuang.core.models import OrgUnit
+from kechuang.core.permissions import get_for_user
 from kechuang.indicators import selectors, services
 from kechuang.indicators.models import Indicator, Observation
-from kechuang.policy.selectors import policy_for
 
 router = Router(tags=["indicators"])
 
@@ -97,13 +98,6 @@ def _observation_out(o: Observation) -> dict[str, Any]:
     }
 
 
-def _policy(request: HttpRequest):
-    policy = policy_for(request.user)
-    if policy is None:
-        raise Http404
-    return policy
-
-
 @router.get("/indicators", response=list[IndicatorOut])
 def indicators(request: HttpRequest, catalogue_only: bool = False):
     qs = Indicator.objects.visible_to(request.user).prefetch_related("departments")
@@ -114,9 +108,7 @@ def indicators(request: HttpRequest, catalogue_only: bool = False):
 
 @router.get("/indicators/{code}", response=IndicatorOut)
 def indicator(request: HttpRequest, code: str):
-    return _indicator_out(
-        get_object_or_404(Indicator.objects.visible_to(request.user).prefetch_related("departments"), code=code)
-    )
+    return _indicator_out(get_for_user(request, Indicator.objects.prefetch_related("departments"), code=code))
 
 
 @router.get("/observations", response=list[ObservationOut])
@@ -135,10 +127,8 @@ def observations(request: HttpRequest, indicator: str = "", region: str = "", ye
 @router.post("/observations", response={201: ObservationOut, 200: ObservationOut})
 def observation_create(request: HttpRequest, payload: ObservationIn):
     """Create a value, or revise it (a revision needs `reason`). Scope: see `services.can_enter`."""
-    policy = _policy(request)
-    found = get_object_or_404(
-        Indicator.objects.visible_to(request.user).prefetch_related("departments"), code=payload.indicator
-    )
+    policy = current_policy(request)
+    found = get_for_user(request, Indicator.objects.prefetch_related("departments"), code=payload.indicator)
     units = OrgUnit.objects.filter(parent=policy.city, kind=OrgUnit.Kind.REGION) | OrgUnit.objects.filter(
         pk=policy.city.pk
     )
@@ -167,7 +157,7 @@ def targets(request: HttpRequest) -> list[dict[str, Any]]:
     """The policy's numeric targets with progress and status for the user's unit (the city, or a district
     officer's region). The status follows the rule the pages state (`status_rule`), from the probability given
     beside it for a deadline target."""
-    policy = _policy(request)
+    policy = current_policy(request)
     _ctx, _unit, cards = selectors.target_cards(request.user, policy)
     out = []
     for c in cards:
@@ -204,8 +194,8 @@ def targets(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/indicators/{code}/forecast")
 def forecast(request: HttpRequest, code: str, region: str = "") -> dict[str, Any]:
     """The trend forecast of the indicator to its target year (the policy's horizon when it has no target)."""
-    policy = _policy(request)
-    found = get_object_or_404(Indicator.objects.visible_to(request.user), code=code)
+    policy = current_policy(request)
+    found = get_for_user(request, Indicator, code=code)
     ctx = selectors.context_for(request.user, policy.city)
     if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
         raise Http404

@@ -2,10 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import Role
-
-STAFF = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
-ENTRY = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER})
+from kechuang.core.roles import WRITERS
 
 
 class IndicatorsConfig(AppConfig):
@@ -21,7 +18,7 @@ class IndicatorsConfig(AppConfig):
                 NavItem(_("District comparison"), "indicators:districts"),
                 NavItem(_("Targets and breakdowns"), "indicators:targets"),
                 NavItem(_("Observations"), "indicators:observations"),
-                NavItem(_("Import observations"), "indicators:import", roles=ENTRY),
+                NavItem(_("Import observations"), "indicators:import", roles=WRITERS),
                 NavItem(_("Indicator catalogue"), "indicators:catalogue"),
                 NavItem(_("Briefing"), "indicators:briefing"),
             ),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
+from kechuang.core.permissions import require_bureau
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write_unit
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
@@ -176,8 +177,7 @@ def observations_write(*, actor: Any, clean: list[dict[str, Any]], errors: list,
 
 def allocations_set(*, actor: Any, target: Any, values: dict[OrgUnit, Decimal | None]) -> int:
     """Set a target's district breakdown (bureau staff only). None removes a region's share. Returns changes."""
-    if actor is None or actor.role not in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF):
-        raise PermissionDenied(_("Only bureau staff set district targets."))
+    require_bureau(actor, _("Only bureau staff set district targets."))
     changes = 0
     with transaction.atomic():
         current = {a.region_id: a for a in TargetAllocation.objects.filter(target=target)}

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +22,13 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit
 from kechuang.core import imports as core_imports
-from kechuang.core.http import paginate, query_without, role_required, safe_cell, xlsx_response
+from kechuang.core.forms import save_or_errors
+from kechuang.core.http import current_policy, paginate, query_without, role_required, safe_cell, xlsx_response
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
+from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.registry import TargetProgress, indicator_feeds
-from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
@@ -36,21 +38,12 @@ from kechuang.indicators.models import Indicator, Observation, ObservationRevisi
 from kechuang.policy.models import Target
 from kechuang.policy.selectors import policy_for
 
-STAFF = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
 METHOD_LABELS = {
     "linear": gettext_lazy("linear trend"),
     "log_linear": gettext_lazy("log-linear trend (compound growth)"),
     "damped_trend": gettext_lazy("damped trend (exponential smoothing)"),
     "insufficient_data": gettext_lazy("too few values"),
 }
-ENTRY_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER)
-
-
-def _policy(request: HttpRequest):
-    policy = policy_for(request.user)
-    if policy is None:
-        raise Http404(_("No policy is loaded yet."))
-    return policy
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -63,7 +56,7 @@ def _card_json(card: selectors.Card) -> dict[str, Any]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     ctx, unit, cards = selectors.target_cards(request.user, policy)
     counts = {k: sum(1 for c in cards if c.status == k) for k in ("on_track", "at_risk", "off_track", "none")}
     return render(
@@ -132,8 +125,8 @@ def _provenance(card: Any, city: Any) -> dict[str, str]:
 
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    policy = _policy(request)
-    indicator = get_object_or_404(Indicator.objects.visible_to(request.user).prefetch_related("departments"), code=code)
+    policy = current_policy(request)
+    indicator = get_for_user(request, Indicator.objects.prefetch_related("departments"), code=code)
     ctx = selectors.context_for(request.user, policy.city)
     if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
         raise Http404  # out of the department's scope, as the forecast API answers it
@@ -230,7 +223,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def districts(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     ctx = selectors.context_for(request.user, policy.city)
     targets = selectors.monitored_targets(policy)
     choices = [t.indicator for t in targets if t.indicator.aggregation != "max_or_flag"]
@@ -308,24 +301,22 @@ def _addup(target: Target, partition: list[OrgUnit]) -> dict[str, Any]:
 
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     _ctx, unit, cards = selectors.target_cards(request.user, policy)
     partition = selectors.partition_of(policy.city)
     rows = [{"card": c, "addup": _addup(c.target, partition)} for c in cards]
     return render(
         request,
         "indicators/targets.html",
-        {"policy": policy, "rows": rows, "unit": unit, "can_allocate": request.user.role in STAFF},
+        {"policy": policy, "rows": rows, "unit": unit, "can_allocate": is_bureau(request.user)},
     )
 
 
-@role_required(*STAFF)
+@bureau_required
 def allocations(request: HttpRequest, pk: int) -> HttpResponse:
-    policy = _policy(request)
-    target = get_object_or_404(
-        Target.objects.visible_to(request.user).select_related("indicator").prefetch_related("allocations"),
-        pk=pk,
-        policy=policy,
+    policy = current_policy(request)
+    target = get_for_user(
+        request, Target.objects.select_related("indicator").prefetch_related("allocations"), pk, policy=policy
     )
     regions = selectors.regions_of(policy.city)
     initial = {a.region_id: plain_decimal(a.value) for a in target.allocations.all()}
@@ -386,7 +377,7 @@ def _entry_regions(user: Any, city: OrgUnit):
 
 @login_required
 def observations(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     page = paginate(request, _observation_rows(request), default_size=50)
     ctx = selectors.context_for(request.user, policy.city)
     visible_indicators = Indicator.objects.visible_to(request.user).filter(formula="").order_by("code")
@@ -413,7 +404,7 @@ def observations(request: HttpRequest) -> HttpResponse:
             else OrgUnit.objects.filter(Q(pk=policy.city.pk) | Q(parent=policy.city, kind=OrgUnit.Kind.REGION)),
             "flags": flags,
             "revised": revised,
-            "can_enter": request.user.role in ENTRY_ROLES,
+            "can_enter": request.user.role in WRITERS,
             "statuses": Observation.Status.choices,
         },
     )
@@ -477,9 +468,9 @@ def observations_export(request: HttpRequest, fmt_: str) -> HttpResponse:
     return xlsx_response(f"{name}.xlsx", _("Observations"), _export_headers(), rows)
 
 
-@role_required(*ENTRY_ROLES)
+@role_required(*WRITERS)
 def observation_new(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     indicators = _entry_indicators(request.user)
     regions = _entry_regions(request.user, policy.city)
     initial = {k: request.GET[k] for k in ("year", "quarter") if request.GET.get(k)}
@@ -492,24 +483,25 @@ def observation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = services.observation_save(
-                actor=request.user,
-                indicator=data["indicator"],
-                region=data["region"],
-                year=data["year"],
-                quarter=data["quarter"],
-                value=data["value"],
-                status=data["status"],
-                source=data["source"],
-                definition_version=data["definition_version"],
-                reason=data["reason"],
+            result = save_or_errors(
+                form,
+                lambda: services.observation_save(
+                    actor=request.user,
+                    indicator=data["indicator"],
+                    region=data["region"],
+                    year=data["year"],
+                    quarter=data["quarter"],
+                    value=data["value"],
+                    status=data["status"],
+                    source=data["source"],
+                    definition_version=data["definition_version"],
+                    reason=data["reason"],
+                ),
             )
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
-        else:
+            result = None
+        if result is not None:
             if result.created:
                 messages.success(request, _("The value was saved."))
             elif result.changed:
@@ -529,9 +521,7 @@ def observation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
-    obs = get_object_or_404(
-        Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by"), pk=pk
-    )
+    obs = get_for_user(request, Observation.objects.select_related("indicator", "region", "entered_by"), pk)
     revisions = obs.revisions.select_related("changed_by")
     edit_url = reverse("indicators:observation_new") + (
         f"?indicator={obs.indicator.code}&region={obs.region.code}&year={obs.year}&quarter={obs.quarter}"
@@ -548,7 +538,7 @@ def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*ENTRY_ROLES)
+@role_required(*WRITERS)
 def import_view(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -571,9 +561,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*ENTRY_ROLES)
+@role_required(*WRITERS)
 def import_template(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     data = imports.template_xlsx(list(_entry_indicators(request.user)), list(_entry_regions(request.user, policy.city)))
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="observations-template.xlsx"'
@@ -603,7 +593,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def briefing(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     return render(
         request,
         "indicators/briefing.html",
@@ -639,7 +629,7 @@ def _briefing_period(request: HttpRequest) -> str:
 
 @login_required
 def briefing_pdf(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     pdf = briefing_mod.render_pdf(data)
     audit.record(
@@ -656,7 +646,7 @@ def briefing_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def briefing_xlsx(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     content = briefing_mod.render_xlsx(data)
     audit.record(

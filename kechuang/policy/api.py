@@ -7,17 +7,11 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router
 
+from kechuang.core.http import current_policy
 from kechuang.policy import selectors
 from kechuang.policy.models import Policy
 
 router = Router(tags=["policy"])
-
-
-def _policy(request: HttpRequest, code: str) -> Policy:
-    policy = selectors.policy_for(request.user, code)
-    if policy is None:
-        raise Http404
-    return policy
 
 
 @router.get("/policies")
@@ -38,17 +32,17 @@ def policies(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/policies/{code}")
 def policy(request: HttpRequest, code: str) -> dict[str, Any]:
     """The whole policy in the `export_policy` shape."""
-    return selectors.policy_export(_policy(request, code))
+    return selectors.policy_export(current_policy(request, code))
 
 
 @router.get("/policies/{code}/tasks")
 def tasks(request: HttpRequest, code: str) -> list[dict[str, Any]]:
-    return selectors.policy_export(_policy(request, code))["tasks"]
+    return selectors.policy_export(current_policy(request, code))["tasks"]
 
 
 @router.get("/policies/{code}/tasks/{number}")
 def task(request: HttpRequest, code: str, number: int) -> dict[str, Any]:
-    found = selectors.task_detail(_policy(request, code), number)
+    found = selectors.task_detail(current_policy(request, code), number)
     if found is None:
         raise Http404
     return {
@@ -67,7 +61,7 @@ def task(request: HttpRequest, code: str, number: int) -> dict[str, Any]:
 # Named apart from the indicator module's /targets, so that each URL name reverses to one route.
 @router.get("/policies/{code}/targets", url_name="policy_targets")
 def targets(request: HttpRequest, code: str, milestone: bool | None = None) -> list[dict[str, Any]]:
-    policy = _policy(request, code)
+    policy = current_policy(request, code)
     qs = policy.targets.select_related("indicator", "region").prefetch_related("owners")
     if milestone is not None:
         qs = qs.filter(comparator="achieved") if milestone else qs.exclude(comparator="achieved")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +22,8 @@ class PolicyConfig(AppConfig):
             order=10,
         ),
     )
+
+    def policy_for(self, user: Any, code: str | None = None) -> Any | None:
+        from kechuang.policy.selectors import policy_for
+
+        return policy_for(user, code)

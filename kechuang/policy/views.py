@@ -4,20 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from kechuang.core.http import current_policy
 from kechuang.core.models import OrgUnit
 from kechuang.policy import selectors
 
 
-def _policy(request: HttpRequest):
-    policy = selectors.policy_for(request.user, request.GET.get("policy") or None)
-    if policy is None:
-        raise Http404("no policy is loaded")
-    return policy
-
-
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request, request.GET.get("policy"))
     return render(
         request,
         "policy/overview.html",
@@ -33,7 +27,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_detail(request: HttpRequest, number: int) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request, request.GET.get("policy"))
     task = selectors.task_detail(policy, number)
     if task is None:
         raise Http404
@@ -53,7 +47,7 @@ def task_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 def department_list(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request, request.GET.get("policy"))
     return render(
         request, "policy/department_list.html", {"policy": policy, "rows": selectors.policy_departments(policy)}
     )
@@ -61,7 +55,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request, request.GET.get("policy"))
     department = get_object_or_404(OrgUnit.objects.departments(), parent=policy.city, code=code)
     work = selectors.department_work(policy, department)
     return render(
@@ -79,7 +73,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request, request.GET.get("policy"))
     query = request.GET.get("q", "").strip()[:100]
     results = selectors.policy_search(policy, query) if query else None
     return render(request, "policy/search.html", {"policy": policy, "query": query, "results": results})

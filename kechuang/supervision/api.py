@@ -7,15 +7,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.http import current_policy
 from kechuang.core.models import OrgUnit
-from kechuang.policy.models import Policy, Target
-from kechuang.policy.selectors import policy_for
+from kechuang.core.permissions import get_for_user, require_bureau
+from kechuang.policy.models import Target
 from kechuang.supervision import selectors, services, workflow
 from kechuang.supervision.models import Milestone, ProgressReport
 
@@ -104,13 +105,6 @@ class TransitionIn(Schema):
     comment: str = ""
 
 
-def _policy(request: HttpRequest) -> Policy:
-    policy = policy_for(request.user)
-    if policy is None:
-        raise Http404
-    return policy
-
-
 def _milestone_out(m: Milestone) -> dict[str, Any]:
     return {
         "id": m.pk,
@@ -165,20 +159,17 @@ def _reports(request: HttpRequest):
 
 
 def _report(request: HttpRequest, report_id: int) -> ProgressReport:
-    found = _reports(request).filter(pk=report_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_for_user(request, _reports(request), report_id)
 
 
 @router.get("/supervision/periods", response=list[PeriodOut])
 def periods(request: HttpRequest):
-    return list(selectors.periods(_policy(request)))
+    return list(selectors.periods(current_policy(request)))
 
 
 @router.post("/supervision/periods", response={201: PeriodOut})
 def period_open(request: HttpRequest, payload: PeriodIn):
-    period = services.period_open(actor=request.user, policy=_policy(request), **payload.dict())
+    period = services.period_open(actor=request.user, policy=current_policy(request), **payload.dict())
     return Status(201, period)
 
 
@@ -186,7 +177,7 @@ def period_open(request: HttpRequest, payload: PeriodIn):
 def milestones(request: HttpRequest, task: int | None = None):
     qs = (
         Milestone.objects.visible_to(request.user)
-        .filter(task__policy=_policy(request))
+        .filter(task__policy=current_policy(request))
         .select_related("task", "department")
         .prefetch_related("targets")
     )
@@ -197,9 +188,8 @@ def milestones(request: HttpRequest, task: int | None = None):
 
 @router.post("/supervision/milestones", response={201: MilestoneOut})
 def milestone_create(request: HttpRequest, payload: MilestoneIn):
-    policy = _policy(request)
-    if not services.is_bureau(request.user):
-        raise PermissionDenied
+    policy = current_policy(request)
+    require_bureau(request.user, message="")  # the API's own refusal, before the payload is looked at
     task = policy.tasks.filter(number=payload.task).first()
     if task is None:
         raise ValidationError({"task": "No such task."})
@@ -230,7 +220,7 @@ def reports(
     state: str | None = None,
     department: str | None = None,
 ):
-    qs = _reports(request).filter(period__policy=_policy(request))
+    qs = _reports(request).filter(period__policy=current_policy(request))
     if period:
         qs = qs.filter(period__code=period)
     if task is not None:

@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, 
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
+from kechuang.core.scope import mark_scoped
 from kechuang.policy.models import Policy, Section, Target, Task, TaskDepartment
 from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportEvent, ReportingPeriod
 from kechuang.supervision.status import MilestoneFact, ReportFact, TaskStatus, derive_task_status
@@ -24,9 +25,10 @@ def reports_visible_to(user: Any) -> QuerySet[ProgressReport]:
     own = ProgressReport.objects.visible_to(user)
     if getattr(user, "role", None) == Role.DEPARTMENT_OFFICER and user.org_unit_id and user.is_active:
         units = list(OrgUnit.objects.descendants(user.org_unit, include_self=True).values_list("pk", flat=True))
-        return ProgressReport.objects.filter(
+        wider = ProgressReport.objects.filter(
             Q(department_id__in=units) | (Q(lead_department_id__in=units) & ~Q(state=State.DRAFT))
         )
+        return mark_scoped(wider, user)
     return own
 
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit, User
-from kechuang.core.roles import Role
+from kechuang.core.permissions import is_bureau, require_bureau
+from kechuang.core.roles import READ_ONLY, Role
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
 from kechuang.supervision import uploads, workflow
 from kechuang.supervision.models import (
@@ -33,17 +34,11 @@ from kechuang.supervision.models import (
 )
 
 log = logging.getLogger(__name__)
-BUREAU_ROLES = frozenset({Role.BUREAU_STAFF, Role.BUREAU_ADMIN})
 State = ProgressReport.State
-
-
-def is_bureau(user: Any) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_active and user.role in BUREAU_ROLES
-
-
-def _require_bureau(actor: Any) -> None:
-    if not is_bureau(actor):
-        raise PermissionDenied(_("Only bureau staff may do this."))
+# What a milestone's edit may change; its task is fixed once planned.
+MILESTONE_FIELDS = ("title", "due_date", "department", "note")
+# The texts a reporting department writes (figures and milestones reached have their own checks).
+REPORT_TEXT_FIELDS = ("work_done", "figures_text", "problems", "next_steps")
 
 
 def relation_of(user: Any, report: ProgressReport) -> str:
@@ -81,7 +76,7 @@ def milestone_create(
     targets: Iterable[Target] = (),
     note: str = "",
 ) -> Milestone:
-    _require_bureau(actor)
+    require_bureau(actor)
     targets = list(targets)
     _check_milestone(task, department, targets)
     milestone = Milestone(task=task, title=title, due_date=due_date, department=department, note=note)
@@ -92,12 +87,8 @@ def milestone_create(
 
 @transaction.atomic
 def milestone_update(*, actor: User, milestone: Milestone, targets: Iterable[Target] | None = None, **fields: Any):
-    _require_bureau(actor)
-    allowed = {"title", "due_date", "department", "note"}
-    for key, value in fields.items():
-        if key not in allowed:
-            raise ValidationError({key: _("This field cannot be changed here.")})
-        setattr(milestone, key, value)
+    require_bureau(actor)
+    audit.assign(milestone, fields, allowed=MILESTONE_FIELDS)
     chosen = list(targets) if targets is not None else list(milestone.targets.all())
     _check_milestone(milestone.task, milestone.department, chosen)
     audit.save(milestone, actor=actor)
@@ -128,7 +119,7 @@ def period_open(
 ) -> ReportingPeriod:
     """Open a period: every department gets one report per task it leads or supports."""
     if actor is not None:
-        _require_bureau(actor)
+        require_bureau(actor)
     if quarter not in (1, 2, 3, 4):
         raise ValidationError({"quarter": _("The quarter must be 1 to 4.")})
     supporters_due_date = supporters_due_date or due_date
@@ -179,7 +170,7 @@ def period_open(
 
 @transaction.atomic
 def period_close(*, actor: User, period: ReportingPeriod) -> ReportingPeriod:
-    _require_bureau(actor)
+    require_bureau(actor)
     period.state = ReportingPeriod.State.CLOSED
     audit.save(period, actor=actor)
     return period
@@ -213,15 +204,13 @@ def report_update(
     """Edit the text, the milestones reached and the figures (target id → value; None removes one)."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _check_editable(actor, report)
-    for name, value in (
-        ("work_done", work_done),
-        ("figures_text", figures_text),
-        ("problems", problems),
-        ("next_steps", next_steps),
-    ):
-        if value is not None:
-            setattr(report, name, value.strip())
-    audit.save(report, actor=actor)
+    texts = dict(zip(REPORT_TEXT_FIELDS, (work_done, figures_text, problems, next_steps), strict=True))
+    audit.update(
+        report,
+        {name: value.strip() for name, value in texts.items() if value is not None},
+        allowed=REPORT_TEXT_FIELDS,
+        actor=actor,
+    )
     if milestones_reached is not None:
         chosen = list(milestones_reached)
         if any(m.task_id != report.task_id for m in chosen):
@@ -310,7 +299,7 @@ def report_transition(
     """Apply one row of the workflow table. `at` backdates the step (demo data and imports only)."""
     report = ProgressReport.objects.select_for_update().select_related("period__policy", "task").get(pk=report.pk)
     relation = relation_of(actor, report)
-    if getattr(actor, "role", None) == Role.LEADER or not any(
+    if getattr(actor, "role", None) in READ_ONLY or not any(
         r == relation and a == action for (_s, a, r) in workflow.TRANSITIONS
     ):
         raise PermissionDenied(_("You may not do this with this report."))

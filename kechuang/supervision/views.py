@@ -11,27 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
-from kechuang.core.http import paginate, query_without
+from kechuang.core.forms import flash_errors, save_or_errors
+from kechuang.core.http import current_policy, paginate, query_without
 from kechuang.core.models import OrgUnit
+from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import Role
 from kechuang.policy.selectors import policy_for
 from kechuang.supervision import exports, selectors, services, workflow
 from kechuang.supervision.filters import InboxFilter
 from kechuang.supervision.forms import AttachmentForm, MilestoneForm, PeriodForm, ReportForm
 from kechuang.supervision.models import Milestone, ProgressReport, ReportAttachment
-
-
-def _policy(request: HttpRequest):
-    policy = policy_for(request.user)
-    if policy is None:
-        raise Http404("no policy is loaded")
-    return policy
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _period_or_404(request: HttpRequest, policy, code: str | None = None):
@@ -43,7 +32,7 @@ def _period_or_404(request: HttpRequest, policy, code: str | None = None):
 
 @login_required
 def matrix(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     period = _period_or_404(request, policy)
     today = timezone.localdate()
     context = {"policy": policy, "period": period, "periods": selectors.periods(policy), "today": today}
@@ -54,20 +43,18 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def periods(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     today = timezone.localdate()
-    can_open = services.is_bureau(request.user)
+    can_open = is_bureau(request.user)
     form = PeriodForm(request.POST or None, initial={"year": today.year, "quarter": (today.month - 1) // 3 + 1})
     if request.method == "POST":
         if not can_open:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                period = services.period_open(actor=request.user, policy=policy, **form.cleaned_data)
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
+            period = save_or_errors(
+                form, lambda: services.period_open(actor=request.user, policy=policy, **form.cleaned_data)
+            )
+            if period is not None:
                 messages.success(
                     request,
                     _("Period %(code)s opened: %(n)s reports to write.")
@@ -99,7 +86,7 @@ def periods(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def period_close(request: HttpRequest, code: str) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     period = _period_or_404(request, policy, code)
     services.period_close(actor=request.user, period=period)
     messages.success(request, _("Period %(code)s closed.") % {"code": period.code})
@@ -107,7 +94,7 @@ def period_close(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     period = _period_or_404(request, policy, code)
     if request.user.role == Role.DISTRICT_OFFICER:
         raise PermissionDenied
@@ -143,7 +130,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def department(request: HttpRequest, code: str) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     dept = get_object_or_404(OrgUnit.objects.departments(), parent=policy.city, code=code)
     user = request.user
     if user.role == Role.DISTRICT_OFFICER or (user.role == Role.DEPARTMENT_OFFICER and user.org_unit_id != dept.pk):
@@ -158,7 +145,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     today = timezone.localdate()
     chosen = [c for c in request.GET.getlist("period") if c]
     return render(
@@ -175,20 +162,21 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task(request: HttpRequest, number: int) -> HttpResponse:
-    policy = _policy(request)
+    policy = current_policy(request)
     found = selectors.task_for(policy, number)
     if found is None:
         raise Http404
     today = timezone.localdate()
-    can_plan = services.is_bureau(request.user)
+    can_plan = is_bureau(request.user)
     form = MilestoneForm(request.POST or None, task=found)
     if request.method == "POST":
         if not can_plan:
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                services.milestone_create(
+            created = save_or_errors(
+                form,
+                lambda: services.milestone_create(
                     actor=request.user,
                     task=found,
                     title=data["title"],
@@ -196,11 +184,9 @@ def task(request: HttpRequest, number: int) -> HttpResponse:
                     department=data["department"],
                     targets=data["targets"],
                     note=data["note"],
-                )
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
+                ),
+            )
+            if created is not None:
                 messages.success(request, _("Milestone added."))
                 return redirect("supervision:task", number=number)
     period = selectors.current_period(policy)
@@ -223,14 +209,15 @@ def task(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_object_or_404(Milestone.objects.visible_to(request.user).select_related("task"), pk=pk)
-    if not services.is_bureau(request.user):
+    milestone = get_for_user(request, Milestone.objects.select_related("task"), pk)
+    if not is_bureau(request.user):
         raise PermissionDenied
     form = MilestoneForm(request.POST or None, instance=milestone, task=milestone.task)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.milestone_update(
+        saved = save_or_errors(
+            form,
+            lambda: services.milestone_update(
                 actor=request.user,
                 milestone=Milestone.objects.get(pk=pk),
                 targets=data["targets"],
@@ -238,11 +225,9 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 due_date=data["due_date"],
                 department=data["department"],
                 note=data["note"],
-            )
-        except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("supervision:task", number=milestone.task.number)
     return render(request, "supervision/milestone_form.html", {"form": form, "milestone": milestone})
@@ -266,8 +251,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         if not editable:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                services.report_update(
+            saved = save_or_errors(
+                form,
+                lambda: services.report_update(
                     actor=request.user,
                     report=found,
                     work_done=form.cleaned_data["work_done"],
@@ -276,11 +262,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
                     next_steps=form.cleaned_data["next_steps"],
                     milestones_reached=form.cleaned_data["milestones_reached"],
                     figures=form.figures(),
-                )
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, _("Saved."))
                 return redirect("supervision:report", pk=pk)
     today = timezone.localdate()
@@ -321,8 +305,7 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, report=found, action=action, comment=request.POST.get("comment", "")
         )
     except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         done = {
             "submit": _("Submitted to the lead department."),
@@ -345,8 +328,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attachment_add(actor=request.user, report=found, upload=form.cleaned_data["file"])
     except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Attachment uploaded."))
     return redirect("supervision:report", pk=pk)
@@ -392,8 +374,7 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attachment_remove(actor=request.user, attachment=attachment)
     except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Attachment removed."))
     return redirect("supervision:report", pk=attachment.report_id)

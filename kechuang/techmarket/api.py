@@ -7,17 +7,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination, year_query
 from kechuang.core.models import OrgUnit
-from kechuang.core.scope import can_write
+from kechuang.core.permissions import get_for_user, require_bureau
 from kechuang.techmarket import index, selectors, services, workflow
 from kechuang.techmarket.models import (
     Achievement,
@@ -638,13 +637,13 @@ def achievements(request: HttpRequest, field: str = "", chain: str = "", status:
 
 @router.get("/techmarket/achievements/{pk}", response=AchievementOut)
 def achievement(request: HttpRequest, pk: int):
-    return _achievement(request, get_object_or_404(selectors.achievements(request.user), pk=pk))
+    return _achievement(request, get_for_user(request, selectors.achievements(request.user), pk))
 
 
 @router.get("/techmarket/achievements/{pk}/demands", response=list[SearchHit])
 def achievement_demands(request: HttpRequest, pk: int, k: int = 10):
     """Achievement → the published demands it answers (push to enterprises)."""
-    a = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    a = get_for_user(request, selectors.achievements(request.user), pk)
     return _hits(request, index.search(index.query_text(a), kind="demand", k=min(k, 50), exclude=[index.doc_id(a)]))
 
 
@@ -657,7 +656,7 @@ def demands(request: HttpRequest, field: str = "", region: str = "", status: str
 
 @router.get("/techmarket/demands/{pk}", response=DemandOut)
 def demand(request: HttpRequest, pk: int):
-    return _demand(request, get_object_or_404(selectors.demands(request.user), pk=pk))
+    return _demand(request, get_for_user(request, selectors.demands(request.user), pk))
 
 
 @router.post("/techmarket/demands", response={201: DemandOut})
@@ -674,7 +673,7 @@ def demand_create(request: HttpRequest, payload: DemandIn):
 @router.get("/techmarket/demands/{pk}/recommendations", response=dict[str, list[SearchHit]])
 def demand_recommendations(request: HttpRequest, pk: int, k: int = 10):
     """Demand → top achievements and top experts, with explanations."""
-    d = get_object_or_404(selectors.demands(request.user), pk=pk)
+    d = get_for_user(request, selectors.demands(request.user), pk)
     text = index.query_text(d)
     return {
         "achievements": _hits(request, index.search(text, kind="achievement", k=min(k, 50))),
@@ -692,7 +691,7 @@ def experts(request: HttpRequest, field: str = "", q: str = ""):
 
 @router.get("/techmarket/experts/{pk}", response=ExpertOut)
 def expert(request: HttpRequest, pk: int):
-    return _expert(request, get_object_or_404(selectors.experts(request.user), pk=pk))
+    return _expert(request, get_for_user(request, selectors.experts(request.user), pk))
 
 
 @router.get("/techmarket/matches", response=list[MatchOut])
@@ -703,12 +702,12 @@ def matches(request: HttpRequest, stage: str = "", field: str = "", region: str 
 
 @router.get("/techmarket/matches/{pk}", response=MatchOut)
 def match(request: HttpRequest, pk: int):
-    return get_object_or_404(selectors.matches(request.user), pk=pk)
+    return get_for_user(request, selectors.matches(request.user), pk)
 
 
 @router.post("/techmarket/matches/{pk}/{action}", response=MatchOut)
 def match_step(request: HttpRequest, pk: int, action: str, payload: StepIn):
-    case = get_object_or_404(selectors.matches(request.user), pk=pk)
+    case = get_for_user(request, selectors.matches(request.user), pk)
     service = services.MATCH_SERVICES.get(action)
     if service is None:
         raise HttpError(404, "unknown action")
@@ -728,7 +727,7 @@ def contracts(request: HttpRequest, type: str = "", status: str = "", region: st
 
 @router.get("/techmarket/contracts/{pk}", response=ContractOut)
 def contract(request: HttpRequest, pk: int):
-    c = get_object_or_404(selectors.contracts(request.user), pk=pk)
+    c = get_for_user(request, selectors.contracts(request.user), pk)
     return _contracts_out([c])[0]
 
 
@@ -814,7 +813,7 @@ def achievement_create(request: HttpRequest, payload: AchievementIn):
 
 @router.patch("/techmarket/achievements/{pk}", response=AchievementOut)
 def achievement_update(request: HttpRequest, pk: int, payload: AchievementPatch):
-    obj = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    obj = get_for_user(request, selectors.achievements(request.user), pk)
     _apply(obj, _achievement_data(payload.dict(exclude_unset=True)), frozenset({"region", "price_wan"}))
     return _achievement(request, services.achievement_save(actor=request.user, achievement=obj))
 
@@ -822,7 +821,7 @@ def achievement_update(request: HttpRequest, pk: int, payload: AchievementPatch)
 @router.post("/techmarket/achievements/{pk}/status", response=AchievementOut)
 def achievement_status(request: HttpRequest, pk: int, payload: StatusIn):
     """Publish, withdraw (reason required) or otherwise set an achievement's status."""
-    obj = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    obj = get_for_user(request, selectors.achievements(request.user), pk)
     services.achievement_set_status(actor=request.user, achievement=obj, status=payload.status, reason=payload.reason)
     return _achievement(request, obj)
 
@@ -836,14 +835,14 @@ def expert_create(request: HttpRequest, payload: ExpertIn):
 
 @router.patch("/techmarket/experts/{pk}", response=ExpertOut)
 def expert_update(request: HttpRequest, pk: int, payload: ExpertPatch):
-    obj = get_object_or_404(selectors.experts(request.user), pk=pk)
+    obj = get_for_user(request, selectors.experts(request.user), pk)
     _apply(obj, _expert_data(payload.dict(exclude_unset=True)), frozenset({"region"}))
     return _expert(request, services.expert_save(actor=request.user, expert=obj))
 
 
 @router.post("/techmarket/experts/{pk}/deactivate", response=ExpertOut)
 def expert_deactivate(request: HttpRequest, pk: int, payload: ReasonIn):
-    obj = get_object_or_404(selectors.experts(request.user), pk=pk)
+    obj = get_for_user(request, selectors.experts(request.user), pk)
     return _expert(request, services.expert_deactivate(actor=request.user, expert=obj, reason=payload.reason))
 
 
@@ -851,30 +850,29 @@ def expert_deactivate(request: HttpRequest, pk: int, payload: ReasonIn):
 @router.post("/techmarket/demands/{pk}/review", response=DemandOut)
 def demand_review(request: HttpRequest, pk: int, payload: ReviewIn):
     """Bureau staff publish a demand awaiting review, or reject it with a reason."""
-    obj = get_object_or_404(selectors.demands(request.user), pk=pk)
+    obj = get_for_user(request, selectors.demands(request.user), pk)
     services.demand_review(actor=request.user, demand=obj, approve=payload.decision == "approve", reason=payload.reason)
     return _demand(request, obj)
 
 
 @router.post("/techmarket/demands/{pk}/close", response=DemandOut)
 def demand_close(request: HttpRequest, pk: int, payload: ReasonIn):
-    obj = get_object_or_404(selectors.demands(request.user), pk=pk)
+    obj = get_for_user(request, selectors.demands(request.user), pk)
     return _demand(request, services.demand_close(actor=request.user, demand=obj, reason=payload.reason))
 
 
 @router.post("/techmarket/demands/{pk}/recommend", response={201: MatchOut})
 def demand_recommend(request: HttpRequest, pk: int, payload: RecommendIn):
     """Recommend an achievement or an expert for a demand (step 1 of a match)."""
-    obj = get_object_or_404(selectors.demands(request.user), pk=pk)
-    if not can_write(request.user, obj):
-        raise PermissionDenied  # rights before the body's content: a read-only caller learns nothing more
+    # rights before the body's content: a read-only caller learns nothing more
+    obj = get_for_user(request, selectors.demands(request.user), pk, write=True)
     if (payload.achievement_id is None) == (payload.expert_id is None):
         raise ValidationError({"achievement_id": "give either achievement_id or expert_id"})
     achievement = expert = None
     if payload.achievement_id is not None:
-        achievement = get_object_or_404(selectors.achievements(request.user), pk=payload.achievement_id)
+        achievement = get_for_user(request, selectors.achievements(request.user), payload.achievement_id)
     else:
-        expert = get_object_or_404(selectors.experts(request.user), pk=payload.expert_id)
+        expert = get_for_user(request, selectors.experts(request.user), payload.expert_id)
     case = services.match_recommend(
         actor=request.user,
         demand=obj,
@@ -904,7 +902,7 @@ def contract_create(request: HttpRequest, payload: ContractIn):
 @router.patch("/techmarket/contracts/{pk}", response=ContractOut)
 def contract_update(request: HttpRequest, pk: int, payload: ContractPatch):
     """Edit a draft or a contract sent back for correction; `parties` / `non_technical_items` replace the lists."""
-    obj = get_object_or_404(selectors.contracts(request.user), pk=pk)
+    obj = get_for_user(request, selectors.contracts(request.user), pk)
     data = payload.dict(exclude_unset=True)
     parties = data.pop("parties", None)
     items = data.pop("non_technical_items", None)
@@ -925,7 +923,7 @@ REGISTER_ONLY = ("technology_amount_wan", "amount_note", "registration_number")
 @router.post("/techmarket/contracts/{pk}/steps/{action}", response=ContractOut)
 def contract_step(request: HttpRequest, pk: int, action: str, payload: ContractStepIn):
     """submit, request_correction, accept, send_to_experts, register, refuse, cancel (services.CONTRACT_SERVICES)."""
-    obj = get_object_or_404(selectors.contracts(request.user), pk=pk)
+    obj = get_for_user(request, selectors.contracts(request.user), pk)
     service = services.CONTRACT_SERVICES.get(action)
     if service is None:
         raise HttpError(404, "unknown action")
@@ -1037,35 +1035,30 @@ def statistics(request: HttpRequest):
 
 
 # ---------------------------------------------------------------- check queries (bureau staff only, like the pages)
-def _require_bureau(request: HttpRequest) -> None:
-    if not selectors.is_bureau(request.user):
-        raise PermissionDenied
-
-
 @router.get("/techmarket/checks", response=list[MatchCheckOut])
 @paginate(Pagination)
 def checks(request: HttpRequest, q: str = "", active: str = "", sort: str = ""):
-    _require_bureau(request)
+    require_bureau(request.user, message="")
     return selectors.match_checks({"q": q, "active": active, "sort": sort})
 
 
 @router.post("/techmarket/checks", response={201: MatchCheckOut})
 def check_create(request: HttpRequest, payload: MatchCheckIn):
-    _require_bureau(request)
+    require_bureau(request.user, message="")
     return Status(201, services.match_check_save(actor=request.user, check=MatchCheck(**payload.dict())))
 
 
 @router.get("/techmarket/checks/run", response=dict[str, Any])
 def checks_run(request: HttpRequest, k: int = 10):
     """Run the active check queries on the live index: hit rate, MRR and precision at k, and each check's result."""
-    _require_bureau(request)
+    require_bureau(request.user, message="")
     return services.run_saved_checks(k=min(max(k, 1), 50))
 
 
 @router.patch("/techmarket/checks/{pk}", response=MatchCheckOut)
 def check_update(request: HttpRequest, pk: int, payload: MatchCheckPatch):
-    _require_bureau(request)
-    found = get_object_or_404(MatchCheck, pk=pk)
+    require_bureau(request.user, message="")
+    found = get_for_user(request, MatchCheck, pk)
     for name, value in payload.dict(exclude_unset=True).items():
         if value is None:
             raise ValidationError({name: "may not be null"})
@@ -1075,8 +1068,8 @@ def check_update(request: HttpRequest, pk: int, payload: MatchCheckPatch):
 
 @router.delete("/techmarket/checks/{pk}", response={204: None})
 def check_delete(request: HttpRequest, pk: int):
-    _require_bureau(request)
-    services.match_check_delete(actor=request.user, check=get_object_or_404(MatchCheck, pk=pk))
+    require_bureau(request.user, message="")
+    services.match_check_delete(actor=request.user, check=get_for_user(request, MatchCheck, pk))
     return Status(204, None)
 
 

@@ -2,10 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import Role
-
-BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
-WRITERS = BUREAU | {Role.DEPARTMENT_OFFICER, Role.DISTRICT_OFFICER}
+from kechuang.core.roles import BUREAU, WRITERS
 
 
 class TechmarketConfig(AppConfig):

@@ -44,8 +44,9 @@ from kechuang.core.imports import (
     read_workbook,
     validation_errors,
 )
+from kechuang.core.permissions import is_bureau
 from kechuang.core.selectors import regions_for
-from kechuang.techmarket import registration, selectors, services
+from kechuang.techmarket import registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
     Achievement,
@@ -277,7 +278,7 @@ def _save_contract(actor: Any, built: tuple[Contract, list[ContractParty], list[
     """A draft as the pages save it; a registered row only by the registry and only if it could be registered."""
     contract, parties, items = built
     if contract.status == Contract.Status.REGISTERED:
-        if not selectors.is_bureau(actor):
+        if not is_bureau(actor):
             raise ValidationError({"registered_on": _("Only the registry (bureau staff) may do this.")})
         problems = registration.registrability_problems(contract, parties)
         problems |= registration.amount_problems(
@@ -577,7 +578,7 @@ class MarketImport(Importer):
         self.audit_type = f"techmarket.{key}"
 
     def may_import(self, user: Any) -> bool:
-        return super().may_import(user) and (not self.spec.bureau_only or selectors.is_bureau(user))
+        return super().may_import(user) and (not self.spec.bureau_only or is_bureau(user))
 
     def read(self, path: Path, filename: str) -> list[Sheet]:
         return [read_sheet(path, self.spec.title)]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import OrgUnit
+from kechuang.core.permissions import is_bureau
 from kechuang.core.roles import Role
 from kechuang.core.selectors import json_list_contains
 from kechuang.techmarket.models import (
@@ -28,16 +29,11 @@ from kechuang.techmarket.models import (
     VocabularyTerm,
 )
 
-BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
 PUBLIC_ACHIEVEMENT_STATES = (
     Achievement.Status.PUBLISHED,
     Achievement.Status.NEGOTIATING,
     Achievement.Status.TRANSFERRED,
 )
-
-
-def is_bureau(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in BUREAU)
 
 
 # ---------------------------------------------------------------- personal data (security-baseline.md §2, 个人信息保护)
@@ -332,7 +328,6 @@ def turnover_of_year(user: Any, year: int) -> dict[str, Any]:
     output row and the indicator tech_contract_turnover_registered_output are the same numbers): contracts
     registered on this platform in `year` (registration date), output basis (the seller in the unit), for the
     user's unit — a district officer's region, otherwise the city, where a contract counts once."""
-    from kechuang.core.roles import Role
 
     unit = None
     if getattr(user, "role", None) == Role.DISTRICT_OFFICER and user.org_unit_id:

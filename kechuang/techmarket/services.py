@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
+from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import CITY_WIDE, READ_ONLY
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.techmarket import index, registration, workflow
@@ -38,7 +39,6 @@ from kechuang.techmarket.models import (
     PublicSubmission,
     VocabularyTerm,
 )
-from kechuang.techmarket.selectors import is_bureau
 
 # A closed deal turns into a registration draft of the matching contract type (tech-contracts.md §7.3).
 CONTRACT_TYPE_OF_MODE = {
@@ -53,20 +53,14 @@ CONTRACT_TYPE_OF_MODE = {
 }
 
 
-def _require_bureau(actor: Any) -> None:
-    if not is_bureau(actor):
-        raise PermissionDenied(_("Only bureau staff may do this."))
-
-
 def _require_writer(actor: Any) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role in READ_ONLY:
-        raise PermissionDenied(_("You may not change technology-market records."))
+    require_writer(actor, _("You may not change technology-market records."))
 
 
 # ---------------------------------------------------------------- achievements
 def achievement_save(*, actor: Any, achievement: Achievement) -> Achievement:
     """Create or update an achievement (bureau staff keep the library)."""
-    _require_bureau(actor)
+    require_bureau(actor)
     with transaction.atomic():
         audit.save(achievement, actor=actor)
         index.schedule(achievement)
@@ -74,7 +68,7 @@ def achievement_save(*, actor: Any, achievement: Achievement) -> Achievement:
 
 
 def achievement_set_status(*, actor: Any, achievement: Achievement, status: str, reason: str = "") -> Achievement:
-    _require_bureau(actor)
+    require_bureau(actor)
     if status == Achievement.Status.WITHDRAWN and not reason.strip():
         raise ValidationError({"reason": _("Give a reason for withdrawing.")})
     if status == Achievement.Status.PUBLISHED and achievement.status not in (
@@ -157,7 +151,7 @@ def demand_submit_public(*, data: dict[str, Any], ip: str | None) -> Demand:
 
 def demand_review(*, actor: Any, demand: Demand, approve: bool, reason: str = "") -> Demand:
     """Bureau staff publish a pending demand or reject it with a reason."""
-    _require_bureau(actor)
+    require_bureau(actor)
     if demand.status != Demand.Status.PENDING:
         raise ValidationError({"status": _("Only a demand awaiting review can be reviewed.")})
     if not approve and not reason.strip():
@@ -188,7 +182,7 @@ def demand_close(*, actor: Any, demand: Demand, reason: str) -> Demand:
 
 # ---------------------------------------------------------------- experts
 def expert_save(*, actor: Any, expert: Expert) -> Expert:
-    _require_bureau(actor)
+    require_bureau(actor)
     with transaction.atomic():
         audit.save(expert, actor=actor)
         index.schedule(expert)
@@ -206,7 +200,7 @@ def expert_deactivate(*, actor: Any, expert: Expert, reason: str) -> Expert:
 # ---------------------------------------------------------------- vocabulary
 def vocabulary_save(*, actor: Any, term: VocabularyTerm) -> VocabularyTerm:
     """Bureau staff edit the vocabulary; the next search uses it (index.engine() notices the change)."""
-    _require_bureau(actor)
+    require_bureau(actor)
     with transaction.atomic():
         audit.save(term, actor=actor)
     return term
@@ -215,7 +209,7 @@ def vocabulary_save(*, actor: Any, term: VocabularyTerm) -> VocabularyTerm:
 # ---------------------------------------------------------------- check queries
 def match_check_save(*, actor: Any, check: MatchCheck) -> MatchCheck:
     """Bureau staff keep the check queries that verify matching (validated by MatchCheck.clean, audited)."""
-    _require_bureau(actor)
+    require_bureau(actor)
     with transaction.atomic():
         audit.save(check, actor=actor)
     return check
@@ -223,7 +217,7 @@ def match_check_save(*, actor: Any, check: MatchCheck) -> MatchCheck:
 
 def match_check_delete(*, actor: Any, check: MatchCheck) -> None:
     """A check query is configuration, not a registry record: it is deleted, with its last values in the log."""
-    _require_bureau(actor)
+    require_bureau(actor)
     with transaction.atomic():
         audit.record(
             actor=actor, action=audit.Action.DELETE, obj=check, changes=audit.diff(audit.snapshot(check), None)

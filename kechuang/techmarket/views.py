@@ -8,16 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, imports
-from kechuang.core.http import paginate, query_without, role_required, xlsx_response
+from kechuang.core.forms import flash_errors, save_or_errors
+from kechuang.core.http import paginate, query_without, xlsx_response
 from kechuang.core.middleware import client_ip
-from kechuang.core.models import AuditEntry
+from kechuang.core.permissions import bureau_required, get_for_user, is_bureau, require_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write, writable_pks
 from kechuang.core.selectors import regions_for
@@ -70,41 +71,11 @@ def _export(request: HttpRequest, rows, name: str, sheet: str, headers: list[str
         action=audit.Action.EXPORT,
         object_type=f"techmarket.{name}",
         object_label=sheet,
-        detail={"rows": count, "filters": dict(request.GET.items()), "masked": not selectors.is_bureau(request.user)},
+        detail={"rows": count, "filters": dict(request.GET.items()), "masked": not is_bureau(request.user)},
     )
     return xlsx_response(
         f"{name}-{timezone.localdate():%Y%m%d}.xlsx", sheet, headers, (row_fn(r) for r in rows.iterator(2000))
     )
-
-
-def _deny_read_only(user) -> None:
-    if user.role in READ_ONLY:
-        raise PermissionDenied
-
-
-def _require_bureau(user) -> None:
-    if not selectors.is_bureau(user):
-        raise PermissionDenied
-
-
-def _history(obj) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[:30]
-    )
-
-
-def _save_or_errors(form, fn) -> bool:
-    """Run a service; its ValidationError lands on the form's named fields."""
-    try:
-        fn()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- achievements
@@ -122,7 +93,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
         chains=IndustryChain.choices,
         statuses=Achievement.Status.choices,
         owner_types=InstitutionType.choices,
-        can_create=selectors.is_bureau(request.user),
+        can_create=is_bureau(request.user),
     )
     return render(request, "techmarket/achievement_list.html", ctx)
 
@@ -176,7 +147,7 @@ def _recent_matches(obj: Achievement | Expert, user: Any) -> Any:
 
 @login_required
 def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    achievement = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    achievement = get_for_user(request, selectors.achievements(request.user), pk)
     results = index.resolve(
         index.search(index.query_text(achievement), kind="demand", k=8, exclude=[index.doc_id(achievement)]),
         request.user,
@@ -199,19 +170,19 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "modes": [modes.get(m, m) for m in achievement.transfer_modes],
             "results": results,
             "push": achievement,
-            "is_bureau": selectors.is_bureau(request.user),
+            "is_bureau": is_bureau(request.user),
             "matches": _recent_matches(achievement, request.user),
-            "history": _history(achievement) if selectors.is_bureau(request.user) else [],
+            "history": audit.history_for(achievement, limit=30) if is_bureau(request.user) else [],
         },
     )
 
 
 def _achievement_form(request: HttpRequest, achievement: Achievement | None) -> HttpResponse:
-    _require_bureau(request.user)
+    require_bureau(request.user)
     form = forms.AchievementForm(request.POST or None, instance=achievement, regions=selectors.city_regions())
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if _save_or_errors(form, lambda: services.achievement_save(actor=request.user, achievement=obj)):
+        if save_or_errors(form, lambda: services.achievement_save(actor=request.user, achievement=obj)) is not None:
             messages.success(request, _("Achievement saved."))
             return redirect("techmarket:achievement", pk=obj.pk)
     return render(
@@ -226,13 +197,13 @@ def achievement_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def achievement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _achievement_form(request, get_object_or_404(selectors.achievements(request.user), pk=pk))
+    return _achievement_form(request, get_for_user(request, selectors.achievements(request.user), pk))
 
 
 @login_required
 @require_POST
 def achievement_status(request: HttpRequest, pk: int) -> HttpResponse:
-    achievement = get_object_or_404(selectors.achievements(request.user), pk=pk)
+    achievement = get_for_user(request, selectors.achievements(request.user), pk)
     status = request.POST.get("status", "")
     if status not in (Achievement.Status.PUBLISHED, Achievement.Status.WITHDRAWN):
         raise Http404
@@ -242,7 +213,7 @@ def achievement_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Status changed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     return redirect("techmarket:achievement", pk=pk)
 
 
@@ -315,7 +286,7 @@ def _num(value) -> Any:
 
 @login_required
 def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    demand = get_for_user(request, selectors.demands(request.user), pk)
     text = index.query_text(demand)
     achievements = index.resolve(index.search(text, kind="achievement", k=10), request.user)
     experts = index.resolve(index.search(text, kind="expert", k=5), request.user)
@@ -336,22 +307,20 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "experts": experts,
             "matches": existing,
             "can_edit": editable,
-            "is_bureau": selectors.is_bureau(request.user),
+            "is_bureau": is_bureau(request.user),
             "can_recommend": editable and demand.status in Demand.OPEN_STATES,
-            "history": _history(demand) if selectors.is_bureau(request.user) else [],
+            "history": audit.history_for(demand, limit=30) if is_bureau(request.user) else [],
         },
     )
 
 
 def _demand_form(request: HttpRequest, demand: Demand | None) -> HttpResponse:
-    _deny_read_only(request.user)
-    if demand is not None and not can_write(request.user, demand):
-        raise PermissionDenied
+    require_writer(request.user)
     regions = regions_for(request.user, writable=True)
     form = forms.DemandForm(request.POST or None, instance=demand, regions=regions)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if _save_or_errors(form, lambda: services.demand_save(actor=request.user, demand=obj)):
+        if save_or_errors(form, lambda: services.demand_save(actor=request.user, demand=obj)) is not None:
             messages.success(request, _("Demand saved."))
             return redirect("techmarket:demand", pk=obj.pk)
     return render(
@@ -366,13 +335,13 @@ def demand_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _demand_form(request, get_object_or_404(selectors.demands(request.user), pk=pk))
+    return _demand_form(request, get_for_user(request, selectors.demands(request.user), pk, write=True))
 
 
 @login_required
 @require_POST
 def demand_review(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    demand = get_for_user(request, selectors.demands(request.user), pk)
     approve = request.POST.get("decision") == "approve"
     try:
         services.demand_review(
@@ -380,31 +349,31 @@ def demand_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Demand published.") if approve else _("Demand rejected."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     return redirect("techmarket:demand", pk=pk)
 
 
 @login_required
 @require_POST
 def demand_close(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    demand = get_for_user(request, selectors.demands(request.user), pk)
     try:
         services.demand_close(actor=request.user, demand=demand, reason=request.POST.get("reason", ""))
         messages.success(request, _("Demand closed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     return redirect("techmarket:demand", pk=pk)
 
 
 @login_required
 @require_POST
 def demand_recommend(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(selectors.demands(request.user), pk=pk)
+    demand = get_for_user(request, selectors.demands(request.user), pk)
     achievement = expert = None
     if request.POST.get("achievement"):
-        achievement = get_object_or_404(selectors.achievements(request.user), pk=request.POST["achievement"])
+        achievement = get_for_user(request, selectors.achievements(request.user), request.POST["achievement"])
     elif request.POST.get("expert"):
-        expert = get_object_or_404(selectors.experts(request.user), pk=request.POST["expert"])
+        expert = get_for_user(request, selectors.experts(request.user), request.POST["expert"])
     terms = [t for t in request.POST.get("terms", "").split(",") if t][:20]
     try:
         score = float(request.POST.get("score", "") or 0) or None
@@ -415,7 +384,7 @@ def demand_recommend(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, demand=demand, achievement=achievement, expert=expert, score=score, matched_terms=terms
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
         return redirect("techmarket:demand", pk=pk)
     messages.success(request, _("Recommendation recorded."))
     return redirect("techmarket:match", pk=case.pk)
@@ -461,7 +430,7 @@ EXPERT_FILTERS = ("field", "active", "q", "sort")
 def expert_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request, EXPERT_FILTERS)
     ctx = _list_context(
-        request, selectors.expert_list(request.user, filters), filters, is_bureau=selectors.is_bureau(request.user)
+        request, selectors.expert_list(request.user, filters), filters, is_bureau=is_bureau(request.user)
     )
     return render(request, "techmarket/expert_list.html", ctx)
 
@@ -469,7 +438,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def expert_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.expert_list(request.user, _filters(request, EXPERT_FILTERS))
-    bureau = selectors.is_bureau(request.user)
+    bureau = is_bureau(request.user)
     labels = dict(TechField.choices)
     headers = [
         pgettext("person", "Name"),
@@ -498,7 +467,7 @@ def expert_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    expert = get_object_or_404(selectors.experts(request.user), pk=pk)
+    expert = get_for_user(request, selectors.experts(request.user), pk)
     labels = dict(TechField.choices)
     return render(
         request,
@@ -507,18 +476,18 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "e": expert,
             "other_fields": [labels.get(f, f) for f in expert.fields],
             "contact": selectors.expert_contact(expert, request.user),
-            "is_bureau": selectors.is_bureau(request.user),
+            "is_bureau": is_bureau(request.user),
             "matches": _recent_matches(expert, request.user),
         },
     )
 
 
 def _expert_form(request: HttpRequest, expert: Expert | None) -> HttpResponse:
-    _require_bureau(request.user)
+    require_bureau(request.user)
     form = forms.ExpertForm(request.POST or None, instance=expert, regions=selectors.city_regions())
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if _save_or_errors(form, lambda: services.expert_save(actor=request.user, expert=obj)):
+        if save_or_errors(form, lambda: services.expert_save(actor=request.user, expert=obj)) is not None:
             messages.success(request, _("Expert saved."))
             return redirect("techmarket:expert", pk=obj.pk)
     return render(request, "techmarket/form.html", {"form": form, "title": _("Expert"), "back": "techmarket:experts"})
@@ -531,18 +500,18 @@ def expert_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _expert_form(request, get_object_or_404(selectors.experts(request.user), pk=pk))
+    return _expert_form(request, get_for_user(request, selectors.experts(request.user), pk))
 
 
 @login_required
 @require_POST
 def expert_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    expert = get_object_or_404(selectors.experts(request.user), pk=pk)
+    expert = get_for_user(request, selectors.experts(request.user), pk)
     try:
         services.expert_deactivate(actor=request.user, expert=expert, reason=request.POST.get("reason", ""))
         messages.success(request, _("Expert deactivated."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     return redirect("techmarket:expert", pk=pk)
 
 
@@ -636,7 +605,7 @@ def match_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(selectors.matches(request.user), pk=pk)
+    case = get_for_user(request, selectors.matches(request.user), pk)
     actions = services.match_actions_for(request.user, case)
     return render(
         request,
@@ -655,7 +624,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    case = get_object_or_404(selectors.matches(request.user).select_related("demand__region"), pk=pk)
+    case = get_for_user(request, selectors.matches(request.user).select_related("demand__region"), pk)
     service = services.MATCH_SERVICES.get(action)
     if service is None:
         raise Http404
@@ -671,7 +640,7 @@ def match_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except workflow.TransitionRefused:
         messages.error(request, _("This step is not allowed from the match's current stage."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not do this."))
     return redirect("techmarket:match", pk=pk)
@@ -767,12 +736,12 @@ def contract_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(selectors.contracts(request.user).select_related("demand", "achievement"), pk=pk)
+    contract = get_for_user(request, selectors.contracts(request.user).select_related("demand", "achievement"), pk)
     selectors.with_parties([contract])
     items = list(contract.non_technical_items.all())
     writable = can_write(request.user, contract)
     actions = workflow.contract_actions(contract.status) if writable else []
-    if not selectors.is_bureau(request.user):
+    if not is_bureau(request.user):
         actions = [a for a in actions if a == workflow.SUBMIT]
     from kechuang.techmarket import registration
 
@@ -800,9 +769,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpResponse:
-    _deny_read_only(request.user)
-    if contract is not None and not can_write(request.user, contract):
-        raise PermissionDenied
+    require_writer(request.user)
     if contract is not None and contract.status not in workflow.CONTRACT_EDITABLE:
         messages.error(request, _("A contract can be edited only as a draft or when sent back for correction."))
         return redirect("techmarket:contract", pk=contract.pk)
@@ -829,8 +796,12 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
         ]
         for i in item_objs:
             i.pk = None
-        if _save_or_errors(
-            form, lambda: services.contract_save(actor=request.user, contract=obj, parties=party_objs, items=item_objs)
+        if (
+            save_or_errors(
+                form,
+                lambda: services.contract_save(actor=request.user, contract=obj, parties=party_objs, items=item_objs),
+            )
+            is not None
         ):
             messages.success(request, _("Contract saved."))
             return redirect("techmarket:contract", pk=obj.pk)
@@ -848,13 +819,13 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _contract_form(request, get_object_or_404(selectors.contracts(request.user), pk=pk))
+    return _contract_form(request, get_for_user(request, selectors.contracts(request.user), pk, write=True))
 
 
 @login_required
 @require_POST
 def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    contract = get_object_or_404(selectors.contracts(request.user), pk=pk)
+    contract = get_for_user(request, selectors.contracts(request.user), pk)
     service = services.CONTRACT_SERVICES.get(action)
     if service is None:
         raise Http404
@@ -883,13 +854,7 @@ def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except workflow.TransitionRefused:
         messages.error(request, _("This step is not allowed from the contract's current status."))
     except ValidationError as exc:
-        labels = {f.name: f.verbose_name for f in Contract._meta.fields}
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                for e in errors:
-                    messages.error(request, f"{labels.get(field, field)}: {' '.join(e.messages)}")
-        else:
-            messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc, Contract)
     return redirect("techmarket:contract", pk=pk)
 
 
@@ -954,7 +919,7 @@ def _import_kinds(user) -> dict:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    _deny_read_only(request.user)
+    require_writer(request.user)
     kinds = _import_kinds(request.user)
     ctx: dict[str, Any] = {"kinds": kinds, "kind": request.POST.get("kind") or request.GET.get("kind") or "demand"}
     if request.method == "POST":
@@ -977,16 +942,15 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    _deny_read_only(request.user)
+    require_writer(request.user)
     if kind not in _import_kinds(request.user):
         raise Http404
     return importer.template_response(kind, request.user)
 
 
 # ---------------------------------------------------------------- vocabulary
-@login_required
+@bureau_required
 def vocabulary(request: HttpRequest) -> HttpResponse:
-    _require_bureau(request.user)
     filters = _filters(request, ("industry", "q"))
     rows = selectors.vocabulary(filters)
     industries = VocabularyTerm.objects.order_by("industry").values_list("industry", flat=True).distinct()
@@ -1003,11 +967,10 @@ def vocabulary(request: HttpRequest) -> HttpResponse:
 
 
 def _vocabulary_form(request: HttpRequest, term: VocabularyTerm | None) -> HttpResponse:
-    _require_bureau(request.user)
     form = forms.VocabularyForm(request.POST or None, instance=term)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if _save_or_errors(form, lambda: services.vocabulary_save(actor=request.user, term=obj)):
+        if save_or_errors(form, lambda: services.vocabulary_save(actor=request.user, term=obj)) is not None:
             messages.success(request, _("Vocabulary saved: new searches use it."))
             return redirect("techmarket:vocabulary")
     return render(
@@ -1015,14 +978,14 @@ def _vocabulary_form(request: HttpRequest, term: VocabularyTerm | None) -> HttpR
     )
 
 
-@login_required
+@bureau_required
 def vocabulary_create(request: HttpRequest) -> HttpResponse:
     return _vocabulary_form(request, None)
 
 
-@login_required
+@bureau_required
 def vocabulary_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _vocabulary_form(request, get_object_or_404(VocabularyTerm, pk=pk))
+    return _vocabulary_form(request, get_for_user(request, VocabularyTerm, pk))
 
 
 # ---------------------------------------------------------------- check queries
@@ -1030,7 +993,7 @@ CHECK_FILTERS = ("q", "active", "sort")
 CHECK_K = 10
 
 
-@role_required(*selectors.BUREAU)
+@bureau_required
 def check_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request, CHECK_FILTERS)
     rows = selectors.match_checks(filters)
@@ -1057,7 +1020,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
     return render(request, "techmarket/checks.html", ctx)
 
 
-@role_required(*selectors.BUREAU)
+@bureau_required
 def check_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.match_checks(_filters(request, CHECK_FILTERS))
     headers = [
@@ -1087,7 +1050,7 @@ def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:
     form = forms.MatchCheckForm(request.POST or None, instance=check)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
-        if _save_or_errors(form, lambda: services.match_check_save(actor=request.user, check=obj)):
+        if save_or_errors(form, lambda: services.match_check_save(actor=request.user, check=obj)) is not None:
             messages.success(request, _("Check query saved."))
             return redirect("techmarket:checks")
     return render(
@@ -1095,20 +1058,20 @@ def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:
     )
 
 
-@role_required(*selectors.BUREAU)
+@bureau_required
 def check_create(request: HttpRequest) -> HttpResponse:
     return _check_form(request, None)
 
 
-@role_required(*selectors.BUREAU)
+@bureau_required
 def check_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _check_form(request, get_object_or_404(MatchCheck, pk=pk))
+    return _check_form(request, get_for_user(request, MatchCheck, pk))
 
 
-@role_required(*selectors.BUREAU)
+@bureau_required
 def check_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows what will be deleted and asks to confirm; only a POST deletes."""
-    check = get_object_or_404(MatchCheck, pk=pk)
+    check = get_for_user(request, MatchCheck, pk)
     if request.method == "POST":
         services.match_check_delete(actor=request.user, check=check)
         messages.success(request, _("Check query deleted."))
