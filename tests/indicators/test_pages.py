@@ -145,7 +145,7 @@ def test_import_page_lists_row_errors(catalogue, client_as):
     client = client_as("bureau_staff")
     bad = io.BytesIO(b"indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zibo,20x4,1,x\n")
     bad.name = "bad.csv"
-    response = client.post(reverse("indicators:import"), {"file": bad})
+    response = client.post(reverse("indicators:import"), {"file": bad}, follow=True)  # to the import job's page
     html = response.content.decode()
     assert 'data-testid="import-errors"' in html and "20x4" in html
     template = client.get(reverse("indicators:import_template"))
