@@ -232,9 +232,14 @@ KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
 AUDIT_KEY = os.environ.get("KECHUANG_AUDIT_KEY", SECRET_KEY)
 AUDIT_RETENTION_DAYS = 184
 
-# The policy `make run` loads and the cockpit shows first.
-KECHUANG_POLICY_FILE = os.environ.get("KECHUANG_POLICY_FILE", str(BASE_DIR / "policies" / "zibo-kefa-2023-22.yaml"))
-KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", "zibo-kefa-2023-22")
+# The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
+# its code. Another city is another file, nothing in the code.
+_BUNDLED_POLICIES = sorted((BASE_DIR / "policies").glob("*.yaml"))
+KECHUANG_POLICY_FILE = os.environ.get(
+    "KECHUANG_POLICY_FILE",
+    str(_BUNDLED_POLICIES[0]) if _BUNDLED_POLICIES else str(BASE_DIR / "policies" / "policy.yaml"),
+)
+KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", Path(KECHUANG_POLICY_FILE).stem)
 
 # Technology market: optional dense re-ranking with a sentence-transformers model already on disk (never
 # downloaded; the package sentence-transformers must be installed separately). Empty = off.
