@@ -237,9 +237,14 @@ KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
 AUDIT_KEY = os.environ.get("KECHUANG_AUDIT_KEY", SECRET_KEY)
 AUDIT_RETENTION_DAYS = 184
 
-# The policy `make run` loads and the cockpit shows first.
-KECHUANG_POLICY_FILE = os.environ.get("KECHUANG_POLICY_FILE", str(BASE_DIR / "policies" / "zibo-kefa-2023-22.yaml"))
-KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", "zibo-kefa-2023-22")
+# The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
+# its code. Another city is another file, nothing in the code.
+_BUNDLED_POLICIES = sorted((BASE_DIR / "policies").glob("*.yaml"))
+KECHUANG_POLICY_FILE = os.environ.get(
+    "KECHUANG_POLICY_FILE",
+    str(_BUNDLED_POLICIES[0]) if _BUNDLED_POLICIES else str(BASE_DIR / "policies" / "policy.yaml"),
+)
+KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", Path(KECHUANG_POLICY_FILE).stem)
 
 # Background work (imports, the matching index, ladder re-evaluation) runs on django-tasks: the database backend
 # queues it for the worker (`manage.py db_worker`, started beside the server by `make run`); under pytest, or with

@@ -5,7 +5,10 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import yaml
 from django.db import transaction
 
 from kechuang.core import audit
@@ -23,16 +26,46 @@ class DemoAccount:
 
 
 ADMIN_USERNAME = "bureau_admin"
-DEMO_ACCOUNTS = (
-    DemoAccount(ADMIN_USERNAME, Role.BUREAU_ADMIN, "science_tech", "市科技局 系统管理员"),
-    DemoAccount("bureau_staff", Role.BUREAU_STAFF, "science_tech", "市科技局 业务人员"),
-    DemoAccount("leader", Role.LEADER, None, "市领导（只读）"),
-    DemoAccount("officer_science_tech", Role.DEPARTMENT_OFFICER, "science_tech", "市科技局 联络员"),
-    DemoAccount("officer_education", Role.DEPARTMENT_OFFICER, "education", "市教育局 联络员"),
-    DemoAccount("officer_finance", Role.DEPARTMENT_OFFICER, "finance", "市财政局 联络员"),
-    DemoAccount("officer_zhangdian", Role.DISTRICT_OFFICER, "zhangdian", "张店区 科技局"),
-    DemoAccount("officer_zichuan", Role.DISTRICT_OFFICER, "zichuan", "淄川区 科技局"),
-)
+# Without a list in the city's demo file: the first departments and regions the policy file names.
+DEPARTMENT_OFFICERS = 3
+DISTRICT_OFFICERS = 2
+
+
+def city_demo_data(app_dir: str | Path, city: OrgUnit) -> dict[str, Any]:
+    """What a module's demo needs to know about one city (`<app>/data/demo/<city code>.yaml`: its real
+    institutions, weights by economic size…); {} for a city without such a file, whose demo is then built from
+    its org units alone."""
+    path = Path(app_dir) / "data" / "demo" / f"{city.code}.yaml"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
+    """One account per role, bound to the city's units: the bureau is the first department of the policy file."""
+    units = OrgUnit.objects.filter(parent=city, is_active=True)
+    departments = list(units.filter(kind=OrgUnit.Kind.DEPARTMENT).order_by("sort_order", "id"))
+    regions = list(units.filter(kind=OrgUnit.Kind.REGION).order_by("sort_order", "id"))
+    chosen = city_demo_data(Path(__file__).resolve().parent, city).get("accounts", {})
+
+    def pick(found: list[OrgUnit], codes: list[str] | None, n: int) -> list[OrgUnit]:
+        by_code = {u.code: u for u in found}
+        return [by_code[c] for c in codes if c in by_code] if codes else found[:n]
+
+    bureau = departments[0].label if departments else ""
+    bureau_code = departments[0].code if departments else None
+    accounts = [
+        DemoAccount(ADMIN_USERNAME, Role.BUREAU_ADMIN, bureau_code, f"{bureau} 系统管理员"),
+        DemoAccount("bureau_staff", Role.BUREAU_STAFF, bureau_code, f"{bureau} 业务人员"),
+        DemoAccount("leader", Role.LEADER, None, "市领导（只读）"),
+    ]
+    for unit in pick(departments, chosen.get("department_officers"), DEPARTMENT_OFFICERS):
+        accounts.append(DemoAccount(f"officer_{unit.code}", Role.DEPARTMENT_OFFICER, unit.code, f"{unit.label} 联络员"))
+    for unit in pick(regions, chosen.get("district_officers"), DISTRICT_OFFICERS):
+        accounts.append(DemoAccount(f"officer_{unit.code}", Role.DISTRICT_OFFICER, unit.code, f"{unit.label} 科技局"))
+    return accounts
+
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 _GIVEN = ("建国", "晓梅", "志强", "丽娟", "海涛", "静", "伟", "敏", "磊", "婷", "国庆", "红梅", "明", "雪", "鹏")
@@ -56,7 +89,7 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> tuple[list[str]
         password = generated = generate_password()
     created = []
     units = {u.code: u for u in OrgUnit.objects.filter(parent=city)}
-    for account in DEMO_ACCOUNTS:
+    for account in demo_accounts(city):
         user = User.objects.filter(username=account.username).first()
         if user is None:
             if password is None:

@@ -50,7 +50,7 @@ def role_label(code: str) -> str:
 
 
 def changes_text(entry: Any) -> str:
-    """The entry's changes on one line, for exports: 所在单位: 张店区 → 淄川区；…"""
+    """The entry's changes on one line, for exports: 所在单位: 甲区 → 乙区；…"""
     return "；".join(f"{row.label}: {row.before} → {row.after}" for row in change_rows(entry))
 
 

@@ -18,7 +18,7 @@ from tree_queries.models import TreeNode, TreeQuerySet
 
 from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
-from kechuang.core.validators import validate_mobile
+from kechuang.core.validators import validate_admin_code, validate_mobile
 
 
 class OrgUnitQuerySet(TreeQuerySet):
@@ -54,6 +54,16 @@ class OrgUnit(TreeNode):
     in_partition = models.BooleanField(
         _("adds up to the city"), default=True, help_text=_("functional zones overlap their host districts")
     )
+    # GB/T 2260 code: the city's own, a district's or county's own, a functional zone's host district's (zones
+    # have none); departments carry their city's. Registration numbers and party codes are formed from it.
+    admin_code = models.CharField(
+        _("administrative code"), max_length=6, blank=True, validators=[validate_admin_code], help_text=_("GB/T 2260")
+    )
+    # Only a city carries its province: the comparison line of the indicators and the issuers of provincial titles.
+    province_name = models.CharField(_("province"), max_length=100, blank=True)
+    province_code = models.CharField(
+        _("province code"), max_length=6, blank=True, validators=[validate_admin_code], help_text=_("GB/T 2260")
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -76,6 +86,24 @@ class OrgUnit(TreeNode):
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def city(self) -> OrgUnit:
+        """The city this unit belongs to (itself for a city)."""
+        return self if self.parent_id is None else self.parent
+
+    @property
+    def bare_name(self) -> str:
+        """The name without its level word, as place names prefix others (北京市 → 北京, 海淀区 → 海淀)."""
+        for suffix in ("市", "区", "县"):
+            if self.name.endswith(suffix) and len(self.name) > len(suffix) + 1:
+                return self.name.removesuffix(suffix)
+        return self.name
+
+    @property
+    def region_code(self) -> str:
+        """The GB/T 2260 code records of this unit carry: its own, else its city's."""
+        return self.admin_code or self.city.admin_code
 
 
 class User(AbstractUser):

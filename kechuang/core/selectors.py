@@ -70,6 +70,14 @@ def org_tree(city: OrgUnit | None) -> dict[str, list[OrgUnit]]:
     }
 
 
+def bureau_of(city: OrgUnit | None) -> OrgUnit | None:
+    """The city's science and technology bureau, which runs the platform: the first department its policy file
+    names (the demo accounts are bound to it)."""
+    if city is None:
+        return None
+    return OrgUnit.objects.departments().filter(parent=city, is_active=True).order_by("sort_order", "id").first()
+
+
 def regions_for(user: Any, *, writable: bool = False) -> QuerySet[OrgUnit]:
     """The regions a user may pick: every active region for city-wide roles, their own for a district officer.
 

@@ -54,3 +54,9 @@ def validate_credit_code(value: str) -> None:
     error = credit_code_error(value)
     if error:
         raise ValidationError(error, code="credit_code")
+
+
+def validate_admin_code(value: str) -> None:
+    """A GB/T 2260 administrative division code: 6 digits."""
+    if value and not (len(value) == 6 and value.isdigit()):
+        raise ValidationError(_("An administrative code has 6 digits (GB/T 2260)."), code="admin_code")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from kechuang.core import audit
 from kechuang.core.db import analyze
+from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.enterprises import population
 from kechuang.enterprises.models import Enterprise, EnterpriseYear, IntellectualProperty, Qualification
@@ -34,10 +36,10 @@ def load_population(
     `history` adds the earlier certificates of multi-year titles (the demo's register: the indicators it counts
     then have a past, instead of only the certificates valid today). `latest_year` is the last fiscal year with
     facts (default: last year, see population.generate)."""
-    regions = {u.code: u.pk for u in OrgUnit.objects.regions().filter(parent=city)}
-    known = [r for r in population.ZIBO_REGIONS if r[0] in regions] or [
-        (code, f"3703{i:02d}", 1.0) for i, code in enumerate(sorted(regions))
-    ]
+    units = list(OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "id"))
+    regions = {u.code: u.pk for u in units}
+    known = region_weights(city, units)
+    place = population.Place(name_prefix=city.bare_name, province=city.province_name)
     existing = set(Enterprise.objects.values_list("credit_code", flat=True))
     created = 0
     pending: list[population.GeneratedEnterprise] = []
@@ -66,7 +68,9 @@ def load_population(
         created += len(fresh)
         pending.clear()
 
-    for i, generated in enumerate(population.generate(n, seed=seed, regions=known, latest_year=latest_year), start=1):
+    for i, generated in enumerate(
+        population.generate(n, regions=known, place=place, seed=seed, latest_year=latest_year), start=1
+    ):
         pending.append(generated)
         if len(pending) >= batch:
             flush()
@@ -82,6 +86,15 @@ def load_population(
         detail={"created": created, "seed": seed},
     )
     return created
+
+
+def region_weights(city: OrgUnit, units: list[OrgUnit]) -> population.RegionWeights:
+    """(region code, credit-code division, weight) of the city's demo file, else every region evenly with its own
+    administrative code."""
+    listed = city_demo_data(Path(__file__).resolve().parent, city).get("regions", ())
+    codes = {u.code for u in units}
+    known = [(code, division, float(weight)) for code, weight, division in listed if code in codes]
+    return known or [(u.code, u.region_code, 1.0) for u in units]
 
 
 RENEWED = 0.8  # share of certificate holders that had been certified in the period before, too

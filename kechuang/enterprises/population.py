@@ -2,9 +2,9 @@
 
 Nothing here is real data: names, credit codes and figures are synthetic (the credit codes carry a valid
 GB 32100-2015 check character; their 9-character body is made up). Distributions, chosen to look like a
-Shandong prefecture city's register of tech-oriented SMEs:
+prefecture city's register of tech-oriented SMEs:
 
-- region: weights roughly by economic size (张店区 and 高新区 largest; 高青县, 文昌湖区 smallest);
+- region: weights given by the caller (the city's demo file: roughly by economic size);
 - operating revenue (万元, latest year): log-normal, median 1,800, σ = 1.3 (most firms small, a long tail
   of large ones); yearly growth ~ N(12 %, 15 %) per year, so about one firm in five shrinks;
 - employees ≈ revenue ÷ 55 万元 per head × log-normal noise (σ = 0.4), at least 5; S&T staff share
@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,19 +32,17 @@ from typing import Any
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 
 # (region code, 6-digit division code used in credit codes, weight)
-ZIBO_REGIONS = (
-    ("zhangdian", "370302", 0.21),
-    ("zichuan", "370303", 0.09),
-    ("boshan", "370304", 0.07),
-    ("linzi", "370305", 0.11),
-    ("zhoucun", "370306", 0.08),
-    ("huantai", "370321", 0.09),
-    ("gaoqing", "370322", 0.04),
-    ("yiyuan", "370323", 0.05),
-    ("high_tech_zone", "370390", 0.15),
-    ("econ_dev_zone", "370391", 0.08),
-    ("wenchanghu", "370392", 0.03),
-)
+RegionWeights = Sequence[tuple[str, str, float]]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the register is: the prefix of firms' names (<city>…有限公司) and the province that issues titles."""
+
+    name_prefix: str
+    province: str
+
+
 INDUSTRIES = (
     ("C3071 陶瓷制品制造", "先进功能陶瓷", "陶瓷"),
     ("C2614 有机化学原料制造", "氟硅新材料", "化工"),
@@ -94,7 +92,7 @@ def _wan(x: float) -> Decimal:
 
 
 def generate(
-    n: int, *, seed: int = 2026, latest_year: int | None = None, regions=ZIBO_REGIONS
+    n: int, *, regions: RegionWeights, place: Place, seed: int = 2026, latest_year: int | None = None
 ) -> Iterator[GeneratedEnterprise]:
     """Yield `n` enterprises, each with facts for latest_year−2..latest_year, IP and held titles.
 
@@ -113,9 +111,9 @@ def generate(
     for i in range(n):
         region = rng.choices(codes, weights)[0]
         industry, chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
-        name = (
-            f"淄博{rng.choice(_WORDS)}{rng.choice(_WORDS)}{short}{'科技' if i % 3 else '新材料'}有限公司（{i + 1:06d}）"
-        )
+        first, second = rng.choice(_WORDS), rng.choice(_WORDS)
+        kind = "科技" if i % 3 else "新材料"
+        name = f"{place.name_prefix}{first}{second}{short}{kind}有限公司（{i + 1:06d}）"
         founded = dt.date(latest_year - 1 - int(rng.expovariate(1 / 9)), rng.randint(1, 12), rng.randint(1, 28))
         founded = max(founded, dt.date(1985, 1, 1))
         revenue = math.exp(rng.gauss(math.log(1800), 1.3))
@@ -207,10 +205,10 @@ def generate(
             )
         p_hte = min(0.6, 0.12 + rd_latest / 2000)
         for tier, p, years_valid, issuer in (
-            ("tech_sme", 0.45, 1, "山东省科学技术厅"),
-            ("high_tech", p_hte, 3, "山东省高新技术企业认定管理机构"),
-            ("innovative_sme", 0.12, 3, "山东省工业和信息化厅"),
-            ("specialized_sme", 0.04, 3, "山东省工业和信息化厅"),
+            ("tech_sme", 0.45, 1, f"{place.province}科学技术厅"),
+            ("high_tech", p_hte, 3, f"{place.province}高新技术企业认定管理机构"),
+            ("innovative_sme", 0.12, 3, f"{place.province}工业和信息化厅"),
+            ("specialized_sme", 0.04, 3, f"{place.province}工业和信息化厅"),
             ("little_giant", 0.005, 3, "工业和信息化部"),
         ):
             if rng.random() < p:

@@ -24,7 +24,12 @@ from kechuang.indicators.models import Indicator, Observation, PublishedFigure
 
 DATA = Path(__file__).resolve().parent / "data"
 CATALOGUE_CSV = DATA / "catalogue.csv"
-PUBLISHED_CSV = DATA / "zibo-published-figures.csv"
+
+
+def published_csv(city: OrgUnit) -> Path:
+    """The figures published about one city, its regions and its province (none for a city without the file)."""
+    return DATA / f"{city.code}-published-figures.csv"
+
 
 # Codes used in the published-figures file → catalogue codes.
 PUBLISHED_CODE_MAP = {
@@ -134,21 +139,26 @@ def _region_for(label: str, city: OrgUnit | None) -> OrgUnit | None:
         return city
     for unit in OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION):
         names = [unit.name, unit.short_name, *(unit.aliases or [])]
+        # A zone's name may carry the city's ("<city>高新区") where the source leaves it out, or the reverse.
         matches = any(n and label.startswith(n) for n in names) or any(
-            n and label.startswith(n.replace("淄博", "")) for n in names
+            n and label.startswith(n.replace(city.bare_name, "")) for n in names
         )
-        # "淄博高新区(功能区)" is the zone itself; "淄川经济开发区(淄川区内园区)" is a park, not a region.
+        # "<city>高新区(功能区)" is the zone itself; "<district>经济开发区(<district>内园区)" is a park, not a region.
         if matches and "园区" not in label:
             return unit
     return None
 
 
 def published_load(*, actor: Any = None, city: OrgUnit | None = None) -> tuple[int, int]:
-    """Store every published figure; those that are a full-year, in-range, entered-type value of Zibo or one of
-    its regions also become real (final) observations with their source. Returns (new figures, new observations)."""
+    """Store every published figure; those that are a full-year, in-range, entered-type value of the city or one
+    of its regions also become real (final) observations with their source. Returns (new figures, new
+    observations)."""
     indicators = {i.code: i for i in Indicator.objects.all()}
     new_figures = new_observations = 0
-    with PUBLISHED_CSV.open(encoding="utf-8", newline="") as handle:
+    path = published_csv(city) if city is not None else None
+    if path is None or not path.is_file():
+        return 0, 0
+    with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     previous = ""
     for row in rows:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from kechuang.core import audit, registry
+from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.catalogue import catalogue_load
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
@@ -28,17 +30,6 @@ from kechuang.indicators.services import sync_feeds
 
 FIRST_YEAR = 2015
 DEMO_SOURCE = "演示数据（系统生成，非官方统计）"
-# Share of each partition region in the city total (张店 grows, 博山 shrinks: the ranking has a story).
-WEIGHTS = {
-    "zhangdian": (0.27, 0.31),
-    "zichuan": (0.12, 0.11),
-    "boshan": (0.09, 0.07),
-    "zhoucun": (0.09, 0.09),
-    "linzi": (0.18, 0.17),
-    "huantai": (0.12, 0.13),
-    "gaoqing": (0.06, 0.05),
-    "yiyuan": (0.07, 0.07),
-}
 # code: (value 2015, value last year, decimals, regional?) — city trajectory, geometric between the ends.
 CITY = {
     "gdp": (4130.2, 5080.0, 1, True),
@@ -59,7 +50,7 @@ RD_INTENSITY = (2.05, 2.78)
 # The high-tech output share over eleven steps from 2015 to last year; it stalls in the last two, so one headline
 # target shows "off track". A longer demo span stretches it (linear interpolation between the steps).
 HIGH_TECH_SHARE = [33.0, 34.6, 36.1, 37.9, 39.6, 41.2, 43.0, 44.9, 46.3, 46.9, 47.5]
-# 淄博优秀青年科技人才 selected in 2019, 2021, 2023 …
+# The city's outstanding young S&T talents (优秀青年科技人才) selected in 2019, 2021, 2023 …
 YOUNG_TALENTS = (42, 47, 51, 46, 49, 53, 50, 55)
 MISMATCH = ("tech_contract_turnover_output", 2021, 1.03)
 
@@ -93,8 +84,21 @@ def _round(value: float, decimals: int) -> Decimal:
     return Decimal(str(round(value, decimals)))
 
 
-def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Decimal]:
-    """{(indicator, region or "city", year): value}; deterministic."""
+def region_shares(city: OrgUnit, regions: list[OrgUnit]) -> dict[str, tuple[float, float]]:
+    """Each partition region's share of the city total, first and last demo year: the city's demo file, else even."""
+    listed = city_demo_data(Path(__file__).resolve().parent, city).get("region_shares")
+    if listed:
+        return {code: (float(a), float(b)) for code, (a, b) in listed.items()}
+    partition = [r.code for r in regions if r.in_partition]
+    if not partition:
+        return {}
+    return {code: (1 / len(partition), 1 / len(partition)) for code in partition}
+
+
+def generated_values(
+    region_codes: list[str], shares: dict[str, tuple[float, float]]
+) -> dict[tuple[str, str, int], Decimal]:
+    """{(indicator, region or "city", year): value}; deterministic. `shares`: see region_shares."""
     rng = random.Random(20231220)  # the policy's issue date
     years = demo_years()
     out: dict[tuple[str, str, int], Decimal] = {}
@@ -110,7 +114,7 @@ def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Deci
     ]
     decimals = {code: spec[2] for code, spec in CITY.items()} | {"rd_expenditure": 2, "high_tech_output": 1}
     regional = {code for code, spec in CITY.items() if spec[3]} | {"rd_expenditure", "high_tech_output"}
-    codes = [c for c in region_codes if c in WEIGHTS]
+    codes = [c for c in region_codes if c in shares]
     for code, series in city_series.items():
         tilt = {r: rng.uniform(0.85, 1.15) for r in codes}  # each indicator distributes a little differently
         for i, year in enumerate(years):
@@ -118,7 +122,7 @@ def generated_values(region_codes: list[str]) -> dict[tuple[str, str, int], Deci
                 out[(code, "city", year)] = _round(series[i], decimals[code])
                 continue
             t = i / (len(years) - 1)
-            weights = {r: (WEIGHTS[r][0] + (WEIGHTS[r][1] - WEIGHTS[r][0]) * t) * tilt[r] for r in codes}
+            weights = {r: (shares[r][0] + (shares[r][1] - shares[r][0]) * t) * tilt[r] for r in codes}
             total_w = sum(weights.values())
             parts = {r: _round(series[i] * w / total_w, decimals[code]) for r, w in weights.items()}
             for r, v in parts.items():
@@ -179,7 +183,7 @@ def load_demo(city: OrgUnit) -> str:
     )
     rows = []
     last = demo_years()[-1]
-    generated = generated_values(list(regions))
+    generated = generated_values(list(regions), region_shares(city, list(regions.values())))
     counted = _counted_by_modules(city)
     for (code, region_code, year), value in generated.items():
         unit = city if region_code == "city" else regions.get(region_code)
@@ -218,7 +222,7 @@ def load_demo(city: OrgUnit) -> str:
                         is_demo=True,
                     )
                 )
-    # 淄博优秀青年科技人才 are selected every two years (task 11): odd years only, city level.
+    # Young S&T talents are selected every two years (task 11 of the bundled policy): odd years only, city level.
     young = indicators.get("young_talents_selected")
     if young is not None:
         for year, value in zip(range(2019, last + 1, 2), YOUNG_TALENTS, strict=False):

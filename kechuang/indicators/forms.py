@@ -30,7 +30,11 @@ class ObservationForm(forms.Form):
     )
     value = forms.DecimalField(label=_("Value"), max_digits=20, decimal_places=4)
     status = forms.ChoiceField(label=_("Status"), choices=Observation.Status.choices)
-    source = forms.CharField(label=_("Source"), max_length=500, help_text=_("e.g. 淄博市统计局 2024年统计公报"))
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=500,
+        help_text=_("publisher and document, e.g. the city statistics bureau's 2024 statistical bulletin"),
+    )
     definition_version = forms.CharField(label=_("Definition version"), max_length=100, required=False)
     reason = forms.CharField(
         label=_("Reason for the revision"),

@@ -8,23 +8,41 @@ responsible departments.
 
 from __future__ import annotations
 
+import csv
+import functools
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
 
-# The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them.
+# The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them: the national
+# ones here, a city's or a province's in data/frameworks.csv (code, English name, Chinese name).
 FRAMEWORKS = {
-    "zibo_22": _("Zibo policy 淄科发〔2023〕22号"),
     "istic": _("ISTIC innovative-city index"),
-    "sd_eval": _("Shandong innovative-city evaluation"),
-    "sd_225": _("Shandong 鲁政字〔2022〕225号"),
-    "sd_fyp14": _("Shandong 14th five-year S&T plan"),
     "denominator": _("denominator (not scored)"),
 }
+FRAMEWORKS_CSV = Path(__file__).resolve().parent / "data" / "frameworks.csv"
+
+
+@functools.cache
+def _local_frameworks() -> dict[str, dict[str, str]]:
+    with FRAMEWORKS_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row for row in csv.DictReader(handle)}
+
+
+def framework_label(code: str) -> str:
+    if code in FRAMEWORKS:
+        return str(FRAMEWORKS[code])
+    row = _local_frameworks().get(code)
+    if row is None:
+        return code
+    return row["name_zh"] if (get_language() or "").startswith("zh") else row["name_en"]
 
 
 class Indicator(models.Model):
@@ -81,8 +99,8 @@ class Indicator(models.Model):
 
     @property
     def framework_labels(self) -> list[str]:
-        """The frameworks the indicator comes from, by name (the catalogue stores `zibo_22;sd_eval`)."""
-        return [str(FRAMEWORKS.get(code, code)) for code in self.framework.split(";") if code]
+        """The frameworks the indicator comes from, by name (the catalogue stores their codes, `;`-separated)."""
+        return [framework_label(code) for code in self.framework.split(";") if code]
 
     @property
     def is_derived(self) -> bool:
@@ -222,7 +240,8 @@ class TargetAllocation(models.Model):
 
 
 class PublishedFigure(models.Model):
-    """A figure found in a public source (kechuang/indicators/data/zibo-published-figures.csv), kept as printed."""
+    """A figure found in a public source (kechuang/indicators/data/<city code>-published-figures.csv), kept as
+    printed."""
 
     indicator_code = models.CharField(_("indicator code"), max_length=80)
     indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -383,17 +383,18 @@ def published_for(indicator: Indicator) -> list[PublishedFigure]:
     return list(PublishedFigure.objects.filter(indicator=indicator).order_by("region_label", "year"))
 
 
-PROVINCE_LABEL = "山东省"
 # Published figures that are not a full-year value of the same definition are listed, never drawn as a line.
 _NOT_COMPARABLE = ("quarter", "not the", "first batch")
 
 
-def province_comparison(figures: list[PublishedFigure]) -> list[tuple[int, float, str]]:
+def province_comparison(figures: list[PublishedFigure], province: str) -> list[tuple[int, float, str]]:
     """The province's published full-year figures for the chart's comparison line: [(year, value, source), ...]."""
+    if not province:
+        return []
     return [
         (f.year, float(f.value), f.source)
         for f in figures
-        if f.region_label == PROVINCE_LABEL and not any(word in f.unit.lower() for word in _NOT_COMPARABLE)
+        if f.region_label == province and not any(word in f.unit.lower() for word in _NOT_COMPARABLE)
     ]
 
 

@@ -148,7 +148,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     years = ctx.resolver.years(code)[-11:]
     table = selectors.region_table(ctx, code, years)
     published = selectors.published_for(indicator)
-    province = selectors.province_comparison(published)
+    province_name = policy.city.province_name
+    province = selectors.province_comparison(published, province_name)
     chart = {
         "name": indicator.name,
         "comparison": [[year, value] for year, value, _source in province],
@@ -166,8 +167,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "forecast": _("Forecast"),
             "band": _("80% prediction interval"),
             "target": _("Target"),
-            "comparison": _("Shandong province (published)"),
-            "comparison_axis": _("Shandong"),
+            "comparison": _("%(province)s (published)") % {"province": province_name},
+            "comparison_axis": province_name,
         },
     }
     rows = selectors.observation_rows(request.user, indicator)

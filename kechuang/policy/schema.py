@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]*$", max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
+# GB/T 2260 administrative division code, written as a quoted string in the file ("110000").
+AdminCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 
 
 class Comparator(StrEnum):
@@ -69,13 +71,28 @@ class RegionSpec(Strict):
     code: Code
     name: Text
     kind: RegionKind
+    # A functional zone has no code of its own: it gives its host district's (tech-contracts.md §4.1).
+    admin_code: AdminCode
     # Functional zones overlap their host districts; only regions in the partition add up to the city.
     in_partition: bool = True
+
+
+class ProvinceSpec(Strict):
+    name: Text
+    admin_code: AdminCode
 
 
 class CitySpec(Strict):
     code: Code
     name: Text
+    admin_code: AdminCode
+    province: ProvinceSpec
+
+    @model_validator(mode="after")
+    def _in_its_province(self) -> CitySpec:
+        if self.admin_code[:2] != self.province.admin_code[:2]:
+            raise ValueError("the city's admin_code must start with its province's two digits")
+        return self
 
 
 class IndicatorSpec(Strict):

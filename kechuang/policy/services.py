@@ -72,7 +72,15 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
     summary = upsert.summary
 
     city = upsert(
-        OrgUnit, {"code": spec.city.code, "parent": None}, {"kind": OrgUnit.Kind.CITY, "name": spec.city.name}
+        OrgUnit,
+        {"code": spec.city.code, "parent": None},
+        {
+            "kind": OrgUnit.Kind.CITY,
+            "name": spec.city.name,
+            "admin_code": spec.city.admin_code,
+            "province_name": spec.city.province.name,
+            "province_code": spec.city.province.admin_code,
+        },
     )
     departments: dict[str, OrgUnit] = {}
     for order, dept in enumerate(spec.departments):
@@ -84,6 +92,7 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
                 "name": dept.name,
                 "short_name": dept.short_name,
                 "aliases": list(dept.aliases),
+                "admin_code": spec.city.admin_code,
                 "sort_order": order,
                 "is_active": True,
             },
@@ -98,6 +107,7 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
                 "name": region.name,
                 "short_name": "",
                 "region_kind": region.kind.value,
+                "admin_code": region.admin_code,
                 "in_partition": region.in_partition,
                 "sort_order": order,
                 "is_active": True,

@@ -165,8 +165,11 @@ def _run_period(
         by_task.setdefault(r.task.number, []).append(r)
     numbers = sorted(by_task)
     # In the latest past period a few departments are still late: they make the boards show something.
-    silent_leads = set(rng.sample(numbers, stragglers)) if stragglers else set()
-    still_returned = set(rng.sample([n for n in numbers if n not in silent_leads], 1)) if stragglers else set()
+    # A policy with few tasks keeps at least one task that reaches the bureau.
+    late = min(stragglers, len(numbers) - 1)
+    silent_leads = set(rng.sample(numbers, late)) if late > 0 else set()
+    rest = [n for n in numbers if n not in silent_leads]
+    still_returned = set(rng.sample(rest, 1)) if stragglers and rest else set()
     for number in numbers:
         group = by_task[number]
         lead = next(r for r in group if r.role == ProgressReport.Role.LEAD)

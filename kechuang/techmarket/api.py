@@ -602,7 +602,7 @@ def _parties(rows: list[dict[str, Any]]) -> list[ContractParty]:
             if region is None:
                 errors[f"parties.{n}.region_code"] = ["give the region code of a party outside the city"]
                 continue
-            row["region_code"] = services.REGION_CODES.get(region.code, "370300")  # as the page's party form
+            row["region_code"] = region.region_code  # as the page's party form
         party = ContractParty(region=region, **row)
         try:
             party.full_clean(exclude=["contract"])

@@ -12,12 +12,14 @@ import datetime as dt
 import json
 import random
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
 from kechuang.core import audit
+from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from kechuang.techmarket import index, registration, services
@@ -87,21 +89,47 @@ CHAIN_WORDS = (
     (IndustryChain.SMART_EQUIPMENT, ("机器人", "数控", "机械臂", "减速器")),
     (IndustryChain.BIOPHARMA, ("药", "抗菌", "PCR", "疫苗")),
 )
-# (name, type, region code or None for outside the city)
-INSTITUTIONS = (
-    ("山东理工大学", InstitutionType.UNIVERSITY, "zhangdian"),
-    ("淄博职业学院", InstitutionType.UNIVERSITY, "zhangdian"),
-    ("山东工业职业学院", InstitutionType.UNIVERSITY, "zhoucun"),
-    ("淄博师范高等专科学校", InstitutionType.UNIVERSITY, "zichuan"),
-    ("淄博市农业科学研究院", InstitutionType.RESEARCH_INSTITUTE, "zhangdian"),
-    ("淄博先进陶瓷研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
-    ("淄博氟硅新材料研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "huantai"),
-    ("淄博市智能装备产业技术研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
-    ("淄博市中心医院", InstitutionType.HOSPITAL, "zhangdian"),
-    ("淄博氢能技术创新中心（演示）", InstitutionType.RESEARCH_INSTITUTE, "linzi"),
-    ("淄博生物医药产业研究院（演示）", InstitutionType.RESEARCH_INSTITUTE, "high_tech_zone"),
-    ("淄博鲁中环保科技有限公司（演示）", InstitutionType.ENTERPRISE, "boshan"),
+# A city without its own demo file (data/demo/<city code>.yaml): institutions named after it, in its regions in turn.
+GENERIC_INSTITUTIONS = (
+    ("{city}大学（演示）", InstitutionType.UNIVERSITY),
+    ("{city}职业学院（演示）", InstitutionType.UNIVERSITY),
+    ("{city}工业职业学院（演示）", InstitutionType.UNIVERSITY),
+    ("{city}师范高等专科学校（演示）", InstitutionType.UNIVERSITY),
+    ("{city}市农业科学研究院（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}新材料研究院（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}化工新材料研究院（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}市智能装备产业技术研究院（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}市中心医院（演示）", InstitutionType.HOSPITAL),
+    ("{city}氢能技术创新中心（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}生物医药产业研究院（演示）", InstitutionType.RESEARCH_INSTITUTE),
+    ("{city}环保科技有限公司（演示）", InstitutionType.ENTERPRISE),
 )
+GENERIC_OUTSIDE = (("北京", "110108"), ("上海", "310104"), ("天津", "120116"), ("重庆", "500103"))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Who and where the demo's parties are, for one city."""
+
+    city: OrgUnit
+    regions: dict[str, OrgUnit]  # code → region, the active ones of the demo
+    institutions: tuple[tuple[str, str, str | None], ...]  # (name, nature, region code)
+    outside: tuple[tuple[str, str], ...]  # (place, GB/T 2260 code) of parties outside the city
+
+    @classmethod
+    def of(cls, city: OrgUnit) -> Places:
+        data = city_demo_data(Path(__file__).resolve().parent, city)
+        quiet = set(data.get("quiet_regions", ()))
+        regions = {r.code: r for r in OrgUnit.objects.regions().filter(parent=city) if r.code not in quiet}
+        codes = list(regions) or [None]
+        institutions = tuple(tuple(row) for row in data.get("institutions", ())) or tuple(
+            (name.format(city=city.bare_name), kind, codes[i % len(codes)])
+            for i, (name, kind) in enumerate(GENERIC_INSTITUTIONS)
+        )
+        outside = tuple(tuple(row) for row in data.get("outside", ())) or GENERIC_OUTSIDE
+        return cls(city, regions, institutions, outside)
+
+
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = (
     "建华",
@@ -275,7 +303,7 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
 
 
-def credit_code(rng: random.Random, region_code: str = "370303") -> str:
+def credit_code(rng: random.Random, region_code: str) -> str:
     body = "91" + region_code + "".join(rng.choice(CREDIT_CODE_ALPHABET[:31]) for _ in range(9))
     return body + credit_code_check_char(body)
 
@@ -317,12 +345,12 @@ def load_demo(city: OrgUnit) -> str:
         _feed_indicators()  # idempotent: mends a database loaded before the feed existed
         return "technology market demo data present"
     rng = _rng()
-    regions = {r.code: r for r in OrgUnit.objects.regions().filter(parent=city)}
-    achievements = _achievements(rng, regions)
-    demands = _demands(rng, regions)
-    experts = _experts(rng, regions)
+    places = Places.of(city)
+    achievements = _achievements(rng, places)
+    demands = _demands(rng, places)
+    experts = _experts(rng, places)
     matches = _matches(rng, demands, achievements, experts)
-    contracts = _contracts(rng, regions)
+    contracts = _contracts(rng, places)
     audit.record(
         actor=None,
         action=audit.Action.IMPORT,
@@ -357,11 +385,11 @@ def _ensure_index() -> None:
     index.ensure_built()
 
 
-def _achievements(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Achievement]:
+def _achievements(rng: random.Random, places: Places) -> list[Achievement]:
     rows = []
     modes = [m for m, _l in TransferMode.choices]
     for i, r in enumerate(_pick_records(ACHIEVEMENTS)):
-        name, kind, region_code = INSTITUTIONS[rng.randrange(len(INSTITUTIONS))]
+        name, kind, region_code = places.institutions[rng.randrange(len(places.institutions))]
         text = r["title"] + r["abstract"]
         status = Achievement.Status.PUBLISHED
         if i % 40 == 7:
@@ -384,7 +412,7 @@ def _achievements(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Achie
                 trl_basis="完成单位自评（演示）",
                 owner_name=name,
                 owner_type=kind,
-                region=regions.get(region_code),
+                region=places.regions.get(region_code),
                 patent_numbers=patents,
                 transfer_modes=sorted(rng.sample(modes, rng.randint(1, 3))),
                 price_wan=None
@@ -402,7 +430,7 @@ def _achievements(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Achie
     return Achievement.objects.bulk_create(rows)
 
 
-def _enterprise(rng: random.Random, industry: str) -> str:
+def _enterprise(rng: random.Random, city: OrgUnit, industry: str) -> str:
     suffix = {
         "陶瓷": "陶瓷",
         "化工": "化工",
@@ -414,12 +442,12 @@ def _enterprise(rng: random.Random, industry: str) -> str:
         "电子信息": "智能科技",
         "环保": "环境科技",
     }.get(industry, "科技")
-    return f"淄博{rng.choice(ENTERPRISE_STEMS)}{suffix}有限公司"
+    return f"{city.bare_name}{rng.choice(ENTERPRISE_STEMS)}{suffix}有限公司"
 
 
-def _demands(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Demand]:
+def _demands(rng: random.Random, places: Places) -> list[Demand]:
     today = dt.date.today()
-    region_list = [r for code, r in regions.items() if code != "southern_eco_city"]
+    region_list = list(places.regions.values())
     seeds = [
         (d["title"], d["description"], d["field"], d["chain"], d["mode"], d["industry"])
         for d in json.loads(DEMANDS_FILE.read_text(encoding="utf-8"))
@@ -470,8 +498,8 @@ def _demands(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Demand]:
             status = Demand.Status.CLOSED
         rows.append(
             Demand(
-                enterprise_name=_enterprise(rng, industry),
-                credit_code=credit_code(rng),
+                enterprise_name=_enterprise(rng, places.city, industry),
+                credit_code=credit_code(rng, region.region_code),
                 region=region,
                 title=title[:100],
                 description=text,
@@ -496,7 +524,7 @@ def _demands(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Demand]:
 EXPERT_TITLES = ("教授", "研究员", "正高级工程师", "副教授", "高级工程师", "主任药师")
 
 
-def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
+def _experts(rng: random.Random, places: Places) -> list[Expert]:
     by_field: dict[str, list[dict]] = {}
     for r in _pick_records(ACHIEVEMENTS + 400)[ACHIEVEMENTS:]:
         by_field.setdefault(DISCIPLINE_FIELD[r["discipline"]], []).append(r)
@@ -507,7 +535,7 @@ def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
         pool = by_field[field]
         papers = [pool[(i * 3 + k) % len(pool)] for k in range(3)]
         keywords = list(dict.fromkeys(k for p in papers for k in p.get("keywords", [])))[:8]
-        name, _kind, region_code = INSTITUTIONS[i % 9]
+        name, _kind, region_code = places.institutions[i % 9]
         other = [f for f in rng.sample(list(by_field), 2) if f != field][:1]
         rows.append(
             Expert(
@@ -520,7 +548,7 @@ def _experts(rng: random.Random, regions: dict[str, OrgUnit]) -> list[Expert]:
                 past_projects="\n".join(f"主持：{p['title']}" for p in papers),
                 phone=_phone(rng),
                 email=f"expert{i:03d}@example.edu.cn",
-                region=regions.get(region_code),
+                region=places.regions.get(region_code),
                 is_demo=True,
             )
         )
@@ -613,14 +641,6 @@ def _matches(rng: random.Random, demands, achievements, experts) -> int:
     return len(cases) + min(3, len(open_demands), len(experts))
 
 
-OUTSIDE = (
-    ("济南", "370102"),
-    ("青岛", "370212"),
-    ("北京", "110108"),
-    ("上海", "310104"),
-    ("天津", "120116"),
-    ("潍坊", "370705"),
-)
 CONTRACT_TYPES = (  # (type, weight, sub-types drawn from registration.SUB_TYPES)
     (ContractType.DEVELOPMENT, 45, registration.SUB_TYPES["development"]),
     (ContractType.SERVICE, 30, registration.SUB_TYPES["service"]),
@@ -662,11 +682,9 @@ IN_PROGRESS = (
 )
 
 
-def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
-    from kechuang.techmarket.services import REGION_CODES
-
-    region_list = [r for code, r in regions.items() if r.in_partition]
-    zones = [r for r in regions.values() if not r.in_partition and r.code != "southern_eco_city"]
+def _contracts(rng: random.Random, places: Places) -> int:
+    region_list = [r for r in places.regions.values() if r.in_partition]
+    zones = [r for r in places.regions.values() if not r.in_partition]
     types = [t for t, w, _s in CONTRACT_TYPES for _ in range(w)]
     subs = {t: s for t, _w, s in CONTRACT_TYPES}
     # Relative to today, so that a demo loaded in any year has this year's turnover (a partial year).
@@ -718,7 +736,9 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
             number = ""
             if status == Contract.Status.REGISTERED:
                 serial[registered_on.year] = serial.get(registered_on.year, 0) + 1
-                number = registration.old_registration_number(registered_on.year, serial[registered_on.year])
+                number = registration.old_registration_number(
+                    registered_on.year, serial[registered_on.year], city_code=places.city.admin_code
+                )
             region = seller_region or buyer_region
             subject = rng.choice(PROJECT_WORDS)
             contract = Contract(
@@ -762,9 +782,9 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
                 is_demo=True,
             )
             contracts.append(contract)
-            seller_name, seller_type, _r = INSTITUTIONS[rng.randrange(len(INSTITUTIONS))]
+            seller_name, seller_type, _r = places.institutions[rng.randrange(len(places.institutions))]
             if not seller_local:
-                city_name, code = rng.choice(OUTSIDE)
+                city_name, code = rng.choice(places.outside)
                 seller = ContractParty(
                     role="seller",
                     name=f"{city_name}{rng.choice(ENTERPRISE_STEMS)}科技有限公司",
@@ -774,24 +794,24 @@ def _contracts(rng: random.Random, regions: dict[str, OrgUnit]) -> int:
                 )
             else:
                 if rng.random() < 0.5:
-                    seller_name, seller_type = _enterprise(rng, "科技"), InstitutionType.ENTERPRISE
+                    seller_name, seller_type = _enterprise(rng, places.city, "科技"), InstitutionType.ENTERPRISE
                 seller = ContractParty(
                     role="seller",
                     name=seller_name,
                     nature=seller_type,
                     region=seller_region,
-                    region_code=REGION_CODES.get(seller_region.code, "370300"),
+                    region_code=seller_region.region_code,
                 )
             if buyer_local:
                 buyer = ContractParty(
                     role="buyer",
-                    name=_enterprise(rng, rng.choice(("陶瓷", "化工", "机械", "医药"))),
+                    name=_enterprise(rng, places.city, rng.choice(("陶瓷", "化工", "机械", "医药"))),
                     nature=InstitutionType.ENTERPRISE,
                     region=buyer_region,
-                    region_code=REGION_CODES.get(buyer_region.code, "370300"),
+                    region_code=buyer_region.region_code,
                 )
             else:
-                city_name, code = rng.choice(OUTSIDE)
+                city_name, code = rng.choice(places.outside)
                 buyer = ContractParty(
                     role="buyer",
                     name=f"{city_name}{rng.choice(ENTERPRISE_STEMS)}集团有限公司",

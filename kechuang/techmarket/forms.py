@@ -405,13 +405,11 @@ class PartyForm(RemapErrorsMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         if not data.get("region_code"):
-            from kechuang.techmarket.services import REGION_CODES
-
             region = data.get("region")
             if region is None:
                 self.add_error("region_code", _("Give the region code of a party outside the city."))
             else:
-                data["region_code"] = REGION_CODES.get(region.code, "370300")
+                data["region_code"] = region.region_code
                 self.instance.region_code = data["region_code"]
         return data
 

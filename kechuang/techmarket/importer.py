@@ -218,7 +218,7 @@ def _party(row: dict[str, Any], role: str) -> ContractParty:
     region = row[f"{role}_region"]
     code = row[f"{role}_region_code"]
     if not code and region is not None:
-        code = services.REGION_CODES.get(region.code, "370300")
+        code = region.region_code
     return ContractParty(
         role=role,
         name=row[f"{role}_name"],

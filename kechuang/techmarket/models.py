@@ -34,7 +34,7 @@ class TechField(models.TextChoices):
 
 
 class IndustryChain(models.TextChoices):
-    """Zibo's industry chains named in the policy (task 4: 特色优势产业链群, 氢进万家, 四强 industries)."""
+    """The industry chains the bundled policy names (task 4: 特色优势产业链群, 氢进万家, 四强 industries)."""
 
     CERAMICS = "ceramics", _("Advanced functional ceramics")
     FLUOROSILICONE = "fluorosilicone", _("Fluorine and silicone materials")
@@ -606,7 +606,9 @@ class ContractParty(models.Model):
         OrgUnit, verbose_name=_("region in the city"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     region_code = models.CharField(
-        _("region code (GB/T 2260)"), max_length=6, help_text=_("6 digits, e.g. 370303 for 张店区")
+        _("region code (GB/T 2260)"),
+        max_length=6,
+        help_text=_("6 digits; filled in from the region for a party in the city"),
     )
     country_code = models.CharField(_("country code"), max_length=3, default="156")
 

@@ -181,6 +181,11 @@ def needs_expert_review(rule_version: str, technology_amount: Decimal | None, di
     return disputed or (technology_amount is not None and Decimal(technology_amount) >= EXPERT_REVIEW_THRESHOLD_WAN)
 
 
-def old_registration_number(year: int, serial: int, point: int = 1, province: str = "37", city: str = "03") -> str:
+def registration_prefix(year: int, city_code: str) -> str:
+    """YY + province + city (§4.1): the first six digits of the old number, from the city's GB/T 2260 code."""
+    return f"{year % 100:02d}{city_code[:4]}"
+
+
+def old_registration_number(year: int, serial: int, *, city_code: str, point: int = 1) -> str:
     """The 14-digit number (§4.1): YY + province + city + registration point + 6-digit serial."""
-    return f"{year % 100:02d}{province}{city}{point:02d}{serial:06d}"
+    return f"{registration_prefix(year, city_code)}{point:02d}{serial:06d}"

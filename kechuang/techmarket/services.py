@@ -449,23 +449,6 @@ def _contract_field(tech_field: str) -> str:
     return CONTRACT_FIELD_OF.get(tech_field, "advanced_manufacturing")
 
 
-# GB/T 2260 codes of Zibo's regions (tech-contracts.md §4.1, [UNVERIFIED]); functional zones use their host district.
-REGION_CODES = {
-    "zichuan": "370302",
-    "zhangdian": "370303",
-    "boshan": "370304",
-    "linzi": "370305",
-    "zhoucun": "370306",
-    "huantai": "370321",
-    "gaoqing": "370322",
-    "yiyuan": "370323",
-    "high_tech_zone": "370303",
-    "econ_dev_zone": "370303",
-    "wenchanghu": "370302",
-    "southern_eco_city": "370304",
-}
-
-
 def _party(contract, role, name, nature, region, credit_code: str = "") -> ContractParty:
     party = ContractParty(
         contract=contract,
@@ -473,7 +456,8 @@ def _party(contract, role, name, nature, region, credit_code: str = "") -> Contr
         name=name,
         nature=nature,
         region=region,
-        region_code=REGION_CODES.get(region.code, "370300") if region else "370000",
+        # A party in no region of the city is placed in its province (the draft's code, the registry corrects it).
+        region_code=region.region_code if region else contract.region.city.province_code,
         credit_code=credit_code,
     )
     party.full_clean()
@@ -532,8 +516,8 @@ def contract_save(
     return contract
 
 
-def _next_serial(year: int) -> int:
-    prefix = f"{year % 100:02d}3703"
+def _next_serial(year: int, city_code: str) -> int:
+    prefix = registration.registration_prefix(year, city_code)
     last = (
         Contract.objects.filter(registration_number__startswith=prefix, registration_number__regex=r"^\d{14}$")
         .aggregate(m=Max("registration_number"))
@@ -592,7 +576,10 @@ def _contract_step(
             raise ValidationError(problems)
         contract.registered_on = on
         if not contract.registration_number:
-            contract.registration_number = registration.old_registration_number(on.year, _next_serial(on.year))
+            city_code = contract.region.city.admin_code
+            contract.registration_number = registration.old_registration_number(
+                on.year, _next_serial(on.year, city_code), city_code=city_code
+            )
     elif action in (workflow.REFUSE, workflow.CANCEL, workflow.REQUEST_CORRECTION):
         contract.status_reason = note.strip()
     old = contract.status

@@ -21,7 +21,7 @@ from kechuang.core.middleware import client_ip
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau, require_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write, writable_pks
-from kechuang.core.selectors import regions_for
+from kechuang.core.selectors import bureau_of, regions_for
 from kechuang.techmarket import forms, importer, index, selectors, services, workflow
 from kechuang.techmarket.models import (
     Achievement,
@@ -412,7 +412,13 @@ def public_demand(request: HttpRequest) -> HttpResponse:
             return redirect("techmarket:public_thanks")
         else:
             services.public_attempt(ip=ip, accepted=False, reason=form.spam_reason or "invalid")
-    response = render(request, "techmarket/public_demand.html", {"form": form, "limited": limited})
+    first = regions.first()
+    bureau = bureau_of(first.city if first else None)
+    response = render(
+        request,
+        "techmarket/public_demand.html",
+        {"form": form, "limited": limited, "bureau": bureau.name if bureau else ""},
+    )
     if limited:
         response.status_code = 429
     return response

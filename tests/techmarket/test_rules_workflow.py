@@ -53,7 +53,7 @@ def test_rule_version_gate_and_statistics_mapping():
     assert registration.needs_expert_review("2026", D("500"))
     assert not registration.needs_expert_review("2026", D("499.99"))
     assert not registration.needs_expert_review("2001", D("5000"))
-    assert registration.old_registration_number(2025, 17) == "25370301000017"
+    assert registration.old_registration_number(2025, 17, city_code="370300") == "25370301000017"
 
 
 @pytest.mark.django_db

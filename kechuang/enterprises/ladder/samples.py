@@ -56,7 +56,7 @@ def random_record(
     rd_rate = rng.choice([0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1]) * rng.uniform(0.8, 1.25)
     share = rng.uniform(0.4, 1.0)
     rec: dict[str, Any] = {
-        "credit_code": f"91370300SYN{index:07d}",
+        "credit_code": f"91000000SYN{index:07d}",
         "name": f"合成企业{index}",
         "assessment_date": on.isoformat(),
         "registration_date": reg.isoformat(),

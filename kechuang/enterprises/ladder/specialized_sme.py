@@ -324,7 +324,7 @@ SPECIALIZED_SME_2022 = register(
                 "特色化",
                 col("local_characteristic_score"),
                 15,
-                note="Shandong's 特色化 indicators were not found; the province's points are an input",
+                note="the province's 特色化 indicators were not found; its points are an input",
             ),
             first_match(
                 "ip",

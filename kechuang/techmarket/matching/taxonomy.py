@@ -4,8 +4,8 @@ Two axes, both lists of field name → typical sub-terms:
 
 - the 8 fields of 《国家重点支持的高新技术领域》 (the high-tech enterprise catalogue, 国科发火〔2016〕32号 annex),
   with the sub-areas named in that catalogue plus common technical terms under them;
-- Zibo's priority industry chains (先进功能陶瓷, 氟硅新材料, 生物医药, 新能源汽车, 集成电路, 氢能, 智能装备, 新医药,
-  电子信息), with their usual product and process terms.
+- the bundled policy's priority industry chains (先进功能陶瓷, 氟硅新材料, 生物医药, 新能源汽车, 集成电路, 氢能,
+  智能装备, 新医药, 电子信息), with their usual product and process terms.
 
 The words only serve segmentation (so that 先进功能陶瓷 or 六氟磷酸锂 stay one token) and the explanation of a
 match; the field a record belongs to is the record's own `field`, not derived from this table.
@@ -165,7 +165,8 @@ NATIONAL_HIGH_TECH_FIELDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-ZIBO_INDUSTRY_CHAINS: dict[str, tuple[str, ...]] = {
+# The industry chains the bundled policy names (task 4), with their product and process terms.
+POLICY_INDUSTRY_CHAINS: dict[str, tuple[str, ...]] = {
     "先进功能陶瓷": (
         "电子陶瓷",
         "压电陶瓷",
@@ -270,13 +271,13 @@ _SPLIT = re.compile(r"[、，,；;/\s]+")
 
 def taxonomy_fields() -> list[str]:
     """Every field name of both axes, national fields first, without duplicates."""
-    return list(dict.fromkeys([*NATIONAL_HIGH_TECH_FIELDS, *ZIBO_INDUSTRY_CHAINS]))
+    return list(dict.fromkeys([*NATIONAL_HIGH_TECH_FIELDS, *POLICY_INDUSTRY_CHAINS]))
 
 
 def taxonomy_words() -> list[str]:
     """Field names and sub-terms as dictionary words (≥ 2 characters, no duplicates, stable order)."""
     words: list[str] = []
-    for table in (NATIONAL_HIGH_TECH_FIELDS, ZIBO_INDUSTRY_CHAINS):
+    for table in (NATIONAL_HIGH_TECH_FIELDS, POLICY_INDUSTRY_CHAINS):
         for field, terms in table.items():
             for term in (field, *terms):
                 words.extend(part for part in _SPLIT.split(term) if len(part) >= 2)

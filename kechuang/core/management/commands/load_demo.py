@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kechuang.core.demo import ADMIN_USERNAME, DEMO_ACCOUNTS, ensure_demo_accounts
+from kechuang.core.demo import ADMIN_USERNAME, demo_accounts, ensure_demo_accounts
 from kechuang.core.registry import demo_loaders
 from kechuang.policy.selectors import default_policy
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         policy = default_policy()
         if policy is None:
-            raise CommandError("load a policy first: python manage.py load_policy policies/zibo-kefa-2023-22.yaml")
+            raise CommandError("load a policy first: python manage.py load_policy policies/<policy>.yaml")
         password = os.environ.get("KECHUANG_ADMIN_PASSWORD") or None
         # One transaction: a failure cannot leave accounts whose generated password was never shown.
         with transaction.atomic():
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if created:
             port = os.environ.get("PORT", "8000")
             self.stdout.write(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
-            for account in DEMO_ACCOUNTS:
+            for account in demo_accounts(policy.city):
                 self.stdout.write(f"  {account.username:<22} {account.display_name}")
         if generated:
             self.stdout.write(self.style.WARNING(f"Password of every demo account (shown once): {generated}"))

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
-        parser.add_argument("--region", help="region code, e.g. zhangdian")
+        parser.add_argument("--region", help="region code (the org unit's code in the policy file)")
 
     def handle(self, *args, **options) -> None:
         as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else None

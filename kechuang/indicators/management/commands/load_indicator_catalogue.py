@@ -7,7 +7,7 @@ from kechuang.indicators.catalogue import catalogue_load
 
 class Command(BaseCommand):
     help = (
-        "Load the indicator catalogue (kechuang/indicators/data/catalogue.csv) and the published Zibo figures "
+        "Load the indicator catalogue (kechuang/indicators/data/catalogue.csv) and the city's published figures "
         "(idempotent). Run after load_policy; indicators the policy created keep the policy's name, unit and direction."
     )
 

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Print a loaded policy as JSON (the default policy unless --code is given)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--code", help="policy code, e.g. zibo-kefa-2023-22")
+        parser.add_argument("--code", help="policy code (the file's `code`)")
 
     def handle(self, *args, **options) -> None:
         policy = Policy.objects.filter(code=options["code"]).first() if options["code"] else default_policy()

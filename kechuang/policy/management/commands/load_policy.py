@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Load or update a policy file (YAML); a malformed file is rejected with every error and nothing written."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="path to the policy YAML, e.g. policies/zibo-kefa-2023-22.yaml")
+        parser.add_argument("file", help="path to the policy YAML, e.g. one of policies/*.yaml")
 
     def handle(self, *args, **options) -> None:
         try:
