@@ -42,8 +42,8 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h for h in os.environ.get("KECHUANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KECHUANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-# Our apps come before django.contrib.admin so that their translations win for shared msgids (admin's "Filter"
-# is 过滤器; the platform says 筛选).
+# No django.contrib.admin: every write goes through a service that checks scope and writes the audit log, and the
+# admin site would bypass both (README, "Django admin").
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "kechuang.supervision",
     "kechuang.enterprises",
     "kechuang.techmarket",
-    "django.contrib.admin",
+    "kechuang.cockpit",
 ]
 
 MIDDLEWARE = [

@@ -20,3 +20,8 @@ class PolicyConfig(AppConfig):
             order=10,
         ),
     )
+
+    def default_policy(self):
+        from kechuang.policy.selectors import default_policy
+
+        return default_policy()

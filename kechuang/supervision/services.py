@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, registry
+from kechuang.core import audit
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
 from kechuang.supervision import uploads, workflow
+from kechuang.supervision.feed import reports_accepted
 from kechuang.supervision.models import (
     Milestone,
     Notification,
@@ -272,8 +273,7 @@ def _feed_figures(report: ProgressReport) -> int:
     figures = report.figures.filter(observation_recorded=False)
     count = figures.update(observation_recorded=True)
     if count:
-        year = report.period.year
-        transaction.on_commit(lambda: registry.indicator_feed_changed.send(sender=ProgressReport, years={year}))
+        reports_accepted({report.period.year})
     return count
 
 
