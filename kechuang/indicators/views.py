@@ -60,10 +60,6 @@ def _policy(request: HttpRequest):
 # Dashboard and cockpit
 
 
-def _card_json(card: selectors.Card) -> dict[str, Any]:
-    return {"code": card.indicator.code, "series": card.series}
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     policy = _policy(request)

@@ -109,13 +109,6 @@ def milestone_update(*, actor: User, milestone: Milestone, targets: Iterable[Tar
 
 # ---------------------------------------------------------------------------------------------- periods
 
-QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
-
-
-def quarter_end(year: int, quarter: int) -> dt.date:
-    month, day = QUARTER_END[quarter]
-    return dt.date(year, month, day)
-
 
 @transaction.atomic
 def period_open(
