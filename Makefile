@@ -70,9 +70,12 @@ test: $(VENV)/.installed-dev system-deps
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
 
+# ruff; the architecture contracts (import-linter, [tool.importlinter]); the templates (djlint, lint mode only).
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/djlint kechuang --lint
 
 format: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .

@@ -12,21 +12,72 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+# Typed readers of the environment: every variable below is read through one of them (and listed in the README's
+# configuration table). Unset or empty means the default; a value that does not parse stops the start with a
+# message naming the variable, instead of a silent fallback or a traceback far from the cause.
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def env_str(name: str, default: str, *, choices: tuple[str, ...] | None = None) -> str:
+    value = _raw(name) or default
+    if choices is not None and value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; it is {value!r}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, yes/no, on/off); it is {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; it is {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; it is {number}")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blanks around and between the commas are dropped."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("KECHUANG_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env_str("KECHUANG_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # KECHUANG_ENV=production switches on every deployment safeguard; development is the default so
 # that `make run` works on a fresh machine with nothing configured.
-ENVIRONMENT = os.environ.get("KECHUANG_ENV", "development")
+ENVIRONMENT = env_str("KECHUANG_ENV", "development", choices=("development", "production"))
 PRODUCTION = ENVIRONMENT == "production"
 # DEBUG is off unless asked for (KECHUANG_DEBUG=1), also under `make run`: Django's debug pages list every URL
 # and setting of the platform to whoever mistypes an address.
-DEBUG = os.environ.get("KECHUANG_DEBUG", "0") == "1" and not PRODUCTION
+DEBUG = env_bool("KECHUANG_DEBUG", False) and not PRODUCTION
 
 
 def _secret_key() -> str:
-    key = os.environ.get("KECHUANG_SECRET_KEY")
+    key = _raw("KECHUANG_SECRET_KEY")
     if key:
         return key
     if PRODUCTION:
@@ -40,11 +91,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [h for h in os.environ.get("KECHUANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KECHUANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = env_list("KECHUANG_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("KECHUANG_CSRF_TRUSTED_ORIGINS", [])
 
-# Our apps come before django.contrib.admin so that their translations win for shared msgids (admin's "Filter"
-# is 过滤器; the platform says 筛选).
+# No django.contrib.admin: every write goes through a service that checks scope and writes the audit log, and the
+# admin site would bypass both (README, "Django admin").
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +114,7 @@ INSTALLED_APPS = [
     "kechuang.supervision",
     "kechuang.enterprises",
     "kechuang.techmarket",
-    "django.contrib.admin",
+    "kechuang.cockpit",
 ]
 
 MIDDLEWARE = [
@@ -108,11 +159,14 @@ TEMPLATES = [
 # Every date field renders as an ISO date picker, whatever the language (issue 10, defect 1).
 FORM_RENDERER = "kechuang.core.forms.FormRenderer"
 
-DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kechuang.sqlite3'}", conn_max_age=60
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kechuang.sqlite3'}"), conn_max_age=60
+        )
+    }
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL ({error})") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the pages read while a long import writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -139,12 +193,12 @@ LOGIN_REDIRECT_URL = "cockpit"
 LOGOUT_REDIRECT_URL = "login"
 
 # 等保 2.0 level 3 practice (security-baseline.md §1): lock after 5 failures for 30 min, 30-min idle timeout.
-AXES_FAILURE_LIMIT = int(os.environ.get("KECHUANG_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("KECHUANG_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_FAILURE_LIMIT = env_int("KECHUANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KECHUANG_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
-SESSION_COOKIE_AGE = int(os.environ.get("KECHUANG_SESSION_IDLE_SECONDS", "1800"))
+SESSION_COOKIE_AGE = env_int("KECHUANG_SESSION_IDLE_SECONDS", 1800, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -152,7 +206,7 @@ CSRF_COOKIE_HTTPONLY = True
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
-SECURE_SSL_REDIRECT = PRODUCTION and os.environ.get("KECHUANG_SSL_REDIRECT", "1") == "1"
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("KECHUANG_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -161,8 +215,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind the documented reverse proxy: trust its X-Forwarded-Proto, and X-Forwarded-For as far as the trusted
 # hops go (core.middleware.client_ip, the one reader of the client address: audit, log-in locks, rate limits).
-KECHUANG_BEHIND_PROXY = os.environ.get("KECHUANG_BEHIND_PROXY") == "1"
-KECHUANG_TRUSTED_PROXIES = [p for p in os.environ.get("KECHUANG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+KECHUANG_BEHIND_PROXY = env_bool("KECHUANG_BEHIND_PROXY", False)
+KECHUANG_TRUSTED_PROXIES = env_list("KECHUANG_TRUSTED_PROXIES", [])
 AXES_CLIENT_IP_CALLABLE = "kechuang.core.middleware.client_ip"
 if KECHUANG_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -186,7 +240,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # Each app keeps its own kechuang/<app>/locale catalogue, so modules are translated independently.
-TIME_ZONE = os.environ.get("KECHUANG_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_str("KECHUANG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -207,26 +261,26 @@ MEDIA_ROOT = VAR_DIR / "media"
 KECHUANG_IMPORT_DIR = Path(os.environ.get("KECHUANG_IMPORT_DIR", VAR_DIR / "imports"))
 
 # Mail (reminders, notices): the console in development; SMTP configured by the environment in production.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env_str(
     "KECHUANG_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("KECHUANG_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("KECHUANG_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("KECHUANG_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("KECHUANG_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("KECHUANG_EMAIL_TLS", "0") == "1"
-DEFAULT_FROM_EMAIL = os.environ.get("KECHUANG_EMAIL_FROM", "kechuang@localhost")
+EMAIL_HOST = env_str("KECHUANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KECHUANG_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KECHUANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KECHUANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KECHUANG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("KECHUANG_EMAIL_FROM", "kechuang@localhost")
 # Uploads are streamed to disk above 2.5 MB; each module states and enforces its own per-file limit.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # The whole request body, files included, is refused with 413 above this (core.middleware.RequestSizeLimitMiddleware);
 # the largest per-file limit is 20 MB, plus room for the form around it.
-KECHUANG_MAX_REQUEST_BYTES = int(os.environ.get("KECHUANG_MAX_REQUEST_MB", "25")) * 1024 * 1024
+KECHUANG_MAX_REQUEST_BYTES = env_int("KECHUANG_MAX_REQUEST_MB", 25, minimum=1) * 1024 * 1024
 # Hostile-file limits every upload is checked against before parsing (core/uploads.py).
-KECHUANG_UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("KECHUANG_UPLOAD_MAX_UNZIPPED_MB", "256")) * 1024 * 1024
-KECHUANG_UPLOAD_MAX_RATIO = int(os.environ.get("KECHUANG_UPLOAD_MAX_RATIO", "100"))
+KECHUANG_UPLOAD_MAX_UNZIPPED_BYTES = env_int("KECHUANG_UPLOAD_MAX_UNZIPPED_MB", 256, minimum=1) * 1024 * 1024
+KECHUANG_UPLOAD_MAX_RATIO = env_int("KECHUANG_UPLOAD_MAX_RATIO", 100, minimum=1)
 KECHUANG_UPLOAD_MAX_MEMBERS = 2000
 KECHUANG_UPLOAD_MAX_SHEET_ROWS = 200_001  # the largest import (enterprises) takes 200,000 rows and a header
 KECHUANG_UPLOAD_MAX_SHEET_COLUMNS = 200
@@ -234,22 +288,24 @@ KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
 
 # The audit chain is keyed separately from SECRET_KEY when KECHUANG_AUDIT_KEY is given, so that
 # whoever can read the database cannot re-forge the chain.
-AUDIT_KEY = os.environ.get("KECHUANG_AUDIT_KEY", SECRET_KEY)
+AUDIT_KEY = env_str("KECHUANG_AUDIT_KEY", SECRET_KEY)
 AUDIT_RETENTION_DAYS = 184
 
 # The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
 # its code. Another city is another file, nothing in the code.
 _BUNDLED_POLICIES = sorted((BASE_DIR / "policies").glob("*.yaml"))
-KECHUANG_POLICY_FILE = os.environ.get(
+KECHUANG_POLICY_FILE = env_str(
     "KECHUANG_POLICY_FILE",
     str(_BUNDLED_POLICIES[0]) if _BUNDLED_POLICIES else str(BASE_DIR / "policies" / "policy.yaml"),
 )
-KECHUANG_DEFAULT_POLICY = os.environ.get("KECHUANG_DEFAULT_POLICY", Path(KECHUANG_POLICY_FILE).stem)
+KECHUANG_DEFAULT_POLICY = env_str("KECHUANG_DEFAULT_POLICY", Path(KECHUANG_POLICY_FILE).stem)
 
 # Background work (imports, the matching index, ladder re-evaluation) runs on django-tasks: the database backend
 # queues it for the worker (`manage.py db_worker`, started beside the server by `make run`); under pytest, or with
 # KECHUANG_TASKS=immediate, a task runs at once in the process that enqueues it.
-TASKS_BACKEND = os.environ.get("KECHUANG_TASKS", "immediate" if "pytest" in sys.modules else "database")
+TASKS_BACKEND = env_str(
+    "KECHUANG_TASKS", "immediate" if "pytest" in sys.modules else "database", choices=("database", "immediate")
+)
 TASKS = {
     "default": {
         "BACKEND": {
@@ -261,15 +317,17 @@ TASKS = {
 
 # Technology market: optional dense re-ranking with a sentence-transformers model already on disk (never
 # downloaded; the package sentence-transformers must be installed separately). Empty = off.
-TECHMARKET_DENSE_MODEL_PATH = os.environ.get("KECHUANG_MATCH_DENSE_MODEL", "")
+TECHMARKET_DENSE_MODEL_PATH = env_str("KECHUANG_MATCH_DENSE_MODEL", "")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("KECHUANG_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("KECHUANG_LOG_LEVEL", "WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
 }
-KECHUANG_ADMIN_PATH = os.environ.get("KECHUANG_ADMIN_PATH", "site-admin/")
 # Locking by user name from any IP is the baseline's choice (security-baseline.md §2); adding the IP as a
 # separate lock key would let one mistyped password behind the bureau's NAT lock out every colleague.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -8,7 +6,6 @@ from kechuang.core import views as core_views
 from kechuang.core.registry import app_submodule, kechuang_apps
 
 urlpatterns = [
-    path("", core_views.cockpit, name="cockpit"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("favicon.ico", core_views.favicon, name="favicon"),
@@ -19,6 +16,4 @@ urlpatterns = [
         for config in kechuang_apps()
         if app_submodule(config, "urls") is not None
     ],
-    # Not at /admin/: the default path is the first one scanners try (security-baseline.md, 访问控制 b).
-    path(settings.KECHUANG_ADMIN_PATH, admin.site.urls),
 ]

@@ -11,7 +11,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
     url_prefix = ""
     navigation = (
-        NavGroup(_("Cockpit"), (NavItem(_("Cockpit"), "cockpit"),), order=0),
         NavGroup(
             _("Organisation"),
             (

@@ -108,9 +108,6 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> tuple[list[str]
             user.set_password(password)
             user.save(update_fields=["password"])
             audit.record(actor=None, action=audit.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
-    if User.objects.filter(username=ADMIN_USERNAME, is_staff=False).exists():
-        # The bureau admin also reaches Django's admin site for emergency fixes.
-        User.objects.filter(username=ADMIN_USERNAME).update(is_staff=True, is_superuser=True)
     return created, generated
 
 

@@ -135,10 +135,6 @@ class User(AbstractUser):
     def role_label(self) -> str:
         return Role(self.role).label
 
-    @property
-    def is_bureau_admin(self) -> bool:
-        return self.role == Role.BUREAU_ADMIN
-
 
 class Liaison(models.Model):
     """联络员: the contact person each region and department names for the bureau's work."""

@@ -1,6 +1,8 @@
 """What each module contributes to the platform, declared on its AppConfig and discovered here.
 
 - `navigation`: menu groups; the menu therefore shows only modules that are installed and built.
+- `default_policy()`: the policy the platform runs (the policy module answers it), for the layout, the org-unit
+  tree and the demo loader, which live in `core` and import no domain module.
 - `cockpit_cards(user)`: cards for the cockpit.
 - `url_prefix` + a `urls` module: the module's pages (mounted by kechuang/urls.py).
 - an `api` module with a `router`: the module's API (mounted by kechuang/api.py).
@@ -9,8 +11,9 @@
   cockpit's headline cards (the indicator module answers it).
 - `indicator_feeds() -> [IndicatorFeed]`: values the module computes for indicators of the catalogue (the
   technology market's registered contract turnover, the enterprise register's counts of qualified firms, the
-  figures of accepted supervision reports); the module sends `indicator_feed_changed` (after commit, with
-  `years`) when they change, and the indicator module rewrites those years' observations. A module never asks
+  figures of accepted supervision reports), in the module's `feed.py`; when they change, that module's `feed.py`
+  calls `feed_changed(sender, years)`, which sends `indicator_feed_changed` once the transaction commits, and the
+  indicator module rewrites those years' observations. A module never asks
   whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
 - `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
   (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
@@ -31,6 +34,7 @@ from importlib.util import find_spec
 from typing import Any, NamedTuple
 
 from django.apps import AppConfig, apps
+from django.db import transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +116,25 @@ class IndicatorFeed:
 
 # Sent by a module after commit when its fed values changed: `years` (a set of ints; None: every year).
 indicator_feed_changed = Signal()
+
+
+def feed_changed(sender: type, years: Iterable[int] | None) -> None:
+    """Announce, once the current transaction commits, that `sender`'s fed values of `years` (None: all) moved.
+
+    An empty set of years announces nothing; a rolled-back transaction announces nothing either."""
+    chosen = None if years is None else set(years)
+    if chosen is not None and not chosen:
+        return
+    transaction.on_commit(lambda: indicator_feed_changed.send(sender=sender, years=chosen))
+
+
+def default_policy() -> Any | None:
+    """The policy the platform runs, from the module that declares `default_policy` (None: none loaded)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "default_policy", None)
+        if hook is not None:
+            return hook()
+    return None
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,6 @@ def user_create(
     return user
 
 
-@transaction.atomic
-def user_set_password(*, actor: Any, user: User, password: str) -> None:
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
-
-
 def _check_liaison_unit(actor: Any, org_unit: OrgUnit) -> None:
     if org_unit.kind == OrgUnit.Kind.CITY:
         raise ValidationError({"org_unit": _("Choose a region or a department.")})

@@ -3,7 +3,7 @@
 `indicator_feeds()`: for each ladder tier with an indicator in the catalogue, the number of enterprises holding a
 valid title, by region and for the city, for every year up to this one (selectors.qualification_counts: a past year
 at its 31 December, this year as of today). The indicator module writes them as observations with the provenance
-SOURCE; the services send `indicator_feed_changed` after a change to the register commits.
+SOURCE; the services and the importer call `register_changed()`, which announces it once the change commits.
 
 `indicator_pipeline(code)`: the same counts (future years: titles still valid then) and the reserve pool one and
 two criteria away, for the bottom-up projection on the indicator page.
@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from kechuang.core import registry
@@ -98,5 +97,4 @@ def indicator_pipeline(code: str) -> IndicatorPipeline | None:
 
 def register_changed(years: Iterable[int] | None = None) -> None:
     """Tell whoever listens, once the transaction commits, that the register's counts may have moved."""
-    chosen = None if years is None else set(years)
-    transaction.on_commit(lambda: registry.indicator_feed_changed.send(sender=Qualification, years=chosen))
+    registry.feed_changed(Qualification, years)

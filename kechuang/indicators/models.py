@@ -103,10 +103,6 @@ class Indicator(models.Model):
         return [framework_label(code) for code in self.framework.split(";") if code]
 
     @property
-    def is_derived(self) -> bool:
-        return bool(self.formula)
-
-    @property
     def is_additive(self) -> bool:
         return self.aggregation == self.Aggregation.SUM and not self.formula
 

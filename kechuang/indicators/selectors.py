@@ -537,7 +537,3 @@ def provenance(indicator: Indicator, unit: OrgUnit, year: int | None) -> dict[st
     fed = [(s, r) for s, r in fed_values(indicator.code, [year]) if r.region_code == unit.code and r.quarter == 0]
     other = next(((s, r.value) for s, r in fed if s != obs.source and Decimal(r.value) != obs.value), None)
     return {"source": obs.source, "counted_source": other[0] if other else "", "counted": other[1] if other else None}
-
-
-def as_decimal(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(round(value, 4)))

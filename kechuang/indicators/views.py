@@ -50,10 +50,6 @@ METHOD_LABELS = {
 # Dashboard and cockpit
 
 
-def _card_json(card: selectors.Card) -> dict[str, Any]:
-    return {"code": card.indicator.code, "series": card.series}
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)

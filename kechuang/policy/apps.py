@@ -27,3 +27,8 @@ class PolicyConfig(AppConfig):
         from kechuang.policy.selectors import policy_for
 
         return policy_for(user, code)
+
+    def default_policy(self):
+        from kechuang.policy.selectors import default_policy
+
+        return default_policy()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -40,9 +38,6 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.document_number
-
-    def days_left(self, today: dt.date) -> int:
-        return (self.effective_to - today).days
 
 
 class PolicyIssuer(models.Model):

@@ -32,10 +32,6 @@ class Comparator(StrEnum):
     APPROX = "approx"  # 左右、约
     ACHIEVED = "achieved"  # non-numeric milestone: done or not done
 
-    @property
-    def symbol(self) -> str:
-        return {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "=", "approx": "≈", "achieved": "✓"}[self.value]
-
 
 class Direction(StrEnum):
     UP = "up"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -159,7 +158,3 @@ def policy_export(policy: Policy) -> dict[str, Any]:
             for t in tasks
         ],
     }
-
-
-def days_until(day: dt.date, today: dt.date) -> int:
-    return (day - today).days

@@ -3,7 +3,7 @@
 A lead department reports figures on its task's targets; once the bureau accepts the report, each figure is an
 observation of the target's indicator for the target's region (or the city) and the period's quarter (cumulative
 to that quarter's end). They reach the indicator module through `core.registry` (`indicator_feeds()` on the
-AppConfig; `indicator_feed_changed` sent after the acceptance commits), never by importing it.
+AppConfig; `reports_accepted(years)` announces them once the acceptance commits), never by importing it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from kechuang.core import registry
 from kechuang.core.registry import FeedRow, IndicatorFeed
 
 SOURCE = "督查督办进度报告（经市科技局审核通过）"
@@ -43,3 +44,10 @@ def _rows(code: str, years: Iterable[int] | None = None) -> list[FeedRow]:
 def indicator_feeds() -> list[IndicatorFeed]:
     codes = _accepted_figures().values_list("target__indicator__code", flat=True).distinct()
     return [IndicatorFeed(code, SOURCE, partial(_rows, code)) for code in sorted(set(codes))]
+
+
+def reports_accepted(years: Iterable[int]) -> None:
+    """Tell whoever listens, once the transaction commits, that these years' accepted figures changed."""
+    from kechuang.supervision.models import ProgressReport
+
+    registry.feed_changed(ProgressReport, years)

@@ -89,8 +89,3 @@ class AttachmentForm(forms.Form):
         % {"n": uploads.MAX_FILES_PER_REPORT},
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{e}" for e in uploads.ALLOWED_EXTENSIONS)}),
     )
-
-
-class TransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "consolidate", "return", "accept")])
-    comment = forms.CharField(required=False, max_length=2000)

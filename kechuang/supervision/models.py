@@ -147,10 +147,6 @@ class ProgressReport(models.Model):
     def __str__(self) -> str:
         return f"{self.period.code} · {self.task.number} · {self.department}"
 
-    @property
-    def is_lead(self) -> bool:
-        return self.role == self.Role.LEAD
-
     def is_overdue(self, today: dt.date) -> bool:
         """Not yet handed on (to the lead or the bureau) and past its due date."""
         return self.state in (self.State.DRAFT, self.State.RETURNED) and self.due_date < today

@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, registry
+from kechuang.core import audit
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import is_bureau, require_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
 from kechuang.supervision import uploads, workflow
+from kechuang.supervision.feed import reports_accepted
 from kechuang.supervision.models import (
     Milestone,
     Notification,
@@ -98,13 +99,6 @@ def milestone_update(*, actor: User, milestone: Milestone, targets: Iterable[Tar
 
 
 # ---------------------------------------------------------------------------------------------- periods
-
-QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
-
-
-def quarter_end(year: int, quarter: int) -> dt.date:
-    month, day = QUARTER_END[quarter]
-    return dt.date(year, month, day)
 
 
 @transaction.atomic
@@ -261,8 +255,7 @@ def _feed_figures(report: ProgressReport) -> int:
     figures = report.figures.filter(observation_recorded=False)
     count = figures.update(observation_recorded=True)
     if count:
-        year = report.period.year
-        transaction.on_commit(lambda: registry.indicator_feed_changed.send(sender=ProgressReport, years={year}))
+        reports_accepted({report.period.year})
     return count
 
 

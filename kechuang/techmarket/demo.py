@@ -22,7 +22,7 @@ from kechuang.core import audit
 from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
-from kechuang.techmarket import index, registration, services
+from kechuang.techmarket import feed, index, registration
 from kechuang.techmarket.matching import BUNDLED_CSL, MatchDoc, MatchEngine
 from kechuang.techmarket.matching.corpus import read_jsonl
 from kechuang.techmarket.matching.vocabulary_seed import SEED
@@ -374,7 +374,7 @@ def load_demo(city: OrgUnit) -> str:
 
 def _feed_indicators() -> None:
     registered = Contract.objects.filter(status=Contract.Status.REGISTERED, registered_on__isnull=False)
-    services.turnover_changed({d.year for d in registered.values_list("registered_on", flat=True)})
+    feed.turnover_changed({d.year for d in registered.values_list("registered_on", flat=True)})
 
 
 def _rebuild_index() -> None:

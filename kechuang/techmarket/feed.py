@@ -7,7 +7,7 @@ technology-contract turnover (合同成交额, 万元) per registration year and
 
 `indicator_feeds()`: the same turnover as two indicators of the catalogue, by region and for the city (a contract
 counted once), which the indicator module writes as observations whenever a registration changes
-(`registry.indicator_feed_changed`, sent by the contract services after commit).
+(`turnover_changed(years)`, called by the contract services and the importer, announces it after commit).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from kechuang.core import registry
 from kechuang.core.registry import IndicatorFeed
 
 SOURCE = "科创平台技术合同认定登记（自动汇总）"
@@ -43,4 +44,11 @@ def indicator_feeds() -> list[IndicatorFeed]:
     return [IndicatorFeed(code, SOURCE, partial(_feed_rows, basis)) for basis, code in FEED_CODES.items()]
 
 
-__all__ = ["FEED_CODES", "SOURCE", "contract_turnover", "indicator_feeds"]
+def turnover_changed(years: Iterable[int]) -> None:
+    """Tell whoever listens, once the transaction commits, that these years' registered turnover moved."""
+    from kechuang.techmarket.models import Contract
+
+    registry.feed_changed(Contract, years)
+
+
+__all__ = ["FEED_CODES", "SOURCE", "contract_turnover", "indicator_feeds", "turnover_changed"]

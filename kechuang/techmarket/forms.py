@@ -437,7 +437,3 @@ class RegisterForm(StepForm):
     registration_number = forms.CharField(
         label=_("Registration number"), required=False, max_length=20, help_text=_("empty: assigned automatically")
     )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -11,7 +11,7 @@ the pages).
 Contracts may be historical registered ones: a row with a registration date is imported as registered under the
 rule version of its application (or signing) date, after the registry's own checks (`registration.
 registrability_problems`, `registration.amount_problems`), with a registration number unique in the file and the
-database; the indicator module hears of the registered turnover after commit (`services.turnover_changed`).
+database; the indicator module hears of the registered turnover after commit (`feed.turnover_changed`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from kechuang.core.imports import (
 )
 from kechuang.core.permissions import is_bureau
 from kechuang.core.selectors import regions_for
-from kechuang.techmarket import registration, services
+from kechuang.techmarket import feed, registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
     Achievement,
@@ -294,7 +294,7 @@ def _save_contract(actor: Any, built: tuple[Contract, list[ContractParty], list[
 
 def _contracts_saved(contracts: list[Contract]) -> None:
     years = {c.registered_on.year for c in contracts if c.status == Contract.Status.REGISTERED}
-    services.turnover_changed(years)  # nothing when no row was registered
+    feed.turnover_changed(years)  # nothing when no row was registered
 
 
 def _check_contract(row: dict[str, Any]) -> list[tuple[str, str]]:

@@ -16,11 +16,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, registry
+from kechuang.core import audit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import CITY_WIDE, READ_ONLY
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.techmarket import index, registration, workflow
+from kechuang.techmarket.feed import turnover_changed
 from kechuang.techmarket.matching.checks import CheckQuery, run_checks
 from kechuang.techmarket.models import (
     Achievement,
@@ -592,12 +593,6 @@ def _contract_step(
         if Contract.Status.REGISTERED in (old, new):
             turnover_changed({contract.registered_on.year})
     return contract
-
-
-def turnover_changed(years: set[int]) -> None:
-    """Tell the indicator module, once the transaction commits, that these years' registered turnover moved."""
-    if years:
-        transaction.on_commit(lambda: registry.indicator_feed_changed.send(sender=Contract, years=set(years)))
 
 
 def contract_submit(*, actor: Any, contract: Contract, on: dt.date | None = None, note: str = "") -> Contract:

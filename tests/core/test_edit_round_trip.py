@@ -408,11 +408,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.indicators.forms.ImportForm": "a file upload",
     "kechuang.supervision.forms.PeriodForm": "opens a new period",
     "kechuang.supervision.forms.AttachmentForm": "a file upload",
-    "kechuang.supervision.forms.TransitionForm": "a workflow step",
     "kechuang.techmarket.forms.PublicDemandForm": "the public creates a demand; no edit page",
     "kechuang.techmarket.forms.StepForm": "a workflow step",
     "kechuang.techmarket.forms.RegisterForm": "a workflow step (registration)",
-    "kechuang.techmarket.forms.ReasonForm": "a workflow step with a reason",
 }
 
 

@@ -277,10 +277,6 @@ class Unary(Node):
         return self.polars(self.a.expr())
 
 
-def to_float(a: Node) -> Node:
-    return Unary("float", a, float, lambda e: e.cast(pl.Float64))
-
-
 def to_int(a: Node) -> Node:
     return Unary("int", a, int, lambda e: e.cast(pl.Int64))
 

@@ -188,9 +188,6 @@ class Facts:
     years: dict[str, dict[int, Decimal]] = field(default_factory=dict)  # field name → {year: 万元}
     flags: dict[str, bool | None] = field(default_factory=dict)  # every bool field, defaults applied
 
-    def year_value(self, field_name: str, year: int) -> Decimal | None:
-        return self.years.get(field_name, {}).get(year)
-
     def flag(self, field_name: str) -> bool | None:
         return self.flags.get(field_name)
 

@@ -270,10 +270,6 @@ CRITERION_NAMES_EN: dict[tuple[str, str], str] = {
 _UNITS_EN = {"万元": " (10k yuan)", "人": " people", "项": " items", "分": " points", "天": " days", "年": " years"}
 
 
-def tier_name(tier: str, chinese: str, language: str | None) -> str:
-    return TIER_NAMES_EN.get(tier, chinese) if english(language) else chinese
-
-
 def criterion_name(tier: str, cid: str, chinese: str, language: str | None) -> str:
     """The criterion's name in the reader's language (the rule modules hold the Chinese one)."""
     return CRITERION_NAMES_EN.get((tier, cid), chinese) if english(language) else chinese

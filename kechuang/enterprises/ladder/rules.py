@@ -751,12 +751,6 @@ def input_points(cid: str, name: str, clause: str, group: str, c: Col, maximum: 
     )
 
 
-def fmt_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    return str(v)
-
-
 # --- score line and rule sets ---------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import template
 
 from kechuang.supervision.exports import status_label as _status_label
-from kechuang.supervision.status import STATUS_COLOUR
 
 register = template.Library()
 
@@ -12,11 +11,6 @@ register = template.Library()
 def status_label(code: str) -> str:
     """The one wording of a report or task status (see exports.status_label)."""
     return _status_label(code)
-
-
-@register.filter
-def status_colour(code: str) -> str:
-    return STATUS_COLOUR.get(code, "none")
 
 
 @register.filter

@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kechuang.core.demo import ADMIN_USERNAME, demo_accounts, ensure_demo_accounts
-from kechuang.core.registry import demo_loaders
-from kechuang.policy.selectors import default_policy
+from kechuang.core.registry import default_policy, demo_loaders
 
 
 class Command(BaseCommand):
