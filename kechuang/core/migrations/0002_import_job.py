@@ -7,35 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('filename', models.CharField(max_length=200, verbose_name='file')),
-                ('upload', models.FileField(blank=True, max_length=200, storage=kechuang.core.models._import_storage, upload_to='uploads/')),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Importing'), ('done', 'Imported'), ('failed', 'Rejected')], default='queued', max_length=8, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='rows checked')),
-                ('counts', models.JSONField(default=dict, verbose_name='counts')),
-                ('errors', models.JSONField(default=list, verbose_name='errors')),
-                ('error_workbook', models.FileField(blank=True, max_length=200, storage=kechuang.core.models._import_storage, upload_to='errors/')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                ("filename", models.CharField(max_length=200, verbose_name="file")),
+                (
+                    "upload",
+                    models.FileField(
+                        blank=True, max_length=200, storage=kechuang.core.models._import_storage, upload_to="uploads/"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("running", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Rejected"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="rows checked")),
+                ("counts", models.JSONField(default=dict, verbose_name="counts")),
+                ("errors", models.JSONField(default=list, verbose_name="errors")),
+                (
+                    "error_workbook",
+                    models.FileField(
+                        blank=True, max_length=200, storage=kechuang.core.models._import_storage, upload_to="errors/"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['actor', 'kind'], name='core_import_actor_i_08ca68_idx')],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["actor", "kind"], name="core_import_actor_i_08ca68_idx")],
             },
         ),
     ]

@@ -38,6 +38,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0002_orgunit_admin_code_province")]
+    dependencies = [("core", "0003_orgunit_admin_code_province")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
