@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.http import local_datetime_text
+from kechuang.core.numbers import plain_decimal
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
@@ -57,8 +58,6 @@ def safe_cell(value: Any) -> Any:
     """A value as CSV or a report sheet writes it: formulas neutralised, datetimes as local wall-clock text."""
     if isinstance(value, dt.datetime):
         return local_datetime_text(value, "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
     if isinstance(value, str):
         return neutralise(value)
     return value
@@ -144,7 +143,7 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow([str(h) for h in headers])
         for row in rows:
-            yield writer.writerow([safe_cell(v) for v in row])
+            yield writer.writerow([plain_decimal(v) if isinstance(v, Decimal) else safe_cell(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

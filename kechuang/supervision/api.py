@@ -13,10 +13,12 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.filters import filtered_or_422
 from kechuang.core.models import OrgUnit
 from kechuang.policy.models import Policy, Target
 from kechuang.policy.selectors import policy_for
 from kechuang.supervision import selectors, services, workflow
+from kechuang.supervision.filters import ReportFilter
 from kechuang.supervision.models import Milestone, ProgressReport
 
 router = Router(tags=["supervision"])
@@ -230,15 +232,7 @@ def reports(
     state: str | None = None,
     department: str | None = None,
 ):
-    qs = _reports(request).filter(period__policy=_policy(request))
-    if period:
-        qs = qs.filter(period__code=period)
-    if task is not None:
-        qs = qs.filter(task__number=task)
-    if state:
-        qs = qs.filter(state=state)
-    if department:
-        qs = qs.filter(department__code=department)
+    qs = filtered_or_422(ReportFilter, request.GET, _reports(request).filter(period__policy=_policy(request)))
     return [_report_out(request, r) for r in qs.order_by("period__year", "period__quarter", "task__number", "role")]
 
 
