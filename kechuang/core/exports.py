@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -163,11 +163,20 @@ def refused(request: HttpRequest, count: int, back: str) -> HttpResponse | None:
     return redirect(back)
 
 
-def record(request: HttpRequest, *, object_type: str, label: str, rows: int, filters: Mapping[str, Any]) -> None:
-    """The one audit entry of an export."""
+def record(
+    request: HttpRequest,
+    *,
+    object_type: str = "",
+    label: str = "",
+    rows: int,
+    filters: Mapping[str, Any],
+    obj: Model | None = None,
+) -> None:
+    """The one audit entry of an export (a list's, or a report's: then `obj` is what it reports on, if a record)."""
     audit.record(
         actor=request.user,
         action=audit.Action.EXPORT,
+        obj=obj,
         object_type=object_type,
         object_label=str(label),
         detail={"rows": rows, "filters": dict(filters)},

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core import audit, exports
+from kechuang.core import exports
 from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
@@ -667,12 +667,12 @@ def briefing_pdf(request: HttpRequest) -> HttpResponse:
     policy = _policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     pdf = briefing_mod.render_pdf(data)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    exports.record(
+        request,
         object_type="indicators.briefing",
-        object_label=data.title,
-        detail={"format": "pdf"},
+        label=data.title,
+        rows=len(data.items),
+        filters={"period": data.cadence},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.pdf"'
@@ -684,12 +684,12 @@ def briefing_xlsx(request: HttpRequest) -> HttpResponse:
     policy = _policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     content = briefing_mod.render_xlsx(data)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    exports.record(
+        request,
         object_type="indicators.briefing",
-        object_label=data.title,
-        detail={"format": "xlsx"},
+        label=data.title,
+        rows=len(data.items),
+        filters={"period": data.cadence},
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.xlsx"'
