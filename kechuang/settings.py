@@ -285,6 +285,8 @@ KECHUANG_UPLOAD_MAX_MEMBERS = 2000
 KECHUANG_UPLOAD_MAX_SHEET_ROWS = 200_001  # the largest import (enterprises) takes 200,000 rows and a header
 KECHUANG_UPLOAD_MAX_SHEET_COLUMNS = 200
 KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
+# Every list export (core/exports.py) refuses more rows than this and asks the reader to narrow the filters.
+KECHUANG_EXPORT_MAX_ROWS = int(os.environ.get("KECHUANG_EXPORT_MAX_ROWS", "100000"))
 
 # The audit chain is keyed separately from SECRET_KEY when KECHUANG_AUDIT_KEY is given, so that
 # whoever can read the database cannot re-forge the chain.

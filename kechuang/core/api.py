@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from kechuang.core import selectors, services
 from kechuang.core.api_params import Pagination
+from kechuang.core.filters import LiaisonFilter, filtered_or_422
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import Liaison, OrgUnit
 from kechuang.core.permissions import get_for_user
@@ -102,7 +103,7 @@ def org_unit(request: HttpRequest, unit_id: int):
 @router.get("/liaisons", response=list[LiaisonOut])
 @paginate(Pagination)
 def liaisons(request: HttpRequest, unit: str = "", q: str = "", active: str = "1"):
-    rows = selectors.liaison_list(user=request.user, unit=unit, q=q, active=active)
+    rows = filtered_or_422(LiaisonFilter, request.GET, selectors.liaisons(request.user))
     return [_liaison_out(request, x) for x in rows]
 
 

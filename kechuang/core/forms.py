@@ -104,10 +104,3 @@ class LiaisonForm(forms.ModelForm):
 
 class ArchiveForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
-class AuditFilterForm(forms.Form):
-    """The audit log's filters; a date that is not a date is refused (400) instead of reaching the query."""
-
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)

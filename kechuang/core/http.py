@@ -1,10 +1,10 @@
-"""Small helpers every module's views share: role checks, the current policy, pagination, Excel responses."""
+"""Small helpers every module's views share: role checks, the current policy, pagination, local times (exports:
+core/exports.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -65,37 +65,3 @@ def local_datetime_text(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") 
     if value is None:
         return ""
     return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime(fmt)
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in exported text (CSV/Excel injection); datetimes in local time."""
-    if isinstance(value, dt.datetime):
-        return local_datetime_text(value, "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def xlsx_response(filename: str, sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    ws = book.add_worksheet(sheet[:31])
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    widths = [max(8, len(str(h)) * 2) for h in headers]
-    ws.write_row(0, 0, headers, bold)
-    for r, row in enumerate(rows, start=1):
-        cells = [safe_cell(v) for v in row]
-        ws.write_row(r, 0, cells)
-        for c, v in enumerate(cells):
-            widths[c] = min(60, max(widths[c], len(str(v)) + 2))
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w)
-    ws.freeze_panes(1, 0)
-    book.close()
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

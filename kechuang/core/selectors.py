@@ -11,21 +11,13 @@ from kechuang.core.models import AuditEntry, Liaison, OrgUnit
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 
 
-def liaison_list(*, user: Any, unit: str = "", q: str = "", active: str = "1", sort: str = "") -> QuerySet[Liaison]:
-    qs = Liaison.objects.visible_to(user).select_related("org_unit")
-    if active in ("1", "0"):
-        qs = qs.filter(is_active=active == "1")
-    if unit:
-        qs = qs.filter(org_unit__code=unit)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(position__icontains=q) | Q(org_unit__name__icontains=q))
-    sorts = {
-        "name": ("name", "id"),
-        "-name": ("-name", "-id"),
-        "unit": ("org_unit__sort_order", "name"),
-        "-updated": ("-updated_at", "-id"),
-    }
-    return qs.order_by(*sorts.get(sort, ("org_unit__kind", "org_unit__sort_order", "name", "id")))
+def liaisons(user: Any) -> QuerySet[Liaison]:
+    """The liaisons a user sees, in the list's default order (filters: core.filters.LiaisonFilter)."""
+    return (
+        Liaison.objects.visible_to(user)
+        .select_related("org_unit")
+        .order_by("org_unit__kind", "org_unit__sort_order", "name", "id")
+    )
 
 
 def liaison_units(user: Any) -> QuerySet[OrgUnit]:
@@ -41,23 +33,9 @@ def can_unmask(user: Any) -> bool:
     return getattr(user, "role", None) not in (None, Role.LEADER)
 
 
-def audit_entries(
-    *, action: str = "", object_type: str = "", actor: str = "", date_from: str = "", date_to: str = "", q: str = ""
-) -> QuerySet[AuditEntry]:
-    qs = AuditEntry.objects.select_related("actor")
-    if action:
-        qs = qs.filter(action=action)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if actor:
-        qs = qs.filter(actor_label__icontains=actor)
-    if date_from:
-        qs = qs.filter(at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(at__date__lte=date_to)
-    if q:
-        qs = qs.filter(Q(object_label__icontains=q) | Q(object_id=q))
-    return qs.order_by("-id")
+def audit_entries() -> QuerySet[AuditEntry]:
+    """The audit log, newest first (filters: core.filters.AuditFilter)."""
+    return AuditEntry.objects.select_related("actor").order_by("-id")
 
 
 def org_tree(city: OrgUnit | None) -> dict[str, list[OrgUnit]]:

@@ -6,14 +6,15 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
-from kechuang.core import audit, history, registry, selectors, services
-from kechuang.core.forms import ArchiveForm, AuditFilterForm, LiaisonForm, save_or_errors
-from kechuang.core.http import paginate, query_without, role_required, xlsx_response
+from kechuang.core import audit, exports, history, registry, selectors, services
+from kechuang.core.filters import AuditFilter, LiaisonFilter
+from kechuang.core.forms import ArchiveForm, LiaisonForm, save_or_errors
+from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import AuditEntry, ImportJob, Liaison
 from kechuang.core.permissions import get_for_user
@@ -28,19 +29,10 @@ def org_units(request: HttpRequest) -> HttpResponse:
     return render(request, "core/org_units.html", {"policy": policy, **tree})
 
 
-def _liaison_rows(request: HttpRequest):
-    return selectors.liaison_list(
-        user=request.user,
-        unit=request.GET.get("unit", ""),
-        q=request.GET.get("q", "").strip(),
-        active=request.GET.get("active", "1"),
-        sort=request.GET.get("sort", ""),
-    )
-
-
 @login_required
 def liaison_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, _liaison_rows(request))
+    filterset = LiaisonFilter(request.GET, selectors.liaisons(request.user))
+    page = paginate(request, filterset.qs)
     unmask = selectors.can_unmask(request.user)
     for liaison in page.object_list:
         liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
@@ -54,26 +46,20 @@ def liaison_list(request: HttpRequest) -> HttpResponse:
             "can_create": request.user.role not in READ_ONLY,
             "query": query_without(request, "page"),
             "sort_query": query_without(request, "page", "sort"),
-            "filters": request.GET,
+            "filters": filterset.values(),
         },
     )
 
 
 @login_required
 def liaison_export(request: HttpRequest) -> HttpResponse:
-    rows = _liaison_rows(request)
+    filterset = LiaisonFilter(request.GET, selectors.liaisons(request.user))
     unmask = selectors.can_unmask(request.user)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    spec = exports.Export(
         object_type="core.liaison",
-        object_label=_("Liaisons"),
-        detail={"rows": rows.count(), "filters": request.GET.dict()},
-    )
-    return xlsx_response(
-        f"liaisons-{timezone.localdate():%Y%m%d}.xlsx",
-        _("Liaisons"),
-        [
+        label=_("Liaisons"),
+        filename="liaisons",
+        headers=[
             _("Org unit"),
             pgettext("person", "Name"),
             _("Position"),
@@ -82,19 +68,18 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
             pgettext("liaison", "Active"),
             _("Note"),
         ],
-        (
-            [
-                str(x.org_unit),
-                x.name,
-                x.position,
-                x.phone if unmask else mask_phone(x.phone),
-                x.email if unmask else mask_email(x.email),
-                _("Yes") if x.is_active else _("No"),
-                x.note,
-            ]
-            for x in rows
-        ),
+        row=lambda x: [
+            str(x.org_unit),
+            x.name,
+            x.position,
+            x.phone if unmask else mask_phone(x.phone),
+            x.email if unmask else mask_email(x.email),
+            _("Yes") if x.is_active else _("No"),
+            x.note,
+        ],
     )
+    back = exports.list_url(request, reverse("core:liaison_list"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
 
 
 @login_required
@@ -150,25 +135,16 @@ def liaison_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.BUREAU_ADMIN)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    filters = {
-        k: request.GET.get(k, "").strip() for k in ("action", "object_type", "actor", "date_from", "date_to", "q")
-    }
-    dates = AuditFilterForm(request.GET)
-    dates.is_valid()
+    filterset = AuditFilter(request.GET, selectors.audit_entries())
     # A bad date filters nothing and the page answers 400 naming the field (it crashed the query before).
-    entries = selectors.audit_entries(**{**filters, **{k: "" for k in dates.errors}})
-    if request.GET.get("format") == "xlsx" and not dates.errors:
-        audit.record(
-            actor=request.user,
-            action=audit.Action.EXPORT,
+    errors = filterset.errors
+    entries = filterset.qs
+    if request.GET.get("format") == "xlsx" and not errors:
+        spec = exports.Export(
             object_type="core.auditentry",
-            object_label=_("Audit log"),
-            detail={"filters": filters},
-        )
-        return xlsx_response(
-            f"audit-{timezone.localdate():%Y%m%d}.xlsx",
-            _("Audit log"),
-            [
+            label=_("Audit log"),
+            filename="audit",
+            headers=[
                 _("Time"),
                 _("User"),
                 _("Role"),
@@ -179,21 +155,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 _("Changes"),
                 _("IP address"),
             ],
-            (
-                [
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    e.actor_label,
-                    history.role_label(e.actor_role),
-                    e.get_action_display(),
-                    history.model_label(e.object_type),
-                    e.object_id,
-                    e.object_label,
-                    history.changes_text(e),
-                    e.ip or "",
-                ]
-                for e in entries[:50_000]
-            ),
+            row=lambda e: [
+                e.at,
+                e.actor_label,
+                history.role_label(e.actor_role),
+                e.get_action_display(),
+                history.model_label(e.object_type),
+                e.object_id,
+                e.object_label,
+                history.changes_text(e),
+                e.ip or "",
+            ],
         )
+        back = exports.list_url(request, request.path)
+        return exports.export_response(request, spec, entries, filters=filterset.applied(), back=back)
     page = paginate(request, entries, default_size=50)
     types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
     # Listed by what the reader sees (the model's name), filtered by the code.
@@ -202,14 +177,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "core/audit_log.html",
         {
             "page": page,
-            "filters": filters,
+            "filters": filterset.values(),
             "actions": AuditEntry.Action.choices,
             "object_types": sorted((t for t in types if t), key=history.model_label),
             "query": query_without(request, "page"),
-            "date_errors": [(dates[k].label, e) for k, errors in dates.errors.items() for e in errors],
-            "invalid": set(dates.errors),
+            "date_errors": [(filterset.form[k].label, e) for k, messages in errors.items() for e in messages],
+            "invalid": set(errors),
         },
-        status=400 if dates.errors else 200,
+        status=400 if errors else 200,
     )
 
 

@@ -12,8 +12,10 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.filters import filtered_or_422
 from kechuang.core.permissions import get_for_user
 from kechuang.enterprises import ladder, selectors
+from kechuang.enterprises.filters import EnterpriseFilter
 from kechuang.enterprises.models import Enterprise, LadderResult
 
 router = Router(tags=["enterprises"])
@@ -56,8 +58,7 @@ def enterprises(
     status: str = "active",
     q: str = "",
 ):
-    filters = {"region": region, "held": held, "eligible": eligible, "near": near, "status": status, "q": q}
-    return selectors.enterprise_list(user=request.user, filters=filters)
+    return filtered_or_422(EnterpriseFilter, request.GET, selectors.enterprises(request.user))
 
 
 @router.get("/enterprises/{credit_code}", response=EnterpriseOut)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core import audit
+from kechuang.core import audit, exports
 from kechuang.core.imports import (
     Column,
     Importer,
@@ -420,15 +420,7 @@ def _cell(value: Any) -> Any:
 def register_workbook(enterprises: Any) -> HttpResponse:
     """The given enterprises with their yearly facts, IP and qualifications, in the import template's layout,
     so a workbook can be exported, corrected and imported again (a round trip)."""
-    import xlsxwriter
-
-    from kechuang.core.http import safe_cell
-
     ids = list(enterprises.values_list("pk", flat=True))
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     sources = {
         "enterprises": Enterprise.objects.filter(pk__in=ids).select_related("region").order_by("credit_code"),
         "years": EnterpriseYear.objects.filter(enterprise_id__in=ids)
@@ -441,28 +433,24 @@ def register_workbook(enterprises: Any) -> HttpResponse:
         .select_related("enterprise")
         .order_by("enterprise__credit_code", "tier", "issue_date"),
     }
-    for key, spec in SHEETS.items():
-        ws = book.add_worksheet(spec["title"])
-        columns = spec["columns"]
-        ws.write_row(0, 0, [c.label + (" *" if c.required else "") for c in columns], head)
-        for r, obj in enumerate(sources[key].iterator(chunk_size=2000), start=1):
-            values = []
-            for col in columns:
-                if col.key == "credit_code" and key != "enterprises":
-                    values.append(obj.enterprise.credit_code)
-                else:
-                    values.append(safe_cell(_cell(getattr(obj, col.key))))
-            for c, value in enumerate(values):
-                if isinstance(value, dt.date):
-                    ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
-                else:
-                    ws.write(r, c, value)
-        for c, col in enumerate(columns):
-            ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
-        ws.freeze_panes(1, 0)
-    book.close()
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def rows(key: str, columns: list[Any]) -> Any:
+        for obj in sources[key].iterator(chunk_size=2000):
+            yield [
+                obj.enterprise.credit_code
+                if col.key == "credit_code" and key != "enterprises"
+                else _cell(getattr(obj, col.key))
+                for col in columns
+            ]
+
+    return exports.xlsx_response(
+        f"enterprise-register-{timezone.localdate():%Y%m%d}.xlsx",
+        [
+            exports.Sheet(
+                spec["title"],
+                [c.label + (" *" if c.required else "") for c in spec["columns"]],
+                rows(key, spec["columns"]),
+            )
+            for key, spec in SHEETS.items()
+        ],
     )
-    response["Content-Disposition"] = f'attachment; filename="enterprise-register-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response

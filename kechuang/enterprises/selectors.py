@@ -17,56 +17,11 @@ from kechuang.enterprises.models import Enterprise, LadderResult, Qualification,
 
 # The tiers the engine evaluates, in ladder order (high-tech sits beside the MIIT line).
 LADDER_TIERS = (Tier.TECH_SME, Tier.HIGH_TECH, Tier.INNOVATIVE_SME, Tier.SPECIALIZED_SME, Tier.LITTLE_GIANT)
-SORTS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
-    "region": ("region__sort_order", "name"),
-    "registered": ("registration_date", "id"),
-    "-registered": ("-registration_date", "id"),
-    "-updated": ("-updated_at", "-id"),
-}
 
 
-def _held_exists(tier: str, on: dt.date) -> Exists:
-    return Exists(
-        Qualification.objects.filter(
-            enterprise=OuterRef("pk"), tier=tier, revoked=False, issue_date__lte=on, expiry_date__gte=on
-        )
-    )
-
-
-def enterprise_list(*, user: Any, filters: dict[str, str], today: dt.date | None = None) -> QuerySet[Enterprise]:
-    """The scoped register with the list page's filters applied."""
-    today = today or timezone.localdate()
-    qs = Enterprise.objects.visible_to(user).select_related("region")
-    status = filters.get("status", "active")
-    if status in Enterprise.Status.values:
-        qs = qs.filter(status=status)
-    if filters.get("region"):
-        qs = qs.filter(region__code=filters["region"])
-    if filters.get("held") in Tier.values:
-        qs = qs.filter(_held_exists(filters["held"], today))
-    if filters.get("not_held") in Tier.values:
-        qs = qs.exclude(_held_exists(filters["not_held"], today))
-    if filters.get("eligible") in Tier.values:
-        qs = qs.filter(
-            Exists(LadderResult.objects.filter(enterprise=OuterRef("pk"), tier=filters["eligible"], status="eligible"))
-        )
-    if filters.get("near") in Tier.values:
-        # "One criterion away": not eligible, exactly one failed criterion.
-        qs = qs.filter(
-            Exists(
-                LadderResult.objects.filter(
-                    enterprise=OuterRef("pk"), tier=filters["near"], status="not_eligible", failed=1
-                )
-            )
-        )
-    if filters.get("field"):
-        qs = qs.filter(tech_field__startswith=filters["field"])
-    if filters.get("q"):
-        term = filters["q"].strip()
-        qs = qs.filter(Q(name__icontains=term) | Q(credit_code__startswith=term.upper()))
-    return qs.order_by(*SORTS.get(filters.get("sort", ""), ("name", "id")))
+def enterprises(user: Any) -> QuerySet[Enterprise]:
+    """The register a user sees (filters: enterprises.filters.EnterpriseFilter)."""
+    return Enterprise.objects.visible_to(user).select_related("region")
 
 
 def with_ladder(enterprises: list[Enterprise], today: dt.date | None = None) -> list[Enterprise]:

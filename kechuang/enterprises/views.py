@@ -1,28 +1,31 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, imports
+from kechuang.core import exports, imports
 from kechuang.core.forms import save_or_errors
-from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.http import paginate, query_without
 from kechuang.core.permissions import get_for_user
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
+from kechuang.enterprises.filters import EnterpriseFilter
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, Tier
 from kechuang.enterprises.population import TECH_FIELDS
 
-FILTER_KEYS = ("region", "held", "not_held", "eligible", "near", "status", "field", "q", "sort")
 STATUS_LABELS = {
     "eligible": gettext_lazy("Eligible"),
     "not_eligible": gettext_lazy("Not eligible"),
@@ -30,21 +33,21 @@ STATUS_LABELS = {
 }
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip() for k in FILTER_KEYS} | {"status": request.GET.get("status", "active")}
+def _filterset(request: HttpRequest) -> EnterpriseFilter:
+    return EnterpriseFilter(request.GET, selectors.enterprises(request.user))
 
 
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    page = paginate(request, selectors.enterprise_list(user=request.user, filters=filters))
+    filterset = _filterset(request)
+    page = paginate(request, filterset.qs)
     selectors.with_ladder(list(page.object_list))
     return render(
         request,
         "enterprises/list.html",
         {
             "page": page,
-            "filters": filters,
+            "filters": filterset.values(),
             "regions": regions_for(request.user),
             "tiers": selectors.LADDER_TIERS,
             "fields": [f for f, _w in TECH_FIELDS],
@@ -57,19 +60,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def enterprise_export(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    rows = selectors.enterprise_list(user=request.user, filters=filters)
-    count = rows.count()
-    if count > 100_000:
-        messages.error(request, _("Narrow the filters: an export holds at most 100,000 enterprises."))
-        return redirect(f"{request.path.rsplit('export', 1)[0]}?{request.GET.urlencode()}")
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
-        object_type="enterprises.enterprise",
-        object_label=_("Enterprises"),
-        detail={"rows": count, "filters": filters},
-    )
+    filterset = _filterset(request)
     tiers = selectors.LADDER_TIERS
     headers = [
         _("Credit code"),
@@ -83,47 +74,44 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     for tier in tiers:
         headers += ["·".join((str(tier.label), suffix)) for suffix in suffixes]
 
-    def generate():
-        chunk: list[Enterprise] = []
-        for enterprise in rows.iterator(chunk_size=2000):
-            chunk.append(enterprise)
-            if len(chunk) == 2000:
-                yield from _export_rows(chunk, tiers)
-                chunk = []
-        yield from _export_rows(chunk, tiers)
-
-    return xlsx_response(f"enterprises-{timezone.localdate():%Y%m%d}.xlsx", _("Enterprises"), headers, generate())
-
-
-def _export_rows(chunk: list[Enterprise], tiers):
-    for e in selectors.with_ladder(chunk):
-        row = [e.credit_code, e.name, str(e.region), e.industry, e.tech_field, e.get_status_display()]
+    def row(e: Enterprise) -> list[Any]:
+        cells = [e.credit_code, e.name, str(e.region), e.industry, e.tech_field, e.get_status_display()]
         for tier in tiers:
             result = e.verdicts.get(tier.value)
-            row += [
+            cells += [
                 _("Yes") if tier.value in e.held else _("No"),
                 str(STATUS_LABELS.get(result.status, "")) if result else "",
                 result.score if result and result.score is not None else "",
                 "、".join(result.failed_criteria) if result else "",
             ]
-        yield row
+        return cells
+
+    spec = exports.Export(
+        object_type="enterprises.enterprise",
+        label=_("Enterprises"),
+        filename="enterprises",
+        headers=headers,
+        row=row,
+        prepare=selectors.with_ladder,
+    )
+    back = exports.list_url(request, reverse("enterprises:list"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
 
 
 @login_required
 def register_export(request: HttpRequest) -> HttpResponse:
     """The filtered register (facts, IP, qualifications too) in the import template's layout."""
-    filters = _filters(request)
-    rows = selectors.enterprise_list(user=request.user, filters=filters)
+    filterset = _filterset(request)
+    rows = filterset.qs
     count = rows.count()
-    if count > 20_000:
-        messages.error(request, _("Narrow the filters: a register workbook holds at most 20,000 enterprises."))
-        return redirect("enterprises:list")
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    if (refusal := exports.refused(request, count, exports.list_url(request, reverse("enterprises:list")))) is not None:
+        return refusal
+    exports.record(
+        request,
         object_type="enterprises.enterprise",
-        object_label=_("Register workbook"),
-        detail={"rows": count, "filters": filters},
+        label=_("Register workbook"),
+        rows=count,
+        filters=filterset.applied(),
     )
     return importer.register_workbook(rows)
 

@@ -13,10 +13,12 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kechuang.core.api_params import Pagination, year_query
+from kechuang.core.filters import filtered_or_422
 from kechuang.core.http import current_policy
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user
 from kechuang.indicators import selectors, services
+from kechuang.indicators.filters import ObservationFilter
 from kechuang.indicators.models import Indicator, Observation
 
 router = Router(tags=["indicators"])
@@ -115,12 +117,7 @@ def indicator(request: HttpRequest, code: str):
 @paginate(Pagination)
 def observations(request: HttpRequest, indicator: str = "", region: str = "", year: int | None = year_query()):
     qs = Observation.objects.visible_to(request.user).select_related("indicator", "region")
-    if indicator:
-        qs = qs.filter(indicator__code=indicator)
-    if region:
-        qs = qs.filter(region__code=region)
-    if year is not None:
-        qs = qs.filter(year=year)
+    qs = filtered_or_422(ObservationFilter, request.GET, qs)
     return [_observation_out(o) for o in qs.order_by("indicator__code", "year", "quarter", "region__sort_order")]
 
 

@@ -527,7 +527,7 @@ def render_pdf(briefing: Briefing) -> bytes:
 def render_xlsx(briefing: Briefing) -> bytes:
     import xlsxwriter
 
-    from kechuang.core.http import safe_cell
+    from kechuang.core.exports import safe_cell
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})

@@ -3,9 +3,6 @@ export, history), catalogue, briefing. Thin: selectors compute, services change 
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core import audit
+from kechuang.core import exports
 from kechuang.core import imports as core_imports
 from kechuang.core.forms import save_or_errors
-from kechuang.core.http import current_policy, paginate, query_without, role_required, safe_cell, xlsx_response
+from kechuang.core.http import current_policy, paginate, query_without, role_required
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
@@ -33,6 +30,7 @@ from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
 from kechuang.indicators.charts import fmt
+from kechuang.indicators.filters import ObservationFilter
 from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision
 from kechuang.policy.models import Target
@@ -339,23 +337,9 @@ def allocations(request: HttpRequest, pk: int) -> HttpResponse:
 # Observations: list, export, entry, history, import
 
 
-def _observation_rows(request: HttpRequest):
-    qs = Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by")
-    params = request.GET
-    if params.get("indicator"):
-        qs = qs.filter(indicator__code=params["indicator"])
-    if params.get("region"):
-        qs = qs.filter(region__code=params["region"])
-    if params.get("year"):
-        with contextlib.suppress(ValueError):
-            qs = qs.filter(year=int(params["year"]))
-    if params.get("status") in Observation.Status.values:
-        qs = qs.filter(status=params["status"])
-    if params.get("demo") == "0":
-        qs = qs.filter(is_demo=False)
-    elif params.get("demo") == "1":
-        qs = qs.filter(is_demo=True)
-    return qs.order_by("indicator__code", "-year", "-quarter", "region__sort_order")
+def _observations(request: HttpRequest) -> ObservationFilter:
+    rows = Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by")
+    return ObservationFilter(request.GET, rows.order_by("indicator__code", "-year", "-quarter", "region__sort_order"))
 
 
 def _entry_indicators(user: Any):
@@ -375,7 +359,8 @@ def _entry_regions(user: Any, city: OrgUnit):
 @login_required
 def observations(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
-    page = paginate(request, _observation_rows(request), default_size=50)
+    filterset = _observations(request)
+    page = paginate(request, filterset.qs, default_size=50)
     ctx = selectors.context_for(request.user, policy.city)
     visible_indicators = Indicator.objects.visible_to(request.user).filter(formula="").order_by("code")
     if ctx.allowed_codes is not None:
@@ -394,7 +379,7 @@ def observations(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query_without(request, "page"),
             "export_query": query_without(request, "page", "size"),
-            "filters": request.GET,
+            "filters": filterset.values(),
             "indicators": visible_indicators,
             "regions": _entry_regions(request.user, policy.city)
             if request.user.role == Role.DISTRICT_OFFICER
@@ -407,62 +392,48 @@ def observations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_rows(request: HttpRequest):
-    for o in _observation_rows(request):
-        yield [
-            o.indicator.code,
-            o.indicator.name,
-            o.region.code,
-            o.region.name,
-            o.year,
-            o.quarter or "",
-            float(o.value),
-            o.indicator.unit,
-            o.get_status_display(),
-            o.source,
-            o.definition_version,
-            _("Yes") if o.is_demo else "",
-        ]
-
-
-def _export_headers() -> list[str]:
+def _export_row(o: Observation) -> list[Any]:
     return [
-        _("Indicator code"),
-        _("Indicator"),
-        _("Region code"),
-        _("Region"),
-        _("Year"),
-        _("Quarter"),
-        _("Value"),
-        _("Unit"),
-        _("Status"),
-        _("Source"),
-        _("Definition version"),
-        _("Demo data"),
+        o.indicator.code,
+        o.indicator.name,
+        o.region.code,
+        o.region.name,
+        o.year,
+        o.quarter or "",
+        o.value,
+        o.indicator.unit,
+        o.get_status_display(),
+        o.source,
+        o.definition_version,
+        _("Yes") if o.is_demo else "",
     ]
 
 
 @login_required
 def observations_export(request: HttpRequest, fmt_: str) -> HttpResponse:
-    rows = list(_export_rows(request))
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    filterset = _observations(request)
+    spec = exports.Export(
         object_type="indicators.observation",
-        object_label=_("Observations"),
-        detail={"rows": len(rows), "format": fmt_, "filters": request.GET.dict()},
+        label=_("Observations"),
+        filename="observations",
+        headers=[
+            _("Indicator code"),
+            _("Indicator"),
+            _("Region code"),
+            _("Region"),
+            _("Year"),
+            _("Quarter"),
+            _("Value"),
+            _("Unit"),
+            _("Status"),
+            _("Source"),
+            _("Definition version"),
+            _("Demo data"),
+        ],
+        row=_export_row,
     )
-    name = f"observations-{timezone.localdate():%Y%m%d}"
-    if fmt_ == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(_export_headers())
-        for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    return xlsx_response(f"{name}.xlsx", _("Observations"), _export_headers(), rows)
+    back = exports.list_url(request, reverse("indicators:observations"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back, fmt=fmt_)
 
 
 @role_required(*WRITERS)
@@ -629,12 +600,12 @@ def briefing_pdf(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     pdf = briefing_mod.render_pdf(data)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    exports.record(
+        request,
         object_type="indicators.briefing",
-        object_label=data.title,
-        detail={"format": "pdf"},
+        label=data.title,
+        rows=len(data.items),
+        filters={"period": data.cadence},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.pdf"'
@@ -646,12 +617,12 @@ def briefing_xlsx(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     data = briefing_mod.build(request.user, policy, _briefing_period(request))
     content = briefing_mod.render_xlsx(data)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
+    exports.record(
+        request,
         object_type="indicators.briefing",
-        object_label=data.title,
-        detail={"format": "xlsx"},
+        label=data.title,
+        rows=len(data.items),
+        filters={"period": data.cadence},
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="briefing-{timezone.localdate():%Y%m%d}.xlsx"'

@@ -13,11 +13,13 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.filters import filtered_or_422
 from kechuang.core.http import current_policy
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user, require_bureau
 from kechuang.policy.models import Target
 from kechuang.supervision import selectors, services, workflow
+from kechuang.supervision.filters import ReportFilter
 from kechuang.supervision.models import Milestone, ProgressReport
 
 router = Router(tags=["supervision"])
@@ -220,15 +222,7 @@ def reports(
     state: str | None = None,
     department: str | None = None,
 ):
-    qs = _reports(request).filter(period__policy=current_policy(request))
-    if period:
-        qs = qs.filter(period__code=period)
-    if task is not None:
-        qs = qs.filter(task__number=task)
-    if state:
-        qs = qs.filter(state=state)
-    if department:
-        qs = qs.filter(department__code=department)
+    qs = filtered_or_422(ReportFilter, request.GET, _reports(request).filter(period__policy=current_policy(request)))
     return [_report_out(request, r) for r in qs.order_by("period__year", "period__quarter", "task__number", "role")]
 
 

@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from kechuang.core.http import local_datetime_text, safe_cell
+from kechuang.core.exports import safe_cell
+from kechuang.core.http import local_datetime_text
 from kechuang.policy.models import Policy
 from kechuang.supervision.models import ReportingPeriod
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.filters import IntegerFilter, ListFilterSet
 from kechuang.core.models import OrgUnit
 from kechuang.policy.models import Policy
 from kechuang.supervision import selectors
@@ -88,3 +89,12 @@ class InboxFilter(django_filters.FilterSet):
         if value == SHOW_STALE:
             return queryset.filter(needs_action=False)
         return queryset
+
+
+class ReportFilter(ListFilterSet):
+    """Progress reports (the API's report list): by period code, task number, state and department code."""
+
+    period = django_filters.CharFilter(field_name="period__code")
+    task = IntegerFilter(field_name="task__number")
+    state = django_filters.CharFilter()
+    department = django_filters.CharFilter(field_name="department__code")

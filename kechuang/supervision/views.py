@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
+from kechuang.core import exports as core_exports
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without
 from kechuang.core.models import OrgUnit
@@ -100,12 +101,7 @@ def _export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     data = selectors.export_data(request.user, policy, period, today)
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
-        obj=period,
-        detail={"format": fmt, "reports": len(data["reports"])},
-    )
+    core_exports.record(request, obj=period, rows=len(data["reports"]), filters={"period": period.code})
     if fmt == "pdf":
         return exports.pdf_response(request, policy, period, data, today)
     return exports.xlsx_response(policy, period, data, today)

@@ -15,9 +15,18 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination, year_query
+from kechuang.core.filters import filtered_or_422
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user, require_bureau
 from kechuang.techmarket import index, selectors, services, workflow
+from kechuang.techmarket.filters import (
+    AchievementFilter,
+    ContractFilter,
+    DemandFilter,
+    ExpertFilter,
+    MatchCheckFilter,
+    MatchFilter,
+)
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -631,8 +640,8 @@ def _items(rows: list[dict[str, Any]]) -> list[NonTechnicalItem]:
 @router.get("/techmarket/achievements", response=list[AchievementOut])
 @paginate(Pagination)
 def achievements(request: HttpRequest, field: str = "", chain: str = "", status: str = "", trl: str = "", q: str = ""):
-    filters = {"field": field, "chain": chain, "status": status, "trl": trl, "q": q}
-    return [_achievement(request, a) for a in selectors.achievement_list(request.user, filters)]
+    rows = filtered_or_422(AchievementFilter, request.GET, selectors.achievements(request.user))
+    return [_achievement(request, a) for a in rows]
 
 
 @router.get("/techmarket/achievements/{pk}", response=AchievementOut)
@@ -650,8 +659,8 @@ def achievement_demands(request: HttpRequest, pk: int, k: int = 10):
 @router.get("/techmarket/demands", response=list[DemandOut])
 @paginate(Pagination)
 def demands(request: HttpRequest, field: str = "", region: str = "", status: str = "", q: str = ""):
-    filters = {"field": field, "region": region, "status": status, "q": q}
-    return [_demand(request, d) for d in selectors.demand_list(request.user, filters)]
+    rows = filtered_or_422(DemandFilter, request.GET, selectors.demands(request.user))
+    return [_demand(request, d) for d in rows]
 
 
 @router.get("/techmarket/demands/{pk}", response=DemandOut)
@@ -686,7 +695,8 @@ def demand_recommendations(request: HttpRequest, pk: int, k: int = 10):
 def experts(request: HttpRequest, field: str = "", q: str = ""):
     if field and field not in TechField.values:
         raise ValidationError({"field": "one of: " + ", ".join(TechField.values)})
-    return [_expert(request, e) for e in selectors.expert_list(request.user, {"field": field, "q": q})]
+    rows = filtered_or_422(ExpertFilter, request.GET, selectors.experts(request.user))
+    return [_expert(request, e) for e in rows]
 
 
 @router.get("/techmarket/experts/{pk}", response=ExpertOut)
@@ -697,7 +707,7 @@ def expert(request: HttpRequest, pk: int):
 @router.get("/techmarket/matches", response=list[MatchOut])
 @paginate(Pagination)
 def matches(request: HttpRequest, stage: str = "", field: str = "", region: str = ""):
-    return selectors.match_list(request.user, {"stage": stage, "field": field, "region": region})
+    return filtered_or_422(MatchFilter, request.GET, selectors.matches(request.user))
 
 
 @router.get("/techmarket/matches/{pk}", response=MatchOut)
@@ -720,8 +730,7 @@ def match_step(request: HttpRequest, pk: int, action: str, payload: StepIn):
 @router.get("/techmarket/contracts", response=list[ContractOut])
 @paginate(Pagination)
 def contracts(request: HttpRequest, type: str = "", status: str = "", region: str = "", year: str = ""):
-    filters = {"type": type, "status": status, "region": region, "year": year}
-    rows = list(selectors.contract_list(request.user, filters)[:5000])
+    rows = list(filtered_or_422(ContractFilter, request.GET, selectors.contracts(request.user))[:5000])
     return _contracts_out(rows)
 
 
@@ -1039,7 +1048,7 @@ def statistics(request: HttpRequest):
 @paginate(Pagination)
 def checks(request: HttpRequest, q: str = "", active: str = "", sort: str = ""):
     require_bureau(request.user, message="")
-    return selectors.match_checks({"q": q, "active": active, "sort": sort})
+    return filtered_or_422(MatchCheckFilter, request.GET, selectors.match_checks())
 
 
 @router.post("/techmarket/checks", response={201: MatchCheckOut})

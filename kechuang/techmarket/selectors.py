@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -16,7 +15,6 @@ from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau
 from kechuang.core.roles import Role
-from kechuang.core.selectors import json_list_contains
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -93,119 +91,6 @@ def visible(kind: str, user: Any) -> QuerySet:
 
 def city_regions() -> QuerySet[OrgUnit]:
     return OrgUnit.objects.regions().filter(is_active=True, parent__parent__isnull=True).order_by("sort_order", "id")
-
-
-# ---------------------------------------------------------------- lists with filters and sorting
-def _q(qs: QuerySet, text: str, *fields: str) -> QuerySet:
-    if not text:
-        return qs
-    cond = Q()
-    for f in fields:
-        cond |= Q(**{f"{f}__icontains": text})
-    return qs.filter(cond)
-
-
-def _sort(qs: QuerySet, sort: str, allowed: dict[str, str]) -> QuerySet:
-    key = sort.lstrip("-")
-    if key in allowed:
-        field = allowed[key]
-        return qs.order_by(("-" if sort.startswith("-") else "") + field, "-id")
-    return qs
-
-
-def achievement_list(user: Any, filters: dict[str, str]) -> QuerySet[Achievement]:
-    qs = achievements(user)
-    if filters.get("field"):
-        qs = qs.filter(field=filters["field"])
-    if filters.get("chain"):
-        qs = qs.filter(industry_chain=filters["chain"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("trl"):
-        with contextlib.suppress(ValueError):
-            qs = qs.filter(trl__gte=int(filters["trl"]))
-    if filters.get("owner_type"):
-        qs = qs.filter(owner_type=filters["owner_type"])
-    qs = _q(qs, filters.get("q", ""), "title", "owner_name", "abstract")
-    return _sort(
-        qs,
-        filters.get("sort", ""),
-        {"title": "title", "trl": "trl", "owner": "owner_name", "updated": "updated_at", "price": "price_wan"},
-    )
-
-
-def demand_list(user: Any, filters: dict[str, str]) -> QuerySet[Demand]:
-    qs = demands(user)
-    if filters.get("field"):
-        qs = qs.filter(field=filters["field"])
-    if filters.get("region"):
-        qs = qs.filter(region__code=filters["region"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("mode"):
-        qs = qs.filter(cooperation_mode=filters["mode"])
-    qs = _q(qs, filters.get("q", ""), "title", "enterprise_name", "description")
-    return _sort(
-        qs,
-        filters.get("sort", ""),
-        {
-            "title": "title",
-            "enterprise": "enterprise_name",
-            "deadline": "deadline",
-            "created": "created_at",
-            "budget": "budget_max_wan",
-        },
-    )
-
-
-def expert_list(user: Any, filters: dict[str, str]) -> QuerySet[Expert]:
-    qs = experts(user)
-    if filters.get("field"):
-        # `fields__contains` on a JSON list is PostgreSQL-only (SQLite raised NotSupportedError); the quoted code
-        # inside the list's JSON text matches on both, and field codes hold no quote or escape.
-        code = filters["field"]
-        qs = qs.filter(Q(field=code) | Q(fields__icontains=f'"{code}"'))
-    if filters.get("active") == "0":
-        qs = qs.filter(is_active=False)
-    elif filters.get("active") != "all":
-        qs = qs.filter(is_active=True)
-    qs = _q(qs, filters.get("q", ""), "name", "institution", "expertise")
-    return _sort(qs, filters.get("sort", ""), {"name": "name", "institution": "institution"})
-
-
-def match_list(user: Any, filters: dict[str, str]) -> QuerySet[MatchCase]:
-    qs = matches(user)
-    if filters.get("stage"):
-        qs = qs.filter(stage=filters["stage"])
-    if filters.get("field"):
-        qs = qs.filter(demand__field=filters["field"])
-    if filters.get("region"):
-        qs = qs.filter(demand__region__code=filters["region"])
-    qs = _q(qs, filters.get("q", ""), "demand__title", "achievement__title", "expert__name")
-    return _sort(
-        qs, filters.get("sort", ""), {"updated": "updated_at", "stage": "stage", "recommended": "recommended_on"}
-    )
-
-
-def contract_list(user: Any, filters: dict[str, str]) -> QuerySet[Contract]:
-    qs = contracts(user)
-    if filters.get("type"):
-        qs = qs.filter(contract_type=filters["type"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("region"):
-        qs = qs.filter(region__code=filters["region"])
-    if filters.get("field"):
-        qs = qs.filter(tech_field=filters["field"])
-    if filters.get("year"):
-        with contextlib.suppress(ValueError):
-            qs = qs.filter(signed_on__year=int(filters["year"]))
-    qs = _q(qs, filters.get("q", ""), "project_name", "registration_number", "parties__name").distinct()
-    return _sort(
-        qs,
-        filters.get("sort", ""),
-        {"signed": "signed_on", "amount": "total_amount_wan", "registered": "registered_on", "project": "project_name"},
-    )
 
 
 def with_parties(rows: list[Contract]) -> list[Contract]:
@@ -457,28 +342,14 @@ def cockpit_cards(user: Any) -> list:
     ]
 
 
-def vocabulary(filters: dict[str, str]) -> QuerySet[VocabularyTerm]:
-    qs = VocabularyTerm.objects.all()
-    if filters.get("industry"):
-        qs = qs.filter(industry=filters["industry"])
-    if filters.get("q"):
-        qs = qs.filter(Q(lay__icontains=filters["q"]) | json_list_contains("technical", filters["q"]))
-    return qs
+def vocabulary() -> QuerySet[VocabularyTerm]:
+    """The matching vocabulary (filters: techmarket.filters.VocabularyFilter)."""
+    return VocabularyTerm.objects.all()
 
 
-def match_checks(filters: dict[str, str]) -> QuerySet[MatchCheck]:
-    """The check queries, filtered by text `q` (query, note, terms) and `active` ("1" / "0"), sorted by `sort`."""
-    qs = MatchCheck.objects.all()
-    if text := filters.get("q", ""):
-        qs = qs.filter(
-            Q(query__icontains=text)
-            | Q(note__icontains=text)
-            | json_list_contains("any_terms", text)
-            | json_list_contains("all_terms", text)
-        )
-    if filters.get("active") in ("1", "0"):
-        qs = qs.filter(is_active=filters["active"] == "1")
-    return _sort(qs, filters.get("sort", ""), {"query": "query", "note": "note", "updated": "updated_at"})
+def match_checks() -> QuerySet[MatchCheck]:
+    """The saved check queries (filters: techmarket.filters.MatchCheckFilter)."""
+    return MatchCheck.objects.all()
 
 
 def today() -> dt.date:

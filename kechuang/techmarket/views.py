@@ -9,20 +9,31 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, imports
+from kechuang.core import audit, exports, imports
+from kechuang.core.filters import ListFilterSet
 from kechuang.core.forms import flash_errors, save_or_errors
-from kechuang.core.http import paginate, query_without, xlsx_response
+from kechuang.core.http import paginate, query_without
 from kechuang.core.middleware import client_ip
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau, require_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write, writable_pks
 from kechuang.core.selectors import bureau_of, regions_for
 from kechuang.techmarket import forms, importer, index, selectors, services, workflow
+from kechuang.techmarket.filters import (
+    AchievementFilter,
+    ContractFilter,
+    DemandFilter,
+    ExpertFilter,
+    MatchCheckFilter,
+    MatchFilter,
+    VocabularyFilter,
+)
 from kechuang.techmarket.models import (
     Achievement,
     Contract,
@@ -42,17 +53,11 @@ from kechuang.techmarket.models import (
 )
 from kechuang.techmarket.registration import suggested_technology_amount
 
-EXPORT_LIMIT = 50_000
 
-
-def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip() for k in keys}
-
-
-def _list_context(request: HttpRequest, rows, filters: dict[str, str], **extra: Any) -> dict[str, Any]:
+def _list_context(request: HttpRequest, filterset: ListFilterSet, **extra: Any) -> dict[str, Any]:
     return {
-        "page": paginate(request, rows),
-        "filters": filters,
+        "page": paginate(request, filterset.qs),
+        "filters": filterset.values(),
         "query": query_without(request, "page"),
         "sort_query": query_without(request, "page", "sort"),
         "export_query": query_without(request, "page", "size"),
@@ -61,35 +66,17 @@ def _list_context(request: HttpRequest, rows, filters: dict[str, str], **extra: 
     }
 
 
-def _export(request: HttpRequest, rows, name: str, sheet: str, headers: list[str], row_fn) -> HttpResponse:
-    count = rows.count()
-    if count > EXPORT_LIMIT:
-        messages.error(request, _("Narrow the filters: an export holds at most 50,000 rows."))
-        return redirect(request.path.rsplit("export", 1)[0] + "?" + request.GET.urlencode())
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
-        object_type=f"techmarket.{name}",
-        object_label=sheet,
-        detail={"rows": count, "filters": dict(request.GET.items()), "masked": not is_bureau(request.user)},
-    )
-    return xlsx_response(
-        f"{name}-{timezone.localdate():%Y%m%d}.xlsx", sheet, headers, (row_fn(r) for r in rows.iterator(2000))
-    )
+def _export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Export, list_name: str) -> HttpResponse:
+    back = exports.list_url(request, reverse(f"techmarket:{list_name}"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
 
 
 # ---------------------------------------------------------------- achievements
-ACHIEVEMENT_FILTERS = ("field", "chain", "status", "trl", "owner_type", "q", "sort")
-
-
 @login_required
 def achievement_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, ACHIEVEMENT_FILTERS)
-    rows = selectors.achievement_list(request.user, filters)
     ctx = _list_context(
         request,
-        rows,
-        filters,
+        AchievementFilter(request.GET, selectors.achievements(request.user)),
         chains=IndustryChain.choices,
         statuses=Achievement.Status.choices,
         owner_types=InstitutionType.choices,
@@ -100,7 +87,6 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def achievement_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.achievement_list(request.user, _filters(request, ACHIEVEMENT_FILTERS))
     user = request.user
     headers = [
         _("Title"),
@@ -137,7 +123,8 @@ def achievement_export(request: HttpRequest) -> HttpResponse:
             "、".join(a.keywords),
         ]
 
-    return _export(request, rows, "achievements", _("Achievements"), headers, row)
+    spec = exports.Export("techmarket.achievements", _("Achievements"), "achievements", headers, row)
+    return _export(request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "achievements")
 
 
 def _recent_matches(obj: Achievement | Expert, user: Any) -> Any:
@@ -218,16 +205,11 @@ def achievement_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- demands
-DEMAND_FILTERS = ("field", "region", "status", "mode", "q", "sort")
-
-
 @login_required
 def demand_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, DEMAND_FILTERS)
     ctx = _list_context(
         request,
-        selectors.demand_list(request.user, filters),
-        filters,
+        DemandFilter(request.GET, selectors.demands(request.user)),
         regions=regions_for(request.user),
         statuses=Demand.Status.choices,
         modes=CooperationMode.choices,
@@ -239,7 +221,6 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.demand_list(request.user, _filters(request, DEMAND_FILTERS))
     user = request.user
     headers = [
         _("Title"),
@@ -267,21 +248,18 @@ def demand_export(request: HttpRequest) -> HttpResponse:
             d.region.name,
             d.get_field_display(),
             d.get_cooperation_mode_display(),
-            _num(d.budget_min_wan),
-            _num(d.budget_max_wan),
-            d.deadline.isoformat() if d.deadline else "",
+            d.budget_min_wan,
+            d.budget_max_wan,
+            d.deadline,
             contact["name"],
             contact["phone"],
             d.get_status_display(),
             d.get_source_display(),
-            timezone.localtime(d.created_at).strftime("%Y-%m-%d"),
+            timezone.localdate(d.created_at),
         ]
 
-    return _export(request, rows, "demands", _("Technology demands"), headers, row)
-
-
-def _num(value) -> Any:
-    return float(value) if value is not None else ""
+    spec = exports.Export("techmarket.demands", _("Technology demands"), "demands", headers, row)
+    return _export(request, DemandFilter(request.GET, selectors.demands(user)), spec, "demands")
 
 
 @login_required
@@ -429,21 +407,18 @@ def public_thanks(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- experts
-EXPERT_FILTERS = ("field", "active", "q", "sort")
-
-
 @login_required
 def expert_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, EXPERT_FILTERS)
     ctx = _list_context(
-        request, selectors.expert_list(request.user, filters), filters, is_bureau=is_bureau(request.user)
+        request,
+        ExpertFilter(request.GET, selectors.experts(request.user)),
+        is_bureau=is_bureau(request.user),
     )
     return render(request, "techmarket/expert_list.html", ctx)
 
 
 @login_required
 def expert_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.expert_list(request.user, _filters(request, EXPERT_FILTERS))
     bureau = is_bureau(request.user)
     labels = dict(TechField.choices)
     headers = [
@@ -468,7 +443,8 @@ def expert_export(request: HttpRequest) -> HttpResponse:
         ]
         return [*out, e.phone, e.email] if bureau else out
 
-    return _export(request, rows, "experts", _("Experts"), headers, row)
+    spec = exports.Export("techmarket.experts", _("Experts"), "experts", headers, row)
+    return _export(request, ExpertFilter(request.GET, selectors.experts(request.user)), spec, "experts")
 
 
 @login_required
@@ -553,16 +529,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- matches
-MATCH_FILTERS = ("stage", "field", "region", "q", "sort")
-
-
 @login_required
 def match_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, MATCH_FILTERS)
     ctx = _list_context(
         request,
-        selectors.match_list(request.user, filters),
-        filters,
+        MatchFilter(request.GET, selectors.matches(request.user)),
         stages=MatchCase.Stage.choices,
         regions=regions_for(request.user),
     )
@@ -571,7 +542,6 @@ def match_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def match_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.match_list(request.user, _filters(request, MATCH_FILTERS))
     headers = [
         _("Demand"),
         _("Enterprise"),
@@ -587,9 +557,6 @@ def match_export(request: HttpRequest) -> HttpResponse:
         _("Matched terms"),
     ]
 
-    def d(value):
-        return value.isoformat() if value else ""
-
     def row(m: MatchCase):
         return [
             m.demand.title,
@@ -598,15 +565,16 @@ def match_export(request: HttpRequest) -> HttpResponse:
             m.demand.get_field_display(),
             str(m.counterpart),
             m.get_stage_display(),
-            d(m.recommended_on),
-            d(m.contacted_on),
-            d(m.negotiation_on),
-            d(m.signed_on),
-            d(m.closed_on),
+            m.recommended_on,
+            m.contacted_on,
+            m.negotiation_on,
+            m.signed_on,
+            m.closed_on,
             "、".join(m.matched_terms),
         ]
 
-    return _export(request, rows, "matches", _("Matchmaking"), headers, row)
+    spec = exports.Export("techmarket.matches", _("Matchmaking"), "matches", headers, row)
+    return _export(request, MatchFilter(request.GET, selectors.matches(request.user)), spec, "matches")
 
 
 @login_required
@@ -658,16 +626,11 @@ def funnel(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- contracts
-CONTRACT_FILTERS = ("type", "status", "region", "field", "year", "q", "sort")
-
-
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, CONTRACT_FILTERS)
     ctx = _list_context(
         request,
-        selectors.contract_list(request.user, filters),
-        filters,
+        ContractFilter(request.GET, selectors.contracts(request.user)),
         types=ContractType.choices,
         statuses=Contract.Status.choices,
         regions=regions_for(request.user),
@@ -681,7 +644,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contract_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.contract_list(request.user, _filters(request, CONTRACT_FILTERS))
     headers = [
         _("Registration number"),
         _("Project name"),
@@ -698,15 +660,6 @@ def contract_export(request: HttpRequest) -> HttpResponse:
         _("Rule version"),
     ]
 
-    def generate():
-        chunk: list[Contract] = []
-        for c in rows.iterator(2000):
-            chunk.append(c)
-            if len(chunk) == 2000:
-                yield from map(row, selectors.with_parties(chunk))
-                chunk = []
-        yield from map(row, selectors.with_parties(chunk))
-
     def row(c: Contract):
         return [
             c.registration_number,
@@ -716,28 +669,18 @@ def contract_export(request: HttpRequest) -> HttpResponse:
             c.region.name,
             "；".join(f"{p.name}（{p.region_code}）" for p in c.sellers),
             "；".join(f"{p.name}（{p.region_code}）" for p in c.buyers),
-            c.signed_on.isoformat(),
-            c.registered_on.isoformat() if c.registered_on else "",
-            float(c.total_amount_wan),
-            _num(c.technology_amount_wan),
+            c.signed_on,
+            c.registered_on,
+            c.total_amount_wan,
+            c.technology_amount_wan,
             c.get_status_display(),
             c.rule_version,
         ]
 
-    count = rows.count()
-    if count > EXPORT_LIMIT:
-        messages.error(request, _("Narrow the filters: an export holds at most 50,000 rows."))
-        return redirect("techmarket:contracts")
-    audit.record(
-        actor=request.user,
-        action=audit.Action.EXPORT,
-        object_type="techmarket.contract",
-        object_label=_("Technology contracts"),
-        detail={"rows": count, "filters": dict(request.GET.items())},
+    spec = exports.Export(
+        "techmarket.contract", _("Technology contracts"), "contracts", headers, row, prepare=selectors.with_parties
     )
-    return xlsx_response(
-        f"contracts-{timezone.localdate():%Y%m%d}.xlsx", _("Technology contracts"), headers, generate()
-    )
+    return _export(request, ContractFilter(request.GET, selectors.contracts(request.user)), spec, "contracts")
 
 
 @login_required
@@ -957,15 +900,14 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 # ---------------------------------------------------------------- vocabulary
 @bureau_required
 def vocabulary(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, ("industry", "q"))
-    rows = selectors.vocabulary(filters)
+    filterset = VocabularyFilter(request.GET, selectors.vocabulary())
     industries = VocabularyTerm.objects.order_by("industry").values_list("industry", flat=True).distinct()
     return render(
         request,
         "techmarket/vocabulary.html",
         {
-            "page": paginate(request, rows, 50),
-            "filters": filters,
+            "page": paginate(request, filterset.qs, 50),
+            "filters": filterset.values(),
             "industries": industries,
             "query": query_without(request, "page"),
         },
@@ -995,15 +937,13 @@ def vocabulary_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- check queries
-CHECK_FILTERS = ("q", "active", "sort")
 CHECK_K = 10
 
 
 @bureau_required
 def check_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request, CHECK_FILTERS)
-    rows = selectors.match_checks(filters)
-    ctx = _list_context(request, rows, filters, total=MatchCheck.objects.count(), ran=request.GET.get("run") == "1")
+    filterset = MatchCheckFilter(request.GET, selectors.match_checks())
+    ctx = _list_context(request, filterset, total=MatchCheck.objects.count(), ran=request.GET.get("run") == "1")
     if ctx["ran"]:
         report = services.run_saved_checks(k=CHECK_K)
         results = {
@@ -1028,7 +968,6 @@ def check_list(request: HttpRequest) -> HttpResponse:
 
 @bureau_required
 def check_export(request: HttpRequest) -> HttpResponse:
-    rows = selectors.match_checks(_filters(request, CHECK_FILTERS))
     headers = [
         _("Query"),
         _("Any of these terms"),
@@ -1039,17 +978,17 @@ def check_export(request: HttpRequest) -> HttpResponse:
     ]
 
     def row(c: MatchCheck):
-        updated = f"{timezone.localtime(c.updated_at):%Y-%m-%d %H:%M}"
         return [
             c.query,
             "、".join(c.any_terms),
             "、".join(c.all_terms),
             c.note,
             _("Yes") if c.is_active else _("No"),
-            updated,
+            c.updated_at,
         ]
 
-    return _export(request, rows, "check_queries", _("Check queries"), headers, row)
+    spec = exports.Export("techmarket.check_queries", _("Check queries"), "check_queries", headers, row)
+    return _export(request, MatchCheckFilter(request.GET, selectors.match_checks()), spec, "checks")
 
 
 def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:

@@ -93,7 +93,7 @@ def test_audit_page_filters_and_export(client_as, persona, unit):
     html = client.get(reverse("core:audit_log"), {"action": "archive", "q": "周敏"}).content.decode()
     assert 'data-testid="audit-table"' not in html
     response = client.get(reverse("core:audit_log"), {"object_type": "core.liaison", "format": "xlsx"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True))
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(min_row=2, values_only=True))
     assert any("周敏" in (r[6] or "") for r in rows)
     assert AuditEntry.objects.filter(action="export", object_type="core.auditentry").exists()
 

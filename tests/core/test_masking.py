@@ -72,7 +72,7 @@ def test_liaison_email_masked_per_role_everywhere(liaison, client_as, token_for,
     for url in (f"/liaisons/{liaison.pk}/", "/liaisons/?q=张三"):
         body = web.get(url).content.decode()
         assert shown_email in body and (NEW_EMAIL not in body) == masked, url
-    book = openpyxl.load_workbook(io.BytesIO(web.get("/liaisons/export.xlsx").content))
+    book = openpyxl.load_workbook(io.BytesIO(web.get("/liaisons/export.xlsx").getvalue()))
     cells = {str(c.value) for row in book.active.iter_rows() for c in row}
     assert shown_email in cells and (NEW_EMAIL not in cells) == masked
     api = client.get(f"/api/liaisons/{liaison.pk}", **token_for(role)).json()
@@ -92,5 +92,5 @@ def test_audit_log_page_masks_entries_written_in_clear(liaison, client_as, perso
     client = client_as("bureau_admin")
     body = client.get("/audit/?object_type=core.liaison").content.decode()
     assert PHONE not in body and mask_phone(PHONE) in body
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/?object_type=core.liaison&format=xlsx").content))
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/?object_type=core.liaison&format=xlsx").getvalue()))
     assert PHONE not in repr([[c.value for c in row] for row in book.active.iter_rows()])

@@ -86,7 +86,7 @@ def test_detail_page(liaisons, client_as):
 
 def test_export(liaisons, client_as):
     response = client_as("zhangdian_officer").get(reverse("core:liaison_export"))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert names == {"张店联络员"}
 

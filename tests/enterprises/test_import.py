@@ -47,7 +47,7 @@ def upload(client, buffer) -> ImportJob:
 
 def test_template_has_every_sheet_and_dropdowns(client_as):
     response = client_as("zhangdian_officer").get(reverse("enterprises:import_template"))
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     assert book.sheetnames == ["企业", "年度数据", "知识产权", "资质", "说明"]
     validations = book["企业"].data_validations.dataValidation
     assert any('"张店区"' in (v.formula1 or "") for v in validations)
@@ -127,7 +127,7 @@ def test_leader_cannot_import(client_as):
 def test_register_export_round_trips(population, client_as):
     client = client_as("zhangdian_officer")
     response = client.get(reverse("enterprises:register_export"))
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     assert book.sheetnames == ["企业", "年度数据", "知识产权", "资质"]
     codes = {row[0] for row in book["企业"].iter_rows(min_row=2, values_only=True)}
     assert codes == set(Enterprise.objects.filter(region__code="zhangdian").values_list("credit_code", flat=True))

@@ -76,7 +76,7 @@ def test_district_officer_scope_everywhere(population, client_as, client, token_
     assert officer.get(reverse("enterprises:detail", args=[own.credit_code])).status_code == 200
     assert officer.get(reverse("enterprises:detail", args=[other.credit_code])).status_code == 404
     assert officer.get(reverse("enterprises:facts", args=[other.credit_code])).status_code == 404
-    sheet = openpyxl.load_workbook(io.BytesIO(officer.get(reverse("enterprises:export")).content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(officer.get(reverse("enterprises:export")).getvalue())).active
     codes = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert codes == set(Enterprise.objects.filter(region__code="zhangdian").values_list("credit_code", flat=True))
     html = officer.get(reverse("enterprises:funnel")).content.decode()

@@ -85,7 +85,7 @@ def test_district_officer_sees_their_region(demo, client_as):
     rows = client.get(reverse("indicators:districts")).context["rows"]
     assert [r["unit"].code for r in rows] == ["zhangdian"]
     export = client.get(reverse("indicators:observations_csv"))
-    body = export.content.decode("utf-8-sig")
+    body = export.getvalue().decode("utf-8-sig")
     assert "zhangdian" in body and "zichuan" not in body
 
 
@@ -188,7 +188,7 @@ def test_briefing_pdf_and_excel(demo, client_as, tmp_path, pdf_tools):
     xlsx = client.get(reverse("indicators:briefing_xlsx"))
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(xlsx.content))
+    book = load_workbook(io.BytesIO(xlsx.getvalue()))
     assert book.sheetnames == ["要点", "目标进展", "历史与预测", "本月情况", "区县排名"]
     year = demo_years()[-1]
     latest = Observation.objects.get(indicator__code="high_tech_enterprises", region__code="zibo", year=year).value

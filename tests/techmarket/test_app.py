@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _xlsx(response) -> list[list]:
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     return [list(r) for r in book.active.iter_rows(values_only=True)]
 
 

@@ -182,7 +182,7 @@ def test_export_returns_xlsx_of_the_filtered_list(client_as):
     response = client_as("bureau_staff").get(reverse("techmarket:check_export"), {"q": "导出用的"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(values_only=True)]
     assert len(rows) == 2 and rows[1][:4] == ["导出用的检验问题", "陶瓷基板", "散热", "测试：陶瓷基板"]
     assert AuditEntry.objects.filter(action="export", object_type="techmarket.check_queries").count() == 1
 

@@ -59,7 +59,7 @@ def test_history_times_are_shanghai_time(client_as, persona):
 
 def test_audit_export_has_labels_and_local_times(edited_liaison, client_as):
     response = client_as("bureau_admin").get("/audit/?object_type=core.liaison&format=xlsx")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True))
+    rows = list(load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(min_row=2, values_only=True))
     assert rows
     cells = [str(c) for r in rows for c in r if c is not None]
     assert "联络员" in cells and "core.liaison" not in cells
@@ -68,10 +68,11 @@ def test_audit_export_has_labels_and_local_times(edited_liaison, client_as):
 
 
 def test_every_export_writes_datetimes_in_shanghai_time():
-    """The shared export cell (core.http.safe_cell, used by xlsx_response and the CSV exports)."""
+    """The shared export cell (core.exports.safe_cell, used by the CSV exports and the report sheets)."""
     import datetime as dt
 
-    from kechuang.core.http import local_datetime_text, safe_cell
+    from kechuang.core.exports import safe_cell
+    from kechuang.core.http import local_datetime_text
 
     utc = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC)
     assert safe_cell(utc) == "2026-03-02 01:30:00"
