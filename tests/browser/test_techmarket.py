@@ -155,13 +155,14 @@ def test_import_reports_every_error_then_imports(page, site, login, shot, tmp_pa
     errors = page.get_by_test_id("import-errors")
     expect(errors.locator("tbody tr")).to_have_count(2)
     expect(errors).to_contain_text("火星区")
-    expect(page.get_by_test_id("error-workbook")).to_be_visible()
+    expect(page.get_by_test_id("annotated-link")).to_be_visible()  # the workbook with the errors marked
     shot("techmarket-import-errors")
     assert not Demand.objects.filter(title="窑炉余热回收").exists()
+    page.get_by_role("link", name="返回导入页面").first.click()  # from the import job's page
     page.select_option("#id_kind", value="demand")
     page.set_input_files("#id_file", workbook("good.xlsx", "张店区", "13953312345"))
     page.get_by_role("button", name="校验并导入").click()
-    expect(page.locator(".messages")).to_contain_text("已导入 2 条记录")
+    expect(page.get_by_test_id("import-status")).to_contain_text("已导入 2 条记录")
     assert Demand.objects.filter(title__in=["窑炉余热回收", "废水回用"]).count() == 2
 
 

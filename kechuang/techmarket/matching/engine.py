@@ -43,6 +43,7 @@ import html
 import json
 import math
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -282,7 +283,11 @@ class MatchEngine:
                 fresh = True
                 self.needs_rebuild = True
         if fresh and path.exists():
-            shutil.rmtree(path)
+            # Moved aside before removal: a thread of the index being replaced may still write a file into it,
+            # which makes an in-place rmtree fail ("directory not empty") now and then.
+            trash = path.with_name(f"{path.name}.old-{uuid.uuid4().hex}")
+            path.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
         path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self.schema, path=str(path), reuse=not fresh)
         analyzer = (
