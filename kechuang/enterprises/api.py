@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
@@ -24,13 +24,18 @@ class EnterpriseOut(Schema):
     name: str
     region: str
     industry: str
-    tech_field: str
+    tech_field: str = Field(description="a TechField code (kechuang.core.codes), or empty")
+    tech_field_label: str
     registration_date: dt.date | None
     status: str
 
     @staticmethod
     def resolve_region(obj: Enterprise) -> str:
         return obj.region.code
+
+    @staticmethod
+    def resolve_tech_field_label(obj: Enterprise) -> str:
+        return str(obj.get_tech_field_display())
 
 
 class VerdictOut(Schema):

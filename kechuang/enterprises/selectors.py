@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core.codes import TechField
 from kechuang.core.models import OrgUnit
 from kechuang.core.registry import CockpitCard
 from kechuang.enterprises.models import Enterprise, LadderResult, Qualification, Tier
@@ -61,8 +62,8 @@ def enterprise_list(*, user: Any, filters: dict[str, str], today: dt.date | None
                 )
             )
         )
-    if filters.get("field"):
-        qs = qs.filter(tech_field__startswith=filters["field"])
+    if filters.get("field") in TechField.values:
+        qs = qs.filter(tech_field=filters["field"])
     if filters.get("q"):
         term = filters["q"].strip()
         qs = qs.filter(Q(name__icontains=term) | Q(credit_code__startswith=term.upper()))

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, imports
+from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without, xlsx_response
 from kechuang.core.permissions import get_for_user
@@ -20,7 +21,6 @@ from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, Tier
-from kechuang.enterprises.population import TECH_FIELDS
 
 FILTER_KEYS = ("region", "held", "not_held", "eligible", "near", "status", "field", "q", "sort")
 STATUS_LABELS = {
@@ -47,7 +47,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "regions": regions_for(request.user),
             "tiers": selectors.LADDER_TIERS,
-            "fields": [f for f, _w in TECH_FIELDS],
+            "fields": TechField.choices,
             "statuses": Enterprise.Status.choices,
             "query": query_without(request, "page"),
             "sort_query": query_without(request, "page", "sort"),
@@ -97,7 +97,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
 
 def _export_rows(chunk: list[Enterprise], tiers):
     for e in selectors.with_ladder(chunk):
-        row = [e.credit_code, e.name, str(e.region), e.industry, e.tech_field, e.get_status_display()]
+        row = [e.credit_code, e.name, str(e.region), e.industry, e.get_tech_field_display(), e.get_status_display()]
         for tier in tiers:
             result = e.verdicts.get(tier.value)
             row += [

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, imports
+from kechuang.core.codes import TechField
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import paginate, query_without, xlsx_response
 from kechuang.core.middleware import client_ip
@@ -37,7 +38,6 @@ from kechuang.techmarket.models import (
     MatchCase,
     MatchCheck,
     NonTechnicalItem,
-    TechField,
     VocabularyTerm,
 )
 from kechuang.techmarket.registration import suggested_technology_amount
