@@ -1,5 +1,5 @@
 """The indicator catalogue, observations (value per indicator × region × period) with their revision history,
-district breakdowns of the policy's targets, and published reference figures.
+region breakdowns of the policy's targets, and published reference figures.
 
 Policy files declare the indicators their targets name (`load_policy` upserts code, name, unit, direction);
 the catalogue loader (`kechuang.indicators.catalogue`) adds how each one aggregates, its formula and the
@@ -212,7 +212,7 @@ class ObservationRevision(models.Model):
 
 
 class TargetAllocation(models.Model):
-    """A district's share of a city target, set by bureau staff (区县目标分解)."""
+    """A region's share of a city target, set by bureau staff (区县目标分解)."""
 
     target = models.ForeignKey("policy.Target", on_delete=models.CASCADE, related_name="allocations")
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
@@ -225,8 +225,8 @@ class TargetAllocation(models.Model):
 
     class Meta:
         ordering = ["target", "region__sort_order"]
-        verbose_name = _("district target")
-        verbose_name_plural = _("district targets")
+        verbose_name = _("region target")
+        verbose_name_plural = _("region targets")
         constraints = [models.UniqueConstraint(fields=["target", "region"], name="allocation_unique")]
 
     def __str__(self) -> str:
