@@ -90,7 +90,9 @@ def test_district_officer_sees_their_region(demo, client_as):
 
 
 def test_district_ranking_is_ordered(demo, client_as):
-    response = client_as("leader").get(reverse("indicators:region_comparison") + "?indicator=high_tech_enterprises&year=2025")
+    response = client_as("leader").get(
+        reverse("indicators:region_comparison") + "?indicator=high_tech_enterprises&year=2025"
+    )
     values = [r["value"] for r in response.context["rows"]]
     assert len(values) == 8 and values == sorted(values, reverse=True)
     assert response.context["rows"][0]["allocation"] is not None
