@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
@@ -59,9 +59,18 @@ def enterprises(
     eligible: str = "",
     near: str = "",
     status: str = "active",
+    field: str = Query("", description="a TechField code (kechuang.core.codes)"),
     q: str = "",
 ):
-    filters = {"region": region, "held": held, "eligible": eligible, "near": near, "status": status, "q": q}
+    filters = {
+        "region": region,
+        "held": held,
+        "eligible": eligible,
+        "near": near,
+        "status": status,
+        "field": field,
+        "q": q,
+    }
     return selectors.enterprise_list(user=request.user, filters=filters)
 
 
