@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -52,6 +52,7 @@ class Column:
     # English label or the code) or a plain tuple of accepted values.
     choices: Any = ()
     signed: bool = False  # a number that may be negative (net profit)
+    aliases: Mapping[str, str] | None = None  # for "choice": further cell texts → code (a catalogue's headings)
 
 
 def _pairs(choices: Any) -> list[tuple[str, Any]] | None:
@@ -176,7 +177,7 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             return False
         raise ValueError(_("answer 是 or 否"))
     if col.kind == "choice":
-        lookup = choice_lookup(col.choices)
+        lookup = choice_lookup(col.choices) | dict(col.aliases or {})
         if text not in lookup:
             raise ValueError(_("one of: %(choices)s") % {"choices": "、".join(choice_labels(col.choices))})
         return lookup[text]

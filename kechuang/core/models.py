@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -136,7 +137,33 @@ class User(AbstractUser):
         return Role(self.role).label
 
 
-class Liaison(models.Model):
+class Timestamped(models.Model):
+    """When a record was created and last changed: the same two columns on every model that keeps them."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Archivable(models.Model):
+    """A record that is archived with a reason, never deleted (DESIGN, data rules); the audit log keeps when and by
+    whom. Archive through `kechuang.core.services.archive` (or `obj.archive(...)`), after the caller's rights check."""
+
+    is_active = models.BooleanField(_("active"), default=True)
+    archived_reason = models.CharField(_("reason archived"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def archive(self, *, actor: Any, reason: str) -> Archivable:
+        from kechuang.core.services import archive
+
+        return archive(self, actor=actor, reason=reason)
+
+
+class Liaison(Archivable, Timestamped):
     """联络员: the contact person each region and department names for the bureau's work."""
 
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="liaisons")
@@ -145,10 +172,6 @@ class Liaison(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_mobile])
     email = models.EmailField(_("e-mail"), blank=True)
     note = models.TextField(_("note"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    archived_reason = models.CharField(_("reason archived"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Visibility follows the liaison's org unit (a region or a department), never its creator.
     data_scope = DataScope(region="org_unit", department="org_unit")

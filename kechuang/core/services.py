@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
-from kechuang.core.models import Liaison, OrgUnit, User
+from kechuang.core.models import Archivable, Liaison, OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write, can_write_unit
 
@@ -60,13 +60,21 @@ def liaison_update(*, actor: Any, liaison: Liaison, **fields: Any) -> Liaison:
 
 
 @transaction.atomic
+def archive(obj: Archivable, *, actor: Any, reason: str) -> Archivable:
+    """Archive a record with its reason, logged as an archive; the caller has checked the actor's rights."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for archiving.")})
+    obj.is_active = False
+    obj.archived_reason = reason.strip()
+    audit.save(obj, actor=actor, action=audit.Action.ARCHIVE)
+    return obj
+
+
+@transaction.atomic
 def liaison_archive(*, actor: Any, liaison: Liaison, reason: str) -> Liaison:
     """Liaisons are archived with a reason, never deleted."""
     if not reason.strip():
-        raise ValidationError({"archived_reason": _("Give the reason for archiving.")})
+        raise ValidationError({"reason": _("Give the reason for archiving.")})
     if not can_write(actor, liaison):
         raise PermissionDenied(_("You cannot change this liaison."))
-    liaison.is_active = False
-    liaison.archived_reason = reason.strip()
-    audit.save(liaison, actor=actor, action=audit.Action.ARCHIVE)
-    return liaison
+    return archive(liaison, actor=actor, reason=reason)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
@@ -26,13 +26,18 @@ class EnterpriseOut(Schema):
     name: str
     region: str
     industry: str
-    tech_field: str
+    tech_field: str = Field(description="a TechField code (kechuang.core.codes), or empty")
+    tech_field_label: str
     registration_date: dt.date | None
     status: str
 
     @staticmethod
     def resolve_region(obj: Enterprise) -> str:
         return obj.region.code
+
+    @staticmethod
+    def resolve_tech_field_label(obj: Enterprise) -> str:
+        return str(obj.get_tech_field_display())
 
 
 class VerdictOut(Schema):
@@ -56,6 +61,7 @@ def enterprises(
     eligible: str = "",
     near: str = "",
     status: str = "active",
+    field: str = Query("", description="a TechField code (kechuang.core.codes)"),
     q: str = "",
 ):
     return filtered_or_422(EnterpriseFilter, request.GET, selectors.enterprises(request.user))

@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from kechuang.core.codes import TechField
 from kechuang.core.filters import ListFilterSet, SortFilter
 from kechuang.enterprises.models import Enterprise, LadderResult, Qualification, Tier
 
@@ -41,7 +42,7 @@ class EnterpriseFilter(ListFilterSet):
     eligible = django_filters.ChoiceFilter(choices=Tier.choices, method="filter_eligible")
     near = django_filters.ChoiceFilter(choices=Tier.choices, method="filter_near")
     status = django_filters.CharFilter(method="filter_status")
-    field = django_filters.CharFilter(field_name="tech_field", lookup_expr="startswith")
+    field = django_filters.ChoiceFilter(field_name="tech_field", choices=TechField.choices)
     q = django_filters.CharFilter(method="filter_q")
     sort = SortFilter(SORTS)
 

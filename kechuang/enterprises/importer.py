@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit, exports
+from kechuang.core.codes import TECH_FIELD_HEADINGS, TechField
 from kechuang.core.imports import (
     Column,
     Importer,
@@ -111,7 +112,7 @@ SHEETS: dict[str, dict[str, Any]] = {
             Column("name", "企业名称", "text", True),
             Column("region", "所属区县", "region", True),
             _fact("industry", "text"),
-            _fact("tech_field", "text"),
+            _fact("tech_field", "choice", choices=TechField, aliases=TECH_FIELD_HEADINGS),
             _fact("registration_date", "date"),
             _fact("is_sme_per_2011_standard", "bool"),
             _fact("resident_enterprise_mainland", "bool"),

@@ -12,7 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kechuang.core.models import OrgUnit
+from kechuang.core.codes import tech_field_column
+from kechuang.core.models import OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code
 
@@ -44,7 +45,7 @@ def flag(verbose_name: str) -> models.BooleanField:
     return models.BooleanField(verbose_name, null=True, blank=True)
 
 
-class Enterprise(models.Model):
+class Enterprise(Timestamped):
     class Status(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("enterprise status", "Active")
         MOVED_OUT = "moved_out", _("Moved out of the city")
@@ -54,14 +55,14 @@ class Enterprise(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="enterprises")
     industry = models.CharField(_("industry"), max_length=100, blank=True, help_text=_("国民经济行业 name or code"))
-    tech_field = models.CharField(_("high-tech field"), max_length=200, blank=True, db_index=True)
+    tech_field = tech_field_column(_("high-tech field"), blank=True, db_index=True)
+    # Free text the field was given as before the code list, kept where no code could be read from it.
+    tech_field_note = models.CharField(_("high-tech field as first entered"), max_length=200, blank=True)
     registration_date = models.DateField(_("registered on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     status_reason = models.CharField(_("reason for the status"), max_length=200, blank=True)
     resident_enterprise_mainland = flag(_("resident enterprise registered in mainland China"))
     is_sme_per_2011_standard = flag(_("SME by 工信部联企业〔2011〕300号"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     data_scope = DataScope(region="region")
     objects = ScopedQuerySet.as_manager()

@@ -55,15 +55,16 @@ INDUSTRIES = (
     ("I6513 应用软件开发", "电子信息", "软件"),
     ("M7320 工程和技术研究和试验发展", "科技服务", "科技"),
 )
+# (kechuang.core.codes.TechField code, weight)
 TECH_FIELDS = (
-    ("一、电子信息", 0.16),
-    ("二、生物与新医药", 0.12),
-    ("三、航空航天", 0.01),
-    ("四、新材料", 0.27),
-    ("五、高技术服务", 0.08),
-    ("六、新能源与节能", 0.10),
-    ("七、资源与环境", 0.08),
-    ("八、先进制造与自动化", 0.18),
+    ("electronic_info", 0.16),
+    ("biomedicine", 0.12),
+    ("aerospace", 0.01),
+    ("new_materials", 0.27),
+    ("high_tech_services", 0.08),
+    ("new_energy", 0.10),
+    ("environment", 0.08),
+    ("advanced_manufacturing", 0.18),
 )
 _WORDS = "华泰鲁博瑞金齐鑫源恒盛宏达信诚海川创联科新辰卓越锦天明德康裕丰泽隆圣嘉润"
 
@@ -110,7 +111,7 @@ def generate(
     as_of = min(dt.date(latest_year + 1, 6, 30), today)  # no certificate issued after today
     for i in range(n):
         region = rng.choices(codes, weights)[0]
-        industry, chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
+        industry, _chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
         first, second = rng.choice(_WORDS), rng.choice(_WORDS)
         kind = "科技" if i % 3 else "新材料"
         name = f"{place.name_prefix}{first}{second}{short}{kind}有限公司（{i + 1:06d}）"
@@ -126,7 +127,7 @@ def generate(
                 "credit_code": credit_code(divisions[region], i),
                 "name": name,
                 "industry": industry,
-                "tech_field": f"{rng.choices(field_names, field_weights)[0]}（{chain}）",
+                "tech_field": rng.choices(field_names, field_weights)[0],
                 "registration_date": founded,
                 "resident_enterprise_mainland": True,
                 "is_sme_per_2011_standard": employees < 1000 and revenue < 40000,

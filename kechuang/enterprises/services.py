@@ -52,6 +52,7 @@ ENTERPRISE_FIELDS = (
     "region",
     "industry",
     "tech_field",
+    "tech_field_note",
     "registration_date",
     "is_sme_per_2011_standard",
     "resident_enterprise_mainland",

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from kechuang.core import exports, imports
+from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without
 from kechuang.core.permissions import get_for_user
@@ -24,7 +25,6 @@ from kechuang.enterprises.filters import EnterpriseFilter
 from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, Tier
-from kechuang.enterprises.population import TECH_FIELDS
 
 STATUS_LABELS = {
     "eligible": gettext_lazy("Eligible"),
@@ -50,7 +50,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "filters": filterset.values(),
             "regions": regions_for(request.user),
             "tiers": selectors.LADDER_TIERS,
-            "fields": [f for f, _w in TECH_FIELDS],
+            "fields": TechField.choices,
             "statuses": Enterprise.Status.choices,
             "query": query_without(request, "page"),
             "sort_query": query_without(request, "page", "sort"),
@@ -75,7 +75,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
         headers += ["·".join((str(tier.label), suffix)) for suffix in suffixes]
 
     def row(e: Enterprise) -> list[Any]:
-        cells = [e.credit_code, e.name, str(e.region), e.industry, e.tech_field, e.get_status_display()]
+        cells = [e.credit_code, e.name, str(e.region), e.industry, e.get_tech_field_display(), e.get_status_display()]
         for tier in tiers:
             result = e.verdicts.get(tier.value)
             cells += [

@@ -15,7 +15,7 @@ class IndicatorsConfig(AppConfig):
             _("Indicator monitoring"),
             (
                 NavItem(_("Indicator dashboard"), "indicators:dashboard"),
-                NavItem(_("District comparison"), "indicators:districts"),
+                NavItem(_("Region comparison"), "indicators:region_comparison"),
                 NavItem(_("Targets and breakdowns"), "indicators:targets"),
                 NavItem(_("Observations"), "indicators:observations"),
                 NavItem(_("Import observations"), "indicators:import", roles=WRITERS),

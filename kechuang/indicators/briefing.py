@@ -1,4 +1,4 @@
-"""The monthly / quarterly briefing (指标监测简报): targets, status, charts, district ranking and sentences written
+"""The monthly / quarterly briefing (指标监测简报): targets, status, charts, region ranking and sentences written
 from the data; rendered as PDF (WeasyPrint, charts as server-side SVG) and as Excel (XlsxWriter, native charts)."""
 
 from __future__ import annotations

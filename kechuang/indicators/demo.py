@@ -251,7 +251,7 @@ def load_demo(city: OrgUnit) -> str:
     _demo_revision(city, indicators)
     sync_feeds()  # the years the other modules count
     allocations = _demo_allocations(city, regions)
-    return f"{summary.line()}, {len(rows)} demo observations, {allocations} district targets"
+    return f"{summary.line()}, {len(rows)} demo observations, {allocations} region targets"
 
 
 def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:
@@ -277,7 +277,7 @@ def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:
 
 
 def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
-    """District breakdowns of the count targets in proportion to each region's value last year; the platform target is
+    """Region breakdowns of the count targets in proportion to each region's value last year; the platform target is
     deliberately left 10 short so that the add-up check shows what it flags."""
     from kechuang.policy.models import Target
 

@@ -1,5 +1,5 @@
 """The indicator catalogue, observations (value per indicator × region × period) with their revision history,
-district breakdowns of the policy's targets, and published reference figures.
+region breakdowns of the policy's targets, and published reference figures.
 
 Policy files declare the indicators their targets name (`load_policy` upserts code, name, unit, direction);
 the catalogue loader (`kechuang.indicators.catalogue`) adds how each one aggregates, its formula and the
@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 
 # The catalogue's framework codes (innovative-city-indicators.md §5) as the reader should see them: the national
@@ -112,7 +112,7 @@ class ObservationQuerySet(ScopedQuerySet):
         return self.filter(quarter=0)
 
 
-class Observation(models.Model):
+class Observation(Timestamped):
     """One entered value: indicator × region (or the city) × year (× quarter where the source is quarterly).
 
     Derived indicators (those with a formula) are never entered: they are computed from their components.
@@ -145,8 +145,6 @@ class Observation(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # A district officer sees their region's observations; a department officer those of the indicators their
     # department is responsible for (淄科发〔2023〕22号 task 24: each department reports its own indicators).
@@ -214,7 +212,7 @@ class ObservationRevision(models.Model):
 
 
 class TargetAllocation(models.Model):
-    """A district's share of a city target, set by bureau staff (区县目标分解)."""
+    """A region's share of a city target, set by bureau staff (区县目标分解)."""
 
     target = models.ForeignKey("policy.Target", on_delete=models.CASCADE, related_name="allocations")
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
@@ -227,8 +225,8 @@ class TargetAllocation(models.Model):
 
     class Meta:
         ordering = ["target", "region__sort_order"]
-        verbose_name = _("district target")
-        verbose_name_plural = _("district targets")
+        verbose_name = _("region target")
+        verbose_name_plural = _("region targets")
         constraints = [models.UniqueConstraint(fields=["target", "region"], name="allocation_unique")]
 
     def __str__(self) -> str:

@@ -253,13 +253,13 @@ class Card:
         return cadence_words(self.target)
 
     @property
-    def is_district(self) -> bool:
+    def is_region(self) -> bool:
         return self.unit.kind == OrgUnit.Kind.REGION
 
     @property
     def target_display(self) -> str:
         """The city target as the policy words it, or the region's share of it."""
-        if not self.is_district or self.target_value is None:
+        if not self.is_region or self.target_value is None:
             return self.target.value_display
         from kechuang.indicators.charts import fmt
 
@@ -367,7 +367,7 @@ def recent_growth(series: list[tuple[int, float]], years: int = 3) -> float | No
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Detail, district ranking, consistency
+# Detail, region ranking, consistency
 
 
 def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
@@ -412,7 +412,7 @@ def region_table(ctx: Context, code: str, years: list[int]) -> list[dict[str, An
 
 
 def ranking(ctx: Context, indicator: Indicator, year: int, target: Target | None = None) -> list[dict[str, Any]]:
-    """Regions ranked by the indicator in `year` (best first by its direction), with their district target."""
+    """Regions ranked by the indicator in `year` (best first by its direction), with their region target."""
     allocations = {a.region_id: float(a.value) for a in target.allocations.all()} if target is not None else {}
     rows = []
     for unit in ctx.regions:

@@ -1,4 +1,4 @@
-"""Changing indicator data: observations (entry, revision, import) and district target breakdowns."""
+"""Changing indicator data: observations (entry, revision, import) and region target breakdowns."""
 
 from __future__ import annotations
 
@@ -176,8 +176,8 @@ def observations_write(*, actor: Any, clean: list[dict[str, Any]], errors: list,
 
 
 def allocations_set(*, actor: Any, target: Any, values: dict[OrgUnit, Decimal | None]) -> int:
-    """Set a target's district breakdown (bureau staff only). None removes a region's share. Returns changes."""
-    require_bureau(actor, _("Only bureau staff set district targets."))
+    """Set a target's region breakdown (bureau staff only). None removes a region's share. Returns changes."""
+    require_bureau(actor, _("Only bureau staff set region targets."))
     changes = 0
     with transaction.atomic():
         current = {a.region_id: a for a in TargetAllocation.objects.filter(target=target)}

@@ -3,9 +3,10 @@ from django.urls import path
 from kechuang.indicators import views
 
 app_name = "indicators"
+# The paths keep their first words ("districts/"): bookmarks and briefings link them; the names say *region*.
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("districts/", views.districts, name="districts"),
+    path("districts/", views.region_comparison, name="region_comparison"),
     path("targets/", views.targets, name="targets"),
     path("targets/<int:pk>/districts/", views.allocations, name="allocations"),
     path("observations/", views.observations, name="observations"),

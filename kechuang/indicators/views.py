@@ -1,4 +1,4 @@
-"""Pages: dashboard, indicator detail, district comparison, targets and breakdowns, observations (entry, import,
+"""Pages: dashboard, indicator detail, region comparison, targets and breakdowns, observations (entry, import,
 export, history), catalogue, briefing. Thin: selectors compute, services change state."""
 
 from __future__ import annotations
@@ -213,11 +213,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# District comparison
+# Region comparison
 
 
 @login_required
-def districts(request: HttpRequest) -> HttpResponse:
+def region_comparison(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     ctx = selectors.context_for(request.user, policy.city)
     targets = selectors.monitored_targets(policy)
@@ -254,12 +254,12 @@ def districts(request: HttpRequest) -> HttpResponse:
         "labels": [r["unit"].label for r in rows],
         "values": [r["value"] for r in rows],
         "allocations": [r["allocation"] for r in rows],
-        "allocation_label": _("District target"),
+        "allocation_label": _("Region target"),
         "value_label": str(year),
     }
     return render(
         request,
-        "indicators/districts.html",
+        "indicators/region_comparison.html",
         {
             "policy": policy,
             "indicators": indicators,
@@ -276,11 +276,11 @@ def districts(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Targets and district breakdowns
+# Targets and region breakdowns
 
 
 def _addup(target: Target, partition: list[OrgUnit]) -> dict[str, Any]:
-    """Do the district shares add up to the city target? Only for additive (sum) indicators."""
+    """Do the region shares add up to the city target? Only for additive (sum) indicators."""
     allocations = list(target.allocations.all())
     if not allocations:
         return {"state": "none"}
@@ -318,7 +318,7 @@ def allocations(request: HttpRequest, pk: int) -> HttpResponse:
     form = AllocationForm(request.POST or None, regions=regions, initial_values=initial)
     if request.method == "POST" and form.is_valid():
         changed = services.allocations_set(actor=request.user, target=target, values=form.values())
-        messages.success(request, _("District targets saved (%(n)s changes).") % {"n": changed})
+        messages.success(request, _("Region targets saved (%(n)s changes).") % {"n": changed})
         return redirect("indicators:allocations", pk=target.pk)
     target = Target.objects.prefetch_related("allocations").select_related("indicator").get(pk=target.pk)
     return render(
@@ -581,7 +581,7 @@ def briefing(request: HttpRequest) -> HttpResponse:
                     _("Quarterly"),
                     _(
                         "The quarter: every target with its status and forecast, year-on-year and quarter-on-quarter "
-                        "changes, task progress by lead department, the quarter's supervision and the district "
+                        "changes, task progress by lead department, the quarter's supervision and the region "
                         "ranking."
                     ),
                 ),

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination, year_query
+from kechuang.core.codes import TechField
 from kechuang.core.filters import filtered_or_422
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user, require_bureau
@@ -38,7 +39,6 @@ from kechuang.techmarket.models import (
     InstitutionType,
     MatchCheck,
     NonTechnicalItem,
-    TechField,
 )
 
 router = Router(tags=["techmarket"])
@@ -116,6 +116,7 @@ class ExpertOut(Schema):
     past_projects: str
     region: str | None
     is_active: bool
+    archived_reason: str
     phone: str | None
     email: str | None
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.db import transaction
 
 from kechuang.core import audit
+from kechuang.core.codes import TechField
 from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
@@ -40,7 +41,6 @@ from kechuang.techmarket.models import (
     MatchCase,
     MatchEvent,
     NonTechnicalItem,
-    TechField,
     TransferMode,
 )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kechuang.core.codes import TechField
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket.models import (
     Achievement,
@@ -20,7 +21,6 @@ from kechuang.techmarket.models import (
     InstitutionType,
     MatchCheck,
     NonTechnicalItem,
-    TechField,
     TransferMode,
     VocabularyTerm,
 )

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kechuang.core.codes import TechField
 from kechuang.core.imports import (
     Column,
     Importer,
@@ -60,7 +61,6 @@ from kechuang.techmarket.models import (
     IndustryChain,
     InstitutionType,
     NonTechnicalItem,
-    TechField,
     TransferMode,
     validate_patent_numbers,
 )

@@ -15,22 +15,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kechuang.core.models import OrgUnit
+from kechuang.core.codes import TechField, tech_field_column
+from kechuang.core.models import Archivable, OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code, validate_phone
-
-
-class TechField(models.TextChoices):
-    """The 8 fields of 《国家重点支持的高新技术领域》 (国科发火〔2016〕32号), shared by all records."""
-
-    ELECTRONIC_INFO = "electronic_info", _("Electronic information")
-    BIOMEDICINE = "biomedicine", _("Biotechnology and new medicine")
-    AEROSPACE = "aerospace", _("Aerospace")
-    NEW_MATERIALS = "new_materials", _("New materials")
-    HIGH_TECH_SERVICES = "high_tech_services", _("High-tech services")
-    NEW_ENERGY = "new_energy", _("New energy and energy saving")
-    ENVIRONMENT = "environment", _("Resources and environment")
-    ADVANCED_MANUFACTURING = "advanced_manufacturing", _("Advanced manufacturing and automation")
 
 
 class IndustryChain(models.TextChoices):
@@ -134,7 +122,7 @@ def validate_patent_numbers(value) -> None:
         )
 
 
-class Achievement(models.Model):
+class Achievement(Timestamped):
     """A technology achievement (科技成果) offered for transfer (tech-contracts.md §7.1)."""
 
     class Status(models.TextChoices):
@@ -147,7 +135,7 @@ class Achievement(models.Model):
     title = models.CharField(_("title"), max_length=200)
     abstract = models.TextField(_("abstract"))
     keywords = models.JSONField(_("keywords"), default=list, blank=True, validators=[validate_keywords])
-    field = models.CharField(_("high-tech field"), max_length=32, choices=TechField.choices, db_index=True)
+    field = tech_field_column(_("high-tech field"), db_index=True)
     industry_chain = models.CharField(
         _("industry chain"), max_length=32, choices=IndustryChain.choices, blank=True, db_index=True
     )
@@ -189,8 +177,6 @@ class Achievement(models.Model):
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     source_ref = models.CharField(_("source reference"), max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # The library is shared city-wide (task 13: 科技成果库); who edits is decided by role in the services.
     data_scope = DataScope(public=True)
@@ -212,7 +198,7 @@ class Achievement(models.Model):
             raise ValidationError({"transfer_modes": _("Unknown transfer mode: %(m)s") % {"m": "、".join(bad)}})
 
 
-class Demand(models.Model):
+class Demand(Timestamped):
     """A technology demand (技术需求) posted by an enterprise (tech-contracts.md §7.3)."""
 
     class Status(models.TextChoices):
@@ -234,7 +220,7 @@ class Demand(models.Model):
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"))
-    field = models.CharField(_("high-tech field"), max_length=32, choices=TechField.choices, db_index=True)
+    field = tech_field_column(_("high-tech field"), db_index=True)
     industry_chain = models.CharField(
         _("industry chain"), max_length=32, choices=IndustryChain.choices, blank=True, db_index=True
     )
@@ -270,8 +256,7 @@ class Demand(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)  # the public form's rate window
 
     # A demand belongs to its enterprise's region; a district officer sees only their region's.
     data_scope = DataScope(region="region")
@@ -295,13 +280,13 @@ class Demand(models.Model):
             raise ValidationError({"region": _("Choose a district, county or zone.")})
 
 
-class Expert(models.Model):
+class Expert(Archivable, Timestamped):
     """An expert the bureau can invite to a match (专家库); contacts are for bureau staff only."""
 
     name = models.CharField(_("name"), max_length=50)
     institution = models.CharField(_("institution"), max_length=200)
     title = models.CharField(_("professional title"), max_length=50, blank=True)
-    field = models.CharField(_("main field"), max_length=32, choices=TechField.choices, db_index=True)
+    field = tech_field_column(_("main field"), db_index=True)
     fields = models.JSONField(_("other fields"), default=list, blank=True)
     expertise = models.TextField(_("expertise"))
     past_projects = models.TextField(_("past projects"), blank=True)
@@ -310,11 +295,8 @@ class Expert(models.Model):
     region = models.ForeignKey(
         OrgUnit, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    is_active = models.BooleanField(_("active"), default=True, db_index=True)
-    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)  # searches skip archived experts
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     data_scope = DataScope(public=True)
     objects = ScopedQuerySet.as_manager()
@@ -365,7 +347,7 @@ class VocabularyTerm(models.Model):
         self.lay = self.lay.strip()
 
 
-class MatchCase(models.Model):
+class MatchCase(Timestamped):
     """A brokered match (对接): a demand with a recommended achievement or expert, through the workflow."""
 
     class Stage(models.TextChoices):
@@ -397,8 +379,6 @@ class MatchCase(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     data_scope = DataScope(region="demand__region")
     objects = ScopedQuerySet.as_manager()
@@ -466,7 +446,7 @@ class RuleVersion(models.TextChoices):
     R2026 = "2026", _("2026 rules (MIIT, issued 2026-01-23)")
 
 
-class Contract(models.Model):
+class Contract(Timestamped):
     """A technology contract for registration (技术合同认定登记, tech-contracts.md §4 and §7.4)."""
 
     class Status(models.TextChoices):
@@ -550,8 +530,6 @@ class Contract(models.Model):
         MatchCase, verbose_name=_("match"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contracts"
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     data_scope = DataScope(region="region", region_reads=("parties__region",))
     objects = ScopedQuerySet.as_manager()
@@ -682,7 +660,7 @@ class PublicSubmission(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.reason or 'accepted'}"
 
 
-class MatchCheck(models.Model):
+class MatchCheck(Timestamped):
     """A check query (检验查询) the bureau keeps: a demand-style question plus the rule saying which records answer it
     (title or keywords hold every `all` term and at least one `any` term; see matching/checks.py)."""
 
@@ -691,8 +669,6 @@ class MatchCheck(models.Model):
     all_terms = models.JSONField(_("all of these terms"), default=list, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     data_scope = DataScope(public=True)
     objects = ScopedQuerySet.as_manager()

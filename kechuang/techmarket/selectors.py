@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kechuang.core.codes import TechField
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau
@@ -23,7 +24,6 @@ from kechuang.techmarket.models import (
     Expert,
     MatchCase,
     MatchCheck,
-    TechField,
     VocabularyTerm,
 )
 

@@ -20,6 +20,7 @@ from kechuang.core import audit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import CITY_WIDE, READ_ONLY
 from kechuang.core.scope import can_write, can_write_unit
+from kechuang.core.services import archive
 from kechuang.techmarket import index, registration, workflow
 from kechuang.techmarket.feed import turnover_changed
 from kechuang.techmarket.matching.checks import CheckQuery, run_checks
@@ -191,11 +192,12 @@ def expert_save(*, actor: Any, expert: Expert) -> Expert:
 
 
 def expert_deactivate(*, actor: Any, expert: Expert, reason: str) -> Expert:
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
-    expert.is_active = False
-    expert.status_reason = reason.strip()
-    return expert_save(actor=actor, expert=expert)
+    """Archive an expert with a reason (bureau staff keep the pool); searches stop offering them."""
+    require_bureau(actor)
+    with transaction.atomic():
+        archive(expert, actor=actor, reason=reason)
+        index.schedule(expert)
+    return expert
 
 
 # ---------------------------------------------------------------- vocabulary

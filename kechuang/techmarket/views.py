@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, imports
+from kechuang.core.codes import TechField
 from kechuang.core.filters import ListFilterSet
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import paginate, query_without
@@ -48,7 +49,6 @@ from kechuang.techmarket.models import (
     MatchCase,
     MatchCheck,
     NonTechnicalItem,
-    TechField,
     VocabularyTerm,
 )
 from kechuang.techmarket.registration import suggested_technology_amount

@@ -38,8 +38,8 @@ def test_dashboard_to_detail_chart(login, indicator_site, shot):
 def test_district_ranking_chart(login, indicator_site, shot):
     page = login("bureau_staff")
     page.goto(f"{indicator_site}/indicators/districts/?indicator=rd_intensity")
-    expect(page.get_by_test_id("district-chart")).to_have_attribute("data-ready", "1")
-    expect(page.get_by_test_id("district-table").locator("tbody tr")).to_have_count(9)  # 8 regions + the city
+    expect(page.get_by_test_id("region-chart")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("region-table").locator("tbody tr")).to_have_count(9)  # 8 regions + the city
     shot("indicators-districts")
 
 

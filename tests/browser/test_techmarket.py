@@ -228,7 +228,7 @@ def test_registering_a_contract_moves_the_turnover(page, site, login, shot):
     page.goto(f"{site}/techmarket/dashboard/")
     expect(page.get_by_test_id("market-kpis")).to_contain_text("260.00")
     page.goto(f"{site}/indicators/districts/?indicator=tech_contract_turnover_registered_output&year={today.year}")
-    table = page.get_by_test_id("district-table")
+    table = page.get_by_test_id("region-table")
     expect(table).to_contain_text("张店区")
     expect(table).to_contain_text("260")
     shot("indicators-registered-turnover")

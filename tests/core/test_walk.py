@@ -144,7 +144,7 @@ RULES: dict[str, Rule] = {
     "api:policy_targets": page(target="policy"),
     # -- indicators
     "indicators:dashboard": page(),
-    "indicators:districts": page(),
+    "indicators:region_comparison": page(),
     "indicators:targets": page(),
     "indicators:allocations": form(target="target", readers=BUREAU, writers=BUREAU),
     "indicators:observations": page(),

@@ -17,7 +17,7 @@ PAGES = [
     ("indicators:dashboard", ()),
     ("indicators:detail", ("high_tech_enterprises",)),
     ("indicators:detail", ("rd_intensity",)),
-    ("indicators:districts", ()),
+    ("indicators:region_comparison", ()),
     ("indicators:targets", ()),
     ("indicators:observations", ()),
     ("indicators:catalogue", ()),
@@ -82,7 +82,7 @@ def test_district_officer_sees_their_region(demo, client_as):
     assert "张店区" in html
     page = client.get(reverse("indicators:observations") + "?size=100").context["page"]
     assert {o.region.code for o in page.object_list} == {"zhangdian"}
-    rows = client.get(reverse("indicators:districts")).context["rows"]
+    rows = client.get(reverse("indicators:region_comparison")).context["rows"]
     assert [r["unit"].code for r in rows] == ["zhangdian"]
     export = client.get(reverse("indicators:observations_csv"))
     body = export.getvalue().decode("utf-8-sig")
@@ -90,7 +90,9 @@ def test_district_officer_sees_their_region(demo, client_as):
 
 
 def test_district_ranking_is_ordered(demo, client_as):
-    response = client_as("leader").get(reverse("indicators:districts") + "?indicator=high_tech_enterprises&year=2025")
+    response = client_as("leader").get(
+        reverse("indicators:region_comparison") + "?indicator=high_tech_enterprises&year=2025"
+    )
     values = [r["value"] for r in response.context["rows"]]
     assert len(values) == 8 and values == sorted(values, reverse=True)
     assert response.context["rows"][0]["allocation"] is not None

@@ -13,6 +13,15 @@ from fractions import Fraction
 from typing import Any
 
 from .expr import TRUE, Col, DaysBetween, FDiv, Lit, Node, When
+from .measures import (
+    domestic_rd_expense,
+    ip_class_I,
+    ip_class_II,
+    net_assets,
+    operating_revenue,
+    rd_expense,
+    st_staff_ratio,
+)
 from .rules import (
     LATEST_YEAR,
     NULL,
@@ -37,22 +46,13 @@ from .rules import (
     input_points,
     pct,
     register,
-    year,
 )
 
 DOC = "国科发火〔2016〕32号"
 GUIDE = "国科发火〔2016〕195号"
 SCORE_CLAUSE = f"{GUIDE} 四、（二）企业创新能力评价"
 
-employees = col("employees_total")
-st_staff = col("st_staff")
-class_I = col("ip.class_I")
-class_II = col("ip.class_II")
-class_II_usable = class_II - col("ip.class_II_used_in_prior_hte")
-revenue = {k: year("operating_revenue_wan", k) for k in (0, -1, -2)}
-rd = {k: year("rd_expense_wan", k) for k in (0, -1, -2)}
-domestic_rd = {k: year("domestic_rd_expense_wan", k) for k in (0, -1, -2)}
-net_assets = {k: year("total_assets_wan", k) - year("total_liabilities_wan", k) for k in (0, -1, -2)}
+class_II_usable = ip_class_II - col("ip.class_II_used_in_prior_hte")
 
 
 def operated_in(offset: int) -> Node:
@@ -82,9 +82,13 @@ def _missing_in_operating_years(*groups: dict[int, Col]):
     return missing
 
 
-rd_sum, revenue_sum, domestic_sum = _three_year_sum(rd), _three_year_sum(revenue), _three_year_sum(domestic_rd)
+rd_sum, revenue_sum, domestic_sum = (
+    _three_year_sum(rd_expense),
+    _three_year_sum(operating_revenue),
+    _three_year_sum(domestic_rd_expense),
+)
 RD_RATIO = Ratio(
-    rd_sum, revenue_sum, "近三年研发费用占比", num_label="研发费用", den_label="近三年销售收入合计", lever=rd[0]
+    rd_sum, revenue_sum, "近三年研发费用占比", num_label="研发费用", den_label="近三年销售收入合计", lever=rd_expense[0]
 )
 DOMESTIC = Ratio(
     domestic_sum,
@@ -92,14 +96,14 @@ DOMESTIC = Ratio(
     "境内研发费用占比",
     num_label="境内研发费用",
     den_label="近三年研发费用总额",
-    lever=domestic_rd[0],
+    lever=domestic_rd_expense[0],
 )
 BANDS = ((5000, pct(5)), (20000, pct(4)))  # latest-year revenue ≤ 5000 万 → 5%; ≤ 2亿 → 4%; above → 3%
 TOP_RATE = pct(3)
 
 
 def _rd_ratio_criterion() -> Criterion:
-    rev0 = revenue[0]
+    rev0 = operating_revenue[0]
     # Registered after year L: no fiscal year at all, the sums are 0 and the ratio is not met (not unknown).
     unknown = RD_RATIO.unknown | (operated_in(0) & rev0.is_null())
     cases: list[tuple[Node, Any]] = [(unknown, NULL), (RD_RATIO.valid.is_false(), Lit(False))]
@@ -132,7 +136,7 @@ def _rd_ratio_criterion() -> Criterion:
         passed=passed,
         threshold=threshold,
         gap=gap,
-        missing_fn=_missing_in_operating_years(rd, revenue),
+        missing_fn=_missing_in_operating_years(rd_expense, operating_revenue),
     )
 
 
@@ -219,7 +223,7 @@ HIGH_TECH_2016 = register(
                 "core_ip_owned",
                 "拥有对主要产品（服务）在技术上发挥核心支持作用的知识产权",
                 f"{DOC} 第十一条（二）",
-                condition("class_I", "Ⅰ类知识产权", "", Quantity(class_I, "Ⅰ类知识产权", " 项"), ">=", 1),
+                condition("class_I", "Ⅰ类知识产权", "", Quantity(ip_class_I, "Ⅰ类知识产权", " 项"), ">=", 1),
                 condition(
                     "class_II_usable",
                     "未用于以往认定的Ⅱ类知识产权",
@@ -241,15 +245,7 @@ HIGH_TECH_2016 = register(
                 "st_staff_ratio_10pct",
                 "科技人员占当年职工总数的比例不低于10%",
                 f"{DOC} 第十一条（四）",
-                Ratio(
-                    st_staff,
-                    employees,
-                    "科技人员占比",
-                    num_label="科技人员",
-                    den_label="职工总数",
-                    money=False,
-                    lever=st_staff,
-                ),
+                st_staff_ratio(),
                 ">=",
                 pct(10),
             ),
@@ -265,7 +261,7 @@ HIGH_TECH_2016 = register(
                 ),
                 threshold="≥ 0.6",
                 gap=lambda ctx: DOMESTIC.target(ctx, ">=", pct(60)),
-                missing_fn=_missing_in_operating_years(domestic_rd, rd),
+                missing_fn=_missing_in_operating_years(domestic_rd_expense, rd_expense),
             ),
             condition(
                 "high_tech_income_60pct",
@@ -312,7 +308,7 @@ HIGH_TECH_2016 = register(
                 SCORE_CLAUSE + " 1.(3)",
                 "知识产权",
                 [
-                    ("class_I", class_I.ge(1), 7, "≥1 项Ⅰ类（7–8 分）"),
+                    ("class_I", ip_class_I.ge(1), 7, "≥1 项Ⅰ类（7–8 分）"),
                     ("class_II_5", class_II_usable.ge(5), 5, "≥5 项可用Ⅱ类（5–6 分）"),
                     ("class_II_3", class_II_usable.ge(3), 3, "3–4 项可用Ⅱ类（3–4 分）"),
                     ("class_II_1", class_II_usable.ge(1), 1, "1–2 项可用Ⅱ类（1–2 分）"),
@@ -368,12 +364,12 @@ HIGH_TECH_2016 = register(
                 SCORE_CLAUSE + " 4.",
                 "企业成长性",
                 AvgGrowth(
-                    revenue[-2],
-                    revenue[-1],
-                    revenue[0],
+                    operating_revenue[-2],
+                    operating_revenue[-1],
+                    operating_revenue[0],
                     "销售收入增长率",
                     lever_label="最近一年销售收入",
-                    lever=revenue[0],
+                    lever=operating_revenue[0],
                     zero_first_year_rule=True,
                 ),
                 GROWTH_BANDS,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from .expr import TRUE
+from .measures import debt_ratio, main_business_revenue, main_business_share, rd_ratio
 from .rules import (
     Amount,
     Growth,
-    Ratio,
     RuleSet,
     ScoreLine,
     banded,
@@ -28,7 +28,6 @@ from .rules import (
     pct,
     register,
     route_flag,
-    year,
 )
 
 DOC = "工信部企业〔2022〕63号 附件1"
@@ -36,12 +35,6 @@ BASIC = f"{DOC} 一、评价条件（基本条件）"
 SCORE = f"{DOC} 二、评价指标"
 ROUTES = f"{DOC} 三、直通条件"
 
-revenue = year("operating_revenue_wan", 0)
-main_business = year("main_business_revenue_wan", 0)
-main_business_prev = year("main_business_revenue_wan", -1)
-rd = year("rd_expense_wan", 0)
-assets = year("total_assets_wan", 0)
-liabilities = year("total_liabilities_wan", 0)
 
 INNOVATIVE_SME_2022 = register(
     RuleSet(
@@ -108,7 +101,7 @@ INNOVATIVE_SME_2022 = register(
                 "上年度研发费用占营业收入比重",
                 SCORE + "（一）创新能力 2",
                 "创新能力",
-                Ratio(rd, revenue, "研发费用占比", num_label="研发投入", den_label="营业收入", lever=rd),
+                rd_ratio(),
                 ge_bands((pct(5), 20), (pct(3), 15), (pct(2), 10), (pct(1), 5)),
             ),
             banded(
@@ -117,11 +110,11 @@ INNOVATIVE_SME_2022 = register(
                 SCORE + "（二）成长性 3",
                 "成长性",
                 Growth(
-                    main_business_prev,
-                    main_business,
+                    main_business_revenue[-1],
+                    main_business_revenue[0],
                     "主营业务收入增长率",
                     lever_label="上年度主营业务收入",
-                    lever=main_business,
+                    lever=main_business_revenue[0],
                 ),
                 ge_bands((pct(15), 20), (pct(10), 15), (pct(5), 10), (0, 5)),
             ),
@@ -130,7 +123,7 @@ INNOVATIVE_SME_2022 = register(
                 "上年末资产负债率",
                 SCORE + "（二）成长性 4",
                 "成长性",
-                Ratio(liabilities, assets, "资产负债率", num_label="负债", den_label="资产总额", lever=liabilities),
+                debt_ratio(),
                 le_bands((pct(55), 10), (pct(75), 5)),
             ),
             categorical(
@@ -146,14 +139,7 @@ INNOVATIVE_SME_2022 = register(
                 "上年度主营业务收入占营业收入比重",
                 SCORE + "（三）专业化 6",
                 "专业化",
-                Ratio(
-                    main_business,
-                    revenue,
-                    "主营业务收入占比",
-                    num_label="主营业务收入",
-                    den_label="营业收入",
-                    lever=main_business,
-                ),
+                main_business_share(),
                 ge_bands((pct(70), 20), (pct(60), 15), (pct(55), 10), (pct(50), 5)),
             ),
             route_flag(

@@ -15,6 +15,18 @@ from __future__ import annotations
 from datetime import date
 
 from .expr import NULL, When, all_of
+from .measures import (
+    debt_ratio,
+    equity_financing_2y,
+    main_business_revenue,
+    main_business_share,
+    niche_share_pct,
+    niche_years,
+    operating_revenue,
+    rd_expense,
+    rd_ratio,
+    rd_staff_ratio,
+)
 from .rules import (
     Amount,
     AvgGrowth,
@@ -31,39 +43,10 @@ from .rules import (
     gap_data,
     pct,
     register,
-    year,
 )
 
 DOC22 = "工信部企业〔2022〕63号 附件3"
 DOC26 = "工信部企业〔2026〕2号 附件2"
-
-revenue = {k: year("operating_revenue_wan", k) for k in (0, -1, -2)}
-main_business = {k: year("main_business_revenue_wan", k) for k in (0, -1, -2)}
-rd = {k: year("rd_expense_wan", k) for k in (0, -1)}
-assets = year("total_assets_wan", 0)
-liabilities = year("total_liabilities_wan", 0)
-niche_years = col("market_segment_years")
-share_pct = col("niche_market_share_pct")
-equity_2y = col("equity_financing_qualified_2y_wan")
-
-
-def _rd_ratio(k: int, label: str) -> Ratio:
-    return Ratio(rd[k], revenue[k], label, num_label="研发投入", den_label="营业收入", lever=rd[k])
-
-
-def _debt() -> Ratio:
-    return Ratio(liabilities, assets, "资产负债率", num_label="负债", den_label="资产总额", lever=liabilities)
-
-
-def _main_share() -> Ratio:
-    return Ratio(
-        main_business[0],
-        revenue[0],
-        "主营业务收入占比",
-        num_label="主营业务收入",
-        den_label="营业收入",
-        lever=main_business[0],
-    )
 
 
 def _niche(n: int, clause: str) -> Criterion:
@@ -91,7 +74,7 @@ def _title(clause: str) -> Criterion:
 def _rd_intensity_2022() -> Criterion:
     """Innovation requirement by revenue band (63号 附件3): ≥ 1亿 → each of 2 years ≥ 3%; 5000万–1亿 → each ≥ 6%;
     < 5000万 → 2-year equity ≥ 8000万, 2-year R&D ≥ 3000万 and R&D staff ≥ 50%."""
-    r0, r1 = _rd_ratio(0, "上年度研发费用占比"), _rd_ratio(-1, "前年度研发费用占比")
+    r0, r1 = rd_ratio(0, "上年度研发费用占比"), rd_ratio(-1, "前年度研发费用占比")
 
     def ratio_ok(r: Ratio, rate) -> Criterion:
         return condition("x", "", "", r, ">=", rate)
@@ -99,26 +82,20 @@ def _rd_intensity_2022() -> Criterion:
     big = [ratio_ok(r0, pct(3)), ratio_ok(r1, pct(3))]
     mid = [ratio_ok(r0, pct(6)), ratio_ok(r1, pct(6))]
     small = [
-        condition("x", "", "", Amount(equity_2y, "近2年新增股权融资", lever=equity_2y), ">=", 8000),
-        condition("x", "", "", Amount(rd[0] + rd[-1], "近2年研发费用合计", lever=rd[0]), ">=", 3000),
+        condition("x", "", "", Amount(equity_financing_2y, "近2年新增股权融资", lever=equity_financing_2y), ">=", 8000),
+        condition(
+            "x", "", "", Amount(rd_expense[0] + rd_expense[-1], "近2年研发费用合计", lever=rd_expense[0]), ">=", 3000
+        ),
         condition(
             "x",
             "",
             "",
-            Ratio(
-                col("rd_staff"),
-                col("employees_total"),
-                "研发人员占比",
-                num_label="研发人员",
-                den_label="职工总数",
-                money=False,
-                lever=col("rd_staff"),
-            ),
+            rd_staff_ratio(),
             ">=",
             pct(50),
         ),
     ]
-    rev0 = revenue[0]
+    rev0 = operating_revenue[0]
     big_rev, mid_rev = rev0.ge(10000 * 1_000_000), rev0.ge(5000 * 1_000_000)
     passed = When(
         [
@@ -217,7 +194,7 @@ LITTLE_GIANT_2022 = register(
                 "main_business_share_70",
                 "主营业务收入占营业收入比重不低于70%",
                 f"{DOC22} 专业化",
-                _main_share(),
+                main_business_share(),
                 ">=",
                 pct(70),
             ),
@@ -226,24 +203,24 @@ LITTLE_GIANT_2022 = register(
                 "近2年主营业务收入平均增长率不低于5%",
                 f"{DOC22} 专业化",
                 AvgGrowth(
-                    main_business[-2],
-                    main_business[-1],
-                    main_business[0],
+                    main_business_revenue[-2],
+                    main_business_revenue[-1],
+                    main_business_revenue[0],
                     "近2年主营业务收入平均增长率",
                     lever_label="上年度主营业务收入",
-                    lever=main_business[0],
+                    lever=main_business_revenue[0],
                 ),
                 ">=",
                 pct(5),
                 unverified=True,
                 note="2-year average growth formula not in the sources: mean of the two annual growth rates",
             ),
-            condition("debt_ratio_max_70", "资产负债率不高于70%", f"{DOC22} 精细化", _debt(), "<=", pct(70)),
+            condition("debt_ratio_max_70", "资产负债率不高于70%", f"{DOC22} 精细化", debt_ratio(), "<=", pct(70)),
             condition(
                 "market_share_10",
                 "主导产品在全国细分市场占有率达到10%以上",
                 f"{DOC22} 特色化",
-                Quantity(share_pct, "细分市场占有率", "%", lever=share_pct),
+                Quantity(niche_share_pct, "细分市场占有率", "%", lever=niche_share_pct),
                 ">=",
                 10,
             ),
@@ -298,7 +275,7 @@ LITTLE_GIANT_2026 = register(
                 "revenue_5000",
                 "上年度营业收入不低于5000万元",
                 f"{DOC26} 专业化",
-                Amount(revenue[0], "上年度营业收入", lever=revenue[0]),
+                Amount(operating_revenue[0], "上年度营业收入", lever=operating_revenue[0]),
                 ">=",
                 5000,
             ),
@@ -306,7 +283,7 @@ LITTLE_GIANT_2026 = register(
                 "main_business_share_90",
                 "主营业务收入占营业收入比重不低于90%",
                 f"{DOC26} 专业化",
-                _main_share(),
+                main_business_share(),
                 ">=",
                 pct(90),
             ),
@@ -315,17 +292,21 @@ LITTLE_GIANT_2026 = register(
                 "近2年营业收入复合增长率不低于5%",
                 f"{DOC26} 成长性",
                 Cagr(
-                    revenue[-2], revenue[0], "近2年营业收入复合增长率", lever_label="上年度营业收入", lever=revenue[0]
+                    operating_revenue[-2],
+                    operating_revenue[0],
+                    "近2年营业收入复合增长率",
+                    lever_label="上年度营业收入",
+                    lever=operating_revenue[0],
                 ),
                 ">=",
                 pct(5),
             ),
-            condition("debt_ratio_max_75", "上年末资产负债率不高于75%", f"{DOC26} 精细化", _debt(), "<=", pct(75)),
+            condition("debt_ratio_max_75", "上年末资产负债率不高于75%", f"{DOC26} 精细化", debt_ratio(), "<=", pct(75)),
             condition(
                 "rd_total_2y_1200",
                 "近2年研发费用总额不低于1200万元",
                 f"{DOC26} 创新能力",
-                Amount(rd[0] + rd[-1], "近2年研发费用合计", lever=rd[0]),
+                Amount(rd_expense[0] + rd_expense[-1], "近2年研发费用合计", lever=rd_expense[0]),
                 ">=",
                 1200,
             ),
@@ -333,7 +314,7 @@ LITTLE_GIANT_2026 = register(
                 "rd_ratio_last_year",
                 "上年度研发费用占营业收入比重不低于3%",
                 f"{DOC26} 创新能力",
-                _rd_ratio(0, "上年度研发费用占比"),
+                rd_ratio(0, "上年度研发费用占比"),
                 ">=",
                 pct(3),
             ),
@@ -341,7 +322,7 @@ LITTLE_GIANT_2026 = register(
                 "rd_ratio_prior_year",
                 "前年度研发费用占营业收入比重不低于3%",
                 f"{DOC26} 创新能力",
-                _rd_ratio(-1, "前年度研发费用占比"),
+                rd_ratio(-1, "前年度研发费用占比"),
                 ">=",
                 pct(3),
             ),
@@ -377,7 +358,12 @@ LITTLE_GIANT_2026 = register(
                 "主导产品细分市场占有率10%以上或全国前三",
                 f"{DOC26} 特色化",
                 condition(
-                    "share", "细分市场占有率", "", Quantity(share_pct, "细分市场占有率", "%", lever=share_pct), ">=", 10
+                    "share",
+                    "细分市场占有率",
+                    "",
+                    Quantity(niche_share_pct, "细分市场占有率", "%", lever=niche_share_pct),
+                    ">=",
+                    10,
                 ),
                 condition(
                     "rank",

@@ -11,13 +11,24 @@ from __future__ import annotations
 from datetime import date
 
 from .expr import NULL, TRUE, Lit, When, floor, min2, to_int
+from .measures import (
+    debt_ratio,
+    equity_financing_2y,
+    main_business_revenue,
+    main_business_share,
+    net_profit_margin,
+    niche_years,
+    operating_revenue,
+    rd_expense,
+    rd_ratio,
+    rd_staff_ratio,
+)
 from .rules import (
     Amount,
     AvgGrowth,
     Criterion,
     Ctx,
     Quantity,
-    Ratio,
     RuleSet,
     ScoreLine,
     banded,
@@ -35,40 +46,11 @@ from .rules import (
     pct,
     register,
     route_flag,
-    year,
 )
 
 DOC22 = "工信部企业〔2022〕63号 附件2"
 DOC26 = "工信部企业〔2026〕2号"
 SCORE22 = f"{DOC22} 专精特新中小企业认定标准·评分表"
-
-revenue = {k: year("operating_revenue_wan", k) for k in (0, -1)}
-main_business = {k: year("main_business_revenue_wan", k) for k in (0, -1, -2)}
-rd = {k: year("rd_expense_wan", k) for k in (0, -1)}
-assets = year("total_assets_wan", 0)
-liabilities = year("total_liabilities_wan", 0)
-net_profit = year("net_profit_wan", 0)
-equity_2y = col("equity_financing_qualified_2y_wan")
-niche_years = col("market_segment_years")
-
-
-def _rd_ratio(k: int, label: str) -> Ratio:
-    return Ratio(rd[k], revenue[k], label, num_label="研发投入", den_label="营业收入", lever=rd[k])
-
-
-def _debt_ratio() -> Ratio:
-    return Ratio(liabilities, assets, "资产负债率", num_label="负债", den_label="资产总额", lever=liabilities)
-
-
-def _main_share() -> Ratio:
-    return Ratio(
-        main_business[0],
-        revenue[0],
-        "主营业务收入占比",
-        num_label="主营业务收入",
-        den_label="营业收入",
-        lever=main_business[0],
-    )
 
 
 # --- 2022 (63号 附件2) ------------------------------------------------------------------------------------
@@ -138,7 +120,7 @@ def _rd_points() -> Criterion:
         "研发费用占比",
         SCORE22,
         "创新能力",
-        _rd_ratio(0, "研发费用占比"),
+        rd_ratio(0, "研发费用占比"),
         ge_bands((pct(10), 10), (pct(8), 8), (pct(6), 6), (pct(4), 4), (pct(3), 2)),
     )
     by_amount = banded(
@@ -146,7 +128,7 @@ def _rd_points() -> Criterion:
         "研发费用总额",
         SCORE22,
         "创新能力",
-        Amount(rd[0], "上年度研发费用", lever=rd[0]),
+        Amount(rd_expense[0], "上年度研发费用", lever=rd_expense[0]),
         ge_bands((500, 10), (400, 8), (300, 6), (200, 4), (100, 2)),
     )
     assert by_ratio.points is not None and by_amount.points is not None
@@ -221,7 +203,7 @@ SPECIALIZED_SME_2022 = register(
                 "rd_amount_100",
                 "上年度研发费用总额不低于100万元",
                 f"{DOC22} 认定条件（二）",
-                Amount(rd[0], "上年度研发费用", lever=rd[0]),
+                Amount(rd_expense[0], "上年度研发费用", lever=rd_expense[0]),
                 ">=",
                 100,
             ),
@@ -229,7 +211,7 @@ SPECIALIZED_SME_2022 = register(
                 "rd_ratio_3pct",
                 "上年度研发费用占营业收入总额比重不低于3%",
                 f"{DOC22} 认定条件（二）",
-                _rd_ratio(0, "研发费用占比"),
+                rd_ratio(0, "研发费用占比"),
                 ">=",
                 pct(3),
             ),
@@ -238,13 +220,18 @@ SPECIALIZED_SME_2022 = register(
                 "上年度营业收入总额1000万元以上，或近2年新增股权融资总额（合格机构投资者实缴）2000万元以上",
                 f"{DOC22} 认定条件（三）",
                 condition(
-                    "revenue", "上年度营业收入", "", Amount(revenue[0], "上年度营业收入", lever=revenue[0]), ">=", 1000
+                    "revenue",
+                    "上年度营业收入",
+                    "",
+                    Amount(operating_revenue[0], "上年度营业收入", lever=operating_revenue[0]),
+                    ">=",
+                    1000,
                 ),
                 condition(
                     "equity_2y",
                     "近2年新增股权融资",
                     "",
-                    Amount(equity_2y, "近2年新增股权融资", lever=equity_2y),
+                    Amount(equity_financing_2y, "近2年新增股权融资", lever=equity_financing_2y),
                     ">=",
                     2000,
                 ),
@@ -254,7 +241,7 @@ SPECIALIZED_SME_2022 = register(
                 "主营业务收入占营业收入比重",
                 SCORE22 + " 专业化 1",
                 "专业化",
-                _main_share(),
+                main_business_share(),
                 ge_bands((pct(80), 5), (pct(70), 3), (pct(60), 1)),
             ),
             banded(
@@ -263,12 +250,12 @@ SPECIALIZED_SME_2022 = register(
                 SCORE22 + " 专业化 2",
                 "专业化",
                 AvgGrowth(
-                    main_business[-2],
-                    main_business[-1],
-                    main_business[0],
+                    main_business_revenue[-2],
+                    main_business_revenue[-1],
+                    main_business_revenue[0],
                     "近2年主营业务收入平均增长率",
                     lever_label="上年度主营业务收入",
-                    lever=main_business[0],
+                    lever=main_business_revenue[0],
                 ),
                 ge_bands((pct(10), 10), (pct(8), 8), (pct(6), 6), (pct(4), 4), (0, 2)),
                 unverified=True,
@@ -306,7 +293,7 @@ SPECIALIZED_SME_2022 = register(
                 "上年度净利润率",
                 SCORE22 + " 精细化 3",
                 "精细化",
-                Ratio(net_profit, revenue[0], "净利润率", num_label="净利润", den_label="营业收入", lever=net_profit),
+                net_profit_margin(),
                 ge_bands((pct(10), 10), (pct(8), 8), (pct(6), 6), (pct(4), 4), (pct(2), 2)),
             ),
             banded(
@@ -314,7 +301,7 @@ SPECIALIZED_SME_2022 = register(
                 "上年末资产负债率",
                 SCORE22 + " 精细化 4",
                 "精细化",
-                _debt_ratio(),
+                debt_ratio(),
                 le_bands((pct(50), 5), (pct(60), 3), (pct(70), 1)),
             ),
             input_points(
@@ -345,15 +332,7 @@ SPECIALIZED_SME_2022 = register(
                 "研发人员占职工总数比重",
                 SCORE22 + " 创新能力 3",
                 "创新能力",
-                Ratio(
-                    col("rd_staff"),
-                    col("employees_total"),
-                    "研发人员占比",
-                    num_label="研发人员",
-                    den_label="职工总数",
-                    money=False,
-                    lever=col("rd_staff"),
-                ),
+                rd_staff_ratio(),
                 ge_bands((pct(20), 5), (pct(10), 3), (pct(5), 1)),
             ),
             categorical(
@@ -380,7 +359,7 @@ SPECIALIZED_SME_2022 = register(
                 "rd_avg_2y_1000",
                 "近两年研发费用总额均值在1000万元以上（两年合计 ≥ 2000 万元）",
                 f"{DOC22} 认定条件（四）2",
-                Amount(rd[0] + rd[-1], "近两年研发费用合计", lever=rd[0]),
+                Amount(rd_expense[0] + rd_expense[-1], "近两年研发费用合计", lever=rd_expense[0]),
                 ">=",
                 2000,
                 kind="route",
@@ -389,7 +368,7 @@ SPECIALIZED_SME_2022 = register(
                 "equity_2y_6000",
                 "近两年新增股权融资总额（合格机构投资者的实缴额）6000万元以上",
                 f"{DOC22} 认定条件（四）3",
-                Amount(equity_2y, "近两年新增股权融资", lever=equity_2y),
+                Amount(equity_financing_2y, "近两年新增股权融资", lever=equity_financing_2y),
                 ">=",
                 6000,
                 kind="route",
@@ -477,13 +456,18 @@ SPECIALIZED_SME_2026 = register(
                 "上年度营业收入1500万元以上，或近2年新增股权融资总额（合格机构投资者实缴）2000万元以上",
                 f"{DOC26} 认定条件（四）",
                 condition(
-                    "revenue", "上年度营业收入", "", Amount(revenue[0], "上年度营业收入", lever=revenue[0]), ">=", 1500
+                    "revenue",
+                    "上年度营业收入",
+                    "",
+                    Amount(operating_revenue[0], "上年度营业收入", lever=operating_revenue[0]),
+                    ">=",
+                    1500,
                 ),
                 condition(
                     "equity_2y",
                     "近2年新增股权融资",
                     "",
-                    Amount(equity_2y, "近2年新增股权融资", lever=equity_2y),
+                    Amount(equity_financing_2y, "近2年新增股权融资", lever=equity_financing_2y),
                     ">=",
                     2000,
                 ),
@@ -492,7 +476,7 @@ SPECIALIZED_SME_2026 = register(
                 "main_business_share_80",
                 "上年度主营业务收入占营业收入比重不低于80%",
                 f"{DOC26} 认定条件（五）",
-                _main_share(),
+                main_business_share(),
                 ">=",
                 pct(80),
             ),
@@ -500,7 +484,7 @@ SPECIALIZED_SME_2026 = register(
                 "debt_ratio_max_80",
                 "上年末资产负债率不高于80%",
                 f"{DOC26} 认定条件（六）",
-                _debt_ratio(),
+                debt_ratio(),
                 "<=",
                 pct(80),
             ),
@@ -508,7 +492,7 @@ SPECIALIZED_SME_2026 = register(
                 "rd_amount_last_year",
                 "上年度研发费用不低于100万元",
                 f"{DOC26} 认定条件（七）",
-                Amount(rd[0], "上年度研发费用", lever=rd[0]),
+                Amount(rd_expense[0], "上年度研发费用", lever=rd_expense[0]),
                 ">=",
                 100,
             ),
@@ -516,7 +500,7 @@ SPECIALIZED_SME_2026 = register(
                 "rd_ratio_last_year",
                 "上年度研发费用占营业收入比重不低于3%",
                 f"{DOC26} 认定条件（七）",
-                _rd_ratio(0, "上年度研发费用占比"),
+                rd_ratio(0, "上年度研发费用占比"),
                 ">=",
                 pct(3),
             ),
@@ -524,7 +508,7 @@ SPECIALIZED_SME_2026 = register(
                 "rd_amount_prior_year",
                 "前年度研发费用不低于100万元",
                 f"{DOC26} 认定条件（七）",
-                Amount(rd[-1], "前年度研发费用", lever=rd[-1]),
+                Amount(rd_expense[-1], "前年度研发费用", lever=rd_expense[-1]),
                 ">=",
                 100,
             ),
@@ -532,7 +516,7 @@ SPECIALIZED_SME_2026 = register(
                 "rd_ratio_prior_year",
                 "前年度研发费用占营业收入比重不低于3%",
                 f"{DOC26} 认定条件（七）",
-                _rd_ratio(-1, "前年度研发费用占比"),
+                rd_ratio(-1, "前年度研发费用占比"),
                 ">=",
                 pct(3),
             ),

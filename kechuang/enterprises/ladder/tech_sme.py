@@ -10,16 +10,25 @@ from __future__ import annotations
 from datetime import date
 
 from .expr import TRUE, When, max2
+from .measures import (
+    cost_expense_total,
+    employees,
+    ip_class_I,
+    ip_class_II,
+    operating_revenue,
+    rd_cost_ratio,
+    rd_ratio,
+    st_staff_ratio,
+    total_assets,
+)
 from .rules import (
     Amount,
     Criterion,
     Ctx,
     Quantity,
-    Ratio,
     RuleSet,
     ScoreLine,
     banded,
-    col,
     condition,
     first_match,
     flag_is,
@@ -27,21 +36,11 @@ from .rules import (
     pct,
     register,
     route_flag,
-    year,
 )
 
 DOC = "国科发政〔2017〕115号"
 GUIDE = "国科火字〔2022〕67号"
 INDICATORS = f"{DOC} 第八条 科技型中小企业评价指标"
-
-employees = col("employees_total")
-st_staff = col("st_staff")
-revenue = year("operating_revenue_wan", 0)
-rd = year("rd_expense_wan", 0)
-cost = year("cost_expense_total_wan", 0)
-assets = year("total_assets_wan", 0)
-class_I = col("ip.class_I")
-class_II = col("ip.class_II")
 
 
 def _rd_input() -> Criterion:
@@ -52,7 +51,7 @@ def _rd_input() -> Criterion:
         "研发投入（占销售收入）",
         INDICATORS,
         "研发投入",
-        Ratio(rd, revenue, "研发费用占比", num_label="研发投入", den_label="营业收入", lever=rd),
+        rd_ratio(),
         ge_bands((pct(6), 50), (pct(5), 40), (pct(4), 30), (pct(3), 20), (pct(2), 10)),
     )
     b = banded(
@@ -60,12 +59,12 @@ def _rd_input() -> Criterion:
         "研发投入（占成本费用）",
         INDICATORS,
         "研发投入",
-        Ratio(rd, cost, "研发费用占成本费用比例", num_label="研发投入", den_label="成本费用总额", lever=rd),
+        rd_cost_ratio(),
         ge_bands((pct(30), 50), (pct(25), 40), (pct(20), 30), (pct(15), 20), (pct(10), 10)),
     )
     assert a.points is not None and b.points is not None
-    use_b = cost.is_null().is_false() & b.points.gt(a.points)
-    points = When([(cost.is_null(), a.points)], max2(a.points, b.points))
+    use_b = cost_expense_total[0].is_null().is_false() & b.points.gt(a.points)
+    points = When([(cost_expense_total[0].is_null(), a.points)], max2(a.points, b.points))
     value = When([(use_b, b.value)], a.value)
 
     def chosen(ctx: Ctx) -> Criterion:
@@ -88,7 +87,7 @@ def _rd_input() -> Criterion:
             "ratio_to_revenue": ctx(a.value),
             "points_by_revenue": ctx(a.points),
             "ratio_to_cost_expense": ctx(b.value),
-            "points_by_cost_expense": ctx(b.points) if ctx(cost) is not None else None,
+            "points_by_cost_expense": ctx(b.points) if ctx(cost_expense_total[0]) is not None else None,
         }
 
     return Criterion(
@@ -103,7 +102,7 @@ def _rd_input() -> Criterion:
         group="研发投入",
         threshold=threshold,
         gap=gap,
-        optional=frozenset({cost.name}),
+        optional=frozenset({cost_expense_total[0].name}),
         annotate=detail,
     )
 
@@ -135,7 +134,7 @@ TECH_SME_2017 = register(
                 "revenue_max_20000",
                 "年销售收入不超过2亿元",
                 f"{DOC} 第六条（二）",
-                Amount(revenue, "年销售收入", lever=revenue),
+                Amount(operating_revenue[0], "年销售收入", lever=operating_revenue[0]),
                 "<=",
                 20000,
             ),
@@ -143,7 +142,7 @@ TECH_SME_2017 = register(
                 "assets_max_20000",
                 "资产总额不超过2亿元",
                 f"{DOC} 第六条（二）",
-                Amount(assets, "资产总额", lever=assets),
+                Amount(total_assets[0], "资产总额", lever=total_assets[0]),
                 "<=",
                 20000,
             ),
@@ -185,15 +184,7 @@ TECH_SME_2017 = register(
                 "科技人员指标",
                 INDICATORS + "（一）科技人员",
                 "科技人员",
-                Ratio(
-                    st_staff,
-                    employees,
-                    "科技人员占比",
-                    num_label="科技人员",
-                    den_label="职工总数",
-                    money=False,
-                    lever=st_staff,
-                ),
+                st_staff_ratio(),
                 ge_bands((pct(30), 20), (pct(25), 16), (pct(20), 12), (pct(15), 8), (pct(10), 4)),
             ),
             _rd_input(),
@@ -203,11 +194,11 @@ TECH_SME_2017 = register(
                 INDICATORS + "（三）科技成果",
                 "科技成果",
                 [
-                    ("class_I", class_I.ge(1), 30, "拥有 ≥1 项Ⅰ类知识产权"),
-                    ("class_II_4", class_II.ge(4), 24, "拥有 ≥4 项Ⅱ类知识产权"),
-                    ("class_II_3", class_II.ge(3), 18, "拥有 3 项Ⅱ类知识产权"),
-                    ("class_II_2", class_II.ge(2), 12, "拥有 2 项Ⅱ类知识产权"),
-                    ("class_II_1", class_II.ge(1), 6, "拥有 1 项Ⅱ类知识产权"),
+                    ("class_I", ip_class_I.ge(1), 30, "拥有 ≥1 项Ⅰ类知识产权"),
+                    ("class_II_4", ip_class_II.ge(4), 24, "拥有 ≥4 项Ⅱ类知识产权"),
+                    ("class_II_3", ip_class_II.ge(3), 18, "拥有 3 项Ⅱ类知识产权"),
+                    ("class_II_2", ip_class_II.ge(2), 12, "拥有 2 项Ⅱ类知识产权"),
+                    ("class_II_1", ip_class_II.ge(1), 6, "拥有 1 项Ⅱ类知识产权"),
                     ("none", TRUE, 0, "没有知识产权"),
                 ],
             ),

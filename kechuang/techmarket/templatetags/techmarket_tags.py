@@ -1,8 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.codes import TechField
 from kechuang.techmarket import workflow
-from kechuang.techmarket.models import TechField
 
 register = template.Library()
 

@@ -66,9 +66,9 @@
     window.addEventListener("resize", () => chart.resize());
   }
 
-  function districtChart() {
-    const el = document.getElementById("district-chart");
-    const d = data("district-chart-data");
+  function regionChart() {
+    const el = document.getElementById("region-chart");
+    const d = data("region-chart-data");
     if (!el || !d || !window.echarts) return;
     const labels = d.labels.slice().reverse();
     const values = d.values.slice().reverse();
@@ -91,5 +91,5 @@
     window.addEventListener("resize", () => chart.resize());
   }
 
-  document.addEventListener("DOMContentLoaded", () => { detailChart(); districtChart(); });
+  document.addEventListener("DOMContentLoaded", () => { detailChart(); regionChart(); });
 })();
