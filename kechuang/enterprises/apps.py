@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import WRITERS
 
 
 class EnterprisesConfig(AppConfig):
@@ -17,7 +18,7 @@ class EnterprisesConfig(AppConfig):
                 NavItem(_("Ladder funnel"), "enterprises:funnel"),
                 NavItem(_("Reserve pool"), "enterprises:reserve"),
                 NavItem(_("Expiring qualifications"), "enterprises:expiring"),
-                NavItem(_("Import"), "enterprises:import"),
+                NavItem(_("Import"), "enterprises:import", roles=WRITERS),  # read-only roles are refused there
             ),
             order=20,
         ),

@@ -78,3 +78,14 @@ def test_walked_pages_show_no_raw_codes(demo_site, client, persona, name, langua
     assert len(menu) >= 5, menu  # the walk starts from a real menu
     problems = _walk(client, menu)
     assert not problems, "\n".join(f"{path}: {p}" for path, found in problems.items() for p in found[:5])
+
+
+@pytest.mark.parametrize("name", list(PERSONAS))
+def test_every_menu_entry_opens_for_its_persona(demo_site, client, persona, name):
+    """The menu offers a persona only what it may open: a 403 behind a menu entry is a broken promise."""
+    user = persona(name)
+    client.force_login(user)
+    menu = [item["url"] for group in navigation_for(user, "/") for item in group["items"]]
+    # a menu entry may redirect (e.g. "my reports" to the current period), but must end on a page
+    refused = {url: code for url in menu if (code := client.get(url, follow=True).status_code) != 200}
+    assert not refused, refused
