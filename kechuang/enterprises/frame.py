@@ -157,8 +157,60 @@ _COMPLIANCE_DECLARED = (
 def register_frame(scope: Scope, as_of: dt.date) -> pl.DataFrame:
     """The engine's flattened input frame (row.ROW_SCHEMA, plus `enterprise_id`, `credit_code`) for the
     enterprises of `scope`, ordered by pk — what `facts_records` + `build_facts` + `flatten` give per record."""
-    where, params = scope.where()
-    latest = as_of.year - 1
+    q = _Query.of(scope, as_of)
+    frame = _yearly_facts(q)
+    ip, flags = _ip_counts(q), [_titles(q), _awards(q), _standards(q)]
+    for extra in (ip, *flags, _institution_rank(q), _compliance_events(q)):
+        frame = frame.join(extra, on="enterprise_id", how="left", maintain_order="left")
+    ip_cols = [c for c in ip.columns if c != "enterprise_id"]
+    flag_cols = [c for part in flags for c in part.columns if c != "enterprise_id"]
+    return _engine_row(_derived(frame, ip_cols, flag_cols, as_of))
+
+
+@dataclass(frozen=True)
+class _Query:
+    """What every query of one frame shares: the scope's condition on the enterprises `e` and the dates of the
+    facts' windows as SQL parameters."""
+
+    where: str
+    params: list[Any]
+    as_of: dt.date
+    on: Any
+    start3: Any
+    start5: Any
+    recent: Any
+
+    @classmethod
+    def of(cls, scope: Scope, as_of: dt.date) -> _Query:
+        where, params = scope.where()
+        return cls(
+            where,
+            params,
+            as_of,
+            on=_sql_date(as_of),
+            start3=_sql_date(_years_back(as_of, 3)),
+            start5=_sql_date(_years_back(as_of, 5)),
+            recent=_sql_date(dt.date(as_of.year - 1, 1, 1)),
+        )
+
+    def aggregate(
+        self, model, alias: str, flags: dict[str, tuple[str, list[Any]]], condition: str, cond_params: list[Any]
+    ) -> pl.DataFrame:
+        """One row per enterprise with any matching row: each flag is whether some row meets its condition."""
+        sql = (
+            f"SELECT {alias}.enterprise_id, "
+            + ", ".join(f"MAX(CASE WHEN {c} THEN 1 ELSE 0 END)" for c, _p in flags.values())
+            + f" FROM {_table(model)} {alias} JOIN {_table(Enterprise)} e ON e.id = {alias}.enterprise_id"
+            + f" WHERE {condition} AND {self.where} GROUP BY {alias}.enterprise_id"
+        )
+        flag_params = [p for _c, ps in flags.values() for p in ps]
+        schema = {"enterprise_id": pl.Int64} | dict.fromkeys(flags, pl.Int64)
+        return _fetch(sql, flag_params + cond_params + self.params, schema)
+
+
+def _yearly_facts(q: _Query) -> pl.DataFrame:
+    """The enterprise's own columns and its yearly facts, pivoted by one join per year (money as fen)."""
+    latest = q.as_of.year - 1
     e_t, y_t = _table(Enterprise), _table(EnterpriseYear)
     year_l = [n for n in YEAR_L_FIELDS if n not in _MONEY_L] + list(_COMPLIANCE_DECLARED)
     select = ["e.id", "e.credit_code", "e.registration_date", "e.resident_enterprise_mainland"]
@@ -184,37 +236,24 @@ def register_frame(scope: Scope, as_of: dt.date) -> pl.DataFrame:
             select.append(_fen(f"y{-k}.{name}"))
             schema[year_column(name, k)] = pl.Int64
     joins = " ".join(f"LEFT JOIN {y_t} y{-k} ON y{-k}.enterprise_id = e.id AND y{-k}.year = %s" for k in YEAR_OFFSETS)
-    base = _fetch(
-        f"SELECT {', '.join(select)} FROM {e_t} e {joins} WHERE {where} ORDER BY e.id",
-        [latest + k for k in YEAR_OFFSETS] + params,
+    return _fetch(
+        f"SELECT {', '.join(select)} FROM {e_t} e {joins} WHERE {q.where} ORDER BY e.id",
+        [latest + k for k in YEAR_OFFSETS] + q.params,
         schema,
     )
-    on = _sql_date(as_of)
-    start3, start5 = _sql_date(_years_back(as_of, 3)), _sql_date(_years_back(as_of, 5))
-    recent = _sql_date(dt.date(as_of.year - 1, 1, 1))
 
-    def aggregate(model, alias: str, flags: dict[str, tuple[str, list[Any]]], condition: str, cond_params: list[Any]):
-        """One row per enterprise with any matching row: each flag is whether some row meets its condition."""
-        sql = (
-            f"SELECT {alias}.enterprise_id, "
-            + ", ".join(f"MAX(CASE WHEN {c} THEN 1 ELSE 0 END)" for c, _p in flags.values())
-            + f" FROM {_table(model)} {alias} JOIN {e_t} e ON e.id = {alias}.enterprise_id"
-            + f" WHERE {condition} AND {where} GROUP BY {alias}.enterprise_id"
-        )
-        flag_params = [p for _c, ps in flags.values() for p in ps]
-        schema = {"enterprise_id": pl.Int64} | dict.fromkeys(flags, pl.Int64)
-        return _fetch(sql, flag_params + cond_params + params, schema)
 
-    i_t = _table(IntellectualProperty)
-    ip = _fetch(
+def _ip_counts(q: _Query) -> pl.DataFrame:
+    """Valid IP granted by the assessment date, counted by class, acquisition and value."""
+    return _fetch(
         "SELECT i.enterprise_id, SUM(CASE WHEN i.ip_class = 'I' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'I' AND i.acquisition = 'self_developed' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'I' AND i.high_value THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'II' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'II' AND i.used_in_prior_hte THEN 1 ELSE 0 END)"
-        f" FROM {i_t} i JOIN {e_t} e ON e.id = i.enterprise_id"
-        f" WHERE i.is_valid AND i.grant_date <= %s AND {where} GROUP BY i.enterprise_id",
-        [on, *params],
+        f" FROM {_table(IntellectualProperty)} i JOIN {_table(Enterprise)} e ON e.id = i.enterprise_id"
+        f" WHERE i.is_valid AND i.grant_date <= %s AND {q.where} GROUP BY i.enterprise_id",
+        [q.on, *q.params],
         {
             "enterprise_id": pl.Int64,
             "ip.class_I": pl.Int64,
@@ -224,16 +263,25 @@ def register_frame(scope: Scope, as_of: dt.date) -> pl.DataFrame:
             "ip.class_II_used_in_prior_hte": pl.Int64,
         },
     )
-    titles = aggregate(
+
+
+def _titles(q: _Query) -> pl.DataFrame:
+    """The titles held on the assessment date, one flag per tier."""
+    return q.aggregate(
         Qualification,
         "q",
         {flag: (f"q.tier = '{tier}'", []) for tier, flag in TIER_FLAGS.items()},
         "NOT q.revoked AND q.issue_date <= %s AND q.expiry_date >= %s",
-        [on, on],
+        [q.on, q.on],
     )
+
+
+def _awards(q: _Query) -> pl.DataFrame:
+    """The award flags of the criteria, each within its window."""
     top3 = f"a.{connection.ops.quote_name('rank')} <= 3"  # a null rank is not top 3
     st = "a.kind IN ('national_st', 'provincial_st')"
-    awards = aggregate(
+    on, start3, start5 = q.on, q.start3, q.start5
+    return q.aggregate(
         Award,
         "a",
         {
@@ -254,43 +302,55 @@ def register_frame(scope: Scope, as_of: dt.date) -> pl.DataFrame:
         "a.awarded_on <= %s",
         [on],
     )
-    standards = aggregate(
+
+
+def _standards(q: _Query) -> pl.DataFrame:
+    """Whether the enterprise led a standard published in the last five years."""
+    return q.aggregate(
         Standard,
         "s",
         {"led_standard_within_5y": ("s.led AND s.level IN ('international', 'national', 'industry')", [])},
         "s.published_on >= %s AND s.published_on <= %s",
-        [start5, on],
+        [q.start5, q.on],
     )
+
+
+def _institution_rank(q: _Query) -> pl.DataFrame:
+    """The rank (INSTITUTION_RANK) of the highest R&D institution recognised and not revoked on the date."""
     rank_sql = " ".join(f"WHEN '{level}' THEN {rank}" for level, rank in INSTITUTION_RANK.items())
-    institutions = _fetch(
+    return _fetch(
         f"SELECT r.enterprise_id, MAX(CASE r.level {rank_sql} END)"
-        f" FROM {_table(RdInstitution)} r JOIN {e_t} e ON e.id = r.enterprise_id"
-        f" WHERE r.recognised_on <= %s AND (r.revoked_on IS NULL OR r.revoked_on > %s) AND {where}"
+        f" FROM {_table(RdInstitution)} r JOIN {_table(Enterprise)} e ON e.id = r.enterprise_id"
+        f" WHERE r.recognised_on <= %s AND (r.revoked_on IS NULL OR r.revoked_on > %s) AND {q.where}"
         " GROUP BY r.enterprise_id",
-        [on, on, *params],
+        [q.on, q.on, *q.params],
         {"enterprise_id": pl.Int64, "__institution_rank": pl.Int64},
     )
+
+
+def _compliance_events(q: _Query) -> pl.DataFrame:
+    """Recorded major incidents (last year, three years) and unresolved listings, as flags."""
     major = ", ".join(f"'{k}'" for k in sorted(MAJOR_INCIDENT_KINDS))
     listed = ", ".join(f"'{k}'" for k in sorted(LIST_KINDS))
-    events = aggregate(
+    return q.aggregate(
         ComplianceEvent,
         "c",
         {
-            "__event_recent": (f"c.kind IN ({major}) AND c.occurred_on >= %s", [recent]),
-            "__event_3y": (f"c.kind IN ({major}) AND c.occurred_on >= %s", [start3]),
-            "__event_listed": (f"c.kind IN ({listed}) AND (c.resolved_on IS NULL OR c.resolved_on > %s)", [on]),
+            "__event_recent": (f"c.kind IN ({major}) AND c.occurred_on >= %s", [q.recent]),
+            "__event_3y": (f"c.kind IN ({major}) AND c.occurred_on >= %s", [q.start3]),
+            "__event_listed": (f"c.kind IN ({listed}) AND (c.resolved_on IS NULL OR c.resolved_on > %s)", [q.on]),
         },
         "c.occurred_on <= %s",
-        [on],
+        [q.on],
     )
-    frame = base
-    for extra in (ip, titles, awards, standards, institutions, events):
-        frame = frame.join(extra, on="enterprise_id", how="left", maintain_order="left")
+
+
+def _derived(frame: pl.DataFrame, ip_cols: list[str], flag_cols: list[str], as_of: dt.date) -> pl.DataFrame:
+    """The joined columns as the engine reads them: absent counts 0, absent flags false, the institution rank as
+    its level, a recorded compliance event overriding the declared answer, and the assessment date."""
     levels = {rank: level for level, rank in INSTITUTION_RANK.items()}
-    ip_cols = [c for c in ip.columns if c != "enterprise_id"]
-    flag_cols = [c for c in (*titles.columns, *awards.columns, *standards.columns) if c != "enterprise_id"]
     rank = pl.col("__institution_rank")
-    frame = frame.with_columns(
+    return frame.with_columns(
         pl.col(ip_cols).fill_null(0),
         pl.col("ip.class_II").fill_null(0).alias("ip.class_II_miit"),
         pl.col(flag_cols).cast(pl.Boolean).fill_null(False),
@@ -305,6 +365,10 @@ def register_frame(scope: Scope, as_of: dt.date) -> pl.DataFrame:
         ],
         pl.lit(as_of, dtype=pl.Date).alias("assessment_date"),
     )
+
+
+def _engine_row(frame: pl.DataFrame) -> pl.DataFrame:
+    """ROW_SCHEMA's columns in its order (those no query gives as nulls), after `enterprise_id`, `credit_code`."""
     missing = [pl.lit(None, dtype=dtype).alias(name) for name, dtype in ROW_SCHEMA.items() if name not in frame.columns]
     return frame.with_columns(missing).select(
         "enterprise_id",
