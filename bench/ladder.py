@@ -354,6 +354,7 @@ def child_measure(backend: str, var_dir: str, url: str, requests: int) -> None:
     from kechuang.core.models import OrgUnit, User
     from kechuang.core.roles import Role
     from kechuang.enterprises import ladder, services
+    from kechuang.enterprises.frame import rows_from_frame
     from kechuang.enterprises.models import Enterprise, LadderResult
 
     as_of = services.default_as_of()
@@ -378,7 +379,7 @@ def child_measure(backend: str, var_dir: str, url: str, requests: int) -> None:
         records = services.facts_records(ids, as_of)
         order = list(records)
         bulk = ladder.evaluate_bulk([records[pk] for pk in order], as_of, skip_invalid=True)
-        rows = services._rows_from_frame(bulk.frame, order, as_of)
+        rows = rows_from_frame(bulk.frame, order, as_of)
         LadderResult.objects.filter(enterprise_id__in=ids).delete()
         LadderResult.objects.bulk_create(rows, batch_size=2000)
         baseline_seconds = (time.perf_counter() - start) * total / len(ids)

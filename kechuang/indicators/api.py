@@ -194,15 +194,15 @@ def forecast(request: HttpRequest, code: str, region: str = "") -> dict[str, Any
     policy = current_policy(request)
     found = get_for_user(request, Indicator, code=code)
     ctx = selectors.context_for(request.user, policy.city)
-    if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
+    if not ctx.allows(code):
         raise Http404
     unit = selectors.focus_unit(request.user, policy.city)
     if region and unit.pk == policy.city.pk:
         unit = get_object_or_404(OrgUnit, parent=policy.city, code=region)
     series = ctx.resolver.series(code, unit.code)
-    target = next((t for t in selectors.monitored_targets(policy) if t.indicator_id == found.pk), None)
+    target = selectors.target_of(policy, found)
     value = selectors.target_value_for(target, unit, policy.city) if target else None
-    deadline = target.deadline.year if target and target.deadline else selectors.horizon_year(policy)
+    deadline = selectors.deadline_year(target, policy)
     comparator = target.comparator if target else "ge"
     result = selectors.forecast_for(
         series, value if value is not None else (series[-1][1] if series else 0.0), deadline, comparator

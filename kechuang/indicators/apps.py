@@ -40,7 +40,7 @@ class IndicatorsConfig(AppConfig):
         return [ObservationImport()]
 
     def target_progress(self, user, targets):
-        from kechuang.indicators.views import target_progress
+        from kechuang.indicators.pages import target_progress
 
         return target_progress(user, targets)
 

@@ -23,6 +23,7 @@ from kechuang.indicators.selectors import (
     context_for,
     ranking,
     recent_growth,
+    status_counts,
     status_rule_lines,
     target_cards,
 )
@@ -502,7 +503,7 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         unit_name=unit.name,
         items=items,
         rankings=rankings,
-        summary={k: sum(1 for c in cards if c.status == k) for k in STATUS_WORDS},
+        summary=status_counts(cards),
         demo=ctx.any_demo,
         rule=rule_lines(),
         cadence=cadence,

@@ -27,7 +27,10 @@ from kechuang.indicators.models import (
     TargetAllocation,
 )
 from kechuang.indicators.progress import (
+    AT_RISK,
     NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
     PROBABILITY_AT_RISK,
     PROBABILITY_ON_TRACK,
     QUOTA_AT_RISK,
@@ -101,6 +104,10 @@ class Context:
     @property
     def any_demo(self) -> bool:
         return bool(self.demo_keys)
+
+    def allows(self, code: str) -> bool:
+        """Whether the user's scope covers indicator `code` (a department officer sees its department's)."""
+        return self.allowed_codes is None or code in self.allowed_codes
 
     def is_demo(self, code: str, region: str, years: list[int] | None = None) -> bool:
         codes = {code} | _component_codes({code}, self.resolver.specs)
@@ -187,6 +194,16 @@ def horizon_year(policy: Policy) -> int:
         cached = max(years) if years else policy.effective_to.year
         policy._indicator_horizon = cached
     return cached
+
+
+def target_of(policy: Policy, indicator: Indicator) -> Target | None:
+    """The monitored target of an indicator (the first, goals first), if the policy sets one."""
+    return next((t for t in monitored_targets(policy) if t.indicator_id == indicator.pk), None)
+
+
+def deadline_year(target: Target | None, policy: Policy) -> int:
+    """The year a target is judged in: its deadline's, else (a quota, or no target) the policy's horizon."""
+    return target.deadline.year if target is not None and target.deadline else horizon_year(policy)
 
 
 def is_quota(target: Target) -> bool:
@@ -287,7 +304,7 @@ def assess_target(target: Target, series: list[tuple[int, float]], value: float 
     comparator = target.comparator
     if is_quota(target):
         return assess_quota(series, quota=value, comparator=comparator)
-    target_year = target.deadline.year if target.deadline else horizon_year(policy)
+    target_year = deadline_year(target, policy)
     result = assess(
         series,
         target=value,
@@ -307,33 +324,62 @@ def assess_target(target: Target, series: list[tuple[int, float]], value: float 
 
 
 def target_cards(user: Any, policy: Policy, ctx: Context | None = None) -> tuple[Context, OrgUnit, list[Card]]:
-    from kechuang.indicators.charts import sparkline_points
-
     ctx = ctx or context_for(user, policy.city)
     unit = focus_unit(user, policy.city)
-    cards = []
-    for target in monitored_targets(policy):
-        indicator = target.indicator
-        if ctx.allowed_codes is not None and indicator.code not in ctx.allowed_codes:
-            continue
-        series = ctx.resolver.series(indicator.code, unit.code)
-        value = target_value_for(target, unit, policy.city)
-        assessment = assess_target(target, series, value, policy)
-        cards.append(
-            Card(
-                target=target,
-                indicator=indicator,
-                unit=unit,
-                target_value=value,
-                target_year=target.deadline.year if target.deadline else horizon_year(policy),
-                series=series,
-                assessment=assessment,
-                quota=is_quota(target),
-                demo=ctx.is_demo(indicator.code, unit.code),
-                sparkline=sparkline_points(series[-11:]),
-            )
-        )
+    cards = [card_for(ctx, policy, t, unit) for t in monitored_targets(policy) if ctx.allows(t.indicator.code)]
     return ctx, unit, cards
+
+
+def card_for(
+    ctx: Context,
+    policy: Policy,
+    target: Target,
+    unit: OrgUnit,
+    *,
+    indicator: Indicator | None = None,
+    series: list[tuple[int, float]] | None = None,
+    sparkline: bool = True,
+) -> Card:
+    """Where a target stands for `unit`: its value there, the unit's series and the assessment by the one status
+    rule (the dashboard's cards, the indicator page, the briefing, the API and the cockpit all read it here)."""
+    from kechuang.indicators.charts import sparkline_points
+
+    indicator = indicator or target.indicator
+    series = ctx.resolver.series(indicator.code, unit.code) if series is None else series
+    value = target_value_for(target, unit, policy.city)
+    assessment = assess_target(target, series, value, policy)
+    return Card(
+        target=target,
+        indicator=indicator,
+        unit=unit,
+        target_value=value,
+        target_year=deadline_year(target, policy),
+        series=series,
+        assessment=assessment,
+        quota=is_quota(target),
+        demo=ctx.is_demo(indicator.code, unit.code),
+        sparkline=sparkline_points(series[-11:]) if sparkline else "",
+    )
+
+
+def status_counts(cards: list[Card]) -> dict[str, int]:
+    """How many cards are on track, at risk, off track and without data."""
+    return {k: sum(1 for c in cards if c.status == k) for k in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)}
+
+
+def allocation_addup(target: Target, partition: list[OrgUnit]) -> dict[str, Any]:
+    """Do the region shares add up to the city target? Only for additive (sum) indicators."""
+    allocations = list(target.allocations.all())
+    if not allocations:
+        return {"state": "none"}
+    if not target.indicator.is_additive:
+        return {"state": "not_additive"}
+    ids = {p.pk for p in partition}
+    total = sum((a.value for a in allocations if a.region_id in ids), Decimal(0))
+    missing = [p for p in partition if p.pk not in {a.region_id for a in allocations}]
+    goal = target.value
+    state = "ok" if total >= goal and not missing else "short"
+    return {"state": state, "total": total, "goal": goal, "difference": total - goal, "missing": missing}
 
 
 # ---------------------------------------------------------------------------------------------------------------------

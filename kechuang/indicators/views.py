@@ -3,7 +3,6 @@ export, history), catalogue, briefing. Thin: selectors compute, services change 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -24,17 +23,15 @@ from kechuang.core.http import current_policy, paginate, query_without, role_req
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
-from kechuang.core.registry import TargetProgress, indicator_feeds
+from kechuang.core.registry import indicator_feeds
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
-from kechuang.indicators.charts import fmt
 from kechuang.indicators.filters import ObservationFilter
 from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision
 from kechuang.policy.models import Target
-from kechuang.policy.selectors import policy_for
 
 METHOD_LABELS = {
     "linear": gettext_lazy("linear trend"),
@@ -52,7 +49,7 @@ METHOD_LABELS = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     ctx, unit, cards = selectors.target_cards(request.user, policy)
-    counts = {k: sum(1 for c in cards if c.status == k) for k in ("on_track", "at_risk", "off_track", "none")}
+    counts = selectors.status_counts(cards)
     return render(
         request,
         "indicators/dashboard.html",
@@ -70,49 +67,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
-    """Where each headline target stands, for the cockpit's cards (the status rule is on the dashboard)."""
-    policy = policy_for(user)
-    if policy is None:
-        return {}
-    _ctx, _unit, cards = selectors.target_cards(user, policy)
-    wanted = {t.pk for t in targets}
-    out = {}
-    for card in cards:
-        a = card.assessment
-        if card.target.pk not in wanted or a.latest_value is None:
-            continue  # no observation yet: the cockpit says so in its own words
-        value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip()
-        detail = str(a.latest_year) if a.latest_year else ""
-        if a.probability is not None:
-            detail = _("%(detail)s · probability of meeting the target by %(year)s: %(p)s%%") % {
-                "detail": detail,
-                "year": card.target_year,
-                "p": round(a.probability * 100),
-            }
-        if card.demo:
-            detail = f"{detail} · {_('demo data')}".strip(" ·")
-        out[card.target.pk] = TargetProgress(
-            status=card.status,
-            value=value,
-            detail=detail,
-            url=reverse("indicators:detail", args=[card.indicator.code]),
-            rule=tuple(selectors.status_rule_lines()),
-            **_provenance(card, policy.city),
-        )
-    return out
-
-
-def _provenance(card: Any, city: Any) -> dict[str, str]:
-    found = selectors.provenance(card.indicator, card.unit or city, card.assessment.latest_year)
-    if not found:
-        return {}
-    counted = ""
-    if found["counted"] is not None:
-        counted = f"{found['counted_source']} {fmt(float(found['counted']))} {card.indicator.unit}".strip()
-    return {"source": found["source"], "counted": counted}
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Detail
 
@@ -122,23 +76,18 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     policy = current_policy(request)
     indicator = get_for_user(request, Indicator.objects.prefetch_related("departments"), code=code)
     ctx = selectors.context_for(request.user, policy.city)
-    if ctx.allowed_codes is not None and code not in ctx.allowed_codes:
+    if not ctx.allows(code):
         raise Http404  # out of the department's scope, as the forecast API answers it
     unit = selectors.focus_unit(request.user, policy.city)
     feeds = indicator_feeds()
-    target = next((t for t in selectors.monitored_targets(policy) if t.indicator_id == indicator.pk), None)
+    target = selectors.target_of(policy, indicator)
     series = ctx.resolver.series(code, unit.code)
     card = assessment = forecast = None
     target_value = None
     if target is not None:
-        target_value = selectors.target_value_for(target, unit, policy.city)
-        assessment = selectors.assess_target(target, series, target_value, policy)
-        target_year = target.deadline.year if target.deadline else selectors.horizon_year(policy)
-        quota = selectors.is_quota(target)
+        card = selectors.card_for(ctx, policy, target, unit, indicator=indicator, series=series, sparkline=False)
+        target_value, assessment = card.target_value, card.assessment
         forecast = assessment.forecast
-        card = selectors.Card(
-            target, indicator, unit, target_value, target_year, series, assessment, quota, ctx.is_demo(code, unit.code)
-        )
     years = ctx.resolver.years(code)[-11:]
     table = selectors.region_table(ctx, code, years)
     published = selectors.published_for(indicator)
@@ -235,7 +184,7 @@ def region_comparison(request: HttpRequest) -> HttpResponse:
     seen = set()
     indicators = []
     for ind in [*choices, *extra]:
-        if ind.code not in seen and (ctx.allowed_codes is None or ind.code in ctx.allowed_codes):
+        if ind.code not in seen and ctx.allows(ind.code):
             seen.add(ind.code)
             indicators.append(ind)
     code = request.GET.get("indicator") or (indicators[0].code if indicators else "")
@@ -279,27 +228,12 @@ def region_comparison(request: HttpRequest) -> HttpResponse:
 # Targets and region breakdowns
 
 
-def _addup(target: Target, partition: list[OrgUnit]) -> dict[str, Any]:
-    """Do the region shares add up to the city target? Only for additive (sum) indicators."""
-    allocations = list(target.allocations.all())
-    if not allocations:
-        return {"state": "none"}
-    if not target.indicator.is_additive:
-        return {"state": "not_additive"}
-    ids = {p.pk for p in partition}
-    total = sum((a.value for a in allocations if a.region_id in ids), Decimal(0))
-    missing = [p for p in partition if p.pk not in {a.region_id for a in allocations}]
-    goal = target.value
-    state = "ok" if total >= goal and not missing else "short"
-    return {"state": state, "total": total, "goal": goal, "difference": total - goal, "missing": missing}
-
-
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     _ctx, unit, cards = selectors.target_cards(request.user, policy)
     partition = selectors.partition_of(policy.city)
-    rows = [{"card": c, "addup": _addup(c.target, partition)} for c in cards]
+    rows = [{"card": c, "addup": selectors.allocation_addup(c.target, partition)} for c in cards]
     return render(
         request,
         "indicators/targets.html",
@@ -328,7 +262,7 @@ def allocations(request: HttpRequest, pk: int) -> HttpResponse:
             "policy": policy,
             "target": target,
             "form": form,
-            "addup": _addup(target, selectors.partition_of(policy.city)),
+            "addup": selectors.allocation_addup(target, selectors.partition_of(policy.city)),
         },
     )
 

@@ -70,8 +70,29 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
     """Load or update a validated policy; re-loading the same file changes nothing."""
     upsert = _Upserter(actor, LoadSummary())
     summary = upsert.summary
+    city = _load_city(upsert, spec)
+    departments = _load_departments(upsert, spec, city)
+    regions = _load_regions(upsert, spec, city)
+    _deactivate_unnamed_units(upsert, city, kept=[*departments.values(), *regions.values()])
+    by_name = {name: departments[d.code] for name, d in spec.department_lookup().items()}
+    indicators = _load_indicators(upsert, spec)
+    policy = summary.policy = _load_policy(upsert, spec, city, source_sha256)
+    _link_issuers(policy, [by_name[name] for name in spec.issuers])
+    targets = _TargetLoader(upsert, policy, indicators, regions, by_name)
+    kept_goals = _load_goals(upsert, spec, policy, targets, first_issuer=by_name[spec.issuers[0]])
+    kept_sections, kept_tasks = _load_sections(upsert, spec, policy, targets, by_name)
+    upsert.remove(policy.targets.exclude(pk__in=targets.kept))
+    upsert.remove(policy.tasks.exclude(pk__in=kept_tasks))
+    upsert.remove(policy.sections.exclude(pk__in=kept_sections))
+    upsert.remove(policy.goals.exclude(pk__in=kept_goals))
+    if summary.created or summary.updated or summary.removed:
+        Policy.objects.filter(pk=policy.pk).update(loaded_at=timezone.now())
+    summary.counts = _counts(spec)
+    return summary
 
-    city = upsert(
+
+def _load_city(upsert: _Upserter, spec: PolicySpec) -> OrgUnit:
+    return upsert(
         OrgUnit,
         {"code": spec.city.code, "parent": None},
         {
@@ -82,6 +103,9 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
             "province_code": spec.city.province.admin_code,
         },
     )
+
+
+def _load_departments(upsert: _Upserter, spec: PolicySpec, city: OrgUnit) -> dict[str, OrgUnit]:
     departments: dict[str, OrgUnit] = {}
     for order, dept in enumerate(spec.departments):
         departments[dept.code] = upsert(
@@ -97,6 +121,10 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
                 "is_active": True,
             },
         )
+    return departments
+
+
+def _load_regions(upsert: _Upserter, spec: PolicySpec, city: OrgUnit) -> dict[str, OrgUnit]:
     regions: dict[str, OrgUnit] = {}
     for order, region in enumerate(spec.regions):
         regions[region.code] = upsert(
@@ -113,21 +141,26 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
                 "is_active": True,
             },
         )
-    # Units the file no longer names are deactivated, not deleted: users and records still point at them.
-    for unit in OrgUnit.objects.filter(parent=city, is_active=True).exclude(
-        pk__in=[u.pk for u in [*departments.values(), *regions.values()]]
-    ):
-        unit.is_active = False
-        audit.save(unit, actor=actor)
-        summary.updated += 1
+    return regions
 
-    by_name = {name: departments[d.code] for name, d in spec.department_lookup().items()}
-    indicators = {
+
+def _deactivate_unnamed_units(upsert: _Upserter, city: OrgUnit, kept: list[OrgUnit]) -> None:
+    """Units the file no longer names are deactivated, not deleted: users and records still point at them."""
+    for unit in OrgUnit.objects.filter(parent=city, is_active=True).exclude(pk__in=[u.pk for u in kept]):
+        unit.is_active = False
+        audit.save(unit, actor=upsert.actor)
+        upsert.summary.updated += 1
+
+
+def _load_indicators(upsert: _Upserter, spec: PolicySpec) -> dict[str, Indicator]:
+    return {
         i.code: upsert(Indicator, {"code": i.code}, {"name": i.name, "unit": i.unit, "direction": i.direction.value})
         for i in spec.indicators
     }
 
-    policy = upsert(
+
+def _load_policy(upsert: _Upserter, spec: PolicySpec, city: OrgUnit, source_sha256: str) -> Policy:
+    return upsert(
         Policy,
         {"code": spec.code},
         {
@@ -142,51 +175,80 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
             "source_sha256": source_sha256,
         },
     )
-    summary.policy = policy
-    issuer_ids = [by_name[name].pk for name in spec.issuers]
+
+
+def _link_issuers(policy: Policy, issuers: list[OrgUnit]) -> None:
+    issuer_ids = [unit.pk for unit in issuers]
     if list(policy.issuer_links.values_list("department_id", flat=True)) != issuer_ids:
         policy.issuer_links.all().delete()
         PolicyIssuer.objects.bulk_create(
             PolicyIssuer(policy=policy, department_id=pk, order=i) for i, pk in enumerate(issuer_ids)
         )
 
-    first_issuer = by_name[spec.issuers[0]]
-    target_order = 0
-    kept_targets: list[int] = []
 
-    def load_targets(targets: list[TargetSpec], owner_default: list[OrgUnit], **parent: Any) -> None:
-        nonlocal target_order
+class _TargetLoader:
+    """Targets of goals and tasks, numbered in file order across the whole policy; `kept` are the loaded ones."""
+
+    def __init__(
+        self,
+        upsert: _Upserter,
+        policy: Policy,
+        indicators: dict[str, Indicator],
+        regions: dict[str, OrgUnit],
+        by_name: dict[str, OrgUnit],
+    ):
+        self.upsert = upsert
+        self.policy = policy
+        self.indicators = indicators
+        self.regions = regions
+        self.by_name = by_name
+        self.order = 0
+        self.kept: list[int] = []
+
+    def load(self, targets: list[TargetSpec], owner_default: list[OrgUnit], **parent: Any) -> None:
         for t in targets:
-            target_order += 1
-            target = upsert(
+            self.order += 1
+            target = self.upsert(
                 Target,
-                {"policy": policy, "code": t.code},
+                {"policy": self.policy, "code": t.code},
                 {
                     "goal": parent.get("goal"),
                     "task": parent.get("task"),
-                    "indicator": indicators[t.indicator],
+                    "indicator": self.indicators[t.indicator],
                     "comparator": t.comparator.value,
                     "value": t.value,
                     "unit": t.unit,
                     "deadline": t.deadline,
                     "cadence": t.cadence or "",
-                    "region": regions[t.region] if t.region else None,
+                    "region": self.regions[t.region] if t.region else None,
                     "description": t.description,
                     "clause": t.clause,
-                    "order": target_order,
+                    "order": self.order,
                 },
             )
-            owners = [by_name[n] for n in t.owner_departments] or owner_default
+            owners = [self.by_name[n] for n in t.owner_departments] or owner_default
             if sorted(o.pk for o in target.owners.all()) != sorted(o.pk for o in owners):
                 target.owners.set(owners)
-            kept_targets.append(target.pk)
+            self.kept.append(target.pk)
 
+
+def _load_goals(
+    upsert: _Upserter, spec: PolicySpec, policy: Policy, targets: _TargetLoader, first_issuer: OrgUnit
+) -> list[int]:
+    """The goals and their targets (owned by the first issuer unless they name owners); the kept goals' pks."""
     kept_goals = []
     for order, g in enumerate(spec.goals):
         goal = upsert(Goal, {"policy": policy, "code": g.code}, {"title": g.title, "text": g.text, "order": order})
         kept_goals.append(goal.pk)
-        load_targets(g.targets, [first_issuer], goal=goal)
+        targets.load(g.targets, [first_issuer], goal=goal)
+    return kept_goals
 
+
+def _load_sections(
+    upsert: _Upserter, spec: PolicySpec, policy: Policy, targets: _TargetLoader, by_name: dict[str, OrgUnit]
+) -> tuple[list[int], list[int]]:
+    """The sections, their tasks with lead and supporting departments, and the tasks' targets (owned by the lead
+    departments unless they name owners); the kept sections' and tasks' pks."""
     kept_sections, kept_tasks = [], []
     for s in spec.sections:
         section = upsert(Section, {"policy": policy, "number": s.number}, {"title": s.title, "text": s.text})
@@ -198,24 +260,26 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
                 {"section": section, "title": t.title, "text": t.text, "responsibility": t.responsibility.value},
             )
             kept_tasks.append(task.pk)
-            wanted = [(by_name[n], TaskDepartment.Role.LEAD) for n in t.lead_departments]
-            wanted += [(by_name[n], TaskDepartment.Role.SUPPORT) for n in t.supporting_departments]
-            kept_links = []
-            for order, (dept, role) in enumerate(wanted):
-                link = upsert(TaskDepartment, {"task": task, "department": dept}, {"role": role, "order": order})
-                kept_links.append(link.pk)
-            upsert.remove(task.task_departments.exclude(pk__in=kept_links))
-            load_targets(t.targets, [by_name[n] for n in t.lead_departments], task=task)
+            _link_departments(upsert, task, by_name, t.lead_departments, t.supporting_departments)
+            targets.load(t.targets, [by_name[n] for n in t.lead_departments], task=task)
+    return kept_sections, kept_tasks
 
-    upsert.remove(policy.targets.exclude(pk__in=kept_targets))
-    upsert.remove(policy.tasks.exclude(pk__in=kept_tasks))
-    upsert.remove(policy.sections.exclude(pk__in=kept_sections))
-    upsert.remove(policy.goals.exclude(pk__in=kept_goals))
 
-    if summary.created or summary.updated or summary.removed:
-        Policy.objects.filter(pk=policy.pk).update(loaded_at=timezone.now())
+def _link_departments(
+    upsert: _Upserter, task: Task, by_name: dict[str, OrgUnit], leads: list[str], supporting: list[str]
+) -> None:
+    wanted = [(by_name[n], TaskDepartment.Role.LEAD) for n in leads]
+    wanted += [(by_name[n], TaskDepartment.Role.SUPPORT) for n in supporting]
+    kept_links = []
+    for order, (dept, role) in enumerate(wanted):
+        link = upsert(TaskDepartment, {"task": task, "department": dept}, {"role": role, "order": order})
+        kept_links.append(link.pk)
+    upsert.remove(task.task_departments.exclude(pk__in=kept_links))
+
+
+def _counts(spec: PolicySpec) -> dict[str, int]:
     targets = spec.all_targets()
-    summary.counts = {
+    return {
         "sections": len(spec.sections),
         "tasks": len(spec.tasks()),
         "departments": len(spec.departments),
@@ -224,7 +288,6 @@ def policy_load(*, spec: PolicySpec, actor: Any = None, source_sha256: str = "")
         "numeric_targets": sum(not t.is_milestone for t in targets),
         "milestones": sum(t.is_milestone for t in targets),
     }
-    return summary
 
 
 def policy_load_file(*, path: str | Path, actor: Any = None) -> LoadSummary:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -291,96 +292,161 @@ def report_transition(
 ) -> ProgressReport:
     """Apply one row of the workflow table. `at` backdates the step (demo data and imports only)."""
     report = ProgressReport.objects.select_for_update().select_related("period__policy", "task").get(pk=report.pk)
+    to_state = _next_state(actor, report, action)
+    comment = comment.strip()
+    _check_texts(report, action, comment)
+    _TRANSITION_STEPS[action](_Transition(actor, report, action, to_state, at or timezone.now(), comment))
+    return report
+
+
+def _next_state(actor: User, report: ProgressReport, action: str) -> str:
+    """The state `action` leads to; PermissionDenied when the actor's relation never allows it, ValidationError
+    when the report's state does not."""
     relation = relation_of(actor, report)
     if getattr(actor, "role", None) in READ_ONLY or not any(
         r == relation and a == action for (_s, a, r) in workflow.TRANSITIONS
     ):
         raise PermissionDenied(_("You may not do this with this report."))
     try:
-        to_state = workflow.next_state(report.state, action, relation)
+        return workflow.next_state(report.state, action, relation)
     except workflow.TransitionRefused:
         if report.state == State.ACCEPTED:
             raise ValidationError(_("An accepted report can no longer be changed."), code="accepted") from None
         raise ValidationError(
             _("This cannot be done while the report is “%(state)s”.") % {"state": report.get_state_display()}
         ) from None
-    comment = comment.strip()
+
+
+def _check_texts(report: ProgressReport, action: str, comment: str) -> None:
     if action in workflow.COMMENT_REQUIRED and not comment:
         raise ValidationError({"comment": _("Say why the report is returned.")})
     if action in (workflow.SUBMIT, workflow.CONSOLIDATE) and not report.work_done.strip():
         raise ValidationError({"work_done": ValidationError(_("Write what was done before submitting."), code="empty")})
-    at = at or timezone.now()
-    url = reverse("supervision:report", args=[report.pk])
-    label = f"{report.period.code} {_('Task')} {report.task.number}「{report.task.title}」"
-    if action in (workflow.SUBMIT, workflow.CONSOLIDATE):
-        report.submitted_at = at
-        report.first_submitted_at = report.first_submitted_at or at
-        report.return_comment = ""
-    if action == workflow.SUBMIT:
-        _step(report, actor=actor, action=action, to_state=to_state, at=at)
-        _notify(
-            department_officers([report.lead_department_id]),
-            Notification.Kind.SUBMITTED,
-            _("%(dept)s submitted its report on %(label)s for consolidation.")
-            % {"dept": report.department, "label": label},
-            url,
-            report,
+
+
+@dataclass(frozen=True)
+class _Transition:
+    """One allowed step on a locked report, and what its notifications link to and call the report."""
+
+    actor: User
+    report: ProgressReport
+    action: str
+    to_state: str
+    at: dt.datetime
+    comment: str
+
+    @property
+    def url(self) -> str:
+        return reverse("supervision:report", args=[self.report.pk])
+
+    @property
+    def label(self) -> str:
+        return f"{self.report.period.code} {_('Task')} {self.report.task.number}「{self.report.task.title}」"
+
+    def step(self, report: ProgressReport, to_state: str, comment: str = "") -> None:
+        _step(report, actor=self.actor, action=self.action, to_state=to_state, at=self.at, comment=comment)
+
+
+def _mark_submitted(t: _Transition) -> None:
+    t.report.submitted_at = t.at
+    t.report.first_submitted_at = t.report.first_submitted_at or t.at
+    t.report.return_comment = ""
+
+
+def _submit(t: _Transition) -> None:
+    """A supporting department hands its report to the lead department, whose officers are told."""
+    report = t.report
+    _mark_submitted(t)
+    t.step(report, t.to_state)
+    _notify(
+        department_officers([report.lead_department_id]),
+        Notification.Kind.SUBMITTED,
+        _("%(dept)s submitted its report on %(label)s for consolidation.")
+        % {"dept": report.department, "label": t.label},
+        t.url,
+        report,
+    )
+
+
+def _consolidate(t: _Transition) -> None:
+    """The lead department reports to the bureau, taking in its supporters' reports waiting with it."""
+    report = t.report
+    _mark_submitted(t)
+    t.step(report, t.to_state)
+    supporters = ProgressReport.objects.filter(
+        period=report.period, task=report.task, lead_department=report.department, state=State.WITH_LEAD
+    )
+    for supporter in supporters:
+        supporter.consolidated_into = report
+        supporter.save(update_fields=["consolidated_into", "updated_at"])
+        audit.record(
+            actor=t.actor,
+            action=audit.Action.UPDATE,
+            obj=supporter,
+            changes={"consolidated_into": [None, report.pk]},
+            detail={"transition": "consolidated"},
         )
-    elif action == workflow.CONSOLIDATE:
-        _step(report, actor=actor, action=action, to_state=to_state, at=at)
-        supporters = ProgressReport.objects.filter(
-            period=report.period, task=report.task, lead_department=report.department, state=State.WITH_LEAD
-        )
-        for supporter in supporters:
-            supporter.consolidated_into = report
-            supporter.save(update_fields=["consolidated_into", "updated_at"])
-            audit.record(
-                actor=actor,
-                action=audit.Action.UPDATE,
-                obj=supporter,
-                changes={"consolidated_into": [None, report.pk]},
-                detail={"transition": "consolidated"},
-            )
-        _notify(
-            _bureau_users(),
-            Notification.Kind.SUBMITTED,
-            _("%(dept)s submitted the consolidated report on %(label)s.") % {"dept": report.department, "label": label},
-            url,
-            report,
-        )
-    elif action == workflow.RETURN:
-        report.returned_at = at
-        report.return_comment = comment
-        report.consolidated_into = None
-        _step(report, actor=actor, action=action, to_state=to_state, at=at, comment=comment)
-        _notify(
-            department_officers([report.department_id]),
-            Notification.Kind.RETURNED,
-            _("Your report on %(label)s was returned: %(comment)s") % {"label": label, "comment": comment},
-            url,
-            report,
-        )
-    elif action == workflow.ACCEPT:
-        report.accepted_at = at
-        _step(report, actor=actor, action=action, to_state=to_state, at=at, comment=comment)
-        accepted = [report]
-        for supporter in ProgressReport.objects.filter(consolidated_into=report, state=State.WITH_LEAD):
-            supporter.accepted_at = at
-            _step(supporter, actor=actor, action=action, to_state=State.ACCEPTED, at=at, comment=comment)
-            accepted.append(supporter)
-        for milestone in Milestone.objects.filter(reported_in__in=accepted, completed_on__isnull=True).distinct():
-            milestone.completed_on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
-            milestone.completed_by_report = report
-            audit.save(milestone, actor=actor)
-        _feed_figures(report)
-        _notify(
-            department_officers([r.department_id for r in accepted]),
-            Notification.Kind.ACCEPTED,
-            _("The bureau accepted the report on %(label)s.") % {"label": label},
-            url,
-            report,
-        )
-    return report
+    _notify(
+        _bureau_users(),
+        Notification.Kind.SUBMITTED,
+        _("%(dept)s submitted the consolidated report on %(label)s.") % {"dept": report.department, "label": t.label},
+        t.url,
+        report,
+    )
+
+
+def _return(t: _Transition) -> None:
+    """The consolidating lead or the bureau sends the report back to its department, with the reason."""
+    report = t.report
+    report.returned_at = t.at
+    report.return_comment = t.comment
+    report.consolidated_into = None
+    t.step(report, t.to_state, t.comment)
+    _notify(
+        department_officers([report.department_id]),
+        Notification.Kind.RETURNED,
+        _("Your report on %(label)s was returned: %(comment)s") % {"label": t.label, "comment": t.comment},
+        t.url,
+        report,
+    )
+
+
+def _accept(t: _Transition) -> None:
+    """The bureau accepts the report with the supporters' reports consolidated into it; the milestones they
+    report are completed and their figures feed the indicators."""
+    report = t.report
+    report.accepted_at = t.at
+    t.step(report, t.to_state, t.comment)
+    accepted = [report]
+    for supporter in ProgressReport.objects.filter(consolidated_into=report, state=State.WITH_LEAD):
+        supporter.accepted_at = t.at
+        t.step(supporter, State.ACCEPTED, t.comment)
+        accepted.append(supporter)
+    _complete_milestones(t, accepted)
+    _feed_figures(report)
+    _notify(
+        department_officers([r.department_id for r in accepted]),
+        Notification.Kind.ACCEPTED,
+        _("The bureau accepted the report on %(label)s.") % {"label": t.label},
+        t.url,
+        report,
+    )
+
+
+def _complete_milestones(t: _Transition, accepted: list[ProgressReport]) -> None:
+    at = t.at
+    for milestone in Milestone.objects.filter(reported_in__in=accepted, completed_on__isnull=True).distinct():
+        milestone.completed_on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+        milestone.completed_by_report = t.report
+        audit.save(milestone, actor=t.actor)
+
+
+_TRANSITION_STEPS = {
+    workflow.SUBMIT: _submit,
+    workflow.CONSOLIDATE: _consolidate,
+    workflow.RETURN: _return,
+    workflow.ACCEPT: _accept,
+}
 
 
 def report_submit(*, actor: User, report: ProgressReport, at: dt.datetime | None = None) -> ProgressReport:

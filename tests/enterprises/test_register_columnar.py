@@ -11,6 +11,7 @@ import pytest
 
 from kechuang.core.models import OrgUnit
 from kechuang.enterprises import ladder, services
+from kechuang.enterprises.frame import Scope, _years_back, register_frame
 from kechuang.enterprises.ladder.facts import apply_frame_defaults, validate_frame
 from kechuang.enterprises.ladder.row import flatten
 from kechuang.enterprises.models import (
@@ -41,10 +42,10 @@ def _enrich(ids: list[int], as_of: dt.date, seed: int) -> None:
     edges = [
         as_of,
         as_of + dt.timedelta(days=1),
-        services._years_back(as_of, 3),
-        services._years_back(as_of, 3) - dt.timedelta(days=1),
-        services._years_back(as_of, 5),
-        services._years_back(as_of, 5) - dt.timedelta(days=1),
+        _years_back(as_of, 3),
+        _years_back(as_of, 3) - dt.timedelta(days=1),
+        _years_back(as_of, 5),
+        _years_back(as_of, 5) - dt.timedelta(days=1),
         dt.date(as_of.year - 1, 1, 1),
         dt.date(as_of.year - 2, 12, 31),
     ]
@@ -169,8 +170,8 @@ def register(db):
 
 @pytest.mark.parametrize("as_of", [AS_OF, LEAP])
 def test_register_frame_equals_the_facts_builder(register, as_of):
-    scope = services._Scope(register[0], register[-1])
-    frame = services._register_frame(scope, as_of)
+    scope = Scope(register[0], register[-1])
+    frame = register_frame(scope, as_of)
     active = list(Enterprise.objects.filter(status="active").order_by("pk").values_list("pk", flat=True))
     assert frame["enterprise_id"].to_list() == active
     bad, _errors = validate_frame(frame, as_of)

@@ -155,8 +155,8 @@ def test_template_round_trips(catalogue, city, unit):
 
 
 def test_allocations_are_set_by_bureau_staff_and_checked(catalogue, persona, unit):
+    from kechuang.indicators.selectors import allocation_addup as _addup
     from kechuang.indicators.selectors import partition_of
-    from kechuang.indicators.views import _addup
     from kechuang.policy.models import Target
 
     target = Target.objects.get(code="g_high_tech_enterprises_2027")

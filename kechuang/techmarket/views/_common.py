@@ -1,0 +1,36 @@
+"""What several page modules share: the list context and the list export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from kechuang.core import exports
+from kechuang.core.codes import TechField
+from kechuang.core.filters import ListFilterSet
+from kechuang.core.http import paginate, query_without
+from kechuang.techmarket.models import Achievement, Expert
+
+
+def list_context(request: HttpRequest, filterset: ListFilterSet, **extra: Any) -> dict[str, Any]:
+    return {
+        "page": paginate(request, filterset.qs),
+        "filters": filterset.values(),
+        "query": query_without(request, "page"),
+        "sort_query": query_without(request, "page", "sort"),
+        "export_query": query_without(request, "page", "size"),
+        "fields": TechField.choices,
+        **extra,
+    }
+
+
+def list_export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Export, list_name: str) -> HttpResponse:
+    back = exports.list_url(request, reverse(f"techmarket:{list_name}"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+
+
+def recent_matches(obj: Achievement | Expert, user: Any) -> Any:
+    """The record's latest matches the user may see (a match belongs to its demand's district)."""
+    return obj.matches.visible_to(user).select_related("demand").order_by("-updated_at")[:20]
