@@ -126,14 +126,14 @@ def _rows(response) -> list[list]:
     return [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
 
 
-@pytest.mark.parametrize(("export", "page", "who", "params", "object_type"), EXPORTS, ids=IDS)
+@pytest.mark.parametrize(("export", "list_page", "who", "params", "object_type"), EXPORTS, ids=IDS)
 def test_export_honours_its_list_filters_and_writes_one_audit_shape(
-    lists, client_as, persona, export, page, who, params, object_type
+    lists, client_as, persona, export, list_page, who, params, object_type
 ):
     client = client_as(who)
-    listing = client.get(reverse(page), {**params, "size": 100})
+    listing = client.get(reverse(list_page), {**params, "size": 100})
     listed = listing.context["page"].paginator.count
-    everything = client.get(reverse(page), {"size": 100}).context["page"].paginator.count
+    everything = client.get(reverse(list_page), {"size": 100}).context["page"].paginator.count
     assert 0 < listed < everything, "the filters must narrow the list for this test to mean anything"
     url, query = _url(export, params)
     response = client.get(url, query)
@@ -146,15 +146,15 @@ def test_export_honours_its_list_filters_and_writes_one_audit_shape(
     assert entry.detail["filters"].items() >= params.items() - {("status", "")}
 
 
-@pytest.mark.parametrize(("export", "page", "who", "params", "object_type"), EXPORTS, ids=IDS)
-def test_row_limit_is_respected_and_stated(lists, client_as, settings, export, page, who, params, object_type):
+@pytest.mark.parametrize(("export", "list_page", "who", "params", "object_type"), EXPORTS, ids=IDS)
+def test_row_limit_is_respected_and_stated(lists, client_as, settings, export, list_page, who, params, object_type):
     settings.KECHUANG_EXPORT_MAX_ROWS = 1  # every filtered list of the fixture has at least two rows
     client = client_as(who)
     before = AuditEntry.objects.filter(action="export").count()
     url, query = _url(export, params)
     response = client.get(url, query)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse(page))
+    assert response["Location"].startswith(reverse(list_page))
     assert "format" not in response["Location"]
     for key, value in params.items():
         assert f"{key}=" in response["Location"] or not value
