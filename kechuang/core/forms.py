@@ -14,7 +14,7 @@ from django.forms.widgets import Widget
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.models import Liaison
+from kechuang.core.models import Liaison, OrgUnit
 from kechuang.core.services import LIAISON_FIELDS
 
 # The only formats a browser's date and datetime-local inputs accept (HTML §2.3.5). Django renders dates in the
@@ -89,6 +89,20 @@ def flash_errors(request: HttpRequest, exc: ValidationError, model: type[models.
     """Show a service's ValidationError as error messages on the next page (actions that redirect)."""
     for message in error_messages(exc, model):
         messages.error(request, message)
+
+
+class RegionsMixin:
+    """A model form whose `region` field lists `regions` (the writer's scope, passed by the view). Without them
+    it lists every region when `all_regions_by_default`, else the model field's own choices."""
+
+    all_regions_by_default = False
+
+    def __init__(self, *args, regions: models.QuerySet | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if regions is None and self.all_regions_by_default:
+            regions = OrgUnit.objects.regions()
+        if regions is not None:
+            self.fields["region"].queryset = regions
 
 
 class LiaisonForm(forms.ModelForm):

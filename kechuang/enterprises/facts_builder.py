@@ -12,16 +12,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-YEAR_MONEY_FIELDS = (
-    "operating_revenue_wan",
-    "main_business_revenue_wan",
-    "rd_expense_wan",
-    "domestic_rd_expense_wan",
-    "cost_expense_total_wan",
-    "total_assets_wan",
-    "total_liabilities_wan",
-    "net_profit_wan",
-)
+# The register's yearly money columns carry the facts names: the facts catalogue is the one list of them.
+from kechuang.enterprises.ladder.facts import YEAR_MONEY_FIELDS
+
 # Taken from the row of year L as they are.
 YEAR_L_FIELDS = (
     "employees_total",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from kechuang.core.forms import RegionsMixin
 from kechuang.enterprises.models import (
     Award,
     ComplianceEvent,
@@ -17,16 +18,14 @@ from kechuang.enterprises.services import ENTERPRISE_FIELDS, FACT_FIELDS
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(RegionsMixin, forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = ["credit_code", *ENTERPRISE_FIELDS]
         widgets = {"registration_date": DATE}
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if regions is not None:
-            self.fields["region"].queryset = regions
         if self.instance.pk:
             # The credit code is the natural key: changing it would make a different enterprise.
             self.fields["credit_code"].disabled = True

@@ -361,6 +361,18 @@ class ComplianceEvent(models.Model):
         return f"{self.get_kind_display()} {self.occurred_on}"
 
 
+# The tables an enterprise's facts record is built from, by the `build_facts` keyword that takes their rows.
+FACT_SOURCES: tuple[tuple[str, type[models.Model]], ...] = (
+    ("years", EnterpriseYear),
+    ("ip", IntellectualProperty),
+    ("qualifications", Qualification),
+    ("awards", Award),
+    ("standards", Standard),
+    ("institutions", RdInstitution),
+    ("events", ComplianceEvent),
+)
+
+
 class LadderResult(models.Model):
     """The stored verdict of one tier for one enterprise, with the rule version and as-of date used."""
 

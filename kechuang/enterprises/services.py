@@ -23,17 +23,7 @@ from kechuang.enterprises.facts_builder import build_facts
 from kechuang.enterprises.feed import register_changed
 from kechuang.enterprises.frame import EVALUATED_TIERS, Scope, register_frame, result_frame, store_frame
 from kechuang.enterprises.ladder.bulk import evaluate_frame
-from kechuang.enterprises.models import (
-    Award,
-    ComplianceEvent,
-    Enterprise,
-    EnterpriseYear,
-    IntellectualProperty,
-    LadderResult,
-    Qualification,
-    RdInstitution,
-    Standard,
-)
+from kechuang.enterprises.models import FACT_SOURCES, Enterprise, EnterpriseYear, LadderResult, Qualification
 
 # What an edit may change: the credit code is the record's identity, the status changes by `enterprise_set_status`.
 ENTERPRISE_FIELDS = (
@@ -49,16 +39,6 @@ ENTERPRISE_FIELDS = (
 # A year's facts: every figure of the row, not its enterprise, its year or its timestamp.
 FACT_FIELDS = tuple(
     f.name for f in EnterpriseYear._meta.concrete_fields if f.name not in ("id", "enterprise", "year", "updated_at")
-)
-
-RELATED = (
-    ("years", EnterpriseYear),
-    ("ip", IntellectualProperty),
-    ("qualifications", Qualification),
-    ("awards", Award),
-    ("standards", Standard),
-    ("institutions", RdInstitution),
-    ("events", ComplianceEvent),
 )
 
 
@@ -79,7 +59,7 @@ def facts_records(enterprise_ids: Sequence[int], as_of: dt.date) -> dict[int, di
         "is_sme_per_2011_standard",
     )
     related: dict[str, dict[int, list[dict]]] = {}
-    for key, model in RELATED:
+    for key, model in FACT_SOURCES:
         rows: dict[int, list[dict]] = defaultdict(list)
         qs = model.objects.filter(enterprise_id__in=enterprise_ids)
         if key == "years":
@@ -88,7 +68,9 @@ def facts_records(enterprise_ids: Sequence[int], as_of: dt.date) -> dict[int, di
             rows[row["enterprise_id"]].append(row)
         related[key] = rows
     return {
-        e["id"]: build_facts(enterprise=e, as_of=as_of, **{key: related[key].get(e["id"], ()) for key, _m in RELATED})
+        e["id"]: build_facts(
+            enterprise=e, as_of=as_of, **{key: related[key].get(e["id"], ()) for key, _m in FACT_SOURCES}
+        )
         for e in enterprises
     }
 

@@ -98,17 +98,11 @@ def _upsert(
     reason: str = "",
 ) -> SaveResult:
     """Create or revise one observation (inside the caller's transaction); a revision keeps the old version."""
-    existing = (
-        Observation.objects.select_for_update()
-        .filter(indicator=indicator, region=region, year=year, quarter=quarter)
-        .first()
-    )
+    key = {"indicator": indicator, "region": region, "year": year, "quarter": quarter}
+    existing = Observation.objects.select_for_update().filter(**key).first()
     if existing is None:
         obs = Observation(
-            indicator=indicator,
-            region=region,
-            year=year,
-            quarter=quarter,
+            **key,
             value=value,
             status=status,
             source=source,

@@ -33,7 +33,6 @@ from kechuang.techmarket.models import (
     ContractEvent,
     ContractParty,
     ContractType,
-    CooperationMode,
     Demand,
     Expert,
     IndustryChain,
@@ -43,6 +42,7 @@ from kechuang.techmarket.models import (
     NonTechnicalItem,
     TransferMode,
 )
+from kechuang.techmarket.models import CooperationMode as M
 
 ACHIEVEMENTS = 700  # of the 1,100 bundled records in applied disciplines; the next 400 make the experts
 F = TechField
@@ -176,8 +176,6 @@ ENTERPRISE_STEMS = (
     "明珠",
 )
 
-M = CooperationMode
-# Demands in the words enterprises use (lay terms from the vocabulary): title, description, field, chain, mode.
 # Demands in the words enterprises use (lay terms from the vocabulary), in data/demo_demands.json.
 DEMANDS_FILE = Path(__file__).resolve().parent / "data" / "demo_demands.json"
 PRODUCTS = ("减速机箱体", "阀门铸件", "管道法兰", "泵体", "电机外壳", "农机齿轮", "钢制储罐", "输送托辊")

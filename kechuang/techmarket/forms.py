@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kechuang.core.codes import TechField
+from kechuang.core.forms import RegionsMixin
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket.models import (
     Achievement,
@@ -52,7 +53,9 @@ class RegionChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class AchievementForm(RemapErrorsMixin, forms.ModelForm):
+class AchievementForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
+    all_regions_by_default = True
+
     error_field_map = {"keywords": "keywords_text", "patent_numbers": "patents_text"}
 
     keywords_text = forms.CharField(label=_("Keywords"), required=False, help_text=_("separate with 、 or commas"))
@@ -85,9 +88,8 @@ class AchievementForm(RemapErrorsMixin, forms.ModelForm):
         ]
         field_classes = {"region": RegionChoiceField}
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else OrgUnit.objects.regions()
         if self.instance.pk:
             self.fields["keywords_text"].initial = "、".join(self.instance.keywords)
             self.fields["patents_text"].initial = ", ".join(self.instance.patent_numbers)
@@ -101,16 +103,15 @@ class AchievementForm(RemapErrorsMixin, forms.ModelForm):
         return data
 
 
-class DemandForm(RemapErrorsMixin, forms.ModelForm):
+# Who asks and what for: the head of both demand forms (the staff's and the public one).
+DEMAND_HEAD_FIELDS = ["enterprise_name", "credit_code", "region", "title", "description", "field"]
+
+
+class DemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     class Meta:
         model = Demand
         fields = [
-            "enterprise_name",
-            "credit_code",
-            "region",
-            "title",
-            "description",
-            "field",
+            *DEMAND_HEAD_FIELDS,
             "industry_chain",
             "budget_min_wan",
             "budget_max_wan",
@@ -122,11 +123,6 @@ class DemandForm(RemapErrorsMixin, forms.ModelForm):
         ]
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
         field_classes = {"region": RegionChoiceField}
-
-    def __init__(self, *args, regions=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if regions is not None:
-            self.fields["region"].queryset = regions
 
 
 # Public form checks: spam and bad input get a clear error (issue 6 item 2).
@@ -153,7 +149,7 @@ def _content_errors(text: str, label) -> list[str]:
     return errors
 
 
-class PublicDemandForm(RemapErrorsMixin, forms.ModelForm):
+class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     """The form an enterprise fills without an account; bureau staff review what it sends."""
 
     website = forms.CharField(label=_("Leave this field empty"), required=False)  # honeypot
@@ -162,15 +158,9 @@ class PublicDemandForm(RemapErrorsMixin, forms.ModelForm):
         label=_("I agree that the bureau stores these details to broker my demand and contacts me about it."),
     )
 
-    class Meta:
-        model = Demand
+    class Meta(DemandForm.Meta):
         fields = [
-            "enterprise_name",
-            "credit_code",
-            "region",
-            "title",
-            "description",
-            "field",
+            *DEMAND_HEAD_FIELDS,
             "cooperation_mode",
             "budget_min_wan",
             "budget_max_wan",
@@ -183,12 +173,9 @@ class PublicDemandForm(RemapErrorsMixin, forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 6}),
         }
-        field_classes = {"region": RegionChoiceField}
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if regions is not None:
-            self.fields["region"].queryset = regions
         self.fields["credit_code"].required = True
         self.fields["title"].widget.attrs.update(minlength=6, maxlength=100)
         self.fields["description"].widget.attrs.update(minlength=30, maxlength=3000)
@@ -245,7 +232,9 @@ class PublicDemandForm(RemapErrorsMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ExpertForm(RemapErrorsMixin, forms.ModelForm):
+class ExpertForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
+    all_regions_by_default = True
+
     fields = forms.MultipleChoiceField(
         label=_("Other fields"), choices=TechField.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -265,10 +254,6 @@ class ExpertForm(RemapErrorsMixin, forms.ModelForm):
             "region",
         ]
         field_classes = {"region": RegionChoiceField}
-
-    def __init__(self, *args, regions=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else OrgUnit.objects.regions()
 
 
 class VocabularyForm(RemapErrorsMixin, forms.ModelForm):
@@ -340,7 +325,7 @@ class MatchCheckForm(RemapErrorsMixin, forms.ModelForm):
         return data
 
 
-class ContractForm(RemapErrorsMixin, forms.ModelForm):
+class ContractForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     error_field_map = {"ip_numbers": "ip_text"}
 
     ip_text = forms.CharField(label=_("IP involved"), required=False, help_text=_("patent numbers, comma-separated"))
@@ -376,10 +361,8 @@ class ContractForm(RemapErrorsMixin, forms.ModelForm):
         }
         field_classes = {"region": RegionChoiceField}
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if regions is not None:
-            self.fields["region"].queryset = regions
         if self.instance.pk:
             self.fields["ip_text"].initial = ", ".join(self.instance.ip_numbers)
 

@@ -178,7 +178,11 @@ _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _CMP = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
 
 
-class Arith(Node):
+class _BinaryOp(Node):
+    """Null-propagating operator from a table shared by both backends (`ops`: symbol → operator function)."""
+
+    ops: dict[str, Callable[[Any, Any], Any]]
+
     def __init__(self, op: str, a: Node, b: Node):
         self.op, self.a, self.b = op, a, b
 
@@ -186,7 +190,7 @@ class Arith(Node):
         return (self.a, self.b)
 
     def _compile(self) -> Fn:
-        f, fa, fb = _ARITH[self.op], self.a.fn(), self.b.fn()
+        f, fa, fb = self.ops[self.op], self.a.fn(), self.b.fn()
 
         def run(env: Env) -> Any:
             x = fa(env)
@@ -198,30 +202,15 @@ class Arith(Node):
         return run
 
     def expr(self) -> pl.Expr:
-        return _ARITH[self.op](self.a.expr(), self.b.expr())
+        return self.ops[self.op](self.a.expr(), self.b.expr())
 
 
-class Cmp(Node):
-    def __init__(self, op: str, a: Node, b: Node):
-        self.op, self.a, self.b = op, a, b
+class Arith(_BinaryOp):
+    ops = _ARITH
 
-    def children(self) -> Sequence[Node]:
-        return (self.a, self.b)
 
-    def _compile(self) -> Fn:
-        f, fa, fb = _CMP[self.op], self.a.fn(), self.b.fn()
-
-        def run(env: Env) -> Any:
-            x = fa(env)
-            if x is None:
-                return None
-            y = fb(env)
-            return None if y is None else f(x, y)
-
-        return run
-
-    def expr(self) -> pl.Expr:
-        return _CMP[self.op](self.a.expr(), self.b.expr())
+class Cmp(_BinaryOp):
+    ops = _CMP
 
 
 class FDiv(Node):
