@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -303,11 +302,10 @@ KECHUANG_POLICY_FILE = env_str(
 KECHUANG_DEFAULT_POLICY = env_str("KECHUANG_DEFAULT_POLICY", Path(KECHUANG_POLICY_FILE).stem)
 
 # Background work (imports, the matching index, ladder re-evaluation) runs on django-tasks: the database backend
-# queues it for the worker (`manage.py db_worker`, started beside the server by `make run`); under pytest, or with
-# KECHUANG_TASKS=immediate, a task runs at once in the process that enqueues it.
-TASKS_BACKEND = env_str(
-    "KECHUANG_TASKS", "immediate" if "pytest" in sys.modules else "database", choices=("database", "immediate")
-)
+# queues it for the worker (`manage.py db_worker`, started beside the server by `make run`); with
+# KECHUANG_TASKS=immediate a task runs at once in the process that enqueues it (the test suite sets this backend in
+# tests/conftest.py).
+TASKS_BACKEND = env_str("KECHUANG_TASKS", "database", choices=("database", "immediate"))
 TASKS = {
     "default": {
         "BACKEND": {

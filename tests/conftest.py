@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.test.utils import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -79,6 +80,8 @@ def moved_clock() -> dt.datetime | None:
 
 
 def pytest_configure(config):
+    # Tasks run at once in the test process, for the whole session: no worker, and a test sees what it queued.
+    override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}).enable()
     # The clock moves for the whole session, before any fixture or demo data reads it: the suite must pass on
     # any day, not only the day it was written (CI runs it a year ahead).
     moment = moved_clock()
