@@ -1,15 +1,20 @@
-"""What several page modules share: the list context and the list export."""
+"""What several page modules share: the list context, the list export and the record form page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 from kechuang.core import exports
 from kechuang.core.codes import TechField
 from kechuang.core.filters import ListFilterSet
+from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without
 from kechuang.techmarket.models import Achievement, Expert
 
@@ -34,3 +39,23 @@ def list_export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Ex
 def recent_matches(obj: Achievement | Expert, user: Any) -> Any:
     """The record's latest matches the user may see (a match belongs to its demand's district)."""
     return obj.matches.visible_to(user).select_related("demand").order_by("-updated_at")[:20]
+
+
+def record_form(
+    request: HttpRequest,
+    form: ModelForm,
+    save: Callable[[Any], Any],
+    *,
+    saved: str,
+    done: Callable[[Any], HttpResponse],
+    title: str,
+    back: str,
+) -> HttpResponse:
+    """A record's create or edit page: a valid form goes through its service (`save`), whose errors land on the
+    form; on success the message `saved` and the page `done(record)`."""
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        if save_or_errors(form, lambda: save(obj)) is not None:
+            messages.success(request, saved)
+            return done(obj)
+    return render(request, "techmarket/form.html", {"form": form, "title": title, "back": back})

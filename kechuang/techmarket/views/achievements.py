@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports
-from kechuang.core.forms import flash_errors, save_or_errors
+from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import AchievementFilter
 from kechuang.techmarket.models import Achievement, Demand, IndustryChain, InstitutionType
-from kechuang.techmarket.views._common import list_context, list_export, recent_matches
+from kechuang.techmarket.views._common import list_context, list_export, recent_matches, record_form
 
 
 @login_required
@@ -110,13 +110,14 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _achievement_form(request: HttpRequest, achievement: Achievement | None) -> HttpResponse:
     require_bureau(request.user)
     form = forms.AchievementForm(request.POST or None, instance=achievement, regions=selectors.city_regions())
-    if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if save_or_errors(form, lambda: services.achievement_save(actor=request.user, achievement=obj)) is not None:
-            messages.success(request, _("Achievement saved."))
-            return redirect("techmarket:achievement", pk=obj.pk)
-    return render(
-        request, "techmarket/form.html", {"form": form, "title": _("Achievement"), "back": "techmarket:achievements"}
+    return record_form(
+        request,
+        form,
+        lambda obj: services.achievement_save(actor=request.user, achievement=obj),
+        saved=_("Achievement saved."),
+        done=lambda obj: redirect("techmarket:achievement", pk=obj.pk),
+        title=_("Achievement"),
+        back="techmarket:achievements",
     )
 
 

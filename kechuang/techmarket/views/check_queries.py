@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from kechuang.core import exports
-from kechuang.core.forms import save_or_errors
 from kechuang.core.permissions import bureau_required, get_for_user
 from kechuang.techmarket import forms, selectors, services
 from kechuang.techmarket.filters import MatchCheckFilter
 from kechuang.techmarket.models import MatchCheck
-from kechuang.techmarket.views._common import list_context, list_export
+from kechuang.techmarket.views._common import list_context, list_export, record_form
 
 CHECK_K = 10
 
@@ -72,13 +71,14 @@ def check_export(request: HttpRequest) -> HttpResponse:
 
 def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:
     form = forms.MatchCheckForm(request.POST or None, instance=check)
-    if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if save_or_errors(form, lambda: services.match_check_save(actor=request.user, check=obj)) is not None:
-            messages.success(request, _("Check query saved."))
-            return redirect("techmarket:checks")
-    return render(
-        request, "techmarket/form.html", {"form": form, "title": _("Check query"), "back": "techmarket:checks"}
+    return record_form(
+        request,
+        form,
+        lambda obj: services.match_check_save(actor=request.user, check=obj),
+        saved=_("Check query saved."),
+        done=lambda obj: redirect("techmarket:checks"),
+        title=_("Check query"),
+        back="techmarket:checks",
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports
-from kechuang.core.forms import flash_errors, save_or_errors
+from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
@@ -20,7 +20,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import DemandFilter
 from kechuang.techmarket.models import CooperationMode, Demand
-from kechuang.techmarket.views._common import list_context, list_export
+from kechuang.techmarket.views._common import list_context, list_export, record_form
 
 
 @login_required
@@ -114,13 +114,14 @@ def _demand_form(request: HttpRequest, demand: Demand | None) -> HttpResponse:
     require_writer(request.user)
     regions = regions_for(request.user, writable=True)
     form = forms.DemandForm(request.POST or None, instance=demand, regions=regions)
-    if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if save_or_errors(form, lambda: services.demand_save(actor=request.user, demand=obj)) is not None:
-            messages.success(request, _("Demand saved."))
-            return redirect("techmarket:demand", pk=obj.pk)
-    return render(
-        request, "techmarket/form.html", {"form": form, "title": _("Technology demand"), "back": "techmarket:demands"}
+    return record_form(
+        request,
+        form,
+        lambda obj: services.demand_save(actor=request.user, demand=obj),
+        saved=_("Demand saved."),
+        done=lambda obj: redirect("techmarket:demand", pk=obj.pk),
+        title=_("Technology demand"),
+        back="techmarket:demands",
     )
 
 

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import exports
 from kechuang.core.codes import TechField
-from kechuang.core.forms import flash_errors, save_or_errors
+from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.techmarket import forms, selectors, services
 from kechuang.techmarket.filters import ExpertFilter
 from kechuang.techmarket.models import Expert
-from kechuang.techmarket.views._common import list_context, list_export, recent_matches
+from kechuang.techmarket.views._common import list_context, list_export, recent_matches, record_form
 
 
 @login_required
@@ -81,12 +81,15 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _expert_form(request: HttpRequest, expert: Expert | None) -> HttpResponse:
     require_bureau(request.user)
     form = forms.ExpertForm(request.POST or None, instance=expert, regions=selectors.city_regions())
-    if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if save_or_errors(form, lambda: services.expert_save(actor=request.user, expert=obj)) is not None:
-            messages.success(request, _("Expert saved."))
-            return redirect("techmarket:expert", pk=obj.pk)
-    return render(request, "techmarket/form.html", {"form": form, "title": _("Expert"), "back": "techmarket:experts"})
+    return record_form(
+        request,
+        form,
+        lambda obj: services.expert_save(actor=request.user, expert=obj),
+        saved=_("Expert saved."),
+        done=lambda obj: redirect("techmarket:expert", pk=obj.pk),
+        title=_("Expert"),
+        back="techmarket:experts",
+    )
 
 
 @login_required

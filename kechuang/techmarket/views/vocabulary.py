@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without
 from kechuang.core.permissions import bureau_required, get_for_user
 from kechuang.techmarket import forms, selectors, services
 from kechuang.techmarket.filters import VocabularyFilter
 from kechuang.techmarket.models import VocabularyTerm
+from kechuang.techmarket.views._common import record_form
 
 
 @bureau_required
@@ -33,13 +32,14 @@ def vocabulary(request: HttpRequest) -> HttpResponse:
 
 def _vocabulary_form(request: HttpRequest, term: VocabularyTerm | None) -> HttpResponse:
     form = forms.VocabularyForm(request.POST or None, instance=term)
-    if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if save_or_errors(form, lambda: services.vocabulary_save(actor=request.user, term=obj)) is not None:
-            messages.success(request, _("Vocabulary saved: new searches use it."))
-            return redirect("techmarket:vocabulary")
-    return render(
-        request, "techmarket/form.html", {"form": form, "title": _("Vocabulary term"), "back": "techmarket:vocabulary"}
+    return record_form(
+        request,
+        form,
+        lambda obj: services.vocabulary_save(actor=request.user, term=obj),
+        saved=_("Vocabulary saved: new searches use it."),
+        done=lambda obj: redirect("techmarket:vocabulary"),
+        title=_("Vocabulary term"),
+        back="techmarket:vocabulary",
     )
 
 
