@@ -70,9 +70,23 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
         _("High-tech field"),
         _("Status"),
     ]
-    suffixes = [_("held"), _("verdict"), _("score"), _("criteria failed")]
+    suffixes = [_("held"), _("verdict"), _("score"), _("failed criteria")]
     for tier in tiers:
         headers += ["·".join((str(tier.label), suffix)) for suffix in suffixes]
+
+    language = get_language()
+    names: dict[tuple[str, str], dict[str, str]] = {}
+
+    def failed_names(result: Any) -> str:
+        """The stored criterion ids as the reader's criterion names (one lookup per tier and rule version)."""
+        key = (result.tier, result.rule_version)
+        if key not in names:
+            rule_set = _rule_set_of(result)
+            criteria = [(c.id, c.name) for c in rule_set.criteria] if rule_set else []
+            if rule_set and rule_set.line:
+                criteria.append(("score_line", rule_set.line.name))
+            names[key] = {cid: criterion_name(result.tier, cid, name, language) for cid, name in criteria}
+        return "、".join(names[key].get(cid, cid) for cid in result.failed_criteria)
 
     def row(e: Enterprise) -> list[Any]:
         cells = [e.credit_code, e.name, str(e.region), e.industry, e.get_tech_field_display(), e.get_status_display()]
@@ -82,7 +96,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
                 _("Yes") if tier.value in e.held else _("No"),
                 str(STATUS_LABELS.get(result.status, "")) if result else "",
                 result.score if result and result.score is not None else "",
-                "、".join(result.failed_criteria) if result else "",
+                failed_names(result) if result else "",
             ]
         return cells
 
@@ -116,7 +130,8 @@ def register_export(request: HttpRequest) -> HttpResponse:
     return importer.register_workbook(rows)
 
 
-def _rule_set_of(result: ladder.TierResult) -> ladder.RuleSet | None:
+def _rule_set_of(result: Any) -> ladder.RuleSet | None:
+    """The rule set a verdict was made by (an engine TierResult or a stored LadderResult)."""
     return next((rs for rs in ladder.rule_sets(result.tier) if rs.version == result.rule_version), None)
 
 

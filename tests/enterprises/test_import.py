@@ -154,3 +154,16 @@ def test_every_error_reported_in_one_pass(client_as):
     found = {(e["sheet"], e["row"], e["column"]) for e in job.errors}
     assert found == {("企业", 3, "所属区县"), ("企业", 3, "企业名称"), ("年度数据", 2, "年度")}, job.errors
     assert Enterprise.objects.filter(credit_code__in=[GOOD_A, GOOD_B]).count() == 0
+
+
+def test_export_names_the_failed_criteria_never_their_ids(population, client_as):
+    """The list export's "criteria failed" columns read as the enterprise page does (a user met `rd_ratio_3y`)."""
+    import re
+
+    response = client_as("bureau_staff").get(reverse("enterprises:export"), {"status": ""})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    headers = [c.value for c in sheet[1]]
+    columns = [i for i, h in enumerate(headers) if h and h.endswith("未达标条件")]
+    cells = [row[i] for row in sheet.iter_rows(min_row=2, values_only=True) for i in columns if row[i]]
+    assert columns and cells, "the export has failed criteria to show"  # precondition
+    assert not [c for c in cells if re.search(r"[a-z]+_[a-z_0-9]+", c)], cells[:5]
