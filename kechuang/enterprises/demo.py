@@ -105,7 +105,7 @@ def earlier_titles(generated: population.GeneratedEnterprise, seed: int) -> list
     """The certificates a multi-year title's holder held before its current one: each renewed at expiry with
     probability RENEWED, back to the firm's first year or the scheme's start. Deterministic per firm and seed, and
     drawn apart from the population's own stream (the current register stays as it was)."""
-    rng = random.Random(f"{seed}:{generated.enterprise['credit_code']}")
+    rng = random.Random(f"{seed}:{generated.enterprise['credit_code']}")  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     founded = generated.enterprise["registration_date"]
     earlier = []
     for title in generated.qualifications:

@@ -237,7 +237,7 @@ def _yearly_facts(q: _Query) -> pl.DataFrame:
             schema[year_column(name, k)] = pl.Int64
     joins = " ".join(f"LEFT JOIN {y_t} y{-k} ON y{-k}.enterprise_id = e.id AND y{-k}.year = %s" for k in YEAR_OFFSETS)
     return _fetch(
-        f"SELECT {', '.join(select)} FROM {e_t} e {joins} WHERE {q.where} ORDER BY e.id",
+        f"SELECT {', '.join(select)} FROM {e_t} e {joins} WHERE {q.where} ORDER BY e.id",  # nosec B608  # table and column names come from model metadata; every value is a bound parameter
         [latest + k for k in YEAR_OFFSETS] + q.params,
         schema,
     )
@@ -246,7 +246,7 @@ def _yearly_facts(q: _Query) -> pl.DataFrame:
 def _ip_counts(q: _Query) -> pl.DataFrame:
     """Valid IP granted by the assessment date, counted by class, acquisition and value."""
     return _fetch(
-        "SELECT i.enterprise_id, SUM(CASE WHEN i.ip_class = 'I' THEN 1 ELSE 0 END),"
+        "SELECT i.enterprise_id, SUM(CASE WHEN i.ip_class = 'I' THEN 1 ELSE 0 END),"  # nosec B608  # table and column names come from model metadata; every value is a bound parameter
         " SUM(CASE WHEN i.ip_class = 'I' AND i.acquisition = 'self_developed' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'I' AND i.high_value THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN i.ip_class = 'II' THEN 1 ELSE 0 END),"
@@ -319,7 +319,7 @@ def _institution_rank(q: _Query) -> pl.DataFrame:
     """The rank (INSTITUTION_RANK) of the highest R&D institution recognised and not revoked on the date."""
     rank_sql = " ".join(f"WHEN '{level}' THEN {rank}" for level, rank in INSTITUTION_RANK.items())
     return _fetch(
-        f"SELECT r.enterprise_id, MAX(CASE r.level {rank_sql} END)"
+        f"SELECT r.enterprise_id, MAX(CASE r.level {rank_sql} END)"  # nosec B608  # table and column names come from model metadata; every value is a bound parameter
         f" FROM {_table(RdInstitution)} r JOIN {_table(Enterprise)} e ON e.id = r.enterprise_id"
         f" WHERE r.recognised_on <= %s AND (r.revoked_on IS NULL OR r.revoked_on > %s) AND {q.where}"
         " GROUP BY r.enterprise_id",
@@ -383,7 +383,7 @@ def store_frame(rows: pl.DataFrame, scope: Scope) -> None:
     table = _table(LadderResult)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE enterprise_id IN (SELECT e.id FROM {_table(Enterprise)} e WHERE {where})",
+            f"DELETE FROM {table} WHERE enterprise_id IN (SELECT e.id FROM {_table(Enterprise)} e WHERE {where})",  # nosec B608  # table and column names come from model metadata; every value is a bound parameter
             params,
         )
     if rows.height == 0:
@@ -410,7 +410,7 @@ def store_frame(rows: pl.DataFrame, scope: Scope) -> None:
         )
         placeholders = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows.rows())
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows.rows())  # nosec B608  # table and column names come from model metadata; every value is a bound parameter
         return
     LadderResult.objects.bulk_create(  # any other backend: through the ORM
         [

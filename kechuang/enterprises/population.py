@@ -102,7 +102,7 @@ def generate(
     today = dt.date.today()
     if latest_year is None:
         latest_year = today.year - 1
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     codes = [r[0] for r in regions]
     weights = [r[2] for r in regions]
     divisions = {r[0]: r[1] for r in regions}

@@ -99,7 +99,7 @@ def generated_values(
     region_codes: list[str], shares: dict[str, tuple[float, float]]
 ) -> dict[tuple[str, str, int], Decimal]:
     """{(indicator, region or "city", year): value}; deterministic. `shares`: see region_shares."""
-    rng = random.Random(20231220)  # the policy's issue date
+    rng = random.Random(20231220)  # the policy's issue date  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     years = demo_years()
     out: dict[tuple[str, str, int], Decimal] = {}
     city_series: dict[str, list[float]] = {}

@@ -392,7 +392,7 @@ def comparator_for_engine(comparator: str) -> str:
 
 def forecast_for(series: list[tuple[int, float]], target: float, deadline: int, comparator: str) -> dict[str, Any]:
     key_data = json.dumps([series, target, deadline, comparator, FORECAST_LEVEL])
-    key = "indicators:forecast:" + hashlib.sha1(key_data.encode()).hexdigest()
+    key = "indicators:forecast:" + hashlib.sha1(key_data.encode(), usedforsecurity=False).hexdigest()
     found = cache.get(key)
     if found is None:
         result = engine.forecast_series(series, target, deadline, comparator_for_engine(comparator), FORECAST_LEVEL)

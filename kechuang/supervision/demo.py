@@ -155,7 +155,7 @@ def _run_period(
     period = services.period_open(
         actor=None, policy=policy, year=year, quarter=quarter, due_date=due, supporters_due_date=supporters_due
     )
-    rng = random.Random(f"kechuang-supervision-{period.code}")
+    rng = random.Random(f"kechuang-supervision-{period.code}")  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     share = min(1.0, 0.25 * quarter + 0.05)
     reports = list(
         period.reports.select_related("task", "department").prefetch_related("task__targets", "task__milestones")
@@ -230,7 +230,7 @@ def _current_period(policy: Policy, year: int, quarter: int, officers: dict[int,
     period = services.period_open(
         actor=None, policy=policy, year=year, quarter=quarter, due_date=due, supporters_due_date=supporters_due
     )
-    rng = random.Random(f"kechuang-supervision-{period.code}")
+    rng = random.Random(f"kechuang-supervision-{period.code}")  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     now = timezone.now()
     for r in period.reports.select_related("task", "department").filter(role=ProgressReport.Role.SUPPORT):
         # 市教育局 keeps its reports open, so the walk-through (README) can start from a draft.

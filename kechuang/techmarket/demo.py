@@ -290,7 +290,7 @@ INDUSTRY_DEMANDS = {
 
 
 def _rng() -> random.Random:
-    return random.Random(20260601)
+    return random.Random(20260601)  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
 
 
 def _person(rng: random.Random) -> str:

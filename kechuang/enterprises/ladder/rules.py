@@ -202,7 +202,7 @@ class Amount(Measure):
 
     def cmp(self, op: str, t: Any) -> Node:
         t_fen = Fraction(t) * FEN_PER_WAN
-        assert t_fen.denominator == 1, "money thresholds must be whole fen"
+        assert t_fen.denominator == 1, "money thresholds must be whole fen"  # nosec B101  # invariant of the engine's own rule tables; ladder tests cover every rule
         return self.q.__getattribute__({">=": "ge", ">": "gt", "<=": "le", "<": "lt"}[op])(Lit(int(t_fen)))
 
     def threshold_text(self, op: str, t: Any) -> str:

@@ -179,5 +179,5 @@ def _strengthen(rng: random.Random, rec: dict[str, Any], latest: int, years: lis
 def random_records(
     n: int, seed: int = 20261127, drop_rate: float = 0.03, strong_rate: float = 0.25
 ) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     return [random_record(rng, i, drop_rate, strong_rate) for i in range(n)]

@@ -131,7 +131,7 @@ def _rd_points() -> Criterion:
         Amount(rd_expense[0], "上年度研发费用", lever=rd_expense[0]),
         ge_bands((500, 10), (400, 8), (300, 6), (200, 4), (100, 2)),
     )
-    assert by_ratio.points is not None and by_amount.points is not None
+    assert by_ratio.points is not None and by_amount.points is not None  # nosec B101  # invariant of the engine's own rule tables; ladder tests cover every rule
     pa, pr = by_amount.points, by_ratio.points
     # Either table at 10 settles it even if the other is unknown; otherwise the null-propagating maximum.
     points = When(

@@ -62,7 +62,7 @@ def _rd_input() -> Criterion:
         rd_cost_ratio(),
         ge_bands((pct(30), 50), (pct(25), 40), (pct(20), 30), (pct(15), 20), (pct(10), 10)),
     )
-    assert a.points is not None and b.points is not None
+    assert a.points is not None and b.points is not None  # nosec B101  # invariant of the engine's own rule tables; ladder tests cover every rule
     use_b = cost_expense_total[0].is_null().is_false() & b.points.gt(a.points)
     points = When([(cost_expense_total[0].is_null(), a.points)], max2(a.points, b.points))
     value = When([(use_b, b.value)], a.value)

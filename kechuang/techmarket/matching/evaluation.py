@@ -60,7 +60,7 @@ def task_queries(
     if task in ("K2A", "PK"):
         sources = [r for r in sources if len(r["keywords"]) >= (2 if task == "PK" else 1)]
     if sample is not None and sample < len(sources):
-        sources = random.Random(seed).sample(sources, sample)
+        sources = random.Random(seed).sample(sources, sample)  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
     queries = []
     if task in ("T2A", "K2A"):
         for r in sources:
@@ -80,7 +80,7 @@ def task_queries(
             for kw in set(r["keywords"]):
                 by_kw[kw].append(pos)
         for r in sources:
-            rng = random.Random(f"{seed}:{r['id']}")
+            rng = random.Random(f"{seed}:{r['id']}")  # nosec B311  # seeded pseudo-random draws for demo/sample data and evaluation, never for secrets
             picked = rng.sample(sorted(set(r["keywords"])), 2) if len(set(r["keywords"])) >= 2 else None
             if not picked:
                 continue
