@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "kechuang.core.input_guard.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kechuang.core.private_responses.PrivateResponseMiddleware",
     "kechuang.core.middleware.UploadInspectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -328,6 +329,10 @@ LOGGING = {
         "level": env_str("KECHUANG_LOG_LEVEL", "WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     },
 }
+# Error mails (AdminEmailHandler, when ADMINS is set) and 500 reports carry no POST, GET or frame values
+# (core/error_reports.py): they would hold phones and ID numbers.
+DEFAULT_EXCEPTION_REPORTER = "kechuang.core.error_reports.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kechuang.core.error_reports.PersonalDataReporterFilter"
 # Locking by user name from any IP is the baseline's choice (security-baseline.md §2); adding the IP as a
 # separate lock key would let one mistyped password behind the bureau's NAT lock out every colleague.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
