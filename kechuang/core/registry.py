@@ -20,6 +20,8 @@
 - `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 - `policy_for(user, code) -> Policy | None`: the policy a user works under (the default one, or the one named
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
+- `data_folders() -> [core.backup.DataFolder]`: folders of files the module keeps beside the database, for
+  `manage.py backup` / `restore` (the technology market's matching index).
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 """

@@ -49,6 +49,13 @@ class TechmarketConfig(AppConfig):
 
         return load_demo(city)
 
+    def data_folders(self):
+        """The matching index, for `manage.py backup`; a restore without it rebuilds it from the database."""
+        from kechuang.core.backup import DataFolder
+        from kechuang.techmarket.index import index_dir
+
+        return [DataFolder("match_index", index_dir(), rebuild_command="rebuild_match_index")]
+
     def cockpit_cards(self, user):
         from kechuang.techmarket.selectors import cockpit_cards
 
