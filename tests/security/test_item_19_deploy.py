@@ -5,6 +5,7 @@ because the settings module reads the environment once, at start-up."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -20,6 +21,9 @@ def production_env(var_dir: Path) -> dict[str, str]:
         KECHUANG_ENV="production",
         KECHUANG_SECRET_KEY=secrets.token_urlsafe(60),
         KECHUANG_AUDIT_KEY=secrets.token_urlsafe(40),
+        # The field-encryption key ring production requires (kechuang/core/crypto.py): 32-byte keys in base64.
+        KECHUANG_FIELD_KEYS="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        KECHUANG_BLIND_INDEX_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         KECHUANG_ALLOWED_HOSTS="kechuang.example.gov.cn,testserver",
         KECHUANG_VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="kechuang.settings",
