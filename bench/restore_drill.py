@@ -2,8 +2,11 @@
 the data, `restore --yes`, and time the backup and the restore; the restore itself checks the row counts against
 the manifest and verifies the audit chain (it exits non-zero otherwise).
 
-    python bench/restore_drill.py                 # SQLite, in a temporary var folder
-    python bench/restore_drill.py --postgresql    # PostgreSQL too (DRILL_PG_URL, default the local server)
+    python bench/restore_drill.py                       # SQLite and PostgreSQL (like bench/ladder.py)
+    python bench/restore_drill.py --backends sqlite     # SQLite only
+
+PostgreSQL: a scratch database on the local server (DRILL_PG_URL, default postgres://postgres@127.0.0.1:5432),
+skipped with a message when createdb fails. Each drill runs in a temporary var folder.
 
 Writes bench/results/restore_drill[_postgresql].json.
 """
@@ -72,17 +75,22 @@ def drill(env: dict[str, str], label: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--postgresql", action="store_true", help="also drill on PostgreSQL")
+    parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
+    backends = args.backends.split(",")
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KECHUANG_VAR_DIR")}
     base.update(KECHUANG_TASKS="immediate", KECHUANG_ADMIN_PASSWORD="Drill-Passw0rd!")
-    with tempfile.TemporaryDirectory(prefix="kechuang-drill-") as var:
-        drill({**base, "KECHUANG_VAR_DIR": var}, "")
-    if args.postgresql:
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory(prefix="kechuang-drill-") as var:
+            drill({**base, "KECHUANG_VAR_DIR": var}, "")
+    if "postgresql" in backends:
         server = os.environ.get("DRILL_PG_URL", "postgres://postgres@127.0.0.1:5432")
         name = f"kechuang_drill_{uuid.uuid4().hex[:8]}"
         host = server.split("@")[-1].split(":")[0]
-        subprocess.run(["createdb", "-h", host, "-U", "postgres", name], check=True)
+        made = subprocess.run(["createdb", "-h", host, "-U", "postgres", name], capture_output=True, text=True)
+        if made.returncode != 0:
+            print(f"restore_drill_postgresql: skipped, createdb failed: {made.stderr.strip()}")
+            return 0
         try:
             with tempfile.TemporaryDirectory(prefix="kechuang-drill-pg-") as var:
                 drill({**base, "KECHUANG_VAR_DIR": var, "DATABASE_URL": f"{server}/{name}"}, "_postgresql")
