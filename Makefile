@@ -71,7 +71,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
 
 # ruff; the architecture contracts (import-linter, [tool.importlinter]); the templates (djlint, lint mode only);
-# bandit ([tool.bandit]); pip-audit over the installed packages (scripts/pip_audit.py: fails on a known
+# bandit ([tool.bandit]); pip-audit over the installed packages (scripts/audit_dependencies.py: fails on a known
 # vulnerability, prints "SKIPPED: advisory service unreachable" when no package could be queried).
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
@@ -79,7 +79,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/djlint kechuang --lint
 	$(PY) -m bandit -c pyproject.toml -r kechuang -q
-	$(PY) scripts/pip_audit.py
+	$(PY) scripts/audit_dependencies.py
 
 format: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .
