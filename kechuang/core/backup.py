@@ -322,6 +322,18 @@ class RestoreResult:
         return not self.row_count_differences and not self.broken_audit_ids and self.audit_head_matches
 
 
+def _extract(tar: tarfile.TarFile, into: Path) -> None:
+    """Only plain files and folders inside `into` (no absolute paths, no .., no links or devices)."""
+    for member in tar.getmembers():
+        parts = Path(member.name).parts
+        if not (member.isfile() or member.isdir()) or Path(member.name).is_absolute() or ".." in parts:
+            raise BackupError(f"the archive has a member a backup never has: {member.name!r}")
+    if hasattr(tarfile, "data_filter"):  # Python ≥ 3.11.4: the standard library checks as well
+        tar.extractall(into, filter="data")
+    else:
+        tar.extractall(into)  # nosec B202  # every member was checked above
+
+
 def read_archive(archive: Path | str, into: Path) -> tuple[Path, dict[str, Any]]:
     """Extract `archive` into `into` and verify every member against the manifest; returns (root, manifest)."""
     archive = Path(archive)
@@ -329,7 +341,7 @@ def read_archive(archive: Path | str, into: Path) -> tuple[Path, dict[str, Any]]
         raise BackupError(f"no archive at {archive}")
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(into, filter="data")  # refuses absolute paths, .. and links out of the folder
+            _extract(tar, into)
     except (tarfile.TarError, OSError, EOFError) as error:
         raise BackupError(f"{archive.name} is not a readable backup archive ({error})") from None
     roots = [p for p in into.iterdir() if p.is_dir()]
