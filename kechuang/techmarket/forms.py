@@ -14,6 +14,7 @@ from kechuang.core.codes import TechField
 from kechuang.core.forms import RegionsMixin
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket.models import (
+    DEMAND_FIELDS,
     Achievement,
     Contract,
     ContractParty,
@@ -110,17 +111,7 @@ DEMAND_HEAD_FIELDS = ["enterprise_name", "credit_code", "region", "title", "desc
 class DemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     class Meta:
         model = Demand
-        fields = [
-            *DEMAND_HEAD_FIELDS,
-            "industry_chain",
-            "budget_min_wan",
-            "budget_max_wan",
-            "deadline",
-            "cooperation_mode",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-        ]
+        fields = DEMAND_FIELDS.form_fields()
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
         field_classes = {"region": RegionChoiceField}
 

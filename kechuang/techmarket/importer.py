@@ -50,13 +50,12 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import feed, registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
+    DEMAND_FIELDS,
     Achievement,
     Contract,
     ContractField,
     ContractParty,
     ContractType,
-    CooperationMode,
-    Demand,
     Expert,
     IndustryChain,
     InstitutionType,
@@ -178,25 +177,6 @@ def _check_achievement(row: dict[str, Any]) -> list[tuple[str, str]]:
     except ValidationError as exc:
         return [("patent_numbers", message) for message in exc.messages]
     return []
-
-
-def _demand(row: dict[str, Any]) -> Demand:
-    return Demand(
-        enterprise_name=row["enterprise_name"],
-        credit_code=row["credit_code"] or "",
-        region=row["region"],
-        title=row["title"],
-        description=row["description"],
-        field=row["field"],
-        industry_chain=row["industry_chain"],
-        cooperation_mode=row["cooperation_mode"],
-        budget_min_wan=row["budget_min_wan"],
-        budget_max_wan=row["budget_max_wan"],
-        deadline=row["deadline"],
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        contact_email=row["contact_email"],
-    )
 
 
 def _expert(row: dict[str, Any]) -> Expert:
@@ -414,23 +394,8 @@ SPECS: dict[str, Spec] = {
     ),
     "demand": Spec(
         "技术需求",
-        [
-            TmColumn("enterprise_name", "企业名称", "text", True),
-            TmColumn("credit_code", "统一社会信用代码", "code"),
-            TmColumn("region", "所在区县", "region", True),
-            TmColumn("title", "需求名称", "text", True),
-            TmColumn("description", "需求描述", "longtext", True),
-            TmColumn("field", "技术领域", "label", True, TechField),
-            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
-            TmColumn("cooperation_mode", "合作方式", "label", True, CooperationMode),
-            TmColumn("budget_min_wan", "预算下限（万元）", "money"),
-            TmColumn("budget_max_wan", "预算上限（万元）", "money"),
-            TmColumn("deadline", "期望完成日期", "date"),
-            TmColumn("contact_name", "联系人", "text", True),
-            TmColumn("contact_phone", "联系电话", "text", True),
-            TmColumn("contact_email", "电子邮箱", "text"),
-        ],
-        _demand,
+        DEMAND_FIELDS.import_columns(TmColumn),
+        DEMAND_FIELDS.build,
         lambda actor, obj: services.demand_save(actor=actor, demand=obj),
     ),
     "expert": Spec(
