@@ -41,6 +41,8 @@ class EntityField:
     label: Any = None  # the page's and export's label, when it differs from the capitalised verbose_name
     import_header: str = ""  # the import column's header (Chinese), when it differs from the verbose_name's
     import_kind: str = ""  # the import column's kind, when it differs from the one the model field implies
+    choices: Any = None  # the choices of a list field's items (a TextChoices): import column, display
+    display: Callable[[Any], Any] | None = None  # the value a reader sees, when the generic one does not fit
     export: Callable[[Any], Any] | None = None  # the export cell, when it differs from the displayed value
     detail_template: str = ""  # a template drawing this row of the detail page (fields shown together)
     detail_if_set: bool = False  # the detail page shows the row only when the field has a value
@@ -122,11 +124,13 @@ class EntityFields:
             return str(self.model_field(name).verbose_name)
 
     def _import_kind(self, name: str) -> tuple[str, bool, Any]:
-        f = self.model_field(name)
+        f, entry = self.model_field(name), self._by_name[name]
         required = not f.blank
-        kind = self._by_name[name].import_kind
+        kind = entry.import_kind
         if not kind:
-            if f.choices:
+            if entry.choices and isinstance(f, models.JSONField):
+                kind = "labels"
+            elif f.choices:
                 kind = "label"
             elif isinstance(f, models.ForeignKey):
                 kind = "region"
@@ -142,7 +146,7 @@ class EntityFields:
                 kind = "int"
             else:
                 kind = "text"
-        return kind, required, f.choices or None
+        return kind, required, entry.choices or f.choices or None
 
     def build(self, row: Mapping[str, Any], **extra: Any) -> models.Model:
         """A new (unsaved) record from a parsed import row: an empty cell gives the field's default where the
@@ -170,15 +174,19 @@ class EntityFields:
         return out
 
     def display(self, obj: models.Model, name: str) -> Any:
-        """The value as a reader sees it: a choice's label, a related record's name, a list joined by 、."""
-        f = self.model_field(name)
+        """The value as a reader sees it: a choice's label, a related record's name, a list joined by 、 (its items'
+        labels when the entry has choices)."""
+        f, entry = self.model_field(name), self._by_name[name]
+        if entry.display is not None:
+            return entry.display(obj)
         if f.choices:
             return obj._get_FIELD_display(f)
         value = getattr(obj, name)
         if isinstance(f, models.ForeignKey):
             return "" if value is None else getattr(value, "name", str(value))
         if isinstance(value, list):
-            return "、".join(map(str, value))
+            labels = dict(getattr(entry.choices, "choices", entry.choices) or ())
+            return "、".join(str(labels.get(v, v)) for v in value)
         return value
 
     # ------------------------------------------------------------ API

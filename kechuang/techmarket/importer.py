@@ -50,6 +50,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import feed, registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
+    ACHIEVEMENT_FIELDS,
     DEMAND_FIELDS,
     Achievement,
     Contract,
@@ -57,10 +58,8 @@ from kechuang.techmarket.models import (
     ContractParty,
     ContractType,
     Expert,
-    IndustryChain,
     InstitutionType,
     NonTechnicalItem,
-    TransferMode,
     validate_patent_numbers,
 )
 
@@ -145,25 +144,12 @@ class Spec:
 
 # ---------------------------------------------------------------- the four kinds
 def _achievement(row: dict[str, Any]) -> Achievement:
-    return Achievement(
-        title=row["title"],
-        abstract=row["abstract"],
-        keywords=_split(row["keywords"]) if row["keywords"] else [],
-        field=row["field"],
-        industry_chain=row["industry_chain"],
-        trl=row["trl"],
-        trl_basis=row["trl_basis"],
-        owner_name=row["owner_name"],
-        owner_type=row["owner_type"],
-        region=row["region"],
-        patent_numbers=_patents(row["patent_numbers"]),
-        transfer_modes=row["transfer_modes"],
-        price_wan=row["price_wan"],
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        contact_email=row["contact_email"],
-        status=Achievement.Status.PUBLISHED if row["publish"] else Achievement.Status.DRAFT,
-    )
+    lists = {
+        "keywords": _split(row["keywords"]) if row["keywords"] else [],
+        "patent_numbers": _patents(row["patent_numbers"]),
+    }
+    status = Achievement.Status.PUBLISHED if row["publish"] else Achievement.Status.DRAFT
+    return ACHIEVEMENT_FIELDS.build(row | lists, status=status)
 
 
 def _patents(text: str) -> list[str]:
@@ -369,22 +355,7 @@ SPECS: dict[str, Spec] = {
     "achievement": Spec(
         "科技成果",
         [
-            TmColumn("title", "成果名称", "text", True),
-            TmColumn("abstract", "成果简介", "longtext", True),
-            TmColumn("keywords", "关键词（、分隔）", "text"),
-            TmColumn("field", "技术领域", "label", True, TechField),
-            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
-            TmColumn("trl", "技术成熟度（1–9）", "int", True),
-            TmColumn("trl_basis", "成熟度评价依据", "text"),
-            TmColumn("owner_name", "权属单位", "text", True),
-            TmColumn("owner_type", "单位性质", "label", True, InstitutionType),
-            TmColumn("region", "所在区县", "region"),
-            TmColumn("patent_numbers", "专利号（、或逗号分隔）", "longtext"),
-            TmColumn("transfer_modes", "转化方式（、分隔）", "labels", False, TransferMode),
-            TmColumn("price_wan", "意向价格（万元）", "money"),
-            TmColumn("contact_name", "联系人", "text", True),
-            TmColumn("contact_phone", "联系电话", "text", True),
-            TmColumn("contact_email", "电子邮箱", "text"),
+            *ACHIEVEMENT_FIELDS.import_columns(TmColumn),
             TmColumn("publish", "立即发布（是/否）", "bool"),
         ],
         _achievement,

@@ -200,6 +200,61 @@ class Achievement(Timestamped):
             raise ValidationError({"transfer_modes": _("Unknown transfer mode: %(m)s") % {"m": "、".join(bad)}})
 
 
+_ACHIEVEMENT_FACT = "techmarket/_achievement_fact.html"  # the detail rows that show several fields together
+
+# What each use of an achievement shows (core/entity_fields.py); see DEMAND_FIELDS.
+ACHIEVEMENT_FIELDS = EntityFields(
+    Achievement,
+    [
+        EntityField("title", uses=USES - {DETAIL}, label=_("Title"), import_header="成果名称"),
+        EntityField("abstract", uses=USES - {EXPORT}, import_header="成果简介"),
+        EntityField("keywords", import_header="关键词（、分隔）"),
+        EntityField("field", import_header="技术领域", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("industry_chain", uses=USES - {DETAIL}, import_header="所属产业链"),
+        EntityField("trl", label="TRL", import_header="技术成熟度（1–9）", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("trl_basis", uses=USES - {EXPORT, DETAIL}, import_header="成熟度评价依据"),
+        EntityField("owner_name", import_header="权属单位", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("owner_type", uses=USES - {DETAIL}),
+        EntityField("region", uses=USES - {EXPORT, DETAIL}, import_header="所在区县"),
+        EntityField(
+            "patent_numbers",
+            import_header="专利号（、或逗号分隔）",
+            import_kind="longtext",
+            display=lambda a: ", ".join(a.patent_numbers),
+        ),
+        EntityField("transfer_modes", import_header="转化方式（、分隔）", choices=TransferMode),
+        EntityField(
+            "price_wan",
+            export=lambda a: float(a.price_wan) if a.price_wan is not None else str(_("Negotiable")),
+            detail_template=_ACHIEVEMENT_FACT,
+        ),
+        EntityField("contact_name", uses=USES - {API_OUT}, masked=True, detail_template=_ACHIEVEMENT_FACT),
+        EntityField("contact_phone", uses=USES - {API_OUT, DETAIL}, masked=True),
+        EntityField("contact_email", uses=frozenset({FORM, IMPORT, API_IN}), import_header="电子邮箱", masked=True),
+        EntityField("status", uses=frozenset({EXPORT, API_OUT})),
+        EntityField("status_reason", uses=frozenset({API_OUT, DETAIL}), label=_("Reason"), detail_if_set=True),
+        EntityField("is_demo", uses=frozenset({API_OUT})),
+    ],
+    orders={
+        EXPORT: [
+            "title",
+            "field",
+            "industry_chain",
+            "trl",
+            "owner_name",
+            "owner_type",
+            "patent_numbers",
+            "transfer_modes",
+            "price_wan",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "keywords",
+        ]
+    },
+)
+
+
 class Demand(Timestamped):
     """A technology demand (技术需求) posted by an enterprise (tech-contracts.md §7.3)."""
 
