@@ -94,6 +94,10 @@ class EntityFields:
         first = [n for n in self.orders.get(use, ()) if n in shown]
         return first + [n for n in shown if n not in first]
 
+    def nullable(self, use: str) -> frozenset[str]:
+        """The fields of `use` that may be set to null (a PATCH body's null clears them; others refuse it)."""
+        return frozenset(n for n in self.names(use) if self.model_field(n).null)
+
     def entry(self, name: str) -> EntityField:
         return self._by_name[name]
 

@@ -78,7 +78,7 @@ def achievement_create(request: HttpRequest, payload: AchievementIn):
 @router.patch("/techmarket/achievements/{pk}", response=AchievementOut)
 def achievement_update(request: HttpRequest, pk: int, payload: AchievementPatch):
     obj = get_for_user(request, selectors.achievements(request.user), pk)
-    apply_patch(obj, _achievement_data(payload.dict(exclude_unset=True)), frozenset({"region", "price_wan"}))
+    apply_patch(obj, _achievement_data(payload.dict(exclude_unset=True)), ACHIEVEMENT_FIELDS.nullable(API_IN))
     return _achievement(request, services.achievement_save(actor=request.user, achievement=obj))
 
 
