@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import AchievementFilter
 from kechuang.techmarket.models import ACHIEVEMENT_FIELDS, Achievement, Demand, IndustryChain, InstitutionType
-from kechuang.techmarket.views._common import list_context, list_export, recent_matches, record_form
+from kechuang.techmarket.views._common import declared_export, list_context, list_export, recent_matches, record_form
 
 
 @login_required
@@ -36,15 +36,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def achievement_export(request: HttpRequest) -> HttpResponse:
     user = request.user
-
-    def row(a: Achievement):
-        contact = selectors.contact_of(a, user)
-        return ACHIEVEMENT_FIELDS.export_row(
-            a, {"contact_name": lambda _a: contact["name"], "contact_phone": lambda _a: contact["phone"]}
-        )
-
-    headers = ACHIEVEMENT_FIELDS.export_headers()
-    spec = exports.Export("techmarket.achievements", _("Achievements"), "achievements", headers, row)
+    spec = declared_export(ACHIEVEMENT_FIELDS, user, "techmarket.achievements", _("Achievements"), "achievements")
     return list_export(request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "achievements")
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
@@ -19,7 +19,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import DemandFilter
 from kechuang.techmarket.models import DEMAND_FIELDS, CooperationMode, Demand
-from kechuang.techmarket.views._common import list_context, list_export, record_form
+from kechuang.techmarket.views._common import declared_export, list_context, list_export, record_form
 
 
 @login_required
@@ -38,17 +38,8 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_export(request: HttpRequest) -> HttpResponse:
-    user = request.user
-
-    def row(d: Demand):
-        contact = selectors.contact_of(d, user)
-        return DEMAND_FIELDS.export_row(
-            d, {"contact_name": lambda _d: contact["name"], "contact_phone": lambda _d: contact["phone"]}
-        )
-
-    headers = DEMAND_FIELDS.export_headers()
-    spec = exports.Export("techmarket.demands", _("Technology demands"), "demands", headers, row)
-    return list_export(request, DemandFilter(request.GET, selectors.demands(user)), spec, "demands")
+    spec = declared_export(DEMAND_FIELDS, request.user, "techmarket.demands", _("Technology demands"), "demands")
+    return list_export(request, DemandFilter(request.GET, selectors.demands(request.user)), spec, "demands")
 
 
 @login_required
