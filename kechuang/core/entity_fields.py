@@ -28,6 +28,8 @@ from django.utils import translation
 from django.utils.text import capfirst
 from ninja import Schema
 
+from kechuang.core.models import OrgUnit
+
 FORM, IMPORT, EXPORT, API_IN, API_OUT, DETAIL = "form", "import", "export", "api_in", "api_out", "detail"
 USES = frozenset({FORM, IMPORT, EXPORT, API_IN, API_OUT, DETAIL})
 
@@ -116,8 +118,9 @@ class EntityFields:
 
     # ------------------------------------------------------------ import
     def import_columns(self, column: Callable[..., Any]) -> list[Any]:
-        """The import columns, built by `column(key, header, kind, required, choices)` (core.imports.Column or a
-        module's own column class with the same leading arguments)."""
+        """The import columns, built by `column(key, header, kind, required, choices)`. The kinds are core.imports'
+        (text, code, date, int, money, bool, region) plus label, labels and longtext, as the technology market's
+        column class reads them."""
         return [column(n, self.import_header(n), *self._import_kind(n)) for n in self.names(IMPORT)]
 
     def import_header(self, name: str) -> str:
@@ -136,8 +139,10 @@ class EntityFields:
                 kind = "labels"
             elif f.choices:
                 kind = "label"
-            elif isinstance(f, models.ForeignKey):
+            elif isinstance(f, models.ForeignKey) and f.related_model is OrgUnit:
                 kind = "region"
+            elif isinstance(f, models.ForeignKey):
+                raise ValueError(f"{name}: give the import kind of a link to {f.related_model.__name__}")
             elif isinstance(f, models.TextField):
                 kind = "longtext"
             elif isinstance(f, models.DecimalField):
