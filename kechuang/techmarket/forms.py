@@ -14,6 +14,8 @@ from kechuang.core.codes import TechField
 from kechuang.core.forms import RegionsMixin
 from kechuang.core.models import OrgUnit
 from kechuang.techmarket.models import (
+    ACHIEVEMENT_FIELDS,
+    DEMAND_FIELDS,
     Achievement,
     Contract,
     ContractParty,
@@ -53,10 +55,14 @@ class RegionChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+# An achievement's lists are typed as text: the model field → the form input that holds it.
+ACHIEVEMENT_TEXT_INPUTS = {"keywords": "keywords_text", "patent_numbers": "patents_text"}
+
+
 class AchievementForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     all_regions_by_default = True
 
-    error_field_map = {"keywords": "keywords_text", "patent_numbers": "patents_text"}
+    error_field_map = ACHIEVEMENT_TEXT_INPUTS
 
     keywords_text = forms.CharField(label=_("Keywords"), required=False, help_text=_("separate with 、 or commas"))
     patents_text = forms.CharField(
@@ -68,24 +74,7 @@ class AchievementForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = Achievement
-        fields = [
-            "title",
-            "abstract",
-            "keywords_text",
-            "field",
-            "industry_chain",
-            "trl",
-            "trl_basis",
-            "owner_name",
-            "owner_type",
-            "region",
-            "patents_text",
-            "transfer_modes",
-            "price_wan",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-        ]
+        fields = [ACHIEVEMENT_TEXT_INPUTS.get(n, n) for n in ACHIEVEMENT_FIELDS.form_fields()]
         field_classes = {"region": RegionChoiceField}
 
     def __init__(self, *args, **kwargs):
@@ -110,17 +99,7 @@ DEMAND_HEAD_FIELDS = ["enterprise_name", "credit_code", "region", "title", "desc
 class DemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     class Meta:
         model = Demand
-        fields = [
-            *DEMAND_HEAD_FIELDS,
-            "industry_chain",
-            "budget_min_wan",
-            "budget_max_wan",
-            "deadline",
-            "cooperation_mode",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-        ]
+        fields = DEMAND_FIELDS.form_fields()
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
         field_classes = {"region": RegionChoiceField}
 

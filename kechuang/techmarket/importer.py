@@ -50,18 +50,16 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import feed, registration, services
 from kechuang.techmarket.forms import split_terms
 from kechuang.techmarket.models import (
+    ACHIEVEMENT_FIELDS,
+    DEMAND_FIELDS,
     Achievement,
     Contract,
     ContractField,
     ContractParty,
     ContractType,
-    CooperationMode,
-    Demand,
     Expert,
-    IndustryChain,
     InstitutionType,
     NonTechnicalItem,
-    TransferMode,
     validate_patent_numbers,
 )
 
@@ -146,25 +144,12 @@ class Spec:
 
 # ---------------------------------------------------------------- the four kinds
 def _achievement(row: dict[str, Any]) -> Achievement:
-    return Achievement(
-        title=row["title"],
-        abstract=row["abstract"],
-        keywords=_split(row["keywords"]) if row["keywords"] else [],
-        field=row["field"],
-        industry_chain=row["industry_chain"],
-        trl=row["trl"],
-        trl_basis=row["trl_basis"],
-        owner_name=row["owner_name"],
-        owner_type=row["owner_type"],
-        region=row["region"],
-        patent_numbers=_patents(row["patent_numbers"]),
-        transfer_modes=row["transfer_modes"],
-        price_wan=row["price_wan"],
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        contact_email=row["contact_email"],
-        status=Achievement.Status.PUBLISHED if row["publish"] else Achievement.Status.DRAFT,
-    )
+    lists = {
+        "keywords": _split(row["keywords"]) if row["keywords"] else [],
+        "patent_numbers": _patents(row["patent_numbers"]),
+    }
+    status = Achievement.Status.PUBLISHED if row["publish"] else Achievement.Status.DRAFT
+    return ACHIEVEMENT_FIELDS.build(row | lists, status=status)
 
 
 def _patents(text: str) -> list[str]:
@@ -178,25 +163,6 @@ def _check_achievement(row: dict[str, Any]) -> list[tuple[str, str]]:
     except ValidationError as exc:
         return [("patent_numbers", message) for message in exc.messages]
     return []
-
-
-def _demand(row: dict[str, Any]) -> Demand:
-    return Demand(
-        enterprise_name=row["enterprise_name"],
-        credit_code=row["credit_code"] or "",
-        region=row["region"],
-        title=row["title"],
-        description=row["description"],
-        field=row["field"],
-        industry_chain=row["industry_chain"],
-        cooperation_mode=row["cooperation_mode"],
-        budget_min_wan=row["budget_min_wan"],
-        budget_max_wan=row["budget_max_wan"],
-        deadline=row["deadline"],
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        contact_email=row["contact_email"],
-    )
 
 
 def _expert(row: dict[str, Any]) -> Expert:
@@ -389,22 +355,7 @@ SPECS: dict[str, Spec] = {
     "achievement": Spec(
         "科技成果",
         [
-            TmColumn("title", "成果名称", "text", True),
-            TmColumn("abstract", "成果简介", "longtext", True),
-            TmColumn("keywords", "关键词（、分隔）", "text"),
-            TmColumn("field", "技术领域", "label", True, TechField),
-            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
-            TmColumn("trl", "技术成熟度（1–9）", "int", True),
-            TmColumn("trl_basis", "成熟度评价依据", "text"),
-            TmColumn("owner_name", "权属单位", "text", True),
-            TmColumn("owner_type", "单位性质", "label", True, InstitutionType),
-            TmColumn("region", "所在区县", "region"),
-            TmColumn("patent_numbers", "专利号（、或逗号分隔）", "longtext"),
-            TmColumn("transfer_modes", "转化方式（、分隔）", "labels", False, TransferMode),
-            TmColumn("price_wan", "意向价格（万元）", "money"),
-            TmColumn("contact_name", "联系人", "text", True),
-            TmColumn("contact_phone", "联系电话", "text", True),
-            TmColumn("contact_email", "电子邮箱", "text"),
+            *ACHIEVEMENT_FIELDS.import_columns(TmColumn),
             TmColumn("publish", "立即发布（是/否）", "bool"),
         ],
         _achievement,
@@ -414,23 +365,8 @@ SPECS: dict[str, Spec] = {
     ),
     "demand": Spec(
         "技术需求",
-        [
-            TmColumn("enterprise_name", "企业名称", "text", True),
-            TmColumn("credit_code", "统一社会信用代码", "code"),
-            TmColumn("region", "所在区县", "region", True),
-            TmColumn("title", "需求名称", "text", True),
-            TmColumn("description", "需求描述", "longtext", True),
-            TmColumn("field", "技术领域", "label", True, TechField),
-            TmColumn("industry_chain", "所属产业链", "label", False, IndustryChain),
-            TmColumn("cooperation_mode", "合作方式", "label", True, CooperationMode),
-            TmColumn("budget_min_wan", "预算下限（万元）", "money"),
-            TmColumn("budget_max_wan", "预算上限（万元）", "money"),
-            TmColumn("deadline", "期望完成日期", "date"),
-            TmColumn("contact_name", "联系人", "text", True),
-            TmColumn("contact_phone", "联系电话", "text", True),
-            TmColumn("contact_email", "电子邮箱", "text"),
-        ],
-        _demand,
+        DEMAND_FIELDS.import_columns(TmColumn),
+        DEMAND_FIELDS.build,
         lambda actor, obj: services.demand_save(actor=actor, demand=obj),
     ),
     "expert": Spec(

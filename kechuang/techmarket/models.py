@@ -12,10 +12,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kechuang.core.codes import TechField, tech_field_column
+from kechuang.core.entity_fields import API_IN, API_OUT, DETAIL, EXPORT, FORM, IMPORT, USES, EntityField, EntityFields
 from kechuang.core.models import Archivable, OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code, validate_phone
@@ -198,6 +200,61 @@ class Achievement(Timestamped):
             raise ValidationError({"transfer_modes": _("Unknown transfer mode: %(m)s") % {"m": "、".join(bad)}})
 
 
+_ACHIEVEMENT_FACT = "techmarket/_achievement_fact.html"  # the detail rows that show several fields together
+
+# What each use of an achievement shows (core/entity_fields.py); see DEMAND_FIELDS.
+ACHIEVEMENT_FIELDS = EntityFields(
+    Achievement,
+    [
+        EntityField("title", uses=USES - {DETAIL}, label=_("Title"), import_header="成果名称"),
+        EntityField("abstract", uses=USES - {EXPORT}, import_header="成果简介"),
+        EntityField("keywords", import_header="关键词（、分隔）"),
+        EntityField("field", import_header="技术领域", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("industry_chain", uses=USES - {DETAIL}, import_header="所属产业链"),
+        EntityField("trl", label="TRL", import_header="技术成熟度（1–9）", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("trl_basis", uses=USES - {EXPORT, DETAIL}, import_header="成熟度评价依据"),
+        EntityField("owner_name", import_header="权属单位", detail_template=_ACHIEVEMENT_FACT),
+        EntityField("owner_type", uses=USES - {DETAIL}),
+        EntityField("region", uses=USES - {EXPORT, DETAIL}, import_header="所在区县"),
+        EntityField(
+            "patent_numbers",
+            import_header="专利号（、或逗号分隔）",
+            import_kind="longtext",
+            display=lambda a: ", ".join(a.patent_numbers),
+        ),
+        EntityField("transfer_modes", import_header="转化方式（、分隔）", choices=TransferMode),
+        EntityField(
+            "price_wan",
+            export=lambda a: float(a.price_wan) if a.price_wan is not None else str(_("Negotiable")),
+            detail_template=_ACHIEVEMENT_FACT,
+        ),
+        EntityField("contact_name", uses=USES - {API_OUT}, masked=True, detail_template=_ACHIEVEMENT_FACT),
+        EntityField("contact_phone", uses=USES - {API_OUT, DETAIL}, masked=True),
+        EntityField("contact_email", uses=frozenset({FORM, IMPORT, API_IN}), import_header="电子邮箱", masked=True),
+        EntityField("status", uses=frozenset({EXPORT, API_OUT})),
+        EntityField("status_reason", uses=frozenset({API_OUT, DETAIL}), label=_("Reason"), detail_if_set=True),
+        EntityField("is_demo", uses=frozenset({API_OUT})),
+    ],
+    orders={
+        EXPORT: [
+            "title",
+            "field",
+            "industry_chain",
+            "trl",
+            "owner_name",
+            "owner_type",
+            "patent_numbers",
+            "transfer_modes",
+            "price_wan",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "keywords",
+        ]
+    },
+)
+
+
 class Demand(Timestamped):
     """A technology demand (技术需求) posted by an enterprise (tech-contracts.md §7.3)."""
 
@@ -278,6 +335,58 @@ class Demand(Timestamped):
             raise ValidationError({"budget_max_wan": _("The upper bound is below the lower bound.")})
         if self.region_id and self.region.kind != OrgUnit.Kind.REGION:
             raise ValidationError({"region": _("Choose a district, county or zone.")})
+
+
+_DEMAND_FACT = "techmarket/_demand_fact.html"  # the detail rows that show several fields together
+
+# What each use of a demand shows (core/entity_fields.py): the staff form, the import template, the list export, the
+# API and the detail page. A field added here shows in all of them; `uses` and `orders` only state the exceptions.
+DEMAND_FIELDS = EntityFields(
+    Demand,
+    [
+        EntityField("enterprise_name", import_header="企业名称", detail_template=_DEMAND_FACT),
+        EntityField("credit_code", uses=USES - {API_OUT, DETAIL}, import_header="统一社会信用代码", import_kind="code"),
+        EntityField("region", label=_("Region"), import_header="所在区县"),
+        EntityField("title", uses=USES - {DETAIL}, label=_("Title"), import_header="需求名称"),
+        EntityField("description", uses=USES - {EXPORT}, label=_("Description"), import_header="需求描述"),
+        EntityField("field", import_header="技术领域", detail_template=_DEMAND_FACT),
+        EntityField("industry_chain", uses=frozenset({FORM, IMPORT}), import_header="所属产业链"),
+        EntityField("budget_min_wan", detail_template=_DEMAND_FACT),
+        EntityField("budget_max_wan", uses=USES - {DETAIL}),
+        EntityField("deadline", import_header="期望完成日期"),
+        "cooperation_mode",
+        EntityField("contact_name", uses=USES - {API_OUT}, masked=True, detail_template=_DEMAND_FACT),
+        EntityField("contact_phone", uses=USES - {API_OUT, DETAIL}, masked=True),
+        EntityField("contact_email", uses=frozenset({FORM, IMPORT, API_IN}), masked=True),
+        EntityField("status", uses=frozenset({EXPORT, API_OUT})),
+        EntityField(
+            "source", uses=frozenset({EXPORT, API_OUT, DETAIL}), label=_("Source"), detail_template=_DEMAND_FACT
+        ),
+        EntityField("status_reason", uses=frozenset({DETAIL}), label=_("Reason"), detail_if_set=True),
+        EntityField("is_demo", uses=frozenset({API_OUT})),
+        EntityField(
+            "created_at",
+            uses=frozenset({EXPORT}),
+            label=_("Created"),
+            export=lambda d: timezone.localdate(d.created_at),
+        ),
+    ],
+    orders={
+        IMPORT: [
+            "enterprise_name",
+            "credit_code",
+            "region",
+            "title",
+            "description",
+            "field",
+            "industry_chain",
+            "cooperation_mode",
+        ],
+        EXPORT: ["title", "enterprise_name", "credit_code", "region", "field", "cooperation_mode"],
+        API_OUT: ["title", "description", "enterprise_name", "region", "field", "cooperation_mode"],
+        DETAIL: ["description", "enterprise_name", "region", "field", "cooperation_mode"],
+    },
+)
 
 
 class Expert(Archivable, Timestamped):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,73 +9,21 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.entity_fields import API_IN, API_OUT
 from kechuang.core.filters import filtered_or_422
 from kechuang.core.permissions import get_for_user
 from kechuang.techmarket import index, selectors, services
 from kechuang.techmarket.api._common import ContactOut, SearchHit, apply_patch, clean_words, region_by_code, search_hits
 from kechuang.techmarket.filters import AchievementFilter
-from kechuang.techmarket.models import Achievement
+from kechuang.techmarket.models import ACHIEVEMENT_FIELDS, Achievement
 
 router = Router()
 
 
-class AchievementOut(Schema):
-    id: int
-    title: str
-    abstract: str
-    keywords: list[str]
-    field: str
-    industry_chain: str
-    trl: int
-    trl_basis: str
-    owner_name: str
-    owner_type: str
-    region: str | None
-    patent_numbers: list[str]
-    transfer_modes: list[str]
-    price_wan: Decimal | None
-    status: str
-    status_reason: str
-    is_demo: bool
-    contact: ContactOut
-
-
-class AchievementIn(Schema):
-    title: str
-    abstract: str
-    keywords: list[str] = []
-    field: str
-    industry_chain: str = ""
-    trl: int
-    trl_basis: str = ""
-    owner_name: str
-    owner_type: str
-    region: str | None = None
-    patent_numbers: list[str] = []
-    transfer_modes: list[str] = []
-    price_wan: Decimal | None = None
-    contact_name: str
-    contact_phone: str
-    contact_email: str = ""
-
-
-class AchievementPatch(Schema):
-    title: str | None = None
-    abstract: str | None = None
-    keywords: list[str] | None = None
-    field: str | None = None
-    industry_chain: str | None = None
-    trl: int | None = None
-    trl_basis: str | None = None
-    owner_name: str | None = None
-    owner_type: str | None = None
-    region: str | None = None
-    patent_numbers: list[str] | None = None
-    transfer_modes: list[str] | None = None
-    price_wan: Decimal | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
+# Generated from the achievement's one field declaration (models.ACHIEVEMENT_FIELDS); the contact comes masked.
+AchievementOut = ACHIEVEMENT_FIELDS.schema("AchievementOut", API_OUT, first={"id": int}, extra={"contact": ContactOut})
+AchievementIn = ACHIEVEMENT_FIELDS.schema("AchievementIn", API_IN)
+AchievementPatch = ACHIEVEMENT_FIELDS.schema("AchievementPatch", API_IN, patch=True)
 
 
 class StatusIn(Schema):
@@ -131,7 +78,7 @@ def achievement_create(request: HttpRequest, payload: AchievementIn):
 @router.patch("/techmarket/achievements/{pk}", response=AchievementOut)
 def achievement_update(request: HttpRequest, pk: int, payload: AchievementPatch):
     obj = get_for_user(request, selectors.achievements(request.user), pk)
-    apply_patch(obj, _achievement_data(payload.dict(exclude_unset=True)), frozenset({"region", "price_wan"}))
+    apply_patch(obj, _achievement_data(payload.dict(exclude_unset=True)), ACHIEVEMENT_FIELDS.nullable(API_IN))
     return _achievement(request, services.achievement_save(actor=request.user, achievement=obj))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -12,48 +11,21 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kechuang.core.api_params import Pagination
+from kechuang.core.entity_fields import API_IN, API_OUT
 from kechuang.core.filters import filtered_or_422
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user
 from kechuang.techmarket import index, selectors, services
 from kechuang.techmarket.api._common import ContactOut, MatchOut, ReasonIn, SearchHit, search_hits
 from kechuang.techmarket.filters import DemandFilter
-from kechuang.techmarket.models import Demand
+from kechuang.techmarket.models import DEMAND_FIELDS, Demand
 
 router = Router()
 
 
-class DemandOut(Schema):
-    id: int
-    title: str
-    description: str
-    enterprise_name: str
-    region: str
-    field: str
-    cooperation_mode: str
-    budget_min_wan: Decimal | None
-    budget_max_wan: Decimal | None
-    deadline: dt.date | None
-    status: str
-    source: str
-    is_demo: bool
-    contact: ContactOut
-
-
-class DemandIn(Schema):
-    enterprise_name: str
-    credit_code: str = ""
-    region: str
-    title: str
-    description: str
-    field: str
-    cooperation_mode: str
-    budget_min_wan: Decimal | None = None
-    budget_max_wan: Decimal | None = None
-    deadline: dt.date | None = None
-    contact_name: str
-    contact_phone: str
-    contact_email: str = ""
+# Generated from the demand's one field declaration (models.DEMAND_FIELDS); the contact comes masked (ContactOut).
+DemandOut = DEMAND_FIELDS.schema("DemandOut", API_OUT, first={"id": int}, extra={"contact": ContactOut})
+DemandIn = DEMAND_FIELDS.schema("DemandIn", API_IN)
 
 
 class ReviewIn(Schema):

@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from kechuang.core import exports
 from kechuang.core.codes import TechField
+from kechuang.core.entity_fields import EntityFields
 from kechuang.core.filters import ListFilterSet
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without
+from kechuang.techmarket import selectors
 from kechuang.techmarket.models import Achievement, Expert
 
 
@@ -34,6 +36,20 @@ def list_context(request: HttpRequest, filterset: ListFilterSet, **extra: Any) -
 def list_export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Export, list_name: str) -> HttpResponse:
     back = exports.list_url(request, reverse(f"techmarket:{list_name}"))
     return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+
+
+def declared_export(
+    declaration: EntityFields, user: Any, object_type: str, label: str, filename: str
+) -> exports.Export:
+    """A list export of the entity's declared export fields, the contact as `user` may see it (masked or not)."""
+
+    def row(obj: Any) -> list[Any]:
+        contact = selectors.contact_of(obj, user)
+        return declaration.export_row(
+            obj, {"contact_name": lambda _obj: contact["name"], "contact_phone": lambda _obj: contact["phone"]}
+        )
+
+    return exports.Export(object_type, label, filename, declaration.export_headers(), row)
 
 
 def recent_matches(obj: Achievement | Expert, user: Any) -> Any:

@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import AchievementFilter
-from kechuang.techmarket.models import Achievement, Demand, IndustryChain, InstitutionType
-from kechuang.techmarket.views._common import list_context, list_export, recent_matches, record_form
+from kechuang.techmarket.models import ACHIEVEMENT_FIELDS, Achievement, Demand, IndustryChain, InstitutionType
+from kechuang.techmarket.views._common import declared_export, list_context, list_export, recent_matches, record_form
 
 
 @login_required
@@ -36,42 +36,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def achievement_export(request: HttpRequest) -> HttpResponse:
     user = request.user
-    headers = [
-        _("Title"),
-        _("High-tech field"),
-        _("Industry chain"),
-        "TRL",
-        _("Owner institution"),
-        _("Owner type"),
-        _("Patent numbers"),
-        _("Transfer modes"),
-        _("Price expectation (10k yuan)"),
-        _("Contact person"),
-        _("Contact phone"),
-        _("Status"),
-        _("Keywords"),
-    ]
-    modes = dict(forms.TransferMode.choices)
-
-    def row(a: Achievement):
-        contact = selectors.contact_of(a, user)
-        return [
-            a.title,
-            a.get_field_display(),
-            a.get_industry_chain_display(),
-            a.trl,
-            a.owner_name,
-            a.get_owner_type_display(),
-            ", ".join(a.patent_numbers),
-            "、".join(str(modes.get(m, m)) for m in a.transfer_modes),
-            float(a.price_wan) if a.price_wan is not None else _("Negotiable"),
-            contact["name"],
-            contact["phone"],
-            a.get_status_display(),
-            "、".join(a.keywords),
-        ]
-
-    spec = exports.Export("techmarket.achievements", _("Achievements"), "achievements", headers, row)
+    spec = declared_export(ACHIEVEMENT_FIELDS, user, "techmarket.achievements", _("Achievements"), "achievements")
     return list_export(request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "achievements")
 
 
@@ -90,14 +55,13 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         demand = r["object"]
         r["recommended"] = demand.pk in already
         r["can_push"] = demand.pk in writable and demand.status in Demand.OPEN_STATES
-    modes = dict(forms.TransferMode.choices)
     return render(
         request,
         "techmarket/achievement_detail.html",
         {
             "a": achievement,
+            "facts": ACHIEVEMENT_FIELDS.detail_rows(achievement),
             "contact": selectors.contact_of(achievement, request.user),
-            "modes": [modes.get(m, m) for m in achievement.transfer_modes],
             "results": results,
             "push": achievement,
             "is_bureau": is_bureau(request.user),

@@ -7,11 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
@@ -19,8 +18,8 @@ from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import DemandFilter
-from kechuang.techmarket.models import CooperationMode, Demand
-from kechuang.techmarket.views._common import list_context, list_export, record_form
+from kechuang.techmarket.models import DEMAND_FIELDS, CooperationMode, Demand
+from kechuang.techmarket.views._common import declared_export, list_context, list_export, record_form
 
 
 @login_required
@@ -39,45 +38,8 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_export(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    headers = [
-        _("Title"),
-        _("Enterprise"),
-        _("Credit code"),
-        _("Region"),
-        _("High-tech field"),
-        _("Cooperation mode"),
-        _("Budget from (10k yuan)"),
-        _("Budget up to (10k yuan)"),
-        _("Wanted by"),
-        _("Contact person"),
-        _("Contact phone"),
-        _("Status"),
-        _("Source"),
-        _("Created"),
-    ]
-
-    def row(d: Demand):
-        contact = selectors.contact_of(d, user)
-        return [
-            d.title,
-            d.enterprise_name,
-            d.credit_code,
-            d.region.name,
-            d.get_field_display(),
-            d.get_cooperation_mode_display(),
-            d.budget_min_wan,
-            d.budget_max_wan,
-            d.deadline,
-            contact["name"],
-            contact["phone"],
-            d.get_status_display(),
-            d.get_source_display(),
-            timezone.localdate(d.created_at),
-        ]
-
-    spec = exports.Export("techmarket.demands", _("Technology demands"), "demands", headers, row)
-    return list_export(request, DemandFilter(request.GET, selectors.demands(user)), spec, "demands")
+    spec = declared_export(DEMAND_FIELDS, request.user, "techmarket.demands", _("Technology demands"), "demands")
+    return list_export(request, DemandFilter(request.GET, selectors.demands(request.user)), spec, "demands")
 
 
 @login_required
@@ -98,6 +60,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "techmarket/demand_detail.html",
         {
             "d": demand,
+            "facts": DEMAND_FIELDS.detail_rows(demand),
             "contact": selectors.contact_of(demand, request.user),
             "achievements": achievements,
             "experts": experts,
