@@ -140,6 +140,7 @@ class AuditFilter(ListFilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     date_from = django_filters.DateFilter(label=_("From"), field_name="at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(label=_("To"), field_name="at", lookup_expr="date__lte")
+    success = django_filters.BooleanFilter(label=_("Result"))
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
