@@ -404,9 +404,9 @@ def check_chain() -> ChainReport:
     if point is None or (point.anchor_id != start and point.last_id <= start):
         return report
     if point.last_id > last_id:
-        # The newest entries are gone: each id the checkpoint vouched for and the table lacks is reported.
-        present = set(AuditEntry.objects.filter(id__gt=start, id__lte=point.last_id).values_list("id", flat=True))
-        report.broken.extend(i for i in range(start + 1, point.last_id + 1) if i not in present)
+        # The newest entries are gone. Which ids between existed is unknown (a rolled-back transaction leaves a gap
+        # in the sequence), the checkpoint's head did: it is the id reported.
+        report.broken.append(point.last_id)
         report.problems.append(f"entries up to #{point.last_id} were committed; the newest left is #{last_id}")
     else:
         head = AuditEntry.objects.filter(pk=point.last_id).values_list("chain", flat=True).first()
@@ -421,8 +421,9 @@ def check_chain() -> ChainReport:
 
 
 def verify_chain() -> list[int]:
-    """Ids of entries whose chain value does not match, or that the checkpoint vouches for and the table lacks:
-    empty when the log is intact. `check_chain()` gives the whole report (a forged checkpoint, counts)."""
+    """Ids of entries whose chain value does not match, and the checkpoint's head id when the table lacks it (the
+    newest entries were deleted): empty when the log is intact. `check_chain()` gives the whole report (a forged
+    checkpoint, counts)."""
     return check_chain().broken
 
 
