@@ -250,6 +250,8 @@ def history_for(obj: models.Model, limit: int = 50) -> list[AuditEntry]:
     """The newest audit entries of `obj`, for its history table: render them with `includes/history_table.html`
     (core.history labels the fields and masks personal ones)."""
     entries = AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    # Who was refused or saw personal data unmasked is for the audit log's readers, not for the record's.
+    entries = entries.exclude(action__in=[Action.DENIED, Action.UNMASK])
     return list(entries.select_related("actor").order_by("-id")[:limit])
 
 

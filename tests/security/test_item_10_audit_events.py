@@ -107,6 +107,8 @@ def test_item_10_out_of_scope_record_is_a_denied_event_a_typo_is_not(client, per
     # An address naming no record at all is a mistyped URL, not an attempt on someone else's data.
     assert client.get(reverse("core:liaison_detail", args=[999_999]), **PROXY).status_code == 404
     assert AuditEntry.objects.filter(action="denied").count() == before + 1
+    # The record's own history table (shown to its readers) does not list who was refused.
+    assert [e.action for e in audit.history_for(other_district)] == ["create"]
 
 
 def test_item_10_write_refused_on_a_readable_record_is_a_denied_event(client, persona, unit):
