@@ -82,7 +82,12 @@ def _secret_key() -> str:
     if PRODUCTION:
         raise ImproperlyConfigured("KECHUANG_SECRET_KEY must be set when KECHUANG_ENV=production")
     # Development: one random key per checkout, kept under var/ so sessions survive restarts.
-    path = VAR_DIR / "secret_key"
+    return _generated_key("secret_key")
+
+
+def _generated_key(name: str) -> str:
+    """Development's random key `name`, made once under the var dir, readable by its owner only."""
+    path = VAR_DIR / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -298,11 +303,7 @@ def _audit_key() -> str:
     key = _raw("KECHUANG_AUDIT_KEY")
     if key or PRODUCTION:
         return key or ""
-    path = VAR_DIR / "audit_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _generated_key("audit_key")
 
 
 AUDIT_KEY = _audit_key()
