@@ -164,7 +164,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 _("Object"),
                 _("Changes"),
                 _("IP address"),
-                _("Result"),
+                pgettext("audit", "Result"),
             ],
             row=lambda e: [
                 e.at,
@@ -176,7 +176,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 e.object_label,
                 history.changes_text(e),
                 e.ip or "",
-                _("Succeeded") if e.success else _("Failed"),
+                pgettext("audit", "Succeeded") if e.success else pgettext("audit", "Failed"),
             ],
         )
         back = exports.list_url(request, request.path)
@@ -191,7 +191,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filterset.values(),
             "actions": AuditEntry.Action.choices,
-            "results": [("true", _("Succeeded")), ("false", _("Failed"))],
+            "results": [("true", pgettext("audit", "Succeeded")), ("false", pgettext("audit", "Failed"))],
             "object_types": sorted((t for t in types if t), key=history.model_label),
             "query": query_without(request, "page"),
             "date_errors": [(filterset.form[k].label, e) for k, messages in errors.items() for e in messages],
