@@ -82,7 +82,12 @@ def _secret_key() -> str:
     if PRODUCTION:
         raise ImproperlyConfigured("KECHUANG_SECRET_KEY must be set when KECHUANG_ENV=production")
     # Development: one random key per checkout, kept under var/ so sessions survive restarts.
-    path = VAR_DIR / "secret_key"
+    return _generated_key("secret_key")
+
+
+def _generated_key(name: str) -> str:
+    """Development's random key `name`, made once under the var dir, readable by its owner only."""
+    path = VAR_DIR / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -217,6 +222,9 @@ X_FRAME_OPTIONS = "DENY"
 # hops go (core.middleware.client_ip, the one reader of the client address: audit, log-in locks, rate limits).
 KECHUANG_BEHIND_PROXY = env_bool("KECHUANG_BEHIND_PROXY", False)
 KECHUANG_TRUSTED_PROXIES = env_list("KECHUANG_TRUSTED_PROXIES", [])
+# The reverse proxy that connects to the app (README: nginx on the same host): X-Forwarded-For from any other peer
+# is ignored.
+KECHUANG_PROXY_ADDRESSES = env_list("KECHUANG_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
 AXES_CLIENT_IP_CALLABLE = "kechuang.core.middleware.client_ip"
 if KECHUANG_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -288,10 +296,22 @@ KECHUANG_UPLOAD_MAX_SHEET_CELLS = 12_000_000
 # Every list export (core/exports.py) refuses more rows than this and asks the reader to narrow the filters.
 KECHUANG_EXPORT_MAX_ROWS = int(os.environ.get("KECHUANG_EXPORT_MAX_ROWS", "100000"))
 
-# The audit chain is keyed separately from SECRET_KEY when KECHUANG_AUDIT_KEY is given, so that
-# whoever can read the database cannot re-forge the chain.
-AUDIT_KEY = env_str("KECHUANG_AUDIT_KEY", SECRET_KEY)
-AUDIT_RETENTION_DAYS = 184
+
+def _audit_key() -> str:
+    """The audit chain's HMAC key: never SECRET_KEY, so whoever holds the one cannot re-forge the other.
+    Production must be given KECHUANG_AUDIT_KEY (a system check refuses to start without it); development keeps
+    a random key in the var dir."""
+    key = _raw("KECHUANG_AUDIT_KEY")
+    if key or PRODUCTION:
+        return key or ""
+    return _generated_key("audit_key")
+
+
+AUDIT_KEY = _audit_key()
+# 网络安全法 art. 21(3): audit records are kept at least six months (184 days); a shorter setting is refused.
+AUDIT_RETENTION_DAYS = env_int("KECHUANG_AUDIT_RETENTION_DAYS", 184, minimum=184)
+# The chain's signed head, kept outside the database so that deleting the newest rows shows (core/audit.py).
+KECHUANG_AUDIT_CHECKPOINT = Path(env_str("KECHUANG_AUDIT_CHECKPOINT", str(VAR_DIR / "audit_checkpoint.json")))
 
 # The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
 # its code. Another city is another file, nothing in the code.

@@ -147,6 +147,32 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         seed_platform()
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint(tmp_path):
+    """Each test its own audit checkpoint file: the tests' transactions roll back, the file would not."""
+    with override_settings(KECHUANG_AUDIT_CHECKPOINT=tmp_path / "audit-checkpoint.json"):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_empties_the_audit_log():
+    """Between transactional tests pytest-django flushes the database; on SQLite the audit tables' guard
+    (migration core 0005_audit) refuses that DELETE unless told it is a flush."""
+    from django.core.management.commands import flush
+
+    from kechuang.core import audit
+
+    handle = flush.Command.handle
+
+    def handle_unlocked(self, **options):
+        with audit.allow_flush():
+            return handle(self, **options)
+
+    flush.Command.handle = handle_unlocked
+    yield
+    flush.Command.handle = handle
+
+
 @pytest.fixture
 def persona(db):
     """persona("zhangdian_officer") → that User."""

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import Role
+from kechuang.core.roles import AUDIT_READERS
 
 
 class CoreConfig(AppConfig):
@@ -16,7 +16,7 @@ class CoreConfig(AppConfig):
             (
                 NavItem(_("Org units"), "core:org_units"),
                 NavItem(_("Liaisons"), "core:liaison_list"),
-                NavItem(_("Audit log"), "core:audit_log", roles=frozenset({Role.BUREAU_ADMIN})),
+                NavItem(_("Audit log"), "core:audit_log", roles=AUDIT_READERS),
             ),
             order=90,
         ),
@@ -28,4 +28,4 @@ class CoreConfig(AppConfig):
         return f"{ensure_demo_liaisons(city)} liaisons created"
 
     def ready(self) -> None:
-        from kechuang.core import signals  # noqa: F401  (login/logout audit)
+        from kechuang.core import checks, signals  # noqa: F401  (login/logout audit, audit key check)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_filters.constants import EMPTY_VALUES
 
 
@@ -140,6 +141,7 @@ class AuditFilter(ListFilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     date_from = django_filters.DateFilter(label=_("From"), field_name="at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(label=_("To"), field_name="at", lookup_expr="date__lte")
+    success = django_filters.BooleanFilter(label=pgettext_lazy("audit", "Result"))
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:

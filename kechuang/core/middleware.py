@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 class RequestInfo:
     ip: str | None = None
     request_id: str = ""
+    # Records the permission helpers refused during this request (out of scope): logged after the response.
+    # None outside a request.
+    refusals: list | None = None
 
 
 _NO_REQUEST = RequestInfo()
@@ -35,25 +38,36 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def _networks(entries: object) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for entry in entries or ():
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            continue
+    return networks
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: the one place that reads it (audit, log-in locks, rate limits).
 
-    X-Forwarded-For is trusted only when KECHUANG_BEHIND_PROXY is set, and then only as far as trusted hops
-    go: the connecting address is the proxy, and KECHUANG_TRUSTED_PROXIES (addresses or networks) name any
-    further proxies. Reading from the right, the first hop that is not a trusted proxy is the client; a
-    client cannot pass for someone else by sending its own X-Forwarded-For, because its forged entries sit
-    to the left of the hop the proxy appended."""
+    X-Forwarded-For is trusted only when KECHUANG_BEHIND_PROXY is set and the connecting address is the reverse
+    proxy (KECHUANG_PROXY_ADDRESSES, by default this host's loopback: nginx in front of gunicorn); from any other
+    peer the header is ignored, so a client reaching the app past the proxy cannot name its own address. Then
+    it is read only as far as trusted hops go: KECHUANG_TRUSTED_PROXIES (addresses or networks) name any further
+    proxies. Reading from the right, the first hop that is not a trusted proxy is the client; a client cannot
+    pass for someone else by sending its own X-Forwarded-For, because its forged entries sit to the left of the
+    hop the proxy appended."""
     from django.conf import settings
 
     remote = request.META.get("REMOTE_ADDR") or None
     if not getattr(settings, "KECHUANG_BEHIND_PROXY", False) or remote is None:
         return remote
-    networks = []
-    for entry in getattr(settings, "KECHUANG_TRUSTED_PROXIES", ()):
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            continue
+    peer = _address(remote)
+    proxies = _networks(getattr(settings, "KECHUANG_PROXY_ADDRESSES", ("127.0.0.1", "::1")))
+    networks = _networks(getattr(settings, "KECHUANG_TRUSTED_PROXIES", ()))
+    if peer is None or not any(peer in network for network in proxies + networks):
+        return remote
     client = remote
     for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         address = _address(hop)
@@ -70,12 +84,38 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _current.set(RequestInfo(ip=client_ip(request), request_id=uuid.uuid4().hex))
+        info = RequestInfo(ip=client_ip(request), request_id=uuid.uuid4().hex, refusals=[])
+        token = _current.set(info)
         try:
             response = self.get_response(request)
+            if response.status_code == 403 or (response.status_code == 404 and info.refusals):
+                _log_denial(request, response, info)
         finally:
             _current.reset(token)
         return response
+
+
+def _log_denial(request: HttpRequest, response: HttpResponse, info: RequestInfo) -> None:
+    """A 403, or a 404 on a record that exists outside the user's scope, into the audit log (baseline item 10).
+    Written here, after the view, so the view's rolled-back transaction cannot take the entry with it. A 404 on
+    an address that names nothing is a typo, not an attempt, and is not logged."""
+    from django.db import DatabaseError
+
+    from kechuang.core import audit
+
+    obj = info.refusals[-1] if info.refusals else None
+    try:
+        audit.record_denied(
+            getattr(request, "user", None),
+            obj=obj,
+            object_label="" if obj is not None else request.path[:300],
+            method=request.method,
+            path=request.path[:500],
+            status=response.status_code,
+        )
+    except DatabaseError:
+        # The database is what failed (the refusal page is being served anyway): say so in the server log.
+        log.exception("could not log a refused request to %s", request.path)
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -239,10 +239,19 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("Log out")
         LOGIN_FAILED = "login_failed", _("Failed log-in")
         TOKEN = "token", _("API token")
+        LOCKOUT = "lockout", _("Account locked")
+        DENIED = "denied", _("Access denied")
+        VIEW_AUDIT = "view_audit", _("Audit log viewed")
+        UNMASK = "unmask", _("Personal data unmasked")
+        BACKUP = "backup", _("Backup")
+        RESTORE = "restore", _("Restore")
+        PURGE = "purge", _("Audit purge")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # PROTECT: audit rows are never updated (the database refuses it), so a user with entries is deactivated,
+    # never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT
     )
     actor_label = models.CharField(_("user"), max_length=150, blank=True)
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
@@ -264,6 +273,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
+
+
+class AuditAnchor(models.Model):
+    """One retention purge of the audit log: the chain value of the last purged entry, so the entries kept still
+    verify from there (core/audit.py `purge`). Signed with the audit key; append-only like the log itself."""
+
+    at = models.DateTimeField(default=timezone.now)
+    upto_id = models.BigIntegerField(help_text="entries with an id up to this one were purged")
+    chain = models.CharField(max_length=64, help_text="chain value of entry `upto_id`")
+    purged = models.PositiveIntegerField()
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-upto_id"]
+
+    def __str__(self) -> str:
+        return f"audit purge up to #{self.upto_id}"
 
 
 class ImportStorage(FileSystemStorage):

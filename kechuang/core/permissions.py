@@ -19,6 +19,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kechuang.core import audit
 from kechuang.core.http import role_required
 from kechuang.core.roles import BUREAU, READ_ONLY
 from kechuang.core.scope import can_write, is_scoped_for, scope_filter
@@ -75,8 +76,11 @@ def get_for_user(
     try:
         found = queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        # Logged as a denied attempt when the record exists: out of scope, not a mistyped address.
+        audit.note_refusal(user, queryset.model, lookup)
         raise Http404 from exc
     if write and not can_write(user, found):
+        audit.note_refusal(user, queryset.model, {"pk": found.pk})
         raise PermissionDenied
     return found
 

@@ -19,6 +19,8 @@ BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
 # Roles that see every record of the city; the others are confined to their org unit.
 CITY_WIDE = BUREAU | {Role.LEADER}
 READ_ONLY = frozenset({Role.LEADER})
+# Who reads and exports the audit log: the page, its export and the menu entry all check this one set.
+AUDIT_READERS = frozenset({Role.BUREAU_ADMIN})
 # Roles that may enter or change data somewhere (everyone but the read-only roles).
 WRITERS = frozenset(Role) - READ_ONLY
 # The org-unit kind a role must be bound to.

@@ -1,10 +1,11 @@
-"""Security events into the audit log: log-in, log-out, failed log-in."""
+"""Security events into the audit log: log-in, log-out, failed log-in; the SQLite side of the audit guard."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from kechuang.core import audit
@@ -31,3 +32,10 @@ def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs:
         object_label=str(credentials.get("username", ""))[:150],
         success=False,
     )
+
+
+@receiver(connection_created)
+def _sqlite_audit_unlock(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # The SQLite trigger of migration 0005_audit asks this before it lets an audit row be deleted.
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("kechuang_audit_unlock", 0, audit.unlock_state, deterministic=False)

@@ -18,7 +18,7 @@ from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import AuditEntry, ImportJob, Liaison
 from kechuang.core.permissions import get_for_user
-from kechuang.core.roles import READ_ONLY, Role
+from kechuang.core.roles import AUDIT_READERS, READ_ONLY
 from kechuang.core.scope import can_write
 
 
@@ -133,13 +133,23 @@ def liaison_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:liaison_detail", pk=pk)
 
 
-@role_required(Role.BUREAU_ADMIN)
+@role_required(*AUDIT_READERS)
 def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET, selectors.audit_entries())
     # A bad date filters nothing and the page answers 400 naming the field (it crashed the query before).
     errors = filterset.errors
     entries = filterset.qs
-    if request.GET.get("format") == "xlsx" and not errors:
+    exporting = request.GET.get("format") == "xlsx" and not errors
+    if not exporting:
+        # Who looked at the log, and with which filters (the export is logged by exports.export_response).
+        audit.record(
+            actor=request.user,
+            action=audit.Action.VIEW_AUDIT,
+            object_type="core.auditentry",
+            object_label=_("Audit log"),
+            detail={"filters": filterset.applied(), "page": request.GET.get("page", "1")[:10]},
+        )
+    if exporting:
         spec = exports.Export(
             object_type="core.auditentry",
             label=_("Audit log"),
@@ -154,6 +164,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 _("Object"),
                 _("Changes"),
                 _("IP address"),
+                pgettext("audit", "Result"),
             ],
             row=lambda e: [
                 e.at,
@@ -165,6 +176,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 e.object_label,
                 history.changes_text(e),
                 e.ip or "",
+                pgettext("audit", "Succeeded") if e.success else pgettext("audit", "Failed"),
             ],
         )
         back = exports.list_url(request, request.path)
@@ -179,6 +191,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filterset.values(),
             "actions": AuditEntry.Action.choices,
+            "results": [("true", pgettext("audit", "Succeeded")), ("false", pgettext("audit", "Failed"))],
             "object_types": sorted((t for t in types if t), key=history.model_label),
             "query": query_without(request, "page"),
             "date_errors": [(filterset.form[k].label, e) for k, messages in errors.items() for e in messages],

@@ -69,6 +69,7 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path):
     env = {
         "KECHUANG_ENV": "production",
         "KECHUANG_SECRET_KEY": "x" * 30 + "-Prod-Secret-Key-0123456789abcdefghij",
+        "KECHUANG_AUDIT_KEY": "y" * 30 + "-Prod-Audit-Key-0123456789abcdefghij",
         "KECHUANG_VAR_DIR": str(tmp_path),
         "KECHUANG_ALLOWED_HOSTS": "kechuang.example.gov.cn",
     }

@@ -65,6 +65,7 @@ def test_client_ip_trusts_forwarded_for_only_behind_the_proxy(settings):
     settings.KECHUANG_BEHIND_PROXY = False
     assert client_ip(request) == "10.1.1.1"
     settings.KECHUANG_BEHIND_PROXY = True
+    settings.KECHUANG_PROXY_ADDRESSES = ["10.1.1.1"]
     # The right-most hop the proxy did not add: a client cannot forge its way past it by prepending.
     assert client_ip(request) == "203.0.113.7"
     settings.KECHUANG_TRUSTED_PROXIES = ["203.0.113.0/24"]
@@ -75,6 +76,7 @@ def test_client_ip_trusts_forwarded_for_only_behind_the_proxy(settings):
 
 def test_public_demand_limit_is_per_client_behind_the_proxy(client, settings, code):
     settings.KECHUANG_BEHIND_PROXY = True
+    settings.KECHUANG_PROXY_ADDRESSES = ["10.1.1.1"]
     settings.TECHMARKET_PUBLIC_LIMIT_PER_HOUR = 1
     proxy = {"REMOTE_ADDR": "10.1.1.1"}
     first = client.post(URL, _public_data(credit_code=code), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
