@@ -313,13 +313,19 @@ class RestoreResult:
     manifest: dict[str, Any]
     row_count_differences: dict[str, tuple[int, int]] = field(default_factory=dict)
     broken_audit_ids: list[int] = field(default_factory=list)
+    audit_problems: list[str] = field(default_factory=list)
     audit_head_matches: bool = True
     rebuilt: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.row_count_differences and not self.broken_audit_ids and self.audit_head_matches
+        return (
+            not self.row_count_differences
+            and not self.broken_audit_ids
+            and not self.audit_problems
+            and self.audit_head_matches
+        )
 
 
 def _extract(tar: tarfile.TarFile, into: Path) -> None:
@@ -425,12 +431,12 @@ def restore_backup(archive: Path | str, *, force: bool = False, actor: Any = Non
         manifest["audit"]["last_id"],
         manifest["audit"]["head"],
     )
-    # The chain head kept outside the table (the checkpoint, where the audit module keeps one) still names the
-    # newer log that was replaced: it now starts from the restored head, which the manifest vouched for above.
-    reset_checkpoint = getattr(audit, "write_checkpoint", None)
-    if reset_checkpoint is not None and result.audit_head_matches:
-        reset_checkpoint(reset=True)
-    result.broken_audit_ids = audit.verify_chain()
+    # The chain head kept outside the table (the signed checkpoint) still names the newer log that was replaced:
+    # it now starts from the restored head, which the manifest vouched for above.
+    if result.audit_head_matches:
+        audit.write_checkpoint(reset=True)
+    chain = audit.check_chain()
+    result.broken_audit_ids, result.audit_problems = chain.broken, chain.problems
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     audit.record(
         actor=actor,

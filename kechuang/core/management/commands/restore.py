@@ -42,6 +42,8 @@ class Command(BaseCommand):
         if result.broken_audit_ids:
             broken = result.broken_audit_ids
             self.stderr.write(f"The audit chain fails at {len(broken)} entries (first id {broken[0]}).")
+        for problem in result.audit_problems:
+            self.stderr.write(f"Audit log: {problem}")
         if not result.ok:
             raise CommandError("restore finished, but the restored data does not verify (see above)")
         self.stdout.write("Row counts match the manifest; the audit chain verifies.")
