@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import ImportJob, OrgUnit
+from kechuang.core.storage import StorageFailed
 from kechuang.core.validators import credit_code_error
 
 log = logging.getLogger(__name__)
@@ -372,14 +373,17 @@ def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True) -> Import
         upload.seek(0)
         if head != b"PK\x03\x04":  # .xlsx is a zip archive
             raise ImportRejected(_("The file is not a readable Excel workbook."))
-    with transaction.atomic():  # the job and its queue entry together (the database backend queues in the database)
-        job = ImportJob(kind=kind, actor=actor, filename=name[:200])
-        job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
-        job.save()
-        if enqueue:
-            from kechuang.core.tasks import run_import
+    try:
+        with transaction.atomic():  # the job and its queue entry together (the database backend queues there)
+            job = ImportJob(kind=kind, actor=actor, filename=name[:200])
+            job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
+            job.save()
+            if enqueue:
+                from kechuang.core.tasks import run_import
 
-            run_import.enqueue(job.pk)
+                run_import.enqueue(job.pk)
+    except StorageFailed as exc:  # a full disk: no job, no partial file (core/storage.py), a clear message
+        raise ImportRejected(str(exc)) from None
     job.refresh_from_db()
     return job
 
@@ -464,8 +468,35 @@ def _finish(
     job.save()
 
 
+def fail_stale(*, timeout: dt.timedelta | None = None, now: dt.datetime | None = None) -> int:
+    """Mark FAILED, with a message, the jobs left RUNNING longer than `timeout` (settings.KECHUANG_IMPORT_TIMEOUT_
+    MINUTES): their worker was killed mid-import, so their transaction was rolled back and nothing of the file was
+    written, but nothing else would ever end them and their page would wait for ever. Returns how many."""
+    from django.conf import settings
+
+    timeout = timeout if timeout is not None else dt.timedelta(minutes=settings.KECHUANG_IMPORT_TIMEOUT_MINUTES)
+    cutoff = (now or timezone.now()) - timeout
+    stale = list(ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=cutoff))
+    message = _("The import was interrupted (the task worker stopped); nothing was written. Upload the file again.")
+    for job in stale:
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED,
+                errors=[RowError("", 0, "", "", message).as_dict()],
+                counts={},
+                finished_at=timezone.now(),
+            ):
+                continue  # it finished meanwhile
+        if job.upload:
+            job.upload.delete(save=False)
+            ImportJob.objects.filter(pk=job.pk).update(upload="")
+        log.warning("import job %s was left running since %s: marked failed", job.pk, job.started_at)
+    return len(stale)
+
+
 def jobs_of(user: Any, kinds: Iterable[str], limit: int = 10) -> list[ImportJob]:
-    """The user's latest jobs of these kinds (a module's import page lists them)."""
+    """The user's latest jobs of these kinds (a module's import page lists them); stale ones are ended first."""
+    fail_stale()
     return list(ImportJob.objects.filter(actor=user, kind__in=list(kinds)).order_by("-id")[:limit])
 
 
