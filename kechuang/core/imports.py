@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
 FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
+# No figure of an import reaches 10^18 (money is in 万元); past it a number is refused as too large.
+MAX_DIGITS = 18
 # Excel stores a date as days since 1899-12-30; a date cell without a date format arrives as that number.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -157,8 +159,12 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             number = Decimal(text)
         except InvalidOperation:
             raise ValueError(_("not a whole number")) from None
+        if not number.is_finite():
+            raise ValueError(_("not a whole number"))
         if number != number.to_integral_value() or number < 0:
             raise ValueError(_("must be a whole number, 0 or more"))
+        if number.adjusted() >= MAX_DIGITS:
+            raise ValueError(_("number too large"))
         return int(number)
     if col.kind in ("money", "float"):
         try:
@@ -169,6 +175,9 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             raise ValueError(_("not a number"))
         if number < 0 and not col.signed:
             raise ValueError(_("must not be negative"))
+        # 1e30 would overflow the 6-place quantize (an InvalidOperation, i.e. an internal error) and 1e400 a float.
+        if number.adjusted() >= MAX_DIGITS:
+            raise ValueError(_("number too large"))
         return number.quantize(Decimal("0.000001")) if col.kind == "money" else float(number)
     if col.kind == "bool":
         lowered = text.lower()
