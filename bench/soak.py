@@ -587,11 +587,15 @@ def main(argv: list[str] | None = None) -> int:
             Client(base, PERSONAS[i % len(PERSONAS)], password, tokens[PERSONAS[i % len(PERSONAS)]], recorder, i)
             for i in range(args.clients)
         ]
-        problems = []
+        problems: list[str] = []
+        probed: dict[str, set[str]] = {}  # one probe per persona: the clients of a persona share its refusals
         for client in clients:
             client.login()
             client.discover()
-            problems += client.probe()
+            if client.persona not in probed:
+                problems += client.probe()
+                probed[client.persona] = client.excluded
+            client.excluded = set(probed[client.persona])
         if problems:
             raise SoakError("pages failed before the soak:\n  " + "\n  ".join(problems[:20]))
 
