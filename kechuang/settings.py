@@ -257,7 +257,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves straight from the apps, no collectstatic needed
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A failed write (a full disk) removes its partial file and says so (core/storage.py).
+    "default": {"BACKEND": "kechuang.core.storage.SafeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -267,6 +268,8 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 # Import uploads (until read) and the annotated workbooks of rejected files: private, never served as media.
 KECHUANG_IMPORT_DIR = Path(os.environ.get("KECHUANG_IMPORT_DIR", VAR_DIR / "imports"))
+# An import still RUNNING after this long lost its worker (killed mid-import): core.imports.fail_stale ends it.
+KECHUANG_IMPORT_TIMEOUT_MINUTES = env_int("KECHUANG_IMPORT_TIMEOUT_MINUTES", 120, minimum=1)
 
 # Mail (reminders, notices): the console in development; SMTP configured by the environment in production.
 EMAIL_BACKEND = env_str(

@@ -72,6 +72,9 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+CHAIN_LOCK = 0x6B656368  # pg_advisory_xact_lock key of the audit chain's writers ("kech")
+
+
 def _chain_value(previous: str, entry: AuditEntry) -> str:
     payload = json.dumps(
         [
@@ -149,7 +152,13 @@ def record(
         success=success,
     )
     with transaction.atomic():
-        # Lock the chain's tail so two writers cannot fork it (PostgreSQL; SQLite writes serially anyway).
+        # Lock the chain's tail so two writers cannot fork it (SQLite writes serially anyway). On PostgreSQL the row
+        # lock alone is not enough: a writer that waited for it still gets the row its query first found, not the
+        # entry committed meanwhile, and forks the chain (the load soak broke it so). A transaction-scoped advisory
+        # lock taken before the tail is read serialises the writers.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
         last = AuditEntry.objects.select_for_update().order_by("-id").values_list("chain", flat=True).first()
         if last is None:
             anchor = _latest_anchor()

@@ -28,12 +28,15 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import ImportJob, OrgUnit
+from kechuang.core.storage import StorageFailed
 from kechuang.core.validators import credit_code_error
 
 log = logging.getLogger(__name__)
 
 TRUE_WORDS = {"是", "true", "yes", "y", "1", "有"}
 FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
+# No figure of an import reaches 10^18 (money is in 万元); past it a number is refused as too large.
+MAX_DIGITS = 18
 # Excel stores a date as days since 1899-12-30; a date cell without a date format arrives as that number.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -156,8 +159,12 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             number = Decimal(text)
         except InvalidOperation:
             raise ValueError(_("not a whole number")) from None
+        if not number.is_finite():
+            raise ValueError(_("not a whole number"))
         if number != number.to_integral_value() or number < 0:
             raise ValueError(_("must be a whole number, 0 or more"))
+        if number.adjusted() >= MAX_DIGITS:
+            raise ValueError(_("number too large"))
         return int(number)
     if col.kind in ("money", "float"):
         try:
@@ -168,6 +175,9 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             raise ValueError(_("not a number"))
         if number < 0 and not col.signed:
             raise ValueError(_("must not be negative"))
+        # 1e30 would overflow the 6-place quantize (an InvalidOperation, i.e. an internal error) and 1e400 a float.
+        if number.adjusted() >= MAX_DIGITS:
+            raise ValueError(_("number too large"))
         return number.quantize(Decimal("0.000001")) if col.kind == "money" else float(number)
     if col.kind == "bool":
         lowered = text.lower()
@@ -372,14 +382,17 @@ def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True) -> Import
         upload.seek(0)
         if head != b"PK\x03\x04":  # .xlsx is a zip archive
             raise ImportRejected(_("The file is not a readable Excel workbook."))
-    with transaction.atomic():  # the job and its queue entry together (the database backend queues in the database)
-        job = ImportJob(kind=kind, actor=actor, filename=name[:200])
-        job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
-        job.save()
-        if enqueue:
-            from kechuang.core.tasks import run_import
+    try:
+        with transaction.atomic():  # the job and its queue entry together (the database backend queues there)
+            job = ImportJob(kind=kind, actor=actor, filename=name[:200])
+            job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
+            job.save()
+            if enqueue:
+                from kechuang.core.tasks import run_import
 
-            run_import.enqueue(job.pk)
+                run_import.enqueue(job.pk)
+    except StorageFailed as exc:  # a full disk: no job, no partial file (core/storage.py), a clear message
+        raise ImportRejected(str(exc)) from None
     job.refresh_from_db()
     return job
 
@@ -464,8 +477,35 @@ def _finish(
     job.save()
 
 
+def fail_stale(*, timeout: dt.timedelta | None = None, now: dt.datetime | None = None) -> int:
+    """Mark FAILED, with a message, the jobs left RUNNING longer than `timeout` (settings.KECHUANG_IMPORT_TIMEOUT_
+    MINUTES): their worker was killed mid-import, so their transaction was rolled back and nothing of the file was
+    written, but nothing else would ever end them and their page would wait for ever. Returns how many."""
+    from django.conf import settings
+
+    timeout = timeout if timeout is not None else dt.timedelta(minutes=settings.KECHUANG_IMPORT_TIMEOUT_MINUTES)
+    cutoff = (now or timezone.now()) - timeout
+    stale = list(ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=cutoff))
+    message = _("The import was interrupted (the task worker stopped); nothing was written. Upload the file again.")
+    for job in stale:
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED,
+                errors=[RowError("", 0, "", "", message).as_dict()],
+                counts={},
+                finished_at=timezone.now(),
+            ):
+                continue  # it finished meanwhile
+        if job.upload:
+            job.upload.delete(save=False)
+            ImportJob.objects.filter(pk=job.pk).update(upload="")
+        log.warning("import job %s was left running since %s: marked failed", job.pk, job.started_at)
+    return len(stale)
+
+
 def jobs_of(user: Any, kinds: Iterable[str], limit: int = 10) -> list[ImportJob]:
-    """The user's latest jobs of these kinds (a module's import page lists them)."""
+    """The user's latest jobs of these kinds (a module's import page lists them); stale ones are ended first."""
+    fail_stale()
     return list(ImportJob.objects.filter(actor=user, kind__in=list(kinds)).order_by("-id")[:limit])
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from tree_queries.models import TreeNode, TreeQuerySet
 
 from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
+from kechuang.core.storage import SafeFileSystemStorage
 from kechuang.core.validators import validate_admin_code, validate_mobile
 
 
@@ -292,7 +292,7 @@ class AuditAnchor(models.Model):
         return f"audit purge up to #{self.upto_id}"
 
 
-class ImportStorage(FileSystemStorage):
+class ImportStorage(SafeFileSystemStorage):
     """Uploads and error workbooks of imports: private files under KECHUANG_IMPORT_DIR, never served as media.
     The folder is read from the settings on each use (the tests point it elsewhere)."""
 

@@ -216,8 +216,9 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    from kechuang.core.imports import RowError, importer_for
+    from kechuang.core.imports import RowError, fail_stale, importer_for
 
+    fail_stale()  # a job whose worker was killed ends here as failed instead of polling for ever
     job = get_object_or_404(ImportJob, pk=pk, actor=request.user)  # a job is its uploader's alone
     importer = importer_for(job.kind)
     context = {

@@ -22,6 +22,7 @@ from kechuang.core import audit
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import is_bureau, require_bureau
 from kechuang.core.roles import READ_ONLY, Role
+from kechuang.core.storage import StorageFailed
 from kechuang.policy.models import Policy, Target, Task, TaskDepartment
 from kechuang.supervision import uploads, workflow
 from kechuang.supervision.feed import reports_accepted
@@ -516,7 +517,10 @@ def attachment_add(*, actor: User, report: ProgressReport, upload: Any) -> Repor
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
-    attachment.file.save(attachment.stored_name, ContentFile(data), save=False)
+    try:
+        attachment.file.save(attachment.stored_name, ContentFile(data), save=False)
+    except StorageFailed as exc:  # a full disk: the partial file is already removed (core/storage.py)
+        raise ValidationError({"file": f"{name}: {exc}"}) from None
     try:
         attachment.save()
         audit.record(
