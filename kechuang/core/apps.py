@@ -28,4 +28,4 @@ class CoreConfig(AppConfig):
         return f"{ensure_demo_liaisons(city)} liaisons created"
 
     def ready(self) -> None:
-        from kechuang.core import signals  # noqa: F401  (login/logout audit)
+        from kechuang.core import checks, signals  # noqa: F401  (account checks; login/logout/lockout audit)
