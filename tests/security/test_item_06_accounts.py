@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -132,3 +132,15 @@ def test_item_06_idle_accounts_are_disabled_and_cannot_log_in(client, persona, s
     assert User.objects.get(username="p_bureau_staff").is_active
     assert log_in(client, "p_leader", PASSWORD).status_code == 200 and not signed_in(client)
     assert log_in(client, "p_bureau_staff", PASSWORD).status_code == 302
+
+
+def test_item_06_first_account_command_gives_a_temporary_password(client):
+    out = StringIO()
+    call_command("create_account", "zhao_lei", "--role", "leader", "--name", "赵磊", stdout=out)
+    temporary = out.getvalue().split("(shown once): ")[1].split()[0]
+    user = User.objects.get(username="zhao_lei")
+    assert user.must_change_password and not user.is_superuser and not user.is_demo
+    assert log_in(client, "zhao_lei", temporary).status_code == 302
+    assert client.get("/").url == "/accounts/password/"
+    with pytest.raises(CommandError, match="^username: "):
+        call_command("create_account", "root", "--role", "leader", stdout=StringIO())
