@@ -142,5 +142,5 @@ def test_item_06_first_account_command_gives_a_temporary_password(client):
     assert user.must_change_password and not user.is_superuser and not user.is_demo
     assert log_in(client, "zhao_lei", temporary).status_code == 302
     assert client.get("/").url == "/accounts/password/"
-    with pytest.raises(CommandError, match="^username: "):
+    with pytest.raises(CommandError, match=r"^username: "):
         call_command("create_account", "root", "--role", "leader", stdout=StringIO())
