@@ -58,7 +58,9 @@ def test_item_03_failures_over_several_accounts_from_one_address_are_stopped(cli
         12 - settings.KECHUANG_LOGIN_IP_FAILURE_LIMIT + 1
     )
     # A fourth account with its right password: refused from this address, accepted from another.
-    assert log_in(client, "p_zhangdian_officer").status_code == 429 and not signed_in(client)
+    refused = log_in(client, "p_zhangdian_officer")
+    assert refused.status_code == 429 and not signed_in(client)
+    assert 'data-testid="address-locked"' in refused.content.decode()
     other = Client(REMOTE_ADDR="10.20.30.40")
     assert log_in(other, "p_zhangdian_officer").status_code == 302
     lockout = AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT).get()
