@@ -31,32 +31,29 @@ def check_accounts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     users = _active_users()
     if users is None:
         return []
+    rules = (
+        (
+            "kechuang.E101",
+            "active superuser accounts in production",
+            lambda u: u.is_superuser,
+            "No person holds every right (三权分立): remove is_superuser or deactivate the account.",
+        ),
+        (
+            "kechuang.E102",
+            "active demo accounts in production",
+            lambda u: u.is_demo,
+            "Demo accounts have passwords printed on a console: deactivate or delete them before going live.",
+        ),
+        (
+            "kechuang.E103",
+            "active accounts with reserved names in production",
+            lambda u: is_reserved_username(u.username),
+            "Default and shared names (admin, root, test …) are refused: give each person a named account.",
+        ),
+    )
     errors = []
-    superusers = sorted(u.username for u in users if u.is_superuser)
-    if superusers:
-        errors.append(
-            Error(
-                f"active superuser accounts in production: {', '.join(superusers)}",
-                hint="No person holds every right (三权分立): remove is_superuser or deactivate the account.",
-                id="kechuang.E101",
-            )
-        )
-    demo = sorted(u.username for u in users if u.is_demo)
-    if demo:
-        errors.append(
-            Error(
-                f"active demo accounts in production: {', '.join(demo)}",
-                hint="Demo accounts have passwords printed on a console: deactivate or delete them before going live.",
-                id="kechuang.E102",
-            )
-        )
-    reserved = sorted(u.username for u in users if is_reserved_username(u.username))
-    if reserved:
-        errors.append(
-            Error(
-                f"active accounts with reserved names in production: {', '.join(reserved)}",
-                hint="Default and shared names (admin, root, test …) are refused: give each person a named account.",
-                id="kechuang.E103",
-            )
-        )
+    for check_id, what, offends, hint in rules:
+        names = sorted(u.username for u in users if offends(u))
+        if names:
+            errors.append(Error(f"{what}: {', '.join(names)}", hint=hint, id=check_id))
     return errors

@@ -49,6 +49,9 @@ def test_item_06_weak_password_refused_when_creating_an_account(persona):
 
 
 def _load_demo(monkeypatch, password: str | None = None) -> str:
+    """`manage.py load_demo` for the accounts alone: the modules' demo records (minutes of work) are not the
+    subject here (tests/core/test_demo.py runs the whole command)."""
+    monkeypatch.setattr("kechuang.core.management.commands.load_demo.demo_loaders", list)
     if password is None:
         monkeypatch.delenv("KECHUANG_ADMIN_PASSWORD", raising=False)
     else:
@@ -144,3 +147,10 @@ def test_item_06_first_account_command_gives_a_temporary_password(client):
     assert client.get("/").url == "/accounts/password/"
     with pytest.raises(CommandError, match=r"^username: "):
         call_command("create_account", "root", "--role", "leader", stdout=StringIO())
+
+
+def test_item_06_production_refuses_an_active_account_with_a_reserved_name(settings):
+    """An account made around the services (a raw insert, an old database) is still caught before going live."""
+    settings.PRODUCTION = True
+    User.objects.create(username="Admin", password="!")
+    assert _account_errors() == {"kechuang.E103"}
