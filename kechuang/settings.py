@@ -125,7 +125,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kechuang.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "kechuang.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "kechuang.core.input_guard.RejectNulMiddleware",
@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.middleware.RequestContextMiddleware",
+    "kechuang.core.middleware.AccountPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -182,16 +183,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# AccountBackend: Django's ModelBackend that also refuses accounts past their `valid_until` day.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "kechuang.core.accounts.AccountBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password rules (security-baseline.md §1): length, 3 of 4 character classes, not common, not like the user's
+# name, none of the last 5; changed every 90 days (core.middleware.AccountPolicyMiddleware sends to the change page).
+KECHUANG_PASSWORD_MIN_LENGTH = env_int("KECHUANG_PASSWORD_MIN_LENGTH", 8, minimum=8)
+KECHUANG_PASSWORD_MIN_CLASSES = env_int("KECHUANG_PASSWORD_MIN_CLASSES", 3, minimum=3)
+KECHUANG_PASSWORD_HISTORY = env_int("KECHUANG_PASSWORD_HISTORY", 5, minimum=1)
+KECHUANG_PASSWORD_MAX_AGE_DAYS = env_int("KECHUANG_PASSWORD_MAX_AGE_DAYS", 90, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": KECHUANG_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "kechuang.core.passwords.CharacterClassValidator"},
+    {"NAME": "kechuang.core.passwords.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cockpit"
@@ -203,7 +215,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("KECHUANG_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# Besides the account lock: one client address is locked for the cool-off after this many failures over any
+# accounts (core.lockout.LockoutHandler), so guessing a few passwords each of many accounts is stopped too. Behind
+# one NAT address a whole office shares the count: raise it there (README).
+AXES_HANDLER = "kechuang.core.lockout.LockoutHandler"
+KECHUANG_LOGIN_IP_FAILURE_LIMIT = env_int("KECHUANG_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
 SESSION_COOKIE_AGE = env_int("KECHUANG_SESSION_IDLE_SECONDS", 1800, minimum=60)
+# However active, a session ends this many hours after its log-in (core.middleware.AccountPolicyMiddleware).
+KECHUANG_SESSION_ABSOLUTE_HOURS = env_int("KECHUANG_SESSION_ABSOLUTE_HOURS", 8, minimum=1)
+# Accounts without a log-in for this many days are disabled by `manage.py disable_idle_accounts` (run daily).
+KECHUANG_ACCOUNT_IDLE_DAYS = env_int("KECHUANG_ACCOUNT_IDLE_DAYS", 90, minimum=1)
+# Every request but background polls (core.middleware.SessionMiddleware) restarts the idle timeout.
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

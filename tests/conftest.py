@@ -157,7 +157,7 @@ def _audit_checkpoint(tmp_path):
 @pytest.fixture(scope="session", autouse=True)
 def _flush_empties_the_audit_log():
     """Between transactional tests pytest-django flushes the database; on SQLite the audit tables' guard
-    (migration core 0005_audit) refuses that DELETE unless told it is a flush."""
+    (migration core 0006_audit) refuses that DELETE unless told it is a flush."""
     from django.core.management.commands import flush
 
     from kechuang.core import audit

@@ -3,7 +3,7 @@
 Entries are chained: each holds an HMAC over its own content and the previous entry's chain value,
 so an edited or deleted row breaks `verify_chain` (security-baseline.md, 安全审计 c). The chain's head is kept
 outside the table as well, in a signed checkpoint file rewritten after each commit, so deleting the newest rows
-shows too. The database refuses UPDATE and DELETE on the table (migration 0005_audit), except the retention
+shows too. The database refuses UPDATE and DELETE on the table (migration 0006_audit), except the retention
 purge (`purge`), which leaves a signed anchor the kept entries verify from.
 """
 

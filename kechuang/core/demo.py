@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from kechuang.core import audit
 from kechuang.core.models import Liaison, OrgUnit, User
+from kechuang.core.passwords import generate_password
 from kechuang.core.roles import Role
 from kechuang.core.services import user_create
 
@@ -72,43 +72,38 @@ _GIVEN = ("建国", "晓梅", "志强", "丽娟", "海涛", "静", "伟", "敏",
 _POSITIONS = ("科长", "副科长", "科员", "主任", "副主任")
 
 
-def generate_password() -> str:
-    """A random password that satisfies the platform's own validators."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        body = "".join(secrets.choice(alphabet) for _ in range(14))
-        if any(c.isupper() for c in body) and any(c.islower() for c in body) and any(c.isdigit() for c in body):
-            return body + secrets.choice("-_.!")
-
-
 @transaction.atomic
-def ensure_demo_accounts(city: OrgUnit, password: str | None) -> tuple[list[str], str | None]:
-    """Create missing demo accounts. Returns (created usernames, the password they got if generated)."""
-    generated = None
-    if password is None and not User.objects.filter(username=ADMIN_USERNAME).exists():
-        password = generated = generate_password()
-    created = []
+def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
+    """Create the missing demo accounts; returns {user name: password} of those created.
+
+    Without `password` each gets its own generated one (for the caller to show once: nothing else knows it);
+    with it (KECHUANG_ADMIN_PASSWORD) every demo account has that password, also the existing ones. Outside
+    development a demo account must change its password at the first log-in (and `check --deploy` refuses
+    production while one is active)."""
+    created: dict[str, str] = {}
     units = {u.code: u for u in OrgUnit.objects.filter(parent=city)}
     for account in demo_accounts(city):
         user = User.objects.filter(username=account.username).first()
         if user is None:
-            if password is None:
-                continue  # the admin exists and no password was given: leave the other accounts alone
+            chosen = password or generate_password()
             user_create(
                 actor=None,
                 username=account.username,
                 role=account.role,
                 org_unit=units.get(account.unit_code) if account.unit_code else None,
                 display_name=account.display_name,
-                password=password,
+                password=chosen,
+                must_change_password=settings.PRODUCTION,
+                is_demo=True,
             )
-            created.append(account.username)
-        elif password is not None and generated is None and not user.check_password(password):
+            created[account.username] = chosen
+        elif password is not None and not user.check_password(password):
             # KECHUANG_ADMIN_PASSWORD was given: the demo accounts follow it.
             user.set_password(password)
-            user.save(update_fields=["password"])
+            user.must_change_password = settings.PRODUCTION
+            user.save()
             audit.record(actor=None, action=audit.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
-    return created, generated
+    return created
 
 
 def _phone(i: int) -> str:

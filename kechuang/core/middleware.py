@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 log = logging.getLogger(__name__)
 
@@ -191,3 +193,58 @@ class UploadInspectionMiddleware:
                     log.warning("upload refused: %s (%s)", refused.message, client_ip(request))
                     return refusal_response(request, refused.message, status=400, field=name)
         return None
+
+
+# Background polls (the import progress, `hx-headers` on the polling element) send this header: they must not
+# restart the idle timeout, or a page left open would keep its session alive forever (身份鉴别 b).
+POLL_HEADER = "HTTP_X_KECHUANG_POLL"
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that a background poll does not save the session (and so does not
+    push back its expiry, which SESSION_SAVE_EVERY_REQUEST does for every other request)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.META.get(POLL_HEADER) and not request.session.modified:
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
+
+
+class AccountPolicyMiddleware:
+    """For a signed-in user, before any view: end the session past the absolute limit (KECHUANG_SESSION_ABSOLUTE_
+    HOURS since log-in), and send a user whose password expired or was reset to the change page (logging out,
+    the change page itself, the language switch and static files stay reachable)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        from django.conf import settings
+        from django.contrib.auth import logout
+        from django.contrib.auth.views import redirect_to_login
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.translation import gettext as _
+
+        from kechuang.core.accounts import password_change_reason, session_too_old
+        from kechuang.core.signals import LOGOUT_REASON_ATTRIBUTE
+
+        if session_too_old(request.session):
+            setattr(request, LOGOUT_REASON_ATTRIBUTE, "session_limit")
+            logout(request)
+            if _wants_json(request):
+                return JsonResponse({"detail": _("The session has ended; log in again.")}, status=401)
+            return redirect_to_login(request.get_full_path())
+        if password_change_reason(user):
+            open_paths = {reverse("password_change"), reverse("logout"), reverse("set_language")}
+            if request.path in open_paths or request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+                return self.get_response(request)
+            if _wants_json(request):
+                return JsonResponse({"detail": _("Change your password first.")}, status=403)
+            return redirect("password_change")
+        return self.get_response(request)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -19,7 +20,7 @@ from tree_queries.models import TreeNode, TreeQuerySet
 from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.storage import SafeFileSystemStorage
-from kechuang.core.validators import validate_admin_code, validate_mobile
+from kechuang.core.validators import validate_admin_code, validate_mobile, validate_username_not_reserved
 
 
 class OrgUnitQuerySet(TreeQuerySet):
@@ -110,11 +111,29 @@ class OrgUnit(TreeNode):
 class User(AbstractUser):
     """A person with one role; officers are bound to the org unit whose records they manage."""
 
+    # Django's field, plus the refusal of default and shared names (admin, root, test …) in every form.
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        validators=[UnicodeUsernameValidator(), validate_username_not_reserved],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.LEADER)
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     display_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # Identity rules (security-baseline.md, 身份鉴别 a, 访问控制 a–c): when the password last changed (it expires
+    # after KECHUANG_PASSWORD_MAX_AGE_DAYS), whether the next page must be the change page (after a reset), until
+    # when a temporary account may log in, and whether it is one of `load_demo`'s accounts (refused in production).
+    password_changed_at = models.DateTimeField(_("password changed"), default=timezone.now)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("temporary accounts cannot log in after this day")
+    )
+    is_demo = models.BooleanField(_("demo account"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -135,6 +154,29 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every new password restarts the expiry clock and ends a pending forced change (a reset sets the flag
+        again after calling this)."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.must_change_password = False
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so the last KECHUANG_PASSWORD_HISTORY cannot be reused."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("previous password")
+        verbose_name_plural = _("previous passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
 
 
 class Timestamped(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,23 +13,39 @@ from kechuang.core import audit
 from kechuang.core.models import Archivable, Liaison, OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write, can_write_unit
+from kechuang.core.validators import validate_username_not_reserved
 
-RESERVED_USERNAMES = frozenset({"admin", "root", "test", "administrator", "superuser", "guest"})
 # What the liaison form and API may change; the archive flag and its reason change only by archiving.
 LIAISON_FIELDS = ("org_unit", "name", "position", "phone", "email", "note")
 
 
 @transaction.atomic
 def user_create(
-    *, actor: Any, username: str, role: str, org_unit: OrgUnit | None = None, display_name: str = "", password: str
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    org_unit: OrgUnit | None = None,
+    display_name: str = "",
+    password: str,
+    must_change_password: bool = True,
+    is_demo: bool = False,
 ) -> User:
-    """Create an account; default and shared names are refused (security-baseline.md, 访问控制 b)."""
+    """Create an account; default and shared names and weak passwords are refused (security-baseline.md,
+    访问控制 b). Whoever chose the password is not its owner, so by default it must be changed at the first log-in."""
     if actor is not None and getattr(actor, "role", None) != Role.BUREAU_ADMIN:
         raise PermissionDenied(_("Only a bureau administrator can create accounts."))
-    if username.lower() in RESERVED_USERNAMES:
-        raise ValidationError({"username": _("This user name is reserved; choose a personal one.")})
-    user = User(username=username, role=role, org_unit=org_unit, display_name=display_name)
+    try:
+        validate_username_not_reserved(username)
+    except ValidationError as error:
+        raise ValidationError({"username": error.messages}) from None
+    user = User(username=username, role=role, org_unit=org_unit, display_name=display_name, is_demo=is_demo)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
+    user.must_change_password = must_change_password
     audit.save(user, actor=actor)
     return user
 

@@ -60,3 +60,37 @@ def validate_admin_code(value: str) -> None:
     """A GB/T 2260 administrative division code: 6 digits."""
     if value and not (len(value) == 6 and value.isdigit()):
         raise ValidationError(_("An administrative code has 6 digits (GB/T 2260)."), code="admin_code")
+
+
+# Default and shared account names (security-baseline.md, 访问控制 b): an account is a named person. A trailing
+# number does not make one personal (admin1, test01).
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "root",
+        "superuser",
+        "su",
+        "sa",
+        "sys",
+        "system",
+        "sysadmin",
+        "test",
+        "tester",
+        "guest",
+        "user",
+        "demo",
+        "default",
+        "anonymous",
+        "operator",
+    }
+)
+
+
+def is_reserved_username(value: str) -> bool:
+    return value.strip().lower().rstrip("0123456789_-.") in RESERVED_USERNAMES
+
+
+def validate_username_not_reserved(value: str) -> None:
+    if is_reserved_username(value):
+        raise ValidationError(_("This user name is reserved; choose a personal one."), code="reserved_username")

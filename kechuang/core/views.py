@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -243,3 +244,25 @@ def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     except FileNotFoundError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=f"import-{job.pk}-errors.xlsx")
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """The user's own password change; also where an expired or reset password sends them (AccountPolicyMiddleware)."""
+    from django.contrib.auth import update_session_auth_hash
+    from django.contrib.auth.forms import PasswordChangeForm
+
+    from kechuang.core import accounts
+
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accounts.change_password(user=request.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)  # this session stays signed in; others end
+        messages.success(request, _("Your password has been changed."))
+        return redirect("cockpit")
+    context = {
+        "form": form,
+        "reason": accounts.password_change_reason(request.user),
+        "max_age": settings.KECHUANG_PASSWORD_MAX_AGE_DAYS,
+    }
+    return render(request, "core/password_change.html", context)

@@ -1,4 +1,4 @@
-"""load_demo: idempotent, prints the generated password once, honours KECHUANG_ADMIN_PASSWORD."""
+"""load_demo: idempotent, prints each account's generated password once, honours KECHUANG_ADMIN_PASSWORD."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ def test_generated_password_is_printed_once(monkeypatch):
     monkeypatch.delenv("KECHUANG_ADMIN_PASSWORD", raising=False)
     first = run()
     assert "shown once" in first
-    password = first.split("(shown once): ")[1].split()[0]
-    assert User.objects.get(username="bureau_admin").check_password(password)
+    # The table: user name, its own password, display name.
+    printed = {line.split()[0]: line.split()[1] for line in first.splitlines() if line.startswith("  ")}
+    assert set(printed) == set(User.objects.filter(is_demo=True).values_list("username", flat=True))
+    assert len(set(printed.values())) == len(printed) >= 8  # each account its own password
+    for username, password in printed.items():
+        assert User.objects.get(username=username).check_password(password)
     assert User.objects.get(username="officer_zhangdian").org_unit.name == "张店区"
     liaisons = Liaison.objects.count()
     second = run()

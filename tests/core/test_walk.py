@@ -107,6 +107,7 @@ RULES: dict[str, Rule] = {
     "cockpit": page(),
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
+    "password_change": page(),  # each user's own password: every signed-in persona, no one else's
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(),

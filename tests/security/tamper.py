@@ -8,12 +8,12 @@ from importlib import import_module
 
 from django.db import connection
 
-guard = import_module("kechuang.core.migrations.0005_audit")
+guard = import_module("kechuang.core.migrations.0006_audit")
 
 
 @contextmanager
 def audit_guard_lifted() -> Iterator[None]:
-    """Without the triggers of migration 0005_audit for the block, then with them again."""
+    """Without the triggers of migration 0006_audit for the block, then with them again."""
     guard.remove(connection)
     try:
         yield

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         password = os.environ.get("KECHUANG_ADMIN_PASSWORD") or None
         # One transaction: a failure cannot leave accounts whose generated password was never shown.
         with transaction.atomic():
-            created, generated = ensure_demo_accounts(policy.city, password)
+            created = ensure_demo_accounts(policy.city, password)
             summaries = [f"{len(created)} accounts created"]
             for config in demo_loaders():
                 summaries.append(config.load_demo_data(policy.city))
@@ -28,9 +28,13 @@ class Command(BaseCommand):
             port = os.environ.get("PORT", "8000")
             self.stdout.write(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
             for account in demo_accounts(policy.city):
-                self.stdout.write(f"  {account.username:<22} {account.display_name}")
-        if generated:
-            self.stdout.write(self.style.WARNING(f"Password of every demo account (shown once): {generated}"))
-            self.stdout.write("Set KECHUANG_ADMIN_PASSWORD to choose it; it then applies on every `make run`.")
+                if account.username in created:
+                    shown = "" if password else created[account.username]
+                    self.stdout.write(f"  {account.username:<22} {shown:<18} {account.display_name}")
+            if password:
+                self.stdout.write("Password: KECHUANG_ADMIN_PASSWORD (every demo account).")
+            else:
+                self.stdout.write(self.style.WARNING("Each account has its own password, shown once above."))
+                self.stdout.write("Set KECHUANG_ADMIN_PASSWORD to give every demo account that password instead.")
         else:
             self.stdout.write(f"Admin login: {ADMIN_USERNAME}")

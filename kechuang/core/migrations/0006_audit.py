@@ -85,7 +85,7 @@ def remove_guard(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_fill_zibo_admin_codes'),
+        ('core', '0005_identity'),
     ]
 
     operations = [
