@@ -292,6 +292,15 @@ KECHUANG_EXPORT_MAX_ROWS = int(os.environ.get("KECHUANG_EXPORT_MAX_ROWS", "10000
 AUDIT_KEY = env_str("KECHUANG_AUDIT_KEY", SECRET_KEY)
 AUDIT_RETENTION_DAYS = 184
 
+# Personal fields at rest (kechuang/core/crypto.py): SM4-GCM + HMAC-SM3 ("sm", default) or AES-GCM + HMAC-SHA256
+# ("intl"). KECHUANG_FIELD_KEYS="k2:<base64>,k1:<base64>" (first = current), KECHUANG_BLIND_INDEX_KEY=<base64>;
+# production refuses to start without them (system check core.E101); development generates var/field_keys.json.
+KECHUANG_CRYPTO_BACKEND = env_str("KECHUANG_CRYPTO_BACKEND", "sm", choices=("sm", "intl"))
+KECHUANG_FIELD_KEYS = env_str("KECHUANG_FIELD_KEYS", "")
+KECHUANG_BLIND_INDEX_KEY = env_str("KECHUANG_BLIND_INDEX_KEY", "")
+# How long an unmasked field stays visible after "show full information" (seconds).
+KECHUANG_UNMASK_SECONDS = env_int("KECHUANG_UNMASK_SECONDS", 300, minimum=10)
+
 # The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
 # its code. Another city is another file, nothing in the code.
 _BUNDLED_POLICIES = sorted((BASE_DIR / "policies").glob("*.yaml"))

@@ -28,4 +28,4 @@ class CoreConfig(AppConfig):
         return f"{ensure_demo_liaisons(city)} liaisons created"
 
     def ready(self) -> None:
-        from kechuang.core import signals  # noqa: F401  (login/logout audit)
+        from kechuang.core import crypto_checks, signals  # noqa: F401  (key-ring check; login/logout audit)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
@@ -36,6 +36,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def achievement_export(request: HttpRequest) -> HttpResponse:
     user = request.user
+    unmasked = bool(unmask.export_purpose(request))
     headers = [
         _("Title"),
         _("High-tech field"),
@@ -54,7 +55,7 @@ def achievement_export(request: HttpRequest) -> HttpResponse:
     modes = dict(forms.TransferMode.choices)
 
     def row(a: Achievement):
-        contact = selectors.contact_of(a, user)
+        contact = selectors.contact_of(a, unmasked=unmasked)
         return [
             a.title,
             a.get_field_display(),
@@ -96,7 +97,7 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "techmarket/achievement_detail.html",
         {
             "a": achievement,
-            "contact": selectors.contact_of(achievement, request.user),
+            "contact": selectors.contact_of(achievement),
             "modes": [modes.get(m, m) for m in achievement.transfer_modes],
             "results": results,
             "push": achievement,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports
+from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
@@ -40,6 +40,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def demand_export(request: HttpRequest) -> HttpResponse:
     user = request.user
+    unmasked = bool(unmask.export_purpose(request))
     headers = [
         _("Title"),
         _("Enterprise"),
@@ -58,7 +59,7 @@ def demand_export(request: HttpRequest) -> HttpResponse:
     ]
 
     def row(d: Demand):
-        contact = selectors.contact_of(d, user)
+        contact = selectors.contact_of(d, unmasked=unmasked)
         return [
             d.title,
             d.enterprise_name,
@@ -98,7 +99,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "techmarket/demand_detail.html",
         {
             "d": demand,
-            "contact": selectors.contact_of(demand, request.user),
+            "contact": selectors.contact_of(demand),
             "achievements": achievements,
             "experts": experts,
             "matches": existing,
