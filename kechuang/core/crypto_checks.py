@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.dispatch import receiver
+from django.test.signals import setting_changed
 
 
 @register()
@@ -28,3 +30,12 @@ def field_keys_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     except ValueError as exc:
         return [Error(str(exc), id="core.E102")]
     return []
+
+
+@receiver(setting_changed)
+def _forget_key_ring(setting: str, **kwargs: Any) -> None:
+    """A changed key setting (tests, a reload) takes effect at once: the cached key ring is dropped."""
+    if setting in ("KECHUANG_FIELD_KEYS", "KECHUANG_BLIND_INDEX_KEY", "KECHUANG_CRYPTO_BACKEND"):
+        from kechuang.core import crypto
+
+        crypto.reset()

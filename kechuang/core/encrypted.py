@@ -120,6 +120,15 @@ def rewrite_rows(model: type[models.Model], names: list[str], *, encrypt: bool, 
     """Rewrite the named encrypted columns of every row: encrypted with the current key and re-indexed (`encrypt`),
     or back to clear text with empty indexes (reversing the data migration). Raw UPDATEs, so it works on the
     historical models of a migration too; the caller holds the transaction. Returns the rows changed."""
+    pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(pks), batch):
+        changed += rewrite_rows_for(model, names, pks[start : start + batch], encrypt=encrypt)
+    return changed
+
+
+def rewrite_rows_for(model: type[models.Model], names: list[str], pks: list[Any], *, encrypt: bool = True) -> int:
+    """`rewrite_rows` for the rows `pks` only."""
     from django.db import connections, router
 
     fields = [model._meta.get_field(n) for n in names]
@@ -127,10 +136,8 @@ def rewrite_rows(model: type[models.Model], names: list[str], *, encrypt: bool, 
     connection = connections[router.db_for_write(model)]
     q = connection.ops.quote_name
     changed = 0
-    pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), batch):
-        chunk = pks[start : start + batch]
-        for row in model._default_manager.filter(pk__in=chunk).values_list("pk", *names):
+    if pks:
+        for row in model._default_manager.filter(pk__in=pks).values_list("pk", *names):
             pk, values = row[0], row[1:]
             sets, params = [], []
             for field, clear in zip(fields, values, strict=True):
@@ -169,3 +176,26 @@ def migration_operation(app_label: str, fields: dict[str, list[str]]) -> Any:
     return migrations.RunPython(
         lambda apps, se: run(apps, se, encrypt=True), lambda apps, se: run(apps, se, encrypt=False), elidable=False
     )
+
+
+def rotate_model(model: type[models.Model], *, batch: int = 500) -> int:
+    """Re-encrypt with the current key (and algorithm) every row of `model` holding a value under another one; rows
+    already current are left alone, so a second run changes nothing. Reads the raw columns (the attribute would
+    hide which key wrote them); the caller holds the transaction. Returns the rows rewritten."""
+    from django.db import connections, router
+
+    fields = encrypted_fields(model)
+    if not fields:
+        return 0
+    cipher = crypto.cipher()
+    connection = connections[router.db_for_write(model)]
+    q = connection.ops.quote_name
+    table, pk = q(model._meta.db_table), q(model._meta.pk.column)
+    columns = ", ".join(q(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk}, {columns} FROM {table} ORDER BY {pk}")
+        rows = cursor.fetchall()
+    stale = [row[0] for row in rows if any(v and not cipher.is_current(v) for v in row[1:])]
+    for start in range(0, len(stale), batch):
+        rewrite_rows_for(model, [f.name for f in fields], stale[start : start + batch])
+    return len(stale)

@@ -149,7 +149,7 @@ def _content_errors(text: str, label) -> list[str]:
     return errors
 
 
-CONSENT_REQUIRED = _("Tick the box to agree to the privacy notice; without it we cannot process your demand.")
+CONSENT_REQUIRED = _("Consent is required: tick the box to agree to the privacy notice.")
 
 
 class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):

@@ -15,6 +15,7 @@ from kechuang.core.codes import TechField
 from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau
+from kechuang.core.personal_data import can_unmask
 from kechuang.core.roles import Role
 from kechuang.techmarket.models import (
     Achievement,
@@ -49,8 +50,11 @@ def contact_of(obj: Any, *, unmasked: bool = False) -> dict[str, Any]:
     }
 
 
-def expert_contact(expert: Expert, *, unmasked: bool = False) -> dict[str, str]:
-    """An expert's phone and e-mail, masked unless `unmasked`."""
+def expert_contact(expert: Expert, user: Any, *, unmasked: bool = False) -> dict[str, str] | None:
+    """An expert's phone and e-mail, masked unless `unmasked`; None for whoever may not unmask them (experts'
+    contacts are for bureau staff only, not even masked for others)."""
+    if not can_unmask(user, expert):
+        return None
     if unmasked:
         return {"phone": expert.phone, "email": expert.email}
     return {"phone": mask_attr(expert, "phone"), "email": mask_attr(expert, "email")}

@@ -152,9 +152,7 @@ def demand_submit_public(
     """A demand from the public form: stored as awaiting review, not indexed until bureau staff approve it, with
     the sender's consent to `notice` recorded in the same transaction (refused without it)."""
     if not consent_given:
-        raise ValidationError(
-            {"consent": _("Tick the box to agree to the privacy notice; without it we cannot process your demand.")}
-        )
+        raise ValidationError({"consent": _("Consent is required: tick the box to agree to the privacy notice.")})
     demand = Demand(**data, status=Demand.Status.PENDING, source=Demand.Source.PUBLIC, submitter_ip_hash=ip_hash(ip))
     with transaction.atomic():
         audit.save(demand, actor=None)

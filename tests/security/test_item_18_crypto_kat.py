@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 
 import pytest
 from hypothesis import given
@@ -88,3 +89,59 @@ def test_item_18_tampered_or_moved_ciphertext_is_refused():
 def test_item_18_bad_key_ring_is_refused_with_a_message(spec):
     with pytest.raises(ValueError, match="KECHUANG_FIELD_KEYS"):
         ring(spec)
+
+
+# ---------------------------------------------------------------- rotation of the stored data
+def _raw_phones() -> list[str]:
+    from django.db import connection
+
+    from kechuang.core.models import Liaison
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phone FROM {Liaison._meta.db_table}")  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_item_18_rotate_field_keys_re_encrypts_and_data_decrypts_after_rotation(persona, unit, settings):
+    from django.core.management import call_command
+
+    from kechuang.core import services
+    from kechuang.core.encrypted import blind_lookup
+    from kechuang.core.models import AuditEntry, Liaison
+
+    old_ring = crypto.key_ring()
+    old = ",".join(f"{kid}:{base64.b64encode(key).decode()}" for kid, key in old_ring.keys)
+    index = base64.b64encode(old_ring.index_key).decode()
+    liaison = services.liaison_create(
+        actor=persona("bureau_staff"), org_unit=unit("zhangdian"), name="王五", phone="13812345678"
+    )
+    assert all(v.startswith(f"v1:{old_ring.current_id}:sm4gcm:") for v in _raw_phones() if v)
+
+    settings.KECHUANG_BLIND_INDEX_KEY = index
+    settings.KECHUANG_FIELD_KEYS = f"k9:{KEY_B},{old}"  # a new current key; the old one still readable
+    assert Liaison.objects.get(pk=liaison.pk).phone == "13812345678"  # before rotation: the old key decrypts
+    out = io.StringIO()
+    call_command("rotate_field_keys", stdout=out)
+    assert "current key k9" in out.getvalue()
+    assert all(v.startswith("v1:k9:sm4gcm:") for v in _raw_phones() if v)
+    rerun = io.StringIO()
+    call_command("rotate_field_keys", stdout=rerun)
+    assert "0 rows rewritten" in rerun.getvalue()  # idempotent
+    assert AuditEntry.objects.filter(object_type="core.fieldkeys", detail__key_id="k9").count() == 2
+
+    settings.KECHUANG_FIELD_KEYS = f"k9:{KEY_B}"  # the old key retired
+    assert Liaison.objects.get(pk=liaison.pk).phone == "13812345678"
+    assert Liaison.objects.filter(**blind_lookup(Liaison, "phone", "13812345678")).exists()
+
+
+def test_item_18_production_refuses_to_start_without_keys(settings):
+    from kechuang.core.crypto_checks import field_keys_check
+
+    settings.PRODUCTION = True
+    settings.KECHUANG_FIELD_KEYS = ""
+    assert [e.id for e in field_keys_check()] == ["core.E101"]
+    settings.KECHUANG_FIELD_KEYS, settings.KECHUANG_BLIND_INDEX_KEY = "k1:short", INDEX
+    assert [e.id for e in field_keys_check()] == ["core.E102"]
+    settings.KECHUANG_FIELD_KEYS = f"k1:{KEY_A}"
+    assert field_keys_check() == []

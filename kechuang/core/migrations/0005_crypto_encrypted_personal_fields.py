@@ -15,7 +15,7 @@ PUBLIC_DEMAND_NOTICE = (
 )
 
 
-def seed_notice(apps, schema_editor):
+def seed(apps, schema_editor):
     Notice = apps.get_model("core", "Notice")
     Notice.objects.get_or_create(purpose="techmarket.public_demand", version=1, defaults={"text": PUBLIC_DEMAND_NOTICE})
 
@@ -90,5 +90,5 @@ class Migration(migrations.Migration):
             },
         ),
         migration_operation("core", {"liaison": ["phone", "email"]}),
-        migrations.RunPython(seed_notice, unseed_notice),
+        migrations.RunPython(seed, unseed_notice),
     ]

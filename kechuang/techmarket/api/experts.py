@@ -65,7 +65,7 @@ class ExpertPatch(Schema):
 
 def _expert(request: HttpRequest, e) -> dict[str, Any]:
     data = {f: getattr(e, f) for f in ExpertOut.model_fields if f not in ("phone", "email", "region")}
-    contact = selectors.expert_contact(e)
+    contact = selectors.expert_contact(e, request.user) or {"phone": None, "email": None}
     return data | contact | {"region": e.region.code if e.region_id else None}
 
 

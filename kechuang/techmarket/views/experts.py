@@ -56,8 +56,8 @@ def expert_export(request: HttpRequest) -> HttpResponse:
             "、".join(str(labels.get(f, f)) for f in e.fields),
             e.expertise,
         ]
-        contact = selectors.expert_contact(e, unmasked=unmasked)
-        return [*out, contact["phone"], contact["email"]] if bureau else out
+        contact = selectors.expert_contact(e, request.user, unmasked=unmasked)
+        return [*out, contact["phone"], contact["email"]] if contact else out
 
     spec = exports.Export("techmarket.experts", _("Experts"), "experts", headers, row)
     return list_export(request, ExpertFilter(request.GET, selectors.experts(request.user)), spec, "experts")
@@ -73,7 +73,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "e": expert,
             "other_fields": [labels.get(f, f) for f in expert.fields],
-            "contact": selectors.expert_contact(expert),
+            "contact": selectors.expert_contact(expert, request.user),
             "is_bureau": is_bureau(request.user),
             "matches": recent_matches(expert, request.user),
         },
