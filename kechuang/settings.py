@@ -298,8 +298,6 @@ AUDIT_RETENTION_DAYS = 184
 KECHUANG_CRYPTO_BACKEND = env_str("KECHUANG_CRYPTO_BACKEND", "sm", choices=("sm", "intl"))
 KECHUANG_FIELD_KEYS = env_str("KECHUANG_FIELD_KEYS", "")
 KECHUANG_BLIND_INDEX_KEY = env_str("KECHUANG_BLIND_INDEX_KEY", "")
-# How long an unmasked field stays visible after "show full information" (seconds).
-KECHUANG_UNMASK_SECONDS = env_int("KECHUANG_UNMASK_SECONDS", 300, minimum=10)
 
 # The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
 # its code. Another city is another file, nothing in the code.

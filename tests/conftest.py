@@ -111,8 +111,8 @@ def seed_platform() -> None:
 
     from django.apps import apps
 
-    from kechuang.policy.services import policy_load_file
     from kechuang.core.models import Notice
+    from kechuang.policy.services import policy_load_file
     from kechuang.techmarket.models import MatchCheck, VocabularyTerm
 
     for model, migration in (

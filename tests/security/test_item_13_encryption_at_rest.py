@@ -34,13 +34,15 @@ def people(persona, unit):
 def _raw_rows(model, columns) -> list[tuple]:
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(q(c) for c in columns)} FROM {q(model._meta.db_table)}")  # noqa: S608
+        cursor.execute(f"SELECT {', '.join(q(c) for c in columns)} FROM {q(model._meta.db_table)}")
         return cursor.fetchall()
 
 
 def test_item_13_dumpdata_holds_no_plaintext_phone_or_email(people):
     out = io.StringIO()
-    call_command("dumpdata", "core.liaison", "techmarket.achievement", "techmarket.demand", "techmarket.expert", stdout=out)
+    call_command(
+        "dumpdata", "core.liaison", "techmarket.achievement", "techmarket.demand", "techmarket.expert", stdout=out
+    )
     dump = out.getvalue()
     for clear in CLEAR:
         assert clear not in dump

@@ -98,7 +98,7 @@ def _raw_phones() -> list[str]:
     from kechuang.core.models import Liaison
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT phone FROM {Liaison._meta.db_table}")  # noqa: S608
+        cursor.execute(f"SELECT phone FROM {Liaison._meta.db_table}")
         return [row[0] for row in cursor.fetchall()]
 
 
