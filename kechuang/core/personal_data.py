@@ -156,4 +156,14 @@ def can_unmask(user: Any, obj: Any = None) -> bool:
     return can_write(user, obj)
 
 
+def may_unmask_any(user: Any) -> bool:
+    """Could `user` unmask some record (bureau staff, and officers for their own unit's records)? For the second
+    factor: whoever may see personal data in full must have one (security-baseline.md §2, 身份鉴别 d)."""
+    from kechuang.core.roles import WRITERS
+
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return False
+    return getattr(user, "role", None) in WRITERS
+
+
 UNMASK_REASON_MIN = 4

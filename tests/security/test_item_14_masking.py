@@ -115,3 +115,13 @@ def test_item_14_export_unmasks_only_with_permission_and_purpose_and_logs_it(lia
     # an officer may not unmask whole lists; a leader neither
     assert client_as("zhangdian_officer").get(url, {"purpose": "年度联络员名册报送"}).status_code == 403
     assert client_as("leader").get(url, {"purpose": "年度联络员名册报送"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "lists", "some"),
+    [("bureau_staff", True, True), ("zhangdian_officer", False, True), ("leader", False, False)],
+)
+def test_item_14_who_may_unmask_lists_and_records(persona, role, lists, some):
+    user = persona(role)
+    assert personal_data.can_unmask(user) == lists  # whole lists (exports): the bureau only
+    assert personal_data.may_unmask_any(user) == some  # some record: the second factor's population
