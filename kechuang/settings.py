@@ -338,6 +338,13 @@ AUDIT_RETENTION_DAYS = env_int("KECHUANG_AUDIT_RETENTION_DAYS", 184, minimum=184
 # The chain's signed head, kept outside the database so that deleting the newest rows shows (core/audit.py).
 KECHUANG_AUDIT_CHECKPOINT = Path(env_str("KECHUANG_AUDIT_CHECKPOINT", str(VAR_DIR / "audit_checkpoint.json")))
 
+# Personal fields at rest (kechuang/core/crypto.py): SM4-GCM + HMAC-SM3 ("sm", default) or AES-GCM + HMAC-SHA256
+# ("intl"). KECHUANG_FIELD_KEYS="k2:<base64>,k1:<base64>" (first = current), KECHUANG_BLIND_INDEX_KEY=<base64>;
+# production refuses to start without them (system check core.E101); development generates var/field_keys.json.
+KECHUANG_CRYPTO_BACKEND = env_str("KECHUANG_CRYPTO_BACKEND", "sm", choices=("sm", "intl"))
+KECHUANG_FIELD_KEYS = env_str("KECHUANG_FIELD_KEYS", "")
+KECHUANG_BLIND_INDEX_KEY = env_str("KECHUANG_BLIND_INDEX_KEY", "")
+
 # The policy `make run` loads and the cockpit shows first: by default the (first) file in policies/, whose name is
 # its code. Another city is another file, nothing in the code.
 _BUNDLED_POLICIES = sorted((BASE_DIR / "policies").glob("*.yaml"))

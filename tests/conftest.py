@@ -111,10 +111,12 @@ def seed_platform() -> None:
 
     from django.apps import apps
 
+    from kechuang.core.models import Notice
     from kechuang.policy.services import policy_load_file
     from kechuang.techmarket.models import MatchCheck, VocabularyTerm
 
     for model, migration in (
+        (Notice, "kechuang.core.migrations.0007_crypto_encrypted_personal_fields"),
         (VocabularyTerm, "kechuang.techmarket.migrations.0002_seed_vocabulary"),
         (MatchCheck, "kechuang.techmarket.migrations.0004_seed_match_checks"),
     ):

@@ -28,4 +28,4 @@ class CoreConfig(AppConfig):
         return f"{ensure_demo_liaisons(city)} liaisons created"
 
     def ready(self) -> None:
-        from kechuang.core import checks, signals  # noqa: F401  (audit key and account checks; login/logout/lockout audit)
+        from kechuang.core import checks, crypto_checks, signals  # noqa: F401  (system checks; security-event audit)

@@ -171,15 +171,20 @@ def record(
     rows: int,
     filters: Mapping[str, Any],
     obj: Model | None = None,
+    purpose: str = "",
 ) -> None:
-    """The one audit entry of an export (a list's, or a report's: then `obj` is what it reports on, if a record)."""
+    """The one audit entry of an export (a list's, or a report's: then `obj` is what it reports on, if a record);
+    an export with full personal details names its purpose."""
+    detail: dict[str, Any] = {"rows": rows, "filters": dict(filters)}
+    if purpose:
+        detail.update(unmasked=True, purpose=purpose)
     audit.record(
         actor=request.user,
         action=audit.Action.EXPORT,
         obj=obj,
         object_type=object_type,
         object_label=str(label),
-        detail={"rows": rows, "filters": dict(filters)},
+        detail=detail,
     )
 
 
@@ -215,15 +220,25 @@ def export_response(
     back: str,
     fmt: str = "xlsx",
 ) -> HttpResponse:
-    """The filtered list as a workbook (or CSV): the row limit, the audit entry, the file."""
+    """The filtered list as a workbook (or CSV): the row limit, the audit entry, the file. Personal fields are
+    masked unless the reader may unmask and states a purpose (`?purpose=`; core.unmask.export_purpose)."""
+    from kechuang.core import unmask
+
+    if unmask.refuse_bad_purpose(request):
+        return redirect(back)
     count = records.count()
     if (refusal := refused(request, count, back)) is not None:
         return refusal
-    record(request, object_type=spec.object_type, label=spec.label, rows=count, filters=filters)
+    purpose = unmask.export_purpose(request)
+    record(request, object_type=spec.object_type, label=spec.label, rows=count, filters=filters, purpose=purpose)
     name = f"{spec.filename}-{timezone.localdate():%Y%m%d}"
     if fmt == "csv":
-        return csv_response(f"{name}.csv", spec.headers, _rows(spec, records))
-    return xlsx_response(f"{name}.xlsx", [Sheet(spec.label, spec.headers, _rows(spec, records))])
+        response = csv_response(f"{name}.csv", spec.headers, _rows(spec, records))
+    else:
+        response = xlsx_response(f"{name}.xlsx", [Sheet(spec.label, spec.headers, _rows(spec, records))])
+    if purpose:
+        response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def list_url(request: HttpRequest, path: str) -> str:

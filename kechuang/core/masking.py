@@ -1,15 +1,23 @@
 """Masking of personal data: the one implementation every page, export, API and the audit log uses
-(security-baseline.md §2 个人信息保护; DESIGN.md data rules). Who may see a field unmasked is decided by each
-module's selectors (core.selectors.can_unmask, techmarket.selectors.can_see_contacts); how it is masked, here."""
+(security-baseline.md §2 个人信息保护). What is personal and how it is masked comes from the registry
+(core.personal_data); who may unmask, from its one rule `personal_data.can_unmask`. Pages show masked values by
+default; the full value only through the unmask view (permission + reason, logged)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-# Field names that hold personal contact data, in any model; the audit log stores their values masked.
-PERSONAL_FIELDS = frozenset(
-    {"phone", "mobile", "email", "contact_phone", "contact_email", "id_number", "id_card", "submitter_ip"}
-)
+from kechuang.core import personal_data
+
+# Field name → masking kind, from the registry; a few names kept for data that predates it (old audit rows).
+MASKING = {
+    "mobile": "phone",
+    "id_number": "id",
+    "id_card": "id",
+    "submitter_ip": "ip",
+    **personal_data.masking_by_name(),
+}
+PERSONAL_FIELDS = frozenset(MASKING)
 
 
 def mask_phone(value: str) -> str:
@@ -35,21 +43,58 @@ def mask_id(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
+def mask_name(value: str) -> str:
+    """王**: the family name stays."""
+    value = value or ""
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
+
+
+def mask_ip(value: str) -> str:
+    """203.0.113.*: the network stays, the host goes."""
+    value = value or ""
+    sep = "." if "." in value else ":"
+    head = value.rsplit(sep, 1)[0] if sep in value else ""
+    return f"{head}{sep}*" if head else "*" * len(value)
+
+
+MASKERS = {
+    "phone": mask_phone,
+    "email": mask_email,
+    "id": mask_id,
+    "name": mask_name,
+    "ip": mask_ip,
+    "hidden": lambda value: "***" if value else value,
+}
+
+
+def mask(kind: str, value: Any) -> Any:
+    """`value` masked the way `kind` says (empty values unchanged)."""
+    if not isinstance(value, str) or not value:
+        return value
+    return MASKERS[kind](value)
+
+
 def mask_field(name: str, value: Any) -> Any:
     """`value` of the personal field `name` masked (other fields and empty values unchanged)."""
-    if name not in PERSONAL_FIELDS or not isinstance(value, str) or not value:
+    if name not in MASKING:
         return value
-    if "email" in name:
-        return mask_email(value)
-    if name.startswith("id_"):
-        return mask_id(value)
-    return mask_phone(value)
+    return mask(MASKING[name], value)
+
+
+def mask_attr(obj: Any, name: str) -> Any:
+    """The attribute `name` of a model instance, masked as the registry says for its model."""
+    entry = personal_data.get(obj._meta.label_lower, name)
+    value = getattr(obj, name)
+    return mask(entry.masking, value) if entry else mask_field(name, value)
 
 
 def mask_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """An audit `changes` mapping ({field: [before, after]}) with personal fields masked."""
+    """An audit `changes` mapping ({field: [before, after]}) with personal fields masked; blind indexes (keyed
+    hashes of personal values) are left out."""
     out = {}
     for name, pair in (changes or {}).items():
+        if name.endswith("_bidx"):
+            continue
         if name in PERSONAL_FIELDS and isinstance(pair, list | tuple):
             out[name] = [mask_field(name, v) for v in pair]
         else:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from tree_queries.models import TreeNode, TreeQuerySet
 
+from kechuang.core.encrypted import BlindIndexField, EncryptedCharField, EncryptedEmailField
 from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.storage import SafeFileSystemStorage
@@ -211,8 +212,10 @@ class Liaison(Archivable, Timestamped):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="liaisons")
     name = models.CharField(_("name"), max_length=50)
     position = models.CharField(_("position"), max_length=100, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_mobile])
-    email = models.EmailField(_("e-mail"), blank=True)
+    phone = EncryptedCharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_mobile])
+    phone_bidx = BlindIndexField(source="phone")
+    email = EncryptedEmailField(_("e-mail"), blank=True)
+    email_bidx = BlindIndexField(source="email")
     note = models.TextField(_("note"), blank=True)
 
     # Visibility follows the liaison's org unit (a region or a department), never its creator.
@@ -287,7 +290,8 @@ class AuditEntry(models.Model):
         UNMASK = "unmask", _("Personal data unmasked")
         BACKUP = "backup", _("Backup")
         RESTORE = "restore", _("Restore")
-        PURGE = "purge", _("Audit purge")
+        PURGE = "purge", _("Purge")
+        CONSENT = "consent", _("Consent given or withdrawn")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # PROTECT: audit rows are never updated (the database refuses it), so a user with entries is deactivated,
@@ -392,3 +396,50 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return round(self.done * 100 / self.total) if self.total else (100 if self.finished else 0)
+
+
+class Notice(models.Model):
+    """A versioned privacy notice (PIPL arts. 17, 30): what a public form tells the person before they consent.
+    A new text is a new version; consents name the version they were given to."""
+
+    purpose = models.CharField(_("purpose"), max_length=64, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    effective_from = models.DateTimeField(_("effective from"), default=timezone.now)
+
+    class Meta:
+        ordering = ["purpose", "-version"]
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="notice_purpose_version")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} v{self.version}"
+
+
+class ConsentRecord(models.Model):
+    """One person's consent to one notice version, for one purpose and one record (PIPL arts. 14, 15): the
+    contact is encrypted (lookup by blind index); withdrawal is a time, never a deletion."""
+
+    class Channel(models.TextChoices):
+        PUBLIC_FORM = "public_form", _("Public form")
+
+    subject_contact = EncryptedCharField(_("contact"), max_length=254)
+    subject_contact_bidx = BlindIndexField(source="subject_contact")
+    notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=64, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    reference = models.CharField(_("reference"), max_length=16, unique=True)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.purpose})"

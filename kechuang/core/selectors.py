@@ -28,9 +28,11 @@ def liaison_units(user: Any) -> QuerySet[OrgUnit]:
     return qs.order_by("kind", "sort_order")
 
 
-def can_unmask(user: Any) -> bool:
-    """Who sees full phone numbers. Officers see only their own unit's records anyway; leaders read masked."""
-    return getattr(user, "role", None) not in (None, Role.LEADER)
+def can_unmask(user: Any, obj: Any = None) -> bool:
+    """Who may ask to see personal fields in full (with a reason, logged): the one rule, core.personal_data's."""
+    from kechuang.core.personal_data import can_unmask as rule
+
+    return rule(user, obj)
 
 
 def audit_entries() -> QuerySet[AuditEntry]:

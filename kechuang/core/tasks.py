@@ -10,3 +10,11 @@ def run_import(job_id: int) -> None:
     from kechuang.core.imports import run
 
     run(job_id)
+
+
+@task()
+def purge_personal_data() -> dict[str, int]:
+    """The retention job on the task worker (schedule it daily)."""
+    from kechuang.core.retention import purge
+
+    return purge()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.core import views
+from kechuang.core import unmask, views
 
 app_name = "core"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("liaisons/<int:pk>/edit/", views.liaison_edit, name="liaison_edit"),
     path("liaisons/<int:pk>/archive/", views.liaison_archive, name="liaison_archive"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("personal-data/unmask/<str:label>/<int:pk>/", unmask.unmask, name="unmask"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("imports/<int:pk>/errors.xlsx", views.import_job_errors, name="import_job_errors"),
 ]

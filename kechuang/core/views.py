@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
 
-from kechuang.core import audit, exports, history, registry, selectors, services
+from kechuang.core import audit, exports, history, registry, selectors, services, unmask
 from kechuang.core.filters import AuditFilter, LiaisonFilter
 from kechuang.core.forms import ArchiveForm, LiaisonForm, save_or_errors
 from kechuang.core.http import paginate, query_without, role_required
-from kechuang.core.masking import mask_email, mask_phone
+from kechuang.core.masking import mask_attr
 from kechuang.core.models import AuditEntry, ImportJob, Liaison
 from kechuang.core.permissions import get_for_user
 from kechuang.core.roles import AUDIT_READERS, READ_ONLY
@@ -34,10 +34,8 @@ def org_units(request: HttpRequest) -> HttpResponse:
 def liaison_list(request: HttpRequest) -> HttpResponse:
     filterset = LiaisonFilter(request.GET, selectors.liaisons(request.user))
     page = paginate(request, filterset.qs)
-    unmask = selectors.can_unmask(request.user)
     for liaison in page.object_list:
-        liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
-        liaison.email_shown = liaison.email if unmask else mask_email(liaison.email)
+        liaison.phone_shown, liaison.email_shown = mask_attr(liaison, "phone"), mask_attr(liaison, "email")
     return render(
         request,
         "core/liaison_list.html",
@@ -55,7 +53,7 @@ def liaison_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def liaison_export(request: HttpRequest) -> HttpResponse:
     filterset = LiaisonFilter(request.GET, selectors.liaisons(request.user))
-    unmask = selectors.can_unmask(request.user)
+    unmasked = bool(unmask.export_purpose(request))
     spec = exports.Export(
         object_type="core.liaison",
         label=_("Liaisons"),
@@ -73,8 +71,8 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
             str(x.org_unit),
             x.name,
             x.position,
-            x.phone if unmask else mask_phone(x.phone),
-            x.email if unmask else mask_email(x.email),
+            x.phone if unmasked else mask_attr(x, "phone"),
+            x.email if unmasked else mask_attr(x, "email"),
             _("Yes") if x.is_active else _("No"),
             x.note,
         ],
@@ -86,9 +84,7 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def liaison_detail(request: HttpRequest, pk: int) -> HttpResponse:
     liaison = get_for_user(request, Liaison.objects.select_related("org_unit"), pk)
-    unmask = selectors.can_unmask(request.user)
-    liaison.phone_shown = liaison.phone if unmask else mask_phone(liaison.phone)
-    liaison.email_shown = liaison.email if unmask else mask_email(liaison.email)
+    liaison.phone_shown, liaison.email_shown = mask_attr(liaison, "phone"), mask_attr(liaison, "email")
     return render(
         request,
         "core/liaison_detail.html",

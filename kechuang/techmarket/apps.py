@@ -32,7 +32,10 @@ class TechmarketConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from kechuang.techmarket import checks  # noqa: F401  (registers the system checks)
+        from kechuang.core import consent
+        from kechuang.techmarket import checks, services  # noqa: F401  (registers the system checks)
+
+        consent.on_withdraw(services.PUBLIC_DEMAND_PURPOSE, services.demand_consent_withdrawn)
 
     def importers(self) -> list:
         from kechuang.techmarket.importer import importers

@@ -128,6 +128,9 @@ def _content_errors(text: str, label) -> list[str]:
     return errors
 
 
+CONSENT_REQUIRED = _("Consent is required: tick the box to agree to the privacy notice.")
+
+
 class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     """The form an enterprise fills without an account; bureau staff review what it sends."""
 
@@ -135,6 +138,7 @@ class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
     token = forms.CharField(widget=forms.HiddenInput)
     consent = forms.BooleanField(
         label=_("I agree that the bureau stores these details to broker my demand and contacts me about it."),
+        error_messages={"required": CONSENT_REQUIRED},
     )
 
     class Meta(DemandForm.Meta):
@@ -209,6 +213,13 @@ class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
 
     def demand_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ConsentWithdrawForm(forms.Form):
+    """Withdrawing a public form's consent: the reference shown after sending and the contact phone given."""
+
+    reference = forms.CharField(label=_("Reference"), max_length=16)
+    contact = forms.CharField(label=_("Contact phone"), max_length=20)
 
 
 class ExpertForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):

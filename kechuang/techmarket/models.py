@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kechuang.core.codes import TechField, tech_field_column
+from kechuang.core.encrypted import BlindIndexField, EncryptedCharField, EncryptedEmailField
 from kechuang.core.entity_fields import API_IN, API_OUT, DETAIL, EXPORT, FORM, IMPORT, USES, EntityField, EntityFields
 from kechuang.core.models import Archivable, OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -172,9 +173,11 @@ class Achievement(Timestamped):
         validators=[MinValueValidator(0)],
         help_text=_("empty: negotiable"),
     )
-    contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
-    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_name = EncryptedCharField(_("contact person"), max_length=50)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=20, validators=[validate_phone])
+    contact_phone_bidx = BlindIndexField(source="contact_phone")
+    contact_email = EncryptedEmailField(_("contact e-mail"), blank=True)
+    contact_email_bidx = BlindIndexField(source="contact_email")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -299,9 +302,11 @@ class Demand(Timestamped):
     )
     deadline = models.DateField(_("wanted by"), null=True, blank=True)
     cooperation_mode = models.CharField(_("cooperation mode"), max_length=32, choices=CooperationMode.choices)
-    contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
-    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_name = EncryptedCharField(_("contact person"), max_length=50)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=20, validators=[validate_phone])
+    contact_phone_bidx = BlindIndexField(source="contact_phone")
+    contact_email = EncryptedEmailField(_("contact e-mail"), blank=True)
+    contact_email_bidx = BlindIndexField(source="contact_email")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED, db_index=True
     )
@@ -399,8 +404,10 @@ class Expert(Archivable, Timestamped):
     fields = models.JSONField(_("other fields"), default=list, blank=True)
     expertise = models.TextField(_("expertise"))
     past_projects = models.TextField(_("past projects"), blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
-    email = models.EmailField(_("e-mail"), blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    phone_bidx = BlindIndexField(source="phone")
+    email = EncryptedEmailField(_("e-mail"), blank=True)
+    email_bidx = BlindIndexField(source="email")
     region = models.ForeignKey(
         OrgUnit, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kechuang.core.codes import TechField
-from kechuang.core.masking import mask_email, mask_phone
+from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau
+from kechuang.core.personal_data import can_unmask
 from kechuang.core.roles import Role
 from kechuang.techmarket.models import (
     Achievement,
@@ -35,29 +36,28 @@ PUBLIC_ACHIEVEMENT_STATES = (
 
 
 # ---------------------------------------------------------------- personal data (security-baseline.md §2, 个人信息保护)
-def can_see_contacts(user: Any) -> bool:
-    """Contacts of achievements and demands: bureau staff in full; everyone else masked."""
-    return is_bureau(user)
-
-
-def contact_of(obj: Any, user: Any) -> dict[str, str]:
-    """The contact of an achievement or demand as `user` may see it."""
-    if can_see_contacts(user):
+# Masked for everyone by default; the full values only through core.unmask (permission + reason, logged) or an
+# export with a stated purpose (`unmasked=True`, decided by core.unmask.export_purpose).
+def contact_of(obj: Any, *, unmasked: bool = False) -> dict[str, Any]:
+    """The contact of an achievement or demand, masked unless `unmasked`."""
+    if unmasked:
         return {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email, "masked": False}
-    name = obj.contact_name[:1] + "*" * max(len(obj.contact_name) - 1, 1) if obj.contact_name else ""
     return {
-        "name": name,
-        "phone": mask_phone(obj.contact_phone),
-        "email": mask_email(obj.contact_email),
+        "name": mask_attr(obj, "contact_name"),
+        "phone": mask_attr(obj, "contact_phone"),
+        "email": mask_attr(obj, "contact_email"),
         "masked": True,
     }
 
 
-def expert_contact(expert: Expert, user: Any) -> dict[str, str] | None:
-    """Experts' contacts are visible only to bureau staff (None for everyone else)."""
-    if not is_bureau(user):
+def expert_contact(expert: Expert, user: Any, *, unmasked: bool = False) -> dict[str, str] | None:
+    """An expert's phone and e-mail, masked unless `unmasked`; None for whoever may not unmask them (experts'
+    contacts are for bureau staff only, not even masked for others)."""
+    if not can_unmask(user, expert):
         return None
-    return {"phone": expert.phone, "email": expert.email}
+    if unmasked:
+        return {"phone": expert.phone, "email": expert.email}
+    return {"phone": mask_attr(expert, "phone"), "email": mask_attr(expert, "email")}
 
 
 # ---------------------------------------------------------------- scoped querysets

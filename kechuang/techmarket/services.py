@@ -16,7 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, consent
+from kechuang.core.models import ConsentRecord, Notice
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import CITY_WIDE, READ_ONLY
 from kechuang.core.scope import can_write, can_write_unit
@@ -142,13 +143,53 @@ def public_attempt(*, ip: str | None, accepted: bool, reason: str = "") -> None:
     PublicSubmission.objects.create(ip_hash=ip_hash(ip), accepted=accepted, reason=reason[:50])
 
 
-def demand_submit_public(*, data: dict[str, Any], ip: str | None) -> Demand:
-    """A demand from the public form: stored as awaiting review, not indexed until bureau staff approve it."""
+PUBLIC_DEMAND_PURPOSE = "techmarket.public_demand"  # the Notice and ConsentRecord purpose of the public form
+
+
+def demand_submit_public(
+    *, data: dict[str, Any], ip: str | None, consent_given: bool, notice: Notice | None
+) -> tuple[Demand, ConsentRecord]:
+    """A demand from the public form: stored as awaiting review, not indexed until bureau staff approve it, with
+    the sender's consent to `notice` recorded in the same transaction (refused without it)."""
+    if not consent_given:
+        raise ValidationError({"consent": _("Consent is required: tick the box to agree to the privacy notice.")})
     demand = Demand(**data, status=Demand.Status.PENDING, source=Demand.Source.PUBLIC, submitter_ip_hash=ip_hash(ip))
     with transaction.atomic():
         audit.save(demand, actor=None)
+        record = consent.give(
+            purpose=PUBLIC_DEMAND_PURPOSE,
+            notice=notice,
+            contact=demand.contact_phone,
+            obj=demand,
+            channel=ConsentRecord.Channel.PUBLIC_FORM,
+        )
         public_attempt(ip=ip, accepted=True)
-    return demand
+    return demand, record
+
+
+def demand_consent_withdrawn(record: ConsentRecord) -> None:
+    """Withdrawal stops the brokering of a public demand: its contacts are blanked, it is closed and leaves the
+    matching index (runs in the withdrawal's transaction)."""
+    demand = Demand.objects.filter(pk=record.object_id).first()
+    if demand is None:
+        return
+    consent.anonymise(
+        Demand,
+        [demand.pk],
+        ["contact_name", "contact_phone", "contact_email"],
+        status=Demand.Status.CLOSED,
+        status_reason=_("Consent withdrawn"),
+        submitter_ip_hash="",
+    )
+    index.schedule(demand)
+
+
+def _require_consent(demand: Demand) -> None:
+    """A public demand is processed on consent: publishing or matching it needs a consent not withdrawn."""
+    if demand.source == Demand.Source.PUBLIC and not consent.has_current_consent(demand, PUBLIC_DEMAND_PURPOSE):
+        raise ValidationError(
+            {"status": _("The sender has not consented (or withdrew consent): it cannot be processed.")}
+        )
 
 
 def demand_review(*, actor: Any, demand: Demand, approve: bool, reason: str = "") -> Demand:
@@ -158,6 +199,8 @@ def demand_review(*, actor: Any, demand: Demand, approve: bool, reason: str = ""
         raise ValidationError({"status": _("Only a demand awaiting review can be reviewed.")})
     if not approve and not reason.strip():
         raise ValidationError({"reason": _("Give a reason for rejecting.")})
+    if approve:
+        _require_consent(demand)
     demand.status = Demand.Status.PUBLISHED if approve else Demand.Status.REJECTED
     demand.status_reason = reason.strip()
     demand.reviewed_by = actor

@@ -32,6 +32,7 @@ urlpatterns = [
     path("demands/<int:pk>/recommend/", demands.demand_recommend, name="demand_recommend"),
     path("public/demand/", public.public_demand, name="public_demand"),
     path("public/demand/thanks/", public.public_thanks, name="public_thanks"),
+    path("public/consent/withdraw/", public.public_withdraw, name="public_withdraw"),
     path("experts/", experts.expert_list, name="experts"),
     path("experts/export.xlsx", experts.expert_export, name="expert_export"),
     path("experts/new/", experts.expert_create, name="expert_create"),

@@ -396,6 +396,8 @@ EDIT_CASES: dict[str, EditCase] = {
 # Forms that edit no stored record in place (so there is nothing to round-trip), with the reason.
 NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.core.forms.ArchiveForm": "an action (archive with a reason)",
+    "kechuang.core.unmask.ReasonForm": "an action (show personal details in full, with a reason)",
+    "kechuang.techmarket.forms.ConsentWithdrawForm": "an action (withdraw a public form's consent)",
     "kechuang.enterprises.forms.StatusForm": "an action (status change with a reason)",
     "kechuang.enterprises.forms.IntellectualPropertyForm": "adds a record (record_add); no edit page",
     "kechuang.enterprises.forms.QualificationForm": "adds a record (record_add); no edit page",

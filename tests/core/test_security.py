@@ -72,6 +72,8 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path):
         "KECHUANG_AUDIT_KEY": "y" * 30 + "-Prod-Audit-Key-0123456789abcdefghij",
         "KECHUANG_VAR_DIR": str(tmp_path),
         "KECHUANG_ALLOWED_HOSTS": "kechuang.example.gov.cn",
+        "KECHUANG_FIELD_KEYS": "k1:" + "QUFB" * 11,
+        "KECHUANG_BLIND_INDEX_KEY": "SUlJ" * 11,
     }
     result = _run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -118,6 +118,8 @@ RULES: dict[str, Rule] = {
     "core:liaison_edit": form(target="liaison", data={"name": "巡检员", "position": "科员"}),
     "core:liaison_archive": action(target="liaison", get="redirect", data={"reason": "walk"}),
     "core:audit_log": page(readers=ADMIN),
+    # 显示完整信息: whoever may edit the liaison may unmask it (with a reason); leaders never
+    "core:unmask": action(target="liaison", kwargs={"label": "core.liaison"}, data={"reason": "walk check"}),
     "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
     "core:import_job_errors": page(target="missing_pk"),
     # -- API of core
@@ -248,6 +250,7 @@ RULES: dict[str, Rule] = {
     "techmarket:demand_recommend": action(target="demand"),
     "techmarket:public_demand": page(readers=PUBLIC),
     "techmarket:public_thanks": page(readers=PUBLIC),
+    "techmarket:public_withdraw": page(readers=PUBLIC),
     "techmarket:search": page(),
     "techmarket:dashboard": page(),
     "techmarket:import": form(readers=ALL),

@@ -143,7 +143,7 @@ def test_item_10_unmasked_view_is_recorded_with_its_reason(persona, unit):
     assert_complete(entry, user=str(staff), object_type="core.liaison", success=True)
 
 
-@pytest.mark.parametrize("action", ["lockout", "backup", "restore", "import", "token", "delete"])
+@pytest.mark.parametrize("action", ["lockout", "backup", "restore", "import", "token", "delete", "consent"])
 def test_item_10_other_event_types_carry_every_field(persona, action):
     admin = persona("bureau_admin")
     through_middleware(admin, lambda request: audit.record(actor=request.user, action=action, obj=admin))
@@ -160,7 +160,7 @@ def test_item_10_purge_from_cron_names_the_system_account():
 
 def test_item_10_every_action_is_covered_by_a_test_above():
     covered = {"create", "update", "archive", "login", "logout", "login_failed", "denied", "view_audit", "export"}
-    covered |= {"unmask", "lockout", "backup", "restore", "import", "token", "delete", "purge"}
+    covered |= {"unmask", "lockout", "backup", "restore", "import", "token", "delete", "purge", "consent"}
     assert set(AuditEntry.Action.values) == covered
 
 

@@ -215,7 +215,9 @@ def test_achievement_create_and_patch(api, match_index):
     a = response.json()
     assert a["status"] == "draft" and a["region"] == "zhangdian"
     assert a["keywords"] == ["聚四氟乙烯", "微孔膜"] and a["patent_numbers"] == ["ZL202110123456.7"]
-    assert a["contact"] == {"name": "王建华", "phone": "13805331234", "email": "", "masked": False}
+    # masked by default for every client, the bureau's too (item 14); stored in full
+    assert a["contact"] == {"name": "王**", "phone": "138****1234", "email": "", "masked": True}
+    assert Achievement.objects.get(pk=a["id"]).contact_phone == "13805331234"
     patched = staff.patch(f"/achievements/{a['id']}", {"trl": 7, "region": None, "price_wan": None})
     assert patched.status_code == 200, patched.content
     assert (patched.json()["trl"], patched.json()["region"], patched.json()["price_wan"]) == (7, None, None)
@@ -267,7 +269,8 @@ def test_expert_create_and_patch_with_contacts_for_bureau_only(api, match_index)
     response = staff.post("/experts", EXPERT)
     assert response.status_code == 201, response.content
     e = response.json()
-    assert e["past_projects"].startswith("国家重点研发计划") and e["phone"] == "13605331111"
+    assert e["past_projects"].startswith("国家重点研发计划") and e["phone"] == "136****1111"  # masked (item 14)
+    assert Expert.objects.get(pk=e["id"]).phone == "13605331111"
     patched = staff.patch(f"/experts/{e['id']}", {"past_projects": "山东省重点研发计划", "region": "zichuan"})
     assert patched.status_code == 200 and patched.json()["region"] == "zichuan"
     for who in ("leader", "zichuan_officer"):

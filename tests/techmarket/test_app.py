@@ -95,8 +95,8 @@ def test_demand_detail_shows_matched_achievements_with_highlights(
 def test_contacts_masked_by_role(client_as, match_index):
     a = f.achievement()
     url = reverse("techmarket:achievement", args=[a.pk])
-    assert "13805331234" in client_as("bureau_staff").get(url).content.decode()
-    for who in ("leader", "zhangdian_officer", "lead_officer"):
+    # masked by default for everyone, the bureau's staff too (item 14: they unmask with a reason)
+    for who in ("bureau_staff", "leader", "zhangdian_officer", "lead_officer"):
         page = client_as(who).get(url).content.decode()
         assert "13805331234" not in page and "138****1234" in page
     # the same masking in the API and the Excel export
@@ -105,14 +105,16 @@ def test_contacts_masked_by_role(client_as, match_index):
     rows = _xlsx(client_as("leader").get(reverse("techmarket:achievement_export")))
     cells = [str(c) for r in rows for c in r]
     assert "138****1234" in cells and not any("13805331234" in c for c in cells)
-    staff_rows = _xlsx(client_as("bureau_staff").get(reverse("techmarket:achievement_export")))
+    export = reverse("techmarket:achievement_export")
+    assert "13805331234" not in [str(c) for r in _xlsx(client_as("bureau_staff").get(export)) for c in r]
+    staff_rows = _xlsx(client_as("bureau_staff").get(export, {"purpose": "对接洽谈"}))
     assert "13805331234" in [str(c) for r in staff_rows for c in r]
 
 
 def test_expert_contacts_only_for_bureau(client_as, token_for):
     e = f.expert()
     url = reverse("techmarket:expert", args=[e.pk])
-    assert "13605331111" in client_as("bureau_staff").get(url).content.decode()
+    assert "136****1111" in client_as("bureau_staff").get(url).content.decode()
     for who in ("leader", "zichuan_officer"):
         page = client_as(who).get(url).content.decode()
         assert "13605331111" not in page and "zhao@example.edu.cn" not in page
@@ -128,9 +130,11 @@ def test_demand_contacts_masked_in_api_and_export(client_as, token_for):
     assert api["contact"]["phone"] == "139****9876" and api["contact"]["masked"]
     rows = _xlsx(client_as("leader").get(reverse("techmarket:demand_export")))
     assert rows[1][10] == "139****9876"
-    staff_rows = _xlsx(client_as("bureau_staff").get(reverse("techmarket:demand_export")))
+    assert _xlsx(client_as("bureau_staff").get(reverse("techmarket:demand_export")))[1][10] == "139****9876"
+    staff_rows = _xlsx(client_as("bureau_staff").get(reverse("techmarket:demand_export"), {"purpose": "联系企业核实"}))
     assert staff_rows[1][10] == "13905339876"
-    assert AuditEntry.objects.filter(action="export", object_type="techmarket.demands").count() == 2
+    assert AuditEntry.objects.filter(action="export", object_type="techmarket.demands").count() == 3
+    assert AuditEntry.objects.filter(action="export", detail__purpose="联系企业核实").count() == 1
 
 
 # ---------------------------------------------------------------- data scope: list, detail, export, API

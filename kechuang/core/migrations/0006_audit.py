@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='action',
-            field=models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('archive', 'Archive'), ('import', 'Import'), ('export', 'Export'), ('login', 'Log in'), ('logout', 'Log out'), ('login_failed', 'Failed log-in'), ('token', 'API token'), ('lockout', 'Account locked'), ('denied', 'Access denied'), ('view_audit', 'Audit log viewed'), ('unmask', 'Personal data unmasked'), ('backup', 'Backup'), ('restore', 'Restore'), ('purge', 'Audit purge')], db_index=True, max_length=16, verbose_name='action'),
+            field=models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('archive', 'Archive'), ('import', 'Import'), ('export', 'Export'), ('login', 'Log in'), ('logout', 'Log out'), ('login_failed', 'Failed log-in'), ('token', 'API token'), ('lockout', 'Account locked'), ('denied', 'Access denied'), ('view_audit', 'Audit log viewed'), ('unmask', 'Personal data unmasked'), ('backup', 'Backup'), ('restore', 'Restore'), ('purge', 'Purge'), ('consent', 'Consent given or withdrawn')], db_index=True, max_length=16, verbose_name='action'),
         ),
         migrations.AlterField(
             model_name='auditentry',

@@ -34,7 +34,7 @@ class StatusIn(Schema):
 def _achievement(request: HttpRequest, a) -> dict[str, Any]:
     data = {f: getattr(a, f) for f in AchievementOut.model_fields if f not in ("contact", "region")}
     region = a.region.code if a.region_id else None
-    return data | {"region": region, "contact": selectors.contact_of(a, request.user)}
+    return data | {"region": region, "contact": selectors.contact_of(a)}
 
 
 def _achievement_data(data: dict[str, Any]) -> dict[str, Any]:

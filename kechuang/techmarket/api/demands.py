@@ -44,7 +44,7 @@ class RecommendIn(Schema):
 
 def _demand(request: HttpRequest, d) -> dict[str, Any]:
     data = {f: getattr(d, f) for f in DemandOut.model_fields if f not in ("contact", "region")}
-    return data | {"region": d.region.code, "contact": selectors.contact_of(d, request.user)}
+    return data | {"region": d.region.code, "contact": selectors.contact_of(d)}
 
 
 @router.get("/techmarket/demands", response=list[DemandOut])

@@ -39,12 +39,13 @@ def list_export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Ex
 
 
 def declared_export(
-    declaration: EntityFields, user: Any, object_type: str, label: str, filename: str
+    declaration: EntityFields, purpose: str | None, object_type: str, label: str, filename: str
 ) -> exports.Export:
-    """A list export of the entity's declared export fields, the contact as `user` may see it (masked or not)."""
+    """A list export of the entity's declared export fields; the contact masked unless the reader gave a `purpose`
+    for unmasking (core.unmask.export_purpose)."""
 
     def row(obj: Any) -> list[Any]:
-        contact = selectors.contact_of(obj, user)
+        contact = selectors.contact_of(obj, unmasked=bool(purpose))
         return declaration.export_row(
             obj, {"contact_name": lambda _obj: contact["name"], "contact_phone": lambda _obj: contact["phone"]}
         )

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit
+from kechuang.core import audit, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
@@ -36,7 +36,9 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def achievement_export(request: HttpRequest) -> HttpResponse:
     user = request.user
-    spec = declared_export(ACHIEVEMENT_FIELDS, user, "techmarket.achievements", _("Achievements"), "achievements")
+    spec = declared_export(
+        ACHIEVEMENT_FIELDS, unmask.export_purpose(request), "techmarket.achievements", _("Achievements"), "achievements"
+    )
     return list_export(request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "achievements")
 
 
@@ -61,7 +63,7 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": achievement,
             "facts": ACHIEVEMENT_FIELDS.detail_rows(achievement),
-            "contact": selectors.contact_of(achievement, request.user),
+            "contact": selectors.contact_of(achievement),
             "results": results,
             "push": achievement,
             "is_bureau": is_bureau(request.user),

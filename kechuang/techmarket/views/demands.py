@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit
+from kechuang.core import audit, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
@@ -38,7 +38,9 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_export(request: HttpRequest) -> HttpResponse:
-    spec = declared_export(DEMAND_FIELDS, request.user, "techmarket.demands", _("Technology demands"), "demands")
+    spec = declared_export(
+        DEMAND_FIELDS, unmask.export_purpose(request), "techmarket.demands", _("Technology demands"), "demands"
+    )
     return list_export(request, DemandFilter(request.GET, selectors.demands(request.user)), spec, "demands")
 
 
@@ -61,7 +63,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "d": demand,
             "facts": DEMAND_FIELDS.detail_rows(demand),
-            "contact": selectors.contact_of(demand, request.user),
+            "contact": selectors.contact_of(demand),
             "achievements": achievements,
             "experts": experts,
             "matches": existing,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from kechuang.core import exports
+from kechuang.core import exports, unmask
 from kechuang.core.codes import TechField
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
@@ -34,6 +34,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def expert_export(request: HttpRequest) -> HttpResponse:
     bureau = is_bureau(request.user)
+    unmasked = bool(unmask.export_purpose(request))
     labels = dict(TechField.choices)
     headers = [
         pgettext("person", "Name"),
@@ -55,7 +56,8 @@ def expert_export(request: HttpRequest) -> HttpResponse:
             "、".join(str(labels.get(f, f)) for f in e.fields),
             e.expertise,
         ]
-        return [*out, e.phone, e.email] if bureau else out
+        contact = selectors.expert_contact(e, request.user, unmasked=unmasked)
+        return [*out, contact["phone"], contact["email"]] if contact else out
 
     spec = exports.Export("techmarket.experts", _("Experts"), "experts", headers, row)
     return list_export(request, ExpertFilter(request.GET, selectors.experts(request.user)), spec, "experts")
