@@ -149,10 +149,10 @@ def rewrite_rows_for(model: type[models.Model], names: list[str], pks: list[Any]
                     sets.append(f"{q(index_of[field.name])} = %s")
                     params.append(field.blind_index(clear) if encrypt else "")
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {q(model._meta.db_table)} SET {', '.join(sets)} WHERE {q(model._meta.pk.column)} = %s",
-                    [*params, pk],
-                )
+                # Table and column names come from model metadata, quoted; the values are bound.
+                table, key = q(model._meta.db_table), q(model._meta.pk.column)
+                statement = f"UPDATE {table} SET {', '.join(sets)} WHERE {key} = %s"  # nosec B608
+                cursor.execute(statement, [*params, pk])
             changed += 1
     return changed
 
@@ -193,7 +193,8 @@ def rotate_model(model: type[models.Model], *, batch: int = 500) -> int:
     table, pk = q(model._meta.db_table), q(model._meta.pk.column)
     columns = ", ".join(q(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk}, {columns} FROM {table} ORDER BY {pk}")
+        # Table and column names come from model metadata, quoted; no value is in the statement.
+        cursor.execute(f"SELECT {pk}, {columns} FROM {table} ORDER BY {pk}")  # nosec B608
         rows = cursor.fetchall()
     stale = [row[0] for row in rows if any(v and not cipher.is_current(v) for v in row[1:])]
     for start in range(0, len(stale), batch):
