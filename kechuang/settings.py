@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "ninja",
     "django_tasks",
@@ -126,6 +129,7 @@ MIDDLEWARE = [
     "kechuang.core.input_guard.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "kechuang.core.middleware.UploadInspectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,6 +137,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Before any page: the second factor, then the administrators' confinement to their duty (三权分立).
+    "kechuang.core.second_factor.SecondFactorMiddleware",
+    "kechuang.core.duties.AdminDutyMiddleware",
 ]
 
 ROOT_URLCONF = "kechuang.urls"
@@ -197,6 +204,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("KECHUANG_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# The second factor (TOTP + recovery codes) for administrators and staff who see personal data unmasked
+# (core/second_factor.py); 0 only for a demo without an authenticator app.
+KECHUANG_REQUIRE_2FA = env_bool("KECHUANG_REQUIRE_2FA", True)
+if PRODUCTION and not KECHUANG_REQUIRE_2FA:
+    raise ImproperlyConfigured("KECHUANG_REQUIRE_2FA cannot be 0 when KECHUANG_ENV=production")
+OTP_TOTP_ISSUER = env_str("KECHUANG_OTP_ISSUER", "Kechuang")
 SESSION_COOKIE_AGE = env_int("KECHUANG_SESSION_IDLE_SECONDS", 1800, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import Archivable, Liaison, OrgUnit, User
-from kechuang.core.roles import Role
+from kechuang.core.roles import ACCOUNT_MANAGERS, Role
 from kechuang.core.scope import can_write, can_write_unit
 
 RESERVED_USERNAMES = frozenset({"admin", "root", "test", "administrator", "superuser", "guest"})
@@ -22,9 +22,12 @@ LIAISON_FIELDS = ("org_unit", "name", "position", "phone", "email", "note")
 def user_create(
     *, actor: Any, username: str, role: str, org_unit: OrgUnit | None = None, display_name: str = "", password: str
 ) -> User:
-    """Create an account; default and shared names are refused (security-baseline.md, 访问控制 b)."""
-    if actor is not None and getattr(actor, "role", None) != Role.BUREAU_ADMIN:
-        raise PermissionDenied(_("Only a bureau administrator can create accounts."))
+    """Create an account; default and shared names are refused (security-baseline.md, 访问控制 b). With an actor
+    (not the installation itself) only the system administrator, and the role is granted apart (core.user_admin)."""
+    if actor is not None and getattr(actor, "role", None) not in ACCOUNT_MANAGERS:
+        raise PermissionDenied(_("Only the system administrator can create accounts."))
+    if actor is not None and role != Role.PENDING:
+        raise PermissionDenied(_("Roles are granted by the security administrator."))
     if username.lower() in RESERVED_USERNAMES:
         raise ValidationError({"username": _("This user name is reserved; choose a personal one.")})
     user = User(username=username, role=role, org_unit=org_unit, display_name=display_name)

@@ -18,7 +18,7 @@ from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_email, mask_phone
 from kechuang.core.models import AuditEntry, ImportJob, Liaison
 from kechuang.core.permissions import get_for_user
-from kechuang.core.roles import READ_ONLY, Role
+from kechuang.core.roles import AUDIT_READERS, READ_ONLY
 from kechuang.core.scope import can_write
 
 
@@ -133,7 +133,7 @@ def liaison_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:liaison_detail", pk=pk)
 
 
-@role_required(Role.BUREAU_ADMIN)
+@role_required(*AUDIT_READERS)
 def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET, selectors.audit_entries())
     # A bad date filters nothing and the page answers 400 naming the field (it crashed the query before).
