@@ -103,8 +103,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/user_form.html", {"form": form, "account": account})
 
 
-@require_POST
 @role_required(*ACCOUNT_MANAGERS)
+@require_POST
 def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
@@ -172,9 +172,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = second_factor.confirm_enrolment(request, device, form.cleaned_data["token"])
         if codes is not None:
-            response = render(request, "core/second_factor_codes.html", {"codes": codes, "next": _next(request)})
-            response["Cache-Control"] = "no-store"
-            return response
+            return render(request, "core/second_factor_codes.html", {"codes": codes, "next": _next(request)})
         form.add_error("token", _("The code is wrong or has been used. Enter the code your app shows now."))
     context = {
         "form": form,
@@ -182,9 +180,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
         "key": second_factor.manual_key(device),
         "next": _next(request),
     }
-    response = render(request, "core/second_factor_enrol.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "core/second_factor_enrol.html", context)
 
 
 @never_cache
