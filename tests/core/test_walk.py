@@ -111,7 +111,7 @@ STEP = {"on": TODAY, "note": "walk"}
 
 RULES: dict[str, Rule] = {
     # -- core
-    "cockpit": page(),
+    "cockpit": page(per_persona=dict.fromkeys(ADMINS, 302)),  # an administrator's home is the page of their duty
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
     "favicon": page(readers=PUBLIC),
@@ -556,10 +556,10 @@ def leaks(persona: str, text: str, demo: Demo) -> list[str]:
 
 # ---------------------------------------------------------------- expectations
 def expected_get(rule: Rule, url: WalkUrl, persona: str, target: Target | None) -> int:
-    if persona in ADMINS and (persona not in (rule.readers or ()) and url.key not in ADMIN_OPEN):
-        return 403  # refused before the view (core.duties), whatever the method
     if persona in rule.per_persona:
         return rule.per_persona[persona]
+    if persona in ADMINS and (persona not in (rule.readers or ()) and url.key not in ADMIN_OPEN):
+        return 403  # refused before the view (core.duties), whatever the method
     if url.methods is not None and "GET" not in url.methods:
         return 405  # ninja answers a wrong method before it authenticates
     if persona == ANONYMOUS:
