@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "ninja",
     "django_tasks",
@@ -132,14 +135,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kechuang.core.private_responses.PrivateResponseMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "kechuang.core.middleware.UploadInspectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.middleware.RequestContextMiddleware",
-    "kechuang.core.middleware.AccountPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Before any page: the second factor, then a due password change, then the administrators' confinement to their
+    # duty (三权分立).
+    "kechuang.core.second_factor.SecondFactorMiddleware",
+    "kechuang.core.middleware.AccountPolicyMiddleware",
+    "kechuang.core.duties.AdminDutyMiddleware",
 ]
 
 ROOT_URLCONF = "kechuang.urls"
@@ -220,6 +228,12 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 # one NAT address a whole office shares the count: raise it there (README).
 AXES_HANDLER = "kechuang.core.lockout.LockoutHandler"
 KECHUANG_LOGIN_IP_FAILURE_LIMIT = env_int("KECHUANG_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
+# The second factor (TOTP + recovery codes) for administrators and staff who see personal data unmasked
+# (core/second_factor.py); 0 only for a demo without an authenticator app.
+KECHUANG_REQUIRE_2FA = env_bool("KECHUANG_REQUIRE_2FA", True)
+if PRODUCTION and not KECHUANG_REQUIRE_2FA:
+    raise ImproperlyConfigured("KECHUANG_REQUIRE_2FA cannot be 0 when KECHUANG_ENV=production")
+OTP_TOTP_ISSUER = env_str("KECHUANG_OTP_ISSUER", "Kechuang")
 SESSION_COOKIE_AGE = env_int("KECHUANG_SESSION_IDLE_SECONDS", 1800, minimum=60)
 # However active, a session ends this many hours after its log-in (core.middleware.AccountPolicyMiddleware).
 KECHUANG_SESSION_ABSOLUTE_HOURS = env_int("KECHUANG_SESSION_ABSOLUTE_HOURS", 8, minimum=1)

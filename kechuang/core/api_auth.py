@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from kechuang.core.models import ApiToken
+from kechuang.core.roles import BUSINESS
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ class TokenAuth(HttpBearer):
         found = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
         if found is None or not found.is_usable or not found.user.is_active:
             return None
+        if found.user.role not in BUSINESS:
+            return None  # the API serves business data, which an administrator never reads (core.duties)
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
         return found.user

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import AUDIT_READERS
+from kechuang.core.roles import AUDIT_READERS, USER_READERS
 
 
 class CoreConfig(AppConfig):
@@ -16,9 +16,18 @@ class CoreConfig(AppConfig):
             (
                 NavItem(_("Org units"), "core:org_units"),
                 NavItem(_("Liaisons"), "core:liaison_list"),
-                NavItem(_("Audit log"), "core:audit_log", roles=AUDIT_READERS),
             ),
             order=90,
+        ),
+        # The separated administrators' pages (三权分立): each sees only the entries of their duty.
+        NavGroup(
+            _("Administration"),
+            (
+                NavItem(_("Accounts"), "core:user_list", roles=USER_READERS),
+                NavItem(_("Org units"), "core:org_units", roles=USER_READERS),
+                NavItem(_("Audit log"), "core:audit_log", roles=AUDIT_READERS),
+            ),
+            order=95,
         ),
     )
 

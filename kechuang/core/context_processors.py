@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from kechuang.core.registry import default_policy, navigation_for
+from kechuang.core.roles import BUSINESS
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:
@@ -14,6 +15,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         return {"environment": settings.ENVIRONMENT}
     return {
         "navigation": navigation_for(user, request.path),
-        "current_policy": default_policy(),
+        # The policy is business data: an administrator's top bar does not link to it (core.duties).
+        "current_policy": default_policy() if user.role in BUSINESS else None,
         "environment": settings.ENVIRONMENT,
     }

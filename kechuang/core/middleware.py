@@ -241,7 +241,18 @@ class AccountPolicyMiddleware:
                 return JsonResponse({"detail": _("The session has ended; log in again.")}, status=401)
             return redirect_to_login(request.get_full_path())
         if password_change_reason(user):
-            open_paths = {reverse("password_change"), reverse("logout"), reverse("set_language")}
+            # The second factor's pages stay open: it is passed before the password is changed (else each sends
+            # the user to the other).
+            open_paths = {
+                reverse(name)
+                for name in (
+                    "password_change",
+                    "logout",
+                    "set_language",
+                    "core:second_factor_enrol",
+                    "core:second_factor_verify",
+                )
+            }
             if request.path in open_paths or request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
                 return self.get_response(request)
             if _wants_json(request):

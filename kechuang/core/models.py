@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from tree_queries.models import TreeNode, TreeQuerySet
 
 from kechuang.core.encrypted import BlindIndexField, EncryptedCharField, EncryptedEmailField
-from kechuang.core.roles import BOUND_KIND, CITY_WIDE, Role
+from kechuang.core.roles import BOUND_KIND, BUSINESS, CITY_WIDE, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.storage import SafeFileSystemStorage
 from kechuang.core.validators import validate_admin_code, validate_mobile, validate_username_not_reserved
@@ -151,6 +151,9 @@ class User(AbstractUser):
         city_wide = self.role in CITY_WIDE
         if city_wide and self.org_unit_id and self.org_unit.kind == OrgUnit.Kind.REGION:
             raise ValidationError({"org_unit": _("City-wide roles cannot be bound to a region.")})
+        # An administrator (or an account awaiting its role) belongs at most to a department, never to a district.
+        if self.role not in BUSINESS and self.org_unit_id and self.org_unit.kind == OrgUnit.Kind.REGION:
+            raise ValidationError({"org_unit": _("Administrators cannot be bound to a region.")})
 
     @property
     def role_label(self) -> str:

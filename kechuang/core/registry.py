@@ -41,6 +41,8 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.roles import BUSINESS
+
 # The same words for the same states on every page (DESIGN.md, look and feel).
 STATUS_LABELS = {
     "on_track": _("On track"),
@@ -181,6 +183,13 @@ def demo_loaders() -> list[AppConfig]:
     return sorted(loaders, key=lambda c: bool(getattr(c, "demo_after_feeds", False)))
 
 
+def _in_menu(item: NavItem, role: str | None) -> bool:
+    # An entry for every signed-in user is a business page: administrators see only the entries naming them.
+    if item.roles is None:
+        return role in BUSINESS
+    return role in item.roles
+
+
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     groups: list[NavGroup] = []
     for config in apps.get_app_configs():
@@ -190,7 +199,7 @@ def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         items = [
             {"label": item.label, "url": reverse(item.url_name), "active": False}
             for item in group.items
-            if item.roles is None or getattr(user, "role", None) in item.roles
+            if _in_menu(item, getattr(user, "role", None))
         ]
         if items:
             menu.append({"label": group.label, "items": items})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import Archivable, Liaison, OrgUnit, User
-from kechuang.core.roles import Role
+from kechuang.core.roles import ACCOUNT_MANAGERS, Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.core.validators import validate_username_not_reserved
 
@@ -32,9 +32,13 @@ def user_create(
     is_demo: bool = False,
 ) -> User:
     """Create an account; default and shared names and weak passwords are refused (security-baseline.md,
-    访问控制 b). Whoever chose the password is not its owner, so by default it must be changed at the first log-in."""
-    if actor is not None and getattr(actor, "role", None) != Role.BUREAU_ADMIN:
-        raise PermissionDenied(_("Only a bureau administrator can create accounts."))
+    访问控制 b). With an actor (not the installation itself) only the system administrator, and the role is granted
+    apart (core.user_admin). Whoever chose the password is not its owner, so by default it must be changed at the
+    first log-in."""
+    if actor is not None and getattr(actor, "role", None) not in ACCOUNT_MANAGERS:
+        raise PermissionDenied(_("Only the system administrator can create accounts."))
+    if actor is not None and role != Role.PENDING:
+        raise PermissionDenied(_("Roles are granted by the security administrator."))
     try:
         validate_username_not_reserved(username)
     except ValidationError as error:

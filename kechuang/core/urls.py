@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.core import unmask, views
+from kechuang.core import account_views, unmask, views
 
 app_name = "core"
 urlpatterns = [
@@ -15,4 +15,14 @@ urlpatterns = [
     path("personal-data/unmask/<str:label>/<int:pk>/", unmask.unmask, name="unmask"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("imports/<int:pk>/errors.xlsx", views.import_job_errors, name="import_job_errors"),
+    # The separated administrators' user management (core.user_admin) and the second factor (core.second_factor).
+    path("accounts/users/", account_views.user_list, name="user_list"),
+    path("accounts/users/export.xlsx", account_views.user_export, name="user_export"),
+    path("accounts/users/new/", account_views.user_create, name="user_create"),
+    path("accounts/users/<int:pk>/edit/", account_views.user_edit, name="user_edit"),
+    path("accounts/users/<int:pk>/active/", account_views.user_active, name="user_active"),
+    path("accounts/users/<int:pk>/reset-password/", account_views.user_reset_password, name="user_reset_password"),
+    path("accounts/users/<int:pk>/grant/", account_views.user_grant, name="user_grant"),
+    path("accounts/second-factor/", account_views.second_factor_enrol, name="second_factor_enrol"),
+    path("accounts/second-factor/verify/", account_views.second_factor_verify, name="second_factor_verify"),
 ]

@@ -88,8 +88,8 @@ def test_liaison_form_names_the_bad_field(login, site, shot):
     expect(page.locator("h1")).to_contain_text("李四")
 
 
-def test_audit_log_for_admin(login, shot):
-    page = login("bureau_admin")
+def test_audit_log_for_the_auditor(login, shot):
+    page = login("auditor")
     page.get_by_role("link", name="审计日志").click()
     expect(page.get_by_test_id("audit-table")).to_contain_text("登录")
     shot("audit-log")

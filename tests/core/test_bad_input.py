@@ -99,13 +99,13 @@ def test_self_assessment_body_not_text(client, token_for):
 
 @pytest.mark.parametrize("param", ["date_from", "date_to"])
 def test_audit_log_with_a_bad_date(client_as, param):
-    r = client_as("bureau_admin").get(reverse("core:audit_log"), {param: "not-a-date"})
+    r = client_as("auditor").get(reverse("core:audit_log"), {param: "not-a-date"})
     assert r.status_code == 400
     body = r.content.decode()
     assert f'name="{param}" value="not-a-date" aria-invalid="true"' in body
-    r = client_as("bureau_admin").get(reverse("core:audit_log"), {param: "2026-02-30"})
+    r = client_as("auditor").get(reverse("core:audit_log"), {param: "2026-02-30"})
     assert r.status_code == 400
-    ok = client_as("bureau_admin").get(reverse("core:audit_log"), {param: "2026-02-28"})
+    ok = client_as("auditor").get(reverse("core:audit_log"), {param: "2026-02-28"})
     assert ok.status_code == 200
 
 

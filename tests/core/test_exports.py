@@ -22,7 +22,7 @@ from tests.techmarket import factories as f
 # (export URL name, its list page's URL name, persona, the filters both are given, audit object type)
 EXPORTS = [
     ("core:liaison_export", "core:liaison_list", "bureau_staff", {"unit": "boshan"}, "core.liaison"),
-    ("core:audit_log", "core:audit_log", "bureau_admin", {"object_type": "core.liaison"}, "core.auditentry"),
+    ("core:audit_log", "core:audit_log", "auditor", {"object_type": "core.liaison"}, "core.auditentry"),
     ("enterprises:export", "enterprises:list", "bureau_staff", {"region": "zhangdian"}, "enterprises.enterprise"),
     (
         "enterprises:register_export",
@@ -181,7 +181,7 @@ def test_formulas_are_neutralised_in_csv(lists, client_as):
 def test_dates_are_shanghai_time_and_numbers_are_numbers(lists, client_as, persona, unit):
     with time_machine.travel(dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC), tick=False):
         core_services.liaison_create(actor=persona("bureau_staff"), org_unit=unit("boshan"), name="夜班联络员")
-    response = client_as("bureau_admin").get(reverse("core:audit_log"), {"q": "夜班联络员", "format": "xlsx"})
+    response = client_as("auditor").get(reverse("core:audit_log"), {"q": "夜班联络员", "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     assert sheet["A2"].value == dt.datetime(2026, 3, 2, 1, 30)  # 17:30 UTC is 01:30 the next day in Shanghai
     assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm:ss"

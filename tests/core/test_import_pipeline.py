@@ -10,7 +10,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from kechuang.core.imports import import_now, start
@@ -20,6 +19,7 @@ from kechuang.enterprises.models import Enterprise, LadderResult
 from kechuang.enterprises.population import credit_code
 from kechuang.indicators.models import Observation
 from kechuang.techmarket.models import Demand
+from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 

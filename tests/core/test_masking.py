@@ -93,7 +93,7 @@ def test_audit_log_page_masks_entries_written_in_clear(liaison, client_as, perso
             f"UPDATE {AuditEntry._meta.db_table} SET changes = %s WHERE id = %s",
             [json.dumps({"phone": [PHONE, NEW_PHONE]}), entry.pk],
         )
-    client = client_as("bureau_admin")
+    client = client_as("auditor")
     body = client.get("/audit/?object_type=core.liaison").content.decode()
     assert PHONE not in body and mask_phone(PHONE) in body
     book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/?object_type=core.liaison&format=xlsx").getvalue()))

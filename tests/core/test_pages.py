@@ -65,8 +65,10 @@ def test_language_switch_to_english(client_as):
 def test_navigation_lists_only_built_modules(client_as):
     html = client_as("bureau_staff").get("/").content.decode()
     assert reverse("policy:overview") in html and reverse("core:liaison_list") in html
-    assert reverse("core:audit_log") not in html  # admin only
-    assert reverse("core:audit_log") in client_as("bureau_admin").get("/").content.decode()
+    assert reverse("core:audit_log") not in html  # the audit administrator's only
+    assert reverse("core:audit_log") not in client_as("bureau_admin").get("/").content.decode()
+    auditor = client_as("auditor").get("/", follow=True).content.decode()
+    assert reverse("core:audit_log") in auditor and reverse("policy:overview") not in auditor
 
 
 def test_overview_has_sections_tasks_departments_and_targets(client_as):

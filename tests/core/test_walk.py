@@ -32,21 +32,27 @@ from django.db.models import Case, When
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from tests.conftest import PERSONAS
+from tests.conftest import ADMIN_PERSONAS, ALL_PERSONAS, PERSONAS
 from tests.core.walk import WalkUrl, body_text, linked_paths, url_patterns
 
 ANONYMOUS = "anonymous"
-WALKERS = [*PERSONAS, ANONYMOUS]
+WALKERS = [*PERSONAS, *ADMIN_PERSONAS, ANONYMOUS]
 
 # ---------------------------------------------------------------- who is who
 ALL = frozenset(PERSONAS)
 BUREAU = frozenset({"bureau_admin", "bureau_staff"})
-ADMIN = frozenset({"bureau_admin"})
 CITY_WIDE = BUREAU | {"leader"}
 OFFICERS = frozenset({"lead_officer", "supporting_officer", "zhangdian_officer", "zichuan_officer"})
 WRITERS = BUREAU | OFFICERS  # everyone but the read-only leader
 DEPARTMENT_OFFICERS = frozenset({"lead_officer", "supporting_officer"})
-UNIT_OF = {name: unit for name, (_u, _r, unit) in PERSONAS.items()}
+UNIT_OF = {name: unit for name, (_u, _r, unit) in ALL_PERSONAS.items()}
+# The three separated administrators: each reaches the pages of their duty and no business page (三权分立).
+SYSADMIN, SECADMIN, AUDITOR = frozenset({"sysadmin"}), frozenset({"secadmin"}), frozenset({"auditor"})
+ADMINS = SYSADMIN | SECADMIN | AUDITOR
+USER_READERS = SYSADMIN | SECADMIN
+SIGNED_IN = ALL | ADMINS
+# Of the public pages, an administrator reaches the account ones; anything else answers 403 before its view.
+ADMIN_OPEN = frozenset({"login", "logout", "favicon", "set_language"})
 
 
 # ---------------------------------------------------------------- the rule table
@@ -76,6 +82,7 @@ class Rule:
     json: bool = False  # the body is sent as JSON (API)
     query: str = ""  # a query string the URL needs
     upload: bool = False  # the POST carries a small PDF as "file"
+    per_persona: dict[str, int] = field(default_factory=dict)  # a persona whose GET answers otherwise
 
 
 PUBLIC = None
@@ -104,20 +111,34 @@ STEP = {"on": TODAY, "note": "walk"}
 
 RULES: dict[str, Rule] = {
     # -- core
-    "cockpit": page(),
+    "cockpit": page(per_persona=dict.fromkeys(ADMINS, 302)),  # an administrator's home is the page of their duty
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
     "password_change": page(),  # each user's own password: every signed-in persona, no one else's
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
-    "core:org_units": page(),
+    "core:org_units": page(readers=ALL | USER_READERS),
     "core:liaison_list": page(),
     "core:liaison_export": page(),
     "core:liaison_create": form(data={"name": "巡检员", "position": "科员"}),
     "core:liaison_detail": page(target="liaison"),
     "core:liaison_edit": form(target="liaison", data={"name": "巡检员", "position": "科员"}),
     "core:liaison_archive": action(target="liaison", get="redirect", data={"reason": "walk"}),
-    "core:audit_log": page(readers=ADMIN),
+    "core:audit_log": page(readers=AUDITOR),
+    # user management: the system administrator keeps accounts, the security administrator grants roles
+    "core:user_list": page(readers=USER_READERS),
+    "core:user_export": page(readers=USER_READERS),
+    "core:user_create": form(
+        readers=SYSADMIN, writers=SYSADMIN, data={"username": "walk_user", "display_name": "巡检"}
+    ),
+    "core:user_edit": form(target="account", readers=SYSADMIN, writers=SYSADMIN, data={"display_name": "巡检"}),
+    "core:user_active": action(target="account", readers=SYSADMIN, writers=SYSADMIN, data={"active": "0"}),
+    "core:user_reset_password": form(target="account", readers=SYSADMIN, writers=SYSADMIN),
+    "core:user_grant": form(target="account", readers=SECADMIN, writers=SECADMIN, data={"role": "bureau_staff"}),
+    # the second factor: the walk's sessions have passed it, so enrolment sends them on to verification; the
+    # leader needs none and may enrol
+    "core:second_factor_enrol": page(readers=SIGNED_IN, get="redirect", per_persona={"leader": 200}),
+    "core:second_factor_verify": page(readers=SIGNED_IN, per_persona={"leader": 302}),
     # 显示完整信息: whoever may edit the liaison may unmask it (with a reason); leaders never
     "core:unmask": action(target="liaison", kwargs={"label": "core.liaison"}, data={"reason": "walk check"}),
     "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
@@ -334,6 +355,8 @@ class Target:
         allowed = rule.writers if rule.writers is not None else (rule.readers or ALL) - {"leader"}
         if persona not in allowed or persona == "leader":
             return False
+        if persona in ADMINS:
+            return True  # an administrator's page has no data scope: the rule's writers say it all
         return persona in BUREAU or UNIT_OF[persona] in self.writers
 
 
@@ -348,7 +371,7 @@ def _units(*codes: str | None) -> frozenset[str]:
 
 
 def _load_targets() -> Demo:
-    from kechuang.core.models import Liaison, OrgUnit
+    from kechuang.core.models import Liaison, OrgUnit, User
     from kechuang.enterprises.models import Enterprise, EnterpriseYear
     from kechuang.indicators.models import Indicator, Observation
     from kechuang.policy.models import Policy
@@ -365,6 +388,8 @@ def _load_targets() -> Demo:
     ]
     unit = OrgUnit.objects.get(code="zhangdian")
     t["org_unit"] = [Target({"pk": unit.pk}, public=True)]
+    account = User.objects.get(username=PERSONAS["leader"][0])
+    t["account"] = [Target({"pk": account.pk}, User, account.pk, public=True)]
     policy = Policy.objects.first()
     t["policy"] = [Target({"code": policy.code}, public=True)]
     t["indicator"] = [Target({"code": i.code}, public=True) for i in Indicator.objects.order_by("code")[:1]]
@@ -535,6 +560,10 @@ def leaks(persona: str, text: str, demo: Demo) -> list[str]:
 
 # ---------------------------------------------------------------- expectations
 def expected_get(rule: Rule, url: WalkUrl, persona: str, target: Target | None) -> int:
+    if persona in rule.per_persona:
+        return rule.per_persona[persona]
+    if persona in ADMINS and (persona not in (rule.readers or ()) and url.key not in ADMIN_OPEN):
+        return 403  # refused before the view (core.duties), whatever the method
     if url.methods is not None and "GET" not in url.methods:
         return 405  # ninja answers a wrong method before it authenticates
     if persona == ANONYMOUS:
@@ -582,7 +611,7 @@ def url_of(url: WalkUrl, rule: Rule, target: Target | None) -> str:
 
 def client_for(client, persona: str, django_user_model):
     if persona != ANONYMOUS:
-        client.force_login(django_user_model.objects.get(username=PERSONAS[persona][0]))
+        client.force_login(django_user_model.objects.get(username=ALL_PERSONAS[persona][0]))
     return client
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import re
 
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from kechuang.core.models import ImportJob
 from kechuang.indicators.models import Observation
+from tests.conftest import Client
 
 BAD_CSV = (
     "指标代码,区域代码,年份,季度,数值,状态,数据来源\n"

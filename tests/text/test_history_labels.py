@@ -27,7 +27,7 @@ def edited_liaison(persona, unit):
 
 
 def test_audit_log_shows_model_and_field_names_not_codes(edited_liaison, client_as):
-    html = client_as("bureau_admin").get("/audit/?object_type=core.liaison").content.decode()
+    html = client_as("auditor").get("/audit/?object_type=core.liaison").content.decode()
     text = visible_text(html)
     assert not visible_text_problems(html), visible_text_problems(html)
     for code in ("core.liaison", "org_unit_id", "is_active", "archived_reason", "created_at", "bureau_staff"):
@@ -53,12 +53,12 @@ def test_history_times_are_shanghai_time(client_as, persona):
         obj=user,
         changes={"last_login": [None, "2026-03-01T17:30:00+00:00"]},
     )
-    text = visible_text(client_as("bureau_admin").get("/audit/?object_type=core.user").content.decode())
+    text = visible_text(client_as("auditor").get("/audit/?object_type=core.user").content.decode())
     assert "2026-03-02 01:30:00" in text and "17:30:00" not in text
 
 
 def test_audit_export_has_labels_and_local_times(edited_liaison, client_as):
-    response = client_as("bureau_admin").get("/audit/?object_type=core.liaison&format=xlsx")
+    response = client_as("auditor").get("/audit/?object_type=core.liaison&format=xlsx")
     rows = list(load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(min_row=2, values_only=True))
     assert rows
     cells = [str(c) for r in rows for c in r if c is not None]

@@ -14,3 +14,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_policy", settings.KECHUANG_POLICY_FILE, stdout=self.stdout, stderr=self.stderr)
         call_command("load_demo", stdout=self.stdout)
+        if settings.KECHUANG_REQUIRE_2FA:
+            self.stdout.write(
+                "Second factor: ON. Administrators, bureau_admin and staff who see personal data set up an "
+                "authenticator app at their first log-in (QR code and key on the page)."
+            )
+        else:
+            self.stdout.write(self.style.WARNING("Second factor: OFF (KECHUANG_REQUIRE_2FA=0); never in production."))

@@ -1,0 +1,56 @@
+"""What the three administrators (and an account awaiting its role) may reach: their own pages, nothing else.
+
+An administrator holds no business data (GB/T 22239-2019 §8.1.5, 三权分立): instead of every business view
+listing who it refuses, `AdminDutyMiddleware` lets an administrator through only to the pages of their duty and
+the account pages everyone has; every other page (the business modules, the API) answers 403, and a page added
+tomorrow is refused to them from the start. The home page sends an administrator to the page of their duty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from kechuang.core.roles import BUSINESS, Role
+from kechuang.core.second_factor import OPEN_PAGES
+
+# Pages of one's own account, whatever the role.
+ACCOUNT_PAGES = OPEN_PAGES | {"password_change"}
+USER_LIST_PAGES = frozenset({"core:user_list", "core:user_export"})
+DUTY_PAGES: dict[str, frozenset[str]] = {
+    Role.SYSADMIN: USER_LIST_PAGES
+    | {"core:user_create", "core:user_edit", "core:user_active", "core:user_reset_password", "core:org_units"},
+    Role.SECADMIN: USER_LIST_PAGES | {"core:user_grant", "core:org_units"},
+    Role.AUDITOR: frozenset({"core:audit_log"}),
+    Role.PENDING: frozenset(),
+}
+HOME = {Role.SYSADMIN: "core:user_list", Role.SECADMIN: "core:user_list", Role.AUDITOR: "core:audit_log"}
+
+
+def may_visit(role: str, view_name: str) -> bool:
+    """May an account of `role` open the page named `view_name`? (Business roles: the views decide.)"""
+    if role in BUSINESS:
+        return True
+    return view_name in ACCOUNT_PAGES or view_name in DUTY_PAGES.get(role, frozenset())
+
+
+class AdminDutyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.role in BUSINESS:
+            return None
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if may_visit(user.role, name):
+            return None
+        if name == "cockpit" and user.role in HOME:
+            return redirect(HOME[user.role])
+        raise PermissionDenied

@@ -1,0 +1,122 @@
+"""Checklist item 8: one user cannot hold two of the three administrators' roles (三权分立), and an administrator
+holds no business data.
+
+A user has one role (a single field, not a set of groups), so two duties at once cannot be stored; the grant
+service also refuses a duty *after* another (a system administrator made auditor would audit their own work), a
+business account turned administrator, and a grant to oneself. These tests go through the services and the pages.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from kechuang.core import user_admin
+from kechuang.core.models import AuditEntry, User
+from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, Role
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [r for r in Role if r != Role.PENDING]
+
+
+def account(role: str, name: str = "x_account") -> User:
+    unit = _unit_for(role) if role in (Role.DISTRICT_OFFICER, Role.DEPARTMENT_OFFICER) else None
+    user = User(username=name, role=role, display_name=name, org_unit=unit)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def test_item_08_a_user_has_exactly_one_role_field():
+    role_fields = [f.name for f in User._meta.get_fields() if "role" in f.name]
+    assert role_fields == ["role"] and not User._meta.get_field("role").many_to_many
+    # Django's groups and permissions grant nothing on this platform: no view or service reads them.
+    assert User.objects.filter(groups__isnull=False).count() == 0
+
+
+@pytest.mark.parametrize(("current", "new"), list(itertools.product([*ROLES, Role.PENDING], ROLES)))
+def test_item_08_grant_refuses_every_second_duty(persona, current, new):
+    user = account(current)
+    allowed = current == new or (current not in ADMIN_DUTIES and (new not in ADMIN_DUTIES or current == Role.PENDING))
+    unit = None if new not in (Role.DISTRICT_OFFICER, Role.DEPARTMENT_OFFICER) else _unit_for(new)
+    before = AuditEntry.objects.count()
+    if allowed:
+        user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit)
+        assert User.objects.get(pk=user.pk).role == new
+        assert AuditEntry.objects.count() == before + (current != new)
+    else:
+        with pytest.raises(ValidationError) as refused:
+            user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit)
+        assert "role" in refused.value.message_dict
+        assert User.objects.get(pk=user.pk).role == current and AuditEntry.objects.count() == before
+
+
+def _unit_for(role: str):
+    from kechuang.core.models import OrgUnit
+
+    kind = "region" if role == Role.DISTRICT_OFFICER else "department"
+    return OrgUnit.objects.filter(kind=kind, parent__code="zibo").first()
+
+
+@pytest.mark.parametrize("name", ["sysadmin", "auditor", "bureau_admin", "bureau_staff", "leader"])
+def test_item_08_only_the_security_administrator_grants(persona, name):
+    user = account(Role.PENDING)
+    with pytest.raises(PermissionDenied):
+        user_admin.grant_role(actor=persona(name), user=user, role=Role.AUDITOR, org_unit=None)
+    assert User.objects.get(pk=user.pk).role == Role.PENDING
+
+
+def test_item_08_nobody_grants_to_themselves(persona):
+    secadmin = persona("secadmin")
+    with pytest.raises(PermissionDenied):
+        user_admin.grant_role(actor=secadmin, user=secadmin, role=Role.SYSADMIN, org_unit=None)
+    assert User.objects.get(pk=secadmin.pk).role == Role.SECADMIN
+
+
+@pytest.mark.parametrize("name", ["secadmin", "auditor", "bureau_admin"])
+def test_item_08_only_the_system_administrator_creates_accounts(persona, name):
+    with pytest.raises(PermissionDenied):
+        user_admin.create_account(actor=persona(name), username="someone_new", display_name="某人")
+    assert not User.objects.filter(username="someone_new").exists()
+
+
+def test_item_08_a_new_account_has_no_role_and_reaches_nothing(persona, client):
+    user, password = user_admin.create_account(actor=persona("sysadmin"), username="wang_xm", display_name="王小明")
+    assert user.role == Role.PENDING and user.check_password(password)
+    client.force_login(user)
+    for path in ("/", reverse("core:liaison_list"), reverse("core:user_list"), reverse("core:audit_log"), "/api/me"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_item_08_the_grant_page_asks_then_grants_and_refuses_a_second_duty(persona, client_as):
+    user = account(Role.PENDING, "zhao_audit")
+    client = client_as("secadmin")
+    url = reverse("core:user_grant", args=[user.pk])
+    asked = client.post(url, {"role": Role.AUDITOR})
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.content.decode()
+    assert User.objects.get(pk=user.pk).role == Role.PENDING  # nothing granted before the confirmation
+    done = client.post(url, {"role": Role.AUDITOR, "org_unit": "", "confirmed": "1"})
+    assert done.status_code == 302 and User.objects.get(pk=user.pk).role == Role.AUDITOR
+    entry = AuditEntry.objects.filter(object_type="core.user", object_id=str(user.pk)).latest("id")
+    assert entry.actor == persona("secadmin") and entry.changes["role"] == [Role.PENDING, Role.AUDITOR]
+
+    second = client.post(url, {"role": Role.SYSADMIN, "confirmed": "1"})
+    assert second.status_code == 200 and "审计管理员" in second.content.decode()
+    assert User.objects.get(pk=user.pk).role == Role.AUDITOR
+    assert client.get(reverse("core:user_grant", args=[persona("secadmin").pk])).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["sysadmin", "secadmin", "auditor"])
+def test_item_08_administrators_hold_no_business_data(persona, client_as, token_for, name):
+    client = client_as(name)
+    for path in (reverse("core:liaison_list"), reverse("core:liaison_export"), reverse("policy:overview")):
+        assert client.get(path).status_code == 403, path
+    assert client.get("/api/liaisons").status_code == 403
+    # a bearer token of an administrator opens no business endpoint either
+    assert Client().get("/api/liaisons", **token_for(name)).status_code == 401
+    assert persona(name).role not in BUSINESS
