@@ -43,14 +43,13 @@ SECOND_FACTOR_ROLES = ADMIN_DUTIES | {Role.BUREAU_ADMIN}
 
 
 def requires_second_factor(user: Any) -> bool:
-    """Must `user` pass a second factor? Administrators, and whoever may see personal data unmasked (liaisons'
-    phones: core.selectors.can_unmask; contacts in the technology market are shown to bureau staff only, a subset
-    of those)."""
-    from kechuang.core.selectors import can_unmask
+    """Must `user` pass a second factor? Administrators, and whoever may see some personal data unmasked
+    (core.personal_data.may_unmask_any: the one unmasking rule, for every registered field)."""
+    from kechuang.core.personal_data import may_unmask_any
 
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.role in SECOND_FACTOR_ROLES or (user.role in BUSINESS and can_unmask(user))
+    return user.role in SECOND_FACTOR_ROLES or (user.role in BUSINESS and may_unmask_any(user))
 
 
 def is_enforced() -> bool:

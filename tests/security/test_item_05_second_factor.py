@@ -16,9 +16,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kechuang.core.models import AuditEntry
+from kechuang.core.personal_data import can_unmask, may_unmask_any
 from kechuang.core.second_factor import requires_second_factor
-from kechuang.core.selectors import can_unmask
-from kechuang.techmarket.selectors import can_see_contacts
 from tests.conftest import ALL_PERSONAS, PASSWORD, enrolled_device, totp_token
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +45,10 @@ def refusals(user) -> int:
 def test_item_05_who_needs_the_second_factor(persona, name):
     """The administrators, the bureau administrator and everyone who may unmask personal data; not the leader."""
     user = persona(name)
-    expected = name in {"sysadmin", "secadmin", "auditor", "bureau_admin"} or can_unmask(user)
+    expected = name in {"sysadmin", "secadmin", "auditor", "bureau_admin"} or may_unmask_any(user)
     assert requires_second_factor(user) == expected
-    # one predicate covers every unmasking rule: the technology market's contacts too
-    assert not (can_see_contacts(user) or can_unmask(user)) or requires_second_factor(user)
+    # whoever may unmask anything (whole lists, or one record of their own unit) has the second factor
+    assert not (can_unmask(user) or may_unmask_any(user)) or requires_second_factor(user)
     assert requires_second_factor(user) == (name != "leader")
 
 
