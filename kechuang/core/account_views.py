@@ -20,6 +20,7 @@ from kechuang.core import exports, second_factor, user_admin
 from kechuang.core.account_forms import AccountForm, GrantForm, ProfileForm, TokenForm, UserFilter, role_choices
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import local_datetime_text, paginate, query_without, role_required
+from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.roles import ACCOUNT_MANAGERS, ROLE_GRANTERS, USER_READERS
 
@@ -59,7 +60,7 @@ def user_export(request: HttpRequest) -> HttpResponse:
         row=lambda u: [
             u.username,
             u.display_name,
-            u.email,
+            mask_attr(u, "email"),
             u.role_label,
             str(u.org_unit or ""),
             _("Yes") if u.is_active else _("No"),

@@ -169,14 +169,14 @@ def record(
     return entry
 
 
-def record_unmask(request: Any, obj: models.Model, field: str, reason: str) -> AuditEntry:
-    """Log that `request.user` saw `field` of `obj` unmasked, and why (PIPL art. 51; baseline item 14). Never
-    the value itself."""
+def record_unmask(request: Any, obj: models.Model, fields: list[str], reason: str) -> AuditEntry:
+    """Log that `request.user` saw `fields` of `obj` unmasked, and why (PIPL art. 51; baseline item 14). Never
+    the values themselves."""
     return record(
         actor=getattr(request, "user", request),
         action=Action.UNMASK,
         obj=obj,
-        detail={"field": field, "reason": str(reason)[:500]},
+        detail={"fields": list(fields), "reason": str(reason)[:500]},
     )
 
 

@@ -121,7 +121,7 @@ class User(AbstractUser):
         validators=[UnicodeUsernameValidator(), validate_username_not_reserved],
         error_messages={"unique": _("A user with that username already exists.")},
     )
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.LEADER)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.PENDING)
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )

@@ -124,6 +124,11 @@ def get(model: str, field: str) -> PersonalField | None:
     return _BY_KEY.get((model, field))
 
 
+# The records whose pages offer 显示完整信息. Nothing else is unmasked through core:unmask, however its fields are
+# registered: accounts, the audit log, lock-out and consent records are read by their own administrators only.
+UNMASKABLE = frozenset({"core.liaison", "techmarket.achievement", "techmarket.demand", "techmarket.expert"})
+
+
 def fields_of(model: str) -> list[PersonalField]:
     return [f for f in REGISTRY if f.model == model]
 

@@ -69,6 +69,12 @@ def pending_device(user: Any) -> TOTPDevice:
     return device
 
 
+def remove_devices(user: Any) -> int:
+    """Delete the user's authenticator and recovery codes (the system administrator's reset); how many went."""
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    return removed + StaticDevice.objects.filter(user=user).delete()[0]
+
+
 def manual_key(device: TOTPDevice) -> str:
     """The secret as the base32 text an authenticator app accepts when typed in, in groups of four."""
     text = base64.b32encode(device.bin_key).decode().rstrip("=")

@@ -15,13 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, personal_data
 from kechuang.core.permissions import get_for_user
-
-UNMASK_ACTION = "unmask"  # the audit helper adds it to AuditEntry.Action
 
 
 class ReasonForm(forms.Form):
@@ -42,7 +41,7 @@ class ReasonForm(forms.Form):
 
 
 def _model(label: str) -> type[Any]:
-    if not personal_data.fields_of(label):
+    if label not in personal_data.UNMASKABLE or not personal_data.fields_of(label):
         raise Http404
     try:
         return apps.get_model(label)
@@ -69,18 +68,16 @@ def unmask(request: HttpRequest, label: str, pk: int) -> HttpResponse:
         raise PermissionDenied(_("You may not view these personal details in full."))
     form = ReasonForm(request.POST)
     template = "core/_unmasked.html" if request.headers.get("HX-Request") else "core/unmasked.html"
-    ctx: dict[str, Any] = {"obj": obj, "label": label, "form": form, "back": request.POST.get("back", "")}
+    back = request.POST.get("back", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    ctx: dict[str, Any] = {"obj": obj, "label": label, "form": form, "back": back}
     if not form.is_valid():
         response = render(request, template, ctx, status=400 if not request.headers.get("HX-Request") else 200)
         add_never_cache_headers(response)
         return response
     fields = shown_fields(obj)
-    audit.record(
-        actor=request.user,
-        action=UNMASK_ACTION,
-        obj=obj,
-        detail={"fields": [name for name, _label, _value in fields], "reason": form.cleaned_data["reason"]},
-    )
+    audit.record_unmask(request, obj, [name for name, _label, _value in fields], form.cleaned_data["reason"])
     response = render(request, template, {**ctx, "fields": fields, "form": None})
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, " + response["Cache-Control"]

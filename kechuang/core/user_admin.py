@@ -119,11 +119,16 @@ def set_active(*, actor: Any, user: User, active: bool) -> User:
 
 @transaction.atomic
 def reset_user_password(*, actor: Any, user: User) -> str:
-    """A temporary password for `user`, returned once; the account must change it at the next log-in."""
+    """A temporary password for `user`, returned once; the account must change it at the next log-in. Its second
+    factor goes too (a lost phone is the usual reason to ask): the next log-in enrols a new authenticator."""
     from kechuang.core.accounts import reset_password
+    from kechuang.core.second_factor import remove_devices
 
     _require(can_manage_accounts(actor), _("Only the system administrator may reset passwords."))
     _not_self(actor, user)
+    removed = remove_devices(user)
+    if removed:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=user, detail={"event": "second_factor_reset"})
     return reset_password(user, actor)
 
 

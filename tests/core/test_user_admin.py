@@ -52,6 +52,13 @@ def test_export_to_excel_is_filtered_and_logged(client_as):
     assert entry.detail["filters"] == {"role": "district_officer", "active": "1"} and entry.detail["rows"] == 2
 
 
+def test_export_masks_the_e_mails(client_as, persona):
+    User.objects.filter(pk=persona("zhangdian_officer").pk).update(email="zhang.san@example.com")
+    response = client_as("sysadmin").get(reverse("core:user_export"), {"role": "district_officer"})
+    cells = repr(list(openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(values_only=True)))
+    assert "zhang.san@example.com" not in cells and "z***@example.com" in cells
+
+
 def test_create_shows_the_temporary_password_once_and_the_account_has_no_role(client_as, persona):
     client = client_as("sysadmin")
     response = client.post(reverse("core:user_create"), {"username": "li_na", "display_name": "李娜", "email": ""})
@@ -99,6 +106,22 @@ def test_reset_password_shows_it_once_and_the_old_one_stops(client_as, persona):
     response = client.post(reverse("core:user_reset_password", args=[leader.pk]))
     password = temporary_password(response)
     assert not can_log_in("p_leader", PASSWORD) and can_log_in("p_leader", password)
+
+
+def test_reset_password_also_removes_a_lost_second_factor(client_as, persona):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import enrolled_device
+
+    officer = persona("zhangdian_officer")
+    enrolled_device(officer)
+    StaticDevice.objects.create(user=officer, name="recovery", confirmed=True)
+    client_as("sysadmin").post(reverse("core:user_reset_password", args=[officer.pk]))
+    assert (
+        not TOTPDevice.objects.filter(user=officer).exists() and not StaticDevice.objects.filter(user=officer).exists()
+    )
+    assert AuditEntry.objects.filter(object_id=str(officer.pk), detail__event="second_factor_reset").exists()
 
 
 @pytest.mark.parametrize(

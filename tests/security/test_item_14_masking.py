@@ -90,6 +90,20 @@ def test_item_14_unmask_permission_follows_the_one_rule(liaison, client_as, pers
     assert personal_data.can_unmask(persona(role), liaison) == (status == 200)
 
 
+@pytest.mark.parametrize("label", ["core.auditentry", "core.user", "core.consentrecord"])
+def test_item_14_unmask_refuses_registered_records_no_page_offers_it(client_as, persona, label):
+    """Accounts, the audit log and consent records hold registered fields, but only their administrators read
+    them: bureau staff cannot page through them with 显示完整信息."""
+    from django.apps import apps
+
+    from kechuang.core import audit
+
+    audit.record(actor=persona("auditor"), action="login", obj=persona("auditor"))
+    pk = apps.get_model(label).objects.values_list("pk", flat=True).first() or 1
+    staff = client_as("bureau_staff")
+    assert staff.post(reverse("core:unmask", args=[label, pk]), {"reason": "随便看看"}).status_code == 404
+
+
 def test_item_14_unmask_refuses_models_outside_the_registry(client_as, persona):
     staff = client_as("bureau_staff")
     assert staff.post(reverse("core:unmask", args=["core.orgunit", 1]), {"reason": "随便看看"}).status_code == 404

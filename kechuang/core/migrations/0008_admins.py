@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='user',
             name='role',
-            field=models.CharField(choices=[('bureau_admin', 'Bureau administrator'), ('bureau_staff', 'Bureau staff'), ('department_officer', 'Department officer'), ('district_officer', 'District officer'), ('leader', 'Leader'), ('sysadmin', 'System administrator'), ('secadmin', 'Security administrator'), ('auditor', 'Audit administrator'), ('pending', 'Awaiting a role')], default='leader', max_length=32, verbose_name='role'),
+            field=models.CharField(choices=[('bureau_admin', 'Bureau administrator'), ('bureau_staff', 'Bureau staff'), ('department_officer', 'Department officer'), ('district_officer', 'District officer'), ('leader', 'Leader'), ('sysadmin', 'System administrator'), ('secadmin', 'Security administrator'), ('auditor', 'Audit administrator'), ('pending', 'Awaiting a role')], default='pending', max_length=32, verbose_name='role'),
         ),
     ]

@@ -15,8 +15,9 @@ register = template.Library()
 @register.inclusion_tag("core/_unmask_slot.html", takes_context=True)
 def unmask_form(context: Any, obj: Any) -> dict[str, Any]:
     request = context["request"]
-    allowed = personal_data.can_unmask(request.user, obj)
-    return {"obj": obj, "label": obj._meta.label_lower, "allowed": allowed, "back": request.get_full_path()}
+    label = obj._meta.label_lower
+    allowed = label in personal_data.UNMASKABLE and personal_data.can_unmask(request.user, obj)
+    return {"obj": obj, "label": label, "allowed": allowed, "back": request.get_full_path()}
 
 
 @register.inclusion_tag("core/_export_purpose.html", takes_context=True)
