@@ -60,9 +60,9 @@ def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
         DemoAccount("bureau_staff", Role.BUREAU_STAFF, bureau_code, f"{bureau} 业务人员"),
         DemoAccount("leader", Role.LEADER, None, "市领导（只读）"),
         # The three separated administrators (三权分立): accounts, roles and rights, the audit log.
-        DemoAccount("sysadmin", Role.SYSADMIN, bureau_code, f"{bureau} 系统管理员（账号）"),
-        DemoAccount("secadmin", Role.SECADMIN, bureau_code, f"{bureau} 安全管理员（授权）"),
-        DemoAccount("auditor", Role.AUDITOR, bureau_code, f"{bureau} 审计管理员"),
+        DemoAccount("sys_admin", Role.SYSADMIN, bureau_code, f"{bureau} 系统管理员（账号）"),
+        DemoAccount("sec_admin", Role.SECADMIN, bureau_code, f"{bureau} 安全管理员（授权）"),
+        DemoAccount("audit_admin", Role.AUDITOR, bureau_code, f"{bureau} 审计管理员"),
     ]
     for unit in pick(departments, chosen.get("department_officers"), DEPARTMENT_OFFICERS):
         accounts.append(DemoAccount(f"officer_{unit.code}", Role.DEPARTMENT_OFFICER, unit.code, f"{unit.label} 联络员"))

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_item_06_reserved_user_names_rejected(persona, username):
     with pytest.raises(ValidationError) as refused:
-        services.user_create(actor=persona("bureau_admin"), username=username, role="leader", password="Xq-7mmtq-Lp")
+        services.user_create(actor=persona("sysadmin"), username=username, role="pending", password="Xq-7mmtq-Lp")
     assert "username" in refused.value.message_dict
     with pytest.raises(ValidationError):
         User(username=username, password="x").full_clean()  # every form on the model refuses it too
@@ -37,14 +37,14 @@ def test_item_06_reserved_user_names_rejected(persona, username):
 
 def test_item_06_personal_names_accepted(persona):
     user = services.user_create(
-        actor=persona("bureau_admin"), username="wang_admin_office", role="leader", password="Xq-7mmtq-Lp"
+        actor=persona("sysadmin"), username="wang_admin_office", role="pending", password="Xq-7mmtq-Lp"
     )
     assert user.must_change_password  # someone else chose its first password
 
 
 def test_item_06_weak_password_refused_when_creating_an_account(persona):
     with pytest.raises(ValidationError) as refused:
-        services.user_create(actor=persona("bureau_admin"), username="li_ming", role="leader", password="password")
+        services.user_create(actor=persona("sysadmin"), username="li_ming", role="pending", password="password")
     assert "password" in refused.value.message_dict
 
 

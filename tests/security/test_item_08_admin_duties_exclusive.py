@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from kechuang.core import user_admin
+from kechuang.core import accounts, user_admin
 from kechuang.core.models import AuditEntry, User
 from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, Role
 
@@ -88,6 +88,7 @@ def test_item_08_only_the_system_administrator_creates_accounts(persona, name):
 def test_item_08_a_new_account_has_no_role_and_reaches_nothing(persona, client):
     user, password = user_admin.create_account(actor=persona("sysadmin"), username="wang_xm", display_name="王小明")
     assert user.role == Role.PENDING and user.check_password(password)
+    accounts.change_password(user=user, new_password="Own-Passw0rd-2026")  # the first log-in's forced change
     client.force_login(user)
     for path in ("/", reverse("core:liaison_list"), reverse("core:user_list"), reverse("core:audit_log"), "/api/me"):
         assert client.get(path).status_code == 403, path
