@@ -60,7 +60,7 @@ def test_district_officer_sees_only_own_liaisons_and_archives_with_confirmation(
     assert response.status == 404
     page.goto(f"{site}/liaisons/")
     page.get_by_role("link", name="张店甲").click()
-    page.fill("input[name=reason]", "调岗")
+    page.fill("form[action$='/archive/'] input[name=reason]", "调岗")
     dialogs = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.get_by_role("button", name="归档").click()
