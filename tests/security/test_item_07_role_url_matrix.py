@@ -14,14 +14,17 @@ from collections import Counter
 
 import pytest
 
+from tests.conftest import ADMIN_PERSONAS
 from tests.core.test_walk import (
     GET_ROUTES,
     RULES,
     URLS,
+    WRITE_KEYS,
     client_for,
     demo,  # noqa: F401  (the walk's module fixture: the demo records and their scope)
     expected_get,
     fetch,
+    refused_writes,
     targets_for,
     url_of,
 )
@@ -54,6 +57,7 @@ ADMIN_PAGES = {
 }
 
 
+@pytest.mark.timeout(1800)  # one test walks every URL (the demo records load first)
 @pytest.mark.parametrize("persona", SIX)
 def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db):  # noqa: F811
     client = client_for(client, persona, django_user_model)
@@ -78,3 +82,13 @@ def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db): 
         assert not ok & {"core:user_list", "core:user_grant", "core:audit_log"}
     assert seen[200] and seen[403], seen
     print(f"{persona}: {dict(sorted(seen.items()))}")
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("persona", sorted(ADMIN_PERSONAS))
+def test_item_07_administrators_writes_are_refused_and_change_nothing(persona, demo, client, django_user_model, db):  # noqa: F811
+    """Every write of the URLconf, tried by each administrator: refused, the database unchanged (the walk's
+    refused-write check, which walks the business personas one test per URL)."""
+    client = client_for(client, persona, django_user_model)
+    tried = sum(refused_writes(key, persona, demo, client) for key in WRITE_KEYS)
+    assert tried >= len(WRITE_KEYS) - len(ADMIN_PAGES[persona])
