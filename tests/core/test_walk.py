@@ -117,7 +117,7 @@ RULES: dict[str, Rule] = {
     "cockpit": page(per_persona=dict.fromkeys(ADMINS, 302)),  # an administrator's home is the page of their duty
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
-    "password_change": page(),  # each user's own password: every signed-in persona, no one else's
+    "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),

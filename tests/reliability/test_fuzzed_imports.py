@@ -29,6 +29,7 @@ from kechuang.indicators.imports import COLUMNS as OBSERVATION_COLUMNS
 from kechuang.indicators.imports import REQUIRED as OBSERVATION_REQUIRED
 from kechuang.indicators.imports import SHEET_TITLE as OBSERVATION_SHEET
 from kechuang.techmarket.importer import SPECS, _zh
+from tests.conftest import Client as SignedInClient
 
 pytestmark = pytest.mark.django_db
 
@@ -274,7 +275,7 @@ def importing(persona, client):
 
     def get(name: str):
         user = persona(name)
-        c = Client()
+        c = SignedInClient()  # passes the second factor on sign-in, as the suite's `client` does
         c.force_login(user)
         return user, c
 

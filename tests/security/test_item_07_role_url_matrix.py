@@ -41,6 +41,7 @@ ADMIN_PAGES = {
         "core:user_reset_password",
         "core:org_units",
         "core:second_factor_verify",
+        "password_change",
         "login",
         "favicon",
     },
@@ -50,10 +51,11 @@ ADMIN_PAGES = {
         "core:user_grant",
         "core:org_units",
         "core:second_factor_verify",
+        "password_change",
         "login",
         "favicon",
     },
-    "auditor": {"core:audit_log", "core:second_factor_verify", "login", "favicon"},
+    "auditor": {"core:audit_log", "core:second_factor_verify", "password_change", "login", "favicon"},
 }
 
 
