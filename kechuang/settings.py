@@ -89,8 +89,9 @@ def _generated_key(name: str) -> str:
     """Development's random key `name`, made once under the var dir, readable by its owner only."""
     path = VAR_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        from kechuang.core.crypto import write_private
+
+        write_private(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 

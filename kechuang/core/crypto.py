@@ -149,9 +149,15 @@ def development_key_file(var_dir: Path) -> dict[str, str]:
     """Development only: the key file under var/, created once (mode 600)."""
     path = Path(var_dir) / "field_keys.json"
     if not path.exists():
-        path.write_text(json.dumps({"field_keys": "k1:" + new_key_b64(), "index_key": new_key_b64()}))
-        path.chmod(0o600)
+        write_private(path, json.dumps({"field_keys": "k1:" + new_key_b64(), "index_key": new_key_b64()}))
     return json.loads(path.read_text())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create `path` readable by its owner only from the first byte (a write then chmod leaves a window)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 # ---------------------------------------------------------------- interfaces
