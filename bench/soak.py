@@ -6,12 +6,14 @@ Run from the repository root: `python bench/soak.py` (defaults: 20 clients for 6
 created afresh, dropped again afterwards unless `--keep-db`).
 
 1. Setup (not timed): `createdb`, `manage.py bootstrap` (migrate, policy, demo data) with KECHUANG_VAR_DIR in a
-   temporary folder, a fresh password set on the soak's personas, one API token per persona (`create_api_token`);
+   temporary folder, a fresh password set on the soak's personas, an authenticator and recovery
+   codes for those who need the second factor, one API token per persona (`create_api_token`);
    then gunicorn on a free loopback port and the task worker (`manage.py db_worker`) beside it, as in production.
 2. Probe (not timed): each persona reads each page once; a page a persona is refused by design (403) leaves that
    persona's mix and is listed under `excluded`; any other answer than 200 or 403 there is an error.
 3. Soak: `--clients` threads, each a persona (bureau staff, the leader, department and district officers; the
-   administrators are left out: they may need a second factor), sign in through the log-in form and then loop over
+   administrators are left out: they hold no business pages), sign in through the log-in form (and the second factor,
+   with a recovery code, where the persona needs it) and then loop over
    a weighted mix until the time is up: list and detail pages of every module, Excel/CSV exports, API GETs with a
    bearer token, and writes through the real forms (a new technology demand, an enterprise edited, a supervision
    progress report saved), signing out and in again every 40 steps. An error is a 5xx, a refused connection or
@@ -25,6 +27,8 @@ machine's load average before and after (other work shares the cores), and write
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import html.parser
 import json
 import os
@@ -54,7 +58,8 @@ if str(ROOT) not in sys.path:
 from bench.common import report  # noqa: E402
 
 PG_ARGS = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-# Who drives the load: several roles, never the administrators (a second factor may guard their log-in).
+# Who drives the load: the business roles, never the administrators (who hold no business pages). Whoever may
+# unmask personal data passes the second factor at log-in, as in production (ENROL below).
 PERSONAS = [
     "bureau_staff",
     "officer_zhangdian",
@@ -69,6 +74,9 @@ DISTRICT = {"officer_zhangdian", "officer_zichuan"}
 DEPARTMENT = {"officer_science_tech", "officer_education", "officer_finance"}
 SEARCH_WORDS = ["陶瓷", "新材料", "智能制造", "医药", "节能", "传感器", "化工", "芯片"]
 RELOGIN_EVERY = 40
+# Recovery codes per persona: each log-in through the second factor spends one (a TOTP code cannot be replayed
+# within its 30 s step, and several clients share a persona).
+CODES_PER_PERSONA = 400
 TIMEOUT = 60
 
 
@@ -228,8 +236,11 @@ def percentiles(values: list[float]) -> dict[str, float]:
 class Client:
     """One simulated user: a browser session (cookies, CSRF) and, apart, an API client with a bearer token."""
 
-    def __init__(self, base: str, persona: str, password: str, token: str, recorder: Recorder, seed: int) -> None:
+    def __init__(
+        self, base: str, persona: str, password: str, token: str, recorder: Recorder, seed: int, codes: list[str]
+    ) -> None:
         self.base, self.persona, self.password, self.recorder = base, persona, password, recorder
+        self.codes = codes  # the persona's recovery codes, shared with its other clients (list.pop is atomic)
         self.web = requests.Session()
         self.api = requests.Session()
         self.api.headers["Authorization"] = f"Bearer {token}"
@@ -279,11 +290,38 @@ class Client:
         if response is None or "login" in location:
             raise SoakError(
                 f"log-in as {self.persona} failed (expected a redirect to the home page, got "
-                f"{'no redirect' if response is None else location!r}); a second factor or a forced password "
-                "change on this account would do that: choose other personas"
+                f"{'no redirect' if response is None else location!r}); a forced password change on this "
+                "account would do that: choose other personas"
             )
         if location.rstrip("/") not in ("", self.base, self.base + "/") and location not in ("/",):
             raise SoakError(f"log-in as {self.persona} was sent to {location!r}, not the home page")
+        # The home page, as a browser follows the redirect: a persona who needs the second factor is sent on.
+        home = self.call("GET / (after log-in)", "GET", "/", expect=(200, 302))
+        location = home.headers.get("Location", "") if home is not None else ""
+        if "/second-factor/verify/" in location:
+            self.second_factor(location)
+        elif home is None or home.status_code != 200:
+            raise SoakError(f"after log-in as {self.persona} the home page answered {location or 'nothing'!r}")
+
+    def second_factor(self, location: str) -> str:
+        """Pass the verification page with one of the persona's recovery codes; returns where it sends us."""
+        path = location.removeprefix(self.base)
+        page = self.call("GET /accounts/second-factor/verify/", "GET", path)
+        form = form_with(page.text, "token") if page is not None else None
+        if form is None or not self.codes:
+            raise SoakError(f"the second-factor page for {self.persona} has no code form, or the codes ran out")
+        data = form.fields | {"token": [self.codes.pop()]}
+        response = self.call(
+            "POST /accounts/second-factor/verify/",
+            "POST",
+            path,
+            data=data,
+            headers={"Referer": self.base + path},
+            expect=(302,),
+        )
+        if response is None:
+            raise SoakError(f"the second factor of {self.persona} was refused")
+        return response.headers.get("Location", "")
 
     def logout(self) -> None:
         token = self.web.cookies.get("csrftoken", "")
@@ -491,6 +529,28 @@ for user in User.objects.filter(username__in=names):
 print(User.objects.filter(username__in=names, is_active=True).count())
 """
 
+# Each persona who must pass the second factor gets an authenticator and a stock of recovery codes; prints
+# {name: [codes]} as JSON.
+ENROL = """
+import json
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from kechuang.core.models import User
+from kechuang.core.second_factor import requires_second_factor
+codes = {{}}
+for user in User.objects.filter(username__in={names!r}):
+    if not requires_second_factor(user):
+        continue
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="soak", confirmed=True)
+    device = StaticDevice.objects.create(user=user, name="soak", confirmed=True)
+    tokens = [StaticToken.random_token() for _ in range({count})]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=t) for t in tokens])
+    codes[user.username] = tokens
+print(json.dumps(codes))
+"""
+
 VERIFY_CHAIN = """
 import json
 from kechuang.core import audit
@@ -546,6 +606,12 @@ def main(argv: list[str] | None = None) -> int:
         # Fixed keys for the scratch database, so that a --reuse-db run verifies the chain a --keep-db run wrote.
         "KECHUANG_SECRET_KEY": f"kechuang-soak-{args.database}-scratch-key-not-for-production",
         "KECHUANG_AUDIT_KEY": f"kechuang-soak-{args.database}-scratch-audit-key",
+        # and fixed field keys, so that its encrypted personal data still decrypt (32 bytes, base64)
+        "KECHUANG_FIELD_KEYS": "soak1:"
+        + base64.b64encode(hashlib.sha256(f"{args.database}-field".encode()).digest()).decode(),
+        "KECHUANG_BLIND_INDEX_KEY": base64.b64encode(
+            hashlib.sha256(f"{args.database}-index".encode()).digest()
+        ).decode(),
         "KECHUANG_ENV": "development",
         "KECHUANG_DEBUG": "0",
         "KECHUANG_TASKS": "database",
@@ -565,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
         count = _manage(env, "shell", "-c", SET_PASSWORDS.format(names=names, password=password)).stdout.split()
         if not count or int(count[-1]) != len(names):
             raise SoakError(f"the demo data lack active accounts for {names}")
+        enrolled = _manage(env, "shell", "-c", ENROL.format(names=names, count=CODES_PER_PERSONA)).stdout
+        codes: dict[str, list[str]] = json.loads(enrolled.strip().splitlines()[-1])
         tokens = {}
         for name in names:
             out = _manage(env, "create_api_token", name, "--name", "soak", "--days", "1").stdout.strip().splitlines()
@@ -584,8 +652,8 @@ def main(argv: list[str] | None = None) -> int:
 
         recorder = Recorder()
         clients = [
-            Client(base, PERSONAS[i % len(PERSONAS)], password, tokens[PERSONAS[i % len(PERSONAS)]], recorder, i)
-            for i in range(args.clients)
+            Client(base, name, password, tokens[name], recorder, i, codes.setdefault(name, []))
+            for i, name in ((i, PERSONAS[i % len(PERSONAS)]) for i in range(args.clients))
         ]
         problems: list[str] = []
         probed: dict[str, set[str]] = {}  # one probe per persona: the clients of a persona share its refusals

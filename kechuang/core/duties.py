@@ -3,7 +3,8 @@
 An administrator holds no business data (GB/T 22239-2019 §8.1.5, 三权分立): instead of every business view
 listing who it refuses, `AdminDutyMiddleware` lets an administrator through only to the pages of their duty and
 the account pages everyone has; every other page (the business modules, the API) answers 403, and a page added
-tomorrow is refused to them from the start. The home page sends an administrator to the page of their duty.
+tomorrow is refused to them from the start. The home page sends an administrator to the page of their duty, and
+an account awaiting its role to a page that says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kechuang.core.roles import BUSINESS, Role
 from kechuang.core.second_factor import OPEN_PAGES
 
 # Pages of one's own account, whatever the role.
-ACCOUNT_PAGES = OPEN_PAGES | {"password_change"}
+ACCOUNT_PAGES = OPEN_PAGES | {"password_change", "awaiting_role"}
 USER_LIST_PAGES = frozenset({"core:user_list", "core:user_export"})
 DUTY_PAGES: dict[str, frozenset[str]] = {
     Role.SYSADMIN: USER_LIST_PAGES
@@ -27,7 +28,12 @@ DUTY_PAGES: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({"core:audit_log"}),
     Role.PENDING: frozenset(),
 }
-HOME = {Role.SYSADMIN: "core:user_list", Role.SECADMIN: "core:user_list", Role.AUDITOR: "core:audit_log"}
+HOME = {
+    Role.SYSADMIN: "core:user_list",
+    Role.SECADMIN: "core:user_list",
+    Role.AUDITOR: "core:audit_log",
+    Role.PENDING: "awaiting_role",
+}
 
 
 def may_visit(role: str, view_name: str) -> bool:

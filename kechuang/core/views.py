@@ -262,3 +262,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
         "max_age": settings.KECHUANG_PASSWORD_MAX_AGE_DAYS,
     }
     return render(request, "core/password_change.html", context)
+
+
+@login_required
+def awaiting_role(request: HttpRequest) -> HttpResponse:
+    """Where a new account lands until the security administrator grants it a role (it may open nothing else)."""
+    from kechuang.core.roles import Role
+
+    if request.user.role != Role.PENDING:
+        return redirect("cockpit")
+    return render(request, "core/awaiting_role.html")

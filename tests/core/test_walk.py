@@ -118,6 +118,8 @@ RULES: dict[str, Rule] = {
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
+    # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
+    "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),

@@ -90,8 +90,15 @@ def test_item_08_a_new_account_has_no_role_and_reaches_nothing(persona, client):
     assert user.role == Role.PENDING and user.check_password(password)
     accounts.change_password(user=user, new_password="Own-Passw0rd-2026")  # the first log-in's forced change
     client.force_login(user)
-    for path in ("/", reverse("core:liaison_list"), reverse("core:user_list"), reverse("core:audit_log"), "/api/me"):
+    for path in (reverse("core:liaison_list"), reverse("core:user_list"), reverse("core:audit_log"), "/api/me"):
         assert client.get(path).status_code == 403, path
+    # The home page says why, instead of a bare 403: the account waits for the security administrator's grant.
+    home = client.get("/", follow=True)
+    assert home.redirect_chain == [(reverse("awaiting_role"), 302)]
+    assert "尚未分配角色" in home.content.decode()
+    user.role = Role.LEADER  # a role without the second factor: the redirect is the page's own
+    user.save()
+    assert client.get(reverse("awaiting_role")).url == reverse("cockpit")  # granted: the page sends them home
 
 
 def test_item_08_the_grant_page_asks_then_grants_and_refuses_a_second_duty(persona, client_as):
