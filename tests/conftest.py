@@ -91,6 +91,19 @@ def moved_clock() -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+WALK_VARIABLE = "KECHUANG_WALK_PERSONAS"
+
+
+def walkers(names: list[str]) -> list[str]:
+    """The personas the systemic walks take, narrowed to those KECHUANG_WALK_PERSONAS names (comma-separated).
+
+    The clock leg of .ci/run narrows them: who may open a page does not move with the date, what a page renders
+    does, so a city-wide, a district and an account persona walking every page on the moved clock catch a date
+    that breaks a page at a seventh of the cost; the full matrix runs on the other legs."""
+    chosen = {n.strip() for n in os.environ.get(WALK_VARIABLE, "").split(",") if n.strip()}
+    return [n for n in names if n in chosen] if chosen else list(names)
+
+
 def pytest_configure(config):
     # Tasks run at once in the test process, for the whole session: no worker, and a test sees what it queued.
     override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}).enable()
@@ -113,6 +126,7 @@ def pytest_report_header(config):
     return [
         f"hypothesis profile: {hypothesis_settings.get_current_profile_name()}",
         f"clock: {moment.isoformat() if moment else 'real'} ({CLOCK_VARIABLE})",
+        f"walk personas: {os.environ.get(WALK_VARIABLE) or 'all'} ({WALK_VARIABLE})",
     ]
 
 

@@ -32,14 +32,14 @@ from django.db.models import Case, When
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from tests.conftest import ALL_PERSONAS, PERSONAS
+from tests.conftest import ALL_PERSONAS, PERSONAS, walkers
 from tests.core.walk import WalkUrl, body_text, linked_paths, url_patterns
 
 ANONYMOUS = "anonymous"
 # The business personas and the anonymous visitor, one test per (URL, persona). The three administrators reach only
 # the pages of their duty (core/duties.py): their whole matrix, GETs and refused writes, is one test per
 # administrator in tests/security/test_item_07_role_url_matrix.py, on these same RULES.
-WALKERS = [*PERSONAS, ANONYMOUS]
+WALKERS = walkers([*PERSONAS, ANONYMOUS])
 
 # ---------------------------------------------------------------- who is who
 ALL = frozenset(PERSONAS)

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import ADMIN_PERSONAS
+from tests.conftest import ADMIN_PERSONAS, walkers
 from tests.core.test_walk import (
     GET_ROUTES,
     RULES,
@@ -60,7 +60,7 @@ ADMIN_PAGES = {
 
 
 @pytest.mark.timeout(1800)  # one test walks every URL (the demo records load first)
-@pytest.mark.parametrize("persona", SIX)
+@pytest.mark.parametrize("persona", walkers(SIX))
 def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db):  # noqa: F811
     client = client_for(client, persona, django_user_model)
     problems, seen, ok = [], Counter(), set()
@@ -87,7 +87,7 @@ def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db): 
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("persona", sorted(ADMIN_PERSONAS))
+@pytest.mark.parametrize("persona", walkers(sorted(ADMIN_PERSONAS)))
 def test_item_07_administrators_writes_are_refused_and_change_nothing(persona, demo, client, django_user_model, db):  # noqa: F811
     """Every write of the URLconf, tried by each administrator: refused, the database unchanged (the walk's
     refused-write check, which walks the business personas one test per URL)."""
