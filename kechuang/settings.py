@@ -350,6 +350,9 @@ def _audit_key() -> str:
 AUDIT_KEY = _audit_key()
 # 网络安全法 art. 21(3): audit records are kept at least six months (184 days); a shorter setting is refused.
 AUDIT_RETENTION_DAYS = env_int("KECHUANG_AUDIT_RETENTION_DAYS", 184, minimum=184)
+# Uploaded workbooks and their error workbooks (which repeat the rows, contacts included) are deleted this many
+# days after their import finished, by the retention job; the job's counts and outcome stay.
+IMPORT_FILE_RETENTION_DAYS = env_int("KECHUANG_IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
 # The chain's signed head, kept outside the database so that deleting the newest rows shows (core/audit.py).
 KECHUANG_AUDIT_CHECKPOINT = Path(env_str("KECHUANG_AUDIT_CHECKPOINT", str(VAR_DIR / "audit_checkpoint.json")))
 

@@ -54,6 +54,31 @@ def due(now: dt.datetime | None = None) -> dict[tuple[str, tuple[str, ...]], mod
     return out
 
 
+IMPORT_FILES = "core.importjob:upload,error_workbook,errors"
+
+
+def purge_import_files(now: dt.datetime) -> int:
+    """Delete the files of imports finished longer ago than the import-file retention, and the row errors, which
+    quote the rejected cells; the job keeps its kind, counts and outcome. Returns the jobs cleared."""
+    from django.conf import settings
+
+    from kechuang.core.models import ImportJob
+
+    cutoff = now - dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    jobs = ImportJob.objects.filter(finished_at__lt=cutoff).filter(
+        ~Q(upload="") | ~Q(error_workbook="") | ~Q(errors=[])
+    )
+    cleared = 0
+    for job in jobs.iterator():
+        with transaction.atomic():
+            for file in (job.upload, job.error_workbook):
+                if file:
+                    file.delete(save=False)  # a file already gone is no error: the aim is that it is gone
+            ImportJob.objects.filter(pk=job.pk).update(upload="", error_workbook="", errors=[])
+        cleared += 1
+    return cleared
+
+
 def purge(*, now: dt.datetime | None = None, actor: Any = None) -> dict[str, int]:
     """Anonymise what is due; returns {"<model>.<field>,…": rows}. One transaction per model group, one audit
     entry for the run (also when nothing was due: the log shows the job ran)."""
@@ -70,6 +95,7 @@ def purge(*, now: dt.datetime | None = None, actor: Any = None) -> dict[str, int
             pks = list(qs.select_for_update().values_list("pk", flat=True))
             changed = model._default_manager.filter(pk__in=pks).update(**values) if pks else 0
         counts[f"{label}:{','.join(names)}"] = changed
+    counts[IMPORT_FILES] = purge_import_files(now or timezone.now())
     with transaction.atomic():
         audit.record(
             actor=actor,

@@ -83,3 +83,34 @@ def test_item_17_task_runs_the_job():
 
     purge_personal_data.enqueue()
     assert AuditEntry.objects.filter(action="purge").exists()
+
+
+def test_item_17_import_workbooks_are_deleted_after_their_retention(persona, settings, tmp_path):
+    """An error workbook repeats the rejected rows, contacts included: it and the upload go after 30 days."""
+    from django.core.files.base import ContentFile
+
+    from kechuang.core.models import ImportJob
+
+    settings.KECHUANG_IMPORT_DIR = tmp_path
+    jobs = {}
+    for name, days in (("old", 31), ("young", 29)):
+        job = ImportJob(kind="techmarket.demand", actor=persona("bureau_staff"), filename=f"{name}.xlsx")
+        job.status, job.finished_at = ImportJob.Status.FAILED, NOW - dt.timedelta(days=days)
+        job.errors = [{"row": 3, "field": "contact_phone", "message": "13800000000 is not a phone number"}]
+        job.upload.save(f"{name}.xlsx", ContentFile(b"PK upload"), save=False)
+        job.error_workbook.save(f"{name}-errors.xlsx", ContentFile(b"PK errors"), save=False)
+        job.save()
+        jobs[name] = job
+    old_files = [tmp_path / jobs["old"].upload.name, tmp_path / jobs["old"].error_workbook.name]
+    assert all(path.exists() for path in old_files)
+
+    counts = retention.purge(now=NOW)
+
+    assert counts[retention.IMPORT_FILES] == 1
+    old = ImportJob.objects.get(pk=jobs["old"].pk)
+    assert (old.upload.name, old.error_workbook.name, old.errors) == ("", "", [])
+    assert old.status == ImportJob.Status.FAILED and old.filename == "old.xlsx"  # the job's outcome stays
+    assert not any(path.exists() for path in old_files)
+    young = ImportJob.objects.get(pk=jobs["young"].pk)
+    assert young.errors and (tmp_path / young.error_workbook.name).exists()
+    assert retention.purge(now=NOW)[retention.IMPORT_FILES] == 0
