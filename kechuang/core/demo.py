@@ -91,7 +91,6 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
         if user is None:
             chosen = password or generate_password()
             user_create(
-                actor=None,
                 username=account.username,
                 role=account.role,
                 org_unit=units.get(account.unit_code) if account.unit_code else None,

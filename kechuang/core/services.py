@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import Archivable, Liaison, OrgUnit, User
-from kechuang.core.roles import ACCOUNT_MANAGERS, Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.core.validators import validate_username_not_reserved
 
@@ -22,7 +21,6 @@ LIAISON_FIELDS = ("org_unit", "name", "position", "phone", "email", "note")
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
     username: str,
     role: str,
     org_unit: OrgUnit | None = None,
@@ -31,14 +29,11 @@ def user_create(
     must_change_password: bool = True,
     is_demo: bool = False,
 ) -> User:
-    """Create an account; default and shared names and weak passwords are refused (security-baseline.md,
-    访问控制 b). With an actor (not the installation itself) only the system administrator, and the role is granted
-    apart (core.user_admin). Whoever chose the password is not its owner, so by default it must be changed at the
-    first log-in."""
-    if actor is not None and getattr(actor, "role", None) not in ACCOUNT_MANAGERS:
-        raise PermissionDenied(_("Only the system administrator can create accounts."))
-    if actor is not None and role != Role.PENDING:
-        raise PermissionDenied(_("Roles are granted by the security administrator."))
+    """Create an account at installation (`create_account`, the demo accounts): the system itself is the actor.
+    On the platform, the system administrator creates accounts through core.user_admin.create_account and the
+    security administrator grants the role. Default and shared names and weak passwords are refused
+    (security-baseline.md, 访问控制 b); whoever chose the password is not its owner, so by default it must be
+    changed at the first log-in."""
     try:
         validate_username_not_reserved(username)
     except ValidationError as error:
@@ -50,7 +45,7 @@ def user_create(
         raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
     user.must_change_password = must_change_password
-    audit.save(user, actor=actor)
+    audit.save(user, actor=None)
     return user
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from kechuang.core import audit, services
+from kechuang.core import audit, services, user_admin
 from kechuang.core.models import AuditEntry, Liaison
 from tests.security.tamper import audit_guard_lifted
 
@@ -61,14 +61,14 @@ def test_chain_detects_tampering(persona, unit):
 
 
 def test_passwords_never_reach_the_log(persona):
-    user = services.user_create(actor=None, username="new_officer", role="leader", password="Xy-12345678")
+    user = services.user_create(username="new_officer", role="leader", password="Xy-12345678")
     for entry in entries_for(user):
         assert "password" not in entry.changes or entry.changes["password"] == ["***", "***"]
 
 
 def test_reserved_usernames_are_refused(persona):
     with pytest.raises(ValidationError):
-        services.user_create(actor=None, username="admin", role="leader", password="Xy-12345678")
+        services.user_create(username="admin", role="leader", password="Xy-12345678")
 
 
 @pytest.mark.parametrize("name", ["bureau_admin", "bureau_staff", "secadmin", "auditor"])
@@ -76,7 +76,7 @@ def test_only_the_system_administrator_creates_users(persona, name):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.user_create(actor=persona(name), username="x_user", role="leader", password="Xy-12345678")
+        user_admin.create_account(actor=persona(name), username="x_user", display_name="某某")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from kechuang.core import services
+from kechuang.core import services, user_admin
 from kechuang.core.demo import ensure_demo_accounts
 from kechuang.core.models import OrgUnit, User
 from tests.conftest import PASSWORD
@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 )
 def test_item_06_reserved_user_names_rejected(persona, username):
     with pytest.raises(ValidationError) as refused:
-        services.user_create(actor=persona("sysadmin"), username=username, role="pending", password="Xq-7mmtq-Lp")
+        user_admin.create_account(actor=persona("sysadmin"), username=username, display_name="某某")
+    assert "username" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:  # the installation's own path (create_account, demo) too
+        services.user_create(username=username, role="pending", password="Xq-7mmtq-Lp")
     assert "username" in refused.value.message_dict
     with pytest.raises(ValidationError):
         User(username=username, password="x").full_clean()  # every form on the model refuses it too
@@ -36,15 +39,17 @@ def test_item_06_reserved_user_names_rejected(persona, username):
 
 
 def test_item_06_personal_names_accepted(persona):
-    user = services.user_create(
-        actor=persona("sysadmin"), username="wang_admin_office", role="pending", password="Xq-7mmtq-Lp"
+    user, _password = user_admin.create_account(
+        actor=persona("sysadmin"), username="wang_admin_office", display_name="王办公室"
     )
     assert user.must_change_password  # someone else chose its first password
+    installed = services.user_create(username="li_admin_office", role="pending", password="Xq-7mmtq-Lp")
+    assert installed.must_change_password
 
 
 def test_item_06_weak_password_refused_when_creating_an_account(persona):
     with pytest.raises(ValidationError) as refused:
-        services.user_create(actor=persona("sysadmin"), username="li_ming", role="pending", password="password")
+        services.user_create(username="li_ming", role="pending", password="password")
     assert "password" in refused.value.message_dict
 
 

@@ -32,7 +32,6 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 user_create(
-                    actor=None,
                     username=options["username"],
                     role=options["role"],
                     org_unit=unit,
