@@ -88,13 +88,17 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
             names[key] = {cid: criterion_name(result.tier, cid, name, language) for cid, name in criteria}
         return "、".join(names[key].get(cid, cid) for cid in result.failed_criteria)
 
+    # Translated once, not per cell: a whole register is 5,000 rows × 7 tiers.
+    yes, no = _("Yes"), _("No")
+    verdicts = {status: str(label) for status, label in STATUS_LABELS.items()}
+
     def row(e: Enterprise) -> list[Any]:
         cells = [e.credit_code, e.name, str(e.region), e.industry, e.get_tech_field_display(), e.get_status_display()]
         for tier in tiers:
             result = e.verdicts.get(tier.value)
             cells += [
-                _("Yes") if tier.value in e.held else _("No"),
-                str(STATUS_LABELS.get(result.status, "")) if result else "",
+                yes if tier.value in e.held else no,
+                verdicts.get(result.status, "") if result else "",
                 result.score if result and result.score is not None else "",
                 failed_names(result) if result else "",
             ]

@@ -51,6 +51,8 @@ class IndicatorsConfig(AppConfig):
 
 
 def _feed_changed(sender, years=None, **kwargs) -> None:
-    from kechuang.indicators.services import sync_feeds
+    """A register changed (the signal comes after its commit): the fed observations are rewritten on the task
+    worker, not inside the request that saved the record."""
+    from kechuang.indicators.tasks import sync_feeds
 
-    sync_feeds(years)
+    sync_feeds.enqueue(sorted(int(y) for y in years) if years is not None else None)
