@@ -11,11 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
+import yaml
 from django.db import transaction
 
 from kechuang.core import audit
@@ -24,10 +29,11 @@ from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from kechuang.techmarket import feed, index, registration
-from kechuang.techmarket.matching import BUNDLED_CSL, MatchDoc, MatchEngine
+from kechuang.techmarket.matching import BUNDLED_CSL, MatchEngine
 from kechuang.techmarket.matching.corpus import read_jsonl
 from kechuang.techmarket.matching.vocabulary_seed import SEED
 from kechuang.techmarket.models import (
+    CONTRACT_FIELD_OF,
     Achievement,
     Contract,
     ContractEvent,
@@ -44,7 +50,6 @@ from kechuang.techmarket.models import (
 )
 from kechuang.techmarket.models import CooperationMode as M
 
-ACHIEVEMENTS = 700  # of the 1,100 bundled records in applied disciplines; the next 400 make the experts
 F = TechField
 DISCIPLINE_FIELD = {
     "材料科学与工程": F.NEW_MATERIALS,
@@ -115,9 +120,14 @@ class Places:
     regions: dict[str, OrgUnit]  # code → region, the active ones of the demo
     institutions: tuple[tuple[str, str, str | None], ...]  # (name, nature, region code)
     outside: tuple[tuple[str, str], ...]  # (place, GB/T 2260 code) of parties outside the city
+    owners: dict[str, tuple[tuple[str, str, str | None], ...]]  # discipline → candidate owner institutions
+
+    def owner(self, rng: random.Random, discipline: str) -> tuple[str, str, str | None]:
+        """An institution plausible for a record of `discipline` (the city's file, or library.yaml's generic)."""
+        return rng.choice(self.owners[discipline])
 
     @classmethod
-    def of(cls, city: OrgUnit) -> Places:
+    def of(cls, city: OrgUnit, library: Library | None = None) -> Places:
         data = city_demo_data(Path(__file__).resolve().parent, city)
         quiet = set(data.get("quiet_regions", ()))
         regions = {r.code: r for r in OrgUnit.objects.regions().filter(parent=city) if r.code not in quiet}
@@ -127,7 +137,16 @@ class Places:
             for i, (name, kind) in enumerate(GENERIC_INSTITUTIONS)
         )
         outside = tuple(tuple(row) for row in data.get("outside", ())) or GENERIC_OUTSIDE
-        return cls(city, regions, institutions, outside)
+        by_name = {row[0]: row for row in institutions}
+        names = data.get("owners") or (library or Library.load()).owners
+        owners = {}
+        for discipline, candidates in names.items():
+            rows = [by_name.get(n.format(city=city.bare_name)) for n in candidates]
+            missing = [n for n, row in zip(candidates, rows, strict=True) if row is None]
+            if missing:
+                raise ValueError(f"demo owners of {discipline}: not among the institutions: {missing}")
+            owners[discipline] = tuple(rows)
+        return cls(city, regions, institutions, outside, owners)
 
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -313,13 +332,93 @@ def _chain(text: str) -> str:
     return ""
 
 
-def _pick_records(n: int) -> list[dict]:
-    """CSL records of applied disciplines; those that use a vocabulary term first (so demands find them)."""
-    technical = {t for _i, _l, terms in SEED for t in terms}
-    records = [r for r in read_jsonl(BUNDLED_CSL) if r.get("discipline") in DISCIPLINE_FIELD]
-    with_terms = [r for r in records if any(t in r["title"] + r["abstract"] for t in technical)]
-    rest = [r for r in records if r not in with_terms]
-    return (with_terms + rest)[:n]
+LIBRARY_FILE = Path(__file__).resolve().parent / "data" / "demo" / "library.yaml"
+
+
+@dataclass(frozen=True)
+class Industry:
+    """One of the city's industries in the demo library (data/demo/library.yaml)."""
+
+    code: str
+    name: str
+    field: str
+    quota: int
+    max: int
+    disciplines: tuple[str, ...]
+    words: re.Pattern
+
+    def hit(self, record: dict) -> bool:
+        """The record's discipline is the industry's and one of its words is in the title or keywords (the
+        abstract is not read: too many papers mention 烧结 or 窑 in passing)."""
+        text = record["title"] + " " + " ".join(record.get("keywords") or ())
+        return record.get("discipline") in self.disciplines and bool(self.words.search(text))
+
+    def field_of(self, record: dict) -> str:
+        return self.field or DISCIPLINE_FIELD[record["discipline"]]
+
+
+@dataclass(frozen=True)
+class Library:
+    """The demo library's rules: industries, seed, experts' group size and owners by discipline."""
+
+    seed: int
+    papers_per_expert: int
+    industries: tuple[Industry, ...]
+    owners: dict[str, list[str]]  # discipline → owner institutions (generic ones hold `{city}`)
+
+    @classmethod
+    def load(cls, path: Path = LIBRARY_FILE) -> Library:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        industries = tuple(
+            Industry(
+                code=row["code"],
+                name=row["name"],
+                field=row["field"] or "",
+                quota=int(row["quota"]),
+                max=int(row["max"]),
+                disciplines=tuple(row["disciplines"]),
+                words=re.compile(row["words"]),
+            )
+            for row in data["industries"]
+        )
+        return cls(int(data["seed"]), int(data["papers_per_expert"]), industries, dict(data["owners"]))
+
+    def rule(self) -> str:
+        """The rule as recorded in the audit entry."""
+        return "; ".join(
+            f"{i.code}: {'/'.join(i.disciplines)} ∧ /{i.words.pattern}/ ≤ {i.max}" for i in self.industries
+        )
+
+    def hits(self, records: list[dict]) -> dict[str, list[dict]]:
+        """Every record of each industry (the first industry a record fits takes it), in a seeded order."""
+        rng = random.Random(self.seed)  # nosec B311  # a seeded order for demo data
+        taken: set[str] = set()
+        out: dict[str, list[dict]] = {}
+        for industry in self.industries:
+            found = [r for r in records if r["id"] not in taken and industry.hit(r)]
+            rng.shuffle(found)
+            out[industry.code] = found
+            taken.update(r["id"] for r in found)
+        return out
+
+    def pick(self, records: list[dict]) -> dict[str, list[dict]]:
+        """The library: each industry's first `max` hits; fewer than `quota` stops the load."""
+        hits = self.hits(records)
+        picked = {i.code: hits[i.code][: i.max] for i in self.industries}
+        short = [
+            f"{i.code} {len(picked[i.code])} < {i.quota}" for i in self.industries if len(picked[i.code]) < i.quota
+        ]
+        if short:
+            raise ValueError("demo library below its quota: " + ", ".join(short))
+        return picked
+
+    def industry(self, code: str) -> Industry:
+        return next(i for i in self.industries if i.code == code)
+
+
+def library_records() -> list[dict]:
+    """The bundled CSL records (the only ones the repository may hold)."""
+    return list(read_jsonl(BUNDLED_CSL))
 
 
 def ensure_vocabulary() -> int:
@@ -343,18 +442,23 @@ def load_demo(city: OrgUnit) -> str:
         _feed_indicators()  # idempotent: mends a database loaded before the feed existed
         return "technology market demo data present"
     rng = _rng()
-    places = Places.of(city)
-    achievements = _achievements(rng, places)
+    library = Library.load()
+    places = Places.of(city, library)
+    hits = library.hits(library_records())
+    picked = library.pick(library_records())
+    achievements = _achievements(rng, places, library, picked)
     demands = _demands(rng, places)
-    experts = _experts(rng, places)
-    matches = _matches(rng, demands, achievements, experts)
-    contracts = _contracts(rng, places)
+    experts = _experts(rng, places, library, hits)
+    matches, signed = _matches(rng, demands, achievements, experts)
+    contracts = _contracts(rng, places, signed)
     audit.record(
         actor=None,
         action=audit.Action.IMPORT,
         object_type="techmarket.demo",
         object_label="technology market demo data",
         detail={
+            "library_rule": f"{LIBRARY_FILE.name} (seed {library.seed}): {library.rule()}",
+            "achievements_by_industry": {code: len(rows) for code, rows in picked.items()},
             "achievements": len(achievements),
             "demands": len(demands),
             "experts": len(experts),
@@ -383,11 +487,14 @@ def _ensure_index() -> None:
     index.ensure_built()
 
 
-def _achievements(rng: random.Random, places: Places) -> list[Achievement]:
+def _achievements(
+    rng: random.Random, places: Places, library: Library, picked: dict[str, list[dict]]
+) -> list[Achievement]:
     rows = []
     modes = [m for m, _l in TransferMode.choices]
-    for i, r in enumerate(_pick_records(ACHIEVEMENTS)):
-        name, kind, region_code = places.institutions[rng.randrange(len(places.institutions))]
+    records = [(library.industry(code), r) for code, rs in picked.items() for r in rs]
+    for i, (industry, r) in enumerate(records):
+        name, kind, region_code = places.owner(rng, r["discipline"])
         text = r["title"] + r["abstract"]
         status = Achievement.Status.PUBLISHED
         if i % 40 == 7:
@@ -404,7 +511,7 @@ def _achievements(rng: random.Random, places: Places) -> list[Achievement]:
                 title=r["title"][:200],
                 abstract=r["abstract"],
                 keywords=list(r.get("keywords") or [])[:12],
-                field=DISCIPLINE_FIELD[r["discipline"]],
+                field=industry.field_of(r),
                 industry_chain=_chain(text),
                 trl=rng.choice((3, 4, 4, 5, 5, 6, 6, 7, 8)),
                 trl_basis="完成单位自评（演示）",
@@ -522,27 +629,70 @@ def _demands(rng: random.Random, places: Places) -> list[Demand]:
 EXPERT_TITLES = ("教授", "研究员", "正高级工程师", "副教授", "高级工程师", "主任药师")
 
 
-def _experts(rng: random.Random, places: Places) -> list[Expert]:
-    by_field: dict[str, list[dict]] = {}
-    for r in _pick_records(ACHIEVEMENTS + 400)[ACHIEVEMENTS:]:
-        by_field.setdefault(DISCIPLINE_FIELD[r["discipline"]], []).append(r)
-    fields = list(by_field)
-    rows = []
-    for i in range(EXPERTS):
-        field = fields[i % len(fields)]
-        pool = by_field[field]
-        papers = [pool[(i * 3 + k) % len(pool)] for k in range(3)]
-        keywords = list(dict.fromkeys(k for p in papers for k in p.get("keywords", [])))[:8]
-        name, _kind, region_code = places.institutions[i % 9]
-        other = [f for f in rng.sample(list(by_field), 2) if f != field][:1]
+def _keywords(record: dict) -> set[str]:
+    return set(record.get("keywords") or ())
+
+
+def expert_groups(library: Library, hits: dict[str, list[dict]]) -> list[tuple[Industry, list[dict]]]:
+    """Papers grouped into would-be experts: one industry and one discipline each; a group grows from its first
+    paper by the papers that share the most keywords with it (title characters break ties)."""
+    groups = []
+    size = library.papers_per_expert
+    for industry in library.industries:
+        by_discipline: dict[str, list[dict]] = {}
+        for r in hits[industry.code]:
+            by_discipline.setdefault(r["discipline"], []).append(r)
+        for papers in by_discipline.values():
+            left = list(papers)
+            while len(left) >= size:
+                seed = left.pop(0)
+                left.sort(
+                    key=lambda r, s=seed: (-len(_keywords(r) & _keywords(s)), -len(set(r["title"]) & set(s["title"])))
+                )
+                group, left = [seed, *left[: size - 1]], left[size - 1 :]
+                groups.append((industry, group))
+    return groups
+
+
+def _expertise(papers: list[dict], taken: set[str]) -> str | None:
+    """'长期从事…' from the expert's own papers' keywords (most shared first); None when no wording is new."""
+    counts: dict[str, int] = {}
+    for p in papers:
+        for k in p.get("keywords") or ():
+            counts[k] = counts.get(k, 0) + 1
+    words = sorted(counts, key=lambda k: (-counts[k], list(counts).index(k)))
+    for n in range(5, len(words) + 1):
+        text = "长期从事" + "、".join(words[:n]) + "等方向的研究与工程应用。"
+        if text not in taken:
+            return text
+    return None
+
+
+def _experts(rng: random.Random, places: Places, library: Library, hits: dict[str, list[dict]]) -> list[Expert]:
+    rows: list[Expert] = []
+    taken: set[str] = set()
+    groups = expert_groups(library, hits)
+    # round-robin over industries, so that a cap keeps every industry
+    by_industry: dict[str, list] = {}
+    for industry, papers in groups:
+        by_industry.setdefault(industry.code, []).append((industry, papers))
+    ordered = [g for round_ in zip_longest(*by_industry.values()) for g in round_ if g]
+    for industry, papers in ordered[:EXPERTS]:
+        expertise = _expertise(papers, taken)
+        if expertise is None:
+            continue
+        taken.add(expertise)
+        discipline = papers[0]["discipline"]
+        name, _kind, region_code = places.owner(rng, discipline)
+        i = len(rows)
         rows.append(
             Expert(
                 name=_person(rng),
                 institution=name,
                 title=rng.choice(EXPERT_TITLES),
-                field=field,
-                fields=other,
-                expertise="长期从事" + "、".join(keywords[:5]) + "等方向的研究与工程应用。",
+                field=industry.field_of(papers[0]),
+                fields=[],
+                expertise=expertise,
                 past_projects="\n".join(f"主持：{p['title']}" for p in papers),
                 phone=_phone(rng),
                 email=f"expert{i:03d}@example.edu.cn",
@@ -553,30 +703,49 @@ def _experts(rng: random.Random, places: Places) -> list[Expert]:
     return Expert.objects.bulk_create(rows)
 
 
-def _matches(rng: random.Random, demands, achievements, experts) -> int:
+MATCH_TOP = 10  # a demo match pairs a demand with an achievement (or expert) of its field in the engine's top 10
+PAIR_RANK = 5  # … chosen within the top 5 at load time, so that the statuses the matches then change (a transferred
+# achievement leaves the index) cannot push it out of the product index's top 10
+
+
+def library_engine(directory: str, records: list[Any]) -> MatchEngine:
+    """The engine as the product's index will be (same documents, options and fitted models), over `records`."""
+    engine = MatchEngine(directory, vocabulary=index.vocabulary_pairs(), options=index.engine_options())
+    engine.rebuild([index.to_doc(r) for r in records])
+    return engine
+
+
+def related(engine: MatchEngine, demand: Demand, by_pk: dict[int, Any], kind: str = "achievement", k: int = PAIR_RANK):
+    """The demand's best-ranked record of `kind` and of the demand's field within the engine's top `k`, with its
+    hit (None if there is none)."""
+    for hit in engine.search(index.query_text(demand), k=k, kind=kind):
+        record = by_pk.get(index.parse_id(hit.id)[1])
+        if record is not None and record.field == demand.field:
+            return record, hit
+    return None
+
+
+def _matches(rng: random.Random, demands, achievements, experts) -> tuple[int, list[MatchCase]]:
     """A few matches at each workflow step, recommended by the engine over the demo records."""
     published = [a for a in achievements if a.status == Achievement.Status.PUBLISHED]
     open_demands = [d for d in demands if d.status == Demand.Status.PUBLISHED]
     with tempfile.TemporaryDirectory(prefix="kc-demo-") as tmp:
-        engine = MatchEngine(tmp, vocabulary=index.vocabulary_pairs())
-        engine.rebuild(
-            [
-                MatchDoc(
-                    id=str(a.pk), kind="achievement", title=a.title, text=a.abstract, keywords=a.keywords, field=a.field
-                )
-                for a in published
-            ],
-            fit=False,
-        )
+        engine = library_engine(tmp, [*published, *open_demands, *experts])
         plan = ["recommended"] * 6 + ["contacted"] * 4 + ["negotiating"] * 4 + ["signed"] * 3 + ["closed"] * 2
         by_pk = {a.pk: a for a in published}
         cases, events = [], []
         today = dt.date.today()
-        for stage, demand in zip(plan, open_demands[:: max(1, len(open_demands) // len(plan))], strict=False):
-            hits = engine.search(f"{demand.title}\n{demand.description}", k=1, kind="achievement")
-            if not hits:
-                continue
-            achievement = by_pk[int(hits[0].id)]
+        # the most confident pairs (highest score), at most four per field so that every industry shows some
+        found = [(d, *f) for d in open_demands if (f := related(engine, d, by_pk))]
+        found.sort(key=lambda p: -p[2].score)
+        pairs, used, per_field = [], set(), Counter()
+        for demand, achievement, hit in found:
+            if achievement.pk not in used and per_field[demand.field] < 4:
+                used.add(achievement.pk)
+                per_field[demand.field] += 1
+                pairs.append((demand, achievement, hit))
+        rng.shuffle(pairs)  # stages drawn at random, not by score
+        for stage, (demand, achievement, hit) in zip(plan, pairs, strict=False):
             start = today - dt.timedelta(days=rng.randint(40, 200))
             dates = {"recommended_on": start}
             order = ["contacted", "negotiating", "signed"]
@@ -595,8 +764,8 @@ def _matches(rng: random.Random, demands, achievements, experts) -> int:
                     demand=demand,
                     achievement=achievement,
                     stage=stage,
-                    score=hits[0].score,
-                    matched_terms=hits[0].matched_terms[:10],
+                    score=hit.score,
+                    matched_terms=hit.matched_terms[:10],
                     is_demo=True,
                     note="演示：双方未达成一致" if stage == "closed" else "",
                     **dates,
@@ -629,14 +798,28 @@ def _matches(rng: random.Random, demands, achievements, experts) -> int:
                     )
                     previous = stage
         MatchEvent.objects.bulk_create(events)
+        # a recommended expert (of the demand's field, in the engine's top 10 experts) for the last open demands
+        by_expert = {e.pk: e for e in experts}
+        expert_cases = []
+        for d in reversed(open_demands):
+            found = related(engine, d, by_expert, "expert")
+            if found:
+                expert_cases.append(
+                    MatchCase(
+                        demand=d,
+                        expert=found[0],
+                        score=found[1].score,
+                        matched_terms=found[1].matched_terms[:10],
+                        recommended_on=today - dt.timedelta(days=10),
+                        is_demo=True,
+                    )
+                )
+            if len(expert_cases) == 3:
+                break
+        MatchCase.objects.bulk_create(expert_cases)
     Demand.objects.bulk_update([c.demand for c in cases], ["status"])
     Achievement.objects.bulk_update([c.achievement for c in cases], ["status"])
-    # a recommended expert for the first open demands
-    for demand, expert in zip(open_demands[-3:], experts[:3], strict=False):
-        MatchCase.objects.create(
-            demand=demand, expert=expert, recommended_on=today - dt.timedelta(days=10), is_demo=True
-        )
-    return len(cases) + min(3, len(open_demands), len(experts))
+    return len(cases) + len(expert_cases), [c for c in cases if c.stage == "signed"]
 
 
 CONTRACT_TYPES = (  # (type, weight, sub-types drawn from registration.SUB_TYPES)
@@ -680,7 +863,7 @@ IN_PROGRESS = (
 )
 
 
-def _contracts(rng: random.Random, places: Places) -> int:
+def _contracts(rng: random.Random, places: Places, signed_matches: list[MatchCase]) -> int:
     region_list = [r for r in places.regions.values() if r.in_partition]
     zones = [r for r in places.regions.values() if not r.in_partition]
     types = [t for t, w, _s in CONTRACT_TYPES for _ in range(w)]
@@ -819,6 +1002,13 @@ def _contracts(rng: random.Random, places: Places) -> int:
                 )
             parties.append((contract, [seller, buyer]))
             items.append((contract, contract_items))
+    for (
+        case
+    ) in signed_matches:  # the signed matches' contracts: the achievement's owner sells to the demand's enterprise
+        contract, case_parties = _match_contract(rng, case, serial, places)
+        contracts.append(contract)
+        parties.append((contract, case_parties))
+        items.append((contract, []))
     Contract.objects.bulk_create(contracts)
     rows = []
     for contract, ps in parties:
@@ -848,3 +1038,60 @@ def _contracts(rng: random.Random, places: Places) -> int:
             )
     ContractEvent.objects.bulk_create(events)
     return len(contracts)
+
+
+def _match_contract(
+    rng: random.Random, case: MatchCase, serial: dict[int, int], places: Places
+) -> tuple[Contract, list[ContractParty]]:
+    """A registered development contract for a signed match: its demand, achievement and field."""
+    demand, achievement = case.demand, case.achievement
+    signed = case.signed_on
+    submitted = min(signed + dt.timedelta(days=rng.randint(3, 15)), dt.date.today())
+    registered = min(submitted + dt.timedelta(days=rng.randint(3, 10)), dt.date.today())
+    serial[registered.year] = serial.get(registered.year, 0) + 1
+    total = Decimal(rng.choice((30, 50, 80, 120))).quantize(Decimal("0.01"))
+    seller_region = achievement.region or demand.region
+    contract = Contract(
+        registration_number=registration.old_registration_number(
+            registered.year, serial[registered.year], city_code=places.city.admin_code
+        ),
+        rule_version=registration.rule_version_for(submitted),
+        contract_type=ContractType.DEVELOPMENT,
+        sub_type=registration.SUB_TYPES["development"][0],
+        project_name=f"{demand.title[:60]}（{TYPE_WORDS['development']}，演示）",
+        subject=f"应用“{achievement.title[:80]}”的成果解决：{demand.description[:120]}",
+        tech_field=CONTRACT_FIELD_OF[achievement.field],
+        region=seller_region,
+        signed_on=signed,
+        valid_from=signed,
+        valid_until=signed + dt.timedelta(days=365),
+        submitted_on=submitted,
+        accepted_on=submitted,
+        registered_on=registered,
+        total_amount_wan=total,
+        technology_amount_wan=total,
+        quantified_goal="关键性能指标提高20%（演示）",
+        acceptance_clause=True,
+        status=Contract.Status.REGISTERED,
+        demand=demand,
+        achievement=achievement,
+        match=case,
+        is_demo=True,
+    )
+    parties = [
+        ContractParty(
+            role="seller",
+            name=achievement.owner_name,
+            nature=achievement.owner_type,
+            region=seller_region,
+            region_code=seller_region.region_code,
+        ),
+        ContractParty(
+            role="buyer",
+            name=demand.enterprise_name,
+            nature=InstitutionType.ENTERPRISE,
+            region=demand.region,
+            region_code=demand.region.region_code,
+        ),
+    ]
+    return contract, parties

@@ -1,0 +1,136 @@
+"""The demo library: records of the city's industries, owners that fit the record's discipline, experts built
+from coherent groups of papers, and matches and contracts that pair related records."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kechuang.core.models import OrgUnit
+from kechuang.techmarket import demo
+from kechuang.techmarket.models import Achievement, Contract, Demand, Expert, MatchCase
+
+pytestmark = pytest.mark.django_db
+
+DEMO_DIR = Path(demo.__file__).resolve().parent / "data" / "demo"
+
+
+@pytest.fixture
+def loaded(match_index, django_capture_on_commit_callbacks):
+    city = OrgUnit.objects.get(code="zibo", parent=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = demo.load_demo(city)
+    return summary
+
+
+def _records() -> dict[str, dict]:
+    return {r["id"]: r for r in demo.library_records()}
+
+
+def _rules() -> dict:
+    return yaml.safe_load((DEMO_DIR / "library.yaml").read_text(encoding="utf-8"))
+
+
+def test_library_rules_pick_by_industry_deterministically():
+    """The rule alone, without the database: quotas met, every record fits its industry, same pick twice."""
+    library = demo.Library.load()
+    records = demo.library_records()
+    picked = library.pick(records)
+    assert picked == demo.Library.load().pick(records)  # seeded
+    rules = {row["code"]: row for row in _rules()["industries"]}
+    assert set(picked) == set(rules) >= {"ceramics", "fluorosilicon", "pharma", "new_energy", "machinery"}
+    seen: set[str] = set()
+    for code, rows in picked.items():
+        assert rules[code]["quota"] <= len(rows) <= rules[code]["max"], code
+        for r in rows:
+            assert r["discipline"] in rules[code]["disciplines"], (code, r["title"])
+            assert re.search(rules[code]["words"], r["title"] + " ".join(r["keywords"])), (code, r["title"])
+            assert r["id"] not in seen
+            seen.add(r["id"])
+
+
+def test_library_below_its_quota_stops_the_load(tmp_path):
+    data = _rules()
+    data["industries"][0]["quota"] = 10_000
+    path = tmp_path / "library.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ceramics \d+ < 10000"):
+        demo.Library.load(path).pick(demo.library_records())
+
+
+def test_demo_library(loaded):
+    records = _records()
+    rules = {row["code"]: row for row in _rules()["industries"]}
+    achievements = list(Achievement.objects.filter(is_demo=True).order_by("pk"))
+
+    # per-industry counts ≥ quota, each record of its industry
+    library = demo.Library.load()
+    industry_of = {r["id"]: code for code, rows in library.hits(list(records.values())).items() for r in rows}
+    counts = Counter(industry_of.get(a.source_ref) for a in achievements)
+    assert None not in counts  # no achievement outside the city's industries
+    for code, row in rules.items():
+        assert counts[code] >= row["quota"], (code, counts[code])
+    ceramics = [a for a in achievements if industry_of[a.source_ref] == "ceramics"]
+    assert sum("陶瓷" in a.title + "".join(a.keywords) for a in ceramics) >= 5
+
+    # every owner fits its record's discipline (the city's mapping, in zibo.yaml)
+    owners = yaml.safe_load((DEMO_DIR / "zibo.yaml").read_text(encoding="utf-8"))["owners"]
+    for a in achievements:
+        discipline = records[a.source_ref]["discipline"]
+        assert a.owner_name in owners[discipline], (a.title, discipline, a.owner_name)
+    medical = {"淄博市中心医院"}
+    assert not [a for a in achievements if a.owner_name in medical and a.field != "biomedicine"]
+
+    # experts: one field and one discipline each, expertise from their own papers, no text shared
+    experts = list(Expert.objects.filter(is_demo=True).order_by("pk"))
+    assert len(experts) >= 60
+    texts = [e.expertise for e in experts]
+    assert len(set(texts)) == len(texts)
+    by_title = {r["title"]: r for r in records.values()}
+    for e in experts:
+        papers = [by_title[line.removeprefix("主持：")] for line in e.past_projects.splitlines()]
+        assert len(papers) == library.papers_per_expert
+        assert len({p["discipline"] for p in papers}) == 1, e.name
+        industries = {industry_of[p["id"]] for p in papers}
+        assert len(industries) == 1
+        assert e.field == library.industry(industries.pop()).field_of(papers[0])
+        own = {k for p in papers for k in p["keywords"]}
+        words = e.expertise.removeprefix("长期从事").removesuffix("等方向的研究与工程应用。").split("、")
+        assert words and set(words) <= own, e.name
+        assert e.institution in owners[papers[0]["discipline"]]
+
+    # every demo match pairs a demand with an achievement of its field in the engine's top 10
+    cases = list(MatchCase.objects.filter(is_demo=True).select_related("demand", "achievement", "expert"))
+    with_achievement = [c for c in cases if c.achievement_id]
+    assert len(with_achievement) >= 15 and any(c.expert_id for c in cases)
+    # the records as the loader ranked them: everything but drafts, withdrawn ones and closed or pending demands
+    ranked = [a for a in achievements if a.status not in (Achievement.Status.DRAFT, Achievement.Status.WITHDRAWN)]
+    shut = (Demand.Status.CLOSED, Demand.Status.PENDING)
+    ranked += Demand.objects.filter(is_demo=True).exclude(status__in=shut).order_by("pk")
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = demo.library_engine(tmp, [*ranked, *experts])
+        for c in cases:
+            kind, other = ("achievement", c.achievement) if c.achievement_id else ("expert", c.expert)
+            assert other.field == c.demand.field, (c.demand.title, other)
+            top = engine.search(demo.index.query_text(c.demand), k=10, kind=kind)
+            assert demo.index.doc_id(other) in {h.id for h in top}, (c.demand.title, str(other))
+    # … and the product's own index agrees for the achievements still on the market
+    for c in with_achievement:
+        if c.achievement.status in demo.index.INDEXED_ACHIEVEMENT:
+            top = demo.index.search(demo.index.query_text(c.demand), kind="achievement", k=10)
+            assert demo.index.doc_id(c.achievement) in {h.id for h in top}, c.demand.title
+
+    # the signed matches' contracts name the match, its demand, its achievement and its field
+    signed = [c for c in with_achievement if c.stage == MatchCase.Stage.SIGNED]
+    assert signed
+    for c in signed:
+        contract = Contract.objects.get(match=c)
+        assert contract.demand_id == c.demand_id and contract.achievement_id == c.achievement_id
+        assert contract.tech_field == c.achievement.field
+        assert {p.name for p in contract.parties.all()} == {c.achievement.owner_name, c.demand.enterprise_name}
+    assert Demand.objects.filter(is_demo=True).count() == demo.DEMANDS
