@@ -120,11 +120,14 @@ class Places:
     regions: dict[str, OrgUnit]  # code → region, the active ones of the demo
     institutions: tuple[tuple[str, str, str | None], ...]  # (name, nature, region code)
     outside: tuple[tuple[str, str], ...]  # (place, GB/T 2260 code) of parties outside the city
-    owners: dict[str, tuple[tuple[str, str, str | None], ...]]  # discipline → candidate owner institutions
+    # discipline → candidate owners: (institution, the industries it is limited to, or () for any)
+    owners: dict[str, tuple[tuple[tuple[str, str, str | None], tuple[str, ...]], ...]]
 
-    def owner(self, rng: random.Random, discipline: str) -> tuple[str, str, str | None]:
-        """An institution plausible for a record of `discipline` (the city's file, or library.yaml's generic)."""
-        return rng.choice(self.owners[discipline])
+    def owner(self, rng: random.Random, discipline: str, industry: str) -> tuple[str, str, str | None]:
+        """An institution plausible for a record of `discipline` in `industry` (the city's file, or
+        library.yaml's generic one): a ceramics firm owns ceramics papers, not every materials paper."""
+        fits = [row for row, only in self.owners[discipline] if not only or industry in only]
+        return rng.choice(fits)
 
     @classmethod
     def of(cls, city: OrgUnit, library: Library | None = None) -> Places:
@@ -141,11 +144,15 @@ class Places:
         names = data.get("owners") or (library or Library.load()).owners
         owners = {}
         for discipline, candidates in names.items():
-            rows = [by_name.get(n.format(city=city.bare_name)) for n in candidates]
-            missing = [n for n, row in zip(candidates, rows, strict=True) if row is None]
+            # an entry is a name, or {name: ..., industries: [...]} for an owner limited to some industries
+            entries = [c if isinstance(c, dict) else {"name": c} for c in candidates]
+            rows = [by_name.get(e["name"].format(city=city.bare_name)) for e in entries]
+            missing = [e["name"] for e, row in zip(entries, rows, strict=True) if row is None]
             if missing:
                 raise ValueError(f"demo owners of {discipline}: not among the institutions: {missing}")
-            owners[discipline] = tuple(rows)
+            owners[discipline] = tuple(
+                (row, tuple(e.get("industries", ()))) for e, row in zip(entries, rows, strict=True)
+            )
         return cls(city, regions, institutions, outside, owners)
 
 
@@ -494,7 +501,7 @@ def _achievements(
     modes = [m for m, _l in TransferMode.choices]
     records = [(library.industry(code), r) for code, rs in picked.items() for r in rs]
     for i, (industry, r) in enumerate(records):
-        name, kind, region_code = places.owner(rng, r["discipline"])
+        name, kind, region_code = places.owner(rng, r["discipline"], industry.code)
         text = r["title"] + r["abstract"]
         status = Achievement.Status.PUBLISHED
         if i % 40 == 7:
@@ -654,11 +661,19 @@ def expert_groups(library: Library, hits: dict[str, list[dict]]) -> list[tuple[I
     return groups
 
 
+# Author keywords that say nothing about a person's field ("研究进展", "性能"): left out of the expertise text.
+GENERIC_KEYWORDS = frozenset(
+    ("研究进展", "进展", "综述", "性能", "影响", "应用", "研究", "发展", "制备", "治疗", "临床研究", "影响因素")
+)
+
+
 def _expertise(papers: list[dict], taken: set[str]) -> str | None:
     """'长期从事…' from the expert's own papers' keywords (most shared first); None when no wording is new."""
     counts: dict[str, int] = {}
     for p in papers:
         for k in p.get("keywords") or ():
+            if k in GENERIC_KEYWORDS:
+                continue
             counts[k] = counts.get(k, 0) + 1
     words = sorted(counts, key=lambda k: (-counts[k], list(counts).index(k)))
     for n in range(5, len(words) + 1):
@@ -683,7 +698,7 @@ def _experts(rng: random.Random, places: Places, library: Library, hits: dict[st
             continue
         taken.add(expertise)
         discipline = papers[0]["discipline"]
-        name, _kind, region_code = places.owner(rng, discipline)
+        name, _kind, region_code = places.owner(rng, discipline, industry.code)
         i = len(rows)
         rows.append(
             Expert(
@@ -720,7 +735,8 @@ def related(engine: MatchEngine, demand: Demand, by_pk: dict[int, Any], kind: st
     hit (None if there is none)."""
     for hit in engine.search(index.query_text(demand), k=k, kind=kind):
         record = by_pk.get(index.parse_id(hit.id)[1])
-        if record is not None and record.field == demand.field:
+        # of the demand's field, and sharing at least two terms with it (one shared word is often a generic one)
+        if record is not None and record.field == demand.field and len(hit.matched_terms) >= 2:
             return record, hit
     return None
 
@@ -746,7 +762,7 @@ def _matches(rng: random.Random, demands, achievements, experts) -> tuple[int, l
                 pairs.append((demand, achievement, hit))
         rng.shuffle(pairs)  # stages drawn at random, not by score
         for stage, (demand, achievement, hit) in zip(plan, pairs, strict=False):
-            start = today - dt.timedelta(days=rng.randint(40, 200))
+            start = today - dt.timedelta(days=rng.randint(120, 300))  # its last step (≤ 110 days on) not in the future
             dates = {"recommended_on": start}
             order = ["contacted", "negotiating", "signed"]
             reached = (
@@ -800,22 +816,22 @@ def _matches(rng: random.Random, demands, achievements, experts) -> tuple[int, l
         MatchEvent.objects.bulk_create(events)
         # a recommended expert (of the demand's field, in the engine's top 10 experts) for the last open demands
         by_expert = {e.pk: e for e in experts}
-        expert_cases = []
-        for d in reversed(open_demands):
-            found = related(engine, d, by_expert, "expert")
-            if found:
+        found_experts = [(d, *f) for d in open_demands if (f := related(engine, d, by_expert, "expert"))]
+        found_experts.sort(key=lambda p: -p[2].score)
+        expert_cases, fields = [], set()
+        for d, expert, hit in found_experts:  # the three most confident, of three fields
+            if d.field not in fields and len(expert_cases) < 3:
+                fields.add(d.field)
                 expert_cases.append(
                     MatchCase(
                         demand=d,
-                        expert=found[0],
-                        score=found[1].score,
-                        matched_terms=found[1].matched_terms[:10],
+                        expert=expert,
+                        score=hit.score,
+                        matched_terms=hit.matched_terms[:10],
                         recommended_on=today - dt.timedelta(days=10),
                         is_demo=True,
                     )
                 )
-            if len(expert_cases) == 3:
-                break
         MatchCase.objects.bulk_create(expert_cases)
     Demand.objects.bulk_update([c.demand for c in cases], ["status"])
     Achievement.objects.bulk_update([c.achievement for c in cases], ["status"])
