@@ -17,12 +17,11 @@ only search.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
-
-import json
-import time
 
 from django.conf import settings
 from django.db import transaction
@@ -254,7 +253,7 @@ def embed_slice(max_seconds: float = EMBED_SLICE_SECONDS, chunk: int = EMBED_CHU
     docs = [to_doc(r) for r in indexed_records()]
     pending = eng.pending_embeddings(docs)
     started, done = time.monotonic(), 0
-    while done < len(pending) and time.monotonic() - started < max_seconds:
+    while done < len(pending) and (done == 0 or time.monotonic() - started < max_seconds):  # ≥ 1 chunk
         done += eng.embed(pending[done : done + chunk], chunk=chunk)
     left = len(pending) - done
     if left:

@@ -159,7 +159,7 @@ class MatchOptions:
     dense: bool = True
     dense_depth: int = 100  # records taken from each ranking into the fusion
     rrf_k: int = 60
-    dense_missing: float = 0.01  # dense joins once at most this share (or 5 records) of the index lacks a vector
+    dense_missing: float = 0.01  # dense joins once at most this share of the index lacks a vector
     # output
     snippet_chars: int = 120
     writer_heap_bytes: int = 64_000_000
@@ -453,11 +453,12 @@ class MatchEngine:
     def dense_active(self) -> bool:
         """Dense retrieval joins the search: on in the options, an embedder, and the vectors cover the index but
         for a few fresh records (`dense_missing`): while a backfill is under way the search stays lexical, so
-        half-embedded collections do not tilt the fusion towards the records embedded first."""
+        half-embedded collections do not tilt the fusion towards the records embedded first; one fresh record
+        in a hundred waiting for its vector does not switch it off."""
         if not (self.options.dense and self.embedder is not None and self.vectors is not None):
             return False
         embedded, total = self.dense_coverage()
-        return total > 0 and total - embedded <= max(5, int(self.options.dense_missing * total))
+        return total > 0 and total - embedded <= int(self.options.dense_missing * total)
 
     def iter_docs(self) -> Iterator[MatchDoc]:
         """Every stored record (title and keywords as given; text as its segmented tokens joined back)."""
@@ -754,9 +755,11 @@ class MatchEngine:
             if explain:
                 match.explanation = self._explain(stored, plan, snippets, doc_field, top_field, boosted)
                 if match.id in fused:
-                    (match.explanation.lexical_rank, match.explanation.dense_rank, match.explanation.dense_similarity) = (
-                        fused[match.id]
-                    )
+                    (
+                        match.explanation.lexical_rank,
+                        match.explanation.dense_rank,
+                        match.explanation.dense_similarity,
+                    ) = fused[match.id]
                 match.matched_terms = match.explanation.matched_terms
             matches.append(match)
         return matches

@@ -279,12 +279,11 @@ class VectorStore:
             self.refresh()
             live = sorted(self._row_of.items(), key=lambda kv: kv[1])
             rows = np.ascontiguousarray(self._matrix[[r for _, r in live]], dtype="<f4") if live else None
-            tmp_rows, tmp_log = self._rows_path.with_suffix(".tmp"), self._log_path.with_suffix(".tmp")
+            tmp_rows, tmp_log = self.directory / "rows.f32.tmp", self.directory / "rows.log.tmp"
             tmp_rows.write_bytes(rows.tobytes() if rows is not None else b"")
             tmp_log.write_text(
                 "".join(
-                    f"+\t{e.id}\t{e.kind}\t{e.field}\t{e.content_hash}\n"
-                    for e in (self._row_entry[r] for _, r in live)
+                    f"+\t{e.id}\t{e.kind}\t{e.field}\t{e.content_hash}\n" for e in (self._row_entry[r] for _, r in live)
                 ),
                 encoding="utf-8",
             )

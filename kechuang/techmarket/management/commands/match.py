@@ -52,7 +52,9 @@ class Command(BaseCommand):
             "--queries", metavar="FILE.jsonl", help='many queries, one {"id": ..., "query": ...} per line'
         )
         parser.add_argument("--top", "--k", dest="k", type=int, default=10, help="number of results (default 10)")
-        parser.add_argument("--corpus", help="CSL-shaped JSONL file: its index is built once, cached by the file's hash")
+        parser.add_argument(
+            "--corpus", help="CSL-shaped JSONL file: its index is built once, cached by the file's hash"
+        )
         parser.add_argument(
             "--cache-dir", help="where --corpus indexes are kept (default: var/match_corpus/, one folder per hash)"
         )
@@ -120,7 +122,9 @@ class Command(BaseCommand):
             results = engine.search(item["query"], k=k, kind=kind, field=field)
             row = {
                 "id": item["id"],
-                "results": [{"id": m.id, "score": round(m.score, 6), "matched_terms": m.matched_terms} for m in results],
+                "results": [
+                    {"id": m.id, "score": round(m.score, 6), "matched_terms": m.matched_terms} for m in results
+                ],
             }
             self.stdout.write(json.dumps(row, ensure_ascii=False))
 
