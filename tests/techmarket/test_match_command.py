@@ -100,7 +100,7 @@ def _build_marks(cache):
     """Modification times of what a build writes: unchanged means the second call did not rebuild."""
     folders = [p for p in cache.iterdir() if p.is_dir()]
     return {p.name: (p / "built.json").stat().st_mtime_ns for p in folders} | {
-        f"{p.name}/tantivy": (p / "engine.json").stat().st_mtime_ns for p in folders
+        f"{p.name}/tantivy": (p / "tantivy" / "meta.json").stat().st_mtime_ns for p in folders
     }
 
 
