@@ -297,14 +297,13 @@ def latency(records: list[dict], tmp: Path) -> dict:
 
 
 def main() -> int:
+    if "--dense-only" in sys.argv:  # the dense retrieval section alone (below)
+        return dense_main(sys.argv[1:])
     if not CORPUS.exists():
         print(f"matching: skipped — {CORPUS} not found (the CSL corpus described in shared/data/README.md)")
         return 0
     started = time.perf_counter()
     records = list(read_jsonl(CORPUS))
-    if "--dense-only" in sys.argv:  # the dense retrieval section alone (below)
-        dense_section(records)
-        return 0
     subsampling = (
         f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
         f"models cross-fitted in {FOLDS} folds (query records held out)"
@@ -662,6 +661,16 @@ def dense_throughput(records: list[dict]) -> dict:
     out["passages"] = len(texts)
     out["mean_chars"] = round(statistics.mean(len(t) for t in texts))
     return out
+
+
+def dense_main(argv: list[str]) -> int:
+    """`--dense-only [--corpus FILE]`: the dense section alone (the corpus defaults to the shared CSL file)."""
+    corpus = Path(argv[argv.index("--corpus") + 1]) if "--corpus" in argv else CORPUS
+    if not corpus.exists():
+        print(f"matching_dense: skipped — {corpus} not found")
+        return 0
+    dense_section(list(read_jsonl(corpus)))
+    return 0
 
 
 def dense_section(records: list[dict]) -> None:
