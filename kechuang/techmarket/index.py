@@ -244,22 +244,47 @@ def queue_embedding() -> None:
     transaction.on_commit(enqueue)
 
 
+def _queue_path() -> Path:
+    return index_dir() / "vectors" / "queue.json"
+
+
+def _records(ids: list[str]) -> list[Any]:
+    """The database records behind index ids (one query per kind), still indexable."""
+    wanted: dict[str, list[int]] = {}
+    for ident in ids:
+        kind, pk = parse_id(ident)
+        wanted.setdefault(kind, []).append(pk)
+    found = [o for kind, pks in wanted.items() for o in MODEL_OF[kind]._default_manager.filter(pk__in=pks)]
+    return [o for o in found if indexable(o)]
+
+
 def embed_slice(max_seconds: float = EMBED_SLICE_SECONDS, chunk: int = EMBED_CHUNK) -> dict[str, int]:
-    """Embed pending records for about `max_seconds`, record the progress, and queue the next slice if any
-    remain. Resumable by construction: what is pending is recomputed from the stored vectors every time."""
+    """Embed pending records for about `max_seconds` (at least one chunk), record the progress, and queue the next
+    slice if any remain. The pending ids are listed once, from the whole database, into `vectors/queue.json`;
+    later slices read only their chunk's records from it (records saved meanwhile are embedded by their own
+    sync; a slice started with an empty list lists again). Resumable: the queue file and the stored vectors survive a restart, and `embed` skips any record
+    whose vector is already up to date."""
     eng = engine()
     if eng.vectors is None:
         return {"embedded": 0, "pending": 0, "total": 0}
-    docs = [to_doc(r) for r in indexed_records()]
-    pending = eng.pending_embeddings(docs)
+    try:
+        queue = json.loads(_queue_path().read_text())
+    except (OSError, ValueError):
+        queue = []
+    if not queue:
+        queue = [d.id for d in eng.pending_embeddings(to_doc(r) for r in indexed_records())]
     started, done = time.monotonic(), 0
-    while done < len(pending) and (done == 0 or time.monotonic() - started < max_seconds):  # ≥ 1 chunk
-        done += eng.embed(pending[done : done + chunk], chunk=chunk)
-    left = len(pending) - done
-    if left:
+    while queue and (done == 0 or time.monotonic() - started < max_seconds):
+        ids, queue = queue[:chunk], queue[chunk:]
+        done += eng.embed([to_doc(r) for r in _records(ids)], chunk=chunk)
+        tmp = _queue_path().with_suffix(".tmp")
+        tmp.write_text(json.dumps(queue))
+        tmp.replace(_queue_path())
+    if queue:
         queue_embedding()
-    _write_progress(total=len(docs), pending=left, queued=bool(left))
-    return {"embedded": done, "pending": left, "total": len(docs)}
+    total = len(eng)
+    _write_progress(total=total, pending=len(queue), queued=bool(queue))
+    return {"embedded": done, "pending": len(queue), "total": total}
 
 
 def dense_status() -> dict[str, Any]:
