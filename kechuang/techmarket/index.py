@@ -262,7 +262,8 @@ def embed_slice(max_seconds: float = EMBED_SLICE_SECONDS, chunk: int = EMBED_CHU
     """Embed pending records for about `max_seconds` (at least one chunk), record the progress, and queue the next
     slice if any remain. The pending ids are listed once, from the whole database, into `vectors/queue.json`;
     later slices read only their chunk's records from it (records saved meanwhile are embedded by their own
-    sync; a slice started with an empty list lists again). Resumable: the queue file and the stored vectors survive a restart, and `embed` skips any record
+    sync; a slice started with an empty list lists again). Resumable: the queue file and the stored vectors
+    survive a restart, and `embed` skips any record
     whose vector is already up to date."""
     eng = engine()
     if eng.vectors is None:
