@@ -185,6 +185,7 @@ def rebuild() -> int:
     records = indexed_records()
     n = engine().rebuild([to_doc(r) for r in records])
     if engine().vectors is not None:
+        _queue_path().unlink(missing_ok=True)  # the next slice lists the pending records of the new index
         queue_embedding()
     return n
 
@@ -263,8 +264,7 @@ def embed_slice(max_seconds: float = EMBED_SLICE_SECONDS, chunk: int = EMBED_CHU
     slice if any remain. The pending ids are listed once, from the whole database, into `vectors/queue.json`;
     later slices read only their chunk's records from it (records saved meanwhile are embedded by their own
     sync; a slice started with an empty list lists again). Resumable: the queue file and the stored vectors
-    survive a restart, and `embed` skips any record
-    whose vector is already up to date."""
+    survive a restart, and `embed` skips any record whose vector is already up to date."""
     eng = engine()
     if eng.vectors is None:
         return {"embedded": 0, "pending": 0, "total": 0}
