@@ -667,12 +667,16 @@ def dense_throughput(records: list[dict]) -> dict:
 
 
 def dense_main(argv: list[str]) -> int:
-    """`--dense-only [--corpus FILE]`: the dense section alone (the corpus defaults to the shared CSL file)."""
+    """`--dense-only [--corpus FILE] [--records N]`: the dense section alone (the corpus defaults to the shared CSL
+    file; --records keeps its first N records, e.g. while the vector cache holds only those)."""
     corpus = Path(argv[argv.index("--corpus") + 1]) if "--corpus" in argv else CORPUS
     if not corpus.exists():
         print(f"matching_dense: skipped — {corpus} not found")
         return 0
-    dense_section(list(read_jsonl(corpus)))
+    records = list(read_jsonl(corpus))
+    if "--records" in argv:
+        records = records[: int(argv[argv.index("--records") + 1])]
+    dense_section(records)
     return 0
 
 
@@ -684,15 +688,16 @@ def dense_section(records: list[dict]) -> None:
         return
     embedder = Embedder(threads=1)
     load = [round(x, 2) for x in os.getloadavg()]
-    through = dense_throughput(records)
-    report(
-        "matching_dense_throughput",
-        size=f"{through['passages']} real CSL passages (title + abstract, {through['mean_chars']} chars on average)",
-        seconds=through["passages"] / through["threads_1"],
-        passages_per_s_1_thread=through["threads_1"],
-        passages_per_s_2_threads=through["threads_2"],
-        load_average=str(load),
-    )
+    through = dense_throughput(records) if os.environ.get("DENSE_SKIP_SCALE") != "1" else None
+    if through:
+        report(
+            "matching_dense_throughput",
+            size=f"{through['passages']} real CSL passages (title + abstract, {through['mean_chars']} chars on average)",  # noqa: E501
+            seconds=through["passages"] / through["threads_1"],
+            passages_per_s_1_thread=through["threads_1"],
+            passages_per_s_2_threads=through["threads_2"],
+            load_average=str(load),
+        )
     with tempfile.TemporaryDirectory(prefix="bench-dense-") as tmp_name:
         tmp = Path(tmp_name)
         if os.environ.get("DENSE_SKIP_QUALITY") != "1":
@@ -708,13 +713,15 @@ def dense_section(records: list[dict]) -> None:
                 )
             report(
                 "matching_dense_quality",
-                size=f"{len(records)} records, {QUERIES_PER_TASK} queries per task (seed {SEED})",
+                size=f"{len(records)} records, up to {QUERIES_PER_TASK} queries per task (seed {SEED})",
                 seconds=0.0,
                 summary=summary or "no task measured",
                 skipped=str(q["skipped"]) if q["skipped"] else "none",
                 tasks=q["tasks"],
                 checks=q.get("checks"),
             )
+        if os.environ.get("DENSE_SKIP_SCALE") == "1":
+            return
         scale = dense_scale(records, tmp, embedder)
     qms = scale["query_ms"]
     report(
