@@ -160,6 +160,8 @@ class MatchOptions:
     dense_depth: int = 100  # records taken from each ranking into the fusion
     rrf_k: int = 60
     dense_missing: float = 0.01  # dense joins once at most this share of the index lacks a vector
+    dense_query_chars: int = 256  # a long query (a demand's description, a record's text) is embedded from its start:
+    # the model's cost grows with the tokens, and a detail page's matches must not wait a second for them
     # output
     snippet_chars: int = 120
     writer_heap_bytes: int = 64_000_000
@@ -778,7 +780,7 @@ class MatchEngine:
         BM25's. Returns the fused top k (with their stored documents) and, per id, (lexical rank, dense rank,
         cosine similarity)."""
         opts = self.options
-        query = self.embedder.query(query_text)
+        query = self.embedder.query(query_text[: opts.dense_query_chars])
         nearest = self.vectors.search(query, opts.dense_depth, kind=kind, field=field, exclude_ids=exclude)
         lexical_ids = [stored.get_first("id") for _, _, stored in lexical]
         dense_ids = [doc_id for doc_id, _ in nearest]
