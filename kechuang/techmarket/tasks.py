@@ -17,3 +17,11 @@ def rebuild_index() -> int:
     from kechuang.techmarket import index
 
     return index.rebuild()
+
+
+@task(priority=-10)  # below the record syncs (priority 0), which the worker takes first between slices
+def embed_index() -> dict[str, int]:
+    """One slice of the dense vectors' backfill (index.embed_slice queues the next while records remain)."""
+    from kechuang.techmarket import index
+
+    return index.embed_slice()

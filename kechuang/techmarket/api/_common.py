@@ -44,6 +44,9 @@ class ExplanationOut(Schema):
     snippet: str
     snippet_html: str
     field_match: bool
+    lexical_rank: int | None = None  # the record's rank in each fused ranking (None: not in that ranking's top)
+    dense_rank: int | None = None
+    dense_similarity: float | None = None  # cosine similarity of the record's vector to the query's
 
 
 class SearchHit(Schema):

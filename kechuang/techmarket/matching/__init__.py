@@ -2,7 +2,7 @@
 demands. See engine.py for the pipeline and bench/matching.py for the measured choices."""
 
 from .corpus import BUNDLED_CSL, load_csl_jsonl
-from .dense import DenseModelUnavailable
+from .embedder import Embedder, EmbedderUnavailable
 from .engine import KINDS, Explanation, Match, MatchDoc, MatchEngine, MatchOptions
 from .segmenter import Segmenter
 from .taxonomy import taxonomy_fields, taxonomy_words
@@ -12,7 +12,8 @@ from .vocabulary_seed import default_vocabulary
 __all__ = [
     "BUNDLED_CSL",
     "KINDS",
-    "DenseModelUnavailable",
+    "Embedder",
+    "EmbedderUnavailable",
     "Explanation",
     "Match",
     "MatchDoc",

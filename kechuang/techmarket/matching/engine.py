@@ -15,14 +15,17 @@ Plain Python (no Django). Pipeline for one query:
 4. field routing: the fields of the first pass's top `route_docs` records, weighted like RM3's p(d|q), give records
    of those fields `field_boost_weight · p(field) · (best first-pass score)` on top (`route_weight` of it); the
    naive Bayes classifier can add its p(field | query) (`field_boost`, off: routing does better);
-5. optionally re-rank the top candidates with a local sentence-transformers model (off by default);
+5. dense retrieval (when the engine has an embedder and its records' vectors): the query's e5 vector against every
+   record's (an exact scan of vectors.py's store), its top `dense_depth` fused with the lexical top `dense_depth`
+   by reciprocal rank fusion (fusion.py, k = 60, no weights); `exclude_ids`, `kind` and `field` apply to both;
 6. explain each result: matched terms per field, the expansions used, a highlighted snippet, the field match.
 
 Index layout under `index_dir`: `tantivy/` (the index, fed pre-tokenised text: whitespace-joined tokens through a
 whitespace + lower-case analyzer; the scored fields hold search-mode tokens, `text_view` holds the precise-mode
 tokens that tantivy's snippet generator highlights), `dictionary.txt` (words learned from records' keywords and
 given by the caller, so a reopened index segments as it did), `semantic.npz`/`semantic.json` (the fitted
-classifier and LSA vectors), `engine.json` (schema version).
+classifier and LSA vectors), `engine.json` (schema version), `vectors/` (the dense vectors, by record id, with the
+model that made them: another model empties it).
 
 Writes: each add/update/delete opens a writer, commits and releases it (tantivy allows one writer per index, so
 run writes from one process, e.g. the task worker), then reloads the reader; measured add → searchable latency is
@@ -39,6 +42,7 @@ and raw query cost at k = 10 on the same tokens, faster build, and it is persist
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -55,10 +59,12 @@ from typing import Any
 import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from .dense import DenseModelUnavailable, DenseReranker
+from .embedder import Embedder, passage_text
+from .fusion import reciprocal_rank_fusion
 from .segmenter import MAX_TOKEN_CHARS, Segmenter, is_ascii_word, join_tokens
 from .semantic import SemanticModel, rm3_terms
 from .taxonomy import taxonomy_words
+from .vectors import VectorEntry, VectorStore
 from .vocabulary import Vocabulary
 from .vocabulary_seed import default_vocabulary
 
@@ -149,11 +155,13 @@ class MatchOptions:
     keyword_expansion_terms: int = 6
     keyword_expansion_weight: float = 0.3
     keyword_expansion_min_count: int = 2
-    # dense re-ranking (off by default; never downloads)
-    dense_rerank: bool = False
-    dense_model_path: str | None = None
-    dense_candidates: int = 50
-    dense_weight: float = 0.5
+    # dense retrieval, fused with the lexical ranking by RRF (only with an embedder; see `dense_active`)
+    dense: bool = True
+    dense_depth: int = 100  # records taken from each ranking into the fusion
+    rrf_k: int = 60
+    dense_missing: float = 0.01  # dense joins once at most this share of the index lacks a vector
+    dense_query_chars: int = 256  # a long query (a demand's description, a record's text) is embedded from its start:
+    # the model's cost grows with the tokens, and a detail page's matches must not wait a second for them
     # output
     snippet_chars: int = 120
     writer_heap_bytes: int = 64_000_000
@@ -174,7 +182,9 @@ class Explanation:
     query_fields: list[tuple[str, float]]  # the classifier's fields for the query, with p(field | query)
     field_match: bool  # the record's field is the query's most likely field
     field_boost: float
-    dense_similarity: float | None = None
+    dense_similarity: float | None = None  # cosine similarity of the record's vector to the query's (fused only)
+    lexical_rank: int | None = None  # the record's rank in each ranking that was fused (None: not in its top)
+    dense_rank: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -221,7 +231,8 @@ class MatchEngine:
 
     `vocabulary`: lay → technical mappings (a {lay: [technical]} dict, (lay, [technical]) pairs, or a Vocabulary);
     None (the default) means the seed in vocabulary_seed.py, `[]` means none. `dictionary_words`: extra
-    segmentation words (the field taxonomy is always included). `options`: a MatchOptions.
+    segmentation words (the field taxonomy is always included). `options`: a MatchOptions. `embedder`: an
+    embedder.Embedder for dense retrieval (None: lexical only); its vectors live in `index_dir / "vectors"`.
     """
 
     def __init__(
@@ -230,12 +241,16 @@ class MatchEngine:
         vocabulary: Any = None,
         dictionary_words: Iterable[str] = (),
         options: MatchOptions | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.options = options or MatchOptions()
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.vocabulary = Vocabulary.coerce(default_vocabulary() if vocabulary is None else vocabulary)
-        self._dense = DenseReranker(self.options.dense_model_path) if self.options.dense_rerank else None
+        self.embedder = embedder
+        self.vectors = (
+            VectorStore(self.index_dir / "vectors", embedder.model_id, embedder.dim) if embedder is not None else None
+        )
         self.segmenter = Segmenter(taxonomy_words())
         self.segmenter.add_words(self.vocabulary.words())
         self._dict_path = self.index_dir / "dictionary.txt"
@@ -380,6 +395,8 @@ class MatchEngine:
         if existed:
             with self._writer() as writer:
                 writer.delete_documents_by_term("id", str(doc_id))
+        if self.vectors is not None:
+            self.vectors.delete([str(doc_id)])
         return existed
 
     def __contains__(self, doc_id: object) -> bool:
@@ -399,9 +416,51 @@ class MatchEngine:
         with self._writer() as writer:
             for doc in items:
                 writer.add_document(self._tantivy_doc(doc))
+        if self.vectors is not None:  # vectors of records still there and unchanged are kept (no re-embedding)
+            wanted = {d.id: _content_hash(d) for d in items}
+            self.vectors.delete([i for i, h in self.vectors.hashes().items() if wanted.get(i) != h])
         if fit:
             self.refit(items)
         return len(items)
+
+    # ----------------------------------------------------------------- dense vectors
+    def pending_embeddings(self, docs: Iterable[MatchDoc | Mapping[str, Any]]) -> list[MatchDoc]:
+        """The records among `docs` whose vector is missing or was made from other text (or another model)."""
+        if self.vectors is None:
+            return []
+        self.vectors.refresh()
+        stored = self.vectors.hashes()
+        return [d for d in map(MatchDoc.coerce, docs) if stored.get(d.id) != _content_hash(d)]
+
+    def embed(self, docs: Iterable[MatchDoc | Mapping[str, Any]], *, chunk: int = 16) -> int:
+        """Embed `docs` that need it and store their vectors, `chunk` at a time (each chunk is kept as soon as it
+        is written, so an interrupted run loses at most one chunk and the next one starts from there)."""
+        if self.vectors is None or self.embedder is None:
+            return 0
+        todo = self.pending_embeddings(docs)
+        for start in range(0, len(todo), max(chunk, 1)):
+            part = todo[start : start + max(chunk, 1)]
+            vectors = self.embedder.passages([passage_text(d.title, d.text) for d in part])
+            self.vectors.add([VectorEntry(d.id, d.kind, d.field, _content_hash(d)) for d in part], vectors)
+        return len(todo)
+
+    def dense_coverage(self) -> tuple[int, int]:
+        """(records with a vector, records in the index)."""
+        if self.vectors is None:
+            return 0, len(self)
+        self.vectors.refresh()
+        return len(self.vectors), len(self)
+
+    @property
+    def dense_active(self) -> bool:
+        """Dense retrieval joins the search: on in the options, an embedder, and the vectors cover the index but
+        for a few fresh records (`dense_missing`): while a backfill is under way the search stays lexical, so
+        half-embedded collections do not tilt the fusion towards the records embedded first; one fresh record
+        in a hundred waiting for its vector does not switch it off."""
+        if not (self.options.dense and self.embedder is not None and self.vectors is not None):
+            return False
+        embedded, total = self.dense_coverage()
+        return total > 0 and total - embedded <= int(self.options.dense_missing * total)
 
     def iter_docs(self) -> Iterator[MatchDoc]:
         """Every stored record (title and keywords as given; text as its segmented tokens joined back)."""
@@ -663,27 +722,18 @@ class MatchEngine:
                     )
                     boost_clauses.append((Occur.Should, q))
         final = self._filtered(lexical, kind, field, boost_clauses)
-        pool = k + len(exclude)
-        if self._dense:
-            pool = max(pool, opts.dense_candidates)
-        hits = searcher.search(final, pool, count=False).hits
+        dense = self.dense_active
+        pool = max(k, opts.dense_depth) if dense else k
+        hits = searcher.search(final, pool + len(exclude), count=False).hits
         results: list[tuple[float, Any, Any]] = []
         for score, address in hits:
             stored = searcher.doc(address)
             if stored.get_first("id") in exclude:
                 continue
             results.append((score, address, stored))
-        dense_sims: dict[int, float] = {}
-        if self._dense and results:
-            texts = [_stored_text(stored) for _, _, stored in results]
-            sims = self._dense.similarities(query_text, texts)
-            top = max(s for s, _, _ in results) or 1.0
-            mixed = [
-                ((1 - opts.dense_weight) * s / top + opts.dense_weight * sim, a, st)
-                for (s, a, st), sim in zip(results, sims, strict=True)
-            ]
-            dense_sims = {id(st): sim for (_, _, st), sim in zip(results, sims, strict=True)}
-            results = sorted(mixed, key=lambda x: -x[0])
+        fused: dict[str, tuple[int | None, int | None, float | None]] = {}
+        if dense:
+            results, fused = self._fuse(searcher, query_text, results[:pool], k, kind, field, exclude)
         results = results[:k]
         snippets = self._snippet_generator(searcher, plan) if explain else None
         top_field = plan.query_fields[0][0] if plan.query_fields else None
@@ -706,10 +756,52 @@ class MatchEngine:
             )
             if explain:
                 match.explanation = self._explain(stored, plan, snippets, doc_field, top_field, boosted)
-                match.explanation.dense_similarity = dense_sims.get(id(stored))
+                if match.id in fused:
+                    (
+                        match.explanation.lexical_rank,
+                        match.explanation.dense_rank,
+                        match.explanation.dense_similarity,
+                    ) = fused[match.id]
                 match.matched_terms = match.explanation.matched_terms
             matches.append(match)
         return matches
+
+    def _fuse(
+        self,
+        searcher: tantivy.Searcher,
+        query_text: str,
+        lexical: list[tuple[float, Any, Any]],
+        k: int,
+        kind: str | None,
+        field: str | None,
+        exclude: set[str],
+    ) -> tuple[list[tuple[float, Any, Any]], dict[str, tuple[int | None, int | None, float | None]]]:
+        """RRF of the lexical top and the dense top (same filters and exclusions); the fused score replaces
+        BM25's. Returns the fused top k (with their stored documents) and, per id, (lexical rank, dense rank,
+        cosine similarity)."""
+        opts = self.options
+        query = self.embedder.query(query_text[: opts.dense_query_chars])
+        nearest = self.vectors.search(query, opts.dense_depth, kind=kind, field=field, exclude_ids=exclude)
+        lexical_ids = [stored.get_first("id") for _, _, stored in lexical]
+        dense_ids = [doc_id for doc_id, _ in nearest]
+        lexical_rank = {doc_id: i for i, doc_id in enumerate(lexical_ids, 1)}
+        dense_rank = {doc_id: i for i, doc_id in enumerate(dense_ids, 1)}
+        similarity = dict(nearest)
+        found = {stored.get_first("id"): (address, stored) for _, address, stored in lexical}
+        out: list[tuple[float, Any, Any]] = []
+        info: dict[str, tuple[int | None, int | None, float | None]] = {}
+        for doc_id, score in reciprocal_rank_fusion([lexical_ids, dense_ids], k=opts.rrf_k):
+            if doc_id not in found:  # found by the dense stage only: fetch its stored document
+                hits = searcher.search(Query.term_query(self.schema, "id", doc_id), 1, count=False).hits
+                if not hits:  # a vector whose record left the index (removed by the next write)
+                    continue
+                found[doc_id] = (hits[0][1], searcher.doc(hits[0][1]))
+            address, stored = found[doc_id]
+            out.append((score, address, stored))
+            info[doc_id] = (lexical_rank.get(doc_id), dense_rank.get(doc_id), similarity.get(doc_id))
+            if len(out) >= k:
+                break
+        return out, info
 
     def search_like(self, doc_id: str, k: int = 10, kind: str | None = None, **kwargs: Any) -> list[Match]:
         """Records matching a stored record (e.g. an achievement → demands with kind="demand"), itself excluded."""
@@ -824,6 +916,13 @@ def _maximal(terms: list[str]) -> list[str]:
     return [t for t in terms if not any(t != u and t in u for u in terms)]
 
 
+def _content_hash(doc: MatchDoc) -> str:
+    """What a vector was made from (and the kind and field its entry filters on): an edit of these asks for a new
+    vector, any other edit does not."""
+    made_of = f"{doc.kind}\t{doc.field}\t{passage_text(doc.title, doc.text)}"
+    return hashlib.sha1(made_of.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
 def _stored_text(stored: Any) -> str:
     meta = _meta(stored)
     return meta.get("title", "") + "\n" + join_tokens((stored.get_first(_VIEW) or "").split(" "))
@@ -851,7 +950,6 @@ def _html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 __all__ = [
     "KINDS",
-    "DenseModelUnavailable",
     "Explanation",
     "Match",
     "MatchDoc",

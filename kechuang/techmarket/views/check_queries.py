@@ -10,7 +10,7 @@ from django.utils.translation import pgettext
 
 from kechuang.core import exports
 from kechuang.core.permissions import bureau_required, get_for_user
-from kechuang.techmarket import forms, selectors, services
+from kechuang.techmarket import forms, index, selectors, services
 from kechuang.techmarket.filters import MatchCheckFilter
 from kechuang.techmarket.models import MatchCheck
 from kechuang.techmarket.views._common import list_context, list_export, record_form
@@ -22,6 +22,7 @@ CHECK_K = 10
 def check_list(request: HttpRequest) -> HttpResponse:
     filterset = MatchCheckFilter(request.GET, selectors.match_checks())
     ctx = list_context(request, filterset, total=MatchCheck.objects.count(), ran=request.GET.get("run") == "1")
+    ctx["dense"] = index.dense_status()
     if ctx["ran"]:
         report = services.run_saved_checks(k=CHECK_K)
         results = {

@@ -31,6 +31,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "q": q,
             "kind": kind,
+            "dense": index.dense_status(),
             "results": results,
             "facets": facets,
             "selected": selected,

