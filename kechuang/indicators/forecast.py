@@ -741,7 +741,7 @@ def _calibrate(
     # shift: the earlier observations are moved by the shift before the final fit, so the jump is not read as a
     # trend, and the shift's size is added to the interval's variance (it may or may not persist).
     shift, shift_index = 0.0, None
-    for index, error in reversed(one_step[-2:]):
+    for index, error in one_step[-2:]:  # the earlier first: a step in the year before last explains the last too
         history = np.array([e for i, e in one_step if i < index])
         if len(history) < BREAK_MIN_HISTORY:
             continue
@@ -757,8 +757,9 @@ def _calibrate(
         adjusted_values = np.exp(adjusted) if method in LOG_METHODS else adjusted * factor
         try:
             refit = _predictive(method, years, adjusted_values, years[-1] + np.arange(1, len(centre) + 1))
-            if np.all(np.isfinite(refit.centre)):
-                centre = refit.centre
+            rescaled = refit.centre if predictive.log else refit.centre * (refit.factor / predictive.factor)
+            if np.all(np.isfinite(rescaled)):
+                centre = rescaled
         except Exception:  # keep the unadjusted centre; the widened interval still applies
             pass
 
