@@ -195,9 +195,7 @@ def summarise_real(backtest: dict) -> dict:
                     h: round(float(np.mean([c for c, r in zip(covered, rows, strict=True) if r["horizon"] == h])), 3)
                     for h in HORIZONS
                 },
-                "brier": round(
-                    float(np.mean([(p - o) ** 2 for p, o in zip(probabilities, outcomes, strict=True)])), 4
-                ),
+                "brier": round(float(np.mean([(p - o) ** 2 for p, o in zip(probabilities, outcomes, strict=True)])), 4),
                 "reliability": table,
             }
         entry["targets_met"] = {
@@ -223,9 +221,10 @@ def run_real() -> dict | None:
                 f"(median {e['median_ape_pct']} %), 80 % coverage {e['coverage80']} {e['coverage80_by_horizon']}, "
                 f"Brier {e['brier']}"
             )
-            print("    reliability (bin: n, mean predicted → observed): " + "; ".join(
-                f"{b['bin']}: {b['n']}, {b['mean_predicted']} → {b['observed']}" for b in e["reliability"]
-            ))
+            print(
+                "    reliability (bin: n, mean predicted → observed): "
+                + "; ".join(f"{b['bin']}: {b['n']}, {b['mean_predicted']} → {b['observed']}" for b in e["reliability"])
+            )
         print(f"forecast_real {indicator} targets met: {entry['targets_met']}; methods {entry['methods']}")
     report(
         "forecast_real",

@@ -20,7 +20,10 @@ from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
     Card,
+    comparison_source_summary,
     context_for,
+    province_comparison,
+    published_for,
     ranking,
     recent_growth,
     status_counts,
@@ -282,10 +285,11 @@ def forecast_sentence(items: list[Item]) -> str | None:
     return text + "。"
 
 
-def _items(cards: list[Card]) -> list[Item]:
+def _items(cards: list[Card], province: str = "") -> list[Item]:
     items = []
     for card in cards:
         forecast = card.assessment.forecast
+        comparison = province_comparison(published_for(card.indicator), province)
         chart = charts.line_chart_svg(
             history=card.series[-11:],
             path=card.assessment.path if not card.quota else None,
@@ -294,11 +298,22 @@ def _items(cards: list[Card]) -> list[Item]:
             unit=card.indicator.unit,
             width=330,
             height=150,
+            comparison=[(y, v) for y, v, _s in comparison],
+            comparison_label=_("%(province)s (published)") % {"province": province} if comparison else "",
+            right_axis_note=_(" (right axis)"),
         )
+        text = sentence(card, forecast)
+        if card.assessment.rule:
+            text = f"{text} {card.assessment.rule}"
+        if comparison:
+            text += " " + _("Comparison line: %(province)s, from %(source)s.") % {
+                "province": province,
+                "source": comparison_source_summary([s for _y, _v, s in comparison]),
+            }
         items.append(
             Item(
                 card,
-                sentence(card, forecast),
+                text,
                 forecast,
                 # Safe to mark: the SVGs come from indicators.charts, which escapes every text it draws
                 mark_safe(chart),  # nosec B308 B703
@@ -455,7 +470,7 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
     cadence = period if period in PERIODS else "monthly"
     start, end = window(cadence, today)
     ctx, unit, cards = target_cards(user, policy)
-    items = _items(cards)
+    items = _items(cards, policy.city.province_name)
     digests = briefing_digests(user, policy, cadence=cadence, start=start, end=end, today=today)
     headlines = [status_sentence(cards)]
     sections: list[Section] = []

@@ -95,7 +95,8 @@ __all__ = [
     "required_annual_growth",
 ]
 
-METHODS = ("linear", "log_linear", "drift", "log_drift", "damped_trend", "log_damped")  # simplest first: ties go to the earlier one
+# simplest first: ties go to the earlier one
+METHODS = ("linear", "log_linear", "drift", "log_drift", "damped_trend", "log_damped")
 INSUFFICIENT_DATA = "insufficient_data"
 COMPARATORS = ("ge", "gt", "le", "lt")
 MIN_OBSERVATIONS = 3
@@ -104,7 +105,8 @@ MIN_TRAIN = {"linear": 3, "log_linear": 3, "drift": 3, "log_drift": 3, "damped_t
 LOG_METHODS = ("log_linear", "log_drift", "log_damped")
 DRIFT_METHODS = ("drift", "log_drift")
 DAMPED_METHODS = ("damped_trend", "log_damped")
-SELECTION_MAX_HORIZON = 1  # models are chosen on one-step errors (1..3 years ahead scored worse on the synthetic and real benches)
+# Models are chosen on one-step errors; scoring 1..3 years ahead was tried and did worse on both benches.
+SELECTION_MAX_HORIZON = 1
 CALIBRATION_MIN_ERRORS = 3  # backtest errors needed at a horizon before its own spread is used
 BREAK_RATIO = 3.0  # a one-step error this many robust s.d. from the earlier ones is a level shift
 BREAK_MIN_HISTORY = 4  # earlier one-step errors needed before a break can be told from noise
@@ -871,9 +873,7 @@ def forecast_series(
     if n < MIN_OBSERVATIONS:
         notes.append(f"need at least {MIN_OBSERVATIONS} observations to forecast; got {n}")
     else:
-        _choose_and_forecast(
-            result, years, values, allowed, gaps=bool(gaps), constant=constant, calibrate=calibrate
-        )
+        _choose_and_forecast(result, years, values, allowed, gaps=bool(gaps), constant=constant, calibrate=calibrate)
 
     if n:
         growth, reason = required_annual_growth(float(values[-1]), target, deadline - int(years[-1]))

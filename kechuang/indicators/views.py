@@ -97,6 +97,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "name": indicator.name,
         "comparison": [[year, value] for year, value, _source in province],
         "comparison_sources": sorted({source for _y, _v, source in province}),
+        "comparison_source": selectors.comparison_source_summary([source for _y, _v, source in province]),
         "unit": indicator.unit,
         "history": series,
         "path": (assessment.path if assessment and assessment.path else []),
@@ -110,7 +111,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "forecast": _("Forecast"),
             "band": _("80% prediction interval"),
             "target": _("Target"),
-            "comparison": _("%(province)s (published)") % {"province": province_name},
+            "comparison": _("%(province)s (published: %(source)s)")
+            % {
+                "province": province_name,
+                "source": selectors.comparison_source_summary([source for _y, _v, source in province])[:60],
+            },
             "comparison_axis": province_name,
         },
     }

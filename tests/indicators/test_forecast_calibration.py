@@ -4,6 +4,7 @@ at origin T uses a value after T."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -85,7 +86,7 @@ positive_series = st.lists(st.floats(min_value=1.0, max_value=1e4), min_size=3, 
 def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(points, horizon):
     deadline = points[-1][0] + horizon
     by_level = [forecast_series(points, target=points[-1][1], deadline=deadline, level=lv) for lv in (0.5, 0.8, 0.95)]
-    for narrow, wide in zip(by_level, by_level[1:], strict=False):
+    for narrow, wide in itertools.pairwise(by_level):
         for a, b in zip(narrow.forecast, wide.forecast, strict=True):
             assert b.lower <= a.lower * (1 + 1e-9) + 1e-9 and a.upper <= b.upper * (1 + 1e-9) + 1e-9
     for result in by_level:
@@ -96,11 +97,7 @@ def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(
             widths = [p.upper - p.lower for p in rows]
         else:  # log models: the log-width grows with the horizon
             widths = [math.log(p.upper) - math.log(p.lower) if p.lower > 0 else math.inf for p in rows]
-        assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools_pairs(widths))
-
-
-def itertools_pairs(values):
-    return zip(values, values[1:], strict=False)
+        assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools.pairwise(widths))
 
 
 @SETTINGS
