@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 
 from kechuang.core.registry import BriefingTable, briefing_digests
 from kechuang.indicators import charts
+from kechuang.indicators.catalogue import PROVINCE_CODE_MAP
 from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
@@ -36,6 +37,7 @@ from kechuang.policy.models import Policy
 PERIODS = ("monthly", "quarterly")
 MAX_HEADLINES = 6  # a leader reads the summary in one minute
 TOP_RISKS = 3
+MAX_FRONT_CHANGES = 4  # the first page keeps to one A4 page; the full list is in the monthly section
 
 
 def status_words() -> dict[str, str]:
@@ -372,7 +374,13 @@ def _items(cards: list[Card], province: str = "") -> list[Item]:
     items = []
     for card in cards:
         forecast = card.assessment.forecast
-        comparison = province_comparison(published_for(card.indicator), province)
+        # The province's comparison line where it has a published series (R&D, technology contracts), not where a
+        # newspaper quoted one figure
+        comparison = (
+            province_comparison(published_for(card.indicator), province)
+            if card.indicator.code in PROVINCE_CODE_MAP.values()
+            else []
+        )
         chart = charts.line_chart_svg(
             history=card.series[-11:],
             path=card.assessment.path if not card.quota else None,
@@ -384,6 +392,7 @@ def _items(cards: list[Card], province: str = "") -> list[Item]:
             comparison=[(y, v) for y, v, _s in comparison],
             comparison_label=_("%(province)s (published)") % {"province": province} if comparison else "",
             right_axis_note=_(" (right axis)"),
+            target_word=_("Target"),
         )
         text = sentence(card, forecast)
         if card.assessment.rule:
@@ -660,12 +669,12 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
 
 def front_page(cards: list[Card], moves: list[Move], since: dt.date) -> Front:
     """The one-minute first page: every headline target's standing, the changes since the last briefing (biggest
-    first, at most five), and the three biggest risks with the department that owns each."""
+    first, at most four), and the three biggest risks with the department that owns each."""
     headline = [c for c in cards if not c.quota] + [c for c in cards if c.quota]
     return Front(
         standing=headline,
         since=since,
-        changes=[move_phrase(m) for m in moves[:5]],
+        changes=[move_phrase(m) for m in moves[:MAX_FRONT_CHANGES]],
         risks=biggest_risks(cards),
     )
 

@@ -135,8 +135,10 @@ def catalogue_load(*, actor: Any = None, city: OrgUnit | None = None) -> Catalog
         if indicator.unit == "" and indicator.aggregation != Indicator.Aggregation.MAX_OR_FLAG:
             indicator.aggregation = Indicator.Aggregation.MAX_OR_FLAG
             audit.save(indicator, actor=actor)
+    # The province's series first: where a newspaper quoted the same year's figure, the bulletin's row is the one kept
+    series_figures = province_series_load(city)
     figures, observations = published_load(actor=actor, city=city)
-    summary.figures, summary.observations = figures + province_series_load(city), observations
+    summary.figures, summary.observations = figures + series_figures, observations
     return summary
 
 

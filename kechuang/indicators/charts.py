@@ -68,6 +68,7 @@ def line_chart_svg(
     comparison: list[tuple[int, float]] | None = None,
     comparison_label: str = "",
     right_axis_note: str = " (right axis)",
+    target_word: str = "目标",
 ) -> str:
     """History (solid), planned path (dashed), forecast median and its band (shaded), target line (red dashed), and a
     labelled comparison line (purple, dashed; e.g. the province's published series) — on a right-hand axis of its own
@@ -138,7 +139,7 @@ def line_chart_svg(
         )
         parts.append(
             f'<text x="{width - right}" y="{y(target) - 4:.1f}" text-anchor="end" fill="#c62828">'
-            f"目标 {escape(fmt(target))}{escape(unit)}</text>"
+            f"{escape(target_word)} {escape(fmt(target))}{escape(unit)}</text>"
         )
     if comparison:
         y2 = y
@@ -161,7 +162,8 @@ def line_chart_svg(
             parts.append(f'<circle cx="{x(a):.1f}" cy="{y2(b):.1f}" r="2" fill="{PURPLE}"/>')
         if comparison_label:
             label = comparison_label + (right_axis_note if apart else "")
-            parts.append(f'<text x="{left + 4}" y="{top + 2}" fill="{PURPLE}">{escape(label)}</text>')
+            # Bottom left inside the plot: the top is the target's label and the first tick's
+            parts.append(f'<text x="{left + 4}" y="{height - bottom - 4}" fill="{PURPLE}">{escape(label)}</text>')
     if history:
         pts = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in history)
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{BLUE}" stroke-width="2"/>')
