@@ -484,7 +484,7 @@ def published_for(indicator: Indicator) -> list[PublishedFigure]:
 
 
 # Published figures that are not a full-year value of the same definition are listed, never drawn as a line.
-_NOT_COMPARABLE = ("quarter", "not the", "first batch", "lower bound")  # a lower bound ("exceeds …") is no value
+_NOT_COMPARABLE = ("quarter", "not the", "first batch")
 
 
 def province_comparison(figures: list[PublishedFigure], province: str) -> list[tuple[int, float, str]]:
