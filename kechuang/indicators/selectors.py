@@ -509,10 +509,18 @@ def comparison_source_summary(sources: list[str]) -> str:
 
     names: list[str] = []
     for source in sources:
-        titles = re.findall(r"《([^》]+)》", source) or [source.split(",")[0][:80]]
-        for title in titles:
-            name = "《" + re.sub(r"^\d{4}年", "", title) + "》" if "《" in source else title
-            if name not in names:
+        titles = re.findall(r"《([^》]+)》", source)
+        if titles:
+            found = ["《" + re.sub(r"^\d{4}年", "", t) + "》" for t in titles]
+        else:  # "[tag] 中国科技统计年鉴(earlier edition) 技术市场…, tidy table …" → the document's name
+            tag = re.match(r"^\[([^\]]*)\]\s*", source)
+            bare = source[tag.end() :] if tag else source
+            if tag and (bare.startswith("http") or not bare):  # a bare address: the bracket names the publisher
+                found = [tag.group(1)]
+            else:
+                found = [re.split(r"[,，(（]| as | same", bare)[0].strip()[:40] or bare[:40]]
+        for name in found:
+            if name and name not in names:
                 names.append(name)
     return "；".join(names)
 

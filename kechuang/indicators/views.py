@@ -36,7 +36,10 @@ from kechuang.policy.models import Target
 METHOD_LABELS = {
     "linear": gettext_lazy("linear trend"),
     "log_linear": gettext_lazy("log-linear trend (compound growth)"),
+    "drift": gettext_lazy("drift (the average yearly change so far)"),
+    "log_drift": gettext_lazy("drift on the log scale (the average growth rate so far)"),
     "damped_trend": gettext_lazy("damped trend (exponential smoothing)"),
+    "log_damped": gettext_lazy("damped trend on the log scale (damped compound growth)"),
     "insufficient_data": gettext_lazy("too few values"),
 }
 
@@ -114,7 +117,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "comparison": _("%(province)s (published: %(source)s)")
             % {
                 "province": province_name,
-                "source": selectors.comparison_source_summary([source for _y, _v, source in province])[:60],
+                "source": selectors.comparison_source_summary([source for _y, _v, source in province]).split("；")[0],
             },
             "comparison_axis": province_name,
         },
