@@ -635,7 +635,9 @@ def _damped_predictive(values: np.ndarray, horizons: np.ndarray, fit: _DampedFit
     return _Predictive(centre=mean, scale=np.sqrt(variance), df=float(dof), log=False, factor=factor)
 
 
-def _damped_one_step(values: np.ndarray, origins: Sequence[int]) -> tuple[list[float], _DampedFit]:
+def _damped_one_step(
+    values: np.ndarray, origins: Sequence[int], keep: dict[int, _DampedFit] | None = None
+) -> tuple[list[float], _DampedFit]:
     """One-step forecasts of observation k + 1 from fits on the first k observations, for every origin k at once, and
     the fit on the whole series (same batch, for the final forecast).
 
@@ -644,6 +646,8 @@ def _damped_one_step(values: np.ndarray, origins: Sequence[int]) -> tuple[list[f
     """
     factor = _scale_of(values)
     *fits, final = _fit_damped(values / factor, [*origins, len(values)])
+    if keep is not None:  # the calibration reuses these fits (in units of the series / its scale)
+        keep.update(zip(origins, fits, strict=True))
     return [float(fit.forecast(np.array([1]))[0]) * factor for fit in fits], final
 
 
@@ -710,15 +714,25 @@ def _model_space(method: str, values: np.ndarray) -> tuple[np.ndarray, float]:
     return values / factor, factor
 
 
-def _origin_centres(method: str, years: np.ndarray, z: np.ndarray, origins: Sequence[int]) -> dict[int, np.ndarray]:
-    """For each origin k: the model fitted on z[:k] only, predicting every later observed year (z[k:])."""
+def _origin_centres(
+    method: str,
+    years: np.ndarray,
+    z: np.ndarray,
+    origins: Sequence[int],
+    known: dict[int, _DampedFit] | None = None,
+) -> dict[int, np.ndarray]:
+    """For each origin k: the model fitted on z[:k] only, predicting every later observed year (z[k:]).  ``known``:
+    damped fits the selection's backtest already made at some origins (same data, same scale), reused."""
     x = years.astype(float)
     centres: dict[int, np.ndarray] = {}
     with np.errstate(all="ignore"):
         if method in DAMPED_METHODS:
             factor = _scale_of(z)
-            fits = _fit_damped(z / factor, list(origins))
-            for k, fit in zip(origins, fits, strict=True):
+            known = known or {}
+            missing = [k for k in origins if k not in known]
+            fitted = dict(zip(missing, _fit_damped(z / factor, missing), strict=True)) if missing else {}
+            for k in origins:
+                fit = known.get(k) or fitted[k]
                 horizons = np.arange(1, len(z) - k + 1)
                 centres[k] = fit.forecast(horizons) * factor
         elif method in DRIFT_METHODS:
@@ -737,7 +751,12 @@ def _robust_sd(errors: np.ndarray) -> float:
 
 
 def _calibrate(
-    method: str, years: np.ndarray, values: np.ndarray, predictive: _Predictive, start: int
+    method: str,
+    years: np.ndarray,
+    values: np.ndarray,
+    predictive: _Predictive,
+    start: int,
+    known: dict[int, _DampedFit] | None = None,
 ) -> tuple[_Predictive, int, int | None]:
     """Widen ``predictive`` to the spread of the model's own rolling-origin errors; guard against a recent break.
 
@@ -749,7 +768,7 @@ def _calibrate(
     if not origins:
         return predictive, 0, None
     z, _ = _model_space(method, values)
-    centres = _origin_centres(method, years, z, origins)
+    centres = _origin_centres(method, years, z, origins, known)
     by_horizon: dict[int, list[float]] = {}
     one_step: list[tuple[int, float]] = []  # (index predicted, error) for the next observation after each origin
     for k in origins:
@@ -970,13 +989,14 @@ def _choose_and_forecast(
     mapes: dict[str, float | None] = {}
     select_horizon = max(1, min(SELECTION_MAX_HORIZON, result.deadline - int(years[-1])))
     damped_fits: dict[str, _DampedFit] = {}  # each damped model's fit on the whole series, from the backtest's batch
+    origin_fits: dict[str, dict[int, _DampedFit]] = {m: {} for m in DAMPED_METHODS}  # its fits at each origin
     for method in list(candidates):
         errors = []
         try:
             if method == "damped_trend":
-                predictions, damped_fits[method] = _damped_one_step(values, origins)
+                predictions, damped_fits[method] = _damped_one_step(values, origins, origin_fits[method])
             elif method == "log_damped":
-                logs, damped_fits[method] = _damped_one_step(np.log(values), origins)
+                logs, damped_fits[method] = _damped_one_step(np.log(values), origins, origin_fits[method])
                 predictions = [math.exp(min(p, 709.0)) for p in logs]
             else:
                 predictions = [_one_step(method, years, values, k) for k in origins]
@@ -985,7 +1005,7 @@ def _choose_and_forecast(
                     errors.append(abs(values[k] - predicted) / abs(values[k]))
             if select_horizon > 1 and origins:  # also score the horizons the forecast is for (up to 3 years)
                 z, factor = _model_space(method, values)
-                centres = _origin_centres(method, years, z, origins)
+                centres = _origin_centres(method, years, z, origins, origin_fits.get(method))
                 with np.errstate(all="ignore"):
                     for k in origins:
                         for offset in range(1, min(select_horizon, n - k)):
@@ -1051,7 +1071,7 @@ def _choose_and_forecast(
         calibrated = None
         if calibrate and not constant:
             calibrated, result.calibration_errors, result.level_shift_year = _calibrate(
-                chosen, years, values, predictive, start
+                chosen, years, values, predictive, start, origin_fits.get(chosen)
             )
     except Exception:  # calibration must never lose the forecast itself; the model's own interval remains
         calibrated = None
