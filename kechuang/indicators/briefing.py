@@ -13,14 +13,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kechuang.core.registry import BriefingTable, briefing_digests
 from kechuang.indicators import charts
+from kechuang.indicators.catalogue import PROVINCE_CODE_MAP
 from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
     Card,
+    comparison_source_summary,
     context_for,
+    province_comparison,
+    published_for,
     ranking,
     recent_growth,
     status_counts,
@@ -29,9 +34,21 @@ from kechuang.indicators.selectors import (
 )
 from kechuang.policy.models import Policy
 
-STATUS_WORDS = {"on_track": "正常推进", "at_risk": "存在风险", "off_track": "严重滞后", "none": "暂无数据"}
 PERIODS = ("monthly", "quarterly")
 MAX_HEADLINES = 6  # a leader reads the summary in one minute
+TOP_RISKS = 3
+MAX_FRONT_CHANGES = 4  # the first page keeps to one A4 page; the full list is in the monthly section
+
+
+def status_words() -> dict[str, str]:
+    """The four statuses in the reader's language (正常推进 / On track …)."""
+    return {"on_track": _("On track"), "at_risk": _("At risk"), "off_track": _("Off track"), "none": _("No data")}
+
+
+def _join(names: list[str]) -> str:
+    return pgettext("list separator", ", ").join(names)
+
+
 RANKED = ("high_tech_enterprises", "tech_smes", "rd_intensity", "high_tech_output_share")
 
 
@@ -58,6 +75,24 @@ class Section:
 
 
 @dataclass
+class Risk:
+    card: Card
+    text: str
+    departments: str  # the owning department(s): the lead departments of the policy task, else the target's owners
+
+
+@dataclass
+class Front:
+    """The first page: where the city stands on every headline target, what changed since the last briefing, and the
+    biggest risks with their owning department."""
+
+    standing: list[Card]
+    since: dt.date  # the last briefing's date: the end of the previous month or quarter
+    changes: list[str]
+    risks: list[Risk]
+
+
+@dataclass
 class Briefing:
     title: str
     period_label: str
@@ -73,12 +108,14 @@ class Briefing:
     end: dt.date | None = None
     headlines: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    front: Front | None = None  # the one-minute first page
+    policy_number: str = ""  # the policy document the targets come from (淄科发〔2023〕22号)
 
 
 def period_label(period: str, today: dt.date) -> str:
     if period == "quarterly":
-        return f"{today.year}年第{(today.month - 1) // 3 + 1}季度"
-    return f"{today.year}年{today.month}月"
+        return _("Q%(q)s %(year)s") % {"year": today.year, "q": (today.month - 1) // 3 + 1}
+    return _("%(month)s/%(year)s") % {"year": today.year, "month": today.month}
 
 
 def _unit_word(unit: str) -> str:
@@ -86,7 +123,7 @@ def _unit_word(unit: str) -> str:
 
 
 def _status_word(status: str) -> str:
-    return {"on_track": _("On track"), "at_risk": _("At risk"), "off_track": _("Off track")}.get(status, _("No data"))
+    return status_words().get(status, _("No data"))
 
 
 def sentence(card: Card, forecast: dict[str, Any] | None) -> str:
@@ -160,34 +197,42 @@ def window(cadence: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 def _names(cards: list[Card], limit: int = 4) -> str:
     names = [c.indicator.name for c in cards]
-    return "、".join(names[:limit]) + ("等" if len(names) > limit else "")
+    text = _join(names[:limit])
+    return _("%(names)s and others") % {"names": text} if len(names) > limit else text
 
 
 def status_sentence(cards: list[Card]) -> str:
     """ "纳入监测的11项目标中，1项正常推进（…），1项存在风险（…），…": counts with names."""
     if not cards:
-        return "您可查看的指标中没有纳入监测的目标。"
-    by_status: dict[str, list[Card]] = {k: [] for k in STATUS_WORDS}
+        return _("No monitored target among the indicators you can see.")
+    words = status_words()
+    by_status: dict[str, list[Card]] = {k: [] for k in words}
     for card in cards:
         by_status[card.status].append(card)
     parts = []
     for key in ("on_track", "at_risk", "off_track"):
         found = by_status[key]
-        parts.append(f"{len(found)}项{STATUS_WORDS[key]}" + (f"（{_names(found)}）" if found else ""))
+        part = _("%(n)s %(status)s") % {"n": len(found), "status": words[key]}
+        parts.append(part + (_(" (%(names)s)") % {"names": _names(found)} if found else ""))
     if by_status["none"]:
-        parts.append(f"{len(by_status['none'])}项{STATUS_WORDS['none']}")
-    return f"纳入监测的{len(cards)}项目标中，" + "，".join(parts) + "。"
+        parts.append(_("%(n)s %(status)s") % {"n": len(by_status["none"]), "status": words["none"]})
+    return _("Of the %(n)s monitored targets: %(parts)s.") % {
+        "n": len(cards),
+        "parts": pgettext("clause separator", ", ").join(parts),
+    }
 
 
 def _change(before: float, after: float, unit: str) -> tuple[str, float]:
     """The change in words ("增长21.4%", "提高0.2个百分点") and its size for ranking movers."""
     if unit == "%":
         diff = after - before
-        return (f"{'提高' if diff >= 0 else '下降'}{fmt(abs(diff), 2)}个百分点", abs(diff) / (abs(before) or 1))
+        words = _("up %(d)s percentage points") if diff >= 0 else _("down %(d)s percentage points")
+        return words % {"d": fmt(abs(diff), 2)}, abs(diff) / (abs(before) or 1)
     if not before:
         return "", 0.0
     ratio = after / before - 1
-    return f"{'增长' if ratio >= 0 else '下降'}{fmt(abs(ratio) * 100, 1)}%", abs(ratio)
+    words = _("up %(p)s%%") if ratio >= 0 else _("down %(p)s%%")
+    return words % {"p": fmt(abs(ratio) * 100, 1)}, abs(ratio)
 
 
 @dataclass
@@ -218,34 +263,62 @@ def month_moves(cards: list[Card], cards_before: list[Card]) -> list[Move]:
     return sorted(moves, key=lambda m: -m.size)
 
 
+def move_phrase(move: Move) -> str:
+    """One target's change since the last briefing: "高新技术企业数量：2025年由1,500家修订为1,700家（+13.3%），状态由
+    严重滞后转为正常推进"."""
+    card, a = move.card, move.card.assessment
+    unit, name = card.indicator.unit, card.indicator.name
+    words = status_words()
+    now = f"{fmt(a.latest_value)}{unit}"
+    b = move.before.assessment if move.before else None
+    if b is None or b.latest_value is None:
+        return _("%(name)s: new %(year)s figure %(now)s, status %(status)s") % {
+            "name": name,
+            "year": a.latest_year,
+            "now": now,
+            "status": words[card.status],
+        }
+    pct = _change(b.latest_value, a.latest_value, unit)[0]
+    if unit != "%" and b.latest_value:
+        sign = "+" if a.latest_value >= b.latest_value else "-"
+        pct = f"{sign}{fmt(abs(a.latest_value / b.latest_value - 1) * 100, 1)}%"
+    was = f"{fmt(b.latest_value)}{unit}"
+    if b.latest_year == a.latest_year:
+        text = _("%(name)s: %(year)s revised from %(was)s to %(now)s") % {
+            "name": name,
+            "year": a.latest_year,
+            "was": was,
+            "now": now,
+        }
+    else:
+        text = _("%(name)s: from %(was)s (%(old_year)s) to %(now)s (%(year)s)") % {
+            "name": name,
+            "old_year": b.latest_year,
+            "was": was,
+            "year": a.latest_year,
+            "now": now,
+        }
+    text += _(" (%(names)s)") % {"names": pct} if pct else ""
+    old, new = move.before.status, card.status
+    if old != new:
+        text += _(", status from %(old)s to %(new)s") % {"old": words[old], "new": words[new]}
+    else:
+        text += _(", status still %(new)s") % {"new": words[new]}
+    return text
+
+
 def month_move_sentence(moves: list[Move]) -> str:
     if not moves:
-        return "本月目标指标数据没有变化。"
+        return _("No target indicator changed this month.")
     top = moves[0]
-    card, a = top.card, top.card.assessment
-    unit, name = card.indicator.unit, card.indicator.name
-    now = f"{fmt(a.latest_value)}{unit}"
     b = top.before.assessment if top.before else None
     if b is None or b.latest_value is None:
-        text = f"本月新增{name}{a.latest_year}年数据{now}，状态为{STATUS_WORDS[card.status]}"
+        text = _("This month: %(change)s") % {"change": move_phrase(top)}
     else:
-        pct = _change(b.latest_value, a.latest_value, unit)[0]
-        if unit != "%" and b.latest_value:
-            sign = "+" if a.latest_value >= b.latest_value else "-"
-            pct = f"{sign}{fmt(abs(a.latest_value / b.latest_value - 1) * 100, 1)}%"
-        was = f"{fmt(b.latest_value)}{unit}"
-        if b.latest_year == a.latest_year:
-            text = f"本月变化最大的是{name}：{a.latest_year}年由{was}修订为{now}"
-        else:
-            text = f"本月变化最大的是{name}：由{b.latest_year}年{was}更新为{a.latest_year}年{now}"
-        text += f"（{pct}）" if pct else ""
-        old, new = top.before.status, card.status
-        text += (
-            f"，状态由{STATUS_WORDS[old]}转为{STATUS_WORDS[new]}" if old != new else f"，状态仍为{STATUS_WORDS[new]}"
-        )
+        text = _("The biggest change this month: %(change)s") % {"change": move_phrase(top)}
     if len(moves) > 1:
-        text += f"；另有{len(moves) - 1}项目标指标数据有变化"
-    return text + "。"
+        text += _("; %(n)s more target indicators changed") % {"n": len(moves) - 1}
+    return text + _(".")
 
 
 def year_moves(cards: list[Card]) -> list[tuple[Card, str, float]]:
@@ -257,17 +330,26 @@ def year_moves(cards: list[Card]) -> list[tuple[Card, str, float]]:
         (y0, v0), (y1, v1) = sorted(card.series)[-2:]
         words, size = _change(v0, v1, card.indicator.unit)
         if words:
-            out.append((card, f"{y1}年{fmt(v1)}{card.indicator.unit}，较{y0}年{words}", size))
+            phrase = _("%(year)s %(value)s, %(change)s on %(old_year)s") % {
+                "year": y1,
+                "value": f"{fmt(v1)}{card.indicator.unit}",
+                "change": words,
+                "old_year": y0,
+            }
+            out.append((card, phrase, size))
     return sorted(out, key=lambda m: -m[2])
 
 
 def year_move_sentence(moves: list[tuple[Card, str, float]]) -> str | None:
     if not moves:
         return None
-    text = f"与上一期数据相比，变化最大的是{moves[0][0].indicator.name}（{moves[0][1]}）"
+    text = _("Against the previous data point, the biggest change is %(name)s (%(change)s)") % {
+        "name": moves[0][0].indicator.name,
+        "change": moves[0][1],
+    }
     if len(moves) > 1:
-        text += f"，其次是{moves[1][0].indicator.name}（{moves[1][1]}）"
-    return text + "。"
+        text += _(", then %(name)s (%(change)s)") % {"name": moves[1][0].indicator.name, "change": moves[1][1]}
+    return text + _(".")
 
 
 def forecast_sentence(items: list[Item]) -> str | None:
@@ -277,15 +359,28 @@ def forecast_sentence(items: list[Item]) -> str | None:
         return None
     likely = [c for c, p in probable if p >= 0.8]
     doubtful = [c for c, p in probable if p < 0.5]
-    text = f"按趋势预测，有预测的{len(probable)}项目标中，{len(likely)}项到期达标概率在80%以上"
-    text += f"，{len(doubtful)}项低于50%（{_names(doubtful)}）" if doubtful else "，没有低于50%的"
-    return text + "。"
+    text = _(
+        "By the trend forecasts, %(likely)s of the %(n)s targets with a forecast have a probability above 80%% of "
+        "being met when due"
+    ) % {"n": len(probable), "likely": len(likely)}
+    if doubtful:
+        text += _(", %(n)s below 50%% (%(names)s)") % {"n": len(doubtful), "names": _names(doubtful)}
+    else:
+        text += _(", none below 50%%") % {}
+    return text + _(".")
 
 
-def _items(cards: list[Card]) -> list[Item]:
+def _items(cards: list[Card], province: str = "") -> list[Item]:
     items = []
     for card in cards:
         forecast = card.assessment.forecast
+        # The province's comparison line where it has a published series (R&D, technology contracts), not where a
+        # newspaper quoted one figure
+        comparison = (
+            province_comparison(published_for(card.indicator), province)
+            if card.indicator.code in PROVINCE_CODE_MAP.values()
+            else []
+        )
         chart = charts.line_chart_svg(
             history=card.series[-11:],
             path=card.assessment.path if not card.quota else None,
@@ -294,11 +389,23 @@ def _items(cards: list[Card]) -> list[Item]:
             unit=card.indicator.unit,
             width=330,
             height=150,
+            comparison=[(y, v) for y, v, _s in comparison],
+            comparison_label=_("%(province)s (published)") % {"province": province} if comparison else "",
+            right_axis_note=_(" (right axis)"),
+            target_word=_("Target"),
         )
+        text = sentence(card, forecast)
+        if card.assessment.rule:
+            text = f"{text} {card.assessment.rule}"
+        if comparison:
+            text += " " + _("Comparison line: %(province)s, from %(source)s.") % {
+                "province": province,
+                "source": comparison_source_summary([s for _y, _v, s in comparison]),
+            }
         items.append(
             Item(
                 card,
-                sentence(card, forecast),
+                text,
                 forecast,
                 # Safe to mark: the SVGs come from indicators.charts, which escapes every text it draws
                 mark_safe(chart),  # nosec B308 B703
@@ -356,33 +463,40 @@ def data_updates(user: Any, start: dt.date, end: dt.date) -> tuple[int, int, Bri
     )
     names = sorted(set(new) | set(revised), key=lambda n: (-(new.get(n, 0) + revised.get(n, 0)), n))
     table = BriefingTable(
-        caption="本月观测值录入与修订（按指标）",
-        headers=["指标", "新录入（条）", "修订（条）"],
+        caption=_("Observations entered and revised this month (by indicator)"),
+        headers=[_("Indicator"), _("New (rows)"), _("Revised (rows)")],
         rows=[[n, new.get(n, 0), revised.get(n, 0)] for n in names],
-        note="本月没有录入或修订观测值。" if not names else "",
+        note=_("No observation was entered or revised this month.") if not names else "",
     )
     return sum(new.values()), sum(revised.values()), table
 
 
 def _overview_table(items: list[Item], with_forecast: bool) -> BriefingTable:
-    headers = ["指标", "目标", "最新值", "完成比例", "状态"]
+    headers = [_("Indicator"), _("Target"), _("Latest value"), _("Share of the target"), _("Status")]
     if with_forecast:
-        headers.insert(4, "达标概率（预测）")
+        headers.insert(4, _("Probability of meeting it (forecast)"))
     rows = []
     for item in items:
         c, a = item.card, item.card.assessment
         row = [
             c.indicator.name,
-            f"{c.target_display}{'/期' if c.quota else f'（{c.target_year}年）'}",
-            f"{fmt(a.latest_value)}{'（' + str(a.latest_year) + '）' if a.latest_year else ''}",
+            target_words(c),
+            f"{fmt(a.latest_value)}{' (' + str(a.latest_year) + ')' if a.latest_year else ''}",
             f"{fmt(a.percent_of_target, 0)}%" if a.percent_of_target is not None else "—",
-            STATUS_WORDS[c.status],
+            status_words()[c.status],
         ]
         if with_forecast:
             p = (item.forecast or {}).get("probability_of_meeting_target")
             row.insert(4, f"{p * 100:.0f}%" if p is not None else "—")
         rows.append(row)
-    return BriefingTable(caption="目标进展总览", headers=headers, rows=rows)
+    return BriefingTable(caption=_("Progress on every target"), headers=headers, rows=rows)
+
+
+def target_words(card: Card) -> str:
+    """ "> 2000家 (2027)" or "≥ 3% every year"."""
+    if card.quota:
+        return f"{card.target_display} {card.cadence}".strip()
+    return _("%(target)s by %(year)s") % {"target": card.target_display, "year": card.target_year}
 
 
 def _month_change_table(moves: list[Move]) -> BriefingTable:
@@ -390,23 +504,23 @@ def _month_change_table(moves: list[Move]) -> BriefingTable:
     for m in moves:
         a, unit = m.card.assessment, m.card.indicator.unit
         b = m.before.assessment if m.before else None
-        was = f"{fmt(b.latest_value)}{unit}（{b.latest_year}）" if b and b.latest_value is not None else "—"
-        words = _change(b.latest_value, a.latest_value, unit)[0] if b and b.latest_value is not None else "新增"
-        old = STATUS_WORDS[m.before.status] if m.before else STATUS_WORDS["none"]
+        was = f"{fmt(b.latest_value)}{unit} ({b.latest_year})" if b and b.latest_value is not None else "—"
+        words = _change(b.latest_value, a.latest_value, unit)[0] if b and b.latest_value is not None else _("new")
+        old = status_words()[m.before.status if m.before else "none"]
         rows.append(
             [
                 m.card.indicator.name,
                 was,
-                f"{fmt(a.latest_value)}{unit}（{a.latest_year}）",
+                f"{fmt(a.latest_value)}{unit} ({a.latest_year})",
                 words or "—",
-                f"{old} → {STATUS_WORDS[m.card.status]}",
+                f"{old} → {status_words()[m.card.status]}",
             ]
         )
     return BriefingTable(
-        caption="目标指标较上月末的变化",
-        headers=["指标", "上月末", "目前", "变化", "状态（上月末 → 目前）"],
+        caption=_("Target indicators against the end of last month"),
+        headers=[_("Indicator"), _("End of last month"), _("Now"), _("Change"), _("Status (end of last month → now)")],
         rows=rows,
-        note="本月目标指标数据没有变化。" if not rows else "",
+        note=_("No target indicator changed this month.") if not rows else "",
     )
 
 
@@ -435,17 +549,33 @@ def _comparison_table(user: Any, cards: list[Card]) -> BriefingTable:
             prev_key = (y, n - 1) if n > 1 else None  # year-to-date values: Q1 has no earlier quarter in the year
             qoq = _change(q[prev_key], now, unit)[0] if prev_key in q else "—"
             yoy = _change(q[(y - 1, n)], now, unit)[0] if (y - 1, n) in q else "—"
-            rows.append([card.indicator.name, f"{y}年1–{n * 3}月累计", f"{fmt(now)}{unit}", yoy or "—", qoq or "—"])
+            period = _("%(year)s, January–%(month)s (year to date)") % {"year": y, "month": _month_name(n * 3)}
+            rows.append([card.indicator.name, period, f"{fmt(now)}{unit}", yoy or "—", qoq or "—"])
         elif len(card.series) >= 2:
             (y0, v0), (y1, v1) = sorted(card.series)[-2:]
             words = _change(v0, v1, unit)[0] if y0 == y1 - 1 else ""
-            rows.append([card.indicator.name, f"{y1}年", f"{fmt(v1)}{unit}", words or "—", "—"])
+            rows.append([card.indicator.name, str(y1), f"{fmt(v1)}{unit}", words or "—", "—"])
     return BriefingTable(
-        caption="主要指标同比、环比",
-        headers=["指标", "最新期", "最新值", "同比", "环比（较上一季度累计）"],
+        caption=_("Main indicators year on year and quarter on quarter"),
+        headers=[
+            _("Indicator"),
+            _("Latest period"),
+            _("Latest value"),
+            _("Year on year"),
+            _("Quarter on quarter (year to date)"),
+        ],
         rows=rows,
-        note="年度数据只有同比；有季度累计数据的指标另列环比。缺上年同期数据的记为“—”。",
+        note=_(
+            "Yearly data have only a year-on-year change; indicators with quarterly year-to-date data also have a "
+            "quarter-on-quarter change. “—” where the same period of the year before is missing."
+        ),
     )
+
+
+def _month_name(month: int) -> str:
+    from django.utils.dates import MONTHS
+
+    return str(MONTHS[month])
 
 
 def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | None = None) -> Briefing:
@@ -455,51 +585,70 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
     cadence = period if period in PERIODS else "monthly"
     start, end = window(cadence, today)
     ctx, unit, cards = target_cards(user, policy)
-    items = _items(cards)
+    items = _items(cards, policy.city.province_name)
     digests = briefing_digests(user, policy, cadence=cadence, start=start, end=end, today=today)
     headlines = [status_sentence(cards)]
     sections: list[Section] = []
     rankings: list[dict[str, Any]] = []
-    numbers = iter("一二三四五六七八九十")
+    numbers = iter(_("1 2 3 4 5 6 7 8 9 10 11 12").split())
+
+    def heading(text: str) -> str:
+        return _("%(n)s. %(heading)s") % {"n": next(numbers), "heading": text}
+
+    # What changed since the last briefing: the state at the start of this window is what the previous one showed.
+    _ctx, _unit, cards_before = target_cards(user, policy, context_for(user, policy.city, as_of=_aware(start)))
+    moves = month_moves(cards, cards_before)
     if cadence == "monthly":
-        _ctx, _unit, cards_before = target_cards(user, policy, context_for(user, policy.city, as_of=_aware(start)))
-        moves = month_moves(cards, cards_before)
         new, revised, updates = data_updates(user, start, end)
-        headlines += [month_move_sentence(moves), f"本月新录入观测值{new}条，修订{revised}条。"]
+        headlines += [
+            month_move_sentence(moves),
+            _("This month %(new)s observations were entered and %(revised)s revised.")
+            % {"new": new, "revised": revised},
+        ]
         sections.append(
-            Section(f"{next(numbers)}、本月数据变化（较上月末）", tables=[_month_change_table(moves), updates])
+            Section(
+                heading(_("This month's data changes (against the end of last month)")),
+                tables=[_month_change_table(moves), updates],
+            )
         )
         for digest in digests:
-            sections.append(Section(f"{next(numbers)}、{digest.heading}", tables=digest.tables))
+            sections.append(Section(heading(digest.heading), tables=digest.tables))
         changed = {m.card.target.pk for m in moves}
         sections.append(
             Section(
-                f"{next(numbers)}、本月有数据更新的目标指标",
+                heading(_("Target indicators with new data this month")),
                 items=[i for i in items if i.card.target.pk in changed],
-                paragraphs=[] if changed else ["本月目标指标没有新的数据。"],
+                paragraphs=[] if changed else [_("No target indicator has new data this month.")],
             )
         )
     else:
         rankings = _rankings(ctx, cards)
         headlines += [s for s in (year_move_sentence(year_moves(cards)), forecast_sentence(items)) if s]
-        sections.append(Section(f"{next(numbers)}、目标进展与预测", tables=[_overview_table(items, True)]))
-        sections.append(Section(f"{next(numbers)}、同比与环比", tables=[_comparison_table(user, cards)]))
-        sections.append(Section(f"{next(numbers)}、分项研判", items=items))
+        sections.append(Section(heading(_("Progress and forecasts")), tables=[_overview_table(items, True)]))
+        sections.append(
+            Section(heading(_("Year on year and quarter on quarter")), tables=[_comparison_table(user, cards)])
+        )
+        sections.append(Section(heading(_("Target by target")), items=items))
         for digest in digests:
-            sections.append(Section(f"{next(numbers)}、{digest.heading}", tables=digest.tables))
+            sections.append(Section(heading(digest.heading), tables=digest.tables))
         sections.append(
             Section(
-                f"{next(numbers)}、区县排名",
+                heading(_("Regions ranked")),
                 rankings=rankings,
-                paragraphs=[] if rankings else ["暂无区县数据。"],
+                paragraphs=[] if rankings else [_("No region data yet.")],
             )
         )
     for digest in digests:
         headlines += digest.headlines
-    sections.append(Section(f"{next(numbers)}、状态判定规则", paragraphs=rule_lines(), ordered=True))
+    sections.append(Section(heading(_("How the status is decided")), paragraphs=rule_lines(), ordered=True))
     label = period_label(cadence, today)
+    title = (
+        _("%(city)s S&T innovation indicators: monthly briefing (%(period)s)")
+        if cadence == "monthly"
+        else _("%(city)s S&T innovation indicators: quarterly briefing (%(period)s)")
+    ) % {"city": policy.city.name, "period": label}
     return Briefing(
-        title=f"{policy.city.name}科技创新指标监测{'月报' if cadence == 'monthly' else '季报'}（{label}）",
+        title=title,
         period_label=label,
         generated=timezone.localtime(),
         unit_name=unit.name,
@@ -513,7 +662,63 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         end=end,
         headlines=headlines[:MAX_HEADLINES],
         sections=sections,
+        front=front_page(cards, moves, start - dt.timedelta(days=1)),
+        policy_number=policy.document_number,
     )
+
+
+def front_page(cards: list[Card], moves: list[Move], since: dt.date) -> Front:
+    """The one-minute first page: every headline target's standing, the changes since the last briefing (biggest
+    first, at most four), and the three biggest risks with the department that owns each."""
+    headline = [c for c in cards if not c.quota] + [c for c in cards if c.quota]
+    return Front(
+        standing=headline,
+        since=since,
+        changes=[move_phrase(m) for m in moves[:MAX_FRONT_CHANGES]],
+        risks=biggest_risks(cards),
+    )
+
+
+def risk_order(card: Card) -> tuple[int, float]:
+    """Off track before at risk; within each, the least likely to be met (or the furthest behind) first."""
+    a = card.assessment
+    severity = {"off_track": 0, "at_risk": 1}.get(card.status, 9)
+    likelihood = a.probability if a.probability is not None else (a.percent_of_target or 0.0) / 100
+    return severity, likelihood
+
+
+def owning_departments(card: Card) -> str:
+    """Who owns the risk: the lead departments of the policy task the target belongs to, else the target's
+    owners (both from the policy app), else the indicator's responsible department."""
+    target = card.target
+    leads = target.task.leads() if target.task_id else []
+    names = [d.name for d in leads] or [d.name for d in target.owners.all()]
+    if not names and card.indicator.responsible:
+        names = [card.indicator.responsible]
+    return _join(names) if names else _("no department named")
+
+
+def biggest_risks(cards: list[Card], limit: int = TOP_RISKS) -> list[Risk]:
+    at_risk = sorted((c for c in cards if c.status in ("off_track", "at_risk")), key=risk_order)[:limit]
+    risks = []
+    for card in at_risk:
+        a = card.assessment
+        if a.probability is not None:
+            text = _("%(name)s: %(p)s%% probability of %(target)s") % {
+                "name": card.indicator.name,
+                "p": round(a.probability * 100),
+                "target": target_words(card),
+            }
+        else:
+            text = _("%(name)s: %(percent)s%% of %(target)s") % {
+                "name": card.indicator.name,
+                "percent": fmt(a.percent_of_target or 0, 0),
+                "target": target_words(card),
+            }
+        if a.required_growth is not None and a.gap:
+            text += _(", needs %(g)s%% growth a year") % {"g": f"{a.required_growth * 100:.1f}"}
+        risks.append(Risk(card, text, owning_departments(card)))
+    return risks
 
 
 def rule_lines() -> list[str]:
@@ -523,7 +728,7 @@ def rule_lines() -> list[str]:
 def render_pdf(briefing: Briefing) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("indicators/briefing_pdf.html", {"b": briefing, "status_words": STATUS_WORDS})
+    html = render_to_string("indicators/briefing_pdf.html", {"b": briefing, "status_words": status_words()})
     return HTML(string=html).write_pdf()
 
 
@@ -540,21 +745,66 @@ def render_xlsx(briefing: Briefing) -> bytes:
     colours = {"on_track": "#C8E6C9", "at_risk": "#FFE8A3", "off_track": "#F6C6C6", "none": "#E3E7EC"}
     status_fmt = {k: book.add_format({"bg_color": v, "border": 1}) for k, v in colours.items()}
 
-    front = book.add_worksheet("要点")
+    words = status_words()
+    front = book.add_worksheet(_("Summary")[:31])
     front.write(0, 0, briefing.title, title)
     if briefing.start and briefing.end:
-        front.write(1, 0, f"本期范围：{briefing.start:%Y-%m-%d} 至 {briefing.end:%Y-%m-%d}")
-    front.write(3, 0, "要点", bold)
-    for i, line in enumerate(briefing.headlines, start=4):
-        front.write(i, 0, safe_cell(line), wrap)
+        front.write(
+            1,
+            0,
+            _("Period: %(start)s to %(end)s")
+            % {"start": f"{briefing.start:%Y-%m-%d}", "end": f"{briefing.end:%Y-%m-%d}"},
+        )
+    front.write(3, 0, _("Summary"), bold)
+    row = 4
+    for line in briefing.headlines:
+        front.write(row, 0, safe_cell(line), wrap)
+        row += 1
+    if briefing.front:
+        row += 1
+        front.write(row, 0, _("Biggest risks and who owns them"), bold)
+        for risk in briefing.front.risks:
+            row += 1
+            front.write(row, 0, safe_cell(f"{risk.text} — {risk.departments}"), wrap)
+        row += 2
+        front.write(
+            row, 0, _("Changes since the last briefing (%(date)s)") % {"date": f"{briefing.front.since:%Y-%m-%d}"}, bold
+        )
+        for change in briefing.front.changes or [_("No change.")]:
+            row += 1
+            front.write(row, 0, safe_cell(change), wrap)
     front.set_column(0, 0, 120)
 
-    sheet = book.add_worksheet("目标进展")
+    progress_name = _("Target progress")[:31]
+    sheet = book.add_worksheet(progress_name)
     sheet.write(0, 0, briefing.title, title)
-    sheet.write(1, 0, f"范围：{briefing.unit_name}　生成时间：{briefing.generated:%Y-%m-%d %H:%M}")
+    sheet.write(
+        1,
+        0,
+        _("Scope: %(unit)s · generated %(time)s")
+        % {"unit": briefing.unit_name, "time": f"{briefing.generated:%Y-%m-%d %H:%M}"},
+    )
     if briefing.demo:
-        sheet.write(2, 0, "注意：本简报含演示数据（生成的序列），仅用于演示，不是官方统计数据。")
-    headers = ["指标", "目标", "目标年份", "最新年份", "最新值", "单位", "完成比例(%)", "规划路径值", "状态", "研判"]
+        sheet.write(
+            2,
+            0,
+            _(
+                "Note: this briefing includes demo data (generated series), for demonstration only; "
+                "not official statistics."
+            ),
+        )
+    headers = [
+        _("Indicator"),
+        _("Target"),
+        _("Target year"),
+        _("Latest year"),
+        _("Latest value"),
+        _("Unit"),
+        _("Share of the target (%)"),
+        _("Planned path value"),
+        _("Status"),
+        _("Assessment"),
+    ]
     sheet.write_row(4, 0, headers, bold)
     for r, item in enumerate(briefing.items, start=5):
         c, a = item.card, item.card.assessment
@@ -572,24 +822,37 @@ def render_xlsx(briefing: Briefing) -> bytes:
                 round(a.planned_value, 2) if a.planned_value is not None and not c.quota else "",
             ],
         )
-        sheet.write(r, 8, STATUS_WORDS[item.status], status_fmt[item.status])
+        sheet.write(r, 8, words[item.status], status_fmt[item.status])
         sheet.write(r, 9, safe_cell(item.sentence), wrap)
     sheet.set_column(0, 0, 36)
     sheet.set_column(1, 8, 12)
     sheet.set_column(9, 9, 90)
     rule_row = 6 + len(briefing.items)
-    sheet.write(rule_row, 0, "状态判定规则", bold)
+    sheet.write(rule_row, 0, _("How the status is decided"), bold)
     for i, line in enumerate(briefing.rule, start=1):
         sheet.write(rule_row + i, 0, line)
 
-    series_sheet = book.add_worksheet("历史与预测")
+    series_name = _("History and forecast")[:31]
+    series_sheet = book.add_worksheet(series_name)
     row = 0
     for item in briefing.items:
         c = item.card
         if not c.series:
             continue
         series_sheet.write(row, 0, c.indicator.name, bold)
-        series_sheet.write_row(row + 1, 0, ["年份", "实际值", "规划路径", "预测值", "预测下限", "预测上限"], bold)
+        series_sheet.write_row(
+            row + 1,
+            0,
+            [
+                _("Year"),
+                _("Actual"),
+                _("Planned path"),
+                _("Forecast"),
+                _("Forecast lower bound"),
+                _("Forecast upper bound"),
+            ],
+            bold,
+        )
         path = dict(c.assessment.path or [])
         fc = {f["year"]: f for f in (item.forecast or {}).get("forecast", [])}
         years = sorted({y for y, _ in c.series} | set(path) | set(fc))
@@ -610,12 +873,12 @@ def render_xlsx(briefing: Briefing) -> bytes:
             )
         first, last = row + 2, row + 1 + len(years)
         chart = book.add_chart({"type": "line"})
-        for col, name in ((1, "实际值"), (2, "规划路径"), (3, "预测值")):
+        for col, name in ((1, _("Actual")), (2, _("Planned path")), (3, _("Forecast"))):
             chart.add_series(
                 {
                     "name": name,
-                    "categories": ["历史与预测", first, 0, last, 0],
-                    "values": ["历史与预测", first, col, last, col],
+                    "categories": [series_name, first, 0, last, 0],
+                    "values": [series_name, first, col, last, col],
                 }
             )
         chart.set_title({"name": c.indicator.name, "name_font": {"size": 10}})
@@ -623,7 +886,7 @@ def render_xlsx(briefing: Briefing) -> bytes:
         series_sheet.insert_chart(row, 7, chart)
         row = max(last + 2, row + 14)
 
-    details = book.add_worksheet("本月情况" if briefing.cadence == "monthly" else "本季度情况")
+    details = book.add_worksheet((_("This month") if briefing.cadence == "monthly" else _("This quarter"))[:31])
     row = 0
     for section in briefing.sections:
         if not section.tables:
@@ -643,12 +906,17 @@ def render_xlsx(briefing: Briefing) -> bytes:
     details.set_column(0, 0, 36)
     details.set_column(1, 8, 16)
 
-    rank_sheet = book.add_worksheet("区县排名")
+    rank_sheet = book.add_worksheet(_("Regions ranked")[:31])
     row = 0
     for block in briefing.rankings:
         ind = block["indicator"]
-        rank_sheet.write(row, 0, f"{ind.name}（{block['year']}年）", bold)
-        rank_sheet.write_row(row + 1, 0, ["名次", "区县", "数值", "单位", "分解目标", "完成比例(%)"], bold)
+        rank_sheet.write(row, 0, f"{ind.name} ({block['year']})", bold)
+        rank_sheet.write_row(
+            row + 1,
+            0,
+            [_("Rank"), _("Region"), _("Value"), _("Unit"), _("Region target"), _("Share of the target (%)")],
+            bold,
+        )
         for i, r in enumerate(block["rows"], start=row + 2):
             rank_sheet.write_row(
                 i,

@@ -43,6 +43,14 @@ PUBLISHED_CODE_MAP = {
     "tech_smes": "tech_smes",
 }
 YEARS = range(2015, 2026)
+# The province's published series (a copy of its rows of ../shared/data/provincial-st-series.csv): the comparison
+# line on the R&D and technology-contract charts.  Codes → catalogue codes; never observations of the city.
+PROVINCE_SERIES_CSV = DATA / "province-series.csv"
+PROVINCE_CODE_MAP = {
+    "rd_intensity": "rd_intensity",
+    "rd_expenditure": "rd_expenditure",
+    "tech_contract_turnover": "tech_contract_turnover_output",
+}
 
 
 @dataclass
@@ -127,9 +135,41 @@ def catalogue_load(*, actor: Any = None, city: OrgUnit | None = None) -> Catalog
         if indicator.unit == "" and indicator.aggregation != Indicator.Aggregation.MAX_OR_FLAG:
             indicator.aggregation = Indicator.Aggregation.MAX_OR_FLAG
             audit.save(indicator, actor=actor)
+    # The province's series first: where a newspaper quoted the same year's figure, the bulletin's row is the one kept
+    series_figures = province_series_load(city)
     figures, observations = published_load(actor=actor, city=city)
-    summary.figures, summary.observations = figures, observations
+    summary.figures, summary.observations = figures + series_figures, observations
     return summary
+
+
+def province_series_load(city: OrgUnit | None, path: Path = PROVINCE_SERIES_CSV) -> int:
+    """Store the province's published series as reference figures labelled with the city's province (the file says
+    "山东", the city "山东省"), under the catalogue code, with each row's source verbatim.  Returns how many are new.
+    Rows of another province are ignored, so the file can hold more than one."""
+    if city is None or not city.province_name or not path.is_file():
+        return 0
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=PROVINCE_CODE_MAP.values())}
+    created = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if not city.province_name.startswith(row["region"]) or not row["value"].strip():
+                continue
+            code = PROVINCE_CODE_MAP.get(row["indicator"])
+            if code is None:
+                continue
+            _figure, new = PublishedFigure.objects.get_or_create(
+                indicator_code=code,
+                region_label=city.province_name,
+                year=int(row["year"]),
+                defaults={
+                    "indicator": indicators.get(code),
+                    "value": Decimal(row["value"]),
+                    "unit": row["unit"][:200],
+                    "source": row["source"][:500],
+                },
+            )
+            created += new
+    return created
 
 
 def _region_for(label: str, city: OrgUnit | None) -> OrgUnit | None:

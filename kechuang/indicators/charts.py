@@ -8,6 +8,7 @@ from html import escape
 
 STATUS_COLOURS = {"on_track": "#2e7d32", "at_risk": "#e0a800", "off_track": "#c62828", "none": "#9aa5b1"}
 BLUE = "#1f5fa8"
+PURPLE = "#8e5ea2"  # the comparison line, as on the interactive chart
 
 
 def fmt(value: float | None, digits: int | None = None) -> str:
@@ -64,8 +65,14 @@ def line_chart_svg(
     unit: str = "",
     width: int = 520,
     height: int = 220,
+    comparison: list[tuple[int, float]] | None = None,
+    comparison_label: str = "",
+    right_axis_note: str = " (right axis)",
+    target_word: str = "目标",
 ) -> str:
-    """History (solid), planned path (dashed), forecast median and its band (shaded), target line (red dashed)."""
+    """History (solid), planned path (dashed), forecast median and its band (shaded), target line (red dashed), and a
+    labelled comparison line (purple, dashed; e.g. the province's published series) — on a right-hand axis of its own
+    when its scale is more than three times apart from the city's, as on the interactive chart."""
     forecast = forecast or []
     path = path or []
     points = [*history, *path, *[(f["year"], f["value"]) for f in forecast]]
@@ -74,8 +81,14 @@ def line_chart_svg(
         values.append(target)
     if not points:
         return ""
-    left, right, top, bottom = 52, 12, 14, 28
-    years = [y for y, _ in points]
+    comparison = [(y, v) for y, v in (comparison or []) if y >= min(y for y, _ in points)]
+    ours = max((abs(v) for v in values), default=0.0)
+    theirs = max((abs(v) for _, v in comparison), default=0.0)
+    apart = bool(comparison) and ours > 0 and theirs > 0 and max(ours / theirs, theirs / ours) > 3
+    if comparison and not apart:
+        values += [v for _, v in comparison]
+    left, right, top, bottom = 52, (48 if apart else 12), 14, 28
+    years = [y for y, _ in points] + [y for y, _ in comparison]
     x0, x1 = min(years), max(years)
     ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
@@ -126,8 +139,31 @@ def line_chart_svg(
         )
         parts.append(
             f'<text x="{width - right}" y="{y(target) - 4:.1f}" text-anchor="end" fill="#c62828">'
-            f"目标 {escape(fmt(target))}{escape(unit)}</text>"
+            f"{escape(target_word)} {escape(fmt(target))}{escape(unit)}</text>"
         )
+    if comparison:
+        y2 = y
+        if apart:
+            ticks2 = nice_ticks(min(v for _, v in comparison), max(v for _, v in comparison))
+            lo2, hi2 = ticks2[0], ticks2[-1]
+
+            def y2(value: float) -> float:
+                return top + (hi2 - value) / ((hi2 - lo2) or 1) * (height - top - bottom)
+
+            for value in ticks2:
+                parts.append(
+                    f'<text x="{width - right + 4}" y="{y2(value) + 3:.1f}" fill="{PURPLE}">{fmt(value)}</text>'
+                )
+        pts = " ".join(f"{x(a):.1f},{y2(b):.1f}" for a, b in comparison)
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{PURPLE}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+        )
+        for a, b in comparison:
+            parts.append(f'<circle cx="{x(a):.1f}" cy="{y2(b):.1f}" r="2" fill="{PURPLE}"/>')
+        if comparison_label:
+            label = comparison_label + (right_axis_note if apart else "")
+            # Bottom left inside the plot: the top is the target's label and the first tick's
+            parts.append(f'<text x="{left + 4}" y="{height - bottom - 4}" fill="{PURPLE}">{escape(label)}</text>')
     if history:
         pts = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in history)
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{BLUE}" stroke-width="2"/>')

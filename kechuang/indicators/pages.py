@@ -27,13 +27,8 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
         if card.target.pk not in wanted or a.latest_value is None:
             continue  # no observation yet: the cockpit says so in its own words
         value = f"{fmt(a.latest_value)} {card.indicator.unit}".strip()
-        detail = str(a.latest_year) if a.latest_year else ""
-        if a.probability is not None:
-            detail = _("%(detail)s · probability of meeting the target by %(year)s: %(p)s%%") % {
-                "detail": detail,
-                "year": card.target_year,
-                "p": round(a.probability * 100),
-            }
+        # The latest year, then the clause of the one rule that decided the status, with its numbers
+        detail = " · ".join(part for part in (str(a.latest_year or ""), a.rule) if part)
         if card.demo:
             detail = f"{detail} · {_('demo data')}".strip(" ·")
         out[card.target.pk] = TargetProgress(

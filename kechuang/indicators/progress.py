@@ -12,7 +12,11 @@ One rule, chosen by what the policy file says of the target (issue #10, defect 1
    V ≥ B + 50 % × (P(y) − B) → at risk; else → off track ("lower is better" mirrored).
 4. A target with a cadence (每年 / 每两年 / 每五年, P1Y/P2Y/P5Y in the policy file), whether a count per period or a
    level to hold (R&D intensity ≥ 3 % every year): the latest period's value against the target: met → on track;
-   ≥ 80 % of it → at risk; else → off track (``assess_quota``). No deadline forecast is made for it.
+   ≥ 80 % of it → at risk; else → off track (``assess_quota``). Its probability and required growth are for the
+   next period it falls due (latest period + cadence), shown beside the status but not deciding it.
+
+Every assessment carries ``rule``, one short sentence saying which clause decided it, with its numbers
+(``selectors.rule_sentence``); every page shows it where it shows the status.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ class Assessment:
     basis: str = ""  # what decided the status: "probability", "path" or "quota"
     probability: float | None = None  # of meeting a deadline target (the forecast shown beside the status)
     forecast: dict | None = None  # the forecast that gave the probability (ForecastResult.to_dict())
+    due_year: int | None = None  # the year the probability and required growth are for: the deadline, or the
+    # next period a cadence target falls due (latest period + cadence)
+    required_growth: float | None = None  # compound yearly growth from the latest value to the target by due_year
+    rule: str = ""  # the rule that decided this status, in one short sentence (shown beside the status)
 
 
 def status_from_probability(probability: float) -> str:

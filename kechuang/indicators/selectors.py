@@ -241,8 +241,8 @@ def status_rule_lines() -> list[str]:
         ),
         gettext(
             "Targets with a cadence (every year, every two years, every five years): the latest period's value meets "
-            "the target: on track; at least %(quota)d%% of it: at risk; less: off track. No deadline forecast is "
-            "made for them."
+            "the target: on track; at least %(quota)d%% of it: at risk; less: off track. Their probability and "
+            "required growth are for the next period they fall due."
         )
         % {"quota": round(QUOTA_AT_RISK * 100)},
     ]
@@ -298,12 +298,28 @@ def target_value_for(target: Target, unit: OrgUnit, city: OrgUnit) -> float | No
 def assess_target(target: Target, series: list[tuple[int, float]], value: float | None, policy: Policy) -> Assessment:
     """The status of a target, by the one rule of progress.py: every page (cockpit, dashboard, indicator page,
     briefing, API) takes it from here, with the forecast whose probability decided it."""
+    result = _assess(target, series, value, policy)
+    result.rule = rule_sentence(result, target)
+    return result
+
+
+def _assess(target: Target, series: list[tuple[int, float]], value: float | None, policy: Policy) -> Assessment:
     if value is None:
         return Assessment(NO_DATA, *(series[-1] if series else (None, None)))
     indicator = target.indicator
     comparator = target.comparator
     if is_quota(target):
-        return assess_quota(series, quota=value, comparator=comparator)
+        result = assess_quota(series, quota=value, comparator=comparator)
+        if result.latest_year is not None:
+            # The probability and growth a cadence target needs are for its next due period, not the policy's end.
+            result.due_year = result.latest_year + (target.cadence_years or 1)
+            result.required_growth, _reason = engine.required_annual_growth(
+                result.latest_value, value, result.due_year - result.latest_year
+            )
+            if len(series) >= engine.MIN_OBSERVATIONS:
+                result.forecast = forecast_for(series, value, result.due_year, comparator)
+                result.probability = result.forecast.get("probability_of_meeting_target")
+        return result
     target_year = deadline_year(target, policy)
     result = assess(
         series,
@@ -314,6 +330,11 @@ def assess_target(target: Target, series: list[tuple[int, float]], value: float 
         kind=path_kind(indicator.aggregation, bool(indicator.formula)),
         lower_is_better=indicator.direction == Indicator.Direction.DOWN,
     )
+    result.due_year = target_year
+    if result.latest_year is not None and result.latest_value is not None:
+        result.required_growth, _reason = engine.required_annual_growth(
+            result.latest_value, value, target_year - result.latest_year
+        )
     if len(series) >= engine.MIN_OBSERVATIONS:
         result.forecast = forecast_for(series, value, target_year, comparator)
         result.probability = result.forecast.get("probability_of_meeting_target")
@@ -321,6 +342,37 @@ def assess_target(target: Target, series: list[tuple[int, float]], value: float 
             result.status = status_from_probability(result.probability)
             result.basis = "probability"
     return result
+
+
+def rule_sentence(a: Assessment, target: Target) -> str:
+    """The clause of the status rule that decided this assessment, in one short sentence with its numbers."""
+    from django.utils.translation import gettext
+
+    if a.latest_value is None or a.status == NO_DATA:
+        return gettext("No status: no value entered yet.")
+    if a.basis == "probability":
+        return gettext(
+            "By %(year)s: %(p)s%% probability of meeting the target (on track from %(on)d%%, at risk from %(risk)d%%)."
+        ) % {
+            "year": a.due_year,
+            "p": round(a.probability * 100),
+            "on": round(PROBABILITY_ON_TRACK * 100),
+            "risk": round(PROBABILITY_AT_RISK * 100),
+        }
+    if a.basis == "quota":
+        text = gettext(
+            "%(cadence)s: the latest period (%(year)s) against the target (met: on track; at least %(q)d%%: at risk)."
+        ) % {"cadence": cadence_words(target).capitalize(), "year": a.latest_year, "q": round(QUOTA_AT_RISK * 100)}
+        if a.probability is not None:
+            text += " " + gettext("Probability of meeting it in %(year)s: %(p)s%%.") % {
+                "year": a.due_year,
+                "p": round(a.probability * 100),
+            }
+        return text
+    return gettext(
+        "By %(year)s, with fewer than three yearly values (no forecast): the %(latest)s value against the planned "
+        "path (on track at or above it; at risk from half the planned progress)."
+    ) % {"year": a.due_year, "latest": a.latest_year}
 
 
 def target_cards(user: Any, policy: Policy, ctx: Context | None = None) -> tuple[Context, OrgUnit, list[Card]]:
@@ -426,7 +478,9 @@ def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
 
 
 def published_for(indicator: Indicator) -> list[PublishedFigure]:
-    return list(PublishedFigure.objects.filter(indicator=indicator).order_by("region_label", "year"))
+    return list(
+        PublishedFigure.objects.filter(indicator=indicator).select_related("indicator").order_by("region_label", "year")
+    )
 
 
 # Published figures that are not a full-year value of the same definition are listed, never drawn as a line.
@@ -437,11 +491,38 @@ def province_comparison(figures: list[PublishedFigure], province: str) -> list[t
     """The province's published full-year figures for the chart's comparison line: [(year, value, source), ...]."""
     if not province:
         return []
-    return [
-        (f.year, float(f.value), f.source)
-        for f in figures
-        if f.region_label == province and not any(word in f.unit.lower() for word in _NOT_COMPARABLE)
-    ]
+    by_year: dict[int, PublishedFigure] = {}
+    for f in figures:
+        if f.region_label != province or any(word in f.unit.lower() for word in _NOT_COMPARABLE):
+            continue
+        # One point a year: the province's series (stored under the catalogue code) over a figure quoted elsewhere
+        kept = by_year.get(f.year)
+        if kept is None or (f.indicator is not None and f.indicator_code == f.indicator.code):
+            by_year[f.year] = f
+    return [(year, float(f.value), f.source) for year, f in sorted(by_year.items())]
+
+
+def comparison_source_summary(sources: list[str]) -> str:
+    """The comparison line's sources in a few words: the bracketed kinds and the documents, without repeating the
+    year in every title ("《2011年全国科技经费投入统计公报》 … 《2023年…》" → one entry)."""
+    import re
+
+    names: list[str] = []
+    for source in sources:
+        titles = re.findall(r"《([^》]+)》", source)
+        if titles:
+            found = ["《" + re.sub(r"^\d{4}年", "", t) + "》" for t in titles]
+        else:  # "[tag] 中国科技统计年鉴(earlier edition) 技术市场…, tidy table …" → the document's name
+            tag = re.match(r"^\[([^\]]*)\]\s*", source)
+            bare = source[tag.end() :] if tag else source
+            if tag and (bare.startswith("http") or not bare):  # a bare address: the bracket names the publisher
+                found = [tag.group(1)]
+            else:
+                found = [re.split(r"[,，(（]| as | same", bare)[0].strip()[:40] or bare[:40]]
+        for name in found:
+            if name and name not in names:
+                names.append(name)
+    return "；".join(names)
 
 
 def region_table(ctx: Context, code: str, years: list[int]) -> list[dict[str, Any]]:

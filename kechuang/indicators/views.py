@@ -36,7 +36,10 @@ from kechuang.policy.models import Target
 METHOD_LABELS = {
     "linear": gettext_lazy("linear trend"),
     "log_linear": gettext_lazy("log-linear trend (compound growth)"),
+    "drift": gettext_lazy("drift (the average yearly change so far)"),
+    "log_drift": gettext_lazy("drift on the log scale (the average growth rate so far)"),
     "damped_trend": gettext_lazy("damped trend (exponential smoothing)"),
+    "log_damped": gettext_lazy("damped trend on the log scale (damped compound growth)"),
     "insufficient_data": gettext_lazy("too few values"),
 }
 
@@ -97,6 +100,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "name": indicator.name,
         "comparison": [[year, value] for year, value, _source in province],
         "comparison_sources": sorted({source for _y, _v, source in province}),
+        "comparison_source": selectors.comparison_source_summary([source for _y, _v, source in province]),
         "unit": indicator.unit,
         "history": series,
         "path": (assessment.path if assessment and assessment.path else []),
@@ -110,7 +114,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "forecast": _("Forecast"),
             "band": _("80% prediction interval"),
             "target": _("Target"),
-            "comparison": _("%(province)s (published)") % {"province": province_name},
+            "comparison": _("%(province)s (published: %(source)s)")
+            % {
+                "province": province_name,
+                "source": selectors.comparison_source_summary([source for _y, _v, source in province]).split("；")[0],
+            },
             "comparison_axis": province_name,
         },
     }

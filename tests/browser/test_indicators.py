@@ -79,10 +79,51 @@ def test_detail_chart_shows_the_shandong_comparison_line(login, indicator_site, 
                      axes: o.yAxis.length, legend: o.legend[0].data };
         }"""
     )
-    line = next(s for s in option["series"] if s["name"] == "山东省（公开数据）")
+    line = next(s for s in option["series"] if s["name"].startswith("山东省（公开数据"))
     assert line["points"] == [20412, 26700]
     assert line["axis"] == 1 and option["axes"] == 2
-    assert "山东省（公开数据）" in option["legend"]
+    assert line["name"] in option["legend"]
     expect(page.get_by_test_id("comparison-note")).to_contain_text("chinadaily")
     expect(page.get_by_test_id("published")).to_contain_text("山东省")
     shot("indicators-detail-shandong")
+
+
+@pytest.mark.parametrize(
+    ("code", "source", "language"),
+    [
+        ("rd_intensity", "全国科技经费投入统计公报", "zh-CN"),
+        ("tech_contract_turnover_output", "中国科技统计年鉴", "zh-CN"),
+        ("rd_intensity", "全国科技经费投入统计公报", "en"),
+    ],
+)
+def test_rd_and_turnover_charts_compare_with_shandongs_series(login, indicator_site, shot, code, source, language):
+    """Issue 14 items 2 and 7: Shandong's published series (2011–2023) is a labelled comparison line with its source
+    on the R&D intensity and technology-contract turnover charts; the status has the clause that decided it."""
+    page = login("leader")
+    page.goto(f"{indicator_site}/indicators/{code}/")
+    if language == "en":
+        page.locator('.lang-switch button[value="en"]').click()
+        page.wait_for_load_state()
+    chart = page.get_by_test_id("indicator-chart")
+    expect(chart).to_have_attribute("data-ready", "1")
+    option = page.evaluate(
+        """() => {
+            const o = echarts.getInstanceByDom(document.getElementById('indicator-chart')).getOption();
+            return o.series.map((s) => ({ name: s.name, points: s.data.filter((v) => v !== null && v !== undefined) }));
+        }"""
+    )
+    line = next(s for s in option if source in s["name"])
+    assert len(line["points"]) >= 9  # every year the chart shows (the province published 2011–2023)
+    expect(page.get_by_test_id("comparison-note")).to_contain_text(source)
+    if code == "rd_intensity":  # the turnover has no policy target, so no status
+        expect(page.get_by_test_id("status-rule-line").first).to_be_visible()
+    shot(f"indicators-detail-{code}-{language}")
+
+
+def test_cockpit_and_dashboard_show_the_rule_beside_the_status(login, indicator_site, shot):
+    page = login("leader")
+    expect(page.get_by_test_id("headline-target").first).to_contain_text("2027")
+    shot("cockpit-status-rule")
+    page.goto(f"{indicator_site}/indicators/")
+    expect(page.get_by_test_id("status-rule-line").first).to_be_visible()
+    shot("indicators-dashboard-status-rule")

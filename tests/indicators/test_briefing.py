@@ -164,3 +164,61 @@ def test_summary_sentences_are_right_for_the_data(
     assert "本月没有到期的督办报告。" in monthly.headlines
     assert "本季度没有到期的督办报告。" in quarterly.headlines
     assert "目前没有逾期未报的督办报告，也没有进度滞后的任务。" in quarterly.headlines
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_first_page_has_standing_changes_and_owned_risks(supervision_demo, persona, tmp_path, language):
+    """Issue 14 item 6: page 1 shows every headline target with the rule applied, the changes since the last
+    briefing and the three biggest risks, each with the department that owns it; in English, nothing of the
+    briefing's own wording stays Chinese (only the data's names: indicators, units, departments, the city)."""
+    from django.utils import translation
+
+    with translation.override(language):
+        data = briefing.build(persona("leader"), default_policy(), "quarterly")
+        pdf = briefing.render_pdf(data)
+    (tmp_path.parent / f"briefing-{language}.pdf").write_bytes(pdf)
+    front = data.front
+    assert front is not None and len(front.standing) == len(data.items)
+    risky = [i.card for i in data.items if i.card.status in ("off_track", "at_risk")]
+    assert len(front.risks) == min(3, len(risky)) and front.risks
+    assert [r.card for r in front.risks] == sorted(risky, key=briefing.risk_order)[:3]
+    for risk in front.risks:
+        target = risk.card.target
+        leads = [d.name for d in target.task.leads()] if target.task_id else []
+        owners = leads or [d.name for d in target.owners.all()] or [risk.card.indicator.responsible]
+        assert all(name in risk.departments for name in owners), (risk.departments, owners)
+    first = _page_texts(pdf, tmp_path, 1, 1)
+    for risk in front.risks:
+        assert re.sub(r"\s+", "", risk.departments) in first
+    for card in front.standing:
+        assert re.sub(r"\s+", "", card.assessment.rule)[:20] in first
+    if language == "en":
+        from kechuang.core.registry import briefing_digests
+
+        # Page 1 in English; the supervision module's digest lines are that module's text, not this one's.
+        with translation.override(language):
+            digests = briefing_digests(
+                persona("leader"),
+                default_policy(),
+                cadence="quarterly",
+                start=data.start,
+                end=data.end,
+                today=timezone.localdate(),
+            )
+        text = first
+        data_words = {c.indicator.name for c in front.standing} | {c.indicator.unit for c in front.standing}
+        data_words |= {r.departments for r in front.risks} | {data.unit_name, default_policy().city.name}
+        data_words |= {default_policy().document_number} | {h for d in digests for h in d.headlines}
+        for item in data.items:
+            data_words |= {d.name for d in (item.card.target.task.leads() if item.card.target.task_id else [])}
+        for word in sorted(data_words, key=len, reverse=True):
+            text = text.replace(re.sub(r"\s+", "", word), "")
+        assert "Biggestrisks" in text and "Wherethecitystands" in text
+        assert not re.search(r"[\u4e00-\u9fff]", text), text[:2000]
+
+
+def test_monthly_and_quarterly_front_pages_compare_with_their_own_last_briefing(supervision_demo, persona):
+    monthly = briefing.build(persona("leader"), default_policy(), "monthly", dt.date(2026, 5, 20))
+    quarterly = briefing.build(persona("leader"), default_policy(), "quarterly", dt.date(2026, 5, 20))
+    assert monthly.front.since == dt.date(2026, 4, 30)  # the last monthly briefing: end of April
+    assert quarterly.front.since == dt.date(2026, 3, 31)  # the last quarterly briefing: end of Q1

@@ -280,3 +280,54 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_indicators(demo, clien
     after, cards_after = count()
     assert cards_after == cards_before + 40
     assert after <= before < 30
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "value"),
+    [("rd_intensity", 2018, 2.15), ("rd_intensity", 2023, 2.59), ("tech_contract_turnover_output", 2023, 4554.6684)],
+)
+def test_rd_and_turnover_charts_have_shandongs_published_series_with_its_source(demo, client_as, code, year, value):
+    """Issue 14 item 7: Shandong's rows of the provincial series (copied into data/province-series.csv) are the
+    comparison line, labelled with the province and its source; the bulletin's row wins over a quoted figure."""
+    response = client_as("bureau_staff").get(reverse("indicators:detail", args=[code]))
+    chart = response.context["chart"]
+    line = dict((y, v) for y, v in chart["comparison"])
+    assert line[year] == pytest.approx(value)
+    assert len(line) >= 13  # the whole series, one point a year
+    assert "山东省" in chart["labels"]["comparison"]
+    expected = "全国科技经费投入统计公报" if code == "rd_intensity" else "中国科技统计年鉴"
+    assert expected in chart["comparison_source"] and expected in chart["labels"]["comparison"]
+    html = response.content.decode()
+    assert 'data-testid="comparison-sources"' in html and "huhuaping/techme" in html
+
+
+def test_every_status_is_shown_with_the_clause_that_decided_it(demo, client_as, persona):
+    """Issue 14 item 2: one rule, its clause in a sentence beside the status on the cockpit, the dashboard, the
+    indicator page and the briefing; a cadence target's probability and growth are for its next due period."""
+    from kechuang.indicators import briefing, selectors
+    from kechuang.policy.selectors import default_policy
+
+    client = client_as("leader")
+    policy = default_policy()
+    _ctx, _unit, cards = selectors.target_cards(persona("leader"), policy)
+    with_data = [c for c in cards if c.assessment.latest_value is not None]
+    assert with_data and all(c.assessment.rule for c in cards)
+    for card in with_data:
+        a = card.assessment
+        if card.quota:
+            assert a.basis == "quota" and a.due_year == a.latest_year + card.target.cadence_years
+        else:
+            assert a.due_year == card.target_year
+            assert str(a.due_year) in a.rule
+        if a.probability is not None:
+            assert f"{round(a.probability * 100)}%" in a.rule
+    dashboard = client.get(reverse("indicators:dashboard")).content.decode()
+    assert dashboard.count('data-testid="status-rule-line"') == len(cards)
+    cockpit = client.get("/").content.decode()
+    for card in with_data:
+        if not card.quota:
+            assert card.assessment.rule in cockpit
+    detail = client.get(reverse("indicators:detail", args=[with_data[0].indicator.code])).content.decode()
+    assert with_data[0].assessment.rule in detail
+    data = briefing.build(persona("leader"), policy, "quarterly")
+    assert all(item.card.assessment.rule in item.sentence for item in data.items)

@@ -1,0 +1,148 @@
+"""Calibrated intervals (issue 14 item 1): the interval comes from the chosen model's rolling-origin errors, with the
+model's own interval as the floor; a recent level shift widens the interval and is not extrapolated; no forecast made
+at origin T uses a value after T."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.forecast import drift_forecast, real_backtest
+from kechuang.indicators.forecast import forecast_series
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def trend(n: int = 12, start: int = 2012, noise: float = 0.0, seed: int = 0) -> list[tuple[int, float]]:
+    rng = np.random.default_rng(seed)
+    return [(start + i, 100.0 + 5.0 * i + float(rng.normal(0, noise))) for i in range(n)]
+
+
+def width(result, index: int = -1) -> float:
+    point = result.forecast[index]
+    return point.upper - point.lower
+
+
+@pytest.mark.parametrize(
+    ("name", "points", "source", "shift_year"),
+    [
+        ("three points: no backtest, the model's own interval", trend(3, noise=1.0), "model", None),
+        ("noisy trend: the backtest errors set the interval", trend(12, noise=3.0, seed=1), "backtest", None),
+        (
+            "a step down in the last year is a level shift",
+            [*trend(11, noise=0.5, seed=2), (2023, 80.0)],
+            "backtest",
+            2023,
+        ),
+        (
+            "a step up in the year before last is a level shift",
+            [*trend(10, noise=0.5, seed=3), (2022, 220.0), (2023, 226.0)],
+            "backtest",
+            2022,
+        ),
+    ],
+)
+def test_interval_source_and_break_guard(name, points, source, shift_year):
+    result = forecast_series(points, target=150.0, deadline=2026)
+    assert result.interval_source == source, name
+    assert result.level_shift_year == shift_year, name
+
+
+def test_calibrated_interval_is_never_narrower_than_the_models_own():
+    points = trend(12, noise=3.0, seed=4)
+    own = forecast_series(points, target=170.0, deadline=2027, calibrate=False)
+    calibrated = forecast_series(points, target=170.0, deadline=2027)
+    assert own.method == calibrated.method
+    for a, b in zip(own.forecast, calibrated.forecast, strict=True):
+        assert b.value == pytest.approx(a.value)
+        assert b.upper - b.lower >= (a.upper - a.lower) * (1 - 1e-9)
+
+
+def test_a_level_shift_is_not_extrapolated_as_a_trend():
+    """A one-off drop of 30 on a +5/year trend: the forecast continues the trend from the new level (about 80 + 5h),
+    instead of a trend bent down by the drop, and the interval is wider than without the drop."""
+    base = trend(11, noise=0.5, seed=2)
+    shifted = forecast_series([*base, (2023, 80.0)], target=150.0, deadline=2026)
+    assert shifted.level_shift_year == 2023
+    assert shifted.forecast[0].value == pytest.approx(85.0, abs=4.0)
+    assert shifted.forecast[-1].value > shifted.forecast[0].value  # the trend goes on
+    smooth = forecast_series([*base, (2023, 155.0)], target=150.0, deadline=2026)
+    assert smooth.level_shift_year is None
+    assert width(shifted) > 2 * width(smooth)
+
+
+positive_series = st.lists(st.floats(min_value=1.0, max_value=1e4), min_size=3, max_size=15).map(
+    lambda values: [(2010 + i, v) for i, v in enumerate(values)]
+)
+
+
+@SETTINGS
+@given(points=positive_series, horizon=st.integers(min_value=1, max_value=6))
+def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(points, horizon):
+    deadline = points[-1][0] + horizon
+    by_level = [forecast_series(points, target=points[-1][1], deadline=deadline, level=lv) for lv in (0.5, 0.8, 0.95)]
+    for narrow, wide in itertools.pairwise(by_level):
+        for a, b in zip(narrow.forecast, wide.forecast, strict=True):
+            assert b.lower <= a.lower * (1 + 1e-9) + 1e-9 and a.upper <= b.upper * (1 + 1e-9) + 1e-9
+    for result in by_level:
+        rows = result.forecast
+        for p in rows:
+            assert p.lower <= p.value <= p.upper
+        if result.method in ("linear", "drift", "damped_trend"):  # additive models: width grows with the horizon
+            widths = [p.upper - p.lower for p in rows]
+        else:  # log models: the log-width grows with the horizon
+            widths = [math.log(p.upper) - math.log(p.lower) if p.lower > 0 else math.inf for p in rows]
+        assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools.pairwise(widths))
+
+
+@SETTINGS
+@given(points=positive_series, target=st.floats(min_value=1.0, max_value=2e4))
+def test_probability_agrees_with_the_interval(points, target):
+    """The probability comes from the same calibrated distribution: a target below the 10 % bound is met with
+    probability ≥ 0.9, one above the 90 % bound with probability ≤ 0.1."""
+    deadline = points[-1][0] + 3
+    result = forecast_series(points, target=target, deadline=deadline)
+    last = result.forecast[-1]
+    p = result.probability_of_meeting_target
+    if target < last.lower:
+        assert p >= 0.9 - 1e-9
+    if target > last.upper:
+        assert p <= 0.1 + 1e-9
+
+
+def test_the_real_backtest_uses_no_value_after_its_origin():
+    """Leak guard: change every value after the origin and the forecasts made at that origin do not move."""
+    points = [(2011 + i, 2.0 + 0.1 * i + 0.03 * math.sin(i)) for i in range(13)]
+    altered = [(y, v if y <= 2018 else v * 3) for y, v in points]
+    first = real_backtest({("rd_intensity", "A"): points})
+    second = real_backtest({("rd_intensity", "A"): altered})
+    for a, b in zip(first["rows"], second["rows"], strict=True):
+        if a["origin"] == 2018:
+            assert a["engine"] == b["engine"] and a["drift"] == b["drift"] and a["p_engine"] == b["p_engine"]
+
+
+def test_the_engine_calibration_uses_no_value_after_the_last_one_it_is_given():
+    """The engine itself: a series cut at T gives the same forecast whatever came after T in the full series."""
+    full = trend(12, noise=2.0, seed=5)
+    cut = full[:8]
+    again = forecast_series(list(cut), target=140.0, deadline=2022)
+    assert forecast_series(cut, target=140.0, deadline=2022).forecast == again.forecast
+
+
+@pytest.mark.parametrize(
+    ("points", "horizon", "log", "expected"),
+    [
+        ([(2010, 1.0), (2011, 2.2), (2012, 3.0)], 2, False, 5.0),  # +1 a year on average
+        ([(2010, 100.0), (2012, 120.0), (2013, 133.1)], 1, True, 146.41),  # +10 % a year on average, a gap
+    ],
+)
+def test_drift_baseline_table(points, horizon, log, expected):
+    point, lower, upper, probability = drift_forecast(points, horizon, log)
+    assert point == pytest.approx(expected, rel=1e-9)
+    assert lower <= point <= upper
+    assert probability(point) == pytest.approx(0.5, abs=1e-9)
