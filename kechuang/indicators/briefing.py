@@ -20,6 +20,7 @@ from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
     Card,
+    approved_observations,
     context_for,
     ranking,
     recent_growth,
@@ -414,7 +415,7 @@ def _quarter_series(user: Any, unit_code: str, codes: list[str]) -> dict[str, di
     """Quarterly (year-to-date) values entered for the focus unit, by indicator."""
     out: dict[str, dict[tuple[int, int], float]] = {}
     for code, year, quarter, value in (
-        Observation.objects.visible_to(user)
+        approved_observations(Observation.objects.visible_to(user))
         .filter(indicator__code__in=codes, region__code=unit_code, quarter__gt=0)
         .values_list("indicator__code", "year", "quarter", "value")
     ):
