@@ -419,6 +419,13 @@ def submission_save(
             if value is None:
                 continue
             found = existing.get(code)
+            if found is not None and found.value == value:
+                # Unchanged: the stored value keeps its source and history; a value entered before the form (the
+                # demo series, an import) joins the form.
+                if found.submission_id != form.pk:
+                    found.submission = form
+                    audit.save(found, actor=actor, action=audit.Action.UPDATE)
+                continue
             _upsert(
                 actor=actor,
                 indicator=indicators[code],
