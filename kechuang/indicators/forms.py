@@ -154,7 +154,10 @@ class EntryForm(forms.Form):
                 help_text=indicator.unit,
             )
             self.fields[f"c_{indicator.code}"] = forms.CharField(
-                label=_("Comment"), required=False, max_length=300, initial=initial_values.get(f"c_{indicator.code}")
+                label=_("Comment on a warning"),
+                required=False,
+                max_length=300,
+                initial=initial_values.get(f"c_{indicator.code}"),
             )
 
     def rows(self) -> list[tuple[Indicator, Any, Any]]:

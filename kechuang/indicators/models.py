@@ -286,7 +286,9 @@ class DataSet(Timestamped):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    period_type = models.CharField(_("period"), max_length=12, choices=PeriodType.choices, default=PeriodType.YEARLY)
+    period_type = models.CharField(
+        _("reporting period"), max_length=12, choices=PeriodType.choices, default=PeriodType.YEARLY
+    )
     deadline_days = models.PositiveSmallIntegerField(
         _("deadline (days after the period ends)"), default=30, help_text=_("e.g. 60: due two months after the period")
     )
