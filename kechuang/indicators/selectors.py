@@ -630,7 +630,12 @@ def parse_period(text: str) -> tuple[int, int] | None:
     """'2025' → (2025, 0); '2025Q3' → (2025, 3); anything else None."""
     text = (text or "").strip().upper()
     year, _sep, quarter = text.partition("Q")
-    if not year.isdigit() or len(year) != 4 or (quarter and quarter not in "1234") or (_sep and not quarter):
+    if (
+        not year.isdigit()
+        or len(year) != 4
+        or (quarter and quarter not in ("1", "2", "3", "4"))
+        or (_sep and not quarter)
+    ):
         return None
     return int(year), int(quarter or 0)
 

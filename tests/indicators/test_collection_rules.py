@@ -112,3 +112,23 @@ def test_range_rule_blocks_exactly_the_values_outside(value, low, high):
 )
 def test_completeness_levels(expected, entered, level):
     assert r.Completeness(expected, entered).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("2025", (2025, 0)),
+        ("2025Q3", (2025, 3)),
+        ("2025q4", (2025, 4)),
+        ("2025Q0", None),
+        ("2025Q12", None),
+        ("2025Q", None),
+        ("25Q1", None),
+        ("", None),
+        ("abcd", None),
+    ],
+)
+def test_period_in_a_form_url(text, parsed):
+    from kechuang.indicators.selectors import parse_period
+
+    assert parse_period(text) == parsed
