@@ -702,9 +702,26 @@ class BoardCell:
 
 def readable_org_units(user: Any, data_set: DataSet) -> list[OrgUnit]:
     """The organisations of a data set whose forms `user` may read (city-wide roles: all; an officer: their own)."""
-    from kechuang.indicators.services import can_read_form
+    from kechuang.core.roles import CITY_WIDE
 
-    return [u for u in data_set.org_units.all() if can_read_form(user, u)]
+    units = list(data_set.org_units.all())
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.role in CITY_WIDE:
+        return units
+    kind = {Role.DISTRICT_OFFICER: OrgUnit.Kind.REGION, Role.DEPARTMENT_OFFICER: OrgUnit.Kind.DEPARTMENT}.get(user.role)
+    own = _own_unit_ids(user)
+    # the same rule as services.can_read_form (an officer reads the forms of their own organisation), with the
+    # user's units read once for the whole board
+    return [u for u in units if u.kind == kind and u.pk in own]
+
+
+def _own_unit_ids(user: Any) -> set[int]:
+    cached = getattr(user, "_collection_unit_ids", None)
+    if cached is None:
+        cached = set(_unit_ids(user.org_unit)) if user.org_unit_id else set()
+        user._collection_unit_ids = cached
+    return cached
 
 
 def completeness_board(

@@ -366,3 +366,16 @@ def test_data_sets_are_managed_by_the_bureau(demo, persona):
             org_units=OrgUnit.objects.filter(kind="department")[:1],
         )
     assert "org_units" in wrong.value.message_dict
+
+
+@pytest.mark.parametrize("who", ["bureau_staff", "zhangdian_officer"])
+def test_board_and_entry_pages_have_bounded_queries(collection, persona, who, django_assert_max_num_queries):
+    """The board reads every form of the year in a few queries, whatever the number of organisations and periods;
+    the entry form likewise for its indicators."""
+    data_set, year, quarter, _values = collection
+    client = _client(persona, who)
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("indicators:collection_board") + f"?year={year - 1}").status_code == 200
+    url = reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", f"{year - 1}Q{quarter}"])
+    with django_assert_max_num_queries(40):
+        assert client.get(url).status_code == 200
