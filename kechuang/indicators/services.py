@@ -379,9 +379,8 @@ def submission_save(
     comments = {k: v.strip()[:300] for k, v in (comments or {}).items() if k in indicators and (v or "").strip()}
     region = observation_region(org_unit)
     with transaction.atomic():
-        form, _created = Submission.objects.select_for_update().get_or_create(
-            data_set=data_set, org_unit=org_unit, year=year, period=period
-        )
+        key = {"data_set": data_set, "org_unit": org_unit, "year": year, "period": period}
+        form = Submission.objects.select_for_update().filter(**key).first() or Submission(**key)
         action = rules.SUBMIT if submit else rules.SAVE
         try:
             new_state = rules.next_state(form.state, action, relations)
@@ -400,7 +399,7 @@ def submission_save(
             found = existing.get(code)
             if found is not None and found.submission_id not in (None, form.pk):
                 errors[f"v_{code}"] = _("Already reported in %(form)s.") % {"form": found.submission}
-            elif value is None and found is not None and found.submission_id == form.pk:
+            elif value is None and found is not None and form.pk is not None and found.submission_id == form.pk:
                 errors[f"v_{code}"] = _("An entered value cannot be cleared: enter the corrected value.")
         if errors:
             raise ValidationError(errors)
@@ -414,6 +413,13 @@ def submission_save(
         )
         if submit and not check.ok:
             raise CollectionInvalid(check)
+        # The form first (created on its first save, audited), then its values.
+        form.state = new_state
+        form.comments = comments
+        if submit:
+            form.submitted_at = timezone.now()
+            form.submitted_by = actor
+        audit.save(form, actor=actor)
         source = _("%(data_set)s, entered by %(org)s") % {"data_set": data_set.name, "org": org_unit.name}
         for code, value in values.items():
             if value is None:
@@ -438,12 +444,6 @@ def submission_save(
                 reason=_("Entered in the collection form %(form)s") % {"form": form},
                 submission=form,
             )
-        form.state = new_state
-        form.comments = comments
-        if submit:
-            form.submitted_at = timezone.now()
-            form.submitted_by = actor
-        audit.save(form, actor=actor, action=audit.Action.UPDATE if not _created else audit.Action.CREATE)
     return form, check
 
 

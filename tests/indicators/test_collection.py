@@ -69,6 +69,8 @@ def test_entry_by_role(collection, persona, who, action, allowed):
         form, _check = _save(persona(who), data_set, zhangdian, year, quarter, values, submit=action == "submit")
         assert form.state == ("submitted" if action == "submit" else "draft")
         assert Observation.objects.filter(submission=form).count() == len(values)
+        created = AuditEntry.objects.filter(object_type="indicators.submission", object_id=str(form.pk))
+        assert created.filter(action="create").count() == 1  # the form's first save is its audited creation
     else:
         with pytest.raises(PermissionDenied):
             _save(persona(who), data_set, zhangdian, year, quarter, values, submit=action == "submit")
