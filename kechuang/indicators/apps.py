@@ -19,6 +19,8 @@ class IndicatorsConfig(AppConfig):
                 NavItem(_("Targets and breakdowns"), "indicators:targets"),
                 NavItem(_("Observations"), "indicators:observations"),
                 NavItem(_("Import observations"), "indicators:import", roles=WRITERS),
+                NavItem(_("Data collection"), "indicators:collection"),
+                NavItem(_("Completeness board"), "indicators:collection_board"),
                 NavItem(_("Indicator catalogue"), "indicators:catalogue"),
                 NavItem(_("Briefing"), "indicators:briefing"),
             ),

@@ -23,6 +23,7 @@ from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
     Card,
     comparison_source_summary,
+    approved_observations,
     context_for,
     province_comparison,
     published_for,
@@ -528,7 +529,7 @@ def _quarter_series(user: Any, unit_code: str, codes: list[str]) -> dict[str, di
     """Quarterly (year-to-date) values entered for the focus unit, by indicator."""
     out: dict[str, dict[tuple[int, int], float]] = {}
     for code, year, quarter, value in (
-        Observation.objects.visible_to(user)
+        approved_observations(Observation.objects.visible_to(user))
         .filter(indicator__code__in=codes, region__code=unit_code, quarter__gt=0)
         .values_list("indicator__code", "year", "quarter", "value")
     ):

@@ -25,6 +25,7 @@ from kechuang.core import audit, registry
 from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.catalogue import catalogue_load
+from kechuang.indicators.collection_demo import load_collection_demo
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
 from kechuang.indicators.services import sync_feeds
 
@@ -251,7 +252,8 @@ def load_demo(city: OrgUnit) -> str:
     _demo_revision(city, indicators)
     sync_feeds()  # the years the other modules count
     allocations = _demo_allocations(city, regions)
-    return f"{summary.line()}, {len(rows)} demo observations, {allocations} region targets"
+    collection = load_collection_demo(city)
+    return f"{summary.line()}, {len(rows)} demo observations, {allocations} region targets, {collection}"
 
 
 def _demo_revision(city: OrgUnit, indicators: dict[str, Indicator]) -> None:

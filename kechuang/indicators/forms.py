@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
-from kechuang.indicators.models import Indicator, Observation
+from kechuang.indicators.models import DataSet, Indicator, Observation, ValidationRule
 
 
 class ObservationForm(forms.Form):
@@ -72,3 +72,103 @@ class AllocationForm(forms.Form):
 
     def values(self) -> dict[OrgUnit, Any]:
         return {r: self.cleaned_data.get(f"r{r.pk}") for r in self.regions}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data collection
+
+
+DATA_SET_FIELDS = (
+    "code",
+    "name",
+    "period_type",
+    "deadline_days",
+    "reporter",
+    "indicators",
+    "org_units",
+    "jump_threshold",
+    "is_active",
+)
+
+
+class DataSetForm(forms.ModelForm):
+    """A data set's definition (bureau staff): pickers list enterable indicators and the city's regions and
+    departments; the reporting organisations must be of the kind that reports."""
+
+    class Meta:
+        model = DataSet
+        fields = DATA_SET_FIELDS
+        widgets = {"indicators": forms.CheckboxSelectMultiple, "org_units": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, city: OrgUnit, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].queryset = (
+            Indicator.objects.filter(formula="").exclude(aggregation="max_or_flag").order_by("code")
+        )
+        self.fields["indicators"].label_from_instance = lambda i: f"{i.name}（{i.unit}）" if i.unit else i.name
+        self.fields["org_units"].queryset = OrgUnit.objects.filter(
+            parent=city, kind__in=(OrgUnit.Kind.REGION, OrgUnit.Kind.DEPARTMENT), is_active=True
+        ).order_by("kind", "sort_order")
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # URLs and the forms' history name it
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        reporter, units = data.get("reporter"), data.get("org_units")
+        if reporter and units:
+            wrong = [u.name for u in units if u.kind != reporter]
+            if wrong:
+                self.add_error(
+                    "org_units",
+                    _("%(units)s are not %(kind)s.")
+                    % {"units": "、".join(wrong), "kind": DataSet.Reporter(reporter).label},
+                )
+        return data
+
+
+class ValidationRuleForm(forms.ModelForm):
+    class Meta:
+        model = ValidationRule
+        fields = ("kind", "indicator", "other", "minimum", "maximum", "threshold", "severity")
+
+    def __init__(self, *args: Any, data_set: DataSet, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.instance.data_set = data_set
+        for name in ("indicator", "other"):
+            self.fields[name].queryset = data_set.indicators.order_by("code")
+
+
+class EntryForm(forms.Form):
+    """A collection form: one value (and a comment for warnings) per indicator of the data set."""
+
+    def __init__(self, *args: Any, indicators: list[Indicator], initial_values: dict[str, Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[f"v_{indicator.code}"] = forms.DecimalField(
+                label=indicator.name,
+                required=False,
+                max_digits=20,
+                decimal_places=4,
+                initial=initial_values.get(indicator.code),
+                help_text=indicator.unit,
+            )
+            self.fields[f"c_{indicator.code}"] = forms.CharField(
+                label=_("Comment on a warning"),
+                required=False,
+                max_length=300,
+                initial=initial_values.get(f"c_{indicator.code}"),
+            )
+
+    def rows(self) -> list[tuple[Indicator, Any, Any]]:
+        return [(i, self[f"v_{i.code}"], self[f"c_{i.code}"]) for i in self.indicators]
+
+    def values(self) -> dict[str, Any]:
+        return {i.code: self.cleaned_data.get(f"v_{i.code}") for i in self.indicators}
+
+    def comments(self) -> dict[str, str]:
+        return {i.code: self.cleaned_data.get(f"c_{i.code}") or "" for i in self.indicators}
+
+
+class StepForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)

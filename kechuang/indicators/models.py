@@ -145,6 +145,17 @@ class Observation(Timestamped):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The collection form (data set × organisation × period) the value was entered in, if any: its state is the
+    # value's (draft, submitted, returned, approved). A value entered outside the collection (the single-value
+    # form, an import, a feed, the demo) has none and counts as published. `approved_observations()` is the rule.
+    submission = models.ForeignKey(
+        "Submission",
+        verbose_name=_("collection form"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
 
     # A district officer sees their region's observations; a department officer those of the indicators their
     # department is responsible for (淄科发〔2023〕22号 task 24: each department reports its own indicators).
@@ -256,3 +267,205 @@ class PublishedFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_code} · {self.region_label} · {self.year}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data collection (after DHIS2's data sets, complete registrations and approvals; the engine: collection_rules.py)
+
+
+class DataSet(Timestamped):
+    """The indicators a set of organisations (regions, or departments) report each period, with a deadline."""
+
+    class PeriodType(models.TextChoices):
+        YEARLY = "yearly", _("Yearly")
+        QUARTERLY = "quarterly", _("Quarterly (cumulative to the quarter's end)")
+
+    class Reporter(models.TextChoices):
+        REGION = "region", _("Regions")
+        DEPARTMENT = "department", _("Departments")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    period_type = models.CharField(
+        _("reporting period"), max_length=12, choices=PeriodType.choices, default=PeriodType.YEARLY
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        _("deadline (days after the period ends)"), default=30, help_text=_("e.g. 60: due two months after the period")
+    )
+    reporter = models.CharField(_("who reports"), max_length=12, choices=Reporter.choices, default=Reporter.REGION)
+    indicators = models.ManyToManyField(Indicator, verbose_name=_("indicators"), related_name="data_sets")
+    org_units = models.ManyToManyField(OrgUnit, verbose_name=_("reporting organisations"), related_name="data_sets")
+    jump_threshold = models.DecimalField(
+        _("jump against last year (%)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("a change beyond this against the same period last year is a warning that needs a comment"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # The definition is readable by every signed-in user and changed only by the bureau (write_filter).
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("data set")
+        verbose_name_plural = _("data sets")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ValidationRule(models.Model):
+    """A check of a data set's entry form (collection_rules.Rule): a range, a ratio between two related values,
+    or a jump against the same period last year; an error blocks, a warning needs a comment."""
+
+    class Kind(models.TextChoices):
+        RANGE = "range", _("Range")
+        RATIO = "ratio", _("Ratio to a related value")
+        JUMP = "jump", _("Jump against last year")
+
+    class Severity(models.TextChoices):
+        ERROR = "error", _("Error (blocks the submission)")
+        WARNING = "warning", _("Warning (needs a comment)")
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(
+        Indicator,
+        verbose_name=_("related indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("ratio rules: the denominator"),
+    )
+    minimum = models.DecimalField(_("minimum"), max_digits=20, decimal_places=4, null=True, blank=True)
+    maximum = models.DecimalField(_("maximum"), max_digits=20, decimal_places=4, null=True, blank=True)
+    threshold = models.DecimalField(
+        _("threshold (%)"), max_digits=6, decimal_places=1, null=True, blank=True, help_text=_("jump rules")
+    )
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.ERROR)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["data_set", "indicator__code", "id"]
+        verbose_name = _("validation rule")
+        verbose_name_plural = _("validation rules")
+
+    def __str__(self) -> str:
+        return f"{self.data_set} · {self.indicator.name} · {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.Kind.RATIO and self.other_id is None:
+            raise ValidationError({"other": _("A ratio rule needs the related indicator.")})
+        if self.kind == self.Kind.JUMP and self.threshold is None:
+            raise ValidationError({"threshold": _("A jump rule needs its threshold.")})
+        if self.kind != self.Kind.JUMP and self.minimum is None and self.maximum is None:
+            raise ValidationError({"minimum": _("Give a minimum, a maximum or both.")})
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValidationError({"maximum": _("The maximum is below the minimum.")})
+
+
+class Submission(Timestamped):
+    """One entry form: a data set's values for one organisation and period, and where it stands (DHIS2's complete
+    registration and approval in one row). `approved` is the lock."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted, awaiting approval")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved (locked)")
+
+    data_set = models.ForeignKey(DataSet, verbose_name=_("data set"), on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("reporting organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.PositiveSmallIntegerField(_("quarter"), default=0, help_text=_("0 = the whole year"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason for the return or unlock"), max_length=300, blank=True)
+    comments = models.JSONField(_("comments on warnings"), default=dict, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    data_scope = DataScope(region="org_unit", department="org_unit")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["data_set", "org_unit__sort_order", "-year", "-period"]
+        verbose_name = _("collection form")
+        verbose_name_plural = _("collection forms")
+        constraints = [
+            models.UniqueConstraint(fields=["data_set", "org_unit", "year", "period"], name="submission_unique"),
+            models.CheckConstraint(condition=models.Q(period__lte=4), name="submission_period_0_4"),
+        ]
+        indexes = [models.Index(fields=["year", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.data_set.name} · {self.org_unit} · {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.year, self.period)
+
+
+class CollectionReminder(models.Model):
+    """An in-app reminder of a form with missing values (written by `send_collection_reminders`, once per form,
+    kind and officer)."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.PositiveSmallIntegerField(_("quarter"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    missing = models.PositiveSmallIntegerField(_("missing values"))
+    due = models.DateField(_("due"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    data_scope = DataScope(region="org_unit", department="org_unit")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "data_set", "org_unit", "year", "period", "kind"], name="collection_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.data_set} · {self.org_unit} · {period_label(self.year, self.period)}"
+
+
+def period_label(year: int, period: int) -> str:
+    """2025, 2025Q3: the form's period as its URL and pages write it."""
+    return f"{year}" if not period else f"{year}Q{period}"

@@ -11,20 +11,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from kechuang.core import registry
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.scope import _unit_ids
+from kechuang.indicators import collection_rules as rules
 from kechuang.indicators import forecast as engine
 from kechuang.indicators.compute import Resolver, Spec, parse_formula
 from kechuang.indicators.models import (
+    DataSet,
     Indicator,
     Observation,
     ObservationRevision,
     PublishedFigure,
+    Submission,
     TargetAllocation,
+    period_label,
 )
 from kechuang.indicators.progress import (
     AT_RISK,
@@ -114,6 +119,17 @@ class Context:
         return any(k[0] in codes and k[1] == region and (years is None or k[2] in years) for k in self.demo_keys)
 
 
+APPROVED_OR_OUTSIDE_COLLECTION = Q(submission__isnull=True) | Q(submission__state="approved")
+
+
+def approved_observations(queryset: QuerySet[Observation] | None = None) -> QuerySet[Observation]:
+    """The values dashboards use: those the bureau approved in a collection form, and those entered outside the
+    collection (the single-value form, imports, the registers' feeds). Drafts, submitted and returned forms' values
+    are left out until approved; the observation list and the collection pages show them, marked."""
+    queryset = Observation.objects.all() if queryset is None else queryset
+    return queryset.filter(APPROVED_OR_OUTSIDE_COLLECTION)
+
+
 def context_for(user: Any, city: OrgUnit, as_of: dt.datetime | None = None) -> Context:
     """Values from the observations the user may see. A department officer also gets, at city level, the components
     of the derived indicators their department is responsible for (so 市科技局 sees R&D intensity though GDP belongs
@@ -125,10 +141,10 @@ def context_for(user: Any, city: OrgUnit, as_of: dt.datetime | None = None) -> C
     regions = regions_of(city)
     partition = [r for r in regions if r.in_partition]
     fields = ("indicator__code", "region__code", "year", "value", "is_demo")
-    visible = Observation.objects.visible_to(user).annual().filter(region__in=[city, *regions])
+    visible = approved_observations(Observation.objects.visible_to(user).annual().filter(region__in=[city, *regions]))
     allowed = department_codes(user)
     extra = _component_codes(allowed, all_specs) - allowed if allowed is not None else set()
-    components = Observation.objects.annual().filter(indicator__code__in=extra, region=city)
+    components = approved_observations(Observation.objects.annual().filter(indicator__code__in=extra, region=city))
     if as_of is None:
         rows = list(visible.values_list(*fields))
         if extra:
@@ -472,7 +488,7 @@ def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
     return (
         Observation.objects.visible_to(user)
         .filter(indicator=indicator)
-        .select_related("region", "indicator")
+        .select_related("region", "indicator", "submission__data_set", "submission__org_unit")
         .order_by("-year", "-quarter", "region__sort_order")
     )
 
@@ -664,3 +680,242 @@ def provenance(indicator: Indicator, unit: OrgUnit, year: int | None) -> dict[st
     fed = [(s, r) for s, r in fed_values(indicator.code, [year]) if r.region_code == unit.code and r.quarter == 0]
     other = next(((s, r.value) for s, r in fed if s != obs.source and Decimal(r.value) != obs.value), None)
     return {"source": obs.source, "counted_source": other[0] if other else "", "counted": other[1] if other else None}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data collection: periods, deadlines, the completeness board
+
+
+def period_end(data_set: DataSet, year: int, period: int) -> dt.date:
+    """The last day of a form's period (a year, or a quarter)."""
+    if data_set.period_type == DataSet.PeriodType.YEARLY or not period:
+        return dt.date(year, 12, 31)
+    month = period * 3
+    return (dt.date(year, month, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def period_start(data_set: DataSet, year: int, period: int) -> dt.date:
+    return dt.date(year, 1, 1) if not period else dt.date(year, period * 3 - 2, 1)
+
+
+def form_deadline(data_set: DataSet, year: int, period: int) -> dt.date:
+    """When a form is due: the period's end plus the data set's deadline days."""
+    return period_end(data_set, year, period) + dt.timedelta(days=data_set.deadline_days)
+
+
+def periods_of(data_set: DataSet, year: int) -> list[int]:
+    return [0] if data_set.period_type == DataSet.PeriodType.YEARLY else [1, 2, 3, 4]
+
+
+def parse_period(text: str) -> tuple[int, int] | None:
+    """'2025' → (2025, 0); '2025Q3' → (2025, 3); anything else None."""
+    text = (text or "").strip().upper()
+    year, _sep, quarter = text.partition("Q")
+    if (
+        not year.isdigit()
+        or len(year) != 4
+        or (quarter and quarter not in ("1", "2", "3", "4"))
+        or (_sep and not quarter)
+    ):
+        return None
+    return int(year), int(quarter or 0)
+
+
+@dataclass
+class BoardCell:
+    """One form on the completeness board: organisation × data set × period."""
+
+    data_set: DataSet
+    org_unit: OrgUnit
+    year: int
+    period: int
+    expected: int
+    entered: int
+    submission: Submission | None
+    deadline: dt.date
+    today: dt.date
+
+    @property
+    def state(self) -> str:
+        return self.submission.state if self.submission else "missing"
+
+    @property
+    def state_label(self) -> str:
+        from django.utils.translation import gettext
+
+        return self.submission.get_state_display() if self.submission else gettext("Not started")
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.year, self.period)
+
+    @property
+    def completeness(self) -> rules.Completeness:
+        return rules.Completeness(self.expected, self.entered)
+
+    @property
+    def submitted_on(self) -> dt.date | None:
+        found = self.submission.submitted_at if self.submission else None
+        return timezone.localtime(found).date() if found else None
+
+    @property
+    def on_time(self) -> bool | None:
+        """Submitted by the deadline (True), late or overdue (False), not yet due and not submitted (None)."""
+        if self.submitted_on is not None and self.state in ("submitted", "approved"):
+            return self.submitted_on <= self.deadline
+        return False if self.today > self.deadline else None
+
+    @property
+    def overdue(self) -> bool:
+        return self.today > self.deadline and self.state not in ("submitted", "approved")
+
+    @property
+    def colour(self) -> str:
+        """The one status colour system: approved green, submitted or complete amber/green, missing red."""
+        if self.state == "approved":
+            return "on_track"
+        if self.overdue and self.entered < self.expected:
+            return "off_track"
+        if self.entered == 0:
+            return "none"
+        return "at_risk"
+
+
+def readable_org_units(user: Any, data_set: DataSet) -> list[OrgUnit]:
+    """The organisations of a data set whose forms `user` may read (city-wide roles: all; an officer: their own)."""
+    from kechuang.core.roles import CITY_WIDE
+
+    units = list(data_set.org_units.all())
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.role in CITY_WIDE:
+        return units
+    kind = {Role.DISTRICT_OFFICER: OrgUnit.Kind.REGION, Role.DEPARTMENT_OFFICER: OrgUnit.Kind.DEPARTMENT}.get(user.role)
+    own = _own_unit_ids(user)
+    # the same rule as services.can_read_form (an officer reads the forms of their own organisation), with the
+    # user's units read once for the whole board
+    return [u for u in units if u.kind == kind and u.pk in own]
+
+
+def _own_unit_ids(user: Any) -> set[int]:
+    cached = getattr(user, "_collection_unit_ids", None)
+    if cached is None:
+        cached = set(_unit_ids(user.org_unit)) if user.org_unit_id else set()
+        user._collection_unit_ids = cached
+    return cached
+
+
+def completeness_board(
+    user: Any,
+    *,
+    year: int,
+    today: dt.date,
+    data_set_code: str = "",
+    org_unit_code: str = "",
+    state: str = "",
+) -> list[BoardCell]:
+    """Every form `user` may read for `year`: expected vs entered values, state and timeliness; periods that have
+    not begun are left out. Filters: a data set, an organisation, a state ("missing" for forms not started,
+    "overdue" for forms past their deadline and not submitted)."""
+    data_sets = DataSet.objects.filter(is_active=True).prefetch_related(
+        Prefetch("org_units", queryset=OrgUnit.objects.order_by("kind", "sort_order"))
+    )
+    if data_set_code:
+        data_sets = data_sets.filter(code=data_set_code)
+    data_sets = list(data_sets.annotate(expected=Count("indicators", distinct=True)))
+    forms = {
+        (s.data_set_id, s.org_unit_id, s.period): s
+        for s in Submission.objects.visible_to(user)
+        .filter(year=year, data_set__in=data_sets)
+        .annotate(entered=Count("observations"))
+        .select_related("data_set", "org_unit")
+    }
+    cells = []
+    for data_set in data_sets:
+        for unit in readable_org_units(user, data_set):
+            if org_unit_code and unit.code != org_unit_code:
+                continue
+            for period in periods_of(data_set, year):
+                if period_start(data_set, year, period) > today:
+                    continue
+                form = forms.get((data_set.pk, unit.pk, period))
+                cell = BoardCell(
+                    data_set,
+                    unit,
+                    year,
+                    period,
+                    data_set.expected,
+                    form.entered if form else 0,
+                    form,
+                    form_deadline(data_set, year, period),
+                    today,
+                )
+                if state == "overdue" and not cell.overdue:
+                    continue
+                if state and state != "overdue" and cell.state != state:
+                    continue
+                cells.append(cell)
+    return cells
+
+
+@dataclass
+class BoardRow:
+    data_set: DataSet
+    org_unit: OrgUnit
+    cells: dict[int, BoardCell]
+
+
+def board_rows(cells: list[BoardCell]) -> tuple[list[int], list[BoardRow]]:
+    """The board as a table: one row per data set × organisation, one column per period of the year."""
+    periods = sorted({c.period for c in cells})
+    rows: dict[tuple[int, int], BoardRow] = {}
+    for cell in cells:
+        row = rows.setdefault((cell.data_set.pk, cell.org_unit.pk), BoardRow(cell.data_set, cell.org_unit, {}))
+        row.cells[cell.period] = cell
+    return periods, list(rows.values())
+
+
+def board_totals(cells: list[BoardCell]) -> dict[str, Any]:
+    """Counts for the board's header: forms by state, values expected and entered, submitted on time."""
+    due = [c for c in cells if c.today > c.deadline]
+    counts = {
+        k: sum(1 for c in cells if c.state == k) for k in ("missing", "draft", "submitted", "returned", "approved")
+    }
+    expected = sum(c.expected for c in cells)
+    entered = sum(c.entered for c in cells)
+    on_time = sum(1 for c in due if c.on_time)
+    return {
+        "forms": len(cells),
+        "counts": counts,
+        "expected": expected,
+        "entered": entered,
+        "completeness": entered / expected if expected else None,
+        "due": len(due),
+        "on_time": on_time,
+        "timeliness": on_time / len(due) if due else None,
+        "overdue": sum(1 for c in cells if c.overdue),
+    }
+
+
+def form_values(data_set: DataSet, org_unit: OrgUnit, year: int, period: int) -> dict[str, Observation]:
+    """The stored values of a form's indicators (whatever form or source holds them), by indicator code."""
+    from kechuang.indicators.services import observation_region
+
+    return {
+        o.indicator.code: o
+        for o in Observation.objects.filter(
+            indicator__in=data_set.indicators.all(),
+            region=observation_region(org_unit),
+            year=year,
+            quarter=period,
+        ).select_related("indicator", "submission")
+    }
+
+
+def forms_awaiting_approval(user: Any) -> QuerySet[Submission]:
+    return (
+        Submission.objects.visible_to(user)
+        .filter(state=Submission.State.SUBMITTED)
+        .select_related("data_set", "org_unit", "submitted_by")
+        .order_by("submitted_at")
+    )

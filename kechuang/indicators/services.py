@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import require_bureau
+from kechuang.core.roles import BUREAU as BUREAU_ROLES
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write_unit
-from kechuang.indicators.models import Indicator, Observation, ObservationRevision, TargetAllocation
+from kechuang.indicators import collection_rules as rules
+from kechuang.indicators.models import (
+    DataSet,
+    Indicator,
+    Observation,
+    ObservationRevision,
+    Submission,
+    TargetAllocation,
+    ValidationRule,
+    period_label,
+)
 
 
 def can_enter(user: Any, indicator: Indicator, region: OrgUnit) -> bool:
@@ -69,6 +83,7 @@ def observation_save(
         )
     if not can_enter(actor, indicator, region):
         raise PermissionDenied(_("You may not enter this indicator for this region."))
+    _refuse_locked(indicator, region, year, quarter)
     with transaction.atomic():
         return _upsert(
             actor=actor,
@@ -96,6 +111,7 @@ def _upsert(
     source: str,
     definition_version: str = "",
     reason: str = "",
+    submission: Submission | None = None,
 ) -> SaveResult:
     """Create or revise one observation (inside the caller's transaction); a revision keeps the old version."""
     key = {"indicator": indicator, "region": region, "year": year, "quarter": quarter}
@@ -103,6 +119,7 @@ def _upsert(
     if existing is None:
         obs = Observation(
             **key,
+            submission=submission,
             value=value,
             status=status,
             source=source,
@@ -119,6 +136,10 @@ def _upsert(
         or existing.definition_version != definition_version
     )
     if not changed:
+        if submission is not None and existing.submission_id != submission.pk:
+            existing.submission = submission
+            audit.save(existing, actor=actor, action=audit.Action.UPDATE)
+            return SaveResult(existing, False, True)
         return SaveResult(existing, False, False)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for revising a value that was already entered.")})
@@ -140,9 +161,25 @@ def _upsert(
     existing.definition_version = definition_version
     existing.is_demo = False
     existing.entered_by = actor if getattr(actor, "is_authenticated", False) else existing.entered_by
+    if submission is not None:
+        existing.submission = submission
     audit.save(existing, actor=actor, action=audit.Action.UPDATE)
     revision.save()
     return SaveResult(existing, False, True)
+
+
+def _refuse_locked(indicator: Indicator, region: OrgUnit, year: int, quarter: int) -> None:
+    form = locked_form(indicator, region, year, quarter)
+    if form is not None:
+        raise ValidationError(
+            {
+                "value": _(
+                    "This value belongs to the collection form %(form)s, which is %(state)s: it changes only there, "
+                    "after the bureau returns or unlocks it."
+                )
+                % {"form": form, "state": form.get_state_display()}
+            }
+        )
 
 
 def observations_write(*, actor: Any, clean: list[dict[str, Any]], errors: list, filename: str) -> dict[str, int]:
@@ -244,3 +281,420 @@ def sync_feeds(years: Iterable[int] | None = None) -> int:
                 )
                 changed += result.changed
     return changed
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data collection: entry forms (data set × organisation × period), their workflow and the lock
+# (the engine, the transition table and the validation rules: collection_rules.py)
+
+
+def form_relations(user: Any, data_set: DataSet | None, org_unit: OrgUnit) -> set[str]:
+    """The user's relations to one form (collection_rules): `reporter` for an officer of the reporting organisation,
+    `bureau` for bureau staff; empty for anyone else. Who reads a form: these, and the read-only city-wide roles."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.role in BUREAU_ROLES:
+        return {rules.BUREAU}
+    own_kind = {Role.DISTRICT_OFFICER: OrgUnit.Kind.REGION, Role.DEPARTMENT_OFFICER: OrgUnit.Kind.DEPARTMENT}
+    if own_kind.get(user.role) == org_unit.kind and can_write_unit(user, org_unit):
+        return {rules.REPORTER}
+    return set()
+
+
+def can_read_form(user: Any, org_unit: OrgUnit) -> bool:
+    """City-wide roles read every form; an officer only the forms of their own organisation."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in CITY_WIDE or bool(form_relations(user, None, org_unit))
+
+
+def observation_region(org_unit: OrgUnit) -> OrgUnit:
+    """Where a form's values are stored: a region's under the region, a department's under its city."""
+    return org_unit if org_unit.kind == OrgUnit.Kind.REGION else org_unit.city
+
+
+def collection_rules_of(data_set: DataSet) -> list[rules.Rule]:
+    """The data set's rules for the engine, with its jump threshold applied to every field."""
+    out = [
+        rules.Rule(
+            kind=r.kind,
+            field=r.indicator.code,
+            severity=r.severity,
+            other=r.other.code if r.other_id else None,
+            minimum=r.minimum,
+            maximum=r.maximum,
+            threshold=r.threshold / 100 if r.threshold is not None else None,
+        )
+        for r in data_set.rules.select_related("indicator", "other")
+    ]
+    if data_set.jump_threshold is not None:
+        codes = {r.field for r in out if r.kind == rules.JUMP}
+        out += [
+            rules.Rule(rules.JUMP, i.code, rules.WARNING, threshold=data_set.jump_threshold / 100)
+            for i in data_set.indicators.all()
+            if i.code not in codes
+        ]
+    return out
+
+
+def last_year_values(data_set: DataSet, org_unit: OrgUnit, year: int, period: int) -> dict[str, Decimal]:
+    """The same period last year, for the jump rules (whatever its state: an unapproved value is still evidence)."""
+    return dict(
+        Observation.objects.filter(
+            indicator__in=data_set.indicators.all(), region=observation_region(org_unit), year=year - 1, quarter=period
+        ).values_list("indicator__code", "value")
+    )
+
+
+def _check_period(data_set: DataSet, year: int, period: int) -> None:
+    quarterly = data_set.period_type == DataSet.PeriodType.QUARTERLY
+    if not 1949 <= year <= 2100 or (quarterly and not 1 <= period <= 4) or (not quarterly and period != 0):
+        raise ValidationError({"period": _("This data set has no such period.")})
+
+
+def submission_save(
+    *,
+    actor: Any,
+    data_set: DataSet,
+    org_unit: OrgUnit,
+    year: int,
+    period: int,
+    values: dict[str, Decimal | None],
+    comments: dict[str, str] | None = None,
+    submit: bool = False,
+) -> tuple[Submission, rules.Check]:
+    """Save a form's values as observations of its organisation and period (one store of values: the observation,
+    linked to this form), as a draft; with `submit`, every value must be there and no rule may block, and the form
+    goes to the bureau. Refused outside the actor's organisation, on a locked or submitted form, or for an
+    organisation that does not report this data set. Returns the form and the validation result (drafts save with
+    their findings shown)."""
+    relations = form_relations(actor, data_set, org_unit)
+    if not relations or not data_set.org_units.filter(pk=org_unit.pk).exists():
+        raise PermissionDenied(_("You may not enter this data set for this organisation."))
+    _check_period(data_set, year, period)
+    indicators = {i.code: i for i in data_set.indicators.all()}
+    unknown = sorted(set(values) - set(indicators))
+    if unknown:
+        raise ValidationError({f"v_{code}": _("This indicator is not in the data set.") for code in unknown})
+    comments = {k: v.strip()[:300] for k, v in (comments or {}).items() if k in indicators and (v or "").strip()}
+    region = observation_region(org_unit)
+    with transaction.atomic():
+        key = {"data_set": data_set, "org_unit": org_unit, "year": year, "period": period}
+        form = Submission.objects.select_for_update().filter(**key).first() or Submission(**key)
+        action = rules.SUBMIT if submit else rules.SAVE
+        try:
+            new_state = rules.next_state(form.state, action, relations)
+        except rules.TransitionRefused:
+            raise ValidationError(
+                {"__all__": _("This form is %(state)s: it cannot be changed.") % {"state": form.get_state_display()}}
+            ) from None
+        existing = {
+            o.indicator.code: o
+            for o in Observation.objects.select_for_update()
+            .filter(indicator__in=indicators.values(), region=region, year=year, quarter=period)
+            .select_related("indicator", "submission__data_set")
+        }
+        errors: dict[str, str] = {}
+        for code, value in values.items():
+            found = existing.get(code)
+            if found is not None and found.submission_id not in (None, form.pk):
+                errors[f"v_{code}"] = _("Already reported in %(form)s.") % {"form": found.submission}
+            elif value is None and found is not None and form.pk is not None and found.submission_id == form.pk:
+                errors[f"v_{code}"] = _("An entered value cannot be cleared: enter the corrected value.")
+        if errors:
+            raise ValidationError(errors)
+        full = {code: values.get(code, existing[code].value if code in existing else None) for code in indicators}
+        check = rules.validate(
+            full,
+            collection_rules_of(data_set),
+            last_year=last_year_values(data_set, org_unit, year, period),
+            comments=comments,
+            require_all=submit,
+        )
+        if submit and not check.ok:
+            raise CollectionInvalid(check)
+        # The form first (created on its first save, audited), then its values.
+        form.state = new_state
+        form.comments = comments
+        if submit:
+            form.submitted_at = timezone.now()
+            form.submitted_by = actor
+        audit.save(form, actor=actor)
+        source = _("%(data_set)s, entered by %(org)s") % {"data_set": data_set.name, "org": org_unit.name}
+        for code, value in values.items():
+            if value is None:
+                continue
+            found = existing.get(code)
+            if found is not None and found.value == value:
+                # Unchanged: the stored value keeps its source and history; a value entered before the form (the
+                # demo series, an import) joins the form.
+                if found.submission_id != form.pk:
+                    found.submission = form
+                    audit.save(found, actor=actor, action=audit.Action.UPDATE)
+                continue
+            _upsert(
+                actor=actor,
+                indicator=indicators[code],
+                region=region,
+                year=year,
+                quarter=period,
+                value=value,
+                status=found.status if found is not None else Observation.Status.PRELIMINARY,
+                source=source,
+                reason=_("Entered in the collection form %(form)s") % {"form": form},
+                submission=form,
+            )
+    return form, check
+
+
+class CollectionInvalid(ValidationError):
+    """A submission refused by its validation rules; carries the engine's findings for the form to show."""
+
+    def __init__(self, check: rules.Check) -> None:
+        self.check = check
+        super().__init__(
+            {f"v_{f.field}": finding_message(f) for f in check.blocking}
+            or {"__all__": _("The form does not pass its checks.")}
+        )
+
+
+def finding_message(finding: rules.Finding) -> str:
+    """A validation finding in words, naming what broke and the bounds (the field is named by its place)."""
+    rule = finding.rule
+    if finding.kind == rules.MISSING:
+        return _("Enter a value: the form is submitted complete.")
+    if finding.kind == rules.RANGE:
+        return _("%(value)s is outside the allowed range %(low)s – %(high)s.") % {
+            "value": _num(finding.measured),
+            "low": _num(rule.minimum) if rule.minimum is not None else "−∞",
+            "high": _num(rule.maximum) if rule.maximum is not None else "∞",
+        }
+    if finding.kind == rules.RATIO:
+        other = Indicator.objects.filter(code=rule.other).values_list("name", flat=True).first() or rule.other
+        return _("The ratio to %(other)s is %(value)s, outside %(low)s – %(high)s.") % {
+            "other": other,
+            "value": _num(finding.measured),
+            "low": _num(rule.minimum) if rule.minimum is not None else "−∞",
+            "high": _num(rule.maximum) if rule.maximum is not None else "∞",
+        }
+    text = _("%(change)s against last year (%(last)s), beyond ±%(threshold)s%%.") % {
+        "change": f"{finding.measured * 100:+.1f}%",
+        "last": _num(finding.last),
+        "threshold": _num(rule.threshold * 100),
+    }
+    if finding.severity == rules.WARNING:
+        text += " " + (_("Explained by the comment.") if finding.explained else _("Give a comment to submit."))
+    return text
+
+
+def _num(value: Decimal | None) -> str:
+    from kechuang.core.numbers import plain_decimal
+
+    if value is None:
+        return ""
+    return plain_decimal(Decimal(value).quantize(Decimal("0.0001")).normalize())
+
+
+def submission_step(*, actor: Any, submission: Submission, action: str, reason: str = "") -> Submission:
+    """Approve (the period locks), return with a reason, or unlock with a reason: the bureau's steps on a form.
+    Each is one transaction and one audit entry (the state and reason before and after)."""
+    if action not in (rules.APPROVE, rules.RETURN, rules.UNLOCK):
+        raise ValidationError({"action": _("Unknown step.")})
+    relations = form_relations(actor, submission.data_set, submission.org_unit)
+    if rules.BUREAU not in relations:
+        raise PermissionDenied(_("Only bureau staff approve, return or unlock a form."))
+    reason = (reason or "").strip()
+    if action in rules.REASON_REQUIRED and not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    with transaction.atomic():
+        form = Submission.objects.select_for_update().get(pk=submission.pk)
+        try:
+            form.state = rules.next_state(form.state, action, relations)
+        except rules.TransitionRefused:
+            raise ValidationError(
+                {
+                    "__all__": _("This form is %(state)s: it cannot be %(action)s.")
+                    % {"state": form.get_state_display(), "action": STEP_WORDS[action]}
+                }
+            ) from None
+        if action == rules.APPROVE:
+            form.approved_at, form.approved_by, form.reason = timezone.now(), actor, ""
+        else:
+            form.reason = reason[:300]
+            if action == rules.UNLOCK:
+                form.approved_at, form.approved_by = None, None
+        audit.save(form, actor=actor, action=audit.Action.UPDATE)
+    return form
+
+
+STEP_WORDS = {
+    rules.APPROVE: gettext_lazy("approved"),
+    rules.RETURN: gettext_lazy("returned"),
+    rules.UNLOCK: gettext_lazy("unlocked"),
+}
+
+
+def locked_form(indicator: Indicator, region: OrgUnit, year: int, quarter: int) -> Submission | None:
+    """The submitted or approved form that holds this value, if any: its values change only through the workflow
+    (the single-value form and the import refuse them)."""
+    return (
+        Submission.objects.filter(
+            data_set__indicators=indicator,
+            year=year,
+            period=quarter,
+            state__in=(Submission.State.SUBMITTED, Submission.State.APPROVED),
+        )
+        .filter(Q(org_unit=region) | Q(org_unit__kind=OrgUnit.Kind.DEPARTMENT, org_unit__parent=region))
+        .select_related("data_set", "org_unit")
+        .first()
+    )
+
+
+REMINDER_DAYS_BEFORE = 7
+
+
+@dataclass
+class RemindersResult:
+    sent: list[tuple[str, str, str, str]]  # (data set, organisation, period, kind)
+    emails: int = 0
+
+
+def collection_reminders_send(*, today: Any, days_before: int = REMINDER_DAYS_BEFORE) -> RemindersResult:
+    """Remind the reporting officers of every form with missing values: `days_before` its deadline (due soon) and
+    once it is past (overdue); in-app (CollectionReminder, the collection page lists them) and by e-mail. Each
+    (officer, form, kind) once: the unique constraint makes a second run, or two at once, send nothing twice.
+    Forms of this year and last year are looked at (older ones are the bureau's to chase by hand)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.db import IntegrityError
+    from django.utils import translation
+
+    from kechuang.core.models import User
+    from kechuang.indicators import selectors
+    from kechuang.indicators.models import CollectionReminder
+
+    result = RemindersResult(sent=[])
+    officer_role = {OrgUnit.Kind.REGION: Role.DISTRICT_OFFICER, OrgUnit.Kind.DEPARTMENT: Role.DEPARTMENT_OFFICER}
+    with translation.override(settings.LANGUAGE_CODE):
+        for data_set in DataSet.objects.filter(is_active=True).prefetch_related("org_units", "indicators"):
+            expected = len(data_set.indicators.all())
+            for year in (today.year - 1, today.year):
+                for period in selectors.periods_of(data_set, year):
+                    due = selectors.form_deadline(data_set, year, period)
+                    if due - today > dt.timedelta(days=days_before):
+                        continue
+                    kind = CollectionReminder.Kind.OVERDUE if today > due else CollectionReminder.Kind.DUE_SOON
+                    forms = {
+                        s.org_unit_id: s
+                        for s in Submission.objects.filter(data_set=data_set, year=year, period=period).annotate(
+                            entered=models.Count("observations")
+                        )
+                    }
+                    for unit in data_set.org_units.all():
+                        form = forms.get(unit.pk)
+                        if form is not None and (
+                            form.state in (Submission.State.SUBMITTED, Submission.State.APPROVED)
+                            or form.entered >= expected
+                        ):
+                            continue
+                        missing = expected - (form.entered if form is not None else 0)
+                        officers = User.objects.filter(org_unit=unit, role=officer_role.get(unit.kind), is_active=True)
+                        emails = []
+                        for officer in officers:
+                            try:
+                                with transaction.atomic():
+                                    CollectionReminder.objects.create(
+                                        user=officer,
+                                        data_set=data_set,
+                                        org_unit=unit,
+                                        year=year,
+                                        period=period,
+                                        kind=kind,
+                                        missing=missing,
+                                        due=due,
+                                    )
+                            except IntegrityError:
+                                continue  # sent before
+                            result.sent.append((data_set.code, unit.code, period_label(year, period), kind))
+                            if officer.email:
+                                emails.append(officer.email)
+                        if emails:
+                            subject = _("[Data collection] %(data_set)s %(period)s: %(n)s values missing") % {
+                                "data_set": data_set.name,
+                                "period": period_label(year, period),
+                                "n": missing,
+                            }
+                            body = _(
+                                "%(org)s: the form is due on %(due)s; %(n)s of %(expected)s values are missing."
+                            ) % {
+                                "org": unit.name,
+                                "due": due.isoformat(),
+                                "n": missing,
+                                "expected": expected,
+                            }
+                            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(emails), fail_silently=False)
+                            result.emails += len(emails)
+    return result
+
+
+def data_set_save(
+    *, actor: Any, data_set: DataSet, indicators: Iterable[Indicator], org_units: Iterable[OrgUnit]
+) -> bool:
+    """Create or change a data set (bureau staff), with its indicators and reporting organisations; one audit entry
+    for the fields and one for the lists when they change. Returns whether anything changed."""
+    require_bureau(actor, _("Only bureau staff manage data sets."))
+    indicators, org_units = list(indicators), list(org_units)
+    if not indicators:
+        raise ValidationError({"indicators": _("Choose at least one indicator.")})
+    if not org_units:
+        raise ValidationError({"org_units": _("Choose at least one reporting organisation.")})
+    derived = [i.name for i in indicators if i.formula]
+    if derived:
+        raise ValidationError(
+            {
+                "indicators": _("Derived indicators are computed, never entered: %(names)s")
+                % {"names": "、".join(derived)}
+            }
+        )
+    wrong = [u.name for u in org_units if u.kind != data_set.reporter]
+    if wrong:
+        raise ValidationError(
+            {"org_units": _("%(units)s do not report this kind of data set.") % {"units": "、".join(wrong)}}
+        )
+    with transaction.atomic():
+        changed = bool(audit.save(data_set, actor=actor))
+        before = {
+            "indicators": sorted(data_set.indicators.values_list("code", flat=True)),
+            "org_units": sorted(data_set.org_units.values_list("code", flat=True)),
+        }
+        after = {"indicators": sorted(i.code for i in indicators), "org_units": sorted(u.code for u in org_units)}
+        if before != after:
+            data_set.indicators.set(indicators)
+            data_set.org_units.set(org_units)
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE,
+                obj=data_set,
+                changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+            )
+            changed = True
+    return changed
+
+
+def validation_rule_add(*, actor: Any, rule: ValidationRule) -> ValidationRule:
+    """Add a rule to a data set (bureau staff); its indicators must be in the data set."""
+    require_bureau(actor, _("Only bureau staff manage data sets."))
+    codes = set(rule.data_set.indicators.values_list("pk", flat=True))
+    for name in ("indicator", "other"):
+        if getattr(rule, f"{name}_id") is not None and getattr(rule, f"{name}_id") not in codes:
+            raise ValidationError({name: _("This indicator is not in the data set.")})
+    with transaction.atomic():
+        audit.save(rule, actor=actor)
+    return rule
+
+
+def validation_rule_remove(*, actor: Any, rule: ValidationRule) -> None:
+    require_bureau(actor, _("Only bureau staff manage data sets."))
+    with transaction.atomic():
+        audit.record(actor=actor, action=audit.Action.DELETE, obj=rule, changes=audit.diff(audit.snapshot(rule), None))
+        rule.delete()

@@ -280,7 +280,9 @@ def allocations(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _observations(request: HttpRequest) -> ObservationFilter:
-    rows = Observation.objects.visible_to(request.user).select_related("indicator", "region", "entered_by")
+    rows = Observation.objects.visible_to(request.user).select_related(
+        "indicator", "region", "entered_by", "submission__data_set", "submission__org_unit"
+    )
     return ObservationFilter(request.GET, rows.order_by("indicator__code", "-year", "-quarter", "region__sort_order"))
 
 

@@ -63,26 +63,32 @@ def _next_token(username: str) -> str:
     return totp_token(device, 1 if device.last_t >= now else 0)
 
 
+def sign_in(page, site: str, name: str):
+    """Sign `page` in as the persona (with the second factor when the role needs one); a test with two sessions
+    (an officer and the bureau) signs its second browser context in with it."""
+    from kechuang.core.models import User
+    from kechuang.core.second_factor import requires_second_factor
+
+    user = User.objects.get(username=ALL_PERSONAS[name][0])
+    if requires_second_factor(user):
+        enrolled_device(user)  # enrolled before: the log-in then asks for the code (enrolment: test_item_05)
+    page.goto(f"{site}/accounts/login/")
+    page.fill("#id_username", ALL_PERSONAS[name][0])
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/second-factor/" in page.url:
+        page.fill("#id_token", _next_token(ALL_PERSONAS[name][0]))
+        page.click("button.primary")
+    # the cockpit; an administrator's home is the page of their duty
+    page.wait_for_url(lambda url: "/accounts/second-factor/" not in url and "/accounts/login/" not in url)
+    return page
+
+
 @pytest.fixture
 def login(page, site):
     def as_persona(name: str):
-        from kechuang.core.models import User
-        from kechuang.core.second_factor import requires_second_factor
-
-        user = User.objects.get(username=ALL_PERSONAS[name][0])
-        if requires_second_factor(user):
-            enrolled_device(user)  # enrolled before: the log-in then asks for the code (enrolment: test_item_05)
-        page.goto(f"{site}/accounts/login/")
-        page.fill("#id_username", ALL_PERSONAS[name][0])
-        page.fill("#id_password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        if "/accounts/second-factor/" in page.url:
-            page.fill("#id_token", _next_token(ALL_PERSONAS[name][0]))
-            page.click("button.primary")
-        # the cockpit; an administrator's home is the page of their duty
-        page.wait_for_url(lambda url: "/accounts/second-factor/" not in url and "/accounts/login/" not in url)
-        return page
+        return sign_in(page, site, name)
 
     return as_persona
 

@@ -284,6 +284,24 @@ def _report_state(report) -> dict[str, Any]:
     return state
 
 
+def _indicators():
+    from kechuang.indicators import models as ind
+
+    return ind
+
+
+def _draft_form():
+    return _first(
+        _indicators().Submission.objects.filter(state__in=("draft", "returned")).select_related("data_set", "org_unit")
+    )
+
+
+def _form_state(form) -> dict[str, Any]:
+    state = snapshot(form)
+    state["values"] = sorted(form.observations.values_list("indicator_id", "value", "source"))
+    return state
+
+
 EDIT_CASES: dict[str, EditCase] = {
     "liaison": EditCase(
         ("kechuang.core.forms.LiaisonForm",),
@@ -318,6 +336,22 @@ EDIT_CASES: dict[str, EditCase] = {
         "indicators:allocations",
         lambda r: [r.pk],
         _allocations,
+    ),
+    "data_set": EditCase(
+        ("kechuang.indicators.forms.DataSetForm",),
+        "bureau_staff",
+        lambda: _first(_indicators().DataSet.objects.order_by("pk")),
+        "indicators:data_set_edit",
+        lambda r: [r.code],
+        snapshot,
+    ),
+    "collection_form": EditCase(
+        ("kechuang.indicators.forms.EntryForm",),
+        "bureau_staff",
+        _draft_form,
+        "indicators:collection_entry",
+        lambda r: [r.data_set.code, r.org_unit.code, r.period_label],
+        _form_state,
     ),
     "milestone": EditCase(
         ("kechuang.supervision.forms.MilestoneForm",),
@@ -411,6 +445,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.enterprises.forms.ComplianceEventForm": "adds a record (record_add); no edit page",
     "kechuang.indicators.forms.ObservationForm": "enters a value; a revision needs a new value and a typed reason",
     "kechuang.indicators.forms.ImportForm": "a file upload",
+    "kechuang.indicators.forms.ValidationRuleForm": "adds a rule to a data set; no edit page",
+    "kechuang.indicators.forms.StepForm": "a workflow step (approve, return, unlock with a reason)",
     "kechuang.supervision.forms.PeriodForm": "opens a new period",
     "kechuang.supervision.forms.AttachmentForm": "a file upload",
     "kechuang.techmarket.forms.PublicDemandForm": "the public creates a demand; no edit page",

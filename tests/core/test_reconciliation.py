@@ -378,6 +378,35 @@ PAIRS: list[Pair] = [
 ]
 
 
+def _export_rows(persona: str, url: str) -> Figure:
+    """The number of data rows of a streamed Excel export."""
+
+    def read(response: Any, words: dict[str, str]) -> Reading:
+        from openpyxl import load_workbook
+
+        assert response.status_code == 200, f"{url} as {persona}: {response.status_code}"
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        return Reading(Decimal(book.active.max_row - 1), f"{url} as {persona}")
+
+    return Figure(persona, url, read)
+
+
+# Data collection: the board's count of approved forms, the board filtered to them, and its export.
+PAIRS += [
+    Pair(
+        f"approved collection forms this year as {persona}: board KPI, board filtered, export",
+        (
+            Figure.page(persona, "/indicators/collection/board/?year={year}", r"(\d+)", testid="approved-count"),
+            Figure.page(
+                persona, "/indicators/collection/board/?year={year}&state=approved", r"(\d+)", testid="forms-count"
+            ),
+            _export_rows(persona, "/indicators/collection/board.xlsx?year={year}&state=approved"),
+        ),
+    )
+    for persona in ("bureau_staff", "zhangdian_officer")
+]
+
+
 FUNNEL_TIERS = {
     "tech_sme": "科技型中小企业",
     "high_tech": "高新技术企业",

@@ -188,6 +188,23 @@ RULES: dict[str, Rule] = {
     "indicators:briefing_pdf": page(),
     "indicators:briefing_xlsx": page(),
     "indicators:detail": page(target="indicator_values"),
+    # data collection: forms are their organisation's (district or department) and the city-wide roles'; the
+    # bureau manages data sets and approves, returns and unlocks forms
+    "indicators:collection": page(),
+    "indicators:collection_board": page(),
+    "indicators:collection_board_xlsx": page(),
+    "indicators:collection_entry": Rule(target="collection_form", writes=True, data={"action": "save"}),
+    "indicators:collection_step": action(
+        target="collection_form", writers=BUREAU, kwargs={"action": "unlock"}, data={"reason": "walk"}
+    ),
+    "indicators:data_sets": page(),
+    "indicators:data_set": page(target="data_set"),
+    "indicators:data_set_new": form(readers=BUREAU, writers=BUREAU, data={"code": "walk", "name": "巡检"}),
+    "indicators:data_set_edit": form(target="data_set", readers=BUREAU, writers=BUREAU, data={"name": "巡检"}),
+    "indicators:data_set_rule_add": action(
+        target="data_set", readers=BUREAU, writers=BUREAU, data={"kind": "range", "minimum": "0"}
+    ),
+    "indicators:data_set_rule_remove": action(target="validation_rule", readers=BUREAU, writers=BUREAU),
     "api:indicators": page(),
     "api:indicator": page(target="indicator"),
     "api:forecast": page(target="indicator_values"),
@@ -378,7 +395,7 @@ def _units(*codes: str | None) -> frozenset[str]:
 def _load_targets() -> Demo:
     from kechuang.core.models import Liaison, OrgUnit, User
     from kechuang.enterprises.models import Enterprise, EnterpriseYear
-    from kechuang.indicators.models import Indicator, Observation
+    from kechuang.indicators.models import DataSet, Indicator, Observation, Submission, ValidationRule
     from kechuang.policy.models import Policy
     from kechuang.policy.models import Target as IndicatorTarget
     from kechuang.supervision.models import Milestone, ProgressReport, ReportAttachment, ReportingPeriod
@@ -421,6 +438,16 @@ def _load_targets() -> Demo:
         obs = Observation.objects.filter(region__code=code).select_related("indicator").first()
         departments = set(obs.indicator.departments.values_list("code", flat=True))
         t["observation"].append(Target({"pk": obs.pk}, Observation, obs.pk, _units(code, *departments)))
+    t["collection_form"] = []
+    for code in ("zhangdian", "zichuan", "science_tech", "education"):
+        sub = Submission.objects.filter(org_unit__code=code).select_related("data_set").order_by("id").first()
+        if sub is not None:
+            kwargs = {"data_set": sub.data_set.code, "org": code, "period": sub.period_label}
+            t["collection_form"].append(Target(kwargs, Submission, sub.pk, _units(code), _units(code)))
+    data_set = DataSet.objects.order_by("code").first()
+    t["data_set"] = [Target({"code": data_set.code}, DataSet, data_set.pk, public=True)]
+    rule = ValidationRule.objects.order_by("id").first()
+    t["validation_rule"] = [Target({"pk": rule.pk}, ValidationRule, rule.pk, public=True)]
     # no import has run in the demo: an unknown file or job is 404 for everyone allowed to import
     t["missing_pk"] = [Target({"pk": 987654}, public=True, exists=False)]
     t["department"] = [Target({"code": code}, readers=_units(code)) for code in ("science_tech", "education")]
