@@ -21,4 +21,6 @@ urlpatterns = [
     path("briefing/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
     path("briefing/briefing.xlsx", views.briefing_xlsx, name="briefing_xlsx"),
     path("<slug:code>/", views.detail, name="detail"),
+    path("<slug:code>/what-if/", views.what_if, name="what_if"),
+    path("<slug:code>/what-if/firms.xlsx", views.what_if_export, name="what_if_export"),
 ]

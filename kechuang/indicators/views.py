@@ -20,16 +20,19 @@ from kechuang.core import exports
 from kechuang.core import imports as core_imports
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without, role_required
+from kechuang.core.codes import TechField
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.registry import indicator_feeds
+from kechuang.core.selectors import regions_for
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
+from kechuang.indicators import whatif as whatif_engine
 from kechuang.indicators.filters import ObservationFilter
-from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
+from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm, WhatIfForm
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision
 from kechuang.policy.models import Target
 
@@ -147,6 +150,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "published": published,
             "mismatches": ctx.resolver.mismatches(code),
             "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds),
+            "provenance": selectors.provenance(indicator, unit, series[-1][0] if series else None, feeds),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
             ),
@@ -156,9 +160,102 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "baseline_year": policy.issue_date.year,
             "rule_lines": selectors.status_rule_lines(),
             "fed": code in {feed.code for feed in feeds},
+            "what_if": selectors.what_if_applies(target),
             "can_enter": request.user.role not in READ_ONLY and not indicator.formula,
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What-if: a support programme on a ladder-backed target
+
+
+def _what_if_page(request: HttpRequest, code: str) -> tuple[Indicator, WhatIfForm, selectors.WhatIfPage | None]:
+    """The indicator, the programme's form and (when the form is valid) the what-if; 404 where none applies."""
+    policy = current_policy(request)
+    indicator = get_for_user(request, Indicator.objects.all(), code=code)
+    allowed = selectors.department_codes(request.user)
+    target = selectors.target_of(policy, indicator)
+    if (allowed is not None and code not in allowed) or not selectors.what_if_applies(target):
+        raise Http404
+    form = WhatIfForm(
+        request.GET or {"firms": 200},
+        regions=[(r.code, r.name) for r in regions_for(request.user)],
+        fields=list(TechField.choices),
+    )
+    if not form.is_valid():
+        return indicator, form, None
+    programme = whatif_engine.Programme(
+        form.cleaned_data["firms"], region=form.cleaned_data["region"], field=form.cleaned_data["field"]
+    )
+    found = selectors.what_if(request.user, policy, indicator, programme, timezone.localdate())
+    return indicator, form, found
+
+
+@login_required
+def what_if(request: HttpRequest, code: str) -> HttpResponse:
+    indicator, form, found = _what_if_page(request, code)
+    rows = found.chosen_rows() if found else []
+    return render(
+        request,
+        "indicators/what_if.html",
+        {
+            "indicator": indicator,
+            "form": form,
+            "found": found,
+            "result": found.result if found else None,
+            "page": paginate(request, rows),
+            "query": query_without(request, "page"),
+            "export_query": query_without(request, "page", "size"),
+        },
+    )
+
+
+@login_required
+def what_if_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The chosen firms as a workbook (core.exports: the row limit and the audit entry as every export)."""
+    indicator, form, found = _what_if_page(request, code)
+    back = exports.list_url(request, reverse("indicators:what_if", args=[code]))
+    if found is None or found.result is None:
+        messages.error(request, _("Correct the programme first: there is no list of chosen firms."))
+        return redirect(back)
+    rows = found.chosen_rows()
+    if (refusal := exports.refused(request, len(rows), back)) is not None:
+        return refusal
+    exports.record(
+        request,
+        object_type="indicators.what_if",
+        label=_("What-if: chosen firms · %(name)s") % {"name": indicator.name},
+        rows=len(rows),
+        filters={k: v for k, v in form.cleaned_data.items() if v not in ("", None)},
+    )
+    headers = [
+        _("Rank"),
+        _("Credit code"),
+        _("Enterprise"),
+        _("Region"),
+        _("Technical field"),
+        _("Criteria failed"),
+        _("Failed criteria"),
+        _("Score"),
+        _("Probability of obtaining the title by the deadline"),
+    ]
+    cells = [
+        [
+            rank,
+            c.key,
+            c.name,
+            c.region_name,
+            c.field_label,
+            c.failed,
+            "、".join(c.gaps),
+            round(c.score, 1),
+            round(q, 4),
+        ]
+        for rank, (c, q) in enumerate(rows, start=1)
+    ]
+    name = f"what-if-{code}-{timezone.localdate():%Y%m%d}.xlsx"
+    return exports.xlsx_response(name, [exports.Sheet(_("Chosen firms"), headers, cells)])
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -91,8 +91,9 @@ class WhatIf:
 
 
 def order_key(candidate: Candidate) -> tuple:
-    """Closest first: the reserve pool's order (fewer failed criteria, smaller shortfall, higher score)."""
-    return (candidate.failed, candidate.shortfall, -candidate.score, candidate.key)
+    """Closest first: the reserve pool's order (fewer failed criteria, smaller shortfall, higher score); the sort is
+    stable, so ties keep the order the module listed them in (the register's: by name)."""
+    return (candidate.failed, candidate.shortfall, -candidate.score)
 
 
 def choose(candidates: Iterable[Candidate], programme: Programme) -> tuple[list[Candidate], int]:
