@@ -186,6 +186,8 @@ RULES: dict[str, Rule] = {
     "indicators:briefing_pdf": page(),
     "indicators:briefing_xlsx": page(),
     "indicators:detail": page(target="indicator_values"),
+    "indicators:what_if": page(target="ladder_target"),
+    "indicators:what_if_export": page(target="ladder_target"),
     "api:indicators": page(),
     "api:indicator": page(target="indicator"),
     "api:forecast": page(target="indicator_values"),
@@ -413,6 +415,15 @@ def _load_targets() -> Demo:
             )
     t["target"] = [
         Target({"pk": x.pk}, public=True) for x in IndicatorTarget.objects.filter(allocations__isnull=False)[:1]
+    ]
+    # The what-if of a target a register counts: read like the indicator's values (departments responsible for it,
+    # every district for its own region, the city-wide roles).
+    ladder = Indicator.objects.get(code="high_tech_enterprises")
+    t["ladder_target"] = [
+        Target(
+            {"code": ladder.code},
+            readers=_units("zhangdian", "zichuan", *ladder.departments.values_list("code", flat=True)),
+        )
     ]
     t["observation"] = []
     for code in ("zhangdian", "zichuan"):

@@ -165,3 +165,29 @@ def test_register_feeds_nothing_for_years_before_it_holds_titles(register):
     sync_feeds()
     first_issue = min(Qualification.objects.values_list("issue_date", flat=True))
     assert not Observation.objects.filter(source=REGISTER_SOURCE, year__lt=first_issue.year).exists()
+
+
+def _card(html: str, name: str) -> str:
+    """The cockpit's headline card of `name` (its HTML)."""
+    return next(part for part in html.split("<article")[1:] if name in part.split("</article>")[0]).split("</article>")[0]
+
+
+@pytest.mark.parametrize("persona_name", ["leader", "zhangdian_officer"])
+def test_cockpit_count_is_the_list_its_provenance_opens(register, client_as, persona_name):
+    """Issue 14, item 3: read as a user reads it — the headline's latest value, then one click on its provenance,
+    then the register list's own count ("共 N 条"). No selector is shared between the two numbers."""
+    import re
+
+    from kechuang.indicators.demo import load_demo
+
+    load_demo(register)
+    client = client_as(persona_name)
+    card = _card(client.get("/").content.decode(), "科技型中小企业数量")
+    shown = int(re.search(r"最新 <a[^>]*>([\d,]+)", card).group(1).replace(",", ""))
+    link = re.search(r'href="([^"]+)" data-testid="provenance-link"', card).group(1).replace("&amp;", "&")
+    assert "held=tech_sme" in link
+    listed = client.get(link).content.decode()
+    assert int(re.search(r"共 ([\d,]+) 条", listed).group(1).replace(",", "")) == shown
+    # the indicator page names the register, its rule and when it counted, with the same link
+    detail = client.get("/indicators/tech_smes/").content.decode()
+    assert REGISTER_SOURCE in detail and "持有有效资质" in detail and link.replace("&", "&amp;") in detail
