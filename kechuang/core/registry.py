@@ -17,9 +17,9 @@
   whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
 - `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
   (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
-- `support_pool_codes()` and `support_pool(user, code) -> SupportPool | None`: for a count indicator, the firms a support programme could
-  help over the line (the enterprise register's reserve pool for its tier, in the user's scope) and their measured
-  yearly conversion rates, for the what-if on the indicator's target.
+- `support_pool_codes()` and `support_pool(user, code) -> SupportPool | None`: for a count indicator, the firms a
+  support programme could help over the line (the enterprise register's reserve pool for its tier, in the user's
+  scope) and their measured yearly conversion rates, for the what-if on the indicator's target.
 - `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 - `policy_for(user, code) -> Policy | None`: the policy a user works under (the default one, or the one named
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.urls import reverse

@@ -18,16 +18,16 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core import exports
 from kechuang.core import imports as core_imports
+from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without, role_required
-from kechuang.core.codes import TechField
 from kechuang.core.models import OrgUnit
 from kechuang.core.numbers import plain_decimal
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.registry import indicator_feeds
-from kechuang.core.selectors import regions_for
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import _unit_ids
+from kechuang.core.selectors import regions_for
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
 from kechuang.indicators import whatif as whatif_engine

@@ -169,7 +169,9 @@ def test_register_feeds_nothing_for_years_before_it_holds_titles(register):
 
 def _card(html: str, name: str) -> str:
     """The cockpit's headline card of `name` (its HTML)."""
-    return next(part for part in html.split("<article")[1:] if name in part.split("</article>")[0]).split("</article>")[0]
+    return next(part for part in html.split("<article")[1:] if name in part.split("</article>")[0]).split("</article>")[
+        0
+    ]
 
 
 @pytest.mark.parametrize("persona_name", ["leader", "zhangdian_officer"])

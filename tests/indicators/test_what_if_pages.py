@@ -47,9 +47,7 @@ def test_the_closest_200_high_tech_candidates(demo, client_as, persona):
     assert closest, "the demo register has a high-tech reserve pool"
     rates = ladder_conversion_rates().get("high_tech") or {"one_away": 0.5, "two_away": 0.25}
     years = years_left(timezone.localdate(), 2027)
-    expected = sum(
-        1 - (1 - (rates["one_away"] if r.failed == 1 else rates["two_away"])) ** years for r in closest
-    )
+    expected = sum(1 - (1 - (rates["one_away"] if r.failed == 1 else rates["two_away"])) ** years for r in closest)
     gain = page.block("what-if-gain")
     assert f"{len(closest)} " in gain
     assert number(re.search(r"\+([\d,]+)", gain).group(1)) == pytest.approx(expected, abs=0.5)
