@@ -328,8 +328,7 @@ def synthetic_pool(enterprises: int, rng: np.random.Generator) -> list:
     shortfall = rng.random(n)
     score = rng.random(n) * 100
     return [
-        Candidate(f"{i:018d}", int(failed[i]), float(shortfall[i]), float(score[i]), f"r{i % 12}", "")
-        for i in range(n)
+        Candidate(f"{i:018d}", int(failed[i]), float(shortfall[i]), float(score[i]), f"r{i % 12}", "") for i in range(n)
     ]
 
 

@@ -178,8 +178,10 @@ def _what_if_page(request: HttpRequest, code: str) -> tuple[Indicator, WhatIfFor
     target = selectors.target_of(policy, indicator)
     if (allowed is not None and code not in allowed) or not selectors.what_if_applies(target):
         raise Http404
+    data = request.GET.copy()
+    data.setdefault("firms", "200")  # the acceptance question's programme, until the user chooses another
     form = WhatIfForm(
-        request.GET or {"firms": 200},
+        data,
         regions=[(r.code, r.name) for r in regions_for(request.user)],
         fields=list(TechField.choices),
     )
