@@ -122,7 +122,8 @@ class IndicatorFeed:
     source: str  # the observations' source (their provenance, shown on every page); fed ones are recognised by it
     rows: Callable[[Iterable[int] | None], list[tuple]]  # years (None: all) → FeedRow-shaped tuples
     rule: str = ""  # how the module counts, in words (shown with the provenance)
-    list_url: Callable[[str, int], str] | None = None  # (region code, year) → the module's list of what it counted
+    # (region code, None for the city; year) → the module's list of what it counted
+    list_url: Callable[[str | None, int], str] | None = None
 
 
 # Sent by a module after commit when its fed values changed: `years` (a set of ints; None: every year).
@@ -179,7 +180,8 @@ class SupportCandidate:
 class SupportPool:
     """A module's candidates for a count indicator's support programme, and how such firms converted before."""
 
-    candidates: list[SupportCandidate]
+    candidates: list[SupportCandidate]  # closest first (the first `limit` asked for)
+    available: int  # the pool's size with the region and field asked for
     rates: dict[int, float] | None  # failed criteria → share obtaining the title within a year; None: not measured
     rates_year: int | None = None  # the back-tested year
     rates_base: dict[int, int] = field(default_factory=dict)  # failed criteria → firms the rate was measured on
@@ -197,10 +199,13 @@ def support_pool_codes() -> set[str]:
     return codes
 
 
-def support_pool(user: Any, code: str) -> SupportPool | None:
+def support_pool(
+    user: Any, code: str, *, region: str = "", field: str = "", limit: int | None = None
+) -> SupportPool | None:
+    """The support pool of indicator `code` (only `region`, only technical `field`; the closest `limit` firms)."""
     for config in kechuang_apps():
         hook = getattr(config, "support_pool", None)
-        found = hook(user, code) if hook is not None else None
+        found = hook(user, code, region=region, field=field, limit=limit) if hook is not None else None
         if found is not None:
             return found
     return None

@@ -44,10 +44,10 @@ class EnterprisesConfig(AppConfig):
 
         return set(INDICATOR_OF_TIER.values())
 
-    def support_pool(self, user, code: str):
+    def support_pool(self, user, code: str, **programme):
         from kechuang.enterprises.feed import support_pool
 
-        return support_pool(user, code)
+        return support_pool(user, code, **programme)
 
     def load_demo_data(self, city) -> str:
         from kechuang.enterprises.demo import DEMO_SIZE, load_population

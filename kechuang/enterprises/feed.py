@@ -87,13 +87,9 @@ RULE = (
 )
 
 
-def register_list_url(tier: str, region_code: str, year: int) -> str:
-    """The register's list of the enterprises holding the tier today (in `region_code` unless it is the city)."""
-    from kechuang.core.models import OrgUnit
-
-    query = {"held": tier}
-    if OrgUnit.objects.regions().filter(code=region_code).exists():
-        query["region"] = region_code
+def register_list_url(tier: str, region_code: str | None, year: int) -> str:
+    """The register's list of the enterprises holding the tier today (in the region; the city: every region)."""
+    query = {"held": tier} | ({"region": region_code} if region_code else {})
     return f"{reverse('enterprises:list')}?{urlencode(query)}"
 
 
@@ -135,32 +131,48 @@ def _criterion_names(tier: str, rule_version: str, language: str | None) -> dict
     return {cid: criterion_name(tier, cid, name, language) for cid, name in criteria}
 
 
-def support_pool(user: Any, code: str) -> SupportPool | None:
-    """The reserve pool of the tier counted by indicator `code`, in the user's scope, for the what-if."""
+def support_pool(
+    user: Any, code: str, *, region: str = "", field: str = "", limit: int | None = None
+) -> SupportPool | None:
+    """The reserve pool of the tier counted by indicator `code`, in the user's scope (only `region`, only `field`),
+    closest first, the first `limit` of it (None: all), for the what-if; `available` counts the whole pool."""
     tier = next((t for t, c in INDICATOR_OF_TIER.items() if c == code), None)
     if tier is None:
         return None
+    pool = reserve_pool(user, tier, region=region)
+    if field:
+        pool = pool.filter(enterprise__tech_field=field)
+    available = pool.count()
+    if limit is not None:
+        pool = pool[:limit]
     language = get_language()
     names: dict[str, dict[str, str]] = {}
     fields = dict(TechField.choices)
     detail = reverse("enterprises:detail", args=["CODE"]).replace("CODE", "{}")  # one reverse, not one per firm
     candidates = []
-    for credit_code, name, region_code, region_name, field, failed, shortfall, score, version, criteria in (
-        reserve_pool(user, tier)
-        .values_list(
-            "enterprise__credit_code",
-            "enterprise__name",
-            "enterprise__region__code",
-            "enterprise__region__name",
-            "enterprise__tech_field",
-            "failed",
-            "shortfall",
-            "score",
-            "rule_version",
-            "failed_criteria",
-        )
-        .iterator(chunk_size=5000)
-    ):
+    for (
+        credit_code,
+        name,
+        region_code,
+        region_name,
+        tech_field,
+        failed,
+        shortfall,
+        score,
+        version,
+        criteria,
+    ) in pool.values_list(
+        "enterprise__credit_code",
+        "enterprise__name",
+        "enterprise__region__code",
+        "enterprise__region__name",
+        "enterprise__tech_field",
+        "failed",
+        "shortfall",
+        "score",
+        "rule_version",
+        "failed_criteria",
+    ).iterator(chunk_size=5000):
         if version not in names:
             names[version] = _criterion_names(tier, version, language)
         candidates.append(
@@ -169,8 +181,8 @@ def support_pool(user: Any, code: str) -> SupportPool | None:
                 name=name,
                 region_code=region_code,
                 region_name=region_name,
-                field=field or "",
-                field_label=str(fields.get(field, "")) if field else "",
+                field=tech_field or "",
+                field_label=str(fields.get(tech_field, "")) if tech_field else "",
                 failed=failed,
                 shortfall=shortfall or 0.0,
                 score=score or 0.0,
@@ -181,6 +193,7 @@ def support_pool(user: Any, code: str) -> SupportPool | None:
     measured = conversion_rates().get(tier)
     return SupportPool(
         candidates=candidates,
+        available=available,
         rates={1: float(measured["one_away"]), 2: float(measured["two_away"])} if measured else None,
         rates_year=measured["year"] if measured else None,
         rates_base={1: measured["base_one_away"], 2: measured["base_two_away"]} if measured else {},

@@ -543,12 +543,17 @@ def fed_values(
 
 
 def counted_beside_entered(
-    user: Any, indicator: Indicator, unit: OrgUnit, feeds: list[registry.IndicatorFeed] | None = None
+    user: Any,
+    indicator: Indicator,
+    unit: OrgUnit,
+    feeds: list[registry.IndicatorFeed] | None = None,
+    fed: list[tuple[str, registry.FeedRow]] | None = None,
 ) -> dict[str, Any]:
     """Where a module counts the indicator (core.registry feeds): its provenance, and every year of `unit` whose
     observation is a figure a person entered (an official figure) that differs from the module's count — both are
-    shown, labelled. {} when no module counts it."""
-    fed = [(source, row) for source, row in fed_values(indicator.code, feeds=feeds) if row.region_code == unit.code]
+    shown, labelled. {} when no module counts it. `fed`: the indicator's fed values, if the page has them."""
+    fed = fed_values(indicator.code, feeds=feeds) if fed is None else fed
+    fed = [(source, row) for source, row in fed if row.region_code == unit.code]
     if not fed:
         return {}
     sources = sorted({source for source, _row in fed})
@@ -577,22 +582,30 @@ def counted_beside_entered(
 
 
 def provenance(
-    indicator: Indicator, unit: OrgUnit, year: int | None, feeds: list[registry.IndicatorFeed] | None = None
+    indicator: Indicator,
+    unit: OrgUnit,
+    year: int | None,
+    feeds: list[registry.IndicatorFeed] | None = None,
+    fed: list[tuple[str, registry.FeedRow]] | None = None,
 ) -> dict[str, Any]:
     """The source of `unit`'s annual value in `year` and, when a module counted it, the module's rule, when the value
-    was last computed and a link to the records counted; a module's differing count of an entered figure if any."""
+    was last computed and a link to the records counted; a module's differing count of an entered figure if any.
+    `fed`: the indicator's fed values (any years), if the page has them."""
     obs = Observation.objects.filter(indicator=indicator, region=unit, year=year, quarter=0).first() if year else None
     if obs is None:
         return {}
     feeds = registry.indicator_feeds() if feeds is None else feeds
     mine = [f for f in feeds if f.code == indicator.code]
     counter = next((f for f in mine if f.source == obs.source), None)
-    fed = [(s, r) for s, r in fed_values(indicator.code, [year], mine) if r.region_code == unit.code and r.quarter == 0]
+    fed = fed_values(indicator.code, [year], mine) if fed is None else fed
+    fed = [(s, r) for s, r in fed if r.region_code == unit.code and r.year == year and r.quarter == 0]
     other = next(((s, r.value) for s, r in fed if s != obs.source and Decimal(r.value) != obs.value), None)
     other_feed = next((f for f in mine if other and f.source == other[0]), None)
 
     def link(feed: registry.IndicatorFeed | None) -> str:
-        return feed.list_url(unit.code, year) if feed is not None and feed.list_url is not None else ""
+        if feed is None or feed.list_url is None:
+            return ""
+        return feed.list_url(None if unit.kind == OrgUnit.Kind.CITY else unit.code, year)
 
     return {
         "source": obs.source,
@@ -655,7 +668,10 @@ def what_if(
     from django.utils.translation import gettext
 
     target = target_of(policy, indicator)
-    pool = registry.support_pool(user, indicator.code)
+    # the module reads only the closest `firms` of its pool (in its own order), and counts the rest
+    pool = registry.support_pool(
+        user, indicator.code, region=programme.region, field=programme.field, limit=programme.firms
+    )
     if pool is None:
         return WhatIfPage(target, None, None, problem=gettext("No module counts this indicator from a register."))
     if target is None or target.deadline is None or target.comparator not in whatif_engine.COMPARATORS:
@@ -688,6 +704,7 @@ def what_if(
         rates=rates,
         years=years,
     )
+    result.available = pool.available  # the whole pool's size, not only the firms read
     return WhatIfPage(
         target,
         card,

@@ -117,6 +117,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "comparison_axis": province_name,
         },
     }
+    # what the modules count for this indicator, computed once for the provenance and the official-vs-counted table
+    fed = selectors.fed_values(code, feeds=[f for f in feeds if f.code == code])
     rows = selectors.observation_rows(request.user, indicator)
     page = paginate(request, rows)
     revisions_by_obs = set(
@@ -149,8 +151,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "revised": revisions_by_obs,
             "published": published,
             "mismatches": ctx.resolver.mismatches(code),
-            "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds),
-            "provenance": selectors.provenance(indicator, unit, series[-1][0] if series else None, feeds),
+            "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds, fed),
+            "provenance": selectors.provenance(indicator, unit, series[-1][0] if series else None, feeds, fed),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
             ),

@@ -46,7 +46,7 @@ RULES = {
 }
 
 
-def _statistics_url(region_code: str, year: int) -> str:
+def _statistics_url(region_code: str | None, year: int) -> str:
     from django.urls import reverse
 
     return reverse("techmarket:statistics")

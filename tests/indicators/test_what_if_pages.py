@@ -24,10 +24,13 @@ URL = "/indicators/high_tech_enterprises/what-if/"
 
 @pytest.fixture
 def demo(db):
+    from django.core.cache import cache
+
     from kechuang.enterprises.demo import load_population
     from kechuang.enterprises.services import ladder_evaluate_register
     from kechuang.indicators.demo import load_demo
 
+    cache.clear()  # the register's conversion rates are cached for an hour: not another test's register's
     city = OrgUnit.objects.get(code="zibo", parent=None)
     load_population(city, 600, seed=2026, history=True)
     ladder_evaluate_register()
