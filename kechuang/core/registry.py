@@ -17,6 +17,9 @@
   whether a sibling is installed: it declares what it offers here, and whoever is installed listens.
 - `indicator_pipeline(code) -> IndicatorPipeline | None`: for a count indicator, where its next units come from
   (the enterprise register's titles and reserve pool), for the bottom-up projection on the indicator page.
+- `support_pool_codes()` and `support_pool(user, code) -> SupportPool | None`: for a count indicator, the firms a
+  support programme could help over the line (the enterprise register's reserve pool for its tier, in the user's
+  scope) and their measured yearly conversion rates, for the what-if on the indicator's target.
 - `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 - `policy_for(user, code) -> Policy | None`: the policy a user works under (the default one, or the one named
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
@@ -85,6 +88,8 @@ class TargetProgress:
     rule: tuple[str, ...] = ()  # the status rule in words, shown where the status is shown
     source: str = ""  # where the latest value comes from (its provenance)
     counted: str = ""  # a module's own count of it where that differs, labelled with its source
+    source_url: str = ""  # the records the value was counted from (a module's filtered list), if it was counted
+    what_if_url: str = ""  # the what-if of a support programme on this target, where one applies
 
     @property
     def label(self) -> Any:
@@ -116,6 +121,9 @@ class IndicatorFeed:
     code: str  # the indicator's code in the catalogue
     source: str  # the observations' source (their provenance, shown on every page); fed ones are recognised by it
     rows: Callable[[Iterable[int] | None], list[tuple]]  # years (None: all) → FeedRow-shaped tuples
+    rule: str = ""  # how the module counts, in words (shown with the provenance)
+    # (region code, None for the city; year) → the module's list of what it counted
+    list_url: Callable[[str | None, int], str] | None = None
 
 
 # Sent by a module after commit when its fed values changed: `years` (a set of ints; None: every year).
@@ -149,6 +157,58 @@ class IndicatorPipeline:
     one_away: int
     two_away: int
     rates: dict[str, float] | None = None  # measured conversion {"one_away": p, "two_away": q}; None: not measured
+
+
+@dataclass(frozen=True)
+class SupportCandidate:
+    """One firm a support programme could choose: `failed` criteria away from the title (1 or 2)."""
+
+    key: str  # its identifier in the module (the credit code)
+    name: str
+    region_code: str
+    region_name: str
+    field: str  # technical field code ("" unknown)
+    field_label: str
+    failed: int
+    shortfall: float
+    score: float
+    gaps: tuple[str, ...] = ()  # what it lacks, in words
+    url: str = ""  # its page
+
+
+@dataclass(frozen=True)
+class SupportPool:
+    """A module's candidates for a count indicator's support programme, and how such firms converted before."""
+
+    candidates: list[SupportCandidate]  # closest first (the first `limit` asked for)
+    available: int  # the pool's size with the region and field asked for
+    rates: dict[int, float] | None  # failed criteria → share obtaining the title within a year; None: not measured
+    rates_year: int | None = None  # the back-tested year
+    rates_base: dict[int, int] = field(default_factory=dict)  # failed criteria → firms the rate was measured on
+    source: str = ""  # where the candidates come from (its provenance)
+    list_url: str = ""  # the module's own list of them (the reserve-pool page)
+
+
+def support_pool_codes() -> set[str]:
+    """The indicators some module offers a support pool for (cheap: no pool is built)."""
+    codes: set[str] = set()
+    for config in kechuang_apps():
+        hook = getattr(config, "support_pool_codes", None)
+        if hook is not None:
+            codes |= set(hook())
+    return codes
+
+
+def support_pool(
+    user: Any, code: str, *, region: str = "", field: str = "", limit: int | None = None
+) -> SupportPool | None:
+    """The support pool of indicator `code` (only `region`, only technical `field`; the closest `limit` firms)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "support_pool", None)
+        found = hook(user, code, region=region, field=field, limit=limit) if hook is not None else None
+        if found is not None:
+            return found
+    return None
 
 
 def indicator_feeds() -> list[IndicatorFeed]:

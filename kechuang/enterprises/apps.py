@@ -39,6 +39,16 @@ class EnterprisesConfig(AppConfig):
 
         return indicator_pipeline(code)
 
+    def support_pool_codes(self) -> set[str]:
+        from kechuang.enterprises.feed import INDICATOR_OF_TIER
+
+        return set(INDICATOR_OF_TIER.values())
+
+    def support_pool(self, user, code: str, **programme):
+        from kechuang.enterprises.feed import support_pool
+
+        return support_pool(user, code, **programme)
+
     def load_demo_data(self, city) -> str:
         from kechuang.enterprises.demo import DEMO_SIZE, load_population
         from kechuang.enterprises.models import Enterprise, LadderResult

@@ -99,6 +99,10 @@ def region_weights(city: OrgUnit, units: list[OrgUnit]) -> population.RegionWeig
 
 RENEWED = 0.8  # share of certificate holders that had been certified in the period before, too
 FIRST_CERTIFICATES = dt.date(2008, 1, 1)  # the current high-tech certification scheme
+# Tech SMEs register year by year (国科发政〔2017〕115号, evaluated from 2017): the share of this year's registered
+# firms that had registered the year before, too, and the first year of the scheme.
+REREGISTERED = 0.8
+FIRST_REGISTRATIONS = 2017
 
 
 def earlier_titles(generated: population.GeneratedEnterprise, seed: int) -> list[dict[str, Any]]:
@@ -109,7 +113,10 @@ def earlier_titles(generated: population.GeneratedEnterprise, seed: int) -> list
     founded = generated.enterprise["registration_date"]
     earlier = []
     for title in generated.qualifications:
-        if title["tier"] == "tech_sme":  # registered year by year: its current registration is its record
+        if title["tier"] == "tech_sme":  # registered year by year: one registration a year, valid to 31 December
+            # its own stream, so the other titles' history stays as it was
+            own = random.Random(f"{seed}:{generated.enterprise['credit_code']}:tech_sme")  # nosec B311  # demo data
+            earlier += _earlier_registrations(title, founded, own)
             continue
         issued, number = title["issue_date"], title["certificate_number"]
         prefix, rest = number[:2], number[6:]
@@ -127,3 +134,23 @@ def earlier_titles(generated: population.GeneratedEnterprise, seed: int) -> list
             )
             issued = before
     return earlier
+
+
+def _earlier_registrations(title: dict[str, Any], founded: dt.date, rng: random.Random) -> list[dict[str, Any]]:
+    """A tech SME's registrations of the years before its current one: each year registered again with
+    probability REREGISTERED, back to the firm's first full year or the scheme's first year."""
+    out = []
+    issued, rest = title["issue_date"], title["certificate_number"][6:]
+    year = issued.year - 1
+    while year >= max(FIRST_REGISTRATIONS, founded.year + 1) and rng.random() < REREGISTERED:
+        day = dt.date(year, rng.randint(3, 11), rng.randint(1, 28))
+        out.append(
+            {
+                **title,
+                "certificate_number": f"TE{year}{rest}",
+                "issue_date": day,
+                "expiry_date": dt.date(year, 12, 31),
+            }
+        )
+        year -= 1
+    return out

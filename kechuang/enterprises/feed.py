@@ -7,6 +7,9 @@ SOURCE; the services and the importer call `register_changed()`, which announces
 
 `indicator_pipeline(code)`: the same counts (future years: titles still valid then) and the reserve pool one and
 two criteria away, for the bottom-up projection on the indicator page.
+
+`support_pool(user, code)`: the reserve pool of the indicator's tier as the user sees it (closest first), each firm
+with its distance and the names of the criteria it fails, and the back-tested conversion rates, for the what-if.
 """
 
 from __future__ import annotations
@@ -14,14 +17,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from kechuang.core import registry
-from kechuang.core.registry import FeedRow, IndicatorFeed, IndicatorPipeline
+from kechuang.core.codes import TechField
+from kechuang.core.registry import FeedRow, IndicatorFeed, IndicatorPipeline, SupportCandidate, SupportPool
 from kechuang.enterprises.models import Qualification
-from kechuang.enterprises.selectors import qualification_counts, reserve_pool_counts
+from kechuang.enterprises.selectors import qualification_counts, reserve_pool, reserve_pool_counts
 
 __all__ = [
     "INDICATOR_OF_TIER",
@@ -32,6 +39,7 @@ __all__ = [
     "qualification_counts",
     "register_changed",
     "reserve_pool_counts",
+    "support_pool",
 ]
 
 SOURCE = "本平台企业库统计"
@@ -73,8 +81,23 @@ def _feed_rows(tier: str, years: Iterable[int] | None = None) -> list[FeedRow]:
     return rows + [FeedRow(city, year, n) for (city, year), n in cities.items()]
 
 
+RULE = (
+    "持有有效资质（未撤销，发证日不晚于、有效期不早于统计日）的企业数：往年按12月31日统计，当年按今日统计；"
+    "每家企业计入其注册所在区县，全市为各区县（含功能区）之和"
+)
+
+
+def register_list_url(tier: str, region_code: str | None, year: int) -> str:
+    """The register's list of the enterprises holding the tier today (in the region; the city: every region)."""
+    query = {"held": tier} | ({"region": region_code} if region_code else {})
+    return f"{reverse('enterprises:list')}?{urlencode(query)}"
+
+
 def indicator_feeds() -> list[IndicatorFeed]:
-    return [IndicatorFeed(code, SOURCE, partial(_feed_rows, tier)) for tier, code in INDICATOR_OF_TIER.items()]
+    return [
+        IndicatorFeed(code, SOURCE, partial(_feed_rows, tier), rule=RULE, list_url=partial(register_list_url, tier))
+        for tier, code in INDICATOR_OF_TIER.items()
+    ]
 
 
 def indicator_pipeline(code: str) -> IndicatorPipeline | None:
@@ -92,6 +115,90 @@ def indicator_pipeline(code: str) -> IndicatorPipeline | None:
         one_away=sum(r["one_away"] for r in pools),
         two_away=sum(r["two_away"] for r in pools),
         rates={"one_away": float(measured["one_away"]), "two_away": float(measured["two_away"])} if measured else None,
+    )
+
+
+def _criterion_names(tier: str, rule_version: str, language: str | None) -> dict[str, str]:
+    from kechuang.enterprises import ladder
+    from kechuang.enterprises.ladder.labels import criterion_name
+
+    rule_set = next((rs for rs in ladder.rule_sets(tier) if rs.version == rule_version), None)
+    if rule_set is None:
+        return {}
+    criteria = [(c.id, c.name) for c in rule_set.criteria]
+    if rule_set.line:
+        criteria.append(("score_line", rule_set.line.name))
+    return {cid: criterion_name(tier, cid, name, language) for cid, name in criteria}
+
+
+def support_pool(
+    user: Any, code: str, *, region: str = "", field: str = "", limit: int | None = None
+) -> SupportPool | None:
+    """The reserve pool of the tier counted by indicator `code`, in the user's scope (only `region`, only `field`),
+    closest first, the first `limit` of it (None: all), for the what-if; `available` counts the whole pool."""
+    tier = next((t for t, c in INDICATOR_OF_TIER.items() if c == code), None)
+    if tier is None:
+        return None
+    pool = reserve_pool(user, tier, region=region)
+    if field:
+        pool = pool.filter(enterprise__tech_field=field)
+    available = pool.count()
+    if limit is not None:
+        pool = pool[:limit]
+    language = get_language()
+    names: dict[str, dict[str, str]] = {}
+    fields = dict(TechField.choices)
+    detail = reverse("enterprises:detail", args=["CODE"]).replace("CODE", "{}")  # one reverse, not one per firm
+    candidates = []
+    for (
+        credit_code,
+        name,
+        region_code,
+        region_name,
+        tech_field,
+        failed,
+        shortfall,
+        score,
+        version,
+        criteria,
+    ) in pool.values_list(
+        "enterprise__credit_code",
+        "enterprise__name",
+        "enterprise__region__code",
+        "enterprise__region__name",
+        "enterprise__tech_field",
+        "failed",
+        "shortfall",
+        "score",
+        "rule_version",
+        "failed_criteria",
+    ).iterator(chunk_size=5000):
+        if version not in names:
+            names[version] = _criterion_names(tier, version, language)
+        candidates.append(
+            SupportCandidate(
+                key=credit_code,
+                name=name,
+                region_code=region_code,
+                region_name=region_name,
+                field=tech_field or "",
+                field_label=str(fields.get(tech_field, "")) if tech_field else "",
+                failed=failed,
+                shortfall=shortfall or 0.0,
+                score=score or 0.0,
+                gaps=tuple(names[version].get(cid, cid) for cid in criteria or ()),
+                url=detail.format(credit_code),
+            )
+        )
+    measured = conversion_rates().get(tier)
+    return SupportPool(
+        candidates=candidates,
+        available=available,
+        rates={1: float(measured["one_away"]), 2: float(measured["two_away"])} if measured else None,
+        rates_year=measured["year"] if measured else None,
+        rates_base={1: measured["base_one_away"], 2: measured["base_two_away"]} if measured else {},
+        source=SOURCE,
+        list_url=f"{reverse('enterprises:reserve')}?tier={tier}",
     )
 
 

@@ -2,10 +2,11 @@
 to last year (a demo loaded in any year looks current) for the city and each region of its partition, marked
 `is_demo` (shown as 演示数据 on every page).
 
-An indicator another module counts (the enterprise register's titles, through core.registry's feeds) is not
-invented where that module has counts: those years are its counts (written by `sync_feeds`), and the generated
-history before them is scaled to lead up to the first of them. The indicator module therefore loads its demo data
-after the others (`demo_after_feeds`).
+An indicator another module counts (the enterprise register's titles, through core.registry's feeds) is never
+typed: its series is the module's counts (written by `sync_feeds`), from the first year the module has any (the
+demo register keeps its titles' history: high-tech certificates from 2008, tech-SME registrations from 2017), and
+nothing is generated before. The indicator module therefore loads its demo data after the others
+(`demo_after_feeds`).
 
 The generated figures are plausible, not real: they are shaped so that the dashboard shows every status (high-tech
 enterprises near their path, the high-tech output share behind it) and one deliberate city/region disagreement
@@ -149,29 +150,6 @@ def _counted_by_modules(city: OrgUnit) -> dict[str, dict[tuple[str, int], Decima
     return out
 
 
-def _lead_up(
-    generated: dict[tuple[str, str, int], Decimal],
-    counted: dict[tuple[str, int], Decimal],
-    code: str,
-    region_code: str,
-    year: int,
-) -> Decimal | None:
-    """The generated value scaled so that the series leads up to the module's first count; None from that year on
-    (the module's counts stand there)."""
-    first = min(y for _r, y in counted)
-    if year >= first:
-        return None
-    anchor_year = min(first, demo_years()[-1])
-
-    def factor(region: str) -> float | None:
-        base = generated.get((code, region, anchor_year))
-        target = counted.get((region, first))
-        return float(target) / float(base) if base and target is not None else None
-
-    scale = factor(region_code) or factor("city") or 1.0
-    return _round(float(generated[(code, region_code, year)]) * scale, CITY[code][2])
-
-
 @transaction.atomic
 def load_demo(city: OrgUnit) -> str:
     summary = catalogue_load(actor=None, city=city)
@@ -190,10 +168,8 @@ def load_demo(city: OrgUnit) -> str:
         unit = city if region_code == "city" else regions.get(region_code)
         if code not in indicators or unit is None or (code, unit.code, year) in existing:
             continue
-        if code in counted:
-            value = _lead_up(generated, counted[code], code, region_code, year)
-            if value is None:
-                continue
+        if code in counted:  # counted by a module: its counts, never a generated value
+            continue
         rows.append(
             Observation(
                 indicator=indicators[code],

@@ -172,3 +172,14 @@ class EntryForm(forms.Form):
 
 class StepForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+class WhatIfForm(forms.Form):
+    """The support programme of the what-if (read from the query string: the page changes nothing)."""
+
+    firms = forms.IntegerField(label=_("Firms supported"), min_value=0, max_value=100_000, initial=200)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    field = forms.ChoiceField(label=_("Technical field"), required=False)
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]], fields: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("every region")), *regions]
+        self.fields["field"].choices = [("", _("every field")), *fields]

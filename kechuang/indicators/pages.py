@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kechuang.core.registry import TargetProgress
+from kechuang.core.registry import TargetProgress, indicator_feeds
 from kechuang.indicators import selectors
 from kechuang.indicators.charts import fmt
 from kechuang.policy.selectors import policy_for
@@ -20,6 +20,7 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
     if policy is None:
         return {}
     _ctx, _unit, cards = selectors.target_cards(user, policy)
+    feeds = indicator_feeds()
     wanted = {t.pk for t in targets}
     out = {}
     for card in cards:
@@ -37,16 +38,19 @@ def target_progress(user: Any, targets: list[Any]) -> dict[int, TargetProgress]:
             detail=detail,
             url=reverse("indicators:detail", args=[card.indicator.code]),
             rule=tuple(selectors.status_rule_lines()),
-            **_provenance(card, policy.city),
+            what_if_url=reverse("indicators:what_if", args=[card.indicator.code])
+            if selectors.what_if_applies(card.target)
+            else "",
+            **_provenance(card, policy.city, feeds),
         )
     return out
 
 
-def _provenance(card: Any, city: Any) -> dict[str, str]:
-    found = selectors.provenance(card.indicator, card.unit or city, card.assessment.latest_year)
+def _provenance(card: Any, city: Any, feeds: list) -> dict[str, str]:
+    found = selectors.provenance(card.indicator, card.unit or city, card.assessment.latest_year, feeds)
     if not found:
         return {}
     counted = ""
     if found["counted"] is not None:
         counted = f"{found['counted_source']} {fmt(float(found['counted']))} {card.indicator.unit}".strip()
-    return {"source": found["source"], "counted": counted}
+    return {"source": found["source"], "counted": counted, "source_url": found["list_url"] or found["counted_url"]}

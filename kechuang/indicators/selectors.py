@@ -20,6 +20,7 @@ from kechuang.core.roles import Role
 from kechuang.core.scope import _unit_ids
 from kechuang.indicators import collection_rules as rules
 from kechuang.indicators import forecast as engine
+from kechuang.indicators import whatif as whatif_engine
 from kechuang.indicators.compute import Resolver, Spec, parse_formula
 from kechuang.indicators.models import (
     DataSet,
@@ -639,12 +640,17 @@ def fed_values(
 
 
 def counted_beside_entered(
-    user: Any, indicator: Indicator, unit: OrgUnit, feeds: list[registry.IndicatorFeed] | None = None
+    user: Any,
+    indicator: Indicator,
+    unit: OrgUnit,
+    feeds: list[registry.IndicatorFeed] | None = None,
+    fed: list[tuple[str, registry.FeedRow]] | None = None,
 ) -> dict[str, Any]:
     """Where a module counts the indicator (core.registry feeds): its provenance, and every year of `unit` whose
     observation is a figure a person entered (an official figure) that differs from the module's count — both are
-    shown, labelled. {} when no module counts it."""
-    fed = [(source, row) for source, row in fed_values(indicator.code, feeds=feeds) if row.region_code == unit.code]
+    shown, labelled. {} when no module counts it. `fed`: the indicator's fed values, if the page has them."""
+    fed = fed_values(indicator.code, feeds=feeds) if fed is None else fed
+    fed = [(source, row) for source, row in fed if row.region_code == unit.code]
     if not fed:
         return {}
     sources = sorted({source for source, _row in fed})
@@ -672,14 +678,43 @@ def counted_beside_entered(
     return {"sources": sources, "rows": rows}
 
 
-def provenance(indicator: Indicator, unit: OrgUnit, year: int | None) -> dict[str, Any]:
-    """The source of `unit`'s annual value in `year`, and a module's differing count of it if there is one."""
+def provenance(
+    indicator: Indicator,
+    unit: OrgUnit,
+    year: int | None,
+    feeds: list[registry.IndicatorFeed] | None = None,
+    fed: list[tuple[str, registry.FeedRow]] | None = None,
+) -> dict[str, Any]:
+    """The source of `unit`'s annual value in `year` and, when a module counted it, the module's rule, when the value
+    was last computed and a link to the records counted; a module's differing count of an entered figure if any.
+    `fed`: the indicator's fed values (any years), if the page has them."""
     obs = Observation.objects.filter(indicator=indicator, region=unit, year=year, quarter=0).first() if year else None
     if obs is None:
         return {}
-    fed = [(s, r) for s, r in fed_values(indicator.code, [year]) if r.region_code == unit.code and r.quarter == 0]
+    feeds = registry.indicator_feeds() if feeds is None else feeds
+    mine = [f for f in feeds if f.code == indicator.code]
+    counter = next((f for f in mine if f.source == obs.source), None)
+    fed = fed_values(indicator.code, [year], mine) if fed is None else fed
+    fed = [(s, r) for s, r in fed if r.region_code == unit.code and r.year == year and r.quarter == 0]
     other = next(((s, r.value) for s, r in fed if s != obs.source and Decimal(r.value) != obs.value), None)
-    return {"source": obs.source, "counted_source": other[0] if other else "", "counted": other[1] if other else None}
+    other_feed = next((f for f in mine if other and f.source == other[0]), None)
+
+    def link(feed: registry.IndicatorFeed | None) -> str:
+        if feed is None or feed.list_url is None:
+            return ""
+        return feed.list_url(None if unit.kind == OrgUnit.Kind.CITY else unit.code, year)
+
+    return {
+        "source": obs.source,
+        "year": year,
+        "counted_here": counter is not None,
+        "rule": counter.rule if counter else "",
+        "computed_at": obs.updated_at if counter else None,
+        "list_url": link(counter),
+        "counted_source": other[0] if other else "",
+        "counted": other[1] if other else None,
+        "counted_url": link(other_feed),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -918,4 +953,99 @@ def forms_awaiting_approval(user: Any) -> QuerySet[Submission]:
         .filter(state=Submission.State.SUBMITTED)
         .select_related("data_set", "org_unit", "submitted_by")
         .order_by("submitted_at")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What-if: a support programme on a ladder-backed target (whatif.py is the engine; the pool comes through
+# core.registry.support_pool from the module that counts the indicator)
+
+
+@dataclass
+class WhatIfPage:
+    """What the what-if page and its export show; `problem` says why there is no projection."""
+
+    target: Target | None
+    card: Card | None
+    pool: registry.SupportPool | None
+    result: whatif_engine.WhatIf | None = None
+    rates: dict[int, float] = field(default_factory=dict)
+    rates_source: str = ""  # historic / default
+    years: float = 0.0
+    problem: str = ""
+
+    def chosen_rows(self) -> list[tuple[registry.SupportCandidate, float]]:
+        """The chosen firms (closest first), each with its probability of obtaining the title by the deadline."""
+        if self.result is None or self.pool is None:
+            return []
+        by_key = {c.key: c for c in self.pool.candidates}
+        return [(by_key[c.key], self.result.conversion[c.failed]) for c in self.result.chosen]
+
+
+def what_if_applies(target: Target | None) -> bool:
+    """Whether the target can have a what-if: a count to reach by a deadline that a module counts from a register."""
+    return (
+        target is not None
+        and target.deadline is not None
+        and target.comparator in whatif_engine.COMPARATORS
+        and target.indicator.code in registry.support_pool_codes()
+    )
+
+
+def what_if(
+    user: Any,
+    policy: Policy,
+    indicator: Indicator,
+    programme: whatif_engine.Programme,
+    today: dt.date,
+) -> WhatIfPage:
+    """The what-if of `programme` on the indicator's target, for the unit the user looks at (the city, or a district
+    officer's region with its region target and its own reserve pool)."""
+    from django.utils.translation import gettext
+
+    target = target_of(policy, indicator)
+    # the module reads only the closest `firms` of its pool (in its own order), and counts the rest
+    pool = registry.support_pool(
+        user, indicator.code, region=programme.region, field=programme.field, limit=programme.firms
+    )
+    if pool is None:
+        return WhatIfPage(target, None, None, problem=gettext("No module counts this indicator from a register."))
+    if target is None or target.deadline is None or target.comparator not in whatif_engine.COMPARATORS:
+        return WhatIfPage(target, None, pool, problem=gettext("The policy sets no count to reach by a deadline here."))
+    ctx = context_for(user, policy.city)
+    card = card_for(ctx, policy, target, focus_unit(user, policy.city), indicator=indicator, sparkline=False)
+    forecast = card.assessment.forecast or {}
+    point = next((p for p in forecast.get("forecast", []) if p["year"] == card.target_year), None)
+    if point is None or card.target_value is None:
+        problem = gettext("There is no trend forecast for the deadline year yet (fewer than three yearly values).")
+        return WhatIfPage(target, card, pool, problem=problem)
+    rates = dict(pool.rates) if pool.rates else {1: DEFAULT_CONVERSION["one_away"], 2: DEFAULT_CONVERSION["two_away"]}
+    years = whatif_engine.years_left(today, card.target_year)
+    trend = whatif_engine.Trend(
+        value=float(point["value"]),
+        lower=min(float(point["lower"]), float(point["value"])),
+        upper=max(float(point["upper"]), float(point["value"])),
+        level=FORECAST_LEVEL,
+        probability=forecast.get("probability_of_meeting_target"),
+    )
+    candidates = [
+        whatif_engine.Candidate(c.key, c.failed, c.shortfall, c.score, c.region_code, c.field) for c in pool.candidates
+    ]
+    result = whatif_engine.what_if(
+        trend=trend,
+        target=card.target_value,
+        comparator=target.comparator,
+        candidates=candidates,
+        programme=programme,
+        rates=rates,
+        years=years,
+    )
+    result.available = pool.available  # the whole pool's size, not only the firms read
+    return WhatIfPage(
+        target,
+        card,
+        pool,
+        result=result,
+        rates=rates,
+        rates_source="historic" if pool.rates else "default",
+        years=years,
     )

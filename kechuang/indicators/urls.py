@@ -37,4 +37,6 @@ urlpatterns = [
         name="collection_step",
     ),
     path("<slug:code>/", views.detail, name="detail"),
+    path("<slug:code>/what-if/", views.what_if, name="what_if"),
+    path("<slug:code>/what-if/firms.xlsx", views.what_if_export, name="what_if_export"),
 ]

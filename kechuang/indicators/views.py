@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core import exports
 from kechuang.core import imports as core_imports
+from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without, role_required
 from kechuang.core.models import OrgUnit
@@ -26,10 +27,12 @@ from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.registry import indicator_feeds
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import _unit_ids
+from kechuang.core.selectors import regions_for
 from kechuang.indicators import briefing as briefing_mod
 from kechuang.indicators import imports, selectors, services
+from kechuang.indicators import whatif as whatif_engine
 from kechuang.indicators.filters import ObservationFilter
-from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm
+from kechuang.indicators.forms import AllocationForm, ImportForm, ObservationForm, WhatIfForm
 from kechuang.indicators.models import Indicator, Observation, ObservationRevision
 from kechuang.policy.models import Target
 
@@ -122,6 +125,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "comparison_axis": province_name,
         },
     }
+    # what the modules count for this indicator, computed once for the provenance and the official-vs-counted table
+    fed = selectors.fed_values(code, feeds=[f for f in feeds if f.code == code])
     rows = selectors.observation_rows(request.user, indicator)
     page = paginate(request, rows)
     revisions_by_obs = set(
@@ -154,7 +159,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "revised": revisions_by_obs,
             "published": published,
             "mismatches": ctx.resolver.mismatches(code),
-            "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds),
+            "counted": selectors.counted_beside_entered(request.user, indicator, unit, feeds, fed),
+            "provenance": selectors.provenance(indicator, unit, series[-1][0] if series else None, feeds, fed),
             "pipeline": selectors.pipeline_projection(
                 code, card.target_year if card else None, timezone.localdate().year
             ),
@@ -164,9 +170,104 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "baseline_year": policy.issue_date.year,
             "rule_lines": selectors.status_rule_lines(),
             "fed": code in {feed.code for feed in feeds},
+            "what_if": selectors.what_if_applies(target),
             "can_enter": request.user.role not in READ_ONLY and not indicator.formula,
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What-if: a support programme on a ladder-backed target
+
+
+def _what_if_page(request: HttpRequest, code: str) -> tuple[Indicator, WhatIfForm, selectors.WhatIfPage | None]:
+    """The indicator, the programme's form and (when the form is valid) the what-if; 404 where none applies."""
+    policy = current_policy(request)
+    indicator = get_for_user(request, Indicator.objects.all(), code=code)
+    allowed = selectors.department_codes(request.user)
+    target = selectors.target_of(policy, indicator)
+    if (allowed is not None and code not in allowed) or not selectors.what_if_applies(target):
+        raise Http404
+    data = request.GET.copy()
+    data.setdefault("firms", "200")  # the acceptance question's programme, until the user chooses another
+    form = WhatIfForm(
+        data,
+        regions=[(r.code, r.name) for r in regions_for(request.user)],
+        fields=list(TechField.choices),
+    )
+    if not form.is_valid():
+        return indicator, form, None
+    programme = whatif_engine.Programme(
+        form.cleaned_data["firms"], region=form.cleaned_data["region"], field=form.cleaned_data["field"]
+    )
+    found = selectors.what_if(request.user, policy, indicator, programme, timezone.localdate())
+    return indicator, form, found
+
+
+@login_required
+def what_if(request: HttpRequest, code: str) -> HttpResponse:
+    indicator, form, found = _what_if_page(request, code)
+    rows = found.chosen_rows() if found else []
+    return render(
+        request,
+        "indicators/what_if.html",
+        {
+            "indicator": indicator,
+            "form": form,
+            "found": found,
+            "result": found.result if found else None,
+            "page": paginate(request, rows),
+            "query": query_without(request, "page"),
+            "export_query": query_without(request, "page", "size"),
+        },
+    )
+
+
+@login_required
+def what_if_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The chosen firms as a workbook (core.exports: the row limit and the audit entry as every export)."""
+    indicator, form, found = _what_if_page(request, code)
+    back = exports.list_url(request, reverse("indicators:what_if", args=[code]))
+    if found is None or found.result is None:
+        messages.error(request, _("Correct the programme first: there is no list of chosen firms."))
+        return redirect(back)
+    rows = found.chosen_rows()
+    if (refusal := exports.refused(request, len(rows), back)) is not None:
+        return refusal
+    exports.record(
+        request,
+        object_type="indicators.what_if",
+        label=_("What-if: chosen firms · %(name)s") % {"name": indicator.name},
+        rows=len(rows),
+        filters={k: v for k, v in form.cleaned_data.items() if v not in ("", None)},
+    )
+    headers = [
+        _("Rank"),
+        _("Credit code"),
+        _("Enterprise"),
+        _("Region"),
+        _("Technical field"),
+        _("Criteria failed"),
+        _("Failed criteria"),
+        _("Score"),
+        _("Probability of obtaining the title by the deadline"),
+    ]
+    cells = [
+        [
+            rank,
+            c.key,
+            c.name,
+            c.region_name,
+            c.field_label,
+            c.failed,
+            "、".join(c.gaps),
+            round(c.score, 1),
+            round(q, 4),
+        ]
+        for rank, (c, q) in enumerate(rows, start=1)
+    ]
+    name = f"what-if-{code}-{timezone.localdate():%Y%m%d}.xlsx"
+    return exports.xlsx_response(name, [exports.Sheet(_("Chosen firms"), headers, cells)])
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -40,8 +40,23 @@ def _feed_rows(basis: str, years: Iterable[int] | None = None) -> list[tuple[str
     return [(r["region_code"], r["year"], r["amount_wan"]) for r in rows if r["basis"] == basis]
 
 
+RULES = {
+    "output": "登记合同的成交额按认定登记年份汇总；卖方（技术输出方）所在区县计入，全市每份合同计一次",
+    "absorbed": "登记合同的成交额按认定登记年份汇总；买方（技术吸纳方）所在区县计入，全市每份合同计一次",
+}
+
+
+def _statistics_url(region_code: str | None, year: int) -> str:
+    from django.urls import reverse
+
+    return reverse("techmarket:statistics")
+
+
 def indicator_feeds() -> list[IndicatorFeed]:
-    return [IndicatorFeed(code, SOURCE, partial(_feed_rows, basis)) for basis, code in FEED_CODES.items()]
+    return [
+        IndicatorFeed(code, SOURCE, partial(_feed_rows, basis), rule=RULES[basis], list_url=_statistics_url)
+        for basis, code in FEED_CODES.items()
+    ]
 
 
 def turnover_changed(years: Iterable[int]) -> None:

@@ -127,3 +127,42 @@ def test_cockpit_and_dashboard_show_the_rule_beside_the_status(login, indicator_
     page.goto(f"{indicator_site}/indicators/")
     expect(page.get_by_test_id("status-rule-line").first).to_be_visible()
     shot("indicators-dashboard-status-rule")
+@pytest.fixture
+def register_site(site):
+    """The demo register (600 firms, evaluated) and the indicators' demo, which counts from it."""
+    from kechuang.enterprises.demo import load_population
+    from kechuang.enterprises.services import ladder_evaluate_register
+    from kechuang.indicators.demo import load_demo
+
+    city = OrgUnit.objects.get(code="zibo", parent=None)
+    load_population(city, 600, seed=2026, history=True)
+    ladder_evaluate_register()
+    load_demo(city)
+    return site
+
+
+def test_what_if_from_the_cockpit_and_provenance_one_click_away(login, register_site, shot):
+    page = login("leader")
+    page.goto(f"{register_site}/")
+    tech_sme = page.get_by_test_id("headline-target").filter(has_text="科技型中小企业数量")
+    shown = tech_sme.locator(".status-line a").first.inner_text()
+    shot("cockpit-provenance")
+    tech_sme.get_by_test_id("provenance-link").click()
+    page.wait_for_url("**/enterprises/?held=tech_sme*")
+    expect(page.locator("main")).to_contain_text(f"共 {shown.split()[0]} 条")
+    page.goto(f"{register_site}/")
+    page.get_by_test_id("headline-target").filter(has_text="高新技术企业数量").get_by_test_id("what-if-link").click()
+    page.wait_for_url("**/indicators/high_tech_enterprises/what-if/")
+    expect(page.get_by_test_id("what-if-gain")).to_contain_text("200")
+    expect(page.get_by_test_id("what-if-probability")).to_contain_text("2000")
+    expect(page.get_by_test_id("what-if-firms").locator("tbody tr")).to_have_count(25)
+    shot("indicators-what-if")
+    page.get_by_label("区县/功能区").select_option(label="张店区")
+    page.get_by_role("button", name="测算").click()
+    expect(page.get_by_test_id("what-if-firms")).to_contain_text("张店区")
+    with page.expect_download() as info:
+        page.get_by_test_id("what-if-export").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    page.goto(f"{register_site}/indicators/tech_smes/")
+    expect(page.get_by_test_id("counted-provenance")).to_contain_text("本平台企业库统计")
+    shot("indicators-provenance")

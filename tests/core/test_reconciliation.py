@@ -366,6 +366,17 @@ PAIRS: list[Pair] = [
             Figure.count("leader", "/enterprises/?held=high_tech"),
         ),
     ),
+    # Issue 14: the headline value is counted from the register; its provenance links to the list it counted.
+    Pair(
+        "tech SMEs: the cockpit's headline value vs the register list its provenance links to",
+        (
+            Figure.page(
+                "leader", "/", r"(?:最新|latest) " + NUMBER, testid=COCKPIT_TARGET, containing="科技型中小企业数量"
+            ),
+            Figure.page("leader", "/indicators/tech_smes/", r"最新值 \(\d{4}\) " + NUMBER),
+            Figure.count("leader", "/enterprises/?held=tech_sme"),
+        ),
+    ),
     Pair(
         "tech SMEs: the indicator on the cockpit vs the register's count on the cockpit",
         (

@@ -205,6 +205,8 @@ RULES: dict[str, Rule] = {
         target="data_set", readers=BUREAU, writers=BUREAU, data={"kind": "range", "minimum": "0"}
     ),
     "indicators:data_set_rule_remove": action(target="validation_rule", readers=BUREAU, writers=BUREAU),
+    "indicators:what_if": page(target="ladder_target"),
+    "indicators:what_if_export": page(target="ladder_target"),
     "api:indicators": page(),
     "api:indicator": page(target="indicator"),
     "api:forecast": page(target="indicator_values"),
@@ -432,6 +434,15 @@ def _load_targets() -> Demo:
             )
     t["target"] = [
         Target({"pk": x.pk}, public=True) for x in IndicatorTarget.objects.filter(allocations__isnull=False)[:1]
+    ]
+    # The what-if of a target a register counts: read like the indicator's values (departments responsible for it,
+    # every district for its own region, the city-wide roles).
+    ladder = Indicator.objects.get(code="high_tech_enterprises")
+    t["ladder_target"] = [
+        Target(
+            {"code": ladder.code},
+            readers=_units("zhangdian", "zichuan", *ladder.departments.values_list("code", flat=True)),
+        )
     ]
     t["observation"] = []
     for code in ("zhangdian", "zichuan"):
