@@ -22,8 +22,8 @@ from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
 from kechuang.indicators.selectors import (
     Card,
-    comparison_source_summary,
     approved_observations,
+    comparison_source_summary,
     context_for,
     province_comparison,
     published_for,

@@ -172,6 +172,8 @@ class EntryForm(forms.Form):
 
 class StepForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
 class WhatIfForm(forms.Form):
     """The support programme of the what-if (read from the query string: the page changes nothing)."""
 

@@ -953,6 +953,7 @@ def forms_awaiting_approval(user: Any) -> QuerySet[Submission]:
         .filter(state=Submission.State.SUBMITTED)
         .select_related("data_set", "org_unit", "submitted_by")
         .order_by("submitted_at")
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------

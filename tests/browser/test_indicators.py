@@ -127,6 +127,8 @@ def test_cockpit_and_dashboard_show_the_rule_beside_the_status(login, indicator_
     page.goto(f"{indicator_site}/indicators/")
     expect(page.get_by_test_id("status-rule-line").first).to_be_visible()
     shot("indicators-dashboard-status-rule")
+
+
 @pytest.fixture
 def register_site(site):
     """The demo register (600 firms, evaluated) and the indicators' demo, which counts from it."""
