@@ -644,10 +644,13 @@ class MatchEngine:
         if base is None:
             return []
         need_first = opts.prf or opts.route_feedback or (opts.field_boost and self.model and self.model.classifier)
+        # excluded records are kept out of every stage: a query's own record in the first pass would pick the
+        # feedback terms and vote for its own field in routing (the leak that made DISC look like 0.94)
+        excluded = [(Occur.MustNot, Query.term_query(self.schema, "id", str(doc_id))) for doc_id in exclude]
         first_hits = []
         if need_first:
             limit = max(opts.prf_docs if opts.prf else 1, opts.route_docs if opts.route_feedback else 1, 1)
-            first_hits = searcher.search(self._filtered(base, kind, field), limit, count=False).hits
+            first_hits = searcher.search(self._filtered(base, kind, field, excluded), limit, count=False).hits
             if not first_hits:
                 return []
         self._expand(searcher, plan, first_hits)
@@ -662,8 +665,8 @@ class MatchEngine:
                         Query.term_query(self.schema, "field", name), opts.field_boost_weight * p * top_score
                     )
                     boost_clauses.append((Occur.Should, q))
-        final = self._filtered(lexical, kind, field, boost_clauses)
-        pool = k + len(exclude)
+        final = self._filtered(lexical, kind, field, [*boost_clauses, *excluded])
+        pool = k
         if self._dense:
             pool = max(pool, opts.dense_candidates)
         hits = searcher.search(final, pool, count=False).hits
