@@ -31,6 +31,7 @@ p99 ≤ 5 ms at 100k; incremental add ≤ 2 s to visibility.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import math
 import os
@@ -51,9 +52,20 @@ from bench.common import report  # noqa: E402
 from kechuang.techmarket.matching import MatchDoc, MatchEngine, MatchOptions  # noqa: E402
 from kechuang.techmarket.matching.checks import BUNDLED_CHECKS, load_checks, score_checks  # noqa: E402
 from kechuang.techmarket.matching.corpus import csl_record_to_doc, read_jsonl  # noqa: E402
-from kechuang.techmarket.matching.evaluation import TASKS, evaluate, task_docs, task_queries  # noqa: E402
+from kechuang.techmarket.matching.evaluation import (  # noqa: E402
+    TASKS,
+    evaluate,
+    graded_metrics,
+    paired_bootstrap,
+    task_docs,
+    task_queries,
+)
 
 CORPUS = ROOT.parent / "shared" / "data" / "csl_docs.jsonl"
+SETS_DIR = ROOT / "bench" / "matching_sets"
+LABELLED_SETS = ("devset", "checks")
+GRADED = ("ndcg@10", "precision@10", "recall@50", "judged@10")
+BOOTSTRAP_RESAMPLES = 10_000
 QUERIES_PER_TASK = 600
 SEED = 20240601
 FOLDS = 2
@@ -123,14 +135,16 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality(records: list[dict], tmp: Path) -> dict:
+def group_of(task: str) -> str:
+    return "abstract" if task in ("T2A", "K2A") else "title_abstract"
+
+
+def quality(records: list[dict], tmp: Path, tasks: tuple[str, ...] = TASKS, ablations: bool = True) -> dict:
     by_id = {r["id"]: r for r in records}
     keywords = [kw for r in records for kw in r["keywords"]]
-    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
+    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in tasks}
     groups = {"abstract": "T2A", "title_abstract": "PK"}  # searchable text: abstract only / title + abstract
-
-    def group_of(task: str) -> str:
-        return "abstract" if task in ("T2A", "K2A") else "title_abstract"
+    groups = {g: t for g, t in groups.items() if any(group_of(x) == g for x in tasks)}
 
     engines, baselines, build = {}, {}, {}
     for group, task in groups.items():
@@ -143,11 +157,11 @@ def quality(records: list[dict], tmp: Path) -> dict:
         baselines[group] = JiebaBm25(docs)
         build[f"baseline_{group}_s"] = round(time.perf_counter() - t0, 2)
 
-    configs = {"engine": DEFAULT, **{f"engine-{k}": v for k, v in ABLATIONS.items()}}
+    configs = {"engine": DEFAULT, **({f"engine-{k}": v for k, v in ABLATIONS.items()} if ablations else {})}
     ranked: dict[tuple[str, str, str], list[str]] = {}
     seconds: dict[tuple[str, str], float] = {}
     for fold in range(FOLDS):
-        for task in TASKS:
+        for task in tasks:
             group = group_of(task)
             fold_queries = [q for i, q in enumerate(queries[task]) if i % FOLDS == fold]
             held_out = {q.source for q in fold_queries}
@@ -184,11 +198,12 @@ def quality(records: list[dict], tmp: Path) -> dict:
     ceiling = {
         name: evaluate(lambda q, _d, c=name: ranked[(c, "PK", q.source)], queries["PK"])["ndcg@10"]
         for name in ("oracle_true_field", "oracle_reorder_top50")
+        if "PK" in tasks
     }
     metrics: dict[str, dict[str, dict[str, float]]] = {}
     for name in ("baseline", *configs):
         metrics[name] = {}
-        for task in TASKS:
+        for task in tasks:
             m = evaluate(
                 lambda q, _d, c=name, t=task: ranked[(c, t, q.source)],
                 queries[task],
@@ -222,6 +237,104 @@ def check_queries(records: list[dict], tmp: Path) -> dict:
         out[name] = {key: scored[key] for key in ("passed", "hit_rate@10", "mrr@10", "precision@10")}
     out["checks"] = len(checks)
     return out
+
+
+def read_labels(path: Path) -> dict[str, dict[str, int]]:
+    """labels.jsonl → {qid: {doc_id: grade}}; a bad line is refused with its line number."""
+    labels: dict[str, dict[str, int]] = {}
+    for i, row in enumerate(read_jsonl(path), 1):
+        grade = row.get("grade")
+        if not isinstance(grade, int) or grade not in (0, 1, 2) or not row.get("qid") or not row.get("doc_id"):
+            raise ValueError(f"{path}:{i}: need qid, doc_id and grade 0, 1 or 2, got {row!r}")
+        labels.setdefault(str(row["qid"]), {})[str(row["doc_id"])] = grade
+    return labels
+
+
+def graded_summary(
+    queries: list[dict], ranked: dict[str, dict[str, list[str]]], labels: dict[str, dict[str, int]]
+) -> dict:
+    """Mean graded metrics per system over the labelled queries with a relevant record, and the paired bootstrap
+    interval of engine − baseline nDCG@10 and precision@10."""
+    per_query: dict[str, list[dict[str, float]]] = {name: [] for name in ranked}
+    scored = 0
+    for q in queries:
+        grades = labels.get(q["id"])
+        if not grades:
+            continue
+        metrics = {name: graded_metrics(ranked[name][q["id"]], grades) for name in ranked}
+        if any(m is None for m in metrics.values()):
+            continue  # labelled, but nothing relevant in the corpus: no score (counted below)
+        scored += 1
+        for name, m in metrics.items():
+            per_query[name].append(m)
+    out: dict = {"queries": len(queries), "labelled": sum(1 for q in queries if labels.get(q["id"])), "scored": scored}
+    if not scored:
+        out["status"] = "unlabelled"
+        return out
+    out["status"] = "labelled"
+    for name, rows in per_query.items():
+        out[name] = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in GRADED}
+    for metric in ("ndcg@10", "precision@10", "recall@50"):
+        mean, lo, hi = paired_bootstrap(
+            [r[metric] for r in per_query["engine"]],
+            [r[metric] for r in per_query["baseline"]],
+            resamples=BOOTSTRAP_RESAMPLES,
+            seed=SEED,
+        )
+        out[f"engine_minus_baseline_{metric}"] = {"mean": round(mean, 4), "ci95": [round(lo, 4), round(hi, 4)]}
+    return out
+
+
+def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
+    """The demand-style sets (bench/matching_sets/) with graded labels: engine vs baseline per set and per group.
+    A set (or group) without labels is reported as unlabelled, never as zero."""
+    labels = read_labels(labels_path) if labels_path.exists() else {}
+    docs = [csl_record_to_doc(r) for r in records]
+    eng = MatchEngine(tmp / "labelled", options=DEFAULT)
+    eng.rebuild(docs)
+    baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])  # same fields
+    results = {}
+    for name in LABELLED_SETS:
+        path = SETS_DIR / f"{name}.jsonl"
+        if not path.exists():
+            continue
+        queries = list(read_jsonl(path))
+        ranked = {
+            "engine": {q["id"]: [m.id for m in eng.search(q["query"], 50, explain=False)] for q in queries},
+            "baseline": {q["id"]: baseline.search(q["query"], 50, set()) for q in queries},
+        }
+        groups = sorted({q["group"] for q in queries})
+        summary = {"all": graded_summary(queries, ranked, labels)}
+        for group in groups:
+            summary[group] = graded_summary([q for q in queries if q["group"] == group], ranked, labels)
+        results[name] = summary
+        fields: dict = {}
+        for part, s in summary.items():
+            if s["status"] == "unlabelled":
+                fields[f"{part}"] = "unlabelled"
+                continue
+            fields[f"{part}_engine_ndcg10"] = s["engine"]["ndcg@10"]
+            fields[f"{part}_baseline_ndcg10"] = s["baseline"]["ndcg@10"]
+            fields[f"{part}_diff_ndcg10_ci95"] = s["engine_minus_baseline_ndcg@10"]["ci95"]
+            fields[f"{part}_engine_p10"] = s["engine"]["precision@10"]
+            fields[f"{part}_baseline_p10"] = s["baseline"]["precision@10"]
+            fields[f"{part}_engine_recall50"] = s["engine"]["recall@50"]
+            fields[f"{part}_baseline_recall50"] = s["baseline"]["recall@50"]
+        per_group = ", ".join(f"{g} {summary[g]['queries']}" for g in groups)
+        report(
+            f"matching_labelled_{name}",
+            size=f"{len(queries)} queries ({per_group}), {len(records)} records",
+            seconds=0.0,
+            labels=str(labels_path.relative_to(ROOT)) if labels_path.exists() else "none (unlabelled)",
+            **fields,
+            summary=summary,
+            meaning=(
+                "graded labels (LABELLING.md); nDCG@10 with gains 0/1/2, precision@10 and recall@50 count grade >= 1;"
+                " unlabelled records count as 0 (judged@10 shows coverage); queries without a relevant record are "
+                "not scored; ci95: paired bootstrap over queries of engine − baseline"
+            ),
+        )
+    return results
 
 
 def scaled_docs(records: list[dict], n: int) -> list[MatchDoc]:
@@ -296,50 +409,65 @@ def latency(records: list[dict], tmp: Path) -> dict:
     }
 
 
-def main() -> int:
-    if not CORPUS.exists():
-        print(f"matching: skipped — {CORPUS} not found (the CSL corpus described in shared/data/README.md)")
-        return 0
-    started = time.perf_counter()
-    records = list(read_jsonl(CORPUS))
-    subsampling = (
-        f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
-        f"models cross-fitted in {FOLDS} folds (query records held out)"
-    )
-    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp_name:
-        tmp = Path(tmp_name)
-        q = quality(records, tmp)
-        m = q["metrics"]
-        for task in TASKS:
-            eng, base = m["engine"][task], m["baseline"][task]
-            gain = (eng["ndcg@10"] - base["ndcg@10"]) / base["ndcg@10"] if base["ndcg@10"] else float("nan")
-            report(
-                f"matching_{task.lower()}",
-                size=f"{len(records)} records, {q['queries'][task]} queries",
-                seconds=eng["ms_per_query"] * q["queries"][task] / 1000,
-                baseline_seconds=base["ms_per_query"] * q["queries"][task] / 1000,
-                engine_ndcg10=eng["ndcg@10"],
-                baseline_ndcg10=base["ndcg@10"],
-                ndcg10_gain_pct=round(100 * gain, 1),
-                engine_recall1=eng["recall@1"],
-                baseline_recall1=base["recall@1"],
-                engine_recall10=eng["recall@10"],
-                baseline_recall10=base["recall@10"],
-                engine_mrr10=eng["mrr@10"],
-                baseline_mrr10=base["mrr@10"],
-                engine=eng,
-                baseline=base,
-                baseline_name="jieba + rank-bm25 BM25Okapi(k1=1.2, b=0.75)",
-                subsampling=subsampling,
-            )
-        ablation = {name: {t: v[t]["ndcg@10"] for t in TASKS} for name, v in m.items()}
+PARTS = ("public", "checks", "labelled", "latency")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Matching benchmark (CSL tasks, labelled demand sets, latency).")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS} (default all)")
+    parser.add_argument("--tasks", default=",".join(TASKS), help="public tasks to run (default all)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"CSL JSONL (default {CORPUS})")
+    parser.add_argument("--labels", type=Path, default=SETS_DIR / "labels.jsonl", help="graded labels (JSONL)")
+    parser.add_argument("--no-ablations", action="store_true", help="public tasks: engine and baseline only")
+    args = parser.parse_args(argv)
+    args.only = tuple(p for p in args.only.split(",") if p)
+    args.tasks = tuple(t for t in args.tasks.split(",") if t)
+    for p in args.only:
+        if p not in PARTS:
+            parser.error(f"--only: unknown part {p!r} (one of {PARTS})")
+    for t in args.tasks:
+        if t not in TASKS:
+            parser.error(f"--tasks: unknown task {t!r} (one of {TASKS})")
+    return args
+
+
+def public_tasks(records: list[dict], tmp: Path, tasks: tuple[str, ...], ablations: bool, subsampling: str) -> dict:
+    """The CSL public tasks: one line per task, the ablation table and the PK ceiling."""
+    q = quality(records, tmp, tasks, ablations)
+    m = q["metrics"]
+    for task in tasks:
+        eng, base = m["engine"][task], m["baseline"][task]
+        gain = (eng["ndcg@10"] - base["ndcg@10"]) / base["ndcg@10"] if base["ndcg@10"] else float("nan")
+        report(
+            f"matching_{task.lower()}",
+            size=f"{len(records)} records, {q['queries'][task]} queries",
+            seconds=eng["ms_per_query"] * q["queries"][task] / 1000,
+            baseline_seconds=base["ms_per_query"] * q["queries"][task] / 1000,
+            engine_ndcg10=eng["ndcg@10"],
+            baseline_ndcg10=base["ndcg@10"],
+            ndcg10_gain_pct=round(100 * gain, 1),
+            engine_recall1=eng["recall@1"],
+            baseline_recall1=base["recall@1"],
+            engine_recall10=eng["recall@10"],
+            baseline_recall10=base["recall@10"],
+            engine_mrr10=eng["mrr@10"],
+            baseline_mrr10=base["mrr@10"],
+            engine=eng,
+            baseline=base,
+            baseline_name="jieba + rank-bm25 BM25Okapi(k1=1.2, b=0.75)",
+            subsampling=subsampling,
+            leak_free="exclude_ids keeps the source out of every stage (first pass, feedback, routing, final list)",
+        )
+    if ablations:
+        ablation = {name: {t: v[t]["ndcg@10"] for t in tasks} for name, v in m.items()}
         report(
             "matching_ablation",
-            size=f"{len(m) - 1} engine configurations x {len(TASKS)} tasks",
+            size=f"{len(m) - 1} engine configurations x {len(tasks)} tasks",
             seconds=sum(v["ms_per_query"] for v in m["engine"].values()) / 1000,
             summary=" | ".join(f"{n}: " + " ".join(f"{t}={x:.4f}" for t, x in v.items()) for n, v in ablation.items()),
             ndcg10=ablation,
         )
+    if "PK" in tasks:
         engine_pk, baseline_pk = m["engine"]["PK"]["ndcg@10"], m["baseline"]["PK"]["ndcg@10"]
         report(
             "matching_pk_ceiling",
@@ -355,19 +483,66 @@ def main() -> int:
                 "oracle_reorder_top50: the engine's top 50 put in the ideal order (an upper bound for any re-ranker)"
             ),
         )
-        checks = check_queries(records, tmp)
+    return q
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.corpus.exists():
+        print(f"matching: skipped — {args.corpus} not found (the CSL corpus described in shared/data/README.md)")
+        return 0
+    started = time.perf_counter()
+    records = list(read_jsonl(args.corpus))
+    subsampling = (
+        f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
+        f"models cross-fitted in {FOLDS} folds (query records held out)"
+    )
+    q: dict = {}
+    lat: dict = {}
+    labelled: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp_name:
+        tmp = Path(tmp_name)
+        if "public" in args.only:
+            q = public_tasks(records, tmp, args.tasks, not args.no_ablations, subsampling)
+        if "labelled" in args.only:
+            labelled = labelled_sets(records, tmp, args.labels)
+        if "checks" in args.only:
+            checks = check_queries(records, tmp)
+            report(
+                "matching_checks",
+                size=f"{checks['checks']} check queries (matching/data/check_queries.jsonl), {len(records)} records",
+                seconds=0.0,
+                engine_hit_rate10=checks["engine"]["hit_rate@10"],
+                baseline_hit_rate10=checks["baseline"]["hit_rate@10"],
+                engine_mrr10=checks["engine"]["mrr@10"],
+                baseline_mrr10=checks["baseline"]["mrr@10"],
+                engine_precision10=checks["engine"]["precision@10"],
+                baseline_precision10=checks["baseline"]["precision@10"],
+                meaning="lenient any-hit rule of the bundled checks; the graded figures are matching_labelled_checks",
+            )
+        if "latency" in args.only:
+            lat = latency(records, tmp)
+    if lat:
+        report_latency(lat)
+    if set(args.only) == set(PARTS) and args.tasks == TASKS:  # the summary file only for a whole run
+        total = round(time.perf_counter() - started, 1)
         report(
-            "matching_checks",
-            size=f"{checks['checks']} check queries (matching/data/check_queries.jsonl), {len(records)} records",
-            seconds=0.0,
-            engine_hit_rate10=checks["engine"]["hit_rate@10"],
-            baseline_hit_rate10=checks["baseline"]["hit_rate@10"],
-            engine_mrr10=checks["engine"]["mrr@10"],
-            baseline_mrr10=checks["baseline"]["mrr@10"],
-            engine_precision10=checks["engine"]["precision@10"],
-            baseline_precision10=checks["baseline"]["precision@10"],
+            "matching",
+            size=f"{len(records)} records, {len(TASKS)} tasks; latency at {SCALE}",
+            seconds=total,
+            corpus=args.corpus.name,
+            subsampling=subsampling,
+            metrics=q["metrics"],
+            build_seconds=q["build_seconds"],
+            labelled=labelled,
+            scale=lat,
+            load_average=[round(x, 2) for x in os.getloadavg()],
+            total_run_seconds=total,
         )
-        lat = latency(records, tmp)
+    return 0
+
+
+def report_latency(lat: dict) -> None:
     qms = lat["query_ms"]
     size = f"{lat['records']} records (CSL replicated, perturbed ids)"
     report(
@@ -406,20 +581,6 @@ def main() -> int:
         add_to_searchable_p50_ms=lat["add_to_searchable_ms"]["p50"],
         add_to_searchable_max_ms=lat["add_to_searchable_ms"]["max"],
     )
-    total = round(time.perf_counter() - started, 1)
-    report(
-        "matching",
-        size=f"{len(records)} records, {len(TASKS)} tasks; latency at {SCALE}",
-        seconds=total,
-        corpus=CORPUS.name,
-        subsampling=subsampling,
-        metrics=m,
-        build_seconds=q["build_seconds"],
-        scale=lat,
-        load_average=[round(x, 2) for x in os.getloadavg()],
-        total_run_seconds=total,
-    )
-    return 0
 
 
 if __name__ == "__main__":
