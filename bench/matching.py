@@ -1,7 +1,8 @@
 """Benchmark of the technology-market matching engine on the CSL tasks, against jieba + rank-bm25, and its latency
 at 100,000 records.
 
-Run from the repository root: `python bench/matching.py` (about 3 min on 2 cores). Needs the full corpus
+Run from the repository root: `python bench/matching.py` (about 3 min on 2 cores); `--only public,checks,labelled,
+latency`, `--tasks PK,DISC` and `--no-ablations` run a part; `--corpus FILE` points at the corpus. Needs the full corpus
 `../shared/data/csl_docs.jsonl` (4,758 records; shared/data/README.md defines the tasks); without it the benchmark
 prints why and exits 0. One line per measurement, each also written to bench/results/<name>.json:
 
@@ -10,7 +11,9 @@ prints why and exits 0. One line per measurement, each also written to bench/res
   Baseline: jieba (precise mode, no domain dictionary) + rank-bm25 `BM25Okapi(k1=1.2, b=0.75)`.
   Queries are subsampled: QUERIES_PER_TASK source records per task drawn with random.Random(SEED). The learned
   models (field classifier, keyword co-occurrence) are cross-fitted in 2 folds: a fold's queries are answered by
-  models fitted on the records outside that fold (the index itself holds every record).
+  models fitted on the records outside that fold (the index itself holds every record). `exclude_ids` keeps a DISC
+  query's own record out of every stage of the engine (first pass, feedback, field routing), not only the final
+  list: before, its discipline (the label) steered routing, and DISC read 0.944 instead of 0.405.
 - `matching_ablation`: nDCG@10 per task with one engine option flipped at a time.
 - `matching_pk_ceiling`: how far PK can go: nDCG@10 of the engine when told the source record's true discipline
   (a search within that field), and of the engine's top 50 in the ideal order (the bound for any re-ranker).
@@ -19,6 +22,11 @@ prints why and exits 0. One line per measurement, each also written to bench/res
 - `matching_checks`: the bundled demand-style check queries (colloquial Chinese, `manage.py match --check`) on the
   whole corpus, engine and baseline: share of checks with an answering record in the top 10, MRR@10, precision@10.
   Both search title, keywords and abstract (achievements carry keywords).
+- `matching_labelled_devset`, `matching_labelled_checks`: the demand-style sets of bench/matching_sets/ (LABELLING.md)
+  with the graded labels of bench/matching_sets/labels.jsonl (`--labels FILE`): engine vs baseline on the whole
+  corpus, per set and per group (shared / paraphrased wording): nDCG@10 (gains 0/1/2), precision@10 and recall@50
+  (grade >= 1 relevant), judged@10, and a paired bootstrap 95 % interval of engine − baseline. Without labels a set
+  is reported as `unlabelled`, never as zero.
 - `matching_100k_build`, `matching_100k_query`, `matching_100k_memory`, `matching_100k_incremental`: the corpus
   replicated with perturbed ids to 100,000 records; index build (with the model fit), query p50/p99
   single-threaded for the lexical stage alone (BM25 over the expanded terms, no feedback, no routing) and for the
@@ -313,6 +321,7 @@ def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
             if s["status"] == "unlabelled":
                 fields[f"{part}"] = "unlabelled"
                 continue
+            fields[f"{part}_scored_queries"] = s["scored"]
             fields[f"{part}_engine_ndcg10"] = s["engine"]["ndcg@10"]
             fields[f"{part}_baseline_ndcg10"] = s["baseline"]["ndcg@10"]
             fields[f"{part}_diff_ndcg10_ci95"] = s["engine_minus_baseline_ndcg@10"]["ci95"]
@@ -325,7 +334,7 @@ def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
             f"matching_labelled_{name}",
             size=f"{len(queries)} queries ({per_group}), {len(records)} records",
             seconds=0.0,
-            labels=str(labels_path.relative_to(ROOT)) if labels_path.exists() else "none (unlabelled)",
+            labels=str(labels_path) if labels_path.exists() else "none (unlabelled)",
             **fields,
             summary=summary,
             meaning=(
