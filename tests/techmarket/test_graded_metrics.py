@@ -105,3 +105,49 @@ def test_bootstrap_interval_holds_the_mean(pairs):
     a, b = [p[0] for p in pairs], [p[1] for p in pairs]
     mean, lo, hi = paired_bootstrap(a, b, resamples=200)
     assert lo - 1e-9 <= mean <= hi + 1e-9
+
+
+def test_a_set_without_labels_is_unlabelled_not_zero():
+    from bench.matching import graded_summary
+
+    queries = [{"id": "q1", "group": "shared"}, {"id": "q2", "group": "shared"}]
+    ranked = {"engine": {"q1": ["a", "b"], "q2": ["c"]}, "baseline": {"q1": ["b", "a"], "q2": ["d"]}}
+    empty = graded_summary(queries, ranked, {})
+    assert empty["status"] == "unlabelled" and "engine" not in empty
+    nothing_relevant = graded_summary(queries, ranked, {"q1": {"a": 0}})
+    assert nothing_relevant["status"] == "unlabelled" and nothing_relevant["labelled"] == 1
+    labelled = graded_summary(queries, ranked, {"q1": {"a": 2, "b": 1}, "q2": {"d": 1}})
+    assert labelled["status"] == "labelled" and labelled["scored"] == 2
+    assert labelled["engine"]["precision@10"] == pytest.approx(0.1)  # (0.2 + 0.0) / 2
+    assert labelled["baseline"]["precision@10"] == pytest.approx(0.15)  # (0.2 + 0.1) / 2
+    diff = labelled["engine_minus_baseline_precision@10"]
+    assert diff["mean"] == pytest.approx(-0.05) and diff["ci95"][0] <= diff["mean"] <= diff["ci95"][1]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"qid": "q1", "doc_id": "a", "grade": 3}',
+        '{"qid": "q1", "doc_id": "a", "grade": "2"}',
+        '{"qid": "q1", "grade": 1}',
+    ],
+)
+def test_bad_label_lines_are_refused_with_their_line(tmp_path, line):
+    from bench.matching import read_labels
+
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"qid": "q0", "doc_id": "x", "grade": 1}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"labels.jsonl:2"):
+        read_labels(path)
+
+
+@given(st.lists(st.integers(1, 60), min_size=3, max_size=60))
+def test_pool_parts_hold_every_query_once_and_are_balanced(sizes):
+    from bench.matching_pool import split_parts
+
+    counts = [(f"q{i}", n) for i, n in enumerate(sizes)]
+    parts = split_parts(counts, 3)
+    assert sorted(q for part in parts for q in part) == sorted(q for q, _ in counts)
+    size = dict(counts)
+    loads = [sum(size[q] for q in part) for part in parts]
+    assert max(loads) - min(loads) <= max(sizes)  # greedy to the lightest part: off by at most one query
