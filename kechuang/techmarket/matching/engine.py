@@ -670,12 +670,7 @@ class MatchEngine:
         if self._dense:
             pool = max(pool, opts.dense_candidates)
         hits = searcher.search(final, pool, count=False).hits
-        results: list[tuple[float, Any, Any]] = []
-        for score, address in hits:
-            stored = searcher.doc(address)
-            if stored.get_first("id") in exclude:
-                continue
-            results.append((score, address, stored))
+        results: list[tuple[float, Any, Any]] = [(score, address, searcher.doc(address)) for score, address in hits]
         dense_sims: dict[int, float] = {}
         if self._dense and results:
             texts = [_stored_text(stored) for _, _, stored in results]
