@@ -83,23 +83,46 @@ CEILING_POOL = 50
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
 
 DEFAULT = MatchOptions()
+# What the engine shipped before issue 13 ("today"), kept to compare against.
+TODAY = MatchOptions(
+    title_boost=0.3,
+    keywords_boost=0.3,
+    query_search_mode=True,
+    index_search_mode=True,
+    subterm_weight=0.5,
+    learn_keywords=True,
+    prf=True,
+    route_feedback=True,
+    route_weight=0.6,
+    route_cap=1.0,
+    route_min_agreement=0.0,
+)
+# One component of the shipped engine flipped at a time (public tasks and labelled sets alike); index-side options
+# (index_search_mode, learn_keywords) get an index of their own.
 ABLATIONS = {
-    "route_feedback_off": replace(DEFAULT, route_feedback=False),
-    "field_boost_on": replace(DEFAULT, field_boost=True),
-    "prf_off": replace(DEFAULT, prf=False),
-    "prf_all_queries": replace(DEFAULT, prf_max_query_terms=0),
+    "today": TODAY,
+    "routing_off": replace(DEFAULT, route_feedback=False),
+    "routing_uncapped": replace(DEFAULT, route_cap=1.0),
+    "routing_gated_0.6": replace(DEFAULT, route_min_agreement=0.6),
+    "boosts_0.3": replace(DEFAULT, title_boost=0.3, keywords_boost=0.3),
     "subterm_weight_1": replace(DEFAULT, subterm_weight=1.0),
-    "keyword_expansion_on": replace(DEFAULT, keyword_expansion=True),
-    "previous_defaults": replace(
+    "query_search_mode_off": replace(DEFAULT, query_search_mode=False),
+    "index_search_mode_off": replace(DEFAULT, index_search_mode=False),
+    "learn_keywords_on": replace(DEFAULT, learn_keywords=True),
+    "prf_off": replace(DEFAULT, prf=False),
+    "vocabulary_off": replace(DEFAULT, vocabulary_expansion=False),
+    "plain": replace(
         DEFAULT,
         route_feedback=False,
-        field_boost=True,
-        subterm_weight=1.0,
-        prf_max_query_terms=0,
-        keyword_expansion=False,
+        query_search_mode=False,
+        index_search_mode=False,
+        prf=False,
+        vocabulary_expansion=False,
     ),
 }
 LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, keyword_expansion=False)
+LABELLED_ABLATIONS = {"engine": DEFAULT, **ABLATIONS}
+WEAK_PRECISION = 0.1  # a result band relevant less often than this is a weak match
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -154,18 +177,26 @@ def quality(records: list[dict], tmp: Path, tasks: tuple[str, ...] = TASKS, abla
     groups = {"abstract": "T2A", "title_abstract": "PK"}  # searchable text: abstract only / title + abstract
     groups = {g: t for g, t in groups.items() if any(group_of(x) == g for x in tasks)}
 
-    engines, baselines, build = {}, {}, {}
+    configs = {"engine": DEFAULT, **({f"engine-{k}": v for k, v in ABLATIONS.items()} if ablations else {})}
+    engines: dict[tuple[str, tuple], MatchEngine] = {}
+    baselines, build = {}, {}
     for group, task in groups.items():
         docs = task_docs(records, task)
-        engines[group] = MatchEngine(tmp / f"q-{group}", dictionary_words=keywords)
-        t0 = time.perf_counter()
-        engines[group].rebuild(docs, fit=False)
-        build[f"engine_{group}_s"] = round(time.perf_counter() - t0, 2)
+        for options in configs.values():  # an index per index-side setting (search-mode tokens, learned words)
+            key = (group, _index_key(options))
+            if key in engines:
+                continue
+            # the records' keywords join the dictionary only when the engine learns them (learn_keywords)
+            words = keywords if options.learn_keywords else ()
+            engines[key] = MatchEngine(tmp / f"q-{group}-{len(engines)}", dictionary_words=words, options=options)
+            t0 = time.perf_counter()
+            engines[key].rebuild(docs, fit=False)
+            if options is DEFAULT:
+                build[f"engine_{group}_s"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
         baselines[group] = JiebaBm25(docs)
         build[f"baseline_{group}_s"] = round(time.perf_counter() - t0, 2)
 
-    configs = {"engine": DEFAULT, **({f"engine-{k}": v for k, v in ABLATIONS.items()} if ablations else {})}
     ranked: dict[tuple[str, str, str], list[str]] = {}
     seconds: dict[tuple[str, str], float] = {}
     for fold in range(FOLDS):
@@ -173,16 +204,18 @@ def quality(records: list[dict], tmp: Path, tasks: tuple[str, ...] = TASKS, abla
             group = group_of(task)
             fold_queries = [q for i, q in enumerate(queries[task]) if i % FOLDS == fold]
             held_out = {q.source for q in fold_queries}
-            eng = engines[group]
             train = [d for d in task_docs(records, groups[group]) if d.id not in held_out]
-            eng.refit(train)  # classifier on the searchable text; co-occurrence on the records' keywords
-            eng.fit_cooccurrence([replace(d, keywords=list(by_id[d.id]["keywords"])) for d in train])
+            for (g, _key), eng in engines.items():
+                if g == group:
+                    eng.refit(train)  # classifier on the searchable text; co-occurrence on the records' keywords
+                    eng.fit_cooccurrence([replace(d, keywords=list(by_id[d.id]["keywords"])) for d in train])
             depth = 100 if task == "DISC" else 10
             t0 = time.perf_counter()
             for q in fold_queries:
                 ranked[("baseline", task, q.source)] = baselines[group].search(q.text, depth, q.exclude)
             seconds[("baseline", task)] = seconds.get(("baseline", task), 0.0) + time.perf_counter() - t0
             for name, options in configs.items():
+                eng = engines[(group, _index_key(options))]
                 eng.options = options
                 eng._apply_model_options()
                 t0 = time.perf_counter()
@@ -190,6 +223,7 @@ def quality(records: list[dict], tmp: Path, tasks: tuple[str, ...] = TASKS, abla
                     hits = eng.search(q.text, depth, explain=False, exclude_ids=q.exclude)
                     ranked[(name, task, q.source)] = [m.id for m in hits]
                 seconds[(name, task)] = seconds.get((name, task), 0.0) + time.perf_counter() - t0
+            eng = engines[(group, _index_key(DEFAULT))]
             eng.options = DEFAULT
             eng._apply_model_options()
             if task == "PK":  # how far up could any re-ranking or field routing go? (oracles, not the engine)
@@ -344,6 +378,121 @@ def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
             ),
         )
     return results
+
+
+def _index_key(options: MatchOptions) -> tuple:
+    return (options.index_search_mode, options.learn_keywords)
+
+
+def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, configs: dict[str, MatchOptions]) -> dict:
+    """Every configuration on the labelled sets in one run: nDCG@10 per set and group, and the paired bootstrap
+    interval of its difference to the baseline and to today's engine. One line, one table."""
+    labels = read_labels(labels_path) if labels_path.exists() else {}
+    if not labels:
+        return {"status": "unlabelled"}
+    docs = [csl_record_to_doc(r) for r in records]
+    baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])
+    engines: dict[tuple, MatchEngine] = {}
+    scored: list[tuple[float, bool]] = []
+    sets = {name: list(read_jsonl(SETS_DIR / f"{name}.jsonl")) for name in LABELLED_SETS}
+    ranked: dict[str, dict[str, list[str]]] = {
+        "baseline": {q["id"]: baseline.search(q["query"], 50, set()) for qs in sets.values() for q in qs}
+    }
+    for name, options in configs.items():
+        key = _index_key(options)
+        if key not in engines:
+            engines[key] = MatchEngine(tmp / f"abl-{len(engines)}", options=options)
+            engines[key].rebuild(docs)
+        eng = engines[key]
+        eng.options = options
+        eng._apply_model_options()
+        ranked[name] = {}
+        for set_name, qs in sets.items():
+            for q in qs:
+                hits = eng.search(q["query"], 50, explain=False)
+                ranked[name][q["id"]] = [m.id for m in hits]
+                if name == "engine" and set_name == "devset":  # the weak-match threshold comes from the devset
+                    grades = labels.get(q["id"], {})
+                    scored.extend((m.score, grades.get(m.id, 0) >= 1) for m in hits[:10])
+    table: dict[str, dict] = {}
+    for set_name, queries in sets.items():
+        parts = {
+            "all": queries,
+            **{g: [q for q in queries if q["group"] == g] for g in sorted({q["group"] for q in queries})},
+        }
+        for part, qs in parts.items():
+            rows = [(q["id"], labels.get(q["id"])) for q in qs]
+            rows = [(qid, g) for qid, g in rows if g and any(v >= 1 for v in g.values())]
+            per = {c: [graded_metrics(ranked[c][qid], g)["ndcg@10"] for qid, g in rows] for c in ranked}
+            cell: dict = {"scored": len(rows)}
+            for c, values in per.items():
+                cell[c] = {"ndcg@10": round(sum(values) / len(values), 4) if values else None}
+                if c == "baseline" or not values:
+                    continue
+                for ref in ("baseline", "today"):
+                    if ref == c or ref not in per:
+                        continue
+                    mean, lo, hi = paired_bootstrap(values, per[ref], resamples=BOOTSTRAP_RESAMPLES, seed=SEED)
+                    cell[c][f"minus_{ref}"] = [round(mean, 4), round(lo, 4), round(hi, 4)]
+            table[f"{set_name}/{part}"] = cell
+    columns = list(table)
+    lines = []
+    for c in ranked:
+        cells = []
+        for col in columns:
+            v = table[col][c]
+            d = v.get("minus_baseline")
+            cells.append(f"{v['ndcg@10']:.3f}" + (f" ({d[0]:+.3f} [{d[1]:+.3f},{d[2]:+.3f}])" if d else ""))
+        lines.append(f"{c:32s} " + " | ".join(cells))
+    print("labelled ablations, nDCG@10 (minus baseline [95% CI]); columns: " + " | ".join(columns))
+    print("\n".join(lines))
+    report(
+        "matching_labelled_ablation",
+        size=f"{len(ranked) - 1} engine configurations x {len(columns)} set/group cells",
+        seconds=0.0,
+        columns=columns,
+        table=table,
+        options={name: {k: v for k, v in vars(o).items() if not k.startswith("_")} for name, o in configs.items()},
+        meaning=(
+            "nDCG@10 with graded labels (LABELLING.md); minus_baseline / minus_today: paired bootstrap mean and 95 %"
+            " interval over the scored queries; the checks set is reported, not tuned on"
+        ),
+    )
+    if scored:
+        score_bands(scored)
+    return table
+
+
+def score_bands(scored: list[tuple[float, bool]], bands: int = 10) -> float:
+    """Precision (grade >= 1) of the engine's top-10 results per score decile on the devset; the weak-match
+    threshold is the upper edge of the lowest run of deciles whose precision is under WEAK_PRECISION."""
+    ordered = sorted(scored)
+    n = len(ordered)
+    rows, threshold = [], ordered[0][0]
+    still_weak = True
+    for i in range(bands):
+        band = ordered[i * n // bands : (i + 1) * n // bands]
+        precision = sum(r for _, r in band) / len(band)
+        rows.append({"from": round(band[0][0], 2), "to": round(band[-1][0], 2), "precision": round(precision, 3)})
+        if still_weak and precision < WEAK_PRECISION:
+            threshold = ordered[(i + 1) * n // bands][0] if (i + 1) * n // bands < n else band[-1][0]
+        else:
+            still_weak = False
+    below = [r for s, r in ordered if s < threshold]
+    report(
+        "matching_labelled_score_bands",
+        size=f"{n} top-10 results of the devset",
+        seconds=0.0,
+        weak_threshold=round(threshold, 2),
+        shipped_weak_score=DEFAULT.weak_score,
+        share_below=round(len(below) / n, 3),
+        precision_below=round(sum(below) / max(len(below), 1), 3),
+        precision_above=round(sum(r for s, r in ordered if s >= threshold) / max(n - len(below), 1), 3),
+        bands=rows,
+        meaning="score deciles of the shipped engine's top 10 with their precision; the threshold is where "
+        "precision first rises to WEAK_PRECISION (MatchOptions.weak_score is set from it)",
+    )
+    return threshold
 
 
 def scaled_docs(records: list[dict], n: int) -> list[MatchDoc]:
@@ -515,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
             q = public_tasks(records, tmp, args.tasks, not args.no_ablations, subsampling)
         if "labelled" in args.only:
             labelled = labelled_sets(records, tmp, args.labels)
+            if not args.no_ablations:
+                labelled_ablations(records, tmp, args.labels, LABELLED_ABLATIONS)
         if "checks" in args.only:
             checks = check_queries(records, tmp)
             report(

@@ -107,14 +107,18 @@ class MatchDoc:
 class MatchOptions:
     # scoring: BM25 of the whole record (title + keywords + text) plus extra BM25s of single fields, times boosts
     all_boost: float = 1.0
-    title_boost: float = 0.3
-    keywords_boost: float = 0.3
+    # title/keyword boosts rewarded short titles with one generic word (合成, 轴承, 烧结); measured on the labelled
+    # devset (bench/matching.py, issue 13): off +0.005 nDCG@10, 0.1 no better than 0: off
+    title_boost: float = 0.0
+    keywords_boost: float = 0.0
     text_boost: float = 0.0
     index_search_mode: bool = True  # index tokens in search mode too (measured: PK nDCG@10 +0.02..0.04)
     query_search_mode: bool = True  # query tokens in rjieba search mode (long words plus their parts)
     subterm_weight: float = 0.5  # a query term inside a longer query term (search mode's parts) counts this much
     max_query_terms: int = 48  # long queries (an achievement's text) keep their best terms by tf·idf
-    learn_keywords: bool = True  # records' keywords join the segmentation dictionary
+    # records' keywords joining the segmentation dictionary swallow the word a demand uses (a keyword 陶瓷烧结工艺
+    # keeps 烧结 from being cut out of the query): devset −0.012 nDCG@10, paraphrased −0.024 (issue 13): off
+    learn_keywords: bool = False
     # domain vocabulary (lay term → technical terms)
     vocabulary_expansion: bool = True
     vocabulary_weight: float = 1.0
@@ -144,6 +148,17 @@ class MatchOptions:
     route_feedback: bool = True
     route_docs: int = 5
     route_weight: float = 0.6
+    # issue 13: today's routing added a median 37 % of the top score to whole fields. `route_cap` caps the boost a
+    # field gets (share of the best first-pass score); `route_min_agreement` routes only when the first pass agrees
+    # (the leading field's share of the route_docs votes)
+    # (devset nDCG@10: uncapped 0.667 without routing, 0.646 with it, 0.681 capped at 0.1; the agreement gate
+    # brought nothing on top: 0)
+    route_cap: float = 0.1
+    route_min_agreement: float = 0.0
+    # a result scoring below this (BM25 of the expanded query, before any dense fusion) is a weak match: on the
+    # labelled devset, results under 11.4 (the bottom fifth) were relevant in 6.6 % of cases (bench/matching.py,
+    # matching_labelled_score_bands); the score depends on the library's idf, so re-measure on another corpus
+    weak_score: float = 11.4
     # keyword co-occurrence expansion: records' keywords that co-occur with a query keyword (learned by refit)
     keyword_expansion: bool = False  # measured: PK −0.01, DISC −0.03 on CSL; off
     keyword_expansion_terms: int = 6
@@ -172,7 +187,7 @@ class Explanation:
     highlights: list[tuple[int, int]]  # character ranges of `snippet`
     snippet_html: str
     query_fields: list[tuple[str, float]]  # the classifier's fields for the query, with p(field | query)
-    field_match: bool  # the record's field is the query's most likely field
+    field_match: bool  # the record's field is the query record's own field (`query_field`); never a guess
     field_boost: float
     dense_similarity: float | None = None
 
@@ -192,10 +207,12 @@ class Match:
     score: float
     matched_terms: list[str]
     explanation: Explanation | None = None
+    weak: bool = False  # the lexical score is under MatchOptions.weak_score: show it as a weak match
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "weak": self.weak,
             "kind": self.kind,
             "title": self.title,
             "field": self.field,
@@ -602,8 +619,9 @@ class MatchEngine:
                 votes[searcher.doc(address).get_first("field") or ""] += math.exp((score - top) / top * 3.0)
             norm = sum(votes.values()) or 1.0
             share = opts.route_weight / max(opts.field_boost_weight, 1e-9)
+            agreement = max((v for name, v in votes.items() if name), default=0.0) / norm
             for name, v in votes.items():
-                if name:
+                if name and agreement >= opts.route_min_agreement:
                     mixed[name] += share * v / norm
         return [(name, p) for name, p in mixed.most_common(max(opts.field_top, 1) + 2)]
 
@@ -627,8 +645,11 @@ class MatchEngine:
         *,
         explain: bool = True,
         exclude_ids: Iterable[str] = (),
+        query_field: str | None = None,
     ) -> list[Match]:
-        """Top-k records for a free-text query. `kind` and `field` filter; `explain=False` skips the explanations."""
+        """Top-k records for a free-text query. `kind` and `field` filter; `explain=False` skips the explanations;
+        `query_field` is the field of the record the query comes from (a demand's own field): a result in the same
+        field gets `field_match`."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         if not isinstance(query_text, str) or k <= 0:
@@ -662,7 +683,8 @@ class MatchEngine:
             for name, p in plan.query_fields:
                 if p >= opts.field_min_probability:
                     q = Query.const_score_query(
-                        Query.term_query(self.schema, "field", name), opts.field_boost_weight * p * top_score
+                        Query.term_query(self.schema, "field", name),
+                        min(opts.field_boost_weight * p, opts.route_cap) * top_score,
                     )
                     boost_clauses.append((Occur.Should, q))
         final = self._filtered(lexical, kind, field, [*boost_clauses, *excluded])
@@ -671,6 +693,7 @@ class MatchEngine:
             pool = max(pool, opts.dense_candidates)
         hits = searcher.search(final, pool, count=False).hits
         results: list[tuple[float, Any, Any]] = [(score, address, searcher.doc(address)) for score, address in hits]
+        weak = {id(stored): score < opts.weak_score for score, _, stored in results}  # on the lexical score
         dense_sims: dict[int, float] = {}
         if self._dense and results:
             texts = [_stored_text(stored) for _, _, stored in results]
@@ -684,9 +707,9 @@ class MatchEngine:
             results = sorted(mixed, key=lambda x: -x[0])
         results = results[:k]
         snippets = self._snippet_generator(searcher, plan) if explain else None
-        top_field = plan.query_fields[0][0] if plan.query_fields else None
+        own_field = query_field or field or None  # the badge compares with the demand's own field, not a guess
         boosted = {
-            name: opts.field_boost_weight * p * first_hits[0][0]
+            name: min(opts.field_boost_weight * p, opts.route_cap) * first_hits[0][0]
             for name, p in plan.query_fields
             if p >= opts.field_min_probability
         }
@@ -701,9 +724,10 @@ class MatchEngine:
                 field=doc_field,
                 score=float(score),
                 matched_terms=[],
+                weak=weak.get(id(stored), False),
             )
             if explain:
-                match.explanation = self._explain(stored, plan, snippets, doc_field, top_field, boosted)
+                match.explanation = self._explain(stored, plan, snippets, doc_field, own_field, boosted)
                 match.explanation.dense_similarity = dense_sims.get(id(stored))
                 match.matched_terms = match.explanation.matched_terms
             matches.append(match)
@@ -718,6 +742,7 @@ class MatchEngine:
         stored = searcher.doc(hits[0][1])
         meta = _meta(stored)
         text = " ".join(meta.get("keywords", [])) + "\n" + _stored_text(stored)
+        kwargs.setdefault("query_field", stored.get_first("field") or None)
         return self.search(text, k=k, kind=kind, exclude_ids=[str(doc_id)], **kwargs)
 
     # ----------------------------------------------------------------- explanations
@@ -738,12 +763,16 @@ class MatchEngine:
         plan: _QueryPlan,
         snippets: Any,
         doc_field: str,
-        top_field: str | None,
+        own_field: str | None,
         boosted: Mapping[str, float],
     ) -> Explanation:
         field_sets = {name: set((stored.get_first(name) or "").split(" ")) for name in TEXT_FIELDS}
-        field_terms = {name: _maximal([t for t in plan.weights if t in terms]) for name, terms in field_sets.items()}
+        field_terms = {
+            name: [t for t in _maximal([t for t in plan.weights if t in terms]) if self.segmenter.explains(t)]
+            for name, terms in field_sets.items()
+        }
         matched = _maximal([t for t in plan.weights if any(t in terms for terms in field_sets.values())])
+        matched = [t for t in matched if self.segmenter.explains(t)]  # no 很, 度, 单位 among the reasons
         matched.sort(key=lambda t: -plan.weights[t])
         snippet, highlights = self._snippet(stored, snippets)
         return Explanation(
@@ -757,7 +786,7 @@ class MatchEngine:
             highlights=highlights,
             snippet_html=_html(snippet, highlights),
             query_fields=list(plan.query_fields),
-            field_match=bool(top_field) and doc_field == top_field,
+            field_match=bool(own_field) and doc_field == own_field,
             field_boost=float(boosted.get(doc_field, 0.0)),
         )
 
