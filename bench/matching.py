@@ -109,15 +109,10 @@ ABLATIONS = {
     "query_search_mode_off": replace(DEFAULT, query_search_mode=False),
     "index_search_mode_off": replace(DEFAULT, index_search_mode=False),
     "learn_keywords_on": replace(DEFAULT, learn_keywords=True),
-    "prf_off": replace(DEFAULT, prf=False),
+    "prf_on": replace(DEFAULT, prf=True),
     "vocabulary_off": replace(DEFAULT, vocabulary_expansion=False),
     "plain": replace(
-        DEFAULT,
-        route_feedback=False,
-        query_search_mode=False,
-        index_search_mode=False,
-        prf=False,
-        vocabulary_expansion=False,
+        DEFAULT, route_feedback=False, query_search_mode=False, index_search_mode=False, vocabulary_expansion=False
     ),
 }
 LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, keyword_expansion=False)

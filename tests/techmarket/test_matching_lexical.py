@@ -100,7 +100,7 @@ def test_devset_demands_find_their_record(csl_engine, query, relevant, within):
 def test_defaults_are_the_measured_lexical_core():
     options = MatchOptions()
     assert (options.title_boost, options.keywords_boost) == (0.0, 0.0)
-    assert options.learn_keywords is False
+    assert options.learn_keywords is False and options.prf is False
     assert options.route_feedback and options.route_cap == 0.1
     assert options.query_search_mode and options.index_search_mode and options.subterm_weight == 0.5
 
@@ -139,3 +139,13 @@ def test_weak_flags_follow_the_lexical_score(tmp_path, threshold):
     assert results
     assert [m.weak for m in results] == [m.score < threshold for m in results]
     assert all(m.as_dict()["weak"] == m.weak for m in results)
+
+
+def test_an_index_from_before_the_change_forgets_its_learned_keywords(tmp_path):
+    old = MatchEngine(tmp_path / "idx", options=MatchOptions(learn_keywords=True), dictionary_words=["高熵合金涂层"])
+    old.add(MatchDoc(id="x1", title="钙钛矿叠层电池", keywords=["钙钛矿叠层电池"]))
+    assert "钙钛矿叠层电池" in old.segmenter.words
+    (tmp_path / "idx" / "engine.json").write_text('{"schema_version": 3}')
+    reopened = MatchEngine(tmp_path / "idx", dictionary_words=["高熵合金涂层"])
+    assert reopened.needs_rebuild
+    assert "钙钛矿叠层电池" not in reopened.segmenter.words and "高熵合金涂层" in reopened.segmenter.words

@@ -1,22 +1,24 @@
 """The matching engine: demand → achievements / experts, achievement → demands.
 
-Plain Python (no Django). Pipeline for one query:
+Plain Python (no Django). Pipeline for one query (defaults measured component by component on the labelled
+demand-style devset and the leak-free CSL tasks, bench/matching.py, issue 13):
 
-1. segment (rjieba + domain dictionary, search mode so longer dictionary words still find their parts) and drop
-   stopwords; a term inside a longer query term (search mode's parts) weighs `subterm_weight` (0.5); long queries
-   keep their `max_query_terms` best terms by tf·idf;
-2. expand with the domain vocabulary (lay term → technical terms), then with RM3 pseudo-relevance feedback (top
-   documents of a first pass) for short, vague queries only (≤ `prf_max_query_terms` terms), optionally with
-   keyword co-occurrence (keywords that co-occur with the query's keywords in records; off) and LSA neighbours
-   (terms near the query in a latent space; off);
-3. score with tantivy BM25 (k1 = 1.2, b = 0.75): one BM25 over the whole record (title + keywords + text) plus
-   smaller BM25s of the title and keywords fields (boosts in MatchOptions), each query term with its own weight;
-   user text only ever becomes term queries, never query syntax;
-4. field routing: the fields of the first pass's top `route_docs` records, weighted like RM3's p(d|q), give records
-   of those fields `field_boost_weight · p(field) · (best first-pass score)` on top (`route_weight` of it); the
-   naive Bayes classifier can add its p(field | query) (`field_boost`, off: routing does better);
+1. segment (rjieba + the taxonomy and vocabulary words, search mode so longer dictionary words still find their
+   parts) and drop stopwords; a term inside a longer query term (search mode's parts) weighs `subterm_weight`
+   (0.5); long queries keep their `max_query_terms` best terms by tf·idf. Records' keywords are not learned as
+   dictionary words (`learn_keywords`, off): they swallowed the word a demand uses;
+2. expand with the domain vocabulary (lay term → technical terms); RM3 pseudo-relevance feedback, keyword
+   co-occurrence and LSA neighbours exist but are off (measured: they earn nothing);
+3. score with tantivy BM25 (k1 = 1.2, b = 0.75): one BM25 over the whole record (title + keywords + text), each
+   query term with its own weight; the extra title/keyword BM25s (`title_boost`, `keywords_boost`) are off: they
+   rewarded short titles with one generic word. User text only ever becomes term queries, never query syntax;
+4. field routing: the fields of the first pass's top `route_docs` records, weighted like RM3's p(d|q), give
+   records of those fields a boost capped at `route_cap` (0.1) of the best first-pass score (uncapped it added a
+   median 37 % and buried neighbouring fields); the naive Bayes classifier can add its p(field | query) (off);
 5. optionally re-rank the top candidates with a local sentence-transformers model (off by default);
-6. explain each result: matched terms per field, the expansions used, a highlighted snippet, the field match.
+6. explain each result: matched terms per field (no function words: `Segmenter.explains`), the expansions used, a
+   highlighted snippet, whether the record is in the query record's own field (`query_field`), and `weak` when
+   the lexical score is under `weak_score` (precision < 0.1 on the devset below it).
 
 Index layout under `index_dir`: `tantivy/` (the index, fed pre-tokenised text: whitespace-joined tokens through a
 whitespace + lower-case analyzer; the scored fields hold search-mode tokens, `text_view` holds the precise-mode
@@ -29,10 +31,9 @@ run writes from one process, e.g. the task worker), then reloads the reader; mea
 in bench/matching.py. Models fitted by `rebuild`/`refit` do not learn from later single adds until the next
 `refit` (a nightly task is enough: they only shape expansions and boosts).
 
-Measured on CSL (bench/matching.py: 4,758 records, 600 queries per task, 2 folds; baseline jieba + rank-bm25),
-nDCG@10 baseline → engine defaults: T2A 0.969 → 0.969, K2A 0.976 → 0.977, PK 0.781 → 0.814 (+4 %),
-DISC 0.309 → 0.946. At 100,000 records: lexical stage p50 ≈ 0.4 ms / p99 ≈ 1.2 ms, whole engine p50 ≈ 1.5 ms;
-add → searchable ≈ 15–60 ms. Results in bench/results/matching*.json.
+Measured (bench/matching.py, CSL 4,758 records; baseline jieba + rank-bm25; figures in README's bench table):
+labelled devset nDCG@10 BM25 0.610 → engine 0.681 (today's engine before issue 13: 0.646); T2A/K2A at or above
+BM25; at 100,000 records the lexical stage p50 < 1 ms, add → searchable ≈ 15–60 ms.
 tantivy was chosen over bm25s by measurement (the former bench/bench_matching.py, in git history): equal quality
 and raw query cost at k = 10 on the same tokens, faster build, and it is persistent, incremental and has snippets.
 """
@@ -62,7 +63,9 @@ from .taxonomy import taxonomy_words
 from .vocabulary import Vocabulary
 from .vocabulary_seed import default_vocabulary
 
-SCHEMA_VERSION = 3
+# 4: records' keywords are no longer learned by default (issue 13); an index of an older version is rebuilt and its
+# dictionary.txt, which holds the words learned then, is dropped
+SCHEMA_VERSION = 4
 KINDS = ("achievement", "demand", "expert")
 TEXT_FIELDS = ("title", "keywords", "text")
 _ANALYZER = "kc_ws_lower"
@@ -123,8 +126,9 @@ class MatchOptions:
     vocabulary_expansion: bool = True
     vocabulary_weight: float = 1.0
     vocabulary_reverse: bool = False  # technical term in the query → also its lay terms
-    # RM3 pseudo-relevance feedback (measured: PK +0.002..0.004, DISC +0.02 nDCG@10, T2A/K2A −0.003)
-    prf: bool = True
+    # RM3 pseudo-relevance feedback: earns nothing once the boosts are gone and routing is capped (off: devset
+    # nDCG@10 ±0.000, paraphrased −0.004, shared +0.005; T2A −0.001, K2A +0.001, PK −0.001, DISC +0.002): off
+    prf: bool = False
     prf_docs: int = 5
     prf_terms: int = 10
     prf_weight: float = 0.4  # λ: share of the query weight given to feedback terms
@@ -256,6 +260,13 @@ class MatchEngine:
         self.segmenter = Segmenter(taxonomy_words())
         self.segmenter.add_words(self.vocabulary.words())
         self._dict_path = self.index_dir / "dictionary.txt"
+        meta_path = self.index_dir / "engine.json"
+        try:
+            old_version = json.loads(meta_path.read_text()).get("schema_version") if meta_path.exists() else None
+        except ValueError:
+            old_version = None
+        if old_version is not None and old_version != SCHEMA_VERSION:
+            self._dict_path.unlink(missing_ok=True)  # learned under other rules; the caller's words come back below
         if self._dict_path.exists():
             self.segmenter.add_words(self._dict_path.read_text(encoding="utf-8").split("\n"))
         self._remember_words(dictionary_words)
