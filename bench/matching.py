@@ -27,6 +27,12 @@ prints why and exits 0. One line per measurement, each also written to bench/res
   corpus, per set and per group (shared / paraphrased wording): nDCG@10 (gains 0/1/2), precision@10 and recall@50
   (grade >= 1 relevant), judged@10, and a paired bootstrap 95 % interval of engine − baseline. Without labels a set
   is reported as `unlabelled`, never as zero.
+- `matching_labelled_ablation`: every configuration (the shipped engine, today's engine before issue 13, and one
+  component flipped at a time: routing off / uncapped / gated, title and keyword boosts, sub-term weight, query and
+  index search mode, learned keywords, PRF, vocabulary, all off) on both labelled sets in one run, nDCG@10 per set and
+  group with the paired bootstrap interval against the baseline and against today's engine. Tune on the devset only.
+- `matching_labelled_score_bands`: precision of the engine's devset top-10 results per score decile; the weak-match
+  threshold (`MatchOptions.weak_score`) is where precision first reaches 0.1.
 - `matching_100k_build`, `matching_100k_query`, `matching_100k_memory`, `matching_100k_incremental`: the corpus
   replicated with perturbed ids to 100,000 records; index build (with the model fit), query p50/p99
   single-threaded for the lexical stage alone (BM25 over the expanded terms, no feedback, no routing) and for the
