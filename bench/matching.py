@@ -117,6 +117,7 @@ ABLATIONS = {
     "learn_keywords_on": replace(DEFAULT, learn_keywords=True),
     "prf_on": replace(DEFAULT, prf=True),
     "vocabulary_off": replace(DEFAULT, vocabulary_expansion=False),
+    "demand_stopwords_off": replace(DEFAULT, demand_stopwords=False),
     "plain": replace(
         DEFAULT, route_feedback=False, query_search_mode=False, index_search_mode=False, vocabulary_expansion=False
     ),

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from kechuang.techmarket.matching import MatchDoc, MatchEngine, MatchOptions, Segmenter, load_csl_jsonl
 from kechuang.techmarket.matching.corpus import BUNDLED_CSL
+from kechuang.techmarket.matching.segmenter import DEMAND_STOPWORDS
 
 # words that showed as "matched terms" in the walk of issue 13, and their like on the devset's demands
 FUNCTION_WORDS = ["度", "很", "性", "最好", "单位", "东西", "容易", "效果", "出来", "一会", "厉害", "得", "太", "更"]
@@ -149,3 +150,15 @@ def test_an_index_from_before_the_change_forgets_its_learned_keywords(tmp_path):
     reopened = MatchEngine(tmp_path / "idx", dictionary_words=["高熵合金涂层"])
     assert reopened.needs_rebuild
     assert "钙钛矿叠层电池" not in reopened.segmenter.words and "高熵合金涂层" in reopened.segmenter.words
+
+
+@pytest.mark.parametrize(
+    ("keep", "present", "absent"),
+    [
+        (frozenset(), {"烧结", "温度"}, {"技术", "厂", "想找", "的"}),
+        (DEMAND_STOPWORDS, {"烧结", "温度", "技术"}, {"的"}),  # the demand boilerplate alone can be kept (the bench)
+    ],
+)
+def test_demand_stopwords_can_be_kept_apart(segmenter, keep, present, absent):
+    terms = set(segmenter.terms("我们厂陶瓷烧结能耗太高，想找降低烧结温度的技术", keep=keep))
+    assert present <= terms and not absent & terms

@@ -57,7 +57,7 @@ import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
 from .dense import DenseModelUnavailable, DenseReranker
-from .segmenter import MAX_TOKEN_CHARS, Segmenter, is_ascii_word, join_tokens
+from .segmenter import DEMAND_STOPWORDS, MAX_TOKEN_CHARS, Segmenter, is_ascii_word, join_tokens
 from .semantic import SemanticModel, rm3_terms
 from .taxonomy import taxonomy_words
 from .vocabulary import Vocabulary
@@ -118,6 +118,7 @@ class MatchOptions:
     index_search_mode: bool = True  # index tokens in search mode too (measured: PK nDCG@10 +0.02..0.04)
     query_search_mode: bool = True  # query tokens in rjieba search mode (long words plus their parts)
     subterm_weight: float = 0.5  # a query term inside a longer query term (search mode's parts) counts this much
+    demand_stopwords: bool = True  # drop demand boilerplate (厂, 技术, 想找, 太高…) from queries too
     max_query_terms: int = 48  # long queries (an achievement's text) keep their best terms by tf·idf
     # records' keywords joining the segmentation dictionary swallow the word a demand uses (a keyword 陶瓷烧结工艺
     # keeps 烧结 from being cut out of the query): devset −0.012 nDCG@10, paraphrased −0.024 (issue 13): off
@@ -498,7 +499,8 @@ class MatchEngine:
 
     def _plan(self, searcher: tantivy.Searcher, query_text: str) -> _QueryPlan:
         opts = self.options
-        counts = Counter(self.segmenter.terms(query_text, search_mode=opts.query_search_mode))
+        keep = frozenset() if opts.demand_stopwords else DEMAND_STOPWORDS
+        counts = Counter(self.segmenter.terms(query_text, search_mode=opts.query_search_mode, keep=keep))
         if len(counts) > opts.max_query_terms:
             n = max(searcher.num_docs, 1)
             ranked = sorted(

@@ -31,6 +31,12 @@ _STOPWORD_TEXT = """
 an the of and or in on for to with by is are be as at from that this
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# the second line above: how enterprises write demands (kept apart so the bench can measure it on its own)
+_DEMAND_STOPWORD_TEXT = """
+厂 我厂 本厂 厂里 我们厂 技术 想 想找 想要 找 太高 太大 太多 太低 怎样 怎么办 有没有 能不能 老是 总是 经常 一直
+办法 好 用 做 弄 搞
+"""
+DEMAND_STOPWORDS = frozenset(_DEMAND_STOPWORD_TEXT.split())
 
 # Words that may score (BM25's idf keeps them cheap) but never explain a match: degree adverbs, demand boilerplate,
 # generic nouns and bound suffixes seen as "matched terms" on demand-style queries (issue 13: 度, 很, 性, 最好, 单位).
@@ -111,10 +117,11 @@ class Segmenter:
             return any(tag in _NOUN_TAGS for _, tag in self._jieba.tag(term))
         return True
 
-    def terms(self, text: str, *, search_mode: bool = True) -> list[str]:
-        """Lower-cased matchable terms of a query, in order, with repeats (stopwords and punctuation removed)."""
+    def terms(self, text: str, *, search_mode: bool = True, keep: frozenset[str] = frozenset()) -> list[str]:
+        """Lower-cased matchable terms of a query, in order, with repeats (stopwords and punctuation removed;
+        stopwords in `keep` stay)."""
         tokens = self.cut_search(text) if search_mode else self.cut(text)
-        return [low for tok in tokens if is_term(low := tok.lower())]
+        return [low for tok in tokens if is_term(low := tok.lower()) or (low in keep and _WORD_CHAR.search(low))]
 
 
 def is_ascii_word(token: str) -> bool:
