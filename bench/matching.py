@@ -1,7 +1,8 @@
 """Benchmark of the technology-market matching engine on the CSL tasks, against jieba + rank-bm25, and its latency
 at 100,000 records.
 
-Run from the repository root: `python bench/matching.py` (about 3 min on 2 cores). Needs the full corpus
+Run from the repository root: `python bench/matching.py` (about 3 min on 2 cores); `--only public,checks,labelled,
+latency`, `--tasks PK,DISC` and `--no-ablations` run a part; `--corpus FILE` points at the corpus. Needs the full corpus
 `../shared/data/csl_docs.jsonl` (4,758 records; shared/data/README.md defines the tasks); without it the benchmark
 prints why and exits 0. One line per measurement, each also written to bench/results/<name>.json:
 
@@ -10,7 +11,9 @@ prints why and exits 0. One line per measurement, each also written to bench/res
   Baseline: jieba (precise mode, no domain dictionary) + rank-bm25 `BM25Okapi(k1=1.2, b=0.75)`.
   Queries are subsampled: QUERIES_PER_TASK source records per task drawn with random.Random(SEED). The learned
   models (field classifier, keyword co-occurrence) are cross-fitted in 2 folds: a fold's queries are answered by
-  models fitted on the records outside that fold (the index itself holds every record).
+  models fitted on the records outside that fold (the index itself holds every record). `exclude_ids` keeps a DISC
+  query's own record out of every stage of the engine (first pass, feedback, field routing), not only the final
+  list: before, its discipline (the label) steered routing, and DISC read 0.944 instead of 0.405.
 - `matching_ablation`: nDCG@10 per task with one engine option flipped at a time.
 - `matching_pk_ceiling`: how far PK can go: nDCG@10 of the engine when told the source record's true discipline
   (a search within that field), and of the engine's top 50 in the ideal order (the bound for any re-ranker).
@@ -19,6 +22,17 @@ prints why and exits 0. One line per measurement, each also written to bench/res
 - `matching_checks`: the bundled demand-style check queries (colloquial Chinese, `manage.py match --check`) on the
   whole corpus, engine and baseline: share of checks with an answering record in the top 10, MRR@10, precision@10.
   Both search title, keywords and abstract (achievements carry keywords).
+- `matching_labelled_devset`, `matching_labelled_checks`: the demand-style sets of bench/matching_sets/ (LABELLING.md)
+  with the graded labels of bench/matching_sets/labels.jsonl (`--labels FILE`): engine vs baseline on the whole
+  corpus, per set and per group (shared / paraphrased wording): nDCG@10 (gains 0/1/2), precision@10 and recall@50
+  (grade >= 1 relevant), judged@10, and a paired bootstrap 95 % interval of engine − baseline. Without labels a set
+  is reported as `unlabelled`, never as zero.
+- `matching_labelled_ablation`: every configuration (the shipped engine, today's engine before issue 13, and one
+  component flipped at a time: routing off / uncapped / gated, title and keyword boosts, sub-term weight, query and
+  index search mode, learned keywords, PRF, vocabulary, all off) on both labelled sets in one run, nDCG@10 per set and
+  group with the paired bootstrap interval against the baseline and against today's engine. Tune on the devset only.
+- `matching_labelled_score_bands`: precision of the engine's devset top-10 results per score decile; the weak-match
+  threshold (`MatchOptions.weak_score`) is where precision first reaches 0.1.
 - `matching_100k_build`, `matching_100k_query`, `matching_100k_memory`, `matching_100k_incremental`: the corpus
   replicated with perturbed ids to 100,000 records; index build (with the model fit), query p50/p99
   single-threaded for the lexical stage alone (BM25 over the expanded terms, no feedback, no routing) and for the
@@ -31,6 +45,7 @@ p99 ≤ 5 ms at 100k; incremental add ≤ 2 s to visibility.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import math
 import os
@@ -51,9 +66,20 @@ from bench.common import report  # noqa: E402
 from kechuang.techmarket.matching import MatchDoc, MatchEngine, MatchOptions  # noqa: E402
 from kechuang.techmarket.matching.checks import BUNDLED_CHECKS, load_checks, score_checks  # noqa: E402
 from kechuang.techmarket.matching.corpus import csl_record_to_doc, read_jsonl  # noqa: E402
-from kechuang.techmarket.matching.evaluation import TASKS, evaluate, task_docs, task_queries  # noqa: E402
+from kechuang.techmarket.matching.evaluation import (  # noqa: E402
+    TASKS,
+    evaluate,
+    graded_metrics,
+    paired_bootstrap,
+    task_docs,
+    task_queries,
+)
 
 CORPUS = ROOT.parent / "shared" / "data" / "csl_docs.jsonl"
+SETS_DIR = ROOT / "bench" / "matching_sets"
+LABELLED_SETS = ("devset", "checks")
+GRADED = ("ndcg@10", "precision@10", "recall@50", "judged@10")
+BOOTSTRAP_RESAMPLES = 10_000
 QUERIES_PER_TASK = 600
 SEED = 20240601
 FOLDS = 2
@@ -63,23 +89,42 @@ CEILING_POOL = 50
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
 
 DEFAULT = MatchOptions()
+# What the engine shipped before issue 13 ("today"), kept to compare against.
+TODAY = MatchOptions(
+    title_boost=0.3,
+    keywords_boost=0.3,
+    query_search_mode=True,
+    index_search_mode=True,
+    subterm_weight=0.5,
+    learn_keywords=True,
+    prf=True,
+    route_feedback=True,
+    route_weight=0.6,
+    route_cap=1.0,
+    route_min_agreement=0.0,
+)
+# One component of the shipped engine flipped at a time (public tasks and labelled sets alike); index-side options
+# (index_search_mode, learn_keywords) get an index of their own.
 ABLATIONS = {
-    "route_feedback_off": replace(DEFAULT, route_feedback=False),
-    "field_boost_on": replace(DEFAULT, field_boost=True),
-    "prf_off": replace(DEFAULT, prf=False),
-    "prf_all_queries": replace(DEFAULT, prf_max_query_terms=0),
+    "today": TODAY,
+    "routing_off": replace(DEFAULT, route_feedback=False),
+    "routing_uncapped": replace(DEFAULT, route_cap=1.0),
+    "routing_gated_0.6": replace(DEFAULT, route_min_agreement=0.6),
+    "boosts_0.3": replace(DEFAULT, title_boost=0.3, keywords_boost=0.3),
     "subterm_weight_1": replace(DEFAULT, subterm_weight=1.0),
-    "keyword_expansion_on": replace(DEFAULT, keyword_expansion=True),
-    "previous_defaults": replace(
-        DEFAULT,
-        route_feedback=False,
-        field_boost=True,
-        subterm_weight=1.0,
-        prf_max_query_terms=0,
-        keyword_expansion=False,
+    "query_search_mode_off": replace(DEFAULT, query_search_mode=False),
+    "index_search_mode_off": replace(DEFAULT, index_search_mode=False),
+    "learn_keywords_on": replace(DEFAULT, learn_keywords=True),
+    "prf_on": replace(DEFAULT, prf=True),
+    "vocabulary_off": replace(DEFAULT, vocabulary_expansion=False),
+    "demand_stopwords_off": replace(DEFAULT, demand_stopwords=False),
+    "plain": replace(
+        DEFAULT, route_feedback=False, query_search_mode=False, index_search_mode=False, vocabulary_expansion=False
     ),
 }
 LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, keyword_expansion=False)
+LABELLED_ABLATIONS = {"engine": DEFAULT, **ABLATIONS}
+WEAK_PRECISION = 0.1  # a result band relevant less often than this is a weak match
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -123,44 +168,56 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality(records: list[dict], tmp: Path) -> dict:
+def group_of(task: str) -> str:
+    return "abstract" if task in ("T2A", "K2A") else "title_abstract"
+
+
+def quality(records: list[dict], tmp: Path, tasks: tuple[str, ...] = TASKS, ablations: bool = True) -> dict:
     by_id = {r["id"]: r for r in records}
     keywords = [kw for r in records for kw in r["keywords"]]
-    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
+    queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in tasks}
     groups = {"abstract": "T2A", "title_abstract": "PK"}  # searchable text: abstract only / title + abstract
+    groups = {g: t for g, t in groups.items() if any(group_of(x) == g for x in tasks)}
 
-    def group_of(task: str) -> str:
-        return "abstract" if task in ("T2A", "K2A") else "title_abstract"
-
-    engines, baselines, build = {}, {}, {}
+    configs = {"engine": DEFAULT, **({f"engine-{k}": v for k, v in ABLATIONS.items()} if ablations else {})}
+    engines: dict[tuple[str, tuple], MatchEngine] = {}
+    baselines, build = {}, {}
     for group, task in groups.items():
         docs = task_docs(records, task)
-        engines[group] = MatchEngine(tmp / f"q-{group}", dictionary_words=keywords)
-        t0 = time.perf_counter()
-        engines[group].rebuild(docs, fit=False)
-        build[f"engine_{group}_s"] = round(time.perf_counter() - t0, 2)
+        for options in configs.values():  # an index per index-side setting (search-mode tokens, learned words)
+            key = (group, _index_key(options))
+            if key in engines:
+                continue
+            # the records' keywords join the dictionary only when the engine learns them (learn_keywords)
+            words = keywords if options.learn_keywords else ()
+            engines[key] = MatchEngine(tmp / f"q-{group}-{len(engines)}", dictionary_words=words, options=options)
+            t0 = time.perf_counter()
+            engines[key].rebuild(docs, fit=False)
+            if options is DEFAULT:
+                build[f"engine_{group}_s"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
         baselines[group] = JiebaBm25(docs)
         build[f"baseline_{group}_s"] = round(time.perf_counter() - t0, 2)
 
-    configs = {"engine": DEFAULT, **{f"engine-{k}": v for k, v in ABLATIONS.items()}}
     ranked: dict[tuple[str, str, str], list[str]] = {}
     seconds: dict[tuple[str, str], float] = {}
     for fold in range(FOLDS):
-        for task in TASKS:
+        for task in tasks:
             group = group_of(task)
             fold_queries = [q for i, q in enumerate(queries[task]) if i % FOLDS == fold]
             held_out = {q.source for q in fold_queries}
-            eng = engines[group]
             train = [d for d in task_docs(records, groups[group]) if d.id not in held_out]
-            eng.refit(train)  # classifier on the searchable text; co-occurrence on the records' keywords
-            eng.fit_cooccurrence([replace(d, keywords=list(by_id[d.id]["keywords"])) for d in train])
+            for (g, _key), eng in engines.items():
+                if g == group:
+                    eng.refit(train)  # classifier on the searchable text; co-occurrence on the records' keywords
+                    eng.fit_cooccurrence([replace(d, keywords=list(by_id[d.id]["keywords"])) for d in train])
             depth = 100 if task == "DISC" else 10
             t0 = time.perf_counter()
             for q in fold_queries:
                 ranked[("baseline", task, q.source)] = baselines[group].search(q.text, depth, q.exclude)
             seconds[("baseline", task)] = seconds.get(("baseline", task), 0.0) + time.perf_counter() - t0
             for name, options in configs.items():
+                eng = engines[(group, _index_key(options))]
                 eng.options = options
                 eng._apply_model_options()
                 t0 = time.perf_counter()
@@ -168,6 +225,7 @@ def quality(records: list[dict], tmp: Path) -> dict:
                     hits = eng.search(q.text, depth, explain=False, exclude_ids=q.exclude)
                     ranked[(name, task, q.source)] = [m.id for m in hits]
                 seconds[(name, task)] = seconds.get((name, task), 0.0) + time.perf_counter() - t0
+            eng = engines[(group, _index_key(DEFAULT))]
             eng.options = DEFAULT
             eng._apply_model_options()
             if task == "PK":  # how far up could any re-ranking or field routing go? (oracles, not the engine)
@@ -184,11 +242,12 @@ def quality(records: list[dict], tmp: Path) -> dict:
     ceiling = {
         name: evaluate(lambda q, _d, c=name: ranked[(c, "PK", q.source)], queries["PK"])["ndcg@10"]
         for name in ("oracle_true_field", "oracle_reorder_top50")
+        if "PK" in tasks
     }
     metrics: dict[str, dict[str, dict[str, float]]] = {}
     for name in ("baseline", *configs):
         metrics[name] = {}
-        for task in TASKS:
+        for task in tasks:
             m = evaluate(
                 lambda q, _d, c=name, t=task: ranked[(c, t, q.source)],
                 queries[task],
@@ -222,6 +281,220 @@ def check_queries(records: list[dict], tmp: Path) -> dict:
         out[name] = {key: scored[key] for key in ("passed", "hit_rate@10", "mrr@10", "precision@10")}
     out["checks"] = len(checks)
     return out
+
+
+def read_labels(path: Path) -> dict[str, dict[str, int]]:
+    """labels.jsonl → {qid: {doc_id: grade}}; a bad line is refused with its line number."""
+    labels: dict[str, dict[str, int]] = {}
+    for i, row in enumerate(read_jsonl(path), 1):
+        grade = row.get("grade")
+        if not isinstance(grade, int) or grade not in (0, 1, 2) or not row.get("qid") or not row.get("doc_id"):
+            raise ValueError(f"{path}:{i}: need qid, doc_id and grade 0, 1 or 2, got {row!r}")
+        labels.setdefault(str(row["qid"]), {})[str(row["doc_id"])] = grade
+    return labels
+
+
+def graded_summary(
+    queries: list[dict], ranked: dict[str, dict[str, list[str]]], labels: dict[str, dict[str, int]]
+) -> dict:
+    """Mean graded metrics per system over the labelled queries with a relevant record, and the paired bootstrap
+    interval of engine − baseline nDCG@10 and precision@10."""
+    per_query: dict[str, list[dict[str, float]]] = {name: [] for name in ranked}
+    scored = 0
+    for q in queries:
+        grades = labels.get(q["id"])
+        if not grades:
+            continue
+        metrics = {name: graded_metrics(ranked[name][q["id"]], grades) for name in ranked}
+        if any(m is None for m in metrics.values()):
+            continue  # labelled, but nothing relevant in the corpus: no score (counted below)
+        scored += 1
+        for name, m in metrics.items():
+            per_query[name].append(m)
+    out: dict = {"queries": len(queries), "labelled": sum(1 for q in queries if labels.get(q["id"])), "scored": scored}
+    if not scored:
+        out["status"] = "unlabelled"
+        return out
+    out["status"] = "labelled"
+    for name, rows in per_query.items():
+        out[name] = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in GRADED}
+    for metric in ("ndcg@10", "precision@10", "recall@50"):
+        mean, lo, hi = paired_bootstrap(
+            [r[metric] for r in per_query["engine"]],
+            [r[metric] for r in per_query["baseline"]],
+            resamples=BOOTSTRAP_RESAMPLES,
+            seed=SEED,
+        )
+        out[f"engine_minus_baseline_{metric}"] = {"mean": round(mean, 4), "ci95": [round(lo, 4), round(hi, 4)]}
+    return out
+
+
+def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
+    """The demand-style sets (bench/matching_sets/) with graded labels: engine vs baseline per set and per group.
+    A set (or group) without labels is reported as unlabelled, never as zero."""
+    labels = read_labels(labels_path) if labels_path.exists() else {}
+    docs = [csl_record_to_doc(r) for r in records]
+    eng = MatchEngine(tmp / "labelled", options=DEFAULT)
+    eng.rebuild(docs)
+    baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])  # same fields
+    results = {}
+    for name in LABELLED_SETS:
+        path = SETS_DIR / f"{name}.jsonl"
+        if not path.exists():
+            continue
+        queries = list(read_jsonl(path))
+        ranked = {
+            "engine": {q["id"]: [m.id for m in eng.search(q["query"], 50, explain=False)] for q in queries},
+            "baseline": {q["id"]: baseline.search(q["query"], 50, set()) for q in queries},
+        }
+        groups = sorted({q["group"] for q in queries})
+        summary = {"all": graded_summary(queries, ranked, labels)}
+        for group in groups:
+            summary[group] = graded_summary([q for q in queries if q["group"] == group], ranked, labels)
+        results[name] = summary
+        fields: dict = {}
+        for part, s in summary.items():
+            if s["status"] == "unlabelled":
+                fields[f"{part}"] = "unlabelled"
+                continue
+            fields[f"{part}_scored_queries"] = s["scored"]
+            fields[f"{part}_engine_ndcg10"] = s["engine"]["ndcg@10"]
+            fields[f"{part}_baseline_ndcg10"] = s["baseline"]["ndcg@10"]
+            fields[f"{part}_diff_ndcg10_ci95"] = s["engine_minus_baseline_ndcg@10"]["ci95"]
+            fields[f"{part}_engine_p10"] = s["engine"]["precision@10"]
+            fields[f"{part}_baseline_p10"] = s["baseline"]["precision@10"]
+            fields[f"{part}_engine_recall50"] = s["engine"]["recall@50"]
+            fields[f"{part}_baseline_recall50"] = s["baseline"]["recall@50"]
+        per_group = ", ".join(f"{g} {summary[g]['queries']}" for g in groups)
+        report(
+            f"matching_labelled_{name}",
+            size=f"{len(queries)} queries ({per_group}), {len(records)} records",
+            seconds=0.0,
+            labels=str(labels_path) if labels_path.exists() else "none (unlabelled)",
+            **fields,
+            summary=summary,
+            meaning=(
+                "graded labels (LABELLING.md); nDCG@10 with gains 0/1/2, precision@10 and recall@50 count grade >= 1;"
+                " unlabelled records count as 0 (judged@10 shows coverage); queries without a relevant record are "
+                "not scored; ci95: paired bootstrap over queries of engine − baseline"
+            ),
+        )
+    return results
+
+
+def _index_key(options: MatchOptions) -> tuple:
+    return (options.index_search_mode, options.learn_keywords)
+
+
+def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, configs: dict[str, MatchOptions]) -> dict:
+    """Every configuration on the labelled sets in one run: nDCG@10 per set and group, and the paired bootstrap
+    interval of its difference to the baseline and to today's engine. One line, one table."""
+    labels = read_labels(labels_path) if labels_path.exists() else {}
+    if not labels:
+        return {"status": "unlabelled"}
+    docs = [csl_record_to_doc(r) for r in records]
+    baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])
+    engines: dict[tuple, MatchEngine] = {}
+    scored: list[tuple[float, bool]] = []
+    sets = {name: list(read_jsonl(SETS_DIR / f"{name}.jsonl")) for name in LABELLED_SETS}
+    ranked: dict[str, dict[str, list[str]]] = {
+        "baseline": {q["id"]: baseline.search(q["query"], 50, set()) for qs in sets.values() for q in qs}
+    }
+    for name, options in configs.items():
+        key = _index_key(options)
+        if key not in engines:
+            engines[key] = MatchEngine(tmp / f"abl-{len(engines)}", options=options)
+            engines[key].rebuild(docs)
+        eng = engines[key]
+        eng.options = options
+        eng._apply_model_options()
+        ranked[name] = {}
+        for set_name, qs in sets.items():
+            for q in qs:
+                hits = eng.search(q["query"], 50, explain=False)
+                ranked[name][q["id"]] = [m.id for m in hits]
+                if name == "engine" and set_name == "devset":  # the weak-match threshold comes from the devset
+                    grades = labels.get(q["id"], {})
+                    scored.extend((m.score, grades.get(m.id, 0) >= 1) for m in hits[:10])
+    table: dict[str, dict] = {}
+    for set_name, queries in sets.items():
+        parts = {
+            "all": queries,
+            **{g: [q for q in queries if q["group"] == g] for g in sorted({q["group"] for q in queries})},
+        }
+        for part, qs in parts.items():
+            rows = [(q["id"], labels.get(q["id"])) for q in qs]
+            rows = [(qid, g) for qid, g in rows if g and any(v >= 1 for v in g.values())]
+            per = {c: [graded_metrics(ranked[c][qid], g)["ndcg@10"] for qid, g in rows] for c in ranked}
+            cell: dict = {"scored": len(rows)}
+            for c, values in per.items():
+                cell[c] = {"ndcg@10": round(sum(values) / len(values), 4) if values else None}
+                if c == "baseline" or not values:
+                    continue
+                for ref in ("baseline", "today"):
+                    if ref == c or ref not in per:
+                        continue
+                    mean, lo, hi = paired_bootstrap(values, per[ref], resamples=BOOTSTRAP_RESAMPLES, seed=SEED)
+                    cell[c][f"minus_{ref}"] = [round(mean, 4), round(lo, 4), round(hi, 4)]
+            table[f"{set_name}/{part}"] = cell
+    columns = list(table)
+    lines = []
+    for c in ranked:
+        cells = []
+        for col in columns:
+            v = table[col][c]
+            d = v.get("minus_baseline")
+            cells.append(f"{v['ndcg@10']:.3f}" + (f" ({d[0]:+.3f} [{d[1]:+.3f},{d[2]:+.3f}])" if d else ""))
+        lines.append(f"{c:32s} " + " | ".join(cells))
+    print("labelled ablations, nDCG@10 (minus baseline [95% CI]); columns: " + " | ".join(columns))
+    print("\n".join(lines))
+    report(
+        "matching_labelled_ablation",
+        size=f"{len(ranked) - 1} engine configurations x {len(columns)} set/group cells",
+        seconds=0.0,
+        columns=columns,
+        table=table,
+        options={name: {k: v for k, v in vars(o).items() if not k.startswith("_")} for name, o in configs.items()},
+        meaning=(
+            "nDCG@10 with graded labels (LABELLING.md); minus_baseline / minus_today: paired bootstrap mean and 95 %"
+            " interval over the scored queries; the checks set is reported, not tuned on"
+        ),
+    )
+    if scored:
+        score_bands(scored)
+    return table
+
+
+def score_bands(scored: list[tuple[float, bool]], bands: int = 10) -> float:
+    """Precision (grade >= 1) of the engine's top-10 results per score decile on the devset; the weak-match
+    threshold is the upper edge of the lowest run of deciles whose precision is under WEAK_PRECISION."""
+    ordered = sorted(scored)
+    n = len(ordered)
+    rows, threshold = [], ordered[0][0]
+    still_weak = True
+    for i in range(bands):
+        band = ordered[i * n // bands : (i + 1) * n // bands]
+        precision = sum(r for _, r in band) / len(band)
+        rows.append({"from": round(band[0][0], 2), "to": round(band[-1][0], 2), "precision": round(precision, 3)})
+        if still_weak and precision < WEAK_PRECISION:
+            threshold = ordered[(i + 1) * n // bands][0] if (i + 1) * n // bands < n else band[-1][0]
+        else:
+            still_weak = False
+    below = [r for s, r in ordered if s < threshold]
+    report(
+        "matching_labelled_score_bands",
+        size=f"{n} top-10 results of the devset",
+        seconds=0.0,
+        weak_threshold=round(threshold, 2),
+        shipped_weak_score=DEFAULT.weak_score,
+        share_below=round(len(below) / n, 3),
+        precision_below=round(sum(below) / max(len(below), 1), 3),
+        precision_above=round(sum(r for s, r in ordered if s >= threshold) / max(n - len(below), 1), 3),
+        bands=rows,
+        meaning="score deciles of the shipped engine's top 10 with their precision; the threshold is where "
+        "precision first rises to WEAK_PRECISION (MatchOptions.weak_score is set from it)",
+    )
+    return threshold
 
 
 def scaled_docs(records: list[dict], n: int) -> list[MatchDoc]:
@@ -296,52 +569,65 @@ def latency(records: list[dict], tmp: Path) -> dict:
     }
 
 
-def main() -> int:
-    if "--dense-only" in sys.argv:  # the dense retrieval section alone (below)
-        return dense_main(sys.argv[1:])
-    if not CORPUS.exists():
-        print(f"matching: skipped — {CORPUS} not found (the CSL corpus described in shared/data/README.md)")
-        return 0
-    started = time.perf_counter()
-    records = list(read_jsonl(CORPUS))
-    subsampling = (
-        f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
-        f"models cross-fitted in {FOLDS} folds (query records held out)"
-    )
-    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp_name:
-        tmp = Path(tmp_name)
-        q = quality(records, tmp)
-        m = q["metrics"]
-        for task in TASKS:
-            eng, base = m["engine"][task], m["baseline"][task]
-            gain = (eng["ndcg@10"] - base["ndcg@10"]) / base["ndcg@10"] if base["ndcg@10"] else float("nan")
-            report(
-                f"matching_{task.lower()}",
-                size=f"{len(records)} records, {q['queries'][task]} queries",
-                seconds=eng["ms_per_query"] * q["queries"][task] / 1000,
-                baseline_seconds=base["ms_per_query"] * q["queries"][task] / 1000,
-                engine_ndcg10=eng["ndcg@10"],
-                baseline_ndcg10=base["ndcg@10"],
-                ndcg10_gain_pct=round(100 * gain, 1),
-                engine_recall1=eng["recall@1"],
-                baseline_recall1=base["recall@1"],
-                engine_recall10=eng["recall@10"],
-                baseline_recall10=base["recall@10"],
-                engine_mrr10=eng["mrr@10"],
-                baseline_mrr10=base["mrr@10"],
-                engine=eng,
-                baseline=base,
-                baseline_name="jieba + rank-bm25 BM25Okapi(k1=1.2, b=0.75)",
-                subsampling=subsampling,
-            )
-        ablation = {name: {t: v[t]["ndcg@10"] for t in TASKS} for name, v in m.items()}
+PARTS = ("public", "checks", "labelled", "latency", "dense")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Matching benchmark (CSL tasks, labelled demand sets, latency).")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS} (default all)")
+    parser.add_argument("--tasks", default=",".join(TASKS), help="public tasks to run (default all)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"CSL JSONL (default {CORPUS})")
+    parser.add_argument("--labels", type=Path, default=SETS_DIR / "labels.jsonl", help="graded labels (JSONL)")
+    parser.add_argument("--no-ablations", action="store_true", help="public tasks: engine and baseline only")
+    args = parser.parse_args(argv)
+    args.only = tuple(p for p in args.only.split(",") if p)
+    args.tasks = tuple(t for t in args.tasks.split(",") if t)
+    for p in args.only:
+        if p not in PARTS:
+            parser.error(f"--only: unknown part {p!r} (one of {PARTS})")
+    for t in args.tasks:
+        if t not in TASKS:
+            parser.error(f"--tasks: unknown task {t!r} (one of {TASKS})")
+    return args
+
+
+def public_tasks(records: list[dict], tmp: Path, tasks: tuple[str, ...], ablations: bool, subsampling: str) -> dict:
+    """The CSL public tasks: one line per task, the ablation table and the PK ceiling."""
+    q = quality(records, tmp, tasks, ablations)
+    m = q["metrics"]
+    for task in tasks:
+        eng, base = m["engine"][task], m["baseline"][task]
+        gain = (eng["ndcg@10"] - base["ndcg@10"]) / base["ndcg@10"] if base["ndcg@10"] else float("nan")
+        report(
+            f"matching_{task.lower()}",
+            size=f"{len(records)} records, {q['queries'][task]} queries",
+            seconds=eng["ms_per_query"] * q["queries"][task] / 1000,
+            baseline_seconds=base["ms_per_query"] * q["queries"][task] / 1000,
+            engine_ndcg10=eng["ndcg@10"],
+            baseline_ndcg10=base["ndcg@10"],
+            ndcg10_gain_pct=round(100 * gain, 1),
+            engine_recall1=eng["recall@1"],
+            baseline_recall1=base["recall@1"],
+            engine_recall10=eng["recall@10"],
+            baseline_recall10=base["recall@10"],
+            engine_mrr10=eng["mrr@10"],
+            baseline_mrr10=base["mrr@10"],
+            engine=eng,
+            baseline=base,
+            baseline_name="jieba + rank-bm25 BM25Okapi(k1=1.2, b=0.75)",
+            subsampling=subsampling,
+            leak_free="exclude_ids keeps the source out of every stage (first pass, feedback, routing, final list)",
+        )
+    if ablations:
+        ablation = {name: {t: v[t]["ndcg@10"] for t in tasks} for name, v in m.items()}
         report(
             "matching_ablation",
-            size=f"{len(m) - 1} engine configurations x {len(TASKS)} tasks",
+            size=f"{len(m) - 1} engine configurations x {len(tasks)} tasks",
             seconds=sum(v["ms_per_query"] for v in m["engine"].values()) / 1000,
             summary=" | ".join(f"{n}: " + " ".join(f"{t}={x:.4f}" for t, x in v.items()) for n, v in ablation.items()),
             ndcg10=ablation,
         )
+    if "PK" in tasks:
         engine_pk, baseline_pk = m["engine"]["PK"]["ndcg@10"], m["baseline"]["PK"]["ndcg@10"]
         report(
             "matching_pk_ceiling",
@@ -357,19 +643,73 @@ def main() -> int:
                 "oracle_reorder_top50: the engine's top 50 put in the ideal order (an upper bound for any re-ranker)"
             ),
         )
-        checks = check_queries(records, tmp)
+    return q
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--dense-only" in argv:  # the dense retrieval section alone (below)
+        return dense_main(argv)
+    args = parse_args(argv)
+    if not args.corpus.exists():
+        print(f"matching: skipped — {args.corpus} not found (the CSL corpus described in shared/data/README.md)")
+        return 0
+    started = time.perf_counter()
+    records = list(read_jsonl(args.corpus))
+    subsampling = (
+        f"{QUERIES_PER_TASK} source records per task drawn with random.Random({SEED}); "
+        f"models cross-fitted in {FOLDS} folds (query records held out)"
+    )
+    q: dict = {}
+    lat: dict = {}
+    labelled: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp_name:
+        tmp = Path(tmp_name)
+        if "public" in args.only:
+            q = public_tasks(records, tmp, args.tasks, not args.no_ablations, subsampling)
+        if "labelled" in args.only:
+            labelled = labelled_sets(records, tmp, args.labels)
+            if not args.no_ablations:
+                labelled_ablations(records, tmp, args.labels, LABELLED_ABLATIONS)
+        if "checks" in args.only:
+            checks = check_queries(records, tmp)
+            report(
+                "matching_checks",
+                size=f"{checks['checks']} check queries (matching/data/check_queries.jsonl), {len(records)} records",
+                seconds=0.0,
+                engine_hit_rate10=checks["engine"]["hit_rate@10"],
+                baseline_hit_rate10=checks["baseline"]["hit_rate@10"],
+                engine_mrr10=checks["engine"]["mrr@10"],
+                baseline_mrr10=checks["baseline"]["mrr@10"],
+                engine_precision10=checks["engine"]["precision@10"],
+                baseline_precision10=checks["baseline"]["precision@10"],
+                meaning="lenient any-hit rule of the bundled checks; the graded figures are matching_labelled_checks",
+            )
+        if "latency" in args.only:
+            lat = latency(records, tmp)
+    if lat:
+        report_latency(lat)
+    if "dense" in args.only:
+        dense_section(records)
+    if set(args.only) == set(PARTS) and args.tasks == TASKS:  # the summary file only for a whole run
+        total = round(time.perf_counter() - started, 1)
         report(
-            "matching_checks",
-            size=f"{checks['checks']} check queries (matching/data/check_queries.jsonl), {len(records)} records",
-            seconds=0.0,
-            engine_hit_rate10=checks["engine"]["hit_rate@10"],
-            baseline_hit_rate10=checks["baseline"]["hit_rate@10"],
-            engine_mrr10=checks["engine"]["mrr@10"],
-            baseline_mrr10=checks["baseline"]["mrr@10"],
-            engine_precision10=checks["engine"]["precision@10"],
-            baseline_precision10=checks["baseline"]["precision@10"],
+            "matching",
+            size=f"{len(records)} records, {len(TASKS)} tasks; latency at {SCALE}",
+            seconds=total,
+            corpus=args.corpus.name,
+            subsampling=subsampling,
+            metrics=q["metrics"],
+            build_seconds=q["build_seconds"],
+            labelled=labelled,
+            scale=lat,
+            load_average=[round(x, 2) for x in os.getloadavg()],
+            total_run_seconds=total,
         )
-        lat = latency(records, tmp)
+    return 0
+
+
+def report_latency(lat: dict) -> None:
     qms = lat["query_ms"]
     size = f"{lat['records']} records (CSL replicated, perturbed ids)"
     report(
@@ -408,21 +748,6 @@ def main() -> int:
         add_to_searchable_p50_ms=lat["add_to_searchable_ms"]["p50"],
         add_to_searchable_max_ms=lat["add_to_searchable_ms"]["max"],
     )
-    dense_section(records)
-    total = round(time.perf_counter() - started, 1)
-    report(
-        "matching",
-        size=f"{len(records)} records, {len(TASKS)} tasks; latency at {SCALE}",
-        seconds=total,
-        corpus=CORPUS.name,
-        subsampling=subsampling,
-        metrics=m,
-        build_seconds=q["build_seconds"],
-        scale=lat,
-        load_average=[round(x, 2) for x in os.getloadavg()],
-        total_run_seconds=total,
-    )
-    return 0
 
 
 # ====================================================================== dense retrieval (issue 13, item 3)

@@ -311,11 +311,20 @@ def dense_status() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- reads
 def search(
-    text: str, *, kind: str | None = None, k: int = 10, exclude: list[str] | None = None, explain: bool = True
+    text: str,
+    *,
+    kind: str | None = None,
+    k: int = 10,
+    exclude: list[str] | None = None,
+    explain: bool = True,
+    query_field: str = "",
 ) -> list[Match]:
+    """`query_field`: the field of the record the text comes from (a demand's, an achievement's), for the badge."""
     if not text.strip():
         return []
-    return engine().search(text, k=k, kind=kind, exclude_ids=exclude or [], explain=explain)
+    return engine().search(
+        text, k=k, kind=kind, exclude_ids=exclude or [], explain=explain, query_field=query_field or None
+    )
 
 
 def resolve(matches: list[Match], user: Any) -> list[dict[str, Any]]:

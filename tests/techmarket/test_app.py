@@ -91,6 +91,24 @@ def test_demand_detail_shows_matched_achievements_with_highlights(
     assert response.status_code == 302 and d.matches.get().achievement == a
 
 
+def test_demand_detail_badges_compare_with_the_demands_field_and_flag_weak_matches(client_as, match_index):
+    staff = client_as("bureau_staff")
+    same = f.achievement(
+        title="建筑陶瓷辊道窑低温快烧与陶瓷烧成节能技术",
+        abstract="瓷砖低温快烧，烧窑天然气节能。",
+        field="new_materials",
+    )
+    other = f.achievement(title="窑炉余热发电系统", abstract="瓷砖窑炉烟气余热回收发电，节能。", field="environment")
+    index.rebuild()
+    d = f.demand()  # field new_materials
+    found = {m.id: m.explanation.field_match for m in index.search(index.query_text(d), query_field=d.field)}
+    assert found == {index.doc_id(same): True, index.doc_id(other): False}
+    page = staff.get(reverse("techmarket:demand", args=[d.pk])).content.decode()
+    assert page.count("badge-field") == 1  # the record in the demand's own field, not the engine's guess
+    # in this two-record library every score is far under the threshold measured on the CSL corpus: all weak
+    assert page.count('data-testid="weak-match"') == 2
+
+
 # ---------------------------------------------------------------- masking by role
 def test_contacts_masked_by_role(client_as, match_index):
     a = f.achievement()

@@ -55,6 +55,7 @@ class SearchHit(Schema):
     title: str
     field: str
     score: float
+    weak: bool  # the lexical score is under the weak-match threshold (MatchOptions.weak_score)
     explanation: ExplanationOut | None
 
 
@@ -105,6 +106,7 @@ def hit_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "title": getattr(obj, "title", "") if r["kind"] != "expert" else obj.name,
                 "field": m.field,
                 "score": m.score,
+                "weak": m.weak,
                 "explanation": ex,
             }
         )

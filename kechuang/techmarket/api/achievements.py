@@ -64,7 +64,8 @@ def achievement_demands(request: HttpRequest, pk: int, k: int = 10):
     """Achievement → the published demands it answers (push to enterprises)."""
     a = get_for_user(request, selectors.achievements(request.user), pk)
     return search_hits(
-        request, index.search(index.query_text(a), kind="demand", k=min(k, 50), exclude=[index.doc_id(a)])
+        request,
+        index.search(index.query_text(a), kind="demand", k=min(k, 50), exclude=[index.doc_id(a)], query_field=a.field),
     )
 
 

@@ -76,8 +76,8 @@ def demand_recommendations(request: HttpRequest, pk: int, k: int = 10):
     d = get_for_user(request, selectors.demands(request.user), pk)
     text = index.query_text(d)
     return {
-        "achievements": search_hits(request, index.search(text, kind="achievement", k=min(k, 50))),
-        "experts": search_hits(request, index.search(text, kind="expert", k=min(k, 50))),
+        "achievements": search_hits(request, index.search(text, kind="achievement", k=min(k, 50), query_field=d.field)),
+        "experts": search_hits(request, index.search(text, kind="expert", k=min(k, 50), query_field=d.field)),
     }
 
 

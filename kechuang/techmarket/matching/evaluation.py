@@ -133,3 +133,44 @@ def evaluate(
             for key, value in m.items():
                 totals[key] += value
     return {key: round(value / n, 4) for key, value in totals.items()} if n else {}
+
+
+# ---------------------------------------------------------------- graded labels (the demand-style sets)
+# bench/matching_sets/LABELLING.md: grade 0 = not relevant, 1 = partly, 2 = relevant. A record without a label
+# counts as grade 0; `judged@10` says how much of a top 10 was labelled, so an unjudged ranking shows.
+
+
+def graded_metrics(ranked: Sequence[str], grades: dict[str, int]) -> dict[str, float] | None:
+    """nDCG@10 with linear gains (the grades), precision@10 with grade ≥ 1 as relevant, recall@50 of the records
+    graded ≥ 1, and judged@10; None when the query has no record graded ≥ 1 (nothing to find, not a zero)."""
+    relevant = sum(1 for g in grades.values() if g >= 1)
+    if not relevant:
+        return None
+    gains = [max(grades.get(doc_id, 0), 0) for doc_id in ranked]
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains[:10]))
+    ideal = sorted((g for g in grades.values() if g > 0), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return {
+        "ndcg@10": dcg / idcg,
+        "precision@10": sum(1 for g in gains[:10] if g >= 1) / 10,
+        "recall@50": sum(1 for g in gains[:50] if g >= 1) / relevant,
+        "judged@10": sum(1 for doc_id in ranked[:10] if doc_id in grades) / 10,
+    }
+
+
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], *, resamples: int = 10_000, seed: int = 20240601, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of a − b over paired queries and its percentile bootstrap interval (queries resampled together)."""
+    if len(a) != len(b):
+        raise ValueError("paired samples must have the same length")
+    if not a:
+        return (float("nan"), float("nan"), float("nan"))
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    n = len(diffs)
+    rng = random.Random(seed)  # nosec B311  # seeded resampling for an evaluation interval, never for secrets
+    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    tail = (1 - level) / 2
+    lo = means[min(resamples - 1, max(0, math.floor(tail * resamples)))]
+    hi = means[min(resamples - 1, max(0, math.ceil((1 - tail) * resamples) - 1))]
+    return (sum(diffs) / n, lo, hi)

@@ -31,6 +31,24 @@ _STOPWORD_TEXT = """
 an the of and or in on for to with by is are be as at from that this
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# the second line above: how enterprises write demands (kept apart so the bench can measure it on its own)
+_DEMAND_STOPWORD_TEXT = """
+厂 我厂 本厂 厂里 我们厂 技术 想 想找 想要 找 太高 太大 太多 太低 怎样 怎么办 有没有 能不能 老是 总是 经常 一直
+办法 好 用 做 弄 搞
+"""
+DEMAND_STOPWORDS = frozenset(_DEMAND_STOPWORD_TEXT.split())
+
+# Words that may score (BM25's idf keeps them cheap) but never explain a match: degree adverbs, demand boilerplate,
+# generic nouns and bound suffixes seen as "matched terms" on demand-style queries (issue 13: 度, 很, 性, 最好, 单位).
+_EXPLAIN_STOPWORD_TEXT = """
+度 很 性 最好 单位 非常 比较 特别 更加 一下 一会 一点 东西 容易 效果 出来 下来 起来 上去 以后 之后 时候 厉害 清楚 慢慢
+里面 外面 不能 不行 不住 不够 不好 剩下 没用 做成 几种 各种 方法 方式 现在 目前 主要 其他 其它 之类 方面 领域 企业 工厂
+车间 产品 生产 好用 想办法 了解 帮忙 帮助 老 大 小 多 少 高 低 新 旧 长 短
+"""
+EXPLAIN_STOPWORDS = frozenset(_EXPLAIN_STOPWORD_TEXT.split()) | STOPWORDS
+# single characters shown as a matched term only when jieba tags them a noun (锌, 铜, 膜, 菌), not an adverb,
+# particle, measure word or bound morpheme (很/zg, 度/zg, 得/ud, 片/q)
+_NOUN_TAGS = ("n", "nz", "nr", "nrt", "ns", "nt")
 
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _ASCII_WORD = re.compile(r"^[0-9a-z][0-9a-z.+\-_]*$")
@@ -90,10 +108,20 @@ class Segmenter:
         """Search-mode tokens (long words plus the dictionary words inside them), original case."""
         return [part for tok in self._jieba.cut_for_search(normalize(text)) for part in tok.split()]
 
-    def terms(self, text: str, *, search_mode: bool = True) -> list[str]:
-        """Lower-cased matchable terms of a query, in order, with repeats (stopwords and punctuation removed)."""
+    def explains(self, term: str) -> bool:
+        """Whether a matched query term is worth showing as a reason: no function word, boilerplate or bound
+        single character (those can still score; they just say nothing to the user)."""
+        if not is_term(term) or term in EXPLAIN_STOPWORDS:
+            return False
+        if len(term) == 1 and not term.isascii():
+            return any(tag in _NOUN_TAGS for _, tag in self._jieba.tag(term))
+        return True
+
+    def terms(self, text: str, *, search_mode: bool = True, keep: frozenset[str] = frozenset()) -> list[str]:
+        """Lower-cased matchable terms of a query, in order, with repeats (stopwords and punctuation removed;
+        stopwords in `keep` stay)."""
         tokens = self.cut_search(text) if search_mode else self.cut(text)
-        return [low for tok in tokens if is_term(low := tok.lower())]
+        return [low for tok in tokens if is_term(low := tok.lower()) or (low in keep and _WORD_CHAR.search(low))]
 
 
 def is_ascii_word(token: str) -> bool:

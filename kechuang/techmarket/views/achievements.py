@@ -46,7 +46,13 @@ def achievement_export(request: HttpRequest) -> HttpResponse:
 def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     achievement = get_for_user(request, selectors.achievements(request.user), pk)
     results = index.resolve(
-        index.search(index.query_text(achievement), kind="demand", k=8, exclude=[index.doc_id(achievement)]),
+        index.search(
+            index.query_text(achievement),
+            kind="demand",
+            k=8,
+            exclude=[index.doc_id(achievement)],
+            query_field=achievement.field,
+        ),
         request.user,
     )
     # push: bureau staff (or the demand's district) recommend this achievement to the enterprises that need it

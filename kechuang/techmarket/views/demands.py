@@ -48,8 +48,8 @@ def demand_export(request: HttpRequest) -> HttpResponse:
 def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_for_user(request, selectors.demands(request.user), pk)
     text = index.query_text(demand)
-    achievements = index.resolve(index.search(text, kind="achievement", k=10), request.user)
-    experts = index.resolve(index.search(text, kind="expert", k=5), request.user)
+    achievements = index.resolve(index.search(text, kind="achievement", k=10, query_field=demand.field), request.user)
+    experts = index.resolve(index.search(text, kind="expert", k=5, query_field=demand.field), request.user)
     existing = demand.matches.select_related("achievement", "expert").order_by("-updated_at")
     recommended = {(m.achievement_id, m.expert_id) for m in existing if m.stage != workflow.CLOSED}
     for r in achievements:

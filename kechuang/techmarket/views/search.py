@@ -22,7 +22,9 @@ def search(request: HttpRequest) -> HttpResponse:
     selected = {name: request.GET.get(name, "") for name in selectors.SEARCH_FACETS}
     results, facets = [], []
     if q:  # facets are counted over the best SEARCH_POOL hits, the page shows the best 20 that pass them
-        pool = index.resolve(index.search(q, kind=kind, k=SEARCH_POOL), request.user)
+        pool = index.resolve(
+            index.search(q, kind=kind, k=SEARCH_POOL, query_field=selected.get("field", "")), request.user
+        )
         pool, facets = selectors.search_facets(pool, kind, selected)
         results = pool[:20]
     return render(
