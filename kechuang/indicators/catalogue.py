@@ -143,8 +143,9 @@ def catalogue_load(*, actor: Any = None, city: OrgUnit | None = None) -> Catalog
 
 
 def province_series_load(city: OrgUnit | None, path: Path = PROVINCE_SERIES_CSV) -> int:
-    """Store the province's published series as reference figures labelled with the city's province (the file says
-    "山东", the city "山东省"), under the catalogue code, with each row's source verbatim.  Returns how many are new.
+    """Store the province's published series as reference figures labelled with the city's province (the file gives
+    the short name, the org unit the full one), under the catalogue code, with each row's source verbatim. Returns
+    how many are new.
     Rows of another province are ignored, so the file can hold more than one."""
     if city is None or not city.province_name or not path.is_file():
         return 0

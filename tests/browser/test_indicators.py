@@ -83,7 +83,7 @@ def test_detail_chart_shows_the_shandong_comparison_line(login, indicator_site, 
     assert line["points"] == [20412, 26700]
     assert line["axis"] == 1 and option["axes"] == 2
     assert line["name"] in option["legend"]
-    expect(page.get_by_test_id("comparison-note")).to_contain_text("chinadaily")
+    expect(page.get_by_test_id("comparison-note")).to_contain_text("China Daily")
     expect(page.get_by_test_id("published")).to_contain_text("山东省")
     shot("indicators-detail-shandong")
 

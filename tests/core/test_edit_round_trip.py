@@ -253,6 +253,15 @@ def _demand_with_deadline():
     return _first(_techmarket().Demand.objects.exclude(deadline=None).order_by("pk"))
 
 
+def _expert_with_other_fields():
+    """A demo expert with "other fields" set (the demo's experts have one field each), so the list round-trips."""
+    expert = _first(_techmarket().Expert.objects.order_by("pk"))
+    others = [code for code in ("new_materials", "new_energy") if code != expert.field]
+    type(expert).objects.filter(pk=expert.pk).update(fields=others[:1])
+    expert.refresh_from_db()
+    return expert
+
+
 def _allocation_target():
     from kechuang.policy.models import Target
 
@@ -388,7 +397,7 @@ EDIT_CASES: dict[str, EditCase] = {
     "expert": EditCase(
         ("kechuang.techmarket.forms.ExpertForm",),
         "bureau_staff",
-        lambda: _first(_techmarket().Expert.objects.exclude(fields=[]).order_by("pk")),
+        _expert_with_other_fields,
         "techmarket:expert_edit",
         lambda r: [r.pk],
         snapshot,
@@ -434,6 +443,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.core.account_forms.ProfileForm": "an account's profile (tests/core/test_user_admin.py round-trips it)",
     "kechuang.core.account_forms.TokenForm": "an action (verify a second-factor code)",
     "kechuang.core.forms.ArchiveForm": "an action (archive with a reason)",
+    "kechuang.indicators.forms.WhatIfForm": "the what-if's programme, read from the query string: it stores nothing",
     "kechuang.core.unmask.ReasonForm": "an action (show personal details in full, with a reason)",
     "kechuang.techmarket.forms.ConsentWithdrawForm": "an action (withdraw a public form's consent)",
     "kechuang.enterprises.forms.StatusForm": "an action (status change with a reason)",

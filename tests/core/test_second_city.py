@@ -160,7 +160,8 @@ def test_the_indicators_compare_with_the_city_s_own_province(city, client):
     response = _indicator_page(client, staff, "high_tech_enterprises")
     chart = response.context["chart"]
     assert chart["comparison"] == [[2023, 5200.0]]
-    assert chart["labels"]["comparison"] == "示例省（公开数据）" and chart["labels"]["comparison_axis"] == "示例省"
+    assert chart["labels"]["comparison"] == "示例省（公开数据：示例省科技厅公布）"  # labelled with its source
+    assert chart["labels"]["comparison_axis"] == "示例省"
     html = response.content.decode()
     assert 'data-testid="comparison-note"' in html and "紫色虚线为示例省公开发布的数据" in html
 
