@@ -217,3 +217,25 @@ def test_backtest_paths_at_origin_k_use_no_later_value(method):
         first = _origin_centres(method, years, z, [k])[k]
         second = _origin_centres(method, years, z_altered, [k])[k]
         assert first == pytest.approx(second, rel=1e-9, abs=1e-12), (method, k)
+
+
+@pytest.mark.parametrize(
+    ("forecast", "language", "expected"),
+    [
+        ({"method": "damped_trend", "combined_with": "drift"}, "en", "damped trend (exponential smoothing), averaged "),
+        ({"method": "log_linear", "combined_with": "log_drift"}, "zh-hans", "，与对数漂移（以往年均增速外推）取平均"),
+        ({"method": "linear", "combined_with": None}, "en", "linear trend"),
+        ({"method": "linear"}, "en", "linear trend"),  # a forecast stored before the combination existed
+        (None, "en", ""),
+    ],
+)
+def test_the_detail_page_names_the_combination(forecast, language, expected):
+    from django.utils import translation
+
+    from kechuang.indicators.views import method_label
+
+    with translation.override(language):
+        label = method_label(forecast)
+    assert expected in label if expected else label == ""
+    if forecast and not forecast.get("combined_with"):
+        assert label == expected
