@@ -46,6 +46,14 @@ of meeting the target comes from the same distribution, so it agrees with the in
 model's own interval.  ``interval_source`` says which one was used, ``calibration_errors`` how many errors stand
 behind it.
 
+Forecast combination (issue 14): when the backtest chose a model other than a drift, its path is averaged (equal
+weights) with the drift path in the same model space: ``log_drift`` for the log models (a geometric mean), ``drift``
+otherwise.  The average of a fitted model and the naive drift is a well-known robust forecast (Bates & Granger 1969;
+FPP3 §13.4); on the real provincial backtest it cut the R&D-intensity MAPE from 8.4 % to 7.8 %.  The interval is
+calibrated on the combination's own rolling-origin errors (the two paths averaged at every origin); the floor stays the
+chosen model's own interval.  ``combined_with`` names the drift partner; not applied without a backtest (3 points),
+when the partner is not a candidate (``methods``), or with ``combine=False``.
+
 Structural-break guard: if the one-step error at one of the last two observations is an outlier against the earlier
 ones (|error − median| > 3 robust s.d., the s.d. from the median absolute deviation), it is read as a level shift:
 the earlier observations are moved by the shift before the final fit (so the jump is not extrapolated as a trend),
@@ -894,6 +902,7 @@ def forecast_series(
     ``level`` is the central prediction-interval coverage (0.8 → 10 % and 90 % bounds).  ``methods`` restricts the
     candidate models (default: all of :data:`METHODS`).  ``calibrate=False`` keeps the model's own interval (the fit's
     variance) instead of widening it to the rolling-origin backtest errors and applying the break guard.
+    ``combine=False`` keeps the chosen model's own path (no average with the drift path).
     """
     if comparator not in COMPARATORS:
         raise ValueError(f"comparator must be one of {', '.join(COMPARATORS)}, not {comparator!r}")
