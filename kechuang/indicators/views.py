@@ -47,6 +47,16 @@ METHOD_LABELS = {
 }
 
 
+def method_label(forecast: dict | None) -> str:
+    """The forecast model's name, saying when its path is averaged with the drift path (issue 14)."""
+    forecast = forecast or {}
+    label = str(METHOD_LABELS.get(forecast.get("method", ""), ""))
+    partner = forecast.get("combined_with")
+    if label and partner in METHOD_LABELS:
+        return _("%(model)s, averaged with %(drift)s") % {"model": label, "drift": METHOD_LABELS[partner]}
+    return label
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Dashboard and cockpit
 
@@ -150,7 +160,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "assessment": assessment,
             "forecast": forecast,
             "growth": selectors.recent_growth(series),
-            "method_label": METHOD_LABELS.get((forecast or {}).get("method", ""), ""),
+            "method_label": method_label(forecast),
             "chart": chart,
             "years": years,
             "table": table,

@@ -146,3 +146,96 @@ def test_drift_baseline_table(points, horizon, log, expected):
     assert point == pytest.approx(expected, rel=1e-9)
     assert lower <= point <= upper
     assert probability(point) == pytest.approx(0.5, abs=1e-9)
+
+
+def noisy(values_at, n: int, seed: int, noise: float, start: int = 2010) -> list[tuple[int, float]]:
+    rng = np.random.default_rng(seed)
+    return [(start + i, values_at(i) + float(rng.normal(0, noise))) for i in range(n)]
+
+
+COMPOUND = [(2010 + i, 50 * 1.08**i * math.exp(e)) for i, e in enumerate(np.random.default_rng(2).normal(0, 0.01, 14))]
+SATURATING = noisy(lambda i: 40 + 30 * (1 - 0.75**i), 14, seed=3, noise=0.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "points", "methods", "chosen", "partner", "log"),
+    [
+        ("linear trend: averaged with drift", trend(12, noise=3.0, seed=1), ["linear", "drift"], "linear", "drift", 0),
+        ("compound: log_drift, a geometric mean", COMPOUND, ["log_linear", "log_drift"], "log_linear", "log_drift", 1),
+        ("saturating: damped with drift", SATURATING, ["damped_trend", "drift"], "damped_trend", "drift", 0),
+    ],
+)
+def test_the_forecast_is_the_average_of_the_chosen_path_and_the_drift_path(name, points, methods, chosen, partner, log):
+    deadline = points[-1][0] + 3
+    result = forecast_series(points, target=1.0, deadline=deadline, methods=methods)
+    assert (result.method, result.combined_with) == (chosen, partner), name
+    alone = forecast_series(points, target=1.0, deadline=deadline, methods=[chosen])
+    drift = forecast_series(points, target=1.0, deadline=deadline, methods=[partner])
+    assert alone.combined_with is None and drift.combined_with is None
+    for mixed, a, b in zip(result.forecast, alone.forecast, drift.forecast, strict=True):
+        expected = math.sqrt(a.value * b.value) if log else (a.value + b.value) / 2
+        assert mixed.value == pytest.approx(expected, rel=1e-9), name
+        assert mixed.lower <= mixed.value <= mixed.upper
+    # the interval is the combination's own backtest errors (or the chosen model's interval, whichever is wider)
+    assert result.interval_source == "backtest"
+    own = forecast_series(points, target=1.0, deadline=deadline, methods=methods, calibrate=False)
+    for a, b in zip(own.forecast, result.forecast, strict=True):
+        assert b.value == pytest.approx(a.value) and b.upper - b.lower >= (a.upper - a.lower) * (1 - 1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "points", "kwargs"),
+    [
+        ("drift chosen: nothing to average", trend(12, noise=3.0, seed=1), {"methods": ["drift"]}),
+        ("the drift partner is not a candidate", trend(12, noise=3.0, seed=1), {"methods": ["linear", "log_drift"]}),
+        ("three points: no backtest, the documented linear default", trend(3, noise=1.0), {}),
+        ("switched off", trend(12, noise=3.0, seed=1), {"combine": False}),
+    ],
+)
+def test_no_combination(name, points, kwargs):
+    result = forecast_series(points, target=1.0, deadline=points[-1][0] + 2, **kwargs)
+    assert result.combined_with is None, name
+    alone = forecast_series(points, target=1.0, deadline=points[-1][0] + 2, methods=[result.method])
+    assert [p.value for p in result.forecast] == pytest.approx([p.value for p in alone.forecast], rel=1e-12), name
+
+
+@pytest.mark.parametrize("method", ["linear", "drift", "damped_trend", "log_drift", "log_damped"])
+def test_backtest_paths_at_origin_k_use_no_later_value(method):
+    """Leak guard for the calibration of the combination: the path from origin k (of the chosen model and of its drift
+    partner alike) does not move when every value after k changes."""
+    from kechuang.indicators.forecast import _model_space, _origin_centres
+
+    years = np.arange(2010, 2024)
+    values = np.array([v for _, v in trend(14, noise=2.0, seed=6)])
+    for k in range(6, 14):
+        altered = values.copy()
+        altered[k:] *= 3
+        z, _ = _model_space(method, values)
+        z_altered, _ = _model_space(method, altered)
+        if method not in ("log_drift", "log_damped"):
+            z_altered = z_altered * (np.max(np.abs(altered)) / np.max(np.abs(values)))  # same units as z
+        first = _origin_centres(method, years, z, [k])[k]
+        second = _origin_centres(method, years, z_altered, [k])[k]
+        assert first == pytest.approx(second, rel=1e-9, abs=1e-12), (method, k)
+
+
+@pytest.mark.parametrize(
+    ("forecast", "language", "expected"),
+    [
+        ({"method": "damped_trend", "combined_with": "drift"}, "en", "damped trend (exponential smoothing), averaged "),
+        ({"method": "log_linear", "combined_with": "log_drift"}, "zh-hans", "，与对数漂移（以往年均增速外推）取平均"),
+        ({"method": "linear", "combined_with": None}, "en", "linear trend"),
+        ({"method": "linear"}, "en", "linear trend"),  # a forecast stored before the combination existed
+        (None, "en", ""),
+    ],
+)
+def test_the_detail_page_names_the_combination(forecast, language, expected):
+    from django.utils import translation
+
+    from kechuang.indicators.views import method_label
+
+    with translation.override(language):
+        label = method_label(forecast)
+    assert expected in label if expected else label == ""
+    if forecast and not forecast.get("combined_with"):
+        assert label == expected
