@@ -506,7 +506,10 @@ def _month_change_table(moves: list[Move]) -> BriefingTable:
         a, unit = m.card.assessment, m.card.indicator.unit
         b = m.before.assessment if m.before else None
         was = f"{fmt(b.latest_value)}{unit} ({b.latest_year})" if b and b.latest_value is not None else "—"
-        words = _change(b.latest_value, a.latest_value, unit)[0] if b and b.latest_value is not None else pgettext("change since the last briefing", "new")
+        if b and b.latest_value is not None:
+            words = _change(b.latest_value, a.latest_value, unit)[0]
+        else:
+            words = pgettext("change since the last briefing", "new")
         old = status_words()[m.before.status if m.before else "none"]
         rows.append(
             [

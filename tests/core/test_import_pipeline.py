@@ -206,9 +206,13 @@ def test_no_threads_in_the_platform():
                 names = [node.module]
                 if node.module == "threading" and any(a.name in starters for a in node.names):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
-            elif isinstance(node, ast.Attribute) and node.attr in starters:
-                if isinstance(node.value, ast.Name) and node.value.id == "threading":
-                    offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr in starters
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "threading"
+            ):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
             if any(n.split(".")[0] == "_thread" or n == "concurrent.futures" for n in names):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []
