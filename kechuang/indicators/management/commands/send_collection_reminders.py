@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from kechuang.core.management import add_today_argument, today_from
 from kechuang.indicators.services import REMINDER_DAYS_BEFORE, collection_reminders_send
 
 
@@ -15,15 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=REMINDER_DAYS_BEFORE, help="days before the deadline")
-        parser.add_argument("--today", default=None, help="run as if today were YYYY-MM-DD")
+        add_today_argument(parser)
 
     def handle(self, *args, **options) -> None:
-        today = timezone.localdate()
-        if options["today"]:
-            try:
-                today = dt.date.fromisoformat(options["today"])
-            except ValueError as exc:
-                raise CommandError("--today must be YYYY-MM-DD") from exc
+        today = today_from(options)
         result = collection_reminders_send(today=today, days_before=options["days"])
         for data_set, org, period, kind in result.sent:
             self.stdout.write(f"  {kind:<9} {data_set} {org} {period}")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from kechuang.core.management import add_today_argument, today_from
 from kechuang.supervision.reminders import days_before_default, reminders_send
 
 
@@ -17,16 +15,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days", type=int, default=None, help=f"days before the due date (default {days_before_default()})"
         )
-        parser.add_argument("--today", default=None, help="run as if today were YYYY-MM-DD")
+        add_today_argument(parser)
         parser.add_argument("--dry-run", action="store_true", help="list what would be sent, send nothing")
 
     def handle(self, *args, **options) -> None:
-        today = timezone.localdate()
-        if options["today"]:
-            try:
-                today = dt.date.fromisoformat(options["today"])
-            except ValueError as exc:
-                raise CommandError("--today must be YYYY-MM-DD") from exc
+        today = today_from(options)
         result = reminders_send(today=today, days_before=options["days"], dry_run=options["dry_run"])
         verb = "would send" if options["dry_run"] else "sent"
         for period, dept, kind in result.sent:
