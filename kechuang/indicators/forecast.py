@@ -838,16 +838,16 @@ def _calibrate(
         adjusted[:shift_index] += shift
         _, factor = _model_space(method, values)
         adjusted_values = np.exp(adjusted) if method in LOG_METHODS else adjusted * factor
+        future = years[-1] + np.arange(1, len(centre) + 1)
         try:
-            future = years[-1] + np.arange(1, len(centre) + 1)
             refit = _predictive(method, years, adjusted_values, future)
             if partner is not None:
                 refit = _combine(refit, _predictive(partner, years, adjusted_values, future))
             rescaled = refit.centre if predictive.log else refit.centre * (refit.factor / predictive.factor)
-            if np.all(np.isfinite(rescaled)):
-                centre = rescaled
-        except Exception:  # keep the unadjusted centre; the widened interval still applies
-            pass
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            rescaled = None  # the refit failed on the adjusted series: the unadjusted centre, the widened interval
+        if rescaled is not None and np.all(np.isfinite(rescaled)):
+            centre = rescaled
 
     horizons = np.arange(1, len(centre) + 1)
     pooled = [e * e / h for h, errs in by_horizon.items() for e in errs]
