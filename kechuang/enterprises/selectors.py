@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,7 +150,15 @@ def reserve_pool(user: Any, tier: str, *, region: str = "", max_failed: int = 2)
     qs = qs.select_related("enterprise", "enterprise__region")
     if region:
         qs = qs.filter(enterprise__region__code=region)
-    return qs.order_by("failed", "shortfall", "-score", "enterprise__name")
+    # NULLs placed explicitly: SQLite and PostgreSQL put them at opposite ends, and the what-if reads a missing
+    # shortfall as none (closest) and a missing score as the lowest
+    return qs.order_by(
+        "failed",
+        F("shortfall").asc(nulls_first=True),
+        F("score").desc(nulls_last=True),
+        "enterprise__name",
+        "enterprise__credit_code",
+    )
 
 
 def expiring(user: Any, *, months: int = 6, today: dt.date | None = None) -> dict[str, Any]:

@@ -1014,6 +1014,11 @@ def what_if(
         return WhatIfPage(target, None, pool, problem=gettext("The policy sets no count to reach by a deadline here."))
     ctx = context_for(user, policy.city)
     card = card_for(ctx, policy, target, focus_unit(user, policy.city), indicator=indicator, sparkline=False)
+    if card.target_year is not None and today.year > card.target_year:
+        problem = gettext("The deadline year %(year)s has passed: a support programme can no longer change it.") % {
+            "year": card.target_year
+        }
+        return WhatIfPage(target, card, pool, problem=problem)
     forecast = card.assessment.forecast or {}
     point = next((p for p in forecast.get("forecast", []) if p["year"] == card.target_year), None)
     if point is None or card.target_value is None:

@@ -390,7 +390,8 @@ def submission_save(
             ) from None
         existing = {
             o.indicator.code: o
-            for o in Observation.objects.select_for_update()
+            # lock the observation rows only: PostgreSQL refuses FOR UPDATE on the nullable side of the join
+            for o in Observation.objects.select_for_update(of=("self",))
             .filter(indicator__in=indicators.values(), region=region, year=year, quarter=period)
             .select_related("indicator", "submission__data_set")
         }
