@@ -20,6 +20,7 @@ a further systemic check, such as the visible-text one, is one line appended the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -110,6 +111,7 @@ def api_write(target: str | None = None, writers: frozenset[str] = WRITERS, **kw
 
 
 TODAY = "2026-06-30"
+DEADLINE_PASSED = dt.date.today().year > 2027  # the Zibo policy's deadline year (the clock leg moves past it)
 STEP = {"on": TODAY, "note": "walk"}
 
 RULES: dict[str, Rule] = {
@@ -206,7 +208,8 @@ RULES: dict[str, Rule] = {
     ),
     "indicators:data_set_rule_remove": action(target="validation_rule", readers=BUREAU, writers=BUREAU),
     "indicators:what_if": page(target="ladder_target"),
-    "indicators:what_if_export": page(target="ladder_target"),
+    # after the policy's 2027 deadline (the clock leg) there is no projection, so no list: back to the what-if page
+    "indicators:what_if_export": page(target="ladder_target", get="redirect" if DEADLINE_PASSED else "ok"),
     "api:indicators": page(),
     "api:indicator": page(target="indicator"),
     "api:forecast": page(target="indicator_values"),
