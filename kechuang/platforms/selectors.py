@@ -160,7 +160,7 @@ def board(user: Any, today: dt.date | None = None) -> Board:
     ]
     levels = dict(Level.choices)
     result.by_level = [
-        {"code": code, "label": levels.get(code, code), "count": tally.by_level.get(code, 0)}
+        {"code": code, "label": str(levels.get(code, code)), "count": tally.by_level.get(code, 0)}
         for code in ("national", "province")
     ]
     result.by_region = [

@@ -3,7 +3,7 @@
 from django.db import migrations
 
 
-def load(apps, schema_editor):
+def seed(apps, schema_editor):
     from kechuang.platforms.catalogue import load_types
 
     load_types(apps.get_model("platforms", "PlatformType"))
@@ -15,4 +15,4 @@ def load(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("platforms", "0001_initial")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
