@@ -48,6 +48,11 @@ class PlatformOut(Schema):
         return obj.region.code
 
     @staticmethod
+    def resolve_host_credit_code(obj: Platform, context: dict) -> str:
+        request = (context or {}).get("request")
+        return obj.host_credit_code if selectors.show_host_code(getattr(request, "user", None)) else ""
+
+    @staticmethod
     def resolve_co_builders(obj: Platform) -> list[str]:
         return obj.co_builder_list
 

@@ -32,8 +32,9 @@ from kechuang.platforms.models import (
     PlatformYear,
 )
 
-DEMO_SIZE = 800
-CARRIERS = 60  # at DEMO_SIZE; scaled with the size
+DEMO_SIZE = 800  # the size knob (tests/demo_site.py loads a smaller demo)
+FULL_SIZE = 800
+CARRIERS = 60  # at FULL_SIZE; scaled with the size
 SEED = 20231220
 DATA = Path(__file__).resolve().parent / "data" / "demo"
 PIPELINE = [
@@ -308,7 +309,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE) -> str:
     Platform.objects.bulk_update([e.platform for e in events], ["state"], batch_size=500)
 
     carriers_made, incubatees_made = _carriers(
-        rng, data, regions, shares, firms, max(6, round(CARRIERS * size / DEMO_SIZE)), today
+        rng, data, regions, shares, firms, max(6, round(CARRIERS * size / FULL_SIZE)), today
     )
     audit.record(
         actor=None,

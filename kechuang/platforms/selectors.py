@@ -36,6 +36,14 @@ def platforms(user: Any) -> QuerySet[Platform]:
     return Platform.objects.visible_to(user).select_related("type", "region", "department")
 
 
+def show_host_code(user: Any) -> bool:
+    """May the user read a host's credit code? The city-wide roles and district officers (who read the platforms
+    and firms of their region); a department officer reads the platforms of its competence but not the register."""
+    from kechuang.core.roles import CITY_WIDE, Role
+
+    return getattr(user, "role", None) in CITY_WIDE | {Role.DISTRICT_OFFICER}
+
+
 def carriers(user: Any) -> QuerySet[Carrier]:
     return Carrier.objects.visible_to(user).select_related("region")
 

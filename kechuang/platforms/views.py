@@ -77,6 +77,7 @@ def platform_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def platform_export(request: HttpRequest) -> HttpResponse:
     filterset = _platform_filter(request)
+    show_code = selectors.show_host_code(request.user)
     spec = exports.Export(
         object_type="platforms.platform",
         label=_("Innovation platforms"),
@@ -101,7 +102,7 @@ def platform_export(request: HttpRequest) -> HttpResponse:
             p.get_state_display(),
             p.region.name,
             p.host_name,
-            p.host_credit_code,
+            p.host_credit_code if show_code else "",
             "；".join(p.co_builder_list),
             p.industry_chain,
             p.recognition_document,
@@ -185,7 +186,8 @@ def platform_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     this_year = timezone.localdate().year
     refs = {}
-    if platform.host_credit_code:
+    show_code = selectors.show_host_code(request.user)
+    if platform.host_credit_code and show_code:
         from kechuang.core import registry
 
         refs = registry.enterprise_refs([platform.host_credit_code])
@@ -196,6 +198,7 @@ def platform_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "platform": platform,
             "host": host if host and host.region_code == platform.region.code else None,
+            "show_code": show_code,
             "events": platform.events.select_related("actor").order_by("on", "id"),
             "years": platform.years.all(),
             "year_fields": [PlatformYear._meta.get_field(f) for f in YEAR_FIELDS],
