@@ -158,8 +158,10 @@ def platform_create(request: HttpRequest) -> HttpResponse:
 def platform_edit(request: HttpRequest, pk: int) -> HttpResponse:
     platform = get_for_user(request, Platform, pk, write=True)
     form = PlatformForm(request.POST or None, instance=platform, regions=regions_for(request.user, writable=True))
+    if not selectors.show_host_code(request.user):
+        del form.fields["host_credit_code"]  # a department reads the platforms of its competence, not the register
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in PlatformForm.Meta.fields}
+        data = {k: form.cleaned_data[k] for k in PlatformForm.Meta.fields if k in form.fields}
         fresh = Platform.objects.get(pk=platform.pk)
         if (
             save_or_errors(form, lambda: services.platform_update(actor=request.user, platform=fresh, data=data))
