@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from kechuang.core import registry
 from kechuang.core.models import OrgUnit
@@ -191,10 +192,10 @@ def board(user: Any, today: dt.date | None = None) -> Board:
 # ------------------------------------------------------------------------------------------------ labs and the pool
 
 PYRAMID = (
-    ("key_lab", "national"),
-    ("shandong_lab", "province"),
-    ("key_lab", "province"),
-    ("key_lab", "city"),
+    ("key_lab", "national", gettext_lazy("National key laboratories")),
+    ("shandong_lab", "province", gettext_lazy("Provincial laboratories")),
+    ("key_lab", "province", gettext_lazy("Provincial key laboratories")),
+    ("key_lab", "city", gettext_lazy("Municipal key laboratories")),
 )
 
 
@@ -202,7 +203,7 @@ def pyramid(user: Any) -> list[dict[str, Any]]:
     """The four lab levels (全国重点 → 省实验室 → 省重点 → 市重点): platforms holding the title, and in the pipeline."""
     rows = (
         platforms(user)
-        .filter(type__code__in={t for t, _ in PYRAMID})
+        .filter(type__code__in={t for t, _level, _label in PYRAMID})
         .values("type__code", "type__name", "level")
         .annotate(
             holding=Count("pk", filter=Q(state__in=workflow.HOLDING)),
@@ -223,18 +224,14 @@ def pyramid(user: Any) -> list[dict[str, Any]]:
         )
     )
     found = {(r["type__code"], r["level"]): r for r in rows}
-    levels = dict(Level.choices)
     out = []
-    for code, level in PYRAMID:
+    for code, level, label in PYRAMID:
         row = found.get((code, level), {})
         out.append(
             {
                 "type": code,
                 "level": level,
-                "level_label": levels[level],
-                "type_name": row.get("type__name")
-                or PlatformType.objects.filter(code=code).values_list("name", flat=True).first()
-                or code,
+                "label": label,
                 "holding": row.get("holding", 0),
                 "building": row.get("building", 0),
                 "pipeline": row.get("pipeline", 0),

@@ -337,11 +337,14 @@ def reserve(request: HttpRequest) -> HttpResponse:
     type_code = request.GET.get("type", "")
     region = request.GET.get("region", "")
     pool = selectors.reserve_pool(request.user, type_code=type_code, region=region)
+    page = paginate(request, pool)
     return render(
         request,
         "platforms/reserve.html",
         {
-            "pool": pool,
+            "pool": page.object_list,
+            "page": page,
+            "query": query_without(request, "page"),
             "types": [t for t in selectors.types() if t.province_criteria],
             "regions": regions_for(request.user),
             "filters": {"type": type_code, "region": region},

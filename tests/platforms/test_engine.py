@@ -161,6 +161,11 @@ def test_counting_invariants(rows, building):
     assert tally.total <= len({h.lineage for h in items})
     assert tally.total == sum(tally.by_type.values()) == sum(tally.by_level.values()) == sum(tally.by_region.values())
     assert set(tally.by_level) <= {"national", "province"}
+    today = D(2026, 6, 30)
+    by_year = counting.trajectory(items, range(2010, 2027), rule, today)
+    for year, tally_of_year in by_year.items():  # the one-pass trajectory is count_on for each year
+        expected = counting.count_on(items, counting.reference_day(year, today), rule)
+        assert tally_of_year.counted == expected.counted
     wider = counting.count_on(items, D(2024, 12, 31), CountingRule(RULE.counted_types, count_under_construction=True))
     assert wider.total >= counting.count_on(items, D(2024, 12, 31), CountingRule(RULE.counted_types)).total
 

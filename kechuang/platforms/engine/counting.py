@@ -79,6 +79,21 @@ def is_counted(state: str, level: str, type_code: str, rule: CountingRule) -> bo
     return state in HOLDING or (rule.count_under_construction and state in BUILDING)
 
 
+def _better(candidate: Counted, held: Counted | None) -> bool:
+    return held is None or (LEVEL_RANK[candidate.level], -candidate.pk) > (LEVEL_RANK[held.level], -held.pk)
+
+
+def _tally(best: Iterable[Counted]) -> Tally:
+    tally = Tally()
+    for item in sorted(best, key=lambda c: c.pk):
+        tally.total += 1
+        tally.by_type[item.type_code] = tally.by_type.get(item.type_code, 0) + 1
+        tally.by_level[item.level] = tally.by_level.get(item.level, 0) + 1
+        tally.by_region[item.region_code] = tally.by_region.get(item.region_code, 0) + 1
+        tally.counted.append(item)
+    return tally
+
+
 def count_on(histories: Iterable[PlatformHistory], day: dt.date, rule: CountingRule) -> Tally:
     """Who counts on `day`, one per lineage at its highest counted level (ties: the lower pk)."""
     best: dict[int, Counted] = {}
@@ -87,17 +102,9 @@ def count_on(histories: Iterable[PlatformHistory], day: dt.date, rule: CountingR
         if now is None or not is_counted(now[0], now[1], history.type_code, rule):
             continue
         candidate = Counted(history.pk, history.lineage, history.type_code, history.region_code, now[1], now[0])
-        held = best.get(history.lineage)
-        if held is None or (LEVEL_RANK[candidate.level], -candidate.pk) > (LEVEL_RANK[held.level], -held.pk):
+        if _better(candidate, best.get(history.lineage)):
             best[history.lineage] = candidate
-    tally = Tally()
-    for item in sorted(best.values(), key=lambda c: c.pk):
-        tally.total += 1
-        tally.by_type[item.type_code] = tally.by_type.get(item.type_code, 0) + 1
-        tally.by_level[item.level] = tally.by_level.get(item.level, 0) + 1
-        tally.by_region[item.region_code] = tally.by_region.get(item.region_code, 0) + 1
-        tally.counted.append(item)
-    return tally
+    return _tally(best.values())
 
 
 def reference_day(year: int, today: dt.date) -> dt.date:
@@ -108,4 +115,21 @@ def reference_day(year: int, today: dt.date) -> dt.date:
 def trajectory(
     histories: Sequence[PlatformHistory], years: Iterable[int], rule: CountingRule, today: dt.date
 ) -> dict[int, Tally]:
-    return {year: count_on(histories, reference_day(year, today), rule) for year in years}
+    """`count_on` for each year's reference day, in one pass over each platform's steps."""
+    chosen = sorted(set(years))
+    days = [reference_day(y, today) for y in chosen]
+    best: list[dict[int, Counted]] = [{} for _ in chosen]
+    for history in histories:
+        if history.type_code not in rule.counted_types:
+            continue
+        events, i, now = history.events, 0, None
+        for k, day in enumerate(days):
+            while i < len(events) and events[i].on <= day:
+                now = (events[i].state, events[i].level)
+                i += 1
+            if now is None or not is_counted(now[0], now[1], history.type_code, rule):
+                continue
+            candidate = Counted(history.pk, history.lineage, history.type_code, history.region_code, now[1], now[0])
+            if _better(candidate, best[k].get(history.lineage)):
+                best[k][history.lineage] = candidate
+    return {year: _tally(best[k].values()) for k, year in enumerate(chosen)}

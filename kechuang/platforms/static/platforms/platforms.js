@@ -25,7 +25,7 @@
         symbol: "none", lineStyle: { color: "#c0392b" }, itemStyle: { color: "#c0392b" } });
     }
     echarts.init(node).setOption({
-      tooltip: { trigger: "axis" }, legend: {}, grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: years }, yAxis: { type: "value" }, series: series
     });
   }
@@ -34,7 +34,7 @@
     var node = document.getElementById("funnel-chart");
     if (!data || !node || typeof echarts === "undefined") return;
     echarts.init(node).setOption({
-      tooltip: { trigger: "axis" }, legend: {}, grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.stages }, yAxis: { type: "value" },
       series: [
         { name: data.labels.now, type: "bar", data: data.now, itemStyle: { color: "#2f6db5" } },
