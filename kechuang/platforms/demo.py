@@ -46,7 +46,7 @@ PIPELINE = [
 ]
 # types recognised without a construction phase go from the notice straight to recognition
 WITH_CONSTRUCTION = {
-    "shandong_lab",
+    "provincial_lab",
     "tech_innovation_centre",
     "manufacturing_innovation_centre",
     "industry_innovation_centre",
@@ -78,7 +78,7 @@ def _short(name: str) -> str:
 
 
 ISSUERS: dict[str, Any] = {}
-SCIENCE_TYPES = {"key_lab", "tech_innovation_centre", "new_rd_institution", "shandong_lab"}
+SCIENCE_TYPES = {"key_lab", "tech_innovation_centre", "new_rd_institution", "provincial_lab"}
 
 
 def _document(rng: random.Random, level: str, year: int, type_code: str) -> str:

@@ -97,10 +97,8 @@ def first_year(items: list[counting.PlatformHistory], today: dt.date) -> int:
 
 def target_of_600() -> tuple[float, int, str] | None:
     """(value, deadline year, comparator) of the policy's target on the indicator, if the policy module has one."""
-    try:
-        from kechuang.policy.models import Target
-    except ImportError:  # pragma: no cover - the policy module is part of the product
-        return None
+    from kechuang.policy.models import Target
+
     found = Target.objects.filter(indicator__code=INDICATOR, region__isnull=True, value__isnull=False).first()
     if found is None:
         return None
@@ -193,7 +191,7 @@ def board(user: Any, today: dt.date | None = None) -> Board:
 
 PYRAMID = (
     ("key_lab", "national", gettext_lazy("National key laboratories")),
-    ("shandong_lab", "province", gettext_lazy("Provincial laboratories")),
+    ("provincial_lab", "province", gettext_lazy("Provincial laboratories")),
     ("key_lab", "province", gettext_lazy("Provincial key laboratories")),
     ("key_lab", "city", gettext_lazy("Municipal key laboratories")),
 )

@@ -456,7 +456,10 @@ EDIT_CASES: dict[str, EditCase] = {
         lambda: _platforms().PlatformSettings.current(),
         "platforms:rule",
         lambda r: [],
-        lambda r: (snapshot(r), sorted(_platforms().PlatformType.objects.values_list("code", "counts_for_task2"))),
+        lambda r: (
+            snapshot(r)
+            | {"counted_types": sorted(_platforms().PlatformType.objects.values_list("code", "counts_for_task2"))}
+        ),
     ),
     "carrier": EditCase(
         ("kechuang.platforms.forms.CarrierForm",),

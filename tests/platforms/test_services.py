@@ -132,7 +132,7 @@ def test_the_host_is_a_firm_of_the_register(make_platform, persona, types):
 
 def test_a_level_the_type_has_not_is_refused(make_platform):
     with pytest.raises(ValidationError) as refused:
-        make_platform(type_code="shandong_lab", level="city")
+        make_platform(type_code="provincial_lab", level="city")
     assert "level" in refused.value.message_dict
 
 
