@@ -74,8 +74,8 @@ class EnterprisesConfig(AppConfig):
         from kechuang.enterprises.models import Enterprise, Qualification
 
         titles: dict[str, dict] = {}
-        for chunk in range(0, len(codes), 900):
-            part = codes[chunk : chunk + 900]
+        for chunk in range(0, len(codes), 5000):  # under SQLite's 32,766 bound variables
+            part = codes[chunk : chunk + 5000]
             for code, tier, issued in (
                 Qualification.objects.filter(enterprise__credit_code__in=part, revoked=False)
                 .order_by("issue_date")
@@ -84,10 +84,10 @@ class EnterprisesConfig(AppConfig):
                 titles.setdefault(code, {}).setdefault(tier, issued)
         found = {}
         detail = reverse("enterprises:detail", args=["CODE"])
-        for chunk in range(0, len(codes), 900):
-            for code, name, region in Enterprise.objects.filter(credit_code__in=codes[chunk : chunk + 900]).values_list(
-                "credit_code", "name", "region__code"
-            ):
+        for chunk in range(0, len(codes), 5000):
+            for code, name, region in Enterprise.objects.filter(
+                credit_code__in=codes[chunk : chunk + 5000]
+            ).values_list("credit_code", "name", "region__code"):
                 found[code] = EnterpriseRef(code, name, region, detail.replace("CODE", code), titles.get(code, {}))
         return found
 

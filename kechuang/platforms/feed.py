@@ -37,8 +37,7 @@ def _rows(years: Iterable[int] | None = None) -> list[FeedRow]:
     rule = counting_rule()
     city = OrgUnit.objects.cities().values_list("code", flat=True).first()
     rows: list[FeedRow] = []
-    for year in sorted(wanted):
-        tally = counting.count_on(items, counting.reference_day(year, today), rule)
+    for year, tally in sorted(counting.trajectory(items, wanted, rule, today).items()):
         rows += [FeedRow(code, year, n) for code, n in tally.by_region.items()]
         if city:
             rows.append(FeedRow(city, year, tally.total))
