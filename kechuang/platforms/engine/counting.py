@@ -115,10 +115,12 @@ def reference_day(year: int, today: dt.date) -> dt.date:
 def trajectory(
     histories: Sequence[PlatformHistory], years: Iterable[int], rule: CountingRule, today: dt.date
 ) -> dict[int, Tally]:
-    """`count_on` for each year's reference day, in one pass over each platform's steps."""
+    """`count_on` for each year's reference day, in one pass over each platform's steps (the records counted are
+    listed for the last year only; the others carry their totals)."""
     chosen = sorted(set(years))
     days = [reference_day(y, today) for y in chosen]
-    best: list[dict[int, Counted]] = [{} for _ in chosen]
+    # per year: lineage → (rank, -pk, history, level, state), the best record of the lineage that year
+    best: list[dict[int, tuple]] = [{} for _ in chosen]
     for history in histories:
         if history.type_code not in rule.counted_types:
             continue
@@ -129,7 +131,22 @@ def trajectory(
                 i += 1
             if now is None or not is_counted(now[0], now[1], history.type_code, rule):
                 continue
-            candidate = Counted(history.pk, history.lineage, history.type_code, history.region_code, now[1], now[0])
-            if _better(candidate, best[k].get(history.lineage)):
-                best[k][history.lineage] = candidate
-    return {year: _tally(best[k].values()) for k, year in enumerate(chosen)}
+            key = (LEVEL_RANK[now[1]], -history.pk)
+            held = best[k].get(history.lineage)
+            if held is None or key > held[:2]:
+                best[k][history.lineage] = (*key, history, now[1], now[0])
+    out: dict[int, Tally] = {}
+    for k, year in enumerate(chosen):
+        if k == len(chosen) - 1:
+            out[year] = _tally(
+                Counted(h.pk, h.lineage, h.type_code, h.region_code, lv, st) for _r, _p, h, lv, st in best[k].values()
+            )
+            continue
+        tally = Tally()
+        for _rank, _pk, h, level, _state in best[k].values():
+            tally.total += 1
+            tally.by_type[h.type_code] = tally.by_type.get(h.type_code, 0) + 1
+            tally.by_level[level] = tally.by_level.get(level, 0) + 1
+            tally.by_region[h.region_code] = tally.by_region.get(h.region_code, 0) + 1
+        out[year] = tally
+    return out
