@@ -215,3 +215,24 @@ def test_gaps_show_have_need_and_shortfall_closest_first():
     assert near.failed == 1 and [g.shortfall for g in near.gaps] == [2, 0, 0]
     assert far.failed == 3 and far.gaps[1].shortfall == 2000 and far.gaps[1].have is None
     assert sorted([far, near], key=gaps.rank_key) == [near, far]
+
+
+def test_the_types_file_reads_and_keeps_the_reference_rules():
+    from kechuang.platforms.catalogue import read_types
+
+    types = {row["code"]: row for row in read_types()}
+    erc = types["engineering_research_centre"]
+    assert erc["grade_bands"] == ERC and erc["province_criteria"] == {
+        "space_m2": 2000,
+        "equipment_wan": 1000,
+        "rd_staff": 50,
+    }
+    counted = {code for code, row in types.items() if row["counts_for_task2"]}
+    assert {
+        "tech_innovation_centre",
+        "industry_innovation_centre",
+        "manufacturing_innovation_centre",
+        "enterprise_tech_centre",
+        "engineering_research_centre",
+    } <= counted
+    assert "academician_station" not in counted
