@@ -151,6 +151,7 @@ def seed_platform() -> None:
     from django.apps import apps
 
     from kechuang.core.models import Notice
+    from kechuang.platforms.models import PlatformType
     from kechuang.policy.services import policy_load_file
     from kechuang.techmarket.models import MatchCheck, VocabularyTerm
 
@@ -158,6 +159,7 @@ def seed_platform() -> None:
         (Notice, "kechuang.core.migrations.0007_crypto_encrypted_personal_fields"),
         (VocabularyTerm, "kechuang.techmarket.migrations.0002_seed_vocabulary"),
         (MatchCheck, "kechuang.techmarket.migrations.0004_seed_match_checks"),
+        (PlatformType, "kechuang.platforms.migrations.0002_types"),
     ):
         if not model.objects.exists():
             import_module(migration).seed(apps, None)

@@ -30,6 +30,10 @@
   page refuses them. The view still checks that the record is the user's own.
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
+- `enterprise_refs(codes) -> {credit code: EnterpriseRef}`: the enterprise register's firms by credit code (name,
+  region, page, the first issue date of each title held), for modules that link to a firm by its code (a
+  platform's host, an incubatee) without importing the register; `enterprises_in(region_codes, limit)` the active
+  firms of those regions (the demo data of such modules picks its hosts and incubatees there).
 """
 
 from __future__ import annotations
@@ -340,4 +344,38 @@ def briefing_digests(user: Any, policy: Any, *, cadence: str, start: Any, end: A
             digest = hook(user, policy, cadence=cadence, start=start, end=end, today=today)
             if digest is not None:
                 found.append(digest)
+    return found
+
+
+@dataclass(frozen=True)
+class EnterpriseRef:
+    """A firm of the enterprise register as other modules see it."""
+
+    credit_code: str
+    name: str
+    region_code: str
+    url: str
+    titles: dict[str, Any] = field(default_factory=dict)  # tier code → first issue date of a title not revoked
+
+
+def enterprise_refs(codes: Iterable[str]) -> dict[str, EnterpriseRef]:
+    """The register's firms among `codes` (empty when no module keeps a register)."""
+    wanted = sorted({c for c in codes if c})
+    found: dict[str, EnterpriseRef] = {}
+    if not wanted:
+        return found
+    for config in kechuang_apps():
+        hook = getattr(config, "enterprise_refs", None)
+        if hook is not None:
+            found.update(hook(wanted))
+    return found
+
+
+def enterprises_in(region_codes: Iterable[str], limit: int | None = None) -> list[EnterpriseRef]:
+    """Active firms of the register in `region_codes` (in the register's order; the first `limit`)."""
+    found: list[EnterpriseRef] = []
+    for config in kechuang_apps():
+        hook = getattr(config, "enterprises_in", None)
+        if hook is not None:
+            found.extend(hook(sorted(set(region_codes)), limit))
     return found

@@ -66,6 +66,41 @@ class EnterprisesConfig(AppConfig):
             register_changed()
         return f"{created} enterprises created, {evaluated} evaluated"
 
+    def enterprise_refs(self, codes: list[str]) -> dict:
+        """core.registry.enterprise_refs: the firms among `codes`, with the first issue date of each title held."""
+        from django.urls import reverse
+
+        from kechuang.core.registry import EnterpriseRef
+        from kechuang.enterprises.models import Enterprise, Qualification
+
+        titles: dict[str, dict] = {}
+        for chunk in range(0, len(codes), 5000):  # under SQLite's 32,766 bound variables
+            part = codes[chunk : chunk + 5000]
+            for code, tier, issued in (
+                Qualification.objects.filter(enterprise__credit_code__in=part, revoked=False)
+                .order_by("issue_date")
+                .values_list("enterprise__credit_code", "tier", "issue_date")
+            ):
+                titles.setdefault(code, {}).setdefault(tier, issued)
+        found = {}
+        detail = reverse("enterprises:detail", args=["CODE"])
+        for chunk in range(0, len(codes), 5000):
+            for code, name, region in Enterprise.objects.filter(
+                credit_code__in=codes[chunk : chunk + 5000]
+            ).values_list("credit_code", "name", "region__code"):
+                found[code] = EnterpriseRef(code, name, region, detail.replace("CODE", code), titles.get(code, {}))
+        return found
+
+    def enterprises_in(self, region_codes: list[str], limit: int | None = None) -> list:
+        """core.registry.enterprises_in: the active firms of those regions, in the register's order."""
+        from kechuang.enterprises.models import Enterprise
+
+        active = Enterprise.objects.filter(region__code__in=region_codes, status=Enterprise.Status.ACTIVE)
+        listed = active.order_by("pk").values_list("credit_code", flat=True)
+        codes = list(listed[:limit] if limit else listed)
+        found = self.enterprise_refs(codes)
+        return [found[c] for c in codes if c in found]
+
     def cockpit_cards(self, user):
         from kechuang.enterprises.selectors import cockpit_cards
 

@@ -434,10 +434,58 @@ EDIT_CASES: dict[str, EditCase] = {
         lambda r: [r.pk],
         snapshot,
     ),
+    "platform": EditCase(
+        ("kechuang.platforms.forms.PlatformForm",),
+        "bureau_staff",
+        lambda: _first(_platforms().Platform.objects.exclude(co_builders="").order_by("pk")),
+        "platforms:edit",
+        lambda r: [r.pk],
+        lambda r: snapshot(r, related=("events",)),
+    ),
+    "platform_year": EditCase(
+        ("kechuang.platforms.forms.PlatformYearForm",),
+        "zhangdian_officer",
+        lambda: _first(_platforms().PlatformYear.objects.filter(platform__region__code="zhangdian").order_by("pk")),
+        "platforms:year_edit",
+        lambda r: [r.platform_id, r.year],
+        snapshot,
+    ),
+    "platform_rule": EditCase(
+        ("kechuang.platforms.forms.SettingsForm",),
+        "bureau_admin",
+        lambda: _platforms().PlatformSettings.current(),
+        "platforms:rule",
+        lambda r: [],
+        lambda r: (
+            snapshot(r)
+            | {"counted_types": sorted(_platforms().PlatformType.objects.values_list("code", "counts_for_task2"))}
+        ),
+    ),
+    "carrier": EditCase(
+        ("kechuang.platforms.forms.CarrierForm",),
+        "zhangdian_officer",
+        lambda: _first(_platforms().Carrier.objects.filter(region__code="zhangdian").order_by("pk")),
+        "platforms:carrier_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
+    "carrier_year": EditCase(
+        ("kechuang.platforms.forms.CarrierYearForm",),
+        "bureau_staff",
+        lambda: _first(_platforms().CarrierYear.objects.order_by("pk")),
+        "platforms:carrier_year_edit",
+        lambda r: [r.carrier_id, r.year],
+        snapshot,
+    ),
 }
 
 # Forms that edit no stored record in place (so there is nothing to round-trip), with the reason.
 NOT_EDIT_FORMS: dict[str, str] = {
+    "kechuang.platforms.forms.CreateForm": "creates a platform (tests/platforms/test_pages.py)",
+    "kechuang.platforms.forms.TransitionForm": "an action (a step of the platform's life, with its document)",
+    "kechuang.platforms.forms.EvaluationForm": "an action (records an evaluation)",
+    "kechuang.platforms.forms.IncubateeForm": "an action (an enterprise enters a carrier)",
+    "kechuang.platforms.forms.IncubateeMoveForm": "an action (an incubatee's step)",
     "kechuang.core.account_forms.AccountForm": "creates an account (tests/core/test_user_admin.py)",
     "kechuang.core.account_forms.GrantForm": "an action (grant a role, with a confirmation)",
     "kechuang.core.account_forms.ProfileForm": "an account's profile (tests/core/test_user_admin.py round-trips it)",
@@ -469,6 +517,12 @@ def _enterprises():
     from kechuang.enterprises import models as ent
 
     return ent
+
+
+def _platforms():
+    from kechuang.platforms import models as pf
+
+    return pf
 
 
 def _supervision():

@@ -299,6 +299,18 @@ PAIRS: list[Pair] = [
     *indicator_pairs("innovation_platforms_provincial_plus", "省级以上创新平台数量"),
     *indicator_pairs("talent_projects_foreign", "年度开展各级引智项目数"),
     *indicator_pairs("high_tech_enterprises", "高新技术企业数量", "zhangdian_officer"),
+    # The platforms counted toward the 600 this year: the board, the list behind its number, the API.
+    *[
+        Pair(
+            f"platforms counted toward the 600 this year: board, list, API as {persona}",
+            (
+                Figure.page(persona, "/platforms/board/", r"([\d,]+)", testid="board-total"),
+                Figure.count(persona, "/platforms/?counted={year}"),
+                Figure.api(persona, "/api/platforms/board", lambda data, w: data["total"]),
+            ),
+        )
+        for persona in ("leader", "zhangdian_officer")
+    ],
     # This year's registered technology-contract turnover, output basis (the seller in the city), 万元.
     Pair(
         "turnover this year, city, output basis: cockpit, market dashboard, contract statistics, indicator",

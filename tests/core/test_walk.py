@@ -269,6 +269,36 @@ RULES: dict[str, Rule] = {
     "enterprises:year_edit": form(target="enterprise", kwargs=lambda t: {"year": t.extra["year"]}),
     "enterprises:record_add": form(target="enterprise", kwargs={"kind": "ip"}),
     "enterprises:facts": page(target="enterprise"),
+    # -- innovation platforms and incubation carriers: a district's (platforms also their competent department's)
+    "platforms:list": page(),
+    "platforms:export": page(),
+    "platforms:create": form(readers=ALL),
+    "platforms:board": page(),
+    "platforms:rule": form(readers=ALL, writers=BUREAU, edit=False, data={"count_under_construction": "on"}),
+    "platforms:labs": page(),
+    "platforms:reserve": page(),
+    "platforms:import": form(readers=WRITERS),
+    "platforms:import_template": page(),
+    "platforms:detail": page(target="platform"),
+    "platforms:edit": form(target="platform", data={"name": "巡检平台"}),
+    "platforms:transition": action(target="platform", data={"target": "applied", "on": TODAY}),
+    "platforms:evaluate": action(target="platform", writers=BUREAU, data={"year": 2025, "score": 90, "on": TODAY}),
+    "platforms:year_edit": form(target="platform", kwargs={"year": 2025}, data={"rd_staff": 9}),
+    "platforms:carriers": page(),
+    "platforms:carrier_export": page(),
+    "platforms:carrier_create": form(readers=ALL),
+    "platforms:carrier": page(target="carrier"),
+    "platforms:carrier_edit": form(target="carrier", data={"name": "巡检载体"}),
+    "platforms:carrier_year_edit": form(target="carrier", kwargs={"year": 2025}, data={"staff": 9}),
+    "platforms:incubatee_add": action(target="carrier", data={"credit_code": "x", "entered_on": TODAY}),
+    "platforms:incubatee_move": action(target="incubatee", data={"target": "left", "on": TODAY}),
+    "platforms:funnel": page(),
+    "api:platform_list": page(),
+    "api:platform_board": page(),
+    "api:platform_detail": page(target="platform"),
+    "api:platform_step": api_write(target="platform", data={"target": "applied"}),
+    "api:carrier_list": page(),
+    "api:carrier_detail": page(target="carrier"),
     "api:enterprises": page(),
     "api:enterprise": page(target="enterprise"),
     "api:enterprise_ladder": page(target="enterprise"),
@@ -524,6 +554,17 @@ def _load_targets() -> Demo:
             if all(p.region is None or p.region.code == code for p in c.parties.all())
         )
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
+    # platforms: the district's, and their competent department's; carriers and incubatees: the district's
+    from kechuang.platforms.models import Carrier, Incubatee, Platform
+
+    t["platform"], t["carrier"], t["incubatee"] = [], [], []
+    for code, department in (("zhangdian", "science_tech"), ("zichuan", "development_reform")):
+        p = Platform.objects.filter(region__code=code, department__code=department).order_by("id").first()
+        t["platform"].append(Target({"pk": p.pk}, Platform, p.pk, _units(code, department), _units(code, department)))
+        c = Carrier.objects.filter(region__code=code).order_by("id").first()
+        t["carrier"].append(Target({"pk": c.pk}, Carrier, c.pk, _units(code), _units(code)))
+        i = Incubatee.objects.filter(carrier__region__code=code, state="in_incubation").order_by("id").first()
+        t["incubatee"].append(Target({"pk": i.pk}, Incubatee, i.pk, _units(code), _units(code)))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 
