@@ -321,3 +321,27 @@ def briefing_digests(user: Any, policy: Any, *, cadence: str, start: Any, end: A
             if digest is not None:
                 found.append(digest)
     return found
+
+
+@dataclass(frozen=True)
+class RegisteredOrganisation:
+    """An organisation a register knows by its unified social credit code (the enterprise register's firms)."""
+
+    credit_code: str
+    name: str
+    region: str  # the region's name
+    url: str  # its page in the register
+
+
+def registered_organisations(codes: Iterable[str]) -> dict[str, RegisteredOrganisation]:
+    """The organisations of `codes` the installed registers know (AppConfig hook `registered_organisations`), so a
+    module links an employer or a host to the enterprise register without importing it."""
+    wanted = sorted({c for c in codes if c})
+    out: dict[str, RegisteredOrganisation] = {}
+    if not wanted:
+        return out
+    for config in kechuang_apps():
+        hook = getattr(config, "registered_organisations", None)
+        if hook is not None:
+            out |= hook(wanted)
+    return out

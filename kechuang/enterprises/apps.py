@@ -70,3 +70,16 @@ class EnterprisesConfig(AppConfig):
         from kechuang.enterprises.selectors import cockpit_cards
 
         return cockpit_cards(user)
+
+    def registered_organisations(self, codes: list[str]) -> dict:
+        from django.urls import reverse
+
+        from kechuang.core.registry import RegisteredOrganisation
+        from kechuang.enterprises.models import Enterprise
+
+        return {
+            e.credit_code: RegisteredOrganisation(
+                e.credit_code, e.name, e.region.name, reverse("enterprises:detail", args=[e.credit_code])
+            )
+            for e in Enterprise.objects.filter(credit_code__in=codes).select_related("region")
+        }
