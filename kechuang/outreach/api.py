@@ -137,21 +137,21 @@ class StatRow(Schema):
     income_wan: Decimal
 
 
-@router.get("/outreach/commissioners", response=list[CommissionerOut])
+@router.get("/outreach/commissioners", response=list[CommissionerOut], url_name="outreach_commissioners")
 @paginate(Pagination)
 def commissioners(request: HttpRequest, region: str | None = None, field: str | None = None, q: str | None = None):
     qs = filtered_or_422(CommissionerFilter, request.GET, selectors.commissioners(request.user).order_by("name", "id"))
     return qs
 
 
-@router.get("/outreach/logs", response=list[LogOut])
+@router.get("/outreach/logs", response=list[LogOut], url_name="outreach_logs")
 @paginate(Pagination)
 def logs(request: HttpRequest, year: int | None = year_query(), region: str | None = None, q: str | None = None):
     qs = filtered_or_422(LogFilter, request.GET, selectors.logs(request.user))
     return qs
 
 
-@router.post("/outreach/dispatches/{dispatch_id}/logs", response={201: LogOut})
+@router.post("/outreach/dispatches/{dispatch_id}/logs", response={201: LogOut}, url_name="outreach_log_create")
 def log_create(request: HttpRequest, dispatch_id: int, payload: LogIn):
     dispatch = get_for_user(request, selectors.dispatches(request.user), dispatch_id, write=True)
     log = services.servicelog_create(actor=request.user, dispatch=dispatch, data=payload.dict())
@@ -159,21 +159,21 @@ def log_create(request: HttpRequest, dispatch_id: int, payload: LogIn):
     return Status(201, log)
 
 
-@router.get("/outreach/statistics", response=list[StatRow])
+@router.get("/outreach/statistics", response=list[StatRow], url_name="outreach_statistics")
 def statistics(request: HttpRequest, year: int | None = year_query()):
     data = selectors.commissioner_stats(request.user, year or dt.date.today().year)
     rows = [{"region": r["code"], **{k: v for k, v in r.items() if k != "code"}} for r in data["rows"]]
     return [*rows, {"region": None, "name": "合计", **data["total"]}]
 
 
-@router.get("/outreach/bases", response=list[BaseOut])
+@router.get("/outreach/bases", response=list[BaseOut], url_name="outreach_bases")
 @paginate(Pagination)
 def bases(request: HttpRequest, region: str | None = None, level: str | None = None, q: str | None = None):
     qs = filtered_or_422(BaseFilter, request.GET, selectors.bases(request.user))
     return qs
 
 
-@router.get("/outreach/activities", response=list[ActivityOut])
+@router.get("/outreach/activities", response=list[ActivityOut], url_name="outreach_activities")
 @paginate(Pagination)
 def activities(
     request: HttpRequest, kind: str | None = None, year: int | None = year_query(), region: str | None = None

@@ -82,8 +82,9 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     fields = list(Commissioner.Field)
     kinds = [k for k in Commissioner.Employer if k.value in employers]
     people = []
-    for _i in range(size):
-        region, _w, _t = _weighted(rng, [((r, w, t), w) for r, w, t in listed])
+    for i in range(size):
+        # every region served by at least one of its own commissioners, the rest by weight
+        region = listed[i][0] if i < len(listed) else _weighted(rng, [(r, w) for r, w, _t in listed])
         kind = rng.choices(kinds, weights=[4 if k == "university" else 3 if k == "institute" else 2 for k in kinds])[0]
         field = rng.choice(fields)
         if kind == Commissioner.Employer.ENTERPRISE:
@@ -125,8 +126,8 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     region_towns = {r.pk: towns for r, _w, towns in listed}
     dispatches = []
     for person in people:
-        for _n in range(rng.choice([1, 1, 2])):
-            served_region = person.region if rng.random() < 0.8 else rng.choice(listed)[0]
+        for n in range(rng.choice([1, 1, 2])):
+            served_region = person.region if n == 0 or rng.random() < 0.5 else rng.choice(listed)[0]
             town = rng.choice(region_towns[served_region.pk])
             village = rng.choice(prefixes) + rng.choice(suffixes)
             kind = _weighted(rng, [("village", 0.65), ("cooperative", 0.25), ("enterprise", 0.10)])
@@ -198,7 +199,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     bases = []
     categories = list(PopsciBase.Category)
     for i in range(n_bases):
-        region = rng.choice(listed)[0] if i >= len(named) else listed[i % len(listed)][0]
+        region = listed[i][0] if i < len(listed) else rng.choice(listed)[0]
         if i < len(named):
             name, organisation, category = named[i]
         else:

@@ -42,7 +42,7 @@ class EvaluationForm(forms.Form):
 
 class RecogniseForm(forms.Form):
     level = forms.ChoiceField(
-        label=_("new title"), choices=[("provincial", _("Provincial")), ("national", _("National"))]
+        label=_("new title"), choices=[("provincial", _("Provincial level")), ("national", _("National level"))]
     )
     year = forms.IntegerField(label=_("recognised in"), min_value=2000, max_value=2100)
     document_number = forms.CharField(label=_("recognition document"), max_length=100)

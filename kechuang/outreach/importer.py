@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,10 @@ class SheetImport(Importer):
                             values[col.key] = departments[text]
                         else:
                             values[col.key] = parse_cell(col, raw, regions)
+                            if col.kind == "money" and values[col.key] is not None:
+                                # the pipeline keeps 6 places; the model keeps 2 and refuses a cell that needs more
+                                cents = values[col.key].quantize(Decimal("0.01"))
+                                values[col.key] = cents if cents == values[col.key] else values[col.key].normalize()
                     except ValueError as exc:
                         errors.append(RowError(self.title, number, col.label, cell_text(raw)[:100], str(exc), col.key))
                 errors.extend(self.row_errors(actor, number, values))

@@ -47,10 +47,10 @@ class Commissioner(models.Model):
         AGENCY = "agency", _("Extension agency")
 
     class Level(models.TextChoices):
-        NATIONAL = "national", _("National")
-        PROVINCIAL = "provincial", _("Provincial")
-        CITY = "city", _("City")
-        COUNTY = "county", _("County")
+        NATIONAL = "national", _("National level")
+        PROVINCIAL = "provincial", _("Provincial level")
+        CITY = "city", _("City level")
+        COUNTY = "county", _("County level")
 
     class Field(models.TextChoices):
         CROPS = "crops", _("Crops and seeds")
@@ -221,9 +221,9 @@ class PopsciBase(models.Model):
     """A 科普教育基地."""
 
     class Level(models.TextChoices):
-        NATIONAL = "national", _("National")
-        PROVINCIAL = "provincial", _("Provincial")
-        CITY = "city", _("City")
+        NATIONAL = "national", _("National level")
+        PROVINCIAL = "provincial", _("Provincial level")
+        CITY = "city", _("City level")
 
     class Category(models.TextChoices):
         VENUE = "venue", _("Science venue")

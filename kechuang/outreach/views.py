@@ -179,10 +179,12 @@ def log_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def assessment_record(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_for_user(request, Commissioner, pk, write=True)
+    if request.user.role == Role.DISTRICT_OFFICER:
+        raise PermissionDenied(_("The programme's department or the bureau assesses commissioners."))
     form = AssessmentForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -388,8 +390,8 @@ def candidates(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def base_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     base = get_for_user(request, PopsciBase, pk, write=True)
     form = EvaluationForm(request.POST)
@@ -411,8 +413,8 @@ def base_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("outreach:candidates")
 
 
-@require_POST
 @bureau_required
+@require_POST
 def base_recognise(request: HttpRequest, pk: int) -> HttpResponse:
     base = get_for_user(request, PopsciBase, pk, write=True)
     form = RecogniseForm(request.POST)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from kechuang.core.models import OrgUnit
 from kechuang.outreach.models import Commissioner, Dispatch, PopsciBase
 
-
 TODAY = timezone.localdate()
 
 

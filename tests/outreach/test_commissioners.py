@@ -52,7 +52,12 @@ def test_a_logged_village_visit_shows_in_the_region_view_and_the_statistics(make
     stats = client.get(reverse("outreach:stats"), {"year": year}).context
     assert stats["total"]["visits"] == before + 1
     [row] = [r for r in stats["rows"] if r["code"] == "zhangdian"]
-    assert (row["people_trained"], row["technologies"], row["income_wan"], row["villages"]) == (35, 2, Decimal("12.5"), 1)
+    assert (row["people_trained"], row["technologies"], row["income_wan"], row["villages"]) == (
+        35,
+        2,
+        Decimal("12.5"),
+        1,
+    )
     export = client.get(reverse("outreach:stats_export"), {"year": year})
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
 
@@ -100,9 +105,13 @@ def test_district_officer_dispatches_only_into_own_region(make, persona):
     data = {"kind": "village", "village": "西庄村", "town": "房镇镇", "start": TODAY, "end": TODAY}
     officer = persona("zhangdian_officer")
     with pytest.raises(ValidationError) as exc:
-        services.dispatch_create(actor=officer, commissioner=commissioner, data={**data, "region": make_unit("zichuan")})
+        services.dispatch_create(
+            actor=officer, commissioner=commissioner, data={**data, "region": make_unit("zichuan")}
+        )
     assert "region" in exc.value.message_dict
-    made = services.dispatch_create(actor=officer, commissioner=commissioner, data={**data, "region": make_unit("zhangdian")})
+    made = services.dispatch_create(
+        actor=officer, commissioner=commissioner, data={**data, "region": make_unit("zhangdian")}
+    )
     assert made.served_name == "西庄村"
 
 
@@ -116,7 +125,9 @@ def test_assessment_grades_by_band_and_districts_do_not_assess(make, persona):
     commissioner = make.commissioner()
     with pytest.raises(PermissionDenied):
         services.assessment_record(actor=persona("zhangdian_officer"), commissioner=commissioner, year=2025, score=95)
-    a = services.assessment_record(actor=persona("lead_officer"), commissioner=commissioner, year=2025, score=Decimal(76))
+    a = services.assessment_record(
+        actor=persona("lead_officer"), commissioner=commissioner, year=2025, score=Decimal(76)
+    )
     assert a.grade == "良好"
     again = services.assessment_record(actor=persona("bureau_staff"), commissioner=commissioner, year=2025, score=59)
     assert again.pk == a.pk and again.grade == "不合格"
@@ -126,8 +137,13 @@ def test_assessment_grades_by_band_and_districts_do_not_assess(make, persona):
 
 def test_enterprise_employer_needs_a_credit_code(persona, unit):
     data = {
-        "name": "李强", "field": "processing", "expertise": "果蔬保鲜", "employer_kind": "enterprise",
-        "employer_name": "某食品有限公司", "region": unit("zhangdian"), "department": unit("science_tech"),
+        "name": "李强",
+        "field": "processing",
+        "expertise": "果蔬保鲜",
+        "employer_kind": "enterprise",
+        "employer_name": "某食品有限公司",
+        "region": unit("zhangdian"),
+        "department": unit("science_tech"),
     }
     with pytest.raises(ValidationError) as exc:
         services.commissioner_create(actor=persona("bureau_staff"), data=data)
