@@ -22,7 +22,7 @@ class OutreachConfig(AppConfig):
                 NavItem(_("Provincial title candidates"), "outreach:candidates"),
                 NavItem(_("Popular-science activities"), "outreach:activities"),
                 NavItem(_("Popular-science statistics"), "outreach:popsci_stats"),
-                NavItem(_("Import"), "outreach:import", roles=WRITERS),
+                NavItem(_("Import commissioners and activities"), "outreach:import", roles=WRITERS),
             ),
             order=40,
         ),

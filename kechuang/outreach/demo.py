@@ -34,7 +34,7 @@ CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def _credit_code(rng: random.Random, admin_code: str) -> str:
-    body = "92" + (admin_code or "370300") + "".join(rng.choice(CODE_CHARS) for _ in range(9))
+    body = "92" + admin_code + "".join(rng.choice(CODE_CHARS) for _ in range(9))
     return body + credit_code_check_char(body)
 
 
@@ -89,7 +89,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
         field = rng.choice(fields)
         if kind == Commissioner.Employer.ENTERPRISE:
             employer = f"{city.bare_name}{region.bare_name}{rng.choice(employers[kind])}"
-            code = _credit_code(rng, region.admin_code)
+            code = _credit_code(rng, region.admin_code or city.admin_code)
         elif kind == Commissioner.Employer.AGENCY:
             employer = f"{region.name}{rng.choice(employers[kind]).removeprefix('区县')}"
             code = ""
@@ -99,8 +99,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
             Commissioner(
                 name=rng.choice(surnames) + rng.choice(given) + ("" if rng.random() < 0.6 else rng.choice(given)[:1]),
                 field=field,
-                expertise=f"{field.label}："
-                + "、".join(
+                expertise="、".join(
                     rng.sample(tech.get(field.value, ["农业技术推广"]), k=min(2, len(tech.get(field.value, ["x"]))))
                 ),
                 title=rng.choice(["教授", "研究员", "副教授", "副研究员", "高级农艺师", "农艺师", "高级畜牧师"]),
@@ -142,7 +141,9 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
                     commissioner=person,
                     kind=kind,
                     served_name=served,
-                    served_credit_code=_credit_code(rng, served_region.admin_code) if kind != "village" else "",
+                    served_credit_code=_credit_code(rng, served_region.admin_code or city.admin_code)
+                    if kind != "village"
+                    else "",
                     region=served_region,
                     town=town,
                     village=village,
@@ -163,7 +164,9 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
         options = tech.get(d.commissioner.field, ["农业适用技术"])
         for _n in range(rng.randint(4, 14)):
             day = start + dt.timedelta(days=rng.randint(0, span))
-            introduced = rng.choice([0, 0, 1, 1, 2])
+            introduced = min(rng.choice([0, 0, 1, 1, 2]), len(options))
+            topic = rng.choice(options)
+            brought = [topic, *rng.sample([o for o in options if o != topic], k=max(0, introduced - 1))]
             logs.append(
                 ServiceLog(
                     dispatch=d,
@@ -171,10 +174,10 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
                     place=d.village if d.kind == "village" else d.served_name,
                     content=rng.choice(["现场技术指导", "集中培训授课", "田间观摩", "问题诊断与会商", "新品种示范推广"])
                     + "："
-                    + rng.choice(options),
+                    + topic,
                     people_trained=rng.choice([0, 5, 10, 15, 20, 30, 50, 80]),
                     technologies_introduced=introduced,
-                    technologies="、".join(rng.sample(options, k=min(introduced, len(options)))),
+                    technologies="、".join(brought[:introduced]),
                     income_effect_wan=Decimal(rng.choice([0, 0, 0.5, 1, 2, 3.5, 5, 8, 12])).quantize(Decimal("0.01")),
                     is_demo=True,
                 )
@@ -198,6 +201,8 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     named = list(facts.get("bases", []))
     bases = []
     categories = list(PopsciBase.Category)
+    province = (city.province_name or "").removesuffix("省")
+    issuer = {"city": f"{city.bare_name}科协发", "provincial": f"{province}科协字", "national": "科协普字"}
     for i in range(n_bases):
         region = listed[i][0] if i < len(listed) else rng.choice(listed)[0]
         if i < len(named):
@@ -214,6 +219,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
             if PopsciBase.objects.filter(name=name).exists() or any(b.name == name for b in bases):
                 name = f"{name}{i}"
         level = "provincial" if i % 7 == 0 else ("national" if i == 1 else "city")
+        recognised = rng.randint(2016, today.year - 1)
         department = youth if category == "education" else popsci[i % len(popsci)]
         bases.append(
             PopsciBase(
@@ -221,8 +227,8 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
                 organisation=organisation,
                 category=category,
                 level=level,
-                recognised_year=rng.randint(2016, today.year - 1),
-                document_number=f"{city.bare_name}科协发〔{rng.randint(2016, today.year - 1)}〕{rng.randint(1, 60)}号",
+                recognised_year=recognised,
+                document_number=issuer[level] + f"〔{recognised}〕{rng.randint(1, 60)}号",
                 region=region,
                 department=department,
                 provincial_candidate=level == "city" and i % 4 == 0,
@@ -234,7 +240,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
         bases = list(PopsciBase.objects.filter(is_demo=True, region__parent=city))
     evaluations = []
     for base in bases:
-        level_bonus = 8 if base.provincial_candidate else 0
+        level_bonus = rng.choice([0, 5, 9]) if base.provincial_candidate else 0
         for year in (first_year - 1, first_year):
             score = Decimal(min(99, rng.randint(65, 90) + level_bonus))
             evaluations.append(
