@@ -62,7 +62,7 @@ class Commissioner(models.Model):
         DIGITAL = "digital", _("Digital agriculture")
         ECOLOGY = "ecology", _("Soil, water and ecology")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("name of the commissioner"), max_length=50)
     field = models.CharField(_("field"), max_length=16, choices=Field.choices, db_index=True)
     expertise = models.CharField(_("expertise"), max_length=200)
     title = models.CharField(_("professional title"), max_length=50, blank=True)
@@ -85,9 +85,9 @@ class Commissioner(models.Model):
         related_name="commissioners",
     )
     region = models.ForeignKey(OrgUnit, verbose_name=_("managing region"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(OrgUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
     since = models.DateField(_("commissioner since"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("on the roster"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     data_scope = DataScope(region="region", department="department")
@@ -240,7 +240,7 @@ class PopsciBase(models.Model):
     recognised_year = models.PositiveIntegerField(_("recognised in"), validators=YEAR_VALIDATORS)
     document_number = models.CharField(_("recognition document"), max_length=100, blank=True)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(OrgUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
     provincial_candidate = models.BooleanField(_("candidate for the provincial title"), default=False)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -297,12 +297,12 @@ class Activity(models.Model):
         ELDERLY = "elderly", _("Elderly people")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("activity title"), max_length=200)
     date = models.DateField(_("date"), db_index=True)
     place = models.CharField(_("place"), max_length=100)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     organiser = models.CharField(_("organiser"), max_length=200)
-    department = models.ForeignKey(OrgUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
     participants = models.PositiveIntegerField(_("participants"))
     base = models.ForeignKey(
