@@ -85,7 +85,9 @@ class Commissioner(models.Model):
         related_name="commissioners",
     )
     region = models.ForeignKey(OrgUnit, verbose_name=_("managing region"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+"
+    )
     since = models.DateField(_("commissioner since"), null=True, blank=True)
     is_active = models.BooleanField(_("on the roster"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -240,7 +242,9 @@ class PopsciBase(models.Model):
     recognised_year = models.PositiveIntegerField(_("recognised in"), validators=YEAR_VALIDATORS)
     document_number = models.CharField(_("recognition document"), max_length=100, blank=True)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+"
+    )
     provincial_candidate = models.BooleanField(_("candidate for the provincial title"), default=False)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -302,7 +306,9 @@ class Activity(models.Model):
     place = models.CharField(_("place"), max_length=100)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     organiser = models.CharField(_("organiser"), max_length=200)
-    department = models.ForeignKey(OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        OrgUnit, verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="+"
+    )
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
     participants = models.PositiveIntegerField(_("participants"))
     base = models.ForeignKey(
