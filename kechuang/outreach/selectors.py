@@ -153,11 +153,12 @@ def commissioner_stats(user: Any, year: int) -> dict[str, Any]:
         )
         .order_by()
     }
+    # a place is what the region view lists: a village, or a cooperative or enterprise (in its village)
     places = defaultdict(set)
-    for code, town, village, served in logs_qs.values_list(
-        "dispatch__region__code", "dispatch__town", "dispatch__village", "dispatch__served_name"
+    for code, town, village, served, kind in logs_qs.values_list(
+        "dispatch__region__code", "dispatch__town", "dispatch__village", "dispatch__served_name", "dispatch__kind"
     ).distinct():
-        places[code].add((town, village or served))
+        places[code].add((town, village, served, kind))
     in_force = dispatches(user).filter(start__year__lte=year, end__year__gte=year)
     dispatch_counts = dict(
         in_force.values("region__code").annotate(n=Count("id")).order_by().values_list("region__code", "n")

@@ -141,3 +141,21 @@ def test_demo_loads_small_and_once(city):
     assert len(years) == 2
     assert PopsciBase.objects.count() == 4 and Activity.objects.count() >= 12
     assert load_demo(city, 15) == "outreach demo already loaded"
+
+
+def test_region_view_and_statistics_agree_on_the_demo(city, persona):
+    from kechuang.outreach.demo import load_demo
+
+    load_demo(city, 15)
+    for who in ("bureau_staff", "zhangdian_officer", "lead_officer"):
+        user = persona(who)
+        for year in selectors.log_years(user):
+            stats = selectors.commissioner_stats(user, year)
+            groups = selectors.region_view(user, year)
+            assert (
+                stats["total"]["visits"]
+                == sum(g["visits"] for g in groups)
+                == selectors.logs(user).filter(date__year=year).count()
+            )
+            assert stats["total"]["villages"] == sum(g["places"] for g in groups)
+            assert {r["code"] for r in stats["rows"] if r["visits"]} == {g["code"] for g in groups}
