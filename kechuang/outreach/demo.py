@@ -61,7 +61,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     programme = units.get(facts.get("commissioner_department", ""), departments[0])
     popsci = [units[c] for c in facts.get("popsci_departments", []) if c in units] or departments[:1]
     youth = units.get(facts.get("youth_department", ""), popsci[0])
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded pseudo-random demo data, never for secrets
     surnames = facts.get("surnames") or ["王", "李", "张"]
     given = facts.get("given") or ["明", "丽", "强"]
     employers = facts.get("employers") or {"institute": [f"{city.bare_name}农业科学研究院"]}
