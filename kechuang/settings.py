@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "kechuang.enterprises",
     "kechuang.techmarket",
     "kechuang.platforms",
+    "kechuang.outreach",
     "kechuang.cockpit",
 ]
 

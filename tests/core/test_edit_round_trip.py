@@ -510,6 +510,11 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.techmarket.forms.PublicDemandForm": "the public creates a demand; no edit page",
     "kechuang.techmarket.forms.StepForm": "a workflow step",
     "kechuang.techmarket.forms.RegisterForm": "a workflow step (registration)",
+    "kechuang.outreach.forms.DispatchForm": "adds a dispatch to a commissioner; no edit page",
+    "kechuang.outreach.forms.ServiceLogForm": "logs a visit under a dispatch; no edit page",
+    "kechuang.outreach.forms.AssessmentForm": "an action (the year's assessment, recorded again to correct it)",
+    "kechuang.outreach.forms.EvaluationForm": "an action (a base's yearly evaluation, recorded again to correct it)",
+    "kechuang.outreach.forms.RecogniseForm": "an action (a base wins a higher title)",
 }
 
 

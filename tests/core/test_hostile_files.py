@@ -66,6 +66,10 @@ UPLOAD_POINTS = [
     UploadPoint("platforms:import", "bureau_staff"),
     UploadPoint("indicators:import", "bureau_staff", forms=("kechuang.indicators.forms.ImportForm",)),
     *[UploadPoint("techmarket:import", "bureau_staff", data={"kind": k}) for k in ("demand", "contract")],
+    *[
+        UploadPoint("outreach:import", "bureau_staff", data={"kind": k})
+        for k in ("outreach_commissioners", "outreach_logs", "outreach_activities")
+    ],
     UploadPoint(
         "supervision:attachment_upload",
         "supporting_officer",

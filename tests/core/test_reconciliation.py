@@ -454,6 +454,28 @@ PAIRS += [
     for column, pattern in FUNNEL_COLUMNS.items()
 ]
 
+# Commissioners' visits and places served this year: the statistics' total, the region view and the log list.
+PAIRS += [
+    Pair(
+        f"commissioner visits this year as {persona}: statistics, region view, service-log list",
+        (
+            Figure.page(persona, "/outreach/statistics/?year={year}", r"([\d,]+)", testid="stats-visits"),
+            Figure.page(persona, "/outreach/regions/?year={year}", r"([\d,]+)", testid="visits-total"),
+            Figure.count(persona, "/outreach/logs/?year={year}"),
+        ),
+    )
+    for persona in ("bureau_staff", "zhangdian_officer")
+] + [
+    Pair(
+        f"places served this year as {persona}: statistics, region view",
+        (
+            Figure.page(persona, "/outreach/statistics/?year={year}", r"([\d,]+)", testid="stats-places"),
+            Figure.page(persona, "/outreach/regions/?year={year}", r"([\d,]+)", testid="places-total"),
+        ),
+    )
+    for persona in ("bureau_staff", "zhangdian_officer")
+]
+
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The tests

@@ -394,6 +394,50 @@ RULES: dict[str, Rule] = {
     "api:checks_run": page(readers=BUREAU),
     "api:check_update": api_write(target="check", readers=BUREAU, writers=BUREAU, data={"query": "巡检"}),
     "api:check_delete": api_write(target="check", readers=BUREAU, writers=BUREAU),
+    # -- outreach: commissioners are their managing district's and the programme department's; a dispatch and its
+    # logs the served region's; bases and activities their region's and department's
+    "outreach:commissioners": page(),
+    "outreach:commissioners_export": page(),
+    "outreach:commissioner": page(target="commissioner"),
+    "outreach:dispatch_create": form(
+        target="commissioner",
+        data={"kind": "village", "village": "巡检村", "town": "巡检镇", "start": TODAY, "end": TODAY},
+    ),
+    "outreach:assessment_record": action(
+        target="commissioner", writers=BUREAU | DEPARTMENT_OFFICERS, data={"year": 2025, "score": "80"}
+    ),
+    "outreach:log_create": form(
+        target="dispatch", data={"date": TODAY, "place": "巡检村", "content": "巡检", "people_trained": 1}
+    ),
+    "outreach:logs": page(),
+    "outreach:logs_export": page(),
+    "outreach:regions": page(),
+    "outreach:stats": page(),
+    "outreach:stats_export": page(),
+    "outreach:bases": page(),
+    "outreach:bases_export": page(),
+    "outreach:candidates": page(),
+    "outreach:base_evaluate": action(target="popsci_base", data={"year": 2025, "score": "80"}),
+    "outreach:base_recognise": action(
+        target="popsci_base",
+        readers=BUREAU,
+        writers=BUREAU,
+        data={"level": "provincial", "year": 2026, "document_number": "巡检〔2026〕1号"},
+    ),
+    "outreach:activities": page(),
+    "outreach:activities_export": page(),
+    "outreach:popsci_stats": page(),
+    "outreach:popsci_stats_export": page(),
+    "outreach:import": form(readers=WRITERS),
+    "outreach:import_template": page(kwargs={"kind": "outreach_logs"}),
+    "api:outreach_commissioners": page(),
+    "api:outreach_logs": page(),
+    "api:outreach_log_create": api_write(
+        target="dispatch", data={"date": TODAY, "place": "巡检村", "content": "巡检", "people_trained": 1}
+    ),
+    "api:outreach_statistics": page(),
+    "api:outreach_bases": page(),
+    "api:outreach_activities": page(),
 }
 
 
@@ -565,6 +609,24 @@ def _load_targets() -> Demo:
         t["carrier"].append(Target({"pk": c.pk}, Carrier, c.pk, _units(code), _units(code)))
         i = Incubatee.objects.filter(carrier__region__code=code, state="in_incubation").order_by("id").first()
         t["incubatee"].append(Target({"pk": i.pk}, Incubatee, i.pk, _units(code), _units(code)))
+    from kechuang.outreach.models import Commissioner, Dispatch, PopsciBase
+
+    t["commissioner"], t["dispatch"], t["popsci_base"] = [], [], []
+    for code in ("zhangdian", "zichuan"):
+        c = Commissioner.objects.filter(region__code=code).select_related("department").order_by("id").first()
+        units = _units(code, c.department.code)
+        t["commissioner"].append(Target({"pk": c.pk}, Commissioner, c.pk, units, units))
+        d = (
+            Dispatch.objects.filter(region__code=code, commissioner__region__code=code)
+            .select_related("commissioner__department")
+            .order_by("id")
+            .first()
+        )
+        units = _units(code, d.commissioner.department.code)
+        t["dispatch"].append(Target({"pk": d.pk, "dispatch_id": d.pk}, Dispatch, d.pk, units, units))
+        b = PopsciBase.objects.filter(region__code=code).select_related("department").order_by("id").first()
+        units = _units(code, b.department.code)
+        t["popsci_base"].append(Target({"pk": b.pk}, PopsciBase, b.pk, units, units))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 
