@@ -356,6 +356,64 @@ RULES: dict[str, Rule] = {
     "api:checks_run": page(readers=BUREAU),
     "api:check_update": api_write(target="check", readers=BUREAU, writers=BUREAU, data={"query": "巡检"}),
     "api:check_delete": api_write(target="check", readers=BUREAU, writers=BUREAU),
+    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's
+    "finance:board": page(),
+    "finance:scores": page(),
+    "finance:score_export": page(),
+    "finance:score_run": action(readers=BUREAU, writers=BUREAU),
+    "finance:scheme": form(readers=BUREAU, writers=BUREAU, data={"data": "{}"}),
+    "finance:score": page(target="finance_score"),
+    "finance:loans": page(),
+    "finance:loan_export": page(),
+    "finance:loan_create": form(readers=ALL, data={"bank": "巡检银行"}),
+    "finance:loan_filing": page(),
+    "finance:loan_filing_xlsx": page(),
+    "finance:loan_import": form(readers=WRITERS),
+    "finance:loan_import_template": page(),
+    "finance:loan": page(target="finance_loan"),
+    "finance:loan_edit": form(target="finance_loan", data={"bank": "巡检银行"}),
+    "finance:policies": page(),
+    "finance:policy_export": page(),
+    "finance:policy_create": form(readers=ALL, data={"insurer": "巡检"}),
+    "finance:policy": page(target="finance_policy"),
+    "finance:claim_create": form(target="finance_policy", data={"reason": "walk"}),
+    "finance:claim_decide": action(target="finance_claim", data={"status": "rejected", "reason": "walk"}),
+    "finance:investments": page(),
+    "finance:investment_export": page(),
+    "finance:investment_create": form(readers=ALL, data={"stage": "seed"}),
+    "finance:funds": page(),
+    "finance:fund_create": form(readers=BUREAU, writers=BUREAU, data={"name": "巡检基金"}),
+    "finance:institution_create": form(readers=BUREAU, writers=BUREAU, data={"name": "巡检机构"}),
+    "finance:listing": page(),
+    "finance:listing_export": page(),
+    "finance:listing_create": form(readers=ALL, data={"stage": "cultivating"}),
+    "finance:listing_firm": page(target="finance_listing"),
+    "finance:listing_edit": form(target="finance_listing", data={"stage": "tutoring", "target_board": "bse"}),
+    "finance:listing_service_create": form(target="finance_listing", data={"kind": "training", "title": "巡检"}),
+    "api:finance_scores": page(),
+    "api:finance_score_detail": page(target="finance_score"),
+    "api:finance_score_run": api_write(writers=BUREAU),
+    "api:finance_loans": page(),
+    "api:finance_loan_filing": page(query="month=2026-01"),
+    "api:finance_loan": page(target="finance_loan"),
+    "api:finance_loan_create": api_write(
+        data={
+            "product": "lukedai",
+            "bank": "巡检银行",
+            "credit_code": "91370303MA3C000000",
+            "amount_wan": "100",
+            "rate_pct": "3.5",
+            "term_months": 12,
+            "purpose": "rd",
+            "month": TODAY,
+            "status": "granted",
+        }
+    ),
+    "api:finance_loan_update": api_write(target="finance_loan", data={"bank": "巡检银行"}),
+    "api:finance_policies": page(),
+    "api:finance_investments": page(),
+    "api:finance_listing": page(),
+    "api:finance_board": page(),
 }
 
 
@@ -516,6 +574,27 @@ def _load_targets() -> Demo:
             if all(p.region is None or p.region.code == code for p in c.parties.all())
         )
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
+    from kechuang.finance.models import CapabilityScore, InsuranceClaim, InsurancePolicy, ListingFirm, Loan
+
+    t["finance_score"], t["finance_loan"], t["finance_policy"], t["finance_claim"], t["finance_listing"] = (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    for code in ("zhangdian", "zichuan"):
+        own = _units(code)
+        s = CapabilityScore.objects.filter(region__code=code, is_latest=True).order_by("id").first()
+        t["finance_score"].append(Target({"credit_code": s.credit_code}, CapabilityScore, s.pk, own, own))
+        for kind, model, lookup in (
+            ("finance_loan", Loan, "region__code"),
+            ("finance_policy", InsurancePolicy, "region__code"),
+            ("finance_claim", InsuranceClaim, "policy__region__code"),
+            ("finance_listing", ListingFirm, "region__code"),
+        ):
+            x = model.objects.filter(**{lookup: code}).order_by("id").first()
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, own, own))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 
