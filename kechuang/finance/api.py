@@ -115,7 +115,7 @@ def finance_score_detail(request: HttpRequest, credit_code: str):
     return explained(history)
 
 
-@router.post("/finance/scores/run", response={202: dict})
+@router.post("/finance/score-runs", response={202: dict})
 def finance_score_run(request: HttpRequest):
     """Bureau staff: score the whole register (queued on the task worker)."""
     require_bureau(request.user)

@@ -49,6 +49,10 @@ def item_label(key: str) -> str:
     return str(ITEMS.get(key, key))
 
 
+def _num(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
 def _pts(tenths: int) -> str:
     return f"{tenths / 10:g}"
 
@@ -71,7 +75,9 @@ def explain(result: Score, scheme: Scheme) -> list[ExplainedLine]:
     for line in result.lines:
         c = criteria[line.code]
         if line.kind == BANDS:
-            measured = _("no data") if line.value is None else f"{line.value:g}{c.unit} ({MEASURES.get(line.code, '')})"
+            measured = (
+                _("no data") if line.value is None else f"{_num(line.value)}{c.unit} ({MEASURES.get(line.code, '')})"
+            )
             rule = "；".join(
                 _("≥ %(at)s%(unit)s: %(p)s") % {"at": f"{at:g}", "unit": c.unit, "p": _pts(p)} for at, p in c.bands
             )
@@ -79,13 +85,13 @@ def explain(result: Score, scheme: Scheme) -> list[ExplainedLine]:
                 working = _("No value measured: 0 points.")
             elif line.band is None:
                 working = _("%(v)s%(unit)s is below the first band (%(at)s%(unit)s): 0 points.") % {
-                    "v": f"{line.value:g}",
+                    "v": _num(line.value),
                     "unit": c.unit,
                     "at": f"{c.bands[0][0]:g}",
                 }
             else:
                 working = _("%(v)s%(unit)s reaches the band ≥ %(at)s%(unit)s: %(p)s points.") % {
-                    "v": f"{line.value:g}",
+                    "v": _num(line.value),
                     "unit": c.unit,
                     "at": f"{line.band[0]:g}",
                     "p": _pts(line.band[1]),

@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.finance.models import (
     LOAN_FIELDS,
@@ -40,7 +41,10 @@ class ClaimForm(forms.ModelForm):
 class ClaimDecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(InsuranceClaim.Status.PAID, _("Paid")), (InsuranceClaim.Status.REJECTED, _("Rejected"))],
+        choices=[
+            (InsuranceClaim.Status.PAID, _("Paid")),
+            (InsuranceClaim.Status.REJECTED, pgettext_lazy("claim", "Rejected")),
+        ],
     )
     amount_paid_wan = forms.DecimalField(
         label=_("amount paid (万元)"), required=False, min_value=0, max_digits=14, decimal_places=2

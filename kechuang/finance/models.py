@@ -95,7 +95,7 @@ class Loan(Timestamped):
         INDUSTRIALISATION = "industrialisation", _("Industrialisation of results")
 
     class Status(models.TextChoices):
-        GRANTED = "granted", _("Granted")
+        GRANTED = "granted", pgettext_lazy("loan status", "Granted")
         REPAID = "repaid", _("Repaid")
         OVERDUE = "overdue", _("Overdue")
         REVOKED = "revoked", _("Filing revoked")
@@ -112,7 +112,7 @@ class Loan(Timestamped):
     term_months = models.PositiveSmallIntegerField(
         _("term (months)"), validators=[MinValueValidator(1), MaxValueValidator(360)]
     )
-    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    purpose = models.CharField(pgettext_lazy("loan", "purpose"), max_length=20, choices=Purpose.choices)
     month = models.DateField(_("month granted"), help_text=_("the first day of the month the loan was granted"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.GRANTED)
     tech_sme_number = models.CharField(_("tech-SME number when filed"), max_length=64, blank=True)
@@ -193,10 +193,13 @@ class InsuranceClaim(Timestamped):
     class Status(models.TextChoices):
         FILED = "filed", _("Filed")
         PAID = "paid", _("Paid")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
 
     policy = models.ForeignKey(
-        InsurancePolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="claims"
+        InsurancePolicy,
+        verbose_name=pgettext_lazy("insurance", "policy"),
+        on_delete=models.PROTECT,
+        related_name="claims",
     )
     filed_on = models.DateField(_("filed on"))
     amount_claimed_wan = wan(_("amount claimed (万元)"))
@@ -245,7 +248,7 @@ class VcFund(Timestamped):
     """A fund an institution manages; a 新旧动能转换基金 sub-fund carries the yielded-returns rule it follows."""
 
     institution = models.ForeignKey(
-        VcInstitution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="funds"
+        VcInstitution, verbose_name=pgettext_lazy("vc", "institution"), on_delete=models.PROTECT, related_name="funds"
     )
     name = models.CharField(_("name"), max_length=200, unique=True)
     size_wan = wan(_("fund size (万元)"))
@@ -306,7 +309,7 @@ class ListingFirm(Timestamped):
         SHAREHOLDING = "shareholding", _("Shareholding reform done")
         TUTORING = "tutoring", _("Tutoring filed with the regulator")
         APPLIED = "applied", _("Application accepted")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("listing stage", "Approved")
         LISTED = "listed", pgettext_lazy("listing stage", "Listed")
 
     class Board(models.TextChoices):

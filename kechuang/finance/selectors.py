@@ -74,17 +74,24 @@ def investments(user: Any) -> QuerySet[VcInvestment]:
 
 
 def funds() -> QuerySet[VcFund]:
-    return VcFund.objects.select_related("institution").annotate(
-        investments_n=Count("investments"), invested=Sum("investments__amount_wan")
+    return (
+        VcFund.objects.select_related("institution")
+        .annotate(investments_n=Count("investments"), invested=Sum("investments__amount_wan"))
+        .order_by("name")
     )
 
 
 def institutions() -> QuerySet[VcInstitution]:
-    return VcInstitution.objects.annotate(funds_n=Count("funds"))
+    return VcInstitution.objects.annotate(funds_n=Count("funds")).order_by("name")
 
 
 def listing(user: Any) -> QuerySet[ListingFirm]:
-    return ListingFirm.objects.visible_to(user).select_related("region").annotate(services_n=Count("services"))
+    return (
+        ListingFirm.objects.visible_to(user)
+        .select_related("region")
+        .annotate(services_n=Count("services"))
+        .order_by("enterprise_name", "id")
+    )
 
 
 def listing_services(user: Any) -> QuerySet[ListingService]:
@@ -92,7 +99,8 @@ def listing_services(user: Any) -> QuerySet[ListingService]:
 
 
 def _d(value: Any) -> Decimal:
-    return value if value is not None else Decimal(0)
+    """A sum as the board shows it: to the cent (SQLite sums decimals as floats), 0 for none."""
+    return Decimal(0) if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def board(user: Any, year: int) -> dict[str, Any]:

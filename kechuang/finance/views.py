@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import exports, imports
@@ -364,7 +365,7 @@ def loan_filing_xlsx(request: HttpRequest) -> HttpResponse:
             exports.Sheet(
                 _("Loans"), [c["header"] for c in spec["columns"]], [[exports.safe_cell(v) for v in r] for r in rows]
             ),
-            exports.Sheet(_("Summary"), [_("Item"), _("Value")], filing.summary_rows(month, loans)),
+            exports.Sheet(pgettext("filing", "Summary"), [_("Item"), _("Value")], filing.summary_rows(month, loans)),
         ],
     )
 
@@ -548,7 +549,7 @@ def investment_export(request: HttpRequest) -> HttpResponse:
         _("VC investments"),
         "vc-investments",
         [
-            _("Institution"),
+            pgettext("vc", "Institution"),
             _("Fund"),
             _("Credit code"),
             _("Enterprise"),
