@@ -115,6 +115,19 @@ def finance_score_detail(request: HttpRequest, credit_code: str):
     return explained(history)
 
 
+@router.get("/finance/my-score", response=ExplainedScoreOut)
+def finance_my_score(request: HttpRequest):
+    """An enterprise account's own firm's latest score (its credit code), explained criterion by criterion."""
+    from kechuang.core.roles import Role
+
+    if request.user.role != Role.ENTERPRISE:
+        raise PermissionDenied
+    history = list(selectors.own_score_history(request.user)[:60])
+    if not history:
+        raise Http404
+    return explained(history)
+
+
 @router.post("/finance/score-runs", response={202: dict})
 def finance_score_run(request: HttpRequest):
     """Bureau staff: score the whole register (queued on the task worker)."""

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import BUREAU, WRITERS
+from kechuang.core.roles import BUREAU, WRITERS, Role
 
 
 class FinanceConfig(AppConfig):
@@ -24,10 +24,14 @@ class FinanceConfig(AppConfig):
                 NavItem(_("Listing reserve"), "finance:listing"),
                 NavItem(_("Import loans"), "finance:loan_import", roles=WRITERS),
                 NavItem(_("Scoring scheme"), "finance:scheme", roles=BUREAU),
+                NavItem(_("Our credit-enhancement score"), "finance:my_score", roles=frozenset({Role.ENTERPRISE})),
             ),
             order=40,
         ),
     )
+    # An enterprise account sees its own firm's score (its credit code), explained, on a page and in the API.
+    external_pages = {"enterprise": {"finance:my_score", "api:finance_my_score"}}
+    external_home = {"enterprise": "finance:my_score"}
 
     def importers(self) -> list:
         from kechuang.finance.importer import LoanImport

@@ -41,6 +41,17 @@ def score_history(user: Any, credit_code: str) -> QuerySet[CapabilityScore]:
     )
 
 
+def own_score_history(user: Any) -> QuerySet[CapabilityScore]:
+    """An enterprise account's own firm's scores (its credit code), newest first; nothing for any other account."""
+    from kechuang.core.roles import Role
+    from kechuang.core.scope import mark_scoped
+
+    if getattr(user, "role", None) != Role.ENTERPRISE or not getattr(user, "credit_code", ""):
+        return CapabilityScore.objects.none()
+    found = CapabilityScore.objects.filter(credit_code=user.credit_code).select_related("scheme", "region")
+    return mark_scoped(found.order_by("-as_of"), user)
+
+
 def scheme_of(row: ScoreScheme) -> Scheme:
     return parse_scheme(row.data)
 

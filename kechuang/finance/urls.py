@@ -6,6 +6,7 @@ app_name = "finance"
 urlpatterns = [
     path("", views.board, name="board"),
     path("scores/", views.score_list, name="scores"),
+    path("my-score/", views.my_score, name="my_score"),
     path("scores/export.xlsx", views.score_export, name="score_export"),
     path("scores/run/", views.score_run, name="score_run"),
     path("scores/scheme/", views.scheme_page, name="scheme"),

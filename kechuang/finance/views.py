@@ -23,7 +23,7 @@ from kechuang.core import exports, imports
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import paginate, query_without
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
-from kechuang.core.roles import READ_ONLY
+from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.finance import filing, importer, selectors, services
@@ -186,6 +186,17 @@ def score_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
         get_for_user(request, CapabilityScore, credit_code=credit_code, is_latest=True)  # 404, logged if out of scope
         raise Http404
     return render(request, "finance/score_detail.html", score_context(history))
+
+
+@login_required
+def my_score(request: HttpRequest) -> HttpResponse:
+    """An enterprise account's own firm's score, explained criterion by criterion (its credit code only)."""
+    if request.user.role != Role.ENTERPRISE:
+        raise PermissionDenied
+    history = list(selectors.own_score_history(request.user)[:60])
+    if not history:
+        return render(request, "finance/my_score_none.html", {"organisation": request.user.organisation})
+    return render(request, "finance/score_detail.html", {**score_context(history), "own": True})
 
 
 @bureau_required

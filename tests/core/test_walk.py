@@ -60,6 +60,7 @@ EXTERNALS = frozenset(EXTERNAL_PERSONAS)
 SIGNED_IN = ALL | ADMINS | EXTERNALS
 # Who may enrol a second factor but need not (core.second_factor.requires_second_factor): the enrolment page opens
 # for them and the verification page sends them on. The enterprise administrator must, as the administrators do.
+ENTERPRISE_ACCOUNTS = frozenset({"enterprise_admin", "enterprise_user"})
 OPTIONAL_2FA = frozenset({"leader", "expert", "enterprise_user", "talent"})
 # Of the public pages, an administrator reaches the account ones; anything else answers 403 before its view.
 ADMIN_OPEN = frozenset({"login", "logout", "favicon", "set_language"})
@@ -129,7 +130,12 @@ RULES: dict[str, Rule] = {
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
     # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
-    "awaiting_role": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS, 200)),
+    "awaiting_role": page(
+        readers=SIGNED_IN,
+        get="redirect",
+        # the enterprise accounts' home is their firm's score (finance), so this page sends them on
+        per_persona=dict.fromkeys(EXTERNALS, 200) | dict.fromkeys(ENTERPRISE_ACCOUNTS, 302),
+    ),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -371,6 +377,7 @@ RULES: dict[str, Rule] = {
     "finance:score_run": action(readers=BUREAU, writers=BUREAU),
     "finance:scheme": form(readers=BUREAU, writers=BUREAU, data={"data": "{}"}),
     "finance:score": page(target="finance_score"),
+    "finance:my_score": page(readers=ENTERPRISE_ACCOUNTS),  # an enterprise account's own firm's score
     "finance:loans": page(),
     "finance:loan_export": page(),
     "finance:loan_create": form(readers=ALL, data={"bank": "巡检银行"}),
@@ -401,6 +408,7 @@ RULES: dict[str, Rule] = {
     "api:finance_scores": page(),
     "api:finance_score_detail": page(target="finance_score"),
     "api:finance_score_run": api_write(writers=BUREAU),
+    "api:finance_my_score": page(readers=ENTERPRISE_ACCOUNTS),
     "api:finance_loans": page(),
     "api:finance_loan_filing": page(query="month=2026-01"),
     "api:finance_loan": page(target="finance_loan"),

@@ -372,3 +372,28 @@ def test_board_counts_match_the_lists(firms, persona, client_as):
     assert zc["loans"]["amount"] == Decimal(250) and zc["scored"] == 2
     page = client_as("leader").get(reverse("finance:board"))
     assert page.status_code == 200 and 'data-testid="kpi-loan-amount">750' in page.content.decode()
+
+
+# ------------------------------------------------------------------------------------------ the enterprise's own score
+def test_enterprise_account_sees_only_its_own_score(firms, persona, client_as, client):
+    services.scores_compute(as_of=TODAY)
+    own, other = firms["zd_strong"], firms["zc_strong"]
+    user = persona("enterprise_user")
+    user.credit_code, user.organisation = own.credit_code, own.name
+    user.save()
+    page = client_as("enterprise_user").get(reverse("finance:my_score"))
+    text = page.content.decode()
+    assert page.status_code == 200 and own.credit_code in text and other.credit_code not in text
+    assert 'data-criterion="rd_intensity"' in text and "65.0" in text
+    body = client.get("/api/finance/my-score").json()
+    assert body["credit_code"] == own.credit_code and round(sum(c["points"] for c in body["criteria"]), 1) == 65.0
+    # no other firm's score, list or staff page
+    for url in (reverse("finance:score", args=[other.credit_code]), reverse("finance:scores"), "/api/finance/scores"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/").status_code == 302 and client.get("/").url == reverse("finance:my_score")
+    # an account of a firm not scored yet is told so; staff have no "own" score
+    user.credit_code = firms["zc_no_sme"].credit_code.replace("9", "8", 1)
+    user.save()
+    assert "尚未" in client.get(reverse("finance:my_score")).content.decode()
+    assert client.get("/api/finance/my-score").status_code == 404
+    assert client_as("bureau_staff").get(reverse("finance:my_score")).status_code == 403
