@@ -84,10 +84,12 @@ def investments(user: Any) -> QuerySet[VcInvestment]:
     return VcInvestment.objects.visible_to(user).select_related("region", "fund", "fund__institution")
 
 
-def funds() -> QuerySet[VcFund]:
+def funds(user: Any) -> QuerySet[VcFund]:
+    """Every fund (public), with the investments the user may see counted and summed."""
+    mine = Q(investments__pk__in=VcInvestment.objects.visible_to(user).values("pk"))
     return (
         VcFund.objects.select_related("institution")
-        .annotate(investments_n=Count("investments"), invested=Sum("investments__amount_wan"))
+        .annotate(investments_n=Count("investments", filter=mine), invested=Sum("investments__amount_wan", filter=mine))
         .order_by("name")
     )
 

@@ -613,7 +613,7 @@ def fund_list(request: HttpRequest) -> HttpResponse:
         request,
         "finance/fund_list.html",
         {
-            "funds": selectors.funds(),
+            "funds": selectors.funds(request.user),
             "institutions": selectors.institutions(),
             "rule": services.yield_rule_default(),
             "can_edit": is_bureau(request.user),

@@ -320,6 +320,11 @@ def test_vc_yielded_returns_rule_recorded_for_seed_and_early(firms, persona):
     with pytest.raises(PermissionDenied):
         services.institution_create(actor=persona("zhangdian_officer"), data={"name": "x"})
     assert VcInstitution.objects.count() == 1
+    # the fund list counts only the investments the reader may see (all four are 张店's)
+    from kechuang.finance.selectors import funds
+
+    seen = {f.name: (f.investments_n, f.invested) for f in funds(persona("zichuan_officer"))}
+    assert seen["转换基金"] == (0, None) and {f.name: f.investments_n for f in funds(staff)}["转换基金"] == 3
 
 
 def test_listing_reserve(firms, persona, client_as):
