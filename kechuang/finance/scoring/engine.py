@@ -257,29 +257,23 @@ def score_batch(measures: Sequence[Mapping[str, Any]], scheme: Scheme) -> Batch:
     points: dict[str, list[int]] = {}
     total = np.zeros(n, dtype=np.int64)
     for c in scheme.criteria:
+        column = [m.get(c.code) for m in measures]
         if c.kind == BANDS:
-            column = np.fromiter(
-                (v if (v := _number(m.get(c.code))) is not None else np.nan for m in measures),
-                dtype=np.float64,
-                count=n,
-            )
+            values = np.array(
+                [v if (v := _number(x)) is not None else -np.inf for x in column], dtype=np.float64
+            ).reshape(n)
             thresholds = np.array([b[0] for b in c.bands], dtype=np.float64)
             band_points = np.array([0] + [b[1] for b in c.bands], dtype=np.int64)
-            reached = np.searchsorted(thresholds, np.nan_to_num(column, nan=-np.inf), side="right")
-            got = band_points[reached]
+            got = band_points[np.searchsorted(thresholds, values, side="right")]
         else:
-            got = np.zeros(n, dtype=np.int64)
-            for item, each in c.items:
-                counts = np.fromiter(
-                    (
-                        _count(m.get(c.code, {}).get(item) if isinstance(m.get(c.code), Mapping) else 0)
-                        for m in measures
-                    ),
-                    dtype=np.int64,
-                    count=n,
-                )
-                got += counts * each
-            got = np.minimum(got, c.max_points)
+            keys = [k for k, _each in c.items]
+            each = np.array([e for _k, e in c.items], dtype=np.int64)
+            empty = [0] * len(keys)
+            counts = np.array(
+                [[_count(d.get(k)) for k in keys] if isinstance(d, dict | Mapping) else empty for d in column],
+                dtype=np.int64,
+            ).reshape(n, len(keys))
+            got = np.minimum(counts @ each, c.max_points)
         points[c.code] = got.tolist()
         total += got
     totals = total.tolist()
