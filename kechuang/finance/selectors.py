@@ -73,6 +73,7 @@ def policies(user: Any) -> QuerySet[InsurancePolicy]:
         InsurancePolicy.objects.visible_to(user)
         .select_related("region")
         .annotate(claims_n=Count("claims"), paid=Sum("claims__amount_paid_wan"))
+        .order_by("-start_date", "-id")
     )
 
 

@@ -93,13 +93,14 @@ def scores_compute(
     batch = score_batch(measures, scheme)
     with transaction.atomic():
         done = [p["credit_code"] for p in profiles]
-        CapabilityScore.objects.filter(as_of=as_of, credit_code__in=done).delete() if codes is not None else (
-            CapabilityScore.objects.filter(as_of=as_of).delete()
+        same_day = CapabilityScore.objects.filter(as_of=as_of)
+        (same_day if codes is None else same_day.filter(credit_code__in=done)).delete()
+        # Each firm has one latest row. A back-dated run (an earlier day than a firm's latest) adds history only.
+        newer = set(
+            CapabilityScore.objects.filter(is_latest=True, as_of__gt=as_of).values_list("credit_code", flat=True)
         )
-        if codes is None:
-            CapabilityScore.objects.filter(is_latest=True).update(is_latest=False)
-        else:
-            CapabilityScore.objects.filter(is_latest=True, credit_code__in=done).update(is_latest=False)
+        stale = CapabilityScore.objects.filter(is_latest=True, as_of__lt=as_of)
+        (stale if codes is None else stale.filter(credit_code__in=done)).update(is_latest=False)
         rows = [
             CapabilityScore(
                 credit_code=p["credit_code"],
@@ -111,7 +112,7 @@ def scores_compute(
                 grade=batch.grades[i],
                 points={c.code: batch.points[c.code][i] for c in scheme.criteria},
                 measures=measures[i],
-                is_latest=True,
+                is_latest=p["credit_code"] not in newer,
             )
             for i, p in enumerate(profiles)
         ]

@@ -70,6 +70,10 @@ def test_register_scored_through_the_registry_with_history(firms, persona):
     assert CapabilityScore.objects.filter(credit_code=strong.credit_code).count() == 2
     assert CapabilityScore.objects.filter(is_latest=True).count() == 4
     assert AuditEntry.objects.filter(object_type="finance.capabilityscore").count() == 2
+    # a back-dated run adds history; today's rows stay the latest
+    services.scores_compute(as_of=TODAY - dt.timedelta(days=60))
+    assert CapabilityScore.objects.filter(credit_code=strong.credit_code).count() == 3
+    assert set(CapabilityScore.objects.filter(is_latest=True).values_list("as_of", flat=True)) == {TODAY}
 
 
 def test_score_page_explains_each_criterion_and_scope(firms, client_as):
