@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -215,11 +214,11 @@ def scheme_page(request: HttpRequest) -> HttpResponse:
     if not is_bureau(request.user):
         raise PermissionDenied
     current = services.current_scheme()
-    form = SchemeForm(request.POST or None, initial={"data": json.dumps(current.data, ensure_ascii=False, indent=2)})
+    form = SchemeForm(request.POST or None, current=current.data)
     if (
         request.method == "POST"
         and form.is_valid()
-        and save_or_errors(form, lambda: services.scheme_create(actor=request.user, data=form.cleaned_data["data"]))
+        and save_or_errors(form, lambda: services.scheme_create(actor=request.user, data=form.scheme_data()))
     ):
         messages.success(request, _("New scheme version saved; score the register again to apply it."))
         return redirect("finance:scheme")

@@ -406,3 +406,22 @@ def test_enterprise_account_sees_only_its_own_score(firms, persona, client_as, c
     assert "尚未" in client.get(reverse("finance:my_score")).content.decode()
     assert client.get("/api/finance/my-score").status_code == 404
     assert client_as("bureau_staff").get(reverse("finance:my_score")).status_code == 403
+
+
+def test_scheme_page_saves_a_new_version_criterion_by_criterion(db, client_as):
+    from kechuang.finance.forms import SchemeForm
+
+    current = services.current_scheme()
+    form = SchemeForm(current=current.data)
+    data = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v not in (None, False)}
+    client = client_as("bureau_staff")
+    bad = client.post(reverse("finance:scheme"), data | {"version": "v9", "bands__growth": "0-2"})
+    assert bad.status_code == 200 and ScoreScheme.objects.count() == 1 and "1:5, 2:10" in bad.content.decode()
+    done = client.post(reverse("finance:scheme"), data | {"version": "v9", "bands__rd_intensity": "1:10, 4:25"})
+    assert done.status_code == 302
+    saved = services.current_scheme()
+    assert saved.version == "v9" and saved.data["criteria"][0]["bands"] == [[1.0, 10.0], [4.0, 25.0]]
+    assert saved.data["grades"] == [[80.0, "A"], [60.0, "B"], [40.0, "C"], [0.0, "D"]]
+    again = client.post(reverse("finance:scheme"), data | {"version": "v9"})
+    assert again.status_code == 200 and ScoreScheme.objects.count() == 2  # a version is never overwritten
