@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "kechuang.techmarket",
     "kechuang.platforms",
     "kechuang.outreach",
+    "kechuang.finance",
     "kechuang.cockpit",
 ]
 

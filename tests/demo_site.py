@@ -29,12 +29,14 @@ FIXTURE = "demo_site"
 DEMO_ENTERPRISES = 600
 DEMO_PLATFORMS = 120  # the platform demo's size knob: 120 platforms and 9 carriers (make run: 800 and 60)
 DEMO_COMMISSIONERS = 30  # the outreach module's size knob (its bases and activities scale with it)
+FINANCE_SCALE = 0.2  # the finance demo's share: 40 loans, 10 policies, 6 investments, 8 reserve firms
 
 
 @pytest.fixture(scope="session")
 def demo_site(django_db_setup, django_db_blocker):
     """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
     from kechuang.enterprises import demo as enterprise_demo
+    from kechuang.finance import demo as finance_demo
     from kechuang.outreach import demo as outreach_demo
     from kechuang.platforms import demo as platform_demo
     from kechuang.techmarket import index
@@ -54,6 +56,7 @@ def demo_site(django_db_setup, django_db_blocker):
                 mock.patch.object(enterprise_demo, "DEMO_SIZE", DEMO_ENTERPRISES),
                 mock.patch.object(platform_demo, "DEMO_SIZE", DEMO_PLATFORMS),
                 mock.patch.object(outreach_demo, "DEMO_SIZE", DEMO_COMMISSIONERS),
+                mock.patch.object(finance_demo, "DEMO_SCALE", FINANCE_SCALE),
                 TestCase.captureOnCommitCallbacks(execute=True),
             ):
                 call_command("load_demo", stdout=io.StringIO())

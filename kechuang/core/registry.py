@@ -25,6 +25,8 @@
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
 - `data_folders() -> [core.backup.DataFolder]`: folders of files the module keeps beside the database, for
   `manage.py backup` / `restore` (the technology market's matching index).
+- `enterprise_profiles(codes, as_of=…)` and `tier_holders(tier, on)`: the enterprise register read as plain data by
+  other modules (the finance module's capability score and loan checks), answered by the enterprise module.
 - `external_pages = {role: {url name, …}}` and `external_home = {role: url name}`: the pages a module opens to the
   accounts outside the government (roles.EXTERNAL: expert, enterprise, talent), read by core.duties; every other
   page refuses them. The view still checks that the record is the user's own.
@@ -242,6 +244,26 @@ def policy_for(user: Any, code: str | None = None) -> Any | None:
         if hook is not None:
             return hook(user, code)
     return None
+
+
+def enterprise_profiles(codes: Iterable[str] | None = None, *, as_of: Any = None) -> list[dict[str, Any]]:
+    """The enterprise register's profile of each active firm (all, or those of the credit codes `codes`) as plain
+    data: credit code, name, region, yearly facts, IP, tiers held and eligible, R&D institutions (the module that
+    keeps the register answers `enterprise_profiles`; none installed: an empty list)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "enterprise_profiles", None)
+        if hook is not None:
+            return hook(codes, as_of=as_of)
+    return []
+
+
+def tier_holders(tier: str, on: Any = None) -> set[str]:
+    """The credit codes of the firms holding the ladder tier `tier` on the day `on` (default today)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "tier_holders", None)
+        if hook is not None:
+            return hook(tier, on)
+    return set()
 
 
 def demo_loaders() -> list[AppConfig]:

@@ -101,6 +101,16 @@ class EnterprisesConfig(AppConfig):
         found = self.enterprise_refs(codes)
         return [found[c] for c in codes if c in found]
 
+    def enterprise_profiles(self, codes=None, *, as_of=None) -> list:
+        from kechuang.enterprises.selectors import capability_profiles
+
+        return capability_profiles(codes, as_of=as_of)
+
+    def tier_holders(self, tier: str, on=None) -> set:
+        from kechuang.enterprises.selectors import tier_holders
+
+        return tier_holders(tier, on)
+
     def cockpit_cards(self, user):
         from kechuang.enterprises.selectors import cockpit_cards
 

@@ -285,3 +285,95 @@ def reserve_pool_counts() -> list[dict[str, Any]]:
         entry = out.setdefault(key, {"tier": key[0], "region_code": key[1], "one_away": 0, "two_away": 0})
         entry["one_away" if row["failed"] == 1 else "two_away"] = row["n"]
     return sorted(out.values(), key=lambda e: (e["tier"], e["region_code"]))
+
+
+def capability_profiles(codes: Any = None, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each active firm's profile (all, or those of the credit codes `codes`) as plain data, for other modules
+    (the finance module's capability score, its loan checks) through `core.registry.enterprise_profiles`:
+    credit_code, name, region_id, region_code, years {year: {operating_revenue, rd_expense, employees, rd_staff}}
+    (the last four years), ip {class_i, class_ii, high_value} (valid), tiers_held {tier: certificate number} (on
+    `as_of`), tiers_eligible [tier] (the ladder's stored verdicts), institutions {level: n} (not revoked)."""
+    from kechuang.enterprises.models import EnterpriseYear, IntellectualProperty, RdInstitution
+
+    as_of = as_of or timezone.localdate()
+    firms = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
+    chunks: list[Any] = [None]
+    if codes is not None:
+        wanted = sorted(set(codes))
+        chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+    out: list[dict[str, Any]] = []
+    for chunk in chunks:
+        part = firms if chunk is None else firms.filter(credit_code__in=chunk)
+        profiles: dict[int, dict[str, Any]] = {}
+        for pk, code, name, region_id, region_code in part.values_list(
+            "pk", "credit_code", "name", "region_id", "region__code"
+        ).order_by("pk"):
+            profiles[pk] = {
+                "credit_code": code,
+                "name": name,
+                "region_id": region_id,
+                "region_code": region_code,
+                "years": {},
+                "ip": {},
+                "tiers_held": {},
+                "tiers_eligible": [],
+                "institutions": {},
+            }
+        if not profiles:
+            continue
+        ids = (
+            Q(enterprise_id__in=list(profiles)) if chunk is not None else Q(enterprise__status=Enterprise.Status.ACTIVE)
+        )
+        for pk, year, revenue, rd, employees, rd_staff in EnterpriseYear.objects.filter(
+            ids, year__gte=as_of.year - 4, year__lte=as_of.year
+        ).values_list(
+            "enterprise_id", "year", "operating_revenue_wan", "rd_expense_wan", "employees_total", "rd_staff"
+        ):
+            if pk in profiles:
+                profiles[pk]["years"][year] = {
+                    "operating_revenue": None if revenue is None else float(revenue),
+                    "rd_expense": None if rd is None else float(rd),
+                    "employees": employees,
+                    "rd_staff": rd_staff,
+                }
+        for row in (
+            IntellectualProperty.objects.filter(ids, is_valid=True, grant_date__lte=as_of)
+            .values("enterprise_id", "ip_class", "high_value")
+            .annotate(n=Count("id"))
+        ):
+            if row["enterprise_id"] in profiles:
+                ip = profiles[row["enterprise_id"]]["ip"]
+                key = "class_i" if row["ip_class"] == IntellectualProperty.IPClass.CLASS_I else "class_ii"
+                ip[key] = ip.get(key, 0) + row["n"]
+                if row["high_value"]:
+                    ip["high_value"] = ip.get("high_value", 0) + row["n"]
+        for pk, tier, number in Qualification.objects.filter(
+            ids, revoked=False, issue_date__lte=as_of, expiry_date__gte=as_of
+        ).values_list("enterprise_id", "tier", "certificate_number"):
+            if pk in profiles:
+                profiles[pk]["tiers_held"][tier] = number
+        for pk, tier in LadderResult.objects.filter(ids, status=LadderResult.Status.ELIGIBLE).values_list(
+            "enterprise_id", "tier"
+        ):
+            if pk in profiles:
+                profiles[pk]["tiers_eligible"].append(tier)
+        for row in (
+            RdInstitution.objects.filter(ids, recognised_on__lte=as_of)
+            .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of))
+            .values("enterprise_id", "level")
+            .annotate(n=Count("id"))
+        ):
+            if row["enterprise_id"] in profiles:
+                profiles[row["enterprise_id"]]["institutions"][row["level"]] = row["n"]
+        out.extend(profiles.values())
+    return out
+
+
+def tier_holders(tier: str, on: dt.date | None = None) -> set[str]:
+    """The credit codes of the firms holding `tier` (a valid, unrevoked qualification) on the day `on`."""
+    on = on or timezone.localdate()
+    return set(
+        Qualification.objects.filter(tier=tier, revoked=False, issue_date__lte=on, expiry_date__gte=on).values_list(
+            "enterprise__credit_code", flat=True
+        )
+    )

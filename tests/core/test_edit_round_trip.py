@@ -477,6 +477,26 @@ EDIT_CASES: dict[str, EditCase] = {
         lambda r: [r.carrier_id, r.year],
         snapshot,
     ),
+    "finance_loan": EditCase(
+        ("kechuang.finance.forms.LoanForm",),
+        "bureau_staff",
+        lambda: (
+            _first(_finance().Loan.objects.exclude(note="").order_by("pk"))
+            if _finance().Loan.objects.exclude(note="").exists()
+            else _first(_finance().Loan.objects.order_by("pk"))
+        ),
+        "finance:loan_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
+    "finance_listing": EditCase(
+        ("kechuang.finance.forms.ListingStageForm",),
+        "bureau_staff",
+        lambda: _first(_finance().ListingFirm.objects.order_by("pk")),
+        "finance:listing_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
 }
 
 # Forms that edit no stored record in place (so there is nothing to round-trip), with the reason.
@@ -515,7 +535,22 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.outreach.forms.AssessmentForm": "an action (the year's assessment, recorded again to correct it)",
     "kechuang.outreach.forms.EvaluationForm": "an action (a base's yearly evaluation, recorded again to correct it)",
     "kechuang.outreach.forms.RecogniseForm": "an action (a base wins a higher title)",
+    "kechuang.finance.forms.PolicyForm": "creates an insurance policy; no edit page",
+    "kechuang.finance.forms.ClaimForm": "files a claim; no edit page",
+    "kechuang.finance.forms.ClaimDecisionForm": "a workflow step (settle a claim: paid or rejected)",
+    "kechuang.finance.forms.InstitutionForm": "creates a VC institution; no edit page",
+    "kechuang.finance.forms.FundForm": "creates a VC fund; no edit page",
+    "kechuang.finance.forms.InvestmentForm": "records an investment; no edit page",
+    "kechuang.finance.forms.ListingFirmForm": "adds a firm to the listing reserve (its stage: ListingStageForm)",
+    "kechuang.finance.forms.ListingServiceForm": "records training or a service; no edit page",
+    "kechuang.finance.forms.SchemeForm": "saves a new version of the scoring scheme; versions are never edited",
 }
+
+
+def _finance():
+    from kechuang.finance import models as fin
+
+    return fin
 
 
 def _enterprises():

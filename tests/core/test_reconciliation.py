@@ -477,6 +477,34 @@ PAIRS += [
 ]
 
 
+# S&T finance: the board's counts and the lists (and exports) they stand for, city-wide and for a district.
+PAIRS += [
+    Pair(
+        f"finance: loans whose borrower lost its tech-SME number as {persona}: board, list, export",
+        (
+            Figure.page(persona, "/finance/", r"(\d+)", testid="kpi-warnings"),
+            Figure.count(persona, "/finance/loans/?warning=1"),
+            _export_rows(persona, "/finance/loans/export.xlsx?warning=1"),
+        ),
+    )
+    for persona in ("bureau_staff", "zhangdian_officer")
+] + [
+    Pair(
+        f"finance: {what} as {persona}: board, list, API",
+        (
+            Figure.page(persona, "/finance/", r"(\d+)", testid=testid),
+            Figure.count(persona, url),
+            Figure.api(persona, api, lambda data, w: data["count"]),
+        ),
+    )
+    for persona in ("bureau_staff", "zichuan_officer")
+    for what, testid, url, api in (
+        ("firms scored", "kpi-scored", "/finance/scores/", "/api/finance/scores?limit=1"),
+        ("listing reserve", "kpi-reserve", "/finance/listing/", "/api/finance/listing?limit=1"),
+    )
+]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The tests
 

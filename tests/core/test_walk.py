@@ -60,6 +60,7 @@ EXTERNALS = frozenset(EXTERNAL_PERSONAS)
 SIGNED_IN = ALL | ADMINS | EXTERNALS
 # Who may enrol a second factor but need not (core.second_factor.requires_second_factor): the enrolment page opens
 # for them and the verification page sends them on. The enterprise administrator must, as the administrators do.
+ENTERPRISE_ACCOUNTS = frozenset({"enterprise_admin", "enterprise_user"})
 OPTIONAL_2FA = frozenset({"leader", "expert", "enterprise_user", "talent"})
 # Of the public pages, an administrator reaches the account ones; anything else answers 403 before its view.
 ADMIN_OPEN = frozenset({"login", "logout", "favicon", "set_language"})
@@ -129,7 +130,12 @@ RULES: dict[str, Rule] = {
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
     # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
-    "awaiting_role": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS, 200)),
+    "awaiting_role": page(
+        readers=SIGNED_IN,
+        get="redirect",
+        # the enterprise accounts' home is their firm's score (finance), so this page sends them on
+        per_persona=dict.fromkeys(EXTERNALS, 200) | dict.fromkeys(ENTERPRISE_ACCOUNTS, 302),
+    ),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -438,6 +444,66 @@ RULES: dict[str, Rule] = {
     "api:outreach_statistics": page(),
     "api:outreach_bases": page(),
     "api:outreach_activities": page(),
+    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's
+    "finance:board": page(),
+    "finance:scores": page(),
+    "finance:score_export": page(),
+    "finance:score_run": action(readers=BUREAU, writers=BUREAU),
+    "finance:scheme": form(readers=BUREAU, writers=BUREAU, data={"data": "{}"}),
+    "finance:score": page(target="finance_score"),
+    "finance:my_score": page(readers=ENTERPRISE_ACCOUNTS),  # an enterprise account's own firm's score
+    "finance:loans": page(),
+    "finance:loan_export": page(),
+    "finance:loan_create": form(readers=ALL, data={"bank": "巡检银行"}),
+    "finance:loan_filing": page(),
+    "finance:loan_filing_xlsx": page(),
+    "finance:loan_import": form(readers=WRITERS),
+    "finance:loan_import_template": page(),
+    "finance:loan": page(target="finance_loan"),
+    "finance:loan_edit": form(target="finance_loan", data={"bank": "巡检银行"}),
+    "finance:policies": page(),
+    "finance:policy_export": page(),
+    "finance:policy_create": form(readers=ALL, data={"insurer": "巡检"}),
+    "finance:policy": page(target="finance_policy"),
+    "finance:claim_create": form(target="finance_policy", data={"reason": "walk"}),
+    "finance:claim_decide": action(target="finance_claim", data={"status": "rejected", "reason": "walk"}),
+    "finance:investments": page(),
+    "finance:investment_export": page(),
+    "finance:investment_create": form(readers=ALL, data={"stage": "seed"}),
+    "finance:funds": page(),
+    "finance:fund_create": form(readers=BUREAU, writers=BUREAU, data={"name": "巡检基金"}),
+    "finance:institution_create": form(readers=BUREAU, writers=BUREAU, data={"name": "巡检机构"}),
+    "finance:listing": page(),
+    "finance:listing_export": page(),
+    "finance:listing_create": form(readers=ALL, data={"stage": "cultivating"}),
+    "finance:listing_firm": page(target="finance_listing"),
+    "finance:listing_edit": form(target="finance_listing", data={"stage": "tutoring", "target_board": "bse"}),
+    "finance:listing_service_create": form(target="finance_listing", data={"kind": "training", "title": "巡检"}),
+    "api:finance_scores": page(),
+    "api:finance_score_detail": page(target="finance_score"),
+    "api:finance_score_run": api_write(writers=BUREAU),
+    "api:finance_my_score": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:finance_loans": page(),
+    "api:finance_loan_filing": page(query="month=2026-01"),
+    "api:finance_loan": page(target="finance_loan"),
+    "api:finance_loan_create": api_write(
+        data={
+            "product": "lukedai",
+            "bank": "巡检银行",
+            "credit_code": "91370303MA3C000000",
+            "amount_wan": "100",
+            "rate_pct": "3.5",
+            "term_months": 12,
+            "purpose": "rd",
+            "month": TODAY,
+            "status": "granted",
+        }
+    ),
+    "api:finance_loan_update": api_write(target="finance_loan", data={"bank": "巡检银行"}),
+    "api:finance_policies": page(),
+    "api:finance_investments": page(),
+    "api:finance_listing": page(),
+    "api:finance_board": page(),
 }
 
 
@@ -627,6 +693,27 @@ def _load_targets() -> Demo:
         b = PopsciBase.objects.filter(region__code=code).select_related("department").order_by("id").first()
         units = _units(code, b.department.code)
         t["popsci_base"].append(Target({"pk": b.pk}, PopsciBase, b.pk, units, units))
+    from kechuang.finance.models import CapabilityScore, InsuranceClaim, InsurancePolicy, ListingFirm, Loan
+
+    t["finance_score"], t["finance_loan"], t["finance_policy"], t["finance_claim"], t["finance_listing"] = (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    for code in ("zhangdian", "zichuan"):
+        own = _units(code)
+        s = CapabilityScore.objects.filter(region__code=code, is_latest=True).order_by("id").first()
+        t["finance_score"].append(Target({"credit_code": s.credit_code}, CapabilityScore, s.pk, own, own))
+        for kind, model, lookup in (
+            ("finance_loan", Loan, "region__code"),
+            ("finance_policy", InsurancePolicy, "region__code"),
+            ("finance_claim", InsuranceClaim, "policy__region__code"),
+            ("finance_listing", ListingFirm, "region__code"),
+        ):
+            x = model.objects.filter(**{lookup: code}).order_by("id").first()
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, own, own))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 

@@ -65,7 +65,9 @@ ADMIN_PAGES = {
 ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
 EXTERNAL_PAGES = {
     "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
-    "enterprise_admin": ACCOUNT_OPEN | {"core:second_factor_verify"},
+    # its home is its firm's score (finance), so awaiting_role sends it on
+    "enterprise_admin": (ACCOUNT_OPEN - {"awaiting_role"})
+    | {"core:second_factor_verify", "finance:my_score", "api:finance_my_score"},
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}

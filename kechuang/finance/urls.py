@@ -1,0 +1,41 @@
+from django.urls import path
+
+from kechuang.finance import views
+
+app_name = "finance"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("scores/", views.score_list, name="scores"),
+    path("my-score/", views.my_score, name="my_score"),
+    path("scores/export.xlsx", views.score_export, name="score_export"),
+    path("scores/run/", views.score_run, name="score_run"),
+    path("scores/scheme/", views.scheme_page, name="scheme"),
+    path("scores/<str:credit_code>/", views.score_detail, name="score"),
+    path("loans/", views.loan_list, name="loans"),
+    path("loans/export.xlsx", views.loan_export, name="loan_export"),
+    path("loans/new/", views.loan_create, name="loan_create"),
+    path("loans/filing/", views.loan_filing, name="loan_filing"),
+    path("loans/filing.xlsx", views.loan_filing_xlsx, name="loan_filing_xlsx"),
+    path("loans/import/", views.loan_import, name="loan_import"),
+    path("loans/import/template.xlsx", views.loan_import_template, name="loan_import_template"),
+    path("loans/<int:pk>/", views.loan_detail, name="loan"),
+    path("loans/<int:pk>/edit/", views.loan_edit, name="loan_edit"),
+    path("insurance/", views.policy_list, name="policies"),
+    path("insurance/export.xlsx", views.policy_export, name="policy_export"),
+    path("insurance/new/", views.policy_create, name="policy_create"),
+    path("insurance/<int:pk>/", views.policy_detail, name="policy"),
+    path("insurance/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
+    path("insurance/claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),
+    path("vc/", views.investment_list, name="investments"),
+    path("vc/export.xlsx", views.investment_export, name="investment_export"),
+    path("vc/new/", views.investment_create, name="investment_create"),
+    path("vc/funds/", views.fund_list, name="funds"),
+    path("vc/funds/new/", views.fund_create, name="fund_create"),
+    path("vc/institutions/new/", views.institution_create, name="institution_create"),
+    path("listing/", views.listing_list, name="listing"),
+    path("listing/export.xlsx", views.listing_export, name="listing_export"),
+    path("listing/new/", views.listing_create, name="listing_create"),
+    path("listing/<int:pk>/", views.listing_detail, name="listing_firm"),
+    path("listing/<int:pk>/edit/", views.listing_edit, name="listing_edit"),
+    path("listing/<int:pk>/services/new/", views.listing_service_create, name="listing_service_create"),
+]
