@@ -321,3 +321,28 @@ def briefing_digests(user: Any, policy: Any, *, cadence: str, start: Any, end: A
             if digest is not None:
                 found.append(digest)
     return found
+
+
+@dataclass(frozen=True)
+class DemandSummary:
+    """A technology-market demand as another module may read it (a 揭榜挂帅 open call takes its problem from one)."""
+
+    id: int
+    title: str
+    description: str
+    enterprise_name: str
+    credit_code: str
+    region_code: str
+    budget_max_wan: Decimal | None
+    deadline: Any  # datetime.date | None
+    url: str = ""
+
+
+def technology_demands(user: Any, *, pk: int | None = None, query: str = "", limit: int = 50) -> list[DemandSummary]:
+    """The demands `user` may read (published or under way), newest first; `pk` picks one (an empty list if it is
+    out of scope or absent). Answered by the module that keeps the demands (`technology_demands` hook)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "technology_demands", None)
+        if hook is not None:
+            return hook(user, pk=pk, query=query, limit=limit)
+    return []

@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import BUREAU
+
+
+class ProjectsConfig(AppConfig):
+    name = "kechuang.projects"
+    label = "projects"
+    verbose_name = _("S&T projects and funds")
+    url_prefix = "projects/"
+    navigation = (
+        NavGroup(
+            _("S&T projects and funds"),
+            (
+                NavItem(_("Project pipeline"), "projects:pipeline"),
+                NavItem(_("Open-call board"), "projects:calls"),
+                NavItem(_("Funds"), "projects:funds"),
+                NavItem(_("Risk compensation pool"), "projects:pools"),
+                NavItem(_("Case-by-case decisions"), "projects:decisions"),
+                NavItem(_("Performance board"), "projects:performance"),
+                NavItem(_("Rules and parameters"), "projects:rules"),
+                NavItem(_("New call"), "projects:call_create", roles=BUREAU),
+            ),
+            order=40,
+        ),
+    )
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.projects.demo import load_demo
+
+        return load_demo(city)
+
+    def cockpit_cards(self, user) -> list:
+        from kechuang.projects.selectors import cockpit_cards
+
+        return cockpit_cards(user)
