@@ -221,7 +221,7 @@ def call_step(*, actor: Any, call: Call, action: str, on: dt.date | None = None)
     kinds of party (departments, universities, leading firms, investors: task 5)."""
     require_bureau(actor)
     try:
-        call.state = wf.next_state("call", call.state, action)
+        new_state = wf.next_state("call", call.state, action)
     except wf.TransitionRefused as exc:
         raise _refused(exc) from None
     if action == "publish":
@@ -231,6 +231,7 @@ def call_step(*, actor: Any, call: Call, action: str, on: dt.date | None = None)
                 {"action": _("An open call is published after an argumentation with at least two kinds of party.")}
             )
         call.published_on = on or _today()
+    call.state = new_state
     audit.save(call, actor=actor)
     return call
 
@@ -297,7 +298,7 @@ def application_step(*, actor: Any, application: Application, action: str, note:
     if action == "formal_pass" and application.call.kind == Call.Kind.GUIDE and application.state == wf.SUBMITTED:
         raise ValidationError({"action": _("A guide-based application needs its district's recommendation first.")})
     try:
-        application.state = wf.next_state("application", application.state, action)
+        new_state = wf.next_state("application", application.state, action)
     except wf.TransitionRefused as exc:
         raise _refused(exc) from None
     if action == "formal_fail" and not note.strip():
@@ -311,6 +312,7 @@ def application_step(*, actor: Any, application: Application, action: str, note:
             raise ValidationError({"action": _("Every assigned expert must have scored (or recused) first.")})
         application.publicity_from = _today()
         application.publicity_to = _today() + dt.timedelta(days=5)
+    application.state = new_state
     audit.save(application, actor=actor)
     return application
 
@@ -414,7 +416,7 @@ def application_approve(
     """After 公示: the project is approved with its performance goals (issued with the money, task 22)."""
     require_bureau(actor)
     try:
-        application.state = wf.next_state("application", application.state, "approve")
+        new_state = wf.next_state("application", application.state, "approve")
     except wf.TransitionRefused as exc:
         raise _refused(exc) from None
     call = application.call
@@ -425,6 +427,7 @@ def application_approve(
     if end_on <= start_on:
         raise ValidationError({"end_on": _("The end must come after the start.")})
     rows = _goal_rows(goals)
+    application.state = new_state
     audit.save(application, actor=actor)
     project = Project(
         code=code or _next_code("P", start_on.year, Project),

@@ -99,9 +99,9 @@ def post_subsidy(spending: Decimal, p: Mapping[str, Decimal]) -> PostSubsidy:
     spending = Decimal(spending)
     if spending < 0:
         raise ValueError("spending cannot be negative")
-    rate, cap = Decimal(p["post_subsidy_rate"]), Decimal(p["post_subsidy_cap"])
+    rate, cap = q(Decimal(p["post_subsidy_rate"])), q(Decimal(p["post_subsidy_cap"]))
     uncapped = q(spending * rate / Decimal(100))
-    return PostSubsidy(q(spending), rate, cap, uncapped, min(uncapped, q(cap)))
+    return PostSubsidy(q(spending), rate, cap, uncapped, min(uncapped, cap))
 
 
 # ------------------------------------------------------------------------------------------------ goals
