@@ -106,12 +106,13 @@ def load_demo(city: OrgUnit) -> str:
     demands = registry.technology_demands(_reader(), limit=200)
     params = services.rule_params()
     n_projects = 0
-    firm_i = 0
+    turns = {"owner": 5, "winner": 0, "other": 3}
 
-    def next_firm() -> tuple[str, str, OrgUnit]:
-        nonlocal firm_i
-        firm = firms[firm_i % len(firms)]
-        firm_i += 1
+    def next_firm(role: str = "owner") -> tuple[str, str, OrgUnit]:
+        """Owners, winning applicants and the others each take their turn over the regions, so every region
+        soon has its projects (the winners come first region by region)."""
+        firm = firms[turns[role] % len(firms)]
+        turns[role] += 1
         return firm
 
     for age in (2, 1, 0):
@@ -177,8 +178,8 @@ def load_demo(city: OrgUnit) -> str:
             n_apps = 3 if mode == "horse_race" else 2
             winners = 2 if mode == "horse_race" else 1
             for k in range(n_apps):
-                code, name, region = next_firm()
                 approved = state == "closed" and k < winners
+                code, name, region = next_firm("winner" if approved else "other")
                 app = Application.objects.create(
                     call=call,
                     applicant=name,

@@ -303,7 +303,7 @@ class Project(models.Model):
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    data_scope = DataScope(region="region", department="department")
+    data_scope = DataScope(region="region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -334,7 +334,7 @@ class TeamMember(models.Model):
     unit_credit_code = models.CharField(_("unit's credit code"), max_length=18, blank=True)
     role = models.CharField(_("role in the team"), max_length=100, blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -362,7 +362,7 @@ class Milestone(models.Model):
     reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -390,7 +390,7 @@ class Check(models.Model):
     result = models.CharField(_("result"), max_length=12, choices=Result.choices)
     findings = models.TextField(_("findings"), blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -421,7 +421,7 @@ class ChangeRequest(models.Model):
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -443,7 +443,7 @@ class Appropriation(models.Model):
     amount_wan = wan(_("amount (10k yuan)"))
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -469,7 +469,7 @@ class PostSubsidyClaim(models.Model):
         Appropriation, null=True, blank=True, on_delete=models.PROTECT, related_name="post_subsidy"
     )
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -591,7 +591,7 @@ class BudgetLine(models.Model):
     category = models.CharField(_("category"), max_length=100)
     amount_wan = wan(_("amount (10k yuan)"))
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -610,7 +610,7 @@ class Expense(models.Model):
     description = models.CharField(_("description"), max_length=300)
     amount_wan = wan(_("amount (10k yuan)"))
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -642,7 +642,7 @@ class PerformanceGoal(models.Model):
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, validators=PCT)
     actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2, null=True, blank=True)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -670,7 +670,7 @@ class MonitoringReport(models.Model):
     warning = models.BooleanField(_("warning"), default=False)
     action = models.CharField(_("action"), max_length=8, choices=Action.choices, default=Action.NONE)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -712,7 +712,7 @@ class Evaluation(models.Model):
     findings = models.TextField(_("findings"), blank=True)
     result_use = models.CharField(_("use of the result"), max_length=10, choices=Use.choices)
 
-    data_scope = DataScope(region="project__region", department="project__department")
+    data_scope = DataScope(region="project__region")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -80,6 +80,7 @@ def calls(user: Any) -> QuerySet[Call]:
             n_applications=Count("applications", distinct=True),
             n_projects=Count("projects", distinct=True),
         )
+        .order_by("-year", "code")
     )
 
 

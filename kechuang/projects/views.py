@@ -277,8 +277,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/project_detail.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def project_action(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_for_user(request, Project, pk, write=True)
     d, actor, what = request.POST, request.user, request.POST.get("do", "")
@@ -537,8 +537,8 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/call_detail.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def call_action(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_for_user(request, Call, pk)
     d, actor, what = request.POST, request.user, request.POST.get("do", "")
@@ -622,8 +622,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/application_detail.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_for_user(request, Application, pk)
     d, actor, what = request.POST, request.user, request.POST.get("do", "")
@@ -726,8 +726,8 @@ def pools(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/pools.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def pool_action(request: HttpRequest) -> HttpResponse:
     d, actor, what = request.POST, request.user, request.POST.get("do", "")
     if actor.role in READ_ONLY:

@@ -356,6 +356,40 @@ RULES: dict[str, Rule] = {
     "api:checks_run": page(readers=BUREAU),
     "api:check_update": api_write(target="check", readers=BUREAU, writers=BUREAU, data={"query": "巡检"}),
     "api:check_delete": api_write(target="check", readers=BUREAU, writers=BUREAU),
+    # -- S&T projects and funds: projects, applications and loans are their region's; calls and rules are public
+    "projects:pipeline": page(),
+    "projects:pipeline_export": page(),
+    "projects:project": page(target="project"),
+    "projects:project_action": action(
+        target="project", writers=BUREAU, data={"do": "step", "action": "terminate", "note": "walk"}
+    ),
+    "projects:calls": page(),
+    "projects:call_export": page(),
+    "projects:call_create": form(readers=BUREAU, writers=BUREAU),
+    "projects:call": page(target="call"),
+    "projects:call_action": action(target="call", writers=BUREAU, data={"do": "step", "action": "close"}),
+    "projects:application": page(target="application"),
+    "projects:application_action": action(target="application", writers=BUREAU, data={"do": "assign"}),
+    "projects:funds": page(),
+    "projects:funds_export": page(),
+    "projects:pools": page(),
+    "projects:pool_action": action(
+        writers=BUREAU,
+        data={"do": "pool", "name": "巡检", "source": "city", "capital_wan": "1", "established_on": TODAY},
+    ),
+    "projects:decisions": form(readers=ALL, writers=BUREAU, edit=False, data={"kind": "grant", "title": "巡检"}),
+    "projects:performance": page(),
+    "projects:rules": form(readers=ALL, writers=BUREAU, edit=False, data={"code": "grade_fair", "value": "60"}),
+    # the expert's and the enterprise's own pages (external accounts)
+    "projects:reviews": page(readers=frozenset()),
+    "projects:review": page(readers=frozenset(), kwargs={"pk": 987654}),
+    "projects:portal": page(readers=frozenset()),
+    "projects:portal_apply": page(readers=frozenset(), kwargs={"pk": 987654}),
+    "api:projects": page(),
+    "api:project": page(target="project"),
+    "api:project_calls": page(),
+    "api:project_call": page(target="call"),
+    "api:appropriations": page(),
 }
 
 
@@ -516,6 +550,18 @@ def _load_targets() -> Demo:
             if all(p.region is None or p.region.code == code for p in c.parties.all())
         )
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
+    from kechuang.projects.models import Application as ProjectApplication
+    from kechuang.projects.models import Call as ProjectCall
+    from kechuang.projects.models import Project
+
+    call = ProjectCall.objects.order_by("id").first()
+    t["call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    t["project"], t["application"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        p = Project.objects.filter(region__code=code).order_by("id").first()
+        t["project"].append(Target({"pk": p.pk}, Project, p.pk, _units(code), _units(code)))
+        a = ProjectApplication.objects.filter(region__code=code).order_by("id").first()
+        t["application"].append(Target({"pk": a.pk}, ProjectApplication, a.pk, _units(code), _units(code)))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 
