@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import BUREAU
+from kechuang.core.roles import BUREAU, Role
 
 
 class ProjectsConfig(AppConfig):
@@ -22,10 +22,18 @@ class ProjectsConfig(AppConfig):
                 NavItem(_("Performance board"), "projects:performance"),
                 NavItem(_("Rules and parameters"), "projects:rules"),
                 NavItem(_("New call"), "projects:call_create", roles=BUREAU),
+                NavItem(_("My reviews"), "projects:reviews", roles=frozenset({Role.EXPERT})),
+                NavItem(_("Calls and my applications"), "projects:portal", roles=frozenset({Role.ENTERPRISE})),
             ),
             order=40,
         ),
     )
+    # Pages opened to accounts outside the government (core.duties); each view checks the record is the user's own.
+    external_pages = {
+        Role.EXPERT: {"projects:reviews", "projects:review"},
+        Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
+    }
+    external_home = {Role.EXPERT: "projects:reviews", Role.ENTERPRISE: "projects:portal"}
 
     def load_demo_data(self, city) -> str:
         from kechuang.projects.demo import load_demo

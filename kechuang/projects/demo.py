@@ -198,6 +198,7 @@ def load_demo(city: OrgUnit) -> str:
                 if approved:
                     _project(call, app, k, age, year, today, rng, params, science)
                     n_projects += 1
+    _reviews(firms, regions, today)
     _pool(city, regions, firms, today, rng, params)
     _decisions(firms, today)
     return f"projects: {Call.objects.count()} calls, {n_projects} projects, {PoolLoan.objects.count()} pool loans"
@@ -373,6 +374,48 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
             result_use=use,
         )
     return p
+
+
+def _reviews(firms, regions, today) -> None:
+    """The expert accounts (if any) have reviewed the approved applications, and one application of an open call,
+    from a firm of the first region, waits for their scores."""
+    from kechuang.projects.models import ReviewAssignment
+
+    experts = list(User.objects.filter(role=Role.EXPERT, is_active=True).order_by("id"))
+    call = Call.objects.filter(is_demo=True, state="open", kind="challenge").order_by("code").first()
+    if not experts or call is None:
+        return
+    for n, app in enumerate(Application.objects.filter(is_demo=True, state="approved").order_by("id")):
+        for expert in experts:
+            if expert.credit_code and expert.credit_code == app.credit_code:
+                continue
+            ReviewAssignment.objects.create(
+                application=app,
+                expert=expert,
+                expert_credit_code=expert.credit_code,
+                state="scored",
+                no_conflict=True,
+                score=Decimal(75 + (n * 7) % 20),
+                comment="技术路线可行，指标可考核。",
+            )
+    code, name, region = next(f for f in firms if f[2] == regions[0])
+    waiting = Application.objects.create(
+        call=call,
+        applicant=name,
+        credit_code=code,
+        region=region,
+        project_title=f"{call.title[:60]}（{name[:12]}）",
+        approach="产学研联合攻关：小试—中试—示范应用三步走。",
+        chief_scientist=SCIENTISTS[0],
+        requested_wan=call.funding_ceiling_wan,
+        self_raised_wan=call.funding_ceiling_wan,
+        state="expert_review",
+        formal_note="形式审查通过",
+        submitted_on=today - dt.timedelta(days=10),
+        is_demo=True,
+    )
+    for expert in experts:
+        ReviewAssignment.objects.create(application=waiting, expert=expert, expert_credit_code=expert.credit_code)
 
 
 def _pool(city, regions, firms, today, rng, params) -> None:

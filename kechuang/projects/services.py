@@ -263,14 +263,14 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
     if call.application_deadline and _today() > call.application_deadline:
         raise ValidationError({"call": _("The application deadline has passed.")})
     app = Application(call=call, submitted_by=actor, submitted_on=_today())
-    if getattr(actor, "role", None) == getattr(Role, "ENTERPRISE", "-"):
+    if getattr(actor, "role", None) == Role.ENTERPRISE:
         fields["credit_code"] = actor.credit_code
         fields.setdefault("applicant", getattr(actor, "organisation", "") or actor.credit_code)
         fields["region"] = enterprise_region(actor.credit_code)
         if fields["region"] is None:
             raise ValidationError({"credit_code": _("Your firm is not in the enterprise register.")})
     audit.assign(app, fields, allowed=APPLICATION_FIELDS)
-    is_enterprise = getattr(actor, "role", None) == getattr(Role, "ENTERPRISE", "-")
+    is_enterprise = getattr(actor, "role", None) == Role.ENTERPRISE
     if app.region_id and not is_enterprise and not can_write_unit(actor, app.region):
         raise PermissionDenied(_("You may enter applications of your own region only."))
     if app.requested_wan and call.funding_ceiling_wan and app.requested_wan > call.funding_ceiling_wan:
@@ -325,7 +325,7 @@ def expert_credit_code(expert: Any) -> str:
 def review_assign(*, actor: Any, application: Application, expert: Any) -> ReviewAssignment:
     """The bureau assigns an expert. Never one of the applicant's own organisation."""
     require_bureau(actor)
-    if getattr(expert, "role", None) != getattr(Role, "EXPERT", "expert") or not expert.is_active:
+    if getattr(expert, "role", None) != Role.EXPERT or not expert.is_active:
         raise ValidationError({"expert": _("Choose an active expert account.")})
     if application.state not in (wf.FORMAL_PASSED, wf.EXPERT_REVIEW):
         raise ValidationError({"expert": _("Experts are assigned after the formal check.")})

@@ -597,7 +597,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scored = [a.score for a in assignments if a.score is not None]
     experts = []
     if bureau:
-        role = getattr(Role, "EXPERT", "expert")
+        role = Role.EXPERT
         taken = {a.expert_id for a in assignments}
         experts = [
             u
@@ -854,7 +854,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 def _expert(request: HttpRequest) -> None:
     if not request.user.is_authenticated:
         raise Http404
-    if request.user.role != getattr(Role, "EXPERT", "expert"):
+    if request.user.role != Role.EXPERT:
         raise PermissionDenied
 
 
@@ -897,7 +897,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---------------------------------------------------------------- enterprises (external accounts)
 def _enterprise(request: HttpRequest) -> None:
-    if request.user.role != getattr(Role, "ENTERPRISE", "enterprise"):
+    if request.user.role != Role.ENTERPRISE:
         raise PermissionDenied
 
 

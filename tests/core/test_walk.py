@@ -120,6 +120,10 @@ TODAY = "2026-06-30"
 DEADLINE_PASSED = dt.date.today().year > 2027  # the Zibo policy's deadline year (the clock leg moves past it)
 STEP = {"on": TODAY, "note": "walk"}
 
+# External accounts whose role a module serves (their home is its page): the projects module serves experts (their
+# reviews) and enterprises (calls and their applications).
+SERVED_EXTERNALS = frozenset({"expert", "enterprise_admin", "enterprise_user"})
+
 RULES: dict[str, Rule] = {
     # -- core
     # An administrator's home is the page of their duty; an external account's the page its module opens to it.
@@ -129,7 +133,9 @@ RULES: dict[str, Rule] = {
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
     # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
-    "awaiting_role": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS, 200)),
+    "awaiting_role": page(
+        readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS - SERVED_EXTERNALS, 200)
+    ),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -388,11 +394,11 @@ RULES: dict[str, Rule] = {
     "projects:decisions": form(readers=ALL, writers=BUREAU, edit=False, data={"kind": "grant", "title": "巡检"}),
     "projects:performance": page(),
     "projects:rules": form(readers=ALL, writers=BUREAU, edit=False, data={"code": "grade_fair", "value": "60"}),
-    # the expert's and the enterprise's own pages (external accounts)
-    "projects:reviews": page(readers=frozenset()),
-    "projects:review": page(readers=frozenset(), kwargs={"pk": 987654}),
-    "projects:portal": page(readers=frozenset()),
-    "projects:portal_apply": page(readers=frozenset(), kwargs={"pk": 987654}),
+    # the expert's and the enterprise's own pages (external accounts: the matrix walks them)
+    "projects:reviews": page(readers=frozenset({"expert"})),
+    "projects:review": page(readers=frozenset({"expert"}), target="review"),
+    "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),
     "api:projects": page(),
     "api:project": page(target="project"),
     "api:project_calls": page(),
@@ -560,10 +566,14 @@ def _load_targets() -> Demo:
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
     from kechuang.projects.models import Application as ProjectApplication
     from kechuang.projects.models import Call as ProjectCall
-    from kechuang.projects.models import Project
+    from kechuang.projects.models import Project, ReviewAssignment
 
     call = ProjectCall.objects.order_by("id").first()
     t["call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    call = ProjectCall.objects.filter(state="open").order_by("id").first()
+    t["open_call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
+    t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
     t["project"], t["application"] = [], []
     for code in ("zhangdian", "zichuan"):
         p = Project.objects.filter(region__code=code).order_by("id").first()

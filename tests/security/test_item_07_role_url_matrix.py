@@ -64,8 +64,10 @@ ADMIN_PAGES = {
 # The enterprise administrator must pass a second factor (its verification page opens); the others may enrol one.
 ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
 EXTERNAL_PAGES = {
-    "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
-    "enterprise_admin": ACCOUNT_OPEN | {"core:second_factor_verify"},
+    # the projects module serves experts and enterprises: their home is its page, not the awaiting-role notice
+    "expert": ACCOUNT_OPEN - {"awaiting_role"} | {"core:second_factor_enrol", "projects:reviews", "projects:review"},
+    "enterprise_admin": ACCOUNT_OPEN - {"awaiting_role"}
+    | {"core:second_factor_verify", "projects:portal", "projects:portal_apply"},
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
