@@ -173,7 +173,7 @@ class Application(models.Model):
         EXPERT_REVIEW = wf.EXPERT_REVIEW, _("Expert review")
         PUBLICITY = wf.PUBLICITY, _("Publicity (公示)")
         APPROVED = wf.APPROVED, _("Approved")
-        REJECTED = wf.REJECTED, _("Rejected")
+        REJECTED = wf.REJECTED, _("Not approved")
 
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
     applicant = models.CharField(_("applicant"), max_length=200)
@@ -351,7 +351,7 @@ class Milestone(models.Model):
         PENDING = "pending", _("Pending")
         PASSED = "passed", _("Passed")
         CONDITIONAL = "conditional", _("Passed with conditions")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Not passed")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     seq = models.PositiveSmallIntegerField(_("no."))
@@ -383,7 +383,7 @@ class Check(models.Model):
     class Result(models.TextChoices):
         PASSED = "passed", _("Passed")
         CONDITIONAL = "conditional", _("Passed with conditions")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Not passed")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="checks")
     held_on = models.DateField(_("date"))
