@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "kechuang.platforms",
     "kechuang.outreach",
     "kechuang.finance",
+    "kechuang.projects",
     "kechuang.cockpit",
 ]
 

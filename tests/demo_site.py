@@ -30,6 +30,7 @@ DEMO_ENTERPRISES = 600
 DEMO_PLATFORMS = 120  # the platform demo's size knob: 120 platforms and 9 carriers (make run: 800 and 60)
 DEMO_COMMISSIONERS = 30  # the outreach module's size knob (its bases and activities scale with it)
 FINANCE_SCALE = 0.2  # the finance demo's share: 40 loans, 10 policies, 6 investments, 8 reserve firms
+PROJECT_CALLS_PER_YEAR = 4  # the projects module's demo size (make run: 8 calls a year)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,7 @@ def demo_site(django_db_setup, django_db_blocker):
     from kechuang.finance import demo as finance_demo
     from kechuang.outreach import demo as outreach_demo
     from kechuang.platforms import demo as platform_demo
+    from kechuang.projects import demo as projects_demo
     from kechuang.techmarket import index
     from tests.conftest import seed_platform
 
@@ -57,6 +59,7 @@ def demo_site(django_db_setup, django_db_blocker):
                 mock.patch.object(platform_demo, "DEMO_SIZE", DEMO_PLATFORMS),
                 mock.patch.object(outreach_demo, "DEMO_SIZE", DEMO_COMMISSIONERS),
                 mock.patch.object(finance_demo, "DEMO_SCALE", FINANCE_SCALE),
+                mock.patch.object(projects_demo, "DEMO_SIZE", PROJECT_CALLS_PER_YEAR),
                 TestCase.captureOnCommitCallbacks(execute=True),
             ):
                 call_command("load_demo", stdout=io.StringIO())

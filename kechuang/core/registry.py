@@ -401,3 +401,25 @@ def enterprises_in(region_codes: Iterable[str], limit: int | None = None) -> lis
         if hook is not None:
             found.extend(hook(sorted(set(region_codes)), limit))
     return found
+class DemandSummary:
+    """A technology-market demand as another module may read it (a 揭榜挂帅 open call takes its problem from one)."""
+
+    id: int
+    title: str
+    description: str
+    enterprise_name: str
+    credit_code: str
+    region_code: str
+    budget_max_wan: Decimal | None
+    deadline: Any  # datetime.date | None
+    url: str = ""
+
+
+def technology_demands(user: Any, *, pk: int | None = None, query: str = "", limit: int = 50) -> list[DemandSummary]:
+    """The demands `user` may read (published or under way), newest first; `pk` picks one (an empty list if it is
+    out of scope or absent). Answered by the module that keeps the demands (`technology_demands` hook)."""
+    for config in kechuang_apps():
+        hook = getattr(config, "technology_demands", None)
+        if hook is not None:
+            return hook(user, pk=pk, query=query, limit=limit)
+    return []

@@ -59,6 +59,11 @@ class TechmarketConfig(AppConfig):
 
         return [DataFolder("match_index", index_dir(), rebuild_command="rebuild_match_index")]
 
+    def technology_demands(self, user, *, pk=None, query="", limit=50):
+        from kechuang.techmarket.selectors import demand_summaries
+
+        return demand_summaries(user, pk=pk, query=query, limit=limit)
+
     def cockpit_cards(self, user):
         from kechuang.techmarket.selectors import cockpit_cards
 

@@ -503,3 +503,30 @@ def market_dashboard(user: Any, *, months: int = 24) -> dict[str, Any]:
         "turnover_wan": registered.aggregate(s=Sum("total_amount_wan"))["s"] or Decimal(0),
     }
     return {"months": labels, "series": series, "kpis": kpis}
+
+
+def demand_summaries(user: Any, *, pk: int | None = None, query: str = "", limit: int = 50) -> list:
+    """Published or negotiating demands as `core.registry.DemandSummary` (for the projects module's open calls)."""
+    from django.urls import reverse
+
+    from kechuang.core.registry import DemandSummary
+
+    qs = demands(user).filter(status__in=[Demand.Status.PUBLISHED, Demand.Status.NEGOTIATING])
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return [
+        DemandSummary(
+            id=d.pk,
+            title=d.title,
+            description=d.description,
+            enterprise_name=d.enterprise_name,
+            credit_code=d.credit_code,
+            region_code=d.region.code,
+            budget_max_wan=d.budget_max_wan,
+            deadline=d.deadline,
+            url=reverse("techmarket:demand", args=[d.pk]),
+        )
+        for d in qs.order_by("-created_at", "-id")[:limit]
+    ]

@@ -121,6 +121,10 @@ TODAY = "2026-06-30"
 DEADLINE_PASSED = dt.date.today().year > 2027  # the Zibo policy's deadline year (the clock leg moves past it)
 STEP = {"on": TODAY, "note": "walk"}
 
+# External accounts whose role a module serves (their home is its page): the projects module serves experts (their
+# reviews) and enterprises (calls and their applications).
+SERVED_EXTERNALS = frozenset({"expert", "enterprise_admin", "enterprise_user"})
+
 RULES: dict[str, Rule] = {
     # -- core
     # An administrator's home is the page of their duty; an external account's the page its module opens to it.
@@ -135,6 +139,7 @@ RULES: dict[str, Rule] = {
         get="redirect",
         # the enterprise accounts' home is their firm's score (finance), so this page sends them on
         per_persona=dict.fromkeys(EXTERNALS, 200) | dict.fromkeys(ENTERPRISE_ACCOUNTS, 302),
+        readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS - SERVED_EXTERNALS, 200)
     ),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
@@ -504,6 +509,40 @@ RULES: dict[str, Rule] = {
     "api:finance_investments": page(),
     "api:finance_listing": page(),
     "api:finance_board": page(),
+    # -- S&T projects and funds: projects, applications and loans are their region's; calls and rules are public
+    "projects:pipeline": page(),
+    "projects:pipeline_export": page(),
+    "projects:project": page(target="project"),
+    "projects:project_action": action(
+        target="project", writers=BUREAU, data={"do": "step", "action": "terminate", "note": "walk"}
+    ),
+    "projects:calls": page(),
+    "projects:call_export": page(),
+    "projects:call_create": form(readers=BUREAU, writers=BUREAU),
+    "projects:call": page(target="call"),
+    "projects:call_action": action(target="call", writers=BUREAU, data={"do": "step", "action": "close"}),
+    "projects:application": page(target="application"),
+    "projects:application_action": action(target="application", writers=BUREAU, data={"do": "assign"}),
+    "projects:funds": page(),
+    "projects:funds_export": page(),
+    "projects:pools": page(),
+    "projects:pool_action": action(
+        writers=BUREAU,
+        data={"do": "pool", "name": "巡检", "source": "city", "capital_wan": "1", "established_on": TODAY},
+    ),
+    "projects:decisions": form(readers=ALL, writers=BUREAU, edit=False, data={"kind": "grant", "title": "巡检"}),
+    "projects:performance": page(),
+    "projects:rules": form(readers=ALL, writers=BUREAU, edit=False, data={"code": "grade_fair", "value": "60"}),
+    # the expert's and the enterprise's own pages (external accounts: the matrix walks them)
+    "projects:reviews": page(readers=frozenset({"expert"})),
+    "projects:review": page(readers=frozenset({"expert"}), target="review"),
+    "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),
+    "api:projects": page(),
+    "api:project": page(target="project"),
+    "api:project_calls": page(),
+    "api:project_call": page(target="call"),
+    "api:appropriations": page(),
 }
 
 
@@ -714,6 +753,22 @@ def _load_targets() -> Demo:
         ):
             x = model.objects.filter(**{lookup: code}).order_by("id").first()
             t[kind].append(Target({"pk": x.pk}, model, x.pk, own, own))
+    from kechuang.projects.models import Application as ProjectApplication
+    from kechuang.projects.models import Call as ProjectCall
+    from kechuang.projects.models import Project, ReviewAssignment
+
+    call = ProjectCall.objects.order_by("id").first()
+    t["call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    call = ProjectCall.objects.filter(state="open").order_by("id").first()
+    t["open_call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
+    t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
+    t["project"], t["application"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        p = Project.objects.filter(region__code=code).order_by("id").first()
+        t["project"].append(Target({"pk": p.pk}, Project, p.pk, _units(code), _units(code)))
+        a = ProjectApplication.objects.filter(region__code=code).order_by("id").first()
+        t["application"].append(Target({"pk": a.pk}, ProjectApplication, a.pk, _units(code), _units(code)))
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 

@@ -68,6 +68,10 @@ EXTERNAL_PAGES = {
     # its home is its firm's score (finance), so awaiting_role sends it on
     "enterprise_admin": (ACCOUNT_OPEN - {"awaiting_role"})
     | {"core:second_factor_verify", "finance:my_score", "api:finance_my_score"},
+    # the projects module serves experts and enterprises: their home is its page, not the awaiting-role notice
+    "expert": ACCOUNT_OPEN - {"awaiting_role"} | {"core:second_factor_enrol", "projects:reviews", "projects:review"},
+    "enterprise_admin": ACCOUNT_OPEN - {"awaiting_role"}
+    | {"core:second_factor_verify", "projects:portal", "projects:portal_apply"},
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}

@@ -1,0 +1,46 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.registry import NavGroup, NavItem
+from kechuang.core.roles import BUREAU, Role
+
+
+class ProjectsConfig(AppConfig):
+    name = "kechuang.projects"
+    label = "projects"
+    verbose_name = _("S&T projects and funds")
+    url_prefix = "projects/"
+    navigation = (
+        NavGroup(
+            _("S&T projects and funds"),
+            (
+                NavItem(_("Project pipeline"), "projects:pipeline"),
+                NavItem(_("Open-call board"), "projects:calls"),
+                NavItem(_("Funds"), "projects:funds"),
+                NavItem(_("Risk compensation pool"), "projects:pools"),
+                NavItem(_("Case-by-case decisions"), "projects:decisions"),
+                NavItem(_("Performance board"), "projects:performance"),
+                NavItem(_("Rules and parameters"), "projects:rules"),
+                NavItem(_("New call"), "projects:call_create", roles=BUREAU),
+                NavItem(_("My reviews"), "projects:reviews", roles=frozenset({Role.EXPERT})),
+                NavItem(_("Calls and my applications"), "projects:portal", roles=frozenset({Role.ENTERPRISE})),
+            ),
+            order=40,
+        ),
+    )
+    # Pages opened to accounts outside the government (core.duties); each view checks the record is the user's own.
+    external_pages = {
+        Role.EXPERT: {"projects:reviews", "projects:review"},
+        Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
+    }
+    external_home = {Role.EXPERT: "projects:reviews", Role.ENTERPRISE: "projects:portal"}
+
+    def load_demo_data(self, city) -> str:
+        from kechuang.projects.demo import load_demo
+
+        return load_demo(city)
+
+    def cockpit_cards(self, user) -> list:
+        from kechuang.projects.selectors import cockpit_cards
+
+        return cockpit_cards(user)
