@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "kechuang.supervision",
     "kechuang.enterprises",
     "kechuang.techmarket",
+    "kechuang.talent",
     "kechuang.cockpit",
 ]
 

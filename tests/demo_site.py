@@ -27,12 +27,14 @@ from kechuang.core.models import OrgUnit
 
 FIXTURE = "demo_site"
 DEMO_ENTERPRISES = 600
+DEMO_TALENTS = 150
 
 
 @pytest.fixture(scope="session")
 def demo_site(django_db_setup, django_db_blocker):
     """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
     from kechuang.enterprises import demo as enterprise_demo
+    from kechuang.talent import demo as talent_demo
     from kechuang.techmarket import index
     from tests.conftest import seed_platform
 
@@ -48,6 +50,7 @@ def demo_site(django_db_setup, django_db_blocker):
             index.reset()
             with (
                 mock.patch.object(enterprise_demo, "DEMO_SIZE", DEMO_ENTERPRISES),
+                mock.patch.object(talent_demo, "DEMO_TALENTS", DEMO_TALENTS),
                 TestCase.captureOnCommitCallbacks(execute=True),
             ):
                 call_command("load_demo", stdout=io.StringIO())

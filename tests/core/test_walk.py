@@ -115,6 +115,39 @@ DEADLINE_PASSED = dt.date.today().year > 2027  # the Zibo policy's deadline year
 STEP = {"on": TODAY, "note": "walk"}
 
 RULES: dict[str, Rule] = {
+    "talent:list": page(),
+    "talent:export": page(),
+    "talent:create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:detail": page(target="talent"),
+    "talent:edit": form(target="talent", data={"name": "巡检人才"}),
+    "talent:archive": action(target="talent", data={"reason": "walk"}),
+    "talent:board": page(),
+    "talent:tiers": page(),
+    "talent:programmes": page(),
+    "talent:programme": page(target="talent_programme"),
+    "talent:applications": page(),
+    "talent:application_create": form(),
+    "talent:application": page(target="talent_application"),
+    "talent:application_step": action(target="talent_application", kwargs={"action": "reject"}, data={"note": "w"}),
+    "talent:review_list": page(readers=BUREAU),
+    "talent:review": form(target="talent_review", readers=BUREAU, writers=BUREAU, data={"score": 80}),
+    "talent:memberships": page(),
+    "talent:visits": page(),
+    "talent:projects": page(),
+    "api:talents": page(),
+    "api:talent_lookup": page(),
+    "api:talent": page(target="talent"),
+    "api:talent_create": api_write(
+        writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        data={"name": "巡检", "id_number": "11010519491231002X", "employer_credit_code": "x", "region": "zhangdian"},
+    ),
+    "api:talent_applications": page(),
+    "api:talent_application_create": api_write(data={"round_id": 987654, "talent_id": 987654}),
+    "api:talent_application": page(target="talent_application"),
+    "api:talent_application_step": api_write(
+        target="talent_application", kwargs={"action": "reject"}, data={"note": "walk"}
+    ),
+    "api:talent_quotas": page(),
     # -- core
     "cockpit": page(per_persona=dict.fromkeys(ADMINS, 302)),  # an administrator's home is the page of their duty
     "login": page(readers=PUBLIC),
@@ -516,6 +549,24 @@ def _load_targets() -> Demo:
             if all(p.region is None or p.region.code == code for p in c.parties.all())
         )
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
+    from kechuang.talent.models import Application as TalentApplication
+    from kechuang.talent.models import Programme as TalentProgramme
+    from kechuang.talent.models import Talent
+
+    t["talent"], t["talent_application"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        x = Talent.objects.filter(region__code=code, is_active=True).order_by("id").first()
+        t["talent"].append(Target({"pk": x.pk}, Talent, x.pk, _units(code), _units(code)))
+        a = TalentApplication.objects.filter(region__code=code).select_related("round__programme__owner_department")
+        a = a.order_by("id").first()
+        owner = a.round.programme.owner_department.code
+        t["talent_application"].append(
+            Target({"pk": a.pk}, TalentApplication, a.pk, _units(code, owner), _units(code, owner))
+        )
+    programme = TalentProgramme.objects.order_by("code").first()
+    t["talent_programme"] = [Target({"code": programme.code}, public=True)]
+    review = TalentApplication.objects.filter(state="expert_review").order_by("id").first()
+    t["talent_review"] = [Target({"pk": review.pk}, TalentApplication, review.pk, public=True)]
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 

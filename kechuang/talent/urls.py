@@ -1,0 +1,27 @@
+from django.urls import path
+
+from kechuang.talent import views
+
+app_name = "talent"
+
+urlpatterns = [
+    path("", views.talent_list, name="list"),
+    path("export/", views.talent_export, name="export"),
+    path("new/", views.talent_edit, name="create"),
+    path("<int:pk>/", views.talent_detail, name="detail"),
+    path("<int:pk>/edit/", views.talent_edit, name="edit"),
+    path("<int:pk>/archive/", views.talent_archive, name="archive"),
+    path("board/", views.board, name="board"),
+    path("tiers/", views.tiers, name="tiers"),
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/<slug:code>/", views.programme_detail, name="programme"),
+    path("applications/", views.applications, name="applications"),
+    path("applications/new/", views.application_create, name="application_create"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/<slug:action>/", views.application_step, name="application_step"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/", views.review, name="review"),
+    path("memberships/", views.memberships, name="memberships"),
+    path("foreign-experts/", views.visits, name="visits"),
+    path("foreign-projects/", views.projects, name="projects"),
+]
