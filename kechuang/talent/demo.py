@@ -84,6 +84,8 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     from kechuang.enterprises.models import Enterprise
 
     load_dictionaries(city)
+    load_cards_and_services(city)
+    load_calendar()
     if Talent.objects.filter(region__parent=city).exists() or not Programme.objects.exists():
         return "0 talents created"
     size = DEMO_TALENTS if size is None else size
@@ -133,6 +135,7 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     memberships, years = [], [today.year - 2, today.year - 1, today.year]
     domestic = [t for t in talents if t.id_type == Talent.IdType.RESIDENT]
     rng.shuffle(domestic)
+    domestic = _by_region_in_turn(domestic)  # every region gets talents of every tier
     plan = [
         ("top_talent", 0.003),
         ("national_key", 0.02),
@@ -173,19 +176,21 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     Talent.objects.bulk_update(talents, ["tier"], batch_size=500)
     rounds = _rounds(rng, programmes, domestic[cursor:], today)
     experts = _foreign(rng, [t for t in talents if t.id_type == Talent.IdType.PASSPORT], programmes, today, firms)
+    issued = _cards(rng, _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4]), today)
+    requests = _requests(rng, talents, today, max(10, size * 3 // 4))
     from kechuang.talent.feed import talents_changed
 
     talents_changed()
-    return f"{len(talents)} talents, {len(memberships)} titles, {rounds} applications, {experts} foreign experts"
+    return (
+        f"{len(talents)} talents, {len(memberships)} titles, {rounds} applications, {experts} foreign experts, "
+        f"{issued} cards, {requests} service requests"
+    )
 
 
 def _rounds(rng: random.Random, programmes: dict, pool: list[Talent], today: dt.date) -> int:
     """Rounds of the city-selected programmes for the last three years, applications in every state."""
     apps = []
-    by_region: dict[int, list[Talent]] = {}
-    for t in pool:
-        by_region.setdefault(t.region_id, []).append(t)
-    pool = [t for group in zip_longest(*by_region.values()) for t in group if t is not None]  # regions in turn
+    pool = _by_region_in_turn(pool)
     states = [wf.SUBMITTED, wf.RECOMMENDED, wf.FORMAL_CHECK, wf.EXPERT_REVIEW, wf.PUBLICITY, wf.NOT_APPROVED, wf.DRAFT]
     i = 0
     for code in ("taishan_industry", "zibo_yingcai", "young_elite"):
@@ -270,3 +275,162 @@ def _foreign(rng: random.Random, experts: list[Talent], programmes: dict, today:
     Visit.objects.bulk_create(visits, batch_size=1000)
     ForeignProject.objects.bulk_create(projects)
     return len(rows)
+
+
+def load_calendar() -> int:
+    """The official holiday calendar (data/cn_calendar.yaml) into CalendarDay; idempotent."""
+    from kechuang.talent.models import CalendarDay
+
+    data = yaml.safe_load((Path(__file__).parent / "data" / "cn_calendar.yaml").read_text(encoding="utf-8"))
+    n = 0
+    for notice in data:
+        for kind, days in (("holiday", notice.get("holidays", [])), ("makeup", notice.get("makeup", []))):
+            for day in days:
+                _obj, created = CalendarDay.objects.update_or_create(
+                    day=day, defaults={"kind": kind, "source_document": notice["source"]}
+                )
+                n += created
+    return n
+
+
+def load_cards_and_services(city: OrgUnit) -> None:
+    from kechuang.talent.models import CardGrade, CardType, ServiceItem
+
+    path = DATA / f"{city.code}.yaml"
+    if not path.exists():
+        return
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    departments = {u.code: u for u in OrgUnit.objects.departments().filter(parent=city)}
+    tier = {t.code: t for t in Tier.objects.all()}
+    for c in data.get("cards", []):
+        card_type, _ = CardType.objects.update_or_create(
+            code=c["code"],
+            defaults={
+                "name": c["name"],
+                "issuer": departments.get(c.get("issuer")),
+                "validity_years": c["validity_years"],
+                "reminder_days": c["reminder_days"],
+                "benefits": c.get("benefits", ""),
+                "source_document": data.get("source_document", ""),
+            },
+        )
+        for g in c.get("grades", []):
+            CardGrade.objects.update_or_create(
+                card_type=card_type, code=g["code"], defaults={"name": g["name"], "min_tier": tier[g["min_tier"]]}
+            )
+    for s in data.get("services", []):
+        item, _ = ServiceItem.objects.update_or_create(
+            code=s["code"],
+            defaults={
+                "name": s["name"],
+                "category": s["category"],
+                "provider": departments[s["provider"]],
+                "sla_days": s["sla_days"],
+            },
+        )
+        item.eligible_tiers.set([tier[c] for c in s.get("tiers", [])])
+        item.eligible_cards.set(list(CardType.objects.filter(code__in=s.get("cards", []))))
+
+
+def _cards(rng: random.Random, talents: list[Talent], today: dt.date) -> int:
+    import secrets
+
+    from kechuang.talent.engines import cards as card_rules
+    from kechuang.talent.models import CardType, TalentCard
+
+    elite = CardType.objects.filter(code="zibo_elite").prefetch_related("grades__min_tier").first()
+    if elite is None:
+        return 0
+    grades = sorted(elite.grades.all(), key=lambda g: g.min_tier.rank)
+    states = [card_rules.ISSUED] * 6 + [
+        card_rules.SUBMITTED,
+        card_rules.DISTRICT_REVIEWED,
+        card_rules.APPROVED,
+        card_rules.SUSPENDED,
+        card_rules.REVOKED,
+        card_rules.EXPIRED,
+    ]
+    rows = []
+    seen: set[int] = set()
+    for i, t in enumerate(talents):
+        first_of_region = t.region_id not in seen
+        seen.add(t.region_id)
+        if i % 3 == 2 and not first_of_region:
+            continue
+        grade = next(g for g in grades if t.tier.rank <= g.min_tier.rank)
+        state = card_rules.ISSUED if first_of_region else states[i % len(states)]
+        issued = today - dt.timedelta(days=rng.randint(30, 1000)) if state not in card_rules.STATES[:3] else None
+        if state == card_rules.EXPIRED:
+            issued = today - dt.timedelta(days=1200)
+        rows.append(
+            TalentCard(
+                talent=t,
+                card_type=elite,
+                grade=grade,
+                number=f"ZI{1_000_000_000 + i:010d}",
+                state=state,
+                issued_on=issued,
+                expires_on=card_rules.expiry(issued, elite.validity_years) if issued else None,
+                nonce=secrets.token_urlsafe(16),
+            )
+        )
+    TalentCard.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def _requests(rng: random.Random, talents: list[Talent], today: dt.date, n: int) -> int:
+    """Service requests over the last year with realistic timing: acceptance within two working days, most done
+    within the time limit, one in ten returned for information (the clock stopped), one in ten late."""
+    from kechuang.talent import services
+    from kechuang.talent.engines import requests as flow
+    from kechuang.talent.models import ServiceItem, ServiceRequest
+
+    cal = services.calendar()
+    items = list(ServiceItem.objects.prefetch_related("eligible_tiers", "eligible_cards"))
+    open_items = [i for i in items if not i.eligible_cards.all()]
+    tiers_of = {i.pk: {x.pk for x in i.eligible_tiers.all()} for i in open_items}
+    rows = []
+    for _n in range(n):
+        t = rng.choice(talents)
+        usable = [i for i in open_items if not tiers_of[i.pk] or t.tier_id in tiers_of[i.pk]]
+        item = rng.choice(usable or open_items)
+        submitted = today - dt.timedelta(days=rng.randint(0, 365))
+        r = ServiceRequest(talent=t, item=item, submitted_on=submitted, detail="办理" + item.name)
+        roll = rng.random()
+        if roll < 0.05 or submitted >= today - dt.timedelta(days=1):
+            r.state = flow.SUBMITTED
+        else:
+            r.accepted_on = min(cal.add(submitted, rng.randint(0, 2)), today)
+            r.due_on = cal.add(r.accepted_on, item.sla_days)
+            if roll < 0.08:
+                r.state = flow.REJECTED
+                r.note = "不符合服务条件"
+            elif roll < 0.1:
+                r.state = flow.CANCELLED
+            elif roll < 0.2:
+                r.paused_days = rng.randint(1, 5)
+                r.due_on = cal.add(r.accepted_on, item.sla_days + r.paused_days)
+            if r.state == flow.SUBMITTED:  # accepted: done or still open
+                late = rng.random() < 0.1
+                took = (
+                    item.sla_days + r.paused_days + (rng.randint(1, 5) if late else -rng.randint(0, item.sla_days - 1))
+                )
+                done = cal.add(r.accepted_on, max(took, 1))
+                if done <= today:
+                    r.completed_on, r.breached = done, done > r.due_on
+                    r.state = flow.RATED if rng.random() < 0.6 else flow.COMPLETED
+                    r.rating = rng.choices([5, 4, 3, 2, 1], [50, 30, 12, 5, 3])[0] if r.state == flow.RATED else None
+                else:
+                    r.state = flow.IN_PROGRESS
+                    r.breached = today > r.due_on
+        rows.append(r)
+    ServiceRequest.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _by_region_in_turn(talents: list[Talent]) -> list[Talent]:
+    """The talents reordered so that the regions take turns (the first of each region, then the second, …)."""
+    by_region: dict[int, list[Talent]] = {}
+    for t in talents:
+        by_region.setdefault(t.region_id, []).append(t)
+    return [t for group in zip_longest(*by_region.values()) for t in group if t is not None]

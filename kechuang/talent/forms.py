@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
-from kechuang.talent.models import Application, SelectionRound, Talent
+from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent
 from kechuang.talent.services import TALENT_FIELDS
 
 
@@ -59,3 +59,24 @@ class ReviewForm(forms.Form):
 
 
 STATE_CHOICES = Application.State.choices
+
+
+class CardApplyForm(forms.Form):
+    talent = forms.ModelChoiceField(label=_("Talent"), queryset=Talent.objects.none())
+    grade = forms.ModelChoiceField(label=_("Card and grade"), queryset=CardGrade.objects.select_related("card_type"))
+
+    def __init__(self, *args: Any, talents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if talents is not None:
+            self.fields["talent"].queryset = talents
+
+
+class RequestForm(forms.Form):
+    talent = forms.ModelChoiceField(label=_("Talent"), queryset=Talent.objects.none())
+    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.filter(is_active=True))
+    detail = forms.CharField(label=_("What is asked"), max_length=500, required=False, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, talents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if talents is not None:
+            self.fields["talent"].queryset = talents

@@ -481,3 +481,196 @@ class ForeignProject(Timestamped):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CardType(Dictionary):
+    """A talent card (淄博精英卡, 山东惠才卡): its issuer, validity and renewal reminder (defaults until confirmed)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    issuer = models.ForeignKey(
+        OrgUnit, verbose_name=_("issuing department"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"), default=3)
+    reminder_days = models.PositiveSmallIntegerField(_("renewal reminder (days before expiry)"), default=60)
+    benefits = models.TextField(_("benefits"), blank=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("card type")
+        verbose_name_plural = _("card types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CardGrade(Dictionary):
+    """A grade of a card type and the lowest talent tier that qualifies for it."""
+
+    card_type = models.ForeignKey(
+        CardType, verbose_name=_("card type"), on_delete=models.PROTECT, related_name="grades"
+    )
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=50)
+    min_tier = models.ForeignKey(
+        Tier, verbose_name=_("lowest qualifying tier"), on_delete=models.PROTECT, related_name="+"
+    )
+    benefits = models.TextField(_("benefits"), blank=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["card_type", "min_tier__rank"]
+        verbose_name = _("card grade")
+        verbose_name_plural = _("card grades")
+        constraints = [models.UniqueConstraint(fields=["card_type", "code"], name="talent_card_grade_code")]
+
+    def __str__(self) -> str:
+        return f"{self.card_type.name} · {self.name}"
+
+
+class TalentCard(Timestamped):
+    """One talent's card, through application → district review → department re-check → issue."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Applied")
+        DISTRICT_REVIEWED = "district_reviewed", _("Reviewed by the district")
+        APPROVED = "approved", _("Re-checked by the department")
+        ISSUED = "issued", _("Card issued")
+        SUSPENDED = "suspended", _("Suspended")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        REJECTED = "rejected", _("Turned down")
+
+    talent = models.ForeignKey(Talent, verbose_name=_("talent"), on_delete=models.PROTECT, related_name="cards")
+    card_type = models.ForeignKey(CardType, verbose_name=_("card type"), on_delete=models.PROTECT, related_name="cards")
+    grade = models.ForeignKey(CardGrade, verbose_name=_("grade"), on_delete=models.PROTECT, related_name="cards")
+    number = models.CharField(_("card number"), max_length=32, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    issued_on = models.DateField(_("card issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True)
+    # The secret part of the verification code: a new one on every revocation or suspension, so old codes fail.
+    nonce = models.CharField(max_length=32, editable=False)
+    note = models.CharField(_("last note"), max_length=300, blank=True)
+
+    data_scope = DataScope(region="talent__region", department="card_type__issuer")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("talent card")
+        verbose_name_plural = _("talent cards")
+
+    def __str__(self) -> str:
+        return f"{self.card_type.name} {self.number}"
+
+
+class CalendarDay(models.Model):
+    """One day of the official holiday calendar: a public holiday, or a weekend day made a working day (调休)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        MAKEUP = "makeup", _("Make-up working day")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    source_document = models.CharField(_("source document"), max_length=200, blank=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
+class ServiceItem(Dictionary):
+    """服务事项: a service the talent may ask for, its provider department, who is eligible and its time limit."""
+
+    class Category(models.TextChoices):
+        HOUSING = "housing", _("Housing")
+        SCHOOLING = "schooling", _("Children's schooling")
+        MEDICAL = "medical", _("Medical care")
+        SPOUSE = "spouse", _("Spouse employment")
+        RESIDENCE = "residence", _("Residence, files and entry-exit")
+        PROJECTS = "projects", _("Project guidance")
+        LEGAL = "legal", _("Legal, accounting and tax advice")
+        FINANCE = "finance", _("Finance")
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    provider = models.ForeignKey(
+        OrgUnit, verbose_name=_("provider department"), on_delete=models.PROTECT, related_name="+"
+    )
+    eligible_tiers = models.ManyToManyField(Tier, verbose_name=_("eligible tiers"), blank=True, related_name="+")
+    eligible_cards = models.ManyToManyField(
+        CardType, verbose_name=_("eligible cards"), blank=True, related_name="service_items"
+    )
+    sla_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    online = models.BooleanField(_("online"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    data_scope = DataScope(public=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category", "code"]
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceRequest(Timestamped):
+    """A talent's request for a service item, through its states; the time limit runs in working days from the
+    acceptance and stops while the request is returned for information."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Request submitted")
+        ACCEPTED = "accepted", _("Accepted for handling")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RETURNED = "returned_for_info", _("Returned for information")
+        COMPLETED = "completed", _("Handled")
+        RATED = "rated", _("Rated")
+        REJECTED = "rejected", _("Turned down")
+        CANCELLED = "cancelled", _("Withdrawn by the requester")
+
+    talent = models.ForeignKey(Talent, verbose_name=_("talent"), on_delete=models.PROTECT, related_name="requests")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service item"), on_delete=models.PROTECT, related_name="requests"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    detail = models.CharField(_("what is asked"), max_length=500, blank=True)
+    submitted_on = models.DateField(_("submitted on"))
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
+    paused_days = models.PositiveSmallIntegerField(_("working days paused"), default=0)
+    completed_on = models.DateField(_("handled on"), null=True, blank=True)
+    breached = models.BooleanField(_("time limit exceeded"), default=False, db_index=True)
+    assignee = models.CharField(_("handled by"), max_length=50, blank=True)
+    note = models.CharField(_("last note"), max_length=300, blank=True)
+    rating = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+
+    data_scope = DataScope(region="talent__region", department="item__provider")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        indexes = [models.Index(fields=["item", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.talent}"

@@ -18,7 +18,10 @@ from kechuang.talent.models import (
     Membership,
     Programme,
     SelectionRound,
+    ServiceItem,
+    ServiceRequest,
     Talent,
+    TalentCard,
     Tier,
     Visit,
 )
@@ -171,3 +174,110 @@ def talent_view(user: Any, talent: Talent) -> dict[str, Any]:
         "applications": applications(user).filter(talent=talent),
         "teams": list(talent.teams_led.all()) + list(talent.teams.all()),
     }
+
+
+def cards(user: Any):
+    return TalentCard.objects.visible_to(user).select_related("talent__region", "card_type__issuer", "grade")
+
+
+def card_counts(user: Any) -> list[tuple[str, int]]:
+    labels = dict(TalentCard.State.choices)
+    rows = dict(cards(user).values_list("state").annotate(n=Count("id")))
+    return [(labels[s], rows.get(s, 0), s) for s in labels]
+
+
+def cards_due_for_renewal(user: Any, today=None):
+    """Issued cards within their type's reminder period before the expiry (renewal reminders)."""
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    qs = cards(user).filter(state="issued", expires_on__gte=today, expires_on__lte=today + timedelta(days=366))
+    return [c for c in qs.order_by("expires_on") if c.expires_on <= today + timedelta(days=c.card_type.reminder_days)]
+
+
+def services_of_card(card: Any) -> list[Any]:
+    """The service items the card unlocks."""
+    return list(card.card_type.service_items.filter(is_active=True))
+
+
+def service_requests(user: Any):
+    return ServiceRequest.objects.visible_to(user).select_related("talent__region", "item__provider")
+
+
+def service_desk(user: Any) -> list[dict[str, Any]]:
+    """Per provider department (the user's queue only): open requests, time-limit breaches, completion rate, average
+    working days to complete, satisfaction."""
+    from django.db.models import Avg
+
+    from kechuang.talent.engines import requests as reqflow
+
+    rows = (
+        service_requests(user)
+        .values("item__provider__name")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(state__in=reqflow.OPEN)),
+            late=Count("id", filter=Q(breached=True)),
+            done=Count("id", filter=Q(state__in=[reqflow.COMPLETED, reqflow.RATED])),
+            rating=Avg("rating"),
+        )
+        .order_by("item__provider__name")
+    )
+    out = []
+    for r in rows:
+        closed = r["total"] - r["open"]
+        out.append(
+            {
+                **r,
+                "rate": round(100 * r["done"] / closed) if closed else None,
+                "rating": round(r["rating"], 1) if r["rating"] is not None else None,
+            }
+        )
+    return out
+
+
+def items_for(talent: Talent) -> list[tuple[Any, bool, str]]:
+    """Every active service item with whether the talent may use it and why (the policy push of services)."""
+    from kechuang.talent.services import item_open_to
+
+    out = []
+    for item in (
+        ServiceItem.objects.filter(is_active=True)
+        .select_related("provider")
+        .prefetch_related("eligible_tiers", "eligible_cards")
+    ):
+        ok, why = item_open_to(item, talent)
+        out.append((item, ok, why))
+    return out
+
+
+def policy_push(talent: Talent, today=None) -> list[tuple[Any, list[tuple[str, Any]]]]:
+    """The programmes the talent may apply for now, with the reasons (engines.push on the programme rules)."""
+    from kechuang.talent.engines import push
+
+    today = today or timezone.localdate()
+    rounds = {
+        r.programme_id: r for r in SelectionRound.objects.filter(is_open=True, deadline__gte=today).order_by("deadline")
+    }
+    programmes = list(Programme.objects.filter(is_active=True).select_related("tier"))
+    rules = [
+        push.ProgrammeRule(
+            p.code, p.name, p.tier.code, p.tier.rank, p.max_age, rounds[p.pk].deadline if p.pk in rounds else None
+        )
+        for p in programmes
+    ]
+    held = Membership.objects.filter(talent=talent, status__in=Membership.LIVE)
+    applied = Application.objects.filter(talent=talent, round__in=list(rounds.values()))
+    facts = push.TalentFacts(
+        birth_date=talent.birth_date,
+        tier_code=talent.tier.code if talent.tier_id else None,
+        tier_rank=talent.tier.rank if talent.tier_id else None,
+        in_city=talent.status == Talent.Status.ACTIVE and talent.is_active,
+        programmes_held=frozenset(held.values_list("programme__code", flat=True)),
+        applied=frozenset(applied.values_list("round__programme__code", flat=True)),
+    )
+    by_code = {p.code: p for p in programmes}
+    return [
+        (by_code[rule.code], rounds[by_code[rule.code].pk], reasons)
+        for rule, reasons in push.qualifying(facts, rules, today)
+    ]

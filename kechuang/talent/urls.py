@@ -25,3 +25,19 @@ urlpatterns = [
     path("foreign-experts/", views.visits, name="visits"),
     path("foreign-projects/", views.projects, name="projects"),
 ]
+
+urlpatterns += [
+    path("cards/", views.cards, name="cards"),
+    path("cards/apply/", views.card_apply, name="card_apply"),
+    path("cards/verify/", views.card_verify, name="card_verify"),
+    path("cards/<int:pk>/", views.card_detail, name="card"),
+    path("cards/<int:pk>/<slug:action>/", views.card_step, name="card_step"),
+]
+
+urlpatterns += [
+    path("services/", views.service_items, name="service_items"),
+    path("requests/", views.service_requests, name="service_requests"),
+    path("requests/new/", views.service_request_create, name="service_request_create"),
+    path("requests/<int:pk>/", views.service_request_detail, name="service_request"),
+    path("requests/<int:pk>/<slug:action>/", views.service_request_step, name="service_request_step"),
+]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, unmask
@@ -23,10 +26,22 @@ from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
 from kechuang.talent import selectors, services
+from kechuang.talent.engines import cards as card_rules
+from kechuang.talent.engines import requests as reqflow
 from kechuang.talent.engines import workflow as wf
 from kechuang.talent.filters import ApplicationFilter, MembershipFilter, ProjectFilter, TalentFilter, VisitFilter
-from kechuang.talent.forms import ApplicationForm, ReviewForm, StepForm, TalentForm
-from kechuang.talent.models import Application, Programme, Talent, Tier
+from kechuang.talent.forms import ApplicationForm, CardApplyForm, RequestForm, ReviewForm, StepForm, TalentForm
+from kechuang.talent.models import (
+    Application,
+    CalendarDay,
+    CardType,
+    Programme,
+    ServiceItem,
+    ServiceRequest,
+    Talent,
+    TalentCard,
+    Tier,
+)
 
 
 def _writable_regions(user):
@@ -397,3 +412,226 @@ def projects(request: HttpRequest) -> HttpResponse:
             "total": filterset.qs.count(),
         },
     )
+
+
+# ---------------------------------------------------------------- talent cards
+CARD_REASONS = {
+    "valid": gettext_lazy("Valid"),
+    "code_expired": gettext_lazy("This code has expired: ask the holder to open the card page again."),
+    "bad_signature": gettext_lazy("This is not a code of a talent card (forged or damaged)."),
+    "revoked": gettext_lazy("This card has been revoked or suspended."),
+    "suspended": gettext_lazy("This card has been revoked or suspended."),
+    "card_expired": gettext_lazy("This card is no longer valid."),
+}
+
+
+@login_required
+def cards(request: HttpRequest) -> HttpResponse:
+    qs = selectors.cards(request.user)
+    state = request.GET.get("state", "")
+    if state:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "talent/cards.html",
+        {
+            "page": paginate(request, qs),
+            "state": state,
+            "states": TalentCard.State.choices,
+            "counts": selectors.card_counts(request.user),
+            "expiring": selectors.cards_due_for_renewal(request.user)[:50],
+            "types": CardType.objects.prefetch_related("grades__min_tier").select_related("issuer"),
+            "can_apply": request.user.role not in READ_ONLY,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def card_apply(request: HttpRequest) -> HttpResponse:
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    form = CardApplyForm(request.POST or None, talents=Talent.objects.writable_by(request.user).filter(is_active=True))
+    if request.method == "POST" and form.is_valid():
+        grade = form.cleaned_data["grade"]
+        saved = save_or_errors(
+            form,
+            lambda: services.card_apply(
+                actor=request.user, talent=form.cleaned_data["talent"], card_type=grade.card_type, grade=grade
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("talent:card", pk=saved.pk)
+    return render(request, "talent/card_form.html", {"form": form})
+
+
+@login_required
+def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_for_user(request, selectors.cards(request.user), pk)
+    labels = {
+        card_rules.REVIEW: _("Pass the district review"),
+        card_rules.RECHECK: _("Pass the department re-check"),
+        card_rules.ISSUE: _("Issue the card"),
+        card_rules.REJECT: _("Turn down"),
+        card_rules.SUSPEND: _("Suspend"),
+        card_rules.REINSTATE: _("Reinstate"),
+        card_rules.REVOKE: _("Revoke"),
+        card_rules.EXPIRE: _("Mark as expired"),
+        card_rules.RENEW: _("Renew"),
+    }
+    steps = []
+    if request.user.role not in READ_ONLY:
+        steps = [
+            (a, labels[a])
+            for a in card_rules.actions_from(card.state)
+            if services._card_may_act(request.user, card, card_rules.ACTOR_OF[a])
+        ]
+    return render(
+        request, "talent/card_detail.html", _card_context(card) | {"steps": steps, "history": audit.history_for(card)}
+    )
+
+
+def _card_context(card: TalentCard) -> dict:
+    qr = ""
+    if card.state == card_rules.ISSUED:
+        code = services.card_code(card)
+        url = reverse("talent:card_verify") + "?" + urlencode({"code": code})
+        qr = segno.make(url, error="m").svg_inline(scale=4, omitsize=False)
+    return {"card": card, "qr": qr, "code_minutes": services.CODE_MINUTES, "services": selectors.services_of_card(card)}
+
+
+@login_required
+@require_POST
+def card_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    card = get_for_user(request, selectors.cards(request.user), pk)
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    try:
+        services.card_step(actor=request.user, card=card, action=action, note=request.POST.get("note", ""))
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for m in error_messages(exc, TalentCard):
+            messages.error(request, m)
+    return redirect("talent:card", pk=pk)
+
+
+@login_required
+def card_verify(request: HttpRequest) -> HttpResponse:
+    """The service desk's check of a scanned code."""
+    code = request.GET.get("code", "").strip()
+    result = services.card_verify(code) if code else None
+    return render(
+        request,
+        "talent/card_verify.html",
+        {
+            "code": code,
+            "result": result,
+            "reason": CARD_REASONS.get(result.reason, "") if result else "",
+            "holder": mask_attr(result.card.talent, "name") if result and result.card else "",
+            "services": selectors.services_of_card(result.card) if result and result.ok else [],
+        },
+    )
+
+
+# ---------------------------------------------------------------- service catalogue and requests
+@login_required
+def service_items(request: HttpRequest) -> HttpResponse:
+    items = ServiceItem.objects.select_related("provider").prefetch_related("eligible_tiers", "eligible_cards")
+    return render(
+        request,
+        "talent/service_items.html",
+        {"items": items, "calendar": CalendarDay.objects.filter(day__year__gte=timezone.localdate().year - 1)},
+    )
+
+
+@login_required
+def service_requests(request: HttpRequest) -> HttpResponse:
+    qs = selectors.service_requests(request.user)
+    state, late, provider = request.GET.get("state", ""), request.GET.get("late", ""), request.GET.get("provider", "")
+    if state:
+        qs = qs.filter(state=state)
+    if late == "1":
+        qs = qs.filter(breached=True)
+    if provider:
+        qs = qs.filter(item__provider__code=provider)
+    page = paginate(request, qs)
+    cal = services.calendar()
+    for r in page.object_list:
+        r.sla = services.sla_status(r, cal=cal)
+    return render(
+        request,
+        "talent/service_requests.html",
+        {
+            "page": page,
+            "desk": selectors.service_desk(request.user),
+            "states": ServiceRequest.State.choices,
+            "filters": {"state": state, "late": late, "provider": provider},
+            "can_create": request.user.role not in READ_ONLY,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def service_request_create(request: HttpRequest) -> HttpResponse:
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    form = RequestForm(request.POST or None, talents=Talent.objects.writable_by(request.user).filter(is_active=True))
+    if request.method == "POST" and form.is_valid():
+        saved = save_or_errors(form, lambda: services.request_submit(actor=request.user, **form.cleaned_data))
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("talent:service_request", pk=saved.pk)
+    return render(request, "talent/request_form.html", {"form": form})
+
+
+REQUEST_LABELS = {
+    "accept": gettext_lazy("Accept the request"),
+    "start": gettext_lazy("Start handling"),
+    "return": gettext_lazy("Return for information"),
+    "resubmit": gettext_lazy("Information supplied"),
+    "complete": gettext_lazy("Complete"),
+    "rate": gettext_lazy("Rate"),
+    "reject": gettext_lazy("Turn down"),
+    "cancel": gettext_lazy("Cancel the request"),
+}
+
+
+@login_required
+def service_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = get_for_user(request, selectors.service_requests(request.user), pk)
+    steps = []
+    if request.user.role not in READ_ONLY:
+        steps = [
+            (a, REQUEST_LABELS[a])
+            for a in reqflow.actions_from(req.state)
+            if services._request_may_act(request.user, req, reqflow.ACTOR_OF[a])
+        ]
+    return render(
+        request,
+        "talent/service_request.html",
+        {"req": req, "sla": services.sla_status(req), "steps": steps, "history": audit.history_for(req)},
+    )
+
+
+@login_required
+@require_POST
+def service_request_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    req = get_for_user(request, selectors.service_requests(request.user), pk)
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    rating = request.POST.get("rating") or None
+    try:
+        services.request_step(
+            actor=request.user,
+            request=req,
+            action=action,
+            note=request.POST.get("note", ""),
+            rating=int(rating) if rating and rating.isdigit() else None,
+        )
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for m in error_messages(exc, ServiceRequest):
+            messages.error(request, m)
+    return redirect("talent:service_request", pk=pk)

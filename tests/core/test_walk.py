@@ -134,6 +134,16 @@ RULES: dict[str, Rule] = {
     "talent:memberships": page(),
     "talent:visits": page(),
     "talent:projects": page(),
+    "talent:cards": page(),
+    "talent:card_apply": form(),
+    "talent:card_verify": page(),
+    "talent:card": page(target="talent_card"),
+    "talent:card_step": action(target="talent_card", kwargs={"action": "revoke"}, data={"note": "walk"}),
+    "talent:service_items": page(),
+    "talent:service_requests": page(),
+    "talent:service_request_create": form(),
+    "talent:service_request": page(target="service_request"),
+    "talent:service_request_step": action(target="service_request", kwargs={"action": "cancel"}),
     "api:talents": page(),
     "api:talent_lookup": page(),
     "api:talent": page(target="talent"),
@@ -562,6 +572,20 @@ def _load_targets() -> Demo:
         owner = a.round.programme.owner_department.code
         t["talent_application"].append(
             Target({"pk": a.pk}, TalentApplication, a.pk, _units(code, owner), _units(code, owner))
+        )
+    from kechuang.talent.models import ServiceRequest, TalentCard
+
+    t["talent_card"], t["service_request"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        c = TalentCard.objects.filter(talent__region__code=code).select_related("card_type__issuer").order_by("id")
+        c = c.first()
+        issuer = c.card_type.issuer.code
+        t["talent_card"].append(Target({"pk": c.pk}, TalentCard, c.pk, _units(code, issuer), _units(code, issuer)))
+        r = ServiceRequest.objects.filter(talent__region__code=code).select_related("item__provider")
+        r = r.order_by("id").first()
+        provider = r.item.provider.code
+        t["service_request"].append(
+            Target({"pk": r.pk}, ServiceRequest, r.pk, _units(code, provider), _units(code, provider))
         )
     programme = TalentProgramme.objects.order_by("code").first()
     t["talent_programme"] = [Target({"code": programme.code}, public=True)]

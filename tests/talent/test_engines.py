@@ -121,3 +121,26 @@ def test_clawback_never_exceeds_what_was_paid(paid, day):
 def test_derived_tier_is_the_highest():
     assert tiers.derived_tier([("E", 5), ("C", 3), ("D", 4)]) == "C"
     assert tiers.derived_tier([]) is None
+
+
+def test_policy_push_reasons():
+    from kechuang.talent.engines import push
+
+    today = dt.date(2026, 4, 1)
+    progs = [
+        push.ProgrammeRule("young", "青年", "E", 5, 40, dt.date(2026, 4, 30)),
+        push.ProgrammeRule("taishan", "泰山", "C", 3, None, dt.date(2026, 4, 30)),
+        push.ProgrammeRule("closed", "已截止", "C", 3, None, dt.date(2026, 3, 1)),
+        push.ProgrammeRule("yingcai", "英才", "D", 4, None, None),
+    ]
+    young_d = push.TalentFacts(dt.date(1990, 5, 1), "D", 4, True, frozenset(), frozenset())
+    got = {p.code: r for p, r in push.qualifying(young_d, progs, today)}
+    assert set(got) == {"taishan"}  # young would not raise a D talent; closed and yingcai have no open round
+    assert ("raises_tier", ("D", "C")) in got["taishan"]
+    newcomer = push.TalentFacts(dt.date(1990, 5, 1), None, None, True, frozenset(), frozenset())
+    got = {p.code: r for p, r in push.qualifying(newcomer, progs, today)}
+    assert set(got) == {"young", "taishan"} and ("age", (35, 40)) in got["young"]
+    older = push.TalentFacts(dt.date(1980, 1, 1), None, None, True, frozenset(), frozenset({"taishan"}))
+    assert [p.code for p, _r in push.qualifying(older, progs, today)] == []  # 46 > 40; already applied
+    left = push.TalentFacts(dt.date(1990, 5, 1), None, None, False, frozenset(), frozenset())
+    assert push.qualifying(left, progs, today) == []
