@@ -176,6 +176,7 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     Talent.objects.bulk_update(talents, ["tier"], batch_size=500)
     rounds = _rounds(rng, programmes, domestic[cursor:], today)
     experts = _foreign(rng, [t for t in talents if t.id_type == Talent.IdType.PASSPORT], programmes, today, firms)
+    _bind_portal_account(talents)
     issued = _cards(rng, _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4]), today)
     requests = _requests(rng, talents, today, max(10, size * 3 // 4))
     from kechuang.talent.feed import talents_changed
@@ -434,3 +435,17 @@ def _by_region_in_turn(talents: list[Talent]) -> list[Talent]:
     for t in talents:
         by_region.setdefault(t.region_id, []).append(t)
     return [t for group in zip_longest(*by_region.values()) for t in group if t is not None]
+
+
+PORTAL_USERNAME = "p_talent"  # the talent persona of the tests, bound to a talent of the first region
+
+
+def _bind_portal_account(talents: list[Talent]) -> None:
+    from kechuang.core.models import User
+
+    user = User.objects.filter(username=PORTAL_USERNAME).first()
+    ranked = [t for t in talents if t.id_type == Talent.IdType.RESIDENT and t.tier_id]
+    holder = next((t for t in ranked if t.tier.rank <= 4), ranked[0] if ranked else None)
+    if user is not None and holder is not None and not Talent.objects.filter(account=user).exists():
+        holder.account = user
+        holder.save(update_fields=["account"])

@@ -354,9 +354,7 @@ def review_submit(
     own = getattr(actor, "credit_code", "")
     if own and own == application.employer_credit_code:
         raise PermissionDenied(_("You cannot review an application of your own organisation."))
-    if not (
-        is_bureau(actor) or actor.role == getattr(Role, "EXPERT", None) or _may_act(actor, application, "department")
-    ):
+    if not (is_bureau(actor) or actor.role == Role.EXPERT or _may_act(actor, application, "department")):
         raise PermissionDenied(_("Only the appointed experts review applications."))
     if conflict:
         if not conflict_note.strip():

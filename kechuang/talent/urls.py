@@ -41,3 +41,12 @@ urlpatterns += [
     path("requests/<int:pk>/", views.service_request_detail, name="service_request"),
     path("requests/<int:pk>/<slug:action>/", views.service_request_step, name="service_request_step"),
 ]
+
+urlpatterns += [
+    path("portal/", views.portal_home, name="portal_home"),
+    path("portal/requests/", views.portal_request, name="portal_request"),
+    path("portal/requests/<int:pk>/<slug:action>/", views.portal_request_step, name="portal_request_step"),
+    path("portal/cards/", views.portal_card_apply, name="portal_card_apply"),
+    path("employer/", views.employer_home, name="employer_home"),
+    path("employer/apply/", views.employer_apply, name="employer_apply"),
+]

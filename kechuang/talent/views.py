@@ -9,6 +9,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import ArchiveForm, error_messages, save_or_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import get_for_user, is_bureau
@@ -34,7 +35,9 @@ from kechuang.talent.forms import ApplicationForm, CardApplyForm, RequestForm, R
 from kechuang.talent.models import (
     Application,
     CalendarDay,
+    CardGrade,
     CardType,
+    Membership,
     Programme,
     ServiceItem,
     ServiceRequest,
@@ -340,7 +343,7 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
 
 
 def _reviewer(user) -> bool:
-    return is_bureau(user) or user.role == getattr(Role, "EXPERT", "expert")
+    return is_bureau(user) or user.role == Role.EXPERT
 
 
 @login_required
@@ -635,3 +638,149 @@ def service_request_step(request: HttpRequest, pk: int, action: str) -> HttpResp
         for m in error_messages(exc, ServiceRequest):
             messages.error(request, m)
     return redirect("talent:service_request", pk=pk)
+
+
+# ---------------------------------------------------------------- portal (全服务上网): talents, employers, experts
+def _own_talent(request: HttpRequest) -> Talent:
+    """The talent record bound to the signed-in talent account (404 when none is)."""
+    talent = Talent.objects.select_related("region", "tier").filter(account=request.user, is_active=True).first()
+    if talent is None:
+        raise Http404
+    return talent
+
+
+@role_required(Role.TALENT)
+def portal_home(request: HttpRequest) -> HttpResponse:
+    talent = _own_talent(request)
+    cal = services.calendar()
+    reqs = list(ServiceRequest.objects.filter(talent=talent).select_related("item__provider")[:50])
+    for r in reqs:
+        r.sla = services.sla_status(r, cal=cal)
+    cards = list(TalentCard.objects.filter(talent=talent).select_related("card_type", "grade"))
+    issued = next((c for c in cards if c.state == card_rules.ISSUED), None)
+    grades = [
+        g
+        for ct in CardType.objects.all()
+        for g in services.card_grades_for(talent, ct)
+        if not any(
+            c.card_type_id == ct.pk and c.state not in (card_rules.REVOKED, card_rules.REJECTED, card_rules.EXPIRED)
+            for c in cards
+        )
+    ]
+    return render(
+        request,
+        "talent/portal_home.html",
+        {
+            "talent": _shown(talent),
+            "cards": cards,
+            **(_card_context(issued) if issued else {}),
+            "memberships": Membership.objects.filter(talent=talent).select_related("programme__tier"),
+            "applications": Application.objects.filter(talent=talent).select_related("round__programme"),
+            "items": selectors.items_for(talent),
+            "requests": reqs,
+            "pushed": selectors.policy_push(talent),
+            "grades": grades,
+            "form": RequestForm(initial={"talent": talent.pk}),
+        },
+    )
+
+
+@role_required(Role.TALENT)
+@require_POST
+def portal_request(request: HttpRequest) -> HttpResponse:
+    talent = _own_talent(request)
+    item = ServiceItem.objects.filter(pk=request.POST.get("item") or 0, is_active=True).first()
+    if item is None:
+        raise Http404
+    try:
+        services.request_submit(actor=request.user, talent=talent, item=item, detail=request.POST.get("detail", ""))
+        messages.success(request, _("Your request has been submitted."))
+    except ValidationError as exc:
+        for m in error_messages(exc, ServiceRequest):
+            messages.error(request, m)
+    return redirect("talent:portal_home")
+
+
+@role_required(Role.TALENT)
+@require_POST
+def portal_card_apply(request: HttpRequest) -> HttpResponse:
+    talent = _own_talent(request)
+    grade = CardGrade.objects.select_related("card_type").filter(pk=request.POST.get("grade") or 0).first()
+    if grade is None:
+        raise Http404
+    try:
+        services.card_apply(actor=request.user, talent=talent, card_type=grade.card_type, grade=grade)
+        messages.success(request, _("Your card application has been submitted."))
+    except ValidationError as exc:
+        for m in error_messages(exc, TalentCard):
+            messages.error(request, m)
+    return redirect("talent:portal_home")
+
+
+@role_required(Role.TALENT)
+@require_POST
+def portal_request_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    talent = _own_talent(request)
+    req = ServiceRequest.objects.filter(pk=pk, talent=talent).first()
+    if req is None or action not in (reqflow.RESUBMIT, reqflow.RATE, reqflow.CANCEL):
+        raise Http404
+    rating = request.POST.get("rating") or ""
+    try:
+        services.request_step(
+            actor=request.user,
+            request=req,
+            action=action,
+            note=request.POST.get("note", ""),
+            rating=int(rating) if rating.isdigit() else None,
+        )
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for m in error_messages(exc, ServiceRequest):
+            messages.error(request, m)
+    return redirect("talent:portal_home")
+
+
+def _employer_talents(request: HttpRequest):
+    code = getattr(request.user, "credit_code", "")
+    if not code:
+        raise Http404
+    return Talent.objects.filter(employer_credit_code=code, is_active=True).select_related("region", "tier")
+
+
+@role_required(Role.ENTERPRISE)
+def employer_home(request: HttpRequest) -> HttpResponse:
+    talents = list(_employer_talents(request))
+    pushed = [(t, selectors.policy_push(t)) for t in talents]
+    return render(
+        request,
+        "talent/employer_home.html",
+        {
+            "talents": [_shown(t) for t in talents],
+            "pushed": [(t, p) for t, p in pushed if p],
+            "applications": Application.objects.filter(employer_credit_code=request.user.credit_code).select_related(
+                "talent", "round__programme"
+            )[:100],
+            "form": ApplicationForm(talents=_employer_talents(request)),
+        },
+    )
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def employer_apply(request: HttpRequest) -> HttpResponse:
+    """An employer applies for a programme for one of its talents, and hands the application in."""
+    form = ApplicationForm(request.POST, talents=_employer_talents(request))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("talent:employer_home")
+    try:
+        with transaction.atomic():
+            app = services.application_create(actor=request.user, **form.cleaned_data)
+            services.application_step(actor=request.user, application=app, action=wf.SUBMIT)
+        messages.success(request, _("The application has been submitted to the district."))
+    except ValidationError as exc:
+        for m in error_messages(exc, Application):
+            messages.error(request, m)
+    return redirect("talent:employer_home")

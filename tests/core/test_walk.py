@@ -135,11 +135,25 @@ RULES: dict[str, Rule] = {
     "talent:application_create": form(),
     "talent:application": page(target="talent_application"),
     "talent:application_step": action(target="talent_application", kwargs={"action": "reject"}, data={"note": "w"}),
-    "talent:review_list": page(readers=BUREAU),
-    "talent:review": form(target="talent_review", readers=BUREAU, writers=BUREAU, data={"score": 80}),
+    "talent:review_list": page(readers=BUREAU | {"expert"}),
+    "talent:review": form(
+        target="talent_review", readers=BUREAU | {"expert"}, writers=BUREAU | {"expert"}, edit=False, data={"score": 80}
+    ),
     "talent:memberships": page(),
     "talent:visits": page(),
     "talent:projects": page(),
+    "talent:portal_home": page(readers=frozenset({"talent"})),
+    "talent:portal_request": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"item": 1}),
+    "talent:portal_request_step": action(
+        readers=frozenset({"talent"}), writers=frozenset({"talent"}), kwargs={"pk": 987654, "action": "cancel"}
+    ),
+    "talent:portal_card_apply": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"grade": 1}),
+    "talent:employer_home": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    "talent:employer_apply": action(
+        readers=frozenset({"enterprise_admin", "enterprise_user"}),
+        writers=frozenset({"enterprise_admin", "enterprise_user"}),
+        data={"round": 1},
+    ),
     "talent:cards": page(),
     "talent:card_apply": form(),
     "talent:card_verify": page(),
@@ -172,7 +186,7 @@ RULES: dict[str, Rule] = {
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
     # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
-    "awaiting_role": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS, 200)),
+    "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -598,7 +612,10 @@ def _load_targets() -> Demo:
     programme = TalentProgramme.objects.order_by("code").first()
     t["talent_programme"] = [Target({"code": programme.code}, public=True)]
     review = TalentApplication.objects.filter(state="expert_review").order_by("id").first()
-    t["talent_review"] = [Target({"pk": review.pk}, TalentApplication, review.pk, public=True)]
+    # Reviewed by the bureau and the experts (who have no org unit: the expert persona's unit, None, writes).
+    t["talent_review"] = [
+        Target({"pk": review.pk}, TalentApplication, review.pk, public=True, writers=frozenset({UNIT_OF["expert"]}))
+    ]
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 

@@ -63,10 +63,12 @@ ADMIN_PAGES = {
 # (AppConfig `external_pages`); a module that opens a page adds it here and to the walk's RULES.
 # The enterprise administrator must pass a second factor (its verification page opens); the others may enrol one.
 ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
+# A role with a home page (the talent module's portal) is sent on from the awaiting-role page.
+HOMED = ACCOUNT_OPEN - {"awaiting_role"}
 EXTERNAL_PAGES = {
-    "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
-    "enterprise_admin": ACCOUNT_OPEN | {"core:second_factor_verify"},
-    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
+    "expert": HOMED | {"core:second_factor_enrol", "talent:review_list", "talent:review"},
+    "enterprise_admin": HOMED | {"core:second_factor_verify", "talent:employer_home"},
+    "talent": HOMED | {"core:second_factor_enrol", "talent:portal_home"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 
