@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "kechuang.outreach",
     "kechuang.finance",
     "kechuang.projects",
+    "kechuang.talent",
     "kechuang.cockpit",
 ]
 

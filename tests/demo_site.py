@@ -31,6 +31,7 @@ DEMO_PLATFORMS = 120  # the platform demo's size knob: 120 platforms and 9 carri
 DEMO_COMMISSIONERS = 30  # the outreach module's size knob (its bases and activities scale with it)
 FINANCE_SCALE = 0.2  # the finance demo's share: 40 loans, 10 policies, 6 investments, 8 reserve firms
 PROJECT_CALLS_PER_YEAR = 4  # the projects module's demo size (make run: 8 calls a year)
+DEMO_TALENTS = 150
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +42,7 @@ def demo_site(django_db_setup, django_db_blocker):
     from kechuang.outreach import demo as outreach_demo
     from kechuang.platforms import demo as platform_demo
     from kechuang.projects import demo as projects_demo
+    from kechuang.talent import demo as talent_demo
     from kechuang.techmarket import index
     from tests.conftest import seed_platform
 
@@ -60,6 +62,7 @@ def demo_site(django_db_setup, django_db_blocker):
                 mock.patch.object(outreach_demo, "DEMO_SIZE", DEMO_COMMISSIONERS),
                 mock.patch.object(finance_demo, "DEMO_SCALE", FINANCE_SCALE),
                 mock.patch.object(projects_demo, "DEMO_SIZE", PROJECT_CALLS_PER_YEAR),
+                mock.patch.object(talent_demo, "DEMO_TALENTS", DEMO_TALENTS),
                 TestCase.captureOnCommitCallbacks(execute=True),
             ):
                 call_command("load_demo", stdout=io.StringIO())

@@ -101,6 +101,10 @@ REGISTRY: tuple[PersonalField, ...] = (
     PersonalField("techmarket.expert", "name", "inviting experts to matches", STATUTORY, "name", False),
     PersonalField("techmarket.expert", "phone", "inviting experts to matches", STATUTORY, "phone", True),
     PersonalField("techmarket.expert", "email", "inviting experts to matches", STATUTORY, "email", True),
+    # Talent register: identity and contact of talents, for programme management and services (statutory duty).
+    PersonalField("talent.talent", "name", "talent programmes and services", STATUTORY, "name", False),
+    PersonalField("talent.talent", "id_number", "talent programmes and services", STATUTORY, "id", True),
+    PersonalField("talent.talent", "phone", "talent programmes and services", STATUTORY, "phone", True),
     # Third-party security logs (django-axes): lock-outs need the client address.
     *(
         PersonalField(f"axes.{m}", "ip_address", "login lock-out", SECURITY_LOG, "ip", False)
@@ -126,7 +130,9 @@ def get(model: str, field: str) -> PersonalField | None:
 
 # The records whose pages offer 显示完整信息. Nothing else is unmasked through core:unmask, however its fields are
 # registered: accounts, the audit log, lock-out and consent records are read by their own administrators only.
-UNMASKABLE = frozenset({"core.liaison", "techmarket.achievement", "techmarket.demand", "techmarket.expert"})
+UNMASKABLE = frozenset(
+    {"core.liaison", "techmarket.achievement", "techmarket.demand", "techmarket.expert", "talent.talent"}
+)
 
 
 def fields_of(model: str) -> list[PersonalField]:

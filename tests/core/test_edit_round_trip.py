@@ -228,6 +228,12 @@ def _first(qs):
     return found
 
 
+def _talent():
+    from kechuang.talent import models as talent_models
+
+    return talent_models
+
+
 def _techmarket():
     from kechuang.techmarket import models as tm
 
@@ -312,6 +318,14 @@ def _form_state(form) -> dict[str, Any]:
 
 
 EDIT_CASES: dict[str, EditCase] = {
+    "talent": EditCase(
+        ("kechuang.talent.forms.TalentForm",),
+        "bureau_staff",
+        lambda: _first(_talent().Talent.objects.filter(is_active=True, id_type="resident").order_by("pk")),
+        "talent:edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
     "liaison": EditCase(
         ("kechuang.core.forms.LiaisonForm",),
         "bureau_staff",
@@ -506,6 +520,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.platforms.forms.EvaluationForm": "an action (records an evaluation)",
     "kechuang.platforms.forms.IncubateeForm": "an action (an enterprise enters a carrier)",
     "kechuang.platforms.forms.IncubateeMoveForm": "an action (an incubatee's step)",
+    "kechuang.talent.forms.ApplicationForm": "creates an application (tests/talent/test_workflow.py)",
+    "kechuang.talent.forms.StepForm": "an action (a workflow step with its note)",
+    "kechuang.talent.forms.ReviewForm": "an action (an expert's score or declared conflict)",
     "kechuang.core.account_forms.AccountForm": "creates an account (tests/core/test_user_admin.py)",
     "kechuang.core.account_forms.GrantForm": "an action (grant a role, with a confirmation)",
     "kechuang.core.account_forms.ProfileForm": "an account's profile (tests/core/test_user_admin.py round-trips it)",

@@ -126,6 +126,63 @@ STEP = {"on": TODAY, "note": "walk"}
 SERVED_EXTERNALS = frozenset({"expert", "enterprise_admin", "enterprise_user"})
 
 RULES: dict[str, Rule] = {
+    "talent:list": page(),
+    "talent:export": page(),
+    "talent:create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:detail": page(target="talent"),
+    "talent:edit": form(target="talent", data={"name": "巡检人才"}),
+    "talent:archive": action(target="talent", data={"reason": "walk"}),
+    "talent:board": page(),
+    "talent:tiers": page(),
+    "talent:programmes": page(),
+    "talent:programme": page(target="talent_programme"),
+    "talent:applications": page(),
+    "talent:application_create": form(),
+    "talent:application": page(target="talent_application"),
+    "talent:application_step": action(target="talent_application", kwargs={"action": "reject"}, data={"note": "w"}),
+    "talent:review_list": page(readers=BUREAU | {"expert"}),
+    "talent:review": form(
+        target="talent_review", readers=BUREAU | {"expert"}, writers=BUREAU | {"expert"}, edit=False, data={"score": 80}
+    ),
+    "talent:memberships": page(),
+    "talent:visits": page(),
+    "talent:projects": page(),
+    "talent:portal_home": page(readers=frozenset({"talent"})),
+    "talent:portal_request": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"item": 1}),
+    "talent:portal_request_step": action(
+        readers=frozenset({"talent"}), writers=frozenset({"talent"}), kwargs={"pk": 987654, "action": "cancel"}
+    ),
+    "talent:portal_card_apply": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"grade": 1}),
+    "talent:employer_home": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    "talent:employer_apply": action(
+        readers=frozenset({"enterprise_admin", "enterprise_user"}),
+        writers=frozenset({"enterprise_admin", "enterprise_user"}),
+        data={"round": 1},
+    ),
+    "talent:cards": page(),
+    "talent:card_apply": form(),
+    "talent:card_verify": page(),
+    "talent:card": page(target="talent_card"),
+    "talent:card_step": action(target="talent_card", kwargs={"action": "revoke"}, data={"note": "walk"}),
+    "talent:service_items": page(),
+    "talent:service_requests": page(),
+    "talent:service_request_create": form(),
+    "talent:service_request": page(target="service_request"),
+    "talent:service_request_step": action(target="service_request", kwargs={"action": "cancel"}),
+    "api:talents": page(),
+    "api:talent_lookup": page(),
+    "api:talent": page(target="talent"),
+    "api:talent_create": api_write(
+        writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        data={"name": "巡检", "id_number": "11010519491231002X", "employer_credit_code": "x", "region": "zhangdian"},
+    ),
+    "api:talent_applications": page(),
+    "api:talent_application_create": api_write(data={"round_id": 987654, "talent_id": 987654}),
+    "api:talent_application": page(target="talent_application"),
+    "api:talent_application_step": api_write(
+        target="talent_application", kwargs={"action": "reject"}, data={"note": "walk"}
+    ),
+    "api:talent_quotas": page(),
     # -- core
     # An administrator's home is the page of their duty; an external account's the page its module opens to it.
     "cockpit": page(per_persona=dict.fromkeys(ADMINS | EXTERNALS, 302)),
@@ -141,6 +198,7 @@ RULES: dict[str, Rule] = {
         per_persona=dict.fromkeys(EXTERNALS, 200) | dict.fromkeys(ENTERPRISE_ACCOUNTS, 302),
         readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS - SERVED_EXTERNALS, 200)
     ),
+    "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -769,6 +827,41 @@ def _load_targets() -> Demo:
         t["project"].append(Target({"pk": p.pk}, Project, p.pk, _units(code), _units(code)))
         a = ProjectApplication.objects.filter(region__code=code).order_by("id").first()
         t["application"].append(Target({"pk": a.pk}, ProjectApplication, a.pk, _units(code), _units(code)))
+    from kechuang.talent.models import Application as TalentApplication
+    from kechuang.talent.models import Programme as TalentProgramme
+    from kechuang.talent.models import Talent
+
+    t["talent"], t["talent_application"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        x = Talent.objects.filter(region__code=code, is_active=True).order_by("id").first()
+        t["talent"].append(Target({"pk": x.pk}, Talent, x.pk, _units(code), _units(code)))
+        a = TalentApplication.objects.filter(region__code=code).select_related("round__programme__owner_department")
+        a = a.order_by("id").first()
+        owner = a.round.programme.owner_department.code
+        t["talent_application"].append(
+            Target({"pk": a.pk}, TalentApplication, a.pk, _units(code, owner), _units(code, owner))
+        )
+    from kechuang.talent.models import ServiceRequest, TalentCard
+
+    t["talent_card"], t["service_request"] = [], []
+    for code in ("zhangdian", "zichuan"):
+        c = TalentCard.objects.filter(talent__region__code=code).select_related("card_type__issuer").order_by("id")
+        c = c.first()
+        issuer = c.card_type.issuer.code
+        t["talent_card"].append(Target({"pk": c.pk}, TalentCard, c.pk, _units(code, issuer), _units(code, issuer)))
+        r = ServiceRequest.objects.filter(talent__region__code=code).select_related("item__provider")
+        r = r.order_by("id").first()
+        provider = r.item.provider.code
+        t["service_request"].append(
+            Target({"pk": r.pk}, ServiceRequest, r.pk, _units(code, provider), _units(code, provider))
+        )
+    programme = TalentProgramme.objects.order_by("code").first()
+    t["talent_programme"] = [Target({"code": programme.code}, public=True)]
+    review = TalentApplication.objects.filter(state="expert_review").order_by("id").first()
+    # Reviewed by the bureau and the experts (who have no org unit: the expert persona's unit, None, writes).
+    t["talent_review"] = [
+        Target({"pk": review.pk}, TalentApplication, review.pk, public=True, writers=frozenset({UNIT_OF["expert"]}))
+    ]
     return Demo(targets=t, foreign=_foreign_identifiers())
 
 

@@ -63,6 +63,8 @@ ADMIN_PAGES = {
 # (AppConfig `external_pages`); a module that opens a page adds it here and to the walk's RULES.
 # The enterprise administrator must pass a second factor (its verification page opens); the others may enrol one.
 ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
+# A role with a home page (the talent module's portal) is sent on from the awaiting-role page.
+HOMED = ACCOUNT_OPEN - {"awaiting_role"}
 EXTERNAL_PAGES = {
     "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
     # its home is its firm's score (finance), so awaiting_role sends it on
@@ -73,6 +75,9 @@ EXTERNAL_PAGES = {
     "enterprise_admin": ACCOUNT_OPEN - {"awaiting_role"}
     | {"core:second_factor_verify", "projects:portal", "projects:portal_apply"},
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
+    "expert": HOMED | {"core:second_factor_enrol", "talent:review_list", "talent:review"},
+    "enterprise_admin": HOMED | {"core:second_factor_verify", "talent:employer_home"},
+    "talent": HOMED | {"core:second_factor_enrol", "talent:portal_home"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 

@@ -1,0 +1,1 @@
+"""Pure rules of the talent module (no Django): ID-number check digit, the programme workflow, tier derivation."""

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.models import OrgUnit
+from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent
+from kechuang.talent.services import TALENT_FIELDS
+
+
+class TalentForm(forms.ModelForm):
+    class Meta:
+        model = Talent
+        fields = list(TALENT_FIELDS)
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "arrival_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions if regions is not None else OrgUnit.objects.regions()
+
+    def _post_clean(self) -> None:
+        # The service validates (ID check digit, duplicates, employer) inside its transaction.
+        pass
+
+
+class ApplicationForm(forms.Form):
+    round = forms.ModelChoiceField(label=_("Round"), queryset=SelectionRound.objects.filter(is_open=True))
+    talent = forms.ModelChoiceField(label=_("Talent"), queryset=Talent.objects.none())
+    category = forms.CharField(label=_("Category"), max_length=50, required=False)
+    requested_wan = forms.DecimalField(label=_("Requested (10k yuan)"), min_value=0, max_digits=10, decimal_places=2)
+
+    def __init__(self, *args: Any, talents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if talents is not None:
+            self.fields["talent"].queryset = talents
+
+
+class StepForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    amount_wan = forms.DecimalField(
+        label=_("Amount (10k yuan)"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    approved_wan = forms.DecimalField(
+        label=_("Approved (10k yuan)"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+
+
+class ReviewForm(forms.Form):
+    conflict = forms.BooleanField(label=_("I have a conflict of interest"), required=False)
+    conflict_note = forms.CharField(label=_("Conflict"), max_length=200, required=False)
+    score = forms.IntegerField(label=_("Review score"), min_value=0, max_value=100, required=False)
+    comment = forms.CharField(label=_("Review comment"), max_length=500, required=False)
+
+
+STATE_CHOICES = Application.State.choices
+
+
+class CardApplyForm(forms.Form):
+    talent = forms.ModelChoiceField(label=_("Talent"), queryset=Talent.objects.none())
+    grade = forms.ModelChoiceField(label=_("Card and grade"), queryset=CardGrade.objects.select_related("card_type"))
+
+    def __init__(self, *args: Any, talents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if talents is not None:
+            self.fields["talent"].queryset = talents
+
+
+class RequestForm(forms.Form):
+    talent = forms.ModelChoiceField(label=_("Talent"), queryset=Talent.objects.none())
+    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.filter(is_active=True))
+    detail = forms.CharField(label=_("What is asked"), max_length=500, required=False, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, talents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if talents is not None:
+            self.fields["talent"].queryset = talents

@@ -1,0 +1,52 @@
+from django.urls import path
+
+from kechuang.talent import views
+
+app_name = "talent"
+
+urlpatterns = [
+    path("", views.talent_list, name="list"),
+    path("export/", views.talent_export, name="export"),
+    path("new/", views.talent_edit, name="create"),
+    path("<int:pk>/", views.talent_detail, name="detail"),
+    path("<int:pk>/edit/", views.talent_edit, name="edit"),
+    path("<int:pk>/archive/", views.talent_archive, name="archive"),
+    path("board/", views.board, name="board"),
+    path("tiers/", views.tiers, name="tiers"),
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/<slug:code>/", views.programme_detail, name="programme"),
+    path("applications/", views.applications, name="applications"),
+    path("applications/new/", views.application_create, name="application_create"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/<slug:action>/", views.application_step, name="application_step"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/", views.review, name="review"),
+    path("memberships/", views.memberships, name="memberships"),
+    path("foreign-experts/", views.visits, name="visits"),
+    path("foreign-projects/", views.projects, name="projects"),
+]
+
+urlpatterns += [
+    path("cards/", views.cards, name="cards"),
+    path("cards/apply/", views.card_apply, name="card_apply"),
+    path("cards/verify/", views.card_verify, name="card_verify"),
+    path("cards/<int:pk>/", views.card_detail, name="card"),
+    path("cards/<int:pk>/<slug:action>/", views.card_step, name="card_step"),
+]
+
+urlpatterns += [
+    path("services/", views.service_items, name="service_items"),
+    path("requests/", views.service_requests, name="service_requests"),
+    path("requests/new/", views.service_request_create, name="service_request_create"),
+    path("requests/<int:pk>/", views.service_request_detail, name="service_request"),
+    path("requests/<int:pk>/<slug:action>/", views.service_request_step, name="service_request_step"),
+]
+
+urlpatterns += [
+    path("portal/", views.portal_home, name="portal_home"),
+    path("portal/requests/", views.portal_request, name="portal_request"),
+    path("portal/requests/<int:pk>/<slug:action>/", views.portal_request_step, name="portal_request_step"),
+    path("portal/cards/", views.portal_card_apply, name="portal_card_apply"),
+    path("employer/", views.employer_home, name="employer_home"),
+    path("employer/apply/", views.employer_apply, name="employer_apply"),
+]
