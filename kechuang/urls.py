@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", core_views.password_change, name="password_change"),
     path("accounts/awaiting-role/", core_views.awaiting_role, name="awaiting_role"),
+    path("accounts/home/", core_views.my_home, name="my_home"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -42,17 +42,19 @@ def duty_pages(role: str) -> frozenset[str]:
     if role in EXTERNAL:
         from kechuang.core.registry import external_pages
 
-        return external_pages(role)
+        opened = external_pages(role)
+        # The home page of an external account lists what the modules open to it (several modules serve a firm).
+        return opened | {"my_home"} if opened else opened
     return DUTY_PAGES.get(role, frozenset())
 
 
 def home_of(role: str) -> str | None:
     """Where the home page sends a role that does not see the cockpit (None: it sees the cockpit)."""
     if role in EXTERNAL:
-        from kechuang.core.registry import external_home
+        from kechuang.core.registry import external_pages
 
         # An external account whose role no module serves yet has nothing to open: it is told so, as a new account.
-        return external_home(role) or "awaiting_role"
+        return "my_home" if external_pages(role) else "awaiting_role"
     return HOME.get(role)
 
 

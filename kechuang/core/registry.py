@@ -27,9 +27,10 @@
   `manage.py backup` / `restore` (the technology market's matching index).
 - `enterprise_profiles(codes, as_of=…)` and `tier_holders(tier, on)`: the enterprise register read as plain data by
   other modules (the finance module's capability score and loan checks), answered by the enterprise module.
-- `external_pages = {role: {url name, …}}` and `external_home = {role: url name}`: the pages a module opens to the
-  accounts outside the government (roles.EXTERNAL: expert, enterprise, talent), read by core.duties; every other
-  page refuses them. The view still checks that the record is the user's own.
+- `external_pages = {role: {url name, …}}`: the pages a module opens to the accounts outside the government
+  (roles.EXTERNAL: expert, enterprise, talent), read by core.duties; every other page refuses them. The view still
+  checks that the record is the user's own. Their menu entries (NavItem `roles=` naming the role) are also the
+  cards of their home page (`my_home`), which gathers what every module offers them.
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 - `enterprise_refs(codes) -> {credit code: EnterpriseRef}`: the enterprise register's firms by credit code (name,
@@ -292,15 +293,6 @@ def external_pages(role: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def external_home(role: str) -> str | None:
-    """The first page of the external `role`, from the module that declares one (apps in INSTALLED_APPS order)."""
-    for config in kechuang_apps():
-        home = getattr(config, "external_home", {}).get(str(role))
-        if home:
-            return home
-    return None
-
-
 def _in_menu(item: NavItem, role: str | None) -> bool:
     # An entry for every signed-in user is a business page: administrators see only the entries naming them.
     if item.roles is None:
@@ -413,6 +405,8 @@ def enterprises_in(region_codes: Iterable[str], limit: int | None = None) -> lis
         if hook is not None:
             found.extend(hook(sorted(set(region_codes)), limit))
     return found
+
+
 class DemandSummary:
     """A technology-market demand as another module may read it (a 揭榜挂帅 open call takes its problem from one)."""
 

@@ -265,6 +265,17 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def my_home(request: HttpRequest) -> HttpResponse:
+    """The first page of an account outside the government: what each module offers its role, from their menus."""
+    from kechuang.core.duties import home_of
+    from kechuang.core.registry import navigation_for
+
+    if home_of(request.user.role) != "my_home":
+        return redirect("cockpit")
+    return render(request, "core/my_home.html", {"groups": navigation_for(request.user, request.path)})
+
+
+@login_required
 def awaiting_role(request: HttpRequest) -> HttpResponse:
     """Where a new account lands until the security administrator grants it a role (it may open nothing else), and
     an external account whose role no installed module serves yet."""

@@ -110,6 +110,7 @@ class EnterprisesConfig(AppConfig):
         from kechuang.enterprises.selectors import tier_holders
 
         return tier_holders(tier, on)
+
     def organisation_by_credit_code(self, credit_code: str) -> dict[str, str] | None:
         from kechuang.enterprises.models import Enterprise
 

@@ -31,7 +31,6 @@ class FinanceConfig(AppConfig):
     )
     # An enterprise account sees its own firm's score (its credit code), explained, on a page and in the API.
     external_pages = {"enterprise": {"finance:my_score", "api:finance_my_score"}}
-    external_home = {"enterprise": "finance:my_score"}
 
     def importers(self) -> list:
         from kechuang.finance.importer import LoanImport

@@ -33,7 +33,6 @@ class ProjectsConfig(AppConfig):
         Role.EXPERT: {"projects:reviews", "projects:review"},
         Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
     }
-    external_home = {Role.EXPERT: "projects:reviews", Role.ENTERPRISE: "projects:portal"}
 
     def load_demo_data(self, city) -> str:
         from kechuang.projects.demo import load_demo

@@ -49,11 +49,6 @@ class TalentConfig(AppConfig):
         "enterprise": {"talent:employer_home", "talent:employer_apply"},
         "expert": {"talent:review_list", "talent:review"},
     }
-    external_home = {
-        "talent": "talent:portal_home",
-        "enterprise": "talent:employer_home",
-        "expert": "talent:review_list",
-    }
 
     def indicator_feeds(self) -> list:
         from kechuang.talent.feed import indicator_feeds

@@ -121,10 +121,6 @@ TODAY = "2026-06-30"
 DEADLINE_PASSED = dt.date.today().year > 2027  # the Zibo policy's deadline year (the clock leg moves past it)
 STEP = {"on": TODAY, "note": "walk"}
 
-# External accounts whose role a module serves (their home is its page): the projects module serves experts (their
-# reviews) and enterprises (calls and their applications).
-SERVED_EXTERNALS = frozenset({"expert", "enterprise_admin", "enterprise_user"})
-
 RULES: dict[str, Rule] = {
     "talent:list": page(),
     "talent:export": page(),
@@ -191,14 +187,10 @@ RULES: dict[str, Rule] = {
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
     # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
-    "awaiting_role": page(
-        readers=SIGNED_IN,
-        get="redirect",
-        # the enterprise accounts' home is their firm's score (finance), so this page sends them on
-        per_persona=dict.fromkeys(EXTERNALS, 200) | dict.fromkeys(ENTERPRISE_ACCOUNTS, 302),
-        readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS - SERVED_EXTERNALS, 200)
-    ),
+    # Every external persona's role is served by a module (talent, projects, finance): its home is the page that
+    # gathers them (core `my_home`), so this page sends it on like everyone else.
     "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
+    "my_home": page(readers=EXTERNALS, per_persona=dict.fromkeys(ALL, 302)),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),

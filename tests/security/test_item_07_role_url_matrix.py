@@ -59,25 +59,24 @@ ADMIN_PAGES = {
     },
     "auditor": {"core:audit_log", "core:second_factor_verify", "password_change", "login", "favicon"},
 }
-# What each external account reaches with 200: its account pages, and the pages modules open to its role
-# (AppConfig `external_pages`); a module that opens a page adds it here and to the walk's RULES.
-# The enterprise administrator must pass a second factor (its verification page opens); the others may enrol one.
-ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
-# A role with a home page (the talent module's portal) is sent on from the awaiting-role page.
-HOMED = ACCOUNT_OPEN - {"awaiting_role"}
+# What each external account reaches with 200: its account pages, its home (which gathers what the modules offer
+# it), and the pages modules open to its role (AppConfig `external_pages`); a module that opens a page adds it here
+# and to the walk's RULES. The enterprise administrator must pass a second factor (its verification page opens);
+# the others may enrol one.
+ACCOUNT_OPEN = {"password_change", "login", "favicon", "my_home"}
 EXTERNAL_PAGES = {
-    "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
-    # its home is its firm's score (finance), so awaiting_role sends it on
-    "enterprise_admin": (ACCOUNT_OPEN - {"awaiting_role"})
-    | {"core:second_factor_verify", "finance:my_score", "api:finance_my_score"},
-    # the projects module serves experts and enterprises: their home is its page, not the awaiting-role notice
-    "expert": ACCOUNT_OPEN - {"awaiting_role"} | {"core:second_factor_enrol", "projects:reviews", "projects:review"},
-    "enterprise_admin": ACCOUNT_OPEN - {"awaiting_role"}
-    | {"core:second_factor_verify", "projects:portal", "projects:portal_apply"},
-    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
-    "expert": HOMED | {"core:second_factor_enrol", "talent:review_list", "talent:review"},
-    "enterprise_admin": HOMED | {"core:second_factor_verify", "talent:employer_home"},
-    "talent": HOMED | {"core:second_factor_enrol", "talent:portal_home"},
+    "expert": ACCOUNT_OPEN
+    | {"core:second_factor_enrol", "projects:reviews", "projects:review", "talent:review_list", "talent:review"},
+    "enterprise_admin": ACCOUNT_OPEN
+    | {
+        "core:second_factor_verify",
+        "finance:my_score",
+        "api:finance_my_score",
+        "projects:portal",
+        "projects:portal_apply",
+        "talent:employer_home",
+    },
+    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 
