@@ -6,7 +6,8 @@ SQLite database in a temporary directory, loads the policy, then times the techn
 (records, matches, contracts and the match index build after the commit). Then it asks the product's search
 (`index.search` → `index.resolve`, what /techmarket/search/ shows, first 10) each demand below as `bureau_staff`.
 Lines: `demo_library_load` (seconds, records per industry) and one `demo_library_query` line per demand, each
-followed by its ten titles. bench/results/demo_library.json holds all of it.
+followed by its ten titles and the three experts the demand page suggests. bench/results/demo_library.json holds all
+of it.
 
 Relevance is judged by a person reading the record (title, keywords, abstract) by the labelling rule of
 bench/matching_sets/LABELLING.md (2 relevant, 1 partly, 0 not relevant), never by this script: the judgements are
@@ -99,7 +100,18 @@ def main() -> int:
                 }
             )
         counts = verdict([t["grade"] for t in top])
-        answers.append({"industry": industry, "demand": text, "top10": top, "seconds": round(took, 4), **counts})
+        # the demand page's expert suggestions: experts matched on their own expertise and papers
+        experts = [
+            {
+                "name": r["object"].name,
+                "expertise": r["object"].expertise,
+                "matched_terms": list(r["match"].matched_terms),
+                "weak": r["match"].weak,
+            }
+            for r in index.resolve(index.search(text, kind="expert", k=3), user)
+        ]
+        row = {"industry": industry, "demand": text, "top10": top, "experts": experts, "seconds": round(took, 4)}
+        answers.append({**row, **counts})
         print(
             f"demo_library_query: {industry} {text} ({len(rows)} results, {took * 1000:.0f} ms): "
             f"relevant {counts['relevant']}/10 (grade 2: {counts['grade2']}, unjudged {counts['unjudged']}) "
@@ -110,6 +122,9 @@ def main() -> int:
             weak = " 弱" if t["weak"] else ""
             print(f"  {rank:2d}. [{grade}]{weak} {t['title']} [{t['field']}] {t['source_ref']} — {t['note']}")
             print(f"      matched: {'、'.join(t['matched_terms'])}")
+        for e in experts:
+            weak = " 弱" if e["weak"] else ""
+            print(f"  expert{weak}: {e['name']} {e['expertise']} (matched: {'、'.join(e['matched_terms'])})")
     passed = sum(a["verdict"] == "majority" for a in answers)
     report("demo_library", size=summary, seconds=seconds, passed=f"{passed}/{len(answers)}", queries=answers)
     return 0

@@ -8,6 +8,10 @@ shop-floor word (风机: fan or wind turbine?) is left out rather than guessed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 # (industry, lay term, technical terms)
 SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # 陶瓷 / 先进功能陶瓷 / 耐火材料
@@ -166,6 +170,24 @@ SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("环保", "异味", ("恶臭",)),
     ("环保", "大棚", ("温室", "设施农业")),
 )
+
+
+# Entries written for the city's industries with their sources (data/vocabulary_industry.yaml), after the list above.
+INDUSTRY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary_industry.yaml"
+
+
+def industry_entries(path: Path = INDUSTRY_FILE) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(industry, lay term, technical terms) of the data file; every entry must name its source."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    out = []
+    for i, row in enumerate(rows, 1):
+        if not str(row.get("source", "")).strip():
+            raise ValueError(f"{path.name} entry {i} ({row.get('lay')}): no source")
+        out.append((str(row["industry"]), str(row["lay"]), tuple(str(t) for t in row["technical"])))
+    return tuple(out)
+
+
+SEED = SEED + industry_entries()
 
 
 def default_vocabulary() -> list[tuple[str, list[str]]]:
