@@ -33,7 +33,7 @@ from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from kechuang.techmarket import feed, index, registration
 from kechuang.techmarket.matching import BUNDLED_CSL, MatchEngine, Segmenter
 from kechuang.techmarket.matching.corpus import read_jsonl
-from kechuang.techmarket.matching.vocabulary_seed import SEED
+from kechuang.techmarket.matching.vocabulary_seed import read_entries
 from kechuang.techmarket.models import (
     CONTRACT_FIELD_OF,
     Achievement,
@@ -445,9 +445,9 @@ def ensure_vocabulary() -> int:
 
     existing = set(VocabularyTerm.objects.values_list("lay", flat=True))
     missing = [
-        VocabularyTerm(lay=lay, technical=list(technical), industry=industry)
-        for industry, lay, technical in SEED
-        if lay not in existing
+        VocabularyTerm(lay=row["lay"], technical=list(row["technical"]), industry=row["industry"], source=row["source"])
+        for row in read_entries()
+        if row["lay"] not in existing
     ]
     VocabularyTerm.objects.bulk_create(missing)
     return len(missing)

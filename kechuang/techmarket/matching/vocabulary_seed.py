@@ -1,9 +1,11 @@
-"""Default domain vocabulary: what enterprises write (俗称, 商品名, 行话) → the terms achievements use.
+"""Default domain vocabulary: what enterprises write (俗称, 商品名, 缩写, 车间用语) → the terms achievements use.
 
-Staff edit this list in the app; the engine takes it as plain data: an iterable of
-`(lay_term, [technical_terms])` pairs (or `VocabularyEntry`). Each row here also carries the industry it was
-written for, for the editing screen. Only mappings that hold in the industry named are listed; an ambiguous
-shop-floor word (风机: fan or wind turbine?) is left out rather than guessed.
+The entries are data, `data/vocabulary.yaml`: one per lay term, with the industry it was written for (for the
+editing screen), its technical terms, its `source` (why the mapping holds) and, where the bundled CSL records use
+one of the technical terms, `used_in` (such a record). Staff edit the vocabulary in the app (VocabularyTerm, seeded
+from here by the migrations and the demo); the engine takes it as plain data: an iterable of
+`(lay_term, [technical_terms])` pairs (or `VocabularyEntry`). Only mappings that hold in the industry named are
+listed; an ambiguous shop-floor word (风机: fan or wind turbine?) is left out rather than guessed.
 """
 
 from __future__ import annotations
@@ -12,182 +14,31 @@ from pathlib import Path
 
 import yaml
 
-# (industry, lay term, technical terms)
-SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    # 陶瓷 / 先进功能陶瓷 / 耐火材料
-    ("陶瓷", "瓷砖", ("建筑陶瓷", "陶瓷砖")),
-    ("陶瓷", "釉面砖", ("建筑陶瓷", "陶瓷釉")),
-    ("陶瓷", "耐火砖", ("耐火材料", "耐火制品")),
-    ("陶瓷", "氧化铝瓷", ("氧化铝陶瓷",)),
-    ("陶瓷", "刚玉", ("氧化铝",)),
-    ("陶瓷", "电子瓷", ("电子陶瓷",)),
-    ("陶瓷", "压电片", ("压电陶瓷",)),
-    ("陶瓷", "陶瓷刀", ("氧化锆陶瓷",)),
-    ("陶瓷", "日用瓷", ("日用陶瓷",)),
-    ("陶瓷", "骨瓷", ("骨质瓷", "日用陶瓷")),
-    ("陶瓷", "尾气陶瓷", ("蜂窝陶瓷", "催化剂载体")),
-    ("陶瓷", "陶瓷滤芯", ("多孔陶瓷", "陶瓷膜")),
-    ("陶瓷", "陶瓷球", ("氮化硅陶瓷", "陶瓷轴承")),
-    ("陶瓷", "防弹陶瓷", ("碳化硼陶瓷", "碳化硅陶瓷")),
-    ("陶瓷", "陶瓷电容", ("多层陶瓷电容器",)),
-    ("陶瓷", "MLCC", ("多层陶瓷电容器",)),
-    ("陶瓷", "陶瓷棉", ("陶瓷纤维", "隔热材料")),
-    ("陶瓷", "保温棉", ("隔热材料", "保温材料")),
-    ("陶瓷", "烧窑", ("陶瓷烧成", "烧结")),
-    ("陶瓷", "窑炉", ("工业窑炉",)),
-    ("陶瓷", "降低烧结温度", ("低温烧结", "烧结助剂")),
-    ("陶瓷", "烧结温度高", ("低温烧结", "烧结助剂")),
-    ("陶瓷", "能耗高", ("节能降耗", "节能")),
-    ("陶瓷", "能耗太高", ("节能降耗", "节能")),
-    ("陶瓷", "琉璃", ("艺术玻璃", "玻璃")),
-    # 化工
-    ("化工", "烧碱", ("氢氧化钠",)),
-    ("化工", "纯碱", ("碳酸钠",)),
-    ("化工", "小苏打", ("碳酸氢钠",)),
-    ("化工", "双氧水", ("过氧化氢",)),
-    ("化工", "生石灰", ("氧化钙",)),
-    ("化工", "熟石灰", ("氢氧化钙",)),
-    ("化工", "电石", ("碳化钙",)),
-    ("化工", "大苏打", ("硫代硫酸钠",)),
-    ("化工", "保险粉", ("连二亚硫酸钠",)),
-    ("化工", "水玻璃", ("硅酸钠",)),
-    ("化工", "泡花碱", ("硅酸钠",)),
-    ("化工", "钛白粉", ("二氧化钛",)),
-    ("化工", "白炭黑", ("二氧化硅", "沉淀法二氧化硅")),
-    ("化工", "福尔马林", ("甲醛",)),
-    ("化工", "酒精", ("乙醇",)),
-    ("化工", "防冻液", ("乙二醇",)),
-    ("化工", "干冰", ("固态二氧化碳",)),
-    ("化工", "笑气", ("一氧化二氮",)),
-    ("化工", "油漆", ("涂料",)),
-    ("化工", "胶水", ("胶粘剂",)),
-    ("化工", "AB胶", ("环氧树脂", "胶粘剂")),
-    ("化工", "502胶", ("氰基丙烯酸酯", "胶粘剂")),
-    ("化工", "白乳胶", ("聚醋酸乙烯酯", "乳液")),
-    ("化工", "PVC", ("聚氯乙烯",)),
-    ("化工", "亚克力", ("聚甲基丙烯酸甲酯",)),
-    ("化工", "有机玻璃", ("聚甲基丙烯酸甲酯",)),
-    ("化工", "尼龙", ("聚酰胺",)),
-    ("化工", "涤纶", ("聚酯纤维", "聚对苯二甲酸乙二醇酯")),
-    ("化工", "腈纶", ("聚丙烯腈",)),
-    ("化工", "丙纶", ("聚丙烯纤维",)),
-    ("化工", "保丽龙", ("聚苯乙烯泡沫",)),
-    ("化工", "VOCs", ("挥发性有机物",)),
-    ("化工", "有机废气", ("挥发性有机物",)),
-    ("化工", "三废", ("废水", "废气", "固体废物")),
-    ("化工", "危废", ("危险废物",)),
-    ("化工", "固废", ("固体废物",)),
-    # 氟硅新材料
-    ("氟硅新材料", "特氟龙", ("聚四氟乙烯",)),
-    ("氟硅新材料", "铁氟龙", ("聚四氟乙烯",)),
-    ("氟硅新材料", "塑料王", ("聚四氟乙烯",)),
-    ("氟硅新材料", "PTFE", ("聚四氟乙烯",)),
-    ("氟硅新材料", "PVDF", ("聚偏氟乙烯",)),
-    ("氟硅新材料", "有机硅胶", ("硅橡胶",)),
-    ("氟硅新材料", "硅胶", ("硅橡胶", "硅凝胶")),
-    ("氟硅新材料", "玻璃胶", ("有机硅密封胶",)),
-    ("氟硅新材料", "氟利昂", ("氯氟烃", "制冷剂")),
-    ("氟硅新材料", "冷媒", ("制冷剂",)),
-    ("氟硅新材料", "萤石", ("氟化钙",)),
-    ("氟硅新材料", "六氟", ("六氟磷酸锂",)),
-    ("氟硅新材料", "硅料", ("多晶硅",)),
-    # 新能源 / 新能源汽车 / 氢能
-    ("新能源", "锂电", ("锂离子电池",)),
-    ("新能源", "锂电池", ("锂离子电池",)),
-    ("新能源", "三元锂", ("三元正极材料", "锂离子电池")),
-    ("新能源", "铁锂", ("磷酸铁锂",)),
-    ("新能源", "刀片电池", ("磷酸铁锂电池",)),
-    ("新能源", "电瓶", ("蓄电池", "铅酸电池")),
-    ("新能源", "充电桩", ("充电设施", "充电设备", "电动汽车充电")),
-    ("新能源", "超充", ("大功率充电",)),
-    ("新能源", "换电", ("电池更换", "换电模式")),
-    ("新能源", "电动车", ("电动汽车", "新能源汽车")),
-    ("新能源", "BMS", ("电池管理系统",)),
-    ("新能源", "电控", ("电机控制器",)),
-    ("新能源", "光伏板", ("光伏组件", "太阳能电池")),
-    ("新能源", "太阳能板", ("光伏组件", "太阳能电池")),
-    ("新能源", "风电", ("风力发电",)),
-    ("新能源", "储能柜", ("储能系统",)),
-    ("新能源", "氢车", ("燃料电池汽车",)),
-    ("新能源", "绿氢", ("电解水制氢", "可再生能源制氢")),
-    ("新能源", "灰氢", ("化石能源制氢",)),
-    ("新能源", "电解槽", ("电解水制氢",)),
-    ("新能源", "沼气", ("厌氧消化", "生物燃气")),
-    ("新能源", "秸秆发电", ("生物质发电",)),
-    ("新能源", "余热", ("余热回收", "余热利用")),
-    ("新能源", "双碳", ("碳达峰", "碳中和", "碳减排")),
-    # 医药 / 生物医药
-    ("医药", "消炎药", ("抗炎药", "抗菌药物")),
-    ("医药", "抗生素", ("抗菌药物",)),
-    ("医药", "退烧药", ("解热镇痛药",)),
-    ("医药", "降压药", ("抗高血压药",)),
-    ("医药", "降糖药", ("降血糖药",)),
-    ("医药", "针剂", ("注射剂",)),
-    ("医药", "输液", ("大容量注射剂",)),
-    ("医药", "中成药", ("中药制剂",)),
-    ("医药", "保健品", ("保健食品", "功能性食品")),
-    ("医药", "试剂盒", ("体外诊断试剂",)),
-    ("医药", "核酸检测", ("聚合酶链式反应", "PCR")),
-    ("医药", "靶向药", ("分子靶向药物", "靶向治疗")),
-    ("医药", "原研药", ("创新药",)),
-    ("医药", "CRO", ("合同研究组织", "医药研发外包")),
-    ("医药", "CDMO", ("合同研发生产", "定制研发生产")),
-    ("医药", "GMP", ("药品生产质量管理规范",)),
-    ("医药", "纱布", ("医用敷料",)),
-    ("医药", "创可贴", ("医用敷料", "伤口敷料")),
-    ("医药", "熔喷布", ("熔喷非织造布",)),
-    # 机械 / 智能装备 / 集成电路
-    ("机械", "数控车床", ("数控机床",)),
-    ("机械", "机械手", ("工业机器人", "机械臂")),
-    ("机械", "3D打印", ("增材制造",)),
-    ("机械", "电焊", ("电弧焊", "焊接")),
-    ("机械", "焊机", ("焊接设备",)),
-    ("机械", "马达", ("电动机", "电机")),
-    ("机械", "减速机", ("减速器",)),
-    ("机械", "PLC", ("可编程逻辑控制器",)),
-    ("机械", "探伤", ("无损检测",)),
-    ("机械", "铸件", ("铸造",)),
-    ("机械", "锻件", ("锻造",)),
-    ("机械", "喷漆", ("涂装",)),
-    ("机械", "生锈", ("腐蚀", "防腐")),
-    ("机械", "漏油", ("密封", "泄漏")),
-    ("机械", "噪音大", ("降噪", "噪声控制")),
-    ("机械", "黑灯工厂", ("智能工厂", "智能制造")),
-    ("机械", "无人工厂", ("智能工厂", "智能制造")),
-    ("集成电路", "芯片", ("集成电路",)),
-    ("集成电路", "IGBT", ("绝缘栅双极型晶体管", "功率半导体")),
-    ("集成电路", "LED", ("发光二极管",)),
-    ("集成电路", "MEMS", ("微机电系统",)),
-    ("电子信息", "AI", ("人工智能",)),
-    ("电子信息", "北斗", ("卫星导航",)),
-    ("电子信息", "机器视觉", ("图像识别", "计算机视觉")),
-    # 环保
-    ("环保", "雾霾", ("大气污染", "细颗粒物")),
-    ("环保", "PM2.5", ("细颗粒物",)),
-    ("环保", "中水", ("再生水",)),
-    ("环保", "黑臭水体", ("水体污染", "水环境治理")),
-    ("环保", "粉尘", ("颗粒物",)),
-    ("环保", "异味", ("恶臭",)),
-    ("环保", "大棚", ("温室", "设施农业")),
-)
+VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.yaml"
 
 
-# Entries written for the city's industries with their sources (data/vocabulary_industry.yaml), after the list above.
-INDUSTRY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary_industry.yaml"
-
-
-def industry_entries(path: Path = INDUSTRY_FILE) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """(industry, lay term, technical terms) of the data file; every entry must name its source."""
+def read_entries(path: Path = VOCABULARY_FILE) -> tuple[dict, ...]:
+    """The data file's entries, checked: every entry names its industry, lay term, technical terms and source; no
+    lay term twice. A bad entry raises ValueError naming it."""
     rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    out = []
+    seen: set[str] = set()
     for i, row in enumerate(rows, 1):
-        if not str(row.get("source", "")).strip():
-            raise ValueError(f"{path.name} entry {i} ({row.get('lay')}): no source")
-        out.append((str(row["industry"]), str(row["lay"]), tuple(str(t) for t in row["technical"])))
-    return tuple(out)
+        where = f"{path.name} entry {i} ({row.get('lay')!r})"
+        for key in ("industry", "lay", "technical", "source"):
+            if not row.get(key):
+                raise ValueError(f"{where}: no {key}")
+        if not isinstance(row["technical"], list) or not all(isinstance(t, str) and t for t in row["technical"]):
+            raise ValueError(f"{where}: technical must be a list of terms")
+        if row["lay"] in seen:
+            raise ValueError(f"{where}: lay term listed twice")
+        seen.add(row["lay"])
+    return tuple(rows)
 
 
-SEED = SEED + industry_entries()
+# (industry, lay term, technical terms), as the migrations, the demo and the tests read the seed
+SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (str(r["industry"]), str(r["lay"]), tuple(str(t) for t in r["technical"])) for r in read_entries()
+)
 
 
 def default_vocabulary() -> list[tuple[str, list[str]]]:
