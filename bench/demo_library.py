@@ -1,13 +1,14 @@
 """The technology market's demo library, as `make run` loads it: its load time, and the top 10 achievements the
 search page shows for shop-floor demands from the city's industries, with a person's judgement of each.
 
-Run from the repository root: `python bench/demo_library.py` (about a minute on 2 cores). It migrates a scratch
-SQLite database in a temporary directory, loads the policy, then times the technology market's demo loader alone
-(records, matches, contracts and the match index build after the commit). Then it asks the product's search
-(`index.search` → `index.resolve`, what /techmarket/search/ shows, first 10) each demand below as `bureau_staff`.
-Lines: `demo_library_load` (seconds, records per industry) and one `demo_library_query` line per demand, each
-followed by its ten titles and the three experts the demand page suggests. bench/results/demo_library.json holds all
-of it.
+Run from the repository root: `python bench/demo_library.py` (about a minute on 2 cores); `--dense` first embeds
+every record as the worker's backfill does after `make run` (minutes), then asks with dense retrieval fused in.
+It migrates a scratch SQLite database in a temporary directory, loads the policy, then times the technology
+market's demo loader alone (records, matches, contracts and the match index build after the commit). Then it asks
+the product's search (`index.search` → `index.resolve`, what /techmarket/search/ shows, first 10) each demand
+below as `bureau_staff`. Lines: `demo_library_load` (seconds, records per industry) and one `demo_library_query`
+line per demand, each followed by its ten titles and the three experts the demand page suggests;
+bench/results/demo_library.json (demo_library_dense.json with `--dense`) holds all of it.
 
 Relevance is judged by a person reading the record (title, keywords, abstract) by the labelling rule of
 bench/matching_sets/LABELLING.md (2 relevant, 1 partly, 0 not relevant), never by this script: the judgements are
@@ -48,6 +49,7 @@ DEMANDS = (
 
 
 def main() -> int:
+    dense = "--dense" in sys.argv[1:]
     tmp = tempfile.mkdtemp(prefix="kc-demo-bench-")
     os.environ["KECHUANG_VAR_DIR"] = tmp
     os.environ.pop("DATABASE_URL", None)
@@ -74,6 +76,16 @@ def main() -> int:
         summary = demo.load_demo(city)
     seconds = time.perf_counter() - start
     report("demo_library_load", size=summary, seconds=seconds, achievements=Achievement.objects.count())
+
+    mode = "lexical"
+    if dense:  # what `make run` serves once the worker's backfill has embedded every record
+        start = time.perf_counter()
+        while (progress := index.embed_slice(max_seconds=60))["pending"]:
+            print(f"embedding: {progress}", flush=True)
+        status = index.dense_status()
+        mode = "dense fused" if status["active"] else f"lexical (dense {status['state']})"
+        report("demo_library_embedding", size=f"{status.get('total', 0)} records", seconds=time.perf_counter() - start)
+    print(f"matching: {mode}")
 
     from django.contrib.auth import get_user_model
 
@@ -126,7 +138,8 @@ def main() -> int:
             weak = " 弱" if e["weak"] else ""
             print(f"  expert{weak}: {e['name']} {e['expertise']} (matched: {'、'.join(e['matched_terms'])})")
     passed = sum(a["verdict"] == "majority" for a in answers)
-    report("demo_library", size=summary, seconds=seconds, passed=f"{passed}/{len(answers)}", queries=answers)
+    name = "demo_library_dense" if dense else "demo_library"
+    report(name, size=summary, seconds=seconds, matching=mode, passed=f"{passed}/{len(answers)}", queries=answers)
     return 0
 
 

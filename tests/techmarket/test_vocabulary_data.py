@@ -48,6 +48,6 @@ def test_the_database_holds_the_entries_with_their_sources():
     from kechuang.techmarket.models import VocabularyTerm
 
     by_lay = {row["lay"]: row for row in read_entries(VOCABULARY_FILE)}
-    term = VocabularyTerm.objects.get(lay="玻璃钢")  # added after the first seed, by migration 0009
+    term = VocabularyTerm.objects.get(lay="玻璃钢")  # seeded by the migrations, its source by 0009
     assert term.technical == by_lay["玻璃钢"]["technical"] and term.source == by_lay["玻璃钢"]["source"]
     assert VocabularyTerm.objects.get(lay="特氟龙").source == by_lay["特氟龙"]["source"]
