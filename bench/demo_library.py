@@ -1,17 +1,26 @@
 """The technology market's demo library, as `make run` loads it: its load time, and the top 10 achievements the
-search page shows for shop-floor demands from the city's industries, printed for a person to judge.
+search page shows for shop-floor demands from the city's industries, with a person's judgement of each.
 
-Run from the repository root: `python bench/demo_library.py` (about a minute on 2 cores). It migrates a scratch
-SQLite database in a temporary directory, loads the policy, then times the technology market's demo loader alone
-(records, matches, contracts and the match index build after the commit). Then it asks the product's search
-(`index.search` → `index.resolve`, what /techmarket/search/ shows, first 10) each demand below as `bureau_staff`.
-Lines: `demo_library_load` (seconds, records per industry) and one `demo_library_query` line per demand, each
-followed by its ten titles. bench/results/demo_library.json holds all of it; relevance is judged by reading it
-(the labelling rule of issue 13: 2 answers the demand, 1 same topic, 0 unrelated), never by this script.
+Run from the repository root: `python bench/demo_library.py` (about a minute on 2 cores); `--dense` first embeds
+every record as the worker's backfill does after `make run` (minutes), then asks with dense retrieval fused in.
+It migrates a scratch SQLite database in a temporary directory, loads the policy, then times the technology
+market's demo loader alone (records, matches, contracts and the match index build after the commit). Then it asks
+the product's search (`index.search` → `index.resolve`, what /techmarket/search/ shows, first 10) each demand
+below as `bureau_staff`. Lines: `demo_library_load` (seconds, records per industry) and one `demo_library_query`
+line per demand, each followed by its ten titles and the three experts the demand page suggests;
+bench/results/demo_library.json (demo_library_dense.json with `--dense`) holds all of it.
+
+Relevance is judged by a person reading the record (title, keywords, abstract) by the labelling rule of
+bench/matching_sets/LABELLING.md (2 relevant, 1 partly, 0 not relevant), never by this script: the judgements are
+data, `bench/demo_library_judgements.jsonl`, one line per (demand, CSL record) with its grade and a note. Each
+title is printed with its grade (`?` when no one has judged it yet) and each demand with its counts: relevant
+(grade >= 1, as P@10 counts it in bench/matching.py), of them grade 2, unjudged, and `majority` (>= 6 of 10
+relevant), `no majority`, or `undecided` while unjudged records could change it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -20,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+JUDGEMENTS = ROOT / "bench" / "demo_library_judgements.jsonl"
+MAJORITY = 6  # of the top 10
 
 # Shop-floor demands from the city's industries (issue 13's acceptance: the first one and ten more).
 DEMANDS = (
@@ -38,6 +49,7 @@ DEMANDS = (
 
 
 def main() -> int:
+    dense = "--dense" in sys.argv[1:]
     tmp = tempfile.mkdtemp(prefix="kc-demo-bench-")
     os.environ["KECHUANG_VAR_DIR"] = tmp
     os.environ.pop("DATABASE_URL", None)
@@ -65,21 +77,96 @@ def main() -> int:
     seconds = time.perf_counter() - start
     report("demo_library_load", size=summary, seconds=seconds, achievements=Achievement.objects.count())
 
+    mode = "lexical"
+    if dense:  # what `make run` serves once the worker's backfill has embedded every record
+        start = time.perf_counter()
+        while (progress := index.embed_slice(max_seconds=60))["pending"]:
+            print(f"embedding: {progress}", flush=True)
+        status = index.dense_status()
+        mode = "dense fused" if status["active"] else f"lexical (dense {status['state']})"
+        report("demo_library_embedding", size=f"{status.get('total', 0)} records", seconds=time.perf_counter() - start)
+    print(f"matching: {mode}")
+
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="bureau_staff")
+    judged = load_judgements()
     answers = []
     for industry, text in DEMANDS:
         start = time.perf_counter()
         rows = index.resolve(index.search(text, kind="achievement", k=100), user)[:10]
         took = time.perf_counter() - start
-        titles = [f"{r['object'].title} [{r['object'].field}]" for r in rows]
-        answers.append({"industry": industry, "demand": text, "top10": titles, "seconds": round(took, 4)})
-        print(f"demo_library_query: {industry} {text} ({len(rows)} results, {took * 1000:.0f} ms)")
-        for rank, title in enumerate(titles, 1):
-            print(f"  {rank:2d}. {title}")
-    report("demo_library", size=summary, seconds=seconds, queries=answers)
+        top = []
+        for r in rows:
+            achievement, match = r["object"], r["match"]
+            grade, note = judged.get((text, achievement.source_ref), (None, ""))
+            top.append(
+                {
+                    "source_ref": achievement.source_ref,
+                    "title": achievement.title,
+                    "field": achievement.field,
+                    "matched_terms": list(match.matched_terms),
+                    "weak": match.weak,
+                    "grade": grade,
+                    "note": note,
+                }
+            )
+        counts = verdict([t["grade"] for t in top])
+        # the demand page's expert suggestions: experts matched on their own expertise and papers
+        experts = [
+            {
+                "name": r["object"].name,
+                "expertise": r["object"].expertise,
+                "matched_terms": list(r["match"].matched_terms),
+                "weak": r["match"].weak,
+            }
+            for r in index.resolve(index.search(text, kind="expert", k=3), user)
+        ]
+        row = {"industry": industry, "demand": text, "top10": top, "experts": experts, "seconds": round(took, 4)}
+        answers.append({**row, **counts})
+        print(
+            f"demo_library_query: {industry} {text} ({len(rows)} results, {took * 1000:.0f} ms): "
+            f"relevant {counts['relevant']}/10 (grade 2: {counts['grade2']}, unjudged {counts['unjudged']}) "
+            f"→ {counts['verdict']}"
+        )
+        for rank, t in enumerate(top, 1):
+            grade = "?" if t["grade"] is None else t["grade"]
+            weak = " 弱" if t["weak"] else ""
+            print(f"  {rank:2d}. [{grade}]{weak} {t['title']} [{t['field']}] {t['source_ref']} — {t['note']}")
+            print(f"      matched: {'、'.join(t['matched_terms'])}")
+        for e in experts:
+            weak = " 弱" if e["weak"] else ""
+            print(f"  expert{weak}: {e['name']} {e['expertise']} (matched: {'、'.join(e['matched_terms'])})")
+    passed = sum(a["verdict"] == "majority" for a in answers)
+    name = "demo_library_dense" if dense else "demo_library"
+    report(name, size=summary, seconds=seconds, matching=mode, passed=f"{passed}/{len(answers)}", queries=answers)
     return 0
+
+
+def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], tuple[int, str]]:
+    """(demand, CSL record id) → (grade, note), from the judgement file (a person's reading, never computed)."""
+    out = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out[(row["demand"], row["doc_id"])] = (int(row["grade"]), row.get("note", ""))
+    return out
+
+
+def verdict(grades: list[int | None]) -> dict:
+    """Counts of a top 10 and whether a majority of it is relevant (grade >= 1); unjudged records count as
+    neither, so a verdict they could change is `undecided`."""
+    relevant = sum(1 for g in grades if g is not None and g >= 1)
+    unjudged = sum(1 for g in grades if g is None)
+    if relevant >= MAJORITY:
+        word = "majority"
+    elif relevant + unjudged >= MAJORITY:
+        word = "undecided"
+    else:
+        word = "no majority"
+    grade2 = sum(1 for g in grades if g == 2)
+    return {"relevant": relevant, "grade2": grade2, "unjudged": unjudged, "verdict": word}
 
 
 if __name__ == "__main__":

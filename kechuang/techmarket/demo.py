@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,9 @@ from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
 from kechuang.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from kechuang.techmarket import feed, index, registration
-from kechuang.techmarket.matching import BUNDLED_CSL, MatchEngine
+from kechuang.techmarket.matching import BUNDLED_CSL, MatchEngine, Segmenter
 from kechuang.techmarket.matching.corpus import read_jsonl
-from kechuang.techmarket.matching.vocabulary_seed import SEED
+from kechuang.techmarket.matching.vocabulary_seed import read_entries
 from kechuang.techmarket.models import (
     CONTRACT_FIELD_OF,
     Achievement,
@@ -369,9 +371,11 @@ class Library:
     """The demo library's rules: industries, seed, experts' group size and owners by discipline."""
 
     seed: int
-    papers_per_expert: int
+    papers_per_expert: int  # at most
     industries: tuple[Industry, ...]
     owners: dict[str, list[str]]  # discipline → owner institutions (generic ones hold `{city}`)
+    min_papers_per_expert: int = 2
+    expert_similarity: float = 0.12  # least mean cosine between the papers of one expert (see paper_similarities)
 
     @classmethod
     def load(cls, path: Path = LIBRARY_FILE) -> Library:
@@ -388,7 +392,14 @@ class Library:
             )
             for row in data["industries"]
         )
-        return cls(int(data["seed"]), int(data["papers_per_expert"]), industries, dict(data["owners"]))
+        return cls(
+            int(data["seed"]),
+            int(data["papers_per_expert"]),
+            industries,
+            dict(data["owners"]),
+            min_papers_per_expert=int(data.get("min_papers_per_expert", 2)),
+            expert_similarity=float(data.get("expert_similarity", 0.12)),
+        )
 
     def rule(self) -> str:
         """The rule as recorded in the audit entry."""
@@ -434,9 +445,9 @@ def ensure_vocabulary() -> int:
 
     existing = set(VocabularyTerm.objects.values_list("lay", flat=True))
     missing = [
-        VocabularyTerm(lay=lay, technical=list(technical), industry=industry)
-        for industry, lay, technical in SEED
-        if lay not in existing
+        VocabularyTerm(lay=row["lay"], technical=list(row["technical"]), industry=row["industry"], source=row["source"])
+        for row in read_entries()
+        if row["lay"] not in existing
     ]
     VocabularyTerm.objects.bulk_create(missing)
     return len(missing)
@@ -640,23 +651,70 @@ def _keywords(record: dict) -> set[str]:
     return set(record.get("keywords") or ())
 
 
+def paper_similarities(papers: list[dict]) -> list[list[float]]:
+    """Cosine similarity of every two papers: tf-idf over their words of two characters or more (title, keywords
+    counted twice, abstract; precise-mode segmentation), idf from these papers alone."""
+    segmenter = _paper_segmenter()
+    counts = []
+    for p in papers:
+        keywords = " ".join(p.get("keywords") or ())
+        words = segmenter.terms(f"{p['title']} {keywords} {keywords} {p.get('abstract', '')}", search_mode=False)
+        counts.append(Counter(w for w in words if len(w) > 1))
+    df = Counter(w for c in counts for w in c)
+    n = len(papers)
+    vectors = []
+    for c in counts:
+        v = {w: k * math.log((1 + n) / (1 + df[w]) + 1) for w, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors.append({w: x / norm for w, x in v.items()})
+    return [[sum(x * b.get(w, 0.0) for w, x in a.items()) for b in vectors] for a in vectors]
+
+
+@lru_cache(maxsize=1)
+def _paper_segmenter() -> Segmenter:
+    return Segmenter()
+
+
+def coherent_groups(papers: list[dict], *, size: int, least: int, threshold: float) -> list[list[dict]]:
+    """Papers grouped by topic: average-linkage agglomeration, most similar pair first, a group growing to `size`
+    papers while the mean similarity between the two groups it joins stays at `threshold` or more. Groups of fewer
+    than `least` papers are left out: a paper without a close neighbour makes no expert (a would-be expert of
+    雾化铜粉, 垃圾填埋 and 不锈钢焊缝 says nothing about anyone)."""
+    sim = paper_similarities(papers)
+    n = len(papers)
+    pairs = sorted(((sim[i][j], i, j) for i in range(n) for j in range(i + 1, n)), key=lambda t: (-t[0], t[1], t[2]))
+    members = {i: [i] for i in range(n)}
+    group_of = list(range(n))
+    for s, i, j in pairs:
+        if s < threshold:
+            break
+        a, b = group_of[i], group_of[j]
+        if a == b or len(members[a]) + len(members[b]) > size:
+            continue
+        link = sum(sim[x][y] for x in members[a] for y in members[b]) / (len(members[a]) * len(members[b]))
+        if link < threshold:
+            continue
+        members[a] += members.pop(b)
+        for x in members[a]:
+            group_of[x] = a
+    return [[papers[x] for x in sorted(m)] for _k, m in sorted(members.items()) if len(m) >= least]
+
+
 def expert_groups(library: Library, hits: dict[str, list[dict]]) -> list[tuple[Industry, list[dict]]]:
-    """Papers grouped into would-be experts: one industry and one discipline each; a group grows from its first
-    paper by the papers that share the most keywords with it (title characters break ties)."""
+    """Papers grouped into would-be experts: one industry and one discipline each, papers on one topic
+    (`coherent_groups`, with the library's group size and similarity threshold)."""
     groups = []
-    size = library.papers_per_expert
     for industry in library.industries:
         by_discipline: dict[str, list[dict]] = {}
         for r in hits[industry.code]:
             by_discipline.setdefault(r["discipline"], []).append(r)
         for papers in by_discipline.values():
-            left = list(papers)
-            while len(left) >= size:
-                seed = left.pop(0)
-                left.sort(
-                    key=lambda r, s=seed: (-len(_keywords(r) & _keywords(s)), -len(set(r["title"]) & set(s["title"])))
-                )
-                group, left = [seed, *left[: size - 1]], left[size - 1 :]
+            for group in coherent_groups(
+                papers,
+                size=library.papers_per_expert,
+                least=library.min_papers_per_expert,
+                threshold=library.expert_similarity,
+            ):
                 groups.append((industry, group))
     return groups
 
@@ -676,7 +734,9 @@ def _expertise(papers: list[dict], taken: set[str]) -> str | None:
                 continue
             counts[k] = counts.get(k, 0) + 1
     words = sorted(counts, key=lambda k: (-counts[k], list(counts).index(k)))
-    for n in range(5, len(words) + 1):
+    if not words:
+        return None
+    for n in range(min(5, len(words)), len(words) + 1):
         text = "长期从事" + "、".join(words[:n]) + "等方向的研究与工程应用。"
         if text not in taken:
             return text

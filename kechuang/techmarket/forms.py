@@ -253,7 +253,7 @@ class VocabularyForm(RemapErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = VocabularyTerm
-        fields = ["lay", "technical_text", "industry", "is_active"]
+        fields = ["lay", "technical_text", "industry", "source", "is_active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -438,6 +438,12 @@ class VocabularyTerm(models.Model):
     lay = models.CharField(_("lay term"), max_length=50, unique=True)
     technical = models.JSONField(_("technical terms"), default=list)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
+    source = models.CharField(
+        _("source of the mapping"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why the lay term means these technical terms: trade name, common name, shop-floor usage…"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

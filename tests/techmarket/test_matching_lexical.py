@@ -162,3 +162,29 @@ def test_an_index_from_before_the_change_forgets_its_learned_keywords(tmp_path):
 def test_demand_stopwords_can_be_kept_apart(segmenter, keep, present, absent):
     terms = set(segmenter.terms("我们厂陶瓷烧结能耗太高，想找降低烧结温度的技术", keep=keep))
     assert present <= terms and not absent & terms
+
+
+# generic words (data/generic_terms.txt) say nothing alone: 降低 and 温度 matched a blast-furnace sinter paper and a
+# sintering demand; they still score, they are not shown as reasons
+GENERIC_WORDS = ["降低", "温度", "提高", "方法", "处理", "寿命", "替代"]
+COMPOUNDS = ["烧结温度", "刀具寿命", "废水处理", "低温烧结"]
+
+
+@pytest.mark.parametrize("word", GENERIC_WORDS)
+def test_generic_words_never_explain(segmenter, word):
+    assert not segmenter.explains(word)
+
+
+@pytest.mark.parametrize("word", COMPOUNDS)
+def test_compounds_holding_a_generic_word_explain(segmenter, word):
+    assert segmenter.explains(word)
+
+
+def test_generic_words_score_but_do_not_show(small_engine):
+    # the steel record shares only generic words (降低, 温度 are not in it; 消除/强度 are): with the kiln record
+    # sharing 烧结, 助熔剂, the reasons shown are the subject words, never 降低 or 温度
+    results = small_engine.search("想降低烧结温度，用什么助熔剂", k=2)
+    assert results[0].id == "a-kiln"
+    shown = set(results[0].matched_terms)
+    assert "烧结" in shown or "助熔剂" in shown
+    assert not shown & set(GENERIC_WORDS)

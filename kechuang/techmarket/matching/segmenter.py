@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import rjieba
 
@@ -45,7 +46,20 @@ _EXPLAIN_STOPWORD_TEXT = """
 里面 外面 不能 不行 不住 不够 不好 剩下 没用 做成 几种 各种 方法 方式 现在 目前 主要 其他 其它 之类 方面 领域 企业 工厂
 车间 产品 生产 好用 想办法 了解 帮忙 帮助 老 大 小 多 少 高 低 新 旧 长 短
 """
-EXPLAIN_STOPWORDS = frozenset(_EXPLAIN_STOPWORD_TEXT.split()) | STOPWORDS
+# Generic words (降低, 温度, 处理, 方法 …): data, in data/generic_terms.txt, with why each group is there.
+GENERIC_TERMS_FILE = Path(__file__).resolve().parent / "data" / "generic_terms.txt"
+
+
+def read_word_list(path: Path) -> frozenset[str]:
+    """Whitespace-separated words of a list file; `#` starts a comment."""
+    words: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.extend(line.split("#", 1)[0].split())
+    return frozenset(words)
+
+
+GENERIC_TERMS = read_word_list(GENERIC_TERMS_FILE)
+EXPLAIN_STOPWORDS = frozenset(_EXPLAIN_STOPWORD_TEXT.split()) | STOPWORDS | GENERIC_TERMS
 # single characters shown as a matched term only when jieba tags them a noun (锌, 铜, 膜, 菌), not an adverb,
 # particle, measure word or bound morpheme (很/zg, 度/zg, 得/ud, 片/q)
 _NOUN_TAGS = ("n", "nz", "nr", "nrt", "ns", "nt")
