@@ -150,18 +150,6 @@ def feed_changed(sender: type, years: Iterable[int] | None) -> None:
     transaction.on_commit(lambda: indicator_feed_changed.send(sender=sender, years=chosen))
 
 
-def organisation(credit_code: str) -> dict[str, str] | None:
-    """The organisation a module registers under `credit_code` ({"name": …, "region_code": …}), from the first module
-    declaring `organisation_by_credit_code` that knows it (the enterprise register); None: none does."""
-    for config in kechuang_apps():
-        hook = getattr(config, "organisation_by_credit_code", None)
-        if hook is not None:
-            found = hook(credit_code)
-            if found:
-                return found
-    return None
-
-
 def default_policy() -> Any | None:
     """The policy the platform runs, from the module that declares `default_policy` (None: none loaded)."""
     for config in kechuang_apps():
@@ -407,6 +395,7 @@ def enterprises_in(region_codes: Iterable[str], limit: int | None = None) -> lis
     return found
 
 
+@dataclass(frozen=True)
 class DemandSummary:
     """A technology-market demand as another module may read it (a 揭榜挂帅 open call takes its problem from one)."""
 

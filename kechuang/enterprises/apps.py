@@ -111,12 +111,6 @@ class EnterprisesConfig(AppConfig):
 
         return tier_holders(tier, on)
 
-    def organisation_by_credit_code(self, credit_code: str) -> dict[str, str] | None:
-        from kechuang.enterprises.models import Enterprise
-
-        row = Enterprise.objects.filter(credit_code=credit_code).values("name", "region__code").first()
-        return {"name": row["name"], "region_code": row["region__code"]} if row else None
-
     def cockpit_cards(self, user):
         from kechuang.enterprises.selectors import cockpit_cards
 

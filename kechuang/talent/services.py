@@ -62,9 +62,10 @@ TALENT_FIELDS = (
 
 def _employer(talent: Talent) -> None:
     """The employer's name from the organisation register (core.registry), by its credit code."""
-    found = registry.organisation(talent.employer_credit_code or "")
+    code = talent.employer_credit_code or ""
+    found = registry.enterprise_refs([code]).get(code)
     if found:
-        talent.employer_name = found["name"]
+        talent.employer_name = found.name
 
 
 def _fill_from_id(talent: Talent) -> None:
