@@ -145,6 +145,8 @@ SELECTION_MAX_HORIZON = 1
 # (log_drift for the log models, drift otherwise).  A textbook robust choice (Bates & Granger 1969; FPP3 §13.4), not
 # tuned: equal weights, no fitted weight.
 COMBINE_WITH_DRIFT = True
+CALIBRATE_ON_LOG = True  # a positive series is calibrated on relative (log-scale) errors
+CONFORMAL = True  # the interval at h is the conformal radius of the errors at h (ceil((n + 1)·level)-th |error|)
 CALIBRATION_MIN_ERRORS = 3  # backtest errors needed at a horizon before its own spread is used
 BREAK_RATIO = 3.0  # a one-step error this many robust s.d. from the earlier ones is a level shift (set a priori)
 BREAK_MIN_HISTORY = 4  # earlier one-step errors needed before a break can be told from noise
@@ -213,6 +215,7 @@ class ForecastResult:
     calibration_errors: int = 0  # rolling-origin errors behind the calibrated interval
     level_shift_year: int | None = None  # a recent level shift the break guard found (interval widened)
     combined_with: str | None = None  # the drift model averaged with ``method`` (equal weights), if any
+    interval_scale: str = "model"  # "log": the calibrated interval is on the log scale (relative errors)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; any non-finite float (there should be none) becomes None."""
@@ -782,40 +785,54 @@ def _robust_sd(errors: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(errors - median)))
 
 
+def _conformal_radius(errors: Sequence[float], level: float) -> float:
+    """Split-conformal radius: the ceil((n + 1)·level)-th smallest |error| (the small-sample inflation of the plain
+    level quantile), or inf when that rank is beyond n (too few errors for this level)."""
+    n = len(errors)
+    rank = math.ceil((n + 1) * level - 1e-9)
+    if n == 0 or rank > n:
+        return math.inf
+    return float(np.sort(np.abs(np.asarray(errors, dtype=float)))[rank - 1])
+
+
 def _calibrate(
     method: str,
     years: np.ndarray,
     values: np.ndarray,
     predictive: _Predictive,
-    start: int,
-    known: dict[int, _DampedFit] | None = None,
-    partner: str | None = None,
+    centres: dict[int, np.ndarray],
+    level: float,
+    refit=None,
 ) -> tuple[_Predictive, int, int | None]:
-    """Widen ``predictive`` to the spread of the model's own rolling-origin errors; guard against a recent break.
+    """Widen ``predictive`` to the spread of the forecast's own rolling-origin errors; guard against a recent break.
 
-    Returns the calibrated predictive, the number of one-step errors behind it and the year of a level shift (or
-    None).  Every error comes from a fit on data up to its origin only.
+    ``centres``: for each origin k, the forecast path fitted on the first k observations only (the chosen model, or
+    its equal-weight average with the drift path), in the chosen model's space, at every later observed year.
+    ``refit(values) -> _Predictive`` redoes the forecast on a level-shifted series.  Returns the calibrated
+    predictive, the number of one-step errors behind it and the year of a level shift (or None).
     """
-    n = len(values)
-    origins = list(range(start, n))
+    origins = sorted(centres)
     if not origins:
         return predictive, 0, None
-    z, _ = _model_space(method, values)
-    centres = _origin_centres(method, years, z, origins, known)
-    if partner is not None:  # the combination's own errors: the average of the two paths at every origin
-        other = _origin_centres(partner, years, z, origins)
-        centres = {k: (centres[k] + other[k]) / 2 for k in origins}
+    z, factor = _model_space(method, values)
+    model_log = method in LOG_METHODS
+    # Relative (log-scale) errors for a positive series, when every backtest path stays positive; else model space.
+    log_space = (
+        CALIBRATE_ON_LOG and not model_log and bool(np.all(values > 0)) and all(np.all(centres[k] > 0) for k in origins)
+    )
     by_horizon: dict[int, list[float]] = {}
-    one_step: list[tuple[int, float]] = []  # (index predicted, error) for the next observation after each origin
-    for k in origins:
-        errors = z[k:] - centres[k]
-        for offset, error in enumerate(errors.tolist()):
-            if not math.isfinite(error):
-                continue
-            horizon = int(years[k + offset] - years[k - 1])
-            by_horizon.setdefault(horizon, []).append(error)
-            if offset == 0:
-                one_step.append((k, error))
+    one_step: list[tuple[int, float, float]] = []  # (index predicted, model-space error, calibration-space error)
+    with np.errstate(all="ignore"):
+        for k in origins:
+            model_errors = z[k:] - centres[k]
+            errors = np.log(z[k:] / centres[k]) if log_space else model_errors
+            for offset, (error, model_error) in enumerate(zip(errors.tolist(), model_errors.tolist(), strict=True)):
+                if not math.isfinite(error):
+                    continue
+                horizon = int(years[k + offset] - years[k - 1])
+                by_horizon.setdefault(horizon, []).append(error)
+                if offset == 0:
+                    one_step.append((k, model_error, error))
     if not one_step:
         return predictive, 0, None
 
@@ -823,46 +840,63 @@ def _calibrate(
     # earlier ones (more than BREAK_RATIO robust s.d. from their median, the s.d. from the MAD) is treated as a level
     # shift: the earlier observations are moved by the shift before the final fit, so the jump is not read as a
     # trend, and the shift's size is added to the interval's variance (it may or may not persist).
-    shift, shift_index = 0.0, None
-    for index, error in one_step[-2:]:  # the earlier first: a step in the year before last explains the last too
-        history = np.array([e for i, e in one_step if i < index])
+    shift, shift_size, shift_index = 0.0, 0.0, None
+    for index, error, calibration_error in one_step[-2:]:  # the earlier first: a step then explains the last too
+        history = np.array([e for i, e, _ in one_step if i < index])
         if len(history) < BREAK_MIN_HISTORY:
             continue
         spread = max(_robust_sd(history), 1e-9 * (1.0 + float(np.max(np.abs(z)))))
         if abs(error - float(np.median(history))) > BREAK_RATIO * spread:
-            shift, shift_index = error, index
+            shift, shift_size, shift_index = error, calibration_error, index
             break
     centre = predictive.centre
-    if shift_index is not None:
+    if shift_index is not None and refit is not None:
         adjusted = z.copy()
         adjusted[:shift_index] += shift
-        _, factor = _model_space(method, values)
-        adjusted_values = np.exp(adjusted) if method in LOG_METHODS else adjusted * factor
-        future = years[-1] + np.arange(1, len(centre) + 1)
+        adjusted_values = np.exp(adjusted) if model_log else adjusted * factor
         try:
-            refit = _predictive(method, years, adjusted_values, future)
-            if partner is not None:
-                refit = _combine(refit, _predictive(partner, years, adjusted_values, future))
-            rescaled = refit.centre if predictive.log else refit.centre * (refit.factor / predictive.factor)
+            moved = refit(adjusted_values)
+            rescaled = moved.centre if predictive.log else moved.centre * (moved.factor / predictive.factor)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):
             rescaled = None  # the refit failed on the adjusted series: the unadjusted centre, the widened interval
         if rescaled is not None and np.all(np.isfinite(rescaled)):
             centre = rescaled
 
+    own_scale = predictive.scale
+    if log_space:
+        if not np.all(centre > 0):  # the final path reaches zero: relative errors cannot describe it
+            log_space = False
+            by_horizon = {}
+            for k in origins:
+                for offset, error in enumerate((z[k:] - centres[k]).tolist()):
+                    if math.isfinite(error):
+                        by_horizon.setdefault(int(years[k + offset] - years[k - 1]), []).append(error)
+            shift_size = shift
+        else:
+            own_scale = predictive.scale / centre  # the model's own interval, as a relative (log) half-width
+            centre = np.log(centre * predictive.factor)
+
+    df = float(max(2, len(one_step) - 1))
+    if predictive.df is not None:  # the smaller of the two: never surer than the model itself
+        df = min(df, predictive.df)
+    quantile = float(stats.t.ppf((1 + level) / 2, df))
     horizons = np.arange(1, len(centre) + 1)
     pooled = [e * e / h for h, errs in by_horizon.items() for e in errs]
     pooled_variance = float(np.mean(pooled)) if pooled else 0.0
     sigma = np.empty(len(horizons))
     for i, h in enumerate(horizons.tolist()):
         errs = by_horizon.get(h, [])
-        own = float(np.mean(np.square(errs))) if len(errs) >= CALIBRATION_MIN_ERRORS else 0.0
-        sigma[i] = math.sqrt(max(own, pooled_variance * h))
+        own = 0.0
+        if len(errs) >= CALIBRATION_MIN_ERRORS:
+            radius = _conformal_radius(errs, level) if CONFORMAL else math.inf
+            own = radius / quantile if math.isfinite(radius) else math.sqrt(float(np.mean(np.square(errs))))
+        sigma[i] = max(own, math.sqrt(pooled_variance * h))
     sigma = np.maximum.accumulate(sigma)
-    scale = np.sqrt(np.maximum(predictive.scale, sigma) ** 2 + shift * shift)
-    df = float(max(2, len(one_step) - 1))
-    if predictive.df is not None:  # the smaller of the two: never surer than the model itself
-        df = min(df, predictive.df)
-    calibrated = _Predictive(centre=centre, scale=scale, df=df, log=predictive.log, factor=predictive.factor)
+    scale = np.sqrt(np.maximum(own_scale, sigma) ** 2 + shift_size * shift_size)
+    if log_space:
+        calibrated = _Predictive(centre=centre, scale=scale, df=df, log=True, factor=1.0)
+    else:
+        calibrated = _Predictive(centre=centre, scale=scale, df=df, log=predictive.log, factor=predictive.factor)
     shift_year = int(years[shift_index]) if shift_index is not None else None
     return calibrated, len(one_step), shift_year
 
@@ -1111,28 +1145,46 @@ def _choose_and_forecast(
         result.candidate_mapes = {m: _finite_or_none(v) for m, v in mapes.items()}
         return
 
+    # The chosen model's path from every backtest origin (first k observations only), in its model space: the
+    # combination's and the calibrated interval's backtest both come from these.
+    calibration_origins = list(range(start, n))
+    centres: dict[int, np.ndarray] = {}
+    if calibration_origins and (calibrate or combine) and not constant:
+        try:
+            z, _ = _model_space(chosen, values)
+            centres = _origin_centres(chosen, years, z, calibration_origins, origin_fits.get(chosen))
+        except Exception:  # no backtest paths: the model's own interval
+            centres = {}
     partner = None
     if combine and scored and chosen not in DRIFT_METHODS:  # without a backtest the documented default stands
         option = "log_drift" if chosen in LOG_METHODS else "drift"
         if option in candidates:
             try:
+                drift_centres = _origin_centres(option, years, z, calibration_origins) if centres else {}
                 merged = _combine(predictive, _predictive(option, years, values, future))
             except Exception:  # the combination is an improvement, never a requirement
                 merged = None
             if merged is not None and merged.finite(result.level):
                 predictive, partner = merged, option
+                if centres:
+                    centres = {k: (centres[k] + drift_centres[k]) / 2 for k in centres}
     result.combined_with = partner
+
+    def refit(adjusted: np.ndarray) -> _Predictive:
+        moved = _predictive(chosen, years, adjusted, future)
+        return _combine(moved, _predictive(partner, years, adjusted, future)) if partner else moved
 
     try:
         calibrated = None
-        if calibrate and not constant:
+        if calibrate and not constant and centres:
             calibrated, result.calibration_errors, result.level_shift_year = _calibrate(
-                chosen, years, values, predictive, start, origin_fits.get(chosen), partner
+                chosen, years, values, predictive, centres, result.level, refit
             )
     except Exception:  # calibration must never lose the forecast itself; the model's own interval remains
         calibrated = None
         notes.append("the interval could not be calibrated on the backtest; it is the model's own")
     if calibrated is not None and calibrated.finite(result.level) and result.calibration_errors:
+        result.interval_scale = "log" if calibrated.log else "model"
         predictive = calibrated
         result.interval_source = "backtest"
         if result.calibration_errors < CALIBRATION_MIN_ERRORS + 2:
