@@ -101,6 +101,7 @@ counts such as the number of high-tech enterprises, ``compound`` (equal growth r
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import math
@@ -372,8 +373,8 @@ class _Predictive:
 
     def quantile(self, level: float) -> float:
         if self.df is None:
-            return float(stats.norm.ppf((1 + level) / 2))
-        return float(stats.t.ppf((1 + level) / 2, self.df))
+            return _norm_quantile((1 + level) / 2)
+        return _t_quantile((1 + level) / 2, self.df)
 
     def rows(self, years: Sequence[int], level: float) -> list[ForecastPoint]:
         q = self.quantile(level)
@@ -413,6 +414,17 @@ class _Predictive:
             q = self.quantile(level)
             values += [self._to_value(self.centre - q * self.scale), self._to_value(self.centre + q * self.scale)]
         return all(np.all(np.isfinite(v)) for v in values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _t_quantile(p: float, df: float) -> float:
+    """Student t quantile (cached: SciPy's ppf costs ~0.3 ms a call, and the same few (level, df) pairs recur)."""
+    return float(stats.t.ppf(p, df))
+
+
+@functools.lru_cache(maxsize=64)
+def _norm_quantile(p: float) -> float:
+    return float(stats.norm.ppf(p))
 
 
 def _compare(value: float, target: float, comparator: str) -> bool:
@@ -555,48 +567,83 @@ def _clip(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
 
 def _fit_damped(y: np.ndarray, prefixes: Sequence[int]) -> list[_DampedFit]:
     """Least-squares ETS(A,Ad,N) fits on y[:k] for each k in ``prefixes`` (each k ≥ 3)."""
+    (fits,) = _fit_damped_batch([y], prefixes)
+    if isinstance(fits, Exception):
+        raise fits
+    return fits
+
+
+def _fit_damped_batch(ys: Sequence[np.ndarray], prefixes: Sequence[int]) -> list[list[_DampedFit] | Exception]:
+    """:func:`_fit_damped` for several series of the same length at once (the damped trend on the values and on their
+    logs): one problem per (series, prefix), each with its own column of the parameter grids, so every problem's
+    arithmetic is exactly what a fit of that series alone does — the batch only saves the Python loop overhead.
+    A series whose fit fails gets its exception in place of its fits."""
     prefixes = [int(k) for k in prefixes]
+    count_series, count_prefixes = len(ys), len(prefixes)
+    problems = count_series * count_prefixes  # problem q = series q // P, prefix q % P
+    Y = np.stack([np.asarray(y, dtype=float) for y in ys], axis=1)  # (n, S)
     rows = np.array(prefixes) - 1
     alpha, ratio, phi = _GLOBAL_GRID
-    errors, _, _ = _damped_runs(y, alpha, alpha * ratio, phi)
+    size = len(alpha)
+    errors, _, _ = _damped_runs(
+        np.repeat(Y, size, axis=1),
+        np.tile(alpha, count_series),
+        np.tile(alpha * ratio, count_series),
+        np.tile(phi, count_series),
+    )
     _, _, sse = _profile(errors)
-    best = np.argmin(sse[rows], axis=1)  # (P,)
-    centre = np.stack([alpha[best], ratio[best], phi[best]], axis=1)  # (P, 3)
-    best_sse = sse[rows, best]
+    blocks = sse[rows].reshape(count_prefixes, count_series, size).transpose(1, 0, 2).reshape(problems, size)
+    best = np.argmin(blocks, axis=1)  # (Q,)
+    centre = np.stack([alpha[best], ratio[best], phi[best]], axis=1)  # (Q, 3)
+    best_sse = blocks[np.arange(problems), best]
+    series_of = np.repeat(np.arange(count_series), count_prefixes)  # (Q,)
+    rows_of = np.tile(rows, count_series)  # (Q,)
     step = np.array(_GLOBAL_STEP)
     count = len(_LOCAL)
+    head = Y[: max(prefixes)]
+    columns = head[:, np.repeat(series_of, count)]  # each grid column's own series
     for _ in range(_REFINE_ROUNDS):
         grid = (centre[:, None, :] + _LOCAL[None, :, :] * step).reshape(-1, 3)
         a = _clip(grid[:, 0], ALPHA_BOUNDS)
         r = _clip(grid[:, 1], RATIO_BOUNDS)
         p = _clip(grid[:, 2], PHI_BOUNDS)
-        errors, _, _ = _damped_runs(y[: max(prefixes)], a, a * r, p)
-        _, _, sse = _profile(errors, np.repeat(rows, count))
-        block_sse = sse.reshape(len(prefixes), count)
+        errors, _, _ = _damped_runs(columns, a, a * r, p)
+        _, _, sse = _profile(errors, np.repeat(rows_of, count))
+        block_sse = sse.reshape(problems, count)
         pick = np.argmin(block_sse, axis=1)
-        improved = block_sse[np.arange(len(prefixes)), pick] < best_sse
-        chosen = np.arange(len(prefixes)) * count + pick
+        improved = block_sse[np.arange(problems), pick] < best_sse
+        chosen = np.arange(problems) * count + pick
         new_centre = np.stack([a[chosen], r[chosen], p[chosen]], axis=1)
         centre = np.where(improved[:, None], new_centre, centre)
-        best_sse = np.where(improved, block_sse[np.arange(len(prefixes)), pick], best_sse)
+        best_sse = np.where(improved, block_sse[np.arange(problems), pick], best_sse)
         step = step / 2
-    if not np.all(np.isfinite(best_sse)):
-        raise ArithmeticError("the damped trend least-squares fit failed")
-    return _exact_fits(y, prefixes, centre[:, 0], centre[:, 0] * centre[:, 1], centre[:, 2])
+    fits = _exact_fits(head[:, series_of], rows_of + 1, centre[:, 0], centre[:, 0] * centre[:, 1], centre[:, 2])
+    out: list[list[_DampedFit] | Exception] = []
+    for index in range(count_series):
+        part = slice(index * count_prefixes, (index + 1) * count_prefixes)
+        if not np.all(np.isfinite(best_sse[part])):
+            out.append(ArithmeticError("the damped trend least-squares fit failed"))
+        elif any(fit is None for fit in fits[part]):
+            out.append(ArithmeticError("the damped trend initial states are not identifiable"))
+        else:
+            out.append(fits[part])
+    return out
 
 
 def _exact_fits(
-    y: np.ndarray, prefixes: list[int], alpha: np.ndarray, beta: np.ndarray, phi: np.ndarray
-) -> list[_DampedFit]:
-    """Best initial states for fixed (alpha, beta, phi) per prefix, then the SSE and final states from a direct run
-    (no cancellation in the SSE, which sets the interval width)."""
-    errors, levels, trends = _damped_runs(y[: max(prefixes)], alpha, beta, phi, states=True)
+    y: np.ndarray, prefixes: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.ndarray
+) -> list[_DampedFit | None]:
+    """Best initial states for fixed (alpha, beta, phi) per problem j (its series in column j of ``y``, fitted on its
+    first ``prefixes[j]`` values), then the SSE and final states from a direct run (no cancellation in the SSE, which
+    sets the interval width).  None where the initial states are not identifiable."""
+    errors, levels, trends = _damped_runs(y, alpha, beta, phi, states=True)
     l0, b0, _ = _profile(errors)
-    fits = []
-    for j, k in enumerate(prefixes):
+    fits: list[_DampedFit | None] = []
+    for j, k in enumerate(np.asarray(prefixes).tolist()):
         theta = np.array([1.0, float(l0[k - 1, j]), float(b0[k - 1, j])])
         if not np.all(np.isfinite(theta)):
-            raise ArithmeticError("the damped trend initial states are not identifiable")
+            fits.append(None)
+            continue
         e = errors[:k, :, j] @ theta
         fits.append(
             _DampedFit(
@@ -660,11 +707,50 @@ def _damped_one_step(
     The series is divided by one factor for all origins; least squares is scale-invariant, so this changes nothing but
     rounding, and no origin's fit uses any later value.
     """
-    factor = _scale_of(values)
-    *fits, final = _fit_damped(values / factor, [*origins, len(values)])
-    if keep is not None:  # the calibration reuses these fits (in units of the series / its scale)
-        keep.update(zip(origins, fits, strict=True))
-    return [float(fit.forecast(np.array([1]))[0]) * factor for fit in fits], final
+    (outcome,) = _damped_one_step_batch([values], origins, [keep])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _damped_one_step_batch(
+    series: Sequence[np.ndarray], origins: Sequence[int], keeps: Sequence[dict[int, _DampedFit] | None]
+) -> list[tuple[list[float], _DampedFit] | Exception]:
+    """:func:`_damped_one_step` for several series of the same length in one batch of fits (each series divided by
+    its own factor, as alone); a series whose fit fails gets its exception instead."""
+    factors = [_scale_of(values) for values in series]
+    batch = _fit_damped_batch([v / f for v, f in zip(series, factors, strict=True)], [*origins, len(series[0])])
+    out: list[tuple[list[float], _DampedFit] | Exception] = []
+    for fits, factor, keep in zip(batch, factors, keeps, strict=True):
+        if isinstance(fits, Exception):
+            out.append(fits)
+            continue
+        *at_origins, final = fits
+        if keep is not None:  # the calibration reuses these fits (in units of the series / its scale)
+            keep.update(zip(origins, at_origins, strict=True))
+        out.append(([float(fit.forecast(np.array([1]))[0]) * factor for fit in at_origins], final))
+    return out
+
+
+def _one_step_many(method: str, years: np.ndarray, values: np.ndarray, origins: Sequence[int]) -> list[float]:
+    """:func:`_one_step` at every origin; the drifts in one vectorised pass (the same arithmetic, element by element:
+    the scale of the first k values is their running maximum)."""
+    if method not in DRIFT_METHODS or not origins:
+        return [_one_step(method, years, values, k) for k in origins]
+    k = np.asarray(origins)
+    x = years.astype(float)
+    with np.errstate(all="ignore"):
+        if method == "log_drift":
+            last, first = np.log(values[k - 1]), np.log(values[0])
+            factor = None
+        else:
+            peak = np.maximum.accumulate(np.abs(values))[k - 1]
+            factor = np.where(peak > 0, peak, 1.0)
+            last, first = values[k - 1] / factor, values[0] / factor
+        centre = last + (last - first) / (x[k - 1] - x[0]) * (x[k] - x[k - 1])
+    if factor is None:
+        return [math.exp(min(float(c), 709.0)) for c in centre]
+    return [float(c) * float(f) for c, f in zip(centre, factor, strict=True)]
 
 
 def _one_step(method: str, years: np.ndarray, values: np.ndarray, k: int) -> float:
@@ -879,7 +965,7 @@ def _calibrate(
     df = float(max(2, len(one_step) - 1))
     if predictive.df is not None:  # the smaller of the two: never surer than the model itself
         df = min(df, predictive.df)
-    quantile = float(stats.t.ppf((1 + level) / 2, df))
+    quantile = _t_quantile((1 + level) / 2, df)
     horizons = np.arange(1, len(centre) + 1)
     pooled = [e * e / h for h, errs in by_horizon.items() for e in errs]
     pooled_variance = float(np.mean(pooled)) if pooled else 0.0
@@ -891,8 +977,10 @@ def _calibrate(
             radius = _conformal_radius(errs, level) if CONFORMAL else math.inf
             own = radius / quantile if math.isfinite(radius) else math.sqrt(float(np.mean(np.square(errs))))
         sigma[i] = max(own, math.sqrt(pooled_variance * h))
-    sigma = np.maximum.accumulate(sigma)
-    scale = np.sqrt(np.maximum(own_scale, sigma) ** 2 + shift_size * shift_size)
+    # never narrower than the model's own interval, and never narrower a year later (a relative floor can shrink as
+    # the path grows, so the running maximum is taken after the floor)
+    sigma = np.maximum.accumulate(np.maximum(own_scale, sigma))
+    scale = np.sqrt(sigma**2 + shift_size * shift_size)
     if log_space:
         calibrated = _Predictive(centre=centre, scale=scale, df=df, log=True, factor=1.0)
     else:
@@ -1068,16 +1156,29 @@ def _choose_and_forecast(
     select_horizon = max(1, min(SELECTION_MAX_HORIZON, result.deadline - int(years[-1])))
     damped_fits: dict[str, _DampedFit] = {}  # each damped model's fit on the whole series, from the backtest's batch
     origin_fits: dict[str, dict[int, _DampedFit]] = {m: {} for m in DAMPED_METHODS}  # its fits at each origin
+    # The damped trend on the values and on their logs: one batch of fits (the same fits as one at a time).
+    damped = [m for m in candidates if m in DAMPED_METHODS]
+    damped_outcomes: dict[str, Any] = {}
+    if damped:
+        try:
+            with np.errstate(all="ignore"):
+                spaces = [np.log(values) if m == "log_damped" else values for m in damped]
+            outcomes = _damped_one_step_batch(spaces, origins, [origin_fits[m] for m in damped])
+            damped_outcomes = dict(zip(damped, outcomes, strict=True))
+        except Exception as exc:  # each damped model then drops out below, the others remain
+            damped_outcomes = dict.fromkeys(damped, exc)
     for method in list(candidates):
         errors = []
         try:
-            if method == "damped_trend":
-                predictions, damped_fits[method] = _damped_one_step(values, origins, origin_fits[method])
-            elif method == "log_damped":
-                logs, damped_fits[method] = _damped_one_step(np.log(values), origins, origin_fits[method])
-                predictions = [math.exp(min(p, 709.0)) for p in logs]
+            if method in DAMPED_METHODS:
+                outcome = damped_outcomes[method]
+                if isinstance(outcome, Exception):
+                    raise outcome
+                predictions, damped_fits[method] = outcome
+                if method == "log_damped":
+                    predictions = [math.exp(min(p, 709.0)) for p in predictions]
             else:
-                predictions = [_one_step(method, years, values, k) for k in origins]
+                predictions = _one_step_many(method, years, values, origins)
             for k, predicted in zip(origins, predictions, strict=True):
                 with np.errstate(all="ignore"):
                     errors.append(abs(values[k] - predicted) / abs(values[k]))
