@@ -15,8 +15,8 @@ forecasts T+1..T+3; MAPE and 80 % interval coverage are reported beside a naive 
 shares, log drift for amounts; random walk with drift intervals).  Reliability of the probability of meeting a
 target: targets are set from the origin's own last value (growth of -2..+8 % a year for intensity, 0..40 % a year for
 turnover, the kind of targets a plan sets), the predicted probabilities are binned and compared with the observed
-frequency, with a 90 % interval for it from a bootstrap over provinces (``reliability_table``: a bin of 20 or more is
-calibrated when its mean predicted probability is inside that interval).
+frequency, with an interval for it from a bootstrap over provinces (``reliability_table``: a bin of 20 or more is
+calibrated when its mean predicted probability is inside that interval, Bonferroni-adjusted to 90 % family-wise).
 
 Honesty about the choices: every forecast uses data up to its origin only, but the engine's rules were chosen while
 looking at this run's 2021–2023 outcomes for rd_intensity and tech_contract_turnover (no constant was fitted, a few
@@ -97,6 +97,7 @@ TARGET_GROWTH = {
 RELIABILITY_BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 RELIABILITY_MIN_BIN = 20  # bins with fewer cases are shown but not judged
 BOOTSTRAP_DRAWS = 2000  # provinces resampled with replacement (a province's forecasts are not independent)
+RELIABILITY_ALPHA = 0.10  # family-wise: each judged interval at 1 - alpha / (number judged), Bonferroni
 
 
 def load_real(path: Path = REAL_DATA, validation: bool = False) -> dict[tuple[str, str], list[tuple[int, float]]]:
@@ -182,11 +183,13 @@ def real_backtest(series: dict[tuple[str, str], list[tuple[int, float]]], foreca
 
 
 def reliability_table(probabilities, outcomes, clusters, seed: int = SEED) -> tuple[list[dict], dict]:
-    """Predicted-probability bins against the observed frequency of meeting the target, with a 90 % interval for the
+    """Predicted-probability bins against the observed frequency of meeting the target, with an interval for the
     observed frequency from a cluster bootstrap (provinces resampled with replacement: all the forecasts of one
     province share its outcomes).  A bin with at least RELIABILITY_MIN_BIN cases is calibrated when its mean predicted
     probability lies inside that interval; the verdict needs every such bin, and the same test on the mean over all
-    cases (calibration in the large)."""
+    cases (calibration in the large).  The intervals are Bonferroni-adjusted so that a calibrated forecast passes
+    the whole verdict with probability about 1 - RELIABILITY_ALPHA (at 90 % each, one of seven would fail by chance
+    half of the time)."""
     p = np.asarray(probabilities, dtype=float)
     o = np.asarray(outcomes, dtype=float)
     names = sorted(set(clusters))
@@ -198,31 +201,34 @@ def reliability_table(probabilities, outcomes, clusters, seed: int = SEED) -> tu
         weights[:, j] = (draws == j).sum(axis=1)
     case_weights = weights[:, cluster]  # (draws, cases)
 
+    bins = [
+        ((p >= low) & (p < high), f"{low:.1f}-{min(high, 1):.1f}") for low, high in itertools.pairwise(RELIABILITY_BINS)
+    ]
+    tests = 1 + sum(int(mask.sum()) >= RELIABILITY_MIN_BIN for mask, _ in bins)
+    tail = RELIABILITY_ALPHA / tests / 2
+
     def judged(mask: np.ndarray, label: str) -> dict:
         w = case_weights[:, mask]
         with np.errstate(all="ignore"):
             boot = (w @ o[mask]) / w.sum(axis=1)
-        low, high = np.nanquantile(boot, [0.05, 0.95])
+        low, high = np.nanquantile(boot, [tail, 1 - tail])
         predicted, observed = float(p[mask].mean()), float(o[mask].mean())
         return {
             "bin": label,
             "n": int(mask.sum()),
             "mean_predicted": round(predicted, 3),
             "observed": round(observed, 3),
-            "observed_90": [round(float(low), 3), round(float(high), 3)],
+            "observed_interval": [round(float(low), 3), round(float(high), 3)],
             "calibrated": bool(low <= predicted <= high),
             "judged": int(mask.sum()) >= RELIABILITY_MIN_BIN,
         }
 
-    table = []
-    for low, high in itertools.pairwise(RELIABILITY_BINS):
-        mask = (p >= low) & (p < high)
-        if mask.any():
-            table.append(judged(mask, f"{low:.1f}-{min(high, 1):.1f}"))
+    table = [judged(mask, label) for mask, label in bins if mask.any()]
     overall = judged(np.ones(len(p), dtype=bool), "all")
     verdict = {
         "calibrated": overall["calibrated"] and all(b["calibrated"] for b in table if b["judged"]),
         "in_the_large": overall,
+        "interval_level": round(1 - 2 * tail, 4),
         "max_gap": round(max(abs(b["mean_predicted"] - b["observed"]) for b in table if b["judged"]), 3)
         if any(b["judged"] for b in table)
         else None,
@@ -297,14 +303,15 @@ def run_real() -> dict | None:
             verdict = part["reliability_verdict"]
             large = verdict["in_the_large"]
             print(
-                f"    reliability {name} (bin: n, mean predicted → observed [90 % province bootstrap]): "
+                f"    reliability {name} (bin: n, mean predicted → observed [{100 * verdict['interval_level']:.1f} % "
+                "province bootstrap, Bonferroni]): "
                 + "; ".join(
                     f"{b['bin']}: {b['n']}, {b['mean_predicted']} → {b['observed']} "
-                    f"[{b['observed_90'][0]}, {b['observed_90'][1]}]{'' if b['calibrated'] else ' ✗'}"
+                    f"[{b['observed_interval'][0]}, {b['observed_interval'][1]}]{'' if b['calibrated'] else ' ✗'}"
                     for b in part["reliability"]
                 )
                 + f"; all: {large['mean_predicted']} → {large['observed']} "
-                f"[{large['observed_90'][0]}, {large['observed_90'][1]}]; "
+                f"[{large['observed_interval'][0]}, {large['observed_interval'][1]}]; "
                 f"calibrated: {verdict['calibrated']}, largest gap {verdict['max_gap']}"
             )
         if not entry["validation_only"]:

@@ -312,3 +312,19 @@ def test_a_series_with_zeros_is_calibrated_in_model_space():
     points = [(2010 + i, float(v)) for i, v in enumerate([0, 3, 5, 4, 8, 9, 12, 11, 15, 16])]
     result = forecast_series(points, target=20.0, deadline=2022)
     assert result.interval_source == "backtest" and result.interval_scale == "model"
+
+
+def test_reliability_table_verdict():
+    """The bench's reliability verdict: outcomes drawn with the predicted probabilities are calibrated; the same
+    probabilities against outcomes that all fell above (every target met) are not."""
+    from bench.forecast import reliability_table
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 1, 4000)
+    clusters = [f"province {i % 13}" for i in range(len(p))]
+    honest = (rng.uniform(0, 1, len(p)) < p).tolist()
+    table, verdict = reliability_table(p.tolist(), honest, clusters)
+    assert verdict["calibrated"] and verdict["max_gap"] < 0.05
+    assert sum(b["n"] for b in table) == len(p)
+    table, verdict = reliability_table(p.tolist(), [True] * len(p), clusters)
+    assert not verdict["calibrated"] and verdict["in_the_large"]["observed"] == 1.0
