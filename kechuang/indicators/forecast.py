@@ -551,14 +551,16 @@ def _damped_runs(y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.nda
     return errors, levels, trends
 
 
-def _profile(errors: np.ndarray, rows: np.ndarray | None = None):
-    """Best (l0, b0) and SSE per prefix: arrays (n, G) for prefixes 1..n, or (G,) at prefix ``rows[g] + 1`` of each
-    column g when ``rows`` is given."""
+def _profile(errors: np.ndarray, rows: np.ndarray | None = None, *, at: np.ndarray | None = None):
+    """Best (l0, b0) and SSE per prefix: arrays (n, G) for prefixes 1..n; (len(at), G) at prefixes ``at + 1`` only;
+    or (G,) at prefix ``rows[g] + 1`` of each column g when ``rows`` is given."""
     c, u, v = errors[:, 0], errors[:, 1], errors[:, 2]
     sums = [np.cumsum(a * b, 0) for a, b in ((c, c), (c, u), (c, v), (u, u), (u, v), (v, v))]
     if rows is not None:
         columns = np.arange(errors.shape[2])
         sums = [a[rows, columns] for a in sums]
+    elif at is not None:  # only the prefixes asked for: the solve below on those rows alone
+        sums = [a[at] for a in sums]
     cc, cu, cv, uu, uv, vv = sums
     with np.errstate(all="ignore"):
         det = uu * vv - uv * uv
@@ -600,8 +602,8 @@ def _fit_damped_batch(ys: Sequence[np.ndarray], prefixes: Sequence[int]) -> list
         np.tile(alpha * ratio, count_series),
         np.tile(phi, count_series),
     )
-    _, _, sse = _profile(errors)
-    blocks = sse[rows].reshape(count_prefixes, count_series, size).transpose(1, 0, 2).reshape(problems, size)
+    _, _, sse = _profile(errors, at=rows)
+    blocks = sse.reshape(count_prefixes, count_series, size).transpose(1, 0, 2).reshape(problems, size)
     best = np.argmin(blocks, axis=1)  # (Q,)
     centre = np.stack([alpha[best], ratio[best], phi[best]], axis=1)  # (Q, 3)
     best_sse = blocks[np.arange(problems), best]
@@ -646,10 +648,10 @@ def _exact_fits(
     first ``prefixes[j]`` values), then the SSE and final states from a direct run (no cancellation in the SSE, which
     sets the interval width).  None where the initial states are not identifiable."""
     errors, levels, trends = _damped_runs(y, alpha, beta, phi, states=True)
-    l0, b0, _ = _profile(errors)
+    l0, b0, _ = _profile(errors, np.asarray(prefixes) - 1)
     fits: list[_DampedFit | None] = []
     for j, k in enumerate(np.asarray(prefixes).tolist()):
-        theta = np.array([1.0, float(l0[k - 1, j]), float(b0[k - 1, j])])
+        theta = np.array([1.0, float(l0[j]), float(b0[j])])
         if not np.all(np.isfinite(theta)):
             fits.append(None)
             continue
