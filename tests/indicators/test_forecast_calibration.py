@@ -320,7 +320,7 @@ def test_reliability_table_verdict():
     from bench.forecast import reliability_table
 
     rng = np.random.default_rng(3)
-    p = rng.uniform(0, 1, 4000)
+    p = rng.uniform(0, 1, 1300)
     clusters = [f"province {i % 13}" for i in range(len(p))]
     honest = (rng.uniform(0, 1, len(p)) < p).tolist()
     table, verdict = reliability_table(p.tolist(), honest, clusters)
