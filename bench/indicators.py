@@ -5,7 +5,8 @@ Three measurements, one printed line each (JSON in bench/results/):
 ``indicators_forecast``
     60 indicators × 12 regions × 15 years = 720 yearly series, each forecast to 2027 by the full engine (rolling-origin
     backtest over linear, log-linear and damped trend, then the chosen model's interval and probability).  Target:
-    the whole pass < 5 s.  Baseline: the linear model alone.
+    the whole pass < 5 s.  Baseline: the linear model alone.  Also the CPU time of the pass, best of 3, interleaved
+    with any other engine versions given by ``--against FILE`` (``--only-forecast`` skips the rest).
 ``indicators_dashboard``
     The same 60 × 12 × 15 dataset in a scratch SQLite database (KECHUANG_VAR_DIR is a temporary folder; migrate, load
     the Zibo policy, 60 extra indicators each with a 2027 target, 12 partition regions), /indicators/ rendered with
@@ -96,22 +97,51 @@ def dataset() -> dict[int, list[list[float]]]:
 # 1. The forecast pass
 
 
-def bench_forecast(data: dict[int, list[list[float]]]) -> None:
+def load_engine(path: str):
+    """Another version of the forecast engine, from a file (e.g. `git show c00361d:kechuang/indicators/forecast.py`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_engine_{abs(hash(path))}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def cpu_timed(fns: dict[str, object], repeat: int = 3) -> dict[str, float]:
+    """Best CPU time (process_time) of each function, the functions interleaved: on a machine shared with other jobs
+    the wall time swings 2-4×, the CPU time of one thread much less, and interleaving exposes each to the same load."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - start)
+    return {name: round(value, 3) for name, value in best.items()}
+
+
+def bench_forecast(data: dict[int, list[list[float]]], against: list[str] | None = None) -> None:
     from kechuang.indicators.forecast import forecast_series
 
     series = [list(zip(YEARS, s, strict=True)) for regions in data.values() for s in regions]
 
-    def run(methods):
-        return [forecast_series(s, target=s[-1][1] * 1.2, deadline=DEADLINE, methods=methods) for s in series]
+    def run(methods, engine=forecast_series):
+        return [engine(s, target=s[-1][1] * 1.2, deadline=DEADLINE, methods=methods) for s in series]
 
     seconds, results = timed(lambda: run(None), repeat=3)
     baseline_seconds, _ = timed(lambda: run(["linear"]), repeat=3)
+    engines = {"this engine": lambda: run(None)}
+    for path in against or []:
+        other = load_engine(path).forecast_series
+        engines[path] = lambda other=other: run(None, other)
+    cpu = cpu_timed(engines)
     report(
         "indicators_forecast",
         size=f"{len(series)} series ({INDICATORS} indicators × {REGIONS} regions × {len(YEARS)} years) with backtests",
         seconds=seconds,
         baseline_seconds=baseline_seconds,
         per_series_ms=round(1000 * seconds / len(series), 2),
+        cpu_seconds_interleaved=cpu,
         target_seconds=5,
         meets_target=seconds < 5,
         backtest_points=sum(r.backtest_points for r in results),
@@ -441,10 +471,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--what-if-size", type=int, default=100_000, help="enterprises for the register what-if")
     parser.add_argument("--only-what-if", action="store_true", help="run the what-if measurements only")
+    parser.add_argument(
+        "--against", action="append", metavar="FILE", help="also time this version of forecast.py (CPU, interleaved)"
+    )
+    parser.add_argument("--only-forecast", action="store_true", help="run the forecast pass only")
     args = parser.parse_args(argv)
     data = dataset()
     if not args.only_what_if:
-        bench_forecast(data)
+        bench_forecast(data, args.against)
+    if args.only_forecast:
+        return
     bench_what_if_engine()
     var_dir = tempfile.mkdtemp(prefix="kechuang-bench-")
     try:

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bench.forecast import drift_forecast, real_backtest
@@ -93,9 +93,9 @@ def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(
         rows = result.forecast
         for p in rows:
             assert p.lower <= p.value <= p.upper
-        if result.method in ("linear", "drift", "damped_trend"):  # additive models: width grows with the horizon
-            widths = [p.upper - p.lower for p in rows]
-        else:  # log models: the log-width grows with the horizon
+        if result.interval_scale == "model" and result.method in ("linear", "drift", "damped_trend"):
+            widths = [p.upper - p.lower for p in rows]  # additive intervals: the width grows with the horizon
+        else:  # log models, and intervals calibrated on relative errors: the log-width grows with the horizon
             widths = [math.log(p.upper) - math.log(p.lower) if p.lower > 0 else math.inf for p in rows]
         assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools.pairwise(widths))
 
@@ -239,3 +239,92 @@ def test_the_detail_page_names_the_combination(forecast, language, expected):
     assert expected in label if expected else label == ""
     if forecast and not forecast.get("combined_with"):
         assert label == expected
+
+
+@pytest.mark.parametrize(
+    ("errors", "level", "expected"),
+    [
+        ([0.1, -0.2, 0.3, -0.4], 0.8, 0.4),  # rank ceil(5 × 0.8) = 4: the largest |error|
+        ([0.1, -0.2, 0.3], 0.8, math.inf),  # rank 4 > 3 errors: too few for an 80 % radius
+        ([0.5, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9], 0.8, 0.8),  # rank ceil(8) = 8, not the plain 80 % quantile
+        ([0.5, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9], 0.5, 0.5),  # rank ceil(5) = 5
+        ([], 0.8, math.inf),
+    ],
+)
+def test_conformal_radius_table(errors, level, expected):
+    from kechuang.indicators.forecast import _conformal_radius
+
+    assert _conformal_radius(errors, level) == pytest.approx(expected)
+
+
+def drift_one_step_errors(points: list[tuple[int, float]], log: bool, start: int = 3) -> list[float]:
+    """The drift's one-step errors (on the log scale, or in value units), computed here from the definition: the
+    forecast from the first k values is the last one plus the average change since the first."""
+    values = [v for _, v in points]
+    errors = []
+    for k in range(start, len(values)):
+        predicted = values[k - 1] + (values[k - 1] - values[0]) / (k - 1)
+        errors.append(math.log(values[k] / predicted) if log else values[k] - predicted)
+    return errors
+
+
+@SETTINGS
+@given(
+    points=st.lists(st.floats(min_value=50.0, max_value=150.0), min_size=8, max_size=15).map(
+        lambda values: [(2010 + i, v) for i, v in enumerate(values)]
+    )
+)
+def test_the_one_step_interval_covers_its_own_backtest_errors_at_the_level(points):
+    """The conformal guarantee, in sample: the calibrated 80 % interval one year ahead is at least as wide as the
+    ceil((n + 1) × 0.8)-th smallest of the series' own one-step errors, so it covers at least that many of them.
+    (On the log scale; in value units when a backtest path of the drift fell to zero.)"""
+    assume(len({v for _, v in points}) > 1)  # a constant series has no interval to calibrate
+    result = forecast_series(points, target=100.0, deadline=points[-1][0] + 1, methods=["drift"])
+    assert result.interval_source == "backtest"
+    log = result.interval_scale == "log"
+    errors = drift_one_step_errors(points, log)
+    (point,) = result.forecast
+    if log:
+        half = min(math.log(point.upper / point.value), math.log(point.value / point.lower))
+    else:
+        half = min(point.upper - point.value, point.value - point.lower)
+    covered = sum(abs(e) <= half * (1 + 1e-9) for e in errors)
+    assert covered >= min(len(errors), math.ceil((len(errors) + 1) * 0.8))
+
+
+def test_amounts_never_get_a_negative_lower_bound(monkeypatch):
+    """An erratic positive series (a provincial contract turnover with a collapse and a rebound): the linear trend
+    calibrated on additive errors puts the 10 % bound below zero; calibrated on relative errors it stays positive."""
+    import kechuang.indicators.forecast as engine
+
+    points = [(2012 + i, v) for i, v in enumerate([54.0, 90.3, 156.2, 57.2, 147.2, 51.4, 188.4, 56.7, 117.8])]
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "CALIBRATE_ON_LOG", False)
+        additive = forecast_series(points, target=150.0, deadline=2023, methods=["linear"])
+    assert additive.interval_scale == "model" and any(p.lower < 0 for p in additive.forecast)
+    result = forecast_series(points, target=150.0, deadline=2023, methods=["linear"])
+    assert result.interval_scale == "log"
+    assert all(0 < p.lower <= p.value <= p.upper for p in result.forecast)
+    assert 0 < result.probability_of_meeting_target < 1
+
+
+def test_a_series_with_zeros_is_calibrated_in_model_space():
+    points = [(2010 + i, float(v)) for i, v in enumerate([0, 3, 5, 4, 8, 9, 12, 11, 15, 16])]
+    result = forecast_series(points, target=20.0, deadline=2022)
+    assert result.interval_source == "backtest" and result.interval_scale == "model"
+
+
+def test_reliability_table_verdict():
+    """The bench's reliability verdict: outcomes drawn with the predicted probabilities are calibrated; the same
+    probabilities against outcomes that all fell above (every target met) are not."""
+    from bench.forecast import reliability_table
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 1, 1300)
+    clusters = [f"province {i % 13}" for i in range(len(p))]
+    honest = (rng.uniform(0, 1, len(p)) < p).tolist()
+    table, verdict = reliability_table(p.tolist(), honest, clusters)
+    assert verdict["calibrated"] and verdict["max_gap"] < 0.05
+    assert sum(b["n"] for b in table) == len(p)
+    table, verdict = reliability_table(p.tolist(), [True] * len(p), clusters)
+    assert not verdict["calibrated"] and verdict["in_the_large"]["observed"] == 1.0
