@@ -81,7 +81,7 @@ def load_demo(city: OrgUnit) -> str:
     profiles = registry.enterprise_profiles()
     if not profiles:
         return "no enterprise register: no finance demo"
-    rng = random.Random(20)
+    rng = random.Random(20)  # nosec B311  # seeded pseudo-random demo records, never for secrets
     data = _city_data(city)
     regions = {u.pk: u for u in OrgUnit.objects.filter(pk__in={p["region_id"] for p in profiles})}
     today = timezone.localdate()

@@ -6,6 +6,7 @@ A module that declares an entity's fields adds a line to `CASES` (a declaration 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,11 @@ class Case:
     schemas: dict[str, str]  # schema name → use (API_IN or API_OUT)
     detail: str  # URL name
     make: Callable[[], Any]
+    # A module with its own importer gives its column keys; the export's first cell; columns the export adds after the
+    # declared ones (the loan list's "tech-SME number lost").
+    import_keys: Callable[[], list[str]] | None = None
+    first_cell: Callable[[Any], Any] = lambda obj: obj.title
+    extra_export_columns: int = 0
 
 
 CASES = [
@@ -71,6 +77,54 @@ CASES = [
         lambda: f.achievement(patent_numbers=["ZL202110123456.7"], transfer_modes=["licence"]),
     ),
 ]
+
+
+def _loan():
+    from decimal import Decimal
+
+    from kechuang.core.models import OrgUnit
+    from kechuang.enterprises.models import Enterprise
+    from kechuang.enterprises.population import credit_code
+    from kechuang.finance.models import Loan
+
+    region = OrgUnit.objects.get(code="zhangdian", parent__parent=None)
+    firm = Enterprise.objects.create(credit_code=credit_code("370303", 4242), name="声明测试企业", region=region)
+    return Loan.objects.create(
+        product="lukedai",
+        bank="测试银行",
+        credit_code=firm.credit_code,
+        enterprise_name=firm.name,
+        region=region,
+        amount_wan=Decimal("500.00"),
+        rate_pct=Decimal("3.45"),
+        term_months=12,
+        purpose="rd",
+        month=dt.date(2026, 3, 1),
+        note="备注",
+    )
+
+
+def _loan_case() -> Case:
+    from kechuang.finance.forms import LoanForm
+    from kechuang.finance.importer import columns
+    from kechuang.finance.models import LOAN_FIELDS
+
+    return Case(
+        LOAN_FIELDS,
+        LoanForm,
+        {},
+        "",
+        "finance:loan_export",
+        {"LoanIn": API_IN, "LoanOut": API_OUT, "LoanPatch": API_IN},
+        "finance:loan",
+        _loan,
+        import_keys=lambda: [c.key for c in columns()],
+        first_cell=lambda obj: obj.get_product_display(),
+        extra_export_columns=1,
+    )
+
+
+CASES.append(_loan_case())
 IDS = [c.declaration.model.__name__ for c in CASES]
 
 
@@ -96,7 +150,7 @@ def test_form_shows_the_declared_fields_in_order(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_import_template_has_a_column_per_declared_field(case):
-    keys = [c.key for c in SPECS[case.import_kind].columns]
+    keys = case.import_keys() if case.import_keys else [c.key for c in SPECS[case.import_kind].columns]
     declared = case.declaration.names(IMPORT)
     assert keys[: len(declared)] == declared  # extra columns (立即发布) may follow, not replace
 
@@ -107,8 +161,10 @@ def test_export_header_is_the_declared_labels(client_as, case):
     response = client_as("bureau_staff").get(reverse(case.export))
     rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(values_only=True)]
     with translation.override(settings.LANGUAGE_CODE):
-        assert rows[0] == case.declaration.export_headers()
-    assert len(rows[1]) == len(case.declaration.names(EXPORT)) and rows[1][0] == obj.title
+        headers = case.declaration.export_headers()
+        assert len(headers) == len(case.declaration.names(EXPORT))
+        assert rows[0][: len(headers)] == headers and len(rows[0]) == len(headers) + case.extra_export_columns
+    assert len(rows[1]) == len(rows[0]) and rows[1][0] == case.first_cell(obj)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
