@@ -68,7 +68,40 @@ def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
         accounts.append(DemoAccount(f"officer_{unit.code}", Role.DEPARTMENT_OFFICER, unit.code, f"{unit.label} 联络员"))
     for unit in pick(regions, chosen.get("district_officers"), DISTRICT_OFFICERS):
         accounts.append(DemoAccount(f"officer_{unit.code}", Role.DISTRICT_OFFICER, unit.code, f"{unit.label} 科技局"))
+    # Accounts outside the government: their organisation is a firm of the demo register, bound once the modules'
+    # demo data exist (`bind_external_demo_accounts`); the talent module binds the talent account to a talent.
+    accounts += [
+        DemoAccount("expert_demo", Role.EXPERT, None, "评审专家（演示）"),
+        DemoAccount("enterprise_admin", Role.ENTERPRISE, None, "企业管理员（演示）"),
+        DemoAccount("enterprise_user", Role.ENTERPRISE, None, "企业用户（演示）"),
+        DemoAccount("talent_demo", Role.TALENT, None, "人才用户（演示）"),
+    ]
     return accounts
+
+
+@transaction.atomic
+def bind_external_demo_accounts(city: OrgUnit) -> int:
+    """Give the demo's enterprise accounts a firm of the register (the first of the city's first region; the
+    administrator of the two manages the other) and the expert an employer in another region; returns how many
+    accounts were bound. Accounts already bound keep their organisation."""
+    from kechuang.core.registry import enterprises_in
+
+    regions = list(
+        OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "id").values_list("code", flat=True)
+    )
+    firms = [next(iter(enterprises_in([code], limit=1)), None) for code in regions[:2]]
+    if len(firms) < 2 or None in firms:
+        return 0
+    own, other = firms
+    bound = 0
+    names = {account.username: account for account in demo_accounts(city)}
+    for user in User.objects.filter(username__in=list(names), credit_code="", role__in=[Role.ENTERPRISE, Role.EXPERT]):
+        firm = own if user.role == Role.ENTERPRISE else other
+        user.credit_code, user.organisation = firm.credit_code, firm.name
+        user.is_org_admin = user.username == "enterprise_admin"
+        audit.save(user, actor=None)
+        bound += 1
+    return bound
 
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kechuang.core.demo import ADMIN_USERNAME, demo_accounts, ensure_demo_accounts
+from kechuang.core.demo import ADMIN_USERNAME, bind_external_demo_accounts, demo_accounts, ensure_demo_accounts
 from kechuang.core.registry import default_policy, demo_loaders
 
 
@@ -23,6 +23,7 @@ class Command(BaseCommand):
             summaries = [f"{len(created)} accounts created"]
             for config in demo_loaders():
                 summaries.append(config.load_demo_data(policy.city))
+            summaries.append(f"{bind_external_demo_accounts(policy.city)} external accounts bound to their firms")
         self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
             port = os.environ.get("PORT", "8000")
