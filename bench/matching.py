@@ -919,17 +919,34 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
             out["skipped"][group] = f"{missing} of {len(docs)} passages not in the vector cache"
             continue
         eng = _dense_engine(tmp / f"dense-{group}", docs, embedder, vectors)
+        bm25 = JiebaBm25(docs)
         for task in tasks:
             depth = 100 if task == "DISC" else 10
             row = {}
-            for name, options in (("lexical", _dense_lexical_options()), ("fused", DEFAULT)):
-                eng.options = options
+            for name, options in (
+                ("bm25", None),
+                ("lexical", _dense_lexical_options()),
+                (DENSE_ONLY, None),
+                ("fused", DEFAULT),
+            ):
+                if name == "bm25":
+                    answer = lambda q, d, b=bm25: b.search(q.text, d, q.exclude)  # noqa: E731
+                elif name == DENSE_ONLY:
+                    answer = (
+                        lambda q, d, e=eng: [  # noqa: E731
+                            i
+                            for i, _ in e.vectors.search(
+                                e.embedder.query(q.text[: DEFAULT.dense_query_chars]), d, exclude_ids=q.exclude
+                            )
+                        ]
+                    )
+                else:
+                    eng.options = options
+                    answer = lambda q, d, e=eng: [  # noqa: E731
+                        h.id for h in e.search(q.text, d, explain=False, exclude_ids=q.exclude)
+                    ]
                 t0 = time.perf_counter()
-                m = evaluate(
-                    lambda q, d, e=eng: [h.id for h in e.search(q.text, d, explain=False, exclude_ids=q.exclude)],
-                    queries[task],
-                    depth=depth,
-                )
+                m = evaluate(answer, queries[task], depth=depth)
                 row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}
                 row[name]["ms_per_query"] = round(1000 * (time.perf_counter() - t0) / len(queries[task]), 2)
             out["tasks"][task] = row
@@ -1150,7 +1167,8 @@ def dense_section(records: list[dict]) -> None:
         if os.environ.get("DENSE_SKIP_QUALITY") != "1":
             q = dense_quality(records, tmp, embedder)
             summary = " | ".join(
-                f"{t}: lexical {v['lexical']['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
+                f"{t}: bm25 {v['bm25']['ndcg@10']:.4f} lexical {v['lexical']['ndcg@10']:.4f} "
+                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
                 for t, v in q["tasks"].items()
             )
             if "checks" in q:
