@@ -128,8 +128,15 @@ LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, k
 # ablation rows run on the lexical core, as before dense retrieval: they judge the lexical components).
 LEXICAL_CORE = replace(DEFAULT, dense=False)
 DENSE_ONLY = "dense_only"
-LABELLED_ABLATIONS = {"engine": DEFAULT, "lexical": LEXICAL_CORE, DENSE_ONLY: DEFAULT, **ABLATIONS}
-FUSED_CONFIGS = ("engine", DENSE_ONLY)  # the configurations answered by the engine with the embedder
+LABELLED_ABLATIONS = {
+    "engine": DEFAULT,
+    "lexical": LEXICAL_CORE,
+    DENSE_ONLY: DEFAULT,
+    "dense_query_vocabulary": replace(DEFAULT, dense_query_vocabulary=not DEFAULT.dense_query_vocabulary),
+    **ABLATIONS,
+}
+# the configurations answered by the engine with the embedder
+FUSED_CONFIGS = ("engine", DENSE_ONLY, "dense_query_vocabulary")
 PER_QUERY_ROWS = ("baseline", "today", "lexical", DENSE_ONLY, "engine")
 WEAK_PRECISION = 0.1  # a result band relevant less often than this is a weak match
 
@@ -903,6 +910,22 @@ def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text, *
     return eng
 
 
+def _public_answer(name: str, options: MatchOptions | None, eng: MatchEngine, bm25: JiebaBm25):
+    """A public task's `search(query, depth) -> ids` for one system: BM25, the dense retriever alone, or the
+    engine with `options` (lexical or fused)."""
+
+    def answer(q, depth: int) -> list[str]:
+        if name == "bm25":
+            return bm25.search(q.text, depth, q.exclude)
+        if name == DENSE_ONLY:
+            vector = eng.embedder.query(q.text[: DEFAULT.dense_query_chars])
+            return [i for i, _ in eng.vectors.search(vector, depth, exclude_ids=q.exclude)]
+        eng.options = options
+        return [h.id for h in eng.search(q.text, depth, explain=False, exclude_ids=q.exclude)]
+
+    return answer
+
+
 def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     from kechuang.techmarket.matching.embedder import passage_text
 
@@ -929,22 +952,7 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
                 (DENSE_ONLY, None),
                 ("fused", DEFAULT),
             ):
-                if name == "bm25":
-                    answer = lambda q, d, b=bm25: b.search(q.text, d, q.exclude)  # noqa: E731
-                elif name == DENSE_ONLY:
-                    answer = (
-                        lambda q, d, e=eng: [  # noqa: E731
-                            i
-                            for i, _ in e.vectors.search(
-                                e.embedder.query(q.text[: DEFAULT.dense_query_chars]), d, exclude_ids=q.exclude
-                            )
-                        ]
-                    )
-                else:
-                    eng.options = options
-                    answer = lambda q, d, e=eng: [  # noqa: E731
-                        h.id for h in e.search(q.text, d, explain=False, exclude_ids=q.exclude)
-                    ]
+                answer = _public_answer(name, options, eng, bm25)
                 t0 = time.perf_counter()
                 m = evaluate(answer, queries[task], depth=depth)
                 row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}

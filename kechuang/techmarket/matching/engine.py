@@ -181,6 +181,9 @@ class MatchOptions:
     dense_depth: int = 100  # records taken from each ranking into the fusion
     rrf_k: int = 60
     dense_missing: float = 0.01  # dense joins once at most this share of the index lacks a vector
+    # the dense stage also reads the vocabulary's technical terms for the lay words of the query (appended to it)
+    # (devset nDCG@10 0.740 with it against 0.741 without, paraphrased 0.632 / 0.634: off)
+    dense_query_vocabulary: bool = False
     dense_query_chars: int = 256  # a long query (a demand's description, a record's text) is embedded from its start:
     # the model's cost grows with the tokens, and a detail page's matches must not wait a second for them
     # output
@@ -768,7 +771,7 @@ class MatchEngine:
         lexical_scores = {_address_key(address): score for score, address in hits}
         fused: dict[tuple[int, int], tuple[int | None, int | None, float | None]] = {}
         if dense:  # fused on document addresses: only the k records shown are read from the store
-            hits, fused = self._fuse(searcher, query_text, hits, k, kind, field, exclude)
+            hits, fused = self._fuse(searcher, self._dense_text(query_text, plan), hits, k, kind, field, exclude)
         results = [(score, address, searcher.doc(address)) for score, address in hits[:k]]
         snippets = self._snippet_generator(searcher, plan) if explain else None
         own_field = query_field or field or None  # the badge compares with the demand's own field, not a guess
@@ -802,6 +805,16 @@ class MatchEngine:
             matches.append(match)
         return matches
 
+    def _dense_text(self, query_text: str, plan: _QueryPlan) -> str:
+        """What the dense stage embeds: the query's start and, with `dense_query_vocabulary`, the technical terms
+        the vocabulary gives for its lay words (those not in it already)."""
+        text = query_text[: self.options.dense_query_chars]
+        if self.options.dense_query_vocabulary and plan.vocabulary:
+            extra = list(dict.fromkeys(t for terms in plan.vocabulary.values() for t in terms if t not in text))
+            if extra:
+                text = f"{text}（{'、'.join(extra)}）"
+        return text
+
     def _fuse(
         self,
         searcher: tantivy.Searcher,
@@ -817,7 +830,7 @@ class MatchEngine:
         rank, cosine similarity). No stored document is read here: the dense ids are turned into addresses by one
         query (each id's clause scores its own rank), and only the k shown are read afterwards."""
         opts = self.options
-        query = self.embedder.query(query_text[: opts.dense_query_chars])
+        query = self.embedder.query(query_text)
         nearest = self.vectors.search(query, opts.dense_depth, kind=kind, field=field, exclude_ids=exclude)
         addresses = {_address_key(address): address for _, address in lexical}
         dense_keys: list[tuple[int, int]] = []

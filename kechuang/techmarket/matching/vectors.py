@@ -11,8 +11,8 @@ half-written tail (a row without its line, a line without its row) is ignored, a
 latest line for an id wins. Readers in other processes notice new lines by the log's size and read only the tail
 (`refresh`); `compact` rewrites both files (dead rows dropped) under a new generation, which readers reload.
 A different model id (another model or package version) empties the store, so every record is embedded again.
-The search is an exact scan (one matrix-vector product with numpy's einsum, single-threaded): 100k × 384 float32 is 154 MB, and an
-approximate index would only pay off near a million rows.
+The search is an exact scan (one matrix-vector product with numpy's einsum, single-threaded): 100k × 384 float32
+is 154 MB, and an approximate index would only pay off near a million rows.
 """
 
 from __future__ import annotations
