@@ -279,3 +279,17 @@ def test_a_passage_is_title_keywords_and_the_start_of_the_text():
     assert text.startswith("氧化铝陶瓷\n烧结助剂，能耗\n低温烧结") and len(text) == PASSAGE_CHARS
     assert passage_text("", "短文本") == "短文本"
     assert passage_text("标题", "正文", limit=4) == "标题\n正"
+
+
+def test_the_dense_query_reads_the_vocabulary_only_when_asked(tmp_path):
+    """`dense_query_vocabulary` (measured off): the dense stage embeds the query's start, and with the option the
+    technical terms the vocabulary gives for its lay words; no embedder is needed to build the text."""
+    engine = MatchEngine(tmp_path / "index", vocabulary={"电瓶": ["蓄电池", "铅酸电池"]})
+    engine.rebuild(FIXTURE_DOCS)
+    searcher = engine._index.searcher()
+    query = "电瓶用不了多久就坏，想延长寿命" * 30
+    plan = engine._plan(searcher, query)
+    assert engine._dense_text(query, plan) == query[: MatchOptions().dense_query_chars]
+    engine.options = MatchOptions(dense_query_vocabulary=True)
+    plan = engine._plan(searcher, query)
+    assert engine._dense_text(query, plan) == query[: MatchOptions().dense_query_chars] + "（蓄电池、铅酸电池）"
