@@ -567,7 +567,7 @@ def score_bands(scored: list[tuple[float, bool]], bands: int = 10) -> float:
         precision_below=round(sum(below) / max(len(below), 1), 3),
         precision_above=round(sum(r for s, r in ordered if s >= threshold) / max(n - len(below), 1), 3),
         bands=rows,
-        meaning="score deciles of the shipped engine's top 10 with their precision; the threshold is where "
+        meaning="score deciles of the lexical core's top 10 with their precision; the threshold is where "
         "precision first rises to WEAK_PRECISION (MatchOptions.weak_score is set from it)",
     )
     return threshold
@@ -849,12 +849,13 @@ def report_latency(lat: dict) -> None:
 
 # ====================================================================== dense retrieval (issue 13, item 3)
 # `python bench/matching.py --dense-only` runs this section alone. Its lines:
-# - `matching_dense_quality`: nDCG@10 (and recall@10, MRR@10) of the engine lexical only and with dense retrieval
-#   fused by RRF, on the same sampled queries as above (exclude_ids in every stage, the dense one included), for
-#   each task whose passages are in the vector cache, and the 24 check queries. The record vectors are cached in
-#   bench/.cache/dense/ (gitignored; keyed by the passage text's hash and the model id), embedded on first use:
-#   4,758 records take about 25 min on one idle core per searchable text (T2A/K2A search the abstract only,
-#   PK/DISC/checks the title and abstract: two sets). DENSE_EMBED_MISSING=0 skips tasks whose vectors are missing.
+# - `matching_dense_quality`: nDCG@10 (and recall@10, MRR@10) of BM25, the engine lexical only, the dense retriever
+#   alone and the two fused by RRF, on the same sampled queries as above (exclude_ids in every stage, the dense one
+#   included), for each task whose passages are in the vector cache, and the 24 check queries. The record vectors
+#   are cached in bench/.cache/dense/ (gitignored; keyed by the passage text's hash and the model id), embedded on
+#   first use: 4,758 records (64-character passages, embedder.PASSAGE_CHARS) took 29 min on 2 threads at load ≈ 12,
+#   per searchable text (T2A/K2A search the abstract only, PK/DISC the title and abstract, the labelled sets title,
+#   keywords and abstract: three sets). DENSE_EMBED_MISSING=0 skips tasks whose vectors are missing.
 # - `matching_dense_100k`: at SCALE records: lexical stage p50, whole query with dense p50/p99 (query embedding +
 #   exact scan + RRF), add → searchable lexically and by vector, resident memory and the vector store's size. The
 #   100k vectors are SYNTHESISED (the CSL vectors repeated with noise, or random unit vectors when the cache is
