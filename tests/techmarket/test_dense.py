@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kechuang.techmarket.matching import MatchEngine, MatchOptions
-from kechuang.techmarket.matching.embedder import Embedder, installed, model_id
+from kechuang.techmarket.matching.embedder import PASSAGE_CHARS, Embedder, installed, model_id, passage_text
 from kechuang.techmarket.matching.fusion import reciprocal_rank_fusion
 from kechuang.techmarket.matching.vectors import VectorEntry, VectorStore
 
@@ -240,3 +240,56 @@ def test_dense_off_in_the_options_is_lexical(tmp_path):
     engine.rebuild(FIXTURE_DOCS)
     assert engine.dense_active is False
     assert all(m.explanation.dense_rank is None for m in engine.search("陶瓷", k=3))
+
+
+@needs_model
+def test_the_fused_ranking_is_rrf_of_the_lexical_and_dense_rankings(tmp_path, embedder):
+    """Fusion works on document addresses (only the shown records are read): the order, scores and ranks must be
+    exactly RRF (k = 60) of the lexical top and the dense top, computed here from their ids."""
+    engine = MatchEngine(tmp_path / "index", embedder=embedder)
+    engine.rebuild(FIXTURE_DOCS)
+    engine.embed(FIXTURE_DOCS)
+    query = "陶瓷材料 烧结 电池"
+    engine.options = MatchOptions(dense=False)
+    lexical = [m.id for m in engine.search(query, k=100, explain=False)]
+    engine.options = MatchOptions()
+    dense = [i for i, _ in engine.vectors.search(embedder.query(query), 100)]
+    expected = reciprocal_rank_fusion([lexical, dense])[:5]
+    fused = engine.search(query, k=5)
+    assert [(m.id, round(m.score, 9)) for m in fused] == [(i, round(s, 9)) for i, s in expected]
+    for m in fused:
+        assert m.explanation.lexical_rank == (lexical.index(m.id) + 1 if m.id in lexical else None)
+        assert m.explanation.dense_rank == dense.index(m.id) + 1
+    # a record whose vector is stored but which left the index is skipped, not an error
+    engine.vectors.add([VectorEntry("ghost", "achievement", "", "h")], embedder.query(query)[None, :])
+    assert "ghost" not in [m.id for m in engine.search(query, k=10)]
+
+
+@needs_model
+def test_a_repeated_query_reuses_its_vector(embedder):
+    first = embedder.query("陶瓷窑炉余热回收")
+    first[:] = 0.0  # the caller's copy: the cached vector must not change with it
+    again = embedder.query("陶瓷窑炉余热回收")
+    np.testing.assert_allclose(again, embedder.queries(["陶瓷窑炉余热回收"])[0], atol=1e-6)
+    assert "陶瓷窑炉余热回收" in embedder._query_cache
+
+
+def test_a_passage_is_title_keywords_and_the_start_of_the_text():
+    text = passage_text("氧化铝陶瓷", "低温烧结" * 40, ["烧结助剂", " ", "能耗"])
+    assert text.startswith("氧化铝陶瓷\n烧结助剂，能耗\n低温烧结") and len(text) == PASSAGE_CHARS
+    assert passage_text("", "短文本") == "短文本"
+    assert passage_text("标题", "正文", limit=4) == "标题\n正"
+
+
+def test_the_dense_query_reads_the_vocabulary_only_when_asked(tmp_path):
+    """`dense_query_vocabulary` (measured off): the dense stage embeds the query's start, and with the option the
+    technical terms the vocabulary gives for its lay words; no embedder is needed to build the text."""
+    engine = MatchEngine(tmp_path / "index", vocabulary={"电瓶": ["蓄电池", "铅酸电池"]})
+    engine.rebuild(FIXTURE_DOCS)
+    searcher = engine._index.searcher()
+    query = "电瓶用不了多久就坏，想延长寿命" * 30
+    plan = engine._plan(searcher, query)
+    assert engine._dense_text(query, plan) == query[: MatchOptions().dense_query_chars]
+    engine.options = MatchOptions(dense_query_vocabulary=True)
+    plan = engine._plan(searcher, query)
+    assert engine._dense_text(query, plan) == query[: MatchOptions().dense_query_chars] + "（蓄电池、铅酸电池）"

