@@ -28,8 +28,8 @@ DEFAULTS: dict[str, Default] = {
     "grade_good": Default(Decimal("80"), "财预〔2020〕10号 (reference §3.6)", False),
     "grade_fair": Default(Decimal("60"), "财预〔2020〕10号 (reference §3.6)", False),
     # 后补助: a share of the verified R&D spending, capped (city rule not published: UNVERIFIED)
-    "post_subsidy_rate": Default(Decimal("10"), "Zibo rule not published (reference §3.4)", False),
-    "post_subsidy_cap": Default(Decimal("500"), "Zibo rule not published (reference §3.4)", False),
+    "post_subsidy_rate": Default(Decimal("10"), "city rule not published (reference §3.4)", False),
+    "post_subsidy_cap": Default(Decimal("500"), "city rule not published (reference §3.4)", False),
     # task 5: fewer evaluations, at most one mid-term check unless risk-flagged (the policy's own words)
     "max_mid_term_checks": Default(Decimal("1"), "淄科发〔2023〕22号 task 5 (reference §3.3)", True),
     # monitoring frequency and the deviation that raises a warning (§3.6: UNVERIFIED)
