@@ -180,6 +180,11 @@ def load_demo(city: OrgUnit) -> str:
             for k in range(n_apps):
                 approved = state == "closed" and k < winners
                 code, name, region = next_firm("winner" if approved else "other")
+                evaluated = Project.objects.filter(is_demo=True, evaluations__isnull=False).order_by("id")
+                if state == "open" and k == 0 and evaluated.exists():
+                    # a firm with an evaluated project applies again: its review shows the past grade
+                    earlier = evaluated[i % evaluated.count()]
+                    code, name, region = earlier.credit_code, earlier.lead_unit, earlier.region
                 app = Application.objects.create(
                     call=call,
                     applicant=name,
@@ -299,12 +304,16 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
             reviewed_on=reviewed,
         )
     if state != "approved" and with_goals:
+        # tranche 1 at signing, tranche n+1 once milestone n is passed (paid then), the rest still planned
         amount = p.budget_fiscal_wan
+        reached = {m.seq: m for m in p.milestones.all()}
         for t, share in enumerate((Decimal("0.3"), Decimal("0.4"), Decimal("0.3")), start=1):
-            planned = start + dt.timedelta(days=240 * (t - 1) + 30)
-            paid = planned if planned <= today and (t == 1 or state in ("accepted", "in_progress")) else None
             if funding == "post_subsidy" and t > 1:
                 break
+            gate = reached.get(t - 1)
+            planned = start + dt.timedelta(days=30) if gate is None else gate.due_on + dt.timedelta(days=15)
+            passed = gate is None or gate.result != "pending"
+            paid = planned if (passed and planned <= today and state != "terminated") or (t == 1) else None
             Appropriation.objects.create(
                 project=p,
                 source=("city", "province", "district")[t % 3 if call.kind == "challenge" else 0],

@@ -45,7 +45,7 @@ class RuleParameter(models.Model):
         verbose_name_plural = _("rule parameters")
 
     def __str__(self) -> str:
-        return f"{self.code} = {self.value:g}"
+        return f"{self.code} = {self.value.normalize():f}"
 
 
 class Plan(models.TextChoices):

@@ -45,7 +45,13 @@ def projects(user: Any, today: dt.date | None = None) -> QuerySet[Project]:
     """Projects the user may read, with money paid/planned and overdue milestones annotated."""
     today = today or timezone.localdate()
     appropriations = Appropriation.objects.filter(project=OuterRef("pk"))
-    overdue = Milestone.objects.filter(project=OuterRef("pk"), result="pending", due_on__lt=today)
+    # overdue: a pending milestone past its date, of a project still running (a closed one's are moot)
+    overdue = Milestone.objects.filter(
+        project=OuterRef("pk"),
+        project__state__in=[wf.P_APPROVED, wf.IN_PROGRESS, wf.SUSPENDED],
+        result="pending",
+        due_on__lt=today,
+    )
     return (
         Project.objects.visible_to(user)
         .select_related("region", "call", "department")

@@ -191,17 +191,6 @@ def call_from_demand(*, actor: Any, demand_id: int, **fields: Any) -> Call:
 
 
 @transaction.atomic
-def call_update(*, actor: Any, call: Call, **fields: Any) -> Call:
-    require_bureau(actor)
-    if call.state not in (wf.DEMAND_COLLECTED, wf.UNDER_ARGUMENTATION):
-        raise ValidationError({"state": _("A published call is no longer edited.")})
-    audit.assign(call, fields, allowed=CALL_FIELDS)
-    _check_call(call)
-    audit.save(call, actor=actor)
-    return call
-
-
-@transaction.atomic
 def argumentation_add(
     *, actor: Any, call: Call, party: str, participant: str, opinion: str, supports: bool = True, held_on=None
 ) -> Argumentation:

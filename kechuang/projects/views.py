@@ -163,7 +163,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     filterset = ProjectFilter(request.GET, selectors.projects(request.user))
     ctx = _list_ctx(request, filterset, counts=selectors.pipeline_counts(filterset.qs), **_choices_ctx(request))
     ctx["states"] = Project.State.choices
-    ctx["today"] = timezone.localdate()
+    grades = dict(Evaluation.Grade.choices)
+    for p in ctx["page"].object_list:
+        p.grade_label = grades.get(p.last_grade, "")
     return render(request, "projects/pipeline.html", ctx)
 
 
@@ -230,7 +232,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     milestones = list(project.milestones.all())
     for m in milestones:
-        m.overdue = m.is_overdue(today)
+        m.overdue = m.is_overdue(today) and project.state in (wf.P_APPROVED, wf.IN_PROGRESS, wf.SUSPENDED)
     ctx = {
         "p": project,
         "bureau": bureau,
@@ -256,8 +258,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "negative_list": services.negative_list() if project.lump_sum else [],
         "grade_rule": engine.grade_rule_text(params),
         "post_subsidy_rule": _("min(verified R&D spending × %(rate)s%%, %(cap)s) 10k yuan")
-        % {"rate": f"{params['post_subsidy_rate']:g}", "cap": f"{params['post_subsidy_cap']:g}"},
-        "deviation_rule": f"{params['deviation_warning']:g}",
+        % {"rate": engine.num(params["post_subsidy_rate"]), "cap": engine.num(params["post_subsidy_cap"])},
+        "deviation_rule": engine.num(params["deviation_warning"]),
         "goals_locked": project.state in wf.GOALS_LOCKED,
         "levels": PerformanceGoal.Level.choices,
         "directions": PerformanceGoal.Direction.choices,
@@ -720,7 +722,7 @@ def pools(request: HttpRequest) -> HttpResponse:
         bureau=is_bureau(request.user),
         can_file=request.user.role not in READ_ONLY,
         write_regions=regions_for(request.user, writable=True),
-        coverage=f"{services.rule_params()['pool_coverage']:g}",
+        coverage=engine.num(services.rule_params()["pool_coverage"]),
         **_choices_ctx(request),
     )
     return render(request, "projects/pools.html", ctx)
@@ -821,7 +823,7 @@ def performance(request: HttpRequest) -> HttpResponse:
         {
             "b": board,
             "grade_rule": engine.grade_rule_text(params),
-            "deviation_rule": f"{params['deviation_warning']:g}",
+            "deviation_rule": engine.num(params["deviation_warning"]),
         },
     )
 

@@ -428,6 +428,17 @@ PAIRS += [
     )
     for persona in ("bureau_staff", "zhangdian_officer")
 ]
+# S&T projects: the projects with overdue milestones on the pipeline's card and in its filtered export.
+PAIRS += [
+    Pair(
+        f"projects with overdue milestones as {persona}: pipeline card, filtered export",
+        (
+            Figure.page(persona, "/projects/", r"(\d+)", testid="overdue-count"),
+            _export_rows(persona, "/projects/export.xlsx?overdue=1"),
+        ),
+    )
+    for persona in ("bureau_staff", "zhangdian_officer")
+]
 
 
 FUNNEL_TIERS = {

@@ -120,3 +120,12 @@ def sign(staff, project):
     for due, share in ((dt.date(2026, 6, 1), 30), (dt.date(2027, 6, 1), 70)):
         services.milestone_add(actor=staff, project=project, due_on=due, indicators="阶段指标", payment_share=share)
     return services.project_step(actor=staff, project=project, action="sign_task_book")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched in English here (the pages' language is tested through the catalogue)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -28,8 +28,8 @@ DEFAULTS: dict[str, Default] = {
     "grade_good": Default(Decimal("80"), "财预〔2020〕10号 (reference §3.6)", False),
     "grade_fair": Default(Decimal("60"), "财预〔2020〕10号 (reference §3.6)", False),
     # 后补助: a share of the verified R&D spending, capped (city rule not published: UNVERIFIED)
-    "post_subsidy_rate": Default(Decimal("10"), "Zibo rule not published (reference §3.4)", False),
-    "post_subsidy_cap": Default(Decimal("500"), "Zibo rule not published (reference §3.4)", False),
+    "post_subsidy_rate": Default(Decimal("10"), "city rule not published (reference §3.4)", False),
+    "post_subsidy_cap": Default(Decimal("500"), "city rule not published (reference §3.4)", False),
     # task 5: fewer evaluations, at most one mid-term check unless risk-flagged (the policy's own words)
     "max_mid_term_checks": Default(Decimal("1"), "淄科发〔2023〕22号 task 5 (reference §3.3)", True),
     # monitoring frequency and the deviation that raises a warning (§3.6: UNVERIFIED)
@@ -45,6 +45,12 @@ def params(overrides: Mapping[str, Decimal] | None = None) -> dict[str, Decimal]
     found = {code: d.value for code, d in DEFAULTS.items()}
     found.update(overrides or {})
     return found
+
+
+def num(value: Decimal) -> str:
+    """A parameter as people write it: 90, 12.5 (not 90.0000)."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
 
 
 def q(value: Decimal) -> Decimal:
@@ -71,8 +77,8 @@ def grade(score: Decimal, p: Mapping[str, Decimal]) -> str:
 
 def grade_rule_text(p: Mapping[str, Decimal]) -> str:
     return (
-        f"优 ≥ {p['grade_excellent']:g} · 良 ≥ {p['grade_good']:g} · 中 ≥ {p['grade_fair']:g} · "
-        f"差 < {p['grade_fair']:g}"
+        f"优 ≥ {num(p['grade_excellent'])} · 良 ≥ {num(p['grade_good'])} · 中 ≥ {num(p['grade_fair'])} · "
+        f"差 < {num(p['grade_fair'])}"
     )
 
 
@@ -89,7 +95,7 @@ class PostSubsidy:
     def formula(self) -> str:
         capped = " (capped)" if self.amount < self.uncapped else ""
         return (
-            f"min({self.spending:f} × {self.rate:g}%, {self.cap:g}) = min({self.uncapped:f}, {self.cap:g}) = "
+            f"min({self.spending:f} × {num(self.rate)}%, {num(self.cap)}) = min({self.uncapped:f}, {num(self.cap)}) = "
             f"{self.amount:f}{capped}"
         )
 
@@ -142,7 +148,7 @@ def goal_table_problems(rows: Iterable[tuple[str, Decimal]]) -> list[str]:
         problems.append("no output (产出) goal")
     total = sum((Decimal(w) for _l, w in rows), Decimal(0))
     if total != Decimal(100):
-        problems.append(f"weights sum to {total:g}, not 100")
+        problems.append(f"weights sum to {num(total)}, not 100")
     return problems
 
 
@@ -176,4 +182,4 @@ def negative_list_hits(text: str, items: Iterable[tuple[str, Iterable[str]]]) ->
 
 def payment_shares_problem(shares: Iterable[Decimal]) -> str:
     total = sum((Decimal(s) for s in shares), Decimal(0))
-    return "" if total == Decimal(100) else f"milestone payment shares sum to {total:g}%, not 100%"
+    return "" if total == Decimal(100) else f"milestone payment shares sum to {num(total)}%, not 100%"

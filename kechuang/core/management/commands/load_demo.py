@@ -21,9 +21,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = ensure_demo_accounts(policy.city, password)
             summaries = [f"{len(created)} accounts created"]
+            bound = 0
             for config in demo_loaders():
                 summaries.append(config.load_demo_data(policy.city))
-            summaries.append(f"{bind_external_demo_accounts(policy.city)} external accounts bound to their firms")
+                # As soon as the register has firms: the later modules' demo (an expert's review assignments, a
+                # firm's applications) then sees each external account's organisation.
+                bound += bind_external_demo_accounts(policy.city)
+            summaries.append(f"{bound} external accounts bound to their firms")
         self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
             port = os.environ.get("PORT", "8000")
