@@ -49,7 +49,16 @@ ADMIN_PERSONAS = {
     "secadmin": ("p_secadmin", Role.SECADMIN, "science_tech"),
     "auditor": ("p_auditor", Role.AUDITOR, "science_tech"),
 }
-ALL_PERSONAS = {**PERSONAS, **ADMIN_PERSONAS}
+# Accounts outside the government (roles.EXTERNAL): they reach their account pages and what a module opens to their
+# role, nothing else. The enterprise accounts act for one demo firm: tests/demo_site.py binds them to it (its
+# credit code) once the demo register is loaded.
+EXTERNAL_PERSONAS = {
+    "expert": ("p_expert", Role.EXPERT, None),
+    "enterprise_admin": ("p_enterprise_admin", Role.ENTERPRISE, None),
+    "enterprise_user": ("p_enterprise_user", Role.ENTERPRISE, None),
+    "talent": ("p_talent", Role.TALENT, None),
+}
+ALL_PERSONAS = {**PERSONAS, **ADMIN_PERSONAS, **EXTERNAL_PERSONAS}
 
 # What the top bar and the audit log show for each persona (a person's name, not the user name).
 PERSONA_DISPLAY_NAMES = {
@@ -63,6 +72,10 @@ PERSONA_DISPLAY_NAMES = {
     "p_sysadmin": "市科技局 系统管理员（账号）",
     "p_secadmin": "市科技局 安全管理员（授权）",
     "p_auditor": "市科技局 审计管理员",
+    "p_expert": "评审专家 王教授",
+    "p_enterprise_admin": "企业管理员 李经理",
+    "p_enterprise_user": "企业用户 赵工",
+    "p_talent": "人才 陈博士",
 }
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -161,6 +174,7 @@ def seed_platform() -> None:
                 role=role,
                 display_name=PERSONA_DISPLAY_NAMES[username],
                 org_unit=OrgUnit.objects.get(parent=city, code=unit) if unit else None,
+                is_org_admin=username == "p_enterprise_admin",
             )
             user.set_password(PASSWORD)
             user.save()

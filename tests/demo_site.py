@@ -54,12 +54,31 @@ def demo_site(django_db_setup, django_db_blocker):
                 TestCase.captureOnCommitCallbacks(execute=True),
             ):
                 call_command("load_demo", stdout=io.StringIO())
+            bind_external_personas()
             yield OrgUnit.objects.get(code="zibo", parent=None)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             connections["default"].close()
             index.reset()
+
+
+def bind_external_personas() -> None:
+    """The enterprise personas act for the first demo firm of 张店区 (its credit code); the expert works at
+    another firm of the register, of 淄川区 (a reviewer never sees their own organisation's applications)."""
+    from kechuang.core.models import User
+    from kechuang.core.roles import Role
+    from kechuang.enterprises.models import Enterprise
+
+    firms = Enterprise.objects.order_by("pk")
+    own = firms.filter(region__code="zhangdian").first()
+    other = firms.filter(region__code="zichuan").first()
+    User.objects.filter(role=Role.ENTERPRISE, username__startswith="p_").update(
+        credit_code=own.credit_code, organisation=own.name
+    )
+    User.objects.filter(role=Role.EXPERT, username__startswith="p_").update(
+        credit_code=other.credit_code, organisation=other.name
+    )
 
 
 @pytest.hookimpl(trylast=True)

@@ -55,6 +55,19 @@ class ProfileForm(forms.Form):
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False)
+    # For accounts outside the government (expert, enterprise user, talent) instead of an org unit.
+    credit_code = forms.CharField(
+        label=_("Organisation credit code"),
+        max_length=18,
+        required=False,
+        help_text=_("external accounts: the enterprise an enterprise user acts for, or an expert's employer"),
+    )
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    is_org_admin = forms.BooleanField(
+        label=_("Organisation administrator"),
+        required=False,
+        help_text=_("manages the other accounts of the same enterprise"),
+    )
     # The page asks once more before the grant takes effect; this is set by the confirmation step.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

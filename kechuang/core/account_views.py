@@ -129,7 +129,14 @@ def user_grant(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)
     if account.pk == request.user.pk:
         raise PermissionDenied(_("Nobody grants a role to their own account."))
-    form = GrantForm(request.POST or None, initial={"role": account.role, "org_unit": account.org_unit_id})
+    initial = {
+        "role": account.role,
+        "org_unit": account.org_unit_id,
+        "credit_code": account.credit_code,
+        "organisation": account.organisation,
+        "is_org_admin": account.is_org_admin,
+    }
+    form = GrantForm(request.POST or None, initial=initial)
     confirming = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -139,7 +146,7 @@ def user_grant(request: HttpRequest, pk: int) -> HttpResponse:
         elif not data["confirmed"]:
             confirming = True  # the same form again, read-only, with the question
         else:
-            grant = {"role": data["role"], "org_unit": data["org_unit"]}
+            grant = {k: data[k] for k in ("role", "org_unit", "credit_code", "organisation", "is_org_admin")}
             saved = save_or_errors(form, lambda: user_admin.grant_role(actor=request.user, user=account, **grant))
             if saved is not None:
                 messages.success(request, _("The role is granted."))

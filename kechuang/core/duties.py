@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from kechuang.core.roles import BUSINESS, Role
+from kechuang.core.roles import BUSINESS, EXTERNAL, Role
 from kechuang.core.second_factor import OPEN_PAGES
 
 # Pages of one's own account, whatever the role.
@@ -36,11 +36,31 @@ HOME = {
 }
 
 
+def duty_pages(role: str) -> frozenset[str]:
+    """The pages of `role`'s duty: an administrator's are listed here, an external role's are opened by the
+    modules (AppConfig `external_pages`)."""
+    if role in EXTERNAL:
+        from kechuang.core.registry import external_pages
+
+        return external_pages(role)
+    return DUTY_PAGES.get(role, frozenset())
+
+
+def home_of(role: str) -> str | None:
+    """Where the home page sends a role that does not see the cockpit (None: it sees the cockpit)."""
+    if role in EXTERNAL:
+        from kechuang.core.registry import external_home
+
+        # An external account whose role no module serves yet has nothing to open: it is told so, as a new account.
+        return external_home(role) or "awaiting_role"
+    return HOME.get(role)
+
+
 def may_visit(role: str, view_name: str) -> bool:
     """May an account of `role` open the page named `view_name`? (Business roles: the views decide.)"""
     if role in BUSINESS:
         return True
-    return view_name in ACCOUNT_PAGES or view_name in DUTY_PAGES.get(role, frozenset())
+    return view_name in ACCOUNT_PAGES or view_name in duty_pages(role)
 
 
 class AdminDutyMiddleware:
@@ -57,6 +77,7 @@ class AdminDutyMiddleware:
         name = request.resolver_match.view_name if request.resolver_match else ""
         if may_visit(user.role, name):
             return None
-        if name == "cockpit" and user.role in HOME:
-            return redirect(HOME[user.role])
+        home = home_of(user.role)
+        if name == "cockpit" and home:
+            return redirect(home)
         raise PermissionDenied

@@ -18,10 +18,15 @@ from django.utils.translation import pgettext_lazy
 from tree_queries.models import TreeNode, TreeQuerySet
 
 from kechuang.core.encrypted import BlindIndexField, EncryptedCharField, EncryptedEmailField
-from kechuang.core.roles import BOUND_KIND, BUSINESS, CITY_WIDE, Role
+from kechuang.core.roles import BOUND_KIND, BUSINESS, CITY_WIDE, EXTERNAL, ORGANISATION_BOUND, Role
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.storage import SafeFileSystemStorage
-from kechuang.core.validators import validate_admin_code, validate_mobile, validate_username_not_reserved
+from kechuang.core.validators import (
+    validate_admin_code,
+    validate_credit_code,
+    validate_mobile,
+    validate_username_not_reserved,
+)
 
 
 class OrgUnitQuerySet(TreeQuerySet):
@@ -135,6 +140,17 @@ class User(AbstractUser):
         _("valid until"), null=True, blank=True, help_text=_("temporary accounts cannot log in after this day")
     )
     is_demo = models.BooleanField(_("demo account"), default=False, editable=False)
+    # The organisation of an external account (roles.EXTERNAL): the firm an enterprise user acts for, an expert's
+    # employer (a reviewer never sees applications of their own organisation). Staff accounts leave them empty.
+    credit_code = models.CharField(
+        _("organisation credit code"), max_length=18, blank=True, validators=[validate_credit_code], db_index=True
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    is_org_admin = models.BooleanField(
+        _("organisation administrator"),
+        default=False,
+        help_text=_("manages the other accounts of the same enterprise"),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -154,6 +170,12 @@ class User(AbstractUser):
         # An administrator (or an account awaiting its role) belongs at most to a department, never to a district.
         if self.role not in BUSINESS and self.org_unit_id and self.org_unit.kind == OrgUnit.Kind.REGION:
             raise ValidationError({"org_unit": _("Administrators cannot be bound to a region.")})
+        if self.role in EXTERNAL and self.org_unit_id:
+            raise ValidationError({"org_unit": _("Accounts outside the government are not bound to an org unit.")})
+        if self.role in ORGANISATION_BOUND and not self.credit_code:
+            raise ValidationError({"credit_code": _("An enterprise account must name its enterprise's credit code.")})
+        if self.is_org_admin and self.role not in ORGANISATION_BOUND:
+            raise ValidationError({"is_org_admin": _("Only an enterprise account can administer its organisation.")})
 
     @property
     def role_label(self) -> str:

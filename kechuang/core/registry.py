@@ -25,6 +25,9 @@
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
 - `data_folders() -> [core.backup.DataFolder]`: folders of files the module keeps beside the database, for
   `manage.py backup` / `restore` (the technology market's matching index).
+- `external_pages = {role: {url name, …}}` and `external_home = {role: url name}`: the pages a module opens to the
+  accounts outside the government (roles.EXTERNAL: expert, enterprise, talent), read by core.duties; every other
+  page refuses them. The view still checks that the record is the user's own.
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 - `enterprise_refs(codes) -> {credit code: EnterpriseRef}`: the enterprise register's firms by credit code (name,
@@ -245,6 +248,23 @@ def demo_loaders() -> list[AppConfig]:
     """The modules with demo data, in the order they load: those that read the others' feeds come last."""
     loaders = [c for c in kechuang_apps() if getattr(c, "load_demo_data", None) is not None]
     return sorted(loaders, key=lambda c: bool(getattr(c, "demo_after_feeds", False)))
+
+
+def external_pages(role: str) -> frozenset[str]:
+    """The URL names the installed modules open to the external `role`."""
+    names: set[str] = set()
+    for config in kechuang_apps():
+        names |= set(getattr(config, "external_pages", {}).get(str(role), ()))
+    return frozenset(names)
+
+
+def external_home(role: str) -> str | None:
+    """The first page of the external `role`, from the module that declares one (apps in INSTALLED_APPS order)."""
+    for config in kechuang_apps():
+        home = getattr(config, "external_home", {}).get(str(role))
+        if home:
+            return home
+    return None
 
 
 def _in_menu(item: NavItem, role: str | None) -> bool:

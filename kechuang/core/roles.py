@@ -20,6 +20,10 @@ class Role(models.TextChoices):
     SYSADMIN = "sysadmin", _("System administrator")
     SECADMIN = "secadmin", _("Security administrator")
     AUDITOR = "auditor", _("Audit administrator")
+    # Accounts of people outside the government (see EXTERNAL below).
+    EXPERT = "expert", _("Reviewing expert")
+    ENTERPRISE = "enterprise", _("Enterprise user")
+    TALENT = "talent", _("Talent")
     # A new account until the security administrator grants it a role: it reaches no page and no record.
     PENDING = "pending", _("Awaiting a role")
 
@@ -42,6 +46,13 @@ CITY_WIDE = BUREAU | {Role.LEADER}
 READ_ONLY = frozenset({Role.LEADER})
 # Roles that may enter or change data somewhere (the business roles but the read-only ones).
 WRITERS = BUSINESS - READ_ONLY
+# People outside the government: a reviewing expert, a user acting for one enterprise (an employer), a talent.
+# They see none of the staff data (no org unit, so `visible_to` gives them nothing but public records) and reach
+# only their account pages and the pages a module opens to their role (AppConfig `external_pages`, core.duties);
+# each of those views checks that the record is the user's own (their firm, their talent record, their assignment).
+EXTERNAL = frozenset({Role.EXPERT, Role.ENTERPRISE, Role.TALENT})
+# Roles whose account acts for one organisation, named by `User.credit_code`.
+ORGANISATION_BOUND = frozenset({Role.ENTERPRISE})
 # The org-unit kind a role must be bound to.
 BOUND_KIND = {Role.DEPARTMENT_OFFICER: "department", Role.DISTRICT_OFFICER: "region"}
 

@@ -30,7 +30,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kechuang.core import audit
-from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, Role
+from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, ORGANISATION_BOUND, Role
 
 RECOVERY_CODES = 10
 TOTP_NAME = "totp"
@@ -49,6 +49,9 @@ def requires_second_factor(user: Any) -> bool:
 
     if not getattr(user, "is_authenticated", False):
         return False
+    if user.role in ORGANISATION_BOUND and user.is_org_admin:
+        # The enterprise's administrator manages its other accounts (security-baseline.md, 身份鉴别 d).
+        return True
     return user.role in SECOND_FACTOR_ROLES or (user.role in BUSINESS and may_unmask_any(user))
 
 

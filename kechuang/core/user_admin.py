@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.models import OrgUnit, User
-from kechuang.core.roles import ACCOUNT_MANAGERS, ADMIN_DUTIES, ROLE_GRANTERS, USER_READERS, Role
+from kechuang.core.roles import (
+    ACCOUNT_MANAGERS,
+    ADMIN_DUTIES,
+    EXTERNAL,
+    ORGANISATION_BOUND,
+    ROLE_GRANTERS,
+    USER_READERS,
+    Role,
+)
 from kechuang.core.validators import validate_username_not_reserved
 
 PROFILE_FIELDS = ("display_name", "email")
@@ -76,6 +84,11 @@ def duty_conflict(current: str, new: str) -> str | None:
             "An account with a business role cannot become %(duty)s: an administrator holds no business data. "
             "Create a separate account."
         ) % {"duty": Role(new).label}
+    if current != Role.PENDING and (current in EXTERNAL) != (new in EXTERNAL):
+        return _(
+            "An account of %(current)s cannot become %(new)s: accounts inside and outside the government are kept "
+            "apart. Create a separate account."
+        ) % {"current": Role(current).label, "new": Role(new).label}
     return None
 
 
@@ -133,8 +146,18 @@ def reset_user_password(*, actor: Any, user: User) -> str:
 
 
 @transaction.atomic
-def grant_role(*, actor: Any, user: User, role: str, org_unit: OrgUnit | None) -> User:
-    """Give `user` its role and org unit; refuses a grant to oneself and any second administrator's duty."""
+def grant_role(
+    *,
+    actor: Any,
+    user: User,
+    role: str,
+    org_unit: OrgUnit | None,
+    credit_code: str = "",
+    organisation: str = "",
+    is_org_admin: bool = False,
+) -> User:
+    """Give `user` its role and org unit (or, for an account outside the government, its organisation); refuses a
+    grant to oneself, any second administrator's duty and a crossing between staff and external roles."""
     _require(can_grant_roles(actor), _("Only the security administrator may grant roles."))
     if actor.pk == user.pk:
         raise PermissionDenied(_("Nobody grants a role to their own account."))
@@ -145,5 +168,10 @@ def grant_role(*, actor: Any, user: User, role: str, org_unit: OrgUnit | None) -
     if conflict:
         raise ValidationError({"role": conflict})
     user.role, user.org_unit = role, org_unit
+    external = role in EXTERNAL
+    user.credit_code = credit_code.strip().upper() if external else ""
+    user.organisation = organisation.strip() if external else ""
+    user.is_org_admin = bool(is_org_admin) and role in ORGANISATION_BOUND
+    user.full_clean(exclude=["password", "username"])
     audit.save(user, actor=actor)
     return user

@@ -266,9 +266,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def awaiting_role(request: HttpRequest) -> HttpResponse:
-    """Where a new account lands until the security administrator grants it a role (it may open nothing else)."""
+    """Where a new account lands until the security administrator grants it a role (it may open nothing else), and
+    an external account whose role no installed module serves yet."""
+    from kechuang.core.duties import home_of
     from kechuang.core.roles import Role
 
-    if request.user.role != Role.PENDING:
+    if request.user.role != Role.PENDING and home_of(request.user.role) != "awaiting_role":
         return redirect("cockpit")
     return render(request, "core/awaiting_role.html")

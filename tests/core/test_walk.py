@@ -33,7 +33,7 @@ from django.db.models import Case, When
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from tests.conftest import ALL_PERSONAS, PERSONAS, walkers
+from tests.conftest import ALL_PERSONAS, EXTERNAL_PERSONAS, PERSONAS, walkers
 from tests.core.walk import WalkUrl, body_text, linked_paths, url_patterns
 
 ANONYMOUS = "anonymous"
@@ -54,7 +54,13 @@ UNIT_OF = {name: unit for name, (_u, _r, unit) in ALL_PERSONAS.items()}
 SYSADMIN, SECADMIN, AUDITOR = frozenset({"sysadmin"}), frozenset({"secadmin"}), frozenset({"auditor"})
 ADMINS = SYSADMIN | SECADMIN | AUDITOR
 USER_READERS = SYSADMIN | SECADMIN
-SIGNED_IN = ALL | ADMINS
+# Accounts outside the government (expert, enterprise users, talent): like the administrators, refused before the
+# view everywhere but their account pages and the pages a module opens to their role (a rule naming them).
+EXTERNALS = frozenset(EXTERNAL_PERSONAS)
+SIGNED_IN = ALL | ADMINS | EXTERNALS
+# Who may enrol a second factor but need not (core.second_factor.requires_second_factor): the enrolment page opens
+# for them and the verification page sends them on. The enterprise administrator must, as the administrators do.
+OPTIONAL_2FA = frozenset({"leader", "expert", "enterprise_user", "talent"})
 # Of the public pages, an administrator reaches the account ones; anything else answers 403 before its view.
 ADMIN_OPEN = frozenset({"login", "logout", "favicon", "set_language"})
 
@@ -116,12 +122,14 @@ STEP = {"on": TODAY, "note": "walk"}
 
 RULES: dict[str, Rule] = {
     # -- core
-    "cockpit": page(per_persona=dict.fromkeys(ADMINS, 302)),  # an administrator's home is the page of their duty
+    # An administrator's home is the page of their duty; an external account's the page its module opens to it.
+    "cockpit": page(per_persona=dict.fromkeys(ADMINS | EXTERNALS, 302)),
     "login": page(readers=PUBLIC),
     "logout": Rule(readers=PUBLIC, get="post_only"),  # POST only (Django 5); nothing to refuse
     "password_change": page(readers=SIGNED_IN),  # each user's own password: every signed-in persona, no one else's
     # An account awaiting its role lands here; every persona holds a role, so the page sends them home.
-    "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
+    # An external account whose role no module serves yet is told so on this page (core.duties.home_of).
+    "awaiting_role": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(EXTERNALS, 200)),
     "favicon": page(readers=PUBLIC),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
@@ -144,8 +152,8 @@ RULES: dict[str, Rule] = {
     "core:user_grant": form(target="account", readers=SECADMIN, writers=SECADMIN, data={"role": "bureau_staff"}),
     # the second factor: the walk's sessions have passed it, so enrolment sends them on to verification; the
     # leader needs none and may enrol
-    "core:second_factor_enrol": page(readers=SIGNED_IN, get="redirect", per_persona={"leader": 200}),
-    "core:second_factor_verify": page(readers=SIGNED_IN, per_persona={"leader": 302}),
+    "core:second_factor_enrol": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(OPTIONAL_2FA, 200)),
+    "core:second_factor_verify": page(readers=SIGNED_IN, per_persona=dict.fromkeys(OPTIONAL_2FA, 302)),
     # 显示完整信息: whoever may edit the liaison may unmask it (with a reason); leaders never
     "core:unmask": action(target="liaison", kwargs={"label": "core.liaison"}, data={"reason": "walk check"}),
     "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
@@ -649,7 +657,7 @@ def leaks(persona: str, text: str, demo: Demo) -> list[str]:
 def expected_get(rule: Rule, url: WalkUrl, persona: str, target: Target | None) -> int:
     if persona in rule.per_persona:
         return rule.per_persona[persona]
-    if persona in ADMINS and (persona not in (rule.readers or ()) and url.key not in ADMIN_OPEN):
+    if persona in ADMINS | EXTERNALS and (persona not in (rule.readers or ()) and url.key not in ADMIN_OPEN):
         return 403  # refused before the view (core.duties), whatever the method
     if url.methods is not None and "GET" not in url.methods:
         return 405  # ninja answers a wrong method before it authenticates

@@ -43,9 +43,10 @@ def refusals(user) -> int:
 
 @pytest.mark.parametrize("name", sorted(ALL_PERSONAS))
 def test_item_05_who_needs_the_second_factor(persona, name):
-    """The administrators, the bureau administrator and everyone who may unmask personal data; not the leader."""
+    """The administrators, the bureau administrator, an enterprise's administrator and everyone who may unmask
+    personal data; not the leader, nor the other external accounts."""
     user = persona(name)
-    expected = name in {"sysadmin", "secadmin", "auditor", "bureau_admin"} or may_unmask_any(user)
+    expected = name in {"sysadmin", "secadmin", "auditor", "bureau_admin", "enterprise_admin"} or may_unmask_any(user)
     assert requires_second_factor(user) == expected
     # whoever may unmask anything (whole lists, or one record of their own unit) has the second factor
     assert not (can_unmask(user) or may_unmask_any(user)) or requires_second_factor(user)

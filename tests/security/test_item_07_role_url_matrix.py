@@ -30,6 +30,8 @@ from tests.core.test_walk import (
 )
 
 SIX = ["zhangdian_officer", "lead_officer", "sysadmin", "secadmin", "auditor", "leader"]
+# Accounts outside the government, walked the same way (the two enterprise personas reach the same pages: one walks).
+EXTERNAL = ["expert", "enterprise_admin", "talent"]
 # What each administrator reaches with 200 (GET; pages that redirect or take POST only are in RULES too):
 # stated here once more, in the words of the separation of duties, so the two tables check each other.
 ADMIN_PAGES = {
@@ -57,10 +59,20 @@ ADMIN_PAGES = {
     },
     "auditor": {"core:audit_log", "core:second_factor_verify", "password_change", "login", "favicon"},
 }
+# What each external account reaches with 200: its account pages, and the pages modules open to its role
+# (AppConfig `external_pages`); a module that opens a page adds it here and to the walk's RULES.
+# The enterprise administrator must pass a second factor (its verification page opens); the others may enrol one.
+ACCOUNT_OPEN = {"password_change", "login", "favicon", "awaiting_role"}
+EXTERNAL_PAGES = {
+    "expert": ACCOUNT_OPEN | {"core:second_factor_enrol"},
+    "enterprise_admin": ACCOUNT_OPEN | {"core:second_factor_verify"},
+    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol"},
+}
+PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 
 
 @pytest.mark.timeout(1800)  # one test walks every URL (the demo records load first)
-@pytest.mark.parametrize("persona", walkers(SIX))
+@pytest.mark.parametrize("persona", walkers(SIX + EXTERNAL))
 def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db):  # noqa: F811
     client = client_for(client, persona, django_user_model)
     problems, seen, ok = [], Counter(), set()
@@ -78,8 +90,8 @@ def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db): 
             if got != want:
                 problems.append(f"{persona} GET {path}: {got}, expected {want}")
     assert not problems, "\n".join(problems)
-    if persona in ADMIN_PAGES:
-        assert ok == ADMIN_PAGES[persona], sorted(ok ^ ADMIN_PAGES[persona])
+    if persona in PAGES:
+        assert ok == PAGES[persona], sorted(ok ^ PAGES[persona])
     else:
         assert not ok & {"core:user_list", "core:user_grant", "core:audit_log"}
     assert seen[200] and seen[403], seen
@@ -87,10 +99,10 @@ def test_item_07_role_url_matrix(persona, demo, client, django_user_model, db): 
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("persona", walkers(sorted(ADMIN_PERSONAS)))
+@pytest.mark.parametrize("persona", walkers(sorted(ADMIN_PERSONAS) + EXTERNAL))
 def test_item_07_administrators_writes_are_refused_and_change_nothing(persona, demo, client, django_user_model, db):  # noqa: F811
-    """Every write of the URLconf, tried by each administrator: refused, the database unchanged (the walk's
-    refused-write check, which walks the business personas one test per URL)."""
+    """Every write of the URLconf, tried by each administrator and external account: refused, the database
+    unchanged (the walk's refused-write check, which walks the business personas one test per URL)."""
     client = client_for(client, persona, django_user_model)
     tried = sum(refused_writes(key, persona, demo, client) for key in WRITE_KEYS)
-    assert tried >= len(WRITE_KEYS) - len(ADMIN_PAGES[persona])
+    assert tried >= len(WRITE_KEYS) - len(PAGES[persona])

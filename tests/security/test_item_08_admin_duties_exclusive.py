@@ -17,16 +17,20 @@ from django.urls import reverse
 
 from kechuang.core import accounts, user_admin
 from kechuang.core.models import AuditEntry, User
-from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, Role
+from kechuang.core.roles import ADMIN_DUTIES, BUSINESS, EXTERNAL, ORGANISATION_BOUND, Role
+from kechuang.core.validators import credit_code_check_char
 
 pytestmark = pytest.mark.django_db
 
 ROLES = [r for r in Role if r != Role.PENDING]
+FIRM = "91370303MA3C4XY2K" + credit_code_check_char("91370303MA3C4XY2K")
 
 
 def account(role: str, name: str = "x_account") -> User:
     unit = _unit_for(role) if role in (Role.DISTRICT_OFFICER, Role.DEPARTMENT_OFFICER) else None
     user = User(username=name, role=role, display_name=name, org_unit=unit)
+    if role in ORGANISATION_BOUND:
+        user.credit_code, user.organisation = FIRM, "某某科技有限公司"
     user.set_unusable_password()
     user.save()
     return user
@@ -43,15 +47,19 @@ def test_item_08_a_user_has_exactly_one_role_field():
 def test_item_08_grant_refuses_every_second_duty(persona, current, new):
     user = account(current)
     allowed = current == new or (current not in ADMIN_DUTIES and (new not in ADMIN_DUTIES or current == Role.PENDING))
+    # Accounts inside and outside the government are kept apart: a staff account never becomes a firm's or a
+    # talent's, nor the other way round.
+    allowed = allowed and (current == Role.PENDING or (current in EXTERNAL) == (new in EXTERNAL))
     unit = None if new not in (Role.DISTRICT_OFFICER, Role.DEPARTMENT_OFFICER) else _unit_for(new)
+    firm = {"credit_code": FIRM, "organisation": "某某科技有限公司"} if new in ORGANISATION_BOUND else {}
     before = AuditEntry.objects.count()
     if allowed:
-        user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit)
+        user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit, **firm)
         assert User.objects.get(pk=user.pk).role == new
         assert AuditEntry.objects.count() == before + (current != new)
     else:
         with pytest.raises(ValidationError) as refused:
-            user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit)
+            user_admin.grant_role(actor=persona("secadmin"), user=user, role=new, org_unit=unit, **firm)
         assert "role" in refused.value.message_dict
         assert User.objects.get(pk=user.pk).role == current and AuditEntry.objects.count() == before
 
@@ -128,3 +136,44 @@ def test_item_08_administrators_hold_no_business_data(persona, client_as, token_
     # a bearer token of an administrator opens no business endpoint either
     assert Client().get("/api/liaisons", **token_for(name)).status_code == 401
     assert persona(name).role not in BUSINESS
+
+
+def test_item_08_an_enterprise_account_names_its_firm_and_its_administrator_passes_a_second_factor(persona):
+    from kechuang.core.second_factor import requires_second_factor
+
+    user = account(Role.PENDING, "li_firm")
+    with pytest.raises(ValidationError) as refused:
+        user_admin.grant_role(actor=persona("secadmin"), user=user, role=Role.ENTERPRISE, org_unit=None)
+    assert "credit_code" in refused.value.message_dict and User.objects.get(pk=user.pk).role == Role.PENDING
+    with pytest.raises(ValidationError) as refused:
+        user_admin.grant_role(
+            actor=persona("secadmin"), user=user, role=Role.ENTERPRISE, org_unit=None, credit_code=FIRM[:17] + "0"
+        )
+    assert "credit_code" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        user_admin.grant_role(
+            actor=persona("secadmin"), user=user, role=Role.ENTERPRISE, org_unit=_unit_for(Role.DISTRICT_OFFICER)
+        )
+    granted = user_admin.grant_role(
+        actor=persona("secadmin"), user=user, role=Role.ENTERPRISE, org_unit=None, credit_code=FIRM.lower()
+    )
+    assert granted.credit_code == FIRM and not requires_second_factor(granted)
+    admin = user_admin.grant_role(
+        actor=persona("secadmin"), user=user, role=Role.ENTERPRISE, org_unit=None, credit_code=FIRM, is_org_admin=True
+    )
+    assert admin.is_org_admin and requires_second_factor(admin)
+    # An organisation's administrator is an enterprise account only.
+    expert = account(Role.PENDING, "wang_expert")
+    granted = user_admin.grant_role(
+        actor=persona("secadmin"), user=expert, role=Role.EXPERT, org_unit=None, credit_code=FIRM, is_org_admin=True
+    )
+    assert granted.credit_code == FIRM and not granted.is_org_admin
+
+
+def test_item_08_an_external_account_reaches_only_its_account_pages(persona, client):
+    client.force_login(persona("talent"))
+    for path in (reverse("core:liaison_list"), reverse("policy:overview"), "/api/liaisons", "/api/me"):
+        assert client.get(path).status_code == 403, path
+    # The home page leads to the role's own first page (a module's, or the page saying none is open yet), never a 403.
+    home = client.get("/", follow=True)
+    assert home.status_code == 200 and home.redirect_chain
