@@ -97,6 +97,11 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
 
 
+def sheet_name(title: Any) -> str:
+    """A worksheet name Excel accepts: none of []:*?/\\ (as in 榜单/指南) and at most 31 characters."""
+    return str(title).translate(str.maketrans(dict.fromkeys("[]:*?/\\", "、")))[:31]
+
+
 def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     """A workbook of the given sheets, written row by row and streamed (headers bold, first row frozen)."""
     import xlsxwriter
@@ -109,7 +114,7 @@ def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     datetime_format = book.add_format({"num_format": DATETIME_FORMAT})
     date_format = book.add_format({"num_format": DATE_FORMAT})
     for sheet in sheets:
-        ws = book.add_worksheet(str(sheet.title)[:31])
+        ws = book.add_worksheet(sheet_name(sheet.title))
         headers = [str(h) for h in sheet.headers]
         widths = [max(8, _width(h) + 2) for h in headers]
         ws.write_row(0, 0, headers, head)

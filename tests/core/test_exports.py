@@ -190,3 +190,14 @@ def test_dates_are_shanghai_time_and_numbers_are_numbers(lists, client_as, perso
     sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     assert sheet["H2"].value == dt.datetime(2025, 3, 1) and sheet["H2"].number_format == "yyyy-mm-dd"
     assert sheet["J2"].value == 12.5 and sheet["J2"].data_type == "n"
+
+
+@pytest.mark.parametrize(
+    ("title", "name"), [("榜单/指南", "榜单、指南"), ("a[1]:b*?\\c", "a、1、、b、、、c"), ("长" * 40, "长" * 31)]
+)
+def test_a_sheet_title_excel_refuses_is_made_valid(title, name):
+    from kechuang.core.exports import Sheet, xlsx_response
+
+    response = xlsx_response("x.xlsx", [Sheet(title, ["甲"], [[1]])])
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == [name] and book[name]["A2"].value == 1
