@@ -68,8 +68,8 @@ def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
         accounts.append(DemoAccount(f"officer_{unit.code}", Role.DEPARTMENT_OFFICER, unit.code, f"{unit.label} 联络员"))
     for unit in pick(regions, chosen.get("district_officers"), DISTRICT_OFFICERS):
         accounts.append(DemoAccount(f"officer_{unit.code}", Role.DISTRICT_OFFICER, unit.code, f"{unit.label} 科技局"))
-    # Accounts outside the government: their organisation is a firm of the demo register, bound once the modules'
-    # demo data exist (`bind_external_demo_accounts`); the talent module binds the talent account to a talent.
+    # Accounts outside the government: an enterprise account's firm and an expert's employer are firms of the demo
+    # register (created once it exists: `_demo_organisations`); the talent module binds the talent account.
     accounts += [
         DemoAccount("expert_demo", Role.EXPERT, None, "评审专家（演示）"),
         DemoAccount("enterprise_admin", Role.ENTERPRISE, None, "企业管理员（演示）"),
@@ -79,29 +79,16 @@ def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
     return accounts
 
 
-@transaction.atomic
-def bind_external_demo_accounts(city: OrgUnit) -> int:
-    """Give the demo's enterprise accounts a firm of the register (the first of the city's first region; the
-    administrator of the two manages the other) and the expert an employer in another region; returns how many
-    accounts were bound. Accounts already bound keep their organisation."""
+def _demo_organisations(city: OrgUnit) -> dict[str, Any]:
+    """The organisation of each external demo role: the first firm of the city's first region for the enterprise
+    accounts, one of the second region for the expert's employer ({} while the register has no firms yet)."""
     from kechuang.core.registry import enterprises_in
 
-    regions = list(
-        OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "id").values_list("code", flat=True)
-    )
-    firms = [next(iter(enterprises_in([code], limit=1)), None) for code in regions[:2]]
+    regions = OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "id").values_list("code", flat=True)
+    firms = [next(iter(enterprises_in([code], limit=1)), None) for code in list(regions)[:2]]
     if len(firms) < 2 or None in firms:
-        return 0
-    own, other = firms
-    bound = 0
-    names = {account.username: account for account in demo_accounts(city)}
-    for user in User.objects.filter(username__in=list(names), credit_code="", role__in=[Role.ENTERPRISE, Role.EXPERT]):
-        firm = own if user.role == Role.ENTERPRISE else other
-        user.credit_code, user.organisation = firm.credit_code, firm.name
-        user.is_org_admin = user.username == "enterprise_admin"
-        audit.save(user, actor=None)
-        bound += 1
-    return bound
+        return {}
+    return {Role.ENTERPRISE: firms[0], Role.EXPERT: firms[1]}
 
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -119,9 +106,13 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
     production while one is active)."""
     created: dict[str, str] = {}
     units = {u.code: u for u in OrgUnit.objects.filter(parent=city)}
+    organisations = _demo_organisations(city)
     for account in demo_accounts(city):
         user = User.objects.filter(username=account.username).first()
         if user is None:
+            firm = organisations.get(account.role)
+            if account.role in (Role.ENTERPRISE, Role.EXPERT) and firm is None:
+                continue  # created once the register has its firms (load_demo calls again after each module)
             chosen = password or generate_password()
             user_create(
                 username=account.username,
@@ -131,6 +122,9 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
                 password=chosen,
                 must_change_password=settings.PRODUCTION,
                 is_demo=True,
+                credit_code=firm.credit_code if firm else "",
+                organisation=firm.name if firm else "",
+                is_org_admin=account.username == "enterprise_admin",
             )
             created[account.username] = chosen
         elif password is not None and not user.check_password(password):

@@ -28,6 +28,9 @@ def user_create(
     password: str,
     must_change_password: bool = True,
     is_demo: bool = False,
+    credit_code: str = "",
+    organisation: str = "",
+    is_org_admin: bool = False,
 ) -> User:
     """Create an account at installation (`create_account`, the demo accounts): the system itself is the actor.
     On the platform, the system administrator creates accounts through core.user_admin.create_account and the
@@ -38,7 +41,16 @@ def user_create(
         validate_username_not_reserved(username)
     except ValidationError as error:
         raise ValidationError({"username": error.messages}) from None
-    user = User(username=username, role=role, org_unit=org_unit, display_name=display_name, is_demo=is_demo)
+    user = User(
+        username=username,
+        role=role,
+        org_unit=org_unit,
+        display_name=display_name,
+        is_demo=is_demo,
+        credit_code=credit_code,
+        organisation=organisation,
+        is_org_admin=is_org_admin,
+    )
     try:
         validate_password(password, user)
     except ValidationError as error:

@@ -93,7 +93,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE) -> str:
     data = city_data(city)
     if not data:
         return "no platform demo data for this city"
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311  # seeded pseudo-random demo data, never for secrets
     ISSUERS.clear()
     ISSUERS.update(data.get("documents", {}))
     today = timezone.localdate()

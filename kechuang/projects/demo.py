@@ -96,7 +96,7 @@ def load_demo(city: OrgUnit) -> str:
         NegativeListItem.objects.get_or_create(code=code, defaults={"text": text, "keywords": words, "source": source})
     if Call.objects.filter(is_demo=True).exists():
         return f"projects: {Call.objects.count()} calls, {Project.objects.count()} projects (already loaded)"
-    rng = random.Random(17)
+    rng = random.Random(17)  # nosec B311  # seeded pseudo-random demo data, never for secrets
     today = timezone.localdate()
     regions = list(OrgUnit.objects.regions().filter(is_active=True).order_by("sort_order", "id"))
     firms = _enterprises(city, regions)

@@ -89,7 +89,7 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     if Talent.objects.filter(region__parent=city).exists() or not Programme.objects.exists():
         return "0 talents created"
     size = DEMO_TALENTS if size is None else size
-    rng = random.Random(15)
+    rng = random.Random(15)  # nosec B311  # seeded pseudo-random demo data, never for secrets
     today = timezone.localdate()
     regions = list(OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "code"))
     firms = list(Enterprise.objects.filter(region__in=regions).values_list("credit_code", "name", "region_id")[:400])

@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kechuang.core.demo import ADMIN_USERNAME, bind_external_demo_accounts, demo_accounts, ensure_demo_accounts
+from kechuang.core.demo import ADMIN_USERNAME, demo_accounts, ensure_demo_accounts
 from kechuang.core.registry import default_policy, demo_loaders
 
 
@@ -21,13 +21,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = ensure_demo_accounts(policy.city, password)
             summaries = [f"{len(created)} accounts created"]
-            bound = 0
             for config in demo_loaders():
                 summaries.append(config.load_demo_data(policy.city))
-                # As soon as the register has firms: the later modules' demo (an expert's review assignments, a
-                # firm's applications) then sees each external account's organisation.
-                bound += bind_external_demo_accounts(policy.city)
-            summaries.append(f"{bound} external accounts bound to their firms")
+                # The enterprise and expert accounts belong to firms of the register: created as soon as it has
+                # them, so the later modules' demo (an expert's review assignments) sees their organisation.
+                created |= ensure_demo_accounts(policy.city, password)
+            summaries[0] = f"{len(created)} accounts created"
         self.stdout.write("Demo data: " + ", ".join(summaries) + ".")
         if created:
             port = os.environ.get("PORT", "8000")
