@@ -631,7 +631,7 @@ def request_step(
 def sla_status(req: ServiceRequest, today: dt.date | None = None, cal: Calendar | None = None) -> dict[str, Any]:
     """Working days used and left of the time limit; paused while returned for information."""
     today = today or _today()
-    if req.accepted_on is None:
+    if req.accepted_on is None or req.state in (reqflow.REJECTED, reqflow.CANCELLED):
         return {"started": False}
     cal = cal or calendar()
     end = req.completed_on or (req.paused_since if req.state == reqflow.RETURNED else today)
