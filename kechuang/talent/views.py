@@ -784,3 +784,33 @@ def employer_apply(request: HttpRequest) -> HttpResponse:
         for m in error_messages(exc, Application):
             messages.error(request, m)
     return redirect("talent:employer_home")
+
+
+# ---------------------------------------------------------------- import
+@login_required
+def talent_import(request: HttpRequest) -> HttpResponse:
+    from kechuang.core import imports
+    from kechuang.talent import importer
+
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = imports.start(importer.TalentImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    jobs = imports.jobs_of(request.user, [importer.TalentImport.kind])
+    return render(request, "talent/import.html", {"jobs": jobs, "columns": importer.COLUMNS})
+
+
+@login_required
+def talent_import_template(request: HttpRequest) -> HttpResponse:
+    from kechuang.talent import importer
+
+    return importer.template_response(request.user)

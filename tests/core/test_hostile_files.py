@@ -63,6 +63,7 @@ class UploadPoint:
 
 UPLOAD_POINTS = [
     UploadPoint("enterprises:import", "bureau_staff"),
+    UploadPoint("talent:import", "bureau_staff"),
     UploadPoint("indicators:import", "bureau_staff", forms=("kechuang.indicators.forms.ImportForm",)),
     *[UploadPoint("techmarket:import", "bureau_staff", data={"kind": k}) for k in ("demand", "contract")],
     UploadPoint(
