@@ -224,7 +224,7 @@ def application_step(
     """Take one step of the workflow; refused when the table has no such step from the current state, when the actor
     is not the one who takes it, or when the step's own condition fails (公示 still open, a reviewer missing)."""
     app = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("round__programme__tier", "talent")
         .get(pk=application.pk)
     )
@@ -423,7 +423,11 @@ def card_apply(*, actor: Any, talent: Talent, card_type: CardType, grade: CardGr
 
 @transaction.atomic
 def card_step(*, actor: Any, card: TalentCard, action: str, note: str = "", on: dt.date | None = None) -> TalentCard:
-    card = TalentCard.objects.select_for_update().select_related("talent__region", "card_type__issuer").get(pk=card.pk)
+    card = (
+        TalentCard.objects.select_for_update(of=("self",))
+        .select_related("talent__region", "card_type__issuer")
+        .get(pk=card.pk)
+    )
     if action not in cards.ACTOR_OF or not _card_may_act(actor, card, cards.ACTOR_OF[action]):
         raise PermissionDenied(_("You may not take this step."))
     try:
@@ -582,7 +586,9 @@ def request_step(
     rating: int | None = None,
 ) -> ServiceRequest:
     req = (
-        ServiceRequest.objects.select_for_update().select_related("item__provider", "talent__region").get(pk=request.pk)
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("item__provider", "talent__region")
+        .get(pk=request.pk)
     )
     if action not in reqflow.ACTOR_OF or not _request_may_act(actor, req, reqflow.ACTOR_OF[action]):
         raise PermissionDenied(_("You may not take this step."))
