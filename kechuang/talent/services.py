@@ -672,3 +672,20 @@ def flag_breaches(*, today: dt.date | None = None) -> int:
         )
         n += 1
     return n
+
+
+@transaction.atomic
+def talent_bind_account(*, actor: Any, talent: Talent, username: str) -> Talent:
+    """Bind a talent account (role talent) to the talent's record, so that it signs in to the portal; bureau only."""
+    from kechuang.core.models import User
+
+    if not is_bureau(actor):
+        raise PermissionDenied(_("Only bureau staff may do this."))
+    user = User.objects.filter(username=(username or "").strip(), role=Role.TALENT, is_active=True).first()
+    if user is None:
+        raise ValidationError({"account": _("No active talent account has this user name.")})
+    if Talent.objects.filter(account=user).exclude(pk=talent.pk).exists():
+        raise ValidationError({"account": _("This account is already bound to another talent.")})
+    talent.account = user
+    audit.save(talent, actor=actor)
+    return talent

@@ -55,3 +55,5 @@ urlpatterns += [
     path("import/", views.talent_import, name="import"),
     path("import/template/", views.talent_import_template, name="import_template"),
 ]
+
+urlpatterns += [path("<int:pk>/account/", views.talent_bind_account, name="bind_account")]

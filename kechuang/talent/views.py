@@ -155,6 +155,7 @@ def talent_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "talent": talent,
             "can_edit": can_write(request.user, talent),
+            "is_bureau": is_bureau(request.user),
             "history": audit.history_for(talent),
             "archive_form": ArchiveForm(),
             "tier_rule": _("The highest tier among the talent's live programme titles (approved, or term completed)."),
@@ -814,3 +815,16 @@ def talent_import_template(request: HttpRequest) -> HttpResponse:
     from kechuang.talent import importer
 
     return importer.template_response(request.user)
+
+
+@login_required
+@require_POST
+def talent_bind_account(request: HttpRequest, pk: int) -> HttpResponse:
+    talent = get_for_user(request, Talent, pk, write=True)
+    try:
+        services.talent_bind_account(actor=request.user, talent=talent, username=request.POST.get("username", ""))
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        for m in error_messages(exc):
+            messages.error(request, m)
+    return redirect("talent:detail", pk=pk)
