@@ -16,6 +16,11 @@ class TalentConfig(AppConfig):
             (
                 NavItem(_("Talent register"), "talent:list"),
                 NavItem(_("Talent board"), "talent:board"),
+                NavItem(
+                    _("Import talents"),
+                    "talent:import",
+                    roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
+                ),
                 NavItem(_("Programmes"), "talent:programmes"),
                 NavItem(_("Applications"), "talent:applications"),
                 NavItem(_("Card desk"), "talent:cards"),
@@ -49,6 +54,11 @@ class TalentConfig(AppConfig):
         "enterprise": {"talent:employer_home", "talent:employer_apply"},
         "expert": {"talent:review_list", "talent:review"},
     }
+
+    def importers(self) -> list:
+        from kechuang.talent.importer import TalentImport
+
+        return [TalentImport()]
 
     def indicator_feeds(self) -> list:
         from kechuang.talent.feed import indicator_feeds

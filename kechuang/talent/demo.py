@@ -203,7 +203,7 @@ def _rounds(rng: random.Random, programmes: dict, pool: list[Talent], today: dt.
                 defaults={
                     "title": f"{year}年度{programme.name}申报",
                     "published_on": dt.date(year, 3, 1),
-                    "deadline": dt.date(year, 4, 30),
+                    "deadline": dt.date(year, 4, 30) if year < today.year else today + dt.timedelta(days=45),
                     "is_open": year == today.year,
                 },
             )

@@ -104,6 +104,7 @@ def quota_progress(user: Any, year: int | None = None) -> list[dict[str, Any]]:
     visible_regions = (
         set(talents(user).values_list("region__code", flat=True).distinct()) if not _city_wide(user) else None
     )
+    names = dict(OrgUnit.objects.regions().values_list("code", "name"))
     out = []
     for key, code, target, span in POLICY_QUOTAS:
         years = set(range(year - span + 1, year + 1))
@@ -123,7 +124,7 @@ def quota_progress(user: Any, year: int | None = None) -> list[dict[str, Any]]:
                 "value": city,
                 "share": min(100, round(100 * city / target)) if target else 0,
                 "met": city >= target,
-                "regions": sorted(shown.items(), key=lambda kv: -kv[1]),
+                "regions": [(names.get(r, r), n) for r, n in sorted(shown.items(), key=lambda kv: -kv[1])],
             }
         )
     return out
@@ -173,6 +174,9 @@ def talent_view(user: Any, talent: Talent) -> dict[str, Any]:
         "memberships": Membership.objects.filter(talent=talent).select_related("programme__tier"),
         "applications": applications(user).filter(talent=talent),
         "teams": list(talent.teams_led.all()) + list(talent.teams.all()),
+        "cards": cards(user).filter(talent=talent),
+        "requests": service_requests(user).filter(talent=talent)[:20],
+        "foreign_projects": ForeignProject.objects.filter(experts__talent=talent),
     }
 
 

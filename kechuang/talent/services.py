@@ -225,7 +225,7 @@ def application_step(
     """Take one step of the workflow; refused when the table has no such step from the current state, when the actor
     is not the one who takes it, or when the step's own condition fails (公示 still open, a reviewer missing)."""
     app = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("round__programme__tier", "talent")
         .get(pk=application.pk)
     )
@@ -424,7 +424,11 @@ def card_apply(*, actor: Any, talent: Talent, card_type: CardType, grade: CardGr
 
 @transaction.atomic
 def card_step(*, actor: Any, card: TalentCard, action: str, note: str = "", on: dt.date | None = None) -> TalentCard:
-    card = TalentCard.objects.select_for_update().select_related("talent__region", "card_type__issuer").get(pk=card.pk)
+    card = (
+        TalentCard.objects.select_for_update(of=("self",))
+        .select_related("talent__region", "card_type__issuer")
+        .get(pk=card.pk)
+    )
     if action not in cards.ACTOR_OF or not _card_may_act(actor, card, cards.ACTOR_OF[action]):
         raise PermissionDenied(_("You may not take this step."))
     try:
@@ -583,7 +587,9 @@ def request_step(
     rating: int | None = None,
 ) -> ServiceRequest:
     req = (
-        ServiceRequest.objects.select_for_update().select_related("item__provider", "talent__region").get(pk=request.pk)
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("item__provider", "talent__region")
+        .get(pk=request.pk)
     )
     if action not in reqflow.ACTOR_OF or not _request_may_act(actor, req, reqflow.ACTOR_OF[action]):
         raise PermissionDenied(_("You may not take this step."))
@@ -632,7 +638,7 @@ def request_step(
 def sla_status(req: ServiceRequest, today: dt.date | None = None, cal: Calendar | None = None) -> dict[str, Any]:
     """Working days used and left of the time limit; paused while returned for information."""
     today = today or _today()
-    if req.accepted_on is None:
+    if req.accepted_on is None or req.state in (reqflow.REJECTED, reqflow.CANCELLED):
         return {"started": False}
     cal = cal or calendar()
     end = req.completed_on or (req.paused_since if req.state == reqflow.RETURNED else today)
@@ -667,3 +673,20 @@ def flag_breaches(*, today: dt.date | None = None) -> int:
         )
         n += 1
     return n
+
+
+@transaction.atomic
+def talent_bind_account(*, actor: Any, talent: Talent, username: str) -> Talent:
+    """Bind a talent account (role talent) to the talent's record, so that it signs in to the portal; bureau only."""
+    from kechuang.core.models import User
+
+    if not is_bureau(actor):
+        raise PermissionDenied(_("Only bureau staff may do this."))
+    user = User.objects.filter(username=(username or "").strip(), role=Role.TALENT, is_active=True).first()
+    if user is None:
+        raise ValidationError({"account": _("No active talent account has this user name.")})
+    if Talent.objects.filter(account=user).exclude(pk=talent.pk).exists():
+        raise ValidationError({"account": _("This account is already bound to another talent.")})
+    talent.account = user
+    audit.save(talent, actor=actor)
+    return talent

@@ -50,3 +50,10 @@ urlpatterns += [
     path("employer/", views.employer_home, name="employer_home"),
     path("employer/apply/", views.employer_apply, name="employer_apply"),
 ]
+
+urlpatterns += [
+    path("import/", views.talent_import, name="import"),
+    path("import/template/", views.talent_import_template, name="import_template"),
+]
+
+urlpatterns += [path("<int:pk>/account/", views.talent_bind_account, name="bind_account")]

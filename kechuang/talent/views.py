@@ -155,6 +155,7 @@ def talent_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "talent": talent,
             "can_edit": can_write(request.user, talent),
+            "is_bureau": is_bureau(request.user),
             "history": audit.history_for(talent),
             "archive_form": ArchiveForm(),
             "tier_rule": _("The highest tier among the talent's live programme titles (approved, or term completed)."),
@@ -784,3 +785,46 @@ def employer_apply(request: HttpRequest) -> HttpResponse:
         for m in error_messages(exc, Application):
             messages.error(request, m)
     return redirect("talent:employer_home")
+
+
+# ---------------------------------------------------------------- import
+@login_required
+def talent_import(request: HttpRequest) -> HttpResponse:
+    from kechuang.core import imports
+    from kechuang.talent import importer
+
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = imports.start(importer.TalentImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    jobs = imports.jobs_of(request.user, [importer.TalentImport.kind])
+    return render(request, "talent/import.html", {"jobs": jobs, "columns": importer.COLUMNS})
+
+
+@login_required
+def talent_import_template(request: HttpRequest) -> HttpResponse:
+    from kechuang.talent import importer
+
+    return importer.template_response(request.user)
+
+
+@login_required
+@require_POST
+def talent_bind_account(request: HttpRequest, pk: int) -> HttpResponse:
+    talent = get_for_user(request, Talent, pk, write=True)
+    try:
+        services.talent_bind_account(actor=request.user, talent=talent, username=request.POST.get("username", ""))
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        for m in error_messages(exc):
+            messages.error(request, m)
+    return redirect("talent:detail", pk=pk)

@@ -522,6 +522,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.platforms.forms.IncubateeMoveForm": "an action (an incubatee's step)",
     "kechuang.talent.forms.ApplicationForm": "creates an application (tests/talent/test_workflow.py)",
     "kechuang.talent.forms.StepForm": "an action (a workflow step with its note)",
+    "kechuang.talent.forms.CardApplyForm": "creates a card application (tests/talent/test_cards_services.py)",
+    "kechuang.talent.forms.RequestForm": "creates a service request (tests/talent/test_portal.py)",
     "kechuang.talent.forms.ReviewForm": "an action (an expert's score or declared conflict)",
     "kechuang.core.account_forms.AccountForm": "creates an account (tests/core/test_user_admin.py)",
     "kechuang.core.account_forms.GrantForm": "an action (grant a role, with a confirmation)",

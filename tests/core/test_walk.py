@@ -143,6 +143,9 @@ RULES: dict[str, Rule] = {
     "talent:memberships": page(),
     "talent:visits": page(),
     "talent:projects": page(),
+    "talent:bind_account": action(target="talent", writers=BUREAU, data={"username": "p_talent"}),
+    "talent:import": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}, upload=True),
+    "talent:import_template": page(),
     "talent:portal_home": page(readers=frozenset({"talent"})),
     "talent:portal_request": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"item": 1}),
     "talent:portal_request_step": action(

@@ -209,3 +209,20 @@ def test_flag_breaches(persona, unit, item):
     services.request_step(actor=persona("bureau_staff"), request=req, action=flow.ACCEPT, on=dt.date(2025, 3, 3))
     assert services.flag_breaches(today=dt.date(2025, 3, 10)) == 0  # due that day
     assert services.flag_breaches(today=dt.date(2025, 3, 11)) == 1
+
+
+def test_daily_command_expires_cards_and_flags_late_requests(persona, holder, elite, item):
+    import io
+
+    from django.core.management import call_command
+
+    card = issued_card(persona, holder, elite)
+    req = services.request_submit(actor=persona("bureau_staff"), talent=holder, item=item, on=dt.date(2025, 3, 3))
+    services.request_step(actor=persona("bureau_staff"), request=req, action=flow.ACCEPT, on=dt.date(2025, 3, 3))
+    out = io.StringIO()
+    call_command("talent_daily", today=card.expires_on - dt.timedelta(days=10), stdout=out)
+    assert "renewal due: " + card.number in out.getvalue() and "1 requests flagged late" in out.getvalue()
+    call_command("talent_daily", today=card.expires_on + dt.timedelta(days=1), stdout=io.StringIO())
+    card.refresh_from_db()
+    assert card.state == card_rules.EXPIRED
+    assert services.card_verify(services.card_code(card)).ok is False

@@ -121,3 +121,18 @@ def test_a_talent_never_sees_another(world, client, persona):
     # an unbound talent account has no portal record
     client.force_login(User.objects.create(username="t_none", role=Role.TALENT))
     assert client.get(reverse("talent:portal_home")).status_code == 404
+
+
+def test_bureau_binds_a_portal_account(world, persona, client_as):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    account = User.objects.create(username="t_new", role=Role.TALENT)
+    with pytest.raises(PermissionDenied):
+        services.talent_bind_account(actor=persona("zhangdian_officer"), talent=world["other"], username="t_new")
+    with pytest.raises(ValidationError):  # already bound to another talent
+        services.talent_bind_account(actor=persona("bureau_staff"), talent=world["other"], username="t_chen")
+    with pytest.raises(ValidationError):  # not a talent account
+        services.talent_bind_account(actor=persona("bureau_staff"), talent=world["other"], username="p_leader")
+    client_as("bureau_staff").post(reverse("talent:bind_account", args=[world["other"].pk]), {"username": "t_new"})
+    world["other"].refresh_from_db()
+    assert world["other"].account == account

@@ -113,3 +113,39 @@ def test_form_round_trip_shows_the_field_error(persona, unit, client_as):
     data["id_number"] = f.id_number(9)
     response = client.post(reverse("talent:create"), data)
     assert response.status_code == 302
+
+
+def _workbook(rows):
+    import xlsxwriter
+
+    from kechuang.talent.importer import COLUMNS, TITLE
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    ws = book.add_worksheet(TITLE)
+    for c, col in enumerate(COLUMNS):
+        ws.write(0, c, col.label)
+    for r, row in enumerate(rows, start=1):
+        for c, col in enumerate(COLUMNS):
+            ws.write(r, c, row.get(col.key, ""))
+    book.close()
+    return buffer.getvalue()
+
+
+def test_import_is_all_or_nothing_and_names_the_row(persona):
+    from kechuang.core import imports
+
+    good = {"name": "李四", "id_number": f.id_number(11), "employer_credit_code": f.credit_code(1), "region": "张店区"}
+    bad = {**good, "name": "王五", "id_number": f.id_number(12)[:-1] + "0"}
+    if bad["id_number"] == f.id_number(12):
+        bad["id_number"] = f.id_number(12)[:-1] + "1"
+    job = imports.import_now(
+        "talent", actor=persona("zhangdian_officer"), filename="t.xlsx", data=_workbook([good, bad])
+    )
+    assert not Talent.objects.exists()
+    assert [(e["row"], e["field"]) for e in job.errors] == [(3, "id_number")]
+    other = {**good, "region": "淄川区"}  # another district's region is refused for a district officer
+    job = imports.import_now("talent", actor=persona("zhangdian_officer"), filename="t.xlsx", data=_workbook([other]))
+    assert not Talent.objects.exists() and job.errors[0]["field"] == "region"
+    imports.import_now("talent", actor=persona("zhangdian_officer"), filename="t.xlsx", data=_workbook([good]))
+    assert services.talent_by_id_number(persona("bureau_staff"), f.id_number(11)).name == "李四"

@@ -143,3 +143,17 @@ def test_rejection_needs_a_reason_and_pages(persona, app, client_as):
     assert 'data-testid="funnel"' in page
     # out of scope: another district's officer gets 404
     assert client_as("zichuan_officer").get(reverse("talent:application", args=[app.pk])).status_code == 404
+
+
+def test_board_and_indicator_feed_count_the_same(persona, app):
+    """The board's quota figure and the value fed to the indicator module for the city are one count."""
+    from kechuang.core import registry
+    from kechuang.talent import selectors
+
+    dept = through_review(persona, app)
+    step(dept, app, wf.APPROVE, on=TODAY + dt.timedelta(days=5))
+    year = app.round.year
+    board = next(q for q in selectors.quota_progress(persona("bureau_staff"), year) if q["key"] == "provincial_plus")
+    fed = next(f for f in registry.indicator_feeds() if f.code == "talents_provincial_plus_new")
+    city = {r[0]: r[2] for r in fed.rows({year})}
+    assert board["value"] == city["zibo"] == 1 and board["target"] == 30
