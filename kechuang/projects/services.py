@@ -362,7 +362,8 @@ def review_score(
             value = Decimal(str(score))
         except (InvalidOperation, ValueError):
             raise ValidationError({"score": _("Enter a score from 0 to 100.")}) from None
-        if not Decimal(0) <= value <= Decimal(100):
+        # NaN and infinities parse as Decimals but compare with nothing (NaN raises): refused like any bad score.
+        if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
             raise ValidationError({"score": _("Enter a score from 0 to 100.")})
         assignment.state = ReviewAssignment.State.SCORED
         assignment.score, assignment.comment, assignment.no_conflict = value, comment, True

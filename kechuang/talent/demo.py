@@ -22,6 +22,7 @@ from kechuang.talent.models import (
     ForeignProject,
     Membership,
     Programme,
+    Review,
     SelectionRound,
     Talent,
     Tier,
@@ -177,6 +178,7 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     rounds = _rounds(rng, programmes, domestic[cursor:], today)
     experts = _foreign(rng, [t for t in talents if t.id_type == Talent.IdType.PASSPORT], programmes, today, firms)
     _bind_portal_account(talents)
+    _assign_experts()
     issued = _cards(rng, _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4]), today)
     requests = _requests(rng, talents, today, max(10, size * 3 // 4))
     from kechuang.talent.feed import talents_changed
@@ -437,15 +439,29 @@ def _by_region_in_turn(talents: list[Talent]) -> list[Talent]:
     return [t for group in zip_longest(*by_region.values()) for t in group if t is not None]
 
 
-PORTAL_USERNAME = "p_talent"  # the talent persona of the tests, bound to a talent of the first region
+def _assign_experts() -> None:
+    """Every expert account reviews the applications in expert review, except its own organisation's (the review
+    row is the bureau's assignment: an expert sees only what is assigned)."""
+    from kechuang.core.models import User
+    from kechuang.core.roles import Role
+
+    experts = list(User.objects.filter(role=Role.EXPERT, is_active=True))
+    for application in Application.objects.filter(state=wf.EXPERT_REVIEW):
+        for expert in experts:
+            if not expert.credit_code or expert.credit_code != application.employer_credit_code:
+                Review.objects.get_or_create(application=application, reviewer=expert)
 
 
 def _bind_portal_account(talents: list[Talent]) -> None:
+    """Each talent account without a record (the demo's `talent_demo`, the tests' talent persona) gets a resident
+    talent of the demo holding a tier, so its portal has a card, programmes and services to show."""
     from kechuang.core.models import User
+    from kechuang.core.roles import Role
 
-    user = User.objects.filter(username=PORTAL_USERNAME).first()
-    ranked = [t for t in talents if t.id_type == Talent.IdType.RESIDENT and t.tier_id]
-    holder = next((t for t in ranked if t.tier.rank <= 4), ranked[0] if ranked else None)
-    if user is not None and holder is not None and not Talent.objects.filter(account=user).exists():
+    bound = set(Talent.objects.filter(account__isnull=False).values_list("account_id", flat=True))
+    users = [u for u in User.objects.filter(role=Role.TALENT).order_by("username") if u.pk not in bound]
+    ranked = [t for t in talents if t.id_type == Talent.IdType.RESIDENT and t.tier_id and t.account_id is None]
+    holders = [t for t in ranked if t.tier.rank <= 4] or ranked
+    for user, holder in zip(users, holders, strict=False):
         holder.account = user
         holder.save(update_fields=["account"])

@@ -331,10 +331,32 @@ def application_step(
 
 
 def reviewable_by(user: Any):
-    """Applications in expert review that `user` may review: never their own organisation's."""
+    """Applications in expert review that `user` may review: an expert only those assigned to them, and nobody
+    their own organisation's."""
     qs = Application.objects.filter(state=wf.EXPERT_REVIEW).select_related("talent", "round__programme")
+    if getattr(user, "role", None) == Role.EXPERT:
+        qs = qs.filter(reviews__reviewer=user)
     own = getattr(user, "credit_code", "")
     return qs.exclude(employer_credit_code=own) if own else qs
+
+
+@transaction.atomic
+def review_assign(*, actor: Any, application: Application, reviewer: Any) -> Review:
+    """The bureau (or the programme's department) assigns an expert account to review `application`: the review
+    row, unscored, is the assignment. An expert of the applicant's own organisation is refused."""
+    if not (is_bureau(actor) or _may_act(actor, application, "department")):
+        raise PermissionDenied(_("Only the bureau or the programme's department assigns reviewers."))
+    if application.state != wf.EXPERT_REVIEW:
+        raise ValidationError({"application": _("This application is not in expert review.")})
+    if reviewer is None or reviewer.role != Role.EXPERT or not reviewer.is_active:
+        raise ValidationError({"reviewer": _("Choose an active expert account.")})
+    if reviewer.credit_code and reviewer.credit_code == application.employer_credit_code:
+        raise ValidationError({"reviewer": _("This expert works for the applicant's organisation.")})
+    if Review.objects.filter(application=application, reviewer=reviewer).exists():
+        raise ValidationError({"reviewer": _("This expert is already assigned.")})
+    review = Review(application=application, reviewer=reviewer)
+    audit.save(review, actor=actor)
+    return review
 
 
 @transaction.atomic
@@ -363,7 +385,15 @@ def review_submit(
         score = None
     elif score is None or not 0 <= int(score) <= 100:
         raise ValidationError({"score": _("Give a score from 0 to 100.")})
-    review, _created = Review.objects.get_or_create(application=application, reviewer=actor)
+    if actor.role == Role.EXPERT:
+        # An expert scores only what the bureau assigned, and a conflict, once declared, stands.
+        review = Review.objects.select_for_update().filter(application=application, reviewer=actor).first()
+        if review is None:
+            raise PermissionDenied(_("This application is not assigned to you."))
+        if review.conflict:
+            raise ValidationError({"conflict": _("You declared a conflict of interest for this application.")})
+    else:
+        review, _created = Review.objects.get_or_create(application=application, reviewer=actor)
     review.conflict, review.conflict_note = conflict, conflict_note.strip()
     review.score, review.comment = score, comment.strip()
     audit.save(review, actor=actor)

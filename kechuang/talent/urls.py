@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/", views.applications, name="applications"),
     path("applications/new/", views.application_create, name="application_create"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/assign/", views.application_assign, name="application_assign"),
     path("applications/<int:pk>/<slug:action>/", views.application_step, name="application_step"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review, name="review"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -22,7 +23,7 @@ from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import ArchiveForm, error_messages, save_or_errors
 from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_attr
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
@@ -305,12 +306,42 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "form": StepForm(),
             "reviews": app.reviews.select_related("reviewer") if is_bureau(request.user) else [],
+            "assignable": _assignable_experts(request.user, app),
             "tranches": app.tranches.all(),
             "history": audit.history_for(app),
             "objection_days_default": app.round.programme.is_default_rule("objection_days"),
             "objection_days": app.round.programme.rule("objection_days"),
         },
     )
+
+
+def _posted_pk(request: HttpRequest, name: str) -> int:
+    """A record id from the form (0, which matches nothing, for anything but digits)."""
+    raw = request.POST.get(name, "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _assignable_experts(user: Any, app: Application) -> list:
+    """Expert accounts the user may assign to `app` (none outside expert review or without the right)."""
+    if app.state != wf.EXPERT_REVIEW or not (is_bureau(user) or services._may_act(user, app, "department")):
+        return []
+    experts = User.objects.filter(role=Role.EXPERT, is_active=True).exclude(pk__in=app.reviews.values("reviewer"))
+    return list(experts.exclude(credit_code=app.employer_credit_code).order_by("username")[:200])
+
+
+@login_required
+@require_POST
+def application_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign an expert account to review the application (the bureau or the programme's department)."""
+    app = get_for_user(request, selectors.applications(request.user), pk)
+    reviewer = User.objects.filter(pk=_posted_pk(request, "reviewer")).first()
+    try:
+        services.review_assign(actor=request.user, application=app, reviewer=reviewer)
+        messages.success(request, _("The expert is assigned."))
+    except ValidationError as exc:
+        for m in error_messages(exc, Application):
+            messages.error(request, m)
+    return redirect("talent:application", pk=pk)
 
 
 @login_required
@@ -690,7 +721,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def portal_request(request: HttpRequest) -> HttpResponse:
     talent = _own_talent(request)
-    item = ServiceItem.objects.filter(pk=request.POST.get("item") or 0, is_active=True).first()
+    item = ServiceItem.objects.filter(pk=_posted_pk(request, "item"), is_active=True).first()
     if item is None:
         raise Http404
     try:
@@ -706,7 +737,7 @@ def portal_request(request: HttpRequest) -> HttpResponse:
 @require_POST
 def portal_card_apply(request: HttpRequest) -> HttpResponse:
     talent = _own_talent(request)
-    grade = CardGrade.objects.select_related("card_type").filter(pk=request.POST.get("grade") or 0).first()
+    grade = CardGrade.objects.select_related("card_type").filter(pk=_posted_pk(request, "grade")).first()
     if grade is None:
         raise Http404
     try:

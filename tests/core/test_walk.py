@@ -136,6 +136,7 @@ RULES: dict[str, Rule] = {
     "talent:application_create": form(),
     "talent:application": page(target="talent_application"),
     "talent:application_step": action(target="talent_application", kwargs={"action": "reject"}, data={"note": "w"}),
+    "talent:application_assign": action(target="talent_application", data={"reviewer": 987654}),
     "talent:review_list": page(readers=BUREAU | {"expert"}),
     "talent:review": form(
         target="talent_review", readers=BUREAU | {"expert"}, writers=BUREAU | {"expert"}, edit=False, data={"score": 80}

@@ -157,3 +157,50 @@ def test_board_and_indicator_feed_count_the_same(persona, app):
     fed = next(f for f in registry.indicator_feeds() if f.code == "talents_provincial_plus_new")
     city = {r[0]: r[2] for r in fed.rows({year})}
     assert board["value"] == city["zibo"] == 1 and board["target"] == 30
+
+
+def test_an_expert_reviews_only_what_is_assigned_and_a_declared_conflict_stands(persona, app):
+    district, dept, staff = persona("zhangdian_officer"), persona("lead_officer"), persona("bureau_staff")
+    for actor, action in (
+        (district, wf.SUBMIT),
+        (district, wf.RECOMMEND),
+        (dept, wf.ACCEPT_FOR_CHECK),
+        (dept, wf.PASS_CHECK),
+    ):
+        step(actor, app, action)
+    expert = persona("expert")
+    assert app not in services.reviewable_by(expert)  # not assigned: not even listed
+    with pytest.raises(PermissionDenied):
+        services.review_submit(actor=expert, application=app, score=99)
+    with pytest.raises(PermissionDenied):
+        services.review_assign(actor=district, application=app, reviewer=expert)  # a district does not assign
+    with pytest.raises(ValidationError) as refused:
+        services.review_assign(actor=staff, application=app, reviewer=persona("talent"))
+    assert "reviewer" in refused.value.message_dict  # only expert accounts review
+    own = persona("expert")
+    own.credit_code = app.employer_credit_code
+    with pytest.raises(ValidationError):
+        services.review_assign(actor=staff, application=app, reviewer=own)  # the applicant's own organisation
+    own.credit_code = ""
+    services.review_assign(actor=staff, application=app, reviewer=expert)
+    assert app in services.reviewable_by(expert)
+    services.review_submit(actor=expert, application=app, conflict=True, conflict_note="曾为其导师")
+    with pytest.raises(ValidationError):
+        services.review_submit(actor=expert, application=app, score=99)  # the declared conflict stands
+    assert app.reviews.get(reviewer=expert).score is None
+
+
+def test_the_bureau_assigns_an_expert_on_the_application_page(persona, app, client_as):
+    district, dept = persona("zhangdian_officer"), persona("lead_officer")
+    for actor, action in ((district, wf.SUBMIT), (district, wf.RECOMMEND), (dept, wf.ACCEPT_FOR_CHECK)):
+        step(actor, app, action)
+    step(dept, app, wf.PASS_CHECK)
+    client = client_as("bureau_staff")
+    page = client.get(reverse("talent:application", args=[app.pk])).content.decode()
+    assert 'data-testid="assign-expert"' in page
+    url = reverse("talent:application_assign", args=[app.pk])
+    assert client.post(url, {"reviewer": "abc"}).status_code == 302  # not an id: refused with a message, no 500
+    assert not app.reviews.exists()
+    client.post(url, {"reviewer": persona("expert").pk})
+    assert app.reviews.get().reviewer == persona("expert")
+    assert AuditEntry.objects.filter(object_type="talent.review").exists()
