@@ -105,6 +105,8 @@ REGISTRY: tuple[PersonalField, ...] = (
     PersonalField("talent.talent", "name", "talent programmes and services", STATUTORY, "name", False),
     PersonalField("talent.talent", "id_number", "talent programmes and services", STATUTORY, "id", True),
     PersonalField("talent.talent", "phone", "talent programmes and services", STATUTORY, "phone", True),
+    # Derived from the ID number (GB 11643) for age limits of programmes; never shown without the ID's rights.
+    PersonalField("talent.talent", "birth_date", "talent programmes and services", STATUTORY, "hidden", False),
     # Third-party security logs (django-axes): lock-outs need the client address.
     *(
         PersonalField(f"axes.{m}", "ip_address", "login lock-out", SECURITY_LOG, "ip", False)
@@ -119,6 +121,8 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("techmarket.contract", "ip_ownership_stated"): "whether a contract states who owns the intellectual property",
     ("techmarket.contract", "ip_numbers"): "patent numbers of a contract",
     ("techmarket.matchcase", "contacted_on"): "the date staff contacted the parties (no person)",
+    ("projects.project", "ip_declaration"): "the intellectual property a funded project declares (IP = 知识产权)",
+    ("projects.project", "ip_declared_on"): "the date a project declared its intellectual property",
 }
 
 _BY_KEY = {f.key: f for f in REGISTRY}

@@ -407,7 +407,13 @@ def _reviews(firms, regions, today) -> None:
                 score=Decimal(75 + (n * 7) % 20),
                 comment="技术路线可行，指标可考核。",
             )
-    code, name, region = next(f for f in firms if f[2] == regions[0])
+    # One application waiting for the experts: a firm of the first region that has not applied to this call (an
+    # application is one per firm and call); none in a city whose first region has no such firm.
+    applied = set(Application.objects.filter(call=call).values_list("credit_code", flat=True))
+    chosen = next((f for f in firms if f[2] == regions[0] and f[0] not in applied), None)
+    if chosen is None:
+        return
+    code, name, region = chosen
     waiting = Application.objects.create(
         call=call,
         applicant=name,
@@ -424,7 +430,8 @@ def _reviews(firms, regions, today) -> None:
         is_demo=True,
     )
     for expert in experts:
-        ReviewAssignment.objects.create(application=waiting, expert=expert, expert_credit_code=expert.credit_code)
+        if not expert.credit_code or expert.credit_code != code:
+            ReviewAssignment.objects.create(application=waiting, expert=expert, expert_credit_code=expert.credit_code)
 
 
 def _pool(city, regions, firms, today, rng, params) -> None:

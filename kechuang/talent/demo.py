@@ -9,6 +9,7 @@ import random
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.utils import timezone
@@ -49,7 +50,7 @@ INDUSTRIES = ["新材料", "高端化工", "智能装备", "新医药", "电子�
 
 def _id_number(rng: random.Random, admin_code: str, birth: dt.date, male: bool) -> str:
     seq = rng.randint(0, 49) * 2 + (1 if male else 0)
-    first17 = f"{admin_code or '370300'}{birth:%Y%m%d}{rng.randint(0, 9)}{seq:02d}"[:17]
+    first17 = f"{admin_code}{birth:%Y%m%d}{rng.randint(0, 9)}{seq:02d}"[:17]
     return first17 + idcard.check_char(first17)
 
 
@@ -90,6 +91,8 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     if Talent.objects.filter(region__parent=city).exists() or not Programme.objects.exists():
         return "0 talents created"
     size = DEMO_TALENTS if size is None else size
+    path = DATA / f"{city.code}.yaml"
+    facts = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("demo", {}) if path.is_file() else {}
     rng = random.Random(15)  # nosec B311  # seeded pseudo-random demo data, never for secrets
     today = timezone.localdate()
     regions = list(OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "code"))
@@ -108,10 +111,10 @@ def load(city: OrgUnit, size: int | None = None) -> str:
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else ""),
                 gender="male" if male else "female",
                 birth_date=birth,
-                id_number=_id_number(rng, region.admin_code, birth, male),
+                id_number=_id_number(rng, region.admin_code or city.admin_code, birth, male),
                 phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
                 degree=rng.choices(["doctorate", "master", "bachelor"], [3, 4, 3])[0],
-                university=rng.choice(["山东理工大学", "山东大学", "中国科学院大学", "浙江大学", "哈尔滨工业大学"]),
+                university=rng.choice(facts.get("universities") or ["中国科学院大学"]),
                 title=rng.choice(["教授", "研究员", "高级工程师", "工程师", "副教授", ""]),
                 discipline=rng.choice(DISCIPLINES),
                 industry=rng.choice(INDUSTRIES),
@@ -137,21 +140,13 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     domestic = [t for t in talents if t.id_type == Talent.IdType.RESIDENT]
     rng.shuffle(domestic)
     domestic = _by_region_in_turn(domestic)  # every region gets talents of every tier
-    plan = [
-        ("top_talent", 0.003),
-        ("national_key", 0.02),
-        ("taishan_scholar", 0.025),
-        ("taishan_industry", 0.035),
-        ("zibo_yingcai", 0.12),
-        ("young_elite", 0.08),
-        ("graduates", 0.25),
-    ]
+    plan = [(code, share) for code, share in facts.get("membership_plan", []) if code in programmes]
     cursor = 0
     for code, share in plan:
         n = max(1, int(len(domestic) * share))
         for t in domestic[cursor : cursor + n]:
             year = rng.choice(years if code != "young_elite" else [today.year - 3, today.year - 1])
-            if code in ("graduates", "zibo_yingcai"):
+            if code in facts.get("recent_programmes", ()):
                 year = rng.randint(today.year - 5, today.year)
             approved = Decimal(str(programmes[code].rule("max_wan") or 20)) * Decimal("0.6")
             memberships.append(
@@ -175,11 +170,12 @@ def load(city: OrgUnit, size: int | None = None) -> str:
         code = tiers.derived_tier(tier_of.get(t.pk, []))
         t.tier = codes.get(code) if code else None
     Talent.objects.bulk_update(talents, ["tier"], batch_size=500)
-    rounds = _rounds(rng, programmes, domestic[cursor:], today)
+    rounds = _rounds(rng, programmes, domestic[cursor:], today, facts.get("round_programmes", ()))
     experts = _foreign(rng, [t for t in talents if t.id_type == Talent.IdType.PASSPORT], programmes, today, firms)
     _bind_portal_account(talents)
     _assign_experts()
-    issued = _cards(rng, _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4]), today)
+    holders = _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4])
+    issued = _cards(rng, holders, today, facts.get("card_type", ""))
     requests = _requests(rng, talents, today, max(10, size * 3 // 4))
     from kechuang.talent.feed import talents_changed
 
@@ -190,13 +186,13 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     )
 
 
-def _rounds(rng: random.Random, programmes: dict, pool: list[Talent], today: dt.date) -> int:
+def _rounds(rng: random.Random, programmes: dict, pool: list[Talent], today: dt.date, codes: Any = ()) -> int:
     """Rounds of the city-selected programmes for the last three years, applications in every state."""
     apps = []
     pool = _by_region_in_turn(pool)
     states = [wf.SUBMITTED, wf.RECOMMENDED, wf.FORMAL_CHECK, wf.EXPERT_REVIEW, wf.PUBLICITY, wf.NOT_APPROVED, wf.DRAFT]
     i = 0
-    for code in ("taishan_industry", "zibo_yingcai", "young_elite"):
+    for code in [c for c in codes if c in programmes]:
         programme = programmes[code]
         for year in (today.year - 2, today.year - 1, today.year):
             rnd, _ = SelectionRound.objects.get_or_create(
@@ -335,13 +331,13 @@ def load_cards_and_services(city: OrgUnit) -> None:
         item.eligible_cards.set(list(CardType.objects.filter(code__in=s.get("cards", []))))
 
 
-def _cards(rng: random.Random, talents: list[Talent], today: dt.date) -> int:
+def _cards(rng: random.Random, talents: list[Talent], today: dt.date, card_type: str) -> int:
     import secrets
 
     from kechuang.talent.engines import cards as card_rules
     from kechuang.talent.models import CardType, TalentCard
 
-    elite = CardType.objects.filter(code="zibo_elite").prefetch_related("grades__min_tier").first()
+    elite = CardType.objects.filter(code=card_type).prefetch_related("grades__min_tier").first()
     if elite is None:
         return 0
     grades = sorted(elite.grades.all(), key=lambda g: g.min_tier.rank)

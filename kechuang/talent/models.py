@@ -484,7 +484,8 @@ class ForeignProject(Timestamped):
 
 
 class CardType(Dictionary):
-    """A talent card (淄博精英卡, 山东惠才卡): its issuer, validity and renewal reminder (defaults until confirmed)."""
+    """A talent card (the city's elite card, the province's talent card): its issuer, validity and renewal reminder
+    (defaults until confirmed)."""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=50)

@@ -10,8 +10,9 @@ from tests.conftest import PERSONAS, page_heading
 
 pytestmark = pytest.mark.django_db
 
-# The cockpit gathers every module's cards, so it gets a larger (still fixed) budget.
-QUERY_BUDGET = {"cockpit": 40}
+# The cockpit gathers every module's cards, so it gets a larger (still fixed) budget: 40 with four modules, 60 with the
+# platforms, talent, projects and finance cards (measured 55 for a district officer, 2026-12-07).
+QUERY_BUDGET = {"cockpit": 60}
 PAGES = [
     ("cockpit", {}),
     ("policy:overview", {}),

@@ -14,7 +14,7 @@ from kechuang.core.forms import add_service_errors, error_messages, save_or_erro
 from kechuang.core.http import current_policy
 from kechuang.core.models import AuditEntry, Liaison
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau, require_bureau, require_writer
-from kechuang.core.roles import ADMIN_DUTIES, BUREAU, BUSINESS, CITY_WIDE, READ_ONLY, WRITERS, Role
+from kechuang.core.roles import ADMIN_DUTIES, BUREAU, BUSINESS, CITY_WIDE, EXTERNAL, READ_ONLY, WRITERS, Role
 from kechuang.core.scope import mark_scoped
 from tests.conftest import PERSONAS
 
@@ -53,8 +53,10 @@ def test_role_sets_are_defined_once_and_agree():
     assert {Role.BUREAU_ADMIN, Role.BUREAU_STAFF} == BUREAU
     assert BUREAU | {Role.LEADER} == CITY_WIDE
     assert not WRITERS & READ_ONLY and BUSINESS == WRITERS | READ_ONLY
-    # every role is a business role, an administrator's duty or an account awaiting its role, never two of these
-    assert not BUSINESS & ADMIN_DUTIES and set(Role) == BUSINESS | ADMIN_DUTIES | {Role.PENDING}
+    # every role is a business role, an administrator's duty, an account outside the government or an account
+    # awaiting its role, never two of these
+    assert not BUSINESS & ADMIN_DUTIES and not (BUSINESS | ADMIN_DUTIES) & EXTERNAL
+    assert set(Role) == BUSINESS | ADMIN_DUTIES | EXTERNAL | {Role.PENDING}
 
 
 @pytest.mark.parametrize("name", sorted(ZHANGDIAN_RECORD_STATUS))
