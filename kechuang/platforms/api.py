@@ -57,7 +57,7 @@ class PlatformOut(Schema):
         return obj.co_builder_list
 
 
-class StepIn(Schema):
+class PlatformStepIn(Schema):
     target: str
     document: str = ""
     on: dt.date | None = None
@@ -152,7 +152,7 @@ def platform_detail(request: HttpRequest, pk: int):
 
 
 @router.post("/platforms/{pk}/steps", response=StepOut)
-def platform_step(request: HttpRequest, pk: int, body: StepIn):
+def platform_step(request: HttpRequest, pk: int, body: PlatformStepIn):
     platform = get_for_user(request, Platform, pk, write=True)
     event = services.platform_transition(actor=request.user, platform=platform, **body.dict())
     return {"state": event.state, "level": event.level, "document": event.document, "on": event.on}

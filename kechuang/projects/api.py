@@ -64,7 +64,7 @@ class GoalOut(Schema):
     actual: Decimal | None
 
 
-class MilestoneOut(Schema):
+class ProjectMilestoneOut(Schema):
     seq: int
     due_on: dt.date
     indicators: str
@@ -83,7 +83,7 @@ class EvaluationOut(Schema):
 
 
 class ProjectDetailOut(ProjectOut):
-    milestones: list[MilestoneOut]
+    milestones: list[ProjectMilestoneOut]
     goals: list[GoalOut]
     evaluations: list[EvaluationOut]
 

@@ -129,7 +129,7 @@ class ApplicationIn(Schema):
     requested_wan: Decimal = Decimal(0)
 
 
-class StepIn(Schema):
+class TalentStepIn(Schema):
     note: str = ""
     on: dt.date | None = None
     amount_wan: Decimal | None = None
@@ -205,7 +205,7 @@ def talent_application(request: HttpRequest, application_id: int):
 
 
 @router.post("/talent-applications/{application_id}/steps/{action}", response=ApplicationOut)
-def talent_application_step(request: HttpRequest, application_id: int, action: str, payload: StepIn):
+def talent_application_step(request: HttpRequest, application_id: int, action: str, payload: TalentStepIn):
     app = get_for_user(request, selectors.applications(request.user), application_id)
     if action not in wf.ACTOR_OF:
         raise Http404
