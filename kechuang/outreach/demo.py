@@ -14,7 +14,6 @@ from django.utils import timezone
 from kechuang.core import audit
 from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit
-from kechuang.core.registry import enterprises_in
 from kechuang.core.validators import credit_code_check_char
 from kechuang.outreach import feed, rules
 from kechuang.outreach.models import (
@@ -80,13 +79,6 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
     teams = list(ServiceTeam.objects.filter(name__startswith=city.bare_name))
 
     # -- commissioners
-    registered: dict[str, list] = {}
-
-    def firms_of(region) -> list:
-        if region.code not in registered:
-            registered[region.code] = enterprises_in([region.code], limit=30)
-        return registered[region.code]
-
     fields = list(Commissioner.Field)
     kinds = [k for k in Commissioner.Employer if k.value in employers]
     people = []
@@ -95,11 +87,7 @@ def load_demo(city: OrgUnit, size: int = DEMO_SIZE, *, seed: int = 2026) -> str:
         region = listed[i][0] if i < len(listed) else _weighted(rng, [(r, w) for r, w, _t in listed])
         kind = rng.choices(kinds, weights=[4 if k == "university" else 3 if k == "institute" else 2 for k in kinds])[0]
         field = rng.choice(fields)
-        if kind == Commissioner.Employer.ENTERPRISE and firms_of(region):
-            # a firm of the enterprise register, so the commissioner's page links to it
-            firm = rng.choice(firms_of(region))
-            employer, code = firm.name, firm.credit_code
-        elif kind == Commissioner.Employer.ENTERPRISE:
+        if kind == Commissioner.Employer.ENTERPRISE:
             employer = f"{city.bare_name}{region.bare_name}{rng.choice(employers[kind])}"
             code = _credit_code(rng, region.admin_code or city.admin_code)
         elif kind == Commissioner.Employer.AGENCY:
