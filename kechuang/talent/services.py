@@ -218,6 +218,24 @@ def application_create(
     return app
 
 
+def _checked_step(rules: Any, obj: Any, action: str, note: str, may: Any) -> tuple[str, str]:
+    """The state `action` leads `obj` to under a workflow table (`rules`: ACTOR_OF, next_state, NOTE_REQUIRED), and
+    the note with its spaces collapsed; refused when `may(actor kind)` says no, the table has no such step, or a
+    required reason is missing. Shared by the selection workflow and the card workflow."""
+    if action not in rules.ACTOR_OF or not may(rules.ACTOR_OF[action]):
+        raise PermissionDenied(_("You may not take this step."))
+    try:
+        new_state = rules.next_state(obj.state, action)
+    except rules.TransitionRefused:
+        raise ValidationError(
+            {"action": _("This step is not possible from the state “%(state)s”.") % {"state": obj.get_state_display()}}
+        ) from None
+    note = " ".join((note or "").split())
+    if action in rules.NOTE_REQUIRED and not note:
+        raise ValidationError({"note": _("Give the reason.")})
+    return new_state, note
+
+
 @transaction.atomic
 def application_step(
     *, actor: Any, application: Application, action: str, note: str = "", on: dt.date | None = None, **extra: Any
@@ -229,17 +247,7 @@ def application_step(
         .select_related("round__programme__tier", "talent")
         .get(pk=application.pk)
     )
-    if action not in wf.ACTOR_OF or not _may_act(actor, app, wf.ACTOR_OF[action]):
-        raise PermissionDenied(_("You may not take this step."))
-    try:
-        new_state = wf.next_state(app.state, action)
-    except wf.TransitionRefused:
-        raise ValidationError(
-            {"action": _("This step is not possible from the state “%(state)s”.") % {"state": app.get_state_display()}}
-        ) from None
-    note = " ".join((note or "").split())
-    if action in wf.NOTE_REQUIRED and not note:
-        raise ValidationError({"note": _("Give the reason.")})
+    new_state, note = _checked_step(wf, app, action, note, lambda who: _may_act(actor, app, who))
     on = on or _today()
     programme = app.round.programme
     before = app.state
@@ -459,17 +467,7 @@ def card_step(*, actor: Any, card: TalentCard, action: str, note: str = "", on: 
         .select_related("talent__region", "card_type__issuer")
         .get(pk=card.pk)
     )
-    if action not in cards.ACTOR_OF or not _card_may_act(actor, card, cards.ACTOR_OF[action]):
-        raise PermissionDenied(_("You may not take this step."))
-    try:
-        new_state = cards.next_state(card.state, action)
-    except cards.TransitionRefused:
-        raise ValidationError(
-            {"action": _("This step is not possible from the state “%(state)s”.") % {"state": card.get_state_display()}}
-        ) from None
-    note = " ".join((note or "").split())
-    if action in cards.NOTE_REQUIRED and not note:
-        raise ValidationError({"note": _("Give the reason.")})
+    new_state, note = _checked_step(cards, card, action, note, lambda who: _card_may_act(actor, card, who))
     on = on or _today()
     before = card.state
     years = card.card_type.validity_years
