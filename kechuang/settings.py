@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "kechuang.finance",
     "kechuang.projects",
     "kechuang.talent",
+    "kechuang.portal",
     "kechuang.cockpit",
 ]
 

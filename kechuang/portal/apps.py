@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """The enterprise portal (企业服务门户): one firm's view of every module, in its own simple layout.
+
+    It owns no records of its own: ladder verdicts, calls, scores, demands and talents stay with the modules that
+    keep them, and the portal reads them through their selectors for the account's own credit code only.
+    """
+
+    name = "kechuang.portal"
+    label = "portal"
+    verbose_name = _("Enterprise portal")
+    url_prefix = "portal/"
+    navigation = ()
+    # Every portal URL name is listed here as the pages are added: core.duties refuses the enterprise role the rest.
+    external_pages: dict[str, set[str]] = {"enterprise": set()}
