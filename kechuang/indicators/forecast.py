@@ -97,9 +97,11 @@ Performance: regressions take microseconds.  The damped trend's fits for every b
 series are one batch (one recursion over the series scores the global grid for every prefix), and the damped trend on
 the values and on their logs share that batch (each problem keeps its own grid columns, so the fits are exactly those
 of one series alone); the drifts' one-step backtest is one vectorised pass, and the backtest paths from every origin
-are computed once per series and shared by the combination and the calibration.  720 bench series
-(``bench/indicators.py --only-forecast``) cost about 4.3 s of CPU, twice the engine of issue 4 (one damped model, no
-calibration, 2.2 s): the log-scale damped trend's fitting is array work that the batch does not remove.
+are computed once per series and shared by the combination and the calibration; the fit's running sums are added one
+row at a time (np.cumsum down axis 0 loops once per grid column).  720 bench series (``bench/indicators.py
+--only-forecast``) cost about 4.2 s of CPU (4.9 s before the running sums, the same bits), twice the engine of issue 4
+(one damped model, no calibration, 2.2 s): the log-scale damped trend's fitting is array work that the batch does not
+remove.
 
 ``required_annual_growth`` is always the compound rate ``(target / last)^(1 / (deadline - last_year)) - 1``, also for
 ratio indicators such as a share or R&D intensity (a fraction; 0.05 = 5 % a year).

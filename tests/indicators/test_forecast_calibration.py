@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bench.forecast import drift_forecast, real_backtest
+from bench.forecast import DEV_ORIGINS, HORIZONS, ORIGINS, drift_forecast, real_backtest
 from kechuang.indicators.forecast import forecast_series
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -124,6 +124,19 @@ def test_the_real_backtest_uses_no_value_after_its_origin():
     for a, b in zip(first["rows"], second["rows"], strict=True):
         if a["origin"] == 2018:
             assert a["engine"] == b["engine"] and a["drift"] == b["drift"] and a["p_engine"] == b["p_engine"]
+
+
+def test_the_development_window_sees_no_test_outcome():
+    """`--dev-window`: every outcome it scores precedes the first test origin, and the test years' values (here
+    multiplied by 3) change nothing in it; a rule compared there has seen no test outcome."""
+    assert max(DEV_ORIGINS) + max(HORIZONS) <= min(ORIGINS)
+    points = [(2011 + i, 2.0 + 0.1 * i + 0.03 * math.sin(i)) for i in range(13)]
+    altered = [(y, v if y <= min(ORIGINS) else v * 3) for y, v in points]
+    first = real_backtest({("rd_intensity", "A"): points}, origins=DEV_ORIGINS)
+    second = real_backtest({("rd_intensity", "A"): altered}, origins=DEV_ORIGINS)
+    assert {r["origin"] for r in first["rows"]} == set(DEV_ORIGINS)
+    assert all(r["origin"] + r["horizon"] <= min(ORIGINS) for r in first["rows"])
+    assert first["rows"] == second["rows"]
 
 
 def test_the_engine_calibration_uses_no_value_after_the_last_one_it_is_given():
