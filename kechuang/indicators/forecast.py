@@ -43,7 +43,8 @@ For a positive series whose backtest paths all stay positive the errors are rela
 the interval is built on the log scale (so an amount never gets a negative bound); otherwise they are in model space.
 The interval's radius at horizon h is the split-conformal one: the ceil((n + 1)·level)-th smallest |error| of the n
 errors at h (the small-sample inflation of the plain level quantile; with fewer errors than that rank needs, their root
-mean square), never below the pooled one-step-equivalent spread × sqrt(h), never below the model's own interval (the
+mean square, never below the largest |error| so that a higher level is never narrower), never below the pooled
+one-step-equivalent spread × sqrt(h), never below the model's own interval (the
 floor, all a short series gets), and never narrower a year later.  It is expressed as the scale of a Student t on
 (one-step errors − 1) degrees of freedom (never more than the model's own), so the interval at ``level`` is exactly
 that radius and the probability of meeting the target comes from the same distribution.  ``calibrate=False`` keeps the
@@ -992,7 +993,12 @@ def _calibrate(
         own = 0.0
         if len(errs) >= CALIBRATION_MIN_ERRORS:
             radius = _conformal_radius(errs, level) if CONFORMAL else math.inf
-            own = radius / quantile if math.isfinite(radius) else math.sqrt(float(np.mean(np.square(errs))))
+            if math.isfinite(radius):
+                own = radius / quantile
+            else:  # too few errors for this level's rank: their root mean square, but never inside the largest
+                # |error| (the radius of every lower level whose rank there are errors for: levels stay nested)
+                largest = float(np.max(np.abs(errs)))
+                own = max(math.sqrt(float(np.mean(np.square(errs)))), largest / quantile if CONFORMAL else 0.0)
         sigma[i] = max(own, math.sqrt(pooled_variance * h))
     # never narrower than the model's own interval, and never narrower a year later (a relative floor can shrink as
     # the path grows, so the running maximum is taken after the floor)

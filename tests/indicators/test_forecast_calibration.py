@@ -100,6 +100,16 @@ def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(
         assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools.pairwise(widths))
 
 
+def test_a_higher_level_is_never_narrower_when_its_conformal_rank_runs_out():
+    """Found by the property above: 7 one-step errors give the 80 % radius (the 7th smallest |error|, the largest)
+    but no 95 % one (rank 8 > 7); the fallback (their root mean square × the t quantile) was narrower than the 80 %
+    radius, so the 95 % interval sat inside the 80 % one. The fallback now never goes below the largest |error|."""
+    values = [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 1.0, 2.0, 2.0]
+    points = [(2010 + i, v) for i, v in enumerate(values)]
+    at_80, at_95 = (forecast_series(points, target=2.0, deadline=2023, level=lv).forecast[-1] for lv in (0.8, 0.95))
+    assert at_95.lower <= at_80.lower and at_80.upper <= at_95.upper
+
+
 @SETTINGS
 @given(points=positive_series, target=st.floats(min_value=1.0, max_value=2e4))
 def test_probability_agrees_with_the_interval(points, target):
