@@ -25,6 +25,16 @@ class EnterprisesConfig(AppConfig):
         ),
     )
 
+    # An enterprise account's own ladder, what-if and corrections through the API (the portal's pages are the portal's).
+    external_pages = {
+        "enterprise": {
+            "api:my_ladder",
+            "api:my_whatif",
+            "api:my_corrections",
+            "api:my_correction_propose",
+        }
+    }
+
     def importers(self) -> list:
         from kechuang.enterprises.importer import RegisterImport
 
@@ -51,7 +61,13 @@ class EnterprisesConfig(AppConfig):
         return support_pool(user, code, **programme)
 
     def load_demo_data(self, city) -> str:
-        from kechuang.enterprises.demo import DEMO_SIZE, load_population, load_portal_accounts, load_showcase
+        from kechuang.enterprises.demo import (
+            DEMO_SIZE,
+            load_demo_corrections,
+            load_population,
+            load_portal_accounts,
+            load_showcase,
+        )
         from kechuang.enterprises.models import Enterprise, LadderResult
         from kechuang.enterprises.services import ladder_evaluate_register
 
@@ -67,9 +83,10 @@ class EnterprisesConfig(AppConfig):
 
             register_changed()
         accounts = load_portal_accounts(city)
+        corrections = load_demo_corrections(city)
         return (
             f"{created} enterprises created ({showcase} showcase firms), {evaluated} evaluated, "
-            f"{accounts} firm portal accounts created"
+            f"{accounts} firm portal accounts and {corrections} fact corrections created"
         )
 
     def fact_correction_propose(self, **kwargs):

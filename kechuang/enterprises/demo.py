@@ -374,3 +374,43 @@ def load_portal_accounts(city: OrgUnit) -> int:
             user.save(update_fields=["password"])
         created += 1
     return created
+
+
+# (showcase key, fiscal year offset, figure, proposed value, reason, decision): proposals of the showcase firms' portal
+# accounts, so the districts' queue and a firm's history show something after `make run`.
+DEMO_CORRECTIONS = (
+    ("little_giant_candidate", 0, "niche_market_share_pct", "10.6", "据行业协会发布的细分市场统计报告更正", None),
+    ("hte_expiring", 0, "rd_expense_wan", "640", "研发费用专项审计报告更正", None),
+    ("young_sme", 0, "st_staff", "9", "新入职研发人员已缴纳社保", "reject"),
+)
+
+
+@transaction.atomic
+def load_demo_corrections(city: OrgUnit) -> int:
+    """A few proposals by the showcase firms' portal accounts (two awaiting their district, one rejected by the
+    bureau); once per firm and figure."""
+    from kechuang.core.models import User
+    from kechuang.core.roles import Role
+    from kechuang.enterprises.models import FactCorrection
+    from kechuang.enterprises.services import fact_correction_decide, fact_correction_propose
+
+    firms = showcase_firms(city)
+    bureau = User.objects.filter(role=Role.BUREAU_STAFF, is_active=True).order_by("pk").first()
+    created = 0
+    latest = dt.date.today().year - 1
+    for key, offset, field, value, reason, decision in DEMO_CORRECTIONS:
+        code = firms.get(key)
+        account = User.objects.filter(role=Role.ENTERPRISE, credit_code=code, is_org_admin=True).first()
+        if code is None or account is None:
+            continue
+        if FactCorrection.objects.filter(enterprise__credit_code=code, field=field).exists():
+            continue
+        correction = fact_correction_propose(
+            actor=account, year=latest + offset, field=field, value=value, reason=reason
+        )
+        if decision == "reject" and bureau is not None:
+            fact_correction_decide(
+                actor=bureau, correction=correction, confirm=False, note="请补充社保缴纳证明后重新申报"
+            )
+        created += 1
+    return created

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.forms import RegionsMixin
 from kechuang.enterprises.models import (
@@ -78,7 +79,10 @@ class CorrectionDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("confirm", _("Confirm: write it into the register")), ("reject", _("Reject"))],
+        choices=[
+            ("confirm", _("Confirm: write it into the register")),
+            ("reject", pgettext_lazy("fact correction", "Reject")),
+        ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

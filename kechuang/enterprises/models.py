@@ -419,7 +419,7 @@ class FactCorrection(Timestamped):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Awaiting confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("fact correction", "Rejected")
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="fact_corrections")
     year = models.PositiveSmallIntegerField(

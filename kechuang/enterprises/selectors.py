@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.registry import CockpitCard
@@ -385,10 +385,10 @@ def tier_holders(tier: str, on: dt.date | None = None) -> set[str]:
 # Where a firm stands on a tier, in the words of the portal: it holds the title, qualifies now, misses it by one
 # criterion, or not yet (several criteria short, or data missing).
 STEP_STATES = {
-    "held": _lazy("Held"),
-    "eligible": _lazy("Eligible"),
-    "one_away": _lazy("One criterion away"),
-    "not_yet": _lazy("Not yet"),
+    "held": gettext_lazy("Held"),
+    "eligible": gettext_lazy("Eligible"),
+    "one_away": gettext_lazy("One criterion away"),
+    "not_yet": gettext_lazy("Not yet"),
 }
 EXPIRY_WARNING_DAYS = 365
 

@@ -113,6 +113,17 @@ def fact_correct(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/ladder_correct.html", {"enterprise": enterprise, "form": form})
 
 
+def _figure(value: Any) -> str:
+    """A figure as a person writes it: 736, not 736.000000; "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 def _changes(request: HttpRequest, levers: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """The levers the reader filled in, parsed; and an error per lever that is not a number."""
     changes: dict[str, Any] = {}
@@ -153,6 +164,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
     for lever in levers:
         lever["value"] = request.GET.get(lever["name"], "")
         lever["error"] = errors.get(lever["name"], "")
+        lever["current_text"] = _figure(lever["current"] if lever["current"] is not None or not lever["added"] else 0)
     result = selectors.firm_whatif(enterprise, changes, language, today) if changes and not errors else None
     record_errors = result.pop("errors", []) if result is not None else []
     if record_errors:
@@ -161,6 +173,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
         labels = {lever["name"]: lever["label"] for lever in levers}
         for change in result["changes"]:
             change.label = labels[change.lever]
+            change.before_text, change.after_text = _figure(change.before), _figure(change.after)
     return render(
         request,
         "portal/ladder_whatif.html",
