@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from kechuang.core.api_params import Pagination
 from kechuang.core.filters import filtered_or_422
@@ -302,7 +303,7 @@ def my_corrections(request: HttpRequest):
 def my_correction_propose(request: HttpRequest, body: CorrectionIn):
     """Propose a figure for one of the firm's yearly facts; it counts once the district confirms it."""
     _own(request)
-    return 201, services.fact_correction_propose(actor=request.user, **body.dict())
+    return Status(201, services.fact_correction_propose(actor=request.user, **body.dict()))
 
 
 @router.get("/fact-corrections", response=list[CorrectionOut])

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from kechuang.core.models import User
 from kechuang.enterprises.models import Enterprise, EnterpriseYear, FactCorrection, LadderResult
-from tests.conftest import database_snapshot
+from tests.conftest import Client, database_snapshot
 from tests.enterprises.test_fact_corrections import firm_user, showcase  # noqa: F401  (fixtures)
 
 L = dt.date.today().year - 1
@@ -179,7 +179,9 @@ def test_acceptance_path_through_the_pages(demo_site, client):
 
 # ---------------------------------------------------------------- the API (the firm's own systems, the districts)
 def test_api_my_ladder_what_if_and_proposal(client, firm_user, showcase, token_for):  # noqa: F811
-    firm_headers = token_for("enterprise_admin")
+    # An external account's API is its session (core.api_auth gives bearer tokens to the business roles only).
+    client.force_login(firm_user)
+    firm_headers: dict[str, str] = {}
     ladder = client.get("/api/my-enterprise/ladder", **firm_headers)
     assert ladder.status_code == 200
     body = ladder.json()
@@ -207,7 +209,8 @@ def test_api_my_ladder_what_if_and_proposal(client, firm_user, showcase, token_f
     )
     assert sent.status_code == 201
     pk = sent.json()["id"]
-    refused = client.post(
+    staff = Client()  # the officers call with their bearer tokens, without the firm's session
+    refused = staff.post(
         f"/api/fact-corrections/{pk}/decision",
         {"confirm": True},
         content_type="application/json",
@@ -215,10 +218,10 @@ def test_api_my_ladder_what_if_and_proposal(client, firm_user, showcase, token_f
     )
     assert refused.status_code == 404
     assert FactCorrection.objects.get(pk=pk).status == "proposed"
-    listed = client.get("/api/fact-corrections", **token_for("zhangdian_officer")).json()
+    listed = staff.get("/api/fact-corrections", **token_for("zhangdian_officer")).json()
     assert [c["id"] for c in listed["items"]] == [pk]
-    assert client.get("/api/fact-corrections", **token_for("zichuan_officer")).json()["items"] == []
-    done = client.post(
+    assert staff.get("/api/fact-corrections", **token_for("zichuan_officer")).json()["items"] == []
+    done = staff.post(
         f"/api/fact-corrections/{pk}/decision",
         {"confirm": True},
         content_type="application/json",
@@ -228,4 +231,4 @@ def test_api_my_ladder_what_if_and_proposal(client, firm_user, showcase, token_f
     assert (
         LadderResult.objects.get(enterprise__credit_code=firm_user.credit_code, tier="high_tech").status == "eligible"
     )
-    assert client.get("/api/my-enterprise/ladder", **token_for("bureau_staff")).status_code == 403
+    assert staff.get("/api/my-enterprise/ladder", **token_for("bureau_staff")).status_code == 403
