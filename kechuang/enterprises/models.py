@@ -421,7 +421,9 @@ class FactCorrection(Timestamped):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", pgettext_lazy("fact correction", "Rejected")
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="fact_corrections")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="fact_corrections"
+    )
     year = models.PositiveSmallIntegerField(
         _("fiscal year"), validators=[MinValueValidator(1980), MaxValueValidator(2100)]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -418,6 +419,9 @@ def step_state(held: bool, result: Any) -> str:
     return "not_yet"
 
 
+_FLAG_WORDS = re.compile(r"\b(true|false)\b")
+
+
 def explain(results: list[Any], language: str | None) -> None:
     """Name each criterion and its gap in the reader's language (the rule modules speak Chinese)."""
     from kechuang.enterprises.ladder.labels import criterion_name, gap_sentence
@@ -426,6 +430,10 @@ def explain(results: list[Any], language: str | None) -> None:
         for c in r.criteria:
             c.shown_name = criterion_name(r.tier, c.id, c.name, language)
             c.gap_text = gap_sentence(c.gap, c.shown_name, language)
+            # The rule modules write a flag's threshold as "= true": a firm reads yes / no.
+            c.shown_threshold = _FLAG_WORDS.sub(
+                lambda m: str(_("Yes") if m[0] == "true" else _("No")), c.threshold or ""
+            )
 
 
 def ladder_steps(results: list[Any], held: set[str], language: str | None) -> list[dict[str, Any]]:

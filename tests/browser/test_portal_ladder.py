@@ -7,6 +7,7 @@ import datetime as dt
 
 from kechuang.core.models import OrgUnit, User
 from kechuang.enterprises import demo, services
+from kechuang.enterprises.models import Enterprise
 from tests.browser.conftest import SHOTS, sign_in
 from tests.conftest import ALL_PERSONAS
 
@@ -22,6 +23,7 @@ def _showcase() -> dict[str, str]:
     firms = demo.showcase_firms(city)
     user = User.objects.get(username=ALL_PERSONAS["enterprise_admin"][0])
     user.credit_code = firms["hte_one_short"]
+    user.organisation = Enterprise.objects.get(credit_code=user.credit_code).name
     user.save()
     return firms
 
