@@ -37,6 +37,10 @@
   region, page, the first issue date of each title held), for modules that link to a firm by its code (a
   platform's host, an incubatee) without importing the register; `enterprises_in(region_codes, limit)` the active
   firms of those regions (the demo data of such modules picks its hosts and incubatees there).
+- `fact_correction_propose(*, actor, year, field, value, reason)`: a firm's proposed figure for its own yearly facts,
+  kept by the register's module until the district confirms it (the enterprise portal proposes through it).
+- `demo_firm(role)`: the register's firm a demo account of an external role acts for (the enterprise module's
+  showcase firm for the enterprise accounts), or None.
 """
 
 from __future__ import annotations
@@ -428,3 +432,24 @@ def technology_demands(user: Any, *, pk: int | None = None, query: str = "", lim
         if hook is not None:
             return hook(user, pk=pk, query=query, limit=limit)
     return []
+
+
+def fact_correction_propose(*, actor: Any, year: int, field: str, value: Any, reason: str) -> Any:
+    """An enterprise account proposes a figure for one of its own yearly facts (the enterprise portal's "my facts");
+    answered by the module that keeps the register, which keeps the proposal until the district confirms it.
+    Raises ValidationError naming the field, PermissionDenied for an account without a firm; LookupError when no
+    installed module keeps a register."""
+    for config in kechuang_apps():
+        hook = getattr(config, "fact_correction_propose", None)
+        if hook is not None:
+            return hook(actor=actor, year=year, field=field, value=value, reason=reason)
+    raise LookupError("no module keeps an enterprise register")
+
+
+def demo_firm(role: str) -> EnterpriseRef | None:
+    """The register's firm a demo account of the external `role` acts for, when a module names one."""
+    for config in kechuang_apps():
+        hook = getattr(config, "demo_firm", None)
+        if hook is not None and (found := hook(role)) is not None:
+            return found
+    return None
