@@ -10,10 +10,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import Message, OrgUnit
 from kechuang.supervision import selectors
 from kechuang.supervision.demo import load_demo
-from kechuang.supervision.models import Notification, ProgressReport, ReportingPeriod
+from kechuang.supervision.models import ProgressReport, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 State = ProgressReport.State
@@ -33,7 +33,7 @@ def _report_ids(html: str, testid: str) -> list[int]:
 
 def test_inbox_shows_what_needs_action_with_paging_and_filters(demo, client_as, persona):
     bureau = persona("bureau_staff")
-    everything = Notification.objects.filter(user=bureau)
+    everything = Message.objects.filter(user=bureau, about_type__in=selectors.ABOUT_TYPES)
     assert everything.count() > 25  # the demo's history: most of it handled long ago
     client = client_as("bureau_staff")
 
