@@ -22,7 +22,7 @@ class SupervisionConfig(AppConfig):
                 ),
                 NavItem(_("Reporting periods"), "supervision:periods"),
                 NavItem(_("Timeliness ranking"), "supervision:ranking"),
-                NavItem(_("Messages on reports"), "supervision:notifications"),
+                NavItem(_("Messages on reports"), "supervision:messages"),
             ),
             order=20,
         ),

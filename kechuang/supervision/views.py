@@ -378,13 +378,13 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def report_messages(request: HttpRequest) -> HttpResponse:
     """The message centre (core.messages) seen from this module: the messages about reports and periods, with what
     still needs action apart from what was handled, and the report's period, state, task and department to filter
     on. Each message opens through the centre (core's message_open), which marks it read."""
     if request.method == "POST":
         centre.messages_read_all(user=request.user, about_types=selectors.ABOUT_TYPES)
-        return redirect("supervision:notifications")
+        return redirect("supervision:messages")
     items = selectors.messages_for(request.user)
     policy = policy_for(request.user)
     if policy is None:
@@ -405,4 +405,4 @@ def notifications(request: HttpRequest) -> HttpResponse:
     for message in page.object_list:
         message.report_state_label = states.get(message.report_state, "")
         message.report_pk = message.about_id if message.about_type == selectors.ABOUT_REPORT else None
-    return render(request, "supervision/notifications.html", context)
+    return render(request, "supervision/messages.html", context)

@@ -92,10 +92,10 @@ def test_the_module_view_marks_read_only_its_own_messages(report_of, written, pe
     officer = persona("lead_officer")
     [other] = centre.notify([officer], kind="reminder", subject="另一个模块的消息")
     client = client_as("lead_officer")
-    html = client.get("/supervision/notifications/").content.decode()
+    html = client.get("/supervision/messages/").content.decode()
     assert f'href="/supervision/reports/{support.pk}/"' in html and "另一个模块的消息" not in html
     assert 'action="/accounts/messages/' in html  # a message opens through the centre, which marks it read
-    client.post("/supervision/notifications/")
+    client.post("/supervision/messages/")
     assert not Message.objects.filter(user=officer, about_type=ABOUT_REPORT, read_at=None).exists()
     assert Message.objects.get(pk=other).read_at is None
 
@@ -164,3 +164,9 @@ def test_migration_copies_notifications_into_the_message_centre_and_back(period,
     )
     assert centre.deliver_pending() == {"email": 0, "sms": 0}
     assert reminder.pk and "supervision_notification" not in connection.introspection.table_names()
+
+
+@pytest.mark.django_db
+def test_the_old_address_of_the_inbox_redirects_with_its_filters(client_as):
+    response = client_as("lead_officer").get("/supervision/notifications/?show=stale&task=3")
+    assert response.status_code == 302 and response["Location"] == "/supervision/messages/?show=stale&task=3"
