@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -24,7 +25,7 @@ urlpatterns = [
     # The page's address before the module's inbox became a view of the message centre (bookmarks).
     path(
         "notifications/",
-        RedirectView.as_view(pattern_name="supervision:messages", query_string=True),
+        login_required(RedirectView.as_view(pattern_name="supervision:messages", query_string=True)),
         name="notifications",
     ),
 ]
