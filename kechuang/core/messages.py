@@ -5,6 +5,10 @@ commit, so a rolled-back write sends nothing. E-mail goes through Django's mail 
 messages go through the gateway named by `KECHUANG_SMS_BACKEND` (a dotted path to a class with
 `send(mobile, text)`); unset, no text message is ever sent. A delivery that fails is logged and left undelivered
 (its time stays empty): `deliver_pending` sends it again.
+
+It is the only inbox of an account: a module keeps no message table of its own. A message may name the record it
+is about (`about`); the module owning that record tells, through the registry hook `message_needs_action`, which
+of its messages still ask their reader to act (a report waiting for review) and which were handled since.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import models, transaction
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from kechuang.core import registry
 from kechuang.core.models import Message, User
 
 logger = logging.getLogger(__name__)
@@ -60,11 +65,13 @@ def notify(
     body: str = "",
     url: str = "",
     key: str = "",
+    about: models.Model | None = None,
 ) -> list[int]:
     """Store one message per account and deliver it after the commit; returns the ids of the messages created.
 
     With `key`, an account that already has a message with that key gets no second one (daily reminders call
-    this every day). `url` is a path inside the site."""
+    this every day). `url` is a path inside the site. `about` is the record the message is about (a report, a
+    period), for its module's "needs action" rule."""
     if kind not in Message.Kind.values:
         raise ValueError(f"unknown message kind {kind!r}")
     if url and (not url.startswith("/") or url.startswith("//")):
@@ -75,8 +82,18 @@ def notify(
     if key:
         seen = set(Message.objects.filter(user_id__in=targets, key=key).values_list("user_id", flat=True))
         targets = {pk: u for pk, u in targets.items() if pk not in seen}
+    about_type, about_id = about_of(about)
     rows = [
-        Message(user_id=pk, kind=kind, subject=subject[:200], body=body, url=url[:300], key=key[:160])
+        Message(
+            user_id=pk,
+            kind=kind,
+            subject=subject[:200],
+            body=body,
+            url=url[:300],
+            key=key[:160],
+            about_type=about_type,
+            about_id=about_id,
+        )
         for pk in sorted(targets)
     ]
     if key:
@@ -93,6 +110,32 @@ def notify(
         transaction.on_commit(lambda: deliver(ids))
         transaction.on_commit(lambda: cache.delete_many([_badge_key(pk) for pk in targets]))
     return ids
+
+
+def about_of(obj: models.Model | None) -> tuple[str, int | None]:
+    """The (type, id) a message stores for the record it is about: "app_label.model", as the audit log names it."""
+    if obj is None:
+        return "", None
+    if obj.pk is None:
+        raise ValueError("a message can only be about a saved record")
+    return obj._meta.label_lower, obj.pk
+
+
+def mail_contacts(addresses: Iterable[str], *, subject: str, body: str = "", url: str = "") -> None:
+    """E-mail people who have no account (a department's liaison), after the commit. They have no inbox, so
+    nothing is stored: a failed send is logged, as a message's would be, but not retried."""
+    chosen = sorted({a for a in addresses if a})
+    if not chosen:
+        return
+    text = "\n\n".join(part for part in (body, _absolute(url)) if part)
+
+    def send() -> None:
+        try:
+            send_mail(subject[:200], text, settings.DEFAULT_FROM_EMAIL, chosen, fail_silently=False)
+        except Exception:
+            logger.exception("e-mail to %s contacts failed", len(chosen))
+
+    transaction.on_commit(send)
 
 
 def _absolute(url: str) -> str:
@@ -146,6 +189,27 @@ def inbox(user: Any) -> QuerySet[Message]:
     return Message.objects.filter(user=user)
 
 
+def needs_action_condition() -> Q:
+    """When a message still asks its reader to act. A module judges the messages about its own records (registry
+    hook `message_needs_action`); any other message needs action until it is read (reading it is the action)."""
+    judged: set[str] = set()
+    condition = Q()
+    for about_types, rule in registry.message_needs_action():
+        judged |= set(about_types)
+        condition |= Q(about_type__in=sorted(about_types)) & rule
+    plain = Q(read_at=None) & ~Q(about_type__in=sorted(judged)) if judged else Q(read_at=None)
+    return condition | plain if judged else plain
+
+
+def with_needs_action(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """The messages, each flagged `needs_action` (a CASE, so no NULL slips between "needs action" and "handled")."""
+    return messages.annotate(
+        needs_action=Case(
+            When(needs_action_condition(), then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
 def unread_count(user: Any) -> int:
     return Message.objects.filter(user=user, read_at=None).count()
 
@@ -174,6 +238,11 @@ def message_open(*, user: Any, pk: int) -> Message:
     return message
 
 
-def messages_read_all(*, user: Any) -> int:
+def messages_read_all(*, user: Any, about_types: Iterable[str] | None = None) -> int:
+    """Mark the account's unread messages read: all of them, or those about records of `about_types` (a module's
+    own view of the message centre marks only its own)."""
     cache.delete(_badge_key(user.pk))
-    return Message.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+    unread = Message.objects.filter(user=user, read_at=None)
+    if about_types is not None:
+        unread = unread.filter(about_type__in=list(about_types))
+    return unread.update(read_at=timezone.now())

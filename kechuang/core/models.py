@@ -475,12 +475,15 @@ class ConsentRecord(models.Model):
 class Message(models.Model):
     """One message of the message centre (消息中心) to one account, from any module: a returned application, a
     deadline, an expiring qualification, a new call that fits. `key` makes a reminder idempotent: the same key to
-    the same account is stored (and mailed) once."""
+    the same account is stored (and mailed) once. `about_type`/`about_id` name the record the message is about
+    ("app_label.model" and its id, as the audit log names objects), so the module that owns the record can tell a
+    message that still needs action from one already handled (registry hook `message_needs_action`)."""
 
     class Kind(models.TextChoices):
         DEADLINE = "deadline", _("Deadline")
         OVERDUE = "overdue", _("Overdue")
         RETURNED = "returned", _("Returned")
+        REVIEW = "review", _("To review")
         DECISION = "decision", _("Decision")
         EXPIRING = "expiring", _("Expiring")
         OPPORTUNITY = "opportunity", _("New opportunity")
@@ -494,6 +497,8 @@ class Message(models.Model):
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     key = models.CharField(max_length=160, blank=True, editable=False)
+    about_type = models.CharField(max_length=100, blank=True, editable=False)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
@@ -503,7 +508,10 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["user", "about_type", "about_id"], name="message_about"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="message_once"),
         ]

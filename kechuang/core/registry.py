@@ -41,6 +41,10 @@
   kept by the register's module until the district confirms it (the enterprise portal proposes through it).
 - `demo_firm(role)`: the register's firm a demo account of an external role acts for (the enterprise module's
   showcase firm for the enterprise accounts), or None.
+- `message_needs_action() -> (about types, Q)`: which messages of the message centre (core.messages) about the
+  module's records (their `about_type`, "app_label.model") still ask their reader to act, as a condition on
+  `core.Message` (e.g. an Exists on the report the message is about); the message centre's "needs action" filter
+  and counts use it, and every other message needs action until it is read.
 """
 
 from __future__ import annotations
@@ -241,6 +245,17 @@ def indicator_pipeline(code: str) -> IndicatorPipeline | None:
         if found is not None:
             return found
     return None
+
+
+def message_needs_action() -> list[tuple[frozenset[str], Any]]:
+    """Each module's (about types, condition on core.Message) for the messages about its records."""
+    rules = []
+    for config in kechuang_apps():
+        hook = getattr(config, "message_needs_action", None)
+        if hook is not None:
+            about_types, condition = hook()
+            rules.append((frozenset(about_types), condition))
+    return rules
 
 
 def policy_for(user: Any, code: str | None = None) -> Any | None:

@@ -289,17 +289,26 @@ def awaiting_role(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
-    """The account's message centre: unread first by default, by type, paginated."""
+    """The account's message centre (its only inbox): unread by default, or what still needs action (each module
+    judges the messages about its own records, registry `message_needs_action`), by type, paginated."""
+    from django.db.models import Count, Q
+
     from kechuang.core import messages as centre
     from kechuang.core.models import Message
 
     if request.method == "POST":  # 全部标为已读
         centre.messages_read_all(user=request.user)
         return redirect("message_list")
-    items = centre.inbox(request.user)
+    items = centre.with_needs_action(centre.inbox(request.user))
+    counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
     show = request.GET.get("show", "unread")
+    show = show if show in ("unread", "action", "stale") else "all"
     if show == "unread":
         items = items.filter(read_at=None)
+    elif show == "action":
+        items = items.filter(needs_action=True)
+    elif show == "stale":
+        items = items.filter(needs_action=False)
     kind = request.GET.get("kind", "")
     if kind in Message.Kind.values:
         items = items.filter(kind=kind)
@@ -313,6 +322,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": Message.Kind.choices,
             "unread": centre.unread_count(request.user),
+            "action_count": counts["action"],
+            "stale_count": counts["total"] - counts["action"],
             "base_template": registry.layout_for(request.user.role),
         },
     )

@@ -22,7 +22,7 @@ class SupervisionConfig(AppConfig):
                 ),
                 NavItem(_("Reporting periods"), "supervision:periods"),
                 NavItem(_("Timeliness ranking"), "supervision:ranking"),
-                NavItem(_("Notifications"), "supervision:notifications"),
+                NavItem(_("Messages on reports"), "supervision:messages"),
             ),
             order=20,
         ),
@@ -37,6 +37,11 @@ class SupervisionConfig(AppConfig):
         from kechuang.supervision.briefing import digest
 
         return digest(user, policy, cadence=cadence, start=start, end=end, today=today)
+
+    def message_needs_action(self):
+        from kechuang.supervision.selectors import message_needs_action
+
+        return message_needs_action()
 
     def indicator_feeds(self) -> list:
         from kechuang.supervision.feed import indicator_feeds

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from kechuang.core.models import OrgUnit, User
+from kechuang.core.models import Message, OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.policy.models import Policy, Target, Task
 from kechuang.policy.selectors import default_policy
 from kechuang.supervision import services
-from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportingPeriod
+from kechuang.supervision.models import Milestone, ProgressReport, ReportingPeriod
+from kechuang.supervision.selectors import ABOUT_TYPES
 
 State = ProgressReport.State
 CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -256,7 +257,7 @@ def load_demo(city: OrgUnit) -> str:
         _due_dates(*last)[0] - dt.timedelta(days=15),
         _due_dates(*current)[0] + dt.timedelta(days=180),
     )
-    first_new_notification = (Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    first_new_message = (Message.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     milestones = _milestones(policy, milestone_dates, bureau)
     opened = []
     for (year, quarter), kind in ((before, "finished"), (last, "stragglers"), (current, "current")):
@@ -275,7 +276,11 @@ def load_demo(city: OrgUnit) -> str:
                 stragglers=2 * (kind != "finished"),
             )
         opened.append(period.code)
-    # Demo history should not flood the demo accounts' inboxes.
+    # Demo history should not flood the demo accounts' inboxes, nor be mailed or texted to anyone: it is marked
+    # read and delivered before the demo's transaction commits, when the message centre would deliver it.
     if opened:
-        Notification.objects.filter(id__gte=first_new_notification).update(read_at=timezone.now())
+        now = timezone.now()
+        Message.objects.filter(id__gte=first_new_message, about_type__in=sorted(ABOUT_TYPES)).update(
+            read_at=now, emailed_at=now, texted_at=now
+        )
     return f"{milestones} milestones and {len(opened)} reporting periods created ({', '.join(opened) or 'none new'})"

@@ -10,16 +10,17 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.filters import IntegerFilter, ListFilterSet
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import Message
 from kechuang.policy.models import Policy
 from kechuang.supervision import selectors
-from kechuang.supervision.models import Notification, ProgressReport
+from kechuang.supervision.models import ProgressReport
 
 SHOW_ACTION, SHOW_STALE, SHOW_ALL = "action", "stale", "all"
 
 
 class InboxFilter(django_filters.FilterSet):
-    """The notifications inbox. By default it shows only what needs action now (selectors.needs_action)."""
+    """The module's view of the message centre. By default it shows only what needs action now
+    (selectors.message_needs_action); the other filters read what selectors.messages_for annotates."""
 
     show = django_filters.ChoiceFilter(
         label=_("Show"),
@@ -31,24 +32,18 @@ class InboxFilter(django_filters.FilterSet):
         empty_label=None,
         method="filter_show",
     )
-    period = django_filters.ChoiceFilter(label=_("Period"), field_name="period__code", empty_label=_("All"))
+    period = django_filters.ChoiceFilter(label=_("Period"), field_name="period_code", empty_label=_("All"))
     status = django_filters.ChoiceFilter(
         label=_("State of the report"),
-        field_name="report__state",
+        field_name="report_state",
         choices=ProgressReport.State.choices,
         empty_label=_("All"),
     )
-    task = django_filters.ChoiceFilter(label=_("Task"), field_name="report__task__number", empty_label=_("All"))
-    department = django_filters.ModelChoiceFilter(
-        label=_("Department"),
-        field_name="report__department",
-        empty_label=_("All"),
-        to_field_name="code",
-        queryset=OrgUnit.objects.none(),
-    )
+    task = django_filters.ChoiceFilter(label=_("Task"), field_name="task_number", empty_label=_("All"))
+    department = django_filters.ChoiceFilter(label=_("Department"), field_name="department_code", empty_label=_("All"))
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("created_at", "time"), ("report__due_date", "due"), ("report__task__number", "task")),
+        fields=(("created_at", "time"), ("due_date", "due"), ("task_number", "task")),
         field_labels={
             "-time": _("Newest first"),
             "time": _("Oldest first"),
@@ -65,7 +60,7 @@ class InboxFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Notification
+        model = Message
         fields: list[str] = []
 
     def __init__(self, data: QueryDict | None, queryset: QuerySet, *, policy: Policy, **kwargs: Any) -> None:
@@ -78,12 +73,12 @@ class InboxFilter(django_filters.FilterSet):
         self.filters["task"].extra["choices"] = [
             (str(t.number), f"{t.number}. {t.title}") for t in policy.tasks.order_by("number")
         ]
-        self.filters["department"].queryset = OrgUnit.objects.filter(
-            pk__in=[d.pk for d in selectors.policy_departments(policy)]
-        ).order_by("sort_order")
+        self.filters["department"].extra["choices"] = [
+            (d.code, d.name) for d in sorted(selectors.policy_departments(policy), key=lambda d: d.sort_order)
+        ]
 
     def filter_show(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # `needs_action` is annotated by selectors.notifications_for (a CASE, so no NULL slips between the two).
+        # `needs_action` is annotated by core.messages.with_needs_action (a CASE: no NULL slips between the two).
         if value == SHOW_ACTION:
             return queryset.filter(needs_action=True)
         if value == SHOW_STALE:

@@ -218,45 +218,17 @@ class ReportAttachment(models.Model):
         return self.original_name
 
 
-class Notification(models.Model):
-    """An in-app message to one user (reminders, returns, acceptances)."""
+class ReminderSent(models.Model):
+    """One reminder of one kind to one department for one period: the unique key forbids sending twice. The
+    reminder itself is a message of the message centre (core.messages), about the period."""
 
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
-        SUBMITTED = "submitted", _("Submitted")
-        RETURNED = "returned", _("Returned")
-        ACCEPTED = "accepted", _("Accepted")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    # What the message is about, so the inbox can tell what still needs action from what was handled long ago:
-    # the report (submissions, returns, acceptances) or the period (reminders, which cover several reports).
-    report = models.ForeignKey(
-        ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    period = models.ForeignKey(
-        ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    message = models.CharField(max_length=500)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class ReminderSent(models.Model):
-    """One reminder of one kind to one department for one period: the unique key forbids sending twice."""
 
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
     department = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=Notification.Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     due_date = models.DateField()
     sent_at = models.DateTimeField(auto_now_add=True)
     recipients = models.JSONField(default=list)

@@ -1,8 +1,10 @@
-"""Reminders: N days before a due date and once a report becomes overdue; in-app and e-mail.
+"""Reminders: N days before a due date and once a report becomes overdue; messages of the message centre.
 
 Each (period, department, kind, due date) is sent once: the ReminderSent row is written first, under a
-unique constraint, in the same transaction as the notifications, so a second run — or two running at
+unique constraint, in the same transaction as the messages, so a second run — or two running at
 once — sends nothing twice. A run that misses a day still sends the reminder on the next run.
+The department's officers get a message (core.messages.notify, which e-mails them after the commit); its
+liaisons, who have no account, get the same text by e-mail (core.messages.mail_contacts).
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kechuang.core.models import Liaison, OrgUnit
-from kechuang.supervision.models import Notification, ProgressReport, ReminderSent, ReportingPeriod
+from kechuang.core import messages
+from kechuang.core.models import Liaison, Message, OrgUnit
+from kechuang.supervision.models import ProgressReport, ReminderSent, ReportingPeriod
 from kechuang.supervision.services import department_officers
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,9 @@ class ReminderResult:
 
 def _due_kind(due: dt.date, today: dt.date, days_before: int) -> str | None:
     if today > due:
-        return Notification.Kind.OVERDUE
+        return ReminderSent.Kind.OVERDUE
     if due - dt.timedelta(days=days_before) <= today <= due:
-        return Notification.Kind.DUE_SOON
+        return ReminderSent.Kind.DUE_SOON
     return None
 
 
@@ -83,17 +85,14 @@ def _send_one(
     period: ReportingPeriod, department: OrgUnit, kind: str, due: dt.date, reports: list[ProgressReport], today: dt.date
 ) -> int:
     officers = department_officers([department.pk])
-    addresses = sorted(
-        {u.email for u in officers if u.email}
-        | set(
-            Liaison.objects.filter(org_unit=department, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+    mailed = {u.email for u in officers if u.email}
+    liaisons = set(
+        Liaison.objects.filter(org_unit=department, is_active=True).exclude(email="").values_list("email", flat=True)
     )
+    addresses = sorted(mailed | liaisons)
     ReminderSent.objects.create(period=period, department=department, kind=kind, due_date=due, recipients=addresses)
     tasks = "、".join(f"{_('Task')} {r.task.number}" for r in sorted(reports, key=lambda r: r.task.number))
-    if kind == Notification.Kind.OVERDUE:
+    if kind == ReminderSent.Kind.OVERDUE:
         subject = _("[Supervision] %(period)s reports overdue") % {"period": period.code}
         message = _(
             "%(dept)s: the %(period)s progress reports on %(tasks)s were due on %(due)s and have not been submitted."
@@ -110,9 +109,15 @@ def _send_one(
             "days": (due - today).days,
         }
     url = reverse("supervision:department", args=[department.code])
-    Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, message=message[:500], url=url, period=period) for u in officers]
+    messages.notify(
+        officers,
+        kind=Message.Kind.OVERDUE if kind == ReminderSent.Kind.OVERDUE else Message.Kind.DEADLINE,
+        subject=subject,
+        body=message,
+        url=url,
+        key=f"supervision:reminder:{period.pk}:{department.pk}:{kind}:{due.isoformat()}",
+        about=period,
     )
-    if addresses:
-        send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=False)
+    # An officer who is also the liaison is mailed once, with the message.
+    messages.mail_contacts(liaisons - mailed, subject=subject, body=message, url=url)
     return len(addresses)

@@ -7,13 +7,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from kechuang.core.models import OrgUnit
+from kechuang.core import messages as centre
+from kechuang.core.models import Message, OrgUnit
 from kechuang.core.roles import Role
 from kechuang.core.scope import mark_scoped
 from kechuang.policy.models import Policy, Section, Target, Task, TaskDepartment
-from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportEvent, ReportingPeriod
+from kechuang.supervision.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod
 from kechuang.supervision.status import MilestoneFact, ReportFact, TaskStatus, derive_task_status
 
 State = ProgressReport.State
@@ -354,33 +368,61 @@ def supporters_of(user: Any, report: ProgressReport) -> list[ProgressReport]:
     )
 
 
-def notifications_for(user: Any) -> QuerySet[Notification]:
-    """The user's notifications, each flagged `needs_action` (see needs_action)."""
-    return user.notifications.select_related("period", "report__task", "report__department").annotate(
-        needs_action=Case(When(needs_action(), then=Value(True)), default=Value(False), output_field=BooleanField())
+ABOUT_REPORT = ProgressReport._meta.label_lower
+ABOUT_PERIOD = ReportingPeriod._meta.label_lower
+ABOUT_TYPES = frozenset({ABOUT_REPORT, ABOUT_PERIOD})
+Kind = Message.Kind
+
+
+def _of(about_type: str, queryset: QuerySet, field: str, output: Any) -> Case:
+    """A field of the record a message is about, when it is about a record of that type (NULL otherwise: the
+    same id may be a report's and a period's)."""
+    found = Subquery(queryset.filter(pk=OuterRef("about_id")).values(field)[:1], output_field=output)
+    return Case(When(about_type=about_type, then=found), default=Value(None), output_field=output)
+
+
+def messages_for(user: Any) -> QuerySet[Message]:
+    """The user's messages about supervision records (the message centre seen from this module), each flagged
+    `needs_action` (message_needs_action) and carrying what the page shows and filters on: the period's code, the
+    report's state, task, department and due date."""
+    reports, periods = ProgressReport.objects.all(), ReportingPeriod.objects.all()
+    period_code = Case(
+        When(
+            about_type=ABOUT_REPORT, then=Subquery(reports.filter(pk=OuterRef("about_id")).values("period__code")[:1])
+        ),
+        When(about_type=ABOUT_PERIOD, then=Subquery(periods.filter(pk=OuterRef("about_id")).values("code")[:1])),
+        default=Value(None),
+        output_field=CharField(),
+    )
+    return centre.with_needs_action(centre.inbox(user).filter(about_type__in=sorted(ABOUT_TYPES))).annotate(
+        period_code=period_code,
+        report_state=_of(ABOUT_REPORT, reports, "state", CharField()),
+        task_number=_of(ABOUT_REPORT, reports, "task__number", IntegerField()),
+        department_code=_of(ABOUT_REPORT, reports, "department__code", CharField()),
+        due_date=_of(ABOUT_REPORT, reports, "due_date", DateField()),
     )
 
 
-Kind = Notification.Kind
-
-
-def needs_action() -> Q:
-    """A notification still asks its reader to act: its period is open and what it reported is still pending —
+def message_needs_action() -> tuple[frozenset[str], Q]:
+    """A message still asks its reader to act while its period is open and what it reported is still pending —
     a report handed on but not yet consolidated or reviewed, a returned report not yet resubmitted, or a reminder
     while the reader's department still has reports to write in that period. Everything else (acceptances,
-    reports already handled, closed periods) is stale: kept for the record, out of the default view."""
+    reports already handled, closed periods) is stale: kept for the record, out of the default view.
+    (The registry hook `message_needs_action`: a condition on core.Message.)"""
+    report = ProgressReport.objects.filter(pk=OuterRef("about_id"), period__state=ReportingPeriod.State.OPEN)
+    waiting = report.filter(Q(state=State.WITH_BUREAU) | Q(state=State.WITH_LEAD, consolidated_into__isnull=True))
     outstanding = ProgressReport.objects.filter(
-        period=OuterRef("period"),
+        period=OuterRef("about_id"),
+        period__state=ReportingPeriod.State.OPEN,
         department=OuterRef("user__org_unit"),
         state__in=(State.DRAFT, State.RETURNED),
     )
-    pending = (
-        Q(kind=Kind.SUBMITTED, report__state=State.WITH_BUREAU)
-        | Q(kind=Kind.SUBMITTED, report__state=State.WITH_LEAD, report__consolidated_into__isnull=True)
-        | Q(kind=Kind.RETURNED, report__state=State.RETURNED)
-        | (Q(kind__in=(Kind.DUE_SOON, Kind.OVERDUE)) & Exists(outstanding))
+    rule = (
+        (Q(about_type=ABOUT_REPORT, kind=Kind.REVIEW) & Exists(waiting))
+        | (Q(about_type=ABOUT_REPORT, kind=Kind.RETURNED) & Exists(report.filter(state=State.RETURNED)))
+        | (Q(about_type=ABOUT_PERIOD, kind__in=(Kind.DEADLINE, Kind.OVERDUE)) & Exists(outstanding))
     )
-    return Q(period__state=ReportingPeriod.State.OPEN) & pending
+    return ABOUT_TYPES, rule
 
 
 def export_data(user: Any, policy: Policy, period: ReportingPeriod, today: dt.date) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
-from kechuang.core.models import OrgUnit, User
+from kechuang.core import audit, messages
+from kechuang.core.models import Message, OrgUnit, User
 from kechuang.core.permissions import is_bureau, require_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.storage import StorageFailed
@@ -28,7 +28,6 @@ from kechuang.supervision import uploads, workflow
 from kechuang.supervision.feed import reports_accepted
 from kechuang.supervision.models import (
     Milestone,
-    Notification,
     ProgressReport,
     ReportAttachment,
     ReportEvent,
@@ -236,12 +235,9 @@ def report_update(
 
 
 def _notify(users: Iterable[User], kind: str, message: str, url: str, report: ProgressReport) -> None:
-    Notification.objects.bulk_create(
-        [
-            Notification(user=u, kind=kind, message=message[:500], url=url, report=report, period_id=report.period_id)
-            for u in users
-        ]
-    )
+    """A message of the message centre about the report (its "needs action" is selectors.message_needs_action)."""
+    subject, body = (message, "") if len(message) <= 200 else (message[:199] + "…", message)
+    messages.notify(users, kind=kind, subject=subject, body=body, url=url, about=report)
 
 
 def department_officers(department_ids: Iterable[int]) -> list[User]:
@@ -361,7 +357,7 @@ def _submit(t: _Transition) -> None:
     t.step(report, t.to_state)
     _notify(
         department_officers([report.lead_department_id]),
-        Notification.Kind.SUBMITTED,
+        Message.Kind.REVIEW,
         _("%(dept)s submitted its report on %(label)s for consolidation.")
         % {"dept": report.department, "label": t.label},
         t.url,
@@ -389,7 +385,7 @@ def _consolidate(t: _Transition) -> None:
         )
     _notify(
         _bureau_users(),
-        Notification.Kind.SUBMITTED,
+        Message.Kind.REVIEW,
         _("%(dept)s submitted the consolidated report on %(label)s.") % {"dept": report.department, "label": t.label},
         t.url,
         report,
@@ -405,7 +401,7 @@ def _return(t: _Transition) -> None:
     t.step(report, t.to_state, t.comment)
     _notify(
         department_officers([report.department_id]),
-        Notification.Kind.RETURNED,
+        Message.Kind.RETURNED,
         _("Your report on %(label)s was returned: %(comment)s") % {"label": t.label, "comment": t.comment},
         t.url,
         report,
@@ -427,7 +423,7 @@ def _accept(t: _Transition) -> None:
     _feed_figures(report)
     _notify(
         department_officers([r.department_id for r in accepted]),
-        Notification.Kind.ACCEPTED,
+        Message.Kind.DECISION,
         _("The bureau accepted the report on %(label)s.") % {"label": t.label},
         t.url,
         report,

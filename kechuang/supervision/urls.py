@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from kechuang.supervision import views
 
@@ -19,5 +21,11 @@ urlpatterns = [
     path("reports/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("messages/", views.report_messages, name="messages"),
+    # The page's address before the module's inbox became a view of the message centre (bookmarks).
+    path(
+        "notifications/",
+        login_required(RedirectView.as_view(pattern_name="supervision:messages", query_string=True)),
+        name="notifications",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
 from kechuang.core import exports as core_exports
+from kechuang.core import messages as centre
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without
 from kechuang.core.models import OrgUnit
@@ -377,24 +378,31 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def report_messages(request: HttpRequest) -> HttpResponse:
+    """The message centre (core.messages) seen from this module: the messages about reports and periods, with what
+    still needs action apart from what was handled, and the report's period, state, task and department to filter
+    on. Each message opens through the centre (core's message_open), which marks it read."""
     if request.method == "POST":
-        request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("supervision:notifications")
-    items = selectors.notifications_for(request.user)
+        centre.messages_read_all(user=request.user, about_types=selectors.ABOUT_TYPES)
+        return redirect("supervision:messages")
+    items = selectors.messages_for(request.user)
     policy = policy_for(request.user)
     if policy is None:
-        return render(request, "supervision/notifications.html", {"page": paginate(request, items), "query": ""})
-    inbox = InboxFilter(request.GET, items, policy=policy)
-    counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
-    return render(
-        request,
-        "supervision/notifications.html",
-        {
+        page = paginate(request, items)
+        context: dict = {"page": page, "query": ""}
+    else:
+        inbox = InboxFilter(request.GET, items, policy=policy)
+        counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
+        page = paginate(request, inbox.qs)
+        context = {
             "filter": inbox,
-            "page": paginate(request, inbox.qs),
+            "page": page,
             "query": query_without(request, "page"),
             "action_count": counts["action"],
             "stale_count": counts["total"] - counts["action"],
-        },
-    )
+        }
+    states = dict(ProgressReport.State.choices)
+    for message in page.object_list:
+        message.report_state_label = states.get(message.report_state, "")
+        message.report_pk = message.about_id if message.about_type == selectors.ABOUT_REPORT else None
+    return render(request, "supervision/messages.html", context)

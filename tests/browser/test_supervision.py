@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -43,6 +44,19 @@ def test_report_from_supporter_to_lead_to_bureau(page, login, site, shot):
     # 市科技局 (lead) sees the supporter's report beside its own, consolidates and submits to the bureau.
     page.context.clear_cookies()
     login("lead_officer")
+    # The lead's messages: supervision's view of the message centre has the supporter's report waiting for it;
+    # opening the message goes to the report, and it stays "needs action" in the centre until consolidated.
+    page.get_by_role("link", name="督办消息").click()
+    expect(page.locator("h1")).to_have_text("督办消息")
+    row = page.get_by_test_id("report-messages").locator("tbody tr", has_text="市教育局")
+    expect(row).to_contain_text("待处理")
+    shot("supervision-messages")
+    row.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"/supervision/reports/\d+/$"))
+    page.goto(f"{site}/accounts/messages/?show=action")
+    expect(page.get_by_test_id("message-list")).to_contain_text("市教育局")
+    expect(page.get_by_test_id("needs-action")).to_have_count(1)
+    shot("messages-needs-action")
     page.goto(f"{site}/supervision/departments/science_tech/")
     expect(page.get_by_test_id("to-consolidate")).to_contain_text("市教育局")
     lead = ProgressReport.objects.get(period=period, task__number=3, department__code="science_tech")

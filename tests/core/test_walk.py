@@ -310,7 +310,9 @@ RULES: dict[str, Rule] = {
     "supervision:attachment_upload": action(target="report", upload=True),
     "supervision:attachment_download": page(target="attachment"),
     "supervision:attachment_remove": action(target="attachment"),
-    "supervision:notifications": page(),
+    # The module's view of the message centre (its old address redirects there).
+    "supervision:messages": page(),
+    "supervision:notifications": page(get="redirect"),
     "api:periods": page(),
     "api:period_open": api_write(writers=BUREAU, data={"year": 2027, "quarter": 1}),
     "api:milestones": page(),

@@ -10,10 +10,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import Message, OrgUnit
 from kechuang.supervision import selectors
 from kechuang.supervision.demo import load_demo
-from kechuang.supervision.models import Notification, ProgressReport, ReportingPeriod
+from kechuang.supervision.models import ProgressReport, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 State = ProgressReport.State
@@ -33,12 +33,12 @@ def _report_ids(html: str, testid: str) -> list[int]:
 
 def test_inbox_shows_what_needs_action_with_paging_and_filters(demo, client_as, persona):
     bureau = persona("bureau_staff")
-    everything = Notification.objects.filter(user=bureau)
+    everything = Message.objects.filter(user=bureau, about_type__in=selectors.ABOUT_TYPES)
     assert everything.count() > 25  # the demo's history: most of it handled long ago
     client = client_as("bureau_staff")
 
-    html = client.get("/supervision/notifications/").content.decode()
-    shown = _report_ids(html, "notifications")
+    html = client.get("/supervision/messages/").content.decode()
+    shown = _report_ids(html, "report-messages")
     # Needs action now: a report handed to the bureau and not yet reviewed, in an open period.
     waiting = set(
         ProgressReport.objects.filter(state=State.WITH_BUREAU, period__state=ReportingPeriod.State.OPEN).values_list(
@@ -49,40 +49,40 @@ def test_inbox_shows_what_needs_action_with_paging_and_filters(demo, client_as, 
     assert not ProgressReport.objects.filter(pk__in=shown, state=State.ACCEPTED).exists()
 
     # The stale items are one filter away, paged.
-    stale_html = client.get("/supervision/notifications/?show=stale").content.decode()
-    stale = _report_ids(stale_html, "notifications")
+    stale_html = client.get("/supervision/messages/?show=stale").content.decode()
+    stale = _report_ids(stale_html, "report-messages")
     assert len(stale) == 25 and 'class="pagination"' in stale_html
     assert ProgressReport.objects.filter(pk__in=stale, state=State.ACCEPTED).exists()
     assert not set(stale) & waiting
-    page2 = _report_ids(client.get("/supervision/notifications/?show=stale&page=2").content.decode(), "notifications")
+    page2 = _report_ids(client.get("/supervision/messages/?show=stale&page=2").content.decode(), "report-messages")
     assert page2 and not set(page2) & set(stale)
 
     # Filters: period, status, task, department; and sorting.
     closed = ReportingPeriod.objects.get(state=ReportingPeriod.State.CLOSED)
     in_closed = _report_ids(
-        client.get(f"/supervision/notifications/?show=all&period={closed.code}&size=100").content.decode(),
-        "notifications",
+        client.get(f"/supervision/messages/?show=all&period={closed.code}&size=100").content.decode(),
+        "report-messages",
     )
     assert in_closed and set(ProgressReport.objects.filter(pk__in=in_closed).values_list("period", flat=True)) == {
         closed.pk
     }
     accepted = _report_ids(
-        client.get("/supervision/notifications/?show=all&status=accepted&size=100").content.decode(), "notifications"
+        client.get("/supervision/messages/?show=all&status=accepted&size=100").content.decode(), "report-messages"
     )
     assert accepted and set(ProgressReport.objects.filter(pk__in=accepted).values_list("state", flat=True)) == {
         State.ACCEPTED
     }
-    task8 = _report_ids(client.get("/supervision/notifications/?show=all&task=8").content.decode(), "notifications")
+    task8 = _report_ids(client.get("/supervision/messages/?show=all&task=8").content.decode(), "report-messages")
     assert task8 and set(ProgressReport.objects.filter(pk__in=task8).values_list("task__number", flat=True)) == {8}
     dept = _report_ids(
-        client.get("/supervision/notifications/?show=all&department=science_tech&size=100").content.decode(),
-        "notifications",
+        client.get("/supervision/messages/?show=all&department=science_tech&size=100").content.decode(),
+        "report-messages",
     )
     assert dept and set(ProgressReport.objects.filter(pk__in=dept).values_list("department__code", flat=True)) == {
         "science_tech"
     }
     by_task = _report_ids(
-        client.get("/supervision/notifications/?show=all&sort=task&size=100").content.decode(), "notifications"
+        client.get("/supervision/messages/?show=all&sort=task&size=100").content.decode(), "report-messages"
     )
     numbers = list(ProgressReport.objects.filter(pk__in=by_task).values_list("pk", "task__number"))
     order = dict(numbers)

@@ -43,7 +43,7 @@ def test_boards_render_for_every_role(busy_period, client_as, name):
         "/supervision/periods/",
         "/supervision/ranking/",
         "/supervision/tasks/3/",
-        "/supervision/notifications/",
+        "/supervision/messages/",
         "/",
     ):
         assert client.get(url).status_code == 200, url

@@ -1,4 +1,5 @@
-"""send_reminders: N days before the due date and once overdue; in-app and e-mail; never twice."""
+"""send_reminders: N days before the due date and once overdue; a message of the message centre (mailed by it
+after the commit) and an e-mail to the liaisons; never twice."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from kechuang.core.models import Liaison
+from kechuang.core.models import Liaison, Message
 from kechuang.supervision import services
-from kechuang.supervision.models import Notification, ReminderSent
+from kechuang.supervision.models import ReminderSent
 from kechuang.supervision.reminders import reminders_send
 
 pytestmark = pytest.mark.django_db
@@ -22,24 +23,36 @@ def liaison(unit):
     return Liaison.objects.create(org_unit=unit("education"), name="王老师", email="edu@example.gov.cn")
 
 
-def run(today: dt.date, days: int = 3) -> str:
-    out = StringIO()
-    call_command("send_reminders", "--today", today.isoformat(), "--days", str(days), stdout=out)
-    return out.getvalue()
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """The daily command on `today`, with what the message centre delivers once its transaction commits."""
+
+    def command(today: dt.date, days: int = 3) -> str:
+        out = StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("send_reminders", "--today", today.isoformat(), "--days", str(days), stdout=out)
+        return out.getvalue()
+
+    return command
 
 
-def test_nothing_before_the_window(period):
+def reminders(user, kind: str):
+    return Message.objects.filter(user=user, kind=kind, about_type="supervision.reportingperiod")
+
+
+def test_nothing_before_the_window(period, run):
     run(period.supporters_due_date - dt.timedelta(days=4))
     assert not ReminderSent.objects.exists() and len(mail.outbox) == 0
 
 
-def test_due_soon_sent_once_in_app_and_by_mail(period, persona):
+def test_due_soon_sent_once_in_app_and_by_mail(period, persona, run):
     day = period.supporters_due_date - dt.timedelta(days=3)
     output = run(day)
     assert "due_soon" in output
     education = ReminderSent.objects.get(department__code="education", kind="due_soon")
     assert education.recipients == ["edu@example.gov.cn"]
-    assert Notification.objects.filter(user=persona("supporting_officer"), kind="due_soon").count() == 1
+    message = reminders(persona("supporting_officer"), "deadline").get()
+    assert message.about_id == period.pk and period.code in message.subject
     sent = [m for m in mail.outbox if "edu@example.gov.cn" in m.to]
     assert len(sent) == 1 and period.code in sent[0].subject
     # Again the same day and the next day: nothing new.
@@ -47,11 +60,11 @@ def test_due_soon_sent_once_in_app_and_by_mail(period, persona):
     run(day)
     run(day + dt.timedelta(days=1))
     assert len(mail.outbox) == before
-    assert Notification.objects.filter(user=persona("supporting_officer"), kind="due_soon").count() == 1
+    assert reminders(persona("supporting_officer"), "deadline").count() == 1
     assert "already sent before" in run(day)
 
 
-def test_overdue_sent_the_day_after_the_due_date_only_for_unsubmitted(period, report_of, written, persona):
+def test_overdue_sent_the_day_after_the_due_date_only_for_unsubmitted(period, report_of, written, persona, run):
     # 市教育局 submits task 3 but not its other reports; only those are named.
     support = report_of(3, "education")
     written(support, "supporting_officer")
@@ -59,13 +72,13 @@ def test_overdue_sent_the_day_after_the_due_date_only_for_unsubmitted(period, re
     run(period.supporters_due_date)  # the due day itself: still "due soon"
     assert not ReminderSent.objects.filter(kind="overdue").exists()
     run(period.supporters_due_date + dt.timedelta(days=1))
-    note = Notification.objects.get(user=persona("supporting_officer"), kind="overdue")
-    tasks_named = note.message
+    note = reminders(persona("supporting_officer"), "overdue").get()
+    tasks_named = note.body
     assert "Task 3" not in tasks_named and "任务 3、" not in tasks_named
     run(period.supporters_due_date + dt.timedelta(days=2))
     run(period.supporters_due_date + dt.timedelta(days=3))
     assert ReminderSent.objects.filter(department__code="education", kind="overdue").count() == 1
-    assert Notification.objects.filter(user=persona("supporting_officer"), kind="overdue").count() == 1
+    assert reminders(persona("supporting_officer"), "overdue").count() == 1
 
 
 def test_nothing_for_departments_that_have_submitted_everything(period, persona, report_of, written):

@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from kechuang.core.models import AuditEntry
+from kechuang.core.models import AuditEntry, Message
 from kechuang.policy.models import TaskDepartment
 from kechuang.supervision import services, workflow
-from kechuang.supervision.models import Milestone, Notification, ProgressReport, ReportEvent
+from kechuang.supervision.models import Milestone, ProgressReport, ReportEvent
 from tests.conftest import first
 
 State = ProgressReport.State
@@ -43,7 +43,9 @@ def test_full_walk_supporter_to_lead_to_bureau(report_of, written, persona):
     services.report_submit(actor=persona("supporting_officer"), report=support)
     support.refresh_from_db()
     assert support.state == State.WITH_LEAD and support.submitted_at and support.first_submitted_at
-    assert Notification.objects.filter(user=persona("lead_officer"), kind="submitted").exists()
+    assert Message.objects.filter(
+        user=persona("lead_officer"), kind="review", about_type="supervision.progressreport", about_id=support.pk
+    ).exists()
 
     written(lead, "lead_officer")
     services.report_consolidate(actor=persona("lead_officer"), report=lead)
@@ -55,7 +57,9 @@ def test_full_walk_supporter_to_lead_to_bureau(report_of, written, persona):
     services.report_return(actor=persona("bureau_staff"), report=lead, comment="请补充数据")
     lead.refresh_from_db()
     assert lead.state == State.RETURNED and lead.return_comment == "请补充数据" and lead.returned_at
-    assert Notification.objects.filter(user=persona("lead_officer"), kind="returned").exists()
+    assert Message.objects.filter(
+        user=persona("lead_officer"), kind="returned", about_type="supervision.progressreport", about_id=lead.pk
+    ).exists()
     # A returned report can be edited and resubmitted.
     services.report_update(actor=persona("lead_officer"), report=lead, figures_text="新增平台12家")
     services.report_consolidate(actor=persona("lead_officer"), report=lead)
