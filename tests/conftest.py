@@ -195,6 +195,15 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _cold_cache():
+    """Every test starts with an empty cache: a figure cached by an earlier test (the unread-message badge, the
+    register's conversion rates) would otherwise change what a test sees, or how many queries a page costs."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _audit_checkpoint(tmp_path):
     """Each test its own audit checkpoint file: the tests' transactions roll back, the file would not."""
     with override_settings(KECHUANG_AUDIT_CHECKPOINT=tmp_path / "audit-checkpoint.json"):

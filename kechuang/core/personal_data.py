@@ -60,6 +60,8 @@ REGISTRY: tuple[PersonalField, ...] = (
     PersonalField("core.user", "first_name", "account holder's identity", STATUTORY, "name", False),
     PersonalField("core.user", "last_name", "account holder's identity", STATUTORY, "name", False),
     PersonalField("core.user", "email", "account notices and reminders", STATUTORY, "email", False),
+    # Text messages of the message centre (core.messages), sent only when an SMS gateway is configured.
+    PersonalField("core.user", "mobile", "account notices and reminders", STATUTORY, "phone", True),
     # Audit rows are chained and never edited: their personal fields go with the row, which the audit retention
     # purge (item 12) deletes after AUDIT_RETENTION_DAYS; this job leaves them alone.
     PersonalField("core.auditentry", "ip", "security audit", SECURITY_LOG, "ip", False),
@@ -123,6 +125,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("techmarket.matchcase", "contacted_on"): "the date staff contacted the parties (no person)",
     ("projects.project", "ip_declaration"): "the intellectual property a funded project declares (IP = 知识产权)",
     ("projects.project", "ip_declared_on"): "the date a project declared its intellectual property",
+    ("core.message", "emailed_at"): "when a message of the message centre was e-mailed (no address is kept)",
 }
 
 _BY_KEY = {f.key: f for f in REGISTRY}
