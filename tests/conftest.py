@@ -194,6 +194,41 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         seed_platform()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_scanned_once():
+    """WhiteNoise lists every static file (os.walk and a stat per file, the vendored echarts included) when its
+    middleware is built, and the test client builds the middleware chain anew for each client, so once per test:
+    about 70 ms, a quarter of a walk test. A server process builds it once. Here the list is kept and handed to
+    each new middleware for as long as every setting it reads (STATIC*, WHITENOISE_*, DEBUG, the apps) is the same;
+    a test that overrides one of them gets a fresh scan. Autorefresh (no list: found per request) is left alone."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.__init__
+    scans: dict[str, dict] = {}
+
+    def init(self, get_response=None, settings=settings):
+        names = sorted(n for n in dir(settings) if n.startswith(("STATIC", "WHITENOISE_")))
+        names += ["DEBUG", "FORCE_SCRIPT_NAME", "INSTALLED_APPS"]
+        key = repr([(n, getattr(settings, n, None)) for n in names])
+        files = scans.get(key)
+        if files is None:
+            original(self, get_response, settings)
+            if not self.autorefresh:
+                scans[key] = self.files
+            return
+        # The same construction with the two scanning steps skipped; the files they found are the kept ones.
+        self.add_files = self.add_files_from_finders = lambda *args, **kwargs: None
+        try:
+            original(self, get_response, settings)
+        finally:
+            del self.add_files, self.add_files_from_finders
+        self.files = dict(files)
+
+    WhiteNoiseMiddleware.__init__ = init
+    yield
+    WhiteNoiseMiddleware.__init__ = original
+
+
 @pytest.fixture(autouse=True)
 def _audit_checkpoint(tmp_path):
     """Each test its own audit checkpoint file: the tests' transactions roll back, the file would not."""
