@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes.util
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
@@ -194,6 +195,44 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         seed_platform()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_scanned_once():
+    """WhiteNoise lists every static file (os.walk and a stat per file, the vendored echarts included) when its
+    middleware is built, and the test client builds the middleware chain anew for each client, so once per test:
+    about 70 ms, a quarter of a walk test. A server process builds it once. Here the list is kept and handed to
+    each new middleware for as long as every setting it reads (STATIC*, WHITENOISE_*, DEBUG, the apps) is the same;
+    a test that overrides one of them gets a fresh scan. Autorefresh (no list: found per request) is left alone."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.__init__
+    scans: dict[str, dict] = {}
+
+    def init(self, get_response=None, settings=settings):
+        names = sorted(n for n in dir(settings) if n.startswith(("STATIC", "WHITENOISE_")))
+        names += ["DEBUG", "FORCE_SCRIPT_NAME", "INSTALLED_APPS"]
+        key = repr([(n, getattr(settings, n, None)) for n in names])
+        files = scans.get(key)
+        if files is None:
+            original(self, get_response, settings)
+            if not self.autorefresh:
+                scans[key] = self.files
+            return
+        # The same construction with the two scanning steps skipped; the files they found are the kept ones.
+        self.add_files = self.add_files_from_finders = lambda *args, **kwargs: None
+        try:
+            original(self, get_response, settings)
+        finally:
+            del self.add_files, self.add_files_from_finders
+        self.files = dict(files)
+
+    WhiteNoiseMiddleware.__init__ = init
+    yield
+    WhiteNoiseMiddleware.__init__ = original
+
+
+_CHECKPOINTS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
 def _cold_cache():
     """Every test starts with an empty cache: a figure cached by an earlier test (the unread-message badge, the
@@ -204,9 +243,13 @@ def _cold_cache():
 
 
 @pytest.fixture(autouse=True)
-def _audit_checkpoint(tmp_path):
-    """Each test its own audit checkpoint file: the tests' transactions roll back, the file would not."""
-    with override_settings(KECHUANG_AUDIT_CHECKPOINT=tmp_path / "audit-checkpoint.json"):
+def _audit_checkpoint(tmp_path_factory):
+    """Each test its own audit checkpoint file: the tests' transactions roll back, the file would not. A file of its
+    own in one folder of the session (a `tmp_path` folder per test cost a directory and its bookkeeping in every
+    test, ~8 ms)."""
+    folder = tmp_path_factory.getbasetemp() / "audit-checkpoints"
+    folder.mkdir(exist_ok=True)
+    with override_settings(KECHUANG_AUDIT_CHECKPOINT=folder / f"{next(_CHECKPOINTS)}.json"):
         yield
 
 

@@ -1038,6 +1038,55 @@ def client_for(client, persona: str, django_user_model):
     return client
 
 
+@pytest.fixture(scope="module")
+def signed_in(demo, django_db_blocker) -> dict[str, dict[str, Any]]:
+    """persona → the session data of a real log-in (`Client.force_login`, the second factor passed), made once for
+    the module instead of once per test.
+
+    A log-in costs about 70 ms (the session, last_login, the audit entry, axes, the TOTP device) and the walk has
+    thousands of tests; the log-in itself is tested in tests/core/test_security.py and tests/security/. The log-ins
+    (their devices, audit entries, last_login) stay in a savepoint of their own for the module, rolled back at its
+    end; each test gets a fresh session row with the same data (`signed_in_client`), inside its own savepoint, so
+    its expiry counts from the test and whatever the test does to the session is undone with the test."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from tests.conftest import Client
+
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            sessions = {}
+            for persona in WALKERS:
+                if persona != ANONYMOUS:
+                    client = Client()
+                    client.force_login(get_user_model().objects.get(username=ALL_PERSONAS[persona][0]))
+                    sessions[persona] = dict(client.session.items())
+            yield sessions
+        finally:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+def signed_in_client(client, persona: str, signed_in: dict[str, dict[str, Any]]):
+    """`client` with a new session holding `persona`'s log-in (see `signed_in`); anonymous stays signed out."""
+    if persona != ANONYMOUS:
+        from importlib import import_module
+
+        from django.conf import settings
+
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session.update(signed_in[persona])
+        session.create()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        client.cookies[settings.SESSION_COOKIE_NAME].update(
+            {"max-age": None, "path": "/", "domain": settings.SESSION_COOKIE_DOMAIN, "expires": None}
+            | {"secure": settings.SESSION_COOKIE_SECURE or None}
+        )
+    return client
+
+
 def fetch(client, method: str, path: str, rule: Rule):
     if method == "GET":
         return client.get(path)
@@ -1090,7 +1139,7 @@ def _cases(keys, known: dict[tuple[str, str], str]) -> list:
 
 
 @pytest.mark.parametrize(("key", "persona"), _cases(sorted(URLS), KNOWN))
-def test_walk_get(key, persona, demo, client, django_user_model, db):
+def test_walk_get(key, persona, demo, signed_in, client, db):
     url = URLS[key]
     rule = RULES.get(key)
     assert rule is not None, f"no walk rule for {key}"
@@ -1098,7 +1147,7 @@ def test_walk_get(key, persona, demo, client, django_user_model, db):
         pytest.skip("a GET here is the GET operation of the same route, walked under its own name")
     if key in HEAVY and persona not in ROLE_REPRESENTATIVES:
         pytest.skip("heavy binary: walked for one persona of each role")
-    client = client_for(client, persona, django_user_model)
+    client = signed_in_client(client, persona, signed_in)
     problems = []
     for target in targets_for(rule, persona, demo):
         path = url_of(url, rule, target)
@@ -1137,10 +1186,10 @@ KNOWN_WRITES: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize(("key", "persona"), _cases(WRITE_KEYS, KNOWN_WRITES))
-def test_walk_refused_write(key, persona, demo, client, django_user_model, db):
+def test_walk_refused_write(key, persona, demo, signed_in, client, db):
     """A persona without the right to a write (read-only, out of scope, not the bureau) is refused, and the
     database is unchanged: the target row, its table's count and the audit log (but for the refusal's entry)."""
-    if not refused_writes(key, persona, demo, client_for(client, persona, django_user_model)):
+    if not refused_writes(key, persona, demo, signed_in_client(client, persona, signed_in)):
         pytest.skip("this persona may write here")
 
 
