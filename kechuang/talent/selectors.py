@@ -10,6 +10,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.core.scope import mark_scoped
 from kechuang.talent import feed
 from kechuang.talent.engines import workflow as wf
 from kechuang.talent.models import (
@@ -180,8 +182,16 @@ def talent_view(user: Any, talent: Talent) -> dict[str, Any]:
     }
 
 
+def _own_or_visible(model: Any, user: Any):
+    """What `user` reads of a talent's records: a talent account only its own (the record bound to it), everyone
+    else the data scope."""
+    if getattr(user, "role", None) == Role.TALENT:
+        return mark_scoped(model.objects.filter(talent__account=user, talent__is_active=True), user)
+    return model.objects.visible_to(user)
+
+
 def cards(user: Any):
-    return TalentCard.objects.visible_to(user).select_related("talent__region", "card_type__issuer", "grade")
+    return _own_or_visible(TalentCard, user).select_related("talent__region", "card_type__issuer", "grade")
 
 
 def card_counts(user: Any) -> list[tuple[str, int]]:
@@ -205,7 +215,7 @@ def services_of_card(card: Any) -> list[Any]:
 
 
 def service_requests(user: Any):
-    return ServiceRequest.objects.visible_to(user).select_related("talent__region", "item__provider")
+    return _own_or_visible(ServiceRequest, user).select_related("talent__region", "item__provider")
 
 
 def service_desk(user: Any) -> list[dict[str, Any]]:

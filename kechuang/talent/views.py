@@ -31,7 +31,15 @@ from kechuang.talent import selectors, services
 from kechuang.talent.engines import cards as card_rules
 from kechuang.talent.engines import requests as reqflow
 from kechuang.talent.engines import workflow as wf
-from kechuang.talent.filters import ApplicationFilter, MembershipFilter, ProjectFilter, TalentFilter, VisitFilter
+from kechuang.talent.filters import (
+    ApplicationFilter,
+    CardFilter,
+    MembershipFilter,
+    ProjectFilter,
+    RequestFilter,
+    TalentFilter,
+    VisitFilter,
+)
 from kechuang.talent.forms import ApplicationForm, CardApplyForm, RequestForm, ReviewForm, StepForm, TalentForm
 from kechuang.talent.models import (
     Application,
@@ -462,16 +470,13 @@ CARD_REASONS = {
 
 @login_required
 def cards(request: HttpRequest) -> HttpResponse:
-    qs = selectors.cards(request.user)
-    state = request.GET.get("state", "")
-    if state:
-        qs = qs.filter(state=state)
+    filterset = CardFilter(request.GET, selectors.cards(request.user))
     return render(
         request,
         "talent/cards.html",
         {
-            "page": paginate(request, qs),
-            "state": state,
+            "page": paginate(request, filterset.qs),
+            "state": filterset.values()["state"],
             "states": TalentCard.State.choices,
             "counts": selectors.card_counts(request.user),
             "expiring": selectors.cards_due_for_renewal(request.user)[:50],
@@ -582,15 +587,8 @@ def service_items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def service_requests(request: HttpRequest) -> HttpResponse:
-    qs = selectors.service_requests(request.user)
-    state, late, provider = request.GET.get("state", ""), request.GET.get("late", ""), request.GET.get("provider", "")
-    if state:
-        qs = qs.filter(state=state)
-    if late == "1":
-        qs = qs.filter(breached=True)
-    if provider:
-        qs = qs.filter(item__provider__code=provider)
-    page = paginate(request, qs)
+    filterset = RequestFilter(request.GET, selectors.service_requests(request.user))
+    page = paginate(request, filterset.qs)
     cal = services.calendar()
     for r in page.object_list:
         r.sla = services.sla_status(r, cal=cal)
@@ -601,7 +599,7 @@ def service_requests(request: HttpRequest) -> HttpResponse:
             "page": page,
             "desk": selectors.service_desk(request.user),
             "states": ServiceRequest.State.choices,
-            "filters": {"state": state, "late": late, "provider": provider},
+            "filters": filterset.values(),
             "can_create": request.user.role not in READ_ONLY,
             "query": query_without(request, "page"),
         },

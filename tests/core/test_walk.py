@@ -183,6 +183,23 @@ RULES: dict[str, Rule] = {
         target="talent_application", kwargs={"action": "reject"}, data={"note": "walk"}
     ),
     "api:talent_quotas": page(),
+    # cards and the service desk: a talent account reads and writes only its own (another's record is a 404)
+    "api:talent_cards": page(readers=ALL | {"talent"}),
+    "api:talent_card": page(target="talent_card", readers=ALL | {"talent"}),
+    "api:talent_card_apply": api_write(
+        readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, data={"grade_id": 987654, "talent_id": 987654}
+    ),
+    "api:talent_card_verify": Rule(get="api_write"),  # a check of a scanned code, writes nothing
+    "api:talent_card_step": api_write(target="talent_card", kwargs={"action": "revoke"}, data={"note": "walk"}),
+    "api:talent_service_items": page(readers=ALL | {"talent"}),
+    "api:talent_service_requests": page(readers=ALL | {"talent"}),
+    "api:talent_service_request": page(target="service_request", readers=ALL | {"talent"}),
+    "api:talent_service_request_create": api_write(
+        readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, data={"item_id": 987654, "talent_id": 987654}
+    ),
+    "api:talent_service_request_step": api_write(
+        target="service_request", readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, kwargs={"action": "cancel"}
+    ),
     # -- core
     # An administrator's home is the page of their duty; an external account's the page its module opens to it.
     "cockpit": page(per_persona=dict.fromkeys(ADMINS | EXTERNALS, 302)),

@@ -76,7 +76,14 @@ EXTERNAL_PAGES = {
         "projects:portal_apply",
         "talent:employer_home",
     },
-    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
+    "talent": ACCOUNT_OPEN
+    | {
+        "core:second_factor_enrol",
+        "talent:portal_home",
+        "api:talent_cards",
+        "api:talent_service_items",
+        "api:talent_service_requests",
+    },
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 
