@@ -23,7 +23,7 @@ from kechuang.talent import selectors, services
 from kechuang.talent.engines import cards as card_rules
 from kechuang.talent.engines import requests as reqflow
 from kechuang.talent.engines import workflow as wf
-from kechuang.talent.filters import ApplicationFilter, CardFilter, RequestFilter, TalentFilter
+from kechuang.talent.filters import ApplicationFilter, CardFilter, RequestFilter, TalentFilter, TeamFilter
 from kechuang.talent.models import CardGrade, SelectionRound, ServiceItem, ServiceRequest, Talent, TalentCard
 
 router = Router(tags=["talent"])
@@ -510,3 +510,43 @@ def talent_service_request_step(request: HttpRequest, request_id: int, action: s
     require_writer(request.user)
     services.request_step(actor=request.user, request=req, action=action, note=payload.note, rating=payload.rating)
     return _request_out(selectors.service_requests(request.user).get(pk=req.pk))
+
+
+# ---------------------------------------------------------------- teams
+class TeamOut(Schema):
+    id: int
+    name: str
+    leader_id: int
+    leader_name: str
+    region: str
+    member_ids: list[int]
+    field: str
+    programme: str | None
+    platforms: str
+    is_active: bool
+
+
+def _team_out(t) -> dict:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "leader_id": t.leader_id,
+        "leader_name": t.leader.name,
+        "region": t.leader.region.code,
+        "member_ids": sorted(m.pk for m in t.members.all()),
+        "field": t.field,
+        "programme": t.programme.code if t.programme_id else None,
+        "platforms": t.platforms,
+        "is_active": t.is_active,
+    }
+
+
+@router.get("/talent-teams", response=list[TeamOut])
+@paginate(Pagination)
+def talent_teams(request: HttpRequest, region: str = "", programme: str = "", q: str = "", active: str = "1"):
+    return [_team_out(t) for t in filtered_or_422(TeamFilter, request.GET, selectors.teams(request.user))]
+
+
+@router.get("/talent-teams/{team_id}", response=TeamOut)
+def talent_team(request: HttpRequest, team_id: int):
+    return _team_out(get_for_user(request, selectors.teams(request.user), team_id))

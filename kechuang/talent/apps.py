@@ -21,6 +21,7 @@ class TalentConfig(AppConfig):
                     "talent:import",
                     roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
                 ),
+                NavItem(_("Talent teams"), "talent:teams"),
                 NavItem(_("Programmes"), "talent:programmes"),
                 NavItem(_("Applications"), "talent:applications"),
                 NavItem(_("Card desk"), "talent:cards"),

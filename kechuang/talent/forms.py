@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
-from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent
+from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent, Team
 from kechuang.talent.services import TALENT_FIELDS
 
 
@@ -80,3 +80,22 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if talents is not None:
             self.fields["talent"].queryset = talents
+
+
+class TeamForm(forms.ModelForm):
+    """A talent team; the leader among the talents the user may manage, the members among those they may see (and
+    whoever is already on the team, so that an edit keeps another district's member)."""
+
+    class Meta:
+        model = Team
+        fields = ["name", "leader", "members", "field", "programme", "platforms"]
+
+    def __init__(self, *args: Any, leaders: Any = None, members: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.members.all() if self.instance.pk else Talent.objects.none()
+        leader = Talent.objects.filter(pk=self.instance.leader_id) if self.instance.pk else Talent.objects.none()
+        if leaders is not None:
+            self.fields["leader"].queryset = (leaders | leader).distinct().order_by("name", "pk")
+        if members is not None:
+            self.fields["members"].queryset = (members | current).distinct().order_by("name", "pk")
+        self.fields["members"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")

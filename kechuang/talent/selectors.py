@@ -24,6 +24,7 @@ from kechuang.talent.models import (
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
     Visit,
 )
@@ -39,6 +40,16 @@ POLICY_QUOTAS = (
 
 def talents(user: Any):
     return Talent.objects.visible_to(user).select_related("region", "tier")
+
+
+def teams(user: Any):
+    return (
+        Team.objects.visible_to(user)
+        .select_related("leader__region", "programme")
+        .prefetch_related("members")
+        .annotate(n_members=Count("members", distinct=True))
+        .order_by("name", "id")  # an aggregate drops the model's ordering
+    )
 
 
 def applications(user: Any):

@@ -36,6 +36,7 @@ from kechuang.talent.models import (
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
     Tranche,
 )
@@ -718,3 +719,66 @@ def talent_bind_account(*, actor: Any, talent: Talent, username: str) -> Talent:
     talent.account = user
     audit.save(talent, actor=actor)
     return talent
+
+
+# ---------------------------------------------------------------- teams
+TEAM_FIELDS = ("name", "leader", "field", "programme", "platforms")
+
+
+def _team_members(actor: Any, team: Team, members: Any) -> dict[str, list]:
+    """Set the team's members; each must be a talent the actor may read and in the city's register (not archived).
+    Returns the change for the audit entry (member ids before and after)."""
+    chosen = list(members or [])
+    readable = set(Talent.objects.visible_to(actor).filter(pk__in=[m.pk for m in chosen]).values_list("pk", flat=True))
+    keep = set(team.members.values_list("pk", flat=True)) if team.pk else set()
+    # a member already on the team stays even when the actor cannot read them (another district's member)
+    if any(m.pk not in readable and m.pk not in keep for m in chosen):
+        raise ValidationError({"members": _("Choose members among the talents you may see.")})
+    before = sorted(keep)
+    team.members.set(chosen)
+    after = sorted(m.pk for m in chosen)
+    return {"members": [before, after]} if before != after else {}
+
+
+def _check_leader(actor: Any, leader: Talent | None) -> None:
+    if leader is None:
+        raise ValidationError({"leader": _("Choose the team's leader.")})
+    if not can_write_unit(actor, leader.region):
+        raise PermissionDenied(_("You may record teams of your own region's talents only."))
+
+
+@transaction.atomic
+def team_create(*, actor: Any, members: Any = (), **fields: Any) -> Team:
+    """A talent team; it belongs to its leader's region (scope), so the leader is a talent the actor may manage."""
+    require_writer(actor)
+    _check_leader(actor, fields.get("leader"))
+    team = Team()
+    audit.assign(team, fields, allowed=TEAM_FIELDS)
+    audit.save(team, actor=actor)
+    changes = _team_members(actor, team, members)
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor: Any, team: Team, members: Any = None, **fields: Any) -> Team:
+    if not can_write(actor, team):
+        raise PermissionDenied(_("You cannot change this team."))
+    if "leader" in fields:
+        _check_leader(actor, fields["leader"])
+    audit.update(team, fields, allowed=TEAM_FIELDS, actor=actor)
+    if members is not None:
+        changes = _team_members(actor, team, members)
+        if changes:
+            audit.record(actor=actor, action=audit.Action.UPDATE, obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_archive(*, actor: Any, team: Team, reason: str) -> Team:
+    from kechuang.core.services import archive
+
+    if not can_write(actor, team):
+        raise PermissionDenied(_("You cannot change this team."))
+    return archive(team, actor=actor, reason=reason)

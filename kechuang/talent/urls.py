@@ -58,3 +58,12 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("<int:pk>/account/", views.talent_bind_account, name="bind_account")]
+
+urlpatterns += [
+    path("teams/", views.team_list, name="teams"),
+    path("teams/export/", views.team_export, name="team_export"),
+    path("teams/new/", views.team_edit, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/archive/", views.team_archive, name="team_archive"),
+]

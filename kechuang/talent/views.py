@@ -38,9 +38,18 @@ from kechuang.talent.filters import (
     ProjectFilter,
     RequestFilter,
     TalentFilter,
+    TeamFilter,
     VisitFilter,
 )
-from kechuang.talent.forms import ApplicationForm, CardApplyForm, RequestForm, ReviewForm, StepForm, TalentForm
+from kechuang.talent.forms import (
+    ApplicationForm,
+    CardApplyForm,
+    RequestForm,
+    ReviewForm,
+    StepForm,
+    TalentForm,
+    TeamForm,
+)
 from kechuang.talent.models import (
     Application,
     CalendarDay,
@@ -52,6 +61,7 @@ from kechuang.talent.models import (
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
 )
 
@@ -857,3 +867,113 @@ def talent_bind_account(request: HttpRequest, pk: int) -> HttpResponse:
         for m in error_messages(exc):
             messages.error(request, m)
     return redirect("talent:detail", pk=pk)
+
+
+# ---------------------------------------------------------------- teams
+def _teams(user):
+    return selectors.teams(user)
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    filterset = TeamFilter(request.GET, _teams(request.user))
+    return render(
+        request,
+        "talent/team_list.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "programmes": Programme.objects.all(),
+            "regions": selectors.regions(),
+            "can_create": request.user.role not in READ_ONLY and _writable_regions(request.user).exists(),
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+        },
+    )
+
+
+@login_required
+def team_export(request: HttpRequest) -> HttpResponse:
+    filterset = TeamFilter(request.GET, _teams(request.user))
+    spec = exports.Export(
+        object_type="talent.team",
+        label=_("Talent teams"),
+        filename="talent-teams",
+        headers=[
+            _("Team"),
+            _("Leader"),
+            _("Region"),
+            _("Members"),
+            _("Field"),
+            _("Programme"),
+            _("Platforms"),
+            _("Status"),
+        ],
+        row=lambda t: [
+            t.name,
+            t.leader.name,
+            t.leader.region.name,
+            "、".join(m.name for m in t.members.all()),
+            t.field,
+            t.programme.name if t.programme_id else "",
+            t.platforms,
+            _("Active") if t.is_active else _("Archived"),
+        ],
+    )
+    back = exports.list_url(request, reverse("talent:teams"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_for_user(request, _teams(request.user), pk)
+    return render(
+        request,
+        "talent/team_detail.html",
+        {
+            "team": team,
+            "members": list(team.members.select_related("region", "tier")),
+            "can_edit": can_write(request.user, team) and request.user.role not in READ_ONLY,
+            "history": audit.history_for(team),
+            "archive_form": ArchiveForm(),
+        },
+    )
+
+
+@login_required
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    team = get_for_user(request, Team, pk, write=True) if pk else None
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    writable = Talent.objects.writable_by(request.user).filter(is_active=True)
+    readable = Talent.objects.visible_to(request.user).filter(is_active=True)
+    form = TeamForm(request.POST or None, instance=team, leaders=writable, members=readable)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.TEAM_FIELDS}
+        members = list(form.cleaned_data["members"])
+        if team is None:
+            saved = save_or_errors(form, lambda: services.team_create(actor=request.user, members=members, **data))
+        else:
+            stored = Team.objects.get(pk=team.pk)
+            saved = save_or_errors(
+                form, lambda: services.team_update(actor=request.user, team=stored, members=members, **data)
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("talent:team", pk=saved.pk)
+    return render(request, "talent/team_form.html", {"form": form, "team": team})
+
+
+@login_required
+@require_POST
+def team_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_for_user(request, Team, pk, write=True)
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        services.team_archive(actor=request.user, team=team, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Archived."))
+    else:
+        messages.error(request, _("Give the reason for archiving."))
+    return redirect("talent:team", pk=pk)

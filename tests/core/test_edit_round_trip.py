@@ -326,6 +326,22 @@ EDIT_CASES: dict[str, EditCase] = {
         lambda r: [r.pk],
         snapshot,
     ),
+    "talent_team": EditCase(
+        ("kechuang.talent.forms.TeamForm",),
+        "bureau_staff",
+        lambda: _first(_talent().Team.objects.filter(is_active=True, members__isnull=False).order_by("pk")),
+        "talent:team_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
+    "talent_team_district": EditCase(
+        ("kechuang.talent.forms.TeamForm",),
+        "zhangdian_officer",
+        lambda: _first(_talent().Team.objects.filter(is_active=True, leader__region__code="zhangdian").order_by("pk")),
+        "talent:team_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
     "liaison": EditCase(
         ("kechuang.core.forms.LiaisonForm",),
         "bureau_staff",

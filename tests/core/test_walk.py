@@ -142,6 +142,14 @@ RULES: dict[str, Rule] = {
         target="talent_review", readers=BUREAU | {"expert"}, writers=BUREAU | {"expert"}, edit=False, data={"score": 80}
     ),
     "talent:memberships": page(),
+    "talent:teams": page(),
+    "talent:team_export": page(),
+    "talent:team_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:team": page(target="talent_team"),
+    "talent:team_edit": form(target="talent_team", data={"name": "巡检团队"}),
+    "talent:team_archive": action(target="talent_team", data={"reason": "walk"}),
+    "api:talent_teams": page(),
+    "api:talent_team": page(target="talent_team"),
     "talent:visits": page(),
     "talent:projects": page(),
     "talent:bind_account": action(target="talent", writers=BUREAU, data={"username": "p_talent"}),
@@ -868,6 +876,12 @@ def _load_targets() -> Demo:
         t["service_request"].append(
             Target({"pk": r.pk}, ServiceRequest, r.pk, _units(code, provider), _units(code, provider))
         )
+    from kechuang.talent.models import Team as TalentTeam
+
+    t["talent_team"] = []
+    for code in ("zhangdian", "zichuan"):
+        x = TalentTeam.objects.filter(leader__region__code=code, is_active=True).order_by("id").first()
+        t["talent_team"].append(Target({"pk": x.pk}, TalentTeam, x.pk, _units(code), _units(code)))
     programme = TalentProgramme.objects.order_by("code").first()
     t["talent_programme"] = [Target({"code": programme.code}, public=True)]
     review = TalentApplication.objects.filter(state="expert_review").order_by("id").first()

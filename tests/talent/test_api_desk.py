@@ -93,7 +93,7 @@ def test_a_talent_reads_and_writes_only_its_own_records(world, api):
     # another talent's records are a 404, never a 403 that would tell they exist
     assert me("get", f"/talent-service-requests/{reqs['neighbour'].pk}")[0] == 404
     assert me("get", f"/talent-cards/{cards['far'].pk}")[0] == 404
-    assert me("get", "/talent-service-requests?talent=%d" % w["neighbour"].pk)[1]["items"] == []
+    assert me("get", f"/talent-service-requests?talent={w['neighbour'].pk}")[1]["items"] == []
     # asking for a service or a card for someone else: 404, nothing written
     before = ServiceRequest.objects.count()
     assert me("post", "/talent-service-requests", {"item_id": w["tech"].pk, "talent_id": w["neighbour"].pk})[0] == 404
@@ -125,7 +125,7 @@ def test_district_reads_its_talents_only(world, api, persona):
 
 
 def test_a_provider_department_sees_only_its_own_queue(world, api, persona):
-    w, reqs, _cards = world
+    _w, reqs, _cards = world
     education = api(persona("supporting_officer"))  # 市教育局 provides school places only
     assert _ids(education("get", "/talent-service-requests")[1]) == {reqs["far"].pk}
     assert education("get", f"/talent-service-requests/{reqs['mine'].pk}")[0] == 404
@@ -169,7 +169,7 @@ def test_the_desk_through_the_api_with_a_return_for_information(world, api, pers
 
 
 def test_card_desk_through_the_api_and_verification(world, api, persona):
-    w, _reqs, cards = world
+    _w, _reqs, cards = world
     district, dept = api(persona("zhangdian_officer")), api(persona("lead_officer"))
     cid = cards["mine"].pk
     # issue before the reviews: refused by the table
