@@ -28,8 +28,15 @@ class TalentConfig(AppConfig):
                 NavItem(_("Service desk"), "talent:service_requests"),
                 NavItem(_("Service catalogue"), "talent:service_items"),
                 NavItem(_("Expert review"), "talent:review_list", roles=BUREAU | {Role.EXPERT}),
-                NavItem(_("Foreign experts"), "talent:visits"),
+                NavItem(_("Foreign experts"), "talent:foreign_experts"),
+                NavItem(_("Foreign-expert visits"), "talent:visits"),
                 NavItem(_("Foreign-intelligence projects"), "talent:projects"),
+                NavItem(_("Foreign-intelligence outcomes"), "talent:outcomes"),
+                NavItem(
+                    _("Import foreign experts"),
+                    "talent:foreign_import",
+                    roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
+                ),
                 NavItem(_("Tiers"), "talent:tiers"),
             ),
             order=45,
@@ -66,9 +73,10 @@ class TalentConfig(AppConfig):
     }
 
     def importers(self) -> list:
+        from kechuang.talent.foreign_import import ForeignImport
         from kechuang.talent.importer import TalentImport
 
-        return [TalentImport()]
+        return [TalentImport(), ForeignImport()]
 
     def indicator_feeds(self) -> list:
         from kechuang.talent.feed import indicator_feeds

@@ -56,6 +56,7 @@ class MembershipFilter(ListFilterSet):
 class VisitFilter(ListFilterSet):
     year = IntegerFilter(field_name="arrived_on__year")
     region = django_filters.CharFilter(field_name="expert__region__code")
+    expert = IntegerFilter(field_name="expert_id")
 
     class Meta:
         fields: list[str] = []
@@ -122,3 +123,12 @@ class TeamFilter(ListFilterSet):
 
     def filter_active(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(is_active=value == "1") if value in ("1", "0") else queryset
+
+
+class ForeignExpertFilter(ListFilterSet):
+    region = django_filters.CharFilter(field_name="region__code")
+    programme = django_filters.CharFilter(field_name="programme__code")
+    q = SearchFilter("talent__name", "host_name", "talent__nationality")
+
+    class Meta:
+        fields: list[str] = []

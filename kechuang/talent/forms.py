@@ -6,7 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
-from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent, Team
+from kechuang.talent.models import (
+    Application,
+    CardGrade,
+    ForeignExpert,
+    ForeignProject,
+    SelectionRound,
+    ServiceItem,
+    Talent,
+    Team,
+    Visit,
+)
 from kechuang.talent.services import TALENT_FIELDS
 
 
@@ -99,3 +109,79 @@ class TeamForm(forms.ModelForm):
         if members is not None:
             self.fields["members"].queryset = (members | current).distinct().order_by("name", "pk")
         self.fields["members"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
+
+
+class ForeignExpertForm(forms.ModelForm):
+    """A foreign expert: a talent of the register, its host unit (linked to the register by credit code), the
+    programme it came under and the region that hosts it."""
+
+    class Meta:
+        model = ForeignExpert
+        fields = ["talent", "host_credit_code", "host_name", "programme", "region"]
+
+    def __init__(self, *args: Any, talents: Any = None, regions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["talent"]  # the record is the talent's; another talent is another record
+        elif talents is not None:
+            self.fields["talent"].queryset = talents
+        if regions is not None:
+            current = OrgUnit.objects.filter(pk=self.instance.region_id) if self.instance.pk else OrgUnit.objects.none()
+            self.fields["region"].queryset = (regions | current).distinct()
+
+    def _post_clean(self) -> None:
+        pass  # the service validates inside its transaction
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["expert", "arrived_on", "left_on", "purpose"]
+        widgets = {
+            "arrived_on": forms.DateInput(attrs={"type": "date"}),
+            "left_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, experts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if experts is not None:
+            self.fields["expert"].queryset = experts.select_related("talent")
+        self.fields["expert"].label_from_instance = lambda e: f"{e.talent.name}（{e.talent.nationality}）"
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ForeignProjectForm(forms.ModelForm):
+    class Meta:
+        model = ForeignProject
+        fields = [
+            "title",
+            "host_credit_code",
+            "host_name",
+            "region",
+            "level",
+            "year",
+            "funding_wan",
+            "experts",
+            "outcomes",
+            "in_library",
+        ]
+
+    def __init__(
+        self, *args: Any, experts: Any = None, regions: Any = None, library: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not library:
+            del self.fields["in_library"]  # the bureau decides what the outcomes library shares
+        if experts is not None:
+            current = self.instance.experts.all() if self.instance.pk else ForeignExpert.objects.none()
+            self.fields["experts"].queryset = (experts | current).distinct().select_related("talent")
+        self.fields["experts"].label_from_instance = lambda e: f"{e.talent.name}（{e.talent.nationality}）"
+        self.fields["experts"].required = False
+        if regions is not None:
+            current = OrgUnit.objects.filter(pk=self.instance.region_id) if self.instance.pk else OrgUnit.objects.none()
+            self.fields["region"].queryset = (regions | current).distinct()
+
+    def _post_clean(self) -> None:
+        pass

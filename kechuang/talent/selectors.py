@@ -16,6 +16,7 @@ from kechuang.talent import feed
 from kechuang.talent.engines import workflow as wf
 from kechuang.talent.models import (
     Application,
+    ForeignExpert,
     ForeignProject,
     Membership,
     Programme,
@@ -66,6 +67,24 @@ def visits(user: Any):
 
 def projects(user: Any):
     return ForeignProject.objects.visible_to(user).select_related("region")
+
+
+def outcomes(user: Any):
+    """The 引智 outcomes library: projects with outcomes that the bureau shares; every government reader sees the
+    shared outcomes of the whole city (that is what the library is for)."""
+    from kechuang.core.scope import mark_scoped
+
+    shared = ForeignProject.objects.filter(in_library=True).exclude(outcomes="").select_related("region")
+    return mark_scoped(shared.prefetch_related("experts__talent"), user)
+
+
+def foreign_experts(user: Any):
+    return (
+        ForeignExpert.objects.visible_to(user)
+        .select_related("talent", "region", "programme")
+        .annotate(n_visits=Count("visits", distinct=True))
+        .order_by("-id")
+    )
 
 
 def regions() -> list[OrgUnit]:

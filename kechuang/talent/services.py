@@ -29,6 +29,8 @@ from kechuang.talent.models import (
     CalendarDay,
     CardGrade,
     CardType,
+    ForeignExpert,
+    ForeignProject,
     Membership,
     Review,
     SelectionRound,
@@ -39,6 +41,7 @@ from kechuang.talent.models import (
     Team,
     Tier,
     Tranche,
+    Visit,
 )
 
 TALENT_FIELDS = (
@@ -782,3 +785,133 @@ def team_archive(*, actor: Any, team: Team, reason: str) -> Team:
     if not can_write(actor, team):
         raise PermissionDenied(_("You cannot change this team."))
     return archive(team, actor=actor, reason=reason)
+
+
+# ---------------------------------------------------------------- foreign experts, visits and 引智 projects (task 13)
+EXPERT_FIELDS = ("host_credit_code", "host_name", "programme", "region")
+VISIT_FIELDS = ("expert", "arrived_on", "left_on", "purpose")
+PROJECT_FIELDS = ("title", "host_credit_code", "host_name", "region", "level", "year", "funding_wan", "outcomes")
+PROJECT_FIELDS_LIBRARY = ("in_library",)
+
+
+def _host_name(obj: Any) -> None:
+    """The host unit's name from the organisation register when it holds the credit code."""
+    code = obj.host_credit_code or ""
+    found = registry.enterprise_refs([code]).get(code)
+    if found:
+        obj.host_name = found.name
+
+
+def _check_region(actor: Any, region: Any) -> None:
+    if region is None:
+        raise ValidationError({"region": _("Choose a district or county.")})
+    if not can_write_unit(actor, region):
+        raise PermissionDenied(_("You may record foreign experts and projects of your own region only."))
+
+
+@transaction.atomic
+def foreign_expert_create(*, actor: Any, talent: Talent, **fields: Any) -> ForeignExpert:
+    """Record a talent of the register as a foreign expert hosted by a unit of the actor's region."""
+    require_writer(actor)
+    _check_region(actor, fields.get("region"))
+    if not Talent.objects.visible_to(actor).filter(pk=talent.pk, is_active=True).exists():
+        raise ValidationError({"talent": _("Choose a talent of the register you may see.")})
+    if ForeignExpert.objects.filter(talent=talent).exists():
+        raise ValidationError({"talent": _("This talent is already recorded as a foreign expert.")})
+    expert = ForeignExpert(talent=talent)
+    audit.assign(expert, fields, allowed=EXPERT_FIELDS)
+    _host_name(expert)
+    audit.save(expert, actor=actor)
+    return expert
+
+
+@transaction.atomic
+def foreign_expert_update(*, actor: Any, expert: ForeignExpert, **fields: Any) -> ForeignExpert:
+    if not can_write(actor, expert):
+        raise PermissionDenied(_("You cannot change this foreign expert."))
+    if "region" in fields:
+        _check_region(actor, fields["region"])
+    before = expert.region_id
+    audit.assign(expert, fields, allowed=EXPERT_FIELDS)
+    _host_name(expert)
+    audit.save(expert, actor=actor)
+    if before != expert.region_id:  # the expert's visits count in its region
+        feed.talents_changed({d.year for d in expert.visits.values_list("arrived_on", flat=True)})
+    return expert
+
+
+@transaction.atomic
+def visit_create(*, actor: Any, **fields: Any) -> Visit:
+    """One stay of a foreign expert: one person-visit in the year it starts (the quota and the indicator)."""
+    require_writer(actor)
+    expert = fields.get("expert")
+    if expert is None or not can_write(actor, expert):
+        raise PermissionDenied(_("You may record visits of your own region's foreign experts only."))
+    visit = Visit()
+    audit.assign(visit, fields, allowed=VISIT_FIELDS)
+    audit.save(visit, actor=actor)
+    feed.talents_changed({visit.arrived_on.year})
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, actor: Any, visit: Visit, **fields: Any) -> Visit:
+    if not can_write(actor, visit):
+        raise PermissionDenied(_("You cannot change this visit."))
+    if "expert" in fields and (fields["expert"] is None or not can_write(actor, fields["expert"])):
+        raise PermissionDenied(_("You may record visits of your own region's foreign experts only."))
+    before = visit.arrived_on.year
+    audit.update(visit, fields, allowed=VISIT_FIELDS, actor=actor)
+    feed.talents_changed({before, visit.arrived_on.year})
+    return visit
+
+
+def _project_experts(actor: Any, project: ForeignProject, experts: Any) -> dict[str, list]:
+    chosen = list(experts or [])
+    keep = set(project.experts.values_list("pk", flat=True)) if project.pk else set()
+    readable = set(
+        ForeignExpert.objects.visible_to(actor).filter(pk__in=[e.pk for e in chosen]).values_list("pk", flat=True)
+    )
+    if any(e.pk not in readable and e.pk not in keep for e in chosen):
+        raise ValidationError({"experts": _("Choose foreign experts you may see.")})
+    project.experts.set(chosen)
+    after = sorted(e.pk for e in chosen)
+    return {"experts": [sorted(keep), after]} if sorted(keep) != after else {}
+
+
+def _project_allowed(actor: Any) -> tuple[str, ...]:
+    # Whether the outcomes are shared in the 引智 outcomes library is the bureau's decision.
+    return PROJECT_FIELDS + (PROJECT_FIELDS_LIBRARY if is_bureau(actor) else ())
+
+
+@transaction.atomic
+def project_create(*, actor: Any, experts: Any = (), **fields: Any) -> ForeignProject:
+    require_writer(actor)
+    _check_region(actor, fields.get("region"))
+    project = ForeignProject()
+    audit.assign(project, fields, allowed=_project_allowed(actor))
+    _host_name(project)
+    audit.save(project, actor=actor)
+    changes = _project_experts(actor, project, experts)
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=project, changes=changes)
+    feed.talents_changed({project.year})
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: Any, project: ForeignProject, experts: Any = None, **fields: Any) -> ForeignProject:
+    if not can_write(actor, project):
+        raise PermissionDenied(_("You cannot change this project."))
+    if "region" in fields:
+        _check_region(actor, fields["region"])
+    before = project.year
+    audit.assign(project, fields, allowed=_project_allowed(actor))
+    _host_name(project)
+    audit.save(project, actor=actor)
+    if experts is not None:
+        changes = _project_experts(actor, project, experts)
+        if changes:
+            audit.record(actor=actor, action=audit.Action.UPDATE, obj=project, changes=changes)
+    feed.talents_changed({before, project.year})
+    return project

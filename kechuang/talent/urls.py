@@ -67,3 +67,16 @@ urlpatterns += [
     path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
     path("teams/<int:pk>/archive/", views.team_archive, name="team_archive"),
 ]
+
+urlpatterns += [
+    path("foreign-experts/experts/", views.foreign_experts, name="foreign_experts"),
+    path("foreign-experts/experts/new/", views.foreign_expert_edit, name="foreign_expert_create"),
+    path("foreign-experts/experts/<int:pk>/edit/", views.foreign_expert_edit, name="foreign_expert_edit"),
+    path("foreign-experts/visits/new/", views.visit_edit, name="visit_create"),
+    path("foreign-experts/visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("foreign-projects/new/", views.project_edit, name="project_create"),
+    path("foreign-projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("foreign-projects/outcomes/", views.outcomes, name="outcomes"),
+    path("foreign-import/", views.foreign_import, name="foreign_import"),
+    path("foreign-import/template/", views.foreign_import_template, name="foreign_import_template"),
+]

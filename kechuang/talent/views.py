@@ -34,6 +34,7 @@ from kechuang.talent.engines import workflow as wf
 from kechuang.talent.filters import (
     ApplicationFilter,
     CardFilter,
+    ForeignExpertFilter,
     MembershipFilter,
     ProjectFilter,
     RequestFilter,
@@ -44,17 +45,22 @@ from kechuang.talent.filters import (
 from kechuang.talent.forms import (
     ApplicationForm,
     CardApplyForm,
+    ForeignExpertForm,
+    ForeignProjectForm,
     RequestForm,
     ReviewForm,
     StepForm,
     TalentForm,
     TeamForm,
+    VisitForm,
 )
 from kechuang.talent.models import (
     Application,
     CalendarDay,
     CardGrade,
     CardType,
+    ForeignExpert,
+    ForeignProject,
     Membership,
     Programme,
     ServiceItem,
@@ -63,6 +69,7 @@ from kechuang.talent.models import (
     TalentCard,
     Team,
     Tier,
+    Visit,
 )
 
 
@@ -447,6 +454,7 @@ def visits(request: HttpRequest) -> HttpResponse:
             "regions": selectors.regions(),
             "query": query_without(request, "page"),
             "total": filterset.qs.count(),
+            "can_create": _may_record(request.user),
         },
     )
 
@@ -463,6 +471,7 @@ def projects(request: HttpRequest) -> HttpResponse:
             "regions": selectors.regions(),
             "query": query_without(request, "page"),
             "total": filterset.qs.count(),
+            "can_create": _may_record(request.user),
         },
     )
 
@@ -977,3 +986,153 @@ def team_archive(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Give the reason for archiving."))
     return redirect("talent:team", pk=pk)
+
+
+# ---------------------------------------------------------------- foreign experts, visits, 引智 projects (task 13)
+def _may_record(user) -> bool:
+    return user.role not in READ_ONLY and _writable_regions(user).exists()
+
+
+@login_required
+def foreign_experts(request: HttpRequest) -> HttpResponse:
+    filterset = ForeignExpertFilter(request.GET, selectors.foreign_experts(request.user))
+    return render(
+        request,
+        "talent/foreign_experts.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "regions": selectors.regions(),
+            "can_create": _may_record(request.user),
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def foreign_expert_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    expert = get_for_user(request, ForeignExpert, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    talents = (
+        Talent.objects.visible_to(request.user)
+        .filter(is_active=True, foreign_expert__isnull=True)
+        .order_by("name", "pk")
+    )
+    form = ForeignExpertForm(
+        request.POST or None, instance=expert, talents=talents, regions=_writable_regions(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.EXPERT_FIELDS}
+        if expert is None:
+            saved = save_or_errors(
+                form,
+                lambda: services.foreign_expert_create(actor=request.user, talent=form.cleaned_data["talent"], **data),
+            )
+        else:
+            stored = ForeignExpert.objects.get(pk=expert.pk)
+            saved = save_or_errors(
+                form, lambda: services.foreign_expert_update(actor=request.user, expert=stored, **data)
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:foreign_experts") + f"?q={saved.talent.name}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": expert, "kind": "expert"})
+
+
+@login_required
+def visit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    visit = get_for_user(request, Visit, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    experts = ForeignExpert.objects.writable_by(request.user)
+    if visit is not None:
+        experts = (experts | ForeignExpert.objects.filter(pk=visit.expert_id)).distinct()
+    form = VisitForm(request.POST or None, instance=visit, experts=experts)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.VISIT_FIELDS}
+        if visit is None:
+            saved = save_or_errors(form, lambda: services.visit_create(actor=request.user, **data))
+        else:
+            stored = Visit.objects.get(pk=visit.pk)
+            saved = save_or_errors(form, lambda: services.visit_update(actor=request.user, visit=stored, **data))
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:visits") + f"?year={saved.arrived_on.year}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": visit, "kind": "visit"})
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    project = get_for_user(request, ForeignProject, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    form = ForeignProjectForm(
+        request.POST or None,
+        instance=project,
+        experts=ForeignExpert.objects.visible_to(request.user),
+        regions=_writable_regions(request.user),
+        library=is_bureau(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = services._project_allowed(request.user)
+        data = {k: form.cleaned_data[k] for k in fields if k in form.cleaned_data}
+        experts = list(form.cleaned_data["experts"])
+        if project is None:
+            saved = save_or_errors(form, lambda: services.project_create(actor=request.user, experts=experts, **data))
+        else:
+            stored = ForeignProject.objects.get(pk=project.pk)
+            saved = save_or_errors(
+                form,
+                lambda: services.project_update(actor=request.user, project=stored, experts=experts, **data),
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:projects") + f"?year={saved.year}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": project, "kind": "project"})
+
+
+@login_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The 引智 outcomes library: the outcomes of the projects the bureau shares (no other library of them exists
+    in the platform, so this list is it)."""
+    filterset = ProjectFilter(request.GET, selectors.outcomes(request.user))
+    return render(
+        request,
+        "talent/outcomes.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "regions": selectors.regions(),
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def foreign_import(request: HttpRequest) -> HttpResponse:
+    from kechuang.core import imports
+    from kechuang.talent import foreign_import as importer
+
+    if not _may_record(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = imports.start(importer.ForeignImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    jobs = imports.jobs_of(request.user, [importer.ForeignImport.kind])
+    return render(request, "talent/foreign_import.html", {"jobs": jobs, "sheets": importer.SHEETS})
+
+
+@login_required
+def foreign_import_template(request: HttpRequest) -> HttpResponse:
+    from kechuang.talent import foreign_import as importer
+
+    return importer.template_response(request.user)

@@ -152,6 +152,16 @@ RULES: dict[str, Rule] = {
     "api:talent_team": page(target="talent_team"),
     "talent:visits": page(),
     "talent:projects": page(),
+    "talent:foreign_experts": page(),
+    "talent:foreign_expert_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:foreign_expert_edit": form(target="foreign_expert", data={"host_name": "巡检单位"}),
+    "talent:visit_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:visit_edit": form(target="foreign_visit", data={"purpose": "巡检"}),
+    "talent:project_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:project_edit": form(target="foreign_project", data={"title": "巡检项目"}),
+    "talent:outcomes": page(),
+    "talent:foreign_import": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}, upload=True),
+    "talent:foreign_import_template": page(),
     "talent:bind_account": action(target="talent", writers=BUREAU, data={"username": "p_talent"}),
     "talent:import": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}, upload=True),
     "talent:import_template": page(),
@@ -876,6 +886,20 @@ def _load_targets() -> Demo:
         t["service_request"].append(
             Target({"pk": r.pk}, ServiceRequest, r.pk, _units(code, provider), _units(code, provider))
         )
+    from kechuang.talent.models import ForeignExpert, ForeignProject, Visit
+
+    # one record in each walked district where the small demo has one, else in another region (its own scope)
+    for kind, model, lookup in (
+        ("foreign_expert", ForeignExpert, "region__code"),
+        ("foreign_visit", Visit, "expert__region__code"),
+        ("foreign_project", ForeignProject, "region__code"),
+    ):
+        t[kind] = []
+        for code in ("zhangdian", "zichuan"):
+            x = model.objects.filter(**{lookup: code}).order_by("id").first()
+            x = x or model.objects.exclude(**{f"{lookup}__in": ("zhangdian", "zichuan")}).order_by("id").first()
+            region = model.objects.filter(pk=x.pk).values_list(lookup, flat=True).get()
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, _units(region), _units(region)))
     from kechuang.talent.models import Team as TalentTeam
 
     t["talent_team"] = []
