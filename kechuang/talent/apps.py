@@ -38,6 +38,11 @@ class TalentConfig(AppConfig):
                     roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
                 ),
                 NavItem(_("Tiers"), "talent:tiers"),
+                NavItem(
+                    _("Portal account requests"),
+                    "talent:registrations",
+                    roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
+                ),
             ),
             order=45,
         ),
@@ -68,7 +73,7 @@ class TalentConfig(AppConfig):
             "api:talent_service_request_create",
             "api:talent_service_request_step",
         },
-        "enterprise": {"talent:employer_home", "talent:employer_apply"},
+        "enterprise": {"talent:employer_home", "talent:employer_apply", "talent:employer_registration_step"},
         "expert": {"talent:review_list", "talent:review"},
     }
 

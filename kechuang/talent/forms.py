@@ -185,3 +185,56 @@ class ForeignProjectForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass
+
+
+class RegistrationForm(forms.Form):
+    """A talent asks for a portal account. Every check here is one an anonymous visitor may be told (the number's
+    own check digit, the user name, the password rules); whether the number is in the register is not."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=32, help_text=_("As given to your district."))
+    name = forms.CharField(label=_("Full name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, help_text=_("The number your district holds."))
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_id_number(self) -> str:
+        from kechuang.talent.engines import idcard
+        from kechuang.talent.models import ID_PROBLEMS
+
+        value = idcard.normalise(self.cleaned_data["id_number"])
+        # 18 characters: a resident ID card, checked by GB 11643 (a passport number is checked by the district)
+        if len(value) == 18 and value[:17].isdigit() and (problem := idcard.problem(value)):
+            raise forms.ValidationError(ID_PROBLEMS[problem])
+        return value
+
+    def clean_username(self) -> str:
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        from kechuang.core.models import User
+        from kechuang.core.validators import validate_username_not_reserved
+
+        value = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(value)
+        validate_username_not_reserved(value)
+        if User.objects.filter(username__iexact=value).exists():
+            raise forms.ValidationError(_("This user name is taken: choose another."))
+        return value
+
+    def clean(self) -> dict:
+        from django.contrib.auth.password_validation import validate_password
+
+        from kechuang.core.models import User
+
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                validate_password(first, User(username=data.get("username", ""), display_name=data.get("name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -32,6 +32,7 @@ from kechuang.talent.models import (
     ForeignExpert,
     ForeignProject,
     Membership,
+    PortalRegistration,
     Review,
     SelectionRound,
     ServiceItem,
@@ -915,3 +916,127 @@ def project_update(*, actor: Any, project: ForeignProject, experts: Any = None, 
             audit.record(actor=actor, action=audit.Action.UPDATE, obj=project, changes=changes)
     feed.talents_changed({before, project.year})
     return project
+
+
+# ---------------------------------------------------------------- self-registration of talents (the portal's accounts)
+# Kept minimal and in this module: a generic public-registration piece (address-keyed rate limit, pending account,
+# activation) may move to core once the enterprise self-registration lands there.
+def _address_key(ip: str | None) -> str:
+    """A keyed hash of the client address: enough for the rate limit, the address is never stored."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
+
+
+def registration_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
+    """Like the log-in (AXES_FAILURE_LIMIT within AXES_COOLOFF_TIME): an address that sent that many registration
+    requests in the window is refused until it passes, whatever their outcome (which it is never told)."""
+    from django.conf import settings
+
+    from kechuang.talent.models import RegistrationAttempt
+
+    now = now or timezone.now()
+    window = getattr(settings, "AXES_COOLOFF_TIME", dt.timedelta(minutes=30))
+    limit = getattr(settings, "AXES_FAILURE_LIMIT", 5)
+    recent = RegistrationAttempt.objects.filter(ip_hash=_address_key(ip), at__gte=now - window)
+    return recent.count() >= limit
+
+
+def _same_phone(stored: str, given: str) -> bool:
+    digits = "".join(ch for ch in given or "" if ch.isdigit())
+    return bool(stored) and secrets.compare_digest(stored, digits)
+
+
+@transaction.atomic
+def registration_request(
+    *, ip: str | None, id_number: str, name: str, phone: str, username: str, password: str
+) -> PortalRegistration | None:
+    """A talent asks for a portal account. The account is created (inactive) and the request recorded only when
+    the ID number is in the register (blind index) with the same name and mobile phone, the talent is in the city,
+    has no account and no request pending; otherwise nothing is created. Either way the caller shows the visitor
+    the same answer, so the page never tells whether a number is in the register. Returns the request, or None."""
+    from django.contrib.auth.hashers import make_password
+
+    from kechuang.core.models import User
+    from kechuang.talent.models import RegistrationAttempt
+
+    RegistrationAttempt.objects.create(ip_hash=_address_key(ip))
+    talent = (
+        Talent.objects.filter(**blind_lookup(Talent, "id_number", idcard.normalise(id_number)))
+        .filter(is_active=True, status=Talent.Status.ACTIVE, account__isnull=True)
+        .first()
+    )
+    matched = (
+        talent is not None
+        and " ".join(talent.name.split()) == " ".join((name or "").split())
+        and _same_phone(talent.phone, phone)
+        and not PortalRegistration.objects.filter(talent=talent, state=PortalRegistration.State.PENDING).exists()
+    )
+    if not matched:
+        make_password(password)  # the same work as a match, so the answer's timing tells nothing either
+        audit.record(
+            actor=None,
+            action=audit.Action.CREATE,
+            object_type="talent.portalregistration",
+            object_label="—",
+            detail={"event": "portal_registration", "matched": False},
+            success=False,
+        )
+        return None
+    user = User(username=username, display_name=talent.name[:100], role=Role.TALENT, is_active=False)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    registration = PortalRegistration(talent=talent, account=user)
+    audit.save(registration, actor=None)
+    return registration
+
+
+def _may_decide(actor: Any, registration: PortalRegistration) -> bool:
+    """The bureau, the talent's district officers, and the employer's accounts (an enterprise account of the
+    talent's employer) confirm a registration."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role == Role.LEADER:
+        return False
+    if is_bureau(actor):
+        return True
+    talent = registration.talent
+    if actor.role == Role.DISTRICT_OFFICER:
+        return can_write_unit(actor, talent.region)
+    code = getattr(actor, "credit_code", "")
+    return actor.role == Role.ENTERPRISE and bool(code) and code == talent.employer_credit_code
+
+
+@transaction.atomic
+def registration_decide(
+    *, actor: Any, registration: PortalRegistration, activate: bool, note: str = ""
+) -> PortalRegistration:
+    """Activate the account and bind it to the talent's record, or turn the request down with the reason (the
+    account stays inactive: accounts are never deleted)."""
+    reg = (
+        PortalRegistration.objects.select_for_update(of=("self",))
+        .select_related("talent__region")
+        .get(pk=registration.pk)
+    )
+    if not _may_decide(actor, reg):
+        raise PermissionDenied(_("Only the talent's district, its employer or the bureau confirms a registration."))
+    if reg.state != PortalRegistration.State.PENDING:
+        raise ValidationError({"state": _("This request has been decided already.")})
+    note = " ".join((note or "").split())
+    if not activate and not note:
+        raise ValidationError({"note": _("Give the reason.")})
+    talent = Talent.objects.select_for_update().get(pk=reg.talent_id)
+    if activate and talent.account_id is not None:
+        raise ValidationError({"state": _("This talent already has a portal account.")})
+    account = reg.account
+    if activate:
+        account.is_active = True
+        audit.save(account, actor=actor)
+        talent.account = account
+        audit.save(talent, actor=actor)
+    reg.state = PortalRegistration.State.ACTIVATED if activate else PortalRegistration.State.REFUSED
+    reg.decided_by, reg.decided_at, reg.note = actor, timezone.now(), note[:300]
+    audit.save(reg, actor=actor)
+    return reg

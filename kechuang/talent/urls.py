@@ -80,3 +80,15 @@ urlpatterns += [
     path("foreign-import/", views.foreign_import, name="foreign_import"),
     path("foreign-import/template/", views.foreign_import_template, name="foreign_import_template"),
 ]
+
+urlpatterns += [
+    path("register/", views.talent_register, name="register"),
+    path("register/sent/", views.talent_register_sent, name="register_sent"),
+    path("registrations/", views.registrations, name="registrations"),
+    path("registrations/<int:pk>/<slug:action>/", views.registration_step, name="registration_step"),
+    path(
+        "employer/registrations/<int:pk>/<slug:action>/",
+        views.employer_registration_step,
+        name="employer_registration_step",
+    ),
+]

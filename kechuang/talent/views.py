@@ -47,6 +47,7 @@ from kechuang.talent.forms import (
     CardApplyForm,
     ForeignExpertForm,
     ForeignProjectForm,
+    RegistrationForm,
     RequestForm,
     ReviewForm,
     StepForm,
@@ -62,6 +63,7 @@ from kechuang.talent.models import (
     ForeignExpert,
     ForeignProject,
     Membership,
+    PortalRegistration,
     Programme,
     ServiceItem,
     ServiceRequest,
@@ -810,6 +812,9 @@ def employer_home(request: HttpRequest) -> HttpResponse:
                 "talent", "round__programme"
             )[:100],
             "form": ApplicationForm(talents=_employer_talents(request)),
+            "registrations": PortalRegistration.objects.filter(
+                talent__in=_employer_talents(request), state=PortalRegistration.State.PENDING
+            ).select_related("talent", "account"),
         },
     )
 
@@ -1136,3 +1141,102 @@ def foreign_import_template(request: HttpRequest) -> HttpResponse:
     from kechuang.talent import foreign_import as importer
 
     return importer.template_response(request.user)
+
+
+# ---------------------------------------------------------------- self-registration (portal accounts)
+def talent_register(request: HttpRequest) -> HttpResponse:
+    """The public registration page: a talent of the register asks for a portal account. Whatever the register
+    holds, a well-formed request gets the same answer (the page never tells whether a number is registered)."""
+    from kechuang.core.middleware import client_ip
+
+    form = RegistrationForm(request.POST or None)
+    limited = False
+    if request.method == "POST":
+        ip = client_ip(request)
+        if services.registration_rate_limited(ip):
+            limited = True
+            form.add_error(None, _("Too many requests from your network: try again in 30 minutes."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            services.registration_request(
+                ip=ip,
+                id_number=data["id_number"],
+                name=data["name"],
+                phone=data["phone"],
+                username=data["username"],
+                password=data["password1"],
+            )
+            return redirect("talent:register_sent")
+    response = render(request, "talent/register.html", {"form": form, "limited": limited})
+    if limited:
+        response.status_code = 429
+    return response
+
+
+def talent_register_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "talent/register_sent.html")
+
+
+REGISTRATION_STEPS = ("activate", "refuse")
+
+
+@login_required
+def registrations(request: HttpRequest) -> HttpResponse:
+    """Portal account requests awaiting confirmation (the district's talents; the bureau all)."""
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    qs = PortalRegistration.objects.visible_to(request.user).select_related("talent__region", "account")
+    state = request.GET.get("state", PortalRegistration.State.PENDING)
+    if state:
+        qs = qs.filter(state=state)
+    for r in (page := paginate(request, qs)).object_list:
+        _shown(r.talent)
+    return render(
+        request,
+        "talent/registrations.html",
+        {
+            "page": page,
+            "state": state,
+            "states": PortalRegistration.State.choices,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+def _decide(request: HttpRequest, registration: PortalRegistration, action: str) -> None:
+    if action not in REGISTRATION_STEPS:
+        raise Http404
+    try:
+        services.registration_decide(
+            actor=request.user,
+            registration=registration,
+            activate=action == "activate",
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for m in error_messages(exc, PortalRegistration):
+            messages.error(request, m)
+
+
+@login_required
+@require_POST
+def registration_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    registration = get_for_user(request, PortalRegistration, pk, write=True)
+    _decide(request, registration, action)
+    return redirect("talent:registrations")
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def employer_registration_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The employer confirms (or turns down) a portal account request of one of its own talents."""
+    registration = (
+        PortalRegistration.objects.select_related("talent").filter(pk=pk, talent__in=_employer_talents(request)).first()
+    )
+    if registration is None:
+        raise Http404
+    _decide(request, registration, action)
+    return redirect("talent:employer_home")

@@ -172,6 +172,21 @@ RULES: dict[str, Rule] = {
     ),
     "talent:portal_card_apply": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"grade": 1}),
     "talent:employer_home": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    # self-registration: the public request (the same answer whatever the register holds), the district's queue,
+    # the employer's confirmation of its own talents' requests
+    "talent:register": page(readers=PUBLIC),
+    "talent:register_sent": page(readers=PUBLIC),
+    "talent:registrations": page(readers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:registration_step": action(
+        readers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        kwargs={"pk": 987654, "action": "activate"},
+    ),
+    "talent:employer_registration_step": action(
+        readers=frozenset({"enterprise_admin", "enterprise_user"}),
+        writers=frozenset({"enterprise_admin", "enterprise_user"}),
+        kwargs={"pk": 987654, "action": "activate"},
+    ),
     "talent:employer_apply": action(
         readers=frozenset({"enterprise_admin", "enterprise_user"}),
         writers=frozenset({"enterprise_admin", "enterprise_user"}),
