@@ -178,7 +178,6 @@ RULES: dict[str, Rule] = {
     "talent:register_sent": page(readers=PUBLIC),
     "talent:registrations": page(readers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
     "talent:registration_step": action(
-        readers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
         writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
         kwargs={"pk": 987654, "action": "activate"},
     ),
