@@ -325,6 +325,10 @@ EMAIL_HOST_USER = env_str("KECHUANG_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("KECHUANG_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KECHUANG_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("KECHUANG_EMAIL_FROM", "kechuang@localhost")
+# The site's address as its users reach it, for the links in e-mails (the message centre).
+KECHUANG_SITE_URL = env_str("KECHUANG_SITE_URL", "http://127.0.0.1:8000")
+# Text messages: a dotted path to a gateway class with send(mobile, text) (core.messages); empty = none are sent.
+KECHUANG_SMS_BACKEND = env_str("KECHUANG_SMS_BACKEND", "")
 # Uploads are streamed to disk above 2.5 MB; each module states and enforces its own per-file limit.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760

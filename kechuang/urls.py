@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/password/", core_views.password_change, name="password_change"),
     path("accounts/awaiting-role/", core_views.awaiting_role, name="awaiting_role"),
     path("accounts/home/", core_views.my_home, name="my_home"),
+    path("accounts/messages/", core_views.message_list, name="message_list"),
+    path("accounts/messages/<int:pk>/", core_views.message_open, name="message_open"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from kechuang.core.messages import badge_count
 from kechuang.core.registry import default_policy, navigation_for
 from kechuang.core.roles import BUSINESS
 
@@ -18,4 +19,6 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         # The policy is business data: an administrator's top bar does not link to it (core.duties).
         "current_policy": default_policy() if user.role in BUSINESS else None,
         "environment": settings.ENVIRONMENT,
+        # A callable: asked only where the top bar shows it.
+        "unread_messages": lambda: badge_count(user),
     }

@@ -19,7 +19,7 @@ from kechuang.core.roles import BUSINESS, EXTERNAL, Role
 from kechuang.core.second_factor import OPEN_PAGES
 
 # Pages of one's own account, whatever the role.
-ACCOUNT_PAGES = OPEN_PAGES | {"password_change", "awaiting_role"}
+ACCOUNT_PAGES = OPEN_PAGES | {"password_change", "awaiting_role", "message_list", "message_open"}
 USER_LIST_PAGES = frozenset({"core:user_list", "core:user_export"})
 DUTY_PAGES: dict[str, frozenset[str]] = {
     Role.SYSADMIN: USER_LIST_PAGES

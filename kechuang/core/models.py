@@ -151,6 +151,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("manages the other accounts of the same enterprise"),
     )
+    # Where the message centre sends a text message, when an SMS gateway is configured (core.messages).
+    mobile = EncryptedCharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_mobile])
 
     class Meta:
         verbose_name = _("user")
@@ -468,3 +470,43 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.purpose})"
+
+
+class Message(models.Model):
+    """One message of the message centre (消息中心) to one account, from any module: a returned application, a
+    deadline, an expiring qualification, a new call that fits. `key` makes a reminder idempotent: the same key to
+    the same account is stored (and mailed) once."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Deadline")
+        OVERDUE = "overdue", _("Overdue")
+        RETURNED = "returned", _("Returned")
+        DECISION = "decision", _("Decision")
+        EXPIRING = "expiring", _("Expiring")
+        OPPORTUNITY = "opportunity", _("New opportunity")
+        REMINDER = "reminder", _("Reminder")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="inbox"
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    key = models.CharField(max_length=160, blank=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    texted_at = models.DateTimeField(_("text message sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="message_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -281,6 +281,16 @@ def external_pages(role: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def layout_for(role: str) -> str:
+    """The base template of a role's account pages: a module may give an external role its own layout (the
+    enterprise portal does), declared as AppConfig `external_layout = {role: template}`."""
+    for config in kechuang_apps():
+        layout = getattr(config, "external_layout", {}).get(str(role))
+        if layout:
+            return layout
+    return "base.html"
+
+
 def _in_menu(item: NavItem, role: str | None) -> bool:
     # An entry for every signed-in user is a business page: administrators see only the entries naming them.
     if item.roles is None:

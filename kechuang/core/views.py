@@ -285,3 +285,49 @@ def awaiting_role(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.PENDING and home_of(request.user.role) != "awaiting_role":
         return redirect("cockpit")
     return render(request, "core/awaiting_role.html")
+
+
+@login_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    """The account's message centre: unread first by default, by type, paginated."""
+    from kechuang.core import messages as centre
+    from kechuang.core.models import Message
+
+    if request.method == "POST":  # 全部标为已读
+        centre.messages_read_all(user=request.user)
+        return redirect("message_list")
+    items = centre.inbox(request.user)
+    show = request.GET.get("show", "unread")
+    if show == "unread":
+        items = items.filter(read_at=None)
+    kind = request.GET.get("kind", "")
+    if kind in Message.Kind.values:
+        items = items.filter(kind=kind)
+    return render(
+        request,
+        "core/messages.html",
+        {
+            "page": paginate(request, items),
+            "query": query_without(request, "page"),
+            "show": show,
+            "kind": kind,
+            "kinds": Message.Kind.choices,
+            "unread": centre.unread_count(request.user),
+            "base_template": registry.layout_for(request.user.role),
+        },
+    )
+
+
+@login_required
+def message_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of one's own messages read and go to the page it is about (POST: reading changes state)."""
+    from kechuang.core import messages as centre
+    from kechuang.core.models import Message
+
+    if request.method != "POST":
+        return redirect("message_list")
+    try:
+        message = centre.message_open(user=request.user, pk=pk)
+    except Message.DoesNotExist:
+        raise Http404 from None
+    return redirect(message.url or "message_list")

@@ -16,3 +16,5 @@ class PortalConfig(AppConfig):
     navigation = ()
     # Every portal URL name is listed here as the pages are added: core.duties refuses the enterprise role the rest.
     external_pages: dict[str, set[str]] = {"enterprise": set()}
+    # The firm's account pages (the message centre, the password) use the portal's layout too.
+    external_layout = {"enterprise": "portal/base.html"}

@@ -245,6 +245,9 @@ RULES: dict[str, Rule] = {
     "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
     "my_home": page(readers=EXTERNALS, per_persona=dict.fromkeys(ALL, 302)),
     "favicon": page(readers=PUBLIC),
+    # Each account's own message centre (core.messages); a message of no one's (or another's) id is not found.
+    "message_list": page(readers=SIGNED_IN),
+    "message_open": page(readers=SIGNED_IN, get="redirect", kwargs={"pk": 987654}),
     "set_language": Rule(readers=PUBLIC, get="redirect"),
     "core:org_units": page(readers=ALL | USER_READERS),
     "core:liaison_list": page(),

@@ -44,6 +44,7 @@ ADMIN_PAGES = {
         "core:org_units",
         "core:second_factor_verify",
         "password_change",
+        "message_list",
         "login",
         "favicon",
     },
@@ -54,16 +55,17 @@ ADMIN_PAGES = {
         "core:org_units",
         "core:second_factor_verify",
         "password_change",
+        "message_list",
         "login",
         "favicon",
     },
-    "auditor": {"core:audit_log", "core:second_factor_verify", "password_change", "login", "favicon"},
+    "auditor": {"core:audit_log", "core:second_factor_verify", "password_change", "message_list", "login", "favicon"},
 }
 # What each external account reaches with 200: its account pages, its home (which gathers what the modules offer
 # it), and the pages modules open to its role (AppConfig `external_pages`); a module that opens a page adds it here
 # and to the walk's RULES. The enterprise administrator must pass a second factor (its verification page opens);
 # the others may enrol one.
-ACCOUNT_OPEN = {"password_change", "login", "favicon", "my_home"}
+ACCOUNT_OPEN = {"password_change", "message_list", "login", "favicon", "my_home"}
 EXTERNAL_PAGES = {
     "expert": ACCOUNT_OPEN
     | {"core:second_factor_enrol", "projects:reviews", "projects:review", "talent:review_list", "talent:review"},
