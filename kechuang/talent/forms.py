@@ -192,7 +192,7 @@ class RegistrationForm(forms.Form):
     own check digit, the user name, the password rules); whether the number is in the register is not."""
 
     id_number = forms.CharField(label=_("ID number"), max_length=32, help_text=_("As given to your district."))
-    name = forms.CharField(label=_("Full name"), max_length=50)
+    name = forms.CharField(label=_("Your name"), max_length=50)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, help_text=_("The number your district holds."))
     username = forms.CharField(label=_("User name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

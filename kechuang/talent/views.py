@@ -915,7 +915,7 @@ def team_export(request: HttpRequest) -> HttpResponse:
         filename="talent-teams",
         headers=[
             _("Team"),
-            _("Leader"),
+            _("Team leader"),
             _("Region"),
             _("Members"),
             _("Field"),
@@ -931,7 +931,7 @@ def team_export(request: HttpRequest) -> HttpResponse:
             t.field,
             t.programme.name if t.programme_id else "",
             t.platforms,
-            _("Active") if t.is_active else _("Archived"),
+            _("Not archived") if t.is_active else _("Archived"),
         ],
     )
     back = exports.list_url(request, reverse("talent:teams"))
