@@ -23,7 +23,16 @@ from kechuang.talent import selectors, services
 from kechuang.talent.engines import cards as card_rules
 from kechuang.talent.engines import requests as reqflow
 from kechuang.talent.engines import workflow as wf
-from kechuang.talent.filters import ApplicationFilter, CardFilter, RequestFilter, TalentFilter, TeamFilter
+from kechuang.talent.filters import (
+    ApplicationFilter,
+    CardFilter,
+    ForeignExpertFilter,
+    ProjectFilter,
+    RequestFilter,
+    TalentFilter,
+    TeamFilter,
+    VisitFilter,
+)
 from kechuang.talent.models import CardGrade, SelectionRound, ServiceItem, ServiceRequest, Talent, TalentCard
 
 router = Router(tags=["talent"])
@@ -550,3 +559,101 @@ def talent_teams(request: HttpRequest, region: str = "", programme: str = "", q:
 @router.get("/talent-teams/{team_id}", response=TeamOut)
 def talent_team(request: HttpRequest, team_id: int):
     return _team_out(get_for_user(request, selectors.teams(request.user), team_id))
+
+
+# ---------------------------------------------------------------- foreign experts, visits, 引智 projects
+class ForeignExpertOut(Schema):
+    id: int
+    talent_id: int
+    name: str
+    nationality: str
+    host_credit_code: str
+    host_name: str
+    programme: str | None
+    region: str
+    visits: int
+
+
+class VisitOut(Schema):
+    id: int
+    expert_id: int
+    name: str
+    region: str
+    arrived_on: dt.date
+    left_on: dt.date | None
+    purpose: str
+
+
+class ForeignProjectOut(Schema):
+    id: int
+    title: str
+    host_credit_code: str
+    host_name: str
+    region: str
+    level: str
+    year: int
+    funding_wan: Decimal
+    expert_ids: list[int]
+    outcomes: str
+    in_library: bool
+
+
+@router.get("/talent-foreign-experts", response=list[ForeignExpertOut])
+@paginate(Pagination)
+def talent_foreign_experts(request: HttpRequest, region: str = "", programme: str = "", q: str = ""):
+    return [
+        {
+            "id": e.pk,
+            "talent_id": e.talent_id,
+            "name": e.talent.name,
+            "nationality": e.talent.nationality,
+            "host_credit_code": e.host_credit_code,
+            "host_name": e.host_name,
+            "programme": e.programme.code if e.programme_id else None,
+            "region": e.region.code,
+            "visits": e.n_visits,
+        }
+        for e in filtered_or_422(ForeignExpertFilter, request.GET, selectors.foreign_experts(request.user))
+    ]
+
+
+@router.get("/talent-visits", response=list[VisitOut])
+@paginate(Pagination)
+def talent_visits(request: HttpRequest, year: int | None = None, region: str = "", expert: int | None = None):
+    """Person-visits (one stay each, counted in the year it starts: the quota's count)."""
+    return [
+        {
+            "id": v.pk,
+            "expert_id": v.expert_id,
+            "name": v.expert.talent.name,
+            "region": v.expert.region.code,
+            "arrived_on": v.arrived_on,
+            "left_on": v.left_on,
+            "purpose": v.purpose,
+        }
+        for v in filtered_or_422(VisitFilter, request.GET, selectors.visits(request.user))
+    ]
+
+
+@router.get("/talent-foreign-projects", response=list[ForeignProjectOut])
+@paginate(Pagination)
+def talent_foreign_projects(
+    request: HttpRequest, year: int | None = None, region: str = "", level: str = "", library: str = "", q: str = ""
+):
+    rows = filtered_or_422(ProjectFilter, request.GET, selectors.projects(request.user).prefetch_related("experts"))
+    return [
+        {
+            "id": p.pk,
+            "title": p.title,
+            "host_credit_code": p.host_credit_code,
+            "host_name": p.host_name,
+            "region": p.region.code,
+            "level": p.level,
+            "year": p.year,
+            "funding_wan": p.funding_wan,
+            "expert_ids": sorted(e.pk for e in p.experts.all()),
+            "outcomes": p.outcomes,
+            "in_library": p.in_library,
+        }
+        for p in rows
+    ]

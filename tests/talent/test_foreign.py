@@ -126,6 +126,12 @@ def test_scope_of_the_forms(people, unit, persona, client_as):
             host_credit_code=f.credit_code(6),
             region=unit("zichuan"),
         )
+    # the API lists are scoped the same way
+    assert client.get("/api/talent-visits").json()["items"] == []
+    assert client.get("/api/talent-foreign-experts").json()["items"] == []
+    staff_rows = client_as("bureau_staff").get("/api/talent-visits").json()["items"]
+    assert [v["id"] for v in staff_rows] == [visit.pk] and staff_rows[0]["region"] == "zichuan"
+    client = client_as("zhangdian_officer")
     assert client_as("leader").get(reverse("talent:project_create")).status_code == 403
     assert client_as("lead_officer").get(reverse("talent:visit_create")).status_code == 403
     # the edit form keeps the expert it had (round trip)
