@@ -565,7 +565,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.talent.forms.CardApplyForm": "creates a card application (tests/talent/test_cards_services.py)",
     "kechuang.talent.forms.RequestForm": "creates a service request (tests/talent/test_portal.py)",
     "kechuang.talent.forms.ReviewForm": "an action (an expert's score or declared conflict)",
-    "kechuang.talent.forms.RegistrationForm": "a public request for a portal account (tests/talent/test_registration.py)",
+    "kechuang.talent.forms.RegistrationForm": "a public account request (tests/talent/test_registration.py)",
     "kechuang.core.account_forms.AccountForm": "creates an account (tests/core/test_user_admin.py)",
     "kechuang.core.account_forms.GrantForm": "an action (grant a role, with a confirmation)",
     "kechuang.core.account_forms.ProfileForm": "an account's profile (tests/core/test_user_admin.py round-trips it)",
