@@ -109,6 +109,17 @@ REGISTRY: tuple[PersonalField, ...] = (
     PersonalField("talent.talent", "phone", "talent programmes and services", STATUTORY, "phone", True),
     # Derived from the ID number (GB 11643) for age limits of programmes; never shown without the ID's rights.
     PersonalField("talent.talent", "birth_date", "talent programmes and services", STATUTORY, "hidden", False),
+    # The talent portal's public registration page: its rate limit (kechuang/talent/services.py).
+    PersonalField(
+        "talent.registrationattempt",
+        "ip_hash",
+        "rate limit of the talent registration page (keyed hash, no address)",
+        STATUTORY,
+        "hidden",
+        False,
+        retention=dt.timedelta(days=30),
+        retention_from="at",
+    ),
     # Third-party security logs (django-axes): lock-outs need the client address.
     *(
         PersonalField(f"axes.{m}", "ip_address", "login lock-out", SECURITY_LOG, "ip", False)

@@ -21,15 +21,28 @@ class TalentConfig(AppConfig):
                     "talent:import",
                     roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
                 ),
+                NavItem(_("Talent teams"), "talent:teams"),
                 NavItem(_("Programmes"), "talent:programmes"),
                 NavItem(_("Applications"), "talent:applications"),
                 NavItem(_("Card desk"), "talent:cards"),
                 NavItem(_("Service desk"), "talent:service_requests"),
                 NavItem(_("Service catalogue"), "talent:service_items"),
                 NavItem(_("Expert review"), "talent:review_list", roles=BUREAU | {Role.EXPERT}),
-                NavItem(_("Foreign experts"), "talent:visits"),
+                NavItem(_("Foreign experts"), "talent:foreign_experts"),
+                NavItem(_("Foreign-expert visits"), "talent:visits"),
                 NavItem(_("Foreign-intelligence projects"), "talent:projects"),
+                NavItem(_("Foreign-intelligence outcomes"), "talent:outcomes"),
+                NavItem(
+                    _("Import foreign experts"),
+                    "talent:foreign_import",
+                    roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
+                ),
                 NavItem(_("Tiers"), "talent:tiers"),
+                NavItem(
+                    _("Portal account requests"),
+                    "talent:registrations",
+                    roles=frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_OFFICER}),
+                ),
             ),
             order=45,
         ),
@@ -50,15 +63,25 @@ class TalentConfig(AppConfig):
             "talent:portal_request",
             "talent:portal_request_step",
             "talent:portal_card_apply",
+            # the API of the portal: their own cards and requests only (selectors.cards / service_requests)
+            "api:talent_cards",
+            "api:talent_card",
+            "api:talent_card_apply",
+            "api:talent_service_items",
+            "api:talent_service_requests",
+            "api:talent_service_request",
+            "api:talent_service_request_create",
+            "api:talent_service_request_step",
         },
-        "enterprise": {"talent:employer_home", "talent:employer_apply"},
+        "enterprise": {"talent:employer_home", "talent:employer_apply", "talent:employer_registration_step"},
         "expert": {"talent:review_list", "talent:review"},
     }
 
     def importers(self) -> list:
+        from kechuang.talent.foreign_import import ForeignImport
         from kechuang.talent.importer import TalentImport
 
-        return [TalentImport()]
+        return [TalentImport(), ForeignImport()]
 
     def indicator_feeds(self) -> list:
         from kechuang.talent.feed import indicator_feeds

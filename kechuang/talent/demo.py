@@ -177,13 +177,40 @@ def load(city: OrgUnit, size: int | None = None) -> str:
     holders = _by_region_in_turn([t for t in talents if t.tier_id and t.tier.rank <= 4])
     issued = _cards(rng, holders, today, facts.get("card_type", ""))
     requests = _requests(rng, talents, today, max(10, size * 3 // 4))
+    teams = _teams(rng, talents, programmes)
     from kechuang.talent.feed import talents_changed
 
     talents_changed()
     return (
         f"{len(talents)} talents, {len(memberships)} titles, {rounds} applications, {experts} foreign experts, "
-        f"{issued} cards, {requests} service requests"
+        f"{issued} cards, {requests} service requests, {teams} teams"
     )
+
+
+def _teams(rng: random.Random, talents: list[Talent], programmes: dict) -> int:
+    """A few teams per region: a tiered leader and two to five members of the same region and industry."""
+    from kechuang.talent.models import Team
+
+    by_region: dict[int, list[Talent]] = {}
+    for t in talents:
+        if t.id_type == Talent.IdType.RESIDENT:
+            by_region.setdefault(t.region_id, []).append(t)
+    made = 0
+    for pool in by_region.values():
+        leaders = ([t for t in pool if t.tier_id] or pool)[: max(1, len(pool) // 40)]
+        for k, leader in enumerate(leaders):
+            team = Team.objects.create(
+                name=f"{leader.industry}创新团队{k + 1}",
+                leader=leader,
+                field=leader.industry,
+                programme=programmes.get(rng.choice(list(programmes))) if rng.random() < 0.5 else None,
+                platforms=rng.choice(["", "省级工程技术研究中心", "市级重点实验室", "院士工作站"]),
+            )
+            peers = [t for t in pool if t.pk != leader.pk and t.industry == leader.industry]
+            peers = peers if len(peers) >= 2 else [t for t in pool if t.pk != leader.pk]
+            team.members.set(rng.sample(peers, min(len(peers), rng.randint(2, 5))))
+            made += 1
+    return made
 
 
 def _rounds(rng: random.Random, programmes: dict, pool: list[Talent], today: dt.date, codes: Any = ()) -> int:

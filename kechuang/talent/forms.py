@@ -6,7 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
-from kechuang.talent.models import Application, CardGrade, SelectionRound, ServiceItem, Talent
+from kechuang.talent.models import (
+    Application,
+    CardGrade,
+    ForeignExpert,
+    ForeignProject,
+    SelectionRound,
+    ServiceItem,
+    Talent,
+    Team,
+    Visit,
+)
 from kechuang.talent.services import TALENT_FIELDS
 
 
@@ -80,3 +90,151 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if talents is not None:
             self.fields["talent"].queryset = talents
+
+
+class TeamForm(forms.ModelForm):
+    """A talent team; the leader among the talents the user may manage, the members among those they may see (and
+    whoever is already on the team, so that an edit keeps another district's member)."""
+
+    class Meta:
+        model = Team
+        fields = ["name", "leader", "members", "field", "programme", "platforms"]
+
+    def __init__(self, *args: Any, leaders: Any = None, members: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.members.all() if self.instance.pk else Talent.objects.none()
+        leader = Talent.objects.filter(pk=self.instance.leader_id) if self.instance.pk else Talent.objects.none()
+        if leaders is not None:
+            self.fields["leader"].queryset = (leaders | leader).distinct().order_by("name", "pk")
+        if members is not None:
+            self.fields["members"].queryset = (members | current).distinct().order_by("name", "pk")
+        self.fields["members"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
+
+
+class ForeignExpertForm(forms.ModelForm):
+    """A foreign expert: a talent of the register, its host unit (linked to the register by credit code), the
+    programme it came under and the region that hosts it."""
+
+    class Meta:
+        model = ForeignExpert
+        fields = ["talent", "host_credit_code", "host_name", "programme", "region"]
+
+    def __init__(self, *args: Any, talents: Any = None, regions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["talent"]  # the record is the talent's; another talent is another record
+        elif talents is not None:
+            self.fields["talent"].queryset = talents
+        if regions is not None:
+            current = OrgUnit.objects.filter(pk=self.instance.region_id) if self.instance.pk else OrgUnit.objects.none()
+            self.fields["region"].queryset = (regions | current).distinct()
+
+    def _post_clean(self) -> None:
+        pass  # the service validates inside its transaction
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["expert", "arrived_on", "left_on", "purpose"]
+        widgets = {
+            "arrived_on": forms.DateInput(attrs={"type": "date"}),
+            "left_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, experts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if experts is not None:
+            self.fields["expert"].queryset = experts.select_related("talent")
+        self.fields["expert"].label_from_instance = lambda e: f"{e.talent.name}（{e.talent.nationality}）"
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ForeignProjectForm(forms.ModelForm):
+    class Meta:
+        model = ForeignProject
+        fields = [
+            "title",
+            "host_credit_code",
+            "host_name",
+            "region",
+            "level",
+            "year",
+            "funding_wan",
+            "experts",
+            "outcomes",
+            "in_library",
+        ]
+
+    def __init__(
+        self, *args: Any, experts: Any = None, regions: Any = None, library: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not library:
+            del self.fields["in_library"]  # the bureau decides what the outcomes library shares
+        if experts is not None:
+            current = self.instance.experts.all() if self.instance.pk else ForeignExpert.objects.none()
+            self.fields["experts"].queryset = (experts | current).distinct().select_related("talent")
+        self.fields["experts"].label_from_instance = lambda e: f"{e.talent.name}（{e.talent.nationality}）"
+        self.fields["experts"].required = False
+        if regions is not None:
+            current = OrgUnit.objects.filter(pk=self.instance.region_id) if self.instance.pk else OrgUnit.objects.none()
+            self.fields["region"].queryset = (regions | current).distinct()
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class RegistrationForm(forms.Form):
+    """A talent asks for a portal account. Every check here is one an anonymous visitor may be told (the number's
+    own check digit, the user name, the password rules); whether the number is in the register is not."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=32, help_text=_("As given to your district."))
+    name = forms.CharField(label=_("Your name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, help_text=_("The number your district holds."))
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_id_number(self) -> str:
+        from kechuang.talent.engines import idcard
+        from kechuang.talent.models import ID_PROBLEMS
+
+        value = idcard.normalise(self.cleaned_data["id_number"])
+        # 18 characters: a resident ID card, checked by GB 11643 (a passport number is checked by the district)
+        if len(value) == 18 and value[:17].isdigit() and (problem := idcard.problem(value)):
+            raise forms.ValidationError(ID_PROBLEMS[problem])
+        return value
+
+    def clean_username(self) -> str:
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        from kechuang.core.models import User
+        from kechuang.core.validators import validate_username_not_reserved
+
+        value = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(value)
+        validate_username_not_reserved(value)
+        if User.objects.filter(username__iexact=value).exists():
+            raise forms.ValidationError(_("This user name is taken: choose another."))
+        return value
+
+    def clean(self) -> dict:
+        from django.contrib.auth.password_validation import validate_password
+
+        from kechuang.core.models import User
+
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                validate_password(first, User(username=data.get("username", ""), display_name=data.get("name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -675,3 +675,57 @@ class ServiceRequest(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.talent}"
+
+
+class PortalRegistration(Timestamped):
+    """A talent's request for a portal account (self-registration): the account is created inactive and bound to
+    the talent's record only when the district (or the bureau, or the employer) confirms it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        ACTIVATED = "activated", _("Account activated")
+        REFUSED = "refused", _("Turned down")
+
+    talent = models.ForeignKey(
+        Talent, verbose_name=_("talent"), on_delete=models.PROTECT, related_name="portal_registrations"
+    )
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("portal account"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("reason"), max_length=300, blank=True)
+
+    data_scope = DataScope(region="talent__region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("portal registration")
+        verbose_name_plural = _("portal registrations")
+
+    def __str__(self) -> str:
+        return f"{self.talent} · {self.account}"
+
+
+class RegistrationAttempt(models.Model):
+    """One submission of the public registration form, for its rate limit: a keyed hash of the address, never
+    the address, the ID number or whether it matched a record."""
+
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("registration attempt")
+        verbose_name_plural = _("registration attempts")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"

@@ -10,10 +10,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kechuang.core.models import OrgUnit
+from kechuang.core.roles import Role
+from kechuang.core.scope import mark_scoped
 from kechuang.talent import feed
 from kechuang.talent.engines import workflow as wf
 from kechuang.talent.models import (
     Application,
+    ForeignExpert,
     ForeignProject,
     Membership,
     Programme,
@@ -22,6 +25,7 @@ from kechuang.talent.models import (
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
     Visit,
 )
@@ -39,6 +43,16 @@ def talents(user: Any):
     return Talent.objects.visible_to(user).select_related("region", "tier")
 
 
+def teams(user: Any):
+    return (
+        Team.objects.visible_to(user)
+        .select_related("leader__region", "programme")
+        .prefetch_related("members")
+        .annotate(n_members=Count("members", distinct=True))
+        .order_by("name", "id")  # an aggregate drops the model's ordering
+    )
+
+
 def applications(user: Any):
     return Application.objects.visible_to(user).select_related("talent", "region", "round__programme")
 
@@ -53,6 +67,24 @@ def visits(user: Any):
 
 def projects(user: Any):
     return ForeignProject.objects.visible_to(user).select_related("region")
+
+
+def outcomes(user: Any):
+    """The 引智 outcomes library: projects with outcomes that the bureau shares; every government reader sees the
+    shared outcomes of the whole city (that is what the library is for)."""
+    from kechuang.core.scope import mark_scoped
+
+    shared = ForeignProject.objects.filter(in_library=True).exclude(outcomes="").select_related("region")
+    return mark_scoped(shared.prefetch_related("experts__talent"), user)
+
+
+def foreign_experts(user: Any):
+    return (
+        ForeignExpert.objects.visible_to(user)
+        .select_related("talent", "region", "programme")
+        .annotate(n_visits=Count("visits", distinct=True))
+        .order_by("-id")
+    )
 
 
 def regions() -> list[OrgUnit]:
@@ -180,8 +212,16 @@ def talent_view(user: Any, talent: Talent) -> dict[str, Any]:
     }
 
 
+def _own_or_visible(model: Any, user: Any):
+    """What `user` reads of a talent's records: a talent account only its own (the record bound to it), everyone
+    else the data scope."""
+    if getattr(user, "role", None) == Role.TALENT:
+        return mark_scoped(model.objects.filter(talent__account=user, talent__is_active=True), user)
+    return model.objects.visible_to(user)
+
+
 def cards(user: Any):
-    return TalentCard.objects.visible_to(user).select_related("talent__region", "card_type__issuer", "grade")
+    return _own_or_visible(TalentCard, user).select_related("talent__region", "card_type__issuer", "grade")
 
 
 def card_counts(user: Any) -> list[tuple[str, int]]:
@@ -205,7 +245,7 @@ def services_of_card(card: Any) -> list[Any]:
 
 
 def service_requests(user: Any):
-    return ServiceRequest.objects.visible_to(user).select_related("talent__region", "item__provider")
+    return _own_or_visible(ServiceRequest, user).select_related("talent__region", "item__provider")
 
 
 def service_desk(user: Any) -> list[dict[str, Any]]:

@@ -29,15 +29,20 @@ from kechuang.talent.models import (
     CalendarDay,
     CardGrade,
     CardType,
+    ForeignExpert,
+    ForeignProject,
     Membership,
+    PortalRegistration,
     Review,
     SelectionRound,
     ServiceItem,
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
     Tranche,
+    Visit,
 )
 
 TALENT_FIELDS = (
@@ -718,3 +723,320 @@ def talent_bind_account(*, actor: Any, talent: Talent, username: str) -> Talent:
     talent.account = user
     audit.save(talent, actor=actor)
     return talent
+
+
+# ---------------------------------------------------------------- teams
+TEAM_FIELDS = ("name", "leader", "field", "programme", "platforms")
+
+
+def _team_members(actor: Any, team: Team, members: Any) -> dict[str, list]:
+    """Set the team's members; each must be a talent the actor may read and in the city's register (not archived).
+    Returns the change for the audit entry (member ids before and after)."""
+    chosen = list(members or [])
+    readable = set(Talent.objects.visible_to(actor).filter(pk__in=[m.pk for m in chosen]).values_list("pk", flat=True))
+    keep = set(team.members.values_list("pk", flat=True)) if team.pk else set()
+    # a member already on the team stays even when the actor cannot read them (another district's member)
+    if any(m.pk not in readable and m.pk not in keep for m in chosen):
+        raise ValidationError({"members": _("Choose members among the talents you may see.")})
+    before = sorted(keep)
+    team.members.set(chosen)
+    after = sorted(m.pk for m in chosen)
+    return {"members": [before, after]} if before != after else {}
+
+
+def _check_leader(actor: Any, leader: Talent | None) -> None:
+    if leader is None:
+        raise ValidationError({"leader": _("Choose the team's leader.")})
+    if not can_write_unit(actor, leader.region):
+        raise PermissionDenied(_("You may record teams of your own region's talents only."))
+
+
+@transaction.atomic
+def team_create(*, actor: Any, members: Any = (), **fields: Any) -> Team:
+    """A talent team; it belongs to its leader's region (scope), so the leader is a talent the actor may manage."""
+    require_writer(actor)
+    _check_leader(actor, fields.get("leader"))
+    team = Team()
+    audit.assign(team, fields, allowed=TEAM_FIELDS)
+    audit.save(team, actor=actor)
+    changes = _team_members(actor, team, members)
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor: Any, team: Team, members: Any = None, **fields: Any) -> Team:
+    if not can_write(actor, team):
+        raise PermissionDenied(_("You cannot change this team."))
+    if "leader" in fields:
+        _check_leader(actor, fields["leader"])
+    audit.update(team, fields, allowed=TEAM_FIELDS, actor=actor)
+    if members is not None:
+        changes = _team_members(actor, team, members)
+        if changes:
+            audit.record(actor=actor, action=audit.Action.UPDATE, obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_archive(*, actor: Any, team: Team, reason: str) -> Team:
+    from kechuang.core.services import archive
+
+    if not can_write(actor, team):
+        raise PermissionDenied(_("You cannot change this team."))
+    return archive(team, actor=actor, reason=reason)
+
+
+# ---------------------------------------------------------------- foreign experts, visits and 引智 projects (task 13)
+EXPERT_FIELDS = ("host_credit_code", "host_name", "programme", "region")
+VISIT_FIELDS = ("expert", "arrived_on", "left_on", "purpose")
+PROJECT_FIELDS = ("title", "host_credit_code", "host_name", "region", "level", "year", "funding_wan", "outcomes")
+PROJECT_FIELDS_LIBRARY = ("in_library",)
+
+
+def _host_name(obj: Any) -> None:
+    """The host unit's name from the organisation register when it holds the credit code."""
+    code = obj.host_credit_code or ""
+    found = registry.enterprise_refs([code]).get(code)
+    if found:
+        obj.host_name = found.name
+
+
+def _check_region(actor: Any, region: Any) -> None:
+    if region is None:
+        raise ValidationError({"region": _("Choose a district or county.")})
+    if not can_write_unit(actor, region):
+        raise PermissionDenied(_("You may record foreign experts and projects of your own region only."))
+
+
+@transaction.atomic
+def foreign_expert_create(*, actor: Any, talent: Talent, **fields: Any) -> ForeignExpert:
+    """Record a talent of the register as a foreign expert hosted by a unit of the actor's region."""
+    require_writer(actor)
+    _check_region(actor, fields.get("region"))
+    if not Talent.objects.visible_to(actor).filter(pk=talent.pk, is_active=True).exists():
+        raise ValidationError({"talent": _("Choose a talent of the register you may see.")})
+    if ForeignExpert.objects.filter(talent=talent).exists():
+        raise ValidationError({"talent": _("This talent is already recorded as a foreign expert.")})
+    expert = ForeignExpert(talent=talent)
+    audit.assign(expert, fields, allowed=EXPERT_FIELDS)
+    _host_name(expert)
+    audit.save(expert, actor=actor)
+    return expert
+
+
+@transaction.atomic
+def foreign_expert_update(*, actor: Any, expert: ForeignExpert, **fields: Any) -> ForeignExpert:
+    if not can_write(actor, expert):
+        raise PermissionDenied(_("You cannot change this foreign expert."))
+    if "region" in fields:
+        _check_region(actor, fields["region"])
+    before = expert.region_id
+    audit.assign(expert, fields, allowed=EXPERT_FIELDS)
+    _host_name(expert)
+    audit.save(expert, actor=actor)
+    if before != expert.region_id:  # the expert's visits count in its region
+        feed.talents_changed({d.year for d in expert.visits.values_list("arrived_on", flat=True)})
+    return expert
+
+
+@transaction.atomic
+def visit_create(*, actor: Any, **fields: Any) -> Visit:
+    """One stay of a foreign expert: one person-visit in the year it starts (the quota and the indicator)."""
+    require_writer(actor)
+    expert = fields.get("expert")
+    if expert is None or not can_write(actor, expert):
+        raise PermissionDenied(_("You may record visits of your own region's foreign experts only."))
+    visit = Visit()
+    audit.assign(visit, fields, allowed=VISIT_FIELDS)
+    audit.save(visit, actor=actor)
+    feed.talents_changed({visit.arrived_on.year})
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, actor: Any, visit: Visit, **fields: Any) -> Visit:
+    if not can_write(actor, visit):
+        raise PermissionDenied(_("You cannot change this visit."))
+    if "expert" in fields and (fields["expert"] is None or not can_write(actor, fields["expert"])):
+        raise PermissionDenied(_("You may record visits of your own region's foreign experts only."))
+    before = visit.arrived_on.year
+    audit.update(visit, fields, allowed=VISIT_FIELDS, actor=actor)
+    feed.talents_changed({before, visit.arrived_on.year})
+    return visit
+
+
+def _project_experts(actor: Any, project: ForeignProject, experts: Any) -> dict[str, list]:
+    chosen = list(experts or [])
+    keep = set(project.experts.values_list("pk", flat=True)) if project.pk else set()
+    readable = set(
+        ForeignExpert.objects.visible_to(actor).filter(pk__in=[e.pk for e in chosen]).values_list("pk", flat=True)
+    )
+    if any(e.pk not in readable and e.pk not in keep for e in chosen):
+        raise ValidationError({"experts": _("Choose foreign experts you may see.")})
+    project.experts.set(chosen)
+    after = sorted(e.pk for e in chosen)
+    return {"experts": [sorted(keep), after]} if sorted(keep) != after else {}
+
+
+def _project_allowed(actor: Any) -> tuple[str, ...]:
+    # Whether the outcomes are shared in the 引智 outcomes library is the bureau's decision.
+    return PROJECT_FIELDS + (PROJECT_FIELDS_LIBRARY if is_bureau(actor) else ())
+
+
+@transaction.atomic
+def project_create(*, actor: Any, experts: Any = (), **fields: Any) -> ForeignProject:
+    require_writer(actor)
+    _check_region(actor, fields.get("region"))
+    project = ForeignProject()
+    audit.assign(project, fields, allowed=_project_allowed(actor))
+    _host_name(project)
+    audit.save(project, actor=actor)
+    changes = _project_experts(actor, project, experts)
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=project, changes=changes)
+    feed.talents_changed({project.year})
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: Any, project: ForeignProject, experts: Any = None, **fields: Any) -> ForeignProject:
+    if not can_write(actor, project):
+        raise PermissionDenied(_("You cannot change this project."))
+    if "region" in fields:
+        _check_region(actor, fields["region"])
+    before = project.year
+    audit.assign(project, fields, allowed=_project_allowed(actor))
+    _host_name(project)
+    audit.save(project, actor=actor)
+    if experts is not None:
+        changes = _project_experts(actor, project, experts)
+        if changes:
+            audit.record(actor=actor, action=audit.Action.UPDATE, obj=project, changes=changes)
+    feed.talents_changed({before, project.year})
+    return project
+
+
+# ---------------------------------------------------------------- self-registration of talents (the portal's accounts)
+# Kept minimal and in this module: a generic public-registration piece (address-keyed rate limit, pending account,
+# activation) may move to core once the enterprise self-registration lands there.
+def _address_key(ip: str | None) -> str:
+    """A keyed hash of the client address: enough for the rate limit, the address is never stored."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
+
+
+def registration_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
+    """Like the log-in (AXES_FAILURE_LIMIT within AXES_COOLOFF_TIME): an address that sent that many registration
+    requests in the window is refused until it passes, whatever their outcome (which it is never told)."""
+    from django.conf import settings
+
+    from kechuang.talent.models import RegistrationAttempt
+
+    now = now or timezone.now()
+    window = getattr(settings, "AXES_COOLOFF_TIME", dt.timedelta(minutes=30))
+    limit = getattr(settings, "AXES_FAILURE_LIMIT", 5)
+    recent = RegistrationAttempt.objects.filter(ip_hash=_address_key(ip), at__gte=now - window)
+    return recent.count() >= limit
+
+
+def _same_phone(stored: str, given: str) -> bool:
+    digits = "".join(ch for ch in given or "" if ch.isdigit())
+    return bool(stored) and secrets.compare_digest(stored, digits)
+
+
+@transaction.atomic
+def registration_request(
+    *, ip: str | None, id_number: str, name: str, phone: str, username: str, password: str
+) -> PortalRegistration | None:
+    """A talent asks for a portal account. The account is created (inactive) and the request recorded only when
+    the ID number is in the register (blind index) with the same name and mobile phone, the talent is in the city,
+    has no account and no request pending; otherwise nothing is created. Either way the caller shows the visitor
+    the same answer, so the page never tells whether a number is in the register. Returns the request, or None."""
+    from django.contrib.auth.hashers import make_password
+
+    from kechuang.core.models import User
+    from kechuang.talent.models import RegistrationAttempt
+
+    RegistrationAttempt.objects.create(ip_hash=_address_key(ip))
+    talent = (
+        Talent.objects.filter(**blind_lookup(Talent, "id_number", idcard.normalise(id_number)))
+        .filter(is_active=True, status=Talent.Status.ACTIVE, account__isnull=True)
+        .first()
+    )
+    matched = (
+        talent is not None
+        and " ".join(talent.name.split()) == " ".join((name or "").split())
+        and _same_phone(talent.phone, phone)
+        and not PortalRegistration.objects.filter(talent=talent, state=PortalRegistration.State.PENDING).exists()
+    )
+    if not matched:
+        make_password(password)  # the same work as a match, so the answer's timing tells nothing either
+        audit.record(
+            actor=None,
+            action=audit.Action.CREATE,
+            object_type="talent.portalregistration",
+            object_label="—",
+            detail={"event": "portal_registration", "matched": False},
+            success=False,
+        )
+        return None
+    user = User(username=username, display_name=talent.name[:100], role=Role.TALENT, is_active=False)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    registration = PortalRegistration(talent=talent, account=user)
+    audit.save(registration, actor=None)
+    return registration
+
+
+def _may_decide(actor: Any, registration: PortalRegistration) -> bool:
+    """The bureau, the talent's district officers, and the employer's accounts (an enterprise account of the
+    talent's employer) confirm a registration."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role == Role.LEADER:
+        return False
+    if is_bureau(actor):
+        return True
+    talent = registration.talent
+    if actor.role == Role.DISTRICT_OFFICER:
+        return can_write_unit(actor, talent.region)
+    code = getattr(actor, "credit_code", "")
+    return actor.role == Role.ENTERPRISE and bool(code) and code == talent.employer_credit_code
+
+
+@transaction.atomic
+def registration_decide(
+    *, actor: Any, registration: PortalRegistration, activate: bool, note: str = ""
+) -> PortalRegistration:
+    """Activate the account and bind it to the talent's record, or turn the request down with the reason (the
+    account stays inactive: accounts are never deleted)."""
+    reg = (
+        PortalRegistration.objects.select_for_update(of=("self",))
+        .select_related("talent__region")
+        .get(pk=registration.pk)
+    )
+    if not _may_decide(actor, reg):
+        raise PermissionDenied(_("Only the talent's district, its employer or the bureau confirms a registration."))
+    if reg.state != PortalRegistration.State.PENDING:
+        raise ValidationError({"state": _("This request has been decided already.")})
+    note = " ".join((note or "").split())
+    if not activate and not note:
+        raise ValidationError({"note": _("Give the reason.")})
+    talent = Talent.objects.select_for_update().get(pk=reg.talent_id)
+    if activate and talent.account_id is not None:
+        raise ValidationError({"state": _("This talent already has a portal account.")})
+    account = reg.account
+    if activate:
+        account.is_active = True
+        audit.save(account, actor=actor)
+        talent.account = account
+        audit.save(talent, actor=actor)
+    reg.state = PortalRegistration.State.ACTIVATED if activate else PortalRegistration.State.REFUSED
+    reg.decided_by, reg.decided_at, reg.note = actor, timezone.now(), note[:300]
+    audit.save(reg, actor=actor)
+    return reg

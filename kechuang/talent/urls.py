@@ -58,3 +58,37 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("<int:pk>/account/", views.talent_bind_account, name="bind_account")]
+
+urlpatterns += [
+    path("teams/", views.team_list, name="teams"),
+    path("teams/export/", views.team_export, name="team_export"),
+    path("teams/new/", views.team_edit, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/archive/", views.team_archive, name="team_archive"),
+]
+
+urlpatterns += [
+    path("foreign-experts/experts/", views.foreign_experts, name="foreign_experts"),
+    path("foreign-experts/experts/new/", views.foreign_expert_edit, name="foreign_expert_create"),
+    path("foreign-experts/experts/<int:pk>/edit/", views.foreign_expert_edit, name="foreign_expert_edit"),
+    path("foreign-experts/visits/new/", views.visit_edit, name="visit_create"),
+    path("foreign-experts/visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("foreign-projects/new/", views.project_edit, name="project_create"),
+    path("foreign-projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("foreign-projects/outcomes/", views.outcomes, name="outcomes"),
+    path("foreign-import/", views.foreign_import, name="foreign_import"),
+    path("foreign-import/template/", views.foreign_import_template, name="foreign_import_template"),
+]
+
+urlpatterns += [
+    path("register/", views.talent_register, name="register"),
+    path("register/sent/", views.talent_register_sent, name="register_sent"),
+    path("registrations/", views.registrations, name="registrations"),
+    path("registrations/<int:pk>/<slug:action>/", views.registration_step, name="registration_step"),
+    path(
+        "employer/registrations/<int:pk>/<slug:action>/",
+        views.employer_registration_step,
+        name="employer_registration_step",
+    ),
+]

@@ -31,20 +31,47 @@ from kechuang.talent import selectors, services
 from kechuang.talent.engines import cards as card_rules
 from kechuang.talent.engines import requests as reqflow
 from kechuang.talent.engines import workflow as wf
-from kechuang.talent.filters import ApplicationFilter, MembershipFilter, ProjectFilter, TalentFilter, VisitFilter
-from kechuang.talent.forms import ApplicationForm, CardApplyForm, RequestForm, ReviewForm, StepForm, TalentForm
+from kechuang.talent.filters import (
+    ApplicationFilter,
+    CardFilter,
+    ForeignExpertFilter,
+    MembershipFilter,
+    ProjectFilter,
+    RequestFilter,
+    TalentFilter,
+    TeamFilter,
+    VisitFilter,
+)
+from kechuang.talent.forms import (
+    ApplicationForm,
+    CardApplyForm,
+    ForeignExpertForm,
+    ForeignProjectForm,
+    RegistrationForm,
+    RequestForm,
+    ReviewForm,
+    StepForm,
+    TalentForm,
+    TeamForm,
+    VisitForm,
+)
 from kechuang.talent.models import (
     Application,
     CalendarDay,
     CardGrade,
     CardType,
+    ForeignExpert,
+    ForeignProject,
     Membership,
+    PortalRegistration,
     Programme,
     ServiceItem,
     ServiceRequest,
     Talent,
     TalentCard,
+    Team,
     Tier,
+    Visit,
 )
 
 
@@ -429,6 +456,7 @@ def visits(request: HttpRequest) -> HttpResponse:
             "regions": selectors.regions(),
             "query": query_without(request, "page"),
             "total": filterset.qs.count(),
+            "can_create": _may_record(request.user),
         },
     )
 
@@ -445,6 +473,7 @@ def projects(request: HttpRequest) -> HttpResponse:
             "regions": selectors.regions(),
             "query": query_without(request, "page"),
             "total": filterset.qs.count(),
+            "can_create": _may_record(request.user),
         },
     )
 
@@ -462,16 +491,13 @@ CARD_REASONS = {
 
 @login_required
 def cards(request: HttpRequest) -> HttpResponse:
-    qs = selectors.cards(request.user)
-    state = request.GET.get("state", "")
-    if state:
-        qs = qs.filter(state=state)
+    filterset = CardFilter(request.GET, selectors.cards(request.user))
     return render(
         request,
         "talent/cards.html",
         {
-            "page": paginate(request, qs),
-            "state": state,
+            "page": paginate(request, filterset.qs),
+            "state": filterset.values()["state"],
             "states": TalentCard.State.choices,
             "counts": selectors.card_counts(request.user),
             "expiring": selectors.cards_due_for_renewal(request.user)[:50],
@@ -582,15 +608,8 @@ def service_items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def service_requests(request: HttpRequest) -> HttpResponse:
-    qs = selectors.service_requests(request.user)
-    state, late, provider = request.GET.get("state", ""), request.GET.get("late", ""), request.GET.get("provider", "")
-    if state:
-        qs = qs.filter(state=state)
-    if late == "1":
-        qs = qs.filter(breached=True)
-    if provider:
-        qs = qs.filter(item__provider__code=provider)
-    page = paginate(request, qs)
+    filterset = RequestFilter(request.GET, selectors.service_requests(request.user))
+    page = paginate(request, filterset.qs)
     cal = services.calendar()
     for r in page.object_list:
         r.sla = services.sla_status(r, cal=cal)
@@ -601,7 +620,7 @@ def service_requests(request: HttpRequest) -> HttpResponse:
             "page": page,
             "desk": selectors.service_desk(request.user),
             "states": ServiceRequest.State.choices,
-            "filters": {"state": state, "late": late, "provider": provider},
+            "filters": filterset.values(),
             "can_create": request.user.role not in READ_ONLY,
             "query": query_without(request, "page"),
         },
@@ -793,6 +812,9 @@ def employer_home(request: HttpRequest) -> HttpResponse:
                 "talent", "round__programme"
             )[:100],
             "form": ApplicationForm(talents=_employer_talents(request)),
+            "registrations": PortalRegistration.objects.filter(
+                talent__in=_employer_talents(request), state=PortalRegistration.State.PENDING
+            ).select_related("talent", "account"),
         },
     )
 
@@ -859,3 +881,362 @@ def talent_bind_account(request: HttpRequest, pk: int) -> HttpResponse:
         for m in error_messages(exc):
             messages.error(request, m)
     return redirect("talent:detail", pk=pk)
+
+
+# ---------------------------------------------------------------- teams
+def _teams(user):
+    return selectors.teams(user)
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    filterset = TeamFilter(request.GET, _teams(request.user))
+    return render(
+        request,
+        "talent/team_list.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "programmes": Programme.objects.all(),
+            "regions": selectors.regions(),
+            "can_create": request.user.role not in READ_ONLY and _writable_regions(request.user).exists(),
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+        },
+    )
+
+
+@login_required
+def team_export(request: HttpRequest) -> HttpResponse:
+    filterset = TeamFilter(request.GET, _teams(request.user))
+    spec = exports.Export(
+        object_type="talent.team",
+        label=_("Talent teams"),
+        filename="talent-teams",
+        headers=[
+            _("Team"),
+            _("Team leader"),
+            _("Region"),
+            _("Members"),
+            _("Field"),
+            _("Programme"),
+            _("Platforms"),
+            _("Status"),
+        ],
+        row=lambda t: [
+            t.name,
+            t.leader.name,
+            t.leader.region.name,
+            "、".join(m.name for m in t.members.all()),
+            t.field,
+            t.programme.name if t.programme_id else "",
+            t.platforms,
+            _("Not archived") if t.is_active else _("Archived"),
+        ],
+    )
+    back = exports.list_url(request, reverse("talent:teams"))
+    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_for_user(request, _teams(request.user), pk)
+    return render(
+        request,
+        "talent/team_detail.html",
+        {
+            "team": team,
+            "members": list(team.members.select_related("region", "tier")),
+            "can_edit": can_write(request.user, team) and request.user.role not in READ_ONLY,
+            "history": audit.history_for(team),
+            "archive_form": ArchiveForm(),
+        },
+    )
+
+
+@login_required
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    team = get_for_user(request, Team, pk, write=True) if pk else None
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    writable = Talent.objects.writable_by(request.user).filter(is_active=True)
+    readable = Talent.objects.visible_to(request.user).filter(is_active=True)
+    form = TeamForm(request.POST or None, instance=team, leaders=writable, members=readable)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.TEAM_FIELDS}
+        members = list(form.cleaned_data["members"])
+        if team is None:
+            saved = save_or_errors(form, lambda: services.team_create(actor=request.user, members=members, **data))
+        else:
+            stored = Team.objects.get(pk=team.pk)
+            saved = save_or_errors(
+                form, lambda: services.team_update(actor=request.user, team=stored, members=members, **data)
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("talent:team", pk=saved.pk)
+    return render(request, "talent/team_form.html", {"form": form, "team": team})
+
+
+@login_required
+@require_POST
+def team_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_for_user(request, Team, pk, write=True)
+    if request.user.role in READ_ONLY:
+        raise PermissionDenied
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        services.team_archive(actor=request.user, team=team, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Archived."))
+    else:
+        messages.error(request, _("Give the reason for archiving."))
+    return redirect("talent:team", pk=pk)
+
+
+# ---------------------------------------------------------------- foreign experts, visits, 引智 projects (task 13)
+def _may_record(user) -> bool:
+    return user.role not in READ_ONLY and _writable_regions(user).exists()
+
+
+@login_required
+def foreign_experts(request: HttpRequest) -> HttpResponse:
+    filterset = ForeignExpertFilter(request.GET, selectors.foreign_experts(request.user))
+    return render(
+        request,
+        "talent/foreign_experts.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "regions": selectors.regions(),
+            "can_create": _may_record(request.user),
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def foreign_expert_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    expert = get_for_user(request, ForeignExpert, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    talents = (
+        Talent.objects.visible_to(request.user)
+        .filter(is_active=True, foreign_expert__isnull=True)
+        .order_by("name", "pk")
+    )
+    form = ForeignExpertForm(
+        request.POST or None, instance=expert, talents=talents, regions=_writable_regions(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.EXPERT_FIELDS}
+        if expert is None:
+            saved = save_or_errors(
+                form,
+                lambda: services.foreign_expert_create(actor=request.user, talent=form.cleaned_data["talent"], **data),
+            )
+        else:
+            stored = ForeignExpert.objects.get(pk=expert.pk)
+            saved = save_or_errors(
+                form, lambda: services.foreign_expert_update(actor=request.user, expert=stored, **data)
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:foreign_experts") + f"?q={saved.talent.name}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": expert, "kind": "expert"})
+
+
+@login_required
+def visit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    visit = get_for_user(request, Visit, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    experts = ForeignExpert.objects.writable_by(request.user)
+    if visit is not None:
+        experts = (experts | ForeignExpert.objects.filter(pk=visit.expert_id)).distinct()
+    form = VisitForm(request.POST or None, instance=visit, experts=experts)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.VISIT_FIELDS}
+        if visit is None:
+            saved = save_or_errors(form, lambda: services.visit_create(actor=request.user, **data))
+        else:
+            stored = Visit.objects.get(pk=visit.pk)
+            saved = save_or_errors(form, lambda: services.visit_update(actor=request.user, visit=stored, **data))
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:visits") + f"?year={saved.arrived_on.year}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": visit, "kind": "visit"})
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    project = get_for_user(request, ForeignProject, pk, write=True) if pk else None
+    if not _may_record(request.user):
+        raise PermissionDenied
+    form = ForeignProjectForm(
+        request.POST or None,
+        instance=project,
+        experts=ForeignExpert.objects.visible_to(request.user),
+        regions=_writable_regions(request.user),
+        library=is_bureau(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = services._project_allowed(request.user)
+        data = {k: form.cleaned_data[k] for k in fields if k in form.cleaned_data}
+        experts = list(form.cleaned_data["experts"])
+        if project is None:
+            saved = save_or_errors(form, lambda: services.project_create(actor=request.user, experts=experts, **data))
+        else:
+            stored = ForeignProject.objects.get(pk=project.pk)
+            saved = save_or_errors(
+                form,
+                lambda: services.project_update(actor=request.user, project=stored, experts=experts, **data),
+            )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("talent:projects") + f"?year={saved.year}")
+    return render(request, "talent/foreign_form.html", {"form": form, "record": project, "kind": "project"})
+
+
+@login_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The 引智 outcomes library: the outcomes of the projects the bureau shares (no other library of them exists
+    in the platform, so this list is it)."""
+    filterset = ProjectFilter(request.GET, selectors.outcomes(request.user))
+    return render(
+        request,
+        "talent/outcomes.html",
+        {
+            "page": paginate(request, filterset.qs),
+            "filters": filterset.values(),
+            "regions": selectors.regions(),
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def foreign_import(request: HttpRequest) -> HttpResponse:
+    from kechuang.core import imports
+    from kechuang.talent import foreign_import as importer
+
+    if not _may_record(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = imports.start(importer.ForeignImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    jobs = imports.jobs_of(request.user, [importer.ForeignImport.kind])
+    return render(request, "talent/foreign_import.html", {"jobs": jobs, "sheets": importer.SHEETS})
+
+
+@login_required
+def foreign_import_template(request: HttpRequest) -> HttpResponse:
+    from kechuang.talent import foreign_import as importer
+
+    return importer.template_response(request.user)
+
+
+# ---------------------------------------------------------------- self-registration (portal accounts)
+def talent_register(request: HttpRequest) -> HttpResponse:
+    """The public registration page: a talent of the register asks for a portal account. Whatever the register
+    holds, a well-formed request gets the same answer (the page never tells whether a number is registered)."""
+    from kechuang.core.middleware import client_ip
+
+    form = RegistrationForm(request.POST or None)
+    limited = False
+    if request.method == "POST":
+        ip = client_ip(request)
+        if services.registration_rate_limited(ip):
+            limited = True
+            form.add_error(None, _("Too many requests from your network: try again in 30 minutes."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            services.registration_request(
+                ip=ip,
+                id_number=data["id_number"],
+                name=data["name"],
+                phone=data["phone"],
+                username=data["username"],
+                password=data["password1"],
+            )
+            return redirect("talent:register_sent")
+    response = render(request, "talent/register.html", {"form": form, "limited": limited})
+    if limited:
+        response.status_code = 429
+    return response
+
+
+def talent_register_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "talent/register_sent.html")
+
+
+REGISTRATION_STEPS = ("activate", "refuse")
+
+
+@login_required
+def registrations(request: HttpRequest) -> HttpResponse:
+    """Portal account requests awaiting confirmation (the district's talents; the bureau all)."""
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    qs = PortalRegistration.objects.visible_to(request.user).select_related("talent__region", "account")
+    state = request.GET.get("state", PortalRegistration.State.PENDING)
+    if state:
+        qs = qs.filter(state=state)
+    for r in (page := paginate(request, qs)).object_list:
+        _shown(r.talent)
+    return render(
+        request,
+        "talent/registrations.html",
+        {
+            "page": page,
+            "state": state,
+            "states": PortalRegistration.State.choices,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+def _decide(request: HttpRequest, registration: PortalRegistration, action: str) -> None:
+    if action not in REGISTRATION_STEPS:
+        raise Http404
+    try:
+        services.registration_decide(
+            actor=request.user,
+            registration=registration,
+            activate=action == "activate",
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for m in error_messages(exc, PortalRegistration):
+            messages.error(request, m)
+
+
+@login_required
+@require_POST
+def registration_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
+        raise PermissionDenied
+    registration = get_for_user(request, PortalRegistration, pk, write=True)
+    _decide(request, registration, action)
+    return redirect("talent:registrations")
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def employer_registration_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The employer confirms (or turns down) a portal account request of one of its own talents."""
+    registration = (
+        PortalRegistration.objects.select_related("talent").filter(pk=pk, talent__in=_employer_talents(request)).first()
+    )
+    if registration is None:
+        raise Http404
+    _decide(request, registration, action)
+    return redirect("talent:employer_home")

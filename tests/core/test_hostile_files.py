@@ -66,6 +66,7 @@ UPLOAD_POINTS = [
     UploadPoint("platforms:import", "bureau_staff"),
     UploadPoint("finance:loan_import", "bureau_staff"),
     UploadPoint("talent:import", "bureau_staff"),
+    UploadPoint("talent:foreign_import", "bureau_staff"),
     UploadPoint("indicators:import", "bureau_staff", forms=("kechuang.indicators.forms.ImportForm",)),
     *[UploadPoint("techmarket:import", "bureau_staff", data={"kind": k}) for k in ("demand", "contract")],
     *[

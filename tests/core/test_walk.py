@@ -142,8 +142,29 @@ RULES: dict[str, Rule] = {
         target="talent_review", readers=BUREAU | {"expert"}, writers=BUREAU | {"expert"}, edit=False, data={"score": 80}
     ),
     "talent:memberships": page(),
+    "talent:teams": page(),
+    "talent:team_export": page(),
+    "talent:team_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:team": page(target="talent_team"),
+    "talent:team_edit": form(target="talent_team", data={"name": "巡检团队"}),
+    "talent:team_archive": action(target="talent_team", data={"reason": "walk"}),
+    "api:talent_teams": page(),
+    "api:talent_foreign_experts": page(),
+    "api:talent_visits": page(),
+    "api:talent_foreign_projects": page(),
+    "api:talent_team": page(target="talent_team"),
     "talent:visits": page(),
     "talent:projects": page(),
+    "talent:foreign_experts": page(),
+    "talent:foreign_expert_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:foreign_expert_edit": form(target="foreign_expert", data={"host_name": "巡检单位"}),
+    "talent:visit_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:visit_edit": form(target="foreign_visit", data={"purpose": "巡检"}),
+    "talent:project_create": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:project_edit": form(target="foreign_project", data={"title": "巡检项目"}),
+    "talent:outcomes": page(),
+    "talent:foreign_import": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}, upload=True),
+    "talent:foreign_import_template": page(),
     "talent:bind_account": action(target="talent", writers=BUREAU, data={"username": "p_talent"}),
     "talent:import": form(writers=BUREAU | {"zhangdian_officer", "zichuan_officer"}, upload=True),
     "talent:import_template": page(),
@@ -154,6 +175,20 @@ RULES: dict[str, Rule] = {
     ),
     "talent:portal_card_apply": action(readers=frozenset({"talent"}), writers=frozenset({"talent"}), data={"grade": 1}),
     "talent:employer_home": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
+    # self-registration: the public request (the same answer whatever the register holds), the district's queue,
+    # the employer's confirmation of its own talents' requests
+    "talent:register": page(readers=PUBLIC),
+    "talent:register_sent": page(readers=PUBLIC),
+    "talent:registrations": page(readers=BUREAU | {"zhangdian_officer", "zichuan_officer"}),
+    "talent:registration_step": action(
+        writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        kwargs={"pk": 987654, "action": "activate"},
+    ),
+    "talent:employer_registration_step": action(
+        readers=frozenset({"enterprise_admin", "enterprise_user"}),
+        writers=frozenset({"enterprise_admin", "enterprise_user"}),
+        kwargs={"pk": 987654, "action": "activate"},
+    ),
     "talent:employer_apply": action(
         readers=frozenset({"enterprise_admin", "enterprise_user"}),
         writers=frozenset({"enterprise_admin", "enterprise_user"}),
@@ -183,6 +218,23 @@ RULES: dict[str, Rule] = {
         target="talent_application", kwargs={"action": "reject"}, data={"note": "walk"}
     ),
     "api:talent_quotas": page(),
+    # cards and the service desk: a talent account reads and writes only its own (another's record is a 404)
+    "api:talent_cards": page(readers=ALL | {"talent"}),
+    "api:talent_card": page(target="talent_card", readers=ALL | {"talent"}),
+    "api:talent_card_apply": api_write(
+        readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, data={"grade_id": 987654, "talent_id": 987654}
+    ),
+    "api:talent_card_verify": Rule(get="api_write"),  # a check of a scanned code, writes nothing
+    "api:talent_card_step": api_write(target="talent_card", kwargs={"action": "revoke"}, data={"note": "walk"}),
+    "api:talent_service_items": page(readers=ALL | {"talent"}),
+    "api:talent_service_requests": page(readers=ALL | {"talent"}),
+    "api:talent_service_request": page(target="service_request", readers=ALL | {"talent"}),
+    "api:talent_service_request_create": api_write(
+        readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, data={"item_id": 987654, "talent_id": 987654}
+    ),
+    "api:talent_service_request_step": api_write(
+        target="service_request", readers=ALL | {"talent"}, writers=WRITERS | {"talent"}, kwargs={"action": "cancel"}
+    ),
     # -- core
     # An administrator's home is the page of their duty; an external account's the page its module opens to it.
     "cockpit": page(per_persona=dict.fromkeys(ADMINS | EXTERNALS, 302)),
@@ -886,6 +938,26 @@ def _load_targets() -> Demo:
         t["service_request"].append(
             Target({"pk": r.pk}, ServiceRequest, r.pk, _units(code, provider), _units(code, provider))
         )
+    from kechuang.talent.models import ForeignExpert, ForeignProject, Visit
+
+    # one record in each walked district where the small demo has one, else in another region (its own scope)
+    for kind, model, lookup in (
+        ("foreign_expert", ForeignExpert, "region__code"),
+        ("foreign_visit", Visit, "expert__region__code"),
+        ("foreign_project", ForeignProject, "region__code"),
+    ):
+        t[kind] = []
+        for code in ("zhangdian", "zichuan"):
+            x = model.objects.filter(**{lookup: code}).order_by("id").first()
+            x = x or model.objects.exclude(**{f"{lookup}__in": ("zhangdian", "zichuan")}).order_by("id").first()
+            region = model.objects.filter(pk=x.pk).values_list(lookup, flat=True).get()
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, _units(region), _units(region)))
+    from kechuang.talent.models import Team as TalentTeam
+
+    t["talent_team"] = []
+    for code in ("zhangdian", "zichuan"):
+        x = TalentTeam.objects.filter(leader__region__code=code, is_active=True).order_by("id").first()
+        t["talent_team"].append(Target({"pk": x.pk}, TalentTeam, x.pk, _units(code), _units(code)))
     programme = TalentProgramme.objects.order_by("code").first()
     t["talent_programme"] = [Target({"code": programme.code}, public=True)]
     review = TalentApplication.objects.filter(state="expert_review").order_by("id").first()

@@ -84,7 +84,14 @@ EXTERNAL_PAGES = {
         "api:my_ladder",
         "api:my_corrections",
     },
-    "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
+    "talent": ACCOUNT_OPEN
+    | {
+        "core:second_factor_enrol",
+        "talent:portal_home",
+        "api:talent_cards",
+        "api:talent_service_items",
+        "api:talent_service_requests",
+    },
 }
 PAGES = {**ADMIN_PAGES, **EXTERNAL_PAGES}
 

@@ -1,6 +1,7 @@
 """Daily (cron: 10 8 * * * cd /srv/kechuang && .venv/bin/python manage.py talent_daily): cards past their expiry are
 marked expired (their codes stop verifying), open service requests past their time limit are flagged, and the
-cards due for renewal are listed (each card type's reminder period)."""
+reminders go out through the message centre (talent.reminders: card renewals to the holder and the issuing
+department, time limits exceeded to the provider department), once each."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 
 class Command(BaseCommand):
-    help = "Expire talent cards, flag late service requests, list cards due for renewal."
+    help = "Expire talent cards, flag late service requests, send renewal and time-limit reminders."
 
     def add_arguments(self, parser):
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None)
@@ -31,4 +32,10 @@ class Command(BaseCommand):
         ]
         for card in due:
             self.stdout.write(f"renewal due: {card.number} {card.card_type.name} expires {card.expires_on}")
-        self.stdout.write(f"{expired} cards expired, {late} requests flagged late, {len(due)} cards due for renewal")
+        from kechuang.talent.reminders import send_reminders
+
+        sent = send_reminders(today=today)
+        self.stdout.write(
+            f"{expired} cards expired, {late} requests flagged late, {len(due)} cards due for renewal; "
+            f"messages: {sent.renewals} renewal reminders, {sent.breaches} time-limit reminders"
+        )
