@@ -15,4 +15,22 @@ class PortalConfig(AppConfig):
     url_prefix = "portal/"
     navigation = ()
     # Every portal URL name is listed here as the pages are added: core.duties refuses the enterprise role the rest.
-    external_pages: dict[str, set[str]] = {"enterprise": set()}
+    external_pages: dict[str, set[str]] = {
+        "enterprise": {
+            "portal:home",
+            "portal:push",
+            "portal:applications",
+            "portal:demands",
+            "portal:demand_new",
+            "portal:demand",
+            "portal:demand_edit",
+            "api:portal_home",
+            "api:portal_push",
+            "api:portal_demands",
+            "api:portal_demand",
+            "api:portal_applications",
+        }
+    }
+    # The first page of an enterprise account (core.duties.home_of): the portal's home, which gathers the firm's
+    # tiers, pushes, applications, money and deadlines.
+    external_home = {"enterprise": "portal:home"}

@@ -272,6 +272,7 @@ class Demand(Timestamped):
     class Source(models.TextChoices):
         STAFF = "staff", _("Entered by staff")
         PUBLIC = "public", _("Public form")
+        PORTAL = "portal", _("Enterprise portal")
 
     OPEN_STATES = (Status.PUBLISHED, Status.NEGOTIATING)
 

@@ -92,6 +92,7 @@ class Offer:
     applied: bool = False
     verified: bool = True  # False: a default the bureau has not confirmed against the source document
     document: str = ""  # the source document of the rule
+    apply_at: str = ""  # where one applies when it is outside the platform (a national site, a bank)
 
 
 @dataclass(frozen=True)
@@ -187,9 +188,7 @@ def push_list(firm: Firm, offers: Iterable[Offer], today: dt.date) -> list[PushI
         else:
             continue
         items.append(PushItem(offer, status, outcome))
-    items.sort(
-        key=lambda i: (STATUS_ORDER[i.status], i.offer.deadline or dt.date.max, i.offer.title, i.offer.key)
-    )
+    items.sort(key=lambda i: (STATUS_ORDER[i.status], i.offer.deadline or dt.date.max, i.offer.title, i.offer.key))
     return items
 
 
