@@ -27,7 +27,7 @@ def _firm_user(request: HttpRequest):
     return request.user
 
 
-class TierOut(Schema):
+class PortalTierOut(Schema):
     tier: str
     label: str
     state: str  # held, eligible, one_away, not_yet, unknown
@@ -37,25 +37,25 @@ class TierOut(Schema):
     gaps: list[str]
 
 
-class ScoreOut(Schema):
+class PortalScoreOut(Schema):
     total: Decimal
     grade: str
     as_of: dt.date
 
 
-class DeadlineOut(Schema):
+class PortalDeadlineOut(Schema):
     on: dt.date
     kind: str
     title: str
 
 
-class HomeOut(Schema):
+class PortalHomeOut(Schema):
     credit_code: str
     name: str
     region: str
     in_register: bool
-    tiers: list[TierOut]
-    score: ScoreOut | None
+    tiers: list[PortalTierOut]
+    score: PortalScoreOut | None
     push_qualifies: int
     push_gap: int
     open_applications: int
@@ -63,10 +63,10 @@ class HomeOut(Schema):
     projects: int
     loans: int
     talent_applications_open: int
-    deadlines: list[DeadlineOut]
+    deadlines: list[PortalDeadlineOut]
 
 
-class PushOut(Schema):
+class PortalPushOut(Schema):
     key: str
     kind: str
     title: str
@@ -83,7 +83,7 @@ class PushOut(Schema):
     apply_at: str
 
 
-class DemandOut(Schema):
+class PortalDemandOut(Schema):
     id: int
     title: str
     description: str
@@ -97,7 +97,7 @@ class DemandOut(Schema):
     created_at: dt.datetime
 
 
-class SuggestionOut(Schema):
+class PortalSuggestionOut(Schema):
     achievement_id: int
     title: str
     owner: str
@@ -107,7 +107,7 @@ class SuggestionOut(Schema):
     matched_terms: list[str]
 
 
-class MatchOut(Schema):
+class PortalMatchOut(Schema):
     id: int
     stage: str
     achievement: str
@@ -115,12 +115,12 @@ class MatchOut(Schema):
     matched_terms: list[str]
 
 
-class DemandDetailOut(DemandOut):
-    suggestions: list[SuggestionOut]
-    matches: list[MatchOut]
+class PortalDemandDetailOut(PortalDemandOut):
+    suggestions: list[PortalSuggestionOut]
+    matches: list[PortalMatchOut]
 
 
-class ApplicationOut(Schema):
+class PortalApplicationOut(Schema):
     id: int
     call_code: str
     call_title: str
@@ -129,7 +129,7 @@ class ApplicationOut(Schema):
     submitted_on: dt.date
 
 
-class ProjectOut(Schema):
+class PortalProjectOut(Schema):
     code: str
     title: str
     state: str
@@ -140,7 +140,7 @@ class ProjectOut(Schema):
     milestones_pending: int
 
 
-class SubsidyOut(Schema):
+class PortalSubsidyOut(Schema):
     project_code: str
     year: int
     verified_spending_wan: Decimal
@@ -148,7 +148,7 @@ class SubsidyOut(Schema):
     formula: str
 
 
-class LoanOut(Schema):
+class PortalLoanOut(Schema):
     product: str
     bank: str
     month: dt.date
@@ -157,7 +157,7 @@ class LoanOut(Schema):
     status: str
 
 
-class TalentApplicationOut(Schema):
+class PortalTalentApplicationOut(Schema):
     id: int
     programme: str
     round: str
@@ -165,13 +165,13 @@ class TalentApplicationOut(Schema):
     paid_wan: Decimal
 
 
-class ApplicationsOut(Schema):
-    applications: list[ApplicationOut]
-    projects: list[ProjectOut]
-    post_subsidies: list[SubsidyOut]
-    loans: list[LoanOut]
-    score: ScoreOut | None
-    talent_applications: list[TalentApplicationOut]
+class PortalApplicationsOut(Schema):
+    applications: list[PortalApplicationOut]
+    projects: list[PortalProjectOut]
+    post_subsidies: list[PortalSubsidyOut]
+    loans: list[PortalLoanOut]
+    score: PortalScoreOut | None
+    talent_applications: list[PortalTalentApplicationOut]
 
 
 def _score(view: selectors.FirmView) -> dict | None:
@@ -179,7 +179,7 @@ def _score(view: selectors.FirmView) -> dict | None:
     return {"total": s.total, "grade": s.grade, "as_of": s.as_of} if s else None
 
 
-@router.get("/portal/home", response=HomeOut)
+@router.get("/portal/home", response=PortalHomeOut)
 def portal_home(request: HttpRequest):
     """The portal's first page as data: the firm, its tiers, what it qualifies for, its applications and deadlines."""
     user = _firm_user(request)
@@ -204,7 +204,7 @@ def portal_home(request: HttpRequest):
     }
 
 
-@router.get("/portal/push", response=list[PushOut])
+@router.get("/portal/push", response=list[PortalPushOut])
 def portal_push(request: HttpRequest):
     """What the firm qualifies for now, is one gap away from, or has applied for, each with its rule and clause."""
     user = _firm_user(request)
@@ -233,13 +233,13 @@ def portal_push(request: HttpRequest):
     return out
 
 
-@router.get("/portal/demands", response=list[DemandOut])
+@router.get("/portal/demands", response=list[PortalDemandOut])
 def portal_demands(request: HttpRequest):
     """The firm's own technology demands, newest first."""
     return list(selectors.demands(_firm_user(request))[: selectors.LIST_LIMIT])
 
 
-@router.get("/portal/demands/{pk}", response=DemandDetailOut)
+@router.get("/portal/demands/{pk}", response=PortalDemandDetailOut)
 def portal_demand(request: HttpRequest, pk: int):
     """One of the firm's demands with the achievements the engine matches to it (and why) and its matchmaking."""
     user = _firm_user(request)
@@ -270,14 +270,14 @@ def portal_demand(request: HttpRequest, pk: int):
         for m in d.matches.select_related("achievement", "expert").order_by("-updated_at")
     ]
     return {
-        **{f: getattr(d, f) for f in DemandOut.model_fields if f != "id"},
+        **{f: getattr(d, f) for f in PortalDemandOut.model_fields if f != "id"},
         "id": d.pk,
         "suggestions": suggestions,
         "matches": matches,
     }
 
 
-@router.get("/portal/applications", response=ApplicationsOut)
+@router.get("/portal/applications", response=PortalApplicationsOut)
 def portal_applications(request: HttpRequest):
     """The firm's applications to calls, projects, post-subsidies, loans, score and talent-programme applications."""
     user = _firm_user(request)

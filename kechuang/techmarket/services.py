@@ -172,6 +172,21 @@ def demand_submit_public(
 FIRM_EDITABLE = (Demand.Status.PENDING, Demand.Status.PUBLISHED, Demand.Status.REJECTED)
 
 
+# What the bureau's review manages on a firm's demand; a change of anything else sends the demand to review again.
+_REVIEW_MANAGED = {"status", "status_reason", "reviewed_by", "reviewed_at", "source", "submitter_ip_hash", "is_demo"}
+
+
+def _firm_changes(stored: Demand, demand: Demand) -> list[str]:
+    return [
+        f.attname
+        for f in Demand._meta.concrete_fields
+        if f.editable
+        and f.name not in _REVIEW_MANAGED
+        and not getattr(f, "auto_now", False)
+        and getattr(stored, f.attname) != getattr(demand, f.attname)
+    ]
+
+
 def demand_save_for_firm(*, actor: Any, demand: Demand) -> Demand:
     """An enterprise account posts or edits its own firm's demand (the enterprise portal). The firm's name, code and
     district come from the account and the register; each save goes to bureau review again (awaiting review, out
@@ -185,6 +200,8 @@ def demand_save_for_firm(*, actor: Any, demand: Demand) -> Demand:
             raise PermissionDenied
         if stored.status not in FIRM_EDITABLE:
             raise ValidationError({"status": _("A demand in negotiation, signed or closed can no longer be edited.")})
+        if not _firm_changes(stored, demand):
+            return stored  # saved unchanged: nothing to review again
     firm = enterprise_refs([code]).get(code)
     if firm is None:
         raise ValidationError({"credit_code": _("Your firm is not in the enterprise register.")})
