@@ -313,9 +313,9 @@ OPEN_PROJECT_APPLICATION = ("submitted", "recommended", "formal_passed", "expert
 OPEN_TALENT_APPLICATION_EXCLUDED = ("draft", "not_approved", "closed", "withdrawn", "removed")
 
 
-def deadlines(user: Any, view: FirmView, items: list[PushItem]) -> list[dict[str, Any]]:
+def deadlines(user: Any, view: FirmView, items: list[PushItem], own_demands: list[Demand]) -> list[dict[str, Any]]:
     """What falls due in the next three months: open calls and rounds it qualifies for, its milestones, its
-    qualifications' expiry (within a year), its demands' wanted-by dates; soonest first (2 queries)."""
+    qualifications' expiry (within a year), its demands' wanted-by dates; soonest first (1 query)."""
     on = today()
     until = on + dt.timedelta(days=DEADLINE_WINDOW_DAYS)
     rows = [
@@ -328,8 +328,9 @@ def deadlines(user: Any, view: FirmView, items: list[PushItem]) -> list[dict[str
     for q in view.qualifications:
         if q.issue_date <= on <= q.expiry_date and (q.expiry_date - on).days <= EXPIRY_WARNING_DAYS:
             rows.append({"on": q.expiry_date, "kind": "expiry", "title": q.get_tier_display(), "item": q})
-    for d in demands(user).filter(deadline__gte=on, deadline__lte=until, status__in=Demand.OPEN_STATES)[:10]:
-        rows.append({"on": d.deadline, "kind": "demand", "title": d.title, "item": d})
+    for d in own_demands:
+        if d.deadline and on <= d.deadline <= until and d.status in Demand.OPEN_STATES:
+            rows.append({"on": d.deadline, "kind": "demand", "title": d.title, "item": d})
     rows.sort(key=lambda r: (r["on"], r["title"]))
     return rows[:12]
 
@@ -339,11 +340,16 @@ def home(user: Any) -> dict[str, Any]:
     view = firm(user)
     items = push_items(user, view)
     open_apps = list(project_applications(user).filter(state__in=OPEN_PROJECT_APPLICATION)[:5])
-    own_demands = demands(user)
-    demand_counts = dict(own_demands.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    # the firm's demands once (a firm has a handful): the counts, the newest three and their deadlines
+    own_demands = list(
+        demands(user).select_related(None).only("pk", "title", "status", "deadline", "created_at")[:LIST_LIMIT]
+    )
+    demand_counts: dict[str, int] = {}
+    for d in own_demands:
+        demand_counts[d.status] = demand_counts.get(d.status, 0) + 1
     money = {
         "loans": loans(user).count(),
-        "projects": projects(user).count(),
+        "projects": Project.objects.filter(credit_code=view.credit_code or "-").count(),
         "talent_open": talent_applications(user).exclude(state__in=OPEN_TALENT_APPLICATION_EXCLUDED).count(),
     }
     return {
@@ -354,7 +360,7 @@ def home(user: Any) -> dict[str, Any]:
         "push_total": sum(1 for i in items if i.status != "applied"),
         "applications": open_apps,
         "demand_counts": demand_counts,
-        "demands": list(own_demands[:3]),
+        "demands": own_demands[:3],
         "money": money,
-        "deadlines": deadlines(user, view, items),
+        "deadlines": deadlines(user, view, items, own_demands),
     }
