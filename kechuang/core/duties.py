@@ -51,10 +51,14 @@ def duty_pages(role: str) -> frozenset[str]:
 def home_of(role: str) -> str | None:
     """Where the home page sends a role that does not see the cockpit (None: it sees the cockpit)."""
     if role in EXTERNAL:
-        from kechuang.core.registry import external_pages
+        from kechuang.core.registry import external_home, external_pages
 
         # An external account whose role no module serves yet has nothing to open: it is told so, as a new account.
-        return "my_home" if external_pages(role) else "awaiting_role"
+        if not external_pages(role):
+            return "awaiting_role"
+        # A module may offer the role's home (the enterprise portal); otherwise the list of what the modules offer.
+        home = external_home(role)
+        return home if home in external_pages(role) else "my_home"
     return HOME.get(role)
 
 

@@ -31,6 +31,8 @@
   (roles.EXTERNAL: expert, enterprise, talent), read by core.duties; every other page refuses them. The view still
   checks that the record is the user's own. Their menu entries (NavItem `roles=` naming the role) are also the
   cards of their home page (`my_home`), which gathers what every module offers them.
+- `external_home = {role: url name}`: a module's page that is the external role's home instead of `my_home` (the
+  enterprise portal for the enterprise role).
 - `briefing_digest(user, policy, *, cadence, start, end, today) -> BriefingDigest | None`: what the module says
   in the leaders' briefing about the window (a month or a quarter): headline sentences and tables.
 - `enterprise_refs(codes) -> {credit code: EnterpriseRef}`: the enterprise register's firms by credit code (name,
@@ -308,6 +310,16 @@ def layout_for(role: str) -> str:
         if layout:
             return layout
     return "base.html"
+
+
+def external_home(role: str) -> str | None:
+    """The URL name of the first page a module offers the external `role` as its home (AppConfig `external_home`),
+    or None: the account's home then lists what every module offers it (`my_home`)."""
+    for config in kechuang_apps():
+        name = getattr(config, "external_home", {}).get(str(role))
+        if name:
+            return name
+    return None
 
 
 def _in_menu(item: NavItem, role: str | None) -> bool:

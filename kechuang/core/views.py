@@ -270,8 +270,9 @@ def my_home(request: HttpRequest) -> HttpResponse:
     from kechuang.core.duties import home_of
     from kechuang.core.registry import navigation_for
 
-    if home_of(request.user.role) != "my_home":
-        return redirect("cockpit")
+    home = home_of(request.user.role)
+    if home != "my_home":
+        return redirect(home or "cockpit")
     return render(request, "core/my_home.html", {"groups": navigation_for(request.user, request.path)})
 
 

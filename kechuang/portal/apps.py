@@ -16,7 +16,27 @@ class PortalConfig(AppConfig):
     navigation = ()
     # Every portal URL name is listed here as the pages are added: core.duties refuses the enterprise role the rest.
     external_pages: dict[str, set[str]] = {
-        "enterprise": {"portal:ladder", "portal:facts", "portal:fact_correct", "portal:whatif"}
+        "enterprise": {
+            "portal:home",
+            "portal:push",
+            "portal:applications",
+            "portal:demands",
+            "portal:demand_new",
+            "portal:demand",
+            "portal:demand_edit",
+            "portal:ladder",
+            "portal:facts",
+            "portal:fact_correct",
+            "portal:whatif",
+            "api:portal_home",
+            "api:portal_push",
+            "api:portal_demands",
+            "api:portal_demand",
+            "api:portal_applications",
+        }
     }
+    # The first page of an enterprise account (core.duties.home_of): the portal's home, which gathers the firm's
+    # tiers, pushes, applications, money and deadlines.
+    external_home = {"enterprise": "portal:home"}
     # The firm's account pages (the message centre, the password) use the portal's layout too.
     external_layout = {"enterprise": "portal/base.html"}

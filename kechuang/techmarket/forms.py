@@ -159,7 +159,8 @@ class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["credit_code"].required = True
+        if "credit_code" in self.fields:  # the portal's form takes it from the account
+            self.fields["credit_code"].required = True
         self.fields["title"].widget.attrs.update(minlength=6, maxlength=100)
         self.fields["description"].widget.attrs.update(minlength=30, maxlength=3000)
         self.fields["description"].help_text = _("30 to 3,000 characters: the problem, what you have tried, targets")
@@ -213,6 +214,26 @@ class PublicDemandForm(RegionsMixin, RemapErrorsMixin, forms.ModelForm):
 
     def demand_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class FirmDemandForm(PublicDemandForm):
+    """The public form for a signed-in enterprise account (the enterprise portal): the same fields and checks, but the
+    firm's name, credit code and district come from its account and the register (no re-typing), and neither the
+    spam guards nor the consent box of an anonymous sender apply. Bureau staff review it like a public demand."""
+
+    class Meta(PublicDemandForm.Meta):
+        fields = [f for f in PublicDemandForm.Meta.fields if f not in ("enterprise_name", "credit_code", "region")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("website", "token", "consent"):
+            del self.fields[name]
+
+    def clean_deadline(self):
+        value = self.cleaned_data.get("deadline")
+        if value and value != self.initial.get("deadline") and value <= timezone.localdate():
+            raise ValidationError(_("The date must be in the future."))
+        return value
 
 
 class ConsentWithdrawForm(forms.Form):

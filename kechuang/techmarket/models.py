@@ -272,6 +272,7 @@ class Demand(Timestamped):
     class Source(models.TextChoices):
         STAFF = "staff", _("Entered by staff")
         PUBLIC = "public", _("Public form")
+        PORTAL = "portal", _("Enterprise portal")
 
     OPEN_STATES = (Status.PUBLISHED, Status.NEGOTIATING)
 
@@ -328,7 +329,11 @@ class Demand(Timestamped):
         ordering = ["-created_at", "-id"]
         verbose_name = _("demand")
         verbose_name_plural = _("demands")
-        indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["status", "field"])]
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["status", "field"]),
+            models.Index(fields=["credit_code"]),  # a firm's own demands (the enterprise portal)
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -700,7 +705,10 @@ class ContractParty(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=8, choices=Role.choices)
     name = models.CharField(_("name"), max_length=200)
-    credit_code = models.CharField(_("credit code"), max_length=18, blank=True, validators=[validate_credit_code])
+    # indexed: the contracts where a firm is a party (the enterprise portal)
+    credit_code = models.CharField(
+        _("credit code"), max_length=18, blank=True, validators=[validate_credit_code], db_index=True
+    )
     nature = models.CharField(_("nature"), max_length=3, choices=InstitutionType.choices)
     region = models.ForeignKey(
         OrgUnit, verbose_name=_("region in the city"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -72,6 +72,21 @@ def demands(user: Any) -> QuerySet[Demand]:
     return Demand.objects.visible_to(user).select_related("region")
 
 
+def firm_demands(credit_code: str) -> QuerySet[Demand]:
+    """The demands of one firm: those naming its credit code, whoever entered them (staff, the public form, the
+    firm itself through the enterprise portal). For the firm's own account only: the caller scopes."""
+    if not credit_code:
+        return Demand.objects.none()
+    return Demand.objects.filter(credit_code=credit_code).select_related("region")
+
+
+def firm_contracts(credit_code: str) -> QuerySet[Contract]:
+    """The technology contracts where the firm is a party (buyer or seller), by credit code."""
+    if not credit_code:
+        return Contract.objects.none()
+    return Contract.objects.filter(parties__credit_code=credit_code).distinct().select_related("region")
+
+
 def experts(user: Any) -> QuerySet[Expert]:
     qs = Expert.objects.visible_to(user).select_related("region")
     return qs if is_bureau(user) else qs.filter(is_active=True)
@@ -530,3 +545,14 @@ def demand_summaries(user: Any, *, pk: int | None = None, query: str = "", limit
         )
         for d in qs.order_by("-created_at", "-id")[:limit]
     ]
+
+
+def demand_suggestions(demand: Demand, user: Any, *, k: int = 10) -> list[dict[str, Any]]:
+    """The achievements the matching engine finds for a demand, with the matched terms and the field badge that
+    explain each (as on the demand's page), those the user may read, best first."""
+    from kechuang.techmarket import index
+
+    if not demand.title and not demand.description:
+        return []
+    hits = index.search(index.query_text(demand), kind="achievement", k=k, query_field=demand.field)
+    return index.resolve(hits, user)

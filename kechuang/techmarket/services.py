@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, consent
-from kechuang.core.models import ConsentRecord, Notice
+from kechuang.core.models import ConsentRecord, Notice, OrgUnit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
-from kechuang.core.roles import CITY_WIDE, READ_ONLY
+from kechuang.core.registry import enterprise_refs
+from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.core.services import archive
 from kechuang.techmarket import index, registration, workflow
@@ -165,6 +166,59 @@ def demand_submit_public(
         )
         public_attempt(ip=ip, accepted=True)
     return demand, record
+
+
+# What a firm may still edit from the enterprise portal (a deal under way is the bureau's to change).
+FIRM_EDITABLE = (Demand.Status.PENDING, Demand.Status.PUBLISHED, Demand.Status.REJECTED)
+
+
+# What the bureau's review manages on a firm's demand; a change of anything else sends the demand to review again.
+_REVIEW_MANAGED = {"status", "status_reason", "reviewed_by", "reviewed_at", "source", "submitter_ip_hash", "is_demo"}
+
+
+def _firm_changes(stored: Demand, demand: Demand) -> list[str]:
+    return [
+        f.attname
+        for f in Demand._meta.concrete_fields
+        if f.editable
+        and f.name not in _REVIEW_MANAGED
+        and not getattr(f, "auto_now", False)
+        and getattr(stored, f.attname) != getattr(demand, f.attname)
+    ]
+
+
+def demand_save_for_firm(*, actor: Any, demand: Demand) -> Demand:
+    """An enterprise account posts or edits its own firm's demand (the enterprise portal). The firm's name, code and
+    district come from the account and the register; each save goes to bureau review again (awaiting review, out
+    of the matching index until published), like a demand from the public form."""
+    code = getattr(actor, "credit_code", "") or ""
+    if getattr(actor, "role", None) != Role.ENTERPRISE or not code:
+        raise PermissionDenied(_("Only an enterprise account posts demands for its firm."))
+    if demand.pk is not None:
+        stored = Demand.objects.filter(pk=demand.pk).first()
+        if stored is None or stored.credit_code != code:
+            raise PermissionDenied
+        if stored.status not in FIRM_EDITABLE:
+            raise ValidationError({"status": _("A demand in negotiation, signed or closed can no longer be edited.")})
+        if not _firm_changes(stored, demand):
+            return stored  # saved unchanged: nothing to review again
+    firm = enterprise_refs([code]).get(code)
+    if firm is None:
+        raise ValidationError({"credit_code": _("Your firm is not in the enterprise register.")})
+    region = OrgUnit.objects.filter(code=firm.region_code).first()
+    demand.credit_code = code
+    demand.enterprise_name = firm.name
+    demand.region = region
+    if demand.pk is None:
+        demand.source = Demand.Source.PORTAL
+    demand.status = Demand.Status.PENDING
+    demand.status_reason = ""
+    demand.reviewed_by = None
+    demand.reviewed_at = None
+    with transaction.atomic():
+        audit.save(demand, actor=actor)
+        index.schedule(demand)
+    return demand
 
 
 def demand_consent_withdrawn(record: ConsentRecord) -> None:

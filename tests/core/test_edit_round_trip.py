@@ -259,6 +259,17 @@ def _demand_with_deadline():
     return _first(_techmarket().Demand.objects.exclude(deadline=None).order_by("pk"))
 
 
+def _firm_demand():
+    """A published demand of the enterprise personas' firm (the portal's "my market" edits it)."""
+    from kechuang.core.models import User
+
+    code = User.objects.get(username="p_enterprise_admin").credit_code
+    demand = _demand_with_deadline()
+    demand.pk, demand.credit_code, demand.status = None, code, "published"
+    demand.save()
+    return demand
+
+
 def _expert_with_other_fields():
     """A demo expert with "other fields" set (the demo's experts have one field each), so the list round-trips."""
     expert = _first(_techmarket().Expert.objects.order_by("pk"))
@@ -445,6 +456,14 @@ EDIT_CASES: dict[str, EditCase] = {
         "bureau_staff",
         _demand_with_deadline,
         "techmarket:demand_edit",
+        lambda r: [r.pk],
+        snapshot,
+    ),
+    "firm_demand": EditCase(
+        ("kechuang.techmarket.forms.FirmDemandForm",),
+        "enterprise_admin",
+        _firm_demand,
+        "portal:demand_edit",
         lambda r: [r.pk],
         snapshot,
     ),

@@ -246,7 +246,8 @@ RULES: dict[str, Rule] = {
     # Every external persona's role is served by a module (talent, projects, finance): its home is the page that
     # gathers them (core `my_home`), so this page sends it on like everyone else.
     "awaiting_role": page(readers=SIGNED_IN, get="redirect"),
-    "my_home": page(readers=EXTERNALS, per_persona=dict.fromkeys(ALL, 302)),
+    # An enterprise account's home is the enterprise portal (its AppConfig `external_home`): this page sends it there.
+    "my_home": page(readers=EXTERNALS, per_persona=dict.fromkeys(ALL | ENTERPRISE_ACCOUNTS, 302)),
     "favicon": page(readers=PUBLIC),
     # Each account's own message centre (core.messages); a message of no one's (or another's) id is not found.
     "message_list": page(readers=SIGNED_IN),
@@ -671,6 +672,31 @@ RULES: dict[str, Rule] = {
     # the expert's and the enterprise's own pages (external accounts: the matrix walks them)
     "projects:reviews": page(readers=frozenset({"expert"})),
     "projects:review": page(readers=frozenset({"expert"}), target="review"),
+    # -- the enterprise portal: the firm of the account only (tests/portal/test_portal.py tries another firm's records
+    # through every parameter; the walk's demo firm has no demand of its own, so a demand's pages are a 404)
+    "portal:home": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:push": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:applications": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:demands": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:demand_new": form(
+        readers=ENTERPRISE_ACCOUNTS,
+        writers=ENTERPRISE_ACCOUNTS,
+        data={
+            "title": "高纯氟化物提纯工艺需求",
+            "description": "需要把工业级氟化物提纯到电子级，杂质含量低于百万分之一，希望高校或院所合作开发。",
+            "field": "new_materials",
+            "cooperation_mode": "joint_development",
+            "contact_name": "李经理",
+            "contact_phone": "13912345678",
+        },
+    ),
+    "portal:demand": page(readers=ENTERPRISE_ACCOUNTS, target="missing_pk"),
+    "portal:demand_edit": form(target="missing_pk", readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS),
+    "api:portal_home": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:portal_push": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:portal_demands": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:portal_demand": page(readers=ENTERPRISE_ACCOUNTS, target="missing_pk"),
+    "api:portal_applications": page(readers=ENTERPRISE_ACCOUNTS),
     "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
     "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),
     "api:projects": page(),

@@ -399,9 +399,9 @@ def test_enterprise_account_sees_only_its_own_score(firms, persona, client_as, c
     # no other firm's score, list or staff page
     for url in (reverse("finance:score", args=[other.credit_code]), reverse("finance:scores"), "/api/finance/scores"):
         assert client.get(url).status_code == 403, url
-    # its home gathers what the modules offer a firm; the score is one of its entries
-    assert client.get("/").status_code == 302 and client.get("/").url == reverse("my_home")
-    assert reverse("finance:my_score") in client.get(reverse("my_home")).content.decode()
+    # its home is the enterprise portal, which links the score's explanation
+    assert client.get("/").status_code == 302 and client.get("/").url == reverse("portal:home")
+    assert reverse("finance:my_score") in client.get(reverse("portal:home")).content.decode()
     # an account of a firm not scored yet is told so; staff have no "own" score
     user.credit_code = firms["zc_no_sme"].credit_code.replace("9", "8", 1)
     user.save()

@@ -69,8 +69,18 @@ ACCOUNT_OPEN = {"password_change", "message_list", "login", "favicon", "my_home"
 EXTERNAL_PAGES = {
     "expert": ACCOUNT_OPEN
     | {"core:second_factor_enrol", "projects:reviews", "projects:review", "talent:review_list", "talent:review"},
-    "enterprise_admin": ACCOUNT_OPEN
+    # an enterprise account's home is the portal: the account home sends it there
+    "enterprise_admin": ACCOUNT_OPEN - {"my_home"}
     | {
+        "portal:home",
+        "portal:push",
+        "portal:applications",
+        "portal:demands",
+        "portal:demand_new",
+        "api:portal_home",
+        "api:portal_push",
+        "api:portal_demands",
+        "api:portal_applications",
         "core:second_factor_verify",
         "finance:my_score",
         "api:finance_my_score",
