@@ -503,7 +503,8 @@ RULES: dict[str, Rule] = {
     "api:outreach_statistics": page(),
     "api:outreach_bases": page(),
     "api:outreach_activities": page(),
-    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's
+    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's, read also
+    #    by the departments of the policy's finance tasks (without the firms' credit codes)
     "finance:board": page(),
     "finance:scores": page(),
     "finance:score_export": page(),
@@ -795,6 +796,9 @@ def _load_targets() -> Demo:
         [],
         [],
     )
+    # The lead and supporting departments of the policy's finance tasks (19, 20: finance/data/competence.yaml)
+    # read the registers city-wide; the lead persona's 市科技局 is one of them, the supporting persona's 市教育局 not.
+    # A score's page is keyed by the firm's credit code: only the roles that read the register open it.
     for code in ("zhangdian", "zichuan"):
         own = _units(code)
         s = CapabilityScore.objects.filter(region__code=code, is_latest=True).order_by("id").first()
@@ -806,7 +810,7 @@ def _load_targets() -> Demo:
             ("finance_listing", ListingFirm, "region__code"),
         ):
             x = model.objects.filter(**{lookup: code}).order_by("id").first()
-            t[kind].append(Target({"pk": x.pk}, model, x.pk, own, own))
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, _units(code, "science_tech"), own))
     from kechuang.projects.models import Application as ProjectApplication
     from kechuang.projects.models import Call as ProjectCall
     from kechuang.projects.models import Project, ReviewAssignment
