@@ -31,7 +31,7 @@ class ProjectsConfig(AppConfig):
     # Pages opened to accounts outside the government (core.duties); each view checks the record is the user's own.
     external_pages = {
         Role.EXPERT: {"projects:reviews", "projects:review"},
-        Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
+        Role.ENTERPRISE: {"projects:portal", "projects:portal_apply", "projects:portal_correction"},
     }
 
     def load_demo_data(self, city) -> str:

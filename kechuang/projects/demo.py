@@ -25,6 +25,7 @@ from kechuang.projects.models import (
     CaseDecision,
     ChangeRequest,
     Check,
+    Correction,
     Evaluation,
     Expense,
     Milestone,
@@ -209,6 +210,27 @@ def load_demo(city: OrgUnit) -> str:
     return f"projects: {Call.objects.count()} calls, {n_projects} projects, {PoolLoan.objects.count()} pool loans"
 
 
+def _correction(report: MonitoringReport, state: str, today: dt.date, params: dict) -> None:
+    """The follow-up of a demo correction order: closed for a judged project; otherwise, by the project's id (not
+    the shared random stream, so the other demo data stay as they were), answered, open and overdue, or open."""
+    due = report.reported_on + dt.timedelta(days=int(params["correction_days"]))
+    order = Correction(
+        report=report, project=report.project, requirement="经费执行偏离计划，请说明原因并调整执行进度。",
+        ordered_on=report.reported_on, due_on=due,
+    )  # fmt: skip
+    kind = (
+        "closed"
+        if state in ("accepted", "acceptance_review", "terminated")
+        else ("closed", "responded", "open")[report.project_id % 3]
+    )
+    order.state = kind  # an open order whose date has passed shows as overdue
+    if kind in ("closed", "responded"):
+        order.response, order.responded_on = "已调整采购计划，补齐经费支出凭证。", min(due, today)
+    if kind == "closed":
+        order.verification_note, order.verified_on = "复核通过。", min(due + dt.timedelta(days=7), today)
+    order.save()
+
+
 def _project(call, app, k, age, year, today, rng, params, department) -> Project:
     start = dt.date(year, 6, 1)
     end = dt.date(year + 2, 5, 31)
@@ -332,7 +354,7 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
             execution = (planned + Decimal(rng.randint(-35, 10))).max(Decimal(0))
             if state == "suspended" and h == 2:
                 execution = planned - Decimal(40)
-            MonitoringReport.objects.create(
+            report = MonitoringReport.objects.create(
                 project=p,
                 period=f"{report_day.year}-H{1 if report_day.month <= 6 else 2}",
                 reported_on=report_day,
@@ -345,6 +367,8 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
                 if state == "suspended" and h == 2
                 else ("correct" if engine.is_warning(execution, planned, params) else "none"),
             )
+            if report.action == "correct":
+                _correction(report, state, today, params)
         Check.objects.create(
             project=p, held_on=start + dt.timedelta(days=365), result="passed", findings="进度与经费使用总体正常。"
         ) if start + dt.timedelta(days=365) <= today else None

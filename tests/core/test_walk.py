@@ -593,6 +593,10 @@ RULES: dict[str, Rule] = {
     "projects:review": page(readers=frozenset({"expert"}), target="review"),
     "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
     "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),
+    # an enterprise account answers a correction order on its own firm's project (another firm's: 404)
+    "projects:portal_correction": action(
+        readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS, target="correction", data={"response": "巡检"}
+    ),
     "api:projects": page(),
     "api:project": page(target="project"),
     "api:project_calls": page(),
@@ -819,6 +823,10 @@ def _load_targets() -> Demo:
     t["call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
     call = ProjectCall.objects.filter(state="open").order_by("id").first()
     t["open_call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    from kechuang.projects.models import Correction
+
+    correction = Correction.objects.filter(state="open").order_by("id").first()
+    t["correction"] = [Target({"pk": correction.pk}, Correction, correction.pk, public=True)]
     review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
     t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
     t["project"], t["application"] = [], []
