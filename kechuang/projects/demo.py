@@ -204,10 +204,53 @@ def load_demo(city: OrgUnit) -> str:
                 if approved:
                     _project(call, app, k, age, year, today, rng, params, science)
                     n_projects += 1
+    _every_region_corrects(today, params)
     _reviews(firms, regions, today)
     _pool(city, regions, firms, today, rng, params)
     _decisions(firms, today)
     return f"projects: {Call.objects.count()} calls, {n_projects} projects, {PoolLoan.objects.count()} pool loans"
+
+
+def _every_region_corrects(today: dt.date, params: dict) -> None:
+    """A region whose monitoring found nothing to correct still shows the follow-up: its latest report of a running
+    project orders one (open, so its officers and firm have something to answer)."""
+    for region_id in Project.objects.values_list("region", flat=True).distinct():
+        if Correction.objects.filter(project__region=region_id).exists():
+            continue
+        report = (
+            MonitoringReport.objects.filter(project__region=region_id, project__state="in_progress", action="none")
+            .order_by("-reported_on", "-id")
+            .first()
+        )
+        if report is None:  # a judged project's report: the order was closed
+            report = (
+                MonitoringReport.objects.filter(project__region=region_id, action="none")
+                .select_related("project")
+                .order_by("-reported_on", "-id")
+                .first()
+            )
+            if report is not None:
+                report.action = "correct"
+                report.save(update_fields=["action"])
+                _correction(report, report.project.state, today, params)
+                continue
+        if report is None:  # no report yet: the region's first running project files one now
+            project = Project.objects.filter(region=region_id, state="in_progress").order_by("id").first()
+            if project is None:
+                continue
+            report = MonitoringReport.objects.create(
+                project=project,
+                period=f"{today.year}-H{1 if today.month <= 6 else 2}",
+                reported_on=today - dt.timedelta(days=40),
+                progress="部分指标进度滞后。",
+                budget_execution=Decimal(20),
+                planned_execution=Decimal(50),
+                deviation=engine.deviation(Decimal(20), Decimal(50)),
+                warning=engine.is_warning(Decimal(20), Decimal(50), params),
+            )
+        report.action = "correct"
+        report.save(update_fields=["action"])
+        _correction(report, "in_progress_open", today, params)
 
 
 def _correction(report: MonitoringReport, state: str, today: dt.date, params: dict) -> None:

@@ -598,6 +598,43 @@ RULES: dict[str, Rule] = {
         readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS, target="correction", data={"response": "巡检"}
     ),
     "api:projects": page(),
+    # the API's writes: the pages' steps through the same services
+    "api:project_application_create": api_write(
+        readers=ALL | ENTERPRISE_ACCOUNTS,
+        writers=WRITERS | ENTERPRISE_ACCOUNTS,
+        target="open_call",
+        data={
+            "project_title": "巡检",
+            "requested_wan": "1",
+            "applicant": "巡检",
+            "credit_code": "9137030400007HYUGN",
+            "region": "boshan",  # neither walked district's: their officers are refused
+        },
+    ),
+    "api:project_application_step": api_write(
+        target="application", writers=BUREAU, kwargs={"action": "reject"}, data={"note": "walk"}
+    ),
+    "api:project_review_score": api_write(
+        readers=frozenset({"expert"}), writers=frozenset({"expert"}), target="review", data={"conflict_note": "walk"}
+    ),
+    "api:project_monitoring_file": api_write(
+        target="project",
+        data={"period": "2099-H1", "progress": "walk", "budget_execution": "1", "planned_execution": "1"},
+    ),
+    "api:project_change_request": api_write(target="project", data={"kind": "content", "description": "walk"}),
+    "api:project_change_decide": api_write(
+        target="project", writers=BUREAU, kwargs={"change_id": 987654}, data={"approve": False}
+    ),
+    "api:project_corrections": page(readers=ALL | ENTERPRISE_ACCOUNTS),
+    "api:project_correction_respond": api_write(
+        readers=ALL | ENTERPRISE_ACCOUNTS,
+        writers=WRITERS | ENTERPRISE_ACCOUNTS,
+        target="project_correction",
+        data={"response": "walk"},
+    ),
+    "api:project_correction_verify": api_write(
+        readers=ALL | ENTERPRISE_ACCOUNTS, writers=BUREAU, target="project_correction", data={"close": True}
+    ),
     "api:project": page(target="project"),
     "api:project_calls": page(),
     "api:project_call": page(target="call"),
@@ -827,6 +864,10 @@ def _load_targets() -> Demo:
 
     correction = Correction.objects.filter(state="open").order_by("id").first()
     t["correction"] = [Target({"pk": correction.pk}, Correction, correction.pk, public=True)]
+    t["project_correction"] = []
+    for code in ("zhangdian", "zichuan"):
+        c = Correction.objects.filter(project__region__code=code).order_by("state", "id").first()
+        t["project_correction"].append(Target({"pk": c.pk}, Correction, c.pk, _units(code), _units(code)))
     review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
     t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
     t["project"], t["application"] = [], []

@@ -74,6 +74,7 @@ EXTERNAL_PAGES = {
         "api:finance_my_score",
         "projects:portal",
         "projects:portal_apply",
+        "api:project_corrections",
         "talent:employer_home",
     },
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
