@@ -37,7 +37,6 @@ class ProjectsConfig(AppConfig):
             "projects:portal_correction",
             "api:project_application_create",
             "api:project_corrections",
-            "api:project_correction_respond",
         },
     }
 

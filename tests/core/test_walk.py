@@ -602,7 +602,7 @@ RULES: dict[str, Rule] = {
     "api:project_application_create": api_write(
         readers=ALL | ENTERPRISE_ACCOUNTS,
         writers=WRITERS | ENTERPRISE_ACCOUNTS,
-        target="open_call",
+        target="open_call_apply",
         data={
             "project_title": "巡检",
             "requested_wan": "1",
@@ -615,7 +615,10 @@ RULES: dict[str, Rule] = {
         target="application", writers=BUREAU, kwargs={"action": "reject"}, data={"note": "walk"}
     ),
     "api:project_review_score": api_write(
-        readers=frozenset({"expert"}), writers=frozenset({"expert"}), target="review", data={"conflict_note": "walk"}
+        readers=frozenset({"expert"}),
+        writers=frozenset({"expert"}),
+        target="review_score",
+        data={"conflict_note": "walk"},
     ),
     "api:project_monitoring_file": api_write(
         target="project",
@@ -626,15 +629,9 @@ RULES: dict[str, Rule] = {
         target="project", writers=BUREAU, kwargs={"change_id": 987654}, data={"approve": False}
     ),
     "api:project_corrections": page(readers=ALL | ENTERPRISE_ACCOUNTS),
-    "api:project_correction_respond": api_write(
-        readers=ALL | ENTERPRISE_ACCOUNTS,
-        writers=WRITERS | ENTERPRISE_ACCOUNTS,
-        target="project_correction",
-        data={"response": "walk"},
-    ),
-    "api:project_correction_verify": api_write(
-        readers=ALL | ENTERPRISE_ACCOUNTS, writers=BUREAU, target="project_correction", data={"close": True}
-    ),
+    # (a firm answers on its portal page: projects:portal_correction)
+    "api:project_correction_respond": api_write(target="project_correction", data={"response": "walk"}),
+    "api:project_correction_verify": api_write(writers=BUREAU, target="project_correction", data={"close": True}),
     "api:project": page(target="project"),
     "api:project_calls": page(),
     "api:project_call": page(target="call"),
@@ -870,6 +867,13 @@ def _load_targets() -> Demo:
         t["project_correction"].append(Target({"pk": c.pk}, Correction, c.pk, _units(code), _units(code)))
     review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
     t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
+    # the expert (no org unit) scores its own assignment; an enterprise account (no org unit) applies for its firm
+    t["review_score"] = [
+        Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True, writers=frozenset({UNIT_OF["expert"]}))
+    ]
+    t["open_call_apply"] = [
+        Target(dict(x.kwargs), ProjectCall, x.pk, public=True, writers=frozenset({None})) for x in t["open_call"]
+    ]
     t["project"], t["application"] = [], []
     for code in ("zhangdian", "zichuan"):
         p = Project.objects.filter(region__code=code).order_by("id").first()

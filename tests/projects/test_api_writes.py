@@ -121,9 +121,11 @@ def test_monitoring_changes_and_corrections(staff, open_call, unit, client, toke
         assert post(client, verify, {"close": True}, token_for("bureau_staff")).status_code == 422  # not answered yet
     client.force_login(firm_a)
     assert client.get("/api/projects/corrections").json()["items"][0]["id"] == order.pk
-    answered = client.post(respond, {"response": "已整改"}, content_type="application/json")
-    assert answered.status_code == 200 and answered.json()["state"] == "responded"
+    # the firm answers on its portal page; through the API, its district (or the bureau) does
+    assert client.post(respond, {"response": "x"}, content_type="application/json").status_code == 403
     client.logout()
+    answered = post(client, respond, {"response": "已整改"}, token_for("zhangdian_officer"))
+    assert answered.status_code == 200 and answered.json()["state"] == "responded"
     reopened = post(client, verify, {"close": False, "note": "不全"}, token_for("bureau_staff"))
     assert reopened.status_code == 200 and reopened.json()["state"] == "open" and reopened.json()["reopened"] == 1
     steps = AuditEntry.objects.filter(object_type="projects.correction", object_id=str(order.pk))
