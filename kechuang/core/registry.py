@@ -23,6 +23,8 @@
 - `demo_after_feeds = True`: the module's demo data reads what the other modules feed, so it loads after theirs.
 - `policy_for(user, code) -> Policy | None`: the policy a user works under (the default one, or the one named
   `code`); the policy module answers it, and `core.http.current_policy` turns "none" into a 404.
+- `task_departments(numbers) -> {org unit id}`: the lead and supporting departments of the running policy's tasks
+  (the policy module answers it), for `DataScope.task_readers`: registers a policy task gives to its departments.
 - `data_folders() -> [core.backup.DataFolder]`: folders of files the module keeps beside the database, for
   `manage.py backup` / `restore` (the technology market's matching index).
 - `enterprise_profiles(codes, as_of=…)` and `tier_holders(tier, on)`: the enterprise register read as plain data by
@@ -258,6 +260,16 @@ def message_needs_action() -> list[tuple[frozenset[str], Any]]:
             about_types, condition = hook()
             rules.append((frozenset(about_types), condition))
     return rules
+
+
+def task_departments(numbers: Iterable[int]) -> set[int]:
+    """The org-unit ids of the lead and supporting departments of the running policy's tasks `numbers` (empty
+    without a policy module or policy); answered by the module that declares `task_departments`."""
+    for config in kechuang_apps():
+        hook = getattr(config, "task_departments", None)
+        if hook is not None:
+            return set(hook(tuple(numbers)))
+    return set()
 
 
 def policy_for(user: Any, code: str | None = None) -> Any | None:

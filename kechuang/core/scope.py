@@ -31,6 +31,10 @@ class DataScope:
     region_reads: tuple[str, ...] = ()
     # Public documents (the policy text) are readable by every signed-in user.
     public: bool = False
+    # Numbers of the running policy's tasks whose lead and supporting departments read (never write) every
+    # record: a register the policy gives to departments rather than to one (the loans of a task that the bureau,
+    # the financial regulator and the central bank carry together). Which tasks is the module's city data.
+    task_readers: tuple[int, ...] = ()
 
 
 def _unit_ids(unit: OrgUnit) -> list[int]:
@@ -38,6 +42,17 @@ def _unit_ids(unit: OrgUnit) -> list[int]:
 
     # An org unit's records include those of the units below it (a region's towns, a department's offices).
     return list(OrgUnit.objects.descendants(unit, include_self=True).values_list("pk", flat=True))
+
+
+def reads_by_task(user: Any, tasks: tuple[int, ...]) -> bool:
+    """Is `user` a department officer whose unit (or a unit below it, as everywhere in the scope) is a lead or
+    supporting department of one of the running policy's `tasks`? (`DataScope.task_readers`; the policy module
+    answers which departments.)"""
+    from kechuang.core import registry
+
+    if getattr(user, "role", None) != Role.DEPARTMENT_OFFICER or not tasks or user.org_unit_id is None:
+        return False
+    return bool(set(_unit_ids(user.org_unit)) & registry.task_departments(tasks))
 
 
 def _path_for(user: User, scope: DataScope) -> str | None:
@@ -80,6 +95,8 @@ def _scope_filter(queryset: models.QuerySet, user: Any, *, for_write: bool) -> m
         return queryset
     if scope is None or user.org_unit_id is None:
         return queryset.none()
+    if scope.task_readers and not for_write and reads_by_task(user, scope.task_readers):
+        return queryset
     path = _path_for(user, scope)
     if path is None:
         return queryset.none()
@@ -137,3 +154,10 @@ class ScopedQuerySet(models.QuerySet):
     def writable_by(self, user: Any) -> models.QuerySet:
         """What `user` may change: a subset of `visible_to(user)`."""
         return write_filter(self, user)
+
+
+def reads_register(user: Any) -> bool:
+    """May `user` read firms' credit codes? The roles that read the enterprise register: the city-wide roles and
+    district officers (their region's firms). A department officer reads some registers of its competence (a
+    platform, a loan) but not the register, so a firm is named to it, not identified by code."""
+    return getattr(user, "role", None) in CITY_WIDE | {Role.DISTRICT_OFFICER}

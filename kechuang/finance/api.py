@@ -26,6 +26,12 @@ from kechuang.finance.scoring.engine import score
 router = Router(tags=["finance"])
 
 
+def _code(obj: Any, context: dict) -> str:
+    """A firm's credit code, only to the roles that read the register (selectors.show_codes)."""
+    request = context.get("request")
+    return obj.credit_code if selectors.show_codes(getattr(request, "user", None)) else ""
+
+
 class ScoreOut(Schema):
     credit_code: str
     enterprise_name: str
@@ -34,6 +40,10 @@ class ScoreOut(Schema):
     grade: str
     as_of: dt.date
     scheme: str
+
+    @staticmethod
+    def resolve_credit_code(obj: Any, context: dict) -> str:
+        return _code(obj, context)
 
     @staticmethod
     def resolve_region(obj: CapabilityScore) -> str:
@@ -107,7 +117,9 @@ def finance_scores(
 @router.get("/finance/scores/{credit_code}", response=ExplainedScoreOut)
 def finance_score_detail(request: HttpRequest, credit_code: str):
     """A firm's latest capability score explained criterion by criterion (the points add up to the total), with its
-    history."""
+    history. Keyed by the credit code: for the roles that read the register."""
+    if not selectors.show_codes(request.user):
+        raise Http404
     history = list(selectors.score_history(request.user, credit_code)[:60])
     if not history:
         get_for_user(request, CapabilityScore, credit_code=credit_code, is_latest=True)
@@ -144,11 +156,13 @@ LoanIn = LOAN_FIELDS.schema("LoanIn", API_IN)
 LoanPatch = LOAN_FIELDS.schema("LoanPatch", API_IN, patch=True)
 
 
-def _loan(obj: Loan) -> dict[str, Any]:
+def _loan(obj: Loan, user: Any) -> dict[str, Any]:
     if not hasattr(obj, "warning"):
         selectors.with_warnings([obj])
     data = {name: getattr(obj, name) for name in LOAN_FIELDS.names(API_OUT)}
     data["region"] = obj.region.code
+    if not selectors.show_codes(user):
+        data["credit_code"] = ""
     return {"id": obj.pk, **data, "tech_sme_number_lost": obj.warning}
 
 
@@ -165,20 +179,20 @@ def finance_loans(
     q: str = "",
     sort: str = "",
 ):
-    return _Mapped(filtered_or_422(LoanFilter, request.GET, selectors.loans(request.user)))
+    return _Mapped(filtered_or_422(LoanFilter, request.GET, selectors.loans(request.user)), request.user)
 
 
 class _Mapped:
     """A loan queryset the paginator slices: each page gets its warnings in one registry call."""
 
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
+    def __init__(self, qs: Any, user: Any) -> None:
+        self.qs, self.user = qs, user
 
     def __len__(self) -> int:
         return self.qs.count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return [_loan(loan) for loan in selectors.with_warnings(list(self.qs[window]))]
+        return [_loan(loan, self.user) for loan in selectors.with_warnings(list(self.qs[window]))]
 
 
 @router.get("/finance/loans/filing")
@@ -199,19 +213,22 @@ def finance_loan_filing(request: HttpRequest, month: str):
         "columns": [c["header"] for c in spec["columns"]],
         "column_set": spec["version"],
         "verified": bool(spec.get("verified")),
-        "rows": [[str(v) if isinstance(v, Decimal) else v for v in r] for r in filing.rows(qs)],
+        "rows": [
+            [str(v) if isinstance(v, Decimal) else v for v in r]
+            for r in filing.rows(qs, codes=selectors.show_codes(request.user))
+        ],
         "summary": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in summary.items()},
     }
 
 
 @router.get("/finance/loans/{pk}", response=LoanOut)
 def finance_loan(request: HttpRequest, pk: int):
-    return _loan(get_for_user(request, selectors.loans(request.user), pk))
+    return _loan(get_for_user(request, selectors.loans(request.user), pk), request.user)
 
 
 @router.post("/finance/loans", response={201: LoanOut})
 def finance_loan_create(request: HttpRequest, payload: LoanIn):
-    return Status(201, _loan(services.loan_create(actor=request.user, data=payload.dict())))
+    return Status(201, _loan(services.loan_create(actor=request.user, data=payload.dict()), request.user))
 
 
 @router.patch("/finance/loans/{pk}", response=LoanOut)
@@ -219,7 +236,7 @@ def finance_loan_update(request: HttpRequest, pk: int, payload: LoanPatch):
     obj = get_for_user(request, selectors.loans(request.user), pk, write=True)
     data = payload.dict(exclude_unset=True)
     services.loan_update(actor=request.user, loan=obj, data=data)
-    return _loan(obj)
+    return _loan(obj, request.user)
 
 
 class PolicyOut(Schema):
@@ -236,6 +253,10 @@ class PolicyOut(Schema):
     end_date: dt.date
     claims_n: int
     paid: Decimal | None
+
+    @staticmethod
+    def resolve_credit_code(obj: Any, context: dict) -> str:
+        return _code(obj, context)
 
 
 @router.get("/finance/insurance/policies", response=list[PolicyOut])
@@ -262,6 +283,10 @@ class InvestmentOut(Schema):
     invested_on: dt.date
     yield_applies: bool
     yield_share_pct: Decimal | None
+
+    @staticmethod
+    def resolve_credit_code(obj: Any, context: dict) -> str:
+        return _code(obj, context)
 
     @staticmethod
     def resolve_fund(obj: Any) -> str:
@@ -294,6 +319,10 @@ class ListingOut(Schema):
     target_board: str
     entered_on: dt.date
     services_n: int
+
+    @staticmethod
+    def resolve_credit_code(obj: Any, context: dict) -> str:
+        return _code(obj, context)
 
 
 @router.get("/finance/listing", response=list[ListingOut])

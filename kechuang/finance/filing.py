@@ -40,10 +40,12 @@ def columns() -> dict[str, Any]:
     return spec
 
 
-def rows(loans: QuerySet[Loan]) -> list[list[Any]]:
+def rows(loans: QuerySet[Loan], *, codes: bool = True) -> list[list[Any]]:
+    """The filing's rows; without `codes` (a reader who does not read the register) the credit-code cells blank."""
     spec = columns()
+    hidden = set() if codes else {"credit_code"}
     return [
-        [FIELDS[c["field"]](loan, i) for c in spec["columns"]]
+        ["" if c["field"] in hidden else FIELDS[c["field"]](loan, i) for c in spec["columns"]]
         for i, loan in enumerate(loans.order_by("product", "bank", "credit_code", "id"), start=1)
     ]
 

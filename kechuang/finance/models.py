@@ -16,6 +16,7 @@ from kechuang.core.entity_fields import EntityField, EntityFields
 from kechuang.core.models import OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code
+from kechuang.finance import competence
 
 
 def wan(verbose_name, **kwargs) -> models.DecimalField:
@@ -68,7 +69,7 @@ class CapabilityScore(models.Model):
     is_latest = models.BooleanField(_("latest"), default=True, db_index=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", task_readers=competence.tasks("scores"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -118,7 +119,7 @@ class Loan(Timestamped):
     tech_sme_number = models.CharField(_("tech-SME number when filed"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", task_readers=competence.tasks("loans"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -171,7 +172,7 @@ class InsurancePolicy(Timestamped):
     start_date = models.DateField(_("starts on"))
     end_date = models.DateField(_("ends on"))
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", task_readers=competence.tasks("insurance"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -207,7 +208,7 @@ class InsuranceClaim(Timestamped):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.FILED)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
-    data_scope = DataScope(region="policy__region")
+    data_scope = DataScope(region="policy__region", task_readers=competence.tasks("insurance"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -289,7 +290,7 @@ class VcInvestment(Timestamped):
         _("returns yielded (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", task_readers=competence.tasks("venture_capital"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -328,7 +329,7 @@ class ListingFirm(Timestamped):
     entered_on = models.DateField(_("entered the reserve on"))
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    data_scope = DataScope(region="region")
+    data_scope = DataScope(region="region", task_readers=competence.tasks("listing_reserve"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -353,7 +354,7 @@ class ListingService(Timestamped):
     provider = models.CharField(_("provider"), max_length=200, blank=True)
     given_on = models.DateField(_("given on"))
 
-    data_scope = DataScope(region="firm__region")
+    data_scope = DataScope(region="firm__region", task_readers=competence.tasks("listing_reserve"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kechuang.core import registry
+from kechuang.core.scope import reads_register
 from kechuang.finance.models import (
     CapabilityScore,
     InsuranceClaim,
@@ -26,6 +27,23 @@ from kechuang.finance.models import (
     VcInvestment,
 )
 from kechuang.finance.scoring.engine import Scheme, parse_scheme
+
+
+def show_codes(user: Any) -> bool:
+    """Firms' credit codes only to the roles that read the register (core.scope.reads_register): a department
+    officer reading a register of its policy task sees the firms by name."""
+    return reads_register(user)
+
+
+def history(user: Any, obj: Any) -> list[Any]:
+    """The record's history table; for a reader of names only, without the changes of its credit code."""
+    from kechuang.core import audit
+
+    entries = audit.history_for(obj)
+    if not show_codes(user):
+        for entry in entries:  # in memory only: the stored entry is untouched
+            entry.changes = {k: v for k, v in (entry.changes or {}).items() if k != "credit_code"}
+    return entries
 
 
 def scores(user: Any) -> QuerySet[CapabilityScore]:

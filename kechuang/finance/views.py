@@ -84,6 +84,7 @@ def _list_context(request: HttpRequest, filterset: Any, **extra: Any) -> dict[st
         "query": query_without(request, "page"),
         "sort_query": query_without(request, "page", "sort"),
         "can_write": request.user.role not in READ_ONLY,
+        "show_codes": selectors.show_codes(request.user),
         **extra,
     }
 
@@ -135,13 +136,21 @@ def score_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _score_export_spec() -> exports.Export:
+def _score_export_spec(codes: bool = True) -> exports.Export:
     return exports.Export(
         "finance.capabilityscore",
         _("Capability scores"),
         "capability-scores",
         [_("Credit code"), _("Enterprise"), _("Region"), _("Score"), _("Grade"), _("As of"), _("Scheme version")],
-        lambda s: [s.credit_code, s.enterprise_name, s.region.name, s.total, s.grade, s.as_of, s.scheme.version],
+        lambda s: [
+            s.credit_code if codes else "",
+            s.enterprise_name,
+            s.region.name,
+            s.total,
+            s.grade,
+            s.as_of,
+            s.scheme.version,
+        ],
     )
 
 
@@ -150,7 +159,7 @@ def score_export(request: HttpRequest) -> HttpResponse:
     filterset = _score_filterset(request)
     return exports.export_response(
         request,
-        _score_export_spec(),
+        _score_export_spec(selectors.show_codes(request.user)),
         filterset.qs.select_related("scheme"),
         filters=filterset.applied(),
         back=exports.list_url(request, reverse("finance:scores")),
@@ -180,11 +189,15 @@ def score_context(history: list[CapabilityScore]) -> dict[str, Any]:
 
 @login_required
 def score_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
+    if not selectors.show_codes(request.user):
+        # The page is keyed by the firm's credit code: a reader of names only (a department officer of the task)
+        # reads the scores in the list and on the board.
+        raise Http404
     history = list(selectors.score_history(request.user, credit_code)[:60])
     if not history:
         get_for_user(request, CapabilityScore, credit_code=credit_code, is_latest=True)  # 404, logged if out of scope
         raise Http404
-    return render(request, "finance/score_detail.html", score_context(history))
+    return render(request, "finance/score_detail.html", {**score_context(history), "show_codes": True})
 
 
 @login_required
@@ -195,7 +208,7 @@ def my_score(request: HttpRequest) -> HttpResponse:
     history = list(selectors.own_score_history(request.user)[:60])
     if not history:
         return render(request, "finance/my_score_none.html", {"organisation": request.user.organisation})
-    return render(request, "finance/score_detail.html", {**score_context(history), "own": True})
+    return render(request, "finance/score_detail.html", {**score_context(history), "own": True, "show_codes": True})
 
 
 @bureau_required
@@ -259,12 +272,17 @@ def loan_export(request: HttpRequest) -> HttpResponse:
     def prepare(chunk: list[Loan]) -> list[Loan]:
         return selectors.with_warnings(chunk)
 
+    codes = selectors.show_codes(request.user)
+
     spec = exports.Export(
         "finance.loan",
         _("Loans"),
         "loans",
         [*LOAN_FIELDS.export_headers(), _("Tech-SME number lost")],
-        lambda loan: [*LOAN_FIELDS.export_row(loan), _("yes") if loan.warning else ""],
+        lambda loan: [
+            *LOAN_FIELDS.export_row(loan, None if codes else {"credit_code": lambda _loan: ""}),
+            _("yes") if loan.warning else "",
+        ],
         prepare=prepare,
     )
     return exports.export_response(
@@ -280,16 +298,17 @@ def loan_export(request: HttpRequest) -> HttpResponse:
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     loan = get_for_user(request, selectors.loans(request.user), pk)
     selectors.with_warnings([loan])
-    from kechuang.core import audit
+    show = selectors.show_codes(request.user)
 
     return render(
         request,
         "finance/loan_detail.html",
         {
             "loan": loan,
-            "facts": LOAN_FIELDS.detail_rows(loan),
+            "facts": [r for r in LOAN_FIELDS.detail_rows(loan) if show or r.name != "credit_code"],
             "can_edit": can_write(request.user, loan),
-            "history": audit.history_for(loan),
+            "history": selectors.history(request.user, loan),
+            "show_codes": show,
         },
     )
 
@@ -349,7 +368,7 @@ def loan_filing(request: HttpRequest) -> HttpResponse:
             "month": month,
             "spec": spec,
             "summary": filing.summary(loans),
-            "rows": filing.rows(loans)[:50],
+            "rows": filing.rows(loans, codes=selectors.show_codes(request.user))[:50],
             "count": loans.count(),
             "months": selectors.loans(request.user).dates("month", "month", order="DESC")[:24],
         },
@@ -361,7 +380,7 @@ def loan_filing_xlsx(request: HttpRequest) -> HttpResponse:
     month = _filing_month(request)
     loans = _filing_loans(request, month)
     spec = filing.columns()
-    rows = filing.rows(loans)
+    rows = filing.rows(loans, codes=selectors.show_codes(request.user))
     exports.record(
         request,
         object_type="finance.loan",
@@ -430,6 +449,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def policy_export(request: HttpRequest) -> HttpResponse:
     filterset = _policy_filterset(request)
+    codes = selectors.show_codes(request.user)
     spec = exports.Export(
         "finance.insurancepolicy",
         _("Insurance policies"),
@@ -453,7 +473,7 @@ def policy_export(request: HttpRequest) -> HttpResponse:
             p.policy_number,
             p.insurer,
             p.get_product_display(),
-            p.credit_code,
+            p.credit_code if codes else "",
             p.enterprise_name,
             p.region.name,
             p.premium_wan,
@@ -486,6 +506,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_write(request.user, policy),
             "claim_form": ClaimForm(),
             "decision_form": ClaimDecisionForm(),
+            "show_codes": selectors.show_codes(request.user),
         },
     )
 
@@ -554,6 +575,7 @@ def investment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def investment_export(request: HttpRequest) -> HttpResponse:
     filterset = _investment_filterset(request)
+    codes = selectors.show_codes(request.user)
     spec = exports.Export(
         "finance.vcinvestment",
         _("VC investments"),
@@ -573,7 +595,7 @@ def investment_export(request: HttpRequest) -> HttpResponse:
         lambda i: [
             i.fund.institution.name,
             i.fund.name,
-            i.credit_code,
+            i.credit_code if codes else "",
             i.enterprise_name,
             i.region.name,
             i.get_stage_display(),
@@ -670,6 +692,7 @@ def listing_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def listing_export(request: HttpRequest) -> HttpResponse:
     filterset = _listing_filterset(request)
+    codes = selectors.show_codes(request.user)
     spec = exports.Export(
         "finance.listingfirm",
         _("Listing reserve"),
@@ -684,7 +707,7 @@ def listing_export(request: HttpRequest) -> HttpResponse:
             _("Training and services"),
         ],
         lambda f: [
-            f.credit_code,
+            f.credit_code if codes else "",
             f.enterprise_name,
             f.region.name,
             f.get_stage_display(),
@@ -705,7 +728,6 @@ def listing_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     firm = get_for_user(request, selectors.listing(request.user), pk)
-    from kechuang.core import audit
 
     return render(
         request,
@@ -714,7 +736,8 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "firm": firm,
             "services": firm.services.all(),
             "can_edit": can_write(request.user, firm),
-            "history": audit.history_for(firm),
+            "history": selectors.history(request.user, firm),
+            "show_codes": selectors.show_codes(request.user),
         },
     )
 

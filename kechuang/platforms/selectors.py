@@ -40,9 +40,9 @@ def platforms(user: Any) -> QuerySet[Platform]:
 def show_host_code(user: Any) -> bool:
     """May the user read a host's credit code? The city-wide roles and district officers (who read the platforms
     and firms of their region); a department officer reads the platforms of its competence but not the register."""
-    from kechuang.core.roles import CITY_WIDE, Role
+    from kechuang.core.scope import reads_register
 
-    return getattr(user, "role", None) in CITY_WIDE | {Role.DISTRICT_OFFICER}
+    return reads_register(user)
 
 
 def carriers(user: Any) -> QuerySet[Carrier]:

@@ -28,6 +28,11 @@ class PolicyConfig(AppConfig):
 
         return policy_for(user, code)
 
+    def task_departments(self, numbers: tuple[int, ...]) -> set[int]:
+        from kechuang.policy.selectors import task_departments
+
+        return task_departments(numbers)
+
     def default_policy(self):
         from kechuang.policy.selectors import default_policy
 

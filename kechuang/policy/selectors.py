@@ -24,6 +24,18 @@ def default_policy() -> Policy | None:
     )
 
 
+def task_departments(numbers: tuple[int, ...]) -> set[int]:
+    """The org-unit ids of the lead and supporting departments of the default policy's tasks `numbers`."""
+    policy = default_policy()
+    if policy is None or not numbers:
+        return set()
+    return set(
+        TaskDepartment.objects.filter(task__policy=policy, task__number__in=numbers).values_list(
+            "department_id", flat=True
+        )
+    )
+
+
 def policy_for(user: Any, code: str | None = None) -> Policy | None:
     qs = Policy.objects.visible_to(user).select_related("city")
     return qs.filter(code=code).first() if code else default_policy()

@@ -30,8 +30,14 @@ class ProjectsConfig(AppConfig):
     )
     # Pages opened to accounts outside the government (core.duties); each view checks the record is the user's own.
     external_pages = {
-        Role.EXPERT: {"projects:reviews", "projects:review"},
-        Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
+        Role.EXPERT: {"projects:reviews", "projects:review", "api:project_review_score"},
+        Role.ENTERPRISE: {
+            "projects:portal",
+            "projects:portal_apply",
+            "projects:portal_correction",
+            "api:project_application_create",
+            "api:project_corrections",
+        },
     }
 
     def load_demo_data(self, city) -> str:

@@ -25,6 +25,7 @@ from kechuang.projects.models import (
     CaseDecision,
     ChangeRequest,
     Check,
+    Correction,
     Evaluation,
     Expense,
     Milestone,
@@ -203,10 +204,74 @@ def load_demo(city: OrgUnit) -> str:
                 if approved:
                     _project(call, app, k, age, year, today, rng, params, science)
                     n_projects += 1
+    _every_region_corrects(today, params)
     _reviews(firms, regions, today)
     _pool(city, regions, firms, today, rng, params)
     _decisions(firms, today)
     return f"projects: {Call.objects.count()} calls, {n_projects} projects, {PoolLoan.objects.count()} pool loans"
+
+
+def _every_region_corrects(today: dt.date, params: dict) -> None:
+    """A region whose monitoring found nothing to correct still shows the follow-up: its latest report of a running
+    project orders one (open, so its officers and firm have something to answer)."""
+    for region_id in Project.objects.values_list("region", flat=True).distinct():
+        if Correction.objects.filter(project__region=region_id).exists():
+            continue
+        report = (
+            MonitoringReport.objects.filter(project__region=region_id, project__state="in_progress", action="none")
+            .order_by("-reported_on", "-id")
+            .first()
+        )
+        if report is None:  # a judged project's report: the order was closed
+            report = (
+                MonitoringReport.objects.filter(project__region=region_id, action="none")
+                .select_related("project")
+                .order_by("-reported_on", "-id")
+                .first()
+            )
+            if report is not None:
+                report.action = "correct"
+                report.save(update_fields=["action"])
+                _correction(report, report.project.state, today, params)
+                continue
+        if report is None:  # no report yet: the region's first running project files one now
+            project = Project.objects.filter(region=region_id, state="in_progress").order_by("id").first()
+            if project is None:
+                continue
+            report = MonitoringReport.objects.create(
+                project=project,
+                period=f"{today.year}-H{1 if today.month <= 6 else 2}",
+                reported_on=today - dt.timedelta(days=40),
+                progress="部分指标进度滞后。",
+                budget_execution=Decimal(20),
+                planned_execution=Decimal(50),
+                deviation=engine.deviation(Decimal(20), Decimal(50)),
+                warning=engine.is_warning(Decimal(20), Decimal(50), params),
+            )
+        report.action = "correct"
+        report.save(update_fields=["action"])
+        _correction(report, "in_progress_open", today, params)
+
+
+def _correction(report: MonitoringReport, state: str, today: dt.date, params: dict) -> None:
+    """The follow-up of a demo correction order: closed for a judged project; otherwise, by the project's id (not
+    the shared random stream, so the other demo data stay as they were), answered, open and overdue, or open."""
+    due = report.reported_on + dt.timedelta(days=int(params["correction_days"]))
+    order = Correction(
+        report=report, project=report.project, requirement="经费执行偏离计划，请说明原因并调整执行进度。",
+        ordered_on=report.reported_on, due_on=due,
+    )  # fmt: skip
+    kind = (
+        "closed"
+        if state in ("accepted", "acceptance_review", "terminated")
+        else ("closed", "responded", "open")[report.project_id % 3]
+    )
+    order.state = kind  # an open order whose date has passed shows as overdue
+    if kind in ("closed", "responded"):
+        order.response, order.responded_on = "已调整采购计划，补齐经费支出凭证。", min(due, today)
+    if kind == "closed":
+        order.verification_note, order.verified_on = "复核通过。", min(due + dt.timedelta(days=7), today)
+    order.save()
 
 
 def _project(call, app, k, age, year, today, rng, params, department) -> Project:
@@ -332,7 +397,7 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
             execution = (planned + Decimal(rng.randint(-35, 10))).max(Decimal(0))
             if state == "suspended" and h == 2:
                 execution = planned - Decimal(40)
-            MonitoringReport.objects.create(
+            report = MonitoringReport.objects.create(
                 project=p,
                 period=f"{report_day.year}-H{1 if report_day.month <= 6 else 2}",
                 reported_on=report_day,
@@ -345,6 +410,8 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
                 if state == "suspended" and h == 2
                 else ("correct" if engine.is_warning(execution, planned, params) else "none"),
             )
+            if report.action == "correct":
+                _correction(report, state, today, params)
         Check.objects.create(
             project=p, held_on=start + dt.timedelta(days=365), result="passed", findings="进度与经费使用总体正常。"
         ) if start + dt.timedelta(days=365) <= today else None

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.scope import DataScope, ScopedQuerySet
@@ -679,6 +680,49 @@ class MonitoringReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.period}"
+
+
+class Correction(models.Model):
+    """整改: the bureau's correction order on a monitoring finding and its follow-up: the due date, the project's
+    response, the bureau's verification (close, or reopen with a new due date). Overdue while open past its date."""
+
+    class State(models.TextChoices):
+        OPEN = wf.C_OPEN, pgettext_lazy("correction order", "Open")
+        RESPONDED = wf.C_RESPONDED, _("Response filed")
+        CLOSED = wf.C_CLOSED, _("Closed")
+
+    report = models.OneToOneField(MonitoringReport, on_delete=models.CASCADE, related_name="correction")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="corrections")
+    requirement = models.TextField(_("what is to be corrected"))
+    ordered_on = models.DateField(_("ordered on"))
+    due_on = models.DateField(_("due"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=wf.C_OPEN, db_index=True)
+    response = models.TextField(_("the project's response"), blank=True)
+    responded_on = models.DateField(_("responded on"), null=True, blank=True)
+    verification_note = models.CharField(_("verification"), max_length=300, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    data_scope = DataScope(region="project__region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("correction order")
+        verbose_name_plural = _("correction orders")
+        indexes = [models.Index(fields=["state", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.report.period}"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.state == wf.C_OPEN and self.due_on < today
+
+    def mark(self, today: dt.date) -> Correction:
+        """Sets `.overdue` (open past its date) and `.late` (answered after its date) for a page; returns self."""
+        self.overdue = self.is_overdue(today)
+        self.late = self.responded_on is not None and self.responded_on > self.due_on
+        return self
 
 
 class Evaluation(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.registry import CockpitCard
+from kechuang.core.roles import Role
 from kechuang.projects.engine import rules as engine
 from kechuang.projects.engine import workflow as wf
 from kechuang.projects.models import (
@@ -21,6 +22,7 @@ from kechuang.projects.models import (
     Appropriation,
     Call,
     CaseDecision,
+    Correction,
     Evaluation,
     Milestone,
     MonitoringReport,
@@ -154,6 +156,21 @@ def enterprise_applications(user: Any) -> QuerySet[Application]:
     return Application.objects.filter(credit_code=code).select_related("call", "region")
 
 
+def enterprise_corrections(user: Any) -> QuerySet[Correction]:
+    """The correction orders on an enterprise account's own firm's projects (its credit code), open ones first."""
+    from kechuang.core.scope import mark_scoped
+
+    code = getattr(user, "credit_code", "") or ""
+    if getattr(user, "role", None) != Role.ENTERPRISE or not code:
+        return Correction.objects.none()
+    found = Correction.objects.filter(project__credit_code=code).select_related("project", "report")
+    return mark_scoped(found.order_by("state", "due_on", "id"), user)
+
+
+def corrections(user: Any) -> QuerySet[Correction]:
+    return Correction.objects.visible_to(user).select_related("project", "report")
+
+
 def rule_rows() -> list[dict[str, Any]]:
     stored = {r.code: r for r in RuleParameter.objects.all()}
     rows = []
@@ -259,7 +276,14 @@ def performance_board(user: Any) -> dict[str, Any]:
     grades = Counter(dict(evaluations.order_by().values_list("grade").annotate(n=Count("pk"))))
     uses = Counter(dict(evaluations.order_by().values_list("result_use").annotate(n=Count("pk"))))
     warnings = MonitoringReport.objects.visible_to(user).filter(warning=True)
+    today = timezone.localdate()
+    pending = corrections(user).exclude(state=wf.C_CLOSED)
+    overdue = pending.filter(state=wf.C_OPEN, due_on__lt=today)
     return {
+        "corrections": list(pending.select_related("project").order_by("due_on", "id")[:20]),
+        "n_corrections": pending.count(),
+        "n_overdue": overdue.count(),
+        "today": today,
         "funded": n_funded,
         "with_goals": with_goals,
         "share": (Decimal(with_goals) / n_funded * 100).quantize(Decimal("0.1")) if n_funded else None,

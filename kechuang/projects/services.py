@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, registry
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
+from kechuang.core.roles import WRITERS as WRITER_ROLES
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.projects.engine import rules as engine
@@ -31,6 +32,7 @@ from kechuang.projects.models import (
     CaseDecision,
     ChangeRequest,
     Check,
+    Correction,
     Evaluation,
     Expense,
     Milestone,
@@ -665,14 +667,23 @@ def monitoring_file(
     budget_execution: Decimal,
     planned_execution: Decimal,
     action: str = MonitoringReport.Action.NONE,
+    correction: str = "",
+    correction_due: dt.date | None = None,
 ) -> MonitoringReport:
     """A monitoring report: execution against plan; a deviation at the threshold raises a warning. The bureau
-    decides a correction or suspension (suspension suspends the project)."""
+    decides a correction or suspension (suspension suspends the project). A correction is an order: what is to be
+    corrected and by when (the bureau's date, else `correction_days` from today), followed up by
+    `correction_respond` and `correction_verify`."""
     _require_project_writer(actor, project)
     if project.state not in wf.RUNNING:
         raise ValidationError({"period": _("Monitoring reports are filed while the project runs.")})
     if action != MonitoringReport.Action.NONE and not is_bureau(actor):
         raise PermissionDenied(_("Only the bureau orders a correction or suspension."))
+    if action == MonitoringReport.Action.CORRECT:
+        if not correction.strip():
+            raise ValidationError({"correction": _("Say what is to be corrected.")})
+        if correction_due is not None and correction_due <= _today():
+            raise ValidationError({"correction_due": _("The due date of a correction lies in the future.")})
     p = rule_params()
     report = MonitoringReport(
         project=project,
@@ -688,7 +699,68 @@ def monitoring_file(
     audit.save(report, actor=actor)
     if action == MonitoringReport.Action.SUSPEND and project.state == wf.IN_PROGRESS:
         project_step(actor=actor, project=project, action="suspend")
+    if action == MonitoringReport.Action.CORRECT:
+        days = int(p["correction_days"])
+        order = Correction(
+            report=report,
+            project=project,
+            requirement=correction.strip(),
+            ordered_on=_today(),
+            due_on=correction_due or _today() + dt.timedelta(days=days),
+        )
+        audit.save(order, actor=actor)
     return report
+
+
+def _correction_step(correction: Correction, action: str) -> str:
+    try:
+        return wf.next_state("correction", correction.state, action)
+    except wf.TransitionRefused as exc:
+        raise _refused(exc) from None
+
+
+def may_respond(actor: Any, correction: Correction) -> bool:
+    """The project answers its correction order: the firm's own enterprise account, or whoever may write the
+    project (its district, the bureau)."""
+    if getattr(actor, "role", None) == Role.ENTERPRISE:
+        return bool(actor.credit_code) and actor.credit_code == correction.project.credit_code
+    return getattr(actor, "role", None) in WRITER_ROLES and can_write(actor, correction.project)
+
+
+@transaction.atomic
+def correction_respond(*, actor: Any, correction: Correction, response: str) -> Correction:
+    """The project's response: what it corrected. Allowed while the order is open (also past its date: it is then
+    marked late)."""
+    correction = Correction.objects.select_for_update().select_related("project").get(pk=correction.pk)
+    if not may_respond(actor, correction):
+        raise PermissionDenied(_("This correction order is not yours to answer."))
+    if not response.strip():
+        raise ValidationError({"response": _("Say what was corrected.")})
+    correction.state = _correction_step(correction, "respond")
+    correction.response, correction.responded_on = response.strip(), _today()
+    audit.save(correction, actor=actor)
+    return correction
+
+
+@transaction.atomic
+def correction_verify(
+    *, actor: Any, correction: Correction, close: bool, note: str = "", due_on: dt.date | None = None
+) -> Correction:
+    """The bureau verifies a response: close the order, or reopen it (with the reason and a new due date, the
+    bureau's or `correction_days` from today)."""
+    require_bureau(actor)
+    correction = Correction.objects.select_for_update().select_related("project").get(pk=correction.pk)
+    correction.state = _correction_step(correction, "close" if close else "reopen")
+    if not close:
+        if not note.strip():
+            raise ValidationError({"note": _("Say why the correction is not accepted.")})
+        if due_on is not None and due_on <= _today():
+            raise ValidationError({"due_on": _("The due date of a correction lies in the future.")})
+        correction.due_on = due_on or _today() + dt.timedelta(days=int(rule_params()["correction_days"]))
+        correction.reopened += 1
+    correction.verification_note, correction.verified_on = note.strip(), _today()
+    audit.save(correction, actor=actor)
+    return correction
 
 
 def goal_rows(project: Project) -> list[engine.GoalRow]:

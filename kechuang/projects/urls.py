@@ -26,4 +26,5 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("portal/", views.portal, name="portal"),
     path("portal/calls/<int:pk>/apply/", views.portal_apply, name="portal_apply"),
+    path("portal/corrections/<int:pk>/respond/", views.portal_correction, name="portal_correction"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, registry
 from kechuang.core.forms import flash_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
@@ -36,6 +36,7 @@ from kechuang.projects.models import (
     CaseDecision,
     ChangeRequest,
     Check,
+    Correction,
     Evaluation,
     FundingMode,
     Milestone,
@@ -251,6 +252,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "max_checks": int(params["max_mid_term_checks"]),
         "changes": list(project.changes.all()),
         "monitoring": list(project.monitoring.all()),
+        "corrections": [
+            c for c in project.corrections.select_related("report").order_by("-ordered_on", "-id") if c.mark(today)
+        ],
         "evaluations": list(project.evaluations.all()),
         "team": list(project.team.all()),
         "budget_lines": [] if project.lump_sum else list(project.budget_lines.all()),
@@ -260,6 +264,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "post_subsidy_rule": _("min(verified R&D spending × %(rate)s%%, %(cap)s) 10k yuan")
         % {"rate": engine.num(params["post_subsidy_rate"]), "cap": engine.num(params["post_subsidy_cap"])},
         "deviation_rule": engine.num(params["deviation_warning"]),
+        "correction_days": engine.num(params["correction_days"]),
         "goals_locked": project.state in wf.GOALS_LOCKED,
         "levels": PerformanceGoal.Level.choices,
         "directions": PerformanceGoal.Direction.choices,
@@ -355,6 +360,20 @@ def project_action(request: HttpRequest, pk: int) -> HttpResponse:
                 budget_execution=_decimal(d, "budget_execution"),
                 planned_execution=_decimal(d, "planned_execution"),
                 action=_choice(d, "monitoring_action", MonitoringReport.Action.choices, required=False) or "none",
+                correction=_text(d, "correction"),
+                correction_due=_date(d, "correction_due", required=False),
+            )
+        elif what == "correction_respond":
+            order = get_for_user(request, Correction.objects.filter(project=project), d.get("correction") or None)
+            services.correction_respond(actor=actor, correction=order, response=_text(d, "response", required=True))
+        elif what == "correction_verify":
+            order = get_for_user(request, Correction.objects.filter(project=project), d.get("correction") or None)
+            services.correction_verify(
+                actor=actor,
+                correction=order,
+                close=d.get("close") == "1",
+                note=_text(d, "note", max_length=300),
+                due_on=_date(d, "due_on", required=False),
             )
         elif what == "evaluation":
             services.evaluation_record(
@@ -909,7 +928,27 @@ def portal(request: HttpRequest) -> HttpResponse:
     open_calls = Call.objects.filter(state=wf.OPEN).order_by("application_deadline", "code")
     mine = selectors.enterprise_applications(request.user).order_by("-submitted_on", "-id")
     past = selectors.past_grades(getattr(request.user, "credit_code", "") or "-")
-    return render(request, "projects/portal.html", {"calls": open_calls, "mine": mine, "past": past})
+    today = timezone.localdate()
+    orders = [c for c in selectors.enterprise_corrections(request.user) if c.mark(today)]
+    return render(
+        request, "projects/portal.html", {"calls": open_calls, "mine": mine, "past": past, "corrections": orders}
+    )
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def portal_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """An enterprise account answers a correction order on its own firm's project (another firm's: 404)."""
+    order = get_for_user(request, selectors.enterprise_corrections(request.user), pk)
+    try:
+        services.correction_respond(
+            actor=request.user, correction=order, response=_text(request.POST, "response", required=True)
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc, Correction)
+    else:
+        messages.success(request, _("Your response has been filed."))
+    return redirect("projects:portal")
 
 
 @login_required

@@ -575,7 +575,8 @@ RULES: dict[str, Rule] = {
     "api:outreach_statistics": page(),
     "api:outreach_bases": page(),
     "api:outreach_activities": page(),
-    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's
+    # -- S&T finance: loans, policies, investments, reserve firms and scores are their firm's district's, read also
+    #    by the departments of the policy's finance tasks (without the firms' credit codes)
     "finance:board": page(),
     "finance:scores": page(),
     "finance:score_export": page(),
@@ -699,7 +700,45 @@ RULES: dict[str, Rule] = {
     "api:portal_applications": page(readers=ENTERPRISE_ACCOUNTS),
     "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
     "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),
+    # an enterprise account answers a correction order on its own firm's project (another firm's: 404)
+    "projects:portal_correction": action(
+        readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS, target="correction", data={"response": "巡检"}
+    ),
     "api:projects": page(),
+    # the API's writes: the pages' steps through the same services
+    "api:project_application_create": api_write(
+        readers=ALL | ENTERPRISE_ACCOUNTS,
+        writers=WRITERS | ENTERPRISE_ACCOUNTS,
+        target="open_call_apply",
+        data={
+            "project_title": "巡检",
+            "requested_wan": "1",
+            "applicant": "巡检",
+            "credit_code": "9137030400007HYUGN",
+            "region": "boshan",  # neither walked district's: their officers are refused
+        },
+    ),
+    "api:project_application_step": api_write(
+        target="application", writers=BUREAU, kwargs={"action": "reject"}, data={"note": "walk"}
+    ),
+    "api:project_review_score": api_write(
+        readers=frozenset({"expert"}),
+        writers=frozenset({"expert"}),
+        target="review_score",
+        data={"conflict_note": "walk"},
+    ),
+    "api:project_monitoring_file": api_write(
+        target="project",
+        data={"period": "2099-H1", "progress": "walk", "budget_execution": "1", "planned_execution": "1"},
+    ),
+    "api:project_change_request": api_write(target="project", data={"kind": "content", "description": "walk"}),
+    "api:project_change_decide": api_write(
+        target="project", writers=BUREAU, kwargs={"change_id": 987654}, data={"approve": False}
+    ),
+    "api:project_corrections": page(readers=ALL | ENTERPRISE_ACCOUNTS),
+    # (a firm answers on its portal page: projects:portal_correction)
+    "api:project_correction_respond": api_write(target="project_correction", data={"response": "walk"}),
+    "api:project_correction_verify": api_write(writers=BUREAU, target="project_correction", data={"close": True}),
     "api:project": page(target="project"),
     "api:project_calls": page(),
     "api:project_call": page(target="call"),
@@ -908,6 +947,9 @@ def _load_targets() -> Demo:
         [],
         [],
     )
+    # The lead and supporting departments of the policy's finance tasks (19, 20: finance/data/competence.yaml)
+    # read the registers city-wide; the lead persona's 市科技局 is one of them, the supporting persona's 市教育局 not.
+    # A score's page is keyed by the firm's credit code: only the roles that read the register open it.
     for code in ("zhangdian", "zichuan"):
         own = _units(code)
         s = CapabilityScore.objects.filter(region__code=code, is_latest=True).order_by("id").first()
@@ -919,7 +961,7 @@ def _load_targets() -> Demo:
             ("finance_listing", ListingFirm, "region__code"),
         ):
             x = model.objects.filter(**{lookup: code}).order_by("id").first()
-            t[kind].append(Target({"pk": x.pk}, model, x.pk, own, own))
+            t[kind].append(Target({"pk": x.pk}, model, x.pk, _units(code, "science_tech"), own))
     from kechuang.projects.models import Application as ProjectApplication
     from kechuang.projects.models import Call as ProjectCall
     from kechuang.projects.models import Project, ReviewAssignment
@@ -928,8 +970,24 @@ def _load_targets() -> Demo:
     t["call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
     call = ProjectCall.objects.filter(state="open").order_by("id").first()
     t["open_call"] = [Target({"pk": call.pk}, ProjectCall, call.pk, public=True)]
+    from kechuang.projects.models import Correction
+
+    correction = Correction.objects.filter(state="open").order_by("id").first()
+    # answered by an enterprise account (no org unit) on its portal: another firm's order is 404 in the view
+    t["correction"] = [Target({"pk": correction.pk}, Correction, correction.pk, public=True, writers=frozenset({None}))]
+    t["project_correction"] = []
+    for code in ("zhangdian", "zichuan"):
+        c = Correction.objects.filter(project__region__code=code).order_by("state", "id").first()
+        t["project_correction"].append(Target({"pk": c.pk}, Correction, c.pk, _units(code), _units(code)))
     review = ReviewAssignment.objects.filter(expert__username=EXTERNAL_PERSONAS["expert"][0], state="assigned").first()
     t["review"] = [Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True)]
+    # the expert (no org unit) scores its own assignment; an enterprise account (no org unit) applies for its firm
+    t["review_score"] = [
+        Target({"pk": review.pk}, ReviewAssignment, review.pk, public=True, writers=frozenset({UNIT_OF["expert"]}))
+    ]
+    t["open_call_apply"] = [
+        Target(dict(x.kwargs), ProjectCall, x.pk, public=True, writers=frozenset({None})) for x in t["open_call"]
+    ]
     t["project"], t["application"] = [], []
     for code in ("zhangdian", "zichuan"):
         p = Project.objects.filter(region__code=code).order_by("id").first()

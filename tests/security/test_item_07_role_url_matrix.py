@@ -86,6 +86,7 @@ EXTERNAL_PAGES = {
         "api:finance_my_score",
         "projects:portal",
         "projects:portal_apply",
+        "api:project_corrections",
         "talent:employer_home",
         "portal:ladder",
         "portal:facts",

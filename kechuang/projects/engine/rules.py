@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Default] = {
     # monitoring frequency and the deviation that raises a warning (§3.6: UNVERIFIED)
     "monitoring_months": Default(Decimal("6"), "reference §3.6 (frequency unverified)", False),
     "deviation_warning": Default(Decimal("20"), "reference §3.6 (threshold unverified)", False),
+    # the time a correction order gives, when the bureau names no date (§3.6 names none: UNVERIFIED)
+    "correction_days": Default(Decimal("30"), "reference §3.6 (time limit not given)", False),
     # 风险补偿: share of a defaulted principal the pool covers (鲁科贷 ratios: UNVERIFIED)
     "pool_coverage": Default(Decimal("50"), "鲁科字〔2023〕154号 (ratio unverified, reference §3.7)", False),
 }

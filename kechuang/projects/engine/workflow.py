@@ -57,6 +57,14 @@ GOALS_LOCKED = frozenset({ACCEPTED, NOT_ACCEPTED, TERMINATED})
 # Running projects: milestones, checks, change requests, monitoring.
 RUNNING = frozenset({IN_PROGRESS, SUSPENDED})
 
+# ---------------------------------------------------------------- correction orders (整改, after a monitoring finding)
+C_OPEN, C_RESPONDED, C_CLOSED = "open", "responded", "closed"
+CORRECTION = {
+    (C_OPEN, "respond"): C_RESPONDED,  # the project says what it corrected
+    (C_RESPONDED, "close"): C_CLOSED,  # the bureau verifies it
+    (C_RESPONDED, "reopen"): C_OPEN,  # not corrected: again, with a new due date
+}
+
 
 @dataclass(frozen=True)
 class TransitionRefused(Exception):
@@ -68,7 +76,7 @@ class TransitionRefused(Exception):
         return f"a {self.kind} that is {self.state} cannot {self.action}"
 
 
-TABLES = {"call": CALL, "application": APPLICATION, "project": PROJECT}
+TABLES = {"call": CALL, "application": APPLICATION, "project": PROJECT, "correction": CORRECTION}
 
 
 def next_state(kind: str, state: str, action: str) -> str:
