@@ -34,6 +34,11 @@ class ProjectsConfig(AppConfig):
         Role.ENTERPRISE: {"projects:portal", "projects:portal_apply"},
     }
 
+    def firm_notices(self, today, credit_codes) -> list:  # core.registry: new calls, deadlines, returned applications
+        from kechuang.projects.notices import firm_notices
+
+        return firm_notices(today, credit_codes)
+
     def load_demo_data(self, city) -> str:
         from kechuang.projects.demo import load_demo
 
