@@ -37,7 +37,9 @@ def firms():
     for key, region in (("zhangdian", "zhangdian"), ("zichuan", "zichuan")):
         unit = OrgUnit.objects.get(code=region, kind=OrgUnit.Kind.REGION)
         made[key] = Enterprise.objects.create(
-            credit_code=code("MA3C" + {"zhangdian": "1001", "zichuan": "2002"}[key]), name=f"测试企业（{unit.name}）", region=unit
+            credit_code=code("MA3C" + {"zhangdian": "1001", "zichuan": "2002"}[key]),
+            name=f"测试企业（{unit.name}）",
+            region=unit,
         )
     return made
 
@@ -292,7 +294,7 @@ def test_administrator_lists_adds_disables_only_its_firm(firm_admin, client_as):
 
 @pytest.mark.parametrize("name", ["firm_user_active", "firm_user_reset_password", "firm_user_handover"])
 def test_another_firms_account_is_not_found(firm_admin, client_as, name):
-    admin, _colleague, stranger = firm_admin
+    _admin, _colleague, stranger = firm_admin
     client = client_as("enterprise_admin")
     before = (counts(), list(User.objects.values_list("pk", "is_active", "is_org_admin", "password")))
     response = client.post(reverse(f"core:{name}", args=[stranger.pk]), {"active": "0"})
