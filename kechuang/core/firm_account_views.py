@@ -3,10 +3,14 @@ and the enterprise administrator's page of its firm's accounts. Thin: the rules 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -139,8 +143,20 @@ def _firm_admin(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only the enterprise's administrator manages its accounts."))
 
 
+def firm_admin_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A step of the administrator's page: anyone else is refused (403) before the method is looked at (405)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _firm_admin(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _account(request: HttpRequest, pk: int) -> User:
-    _firm_admin(request)
     try:
         return firm_accounts.firm_user(request.user, pk)
     except User.DoesNotExist:
@@ -175,7 +191,7 @@ def firm_users(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@firm_admin_post
 def firm_user_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request, pk)
     active = request.POST.get("active") == "1"
@@ -185,14 +201,14 @@ def firm_user_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@firm_admin_post
 def firm_user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request, pk)
     return _password_page(request, account, firm_accounts.firm_user_reset_password(actor=request.user, user=account))
 
 
 @login_required
-@require_POST
+@firm_admin_post
 def firm_user_handover(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request, pk)
     try:

@@ -529,7 +529,7 @@ class AccountRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", _("Not confirmed")
         INVITED = "invited", _("Activated with an invitation code")
 
     credit_code = models.CharField(_("credit code"), max_length=18, validators=[validate_credit_code], db_index=True)

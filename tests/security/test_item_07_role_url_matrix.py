@@ -77,6 +77,7 @@ EXTERNAL_PAGES = {
         "projects:portal",
         "projects:portal_apply",
         "talent:employer_home",
+        "core:firm_users",
     },
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
 }

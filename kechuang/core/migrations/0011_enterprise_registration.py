@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('username', models.CharField(db_index=True, max_length=150, verbose_name='user name')),
                 ('password', models.CharField(blank=True, editable=False, max_length=128)),
                 ('as_admin', models.BooleanField(default=True, verbose_name="as the enterprise's administrator")),
-                ('status', models.CharField(choices=[('pending', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('refused', 'Refused'), ('invited', 'Activated with an invitation code')], default='pending', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('refused', 'Not confirmed'), ('invited', 'Activated with an invitation code')], default='pending', max_length=16, verbose_name='status')),
                 ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='received')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
