@@ -51,3 +51,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core import checks, crypto_checks, signals  # noqa: F401  (system checks; security-event audit)
+        from kechuang.core.consent import on_withdraw
+        from kechuang.core.firm_accounts import REGISTRATION_PURPOSE, registration_consent_withdrawn
+
+        on_withdraw(REGISTRATION_PURPOSE, registration_consent_withdrawn)

@@ -318,6 +318,19 @@ def _hash(password: str) -> str:
     return make_password(password)
 
 
+def registration_consent_withdrawn(record: ConsentRecord) -> None:
+    """Withdrawing the consent of a pending request ends it: refused, its contact and password blanked (runs in the
+    withdrawal's transaction; a decided request is left alone, its account has its own copy)."""
+    consent.anonymise(
+        AccountRequest,
+        AccountRequest.objects.filter(pk=record.object_id, status=AccountRequest.Status.PENDING).values("pk"),
+        ["contact_name", "email", "mobile", "password"],
+        status=AccountRequest.Status.REFUSED,
+        reason=_("Consent withdrawn"),
+        decided_at=timezone.now(),
+    )
+
+
 def registration_queue(actor: Any) -> QuerySet[AccountRequest]:
     """The requests of the actor's region (the bureau: all), pending first."""
     _require_confirmer(actor)

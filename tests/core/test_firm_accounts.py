@@ -412,3 +412,13 @@ def test_registration_pages_render(firms, client_as):
     assert PlainClient().get(reverse("core:register")).status_code == 200
     assert client_as("zhangdian_officer").get(reverse("core:invitations")).status_code == 200
     assert firm_accounts.REGISTRATION_PURPOSE
+
+
+def test_withdrawing_consent_ends_a_pending_request(firms):
+    from kechuang.core import consent
+
+    register(form(firms["zhangdian"].credit_code))
+    record = ConsentRecord.objects.get(object_type="core.accountrequest")
+    consent.withdraw(reference=record.reference, contact="13800138000")
+    req = AccountRequest.objects.get()
+    assert req.status == "refused" and req.contact_name == "" and req.mobile == "" and req.password == ""
