@@ -422,3 +422,22 @@ def test_withdrawing_consent_ends_a_pending_request(firms):
     consent.withdraw(reference=record.reference, contact="13800138000")
     req = AccountRequest.objects.get()
     assert req.status == "refused" and req.contact_name == "" and req.mobile == "" and req.password == ""
+
+
+def test_the_grant_page_refuses_a_second_administrator(firm_admin, persona):
+    from django.core.exceptions import ValidationError
+
+    from kechuang.core.user_admin import grant_role
+
+    admin, colleague, _stranger = firm_admin
+    with pytest.raises(ValidationError) as refused:
+        grant_role(
+            actor=persona("secadmin"),
+            user=colleague,
+            role=Role.ENTERPRISE,
+            org_unit=None,
+            credit_code=admin.credit_code,
+            is_org_admin=True,
+        )
+    assert "is_org_admin" in refused.value.error_dict
+    assert not User.objects.get(pk=colleague.pk).is_org_admin
