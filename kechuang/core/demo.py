@@ -80,15 +80,17 @@ def demo_accounts(city: OrgUnit) -> list[DemoAccount]:
 
 
 def _demo_organisations(city: OrgUnit) -> dict[str, Any]:
-    """The organisation of each external demo role: the first firm of the city's first region for the enterprise
-    accounts, one of the second region for the expert's employer ({} while the register has no firms yet)."""
-    from kechuang.core.registry import enterprises_in
+    """The organisation of each external demo role: the firm a module names for the enterprise accounts (else the
+    first firm of the city's first region), one of the second region for the expert's employer ({} while the
+    register has no firms yet)."""
+    from kechuang.core.registry import demo_firm, enterprises_in
 
     regions = OrgUnit.objects.regions().filter(parent=city).order_by("sort_order", "id").values_list("code", flat=True)
     firms = [next(iter(enterprises_in([code], limit=1)), None) for code in list(regions)[:2]]
     if len(firms) < 2 or None in firms:
         return {}
-    return {Role.ENTERPRISE: firms[0], Role.EXPERT: firms[1]}
+    # A module may name the firm the enterprise accounts show best (the register's one-criterion-short showcase).
+    return {Role.ENTERPRISE: demo_firm(Role.ENTERPRISE) or firms[0], Role.EXPERT: firms[1]}
 
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -124,7 +126,9 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
                 is_demo=True,
                 credit_code=firm.credit_code if firm else "",
                 organisation=firm.name if firm else "",
-                is_org_admin=account.username == "enterprise_admin",
+                # one administrator per firm (core.firm_accounts): none if a module's demo gave the firm one
+                is_org_admin=account.username == "enterprise_admin"
+                and not User.objects.filter(credit_code=firm.credit_code, is_org_admin=True).exists(),
             )
             created[account.username] = chosen
         elif password is not None and not user.check_password(password):

@@ -40,6 +40,12 @@
 - `firm_notices(today, credit_codes) -> [FirmNotice]`: what the module has to tell firms with portal accounts today
   (an expiring qualification, a new call that fits, a returned application), each with a key that names the
   event, so the daily `send_firm_notices` sends each once (core.firm_accounts.firm_notices_send).
+
+
+- `fact_correction_propose(*, actor, year, field, value, reason)`: a firm's proposed figure for its own yearly facts,
+  kept by the register's module until the district confirms it (the enterprise portal proposes through it).
+- `demo_firm(role)`: the register's firm a demo account of an external role acts for (the enterprise module's
+  showcase firm for the enterprise accounts), or None.
 """
 
 from __future__ import annotations
@@ -456,3 +462,24 @@ def firm_notices(today: Any, credit_codes: set[str]) -> list[FirmNotice]:
         if hook is not None:
             found.extend(n for n in hook(today, credit_codes) if n.credit_code in credit_codes)
     return found
+
+
+def fact_correction_propose(*, actor: Any, year: int, field: str, value: Any, reason: str) -> Any:
+    """An enterprise account proposes a figure for one of its own yearly facts (the enterprise portal's "my facts");
+    answered by the module that keeps the register, which keeps the proposal until the district confirms it.
+    Raises ValidationError naming the field, PermissionDenied for an account without a firm; LookupError when no
+    installed module keeps a register."""
+    for config in kechuang_apps():
+        hook = getattr(config, "fact_correction_propose", None)
+        if hook is not None:
+            return hook(actor=actor, year=year, field=field, value=value, reason=reason)
+    raise LookupError("no module keeps an enterprise register")
+
+
+def demo_firm(role: str) -> EnterpriseRef | None:
+    """The register's firm a demo account of the external `role` acts for, when a module names one."""
+    for config in kechuang_apps():
+        hook = getattr(config, "demo_firm", None)
+        if hook is not None and (found := hook(role)) is not None:
+            return found
+    return None

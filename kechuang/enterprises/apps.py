@@ -18,11 +18,22 @@ class EnterprisesConfig(AppConfig):
                 NavItem(_("Ladder funnel"), "enterprises:funnel"),
                 NavItem(_("Reserve pool"), "enterprises:reserve"),
                 NavItem(_("Expiring qualifications"), "enterprises:expiring"),
+                NavItem(_("Fact corrections"), "enterprises:corrections"),
                 NavItem(_("Import"), "enterprises:import", roles=WRITERS),  # read-only roles are refused there
             ),
             order=20,
         ),
     )
+
+    # An enterprise account's own ladder, what-if and corrections through the API (the portal's pages are the portal's).
+    external_pages = {
+        "enterprise": {
+            "api:my_ladder",
+            "api:my_whatif",
+            "api:my_corrections",
+            "api:my_correction_propose",
+        }
+    }
 
     def importers(self) -> list:
         from kechuang.enterprises.importer import RegisterImport
@@ -50,21 +61,48 @@ class EnterprisesConfig(AppConfig):
         return support_pool(user, code, **programme)
 
     def load_demo_data(self, city) -> str:
-        from kechuang.enterprises.demo import DEMO_SIZE, load_population
+        from kechuang.enterprises.demo import (
+            DEMO_SIZE,
+            load_demo_corrections,
+            load_population,
+            load_portal_accounts,
+            load_showcase,
+        )
         from kechuang.enterprises.models import Enterprise, LadderResult
         from kechuang.enterprises.services import ladder_evaluate_register
 
         created = 0
         if not Enterprise.objects.filter(region__parent=city).exists():
             created = load_population(city, DEMO_SIZE, history=True)
+        showcase = load_showcase(city)
         evaluated = 0
-        if created or not LadderResult.objects.exists():
+        if created or showcase or not LadderResult.objects.exists():
             evaluated = ladder_evaluate_register()["enterprises"]
-        if created:
+        if created or showcase:
             from kechuang.enterprises.feed import register_changed
 
             register_changed()
-        return f"{created} enterprises created, {evaluated} evaluated"
+        accounts = load_portal_accounts(city)
+        corrections = load_demo_corrections(city)
+        return (
+            f"{created} enterprises created ({showcase} showcase firms), {evaluated} evaluated, "
+            f"{accounts} firm portal accounts and {corrections} fact corrections created"
+        )
+
+    def fact_correction_propose(self, **kwargs):
+        from kechuang.enterprises.services import fact_correction_propose
+
+        return fact_correction_propose(**kwargs)
+
+    def demo_firm(self, role: str):
+        """core.registry.demo_firm: the enterprise accounts act for the showcase firm one criterion short of the
+        high-tech title (demo.SHOWCASE_ACCOUNT_FIRM), once it is in the register."""
+        from kechuang.enterprises.demo import showcase_account_firm
+
+        if role != "enterprise":
+            return None
+        code = showcase_account_firm()
+        return self.enterprise_refs([code]).get(code) if code else None
 
     def enterprise_refs(self, codes: list[str]) -> dict:
         """core.registry.enterprise_refs: the firms among `codes`, with the first issue date of each title held."""

@@ -10,8 +10,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kechuang.core.codes import TechField
-from kechuang.core.filters import ListFilterSet, SortFilter
-from kechuang.enterprises.models import Enterprise, LadderResult, Qualification, Tier
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SortFilter
+from kechuang.enterprises.models import Enterprise, FactCorrection, LadderResult, Qualification, Tier
 
 SORTS = {
     "name": ("name", "id"),
@@ -74,3 +74,21 @@ class EnterpriseFilter(ListFilterSet):
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(name__icontains=value) | Q(credit_code__startswith=value.upper()))
+
+
+class FactCorrectionFilter(ListFilterSet):
+    """The corrections queue: open proposals first by default; `status` empty lists every state."""
+
+    defaults = {"status": "proposed"}
+
+    status = django_filters.ChoiceFilter(choices=FactCorrection.Status.choices)
+    region = django_filters.CharFilter(field_name="enterprise__region__code")
+    year = IntegerFilter(field_name="year")
+    q = django_filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = FactCorrection
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(Q(enterprise__name__icontains=value) | Q(enterprise__credit_code__iexact=value))

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.core.forms import RegionsMixin
 from kechuang.enterprises.models import (
@@ -70,3 +72,23 @@ for kind, model, fields, dates in (
     ("event", ComplianceEvent, ["kind", "occurred_on", "resolved_on", "description"], ["occurred_on", "resolved_on"]),
 ):
     RECORD_FORMS[kind] = _record_form(model, fields, dates)
+
+
+class CorrectionDecisionForm(forms.Form):
+    """The district's decision on a firm's proposed figure; a rejection says why."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("confirm", _("Confirm: write it into the register")),
+            ("reject", pgettext_lazy("fact correction", "Reject")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Give the reason for the rejection."))
+        return data

@@ -409,3 +409,57 @@ class LadderResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.tier} {self.status}"
+
+
+class FactCorrection(Timestamped):
+    """A firm's proposed figure for one of its yearly facts (企业申报更正): it does not count until the district
+    (or the bureau) confirms it; confirming writes the figure into the register (`facts_save`, audited) and
+    re-evaluates the ladder. A year the register lacks is proposed the same way (its current value is empty)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", pgettext_lazy("fact correction", "Rejected")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="fact_corrections"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("fiscal year"), validators=[MinValueValidator(1980), MaxValueValidator(2100)]
+    )
+    field = models.CharField(_("figure"), max_length=64)
+    # The figures as text in the register's own notation ("" = none): what the register held when it was proposed.
+    current_value = models.CharField(_("value in the register"), max_length=64, blank=True)
+    proposed_value = models.CharField(_("proposed value"), max_length=64)
+    reason = models.TextField(_("reason"), max_length=1000)
+    proposed_by = models.ForeignKey(
+        "core.User", verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        "core.User", verbose_name=_("decided by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), max_length=1000, blank=True)
+
+    data_scope = BY_ENTERPRISE_REGION
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fact correction")
+        verbose_name_plural = _("fact corrections")
+        constraints = [
+            # One open proposal per figure: a second one would race the first at confirmation.
+            models.UniqueConstraint(
+                fields=["enterprise", "year", "field"],
+                condition=models.Q(status="proposed"),
+                name="fact_correction_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.year} {self.field}"

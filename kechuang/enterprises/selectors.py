@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kechuang.core.models import OrgUnit
 from kechuang.core.registry import CockpitCard
@@ -377,3 +379,221 @@ def tier_holders(tier: str, on: dt.date | None = None) -> set[str]:
             "enterprise__credit_code", flat=True
         )
     )
+
+
+# --- one firm's own view (the enterprise portal) -----------------------------------------------------------------
+
+# Where a firm stands on a tier, in the words of the portal: it holds the title, qualifies now, misses it by one
+# criterion, or not yet (several criteria short, or data missing).
+STEP_STATES = {
+    "held": gettext_lazy("Held"),
+    "eligible": gettext_lazy("Eligible"),
+    "one_away": gettext_lazy("One criterion away"),
+    "not_yet": gettext_lazy("Not yet"),
+}
+EXPIRY_WARNING_DAYS = 365
+
+
+def own_enterprise(user: Any) -> Enterprise | None:
+    """The active firm an enterprise account acts for (its credit code), or None: never any other firm."""
+    from kechuang.core.roles import Role
+
+    code = getattr(user, "credit_code", "") or ""
+    if getattr(user, "role", None) != Role.ENTERPRISE or not code:
+        return None
+    return (
+        Enterprise.objects.filter(credit_code=code, status=Enterprise.Status.ACTIVE)
+        .select_related("region")
+        .prefetch_related("years", "qualifications")
+        .first()
+    )
+
+
+def step_state(held: bool, result: Any) -> str:
+    if held:
+        return "held"
+    if result.status == "eligible":
+        return "eligible"
+    if result.status == "not_eligible" and len(result.failed_criteria()) == 1:
+        return "one_away"
+    return "not_yet"
+
+
+_FLAG_WORDS = re.compile(r"\b(true|false)\b")
+
+
+def explain(results: list[Any], language: str | None) -> None:
+    """Name each criterion and its gap in the reader's language (the rule modules speak Chinese)."""
+    from kechuang.enterprises.ladder.labels import criterion_name, gap_sentence
+
+    for r in results:
+        for c in r.criteria:
+            c.shown_name = criterion_name(r.tier, c.id, c.name, language)
+            c.gap_text = gap_sentence(c.gap, c.shown_name, language)
+            # The rule modules write a flag's threshold as "= true": a firm reads yes / no.
+            c.shown_threshold = _FLAG_WORDS.sub(
+                lambda m: str(_("Yes") if m[0] == "true" else _("No")), c.threshold or ""
+            )
+
+
+def ladder_steps(results: list[Any], held: set[str], language: str | None) -> list[dict[str, Any]]:
+    """The staircase: one step per tier in ladder order, with its state, failing criteria and missing data."""
+    from kechuang.enterprises.ladder.labels import fact_label
+
+    explain(results, language)
+    order = [t.value for t in LADDER_TIERS]
+    steps = []
+    for r in sorted(results, key=lambda r: order.index(r.tier) if r.tier in order else len(order)):
+        if r.tier not in order:
+            continue
+        state = step_state(r.tier in held, r)
+        steps.append(
+            {
+                "tier": r.tier,
+                "label": Tier(r.tier).label,
+                "result": r,
+                "held": r.tier in held,
+                "state": state,
+                "state_label": STEP_STATES[state],
+                "failing": r.failed_criteria(),
+                "missing": [fact_label(path, language) for path in r.missing],
+            }
+        )
+    return steps
+
+
+def held_tiers(enterprise: Enterprise, today: dt.date) -> set[str]:
+    return {q.tier for q in enterprise.qualifications.all() if not q.revoked and q.issue_date <= today <= q.expiry_date}
+
+
+def firm_ladder(enterprise: Enterprise, language: str | None, today: dt.date | None = None) -> dict[str, Any]:
+    """A firm's staircase of tiers (computed now by the per-record engine, with every criterion explained) and its
+    qualifications, those expiring within a year flagged."""
+    from kechuang.enterprises.services import ladder_evaluate
+
+    today = today or timezone.localdate()
+    record, results = ladder_evaluate(enterprise, today)
+    held = held_tiers(enterprise, today)
+    horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    qualifications = []
+    for q in sorted(enterprise.qualifications.all(), key=lambda q: (q.expiry_date, q.tier), reverse=True):
+        valid = not q.revoked and q.issue_date <= today <= q.expiry_date
+        renewed = any(
+            o.tier == q.tier and not o.revoked and o.expiry_date > q.expiry_date
+            for o in enterprise.qualifications.all()
+        )
+        q.valid = valid
+        q.expiring = valid and q.expiry_date <= horizon and not renewed
+        q.days_left = (q.expiry_date - today).days
+        qualifications.append(q)
+    return {
+        "record": record,
+        "steps": ladder_steps(results, held, language),
+        "qualifications": qualifications,
+        "expiring": [q for q in qualifications if q.expiring],
+        "today": today,
+        "latest_year": today.year - 1,
+    }
+
+
+def firm_whatif(
+    enterprise: Enterprise, changes: dict[str, Any], language: str | None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The firm's tiers now and with `changes` applied to its facts (ladder.whatif), tier by tier and criterion by
+    criterion. Nothing is saved."""
+    from kechuang.enterprises.ladder import FactsError
+    from kechuang.enterprises.ladder.labels import fact_label as label
+    from kechuang.enterprises.ladder.whatif import what_if
+    from kechuang.enterprises.services import facts_records
+
+    today = today or timezone.localdate()
+    record = facts_records([enterprise.pk], today)[enterprise.pk]
+    try:
+        result = what_if(record, changes, today)
+    except FactsError as exc:
+        # The changed record breaks a rule of the facts format (R&D in China above all R&D, …): say which.
+        return {"errors": [f"{label(path, language)}: {message}" for path, message in exc.errors], "record": record}
+    held = held_tiers(enterprise, today)
+    before = ladder_steps(result.before, held, language)
+    after = ladder_steps(result.after, held, language)
+    tiers = []
+    for b, a in zip(before, after, strict=True):
+        criteria = []
+        for cb, ca in zip(b["result"].criteria, a["result"].criteria, strict=True):
+            criteria.append({"before": cb, "after": ca, "moved": (cb.passed, cb.value) != (ca.passed, ca.value)})
+        moved = (b["result"].status, len(b["failing"])) != (a["result"].status, len(a["failing"]))
+        tiers.append({"before": b, "after": a, "criteria": criteria, "moved": moved})
+    return {"changes": result.changes, "tiers": tiers, "changed_tiers": result.changed_tiers(), "record": record}
+
+
+def corrections(user: Any) -> QuerySet:
+    """The fact corrections a user may read: the district's firms' for a district officer, all for the bureau."""
+    from kechuang.enterprises.models import FactCorrection
+
+    return FactCorrection.objects.visible_to(user).select_related(
+        "enterprise", "enterprise__region", "proposed_by", "decided_by"
+    )
+
+
+def own_corrections(enterprise: Enterprise) -> QuerySet:
+    from kechuang.enterprises.models import FactCorrection
+
+    return FactCorrection.objects.filter(enterprise=enterprise).select_related("proposed_by", "decided_by")
+
+
+def whatif_levers(record: dict[str, Any], language: str | None, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The what-if's levers with their label in the reader's language and the firm's value now."""
+    from kechuang.enterprises.ladder.labels import fact_label
+    from kechuang.enterprises.ladder.whatif import INTEGER_LEVERS, IP_LEVERS, LEVERS, lever_value
+
+    latest = (today or timezone.localdate()).year - 1
+    ip = record.get("ip") or {}
+    now = {"ip.class_I_added": ip.get("class_I"), "ip.class_II_added": ip.get("class_II")}
+    added = {
+        "ip.class_I_added": _("Invention patents added (class I IP)"),
+        "ip.class_II_added": _("Utility models, software copyrights added (class II IP)"),
+    }
+    return [
+        {
+            "name": lever,
+            "label": added[lever] if lever in IP_LEVERS else fact_label(lever, language),
+            "current": now[lever] if lever in IP_LEVERS else lever_value(record, lever, latest),
+            "integer": lever in INTEGER_LEVERS,
+            "added": lever in IP_LEVERS,
+        }
+        for lever in LEVERS
+    ]
+
+
+def proposable_fields(language: str | None) -> list[tuple[str, str]]:
+    """(field, label) of the figures a firm may propose, in the reader's language."""
+    from kechuang.enterprises.ladder.labels import fact_label
+    from kechuang.enterprises.services import PROPOSABLE_FIELDS
+
+    return [(name, fact_label(name, language)) for name in PROPOSABLE_FIELDS]
+
+
+def proposable_years(today: dt.date | None = None) -> list[int]:
+    from kechuang.enterprises.services import proposable_years as years
+
+    return years(today)
+
+
+def fact_label(field: str, language: str | None) -> str:
+    from kechuang.enterprises.ladder.labels import fact_label as label
+
+    return label(field, language)
+
+
+def fact_shown(text: str) -> str:
+    """A correction's stored figure for people: Yes / No for a declaration, "—" for none."""
+    return {"": "—", "true": _("Yes"), "false": _("No")}.get(text, text)
+
+
+def describe_corrections(corrections: list[Any], language: str | None) -> list[Any]:
+    """Attach the figure's label and its values in words to each correction of a page."""
+    for c in corrections:
+        c.field_label = fact_label(c.field, language)
+        c.current_shown = fact_shown(c.current_value)
+        c.proposed_shown = fact_shown(c.proposed_value)
+    return corrections

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -23,7 +24,14 @@ from kechuang.enterprises.facts_builder import build_facts
 from kechuang.enterprises.feed import register_changed
 from kechuang.enterprises.frame import EVALUATED_TIERS, Scope, register_frame, result_frame, store_frame
 from kechuang.enterprises.ladder.bulk import evaluate_frame
-from kechuang.enterprises.models import FACT_SOURCES, Enterprise, EnterpriseYear, LadderResult, Qualification
+from kechuang.enterprises.models import (
+    FACT_SOURCES,
+    Enterprise,
+    EnterpriseYear,
+    FactCorrection,
+    LadderResult,
+    Qualification,
+)
 
 # What an edit may change: the credit code is the record's identity, the status changes by `enterprise_set_status`.
 ENTERPRISE_FIELDS = (
@@ -303,3 +311,120 @@ def ladder_conversion_rates(year: int | None = None, *, min_base: int = 20) -> d
             "year": year,
         }
     return rates
+
+
+# --- corrections a firm proposes to its own yearly facts -------------------------------------------------------
+
+# What a firm may propose: its figures and declarations, not the experts' points (the experts give them), the
+# free-text source or the 2022 product-field category (a classification the district makes).
+PROPOSABLE_FIELDS = tuple(
+    name
+    for name in FACT_FIELDS
+    if not name.startswith("hte_") and name not in ("source", "product_field_category_2022")
+)
+# How many fiscal years back a firm may propose figures for (the ladder reads the last three).
+PROPOSABLE_YEARS = 5
+
+
+def proposable_years(today: dt.date | None = None) -> list[int]:
+    """The closed fiscal years a firm may propose figures for, latest first."""
+    latest = (today or default_as_of()).year - 1
+    return list(range(latest, latest - PROPOSABLE_YEARS, -1))
+
+
+def fact_text(value: Any) -> str:
+    """A figure in the register's notation, as a correction stores it ("" = none)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def fact_value(field: str, text: str) -> Any:
+    """A correction's stored text back as the register's value."""
+    if text == "":
+        return None
+    return EnterpriseYear._meta.get_field(field).to_python(text)
+
+
+def _own_enterprise(actor: Any) -> Enterprise:
+    from kechuang.core.roles import Role
+
+    if getattr(actor, "role", None) != Role.ENTERPRISE or not getattr(actor, "credit_code", ""):
+        raise PermissionDenied(_("Only an enterprise account proposes corrections to its own facts."))
+    enterprise = Enterprise.objects.filter(credit_code=actor.credit_code, status=Enterprise.Status.ACTIVE).first()
+    if enterprise is None:
+        raise PermissionDenied(_("Your account is not bound to an active enterprise of the register."))
+    return enterprise
+
+
+@transaction.atomic
+def fact_correction_propose(*, actor: Any, year: int, field: str, value: Any, reason: str) -> FactCorrection:
+    """An enterprise account proposes a figure for one of its own yearly facts; the register is not changed."""
+    enterprise = _own_enterprise(actor)
+    if year not in proposable_years():
+        raise ValidationError({"year": _("Choose one of the last %(n)s fiscal years.") % {"n": PROPOSABLE_YEARS}})
+    if field not in PROPOSABLE_FIELDS:
+        raise ValidationError({"field": _("This figure cannot be proposed.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    model_field = EnterpriseYear._meta.get_field(field)
+    if value in (None, ""):
+        raise ValidationError({"value": _("Enter the proposed value.")})
+    try:
+        cleaned = model_field.clean(value, None)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    if isinstance(cleaned, Decimal) and cleaned < 0 and field != "net_profit_wan":
+        raise ValidationError({"value": _("A figure of 万元 other than the net profit cannot be negative.")})
+    row = EnterpriseYear.objects.filter(enterprise=enterprise, year=year).first()
+    current = getattr(row, field) if row is not None else None
+    if current is not None and fact_text(current) == fact_text(cleaned):
+        raise ValidationError({"value": _("The register already holds this value.")})
+    if FactCorrection.objects.filter(
+        enterprise=enterprise, year=year, field=field, status=FactCorrection.Status.PROPOSED
+    ).exists():
+        raise ValidationError({"field": _("A correction of this figure is already awaiting the district.")})
+    correction = FactCorrection(
+        enterprise=enterprise,
+        year=year,
+        field=field,
+        current_value=fact_text(current),
+        proposed_value=fact_text(cleaned),
+        reason=reason.strip(),
+        proposed_by=actor,
+    )
+    audit.save(correction, actor=actor)
+    return correction
+
+
+@transaction.atomic
+def fact_correction_decide(*, actor: Any, correction: FactCorrection, confirm: bool, note: str = "") -> FactCorrection:
+    """The district of the firm (or the bureau) confirms or rejects a proposal. Confirming writes the figure into
+    the register through `facts_save` (audited, the ladder re-evaluated); rejecting changes nothing but the
+    proposal. A proposal is decided once."""
+    locked = FactCorrection.objects.select_for_update().select_related("enterprise").get(pk=correction.pk)
+    if not can_write(actor, locked):
+        raise PermissionDenied(_("You cannot decide corrections of this enterprise."))
+    if locked.status != FactCorrection.Status.PROPOSED:
+        raise ValidationError({"status": _("This correction has already been decided.")})
+    if not confirm and not note.strip():
+        raise ValidationError({"note": _("Give the reason for the rejection.")})
+    if confirm:
+        facts_save(
+            actor=actor,
+            enterprise=locked.enterprise,
+            year=locked.year,
+            **{locked.field: fact_value(locked.field, locked.proposed_value)},
+        )
+    locked.status = FactCorrection.Status.CONFIRMED if confirm else FactCorrection.Status.REJECTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()
+    audit.save(locked, actor=actor)
+    correction.refresh_from_db()
+    return locked

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
-from kechuang.core import exports, imports
+from kechuang.core import audit, exports, imports
 from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import paginate, query_without
@@ -21,10 +21,10 @@ from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
-from kechuang.enterprises.filters import EnterpriseFilter
-from kechuang.enterprises.forms import RECORD_FORMS, EnterpriseForm, StatusForm, YearForm
+from kechuang.enterprises.filters import EnterpriseFilter, FactCorrectionFilter
+from kechuang.enterprises.forms import RECORD_FORMS, CorrectionDecisionForm, EnterpriseForm, StatusForm, YearForm
 from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
-from kechuang.enterprises.models import Enterprise, Tier
+from kechuang.enterprises.models import Enterprise, FactCorrection, Tier
 
 STATUS_LABELS = {
     "eligible": gettext_lazy("Eligible"),
@@ -380,4 +380,70 @@ def record_add(request: HttpRequest, credit_code: str, kind: str) -> HttpRespons
     title = _("Add: %(what)s") % {"what": form_class._meta.model._meta.verbose_name}
     return _save_form(request, form, save) or render(
         request, "enterprises/form.html", {"form": form, "enterprise": enterprise, "title": title}
+    )
+
+
+# --- the district's queue of fact corrections proposed by firms -------------------------------------------------
+
+
+@login_required
+def correction_list(request: HttpRequest) -> HttpResponse:
+    """Corrections firms proposed to their yearly facts, in the reader's scope; open ones first by default."""
+    filterset = FactCorrectionFilter(request.GET, selectors.corrections(request.user))
+    page = paginate(request, filterset.qs)
+    selectors.describe_corrections(list(page.object_list), get_language())
+    return render(
+        request,
+        "enterprises/corrections.html",
+        {
+            "page": page,
+            "filters": filterset.values(),
+            "regions": regions_for(request.user),
+            "statuses": FactCorrection.Status.choices,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@login_required
+def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One proposal: the register's figure then and now, the proposed one, the reason; confirm or reject it."""
+    correction = get_for_user(request, selectors.corrections(request.user), pk=pk)
+    language = get_language()
+    selectors.describe_corrections([correction], language)
+    can_decide = can_write(request.user, correction) and correction.status == FactCorrection.Status.PROPOSED
+    form = CorrectionDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not can_write(request.user, correction):
+            raise PermissionDenied
+        if form.is_valid():
+            confirm = form.cleaned_data["decision"] == "confirm"
+
+            def save():
+                services.fact_correction_decide(
+                    actor=request.user, correction=correction, confirm=confirm, note=form.cleaned_data["note"]
+                )
+                messages.success(
+                    request,
+                    _("Confirmed: the register holds the new figure and the ladder has been recomputed.")
+                    if confirm
+                    else _("Rejected: the register is unchanged."),
+                )
+                return redirect("enterprises:correction", pk=correction.pk)
+
+            if (done := save_or_errors(form, save)) is not None:
+                return done
+    row = correction.enterprise.years.filter(year=correction.year).first()
+    now = services.fact_text(getattr(row, correction.field)) if row is not None else ""
+    return render(
+        request,
+        "enterprises/correction.html",
+        {
+            "correction": correction,
+            "register_now": selectors.fact_shown(now),
+            "changed_since": now != correction.current_value,
+            "form": form,
+            "can_decide": can_decide,
+            "history": audit.history_for(correction),
+        },
     )

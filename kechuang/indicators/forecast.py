@@ -43,7 +43,8 @@ For a positive series whose backtest paths all stay positive the errors are rela
 the interval is built on the log scale (so an amount never gets a negative bound); otherwise they are in model space.
 The interval's radius at horizon h is the split-conformal one: the ceil((n + 1)·level)-th smallest |error| of the n
 errors at h (the small-sample inflation of the plain level quantile; with fewer errors than that rank needs, their root
-mean square), never below the pooled one-step-equivalent spread × sqrt(h), never below the model's own interval (the
+mean square, never below the largest |error| so that a higher level is never narrower), never below the pooled
+one-step-equivalent spread × sqrt(h), never below the model's own interval (the
 floor, all a short series gets), and never narrower a year later.  It is expressed as the scale of a Student t on
 (one-step errors − 1) degrees of freedom (never more than the model's own), so the interval at ``level`` is exactly
 that radius and the probability of meeting the target comes from the same distribution.  ``calibrate=False`` keeps the
@@ -97,9 +98,11 @@ Performance: regressions take microseconds.  The damped trend's fits for every b
 series are one batch (one recursion over the series scores the global grid for every prefix), and the damped trend on
 the values and on their logs share that batch (each problem keeps its own grid columns, so the fits are exactly those
 of one series alone); the drifts' one-step backtest is one vectorised pass, and the backtest paths from every origin
-are computed once per series and shared by the combination and the calibration.  720 bench series
-(``bench/indicators.py --only-forecast``) cost about 4.3 s of CPU, twice the engine of issue 4 (one damped model, no
-calibration, 2.2 s): the log-scale damped trend's fitting is array work that the batch does not remove.
+are computed once per series and shared by the combination and the calibration; the fit's running sums are added one
+row at a time (np.cumsum down axis 0 loops once per grid column).  720 bench series (``bench/indicators.py
+--only-forecast``) cost about 4.2 s of CPU (4.9 s before the running sums, the same bits), twice the engine of issue 4
+(one damped model, no calibration, 2.2 s): the log-scale damped trend's fitting is array work that the batch does not
+remove.
 
 ``required_annual_growth`` is always the compound rate ``(target / last)^(1 / (deadline - last_year)) - 1``, also for
 ratio indicators such as a share or R&D intensity (a fraction; 0.05 = 5 % a year).
@@ -552,11 +555,20 @@ def _damped_runs(y: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.nda
     return errors, levels, trends
 
 
+def _running_sum(products: np.ndarray) -> np.ndarray:
+    """np.cumsum(products, 0), in place, one row at a time: the same sequential additions (so the same bits), but
+    each NumPy call adds a whole row of grid columns, where cumsum down axis 0 runs one 15-step loop per column (the
+    fit's largest cost: about 4× slower on the bench's 1,344-column grids)."""
+    for t in range(1, len(products)):
+        np.add(products[t - 1], products[t], out=products[t])
+    return products
+
+
 def _profile(errors: np.ndarray, rows: np.ndarray | None = None, *, at: np.ndarray | None = None):
     """Best (l0, b0) and SSE per prefix: arrays (n, G) for prefixes 1..n; (len(at), G) at prefixes ``at + 1`` only;
     or (G,) at prefix ``rows[g] + 1`` of each column g when ``rows`` is given."""
     c, u, v = errors[:, 0], errors[:, 1], errors[:, 2]
-    sums = [np.cumsum(a * b, 0) for a, b in ((c, c), (c, u), (c, v), (u, u), (u, v), (v, v))]
+    sums = [_running_sum(a * b) for a, b in ((c, c), (c, u), (c, v), (u, u), (u, v), (v, v))]
     if rows is not None:
         columns = np.arange(errors.shape[2])
         sums = [a[rows, columns] for a in sums]
@@ -981,7 +993,12 @@ def _calibrate(
         own = 0.0
         if len(errs) >= CALIBRATION_MIN_ERRORS:
             radius = _conformal_radius(errs, level) if CONFORMAL else math.inf
-            own = radius / quantile if math.isfinite(radius) else math.sqrt(float(np.mean(np.square(errs))))
+            if math.isfinite(radius):
+                own = radius / quantile
+            else:  # too few errors for this level's rank: their root mean square, but never inside the largest
+                # |error| (the radius of every lower level whose rank there are errors for: levels stay nested)
+                largest = float(np.max(np.abs(errs)))
+                own = max(math.sqrt(float(np.mean(np.square(errs)))), largest / quantile if CONFORMAL else 0.0)
         sigma[i] = max(own, math.sqrt(pooled_variance * h))
     # never narrower than the model's own interval, and never narrower a year later (a relative floor can shrink as
     # the path grows, so the running maximum is taken after the floor)

@@ -15,6 +15,8 @@ class PortalConfig(AppConfig):
     url_prefix = "portal/"
     navigation = ()
     # Every portal URL name is listed here as the pages are added: core.duties refuses the enterprise role the rest.
-    external_pages: dict[str, set[str]] = {"enterprise": set()}
+    external_pages: dict[str, set[str]] = {
+        "enterprise": {"portal:ladder", "portal:facts", "portal:fact_correct", "portal:whatif"}
+    }
     # The firm's account pages (the message centre, the password) use the portal's layout too.
     external_layout = {"enterprise": "portal/base.html"}

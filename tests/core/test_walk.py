@@ -359,6 +359,9 @@ RULES: dict[str, Rule] = {
     "enterprises:year_edit": form(target="enterprise", kwargs=lambda t: {"year": t.extra["year"]}),
     "enterprises:record_add": form(target="enterprise", kwargs={"kind": "ip"}),
     "enterprises:facts": page(target="enterprise"),
+    # Firms' proposed figures: the district of the firm (and the bureau) reads and decides them; the leader reads.
+    "enterprises:corrections": page(),
+    "enterprises:correction": form(target="fact_correction", edit=False, data={"decision": "reject", "note": "walk"}),
     # -- innovation platforms and incubation carriers: a district's (platforms also their competent department's)
     "platforms:list": page(),
     "platforms:export": page(),
@@ -393,6 +396,17 @@ RULES: dict[str, Rule] = {
     "api:enterprise": page(target="enterprise"),
     "api:enterprise_ladder": page(target="enterprise"),
     "api:self_assessment": Rule(get="api_write"),  # a computation on a posted record, writes nothing
+    # An enterprise account's own ladder, what-if (a computation, writes nothing) and proposals; the districts' queue.
+    "api:my_ladder": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:my_whatif": Rule(readers=ENTERPRISE_ACCOUNTS, get="api_write", json=True, data={"changes": {"st_staff": 3}}),
+    "api:my_corrections": page(readers=ENTERPRISE_ACCOUNTS),
+    "api:my_correction_propose": api_write(
+        readers=ENTERPRISE_ACCOUNTS,
+        writers=ENTERPRISE_ACCOUNTS,
+        data={"year": int(TODAY[:4]), "field": "st_staff", "value": "3", "reason": "walk"},
+    ),
+    "api:fact_corrections": page(),
+    "api:fact_correction_decision": api_write(target="fact_correction", data={"confirm": False, "note": "walk"}),
     # -- technology market: achievements, experts, vocabulary and checks are the bureau's, readable by all
     "techmarket:achievements": page(),
     "techmarket:achievement_export": page(),
@@ -536,6 +550,16 @@ RULES: dict[str, Rule] = {
     "finance:scheme": form(readers=BUREAU, writers=BUREAU, data={"data": "{}"}),
     "finance:score": page(target="finance_score"),
     "finance:my_score": page(readers=ENTERPRISE_ACCOUNTS),  # an enterprise account's own firm's score
+    # My ladder (issue 18 §2): the account's own firm only; no URL names a firm.
+    "portal:ladder": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:facts": page(readers=ENTERPRISE_ACCOUNTS),
+    "portal:whatif": page(readers=ENTERPRISE_ACCOUNTS, query="rd_expense_wan=900&ip.class_I_added=1"),
+    "portal:fact_correct": form(
+        readers=ENTERPRISE_ACCOUNTS,
+        writers=ENTERPRISE_ACCOUNTS,
+        edit=False,
+        data={"year": TODAY[:4], "field": "rd_expense_wan", "value": "123456", "reason": "walk"},
+    ),
     "finance:loans": page(),
     "finance:loan_export": page(),
     "finance:loan_create": form(readers=ALL, data={"bank": "巡检银行"}),
@@ -782,6 +806,12 @@ def _load_targets() -> Demo:
             if all(p.region is None or p.region.code == code for p in c.parties.all())
         )
         t["contract"].append(Target({"pk": c.pk}, Contract, c.pk, _units(code), _units(code)))
+    from kechuang.enterprises.models import FactCorrection
+
+    t["fact_correction"] = []
+    for code in ("zhangdian", "zichuan"):
+        c = FactCorrection.objects.filter(enterprise__region__code=code).order_by("id").first()
+        t["fact_correction"].append(Target({"pk": c.pk}, FactCorrection, c.pk, _units(code), _units(code)))
     # platforms: the district's, and their competent department's; carriers and incubatees: the district's
     from kechuang.platforms.models import Carrier, Incubatee, Platform
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bench.forecast import drift_forecast, real_backtest
+from bench.forecast import DEV_ORIGINS, HORIZONS, ORIGINS, drift_forecast, real_backtest
 from kechuang.indicators.forecast import forecast_series
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,6 +100,16 @@ def test_intervals_are_nested_by_level_widen_with_horizon_and_contain_the_point(
         assert all(b >= a * (1 - 1e-9) - 1e-12 for a, b in itertools.pairwise(widths))
 
 
+def test_a_higher_level_is_never_narrower_when_its_conformal_rank_runs_out():
+    """Found by the property above: 7 one-step errors give the 80 % radius (the 7th smallest |error|, the largest)
+    but no 95 % one (rank 8 > 7); the fallback (their root mean square × the t quantile) was narrower than the 80 %
+    radius, so the 95 % interval sat inside the 80 % one. The fallback now never goes below the largest |error|."""
+    values = [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 1.0, 2.0, 2.0]
+    points = [(2010 + i, v) for i, v in enumerate(values)]
+    at_80, at_95 = (forecast_series(points, target=2.0, deadline=2023, level=lv).forecast[-1] for lv in (0.8, 0.95))
+    assert at_95.lower <= at_80.lower and at_80.upper <= at_95.upper
+
+
 @SETTINGS
 @given(points=positive_series, target=st.floats(min_value=1.0, max_value=2e4))
 def test_probability_agrees_with_the_interval(points, target):
@@ -124,6 +134,19 @@ def test_the_real_backtest_uses_no_value_after_its_origin():
     for a, b in zip(first["rows"], second["rows"], strict=True):
         if a["origin"] == 2018:
             assert a["engine"] == b["engine"] and a["drift"] == b["drift"] and a["p_engine"] == b["p_engine"]
+
+
+def test_the_development_window_sees_no_test_outcome():
+    """`--dev-window`: every outcome it scores precedes the first test origin, and the test years' values (here
+    multiplied by 3) change nothing in it; a rule compared there has seen no test outcome."""
+    assert max(DEV_ORIGINS) + max(HORIZONS) <= min(ORIGINS)
+    points = [(2011 + i, 2.0 + 0.1 * i + 0.03 * math.sin(i)) for i in range(13)]
+    altered = [(y, v if y <= min(ORIGINS) else v * 3) for y, v in points]
+    first = real_backtest({("rd_intensity", "A"): points}, origins=DEV_ORIGINS)
+    second = real_backtest({("rd_intensity", "A"): altered}, origins=DEV_ORIGINS)
+    assert {r["origin"] for r in first["rows"]} == set(DEV_ORIGINS)
+    assert all(r["origin"] + r["horizon"] <= min(ORIGINS) for r in first["rows"])
+    assert first["rows"] == second["rows"]
 
 
 def test_the_engine_calibration_uses_no_value_after_the_last_one_it_is_given():

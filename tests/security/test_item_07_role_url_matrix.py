@@ -78,6 +78,12 @@ EXTERNAL_PAGES = {
         "projects:portal_apply",
         "talent:employer_home",
         "core:firm_users",
+        "portal:ladder",
+        "portal:facts",
+        "portal:fact_correct",
+        "portal:whatif",
+        "api:my_ladder",
+        "api:my_corrections",
     },
     "talent": ACCOUNT_OPEN | {"core:second_factor_enrol", "talent:portal_home"},
 }
