@@ -66,10 +66,10 @@ def test_registration_confirmation_and_the_firms_accounts(site, page, shot):
     assert user.role == Role.ENTERPRISE and user.is_org_admin
 
     # the firm's administrator (the enterprise persona, of this firm) and its colleague
+    User.objects.filter(pk=user.pk).update(is_org_admin=False)  # one administrator per firm: the persona
     User.objects.filter(role=Role.ENTERPRISE, username__startswith="p_").update(
         credit_code=firm.credit_code, organisation=firm.name
     )
-    User.objects.filter(pk=user.pk).update(is_org_admin=False)
     page.context.clear_cookies()
     sign_in(page, site, "enterprise_admin")
     page.goto(f"{site}/accounts/firm-users/")
