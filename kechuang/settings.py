@@ -235,6 +235,10 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 # one NAT address a whole office shares the count: raise it there (README).
 AXES_HANDLER = "kechuang.core.lockout.LockoutHandler"
 KECHUANG_LOGIN_IP_FAILURE_LIMIT = env_int("KECHUANG_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
+# The public registration of enterprise portal accounts (core.firm_accounts): requests received and refused
+# attempts per client address and hour.
+KECHUANG_REGISTRATION_LIMIT_PER_HOUR = env_int("KECHUANG_REGISTRATION_LIMIT_PER_HOUR", 5, minimum=1)
+KECHUANG_REGISTRATION_FAILURE_LIMIT_PER_HOUR = env_int("KECHUANG_REGISTRATION_FAILURE_LIMIT_PER_HOUR", 20, minimum=1)
 # The second factor (TOTP + recovery codes) for administrators and staff who see personal data unmasked
 # (core/second_factor.py); 0 only for a demo without an authenticator app.
 KECHUANG_REQUIRE_2FA = env_bool("KECHUANG_REQUIRE_2FA", True)

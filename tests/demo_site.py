@@ -85,6 +85,11 @@ def bind_external_personas() -> None:
     firms = Enterprise.objects.order_by("pk")
     own = firms.filter(region__code="zhangdian").first()
     other = firms.filter(region__code="zichuan").first()
+    # One administrator per firm (core.firm_accounts, a constraint): the persona administers this firm, so the
+    # demo's own administrator account of the same firm is an ordinary user of it in the tests.
+    User.objects.filter(credit_code=own.credit_code, is_org_admin=True).exclude(username__startswith="p_").update(
+        is_org_admin=False
+    )
     User.objects.filter(role=Role.ENTERPRISE, username__startswith="p_").update(
         credit_code=own.credit_code, organisation=own.name
     )

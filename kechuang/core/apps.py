@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.registry import NavGroup, NavItem
-from kechuang.core.roles import AUDIT_READERS, USER_READERS
+from kechuang.core.roles import ACCOUNT_CONFIRMERS, AUDIT_READERS, USER_READERS, Role
 
 
 class CoreConfig(AppConfig):
@@ -16,6 +16,8 @@ class CoreConfig(AppConfig):
             (
                 NavItem(_("Org units"), "core:org_units"),
                 NavItem(_("Liaisons"), "core:liaison_list"),
+                NavItem(_("Portal account requests"), "core:registration_queue", roles=ACCOUNT_CONFIRMERS),
+                NavItem(_("Invitation codes"), "core:invitations", roles=ACCOUNT_CONFIRMERS),
             ),
             order=90,
         ),
@@ -31,6 +33,17 @@ class CoreConfig(AppConfig):
         ),
     )
 
+    # The enterprise administrator's page of its firm's accounts (core.firm_accounts); the views refuse an
+    # enterprise user who is not its firm's administrator.
+    external_pages = {
+        Role.ENTERPRISE: {
+            "core:firm_users",
+            "core:firm_user_active",
+            "core:firm_user_reset_password",
+            "core:firm_user_handover",
+        }
+    }
+
     def load_demo_data(self, city) -> str:
         from kechuang.core.demo import ensure_demo_liaisons
 
@@ -38,3 +51,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core import checks, crypto_checks, signals  # noqa: F401  (system checks; security-event audit)
+        from kechuang.core.consent import on_withdraw
+        from kechuang.core.firm_accounts import REGISTRATION_PURPOSE, registration_consent_withdrawn
+
+        on_withdraw(REGISTRATION_PURPOSE, registration_consent_withdrawn)

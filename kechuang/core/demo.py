@@ -126,7 +126,9 @@ def ensure_demo_accounts(city: OrgUnit, password: str | None) -> dict[str, str]:
                 is_demo=True,
                 credit_code=firm.credit_code if firm else "",
                 organisation=firm.name if firm else "",
-                is_org_admin=account.username == "enterprise_admin",
+                # one administrator per firm (core.firm_accounts): none if a module's demo gave the firm one
+                is_org_admin=account.username == "enterprise_admin"
+                and not User.objects.filter(credit_code=firm.credit_code, is_org_admin=True).exists(),
             )
             created[account.username] = chosen
         elif password is not None and not user.check_password(password):

@@ -157,6 +157,12 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # One administrator per enterprise (core.firm_accounts); the services check first and say so.
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=models.Q(is_org_admin=True), name="one_org_admin_per_firm"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -518,3 +524,93 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class AccountRequest(models.Model):
+    """A firm's request for an enterprise portal account (core.firm_accounts), from the public registration page.
+
+    It waits for the district officer of the firm's region (or the bureau) to confirm or refuse it, unless a valid
+    invitation code came with it (then the account is created at once). The account itself is only created on
+    confirmation: a pending or refused request cannot log in because there is no account. The chosen password is
+    kept as its hash (as an account's is) and blanked when the request is decided."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Not confirmed")
+        INVITED = "invited", _("Activated with an invitation code")
+
+    credit_code = models.CharField(_("credit code"), max_length=18, validators=[validate_credit_code], db_index=True)
+    organisation = models.CharField(_("enterprise name"), max_length=200)
+    region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    contact_name = EncryptedCharField(_("contact name"), max_length=100)
+    email = EncryptedEmailField(_("e-mail"), max_length=254)
+    mobile = EncryptedCharField(_("mobile phone"), max_length=20, validators=[validate_mobile])
+    username = models.CharField(_("user name"), max_length=150, db_index=True)
+    password = models.CharField(max_length=128, blank=True, editable=False)
+    # Asked as the firm's administrator (no administrator yet), or as one more user of a firm that has one.
+    as_admin = models.BooleanField(_("as the enterprise's administrator"), default=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    data_scope = DataScope(region="region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.username}"
+
+
+class InvitationCode(models.Model):
+    """A one-time code the bureau or a district issues to one firm: a registration with it (for that credit code,
+    before it expires, not revoked, not used) is activated at once. Only a keyed hash of the code is stored; the
+    code is shown once, to the issuer."""
+
+    credit_code = models.CharField(_("credit code"), max_length=18, validators=[validate_credit_code], db_index=True)
+    organisation = models.CharField(_("enterprise name"), max_length=200, blank=True)
+    region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("code ends with"), max_length=4, editable=False)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    data_scope = DataScope(region="region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("invitation code")
+        verbose_name_plural = _("invitation codes")
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} ····{self.hint}"
+
+    def state(self, now: Any = None) -> str:
+        now = now or timezone.now()
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "valid"

@@ -77,6 +77,32 @@ REGISTRY: tuple[PersonalField, ...] = (
         retention=3 * YEAR,
         retention_from="withdrawn_at",
     ),
+    # Enterprise portal registrations (core.firm_accounts): the contact of the firm asking for an account, for the
+    # district's check; kept a year after the request is decided (the account, if any, carries its own copy).
+    *(
+        PersonalField(
+            "core.accountrequest",
+            name,
+            "confirming an enterprise portal account",
+            CONSENT,
+            masking,
+            True,
+            retention=YEAR,
+            retention_from="decided_at",
+            closed_states=("confirmed", "refused", "invited"),
+        )
+        for name, masking in (("contact_name", "name"), ("email", "email"), ("mobile", "phone"))
+    ),
+    PersonalField(
+        "core.accountrequest",
+        "ip_hash",
+        "rate limit of the registration form (keyed hash, no address)",
+        CONSENT,
+        "hidden",
+        False,
+        retention=YEAR,
+        retention_from="created_at",
+    ),
     # Technology market: contacts of achievements and demands, for brokering; 3 years after the record closes.
     *_contacts("techmarket.achievement", "brokering technology transfer", STATUTORY, _TM_CLOSED_ACHIEVEMENT),
     *_contacts("techmarket.demand", "brokering technology demands", CONSENT, _TM_CLOSED_DEMAND),

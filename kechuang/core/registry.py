@@ -41,6 +41,11 @@
   region, page, the first issue date of each title held), for modules that link to a firm by its code (a
   platform's host, an incubatee) without importing the register; `enterprises_in(region_codes, limit)` the active
   firms of those regions (the demo data of such modules picks its hosts and incubatees there).
+- `firm_notices(today, credit_codes) -> [FirmNotice]`: what the module has to tell firms with portal accounts today
+  (an expiring qualification, a new call that fits, a returned application), each with a key that names the
+  event, so the daily `send_firm_notices` sends each once (core.firm_accounts.firm_notices_send).
+
+
 - `fact_correction_propose(*, actor, year, field, value, reason)`: a firm's proposed figure for its own yearly facts,
   kept by the register's module until the district confirms it (the enterprise portal proposes through it).
 - `demo_firm(role)`: the register's firm a demo account of an external role acts for (the enterprise module's
@@ -471,6 +476,31 @@ def technology_demands(user: Any, *, pk: int | None = None, query: str = "", lim
         if hook is not None:
             return hook(user, pk=pk, query=query, limit=limit)
     return []
+
+
+@dataclass(frozen=True)
+class FirmNotice:
+    """A message for every portal account of one firm (core.messages.notify); `key` names the event (the same key
+    is sent to an account once), `kind` is a core.models.Message.Kind value, `url` a path of this site."""
+
+    credit_code: str
+    kind: str
+    subject: str
+    body: str
+    url: str
+    key: str
+
+
+def firm_notices(today: Any, credit_codes: set[str]) -> list[FirmNotice]:
+    """What the installed modules have to tell the firms `credit_codes` today (`firm_notices` hooks)."""
+    found: list[FirmNotice] = []
+    if not credit_codes:
+        return found
+    for config in kechuang_apps():
+        hook = getattr(config, "firm_notices", None)
+        if hook is not None:
+            found.extend(n for n in hook(today, credit_codes) if n.credit_code in credit_codes)
+    return found
 
 
 def fact_correction_propose(*, actor: Any, year: int, field: str, value: Any, reason: str) -> Any:

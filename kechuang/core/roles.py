@@ -53,6 +53,9 @@ WRITERS = BUSINESS - READ_ONLY
 EXTERNAL = frozenset({Role.EXPERT, Role.ENTERPRISE, Role.TALENT})
 # Roles whose account acts for one organisation, named by `User.credit_code`.
 ORGANISATION_BOUND = frozenset({Role.ENTERPRISE})
+# Who confirms or refuses a firm's request for a portal account and issues invitation codes: the bureau for every
+# region, a district officer for the firms of its region (core.firm_accounts).
+ACCOUNT_CONFIRMERS = BUREAU | {Role.DISTRICT_OFFICER}
 # The org-unit kind a role must be bound to.
 BOUND_KIND = {Role.DEPARTMENT_OFFICER: "department", Role.DISTRICT_OFFICER: "region"}
 

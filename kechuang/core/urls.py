@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.core import account_views, unmask, views
+from kechuang.core import account_views, firm_account_views, unmask, views
 
 app_name = "core"
 urlpatterns = [
@@ -25,4 +25,20 @@ urlpatterns = [
     path("accounts/users/<int:pk>/grant/", account_views.user_grant, name="user_grant"),
     path("accounts/second-factor/", account_views.second_factor_enrol, name="second_factor_enrol"),
     path("accounts/second-factor/verify/", account_views.second_factor_verify, name="second_factor_verify"),
+    # Enterprise portal accounts (core.firm_accounts): the public registration, the district's confirmation and
+    # invitation codes, the enterprise administrator's page of its firm's accounts.
+    path("accounts/register/", firm_account_views.register, name="register"),
+    path("accounts/register/sent/", firm_account_views.register_done, name="register_done"),
+    path("accounts/requests/", firm_account_views.registration_queue, name="registration_queue"),
+    path("accounts/requests/<int:pk>/decide/", firm_account_views.registration_decide, name="registration_decide"),
+    path("accounts/invitations/", firm_account_views.invitations, name="invitations"),
+    path("accounts/invitations/<int:pk>/revoke/", firm_account_views.invitation_revoke, name="invitation_revoke"),
+    path("accounts/firm-users/", firm_account_views.firm_users, name="firm_users"),
+    path("accounts/firm-users/<int:pk>/active/", firm_account_views.firm_user_active, name="firm_user_active"),
+    path(
+        "accounts/firm-users/<int:pk>/reset-password/",
+        firm_account_views.firm_user_reset_password,
+        name="firm_user_reset_password",
+    ),
+    path("accounts/firm-users/<int:pk>/handover/", firm_account_views.firm_user_handover, name="firm_user_handover"),
 ]

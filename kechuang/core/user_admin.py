@@ -172,6 +172,9 @@ def grant_role(
     user.credit_code = credit_code.strip().upper() if external else ""
     user.organisation = organisation.strip() if external else ""
     user.is_org_admin = bool(is_org_admin) and role in ORGANISATION_BOUND
+    if user.is_org_admin and User.objects.filter(credit_code=user.credit_code, is_org_admin=True).exclude(pk=user.pk):
+        # One administrator per enterprise (also a database constraint): the present one hands over on its page.
+        raise ValidationError({"is_org_admin": _("This enterprise has an administrator already.")})
     user.full_clean(exclude=["password", "username"])
     audit.save(user, actor=actor)
     return user

@@ -149,6 +149,12 @@ class EnterprisesConfig(AppConfig):
 
         return tier_holders(tier, on)
 
+    def firm_notices(self, today, credit_codes) -> list:
+        """core.registry.firm_notices: qualifications expiring within 90 and 30 days."""
+        from kechuang.enterprises.notices import firm_notices
+
+        return firm_notices(today, credit_codes)
+
     def cockpit_cards(self, user):
         from kechuang.enterprises.selectors import cockpit_cards
 

@@ -367,7 +367,8 @@ def load_portal_accounts(city: OrgUnit) -> int:
             is_demo=True,
             credit_code=firm.credit_code,
             organisation=firm.name,
-            is_org_admin=True,
+            # one administrator per firm (core.firm_accounts): a firm whose demo account exists already keeps it
+            is_org_admin=not User.objects.filter(credit_code=firm.credit_code, is_org_admin=True).exists(),
         )
         if password is None:
             user.set_unusable_password()

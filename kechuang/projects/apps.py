@@ -40,6 +40,11 @@ class ProjectsConfig(AppConfig):
         },
     }
 
+    def firm_notices(self, today, credit_codes) -> list:  # core.registry: new calls, deadlines, returned applications
+        from kechuang.projects.notices import firm_notices
+
+        return firm_notices(today, credit_codes)
+
     def load_demo_data(self, city) -> str:
         from kechuang.projects.demo import load_demo
 

@@ -62,6 +62,9 @@ SIGNED_IN = ALL | ADMINS | EXTERNALS
 # for them and the verification page sends them on. The enterprise administrator must, as the administrators do.
 ENTERPRISE_ACCOUNTS = frozenset({"enterprise_admin", "enterprise_user"})
 OPTIONAL_2FA = frozenset({"leader", "expert", "enterprise_user", "talent"})
+# Who confirms firms' portal accounts and issues invitation codes; who manages a firm's accounts.
+ACCOUNT_CONFIRMERS = BUREAU | {"zhangdian_officer", "zichuan_officer"}
+FIRM_ADMIN = frozenset({"enterprise_admin"})
 # Of the public pages, an administrator reaches the account ones; anything else answers 403 before its view.
 ADMIN_OPEN = frozenset({"login", "logout", "favicon", "set_language"})
 
@@ -276,6 +279,25 @@ RULES: dict[str, Rule] = {
     "core:second_factor_enrol": page(readers=SIGNED_IN, get="redirect", per_persona=dict.fromkeys(OPTIONAL_2FA, 200)),
     "core:second_factor_verify": page(readers=SIGNED_IN, per_persona=dict.fromkeys(OPTIONAL_2FA, 302)),
     # 显示完整信息: whoever may edit the liaison may unmask it (with a reason); leaders never
+    # Enterprise portal accounts (core.firm_accounts): the public registration; the requests and invitation codes
+    # of the bureau and the districts (a request or code of no one's id is not found: tests/core/test_firm_accounts
+    # walks in-scope and out-of-scope ones); the enterprise administrator's page (an ordinary firm user: 403).
+    "core:register": page(readers=PUBLIC),
+    "core:register_done": page(readers=PUBLIC),
+    "core:registration_queue": page(readers=ACCOUNT_CONFIRMERS),
+    "core:registration_decide": action(
+        target="missing_pk", readers=ACCOUNT_CONFIRMERS, writers=ACCOUNT_CONFIRMERS, data={"decision": "confirm"}
+    ),
+    "core:invitations": form(
+        readers=ACCOUNT_CONFIRMERS, writers=ACCOUNT_CONFIRMERS, data={"credit_code": "x", "valid_days": 30}
+    ),
+    "core:invitation_revoke": action(target="missing_pk", readers=ACCOUNT_CONFIRMERS, writers=ACCOUNT_CONFIRMERS),
+    "core:firm_users": form(
+        readers=FIRM_ADMIN, writers=FIRM_ADMIN, data={"username": "walk_firm_user", "display_name": "巡检"}
+    ),
+    "core:firm_user_active": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN, data={"active": "0"}),
+    "core:firm_user_reset_password": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN),
+    "core:firm_user_handover": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN),
     "core:unmask": action(target="liaison", kwargs={"label": "core.liaison"}, data={"reason": "walk check"}),
     "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
     "core:import_job_errors": page(target="missing_pk"),

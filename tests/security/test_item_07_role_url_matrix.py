@@ -88,6 +88,7 @@ EXTERNAL_PAGES = {
         "projects:portal_apply",
         "api:project_corrections",
         "talent:employer_home",
+        "core:firm_users",
         "portal:ladder",
         "portal:facts",
         "portal:fact_correct",
