@@ -166,7 +166,7 @@ def seed_platform() -> None:
             import_module(migration).seed(apps, None)
 
     # The registration notice of the enterprise portal (idempotent: get_or_create).
-    import_module("kechuang.core.migrations.0011_enterprise_registration").seed(apps, None)
+    import_module("kechuang.core.migrations.0012_enterprise_registration").seed(apps, None)
     if not OrgUnit.objects.filter(code="zibo", parent=None).exists():
         policy_load_file(path=ZIBO_POLICY)
     city = OrgUnit.objects.get(code="zibo", parent=None)

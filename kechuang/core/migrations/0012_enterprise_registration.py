@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('core', '0010_messages'),
+        ('core', '0011_message_about'),
     ]
 
     operations = [
