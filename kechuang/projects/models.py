@@ -699,7 +699,7 @@ class Correction(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=wf.C_OPEN, db_index=True)
     response = models.TextField(_("the project's response"), blank=True)
     responded_on = models.DateField(_("responded on"), null=True, blank=True)
-    verification_note = models.CharField(_("verification"), max_length=300, blank=True)
+    verification_note = models.CharField(pgettext_lazy("correction order", "verification"), max_length=300, blank=True)
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
     reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
 
