@@ -398,7 +398,7 @@ def registration_decide(*, actor: Any, request: AccountRequest, confirm: bool, r
             _("Your request for the account %(user)s was refused: %(reason)s")
             % {"user": req.username, "reason": reason},
         )
-    req.password = ""  # the chosen password's hash has done its work (or is not needed): nothing kept
+    req.password = ""  # nosec B105 - not a password: the chosen password's hash is cleared, nothing is kept
     audit.save(req, actor=actor)
     return req
 
