@@ -115,7 +115,7 @@ class CriterionOut(Schema):
     gap: str | None = Field(None, description="what must change, in the reader's language")
 
 
-class StepOut(Schema):
+class LadderStepOut(Schema):
     tier: str
     label: str
     state: str = Field(description="held | eligible | one_away | not_yet")
@@ -138,7 +138,7 @@ class MyLadderOut(Schema):
     credit_code: str
     name: str
     as_of: dt.date
-    steps: list[StepOut]
+    steps: list[LadderStepOut]
     qualifications: list[QualificationOut]
 
 

@@ -422,7 +422,12 @@ class FactCorrection(Timestamped):
         REJECTED = "rejected", pgettext_lazy("fact correction", "Rejected")
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="fact_corrections"
+        # Like the firm's other facts, they go with the firm (an enterprise is archived by its status, never deleted
+        # in use; a restore drill or a data clean-up deletes it with everything it holds).
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="fact_corrections",
     )
     year = models.PositiveSmallIntegerField(
         _("fiscal year"), validators=[MinValueValidator(1980), MaxValueValidator(2100)]

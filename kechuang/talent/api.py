@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from kechuang.core.api_params import Pagination
+from kechuang.core.api_params import Pagination, year_query
 from kechuang.core.filters import filtered_or_422
 from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit
@@ -196,7 +196,7 @@ def talent_create(request: HttpRequest, payload: TalentIn):
 @router.get("/talent-applications", response=list[ApplicationOut])
 @paginate(Pagination)
 def talent_applications(
-    request: HttpRequest, programme: str = "", year: int | None = None, region: str = "", state: str = ""
+    request: HttpRequest, programme: str = "", year: int | None = year_query(), region: str = "", state: str = ""
 ):
     return [_app_out(a) for a in filtered_or_422(ApplicationFilter, request.GET, selectors.applications(request.user))]
 
@@ -236,7 +236,7 @@ def talent_application_step(request: HttpRequest, application_id: int, action: s
 
 
 @router.get("/talent-quotas", response=list[QuotaOut])
-def talent_quotas(request: HttpRequest, year: int | None = None):
+def talent_quotas(request: HttpRequest, year: int | None = year_query()):
     return [
         {
             "key": q["key"],
@@ -619,7 +619,7 @@ def talent_foreign_experts(request: HttpRequest, region: str = "", programme: st
 
 @router.get("/talent-visits", response=list[VisitOut])
 @paginate(Pagination)
-def talent_visits(request: HttpRequest, year: int | None = None, region: str = "", expert: int | None = None):
+def talent_visits(request: HttpRequest, year: int | None = year_query(), region: str = "", expert: int | None = None):
     """Person-visits (one stay each, counted in the year it starts: the quota's count)."""
     return [
         {
@@ -638,7 +638,12 @@ def talent_visits(request: HttpRequest, year: int | None = None, region: str = "
 @router.get("/talent-foreign-projects", response=list[ForeignProjectOut])
 @paginate(Pagination)
 def talent_foreign_projects(
-    request: HttpRequest, year: int | None = None, region: str = "", level: str = "", library: str = "", q: str = ""
+    request: HttpRequest,
+    year: int | None = year_query(),
+    region: str = "",
+    level: str = "",
+    library: str = "",
+    q: str = "",
 ):
     rows = filtered_or_422(ProjectFilter, request.GET, selectors.projects(request.user).prefetch_related("experts"))
     return [

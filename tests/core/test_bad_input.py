@@ -41,12 +41,27 @@ def _field_error(response, field: str) -> dict:
 
 
 @pytest.mark.parametrize("path", paginated_paths())
-def test_huge_limit_or_offset_is_refused(client, token_for, path):
+def test_huge_limit_or_offset_is_refused(client, token_for, persona, path):
     headers = token_for("bureau_staff")
     _field_error(client.get(path, {"limit": HUGE}, **headers), "limit")
     _field_error(client.get(path, {"offset": HUGE}, **headers), "offset")
     _field_error(client.get(path, {"limit": 100_000}, **headers), "limit")
-    assert client.get(path, {"limit": 5, "offset": 0}, **headers).status_code == 200
+    answer = client.get(path, {"limit": 5, "offset": 0}, **headers)
+    if answer.status_code == 403 and path.startswith("/api/my-enterprise/"):
+        # A firm's own list (the portal's): only its accounts read it, by their session, once its firm is registered.
+        from kechuang.core.models import OrgUnit
+        from kechuang.enterprises.models import Enterprise
+        from kechuang.enterprises.population import credit_code
+
+        firm = persona("enterprise_admin")
+        firm.credit_code = credit_code("370302", 990_001)
+        firm.save(update_fields=["credit_code"])
+        Enterprise.objects.create(
+            credit_code=firm.credit_code, name="分页测试企业", region=OrgUnit.objects.get(code="zhangdian")
+        )
+        client.force_login(firm)
+        answer = client.get(path, {"limit": 5, "offset": 0})
+    assert answer.status_code == 200
 
 
 def test_expert_filter_by_field_on_any_database(client, token_for):

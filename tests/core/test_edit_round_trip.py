@@ -574,6 +574,12 @@ EDIT_CASES: dict[str, EditCase] = {
 
 # Forms that edit no stored record in place (so there is nothing to round-trip), with the reason.
 NOT_EDIT_FORMS: dict[str, str] = {
+    "kechuang.core.firm_account_forms.RegistrationForm": "a public request for an account",
+    "kechuang.core.firm_account_forms.DecisionForm": "an action: the district decides a request",
+    "kechuang.core.firm_account_forms.FirmUserForm": "creates an account of the firm (its administrator's page)",
+    "kechuang.core.firm_account_forms.InvitationForm": "issues a one-time invitation code",
+    "kechuang.enterprises.forms.CorrectionDecisionForm": "an action: the district decides a figure",
+    "kechuang.portal.ladder_views.CorrectionForm": "proposes a figure (a new proposal; the register is not edited)",
     "kechuang.platforms.forms.CreateForm": "creates a platform (tests/platforms/test_pages.py)",
     "kechuang.platforms.forms.TransitionForm": "an action (a step of the platform's life, with its document)",
     "kechuang.platforms.forms.EvaluationForm": "an action (records an evaluation)",

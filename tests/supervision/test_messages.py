@@ -17,6 +17,7 @@ from kechuang.core.models import Liaison, Message
 from kechuang.supervision import services
 from kechuang.supervision.reminders import reminders_send
 from kechuang.supervision.selectors import ABOUT_PERIOD, ABOUT_REPORT
+from tests.conftest import seed_platform
 
 CENTRE = "/accounts/messages/"
 
@@ -116,8 +117,14 @@ def test_reminder_mail_goes_once_to_an_officer_who_is_also_the_liaison(
     assert Message.objects.get(user=officer, about_id=period.pk).emailed_at is not None
 
 
+@pytest.fixture
+def seeded(transactional_db):
+    """A transactional test starts from whatever an earlier one's flush left: the policy and personas again."""
+    seed_platform()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_migration_copies_notifications_into_the_message_centre_and_back(period, report_of, written, persona):
+def test_migration_copies_notifications_into_the_message_centre_and_back(seeded, period, report_of, written, persona):
     """supervision 0003, backwards then forwards, on the suite's database (SQLite here, PostgreSQL in CI)."""
     support = report_of(3, "education")
     written(support, "supporting_officer")
