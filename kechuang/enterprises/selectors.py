@@ -436,6 +436,33 @@ def explain(results: list[Any], language: str | None) -> None:
             )
 
 
+def explain_stored(results: list[LadderResult], language: str | None) -> None:
+    """Give stored verdicts their gap sentences (`gaps`) and failing criteria's names (`failing_names`) in the
+    reader's language. The bulk pass stores verdicts without sentences, and the stored ones are Chinese: those
+    are explained afresh by the per-record engine, reading the register once for all of them."""
+    from kechuang.enterprises import ladder
+    from kechuang.enterprises.ladder.labels import criterion_name, english, gap_sentence
+    from kechuang.enterprises.services import default_as_of, facts_records
+
+    unexplained = [r for r in results if r.failed and (not r.gaps or english(language))]
+    if not unexplained:
+        return
+    as_of = default_as_of()
+    records = facts_records(sorted({r.enterprise_id for r in unexplained}), as_of)
+    evaluated: dict[int, dict[str, Any]] = {}
+    for result in unexplained:
+        if result.enterprise_id not in evaluated:
+            tiers = ladder.evaluate(records[result.enterprise_id], as_of)
+            evaluated[result.enterprise_id] = {t.tier: t for t in tiers}
+        tier_result = evaluated[result.enterprise_id].get(result.tier)
+        if tier_result is None:
+            continue
+        failing = tier_result.failed_criteria()
+        names = [criterion_name(result.tier, c.id, c.name, language) for c in failing]
+        result.gaps = [t for c, n in zip(failing, names, strict=True) if (t := gap_sentence(c.gap, n, language))]
+        result.failing_names = names
+
+
 def ladder_steps(results: list[Any], held: set[str], language: str | None) -> list[dict[str, Any]]:
     """The staircase: one step per tier in ladder order, with its state, failing criteria and missing data."""
     from kechuang.enterprises.ladder.labels import fact_label

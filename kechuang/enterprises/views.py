@@ -23,7 +23,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.enterprises import importer, ladder, selectors, services
 from kechuang.enterprises.filters import EnterpriseFilter, FactCorrectionFilter
 from kechuang.enterprises.forms import RECORD_FORMS, CorrectionDecisionForm, EnterpriseForm, StatusForm, YearForm
-from kechuang.enterprises.ladder.labels import criterion_name, english, fact_label, gap_sentence
+from kechuang.enterprises.ladder.labels import criterion_name, fact_label, gap_sentence
 from kechuang.enterprises.models import Enterprise, FactCorrection, Tier
 
 STATUS_LABELS = {
@@ -223,19 +223,7 @@ def reserve(request: HttpRequest) -> HttpResponse:
         raise Http404
     region = request.GET.get("region", "")
     page = paginate(request, selectors.reserve_pool(request.user, tier, region=region))
-    # Stored by the bulk pass without sentences: explain this page's rows with the per-record engine,
-    # reading the register once for the whole page.
-    # The stored sentences are Chinese: an English reader gets every row explained afresh.
-    language = get_language()
-    unexplained = [r for r in page.object_list if not r.gaps or english(language)]
-    as_of = services.default_as_of()
-    records = services.facts_records([r.enterprise_id for r in unexplained], as_of)
-    for result in unexplained:
-        tier_result = next(r for r in ladder.evaluate(records[result.enterprise_id], as_of) if r.tier == tier)
-        failing = tier_result.failed_criteria()
-        names = [criterion_name(tier, c.id, c.name, language) for c in failing]
-        result.gaps = [text for c, n in zip(failing, names, strict=True) if (text := gap_sentence(c.gap, n, language))]
-        result.failing_names = names
+    selectors.explain_stored(list(page.object_list), get_language())
     return render(
         request,
         "enterprises/reserve.html",

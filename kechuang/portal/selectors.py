@@ -16,8 +16,10 @@ from typing import Any
 import yaml
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from kechuang.core.roles import Role
+from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.models import Enterprise, LadderResult, Qualification, Tier
 from kechuang.finance.models import CapabilityScore, Loan
 from kechuang.portal.push import Firm, Offer, PushItem, Verdict, push_list
@@ -78,7 +80,8 @@ class FirmView:
 
 
 def firm(user: Any) -> FirmView:
-    """The firm of the account with its ladder verdicts, valid qualifications and latest score (4 queries)."""
+    """The firm of the account with its ladder verdicts (their gaps explained), valid qualifications and latest
+    score."""
     code = credit_code_of(user)
     if not code:
         return FirmView("", None)
@@ -86,6 +89,7 @@ def firm(user: Any) -> FirmView:
     view = FirmView(code, enterprise)
     if enterprise is not None:
         view.verdicts = {r.tier: r for r in LadderResult.objects.filter(enterprise=enterprise)}
+        enterprise_selectors.explain_stored(list(view.verdicts.values()), get_language())
         view.qualifications = list(
             Qualification.objects.filter(enterprise=enterprise, revoked=False).order_by("tier", "-expiry_date")
         )

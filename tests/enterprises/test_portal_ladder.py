@@ -148,6 +148,12 @@ def test_acceptance_path_through_the_pages(demo_site, client):
     step = next(s for s in page.context["steps"] if s["tier"] == "high_tech")
     assert step["state"] == "one_away" and [c.id for c in step["failing"]] == ["rd_ratio_3y"]
     assert "2.7% → 3.0%" in _text(page) and "国科发火〔2016〕32号 第十一条（五）" in _text(page)
+    # The home and the push name the missing criterion too, though the demo's verdicts come from the bulk pass,
+    # which stores no gap sentences.
+    for name in ("portal:home", "portal:push"):
+        with translation.override("zh-hans"):
+            shown = _text(client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+        assert "近三年研发费用占比 2.7% → 3.0%" in shown, name
 
     whatif = client.get(reverse("portal:whatif"), {"rd_expense_wan": "960"})
     tier = next(t for t in whatif.context["result"]["tiers"] if t["after"]["tier"] == "high_tech")
