@@ -113,7 +113,14 @@ def generate(
         region = rng.choices(codes, weights)[0]
         industry, _chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
         first, second = rng.choice(_WORDS), rng.choice(_WORDS)
+        # Not 丰丰 nor 淄博博: the next word instead, so the draws (and every later figure) stay as they were.
+        if first == place.name_prefix[-1:]:
+            first = _WORDS[(_WORDS.index(first) + 1) % len(_WORDS)]
+        if second == first:
+            second = _WORDS[(_WORDS.index(first) + 1) % len(_WORDS)]
         kind = "科技" if i % 3 else "新材料"
+        if short.endswith(kind):  # not 科技科技 or 新材料新材料
+            kind = "科技" if kind == "新材料" else "新材料"
         name = f"{place.name_prefix}{first}{second}{short}{kind}有限公司（{i + 1:06d}）"
         founded = dt.date(latest_year - 1 - int(rng.expovariate(1 / 9)), rng.randint(1, 12), rng.randint(1, 28))
         founded = max(founded, dt.date(1985, 1, 1))

@@ -71,6 +71,11 @@ SCIENTISTS = ("王海涛", "李建华", "张立新", "刘晓东", "陈志强", "
 UNIVERSITIES = ("理工大学", "化工研究院", "材料研究所", "职业技术学院")
 
 
+def _short(name: str) -> str:
+    """A firm's name as a team list writes it: 淄博宏康汽车部件科技, not a cut at eight characters."""
+    return name.split("（")[0].removesuffix("有限公司").removesuffix("股份")
+
+
 def _reader() -> User:
     """An unsaved bureau identity to read other modules' demo data through core.registry."""
     return User(username="demo-loader", role=Role.BUREAU_STAFF, is_active=True)
@@ -191,10 +196,10 @@ def load_demo(city: OrgUnit) -> str:
                     applicant=name,
                     credit_code=code,
                     region=region,
-                    project_title=f"{call.title[:60]}（{name[:12]}）",
+                    project_title=call.title[:60],
                     approach="产学研联合攻关：小试—中试—示范应用三步走。",
                     chief_scientist=SCIENTISTS[(i + k) % len(SCIENTISTS)],
-                    team="；".join(f"{name[:8]}、{UNIVERSITIES[(i + j) % len(UNIVERSITIES)]}" for j in range(2)),
+                    team="；".join(f"{_short(name)}、{UNIVERSITIES[(i + j) % len(UNIVERSITIES)]}" for j in range(2)),
                     requested_wan=call.funding_ceiling_wan,
                     self_raised_wan=call.funding_ceiling_wan,
                     state="approved" if approved else ("submitted" if state == "open" else "rejected"),
@@ -486,7 +491,7 @@ def _reviews(firms, regions, today) -> None:
         applicant=name,
         credit_code=code,
         region=region,
-        project_title=f"{call.title[:60]}（{name[:12]}）",
+        project_title=call.title[:60],
         approach="产学研联合攻关：小试—中试—示范应用三步走。",
         chief_scientist=SCIENTISTS[0],
         requested_wan=call.funding_ceiling_wan,

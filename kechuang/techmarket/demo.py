@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from kechuang.core import audit
 from kechuang.core.codes import TechField
@@ -467,6 +468,7 @@ def load_demo(city: OrgUnit) -> str:
     achievements = _achievements(rng, places, library, picked)
     demands = _demands(rng, places)
     experts = _experts(rng, places, library, hits)
+    _spread_over_two_years(achievements, demands)
     matches, signed = _matches(rng, demands, achievements, experts)
     contracts = _contracts(rng, places, signed)
     audit.record(
@@ -490,6 +492,18 @@ def load_demo(city: OrgUnit) -> str:
         f"{len(achievements)} achievements, {len(demands)} demands, {len(experts)} experts, {matches} matches, "
         f"{contracts} contracts"
     )
+
+
+def _spread_over_two_years(achievements: list[Achievement], demands: list[Demand]) -> None:
+    """Date the demo records over the last two years, as a market fills, not all on the day `make run` ran: the
+    dashboard's monthly charts and the lists' newest-first order then read like a market's. Its own random
+    stream, so the other demo draws stay as they were."""
+    rng = random.Random("techmarket-demo-dates")  # nosec B311  # demo dates, never a secret
+    now = timezone.now()
+    for model, rows in ((Achievement, achievements), (Demand, demands)):
+        for row in rows:
+            row.created_at = now - dt.timedelta(days=rng.randint(0, 729), minutes=rng.randint(0, 24 * 60))
+        model.objects.bulk_update(rows, ["created_at"], batch_size=500)
 
 
 def _feed_indicators() -> None:

@@ -247,3 +247,18 @@ def test_conversion_rates_are_measured_from_the_register(population):
     assert ladder_conversion_rates(year, min_base=10_000) == {}
     Qualification.objects.filter(tier=tier, issue_date__year=year).delete()
     assert ladder_conversion_rates(year, min_base=1)[tier]["one_away"] == 0
+
+
+def test_generated_names_repeat_no_word():
+    """Demo firms read like firms: no 科技科技, 新材料新材料 or 丰丰 in a name."""
+    import re
+
+    from kechuang.enterprises.population import Place, generate
+
+    place = Place(name_prefix="淄博", province="山东省")
+    names = [
+        e.enterprise["name"] for e in generate(3000, regions=[("370302", "370302", 1.0)], place=place, latest_year=2025)
+    ]
+    assert len(names) == 3000
+    assert [n for n in names if re.search(r"(科技|新材料)\1", n)] == []
+    assert [n for n in names if n[1] == n[2] or n[2] == n[3]] == []  # 淄博 + two different words

@@ -39,4 +39,9 @@ def test_demo_counts_and_spread(match_index, django_capture_on_commit_callbacks)
     bundled = {r["id"] for r in read_jsonl(BUNDLED_CSL)}
     refs = set(Achievement.objects.values_list("source_ref", flat=True))
     assert refs and refs <= bundled  # achievements from the bundled CSL part only: the repo stands alone
+    # dated over the last two years, as a market fills (the dashboard's monthly charts), none in the future
+    for model in (Achievement, Demand):
+        ages = [(today - d.date()).days for d in model.objects.values_list("created_at", flat=True)]
+        assert min(ages) >= 0 and max(ages) <= 730 and len({a // 30 for a in ages}) >= 20, model
     assert load_demo(city) == "technology market demo data present"
+
