@@ -16,6 +16,8 @@ where only they remain. Registered as a plugin by tests/conftest.py.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -34,15 +36,30 @@ PROJECT_CALLS_PER_YEAR = 4  # the projects module's demo size (make run: 8 calls
 DEMO_TALENTS = 150
 
 
-@pytest.fixture(scope="session")
-def demo_site(django_db_setup, django_db_blocker):
-    """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
+@contextmanager
+def reduced_demo() -> Iterator[None]:
+    """`load_demo` at the sizes above (the loaders' own size knobs) instead of `make run`'s."""
     from kechuang.enterprises import demo as enterprise_demo
     from kechuang.finance import demo as finance_demo
     from kechuang.outreach import demo as outreach_demo
     from kechuang.platforms import demo as platform_demo
     from kechuang.projects import demo as projects_demo
     from kechuang.talent import demo as talent_demo
+
+    with (
+        mock.patch.object(enterprise_demo, "DEMO_SIZE", DEMO_ENTERPRISES),
+        mock.patch.object(platform_demo, "DEMO_SIZE", DEMO_PLATFORMS),
+        mock.patch.object(outreach_demo, "DEMO_SIZE", DEMO_COMMISSIONERS),
+        mock.patch.object(finance_demo, "DEMO_SCALE", FINANCE_SCALE),
+        mock.patch.object(projects_demo, "DEMO_SIZE", PROJECT_CALLS_PER_YEAR),
+        mock.patch.object(talent_demo, "DEMO_TALENTS", DEMO_TALENTS),
+    ):
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_site(django_db_setup, django_db_blocker):
+    """The demo data of every installed module; yields the city. Use with the personas of tests/conftest.py."""
     from kechuang.techmarket import index
     from tests.conftest import seed_platform
 
@@ -56,15 +73,7 @@ def demo_site(django_db_setup, django_db_blocker):
             seed_platform()
             # The search index may hold documents of rows earlier tests rolled back: start it afresh.
             index.reset()
-            with (
-                mock.patch.object(enterprise_demo, "DEMO_SIZE", DEMO_ENTERPRISES),
-                mock.patch.object(platform_demo, "DEMO_SIZE", DEMO_PLATFORMS),
-                mock.patch.object(outreach_demo, "DEMO_SIZE", DEMO_COMMISSIONERS),
-                mock.patch.object(finance_demo, "DEMO_SCALE", FINANCE_SCALE),
-                mock.patch.object(projects_demo, "DEMO_SIZE", PROJECT_CALLS_PER_YEAR),
-                mock.patch.object(talent_demo, "DEMO_TALENTS", DEMO_TALENTS),
-                TestCase.captureOnCommitCallbacks(execute=True),
-            ):
+            with reduced_demo(), TestCase.captureOnCommitCallbacks(execute=True):
                 call_command("load_demo", stdout=io.StringIO())
             bind_external_personas()
             yield OrgUnit.objects.get(code="zibo", parent=None)

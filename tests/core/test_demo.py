@@ -8,13 +8,18 @@ import pytest
 from django.core.management import call_command
 
 from kechuang.core.models import Liaison, User
+from tests.demo_site import reduced_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def run() -> str:
+    """`load_demo` at the test demo's sizes (tests/demo_site.py): every module's loader and every demo account, with
+    the register, platforms and talents cut as for the walk; `make run`'s full sizes (5,000 firms, 2,000 talents)
+    cost minutes twice over and change none of what these tests read (the accounts, the liaisons, idempotence)."""
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    with reduced_demo():
+        call_command("load_demo", stdout=out)
     return out.getvalue()
 
 
