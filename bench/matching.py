@@ -71,6 +71,7 @@ from kechuang.techmarket.matching.evaluation import (  # noqa: E402
     evaluate,
     graded_metrics,
     paired_bootstrap,
+    query_metrics,
     task_docs,
     task_queries,
 )
@@ -941,6 +942,19 @@ def _public_answer(name: str, options: MatchOptions | None, eng: MatchEngine, bm
     return answer
 
 
+def _recording(answer, into: dict[str, float]):
+    """`answer` that also keeps each query's nDCG@10 in `into` (by source id), for the paired bootstrap."""
+
+    def wrapped(q, depth: int) -> list[str]:
+        ranked = list(answer(q, depth))[:depth]
+        m = query_metrics(ranked, q.relevance)
+        if m:
+            into[q.source] = m["ndcg@10"]
+        return ranked
+
+    return wrapped
+
+
 def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     from kechuang.techmarket.matching.embedder import passage_text
 
@@ -948,6 +962,7 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
     groups = {"abstract": ("T2A", "K2A"), "title_abstract": ("PK", "DISC")}
     out: dict[str, dict] = {"tasks": {}, "skipped": {}}
+    per_query: dict[tuple[str, str], dict[str, float]] = {}
     for group, tasks in groups.items():
         docs = task_docs(records, tasks[0])
         vectors, missing = _cached_vectors(
@@ -969,9 +984,23 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
             ):
                 answer = _public_answer(name, options, eng, bm25)
                 t0 = time.perf_counter()
-                m = evaluate(answer, queries[task], depth=depth)
+                m = evaluate(_recording(answer, per_query.setdefault((task, name), {})), queries[task], depth=depth)
                 row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}
                 row[name]["ms_per_query"] = round(1000 * (time.perf_counter() - t0) / len(queries[task]), 2)
+            # paired bootstrap over the task's queries (nDCG@10): is a difference to BM25 more than noise?
+            for a, b in (("fused", "bm25"), ("lexical", "bm25"), (DENSE_ONLY, "bm25"), ("fused", "lexical")):
+                qa, qb = per_query[(task, a)], per_query[(task, b)]
+                ids = [i for i in qa if i in qb]
+                mean, lo, hi = paired_bootstrap(
+                    [qa[i] for i in ids], [qb[i] for i in ids], resamples=BOOTSTRAP_RESAMPLES, seed=SEED
+                )
+                row[f"{a}_minus_{b}_ndcg10"] = {
+                    "mean": round(mean, 4),
+                    "ci95": [round(lo, 4), round(hi, 4)],
+                    "queries": len(ids),
+                    "wins": sum(qa[i] > qb[i] for i in ids),
+                    "losses": sum(qa[i] < qb[i] for i in ids),
+                }
             out["tasks"][task] = row
         if group == "title_abstract":  # the check queries search the same text (title + abstract)
             checks = load_checks(BUNDLED_CHECKS)
@@ -1207,7 +1236,12 @@ def dense_section(records: list[dict]) -> None:
             q = dense_quality(records, tmp, embedder)
             summary = " | ".join(
                 f"{t}: bm25 {v['bm25']['ndcg@10']:.4f} lexical {v['lexical']['ndcg@10']:.4f} "
-                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
+                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f} ("
+                + ", ".join(
+                    f"{a}-{b} {v[f'{a}_minus_{b}_ndcg10']['mean']:+.4f} {v[f'{a}_minus_{b}_ndcg10']['ci95']}"
+                    for a, b in (("fused", "bm25"), ("lexical", "bm25"), ("fused", "lexical"))
+                )
+                + ")"
                 for t, v in q["tasks"].items()
             )
             if "checks" in q:
