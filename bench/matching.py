@@ -71,6 +71,7 @@ from kechuang.techmarket.matching.evaluation import (  # noqa: E402
     evaluate,
     graded_metrics,
     paired_bootstrap,
+    query_metrics,
     task_docs,
     task_queries,
 )
@@ -867,6 +868,18 @@ DENSE_THROUGHPUT = 32
 DENSE_ADDS = 10
 
 
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def _exact_below(eng: MatchEngine) -> MatchEngine:
+    """DENSE_EXACT_BELOW=0 makes the store use its sign-code scan at any size (to measure its quality on the 4.8k
+    corpus: above vectors.EXACT_BELOW rows it is what a query gets)."""
+    if eng.vectors is not None and os.environ.get("DENSE_EXACT_BELOW"):
+        eng.vectors.exact_below = int(os.environ["DENSE_EXACT_BELOW"])
+    return eng
+
+
 def _dense_lexical_options() -> MatchOptions:
     return replace(DEFAULT, dense=False)
 
@@ -877,7 +890,9 @@ def _cached_vectors(embedder, texts: list[str], *, embed_missing: bool):
 
     from kechuang.techmarket.matching.vectors import VectorEntry, VectorStore
 
-    store = VectorStore(DENSE_CACHE, embedder.model_id, embedder.dim)
+    # one directory per model: a store opened with another model id empties itself, so two models sharing one
+    # directory would wipe each other's vectors
+    store = VectorStore(DENSE_CACHE / _slug(embedder.model_id), embedder.model_id, embedder.dim)
     keys = [hashlib.sha1(t.encode("utf-8"), usedforsecurity=False).hexdigest() for t in texts]
     todo = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in store]
     if todo and not embed_missing:
@@ -908,7 +923,7 @@ def _dense_engine(path: Path, docs: list[MatchDoc], embedder, vectors_by_text, *
 
     eng.vectors.add(entries, np.stack(rows))
     assert eng.dense_active
-    return eng
+    return _exact_below(eng)
 
 
 def _public_answer(name: str, options: MatchOptions | None, eng: MatchEngine, bm25: JiebaBm25):
@@ -927,6 +942,19 @@ def _public_answer(name: str, options: MatchOptions | None, eng: MatchEngine, bm
     return answer
 
 
+def _recording(answer, into: dict[str, float]):
+    """`answer` that also keeps each query's nDCG@10 in `into` (by source id), for the paired bootstrap."""
+
+    def wrapped(q, depth: int) -> list[str]:
+        ranked = list(answer(q, depth))[:depth]
+        m = query_metrics(ranked, q.relevance)
+        if m:
+            into[q.source] = m["ndcg@10"]
+        return ranked
+
+    return wrapped
+
+
 def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     from kechuang.techmarket.matching.embedder import passage_text
 
@@ -934,6 +962,7 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
     queries = {task: task_queries(records, task, sample=QUERIES_PER_TASK, seed=SEED) for task in TASKS}
     groups = {"abstract": ("T2A", "K2A"), "title_abstract": ("PK", "DISC")}
     out: dict[str, dict] = {"tasks": {}, "skipped": {}}
+    per_query: dict[tuple[str, str], dict[str, float]] = {}
     for group, tasks in groups.items():
         docs = task_docs(records, tasks[0])
         vectors, missing = _cached_vectors(
@@ -955,9 +984,23 @@ def dense_quality(records: list[dict], tmp: Path, embedder) -> dict:
             ):
                 answer = _public_answer(name, options, eng, bm25)
                 t0 = time.perf_counter()
-                m = evaluate(answer, queries[task], depth=depth)
+                m = evaluate(_recording(answer, per_query.setdefault((task, name), {})), queries[task], depth=depth)
                 row[name] = {k: m[k] for k in ("ndcg@10", "recall@10", "mrr@10")}
                 row[name]["ms_per_query"] = round(1000 * (time.perf_counter() - t0) / len(queries[task]), 2)
+            # paired bootstrap over the task's queries (nDCG@10): is a difference to BM25 more than noise?
+            for a, b in (("fused", "bm25"), ("lexical", "bm25"), (DENSE_ONLY, "bm25"), ("fused", "lexical")):
+                qa, qb = per_query[(task, a)], per_query[(task, b)]
+                ids = [i for i in qa if i in qb]
+                mean, lo, hi = paired_bootstrap(
+                    [qa[i] for i in ids], [qb[i] for i in ids], resamples=BOOTSTRAP_RESAMPLES, seed=SEED
+                )
+                row[f"{a}_minus_{b}_ndcg10"] = {
+                    "mean": round(mean, 4),
+                    "ci95": [round(lo, 4), round(hi, 4)],
+                    "queries": len(ids),
+                    "wins": sum(qa[i] > qb[i] for i in ids),
+                    "losses": sum(qa[i] < qb[i] for i in ids),
+                }
             out["tasks"][task] = row
         if group == "title_abstract":  # the check queries search the same text (title + abstract)
             checks = load_checks(BUNDLED_CHECKS)
@@ -1032,6 +1075,8 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
         "vector_scan",
         "engine_dense",
         "engine_dense_cached",
+        "engine_dense_cpu",
+        "vector_scan_exact",
     )
     timings: dict[str, list[float]] = {name: [] for name in names}
     for text in texts[:20]:  # warm-up
@@ -1047,6 +1092,7 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
             eng.search(text, k, explain=False, kind="achievement")
             timings[name].append(1000 * (time.perf_counter() - t0))
     eng.options = DEFAULT
+    overlap: list[float] = []  # share of the exact top dense_depth that the sign-code scan returns
     for threads in (1, 2):
         embedder.threads = threads
         suffix = "" if threads == 1 else "_2_threads"
@@ -1054,17 +1100,25 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
             timings.setdefault(name + suffix, [])
         for text in texts:
             embedder._query_cache.clear()
+            c0 = time.process_time()  # CPU of the process (both threads): what the query costs a loaded host
             t0 = time.perf_counter()
             eng.search(text, 10, explain=False, kind="achievement")
             t1 = time.perf_counter()
+            timings["engine_dense_cpu" + suffix].append(1000 * (time.process_time() - c0))
             eng.search(text, 10, explain=False, kind="achievement")
             t2 = time.perf_counter()
             vector = embedder.queries([text[: DEFAULT.dense_query_chars]])[0]
             t3 = time.perf_counter()
-            eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
+            coded = eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
             t4 = time.perf_counter()
             eng.vectors._matrix[: eng.vectors._n_rows] @ vector  # the same product through numpy's BLAS, for scale
             t5 = time.perf_counter()
+            exact_below, eng.vectors.exact_below = eng.vectors.exact_below, 10**12
+            exact = eng.vectors.search(vector, DEFAULT.dense_depth, kind="achievement")
+            t6 = time.perf_counter()
+            eng.vectors.exact_below = exact_below
+            overlap.append(len({i for i, _ in coded} & {i for i, _ in exact}) / max(len(exact), 1))
+            timings["vector_scan_exact" + suffix].append(1000 * (t6 - t5))
             timings["vector_scan_blas" + suffix].append(1000 * (t5 - t4))
             timings["engine_dense" + suffix].append(1000 * (t1 - t0))
             timings["engine_dense_cached" + suffix].append(1000 * (t2 - t1))
@@ -1122,6 +1176,8 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
             "after_queries": round(rss_mb(), 1),
         },
         "n_queries": len(texts),
+        "coded_scan_overlap_at_depth": round(statistics.mean(overlap), 4) if overlap else None,
+        "coded_scan_overlap_min": round(min(overlap), 4) if overlap else None,
     }
 
 
@@ -1180,7 +1236,12 @@ def dense_section(records: list[dict]) -> None:
             q = dense_quality(records, tmp, embedder)
             summary = " | ".join(
                 f"{t}: bm25 {v['bm25']['ndcg@10']:.4f} lexical {v['lexical']['ndcg@10']:.4f} "
-                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f}"
+                f"dense_only {v[DENSE_ONLY]['ndcg@10']:.4f} fused {v['fused']['ndcg@10']:.4f} ("
+                + ", ".join(
+                    f"{a}-{b} {v[f'{a}_minus_{b}_ndcg10']['mean']:+.4f} {v[f'{a}_minus_{b}_ndcg10']['ci95']}"
+                    for a, b in (("fused", "bm25"), ("lexical", "bm25"), ("fused", "lexical"))
+                )
+                + ")"
                 for t, v in q["tasks"].items()
             )
             if "checks" in q:
@@ -1220,6 +1281,12 @@ def dense_section(records: list[dict]) -> None:
         vector_scan_p50_ms=qms["vector_scan"]["p50"],
         vector_scan_p99_ms=qms["vector_scan"]["p99"],
         vector_scan_blas_p50_ms=qms["vector_scan_blas"]["p50"],
+        vector_scan_exact_p50_ms=qms["vector_scan_exact"]["p50"],
+        vector_scan_exact_p99_ms=qms["vector_scan_exact"]["p99"],
+        coded_scan_overlap_top100=scale["coded_scan_overlap_at_depth"],
+        dense_query_cpu_p50_ms=qms["engine_dense_cpu"]["p50"],
+        dense_query_cpu_p99_ms=qms["engine_dense_cpu"]["p99"],
+        embedding_threads_setting="1 (KECHUANG_DENSE_THREADS); OpenMP wait policy PASSIVE",
         fusion_p50_estimate_ms=qms["fusion_p50_estimate"],
         add_searchable_lexical_p50_ms=scale["add_to_searchable_lexical_ms"]["p50"],
         add_searchable_dense_p50_ms=scale["add_to_searchable_dense_ms"]["p50"],

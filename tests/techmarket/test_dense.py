@@ -152,6 +152,53 @@ def test_a_reader_sees_another_writers_rows(tmp_path):
     assert "a" not in reader
 
 
+def _clustered(n: int, dim: int, seed: int = 7) -> np.ndarray:
+    """Unit rows around 40 centres sharing one offset (like e5's vectors: all similar, in topics)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, dim)) + 2.0 * rng.normal(size=dim)
+    rows = (centres[rng.integers(0, 40, n)] + 0.6 * rng.normal(size=(n, dim))).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_the_sign_code_scan_finds_what_the_exact_scan_finds(tmp_path):
+    """Above `exact_below` rows the scan ranks by sign codes and rescores the nearest exactly: the similarities
+    it returns are the exact ones, a stored row is found first by its own vector, and the top 10 is (nearly) the
+    exact top 10."""
+    rows = _clustered(3000, 64)
+    store = VectorStore(tmp_path, "m1", 64)
+    store.add([VectorEntry(f"r{i}", "achievement", "", f"h{i}") for i in range(len(rows))], rows)
+    exact = {i: store.search(rows[i], 10) for i in range(0, 3000, 150)}
+    store.exact_below, store.rescore = 0, 200
+    overlap = []
+    for i, expected in exact.items():
+        coded = store.search(rows[i], 10)
+        assert coded[0] == (f"r{i}", pytest.approx(1.0, abs=1e-5))
+        for doc_id, score in coded:  # exact cosine similarities, best first
+            assert score == pytest.approx(float(rows[int(doc_id[1:])] @ rows[i]), abs=1e-5)
+        assert [s for _, s in coded] == sorted((s for _, s in coded), reverse=True)
+        overlap.append(len({d for d, _ in coded} & {d for d, _ in expected}) / 10)
+    assert np.mean(overlap) >= 0.9
+
+
+def test_the_sign_code_scan_honours_filters_deletions_and_new_rows(tmp_path):
+    rows = _clustered(400, 64)
+    store = VectorStore(tmp_path, "m1", 64)
+    store.exact_below, store.rescore = 0, 50
+    kinds = ["achievement" if i % 2 else "demand" for i in range(400)]
+    store.add([VectorEntry(f"r{i}", kinds[i], "新材料" if i % 3 else "", f"h{i}") for i in range(400)], rows)
+    assert store.search(rows[0], 1)[0][0] == "r0"  # codes made here (the first coded search centres them)
+    assert all(int(d[1:]) % 2 == 1 for d, _ in store.search(rows[0], 20, kind="achievement"))
+    assert all(int(d[1:]) % 3 for d, _ in store.search(rows[0], 20, field="新材料"))
+    assert "r0" not in {d for d, _ in store.search(rows[0], 20, exclude_ids=["r0"])}
+    store.delete(["r2"])
+    assert "r2" not in {d for d, _ in store.search(rows[2], 20)}
+    fresh = _clustered(1, 64, seed=99)[0]
+    store.add([VectorEntry("new", "achievement", "", "h-new")], fresh[None, :])  # coded on arrival
+    assert store.search(fresh, 1)[0][0] == "new"
+    store.add([VectorEntry("r4", "achievement", "", "h-r4b")], fresh[None, :])  # an update moves the row
+    assert {d for d, _ in store.search(fresh, 2)} == {"new", "r4"}
+
+
 # ---------------------------------------------------------------- reciprocal rank fusion
 @pytest.mark.parametrize(
     ("rankings", "expected"),

@@ -16,7 +16,8 @@ demand-style devset and the leak-free CSL tasks, bench/matching.py, issue 13):
    records of those fields a boost capped at `route_cap` (0.1) of the best first-pass score (uncapped it added a
    median 37 % and buried neighbouring fields); the naive Bayes classifier can add its p(field | query) (off);
 5. dense retrieval (when the engine has an embedder and its records' vectors): the query's e5 vector against every
-   record's (an exact scan of vectors.py's store), its top `dense_depth` fused with the lexical top `dense_depth`
+   record's (vectors.py: an exact scan, or above 20k rows sign codes with exact rescoring), its top `dense_depth`
+   fused with the lexical top `dense_depth`
    by reciprocal rank fusion (fusion.py, k = 60, no weights); `exclude_ids`, `kind` and `field` apply to both
    (devset nDCG@10 0.741 fused against 0.681 lexical, paraphrased 0.634 / 0.517; bench/matching.py);
 6. explain each result: matched terms per field (no function words: `Segmenter.explains`), the expansions used, a
@@ -53,6 +54,7 @@ import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from dataclasses import field as dc_field
@@ -279,6 +281,7 @@ class MatchEngine:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.vocabulary = Vocabulary.coerce(default_vocabulary() if vocabulary is None else vocabulary)
         self.embedder = embedder
+        self._embed_pool: ThreadPoolExecutor | None = None
         self.vectors = (
             VectorStore(self.index_dir / "vectors", embedder.model_id, embedder.dim) if embedder is not None else None
         )
@@ -749,6 +752,10 @@ class MatchEngine:
         base = self._lexical(plan.weights)
         if base is None:
             return []
+        dense = self.dense_active
+        # the query's embedding (C, outside the GIL) runs in a thread while the lexical stages run here: on a free
+        # second core the whole query costs the longer of the two, not their sum
+        query_vector = self._embed_query(self._dense_text(query_text, plan)) if dense else None
         need_first = opts.prf or opts.route_feedback or (opts.field_boost and self.model and self.model.classifier)
         # excluded records are kept out of every stage: a query's own record in the first pass would pick the
         # feedback terms and vote for its own field in routing (the leak that made DISC look like 0.94)
@@ -773,14 +780,13 @@ class MatchEngine:
                     )
                     boost_clauses.append((Occur.Should, q))
         final = self._filtered(lexical, kind, field, [*boost_clauses, *excluded])
-        dense = self.dense_active
         pool = max(k, opts.dense_depth) if dense else k
         hits = searcher.search(final, pool, count=False).hits
         # `weak` reads the lexical score (its threshold was measured on it), kept before fusion replaces the scores
         lexical_scores = {_address_key(address): score for score, address in hits}
         fused: dict[tuple[int, int], tuple[int | None, int | None, float | None]] = {}
         if dense:  # fused on document addresses: only the k records shown are read from the store
-            hits, fused = self._fuse(searcher, self._dense_text(query_text, plan), hits, k, kind, field, exclude)
+            hits, fused = self._fuse(searcher, query_vector.result(), hits, k, kind, field, exclude)
         results = [(score, address, searcher.doc(address)) for score, address in hits[:k]]
         snippets = self._snippet_generator(searcher, plan) if explain else None
         own_field = query_field or field or None  # the badge compares with the demand's own field, not a guess
@@ -824,10 +830,16 @@ class MatchEngine:
                 text = f"{text}（{'、'.join(extra)}）"
         return text
 
+    def _embed_query(self, text: str) -> Future:
+        """The query's vector, computed in this engine's embedding thread (one: the embedder serialises calls)."""
+        if self._embed_pool is None:
+            self._embed_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kechuang-embed")
+        return self._embed_pool.submit(self.embedder.query, text)
+
     def _fuse(
         self,
         searcher: tantivy.Searcher,
-        query_text: str,
+        query: Any,
         lexical: list[tuple[float, Any]],
         k: int,
         kind: str | None,
@@ -839,7 +851,6 @@ class MatchEngine:
         rank, cosine similarity). No stored document is read here: the dense ids are turned into addresses by one
         query (each id's clause scores its own rank), and only the k shown are read afterwards."""
         opts = self.options
-        query = self.embedder.query(query_text)
         nearest = self.vectors.search(query, opts.dense_depth, kind=kind, field=field, exclude_ids=exclude)
         addresses = {_address_key(address): address for _, address in lexical}
         dense_keys: list[tuple[int, int]] = []
