@@ -67,8 +67,7 @@ def user_export(request: HttpRequest) -> HttpResponse:
             local_datetime_text(u.last_login),
         ],
     )
-    back = exports.list_url(request, reverse("core:user_list"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "core:user_list")
 
 
 def _password_page(request: HttpRequest, account: User, password: str) -> HttpResponse:

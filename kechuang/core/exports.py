@@ -19,19 +19,23 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
 from kechuang.core.http import local_datetime_text
 from kechuang.core.numbers import plain_decimal
+
+if TYPE_CHECKING:
+    from kechuang.core.filters import ListFilterSet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
@@ -249,6 +253,15 @@ def export_response(
     if purpose:
         response["Cache-Control"] = "no-store, private"
     return response
+
+
+def list_export(
+    request: HttpRequest, filterset: ListFilterSet, spec: Export, list_name: str, *, fmt: str = "xlsx"
+) -> HttpResponse:
+    """A list page's export: the rows of the list's FilterSet (`filterset.qs`, its filters in the audit entry), a
+    refusal sending the reader back to the list (URL name `list_name`) with the same filters."""
+    back = list_url(request, reverse(list_name))
+    return export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back, fmt=fmt)
 
 
 def list_url(request: HttpRequest, path: str) -> str:

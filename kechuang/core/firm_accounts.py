@@ -19,29 +19,24 @@ Rules kept here whatever the caller:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, consent, crypto, messages, registry
+from kechuang.core import audit, consent, crypto, messages, registration, registry
 from kechuang.core.models import AccountRequest, ConsentRecord, InvitationCode, Notice, OrgUnit, User
 from kechuang.core.roles import ACCOUNT_CONFIRMERS, Role
 from kechuang.core.scope import can_write_unit
-from kechuang.core.validators import validate_username_not_reserved
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +48,12 @@ _CODE_LENGTH = 16  # 80 bits: guessing is hopeless even without the rate limit
 # ---------------------------------------------------------------- the public form's rate limit
 
 
+_SALT = "registration:"  # the address hashes of this page (core.registration.address_hash)
+
+
 def ip_hash(ip: str | None) -> str:
     """A keyed hash of the client address: enough for the rate limit, no address stored."""
-    return hmac.new(settings.SECRET_KEY.encode(), f"registration:{ip or ''}".encode(), hashlib.sha256).hexdigest()
+    return registration.address_hash(ip, salt=_SALT)
 
 
 def _failure_key(ip: str | None) -> str:
@@ -67,9 +65,11 @@ def rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
     database) and refused attempts (KECHUANG_REGISTRATION_FAILURE_LIMIT_PER_HOUR: a wrong invitation code, a
     credit code not in the register) are counted apart, as the log-in counts failures, so that a firm that
     mistypes keeps its allowance while a script trying codes is stopped."""
-    now = now or timezone.now()
-    received = AccountRequest.objects.filter(ip_hash=ip_hash(ip), created_at__gte=now - dt.timedelta(hours=1))
-    if received.count() >= settings.KECHUANG_REGISTRATION_LIMIT_PER_HOUR:
+    limit = settings.KECHUANG_REGISTRATION_LIMIT_PER_HOUR
+    window = dt.timedelta(hours=1)
+    if registration.over_limit(
+        AccountRequest.objects, ip, limit=limit, window=window, at="created_at", salt=_SALT, now=now
+    ):
         return True
     return cache.get(_failure_key(ip), 0) >= settings.KECHUANG_REGISTRATION_FAILURE_LIMIT_PER_HOUR
 
@@ -186,41 +186,29 @@ def _check_invitation(raw: str, credit_code: str) -> InvitationCode:
 # ---------------------------------------------------------------- registration
 
 
-def _check_username(username: str) -> None:
+def _check_username(username: str) -> str:
     try:
-        UnicodeUsernameValidator()(username)
-        validate_username_not_reserved(username)
+        return registration.check_username(username)
     except ValidationError as error:
         raise ValidationError({"username": error.messages}) from None
-    taken = User.objects.filter(username__iexact=username).exists() or (
-        AccountRequest.objects.filter(username__iexact=username, status=AccountRequest.Status.PENDING).exists()
-    )
-    if taken:
-        raise ValidationError({"username": _("This user name is taken: choose another.")})
 
 
 def _create_account(req: AccountRequest, *, as_admin: bool, actor: Any, organisation: str) -> User:
     """The enterprise account of request `req`, with the password chosen on the form (kept as its hash)."""
-    user = User(
+    return registration.new_account(
+        actor=actor,
         username=req.username,
+        password_hash=req.password,
+        role=Role.ENTERPRISE,
+        # Another request took the user name, or the firm's administrator, a moment earlier.
+        taken=_("This user name is taken, or the enterprise has an administrator already."),
         display_name=req.contact_name,
         email=req.email,
         mobile=req.mobile,
-        role=Role.ENTERPRISE,
         credit_code=req.credit_code,
         organisation=organisation or req.organisation,
         is_org_admin=as_admin,
     )
-    user.password = req.password
-    try:
-        with transaction.atomic():
-            audit.save(user, actor=actor)
-    except IntegrityError:
-        # Another request took the user name, or the firm's administrator, a moment earlier.
-        raise ValidationError(
-            {"username": _("This user name is taken, or the enterprise has an administrator already.")}
-        ) from None
-    return user
 
 
 def registration_submit(
@@ -252,11 +240,9 @@ def registration_submit(
                 )
             }
         )
-    username = username.strip()
-    _check_username(username)
-    candidate = User(username=username, display_name=contact_name, email=email)
+    username = _check_username(username)
     try:
-        validate_password(password, user=candidate)
+        registration.check_password(password, username=username, display_name=contact_name, email=email)
     except ValidationError as error:
         raise ValidationError({"password1": error.messages}) from None
     with transaction.atomic():
@@ -445,8 +431,7 @@ def firm_user_create(*, actor: Any, username: str, display_name: str, email: str
     from kechuang.core.accounts import reset_password
 
     _require_firm_admin(actor)
-    username = username.strip()
-    _check_username(username)
+    username = _check_username(username)
     user = User(
         username=username,
         display_name=display_name.strip(),

@@ -1,5 +1,5 @@
-"""Small helpers every module's views share: role checks, the current policy, pagination, local times (exports:
-core/exports.py)."""
+"""Small helpers every module's views share: role checks, the current policy, pagination, local times, starting an
+import from an upload (exports: core/exports.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kechuang.core import registry
+from kechuang.core import imports, registry
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -65,3 +68,19 @@ def local_datetime_text(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") 
     if value is None:
         return ""
     return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime(fmt)
+
+
+def start_import(request: HttpRequest, kind: str, upload: Any) -> HttpResponse | None:
+    """A module's import page posted its file: start the import job of `kind` and answer the redirect to the job's
+    page, or None with the reason as a message (no file chosen, or the file refused) for the page to show again.
+    The view reads `request.FILES` itself and passes the file in, so the upload checks see every upload point
+    (tests/core/test_hostile_files.py)."""
+    if upload is None:
+        messages.error(request, _("Choose an Excel file to import."))
+        return None
+    try:
+        job = imports.start(kind, actor=request.user, upload=upload)
+    except imports.ImportRejected as exc:
+        messages.error(request, str(exc))
+        return None
+    return redirect("core:import_job", pk=job.pk)

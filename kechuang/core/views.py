@@ -7,7 +7,6 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import cache_control
@@ -77,8 +76,7 @@ def liaison_export(request: HttpRequest) -> HttpResponse:
             x.note,
         ],
     )
-    back = exports.list_url(request, reverse("core:liaison_list"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "core:liaison_list")
 
 
 @login_required

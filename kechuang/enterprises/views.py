@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, exports, imports
 from kechuang.core.codes import TechField
 from kechuang.core.forms import save_or_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, start_import
 from kechuang.core.permissions import get_for_user
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
@@ -112,8 +112,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
         row=row,
         prepare=selectors.with_ladder,
     )
-    back = exports.list_url(request, reverse("enterprises:list"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "enterprises:list")
 
 
 @login_required
@@ -262,16 +261,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.user.role in READ_ONLY:
         raise PermissionDenied
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.RegisterImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.RegisterImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     jobs = imports.jobs_of(request.user, [importer.RegisterImport.kind])
     return render(
         request,

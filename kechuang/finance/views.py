@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import exports, imports
 from kechuang.core.forms import flash_errors, save_or_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, start_import
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
@@ -285,13 +285,7 @@ def loan_export(request: HttpRequest) -> HttpResponse:
         ],
         prepare=prepare,
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("finance:loans")),
-    )
+    return exports.list_export(request, filterset, spec, "finance:loans")
 
 
 @login_required
@@ -403,16 +397,9 @@ def loan_filing_xlsx(request: HttpRequest) -> HttpResponse:
 def loan_import(request: HttpRequest) -> HttpResponse:
     _writer(request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.LoanImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.LoanImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     return render(
         request,
         "finance/loan_import.html",
@@ -485,13 +472,7 @@ def policy_export(request: HttpRequest) -> HttpResponse:
             p.paid or 0,
         ],
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("finance:policies")),
-    )
+    return exports.list_export(request, filterset, spec, "finance:policies")
 
 
 @login_required
@@ -605,13 +586,7 @@ def investment_export(request: HttpRequest) -> HttpResponse:
             i.yield_share_pct if i.yield_share_pct is not None else "",
         ],
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("finance:investments")),
-    )
+    return exports.list_export(request, filterset, spec, "finance:investments")
 
 
 @login_required
@@ -716,13 +691,7 @@ def listing_export(request: HttpRequest) -> HttpResponse:
             f.services_n,
         ],
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("finance:listing")),
-    )
+    return exports.list_export(request, filterset, spec, "finance:listing")
 
 
 @login_required

@@ -487,8 +487,7 @@ def observations_export(request: HttpRequest, fmt_: str) -> HttpResponse:
         ],
         row=_export_row,
     )
-    back = exports.list_url(request, reverse("indicators:observations"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back, fmt=fmt_)
+    return exports.list_export(request, filterset, spec, "indicators:observations", fmt=fmt_)
 
 
 @role_required(*WRITERS)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import exports, imports
 from kechuang.core.forms import error_messages, save_or_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, start_import
 from kechuang.core.permissions import bureau_required, get_for_user
 from kechuang.core.registry import enterprise_refs
 from kechuang.core.roles import READ_ONLY, Role
@@ -106,13 +106,7 @@ COMMISSIONER_EXPORT = exports.Export(
 @login_required
 def commissioners_export(request: HttpRequest) -> HttpResponse:
     fs = CommissionerFilter(request.GET, selectors.commissioners(request.user).order_by("name", "id"))
-    return exports.export_response(
-        request,
-        COMMISSIONER_EXPORT,
-        fs.qs,
-        filters=fs.applied(),
-        back=exports.list_url(request, reverse("outreach:commissioners")),
-    )
+    return exports.list_export(request, fs, COMMISSIONER_EXPORT, "outreach:commissioners")
 
 
 @login_required
@@ -250,9 +244,7 @@ def logs(request: HttpRequest) -> HttpResponse:
 @login_required
 def logs_export(request: HttpRequest) -> HttpResponse:
     fs = LogFilter(request.GET, selectors.logs(request.user))
-    return exports.export_response(
-        request, LOG_EXPORT, fs.qs, filters=fs.applied(), back=exports.list_url(request, reverse("outreach:logs"))
-    )
+    return exports.list_export(request, fs, LOG_EXPORT, "outreach:logs")
 
 
 @login_required
@@ -365,9 +357,7 @@ def bases(request: HttpRequest) -> HttpResponse:
 @login_required
 def bases_export(request: HttpRequest) -> HttpResponse:
     fs = BaseFilter(request.GET, selectors.bases(request.user))
-    return exports.export_response(
-        request, BASE_EXPORT, fs.qs, filters=fs.applied(), back=exports.list_url(request, reverse("outreach:bases"))
-    )
+    return exports.list_export(request, fs, BASE_EXPORT, "outreach:bases")
 
 
 @login_required
@@ -480,13 +470,7 @@ def activities(request: HttpRequest) -> HttpResponse:
 @login_required
 def activities_export(request: HttpRequest) -> HttpResponse:
     fs = ActivityFilter(request.GET, selectors.activities(request.user))
-    return exports.export_response(
-        request,
-        ACTIVITY_EXPORT,
-        fs.qs,
-        filters=fs.applied(),
-        back=exports.list_url(request, reverse("outreach:activities")),
-    )
+    return exports.list_export(request, fs, ACTIVITY_EXPORT, "outreach:activities")
 
 
 @login_required
@@ -534,15 +518,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if chosen is None:
             messages.error(request, _("Choose what the file holds."))
-        elif upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(chosen.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        elif (started := start_import(request, chosen.kind, upload)) is not None:
+            return started
     return render(
         request,
         "outreach/import.html",

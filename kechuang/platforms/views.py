@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, imports
 from kechuang.core.forms import flash_errors, save_or_errors
-from kechuang.core.http import paginate, query_without
+from kechuang.core.http import paginate, query_without, start_import
 from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY
 from kechuang.core.scope import can_write
@@ -109,13 +109,7 @@ def platform_export(request: HttpRequest) -> HttpResponse:
             p.recognition_date,
         ],
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("platforms:list")),
-    )
+    return exports.list_export(request, filterset, spec, "platforms:list")
 
 
 def _writer(request: HttpRequest) -> None:
@@ -357,16 +351,9 @@ def reserve(request: HttpRequest) -> HttpResponse:
 def import_page(request: HttpRequest) -> HttpResponse:
     _writer(request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.PlatformImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.PlatformImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     jobs = imports.jobs_of(request.user, [importer.PlatformImport.kind])
     return render(request, "platforms/import.html", {"jobs": jobs, "sheets": importer.SHEETS})
 
@@ -434,13 +421,7 @@ def carrier_export(request: HttpRequest) -> HttpResponse:
             c.recognition_document,
         ],
     )
-    return exports.export_response(
-        request,
-        spec,
-        filterset.qs,
-        filters=filterset.applied(),
-        back=exports.list_url(request, reverse("platforms:carriers")),
-    )
+    return exports.list_export(request, filterset, spec, "platforms:carriers")
 
 
 @login_required

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -214,8 +213,7 @@ def pipeline_export(request: HttpRequest) -> HttpResponse:
 
     filterset = ProjectFilter(request.GET, selectors.projects(request.user))
     spec = exports.Export("projects.project", _("S&T projects"), "projects", headers, row)
-    back = exports.list_url(request, reverse("projects:pipeline"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "projects:pipeline")
 
 
 # ---------------------------------------------------------------- one project
@@ -484,8 +482,7 @@ def call_export(request: HttpRequest) -> HttpResponse:
 
     filterset = CallFilter(request.GET, selectors.calls(request.user))
     spec = exports.Export("projects.call", _("Calls"), "calls", headers, row)
-    back = exports.list_url(request, reverse("projects:calls"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "projects:calls")
 
 
 @bureau_required
@@ -726,8 +723,7 @@ def funds_export(request: HttpRequest) -> HttpResponse:
 
     filterset = AppropriationFilter(request.GET, selectors.appropriations(request.user))
     spec = exports.Export("projects.appropriation", _("Appropriations"), "appropriations", headers, row)
-    back = exports.list_url(request, reverse("projects:funds"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "projects:funds")
 
 
 @login_required

@@ -12,7 +12,6 @@ quota counts); a row the services refuse is reported with its sheet, row and col
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -29,14 +28,11 @@ from kechuang.core.imports import (
     Importer,
     RowError,
     Sheet,
-    choice_labels,
-    locate_columns,
-    parse_cell,
     read_workbook,
     validation_errors,
 )
 from kechuang.talent.engines import idcard
-from kechuang.talent.importer import writable_regions
+from kechuang.talent.importer import missing_columns, parsed_rows, workbook_template, writable_regions
 from kechuang.talent.models import ForeignExpert, Programme, Talent
 
 MAX_ROWS = 20_000
@@ -71,27 +67,7 @@ SEPARATORS = re.compile(r"[、,，;；\s]+")
 
 
 def template_response(user: Any) -> HttpResponse:
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    required = book.add_format({"bold": True, "bg_color": "#FCE8D5", "border": 1})
-    regions = [r.name for r in writable_regions(user)]
-    for title, columns in SHEETS:
-        ws = book.add_worksheet(title)
-        for c, col in enumerate(columns):
-            ws.write(0, c, col.label + (" *" if col.required else ""), required if col.required else head)
-            ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
-            options = {"region": regions, "choice": choice_labels(col.choices)}.get(col.kind)
-            if options:
-                ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
-    book.close()
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="foreign-experts-template.xlsx"'
-    return response
+    return workbook_template(user, SHEETS, "foreign-experts-template.xlsx")
 
 
 def _number(text: Any) -> str:
@@ -100,27 +76,6 @@ def _number(text: Any) -> str:
 
 def _talent_of(actor: Any, number: str) -> Talent | None:
     return Talent.objects.visible_to(actor).filter(**blind_lookup(Talent, "id_number", number), is_active=True).first()
-
-
-def _rows(sheet: Sheet, columns: list[Column], regions: dict, errors: list[RowError], progress) -> list:
-    out = []
-    for n, (number, cells) in enumerate(sheet.rows[1:], start=1):
-        if progress and n % 500 == 0:
-            progress(n)
-        if not any(str(c or "").strip() for c in cells):
-            continue
-        row: dict[str, Any] = {}
-        for col in columns:
-            if col.key not in sheet.positions:
-                continue
-            pos = sheet.positions[col.key]
-            raw = cells[pos] if pos < len(cells) else None
-            try:
-                row[col.key] = parse_cell(col, raw, regions)
-            except ValueError as exc:
-                errors.append(RowError(sheet.title, number, col.label, str(raw or ""), str(exc), col.key))
-        out.append((number, row))
-    return out
 
 
 def validate(actor: Any, sheets: list[Sheet], progress: Callable[[int], None] | None = None):
@@ -135,10 +90,8 @@ def validate(actor: Any, sheets: list[Sheet], progress: Callable[[int], None] | 
         sheet = by_title.get(title)
         if sheet is None:
             continue
-        for label in locate_columns(sheet, [(c.key, c.label, c.required) for c in columns]):
-            key = next(c.key for c in columns if c.label == label)
-            errors.append(RowError(title, 1, label, "", _("column missing"), key))
-        for number, row in _rows(sheet, columns, regions, errors, progress):
+        missing_columns(sheet, columns, title, errors)
+        for number, row in parsed_rows(sheet, columns, title, regions, errors, progress):
             if title == EXPERTS:
                 _check_expert(actor, number, row, programmes, new_experts, errors)
             elif title == VISITS:

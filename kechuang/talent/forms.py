@@ -211,22 +211,12 @@ class RegistrationForm(forms.Form):
         return value
 
     def clean_username(self) -> str:
-        from django.contrib.auth.validators import UnicodeUsernameValidator
+        from kechuang.core.registration import check_username
 
-        from kechuang.core.models import User
-        from kechuang.core.validators import validate_username_not_reserved
-
-        value = self.cleaned_data["username"].strip()
-        UnicodeUsernameValidator()(value)
-        validate_username_not_reserved(value)
-        if User.objects.filter(username__iexact=value).exists():
-            raise forms.ValidationError(_("This user name is taken: choose another."))
-        return value
+        return check_username(self.cleaned_data["username"])
 
     def clean(self) -> dict:
-        from django.contrib.auth.password_validation import validate_password
-
-        from kechuang.core.models import User
+        from kechuang.core.registration import check_password
 
         data = super().clean()
         first, second = data.get("password1"), data.get("password2")
@@ -234,7 +224,7 @@ class RegistrationForm(forms.Form):
             self.add_error("password2", _("The two passwords differ."))
         elif first:
             try:
-                validate_password(first, User(username=data.get("username", ""), display_name=data.get("name", "")))
+                check_password(first, username=data.get("username", ""), display_name=data.get("name", ""))
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data

@@ -5,7 +5,7 @@ checks, the job, the progress and the annotated error workbook). Each row goes t
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,9 @@ def writable_regions(user: Any):
     return regions if is_bureau(user) else regions.none()
 
 
-def template_response(user: Any) -> HttpResponse:
+def workbook_template(user: Any, sheets: list[tuple[str, list[Column]]], filename: str) -> HttpResponse:
+    """The template workbook of the talent module's imports: a sheet each, required headers marked, the regions the
+    user may manage and the choices as drop-downs (the talent import and the foreign-experts import)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -66,19 +68,59 @@ def template_response(user: Any) -> HttpResponse:
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     required = book.add_format({"bold": True, "bg_color": "#FCE8D5", "border": 1})
     regions = [r.name for r in writable_regions(user)]
-    ws = book.add_worksheet(TITLE)
-    for c, col in enumerate(COLUMNS):
-        ws.write(0, c, col.label + (" *" if col.required else ""), required if col.required else head)
-        ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
-        options = {"region": regions, "choice": choice_labels(col.choices)}.get(col.kind)
-        if options:
-            ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
+    for title, columns in sheets:
+        ws = book.add_worksheet(title)
+        for c, col in enumerate(columns):
+            ws.write(0, c, col.label + (" *" if col.required else ""), required if col.required else head)
+            ws.set_column(c, c, max(12, len(col.label) * 2 + 2))
+            options = {"region": regions, "choice": choice_labels(col.choices)}.get(col.kind)
+            if options:
+                ws.data_validation(1, c, MAX_ROWS, c, {"validate": "list", "source": options})
     book.close()
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = 'attachment; filename="talents-template.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def template_response(user: Any) -> HttpResponse:
+    return workbook_template(user, [(TITLE, COLUMNS)], "talents-template.xlsx")
+
+
+def missing_columns(sheet: Sheet, columns: list[Column], title: str, errors: list[RowError]) -> None:
+    """Locate the sheet's columns by their headers; a required one absent is an error of row 1."""
+    for label in locate_columns(sheet, [(c.key, c.label, c.required) for c in columns]):
+        key = next(c.key for c in columns if c.label == label)
+        errors.append(RowError(title, 1, label, "", _("column missing"), key))
+
+
+def parsed_rows(
+    sheet: Sheet,
+    columns: list[Column],
+    title: str,
+    regions: dict,
+    errors: list[RowError],
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The sheet's non-blank rows as (row number, {key: parsed value}), each cell parsed by its column; a cell that
+    does not parse is an error naming the sheet `title`, row and column (and its key is left out of the row)."""
+    for n, (number, cells) in enumerate(sheet.rows[1:], start=1):
+        if progress and n % 500 == 0:
+            progress(n)
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        row: dict[str, Any] = {}
+        for col in columns:
+            if col.key not in sheet.positions:
+                continue
+            pos = sheet.positions[col.key]
+            raw = cells[pos] if pos < len(cells) else None
+            try:
+                row[col.key] = parse_cell(col, raw, regions)
+            except ValueError as exc:
+                errors.append(RowError(title, number, col.label, str(raw or ""), str(exc), col.key))
+        yield number, row
 
 
 def validate(actor: Any, sheets: list[Sheet], progress: Callable[[int], None] | None = None):
@@ -88,23 +130,8 @@ def validate(actor: Any, sheets: list[Sheet], progress: Callable[[int], None] | 
     clean: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for sheet in sheets:
-        for label in locate_columns(sheet, [(c.key, c.label, c.required) for c in COLUMNS]):
-            key = next(c.key for c in COLUMNS if c.label == label)
-            errors.append(RowError(TITLE, 1, label, "", _("column missing"), key))
-        for n, (number, cells) in enumerate(sheet.rows[1:], start=1):
-            if progress and n % 500 == 0:
-                progress(n)
-            if not any(str(c or "").strip() for c in cells):
-                continue
-            row: dict[str, Any] = {}
-            for col in COLUMNS:
-                if col.key not in sheet.positions:
-                    continue
-                raw = cells[sheet.positions[col.key]] if sheet.positions[col.key] < len(cells) else None
-                try:
-                    row[col.key] = parse_cell(col, raw, regions)
-                except ValueError as exc:
-                    errors.append(RowError(TITLE, number, col.label, str(raw or ""), str(exc), col.key))
+        missing_columns(sheet, COLUMNS, TITLE, errors)
+        for number, row in parsed_rows(sheet, COLUMNS, TITLE, regions, errors, progress):
             number_text = idcard.normalise(str(row.get("id_number") or ""))
             if row.get("id_type", Talent.IdType.RESIDENT) in (None, "", Talent.IdType.RESIDENT) and number_text:
                 problem = idcard.problem(number_text)

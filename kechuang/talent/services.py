@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
+from kechuang.core import registration as core_registration
 from kechuang.core.encrypted import blind_lookup
 from kechuang.core.permissions import is_bureau, require_writer
 from kechuang.core.roles import Role
@@ -919,18 +920,8 @@ def project_update(*, actor: Any, project: ForeignProject, experts: Any = None, 
 
 
 # ---------------------------------------------------------------- self-registration of talents (the portal's accounts)
-# Kept minimal and in this module: a generic public-registration piece (address-keyed rate limit, pending account,
-# activation) may move to core once the enterprise self-registration lands there.
-def _address_key(ip: str | None) -> str:
-    """A keyed hash of the client address: enough for the rate limit, the address is never stored."""
-    import hashlib
-    import hmac
-
-    from django.conf import settings
-
-    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
-
-
+# The rate limit, the user name and password checks and the account itself are core.registration's, shared with the
+# enterprises' registration (core.firm_accounts).
 def registration_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
     """Like the log-in (AXES_FAILURE_LIMIT within AXES_COOLOFF_TIME): an address that sent that many registration
     requests in the window is refused until it passes, whatever their outcome (which it is never told)."""
@@ -938,11 +929,9 @@ def registration_rate_limited(ip: str | None, *, now: dt.datetime | None = None)
 
     from kechuang.talent.models import RegistrationAttempt
 
-    now = now or timezone.now()
     window = getattr(settings, "AXES_COOLOFF_TIME", dt.timedelta(minutes=30))
     limit = getattr(settings, "AXES_FAILURE_LIMIT", 5)
-    recent = RegistrationAttempt.objects.filter(ip_hash=_address_key(ip), at__gte=now - window)
-    return recent.count() >= limit
+    return core_registration.over_limit(RegistrationAttempt.objects, ip, limit=limit, window=window, at="at", now=now)
 
 
 def _same_phone(stored: str, given: str) -> bool:
@@ -960,10 +949,9 @@ def registration_request(
     the same answer, so the page never tells whether a number is in the register. Returns the request, or None."""
     from django.contrib.auth.hashers import make_password
 
-    from kechuang.core.models import User
     from kechuang.talent.models import RegistrationAttempt
 
-    RegistrationAttempt.objects.create(ip_hash=_address_key(ip))
+    RegistrationAttempt.objects.create(ip_hash=core_registration.address_hash(ip))
     talent = (
         Talent.objects.filter(**blind_lookup(Talent, "id_number", idcard.normalise(id_number)))
         .filter(is_active=True, status=Talent.Status.ACTIVE, account__isnull=True)
@@ -986,10 +974,15 @@ def registration_request(
             success=False,
         )
         return None
-    user = User(username=username, display_name=talent.name[:100], role=Role.TALENT, is_active=False)
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
+    user = core_registration.new_account(
+        actor=None,
+        username=username,
+        password=password,
+        role=Role.TALENT,
+        taken=_("This user name is taken: choose another."),
+        display_name=talent.name[:100],
+        is_active=False,
+    )
     registration = PortalRegistration(talent=talent, account=user)
     audit.save(registration, actor=None)
     return registration

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import ArchiveForm, error_messages, save_or_errors
-from kechuang.core.http import paginate, query_without, role_required
+from kechuang.core.http import paginate, query_without, role_required, start_import
 from kechuang.core.masking import mask_attr
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import get_for_user, is_bureau
@@ -170,8 +170,7 @@ def talent_export(request: HttpRequest) -> HttpResponse:
             t.get_status_display(),
         ],
     )
-    back = exports.list_url(request, reverse("talent:list"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "talent:list")
 
 
 @login_required
@@ -849,16 +848,9 @@ def talent_import(request: HttpRequest) -> HttpResponse:
     if request.user.role in READ_ONLY or not _writable_regions(request.user).exists():
         raise PermissionDenied
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.TalentImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.TalentImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     jobs = imports.jobs_of(request.user, [importer.TalentImport.kind])
     return render(request, "talent/import.html", {"jobs": jobs, "columns": importer.COLUMNS})
 
@@ -934,8 +926,7 @@ def team_export(request: HttpRequest) -> HttpResponse:
             _("Not archived") if t.is_active else _("Archived"),
         ],
     )
-    back = exports.list_url(request, reverse("talent:teams"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
+    return exports.list_export(request, filterset, spec, "talent:teams")
 
 
 @login_required
@@ -1122,16 +1113,9 @@ def foreign_import(request: HttpRequest) -> HttpResponse:
     if not _may_record(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.ForeignImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.ForeignImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     jobs = imports.jobs_of(request.user, [importer.ForeignImport.kind])
     return render(request, "talent/foreign_import.html", {"jobs": jobs, "sheets": importer.SHEETS})
 

@@ -201,3 +201,34 @@ def test_a_sheet_title_excel_refuses_is_made_valid(title, name):
     response = xlsx_response("x.xlsx", [Sheet(title, ["甲"], [[1]])])
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == [name] and book[name]["A2"].value == 1
+
+
+def test_list_export_applies_the_filterset_records_it_and_sends_a_refusal_back_to_the_list(
+    lists, persona, settings, rf
+):
+    """core.exports.list_export, the one list export: the FilterSet's rows and filters, the named list on refusal."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from kechuang.core.exports import Export, list_export
+    from kechuang.core.filters import LiaisonFilter
+    from kechuang.core.models import Liaison
+
+    def request():
+        req = rf.get(reverse("core:liaison_export"), {"unit": "boshan", "format": "xlsx"})
+        req.user, req.session = persona("bureau_staff"), {}
+        req._messages = FallbackStorage(req)
+        return req
+
+    spec = Export("core.liaison", "联络员", "liaisons", ["姓名"], lambda x: [x.name])
+    req = request()
+    response = list_export(req, LiaisonFilter(req.GET, Liaison.objects.all()), spec, "core:liaison_list")
+    assert sorted(r[0] for r in _rows(response)) == ["吴刚", "周敏"]
+    assert response["Content-Disposition"].endswith('.xlsx"') and "liaisons-" in response["Content-Disposition"]
+    entry = AuditEntry.objects.filter(action="export").latest("id")
+    assert entry.detail == {"rows": 2, "filters": {"unit": "boshan", "active": "1"}}  # the filter set's own default
+    assert entry.object_type == "core.liaison" and entry.actor == req.user
+
+    settings.KECHUANG_EXPORT_MAX_ROWS = 1
+    req = request()
+    refused = list_export(req, LiaisonFilter(req.GET, Liaison.objects.all()), spec, "core:liaison_list")
+    assert refused.status_code == 302 and refused["Location"] == reverse("core:liaison_list") + "?unit=boshan"

@@ -150,3 +150,26 @@ def test_the_employer_confirms_only_its_own_talents(chen, client, persona, unit)
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.state == "refused" and not mine.account.is_active and theirs.state == "pending"
+
+
+def test_the_checks_and_the_account_are_the_enterprise_registrations_too(chen, client, unit):
+    """core.registration: a name a firm's pending request holds is taken here too; the new (inactive) account is
+    saved through the audit log like a firm's."""
+    from kechuang.core.models import AccountRequest
+    from kechuang.enterprises.population import credit_code
+
+    AccountRequest.objects.create(
+        credit_code=credit_code("370302", 910_003),
+        organisation="某企业",
+        region=unit("zhangdian"),
+        contact_name="王",
+        email="w@example.cn",
+        mobile="13800000000",
+        username="chenming",
+    )
+    response = _post(client)
+    assert response.status_code == 200 and "username" in response.context["form"].errors
+    assert _post(client, username="chenming2").status_code == 302
+    account = User.objects.get(username="chenming2")
+    assert not account.is_active
+    assert AuditEntry.objects.filter(object_type="core.user", object_id=str(account.pk), action="create").exists()

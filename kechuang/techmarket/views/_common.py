@@ -1,4 +1,5 @@
-"""What several page modules share: the list context, the list export and the record form page."""
+"""What several page modules share: the list context, the declared export and the record form page (the list
+export is core.exports.list_export)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.contrib import messages
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from kechuang.core import exports
 from kechuang.core.codes import TechField
@@ -31,11 +31,6 @@ def list_context(request: HttpRequest, filterset: ListFilterSet, **extra: Any) -
         "fields": TechField.choices,
         **extra,
     }
-
-
-def list_export(request: HttpRequest, filterset: ListFilterSet, spec: exports.Export, list_name: str) -> HttpResponse:
-    back = exports.list_url(request, reverse(f"techmarket:{list_name}"))
-    return exports.export_response(request, spec, filterset.qs, filters=filterset.applied(), back=back)
 
 
 def declared_export(

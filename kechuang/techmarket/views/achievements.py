@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, unmask
+from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.core.scope import writable_pks
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import AchievementFilter
 from kechuang.techmarket.models import ACHIEVEMENT_FIELDS, Achievement, Demand, IndustryChain, InstitutionType
-from kechuang.techmarket.views._common import declared_export, list_context, list_export, recent_matches, record_form
+from kechuang.techmarket.views._common import declared_export, list_context, recent_matches, record_form
 
 
 @login_required
@@ -39,7 +39,9 @@ def achievement_export(request: HttpRequest) -> HttpResponse:
     spec = declared_export(
         ACHIEVEMENT_FIELDS, unmask.export_purpose(request), "techmarket.achievements", _("Achievements"), "achievements"
     )
-    return list_export(request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "achievements")
+    return exports.list_export(
+        request, AchievementFilter(request.GET, selectors.achievements(user)), spec, "techmarket:achievements"
+    )
 
 
 @login_required

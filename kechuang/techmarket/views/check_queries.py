@@ -13,7 +13,7 @@ from kechuang.core.permissions import bureau_required, get_for_user
 from kechuang.techmarket import forms, index, selectors, services
 from kechuang.techmarket.filters import MatchCheckFilter
 from kechuang.techmarket.models import MatchCheck
-from kechuang.techmarket.views._common import list_context, list_export, record_form
+from kechuang.techmarket.views._common import list_context, record_form
 
 CHECK_K = 10
 
@@ -67,7 +67,9 @@ def check_export(request: HttpRequest) -> HttpResponse:
         ]
 
     spec = exports.Export("techmarket.check_queries", _("Check queries"), "check_queries", headers, row)
-    return list_export(request, MatchCheckFilter(request.GET, selectors.match_checks()), spec, "checks")
+    return exports.list_export(
+        request, MatchCheckFilter(request.GET, selectors.match_checks()), spec, "techmarket:checks"
+    )
 
 
 def _check_form(request: HttpRequest, check: MatchCheck | None) -> HttpResponse:

@@ -30,7 +30,7 @@ from kechuang.techmarket.models import (
     NonTechnicalItem,
 )
 from kechuang.techmarket.registration import suggested_technology_amount
-from kechuang.techmarket.views._common import list_context, list_export
+from kechuang.techmarket.views._common import list_context
 
 
 @login_required
@@ -87,7 +87,9 @@ def contract_export(request: HttpRequest) -> HttpResponse:
     spec = exports.Export(
         "techmarket.contract", _("Technology contracts"), "contracts", headers, row, prepare=selectors.with_parties
     )
-    return list_export(request, ContractFilter(request.GET, selectors.contracts(request.user)), spec, "contracts")
+    return exports.list_export(
+        request, ContractFilter(request.GET, selectors.contracts(request.user)), spec, "techmarket:contracts"
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, unmask
+from kechuang.core import audit, exports, unmask
 from kechuang.core.forms import flash_errors
 from kechuang.core.permissions import get_for_user, is_bureau, require_writer
 from kechuang.core.roles import READ_ONLY
@@ -19,7 +19,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, index, selectors, services, workflow
 from kechuang.techmarket.filters import DemandFilter
 from kechuang.techmarket.models import DEMAND_FIELDS, CooperationMode, Demand
-from kechuang.techmarket.views._common import declared_export, list_context, list_export, record_form
+from kechuang.techmarket.views._common import declared_export, list_context, record_form
 
 
 @login_required
@@ -41,7 +41,9 @@ def demand_export(request: HttpRequest) -> HttpResponse:
     spec = declared_export(
         DEMAND_FIELDS, unmask.export_purpose(request), "techmarket.demands", _("Technology demands"), "demands"
     )
-    return list_export(request, DemandFilter(request.GET, selectors.demands(request.user)), spec, "demands")
+    return exports.list_export(
+        request, DemandFilter(request.GET, selectors.demands(request.user)), spec, "techmarket:demands"
+    )
 
 
 @login_required

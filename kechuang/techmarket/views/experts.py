@@ -18,7 +18,7 @@ from kechuang.core.permissions import get_for_user, is_bureau, require_bureau
 from kechuang.techmarket import forms, selectors, services
 from kechuang.techmarket.filters import ExpertFilter
 from kechuang.techmarket.models import Expert
-from kechuang.techmarket.views._common import list_context, list_export, recent_matches, record_form
+from kechuang.techmarket.views._common import list_context, recent_matches, record_form
 
 
 @login_required
@@ -60,7 +60,9 @@ def expert_export(request: HttpRequest) -> HttpResponse:
         return [*out, contact["phone"], contact["email"]] if contact else out
 
     spec = exports.Export("techmarket.experts", _("Experts"), "experts", headers, row)
-    return list_export(request, ExpertFilter(request.GET, selectors.experts(request.user)), spec, "experts")
+    return exports.list_export(
+        request, ExpertFilter(request.GET, selectors.experts(request.user)), spec, "techmarket:experts"
+    )
 
 
 @login_required

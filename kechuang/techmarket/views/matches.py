@@ -19,7 +19,7 @@ from kechuang.core.selectors import regions_for
 from kechuang.techmarket import forms, selectors, services, workflow
 from kechuang.techmarket.filters import MatchFilter
 from kechuang.techmarket.models import MatchCase
-from kechuang.techmarket.views._common import list_context, list_export
+from kechuang.techmarket.views._common import list_context
 
 
 @login_required
@@ -67,7 +67,9 @@ def match_export(request: HttpRequest) -> HttpResponse:
         ]
 
     spec = exports.Export("techmarket.matches", _("Matchmaking"), "matches", headers, row)
-    return list_export(request, MatchFilter(request.GET, selectors.matches(request.user)), spec, "matches")
+    return exports.list_export(
+        request, MatchFilter(request.GET, selectors.matches(request.user)), spec, "techmarket:matches"
+    )
 
 
 @login_required
