@@ -9,9 +9,9 @@ state, so that the completeness board, the forms awaiting approval and the remin
   against last year that needs a comment;
 - each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year;
 - the regions' monthly technology-contract registration return (turnover by seller and by buyer, cumulative to the
-  month's end, due 10 days after the month) for the last six months that have ended: the oldest approved, then
-  submitted and returned forms, the latest drafts and forms not started. Added to a database that already has the
-  other data sets too (it came later).
+  month's end, due 10 days after the month) for every month since January last year that has ended: approved but
+  for the last three, where submitted and returned forms, drafts and forms not started show. Added to a database
+  that already has the other data sets too (it came later).
 
 Only values that no dashboard shows yet are put in unapproved forms (quarterly region figures, department values
 not in the demo series), so the dashboards of the demo stay as they were. Everything is built from the org units
@@ -320,9 +320,10 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     }
     latest_year = max((y for _r, y in annual), default=today.year - 1)
     count = 0
-    for step, (year, month) in enumerate(_ended_months(today, 6)):
+    months = _ended_months(today, 12 + today.month - 1)
+    for step, (year, month) in enumerate(months):
         for index, region in enumerate(regions):
-            state = _month_state(step, index)
+            state = _month_state(len(months) - 1 - step, index)
             base = annual.get((region.pk, min(year, latest_year)))
             if state is None or base is None:
                 continue
@@ -341,13 +342,13 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     return count
 
 
-def _month_state(step: int, index: int) -> str | None:
-    """The three oldest months approved; then a mix of approved, submitted and returned; the last two months
-    submitted, drafts and forms not started."""
-    if step <= 2:
+def _month_state(back: int, index: int) -> str | None:
+    """`back` months before the latest ended one: approved from three back; two back a mix of approved, returned and
+    submitted; one back approved, submitted and drafts; the latest submitted, drafts and forms not started."""
+    if back >= 3:
         return APPROVED
-    if step == 3:
+    if back == 2:
         return (APPROVED, APPROVED, RETURNED, SUBMITTED)[index % 4]
-    if step == 4:
+    if back == 1:
         return (APPROVED, SUBMITTED, DRAFT, SUBMITTED)[index % 4]
     return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED
