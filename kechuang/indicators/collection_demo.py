@@ -175,9 +175,9 @@ def _annual_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> 
         if index >= len(regions) - 2:
             continue
         stored = dict(
-            Observation.objects.filter(indicator__code__in=ANNUAL, region=region, year=year, quarter=0).values_list(
-                "indicator__code", "value"
-            )
+            Observation.objects.annual()
+            .filter(indicator__code__in=ANNUAL, region=region, year=year)
+            .values_list("indicator__code", "value")
         )
         if len(stored) < len(ANNUAL):
             continue  # a short demo span: leave it not started
@@ -205,9 +205,9 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
     quarters = _ended_quarters(today, 5)
     annual = {
         (code, region_id, year): value
-        for code, region_id, year, value in Observation.objects.filter(
-            indicator__code__in=QUARTERLY, region__in=regions, quarter=0
-        ).values_list("indicator__code", "region_id", "year", "value")
+        for code, region_id, year, value in Observation.objects.annual()
+        .filter(indicator__code__in=QUARTERLY, region__in=regions)
+        .values_list("indicator__code", "region_id", "year", "value")
     }
     latest_year = max((y for _c, _r, y in annual), default=today.year - 1)
     count = 0
@@ -277,9 +277,9 @@ def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt
             30,
         )
         stored = dict(
-            Observation.objects.filter(indicator__in=own, region=city, year=year, quarter=0).values_list(
-                "indicator__code", "value"
-            )
+            Observation.objects.annual()
+            .filter(indicator__in=own, region=city, year=year)
+            .values_list("indicator__code", "value")
         )
         order = count
         state = (APPROVED, SUBMITTED, DRAFT)[order] if order < 3 else None
