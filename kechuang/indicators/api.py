@@ -46,6 +46,7 @@ class ObservationOut(Schema):
     region_name: str
     year: int
     quarter: int
+    month: int
     value: Decimal
     status: str
     source: str
@@ -59,6 +60,7 @@ class ObservationIn(Schema):
     region: str
     year: int
     quarter: int = 0
+    month: int = 0
     value: Decimal
     status: str = Observation.Status.PRELIMINARY
     source: str
@@ -91,6 +93,7 @@ def _observation_out(o: Observation) -> dict[str, Any]:
         "region_name": o.region.name,
         "year": o.year,
         "quarter": o.quarter,
+        "month": o.month,
         "value": o.value,
         "status": o.status,
         "source": o.source,
@@ -118,7 +121,9 @@ def indicator(request: HttpRequest, code: str):
 def observations(request: HttpRequest, indicator: str = "", region: str = "", year: int | None = year_query()):
     qs = Observation.objects.visible_to(request.user).select_related("indicator", "region")
     qs = filtered_or_422(ObservationFilter, request.GET, qs)
-    return [_observation_out(o) for o in qs.order_by("indicator__code", "year", "quarter", "region__sort_order")]
+    return [
+        _observation_out(o) for o in qs.order_by("indicator__code", "year", "quarter", "month", "region__sort_order")
+    ]
 
 
 @router.post("/observations", response={201: ObservationOut, 200: ObservationOut})
@@ -140,6 +145,7 @@ def observation_create(request: HttpRequest, payload: ObservationIn):
         region=region,
         year=payload.year,
         quarter=payload.quarter,
+        month=payload.month,
         value=payload.value,
         status=payload.status,
         source=payload.source,

@@ -235,9 +235,9 @@ def published_load(*, actor: Any = None, city: OrgUnit | None = None) -> tuple[i
         )
         if not usable:
             continue
-        observation = Observation.objects.filter(
-            indicator=indicator, region=region, year=int(row["year"]), quarter=0
-        ).first()
+        observation = (
+            Observation.objects.annual().filter(indicator=indicator, region=region, year=int(row["year"])).first()
+        )
         if observation is None or observation.is_demo:
             if observation is not None:
                 observation.delete()  # a real figure replaces a generated one

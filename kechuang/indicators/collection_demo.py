@@ -7,7 +7,11 @@ state, so that the completeness board, the forms awaiting approval and the remin
 - the regions' quarterly figures (cumulative) for the last five quarters that have ended: the oldest approved, then
   a mix of approved, submitted and returned, the latest drafts and forms not started; the drafts carry a jump
   against last year that needs a comment;
-- each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year.
+- each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year;
+- the regions' monthly technology-contract registration return (turnover by seller and by buyer, cumulative to the
+  month's end, due 10 days after the month) for every month since January last year that has ended: approved but
+  for the last three, where submitted and returned forms, drafts and forms not started show. Added to a database
+  that already has the other data sets too (it came later).
 
 Only values that no dashboard shows yet are put in unapproved forms (quarterly region figures, department values
 not in the demo series), so the dashboards of the demo stay as they were. Everything is built from the org units
@@ -32,6 +36,8 @@ from kechuang.indicators.services import collection_reminders_send
 SOURCE = "演示数据（数据采集表，系统生成）"
 ANNUAL = ("gdp", "rd_expenditure", "above_scale_industrial_output", "high_tech_output", "valid_invention_patents")
 QUARTERLY = ("above_scale_industrial_output", "high_tech_output", "tech_contract_turnover_output")
+MONTHLY = ("tech_contract_turnover_output", "tech_contract_turnover_absorbed")
+MONTHLY_CODE = "regions-monthly-contracts"
 CUMULATIVE = {1: Decimal("0.23"), 2: Decimal("0.48"), 3: Decimal("0.74"), 4: Decimal("1")}
 APPROVED, SUBMITTED, RETURNED, DRAFT = (
     Submission.State.APPROVED,
@@ -46,10 +52,8 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def load_collection_demo(city: OrgUnit) -> str:
-    if DataSet.objects.exists():
-        return "data collection: kept"
     indicators = {i.code: i for i in Indicator.objects.filter(formula="")}
-    if not all(code in indicators for code in (*ANNUAL, *QUARTERLY)):
+    if not all(code in indicators for code in (*ANNUAL, *QUARTERLY, *MONTHLY)):
         return "data collection: catalogue incomplete, skipped"
     today = timezone.localdate()
     regions = list(
@@ -57,6 +61,18 @@ def load_collection_demo(city: OrgUnit) -> str:
             "sort_order"
         )
     )
+    monthly = 0
+    if not DataSet.objects.filter(code=MONTHLY_CODE).exists():
+        with transaction.atomic():
+            monthly_set = _data_set(
+                MONTHLY_CODE, "区县技术合同登记月报（累计）", DataSet.PeriodType.MONTHLY, 10, regions, MONTHLY, 50
+            )
+            for code in MONTHLY:
+                _rule(monthly_set, "range", indicators[code], None, "0", None)
+            monthly = _monthly_forms(monthly_set, regions, today)
+    if DataSet.objects.exclude(code=MONTHLY_CODE).exists():
+        sent = collection_reminders_send(today=today) if monthly else None
+        return f"data collection: kept, {monthly} monthly forms" + (f", {len(sent.sent)} reminders" if sent else "")
     with transaction.atomic():
         annual = _data_set("regions-annual", "区县年度科技统计", DataSet.PeriodType.YEARLY, 90, regions, ANNUAL, 30)
         _rule(annual, "ratio", indicators["rd_expenditure"], indicators["gdp"], "0.002", "0.08", severity="warning")
@@ -74,7 +90,7 @@ def load_collection_demo(city: OrgUnit) -> str:
         _rule(quarterly, "ratio", indicators["high_tech_output"], indicators["above_scale_industrial_output"], "0", "1")
         _rule(quarterly, "range", indicators["tech_contract_turnover_output"], None, "0", None)
         forms = _annual_forms(annual, regions, today) + _quarterly_forms(quarterly, regions, today)
-        forms += _department_forms(city, indicators, today)
+        forms += _department_forms(city, indicators, today) + monthly
         audit.record(
             actor=None,
             action=audit.Action.IMPORT,
@@ -131,7 +147,8 @@ def _form(data_set, unit, year, period, state, index, reason="", comments=None) 
 
 def _store(form: Submission, indicator: Indicator, region: OrgUnit, value: Decimal) -> None:
     """Link the existing demo value to the form, or create it (quarterly figures, department values)."""
-    found = Observation.objects.filter(indicator=indicator, region=region, year=form.year, quarter=form.period).first()
+    period = form.data_set.observation_period(form.period)
+    found = Observation.objects.filter(indicator=indicator, region=region, year=form.year, **period).first()
     if found is not None:
         found.submission = form
         found.save(update_fields=["submission"])
@@ -140,7 +157,7 @@ def _store(form: Submission, indicator: Indicator, region: OrgUnit, value: Decim
         indicator=indicator,
         region=region,
         year=form.year,
-        quarter=form.period,
+        **period,
         value=value,
         status=Observation.Status.PRELIMINARY,
         source=SOURCE,
@@ -158,9 +175,9 @@ def _annual_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> 
         if index >= len(regions) - 2:
             continue
         stored = dict(
-            Observation.objects.filter(indicator__code__in=ANNUAL, region=region, year=year, quarter=0).values_list(
-                "indicator__code", "value"
-            )
+            Observation.objects.annual()
+            .filter(indicator__code__in=ANNUAL, region=region, year=year)
+            .values_list("indicator__code", "value")
         )
         if len(stored) < len(ANNUAL):
             continue  # a short demo span: leave it not started
@@ -188,9 +205,9 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
     quarters = _ended_quarters(today, 5)
     annual = {
         (code, region_id, year): value
-        for code, region_id, year, value in Observation.objects.filter(
-            indicator__code__in=QUARTERLY, region__in=regions, quarter=0
-        ).values_list("indicator__code", "region_id", "year", "value")
+        for code, region_id, year, value in Observation.objects.annual()
+        .filter(indicator__code__in=QUARTERLY, region__in=regions)
+        .values_list("indicator__code", "region_id", "year", "value")
     }
     latest_year = max((y for _c, _r, y in annual), default=today.year - 1)
     count = 0
@@ -260,9 +277,9 @@ def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt
             30,
         )
         stored = dict(
-            Observation.objects.filter(indicator__in=own, region=city, year=year, quarter=0).values_list(
-                "indicator__code", "value"
-            )
+            Observation.objects.annual()
+            .filter(indicator__in=own, region=city, year=year)
+            .values_list("indicator__code", "value")
         )
         order = count
         state = (APPROVED, SUBMITTED, DRAFT)[order] if order < 3 else None
@@ -277,3 +294,61 @@ def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt
                 _store(form, indicator, city, value)
         count += 1
     return count
+
+
+def _ended_months(today: dt.date, n: int) -> list[tuple[int, int]]:
+    """The last `n` months that have ended, oldest first."""
+    year, month = today.year, today.month
+    out = []
+    for _ in range(n):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        out.append((year, month))
+    return out[::-1]
+
+
+def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> int:
+    """The monthly contract registration return: turnover by seller grows through the year from the region's yearly
+    figure (cumulative, month / 12 of it with some noise), turnover by buyer about 85 % of it."""
+    rng = random.Random(20240103)  # nosec B311  # seeded pseudo-random demo figures, never for secrets
+    annual = {
+        (region_id, year): value
+        for region_id, year, value in Observation.objects.annual()
+        .filter(indicator__code=MONTHLY[0], region__in=regions)
+        .values_list("region_id", "year", "value")
+    }
+    latest_year = max((y for _r, y in annual), default=today.year - 1)
+    count = 0
+    months = _ended_months(today, 12 + today.month - 1)
+    for step, (year, month) in enumerate(months):
+        for index, region in enumerate(regions):
+            state = _month_state(len(months) - 1 - step, index)
+            base = annual.get((region.pk, min(year, latest_year)))
+            if state is None or base is None:
+                continue
+            growth = Decimal("1.06") ** max(0, year - latest_year)
+            jitter = Decimal(str(round(rng.uniform(0.95, 1.05), 3)))
+            output = (base * growth * Decimal(month) / 12 * jitter).quantize(Decimal("0.01"))
+            values = {MONTHLY[0]: output, MONTHLY[1]: (output * Decimal("0.85")).quantize(Decimal("0.01"))}
+            if state == DRAFT and index % 2:
+                values.pop(MONTHLY[1])  # a draft with a value still missing
+            reason = "吸纳额含区外登记合同，请按买方所在地口径重报" if state == RETURNED else ""
+            form = _form(data_set, region, year, month, state, index, reason=reason)
+            for indicator in data_set.indicators.all():
+                if indicator.code in values:
+                    _store(form, indicator, region, values[indicator.code])
+            count += 1
+    return count
+
+
+def _month_state(back: int, index: int) -> str | None:
+    """`back` months before the latest ended one: approved from three back; two back a mix of approved, returned and
+    submitted; one back approved, submitted and drafts; the latest submitted, drafts and forms not started."""
+    if back >= 3:
+        return APPROVED
+    if back == 2:
+        return (APPROVED, APPROVED, RETURNED, SUBMITTED)[index % 4]
+    if back == 1:
+        return (APPROVED, SUBMITTED, DRAFT, SUBMITTED)[index % 4]
+    return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED

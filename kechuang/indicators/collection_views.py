@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 from kechuang.core import audit, exports
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without
-from kechuang.core.models import OrgUnit
+from kechuang.core.models import Message, OrgUnit
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.indicators import collection_rules as rules
 from kechuang.indicators import selectors, services
 from kechuang.indicators.forms import DataSetForm, EntryForm, StepForm, ValidationRuleForm
-from kechuang.indicators.models import CollectionReminder, DataSet, Submission, ValidationRule, period_label
+from kechuang.indicators.models import DataSet, Submission, ValidationRule, period_label
 
 BOARD_STATES = ("missing", "draft", "submitted", "returned", "approved", "overdue")
 
@@ -48,7 +48,8 @@ def collection(request: HttpRequest) -> HttpResponse:
     )
     open_forms = [c for c in cells if c.state not in ("submitted", "approved")]
     open_forms.sort(key=lambda c: (c.deadline, c.data_set.code, c.org_unit.sort_order))
-    reminders = CollectionReminder.objects.filter(user=request.user).select_related("data_set", "org_unit")[:20]
+    # the reminders are messages of the message centre (services.collection_reminders_send): the latest twenty here
+    reminders = Message.objects.filter(user=request.user, about_type=services.ABOUT_DATA_SET)[:20]
     return render(
         request,
         "indicators/collection.html",
@@ -83,14 +84,15 @@ def _form_target(request: HttpRequest, data_set: str, org: str, period: str) -> 
     if not services.can_read_form(request.user, unit):
         audit.note_refusal(request.user, OrgUnit, {"pk": unit.pk})
         raise Http404
-    year, quarter = parsed
-    if quarter not in selectors.periods_of(found, year):
+    year, period, period_type = parsed
+    if period_type != found.period_type or period not in selectors.periods_of(found, year):
         raise Http404
-    return found, unit, year, quarter
+    return found, unit, year, period
 
 
 def _entry_url(data_set: DataSet, unit: OrgUnit, year: int, period: int) -> str:
-    return reverse("indicators:collection_entry", args=[data_set.code, unit.code, period_label(year, period)])
+    label = period_label(year, period, data_set.period_type)
+    return reverse("indicators:collection_entry", args=[data_set.code, unit.code, label])
 
 
 @login_required
@@ -185,7 +187,7 @@ def entry(request: HttpRequest, data_set: str, org: str, period: str) -> HttpRes
         {
             "data_set": ds,
             "unit": unit,
-            "period": period_label(year, quarter),
+            "period": period_label(year, quarter, ds.period_type),
             "form": form,
             "rows": rows,
             "submission": form_row,
@@ -237,11 +239,13 @@ def _board(request: HttpRequest) -> tuple[list[selectors.BoardCell], dict[str, s
     today = timezone.localdate()
     year = _year(request, today)
     state = request.GET.get("state", "")
+    period_type = request.GET.get("period_type", "")
     filters = {
         "year": str(year),
         "data_set": request.GET.get("data_set", ""),
         "org_unit": request.GET.get("org_unit", ""),
         "state": state if state in BOARD_STATES else "",
+        "period_type": period_type if period_type in DataSet.PeriodType.values else "",
     }
     cells = selectors.completeness_board(
         request.user,
@@ -250,14 +254,15 @@ def _board(request: HttpRequest) -> tuple[list[selectors.BoardCell], dict[str, s
         data_set_code=filters["data_set"],
         org_unit_code=filters["org_unit"],
         state=filters["state"],
+        period_type=filters["period_type"],
     )
     return cells, filters, year
 
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    cells, filters, year = _board(request)
-    periods, rows = selectors.board_rows(cells)
+    cells, filters, _year_shown = _board(request)
+    columns, rows = selectors.board_rows(cells)
     page = paginate(request, rows, default_size=50)
     today = timezone.localdate()
     data_sets = DataSet.objects.filter(is_active=True).prefetch_related("org_units")
@@ -270,8 +275,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "indicators/collection_board.html",
         {
             "page": page,
-            "periods": periods,
-            "period_labels": {p: period_label(year, p) for p in periods},
+            "columns": columns,
+            "period_types": DataSet.PeriodType.choices,
             "totals": selectors.board_totals(cells),
             "filters": filters,
             "query": query_without(request, "page"),

@@ -156,9 +156,9 @@ def load_demo(city: OrgUnit) -> str:
     indicators = {i.code: i for i in Indicator.objects.all()}
     regions = {u.code: u for u in OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.REGION)}
     existing = set(
-        Observation.objects.filter(region__in=[city, *regions.values()], quarter=0).values_list(
-            "indicator__code", "region__code", "year"
-        )
+        Observation.objects.annual()
+        .filter(region__in=[city, *regions.values()])
+        .values_list("indicator__code", "region__code", "year")
     )
     rows = []
     last = demo_years()[-1]
@@ -270,9 +270,9 @@ def _demo_allocations(city: OrgUnit, regions: dict[str, OrgUnit]) -> int:
         if TargetAllocation.objects.filter(target=target).exists():
             continue
         values = dict(
-            Observation.objects.filter(
-                indicator=target.indicator, region__in=partition, year=last, quarter=0
-            ).values_list("region_id", "value")
+            Observation.objects.annual()
+            .filter(indicator=target.indicator, region__in=partition, year=last)
+            .values_list("region_id", "value")
         )
         total = sum(values.values())
         if not total:

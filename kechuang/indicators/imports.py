@@ -30,6 +30,7 @@ COLUMNS = (
     ("region_code", "区域"),
     ("year", "年份"),
     ("quarter", "季度"),
+    ("month", "月份"),
     ("value", "数值"),
     ("status", "状态"),
     ("source", "数据来源"),
@@ -168,7 +169,7 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
         region = units.get(row.get("region_code", ""))
         if row.get("region_code") and region is None:
             err("region_code", _("unknown region (use the city's or a region's code or name)"))
-        year = quarter = None
+        year = quarter = month = None
         if row.get("year"):
             try:
                 year = int(row["year"])
@@ -183,6 +184,15 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
                 raise ValueError
         except ValueError:
             err("quarter", _("quarter must be empty, 0 (whole year) or 1–4"))
+        try:
+            month = int(row.get("month") or 0)
+            if not 0 <= month <= 12:
+                raise ValueError
+        except ValueError:
+            err("month", _("month must be empty, 0 or 1–12"))
+            month = None
+        if quarter and month:
+            err("month", _("a value is of a quarter or of a month, not both"))
         value = None
         if row.get("value"):
             try:
@@ -202,8 +212,8 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
         in_scope = indicator is None or region is None or indicator.formula or can_enter(actor, indicator, region)
         if not in_scope:
             err("region_code", _("outside your data scope: you may not enter this indicator for this region"))
-        if indicator is not None and region is not None and year is not None and quarter is not None:
-            key = (indicator.pk, region.pk, year, quarter)
+        if indicator is not None and region is not None and year is not None and None not in (quarter, month):
+            key = (indicator.pk, region.pk, year, quarter, month)
             if key in seen:
                 err("year", _("the same indicator, region and period is already on row %(r)s") % {"r": seen[key]})
             else:
@@ -219,6 +229,7 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
                     "region": region,
                     "year": year,
                     "quarter": quarter,
+                    "month": month,
                     "value": value,
                     "status": status,
                     "source": row["source"],

@@ -109,11 +109,13 @@ class Indicator(models.Model):
 
 class ObservationQuerySet(ScopedQuerySet):
     def annual(self) -> ObservationQuerySet:
-        return self.filter(quarter=0)
+        """The values of whole years (neither a quarter nor a month): what the resolver and the dashboards read."""
+        return self.filter(quarter=0, month=0)
 
 
 class Observation(Timestamped):
-    """One entered value: indicator × region (or the city) × year (× quarter where the source is quarterly).
+    """One entered value: indicator × region (or the city) × year (× quarter, or × month, where the source reports
+    by quarter or by month; both cumulative to the period's end, as the statistics of the year to date are).
 
     Derived indicators (those with a formula) are never entered: they are computed from their components.
     A change to the value, status or source keeps the previous version in `ObservationRevision`.
@@ -136,6 +138,9 @@ class Observation(Timestamped):
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(
         _("quarter"), default=0, help_text=_("0 = the whole year; 1–4 = cumulative to the end of that quarter")
+    )
+    month = models.PositiveSmallIntegerField(
+        _("month"), default=0, help_text=_("0 = not a monthly value; 1–12 = cumulative to the end of that month")
     )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PRELIMINARY)
@@ -163,12 +168,19 @@ class Observation(Timestamped):
     objects = ObservationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["indicator__code", "region__sort_order", "year", "quarter"]
+        ordering = ["indicator__code", "region__sort_order", "year", "quarter", "month"]
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "region", "year", "quarter"], name="observation_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "region", "year", "quarter", "month"], name="observation_unique"
+            ),
             models.CheckConstraint(condition=models.Q(quarter__lte=4), name="observation_quarter_0_4"),
+            models.CheckConstraint(condition=models.Q(month__lte=12), name="observation_month_0_12"),
+            # a value is of a year, a quarter or a month: never of a quarter and a month at once
+            models.CheckConstraint(
+                condition=models.Q(quarter=0) | models.Q(month=0), name="observation_quarter_or_month"
+            ),
         ]
         indexes = [models.Index(fields=["indicator", "year"]), models.Index(fields=["region", "year"])]
 
@@ -178,7 +190,9 @@ class Observation(Timestamped):
 
     @property
     def period_label(self) -> str:
-        return f"{self.year}" if not self.quarter else f"{self.year}Q{self.quarter}"
+        if self.month:
+            return period_label(self.year, self.month, DataSet.PeriodType.MONTHLY)
+        return period_label(self.year, self.quarter)
 
     def clean(self) -> None:
         super().clean()
@@ -279,6 +293,7 @@ class DataSet(Timestamped):
     class PeriodType(models.TextChoices):
         YEARLY = "yearly", _("Yearly")
         QUARTERLY = "quarterly", _("Quarterly (cumulative to the quarter's end)")
+        MONTHLY = "monthly", _("Monthly (cumulative to the month's end)")
 
     class Reporter(models.TextChoices):
         REGION = "region", _("Regions")
@@ -316,6 +331,20 @@ class DataSet(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def periods(self) -> list[int]:
+        """The form periods of one year: 0 (the year), the quarters 1–4 or the months 1–12."""
+        return {self.PeriodType.QUARTERLY: [1, 2, 3, 4], self.PeriodType.MONTHLY: list(range(1, 13))}.get(
+            self.period_type, [0]
+        )
+
+    def observation_period(self, period: int) -> dict[str, int]:
+        """Where a form's period is stored on its observations: `quarter` and `month` (0 for the whole year)."""
+        if self.period_type == self.PeriodType.MONTHLY:
+            return {"quarter": 0, "month": period}
+        if self.period_type == self.PeriodType.QUARTERLY:
+            return {"quarter": period, "month": 0}
+        return {"quarter": 0, "month": 0}
 
 
 class ValidationRule(models.Model):
@@ -388,7 +417,11 @@ class Submission(Timestamped):
         OrgUnit, verbose_name=_("reporting organisation"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    period = models.PositiveSmallIntegerField(_("quarter"), default=0, help_text=_("0 = the whole year"))
+    period = models.PositiveSmallIntegerField(
+        _("period"),
+        default=0,
+        help_text=_("0 = the whole year; else the quarter (1–4) or the month (1–12), by the data set's period"),
+    )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -421,7 +454,7 @@ class Submission(Timestamped):
         verbose_name_plural = _("collection forms")
         constraints = [
             models.UniqueConstraint(fields=["data_set", "org_unit", "year", "period"], name="submission_unique"),
-            models.CheckConstraint(condition=models.Q(period__lte=4), name="submission_period_0_4"),
+            models.CheckConstraint(condition=models.Q(period__lte=12), name="submission_period_0_12"),
         ]
         indexes = [models.Index(fields=["year", "state"])]
 
@@ -430,42 +463,14 @@ class Submission(Timestamped):
 
     @property
     def period_label(self) -> str:
-        return period_label(self.year, self.period)
+        return period_label(self.year, self.period, self.data_set.period_type)
 
 
-class CollectionReminder(models.Model):
-    """An in-app reminder of a form with missing values (written by `send_collection_reminders`, once per form,
-    kind and officer)."""
-
-    class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", _("Due soon")
-        OVERDUE = "overdue", _("Overdue")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="+")
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField(_("year"))
-    period = models.PositiveSmallIntegerField(_("quarter"), default=0)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    missing = models.PositiveSmallIntegerField(_("missing values"))
-    due = models.DateField(_("due"))
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
-
-    data_scope = DataScope(region="org_unit", department="org_unit")
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "data_set", "org_unit", "year", "period", "kind"], name="collection_reminder_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.data_set} · {self.org_unit} · {period_label(self.year, self.period)}"
-
-
-def period_label(year: int, period: int) -> str:
-    """2025, 2025Q3: the form's period as its URL and pages write it."""
-    return f"{year}" if not period else f"{year}Q{period}"
+def period_label(year: int, period: int, period_type: str = DataSet.PeriodType.QUARTERLY) -> str:
+    """2025, 2025Q3, 2025-07: a period as URLs and pages write it (`period` is a quarter, or a month for a monthly
+    data set; 0 is the whole year)."""
+    if not period:
+        return f"{year}"
+    if period_type == DataSet.PeriodType.MONTHLY:
+        return f"{year}-{period:02d}"
+    return f"{year}Q{period}"

@@ -490,7 +490,7 @@ def observation_rows(user: Any, indicator: Indicator) -> QuerySet[Observation]:
         Observation.objects.visible_to(user)
         .filter(indicator=indicator)
         .select_related("region", "indicator", "submission__data_set", "submission__org_unit")
-        .order_by("-year", "-quarter", "region__sort_order")
+        .order_by("-year", "-quarter", "-month", "region__sort_order")
     )
 
 
@@ -657,7 +657,7 @@ def counted_beside_entered(
     counted = {(row.year, row.quarter): (source, row.value) for source, row in fed}
     entered = (
         Observation.objects.visible_to(user)
-        .filter(indicator=indicator, region=unit, is_demo=False, year__in={y for y, _q in counted})
+        .filter(indicator=indicator, region=unit, is_demo=False, year__in={y for y, _q in counted}, month=0)
         .exclude(source__in=sources)
         .order_by("-year", "-quarter")
     )
@@ -688,7 +688,7 @@ def provenance(
     """The source of `unit`'s annual value in `year` and, when a module counted it, the module's rule, when the value
     was last computed and a link to the records counted; a module's differing count of an entered figure if any.
     `fed`: the indicator's fed values (any years), if the page has them."""
-    obs = Observation.objects.filter(indicator=indicator, region=unit, year=year, quarter=0).first() if year else None
+    obs = Observation.objects.annual().filter(indicator=indicator, region=unit, year=year).first() if year else None
     if obs is None:
         return {}
     feeds = registry.indicator_feeds() if feeds is None else feeds
@@ -722,15 +722,17 @@ def provenance(
 
 
 def period_end(data_set: DataSet, year: int, period: int) -> dt.date:
-    """The last day of a form's period (a year, or a quarter)."""
+    """The last day of a form's period (a year, a quarter or a month)."""
     if data_set.period_type == DataSet.PeriodType.YEARLY or not period:
         return dt.date(year, 12, 31)
-    month = period * 3
+    month = period * 3 if data_set.period_type == DataSet.PeriodType.QUARTERLY else period
     return (dt.date(year, month, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 def period_start(data_set: DataSet, year: int, period: int) -> dt.date:
-    return dt.date(year, 1, 1) if not period else dt.date(year, period * 3 - 2, 1)
+    if data_set.period_type == DataSet.PeriodType.YEARLY or not period:
+        return dt.date(year, 1, 1)
+    return dt.date(year, period * 3 - 2 if data_set.period_type == DataSet.PeriodType.QUARTERLY else period, 1)
 
 
 def form_deadline(data_set: DataSet, year: int, period: int) -> dt.date:
@@ -739,21 +741,26 @@ def form_deadline(data_set: DataSet, year: int, period: int) -> dt.date:
 
 
 def periods_of(data_set: DataSet, year: int) -> list[int]:
-    return [0] if data_set.period_type == DataSet.PeriodType.YEARLY else [1, 2, 3, 4]
+    return data_set.periods()
 
 
-def parse_period(text: str) -> tuple[int, int] | None:
-    """'2025' → (2025, 0); '2025Q3' → (2025, 3); anything else None."""
+def parse_period(text: str) -> tuple[int, int, str] | None:
+    """A form URL's period: '2025' → (2025, 0, yearly); '2025Q3' → (2025, 3, quarterly); '2025-07' → (2025, 7,
+    monthly); anything else None."""
     text = (text or "").strip().upper()
-    year, _sep, quarter = text.partition("Q")
-    if (
-        not year.isdigit()
-        or len(year) != 4
-        or (quarter and quarter not in ("1", "2", "3", "4"))
-        or (_sep and not quarter)
-    ):
+    year, rest = text[:4], text[4:]
+    if not year.isdigit() or len(year) != 4:
         return None
-    return int(year), int(quarter or 0)
+    if not rest:
+        return int(year), 0, DataSet.PeriodType.YEARLY
+    if rest in ("Q1", "Q2", "Q3", "Q4"):
+        return int(year), int(rest[1]), DataSet.PeriodType.QUARTERLY
+    if len(rest) == 3 and rest[0] == "-" and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 12:
+        return int(year), int(rest[1:]), DataSet.PeriodType.MONTHLY
+    return None
+
+
+PERIOD_ORDER = {DataSet.PeriodType.YEARLY: 0, DataSet.PeriodType.QUARTERLY: 1, DataSet.PeriodType.MONTHLY: 2}
 
 
 @dataclass
@@ -782,7 +789,12 @@ class BoardCell:
 
     @property
     def period_label(self) -> str:
-        return period_label(self.year, self.period)
+        return period_label(self.year, self.period, self.data_set.period_type)
+
+    @property
+    def column(self) -> tuple[int, int]:
+        """The board's column: the year first, then the quarters, then the months."""
+        return PERIOD_ORDER[self.data_set.period_type], self.period
 
     @property
     def completeness(self) -> rules.Completeness:
@@ -848,15 +860,18 @@ def completeness_board(
     data_set_code: str = "",
     org_unit_code: str = "",
     state: str = "",
+    period_type: str = "",
 ) -> list[BoardCell]:
     """Every form `user` may read for `year`: expected vs entered values, state and timeliness; periods that have
     not begun are left out. Filters: a data set, an organisation, a state ("missing" for forms not started,
-    "overdue" for forms past their deadline and not submitted)."""
+    "overdue" for forms past their deadline and not submitted), a period type (yearly, quarterly, monthly)."""
     data_sets = DataSet.objects.filter(is_active=True).prefetch_related(
         Prefetch("org_units", queryset=OrgUnit.objects.order_by("kind", "sort_order"))
     )
     if data_set_code:
         data_sets = data_sets.filter(code=data_set_code)
+    if period_type:
+        data_sets = data_sets.filter(period_type=period_type)
     data_sets = list(data_sets.annotate(expected=Count("indicators", distinct=True)))
     forms = {
         (s.data_set_id, s.org_unit_id, s.period): s
@@ -897,17 +912,19 @@ def completeness_board(
 class BoardRow:
     data_set: DataSet
     org_unit: OrgUnit
-    cells: dict[int, BoardCell]
+    cells: dict[tuple[int, int], BoardCell]
 
 
-def board_rows(cells: list[BoardCell]) -> tuple[list[int], list[BoardRow]]:
-    """The board as a table: one row per data set × organisation, one column per period of the year."""
-    periods = sorted({c.period for c in cells})
+def board_rows(cells: list[BoardCell]) -> tuple[list[tuple[tuple[int, int], str]], list[BoardRow]]:
+    """The board as a table: one row per data set × organisation, one column per period of the year (the year,
+    then its quarters, then its months, as the data sets shown have them). Returns the columns (key, label) and
+    the rows, whose cells are keyed by column."""
+    columns = {c.column: c.period_label for c in cells}
     rows: dict[tuple[int, int], BoardRow] = {}
     for cell in cells:
         row = rows.setdefault((cell.data_set.pk, cell.org_unit.pk), BoardRow(cell.data_set, cell.org_unit, {}))
-        row.cells[cell.period] = cell
-    return periods, list(rows.values())
+        row.cells[cell.column] = cell
+    return sorted(columns.items()), list(rows.values())
 
 
 def board_totals(cells: list[BoardCell]) -> dict[str, Any]:
@@ -942,8 +959,8 @@ def form_values(data_set: DataSet, org_unit: OrgUnit, year: int, period: int) ->
             indicator__in=data_set.indicators.all(),
             region=observation_region(org_unit),
             year=year,
-            quarter=period,
-        ).select_related("indicator", "submission")
+            **data_set.observation_period(period),
+        ).select_related("indicator", "submission__data_set")
     }
 
 

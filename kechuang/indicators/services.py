@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,13 +68,15 @@ def observation_save(
     region: OrgUnit,
     year: int,
     quarter: int = 0,
+    month: int = 0,
     value: Decimal,
     status: str = Observation.Status.PRELIMINARY,
     source: str,
     definition_version: str = "",
     reason: str = "",
 ) -> SaveResult:
-    """Create the observation or revise it. A revision keeps the previous version and needs a reason."""
+    """Create the observation or revise it. A revision keeps the previous version and needs a reason. The period
+    is the year, a quarter (1–4) or a month (1–12), never a quarter and a month at once."""
     if indicator.formula:
         raise ValidationError(
             {
@@ -81,9 +84,11 @@ def observation_save(
                 % {"name": indicator.name, "formula": indicator.formula}
             }
         )
+    if not 0 <= quarter <= 4 or not 0 <= month <= 12 or (quarter and month):
+        raise ValidationError({"quarter": _("Give a quarter (1–4) or a month (1–12), not both.")})
     if not can_enter(actor, indicator, region):
         raise PermissionDenied(_("You may not enter this indicator for this region."))
-    _refuse_locked(indicator, region, year, quarter)
+    _refuse_locked(indicator, region, year, quarter, month)
     with transaction.atomic():
         return _upsert(
             actor=actor,
@@ -91,6 +96,7 @@ def observation_save(
             region=region,
             year=year,
             quarter=quarter,
+            month=month,
             value=value,
             status=status,
             source=source,
@@ -106,6 +112,7 @@ def _upsert(
     region: OrgUnit,
     year: int,
     quarter: int,
+    month: int = 0,
     value: Decimal,
     status: str,
     source: str,
@@ -114,7 +121,7 @@ def _upsert(
     submission: Submission | None = None,
 ) -> SaveResult:
     """Create or revise one observation (inside the caller's transaction); a revision keeps the old version."""
-    key = {"indicator": indicator, "region": region, "year": year, "quarter": quarter}
+    key = {"indicator": indicator, "region": region, "year": year, "quarter": quarter, "month": month}
     existing = Observation.objects.select_for_update().filter(**key).first()
     if existing is None:
         obs = Observation(
@@ -168,8 +175,8 @@ def _upsert(
     return SaveResult(existing, False, True)
 
 
-def _refuse_locked(indicator: Indicator, region: OrgUnit, year: int, quarter: int) -> None:
-    form = locked_form(indicator, region, year, quarter)
+def _refuse_locked(indicator: Indicator, region: OrgUnit, year: int, quarter: int, month: int = 0) -> None:
+    form = locked_form(indicator, region, year, quarter, month)
     if form is not None:
         raise ValidationError(
             {
@@ -257,12 +264,15 @@ def sync_feeds(years: Iterable[int] | None = None) -> int:
             if row.region_code in units and (wanted is None or row.year in wanted):
                 values[(row.region_code, row.year, row.quarter)] = row.value
         with transaction.atomic():
-            stale = Observation.objects.filter(indicator=indicator, source=feed.source)
+            # a feed reports years and quarters; monthly values are the collection's and stay out of its reckoning
+            stale = Observation.objects.filter(indicator=indicator, source=feed.source, month=0)
             if wanted is not None:
                 stale = stale.filter(year__in=wanted)
             for key in stale.values_list("region__code", "year", "quarter"):
                 values.setdefault(key, Decimal(0))
-            entered = Observation.objects.filter(indicator=indicator, is_demo=False).exclude(source=feed.source)
+            entered = Observation.objects.filter(indicator=indicator, is_demo=False, month=0).exclude(
+                source=feed.source
+            )
             if wanted is not None:
                 entered = entered.filter(year__in=wanted)
             for key in entered.values_list("region__code", "year", "quarter"):
@@ -338,17 +348,20 @@ def collection_rules_of(data_set: DataSet) -> list[rules.Rule]:
 
 
 def last_year_values(data_set: DataSet, org_unit: OrgUnit, year: int, period: int) -> dict[str, Decimal]:
-    """The same period last year, for the jump rules (whatever its state: an unapproved value is still evidence)."""
+    """The same period last year (the same quarter, the same month), for the jump rules (whatever its state: an
+    unapproved value is still evidence)."""
     return dict(
         Observation.objects.filter(
-            indicator__in=data_set.indicators.all(), region=observation_region(org_unit), year=year - 1, quarter=period
+            indicator__in=data_set.indicators.all(),
+            region=observation_region(org_unit),
+            year=year - 1,
+            **data_set.observation_period(period),
         ).values_list("indicator__code", "value")
     )
 
 
 def _check_period(data_set: DataSet, year: int, period: int) -> None:
-    quarterly = data_set.period_type == DataSet.PeriodType.QUARTERLY
-    if not 1949 <= year <= 2100 or (quarterly and not 1 <= period <= 4) or (not quarterly and period != 0):
+    if not 1949 <= year <= 2100 or period not in data_set.periods():
         raise ValidationError({"period": _("This data set has no such period.")})
 
 
@@ -378,6 +391,7 @@ def submission_save(
         raise ValidationError({f"v_{code}": _("This indicator is not in the data set.") for code in unknown})
     comments = {k: v.strip()[:300] for k, v in (comments or {}).items() if k in indicators and (v or "").strip()}
     region = observation_region(org_unit)
+    stored_period = data_set.observation_period(period)
     with transaction.atomic():
         key = {"data_set": data_set, "org_unit": org_unit, "year": year, "period": period}
         form = Submission.objects.select_for_update().filter(**key).first() or Submission(**key)
@@ -392,7 +406,7 @@ def submission_save(
             o.indicator.code: o
             # lock the observation rows only: PostgreSQL refuses FOR UPDATE on the nullable side of the join
             for o in Observation.objects.select_for_update(of=("self",))
-            .filter(indicator__in=indicators.values(), region=region, year=year, quarter=period)
+            .filter(indicator__in=indicators.values(), region=region, year=year, **stored_period)
             .select_related("indicator", "submission__data_set")
         }
         errors: dict[str, str] = {}
@@ -438,7 +452,7 @@ def submission_save(
                 indicator=indicators[code],
                 region=region,
                 year=year,
-                quarter=period,
+                **stored_period,
                 value=value,
                 status=found.status if found is not None else Observation.Status.PRELIMINARY,
                 source=source,
@@ -535,14 +549,18 @@ STEP_WORDS = {
 }
 
 
-def locked_form(indicator: Indicator, region: OrgUnit, year: int, quarter: int) -> Submission | None:
-    """The submitted or approved form that holds this value, if any: its values change only through the workflow
-    (the single-value form and the import refuse them)."""
+def locked_form(indicator: Indicator, region: OrgUnit, year: int, quarter: int, month: int = 0) -> Submission | None:
+    """The submitted or approved form that holds this value (of the year, a quarter or a month), if any: its values
+    change only through the workflow (the single-value form and the import refuse them)."""
+    period_type = (
+        DataSet.PeriodType.MONTHLY if month else DataSet.PeriodType.QUARTERLY if quarter else DataSet.PeriodType.YEARLY
+    )
     return (
         Submission.objects.filter(
             data_set__indicators=indicator,
+            data_set__period_type=period_type,
             year=year,
-            period=quarter,
+            period=month or quarter,
             state__in=(Submission.State.SUBMITTED, Submission.State.APPROVED),
         )
         .filter(Q(org_unit=region) | Q(org_unit__kind=OrgUnit.Kind.DEPARTMENT, org_unit__parent=region))
@@ -552,39 +570,71 @@ def locked_form(indicator: Indicator, region: OrgUnit, year: int, quarter: int) 
 
 
 REMINDER_DAYS_BEFORE = 7
+ABOUT_DATA_SET = "indicators.dataset"  # what the message centre's reminders are about (core.messages.about_of)
 
 
 @dataclass
 class RemindersResult:
-    sent: list[tuple[str, str, str, str]]  # (data set, organisation, period, kind)
-    emails: int = 0
+    sent: list[tuple[str, str, str, str]]  # (data set, organisation, period, kind) of the forms reminded today
+    messages: int = 0  # messages created (one per officer and form)
 
 
+def reminder_key(data_set: DataSet, org_unit: OrgUnit, year: int, period: int, kind: str, due: dt.date) -> str:
+    """The message centre's key of a reminder: the form, the kind and its due day. One message per officer and key, so
+    the daily run sends nothing twice; a moved deadline (the data set's days changed) is news and gets its own."""
+    return f"indicators.collection:{data_set.pk}:{org_unit.pk}:{year}:{period}:{kind}:{due:%Y-%m-%d}"
+
+
+def _reminder_text(
+    data_set: DataSet, unit: OrgUnit, label: str, due: dt.date, missing: int, expected: int, overdue: bool
+) -> tuple[str, str]:
+    facts = {"data_set": data_set.name, "period": label, "n": missing, "due": f"{due:%Y-%m-%d}"}
+    if overdue:
+        subject = _("[Data collection] %(data_set)s %(period)s: overdue since %(due)s, %(n)s values missing") % facts
+    else:
+        subject = _("[Data collection] %(data_set)s %(period)s: due on %(due)s, %(n)s values missing") % facts
+    body = _("%(org)s: the form is due on %(due)s; %(n)s of %(expected)s values are missing.") % {
+        "org": unit.name,
+        "due": f"{due:%Y-%m-%d}",
+        "n": missing,
+        "expected": expected,
+    }
+    return subject, body
+
+
+@transaction.atomic
 def collection_reminders_send(*, today: Any, days_before: int = REMINDER_DAYS_BEFORE) -> RemindersResult:
-    """Remind the reporting officers of every form with missing values: `days_before` its deadline (due soon) and
-    once it is past (overdue); in-app (CollectionReminder, the collection page lists them) and by e-mail. Each
-    (officer, form, kind) once: the unique constraint makes a second run, or two at once, send nothing twice.
-    Forms of this year and last year are looked at (older ones are the bureau's to chase by hand)."""
+    """Remind the reporting officers of every form with missing values, through the message centre
+    (core.messages.notify: the inbox, and e-mail after the commit): `days_before` its deadline (due soon) and once
+    it is past (overdue). Each (officer, form, kind) once: the message's key (`reminder_key`) makes a second run, or
+    two at once, send nothing twice. Forms of this year and last year are looked at (older ones are the bureau's to
+    chase by hand). One transaction: a failure sends nothing."""
     from django.conf import settings
-    from django.core.mail import send_mail
-    from django.db import IntegrityError
     from django.utils import translation
 
-    from kechuang.core.models import User
+    from kechuang.core.messages import notify
+    from kechuang.core.models import Message, User
     from kechuang.indicators import selectors
-    from kechuang.indicators.models import CollectionReminder
 
     result = RemindersResult(sent=[])
     officer_role = {OrgUnit.Kind.REGION: Role.DISTRICT_OFFICER, OrgUnit.Kind.DEPARTMENT: Role.DEPARTMENT_OFFICER}
+    data_sets = list(DataSet.objects.filter(is_active=True).prefetch_related("org_units", "indicators"))
+    officers: dict[int, list[User]] = {}
+    units = {u.pk: u for d in data_sets for u in d.org_units.all()}
+    for user in User.objects.filter(org_unit_id__in=units, is_active=True, role__in=officer_role.values()):
+        if officer_role.get(units[user.org_unit_id].kind) == user.role:
+            officers.setdefault(user.org_unit_id, []).append(user)
     with translation.override(settings.LANGUAGE_CODE):
-        for data_set in DataSet.objects.filter(is_active=True).prefetch_related("org_units", "indicators"):
+        for data_set in data_sets:
             expected = len(data_set.indicators.all())
             for year in (today.year - 1, today.year):
                 for period in selectors.periods_of(data_set, year):
                     due = selectors.form_deadline(data_set, year, period)
                     if due - today > dt.timedelta(days=days_before):
                         continue
-                    kind = CollectionReminder.Kind.OVERDUE if today > due else CollectionReminder.Kind.DUE_SOON
+                    overdue = today > due
+                    kind = Message.Kind.OVERDUE if overdue else Message.Kind.DEADLINE
+                    label = period_label(year, period, data_set.period_type)
                     forms = {
                         s.org_unit_id: s
                         for s in Submission.objects.filter(data_set=data_set, year=year, period=period).annotate(
@@ -599,42 +649,19 @@ def collection_reminders_send(*, today: Any, days_before: int = REMINDER_DAYS_BE
                         ):
                             continue
                         missing = expected - (form.entered if form is not None else 0)
-                        officers = User.objects.filter(org_unit=unit, role=officer_role.get(unit.kind), is_active=True)
-                        emails = []
-                        for officer in officers:
-                            try:
-                                with transaction.atomic():
-                                    CollectionReminder.objects.create(
-                                        user=officer,
-                                        data_set=data_set,
-                                        org_unit=unit,
-                                        year=year,
-                                        period=period,
-                                        kind=kind,
-                                        missing=missing,
-                                        due=due,
-                                    )
-                            except IntegrityError:
-                                continue  # sent before
-                            result.sent.append((data_set.code, unit.code, period_label(year, period), kind))
-                            if officer.email:
-                                emails.append(officer.email)
-                        if emails:
-                            subject = _("[Data collection] %(data_set)s %(period)s: %(n)s values missing") % {
-                                "data_set": data_set.name,
-                                "period": period_label(year, period),
-                                "n": missing,
-                            }
-                            body = _(
-                                "%(org)s: the form is due on %(due)s; %(n)s of %(expected)s values are missing."
-                            ) % {
-                                "org": unit.name,
-                                "due": due.isoformat(),
-                                "n": missing,
-                                "expected": expected,
-                            }
-                            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(emails), fail_silently=False)
-                            result.emails += len(emails)
+                        subject, body = _reminder_text(data_set, unit, label, due, missing, expected, overdue)
+                        ids = notify(
+                            officers.get(unit.pk, []),
+                            kind=kind,
+                            subject=subject,
+                            body=body,
+                            url=reverse("indicators:collection_entry", args=[data_set.code, unit.code, label]),
+                            key=reminder_key(data_set, unit, year, period, kind, due),
+                            about=data_set,
+                        )
+                        if ids:
+                            result.sent.append((data_set.code, unit.code, label, kind))
+                            result.messages += len(ids)
     return result
 
 

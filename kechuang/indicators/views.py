@@ -394,7 +394,9 @@ def _observations(request: HttpRequest) -> ObservationFilter:
     rows = Observation.objects.visible_to(request.user).select_related(
         "indicator", "region", "entered_by", "submission__data_set", "submission__org_unit"
     )
-    return ObservationFilter(request.GET, rows.order_by("indicator__code", "-year", "-quarter", "region__sort_order"))
+    return ObservationFilter(
+        request.GET, rows.order_by("indicator__code", "-year", "-quarter", "-month", "region__sort_order")
+    )
 
 
 def _entry_indicators(user: Any):
@@ -455,6 +457,7 @@ def _export_row(o: Observation) -> list[Any]:
         o.region.name,
         o.year,
         o.quarter or "",
+        o.month or "",
         o.value,
         o.indicator.unit,
         o.get_status_display(),
@@ -478,6 +481,7 @@ def observations_export(request: HttpRequest, fmt_: str) -> HttpResponse:
             _("Region"),
             _("Year"),
             _("Quarter"),
+            _("Month"),
             _("Value"),
             _("Unit"),
             _("Status"),
@@ -535,7 +539,9 @@ def observation_new(request: HttpRequest) -> HttpResponse:
     if d.get("indicator") and d.get("region") and d.get("year"):
         existing = (
             Observation.objects.visible_to(request.user)
-            .filter(indicator=d["indicator"], region=d["region"], year=d["year"], quarter=d.get("quarter") or 0)
+            .filter(
+                indicator=d["indicator"], region=d["region"], year=d["year"], quarter=d.get("quarter") or 0, month=0
+            )
             .first()
         )
     return render(request, "indicators/observation_form.html", {"form": form, "existing": existing})

@@ -79,3 +79,43 @@ def test_entry_submit_approve_lock_and_the_board_moves(browser, collection_site,
     expect(page.get_by_test_id("form-state")).to_have_attribute("data-state", "approved")
     assert page.locator("input[name^='v_']").count() == 0
     assert page.get_by_role("button", name="提交审核").count() == 0
+
+
+def test_a_monthly_form_submitted_approved_and_the_monthly_board(browser, collection_site, login, shot):
+    """The monthly contract registration return: the officer enters this month's form (the URL's period YYYY-MM) and
+    submits it; the bureau approves it; the board filtered to monthly data sets shows it month by month. The
+    officer's collection page lists the reminders of the message centre."""
+    from kechuang.indicators import services
+
+    today = timezone.localdate()
+    period = f"{today.year}-{today.month:02d}"
+    entry = f"{collection_site}/indicators/collection/form/regions-monthly-contracts/zhangdian/{period}/"
+    board = f"{collection_site}/indicators/collection/board/?year={today.year}&period_type=monthly"
+    services.collection_reminders_send(today=today)
+
+    page = login("zhangdian_officer")
+    page.goto(f"{collection_site}/indicators/collection/")
+    expect(page.get_by_test_id("reminders")).to_be_visible()
+    shot("collection-officer-reminders")
+    page.goto(entry)
+    expect(page.get_by_test_id("form-state")).to_have_attribute("data-state", "missing")
+    _values(page)
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_test_id("form-state")).to_have_attribute("data-state", "submitted")
+
+    staff_context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    staff = staff_context.new_page()
+    sign_in(staff, collection_site, "bureau_staff")
+    staff.goto(entry)
+    staff.once("dialog", lambda d: d.accept())
+    staff.get_by_role("button", name="审核通过并锁定").click()
+    expect(staff.get_by_test_id("form-state")).to_have_attribute("data-state", "approved")
+    staff.goto(board)
+    columns = staff.get_by_test_id("board-column").all_inner_texts()
+    assert columns == [f"{today.year}-{m:02d}" for m in range(1, today.month + 1)]
+    cell = staff.locator(f"[data-testid='board-cell'][href*='/zhangdian/{period}/']")
+    expect(cell).to_have_attribute("data-state", "approved")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    staff.screenshot(path=str(SHOTS / "collection-board-monthly.png"), full_page=True)
+    staff_context.close()

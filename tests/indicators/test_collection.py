@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from kechuang.core.models import AuditEntry, OrgUnit
+from kechuang.core.models import AuditEntry, Message, OrgUnit
 from kechuang.indicators import selectors, services
-from kechuang.indicators.models import CollectionReminder, DataSet, Observation, Submission
+from kechuang.indicators.models import DataSet, Observation, Submission
 from tests.conftest import Client, first
 
 QUARTERLY = "regions-quarterly"
@@ -334,25 +334,68 @@ def test_board_export(collection, client_as):
     assert AuditEntry.objects.filter(action="export", object_type="indicators.submission").exists()
 
 
-def test_reminders_once_per_form_and_officer(collection, persona):
+def _reminders(user, key: str):
+    return Message.objects.filter(user=user, key=key)
+
+
+def test_reminders_through_the_message_centre_once_per_officer_and_period(
+    collection, persona, django_capture_on_commit_callbacks
+):
+    """Missing values → one message per officer and form in the message centre (inbox and e-mail after the commit);
+    the daily run again, the same day or the next, sends nothing twice; a complete form gets none."""
     data_set, year, quarter, values = collection
-    officer = persona("zhangdian_officer")
+    officer, zhangdian = persona("zhangdian_officer"), _unit("zhangdian")
     officer.email = "zd@example.com"
     officer.save()
-    CollectionReminder.objects.all().delete()
+    Message.objects.filter(about_type=services.ABOUT_DATA_SET).delete()
+    mail.outbox.clear()
     due = selectors.form_deadline(data_set, year, quarter)
-    call_command("send_collection_reminders", today=(due + dt.timedelta(days=1)).isoformat(), stdout=io.StringIO())
-    mine = CollectionReminder.objects.filter(user=officer, data_set=data_set, year=year, period=quarter)
-    assert mine.count() == 1 and mine.get().kind == "overdue" and mine.get().missing == data_set.indicators.count()
-    assert any("zd@example.com" in m.to for m in mail.outbox)
-    sent = CollectionReminder.objects.count()
-    services.collection_reminders_send(today=due + dt.timedelta(days=2))
-    assert CollectionReminder.objects.count() == sent  # nothing twice
+    key = services.reminder_key(data_set, zhangdian, year, quarter, "overdue", due)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_collection_reminders", today=(due + dt.timedelta(days=1)).isoformat(), stdout=out)
+    message = _reminders(officer, key).get()
+    assert message.kind == "overdue" and message.about_id == data_set.pk
+    assert f"{data_set.indicators.count()}" in message.subject and f"{year}Q{quarter}" in message.subject
+    assert message.url == reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", f"{year}Q{quarter}"])
+    assert [m for m in mail.outbox if m.to == ["zd@example.com"] and m.subject == message.subject]
+    assert message.emailed_at is not None  # delivered after the commit
+    # one per officer and form: no key twice in the officer's inbox
+    keys = list(Message.objects.filter(user=officer, about_type=services.ABOUT_DATA_SET).values_list("key", flat=True))
+    assert len(keys) == len(set(keys)) and "Collection reminders:" in out.getvalue()
+    total, mails = Message.objects.count(), len(mail.outbox)
+    for later in (1, 2):  # the daily run again: the same day, the day after
+        with django_capture_on_commit_callbacks(execute=True):
+            again = services.collection_reminders_send(today=due + dt.timedelta(days=later))
+        assert again.messages == 0 and again.sent == []
+    assert Message.objects.count() == total and len(mail.outbox) == mails
+    # the officer's collection page lists it
+    page = _client(persona, "zhangdian_officer").get(reverse("indicators:collection"))
+    assert message in list(page.context["reminders"])
     # a complete form gets no reminder
-    _save(officer, data_set, _unit("zhangdian"), year, quarter, values, submit=True)
-    CollectionReminder.objects.all().delete()
+    _save(officer, data_set, zhangdian, year, quarter, values, submit=True)
+    Message.objects.filter(about_type=services.ABOUT_DATA_SET).delete()
     services.collection_reminders_send(today=due + dt.timedelta(days=1))
-    assert not CollectionReminder.objects.filter(user=officer, data_set=data_set, year=year, period=quarter).exists()
+    assert not _reminders(officer, key).exists()
+
+
+def test_a_monthly_form_is_reminded_for_its_own_month(monthly, persona):
+    data_set, year, month, _values = monthly
+    officer, zhangdian = persona("zhangdian_officer"), _unit("zhangdian")
+    due = selectors.form_deadline(data_set, year, month)
+    first_run = services.collection_reminders_send(today=due - dt.timedelta(days=3))
+    key = services.reminder_key(data_set, zhangdian, year, month, "deadline", due)
+    message = _reminders(officer, key).get()
+    assert message.kind == "deadline" and f"{year}-{month:02d}" in message.subject
+    assert (MONTHLY, "zhangdian", f"{year}-{month:02d}", "deadline") in first_run.sent
+    again = services.collection_reminders_send(today=due - dt.timedelta(days=2))
+    assert not [s for s in again.sent if s[0] == MONTHLY and s[2] == f"{year}-{month:02d}"]
+    assert _reminders(officer, key).count() == 1
+    # once overdue, one more (the other kind), then nothing
+    services.collection_reminders_send(today=due + dt.timedelta(days=1))
+    services.collection_reminders_send(today=due + dt.timedelta(days=5))
+    overdue = services.reminder_key(data_set, zhangdian, year, month, "overdue", due)
+    assert _reminders(officer, overdue).count() == 1
 
 
 def test_data_sets_are_managed_by_the_bureau(demo, persona):
@@ -385,3 +428,147 @@ def test_board_and_entry_pages_have_bounded_queries(collection, persona, who, dj
     url = reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", f"{year - 1}Q{quarter}"])
     with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Monthly periods: the demo's monthly contract registration return (region × month, cumulative, due 10 days after
+# the month), the same workflow as the quarterly forms; its values stored by month, never read as a year's.
+
+MONTHLY = "regions-monthly-contracts"
+
+
+@pytest.fixture
+def monthly(demo):
+    """The demo's monthly data set, today's month (open, nothing reported yet) and values for 张店区 that pass its
+    rules (5 % over the same month last year, where there is one)."""
+    data_set = DataSet.objects.get(code=MONTHLY)
+    today = timezone.localdate()
+    last = services.last_year_values(data_set, _unit("zhangdian"), today.year, today.month)
+    base = {"tech_contract_turnover_output": D("3.2"), "tech_contract_turnover_absorbed": D("2.7")}
+    values = {code: (last[code] * D("1.05")).quantize(D("0.01")) if code in last else v for code, v in base.items()}
+    return data_set, today.year, today.month, values
+
+
+def test_a_monthly_data_set_has_twelve_periods_each_with_its_own_deadline(monthly):
+    data_set, year, _month, _values = monthly
+    assert data_set.period_type == "monthly" and selectors.periods_of(data_set, year) == list(range(1, 13))
+    # each month ends on its own last day (February's moves with the leap year); due `deadline_days` (10) after it
+    assert selectors.period_end(data_set, 2024, 2) == dt.date(2024, 2, 29)
+    assert selectors.period_end(data_set, 2025, 2) == dt.date(2025, 2, 28)
+    assert selectors.form_deadline(data_set, 2025, 4) == dt.date(2025, 5, 10)
+    assert selectors.form_deadline(data_set, 2025, 12) == dt.date(2026, 1, 10)
+    assert selectors.period_start(data_set, 2025, 7) == dt.date(2025, 7, 1)
+    with pytest.raises(ValidationError):
+        services._check_period(data_set, 2025, 13)
+    with pytest.raises(ValidationError):
+        services._check_period(data_set, 2025, 0)
+
+
+def test_the_board_shows_a_monthly_data_set_month_by_month(monthly, persona):
+    data_set, year, month, _values = monthly
+    today = timezone.localdate()
+    cells = selectors.completeness_board(persona("bureau_staff"), year=year, today=today, period_type="monthly")
+    assert cells and {c.data_set.code for c in cells} == {MONTHLY}
+    # one column per month begun (no month of the future), labelled YYYY-MM, each cell due on its own day
+    assert {c.period for c in cells} == set(range(1, month + 1))
+    columns, _rows = selectors.board_rows(cells)
+    assert [label for _key, label in columns] == [f"{year}-{m:02d}" for m in range(1, month + 1)]
+    for cell in cells:
+        assert cell.deadline == selectors.period_end(data_set, year, cell.period) + dt.timedelta(days=10)
+    assert {c.deadline for c in cells if c.org_unit.code == "zhangdian"} == {
+        selectors.form_deadline(data_set, year, m) for m in range(1, month + 1)
+    }
+
+
+def test_monthly_acceptance_submit_approve_lock_board_moves(monthly, persona):
+    data_set, year, month, values = monthly
+    period = f"{year}-{month:02d}"
+    url = reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", period])
+    board_url = reverse("indicators:collection_board") + f"?year={year}&period_type=monthly"
+    staff, officer = _client(persona, "bureau_staff"), _client(persona, "zhangdian_officer")
+
+    def approved_on_board() -> int:
+        return staff.get(board_url).context["totals"]["counts"]["approved"]
+
+    before = approved_on_board()
+    payload = {f"v_{k}": str(v) for k, v in values.items()}
+    assert officer.get(url).status_code == 200
+    assert officer.post(url, payload | {"action": "submit"}).status_code == 302
+    form = Submission.objects.get(data_set=data_set, org_unit__code="zhangdian", year=year, period=month)
+    assert form.state == "submitted" and form.period_label == period
+    # the values are the month's (cumulative), never a quarter's or the year's
+    stored = Observation.objects.filter(submission=form)
+    assert stored.count() == len(values) and set(stored.values_list("quarter", "month")) == {(0, month)}
+    assert not Observation.objects.annual().filter(submission=form).exists()
+    step = reverse("indicators:collection_step", args=[data_set.code, "zhangdian", period, "approve"])
+    assert staff.post(step).status_code == 302
+    form.refresh_from_db()
+    assert form.state == "approved"
+    assert approved_on_board() == before + 1
+    cell = next(
+        c
+        for c in staff.get(board_url).context["page"].object_list
+        if c.org_unit.code == "zhangdian" and c.data_set.code == MONTHLY
+    ).cells[(2, month)]
+    assert cell.state == "approved" and cell.entered == cell.expected == len(values)
+    # locked: neither the form nor the single-value entry changes the month's value
+    assert officer.post(url, {k: "1" for k in payload} | {"action": "save"}).status_code == 302
+    assert set(stored.values_list("value", flat=True)) == set(values.values())
+    obs = first(stored.filter(indicator__code="tech_contract_turnover_output"))
+    with pytest.raises(ValidationError):
+        services.observation_save(
+            actor=persona("bureau_staff"),
+            indicator=obs.indicator,
+            region=_unit("zhangdian"),
+            year=year,
+            month=month,
+            value=D(1),
+            source="x",
+            reason="y",
+        )
+    # the same number as a quarter (the quarterly data set holds this indicator too) is another period: not locked
+    assert services.locked_form(obs.indicator, _unit("zhangdian"), year, (month - 1) // 3 + 1) != form
+
+
+def test_monthly_unlock_needs_a_reason_and_is_audited(monthly, persona):
+    data_set, year, month, values = monthly
+    staff, officer, zhangdian = persona("bureau_staff"), persona("zhangdian_officer"), _unit("zhangdian")
+    form, _ = _save(officer, data_set, zhangdian, year, month, values, submit=True)
+    services.submission_step(actor=staff, submission=form, action="approve")
+    with pytest.raises(ValidationError):
+        services.submission_step(actor=staff, submission=form, action="unlock", reason=" ")
+    with pytest.raises(PermissionDenied):
+        services.submission_step(actor=officer, submission=form, action="unlock", reason="改数")
+    services.submission_step(actor=staff, submission=form, action="unlock", reason="登记机构补登两份合同")
+    entry = AuditEntry.objects.filter(object_type="indicators.submission", object_id=str(form.pk)).latest("id")
+    assert entry.changes["state"] == ["approved", "returned"] and entry.changes["reason"][1] == "登记机构补登两份合同"
+    corrected = {k: v + 1 for k, v in values.items()}
+    _save(officer, data_set, zhangdian, year, month, corrected, submit=True)
+    obs = first(Observation.objects.filter(submission=form, indicator__code="tech_contract_turnover_output"))
+    assert obs.value == corrected["tech_contract_turnover_output"] and obs.revisions.exists()
+
+
+def test_a_monthly_form_url_takes_a_month_only(monthly, client_as):
+    data_set, year, month, _values = monthly
+    client = client_as("bureau_staff")
+
+    def status(period: str) -> int:
+        return client.get(reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", period])).status_code
+
+    assert status(f"{year}-{month:02d}") == 200
+    assert status(f"{year}Q1") == 404  # a quarter of a monthly data set
+    assert status(f"{year}") == 404
+    assert status(f"{year}-13") == 404
+    quarterly = reverse("indicators:collection_entry", args=[QUARTERLY, "zhangdian", f"{year}-{month:02d}"])
+    assert client.get(quarterly).status_code == 404  # a month of a quarterly data set
+
+
+def test_monthly_values_stay_out_of_the_yearly_readings(monthly, persona, city):
+    """An approved month is not the year's value: the dashboards' resolver reads whole years only."""
+    data_set, year, month, values = monthly
+    staff = persona("bureau_staff")
+    before = selectors.context_for(staff, city).resolver.get("tech_contract_turnover_output", "zhangdian", year)
+    form, _ = _save(persona("zhangdian_officer"), data_set, _unit("zhangdian"), year, month, values, submit=True)
+    services.submission_step(actor=staff, submission=form, action="approve")
+    after = selectors.context_for(staff, city).resolver.get("tech_contract_turnover_output", "zhangdian", year)
+    assert (after and after.value) == (before and before.value)

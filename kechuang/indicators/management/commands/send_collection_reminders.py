@@ -1,4 +1,5 @@
-"""Daily job: `python manage.py send_collection_reminders` (cron beside `send_reminders`); each reminder once."""
+"""Daily job: `python manage.py send_collection_reminders` (cron beside `send_reminders`); each reminder once, through
+the message centre."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from kechuang.indicators.services import REMINDER_DAYS_BEFORE, collection_remind
 
 
 class Command(BaseCommand):
-    help = "Remind reporting officers of collection forms with missing values (due soon, overdue), in-app and e-mail."
+    help = (
+        "Remind reporting officers of collection forms with missing values (due soon, overdue) through the message "
+        "centre (inbox and e-mail); a second run sends nothing twice."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=REMINDER_DAYS_BEFORE, help="days before the deadline")
@@ -20,4 +24,4 @@ class Command(BaseCommand):
         result = collection_reminders_send(today=today, days_before=options["days"])
         for data_set, org, period, kind in result.sent:
             self.stdout.write(f"  {kind:<9} {data_set} {org} {period}")
-        self.stdout.write(f"Collection reminders sent: {len(result.sent)} (e-mails to {result.emails} addresses).")
+        self.stdout.write(f"Collection reminders: {len(result.sent)} forms, {result.messages} messages.")
