@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kechuang.core import audit
+from kechuang.core.firm_tokens import revoke_for_disabled
 from kechuang.core.models import User
 from kechuang.core.passwords import generate_password
 
@@ -118,5 +119,6 @@ def disable_idle_accounts(now: dt.datetime | None = None) -> list[str]:
             changes={"is_active": [True, False]},
             detail={"event": "idle_account_disabled", "idle_days": settings.KECHUANG_ACCOUNT_IDLE_DAYS},
         )
+        revoke_for_disabled(user, actor=None)
         disabled.append(user.username)
     return disabled

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from kechuang.core.firm_tokens import firm_principal
 from kechuang.core.models import ApiToken
 from kechuang.core.roles import BUSINESS
 
@@ -25,11 +26,18 @@ class TokenAuth(HttpBearer):
         found = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
         if found is None or not found.is_usable or not found.user.is_active:
             return None
-        if found.user.role not in BUSINESS:
+        if found.credit_code:
+            # A firm's token (core.firm_tokens): its own firm's endpoints only, read only unless it may write.
+            user = firm_principal(request, found)
+            if user is None:
+                return None
+        elif found.user.role not in BUSINESS:
             return None  # the API serves business data, which an administrator never reads (core.duties)
+        else:
+            user = found.user
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
+        request.user = user
+        return user
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

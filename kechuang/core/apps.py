@@ -33,14 +33,16 @@ class CoreConfig(AppConfig):
         ),
     )
 
-    # The enterprise administrator's page of its firm's accounts (core.firm_accounts); the views refuse an
-    # enterprise user who is not its firm's administrator.
+    # The enterprise administrator's pages of its firm's accounts and API tokens (core.firm_accounts,
+    # core.firm_tokens); the views refuse an enterprise user who is not its firm's administrator.
     external_pages = {
         Role.ENTERPRISE: {
             "core:firm_users",
             "core:firm_user_active",
             "core:firm_user_reset_password",
             "core:firm_user_handover",
+            "core:firm_api_tokens",
+            "core:firm_api_token_revoke",
         }
     }
 

@@ -91,3 +91,18 @@ class FirmUserForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     display_name = forms.CharField(label=_("Full name"), max_length=100)
     email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+
+
+class FirmTokenForm(forms.Form):
+    """The firm administrator's form for a new API token (core.firm_tokens)."""
+
+    name = forms.CharField(
+        label=_("What the token is for"), max_length=100, help_text=_("e.g. the ERP system's nightly sync")
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=[("read", _("Read only")), ("read_write", _("Read and write"))],
+        initial="read",
+        widget=forms.RadioSelect,
+    )
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)

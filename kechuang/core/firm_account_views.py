@@ -17,13 +17,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from kechuang.core import consent, firm_accounts
-from kechuang.core.firm_account_forms import DecisionForm, FirmUserForm, InvitationForm, RegistrationForm
+from kechuang.core import consent, firm_accounts, firm_tokens
+from kechuang.core.firm_account_forms import (
+    DecisionForm,
+    FirmTokenForm,
+    FirmUserForm,
+    InvitationForm,
+    RegistrationForm,
+)
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_attr
 from kechuang.core.middleware import client_ip
-from kechuang.core.models import AccountRequest, InvitationCode, User
+from kechuang.core.models import AccountRequest, ApiToken, InvitationCode, User
 from kechuang.core.registry import layout_for
 from kechuang.core.roles import ACCOUNT_CONFIRMERS
 
@@ -224,3 +230,45 @@ def firm_user_handover(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("core:firm_users")
     messages.success(request, _("%(user)s is now the administrator.") % {"user": account})
     return redirect("my_home")
+
+
+# ---------------------------------------------------------------- the firm's API tokens (core.firm_tokens)
+
+
+@never_cache
+@login_required
+def firm_api_tokens(request: HttpRequest) -> HttpResponse:
+    """The administrator's tokens page: issue one (shown once), list the firm's, revoke."""
+    _firm_admin(request)
+    form = FirmTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        issued = save_or_errors(form, lambda: firm_tokens.firm_token_issue(actor=request.user, **form.cleaned_data))
+        if issued is not None:
+            context = {"token": issued[0], "raw": issued[1], "base_template": layout_for(request.user.role)}
+            response = render(request, "core/firm_api_token_issued.html", context)
+            response["Cache-Control"] = "no-store"  # the token is shown this once
+            return response
+    return render(
+        request,
+        "core/firm_api_tokens.html",
+        {
+            "form": form,
+            "tokens": firm_tokens.firm_tokens(request.user),
+            "max_days": firm_tokens.MAX_VALID_DAYS,
+            "base_template": layout_for(request.user.role),
+        },
+    )
+
+
+@login_required
+@firm_admin_post
+def firm_api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        firm_tokens.firm_token_revoke(actor=request.user, token_id=pk)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("The token is revoked: it no longer works."))
+    return redirect("core:firm_api_tokens")

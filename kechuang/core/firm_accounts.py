@@ -452,6 +452,10 @@ def firm_user_set_active(*, actor: Any, user: User, active: bool) -> User:
     _not_self(actor, user)
     user.is_active = active
     audit.save(user, actor=actor)
+    if not active:
+        from kechuang.core.firm_tokens import revoke_for_disabled
+
+        revoke_for_disabled(user, actor=actor)  # a disabled account's firm tokens end with it (core.firm_tokens)
     return user
 
 

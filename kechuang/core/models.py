@@ -266,10 +266,26 @@ class Liaison(Archivable, Timestamped):
 
 
 class ApiToken(models.Model):
-    """A machine client's bearer token; only its SHA-256 is stored."""
+    """A machine client's bearer token; only its SHA-256 is stored.
+
+    A staff token (`credit_code` blank) acts as its user. A firm token (`credit_code` set, issued by the firm's
+    administrator on the portal, core.firm_tokens) acts as a principal bound to that firm: it reaches only the API
+    endpoints the modules open to enterprise accounts, for its own firm, and a read-only one only reads."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
+    credit_code = models.CharField(
+        _("credit code"),
+        max_length=18,
+        blank=True,
+        db_index=True,
+        help_text=_("The enterprise a firm token is bound to; blank for a staff token."),
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ_WRITE)
     prefix = models.CharField(max_length=8, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -289,13 +305,27 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user: User, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    def issue(
+        cls, *, user: User, name: str, expires_at=None, credit_code: str = "", scope: str = "read_write"
+    ) -> tuple[ApiToken, str]:
         """Create a token; the raw value is returned once and never stored."""
         raw = "kc_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, prefix=raw[3:11], digest=cls.digest_of(raw), expires_at=expires_at
+            user=user,
+            name=name,
+            prefix=raw[3:11],
+            digest=cls.digest_of(raw),
+            expires_at=expires_at,
+            credit_code=credit_code,
+            scope=scope,
         )
         return token, raw
+
+    def state(self) -> str:
+        """valid, revoked or expired."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "valid" if self.is_usable else "expired"
 
     @property
     def is_usable(self) -> bool:

@@ -41,4 +41,10 @@ urlpatterns = [
         name="firm_user_reset_password",
     ),
     path("accounts/firm-users/<int:pk>/handover/", firm_account_views.firm_user_handover, name="firm_user_handover"),
+    path("accounts/firm-api-tokens/", firm_account_views.firm_api_tokens, name="firm_api_tokens"),
+    path(
+        "accounts/firm-api-tokens/<int:pk>/revoke/",
+        firm_account_views.firm_api_token_revoke,
+        name="firm_api_token_revoke",
+    ),
 ]

@@ -127,6 +127,10 @@ def set_active(*, actor: Any, user: User, active: bool) -> User:
     _not_self(actor, user)
     user.is_active = active
     audit.save(user, actor=actor)
+    if not active:
+        from kechuang.core.firm_tokens import revoke_for_disabled
+
+        revoke_for_disabled(user, actor=actor)
     return user
 
 

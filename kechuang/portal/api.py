@@ -1,7 +1,9 @@
 """The enterprise portal's API: the same data as its pages, for the firm's own systems, its own firm only.
 
-External accounts use the API with their session only (core refuses them tokens). Every endpoint answers the
-firm of `request.user.credit_code`; another role gets 403, another firm's demand 404.
+An enterprise account uses it with its session; the firm's own systems with an API token its administrator
+issued (core.firm_tokens: bound to the firm, read only or read and write). Every endpoint answers the firm of
+`request.user.credit_code`; another role gets 403, another firm's demand 404. Demands are posted and edited through
+the technology market's form and service (`FirmDemandForm`, `demand_save_for_firm`), as on the portal's page.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from kechuang.core.roles import Role
-from kechuang.portal import present, selectors
+from kechuang.portal import market, present, selectors
 from kechuang.techmarket import selectors as market_selectors
 from kechuang.techmarket.models import Demand
 
@@ -275,6 +278,44 @@ def portal_demand(request: HttpRequest, pk: int):
         "suggestions": suggestions,
         "matches": matches,
     }
+
+
+class PortalDemandIn(Schema):
+    """A demand's fields, as on the portal's form; the firm's name, credit code and district come from the account.
+    Every field is checked by the technology market's form: an error names the field."""
+
+    title: str | None = None
+    description: str | None = None
+    field: str | None = None
+    cooperation_mode: str | None = None
+    budget_min_wan: Decimal | None = None
+    budget_max_wan: Decimal | None = None
+    deadline: dt.date | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+
+
+def _demand_out(d: Demand) -> dict:
+    return {**{f: getattr(d, f) for f in PortalDemandOut.model_fields if f != "id"}, "id": d.pk}
+
+
+@router.post("/portal/demands", response={201: PortalDemandOut})
+def portal_demand_create(request: HttpRequest, body: PortalDemandIn):
+    """Post a demand for the firm: it waits for the bureau's review (status "pending") before it is published."""
+    _firm_user(request)
+    return Status(201, _demand_out(market.demand_save(request.user, None, body.dict(exclude_unset=True))))
+
+
+@router.patch("/portal/demands/{pk}", response=PortalDemandOut)
+def portal_demand_update(request: HttpRequest, pk: int, body: PortalDemandIn):
+    """Change some fields of one of the firm's demands (another firm's: 404); a change sends it to review again. A
+    demand in negotiation, signed or closed can no longer be edited (422, field "status")."""
+    user = _firm_user(request)
+    d = selectors.demands(user).filter(pk=pk).first()
+    if d is None:
+        raise Http404
+    return _demand_out(market.demand_save(request.user, d, body.dict(exclude_unset=True)))
 
 
 @router.get("/portal/applications", response=PortalApplicationsOut)

@@ -32,6 +32,8 @@ class PortalConfig(AppConfig):
             "api:portal_push",
             "api:portal_demands",
             "api:portal_demand",
+            "api:portal_demand_create",
+            "api:portal_demand_update",
             "api:portal_applications",
         }
     }

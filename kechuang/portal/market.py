@@ -8,6 +8,8 @@ checks and bureau review as its public form, with the firm's name, code and dist
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -60,6 +62,20 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": d.status in FIRM_EDITABLE,
         },
     )
+
+
+def demand_save(actor, demand: Demand | None, changes: dict) -> Demand:
+    """Post (`demand` None) or change a demand of the actor's firm from data (the portal's API): checked by the
+    page's form, field by field, and saved by the same service, so it goes to the bureau's review like one from the
+    page. Fields not in `changes` keep their values; a ValidationError names each bad field."""
+    data = model_to_dict(demand) if demand is not None else {}
+    data.update({k: ("" if v is None else v) for k, v in changes.items()})
+    form = FirmDemandForm(data=data, instance=demand)
+    if not form.is_valid():
+        raise ValidationError(
+            {("non_field" if k == "__all__" else k): [str(m) for m in v] for k, v in form.errors.items()}
+        )
+    return demand_save_for_firm(actor=actor, demand=form.save(commit=False))
 
 
 def _demand_form(request: HttpRequest, d: Demand | None) -> HttpResponse:

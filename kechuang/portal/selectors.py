@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from kechuang.core.registry import default_policy
 from kechuang.core.roles import Role
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.models import Enterprise, LadderResult, Qualification, Tier
@@ -31,7 +32,7 @@ from kechuang.talent.models import SelectionRound, Talent
 from kechuang.techmarket import selectors as market_selectors
 from kechuang.techmarket.models import Contract, Demand, MatchCase
 
-RULES_FILE = Path(__file__).resolve().parent / "data" / "push_rules.yaml"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 LADDER = (Tier.TECH_SME, Tier.HIGH_TECH, Tier.INNOVATIVE_SME, Tier.SPECIALIZED_SME, Tier.LITTLE_GIANT)
 EXPIRY_WARNING_DAYS = 365  # qualifications expiring within a year are flagged (issue 18, "My ladder")
 DEADLINE_WINDOW_DAYS = 90  # the home page's deadlines: the next three months
@@ -40,13 +41,36 @@ LIST_LIMIT = 50  # rows of one list on a page (the firm's own records; a firm ra
 OPEN_CALL = Call.State.OPEN
 
 
+# A city without a rules file: no rule of its own (titles, finance), and the calls and talent rounds of its modules
+# pushed on the plain conditions, without a clause.
+NO_RULES: dict[str, Any] = {
+    "calls": {"requires": {"in_register": True}, "clause": "", "document": ""},
+    "talent_rounds": {"requires": {"employs_talents": True}, "clause": "", "document": ""},
+    "rules": [],
+}
+
+
+def rules_file(city_code: str) -> Path:
+    """The push rules of a city are city data, not code (DESIGN.md): `kechuang/portal/data/<city code>.yaml`."""
+    return DATA_DIR / f"{city_code}.yaml"
+
+
 @cache
-def push_rules() -> dict[str, Any]:
-    """The push rules file, checked once (a malformed rule stops the page with the rule's code)."""
-    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+def _rules_of(city_code: str) -> dict[str, Any]:
+    """A city's push rules, checked once (a malformed rule stops the page with the rule's code)."""
+    path = rules_file(city_code)
+    if not city_code or not path.is_file():
+        return NO_RULES
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for rule in data["rules"]:
         validate_rule(rule)
     return data
+
+
+def push_rules() -> dict[str, Any]:
+    """The push rules of the city the platform runs (its default policy's city; 1 query)."""
+    policy = default_policy()
+    return _rules_of(policy.city.code if policy is not None else "")
 
 
 def credit_code_of(user: Any) -> str:

@@ -82,3 +82,37 @@ def test_registration_confirmation_and_the_firms_accounts(site, page, shot):
     expect(page.get_by_test_id("temporary-password")).to_be_visible()
     page.goto(f"{site}/accounts/firm-users/")
     shot("portal-firm-users-360")
+
+
+def test_the_firms_administrator_issues_an_api_token_that_reads_its_portal(site, page, shot):
+    """Issue 18 §7: the administrator issues a read-only token on a phone, sees it once, and it reads the firm's
+    portal API; revoked, it no longer does."""
+    firm = _firm()
+    User.objects.filter(role=Role.ENTERPRISE, username__startswith="p_").update(
+        credit_code=firm.credit_code, organisation=firm.name
+    )
+    sign_in(page, site, "enterprise_admin")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{site}/accounts/firm-users/")
+    page.get_by_test_id("firm-tokens-link").click()
+    page.fill("#id_name", "ERP 每晚同步")
+    page.get_by_label("只读").check()
+    page.get_by_role("button", name="签发").click()
+    raw = page.get_by_test_id("firm-token").inner_text().strip()
+    assert raw.startswith("kc_")
+    shot("portal-firm-token-issued-360")
+    machine = page.context.browser.new_context()  # the firm's system: no session, the token only
+    home = machine.request.get(f"{site}/api/portal/home", headers={"Authorization": f"Bearer {raw}"})
+    assert home.status == 200 and home.json()["credit_code"] == firm.credit_code
+    page.goto(f"{site}/accounts/firm-api-tokens/")
+    expect(page.get_by_test_id("firm-token-table")).to_contain_text("ERP 每晚同步")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot("portal-firm-tokens-360")
+    page.set_viewport_size(DESK)
+    shot("portal-firm-tokens-1440")
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="撤销").click()
+    expect(page.locator('[data-token-state="revoked"]')).to_have_count(1)
+    refused = machine.request.get(f"{site}/api/portal/home", headers={"Authorization": f"Bearer {raw}"})
+    assert refused.status == 401
+    machine.close()

@@ -109,10 +109,15 @@ def test_firm_portal_push_apply_and_demand_matches(page, site, login, settings, 
     expect(item).to_contain_text("符合条件")
     _both(page, "push")
     item.get_by_test_id("push-apply").click()
+    # the call's application page (kept by the projects module) is in the portal's layout, as every firm page is
+    expect(page.locator('body[data-layout="portal"]')).to_have_count(1)
+    _both(page, "apply")
     page.fill("#project_title", "低碳烧成工艺攻关")
     page.fill("#requested_wan", "200")
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_test_id("my-applications")).to_contain_text("低碳烧成工艺攻关")
+    expect(page.locator('body[data-layout="portal"]')).to_have_count(1)
+    _both(page, "calls")
     assert Application.objects.get(call=call, credit_code=firm.credit_code).project_title == "低碳烧成工艺攻关"
     # the push list now says "applied", without a second application link
     page.goto(f"{site}/portal/push/")

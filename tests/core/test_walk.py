@@ -298,6 +298,10 @@ RULES: dict[str, Rule] = {
     "core:firm_user_active": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN, data={"active": "0"}),
     "core:firm_user_reset_password": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN),
     "core:firm_user_handover": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN),
+    "core:firm_api_tokens": form(
+        readers=FIRM_ADMIN, writers=FIRM_ADMIN, data={"name": "巡检", "scope": "read", "valid_days": 5}
+    ),
+    "core:firm_api_token_revoke": action(target="missing_pk", readers=FIRM_ADMIN, writers=FIRM_ADMIN),
     "core:unmask": action(target="liaison", kwargs={"label": "core.liaison"}, data={"reason": "walk check"}),
     "core:import_job": page(target="missing_pk"),  # a job is its uploader's alone
     "core:import_job_errors": page(target="missing_pk"),
@@ -719,6 +723,12 @@ RULES: dict[str, Rule] = {
     "api:portal_push": page(readers=ENTERPRISE_ACCOUNTS),
     "api:portal_demands": page(readers=ENTERPRISE_ACCOUNTS),
     "api:portal_demand": page(readers=ENTERPRISE_ACCOUNTS, target="missing_pk"),
+    "api:portal_demand_create": api_write(
+        readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS, data={"title": "巡检需求"}
+    ),
+    "api:portal_demand_update": api_write(
+        readers=ENTERPRISE_ACCOUNTS, writers=ENTERPRISE_ACCOUNTS, target="missing_pk", data={"title": "巡检需求"}
+    ),
     "api:portal_applications": page(readers=ENTERPRISE_ACCOUNTS),
     "projects:portal": page(readers=frozenset({"enterprise_admin", "enterprise_user"})),
     "projects:portal_apply": page(readers=frozenset({"enterprise_admin", "enterprise_user"}), target="open_call"),

@@ -4,7 +4,6 @@ list matches the rules on generated firms."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from kechuang.portal.push import MAX_GAP, Firm, Offer, Verdict, evaluate, push_list
 from kechuang.portal.push.engine import APPLIED, GAP, QUALIFIES, validate_rule
+from kechuang.portal.selectors import NO_RULES, _rules_of, push_rules, rules_file
 
 TODAY = dt.date(2026, 6, 30)
 TIERS = ("tech_sme", "high_tech", "innovative_sme", "specialized_sme", "little_giant")
@@ -125,12 +125,26 @@ def test_list_drops_passed_deadlines_and_far_offers_and_orders_by_status_then_de
 
 
 def test_every_rule_of_the_data_file_is_well_formed():
-    data = yaml.safe_load((Path("kechuang/portal/data/push_rules.yaml")).read_text(encoding="utf-8"))
+    data = yaml.safe_load(rules_file("zibo").read_text(encoding="utf-8"))
     for rule in data["rules"]:
         validate_rule(rule)
     assert len({r["code"] for r in data["rules"]}) == len(data["rules"])
     for section in ("calls", "talent_rounds"):
         evaluate(data[section]["requires"], firm())
+
+
+@pytest.mark.django_db
+def test_the_rules_are_the_city_data_of_the_policy_the_platform_runs():
+    """City data, not code (DESIGN.md): `kechuang/portal/data/<city code>.yaml`, the city of the default policy; a
+    city without its file pushes no rule of its own, and its calls and talent rounds on the plain conditions."""
+    from kechuang.core.registry import default_policy
+
+    city = default_policy().city.code
+    assert rules_file(city).is_file() and push_rules() is _rules_of(city)
+    assert {r["code"] for r in push_rules()["rules"]} >= {"title_high_tech", "lukedai"}
+    assert _rules_of("a-city-without-rules") is NO_RULES and _rules_of("") is NO_RULES
+    for section in ("calls", "talent_rounds"):
+        evaluate(NO_RULES[section]["requires"], firm())
 
 
 def test_validate_rule_names_what_is_missing():

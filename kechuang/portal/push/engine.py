@@ -1,6 +1,7 @@
 """Evaluate a firm against the offers' conditions: met now, one gap away, or not (yet) for this firm.
 
-A condition is plain data (from `push_rules.yaml`, or built by the selectors for a call or a talent round):
+A condition is plain data (from the city's `kechuang/portal/data/<city code>.yaml`, or built by the selectors for a
+call or a talent round):
 
 - `{"in_register": true}`: the firm is in the city's enterprise register (calls ask for a firm of the city);
 - `{"tier_held": TIER}`: the firm holds the valid title TIER; not held, the gap is the title, whose own distance is
