@@ -65,6 +65,7 @@ UPLOAD_POINTS = [
     UploadPoint("enterprises:import", "bureau_staff"),
     UploadPoint("platforms:import", "bureau_staff"),
     UploadPoint("finance:loan_import", "bureau_staff"),
+    UploadPoint("projects:import", "bureau_staff"),
     UploadPoint("talent:import", "bureau_staff"),
     UploadPoint("talent:foreign_import", "bureau_staff"),
     UploadPoint("indicators:import", "bureau_staff", forms=("kechuang.indicators.forms.ImportForm",)),
