@@ -297,6 +297,9 @@ class ProjectImport(Importer):
                 if done % 500 == 0:
                     progress(done)
             parsed[key] = rows
+        if not parsed[PROJECTS] and not errors:  # the template as downloaded: said, not a silent "0 imported"
+            reason = _("The file has no data rows: fill in the sheet 项目 below its header row.")
+            return {}, [RowError(by_key[PROJECTS].title, 0, "", "", reason)]
         projects = self._check_projects(actor, by_key[PROJECTS], parsed[PROJECTS], errors, bad_codes)
         self._check_task_books(by_key, parsed, projects, errors, bad_codes)
         clean = [
@@ -375,7 +378,7 @@ class ProjectImport(Importer):
                 error(number, "end_on", values["end_on"], _("The end must come after the start."), code)
             problems = model_errors(
                 Project,
-                {k: v for k, v in values.items() if k in services.PROJECT_IMPORT_FIELDS and k != "region"},
+                {k: v for k, v in values.items() if k in {*services.PROJECT_IMPORT_FIELDS, "code"} and k != "region"},
                 sheet=sheet.title,
                 row=number,
                 labels=label,

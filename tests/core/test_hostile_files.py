@@ -137,6 +137,7 @@ def test_an_ordinary_workbook_passes_the_checks(client_as):
         reverse("enterprises:import_template"),
         reverse("indicators:import_template"),
         reverse("techmarket:import_template", kwargs={"kind": "contract"}),
+        reverse("projects:import_template"),
     ):
         data = client.get(url).content
         report = inspect_upload(io.BytesIO(data), field="file", filename="template.xlsx")
