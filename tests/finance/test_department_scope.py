@@ -191,6 +191,12 @@ def test_board_follows_the_competence_of_each_register(registers, officer, clien
     assert 'data-testid="board-partial"' in page
     b = board(treasury, TODAY.year)
     assert b["vc_total"] == Decimal(200) and b["reserve_total"] == 2 and b["loans"] is None and b["scored"] is None
+    api = client.get(f"/api/finance/board?year={TODAY.year}").json()  # the API answers the same sections
+    assert (
+        api["sections"] == ["listing_reserve", "venture_capital"]
+        and api["loans"] is None
+        and api["vc_total"] == "200.00"
+    )
 
     # 市教育局 (no finance task): no figure at all, a clear empty state naming the rule
     page = _board(client, schools)
