@@ -51,6 +51,9 @@ IMPORTERS = BUREAU | {Role.DISTRICT_OFFICER}
 PROJECTS, MILESTONES, GOALS = "projects", "milestones", "goals"
 ORDER = [PROJECTS, MILESTONES, GOALS]
 CENT = Decimal("0.01")
+# Cells kept whole up to this length (core.imports cuts text cells at 300 characters; a milestone's indicators is a
+# text field, and a cut one would read as a change on the next import).
+LONG_TEXT = {"indicators": 4000}
 
 
 def sheets() -> dict[str, dict[str, Any]]:
@@ -288,6 +291,8 @@ class ProjectImport(Importer):
                         # money arrives with six places: 200.000000 is 200.00; 3.456 stays and the model refuses it
                         if isinstance(value, Decimal) and value == value.quantize(CENT):
                             value = value.quantize(CENT)
+                        if col.key in LONG_TEXT and value:  # a text field: kept whole, not cut at 300 characters
+                            value = cell_text(raw)[: LONG_TEXT[col.key]]
                         values[col.key] = value
                     except ValueError as exc:
                         errors.append(RowError(sheet.title, number, col.label, cell_text(raw), str(exc), col.key))

@@ -255,7 +255,12 @@ def test_export_then_import_round_trips(register, persona, client_as, open_call,
     for seq, (due, share) in enumerate(((dt.date(2026, 6, 1), 30), (dt.date(2027, 6, 1), 70)), start=1):
         services.milestone_add(actor=staff, project=project, due_on=due, indicators=f"-阶段{seq}", payment_share=share)
     services.project_step(actor=staff, project=project, action="sign_task_book")
-    assert run(staff, good_file("XM-R1", "XM-R2")).status == "done"
+    m, g = task_book("XM-R1")
+    m[0][3] = "长指标" * 150  # 450 characters: kept whole through the import and the export
+    r2_m, r2_g = task_book("XM-R2")
+    job = run(staff, workbook([project_row("XM-R1"), project_row("XM-R2")], m + r2_m, g + r2_g))
+    assert job.status == "done", job.errors
+    assert Milestone.objects.get(project__code="XM-R1", seq=1).indicators == "长指标" * 150
     client = client_as("bureau_staff")
     exported = client.get(reverse("projects:import_export"))
     content = b"".join(exported.streaming_content)
