@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kechuang.core.registry import FirmNotice
@@ -18,6 +19,7 @@ def firm_notices(today: dt.date, credit_codes: set[str]) -> list[FirmNotice]:
     notices: list[FirmNotice] = []
     codes = sorted(credit_codes)
     horizon = today + dt.timedelta(days=max(STAGES))
+    ladder = reverse("portal:ladder")  # the firm's own staircase: each tier's criteria, expiring titles flagged
     for chunk in range(0, len(codes), 5000):  # under SQLite's bound-variable limit
         rows = (
             Qualification.objects.filter(
@@ -43,7 +45,7 @@ def firm_notices(today: dt.date, credit_codes: set[str]) -> list[FirmNotice]:
                         "in time; the ladder page shows what the criteria ask."
                     )
                     % {"number": q.certificate_number, "days": left},
-                    url="",
+                    url=ladder,
                     key=f"enterprises.qualification.{q.pk}.{q.expiry_date.isoformat()}.{stage}",
                 )
             )

@@ -12,7 +12,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kechuang.core import registry
-from kechuang.core.scope import reads_register
+from kechuang.core.roles import CITY_WIDE, Role
+from kechuang.core.scope import reads_by_task, reads_register
 from kechuang.finance.models import (
     CapabilityScore,
     InsuranceClaim,
@@ -135,9 +136,75 @@ def _d(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+# The board's sections, each the register (and its model) whose list it sums.
+REGISTERS = {
+    "loans": Loan,
+    "scores": CapabilityScore,
+    "insurance": InsurancePolicy,
+    "venture_capital": VcInvestment,
+    "listing_reserve": ListingFirm,
+}
+
+
+def readable_registers(user: Any) -> frozenset[str]:
+    """The finance registers `user` reads, by the lists' own rule (core.scope): every one for the city-wide roles
+    and a district officer (its region's records); for a department officer, those whose policy tasks it leads or
+    supports (the model's `task_readers`, data/competence.yaml); none for anyone else."""
+    role = getattr(user, "role", None)
+    if role in CITY_WIDE or (role == Role.DISTRICT_OFFICER and getattr(user, "org_unit_id", None)):
+        return frozenset(REGISTERS)
+    if role == Role.DEPARTMENT_OFFICER:
+        return frozenset(k for k, m in REGISTERS.items() if reads_by_task(user, m.data_scope.task_readers))
+    return frozenset()
+
+
+def competence_tasks() -> list[int]:
+    """The policy tasks whose departments read some finance register (what the board's empty state names)."""
+    return sorted({n for m in REGISTERS.values() for n in m.data_scope.task_readers})
+
+
 def board(user: Any, year: int) -> dict[str, Any]:
     """The finance board of `year`: loans by month and product, firms served, the score distribution, insurance,
-    VC by stage, the listing reserve by stage; everything in the user's scope."""
+    VC by stage, the listing reserve by stage; everything in the user's scope, and only the sections of the
+    registers the user reads (`readable_registers`): a section it may not read is None, never a row of zeros."""
+    sections = readable_registers(user)
+    out: dict[str, Any] = {
+        "year": year,
+        "sections": sorted(sections),
+        "hidden": [k for k in REGISTERS if k not in sections],
+        "tasks": competence_tasks(),
+        "months": None,
+        "loans": None,
+        "warnings": None,
+        "insurance": None,
+        "vc": None,
+        "vc_total": None,
+        "reserve": None,
+        "reserve_total": None,
+        "scored": None,
+        "grades": None,
+        "distribution": None,
+        "firms_served": None,
+    }
+    firms_served: set[str] = set()
+    if "loans" in sections:
+        out |= _board_loans(user, year, firms_served)
+    if "insurance" in sections:
+        out |= _board_insurance(user, year, firms_served)
+    if "venture_capital" in sections:
+        out |= _board_vc(user, year, firms_served)
+    if "listing_reserve" in sections:
+        reserve = Counter(ListingFirm.objects.visible_to(user).values_list("stage", flat=True))
+        out["reserve"] = [{"stage": s, "label": s.label, "n": reserve.get(s.value, 0)} for s in ListingFirm.Stage]
+        out["reserve_total"] = sum(reserve.values())
+    if "scores" in sections:
+        out |= _board_scores(user)
+    if sections & {"loans", "insurance", "venture_capital"}:
+        out["firms_served"] = len(firms_served)
+    return out
+
+
+def _board_loans(user: Any, year: int, firms_served: set[str]) -> dict[str, Any]:
     loan_qs = loans(user).filter(month__year=year)
     by_month: dict[int, dict[str, Any]] = {
         m: {"month": m, "lukedai": Decimal(0), "rd_loan": Decimal(0), "count": 0} for m in range(1, 13)
@@ -154,11 +221,28 @@ def board(user: Any, year: int) -> dict[str, Any]:
         firms=Count("credit_code", distinct=True),
         banks=Count("bank", distinct=True),
     )
-    firms_served = set(loan_qs.values_list("credit_code", flat=True))
+    firms_served |= set(loan_qs.values_list("credit_code", flat=True))
+    warnings = (
+        loans(user)
+        .filter(status__in=(Loan.Status.GRANTED, Loan.Status.OVERDUE))
+        .exclude(credit_code__in=registry.tier_holders("tech_sme"))
+        .count()
+    )
+    return {
+        "months": list(by_month.values()),
+        "loans": {
+            "amount": _d(totals["amount"]),
+            "n": totals["n"],
+            "firms": totals["firms"],
+            "banks": totals["banks"],
+        },
+        "warnings": warnings,
+    }
+
+
+def _board_insurance(user: Any, year: int, firms_served: set[str]) -> dict[str, Any]:
     policy_qs = InsurancePolicy.objects.visible_to(user).filter(start_date__year=year)
-    invest_qs = VcInvestment.objects.visible_to(user).filter(invested_on__year=year)
     firms_served |= set(policy_qs.values_list("credit_code", flat=True))
-    firms_served |= set(invest_qs.values_list("credit_code", flat=True))
     insurance = policy_qs.aggregate(
         n=Count("id"), premium=Sum("premium_wan"), subsidy=Sum("subsidy_wan"), insured=Sum("sum_insured_wan")
     )
@@ -166,6 +250,22 @@ def board(user: Any, year: int) -> dict[str, Any]:
     claims_agg = claim_qs.aggregate(
         n=Count("id"), paid=Sum("amount_paid_wan"), paid_n=Count("id", filter=Q(status=InsuranceClaim.Status.PAID))
     )
+    return {
+        "insurance": {
+            "n": insurance["n"],
+            "premium": _d(insurance["premium"]),
+            "subsidy": _d(insurance["subsidy"]),
+            "insured": _d(insurance["insured"]),
+            "claims": claims_agg["n"],
+            "claims_paid": claims_agg["paid_n"],
+            "paid": _d(claims_agg["paid"]),
+        }
+    }
+
+
+def _board_vc(user: Any, year: int, firms_served: set[str]) -> dict[str, Any]:
+    invest_qs = VcInvestment.objects.visible_to(user).filter(invested_on__year=year)
+    firms_served |= set(invest_qs.values_list("credit_code", flat=True))
     vc = {row["stage"]: row for row in invest_qs.values("stage").annotate(n=Count("id"), amount=Sum("amount_wan"))}
     vc_rows = [
         {
@@ -176,45 +276,14 @@ def board(user: Any, year: int) -> dict[str, Any]:
         }
         for s in Stage
     ]
-    reserve = Counter(ListingFirm.objects.visible_to(user).values_list("stage", flat=True))
-    reserve_rows = [{"stage": s, "label": s.label, "n": reserve.get(s.value, 0)} for s in ListingFirm.Stage]
+    return {"vc": vc_rows, "vc_total": sum((r["amount"] for r in vc_rows), Decimal(0))}
+
+
+def _board_scores(user: Any) -> dict[str, Any]:
     score_qs = scores(user)
     grades = Counter(score_qs.values_list("grade", flat=True))
-    buckets = Counter()
+    buckets: Counter[int] = Counter()
     for total in score_qs.values_list("total", flat=True):
         buckets[min(9, int(total) // 10)] += 1
     distribution = [{"band": f"{b * 10}–{b * 10 + 9 if b < 9 else 100}", "n": buckets.get(b, 0)} for b in range(10)]
-    warnings = (
-        loans(user)
-        .filter(status__in=(Loan.Status.GRANTED, Loan.Status.OVERDUE))
-        .exclude(credit_code__in=registry.tier_holders("tech_sme"))
-        .count()
-    )
-    return {
-        "year": year,
-        "months": list(by_month.values()),
-        "loans": {
-            "amount": _d(totals["amount"]),
-            "n": totals["n"],
-            "firms": totals["firms"],
-            "banks": totals["banks"],
-        },
-        "firms_served": len(firms_served),
-        "warnings": warnings,
-        "insurance": {
-            "n": insurance["n"],
-            "premium": _d(insurance["premium"]),
-            "subsidy": _d(insurance["subsidy"]),
-            "insured": _d(insurance["insured"]),
-            "claims": claims_agg["n"],
-            "claims_paid": claims_agg["paid_n"],
-            "paid": _d(claims_agg["paid"]),
-        },
-        "vc": vc_rows,
-        "vc_total": sum((r["amount"] for r in vc_rows), Decimal(0)),
-        "reserve": reserve_rows,
-        "reserve_total": sum(reserve.values()),
-        "scored": score_qs.count(),
-        "grades": sorted(grades.items()),
-        "distribution": distribution,
-    }
+    return {"scored": score_qs.count(), "grades": sorted(grades.items()), "distribution": distribution}

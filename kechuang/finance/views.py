@@ -98,16 +98,34 @@ def board(request: HttpRequest) -> HttpResponse:
         year = timezone.localdate().year
     year = min(max(year, 2000), 2100)
     data = selectors.board(request.user, year)
+    months, distribution = data["months"] or [], data["distribution"] or []
     chart = {
-        "months": [f"{m['month']}月" for m in data["months"]],
-        "lukedai": [float(m["lukedai"]) for m in data["months"]],
-        "rd_loan": [float(m["rd_loan"]) for m in data["months"]],
+        "months": [f"{m['month']}月" for m in months],
+        "lukedai": [float(m["lukedai"]) for m in months],
+        "rd_loan": [float(m["rd_loan"]) for m in months],
         "lukedai_label": str(Loan.Product.LUKEDAI.label),
         "rd_loan_label": str(Loan.Product.RD_LOAN.label),
-        "bands": [d["band"] for d in data["distribution"]],
-        "band_counts": [d["n"] for d in data["distribution"]],
+        "bands": [d["band"] for d in distribution],
+        "band_counts": [d["n"] for d in distribution],
     }
-    return render(request, "finance/board.html", {"b": data, "chart": chart, "years": range(year - 3, year + 2)})
+    names = {
+        "loans": _("Loans"),
+        "scores": _("Capability scores"),
+        "insurance": _("Insurance pilot"),
+        "venture_capital": _("Venture capital"),
+        "listing_reserve": _("Listing reserve"),
+    }
+    return render(
+        request,
+        "finance/board.html",
+        {
+            "b": data,
+            "chart": chart,
+            "years": range(year - 3, year + 2),
+            "hidden": [names[k] for k in data["hidden"]],
+            "tasks": "、".join(str(n) for n in data["tasks"]),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------ scores

@@ -22,6 +22,7 @@ class ProjectsConfig(AppConfig):
                 NavItem(_("Performance board"), "projects:performance"),
                 NavItem(_("Rules and parameters"), "projects:rules"),
                 NavItem(_("New call"), "projects:call_create", roles=BUREAU),
+                NavItem(_("Import projects"), "projects:import", roles=BUREAU | {Role.DISTRICT_OFFICER}),
                 NavItem(_("My reviews"), "projects:reviews", roles=frozenset({Role.EXPERT})),
                 NavItem(_("Calls and my applications"), "projects:portal", roles=frozenset({Role.ENTERPRISE})),
             ),
@@ -39,6 +40,11 @@ class ProjectsConfig(AppConfig):
             "api:project_corrections",
         },
     }
+
+    def importers(self) -> list:
+        from kechuang.projects.importer import ProjectImport
+
+        return [ProjectImport()]
 
     def firm_notices(self, today, credit_codes) -> list:  # core.registry: new calls, deadlines, returned applications
         from kechuang.projects.notices import firm_notices

@@ -1001,3 +1001,202 @@ def use_statement_file(*, actor: Any, project: Project, statement: str) -> Proje
     project.use_statement, project.use_statement_on = statement, _today()
     audit.save(project, actor=actor)
     return project
+
+
+# ============================================================================================ import (importer.py)
+# A project with its task book, as a file gives it. A project number already stored is an update (the file is the
+# bureau's or the district's project list, exported, corrected and imported again); before the task book is signed
+# everything may change, afterwards only what does not change the commitment, and a closed project nothing.
+PROJECT_IMPORT_FIELDS = (
+    "title",
+    "plan",
+    "mode",
+    "funding_mode",
+    "call",
+    "lead_unit",
+    "credit_code",
+    "region",
+    "department",
+    "chief_scientist",
+    "start_on",
+    "end_on",
+    "budget_fiscal_wan",
+    "budget_self_wan",
+    "lump_sum",
+)
+# What a signed task book still lets a file correct: names, not the commitment (dates, money, the firm, the plan).
+SIGNED_CORRECTABLE = frozenset({"title", "lead_unit", "chief_scientist", "department"})
+IMPORT_ENTRY_STATES = (wf.P_APPROVED, wf.IN_PROGRESS)
+CENT = Decimal("0.01")
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+def milestone_key(rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
+    return sorted((int(m["seq"]), m["due_on"], str(m["indicators"]).strip(), _cents(m["payment_share"])) for m in rows)
+
+
+def goal_key(rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
+    return sorted(
+        (
+            g["level"],
+            str(g.get("sublevel") or "").strip(),
+            str(g["indicator"]).strip(),
+            _cents(g["target"]),
+            str(g["unit"]).strip(),
+            g["direction"],
+            _cents(g["weight"]),
+        )
+        for g in rows
+    )
+
+
+def _stored_task_book(project: Project) -> tuple[list[tuple], list[tuple]]:
+    milestones = project.milestones.values("seq", "due_on", "indicators", "payment_share")
+    goals = project.goals.values("level", "sublevel", "indicator", "target", "unit", "direction", "weight")
+    return milestone_key(milestones), goal_key(goals)
+
+
+def task_book_problems(
+    *, start_on: dt.date, end_on: dt.date, milestones: list[Mapping[str, Any]], signed: bool
+) -> dict[str, str]:
+    """What is wrong with a task book as a file gives it (field → reason): the goal table is checked by
+    `_goal_rows`; here the milestones: numbered once each, inside the project's dates, payment shares summing to
+    100 % (required once the task book is signed)."""
+    problems: dict[str, str] = {}
+    if end_on <= start_on:
+        problems["end_on"] = _("The end must come after the start.")
+    seqs = [int(m["seq"]) for m in milestones]
+    if len(set(seqs)) != len(seqs):
+        problems["milestones"] = _("A milestone number appears twice.")
+    elif any(not (start_on <= m["due_on"] <= end_on) for m in milestones):
+        problems["milestones"] = _("A milestone falls outside the project's dates.")
+    elif milestones or signed:
+        total = sum((Decimal(str(m["payment_share"])) for m in milestones), Decimal(0))
+        if not milestones:
+            problems["milestones"] = _("A project in progress has a signed task book: give its milestones.")
+        elif total != 100:
+            problems["milestones"] = _("The milestones' payment shares sum to %(n)s %%, not 100 %%.") % {
+                "n": f"{total.normalize():f}"
+            }
+    return problems
+
+
+@transaction.atomic
+def project_import(
+    *,
+    actor: Any,
+    code: str,
+    fields: Mapping[str, Any],
+    milestones: list[Mapping[str, Any]],
+    goals: list[Mapping[str, Any]],
+    state: str = "",
+) -> str:
+    """Create or update the project `code` with its task book (milestones and goal table); returns "created",
+    "updated" or "unchanged". Bureau staff for every region, a district officer for firms of its own region only.
+    A new project enters as approved (task book not yet signed) or in progress (signed: its milestones must then
+    pay out 100 %); every later state is a step on the project's page. Raises ValidationError by field name."""
+    require_writer(actor)
+    region = fields["region"]
+    if not can_write_unit(actor, region):
+        raise ValidationError({"credit_code": _("This enterprise is outside your area.")})
+    found = Project.objects.filter(code=code).first()
+    if found is None:
+        return _project_import_create(
+            actor=actor, code=code, fields=fields, milestones=milestones, goals=goals, state=state
+        )
+    if not can_write(actor, found):
+        raise ValidationError({"code": _("This project number belongs to a project outside your area.")})
+    if state and state != found.state:
+        raise ValidationError(
+            {"state": _("The project is %(state)s here: a state changes by a step on the project's page.")
+             % {"state": found.get_state_display()}}
+        )  # fmt: skip
+    changed = {k: v for k, v in fields.items() if getattr(found, k) != v}
+    stored_milestones, stored_goals = _stored_task_book(found)
+    new_milestones = milestone_key(milestones) != stored_milestones
+    new_goals = goal_key(goals) != stored_goals
+    if found.state != wf.P_APPROVED:
+        closed = found.state in wf.GOALS_LOCKED
+        locked = set(changed) if closed else set(changed) - SIGNED_CORRECTABLE
+        why = (
+            _("The project is closed: nothing of it changes.")
+            if closed
+            else _("The task book is signed: this changes through a change request on the project's page.")
+        )
+        errors = {name: why for name in sorted(locked)}
+        if new_milestones:
+            errors["milestones"] = why
+        if new_goals:
+            errors["goals"] = why
+        if errors:
+            raise ValidationError(errors)
+    else:
+        problems = task_book_problems(
+            start_on=fields["start_on"], end_on=fields["end_on"], milestones=milestones, signed=False
+        )
+        if problems:
+            raise ValidationError(problems)
+    rows = _goal_rows(goals) if new_goals else []
+    updated = bool(audit.update(found, changed, allowed=PROJECT_IMPORT_FIELDS, actor=actor)) if changed else False
+    if new_milestones:
+        for old in found.milestones.all():
+            audit.record(actor=actor, action="delete", obj=old, changes=audit.diff(audit.snapshot(old), None))
+        found.milestones.all().delete()
+        for m in milestones:
+            audit.save(Milestone(project=found, **_milestone_values(m)), actor=actor)
+    if new_goals:
+        for old in found.goals.all():
+            audit.record(actor=actor, action="delete", obj=old, changes=audit.diff(audit.snapshot(old), None))
+        found.goals.all().delete()
+        for goal in rows:
+            goal.project = found
+            audit.save(goal, actor=actor)
+    return "updated" if (updated or new_milestones or new_goals) else "unchanged"
+
+
+def _milestone_values(m: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "seq": int(m["seq"]),
+        "due_on": m["due_on"],
+        "indicators": str(m["indicators"]).strip(),
+        "payment_share": m["payment_share"],
+    }
+
+
+def _project_import_create(
+    *,
+    actor: Any,
+    code: str,
+    fields: Mapping[str, Any],
+    milestones: list[Mapping[str, Any]],
+    goals: list[Mapping[str, Any]],
+    state: str,
+) -> str:
+    state = state or wf.P_APPROVED
+    if state not in IMPORT_ENTRY_STATES:
+        raise ValidationError(
+            {"state": _("A new project enters as approved or in progress; later states are steps on its page.")}
+        )
+    signed = state == wf.IN_PROGRESS
+    problems = task_book_problems(
+        start_on=fields["start_on"], end_on=fields["end_on"], milestones=milestones, signed=signed
+    )
+    if signed and fields["mode"] == "cabinet":
+        problems.setdefault(
+            "state", _("A cabinet project's team is entered on its page before its task book is signed.")
+        )
+    if problems:
+        raise ValidationError(problems)
+    rows = _goal_rows(goals)
+    project = Project(code=code, state=state)
+    audit.assign(project, fields, allowed=PROJECT_IMPORT_FIELDS)
+    audit.save(project, actor=actor)
+    for m in milestones:
+        audit.save(Milestone(project=project, **_milestone_values(m)), actor=actor)
+    for goal in rows:
+        goal.project = project
+        audit.save(goal, actor=actor)
+    return "created"

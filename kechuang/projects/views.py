@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core import audit, exports, registry
+from kechuang.core import audit, exports, imports, registry
 from kechuang.core.forms import flash_errors
 from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
 from kechuang.core.selectors import regions_for
-from kechuang.projects import selectors, services
+from kechuang.projects import importer, selectors, services
 from kechuang.projects.engine import rules as engine
 from kechuang.projects.engine import workflow as wf
 from kechuang.projects.filters import AppropriationFilter, CallFilter, LoanFilter, ProjectFilter
@@ -163,6 +163,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     filterset = ProjectFilter(request.GET, selectors.projects(request.user))
     ctx = _list_ctx(request, filterset, counts=selectors.pipeline_counts(filterset.qs), **_choices_ctx(request))
     ctx["states"] = Project.State.choices
+    ctx["can_import"] = importer.may_import(request.user)
     grades = dict(Evaluation.Grade.choices)
     for p in ctx["page"].object_list:
         p.grade_label = grades.get(p.last_grade, "")
@@ -214,6 +215,51 @@ def pipeline_export(request: HttpRequest) -> HttpResponse:
     filterset = ProjectFilter(request.GET, selectors.projects(request.user))
     spec = exports.Export("projects.project", _("S&T projects"), "projects", headers, row)
     return exports.list_export(request, filterset, spec, "projects:pipeline")
+
+
+# ---------------------------------------------------------------- import and export in the import layout
+@login_required
+def project_import(request: HttpRequest) -> HttpResponse:
+    if not importer.may_import(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = imports.start(importer.ProjectImport.kind, actor=request.user, upload=upload)
+            except imports.ImportRejected as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+    return render(
+        request,
+        "projects/import.html",
+        {
+            "jobs": imports.jobs_of(request.user, [importer.ProjectImport.kind]),
+            "sheets": [(spec["title"], importer.columns(key)) for key, spec in importer.sheets().items()],
+            "limit_mb": importer.MAX_UPLOAD_MB,
+        },
+    )
+
+
+@login_required
+def project_import_template(request: HttpRequest) -> HttpResponse:
+    return importer.template_response()
+
+
+@login_required
+def project_import_export(request: HttpRequest) -> HttpResponse:
+    """The filtered pipeline with task books, in the import layout (export, correct, import again)."""
+    filterset = ProjectFilter(request.GET, selectors.projects(request.user))
+    back = exports.list_url(request, reverse("projects:pipeline"))
+    count = filterset.qs.count()
+    if (refusal := exports.refused(request, count, back)) is not None:
+        return refusal
+    label = _("Projects with task books")
+    exports.record(request, object_type="projects.project", label=label, rows=count, filters=filterset.applied())
+    return importer.workbook_response(filterset.qs)
 
 
 # ---------------------------------------------------------------- one project

@@ -398,6 +398,8 @@ def test_notices_are_sent_once_and_only_to_the_firms_own_accounts(firm_admin, fi
     assert Message.objects.filter(user=colleague).count() == Message.objects.filter(user=admin).count() == 3
     theirs = set(Message.objects.filter(user=stranger).values_list("kind", flat=True))
     assert theirs == {"expiring", "opportunity", "returned"}  # its region's call; it applied to the city-wide one
+    # an expiry notice opens the firm's ladder page, where the criteria of the renewal are
+    assert set(Message.objects.filter(kind="expiring").values_list("url", flat=True)) == {reverse("portal:ladder")}
     assert not Message.objects.filter(user=admin, subject__contains="淄川区指南").exists()
     total = Message.objects.count()
     call_command("send_firm_notices")

@@ -65,6 +65,7 @@ UPLOAD_POINTS = [
     UploadPoint("enterprises:import", "bureau_staff"),
     UploadPoint("platforms:import", "bureau_staff"),
     UploadPoint("finance:loan_import", "bureau_staff"),
+    UploadPoint("projects:import", "bureau_staff"),
     UploadPoint("talent:import", "bureau_staff"),
     UploadPoint("talent:foreign_import", "bureau_staff"),
     UploadPoint("indicators:import", "bureau_staff", forms=("kechuang.indicators.forms.ImportForm",)),
@@ -136,6 +137,7 @@ def test_an_ordinary_workbook_passes_the_checks(client_as):
         reverse("enterprises:import_template"),
         reverse("indicators:import_template"),
         reverse("techmarket:import_template", kwargs={"kind": "contract"}),
+        reverse("projects:import_template"),
     ):
         data = client.get(url).content
         report = inspect_upload(io.BytesIO(data), field="file", filename="template.xlsx")

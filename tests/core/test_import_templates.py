@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 TEMPLATES = {
     "indicators": ("indicators:import_template", [], "indicators:import", {}),
     "enterprises": ("enterprises:import_template", [], "enterprises:import", {}),
+    "projects": ("projects:import_template", [], "projects:import", {}),
     **{f"techmarket-{k}": ("techmarket:import_template", [k], "techmarket:import", {"kind": k}) for k in SPECS},
 }
 WATCHED = [
@@ -29,6 +30,9 @@ WATCHED = [
     "techmarket.Demand",
     "techmarket.Expert",
     "techmarket.Contract",
+    "projects.Project",
+    "projects.Milestone",
+    "projects.PerformanceGoal",
 ]
 
 
@@ -61,5 +65,5 @@ def test_template_example_is_never_imported(name, client_as):
     response = client.post(reverse(import_url), {**extra, "file": upload}, follow=True)
     assert response.status_code == 200
     assert _state() == before
-    if name == "indicators":
+    if name in ("indicators", "projects"):
         assert "没有数据行" in response.content.decode()  # said, not silently "0 imported"

@@ -675,6 +675,13 @@ RULES: dict[str, Rule] = {
     # -- S&T projects and funds: projects, applications and loans are their region's; calls and rules are public
     "projects:pipeline": page(),
     "projects:pipeline_export": page(),
+    # the bureau for every region, a district for its own firms' projects; the export is scoped like the pipeline
+    "projects:import": form(
+        readers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+        writers=BUREAU | {"zhangdian_officer", "zichuan_officer"},
+    ),
+    "projects:import_template": page(),
+    "projects:import_export": page(),
     "projects:project": page(target="project"),
     "projects:project_action": action(
         target="project", writers=BUREAU, data={"do": "step", "action": "terminate", "note": "walk"}

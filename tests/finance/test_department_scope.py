@@ -154,3 +154,59 @@ def test_department_reader_cannot_write(registers, officer, client, unchanged_db
         response = client.patch(f"/api/finance/loans/{loan.pk}", {"bank": "改"}, content_type="application/json")
         assert response.status_code in (403, 404)
     assert VcFund.objects.count() == 1
+
+
+# ------------------------------------------------------------------------------------------ the board
+def _board(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("finance:board") + f"?year={TODAY.year}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_board_follows_the_competence_of_each_register(registers, officer, client, persona):
+    """The board shows a department only the sections of the registers the lists give it (competence.yaml); a
+    department reading none gets the reason, not a page of zeros that reads as "nothing happened in the city"."""
+    from kechuang.finance.selectors import board, readable_registers
+
+    everything = {"loans", "scores", "insurance", "venture_capital", "listing_reserve"}
+    regulator, treasury, schools = officer("local_finance"), officer("finance"), officer("education")
+    assert readable_registers(persona("bureau_staff")) == everything
+    assert readable_registers(persona("leader")) == everything
+    assert readable_registers(persona("zhangdian_officer")) == everything  # its own region's records of each
+    assert readable_registers(regulator) == everything
+    assert readable_registers(treasury) == {"venture_capital", "listing_reserve"}
+    assert readable_registers(schools) == set()
+
+    sections = ('data-testid="board-loans"', 'data-testid="board-scores"', 'data-testid="board-insurance"',
+                'data-testid="board-vc"', 'data-testid="board-reserve"')  # fmt: skip
+    bureau_page = _board(client, persona("bureau_staff"))
+    assert all(s in bureau_page for s in sections) and 'data-testid="board-none"' not in bureau_page
+    assert 'data-testid="kpi-loan-amount">1,000' in bureau_page or 'data-testid="kpi-loan-amount">1000' in bureau_page
+
+    # 市财政局 (task 19 only): VC and the listing reserve, no loans, insurance or scores, and it is told why
+    page = _board(client, treasury)
+    assert 'data-testid="board-vc"' in page and 'data-testid="board-reserve"' in page
+    assert not any(s in page for s in sections[:3]) and 'data-testid="kpi-loan-amount"' not in page
+    assert 'data-testid="board-partial"' in page
+    b = board(treasury, TODAY.year)
+    assert b["vc_total"] == Decimal(200) and b["reserve_total"] == 2 and b["loans"] is None and b["scored"] is None
+    api = client.get(f"/api/finance/board?year={TODAY.year}").json()  # the API answers the same sections
+    assert (
+        api["sections"] == ["listing_reserve", "venture_capital"]
+        and api["loans"] is None
+        and api["vc_total"] == "200.00"
+    )
+
+    # 市教育局 (no finance task): no figure at all, a clear empty state naming the rule
+    page = _board(client, schools)
+    assert not any(s in page for s in sections) and 'data-testid="board-none"' in page
+    assert "19" in page and "20" in page
+    assert 'data-testid="finance-kpis"' not in page
+    # the menu offers the board to it, so the page answers (200) with the reason rather than a 403
+    assert f'href="{reverse("finance:board")}"' in page
+
+    # a district officer: every section, its own region's figures only
+    page = _board(client, persona("zichuan_officer"))
+    assert all(s in page for s in sections)
+    assert board(persona("zichuan_officer"), TODAY.year)["reserve_total"] == 1
