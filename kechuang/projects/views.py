@@ -12,13 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports, imports, registry
 from kechuang.core.forms import flash_errors
-from kechuang.core.http import paginate, query_without, role_required
+from kechuang.core.http import paginate, query_without, role_required, start_import
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
@@ -223,16 +224,9 @@ def project_import(request: HttpRequest) -> HttpResponse:
     if not importer.may_import(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose an Excel file to import."))
-        else:
-            try:
-                job = imports.start(importer.ProjectImport.kind, actor=request.user, upload=upload)
-            except imports.ImportRejected as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("core:import_job", pk=job.pk)
+        started = start_import(request, importer.ProjectImport.kind, request.FILES.get("file"))
+        if started is not None:
+            return started
     return render(
         request,
         "projects/import.html",
