@@ -180,3 +180,15 @@ def test_visibility_follows_the_record_not_its_creator(liaisons, persona, unit):
     services.liaison_update(actor=persona("bureau_staff"), liaison=record, org_unit=unit("zichuan"))
     assert "张店联络员" not in visible_names(persona("zhangdian_officer"))
     assert "张店联络员" in visible_names(persona("zichuan_officer"))
+
+
+def test_scope_adds_distinct_only_through_to_many_relations(persona):
+    """A chain of foreign keys cannot repeat rows, so the scope adds no DISTINCT (a sort of every matching row, the
+    service desk's cost at a million requests); a path through a to-many relation keeps it."""
+    from kechuang.indicators.models import Observation
+    from kechuang.talent.models import ServiceRequest
+
+    department = persona("lead_officer")
+    assert not scope_filter(ServiceRequest.objects.all(), department).query.distinct
+    assert not scope_filter(ServiceRequest.objects.all(), persona("zhangdian_officer")).query.distinct
+    assert scope_filter(Observation.objects.all(), department).query.distinct
