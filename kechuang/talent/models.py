@@ -196,7 +196,12 @@ class Talent(Archivable, Timestamped):
         ordering = ["-id"]
         verbose_name = _("talent")
         verbose_name_plural = _("talents")
-        indexes = [models.Index(fields=["region", "tier"]), models.Index(fields=["status", "mode"])]
+        indexes = [
+            models.Index(fields=["region", "tier"]),
+            models.Index(fields=["status", "mode"]),
+            # the registry's count and newest page, of the city or of one district, from the index
+            models.Index(fields=["region", "is_active"], name="talent_region_active_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -680,6 +685,8 @@ class ServiceRequest(Timestamped):
         indexes = [
             models.Index(fields=["item", "state", "breached", "rating"], name="talent_request_desk_idx"),
             models.Index(fields=["talent", "item", "state", "breached", "rating"], name="talent_request_talent_idx"),
+            # the desk's cache stamp: the latest change
+            models.Index(fields=["updated_at"], name="talent_request_changed_idx"),
         ]
 
     def __str__(self) -> str:

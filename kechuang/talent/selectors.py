@@ -254,7 +254,22 @@ def service_desk(user: Any) -> list[dict[str, Any]]:
 
     One grouped read by (item, state, breached), which the index on those columns (and the rating) answers without
     touching the table, and no join to the provider: a few hundred groups, folded per provider here (the items are
-    the catalogue's, a few dozen). At a million requests this is the page's one read that grows with the queue."""
+    the catalogue's, a few dozen). At a million requests this read still walks the index (the bureau's whole queue),
+    so its result is kept per user until any request changes: the stamp is the number of requests and the latest
+    change (`updated_at`, set by every save, `bulk_create` included), both read from indexes."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    stamp = ServiceRequest.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    key = f"talent:desk:{getattr(user, 'pk', None)}:{stamp['n']}:{stamp['last'] and stamp['last'].isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = _service_desk(user)
+        cache.set(key, found, 3600)
+    return found
+
+
+def _service_desk(user: Any) -> list[dict[str, Any]]:
     from django.db.models import Sum
 
     from kechuang.talent.engines import requests as reqflow
@@ -266,9 +281,7 @@ def service_desk(user: Any) -> list[dict[str, Any]]:
         .annotate(n=Count("id"), rated=Count("rating"), rating_sum=Sum("rating"))
     )
     groups = list(groups)
-    providers = dict(
-        ServiceItem.objects.filter(pk__in={g[0] for g in groups}).values_list("pk", "provider__name")
-    )
+    providers = dict(ServiceItem.objects.filter(pk__in={g[0] for g in groups}).values_list("pk", "provider__name"))
     per: dict[str, dict[str, Any]] = {}
     for item_id, state, breached, n, rated, rating_sum in groups:
         name = providers[item_id]
