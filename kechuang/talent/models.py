@@ -196,7 +196,12 @@ class Talent(Archivable, Timestamped):
         ordering = ["-id"]
         verbose_name = _("talent")
         verbose_name_plural = _("talents")
-        indexes = [models.Index(fields=["region", "tier"]), models.Index(fields=["status", "mode"])]
+        indexes = [
+            models.Index(fields=["region", "tier"]),
+            models.Index(fields=["status", "mode"]),
+            # the registry's count and newest page, of the city or of one district, from the index
+            models.Index(fields=["region", "is_active"], name="talent_region_active_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -647,9 +652,12 @@ class ServiceRequest(Timestamped):
         REJECTED = "rejected", _("Turned down")
         CANCELLED = "cancelled", _("Withdrawn by the requester")
 
-    talent = models.ForeignKey(Talent, verbose_name=_("talent"), on_delete=models.PROTECT, related_name="requests")
+    # indexed by the desk's indexes below, which start with it
+    talent = models.ForeignKey(
+        Talent, verbose_name=_("talent"), on_delete=models.PROTECT, related_name="requests", db_index=False
+    )
     item = models.ForeignKey(
-        ServiceItem, verbose_name=_("service item"), on_delete=models.PROTECT, related_name="requests"
+        ServiceItem, verbose_name=_("service item"), on_delete=models.PROTECT, related_name="requests", db_index=False
     )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True)
     detail = models.CharField(_("what is asked"), max_length=500, blank=True)
@@ -664,14 +672,22 @@ class ServiceRequest(Timestamped):
     note = models.CharField(_("last note"), max_length=300, blank=True)
     rating = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
 
-    data_scope = DataScope(region="talent__region", department="item__provider")
+    # a million requests: the queue is filtered through subqueries, so its newest page is read in id order
+    data_scope = DataScope(region="talent__region", department="item__provider", subquery=True)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
-        indexes = [models.Index(fields=["item", "state"])]
+        # The desk's per-provider figures read these indexes alone (no row of the table): the bureau's and a provider
+        # department's by item, a district's by talent. They also serve the foreign keys' lookups.
+        indexes = [
+            models.Index(fields=["item", "state", "breached", "rating"], name="talent_request_desk_idx"),
+            models.Index(fields=["talent", "item", "state", "breached", "rating"], name="talent_request_talent_idx"),
+            # the desk's cache stamp: the latest change
+            models.Index(fields=["updated_at"], name="talent_request_changed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.talent}"

@@ -180,3 +180,39 @@ def test_visibility_follows_the_record_not_its_creator(liaisons, persona, unit):
     services.liaison_update(actor=persona("bureau_staff"), liaison=record, org_unit=unit("zichuan"))
     assert "张店联络员" not in visible_names(persona("zhangdian_officer"))
     assert "张店联络员" in visible_names(persona("zichuan_officer"))
+
+
+def test_scope_adds_distinct_only_through_to_many_relations(persona):
+    """A chain of foreign keys cannot repeat rows, so the scope adds no DISTINCT (a sort of every matching row, the
+    service desk's cost at a million requests); a path through a to-many relation keeps it."""
+    from kechuang.indicators.models import Observation
+    from kechuang.talent.models import ServiceRequest
+
+    department = persona("lead_officer")
+    assert not scope_filter(ServiceRequest.objects.all(), department).query.distinct
+    assert not scope_filter(ServiceRequest.objects.all(), persona("zhangdian_officer")).query.distinct
+    assert scope_filter(Observation.objects.all(), department).query.distinct
+
+
+def test_scope_through_a_subquery_names_the_same_records(persona, unit):
+    """`DataScope(subquery=True)` (the service requests): the unit's filter is a subquery on the first hop, not a
+    join, and selects the same rows as the join."""
+    from kechuang.talent.models import ServiceItem, ServiceRequest
+    from tests.talent import factories as f
+
+    staff = persona("bureau_staff")
+    talents = [f.talent(staff, unit("zhangdian"), n=1), f.talent(staff, unit("zichuan"), n=2)]
+    for code, provider in (("school", "education"), ("loan", "finance")):
+        item = ServiceItem.objects.create(code=code, name=code, category="other", provider=unit(provider), sla_days=5)
+        for t in talents:
+            ServiceRequest.objects.create(talent=t, item=item, submitted_on="2025-03-03")
+    for name, joined in (
+        ("supporting_officer", {"item__provider__in": [unit("education").pk]}),
+        ("zhangdian_officer", {"talent__region__in": [unit("zhangdian").pk]}),
+    ):
+        scoped = scope_filter(ServiceRequest.objects.all(), persona(name))
+        assert "JOIN" not in str(scoped.query) and "IN (SELECT" in str(scoped.query)
+        assert set(scoped.values_list("pk", flat=True)) == set(
+            ServiceRequest.objects.filter(**joined).values_list("pk", flat=True)
+        )
+        assert scoped.count() == 2
