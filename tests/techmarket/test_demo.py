@@ -44,4 +44,3 @@ def test_demo_counts_and_spread(match_index, django_capture_on_commit_callbacks)
         ages = [(today - d.date()).days for d in model.objects.values_list("created_at", flat=True)]
         assert min(ages) >= 0 and max(ages) <= 730 and len({a // 30 for a in ages}) >= 20, model
     assert load_demo(city) == "technology market demo data present"
-
