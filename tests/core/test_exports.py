@@ -175,7 +175,7 @@ def test_formulas_are_neutralised_in_csv(lists, client_as):
     Indicator.objects.filter(code="export_test").update(name="+1 导出")
     rows = _rows(client_as("bureau_staff").get(reverse("indicators:observations_csv"), {"indicator": "export_test"}))
     assert rows and {r[1] for r in rows} == {"'+1 导出"}
-    assert {r[6] for r in rows} == {"7.25"}
+    assert {r[7] for r in rows} == {"7.25"}  # the value, after the month column
 
 
 def test_dates_are_shanghai_time_and_numbers_are_numbers(lists, client_as, persona, unit):
