@@ -72,7 +72,7 @@ UNIVERSITIES = ("理工大学", "化工研究院", "材料研究所", "职业技
 
 
 def _short(name: str) -> str:
-    """A firm's name as a team list writes it: 淄博宏康汽车部件科技, not a cut at eight characters."""
+    """A firm's name as a team list writes it (without 有限公司 and its number), not a cut at eight characters."""
     return name.split("（")[0].removesuffix("有限公司").removesuffix("股份")
 
 

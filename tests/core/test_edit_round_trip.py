@@ -578,6 +578,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "kechuang.core.firm_account_forms.DecisionForm": "an action: the district decides a request",
     "kechuang.core.firm_account_forms.FirmUserForm": "creates an account of the firm (its administrator's page)",
     "kechuang.core.firm_account_forms.InvitationForm": "issues a one-time invitation code",
+    "kechuang.core.firm_account_forms.FirmTokenForm": "issues an API token of the firm (shown once; nothing to edit)",
     "kechuang.enterprises.forms.CorrectionDecisionForm": "an action: the district decides a figure",
     "kechuang.portal.ladder_views.CorrectionForm": "proposes a figure (a new proposal; the register is not edited)",
     "kechuang.platforms.forms.CreateForm": "creates a platform (tests/platforms/test_pages.py)",
@@ -664,7 +665,7 @@ def product_forms() -> set[str]:
     import kechuang
 
     for info in pkgutil.walk_packages(kechuang.__path__, "kechuang."):
-        if info.name.rsplit(".", 1)[-1] in ("forms", "views", "account_forms", "account_views"):
+        if info.name.rsplit(".", 1)[-1].endswith(("forms", "views")):  # forms, views, firm_account_forms …
             importlib.import_module(info.name)
     found: set[str] = set()
     stack = [forms.BaseForm]
