@@ -113,7 +113,8 @@ def generate(
         region = rng.choices(codes, weights)[0]
         industry, _chain, short = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
         first, second = rng.choice(_WORDS), rng.choice(_WORDS)
-        # No word twice in a row (丰丰, nor the prefix's last character again): the next word instead, so the draws (and every later figure) stay as they were.
+        # No word twice in a row (丰丰, nor the prefix's last character again): the next word instead, so the
+        # draws (and every later figure) stay as they were.
         if first == place.name_prefix[-1:]:
             first = _WORDS[(_WORDS.index(first) + 1) % len(_WORDS)]
         if second == first:
