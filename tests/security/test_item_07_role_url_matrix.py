@@ -89,6 +89,7 @@ EXTERNAL_PAGES = {
         "api:project_corrections",
         "talent:employer_home",
         "core:firm_users",
+        "core:firm_api_tokens",
         "portal:ladder",
         "portal:facts",
         "portal:fact_correct",
