@@ -30,7 +30,6 @@ from kechuang.core.http import paginate, query_without, role_required
 from kechuang.core.masking import mask_attr
 from kechuang.core.middleware import client_ip
 from kechuang.core.models import AccountRequest, ApiToken, InvitationCode, User
-from kechuang.core.registry import layout_for
 from kechuang.core.roles import ACCOUNT_CONFIRMERS
 
 # ---------------------------------------------------------------- the public registration
@@ -176,7 +175,7 @@ def _account(request: HttpRequest, pk: int) -> User:
 
 
 def _password_page(request: HttpRequest, account: User, password: str) -> HttpResponse:
-    context = {"account": account, "password": password, "base_template": layout_for(request.user.role)}
+    context = {"account": account, "password": password}
     response = render(request, "core/firm_user_password.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -197,7 +196,6 @@ def firm_users(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "accounts": firm_accounts.firm_users(request.user),
-            "base_template": layout_for(request.user.role),
         },
     )
 
@@ -244,7 +242,7 @@ def firm_api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         issued = save_or_errors(form, lambda: firm_tokens.firm_token_issue(actor=request.user, **form.cleaned_data))
         if issued is not None:
-            context = {"token": issued[0], "raw": issued[1], "base_template": layout_for(request.user.role)}
+            context = {"token": issued[0], "raw": issued[1]}
             response = render(request, "core/firm_api_token_issued.html", context)
             response["Cache-Control"] = "no-store"  # the token is shown this once
             return response
@@ -255,7 +253,6 @@ def firm_api_tokens(request: HttpRequest) -> HttpResponse:
             "form": form,
             "tokens": firm_tokens.firm_tokens(request.user),
             "max_days": firm_tokens.MAX_VALID_DAYS,
-            "base_template": layout_for(request.user.role),
         },
     )
 

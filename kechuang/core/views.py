@@ -323,7 +323,6 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "unread": centre.unread_count(request.user),
             "action_count": counts["action"],
             "stale_count": counts["total"] - counts["action"],
-            "base_template": registry.layout_for(request.user.role),
         },
     )
 
