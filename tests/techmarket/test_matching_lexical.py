@@ -10,7 +10,24 @@ from kechuang.techmarket.matching.corpus import BUNDLED_CSL
 from kechuang.techmarket.matching.segmenter import DEMAND_STOPWORDS
 
 # words that showed as "matched terms" in the walk of issue 13, and their like on the devset's demands
-FUNCTION_WORDS = ["度", "很", "性", "最好", "单位", "东西", "容易", "效果", "出来", "一会", "厉害", "得", "太", "更"]
+FUNCTION_WORDS = [
+    "度",
+    "很",
+    "性",
+    "最好",
+    "单位",
+    "东西",
+    "容易",
+    "效果",
+    "出来",
+    "一会",
+    "厉害",
+    "得",
+    "太",
+    "更",
+    "更好",
+    "想换",
+]
 CONTENT_WORDS = ["锌", "铜", "膜", "菌", "烧结", "缓释片", "二氧化碳", "ptfe"]
 
 
