@@ -137,6 +137,11 @@ def main(argv: list[str]) -> int:
     if "--pool" in argv:
         corpus = argv[argv.index("--corpus") + 1] if "--corpus" in argv else None
         return build_pool(Path(corpus) if corpus else None)
+    import time
+
+    from bench.common import report
+
+    start = time.perf_counter()
     rows = table(read_grades(), library_ids())
     print(f"relevant records (grade >= 1; of them grade 2) per demand, against the {MAJORITY} a majority of 10 needs")
     print(f"{'industry':<14}{'judged':>7}{'licensed':>11}{'whole':>11}{'in library':>12}  verdict  demand")
@@ -146,7 +151,14 @@ def main(argv: list[str]) -> int:
             f"{r['industry']:<14}{r['judged']:>7}{r['licensed']:>6} ({r['licensed_grade2']:>2}){r['whole']:>6} "
             f"({r['whole_grade2']:>2}){r['in_library']:>12}  {verdict:<7}  {r['demand']}"
         )
-    print(f"licensed supply reaches {MAJORITY}: {sum(r['enough'] for r in rows)}/{len(rows)} demands")
+    enough = sum(r["enough"] for r in rows)
+    report(
+        "demo_library_supply",
+        size=f"{len(rows)} demands, {sum(r['judged'] for r in rows)} graded pairs",
+        seconds=time.perf_counter() - start,
+        reachable=f"{enough}/{len(rows)}",
+        demands=rows,
+    )
     return 0
 
 
