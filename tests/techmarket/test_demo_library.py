@@ -184,3 +184,24 @@ def test_library_experts_do_not_mix_topics():
     ]
     assert not [t for t in titles for pair in mixed if pair <= t]
     assert any({"PHEV行星齿轮传动系统设计及仿真", "多级2K-H行星减速器设计系统的开发"} <= t for t in titles)
+
+
+def test_library_holds_the_licensed_records_graded_relevant_to_the_demo_demands():
+    """bench/demo_library_supply.jsonl grades, per demo demand, the corpus records a person read: every licensed
+    (bundled) record graded relevant to a demand that the corpus can answer (6 or more such records) is in the
+    library, so a rule change that drops one fails here, not silently in the demo's top 10."""
+    from bench.demo_library import DEMANDS, MAJORITY
+    from bench.demo_library_supply import licensed, read_grades
+
+    grades = read_grades()  # also checks the supply grades and the demo judgements agree
+    assert {d for _, d in DEMANDS} <= set(grades)
+    bundled = _records()
+    picked = {r["id"] for rows in demo.Library.load().pick(list(bundled.values())).values() for r in rows}
+    reachable = 0
+    for _, demand in DEMANDS:
+        relevant = {d for d, g in grades[demand].items() if g >= 1 and licensed(d)}
+        assert relevant <= set(bundled), demand
+        if len(relevant) >= MAJORITY:
+            reachable += 1
+            assert relevant <= picked, (demand, sorted(relevant - picked))
+    assert reachable >= 4

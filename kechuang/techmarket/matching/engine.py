@@ -256,6 +256,9 @@ class _QueryPlan:
     lsa_terms: list[str] = dc_field(default_factory=list)
     keyword_terms: list[str] = dc_field(default_factory=list)
     query_fields: list[tuple[str, float]] = dc_field(default_factory=list)
+    # search-mode pieces from inside a longer query word, across its parts (化处 of 生化|处理): they score, but
+    # say nothing true as a reason
+    fragments: frozenset[str] = frozenset()
 
 
 class MatchEngine:
@@ -596,7 +599,10 @@ class MatchEngine:
                         if term not in weights:
                             weights[term] = opts.vocabulary_weight
                             origin[term] = "vocabulary"
-        plan = _QueryPlan(weights, origin, vocab)
+        fragments = frozenset(
+            t for t in counts if any(t in u and not (u.startswith(t) or u.endswith(t)) for u in counts)
+        )
+        plan = _QueryPlan(weights, origin, vocab, fragments=fragments)
         if opts.keyword_expansion and self.cooccurrence:
             self._expand_keywords(plan)
         return plan
@@ -912,11 +918,16 @@ class MatchEngine:
     ) -> Explanation:
         field_sets = {name: set((stored.get_first(name) or "").split(" ")) for name in TEXT_FIELDS}
         field_terms = {
-            name: [t for t in _maximal([t for t in plan.weights if t in terms]) if self.segmenter.explains(t)]
+            name: [
+                t
+                for t in _maximal([t for t in plan.weights if t in terms])
+                if self.segmenter.explains(t) and t not in plan.fragments
+            ]
             for name, terms in field_sets.items()
         }
         matched = _maximal([t for t in plan.weights if any(t in terms for terms in field_sets.values())])
-        matched = [t for t in matched if self.segmenter.explains(t)]  # no 很, 度, 单位 among the reasons
+        # no 很, 度, 单位 among the reasons, nor a piece of two words
+        matched = [t for t in matched if self.segmenter.explains(t) and t not in plan.fragments]
         matched.sort(key=lambda t: -plan.weights[t])
         snippet, highlights = self._snippet(stored, snippets)
         return Explanation(

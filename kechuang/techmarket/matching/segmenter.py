@@ -44,7 +44,7 @@ DEMAND_STOPWORDS = frozenset(_DEMAND_STOPWORD_TEXT.split())
 _EXPLAIN_STOPWORD_TEXT = """
 度 很 性 最好 单位 非常 比较 特别 更加 一下 一会 一点 东西 容易 效果 出来 下来 起来 上去 以后 之后 时候 厉害 清楚 慢慢
 里面 外面 不能 不行 不住 不够 不好 剩下 没用 做成 几种 各种 方法 方式 现在 目前 主要 其他 其它 之类 方面 领域 企业 工厂
-车间 产品 生产 好用 想办法 了解 帮忙 帮助 老 大 小 多 少 高 低 新 旧 长 短
+车间 产品 生产 好用 想办法 了解 帮忙 帮助 老 大 小 多 少 高 低 新 旧 长 短 更好 想换 白白浪费
 """
 # Generic words (降低, 温度, 处理, 方法 …): data, in data/generic_terms.txt, with why each group is there.
 GENERIC_TERMS_FILE = Path(__file__).resolve().parent / "data" / "generic_terms.txt"
