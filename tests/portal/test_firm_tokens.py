@@ -277,7 +277,9 @@ def test_disabling_the_issuing_account_ends_its_tokens_for_good(client, admins, 
     elif how == "sysadmin":
         user_admin.set_active(actor=persona("sysadmin"), user=admin, active=False)
     else:
-        User.objects.filter(pk=admin.pk).update(last_login=timezone.now() - dt.timedelta(days=400))
+        long_ago = timezone.now() - dt.timedelta(days=400)
+        User.objects.filter(pk=admin.pk).update(last_login=long_ago)
+        ApiToken.objects.filter(user=admin).update(last_used_at=long_ago)  # idle everywhere: its token unused too
         assert admin.username in disable_idle_accounts()
     assert client.get("/api/portal/home", **bearer(raw)).status_code == 401
     token = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
@@ -450,3 +452,35 @@ def test_every_api_route_refuses_a_firm_token_but_the_allow_list(client, admins,
     assert session.get("/api/projects/corrections").status_code == 200
     assert session.post(call, application, content_type="application/json").status_code == 201
     assert Application.objects.filter(credit_code=OWN).count() == 1
+
+
+def test_a_token_in_use_keeps_its_api_only_account_active(client, admins):
+    """The idle-account job counts a token's use as activity of the account the token acts as: an API-only firm
+    administrator, who never signs in through the browser but whose token its ERP used yesterday, stays active
+    with its token; an administrator idle everywhere (no log-in, its token unused for as long) is disabled and its
+    tokens revoked."""
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+
+    busy, idle = admins
+    now = timezone.now()
+    long_ago = now - dt.timedelta(days=400)
+    User.objects.filter(pk__in=[busy.pk, idle.pk]).update(last_login=None, date_joined=long_ago)
+    busy_raw, idle_raw = issue(busy), issue(idle)
+    with time_machine.travel(now - dt.timedelta(days=91), tick=False):  # the idle firm's token, last used 91 days ago
+        assert client.get("/api/portal/home", **bearer(idle_raw)).status_code == 200
+    with time_machine.travel(now - dt.timedelta(days=1), tick=False):  # the busy one's, yesterday
+        assert client.get("/api/portal/home", **bearer(busy_raw)).status_code == 200
+    out = io.StringIO()
+    with time_machine.travel(now, tick=False):
+        call_command("disable_idle_accounts", stdout=out)
+    busy.refresh_from_db()
+    idle.refresh_from_db()
+    assert busy.is_active and busy.username not in out.getvalue()
+    assert not idle.is_active and idle.username in out.getvalue()
+    assert ApiToken.objects.get(digest=ApiToken.digest_of(busy_raw)).revoked_at is None
+    assert ApiToken.objects.get(digest=ApiToken.digest_of(idle_raw)).revoked_at is not None
+    assert client.get("/api/portal/home", **bearer(busy_raw)).status_code == 200
+    assert client.get("/api/portal/home", **bearer(idle_raw)).status_code == 401
