@@ -9,12 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kechuang.core import audit
 from kechuang.core.firm_tokens import revoke_for_disabled
-from kechuang.core.models import User
+from kechuang.core.models import ApiToken, User
 from kechuang.core.passwords import generate_password
 
 # The session key holding the log-in time (a POSIX timestamp) for the absolute session limit.
@@ -98,10 +98,16 @@ def session_too_old(session: Any, now: dt.datetime | None = None) -> bool:
 
 
 def idle_accounts(now: dt.datetime | None = None):
-    """Active accounts without a log-in for KECHUANG_ACCOUNT_IDLE_DAYS (never logged in: counted from creation)."""
+    """Active accounts unused for KECHUANG_ACCOUNT_IDLE_DAYS: no log-in (never logged in: counted from creation) and
+    no request with any of their API tokens. A token acts as the account that issued it (core.api_auth), so its use
+    is that account's activity: a firm administrator whose ERP calls the API daily is not idle for never signing in
+    through the browser (and disabling it would revoke the firm's tokens)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.KECHUANG_ACCOUNT_IDLE_DAYS)
-    return User.objects.filter(is_active=True).filter(
-        Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
+    used_token = ApiToken.objects.filter(user=OuterRef("pk"), last_used_at__gte=cutoff)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .exclude(Exists(used_token))
     )
 
 

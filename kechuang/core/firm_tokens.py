@@ -6,8 +6,8 @@ value shown once) with the firm's credit code, an expiry and a scope, read only 
 here and in `core.api_auth.TokenAuth`, whatever the caller:
 
 - a firm token acts as the account that issued it, for the firm of its credit code only, and reaches only the API
-  endpoints the modules open to enterprise accounts (`firm_api_names`: the portal, my-enterprise, the firm's
-  score and calls); every staff endpoint, and the API docs, answer 403;
+  endpoints of `FIRM_TOKEN_API` (the portal's API: /api/portal/*, /api/my-enterprise/*), checked here for every
+  request by `core.api_auth.TokenAuth`; every other endpoint, a new one included, and the API docs answer 403;
 - a read-only token reads: any other method answers 403, but for the what-if (`READ_ONLY_POSTS`), a computation
   that saves nothing;
 - a revoked or expired token is refused (401), as is a token whose issuing account is disabled, no longer an
@@ -40,11 +40,39 @@ READ_ONLY_POSTS = frozenset({"api:my_whatif"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# The one allow-list of the API endpoints (URL names) a firm's token reaches: the enterprise portal's own API (issue
+# 18 §7, "the same data for the firm's own systems"). Anything else, a route added tomorrow included, is refused:
+# being open to enterprise accounts in the browser (AppConfig.external_pages) is not enough for a machine. Refused
+# on purpose, though the firm's session reaches them:
+# - api:finance_my_score: the score is in the portal API already (home, applications: total, grade, date); its
+#   criterion-by-criterion working is the finance module's page for a person;
+# - api:project_corrections: the staff list of correction orders, scoped by role; the firm's orders are on its
+#   portal page, and a staff endpoint is not the firm's API;
+# - api:project_application_create: applying for a call is the firm's declaration, made by a signed-in person on
+#   the call's page, not by a system holding a token; the endpoint is also the staff's entry point.
+FIRM_TOKEN_API = frozenset(
+    {
+        "api:portal_home",
+        "api:portal_push",
+        "api:portal_demands",
+        "api:portal_demand",
+        "api:portal_demand_create",
+        "api:portal_demand_update",
+        "api:portal_applications",
+        "api:my_ladder",
+        "api:my_whatif",
+        "api:my_corrections",
+        "api:my_correction_propose",
+    }
+)
+
+
 def firm_api_names() -> frozenset[str]:
-    """The URL names of the API endpoints a firm token reaches: those the modules open to enterprise accounts."""
+    """The URL names a firm token reaches: the allow-list, less any endpoint no longer open to enterprise accounts
+    (a token never reaches more than its account's session)."""
     from kechuang.core.registry import external_pages
 
-    return frozenset(name for name in external_pages(Role.ENTERPRISE) if name.startswith("api:"))
+    return FIRM_TOKEN_API & external_pages(Role.ENTERPRISE)
 
 
 def _is_firm_admin(actor: Any) -> bool:

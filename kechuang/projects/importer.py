@@ -10,7 +10,9 @@ corrects it and imports it again, so an unchanged file changes nothing (idempote
 place; refusing a known number would make every correction a manual job. What an update may change depends on the
 project's state (services.project_import): everything before the task book is signed, only names afterwards, nothing
 once closed. Scope: the bureau imports for every region, a district officer only projects of firms of its own
-region (the firm's region in the enterprise register) and never a number used by another region's project."""
+region (the firm's region in the enterprise register) and never a number used by another region's project. The task
+book (milestones, goals, the signature) is the bureau's, as on the project page (services.may_set_task_book): a
+district's file registers a new project without one and gives a stored project's as it is."""
 
 from __future__ import annotations
 
@@ -140,6 +142,10 @@ def notes() -> list[str]:
         " A new project enters as approved or in progress (signed: the payment shares sum to 100 %).",
         "6. 每个项目须有完整的绩效目标表：含产出指标，权重合计 100。"
         " Every project needs a complete goal table: an output (产出) goal, weights summing to 100.",
+        "   任务书（节点、绩效目标、签订）由市科技局确定：区县导入的新项目不填节点和绩效目标，"
+        "已有项目的须与现有内容一致。"
+        " The task book (milestones, goals, signing) is the bureau's: a district's file gives a new project without"
+        " one, and an existing project's as it is stored.",
         "7. 任一行有错误时整个文件均不导入，页面和标注文件会列出全部错误（工作表、行、列和原因）。"
         " A file with any error imports nothing; every error is listed with its sheet, row, column and reason.",
         f"8. 单个文件不超过 {MAX_UPLOAD_MB} MB、每表 {MAX_ROWS:,} 行。"
@@ -306,7 +312,7 @@ class ProjectImport(Importer):
             reason = _("The file has no data rows: fill in the sheet 项目 below its header row.")
             return {}, [RowError(by_key[PROJECTS].title, 0, "", "", reason)]
         projects = self._check_projects(actor, by_key[PROJECTS], parsed[PROJECTS], errors, bad_codes)
-        self._check_task_books(by_key, parsed, projects, errors, bad_codes)
+        self._check_task_books(by_key, parsed, projects, errors, bad_codes, services.may_set_task_book(actor))
         clean = [
             (number, code, values, parsed_task_book)
             for code, (number, values, parsed_task_book) in projects.items()
@@ -400,11 +406,14 @@ class ProjectImport(Importer):
         projects: dict[str, tuple[int, dict[str, Any], dict[str, list]]],
         errors: list[RowError],
         bad: set[str],
+        sets_task_books: bool,
     ) -> None:
         """Each milestone and goal row belongs to a project of the 项目 sheet; a project's milestones are numbered
-        once, inside its dates, paying out 100 % in all; its goal rows are each valid and make a complete table."""
+        once, inside its dates, paying out 100 % in all; its goal rows are each valid and make a complete table.
+        Only one who may set task books is told a task book is missing: another writer's file gives none for a new
+        project (services.project_import refuses any it gives that differs from the stored one)."""
         for key in (MILESTONES, GOALS):
-            self._check_sheet(key, by_key, parsed[key], projects, errors, bad)
+            self._check_sheet(key, by_key, parsed[key], projects, errors, bad, sets_task_books)
 
     def _check_sheet(
         self,
@@ -414,6 +423,7 @@ class ProjectImport(Importer):
         projects: dict[str, tuple[int, dict[str, Any], dict[str, list]]],
         errors: list[RowError],
         bad: set[str],
+        sets_task_books: bool,
     ) -> None:
         sheet = by_key.get(key)
         label = {c.key: c.label for c in columns(key)}
@@ -441,7 +451,7 @@ class ProjectImport(Importer):
         for code, (number, values, book) in projects.items():
             rows = [v for _n, v in book[key]]
             if key == MILESTONES:
-                if not rows and values.get("state") == "in_progress":
+                if not rows and values.get("state") == "in_progress" and sets_task_books:
                     reason = _("A project in progress has a signed task book: give its milestones in 任务书节点.")
                     self._project_error(errors, by_key[PROJECTS], number, "state", values["state"], reason)
                     bad.add(code)
@@ -453,11 +463,11 @@ class ProjectImport(Importer):
                         "n": f"{total:f}",
                     }
                     error(last_row[code], "payment_share", f"{total:f}", reason, code)
-            elif not rows:
+            elif not rows and sets_task_books:
                 reason = _("The project has no performance goals in the sheet 绩效目标.")
                 self._project_error(errors, by_key[PROJECTS], number, "code", code, reason)
                 bad.add(code)
-            elif all(g.get("level") and g.get("weight") is not None for g in rows):
+            elif rows and all(g.get("level") and g.get("weight") is not None for g in rows):
                 for problem in goal_problems((g["level"], g["weight"]) for g in rows):
                     reason = _("The goal table of project %(code)s: %(p)s.") % {"code": code, "p": problem}
                     error(last_row[code], "weight", code, reason, code)

@@ -94,6 +94,24 @@ def _require_project_writer(actor: Any, project: Project) -> None:
         raise PermissionDenied(_("This project is outside your scope."))
 
 
+def may_set_task_book(actor: Any) -> bool:
+    """May `actor` set, change or sign a project's task book (its milestones, its goal table, the signature)? The
+    bureau only, whichever way the task book is written: the project page and the project import both ask here."""
+    return is_bureau(actor)
+
+
+def task_book_refusal() -> str:
+    return _(
+        "Only the bureau sets, changes or signs a task book: leave the project's milestones and goals as stored "
+        "(none for a new project); the bureau sets them on the project's page."
+    )
+
+
+def require_task_book_setter(actor: Any) -> None:
+    if not may_set_task_book(actor):
+        raise PermissionDenied(task_book_refusal())
+
+
 # ============================================================================================ rules (data)
 def rule_params() -> dict[str, Decimal]:
     """The reference's defaults with the bureau's values over them."""
@@ -456,7 +474,9 @@ def goal_table_ready(project: Project) -> list[str]:
 def project_step(*, actor: Any, project: Project, action: str, note: str = "", method: str = "") -> Project:
     """sign_task_book · suspend / resume · request_acceptance · accept / not_accept · terminate."""
     _require_project_writer(actor, project)
-    if action != "request_acceptance":
+    if action == "sign_task_book":
+        require_task_book_setter(actor)
+    elif action != "request_acceptance":
         require_bureau(actor)
     try:
         new_state = wf.next_state("project", project.state, action)
@@ -510,7 +530,7 @@ def risk_flag_set(*, actor: Any, project: Project, flagged: bool, note: str = ""
 def milestone_add(
     *, actor: Any, project: Project, due_on: dt.date, indicators: str, payment_share: Decimal
 ) -> Milestone:
-    require_bureau(actor)
+    require_task_book_setter(actor)
     if project.state != wf.P_APPROVED:
         raise ValidationError({"due_on": _("Milestones are set in the task book, before it is signed.")})
     if not (project.start_on <= due_on <= project.end_on):
@@ -632,7 +652,7 @@ def ip_declare(*, actor: Any, project: Project, declaration: str) -> Project:
 def goals_set(*, actor: Any, project: Project, goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
     """Replace the goal table (before the task book is signed, or by an approved change). A judged project's goals
     are locked."""
-    require_bureau(actor)
+    require_task_book_setter(actor)
     if project.state in wf.GOALS_LOCKED:
         raise ValidationError({"goals": _("The goals of an accepted, rejected or terminated project are fixed.")})
     if project.state != wf.P_APPROVED and not project.changes.filter(kind="targets", state="approved").exists():
@@ -1097,7 +1117,9 @@ def project_import(
     """Create or update the project `code` with its task book (milestones and goal table); returns "created",
     "updated" or "unchanged". Bureau staff for every region, a district officer for firms of its own region only.
     A new project enters as approved (task book not yet signed) or in progress (signed: its milestones must then
-    pay out 100 %); every later state is a step on the project's page. Raises ValidationError by field name."""
+    pay out 100 %); every later state is a step on the project's page. The task book is the bureau's
+    (`may_set_task_book`): another writer's file registers a new project without one, and gives a stored
+    project's as it is. Raises ValidationError by field name."""
     require_writer(actor)
     region = fields["region"]
     if not can_write_unit(actor, region):
@@ -1118,6 +1140,11 @@ def project_import(
     stored_milestones, stored_goals = _stored_task_book(found)
     new_milestones = milestone_key(milestones) != stored_milestones
     new_goals = goal_key(goals) != stored_goals
+    if (new_milestones or new_goals) and not may_set_task_book(actor):
+        refused = task_book_refusal()
+        raise ValidationError(
+            {name: refused for name, new in (("milestones", new_milestones), ("goals", new_goals)) if new}
+        )
     if found.state != wf.P_APPROVED:
         closed = found.state in wf.GOALS_LOCKED
         locked = set(changed) if closed else set(changed) - SIGNED_CORRECTABLE
@@ -1181,6 +1208,11 @@ def _project_import_create(
             {"state": _("A new project enters as approved or in progress; later states are steps on its page.")}
         )
     signed = state == wf.IN_PROGRESS
+    if not may_set_task_book(actor):
+        # Another writer registers the project only; its task book is the bureau's to set on the project's page.
+        given = {"milestones": bool(milestones), "goals": bool(goals), "state": signed}
+        if any(given.values()):
+            raise ValidationError({name: task_book_refusal() for name, set_ in given.items() if set_})
     problems = task_book_problems(
         start_on=fields["start_on"], end_on=fields["end_on"], milestones=milestones, signed=signed
     )
@@ -1190,7 +1222,7 @@ def _project_import_create(
         )
     if problems:
         raise ValidationError(problems)
-    rows = _goal_rows(goals)
+    rows = _goal_rows(goals) if may_set_task_book(actor) else []
     project = Project(code=code, state=state)
     audit.assign(project, fields, allowed=PROJECT_IMPORT_FIELDS)
     audit.save(project, actor=actor)

@@ -289,13 +289,13 @@ def test_export_then_import_round_trips(register, persona, client_as, open_call,
 # ---------------------------------------------------------------------------------------------------- scope
 def test_a_district_imports_only_its_own_firms_projects(register, persona, client_as):
     zhangdian, zichuan = persona("zhangdian_officer"), persona("zichuan_officer")
-    job = run(zhangdian, good_file("XM-S1"))
+    job = run(zhangdian, workbook([project_row("XM-S1")], [], []))  # a district's project comes without task book
     assert job.status == "done", job.errors
     assert Project.objects.get(code="XM-S1").region.code == "zhangdian"
-    job = run(zhangdian, good_file("XM-S2", firm=ZC_FIRM))
+    job = run(zhangdian, workbook([project_row("XM-S2", ZC_FIRM)], [], []))
     assert job.status == "failed" and "outside your area" in errors_of(job)[("项目", 2, "承担单位统一社会信用代码")]
     # 淄川 cannot take over 张店's project number, even naming its own firm
-    job = run(zichuan, good_file("XM-S1", firm=ZC_FIRM))
+    job = run(zichuan, workbook([project_row("XM-S1", ZC_FIRM)], [], []))
     assert job.status == "failed" and "outside your area" in errors_of(job)[("项目", 2, "项目编号")]
     assert Project.objects.get(code="XM-S1").region.code == "zhangdian"
     # its export holds its own region's projects only
@@ -309,6 +309,86 @@ def test_a_district_imports_only_its_own_firms_projects(register, persona, clien
         with pytest.raises(PermissionDenied):
             run(persona(name), good_file("XM-S9"))
     assert not Project.objects.filter(code="XM-S9").exists()
+
+
+# ---------------------------------------------------------------------------------------------------- task books
+BUREAU_ONLY = "Only the bureau"
+
+
+def test_only_the_bureau_sets_or_changes_a_task_book_through_an_import(register, persona):
+    """The project page's rule (milestones, goals and the signature are the bureau's: services.may_set_task_book)
+    holds for a file too: a district's workbook that would set or change a task book is refused row by row, and
+    nothing of it is written, not even its other, harmless rows."""
+    staff, district = persona("bureau_staff"), persona("zhangdian_officer")
+    m, g = task_book("XM-T2")
+    # a new project with its task book, beside one without: both refused, the task book named by sheet, row, field
+    job = run(district, workbook([project_row("XM-T0"), project_row("XM-T1")], task_book("XM-T1")[0],
+                                 task_book("XM-T1")[1]))  # fmt: skip
+    assert job.status == "failed"
+    found = errors_of(job)
+    assert BUREAU_ONLY in found[("项目", 3, "任务书节点")] and BUREAU_ONLY in found[("项目", 3, "绩效目标")], found
+    assert not Project.objects.exists() and not Milestone.objects.exists() and not PerformanceGoal.objects.exists()
+    # a new project entering as signed (in progress) is a signature
+    job = run(district, workbook([project_row("XM-T3", state="实施中")], *task_book("XM-T3")))
+    assert job.status == "failed" and BUREAU_ONLY in errors_of(job)[("项目", 2, "状态")], job.errors
+    assert not Project.objects.exists()
+    # the bureau sets the task book; the district corrects a name with the task book as stored
+    assert run(staff, workbook([project_row("XM-T2")], m, g)).status == "done"
+    job = run(district, workbook([project_row("XM-T2", title="区县更正的名称")], m, g))
+    assert job.status == "done" and job.counts["updated"] == 1, job.errors
+    # but may not change its milestones, nor its goals, nor leave them out
+    audits = AuditEntry.objects.filter(object_type__startswith="projects.").count()
+    changed_m, _g = task_book("XM-T2", shares=(30, 70))
+    changed_g = [[*row[:7], row[7] + (5 if i == 0 else -5 if i == 1 else 0)] for i, row in enumerate(g)]
+    for milestones, goals, column in ((changed_m, g, "任务书节点"), (m, changed_g, "绩效目标"), (m, [], "绩效目标")):
+        job = run(district, workbook([project_row("XM-T2", title="再次更正")], milestones, goals))
+        assert job.status == "failed" and BUREAU_ONLY in errors_of(job)[("项目", 2, column)], (column, job.errors)
+    project = Project.objects.get(code="XM-T2")
+    assert project.title == "区县更正的名称" and project.milestones.get(seq=1).payment_share == 40
+    assert sorted(project.goals.values_list("weight", flat=True)) == [10, 30, 60]
+    assert AuditEntry.objects.filter(object_type__startswith="projects.").count() == audits
+    # the bureau still may, and a district's project left without task book gets one from the bureau
+    job = run(staff, workbook([project_row("XM-T2")], changed_m, changed_g))
+    assert job.status == "done" and job.counts["updated"] == 1, job.errors
+    assert run(district, workbook([project_row("XM-T4")], [], [])).status == "done"
+    job = run(staff, workbook([project_row("XM-T4")], *task_book("XM-T4")))
+    assert job.status == "done" and job.counts["updated"] == 1, job.errors
+    assert Project.objects.get(code="XM-T4").goals.count() == 3
+
+
+def test_the_import_page_refuses_a_districts_task_book(register, client_as, django_capture_on_commit_callbacks):
+    """The same through /projects/import/, as the district officer uses it; the bureau's upload goes through."""
+    client = client_as("zhangdian_officer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:import"), {"file": SimpleUploadedFile("projects.xlsx", good_file("XM-P1"))}
+        )
+    job = ImportJob.objects.latest("id")
+    assert response.status_code == 302 and job.status == "failed", job.errors
+    assert ("项目", 2, "任务书节点") in errors_of(job) and ("项目", 2, "绩效目标") in errors_of(job)
+    page = client.get(reverse("core:import_job", args=[job.pk])).content.decode()
+    assert "任务书节点" in page and not Project.objects.exists()
+    client = client_as("bureau_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("projects:import"), {"file": SimpleUploadedFile("projects.xlsx", good_file("XM-P1"))})
+    job = ImportJob.objects.latest("id")
+    assert job.status == "done" and Project.objects.get(code="XM-P1").milestones.count() == 2, job.errors
+
+
+def test_the_project_page_and_the_import_ask_the_same_rule(register, persona, open_call, unit):
+    """milestone_add, goals_set, the signature and the import all refuse a district officer by one check."""
+    staff, district = persona("bureau_staff"), persona("zhangdian_officer")
+    assert services.may_set_task_book(staff) and not services.may_set_task_book(district)
+    assert not services.may_set_task_book(persona("lead_officer"))
+    project = approved_project(staff, open_call, unit, make_expert("tb_expert"))
+    with pytest.raises(PermissionDenied, match=BUREAU_ONLY):
+        services.milestone_add(
+            actor=district, project=project, due_on=dt.date(2026, 6, 1), indicators="x", payment_share=Decimal(100)
+        )
+    with pytest.raises(PermissionDenied, match=BUREAU_ONLY):
+        services.goals_set(actor=district, project=project, goals=[])
+    with pytest.raises(PermissionDenied, match=BUREAU_ONLY):
+        services.project_step(actor=district, project=project, action="sign_task_book")
 
 
 # ---------------------------------------------------------------------------------------------------- hostile files

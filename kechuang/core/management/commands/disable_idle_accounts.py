@@ -1,4 +1,4 @@
-"""Deactivate accounts without a log-in for KECHUANG_ACCOUNT_IDLE_DAYS (run daily, e.g. from cron)."""
+"""Deactivate accounts without a log-in or API token use for KECHUANG_ACCOUNT_IDLE_DAYS (run daily, e.g. from cron)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from kechuang.core.accounts import disable_idle_accounts
 
 
 class Command(BaseCommand):
-    help = "Deactivate every account without a log-in for KECHUANG_ACCOUNT_IDLE_DAYS days (default 90)."
+    help = (
+        "Deactivate every account without a log-in or a use of its API tokens for KECHUANG_ACCOUNT_IDLE_DAYS days "
+        "(default 90)."
+    )
 
     def handle(self, *args, **options) -> None:
         disabled = disable_idle_accounts()
