@@ -253,6 +253,9 @@ class ProjectImport(Importer):
     page_url = "projects:import"
     max_upload_mb = MAX_UPLOAD_MB
 
+    def sheet_count(self) -> int:
+        return len(sheets())
+
     def may_import(self, user: Any) -> bool:
         return may_import(user)
 
