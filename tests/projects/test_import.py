@@ -252,7 +252,7 @@ def test_updates_follow_the_projects_state(register, persona):
     assert "change request" in found[("项目", 2, "财政资金（万元）")]
     assert "change request" in found[("项目", 2, "任务书节点")]
     # a state in the file differing from the stored one is refused: states change by steps on the page
-    job = run(staff, workbook([project_row("XM-U1", fiscal=250, title="更正后的名称", state="已审核")], m, g))
+    job = run(staff, workbook([project_row("XM-U1", fiscal=250, title="更正后的名称", state="已立项")], m, g))
     assert "project's page" in errors_of(job)[("项目", 2, "状态")]
     project.refresh_from_db()
     assert project.title == "更正后的名称" and project.budget_fiscal_wan == Decimal(250)
