@@ -315,6 +315,10 @@ class Importer:
     extensions: tuple[str, ...] = (".xlsx",)
     max_upload_mb: int = 10
 
+    def sheet_count(self) -> int:
+        """How many sheets the module's template has; with more than one, every error names its sheet."""
+        return 1
+
     def may_import(self, user: Any) -> bool:
         from kechuang.core.roles import READ_ONLY
 
@@ -471,7 +475,8 @@ def _finish(
     job.finished_at = timezone.now()
     if errors and sheets:
         name = f"{job.pk}-{uuid.uuid4().hex}.xlsx"
-        job.error_workbook.save(name, ContentFile(annotated_workbook(sheets, errors)), save=False)
+        annotated = annotated_workbook(sheets, errors, several=importer.sheet_count() > 1)
+        job.error_workbook.save(name, ContentFile(annotated), save=False)
     if job.upload:
         job.upload.delete(save=False)  # the upload is not kept once read: what was imported is in the database
     job.save()
@@ -515,7 +520,7 @@ def jobs_of(user: Any, kinds: Iterable[str], limit: int = 10) -> list[ImportJob]
 MAX_COMMENTS = 5_000  # cell comments are heavy in a workbook; past this the fill and the error column carry it
 
 
-def annotated_workbook(sheets: list[Sheet], errors: list[RowError]) -> bytes:
+def annotated_workbook(sheets: list[Sheet], errors: list[RowError], *, several: bool = False) -> bytes:
     """The rejected file as uploaded, to correct and import again: every row at its original row number, always as
     text (never a formula), the known columns headed by the template's labels, each bad cell red with its reason as
     a comment, an "错误说明" column per row, and a last sheet listing every error (row, column, value, reason)."""
@@ -566,7 +571,7 @@ def annotated_workbook(sheets: list[Sheet], errors: list[RowError]) -> bytes:
         ws.set_column(0, max(width - 1, 0), 16)
         ws.set_column(width, width, 60)
         ws.freeze_panes(1, 0)
-    several = len(sheets) > 1
+    several = several or len(sheets) > 1
     listing = book.add_worksheet("错误清单")
     listing.write_row(0, 0, ["行号", "列", "值", "原因", *(["工作表"] if several else [])], bold)
     for r, e in enumerate(errors, start=1):

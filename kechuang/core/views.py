@@ -220,7 +220,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "importer": importer,
         "errors": [RowError.from_dict(e) for e in job.errors[:500]],
-        "several_sheets": len({e.get("sheet") for e in job.errors}) > 1,
+        # By the template, not by where the errors fell: the column stays put from one attempt to the next.
+        "several_sheets": importer.sheet_count() > 1,
         "done_message": importer.done_message(job.counts) if job.status == ImportJob.Status.DONE else "",
     }
     template = "core/_import_progress.html" if request.htmx else "core/import_job.html"

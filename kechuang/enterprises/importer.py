@@ -377,6 +377,9 @@ class RegisterImport(Importer):
     page_url = "enterprises:import"
     max_upload_mb = MAX_UPLOAD_MB
 
+    def sheet_count(self) -> int:
+        return len(SHEETS)
+
     def read(self, path: Path, filename: str) -> list[Sheet]:
         return read(path)
 

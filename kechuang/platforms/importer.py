@@ -206,6 +206,9 @@ class PlatformImport(Importer):
     page_url = "platforms:import"
     max_upload_mb = MAX_UPLOAD_MB
 
+    def sheet_count(self) -> int:
+        return len(SHEETS)
+
     def read(self, path: Path, filename: str) -> list[Sheet]:
         return read_workbook(path, {title: key for key, title in SHEETS.items()}, max_rows=MAX_ROWS)
 

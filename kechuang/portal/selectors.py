@@ -8,12 +8,14 @@ role, gets empty results. Each function runs a fixed number of queries, whatever
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.cache import cache as shared_cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -37,6 +39,9 @@ LADDER = (Tier.TECH_SME, Tier.HIGH_TECH, Tier.INNOVATIVE_SME, Tier.SPECIALIZED_S
 EXPIRY_WARNING_DAYS = 365  # qualifications expiring within a year are flagged (issue 18, "My ladder")
 DEADLINE_WINDOW_DAYS = 90  # the home page's deadlines: the next three months
 LIST_LIMIT = 50  # rows of one list on a page (the firm's own records; a firm rarely has more)
+# The gap sentences of bulk-pass verdicts are worked out again from the register (8 queries); kept this long per
+# set of verdicts (a new evaluation stores new rows, hence a new key).
+GAPS_SECONDS = 3600
 # Calls open for applications in the projects module (its workflow's state value).
 OPEN_CALL = Call.State.OPEN
 
@@ -113,12 +118,27 @@ def firm(user: Any) -> FirmView:
     view = FirmView(code, enterprise)
     if enterprise is not None:
         view.verdicts = {r.tier: r for r in LadderResult.objects.filter(enterprise=enterprise)}
-        enterprise_selectors.explain_stored(list(view.verdicts.values()), get_language())
+        _explain(list(view.verdicts.values()))
         view.qualifications = list(
             Qualification.objects.filter(enterprise=enterprise, revoked=False).order_by("tier", "-expiry_date")
         )
     view.score = CapabilityScore.objects.filter(credit_code=code).order_by("-as_of").first()
     return view
+
+
+def _explain(verdicts: list[LadderResult]) -> None:
+    """`explain_stored` once per set of verdicts and language: every portal page reads the firm's ladder, and
+    explaining a bulk-pass verdict evaluates the firm's facts afresh."""
+    language = get_language() or ""
+    signature = sorted((r.pk, str(r.as_of), r.rule_version, r.failed, tuple(r.failed_criteria or ())) for r in verdicts)
+    key = "portal:gaps:" + hashlib.sha256(repr((language, signature)).encode()).hexdigest()
+    known = shared_cache.get(key)
+    if known is None:
+        enterprise_selectors.explain_stored(verdicts, language)
+        known = {r.pk: list(r.gaps or ()) for r in verdicts}
+        shared_cache.set(key, known, GAPS_SECONDS)
+    for r in verdicts:
+        r.gaps = known.get(r.pk, r.gaps)
 
 
 def ladder_brief(view: FirmView) -> list[dict[str, Any]]:

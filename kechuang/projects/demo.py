@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from django.utils import timezone
 
 from kechuang.core import registry
+from kechuang.core.demo import city_demo_data
 from kechuang.core.models import OrgUnit, User
 from kechuang.core.roles import Role
 from kechuang.projects import services
@@ -68,7 +70,9 @@ GOALS = (
 )
 BANKS = ("中国银行", "中国工商银行", "中国建设银行", "中国农业银行", "交通银行", "齐商银行")
 SCIENTISTS = ("王海涛", "李建华", "张立新", "刘晓东", "陈志强", "杨光明", "赵文博", "孙永康")
-UNIVERSITIES = ("理工大学", "化工研究院", "材料研究所", "职业技术学院")
+# Universities and institutes the firms' teams work with: the city's real partners come from its demo file
+# (data/demo/<city code>.yaml, `partners:`); these generic names serve a city without one.
+PARTNERS = ("理工大学", "化工研究院", "材料研究所", "职业技术学院")
 
 
 def _short(name: str) -> str:
@@ -109,6 +113,7 @@ def load_demo(city: OrgUnit) -> str:
     if not regions or len(firms) < 4:
         return "projects: no regions or enterprises to link to"
     science = OrgUnit.objects.departments().order_by("sort_order", "id").first()
+    partners = tuple(city_demo_data(Path(__file__).resolve().parent, city).get("partners") or PARTNERS)
     demands = registry.technology_demands(_reader(), limit=200)
     params = services.rule_params()
     n_projects = 0
@@ -169,7 +174,7 @@ def load_demo(city: OrgUnit) -> str:
                 continue
             for party, who in (
                 ("department", "市工业和信息化局"),
-                ("university", "理工大学专家组"),
+                ("university", f"{partners[i % len(partners)]}专家组"),
                 ("investor", "市科创投资基金"),
             ):
                 Argumentation.objects.create(
@@ -199,7 +204,7 @@ def load_demo(city: OrgUnit) -> str:
                     project_title=call.title[:60],
                     approach="产学研联合攻关：小试—中试—示范应用三步走。",
                     chief_scientist=SCIENTISTS[(i + k) % len(SCIENTISTS)],
-                    team="；".join(f"{_short(name)}、{UNIVERSITIES[(i + j) % len(UNIVERSITIES)]}" for j in range(2)),
+                    team="；".join(f"{_short(name)}、{partners[(i + j) % len(partners)]}" for j in range(2)),
                     requested_wan=call.funding_ceiling_wan,
                     self_raised_wan=call.funding_ceiling_wan,
                     state="approved" if approved else ("submitted" if state == "open" else "rejected"),
@@ -207,7 +212,7 @@ def load_demo(city: OrgUnit) -> str:
                     is_demo=True,
                 )
                 if approved:
-                    _project(call, app, k, age, year, today, rng, params, science)
+                    _project(call, app, k, age, year, today, rng, params, science, partners)
                     n_projects += 1
     _every_region_corrects(today, params)
     _reviews(firms, regions, today)
@@ -279,7 +284,7 @@ def _correction(report: MonitoringReport, state: str, today: dt.date, params: di
     order.save()
 
 
-def _project(call, app, k, age, year, today, rng, params, department) -> Project:
+def _project(call, app, k, age, year, today, rng, params, department, partners) -> Project:
     start = dt.date(year, 6, 1)
     end = dt.date(year + 2, 5, 31)
     lump = call.plan == "talent"
@@ -334,7 +339,7 @@ def _project(call, app, k, age, year, today, rng, params, department) -> Project
     )
     if call.mode == "cabinet":
         for j, (who, unit) in enumerate(
-            ((app.chief_scientist, app.applicant), ("周明", "理工大学"), ("吴磊", "化工研究院"))
+            ((app.chief_scientist, app.applicant), ("周明", partners[0]), ("吴磊", partners[1 % len(partners)]))
         ):
             TeamMember.objects.create(project=p, name=who, unit=unit, role="首席科学家" if j == 0 else "骨干")
     # missing goal table on one project in twenty: the performance board shows it

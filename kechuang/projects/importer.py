@@ -259,6 +259,9 @@ class ProjectImport(Importer):
     page_url = "projects:import"
     max_upload_mb = MAX_UPLOAD_MB
 
+    def sheet_count(self) -> int:
+        return len(sheets())
+
     def may_import(self, user: Any) -> bool:
         return may_import(user)
 

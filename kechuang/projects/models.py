@@ -173,7 +173,7 @@ class Application(models.Model):
         FORMAL_FAILED = wf.FORMAL_FAILED, _("Failed the formal check")
         EXPERT_REVIEW = wf.EXPERT_REVIEW, _("Expert review")
         PUBLICITY = wf.PUBLICITY, _("Publicity (公示)")
-        APPROVED = wf.APPROVED, _("Approved")
+        APPROVED = wf.APPROVED, pgettext_lazy("application state", "Approved")
         REJECTED = wf.REJECTED, _("Not approved")
 
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
@@ -247,11 +247,12 @@ class Project(models.Model):
     """A funded S&T project with its task book (任务书/军令状)."""
 
     class State(models.TextChoices):
-        APPROVED = wf.P_APPROVED, _("Approved")
+        # Contexts: "Approved" and "Accepted" alone are other apps' words too (已审核, 已审核通过, 已受理).
+        APPROVED = wf.P_APPROVED, pgettext_lazy("project state", "Approved")
         IN_PROGRESS = wf.IN_PROGRESS, _("In progress")
         SUSPENDED = wf.SUSPENDED, _("Suspended")
         ACCEPTANCE_REVIEW = wf.ACCEPTANCE_REVIEW, _("Acceptance review")
-        ACCEPTED = wf.ACCEPTED, _("Accepted")
+        ACCEPTED = wf.ACCEPTED, pgettext_lazy("project state", "Accepted")
         NOT_ACCEPTED = wf.NOT_ACCEPTED, _("Not accepted")
         TERMINATED = wf.TERMINATED, _("Terminated")
 
@@ -410,8 +411,8 @@ class ChangeRequest(models.Model):
 
     class State(models.TextChoices):
         REQUESTED = "requested", _("Requested")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        APPROVED = "approved", pgettext_lazy("change request", "Approved")
+        REFUSED = "refused", pgettext_lazy("change request", "Refused")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

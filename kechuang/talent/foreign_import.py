@@ -179,6 +179,9 @@ class ForeignImport(Importer):
     def may_import(self, user: Any) -> bool:
         return super().may_import(user) and writable_regions(user).exists()
 
+    def sheet_count(self) -> int:
+        return len(SHEETS)
+
     def read(self, path: Path, filename: str) -> list[Sheet]:
         return read_workbook(
             path, {EXPERTS: "experts", VISITS: "visits", PROJECTS: "projects"}, max_rows=MAX_ROWS, first_if_none=False

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, consent
 from kechuang.core.models import ConsentRecord, Notice, OrgUnit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
+from kechuang.core.registration import address_hash, over_limit
 from kechuang.core.registry import enterprise_refs
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write, can_write_unit
@@ -100,22 +99,19 @@ def demand_save(*, actor: Any, demand: Demand, old_region_id: int | None = None)
     return demand
 
 
-def ip_hash(ip: str | None) -> str:
-    """A keyed hash of the client IP: enough for the rate limit, no address stored (PIPL minimum necessary)."""
-    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
-
-
 def public_rate_limited(ip: str | None, *, now: dt.datetime | None = None) -> bool:
     """Has this client used up its hour? Accepted demands and refused attempts are counted apart: a firm
     that mistypes its credit code a few times keeps its allowance of demands
     (TECHMARKET_PUBLIC_LIMIT_PER_HOUR), while a script hammering the form with junk is stopped by the
     higher TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR. The client is `core.middleware.client_ip`."""
-    now = now or timezone.now()
-    recent = PublicSubmission.objects.filter(ip_hash=ip_hash(ip), at__gte=now - dt.timedelta(hours=1))
-    accepted = recent.filter(accepted=True).count()
-    if accepted >= getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5):
+    # The address is kept as core.registration's keyed hash without a salt: the rows stored before still count.
+    hour = dt.timedelta(hours=1)
+    rows = PublicSubmission.objects
+    limit = getattr(settings, "TECHMARKET_PUBLIC_LIMIT_PER_HOUR", 5)
+    if over_limit(rows.filter(accepted=True), ip, limit=limit, window=hour, at="at", now=now):
         return True
-    return recent.filter(accepted=False).count() >= getattr(settings, "TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR", 30)
+    limit = getattr(settings, "TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR", 30)
+    return over_limit(rows.filter(accepted=False), ip, limit=limit, window=hour, at="at", now=now)
 
 
 PUBLIC_DUPLICATE_WINDOW = dt.timedelta(days=7)
@@ -141,7 +137,7 @@ def public_duplicate(data: dict[str, Any], *, now: dt.datetime | None = None) ->
 
 
 def public_attempt(*, ip: str | None, accepted: bool, reason: str = "") -> None:
-    PublicSubmission.objects.create(ip_hash=ip_hash(ip), accepted=accepted, reason=reason[:50])
+    PublicSubmission.objects.create(ip_hash=address_hash(ip), accepted=accepted, reason=reason[:50])
 
 
 PUBLIC_DEMAND_PURPOSE = "techmarket.public_demand"  # the Notice and ConsentRecord purpose of the public form
@@ -154,7 +150,9 @@ def demand_submit_public(
     the sender's consent to `notice` recorded in the same transaction (refused without it)."""
     if not consent_given:
         raise ValidationError({"consent": _("Consent is required: tick the box to agree to the privacy notice.")})
-    demand = Demand(**data, status=Demand.Status.PENDING, source=Demand.Source.PUBLIC, submitter_ip_hash=ip_hash(ip))
+    demand = Demand(
+        **data, status=Demand.Status.PENDING, source=Demand.Source.PUBLIC, submitter_ip_hash=address_hash(ip)
+    )
     with transaction.atomic():
         audit.save(demand, actor=None)
         record = consent.give(

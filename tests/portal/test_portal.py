@@ -173,3 +173,48 @@ def test_the_home_page_runs_a_fixed_number_of_queries(firm_client, world, unit):
     with CaptureQueriesContext(connection) as second:
         assert firm_client.get(reverse("portal:home")).status_code == 200
     assert len(second) == len(first)
+
+
+# The home's queries with a warm cache: the session, its user and second factor, the firm (4), talents, the policy,
+# the calls applied to, the open calls, the rounds, the open applications, the demands, three counts, the
+# milestones, and the session's save (3, SESSION_SAVE_EVERY_REQUEST).
+HOME_QUERIES = 21
+
+
+def test_the_home_page_query_count_stays_bounded_as_the_data_grows(firm_client, world, unit):
+    import datetime as dt
+    from decimal import Decimal
+
+    from kechuang.enterprises.models import Enterprise, LadderResult
+    from kechuang.enterprises.population import credit_code
+    from kechuang.projects.models import Call
+
+    # Verdicts as the register's bulk pass stores them: without gap sentences, explained when read.
+    LadderResult.objects.filter(enterprise__credit_code=OWN).update(gaps=[])
+    cache.clear()
+    assert firm_client.get(reverse("portal:home")).status_code == 200  # warms the unread badge and the gaps
+    with CaptureQueriesContext(connection) as small:
+        assert firm_client.get(reverse("portal:home")).status_code == 200
+    today = dt.date.today()
+    firms = Enterprise.objects.bulk_create(
+        Enterprise(credit_code=credit_code("370302", 630_000 + i), name=f"增长企业{i}", region=unit("zhangdian"))
+        for i in range(100)
+    )
+    LadderResult.objects.bulk_create(
+        LadderResult(enterprise=f, tier="high_tech", as_of=today, rule_version="bulk", status="not_eligible", failed=1)
+        for f in firms
+    )
+    for i in range(8):
+        Call.objects.create(code=f"GROW-{i}", kind="guide", mode="guide", plan="industry", year=today.year,
+                            title=f"增长测试榜单{i}", problem="规模化制备工艺", eligibility="注册在本市的企业",
+                            state="open", application_deadline=today + dt.timedelta(days=10 + i),
+                            funding_ceiling_wan=Decimal(300))  # fmt: skip
+    for i in range(6):
+        Demand.objects.create(enterprise_name="门户测试甲公司", credit_code=OWN, region=unit("zhangdian"),
+                              title=f"增长测试需求{i}", description="需要耐高温陶瓷膜的规模化制备工艺，用于废水处理",
+                              field="new_materials", cooperation_mode="joint_development", contact_name="王工",
+                              contact_phone="13800000000", deadline=today + dt.timedelta(days=20 + i))  # fmt: skip
+    with CaptureQueriesContext(connection) as large:
+        text = firm_client.get(reverse("portal:home")).content.decode()
+    assert "增长测试榜单0" in text and "增长测试需求5" in text
+    assert len(large) == len(small) <= HOME_QUERIES, [q["sql"][:80] for q in large.captured_queries]

@@ -219,6 +219,18 @@ def test_a_missing_required_column_is_named(register, persona):
     assert job.status == "failed" and ("项目", 1, "财政资金（万元）") in errors_of(job)
 
 
+def test_the_job_page_names_the_sheet_of_every_error_even_when_all_are_on_one(register, persona, client_as):
+    # The template has three sheets keyed by 项目编号: a row number alone does not say where to look.
+    bad = project_row("XM-SH1", NOT_IN_REGISTER)
+    job = run(persona("bureau_staff"), workbook([bad], *task_book("XM-SH1")))
+    assert job.status == "failed" and {e["sheet"] for e in job.errors} == {"项目"}
+    page = client_as("bureau_staff").get(reverse("core:import_job", args=[job.pk])).content.decode()
+    table = page.split('data-testid="import-errors"')[1].split("</table>")[0]
+    assert "<th>工作表</th>" in table and "<td>项目</td>" in table
+    annotated = load_workbook(io.BytesIO(job.error_workbook.open("rb").read()))["错误清单"]
+    assert [c.value for c in annotated[1]][-1] == "工作表" and annotated.cell(2, 5).value == "项目"
+
+
 # ---------------------------------------------------------------------------------------------------- updates
 def test_updates_follow_the_projects_state(register, persona):
     staff = persona("bureau_staff")
@@ -240,7 +252,7 @@ def test_updates_follow_the_projects_state(register, persona):
     assert "change request" in found[("项目", 2, "财政资金（万元）")]
     assert "change request" in found[("项目", 2, "任务书节点")]
     # a state in the file differing from the stored one is refused: states change by steps on the page
-    job = run(staff, workbook([project_row("XM-U1", fiscal=250, title="更正后的名称", state="已审核")], m, g))
+    job = run(staff, workbook([project_row("XM-U1", fiscal=250, title="更正后的名称", state="已立项")], m, g))
     assert "project's page" in errors_of(job)[("项目", 2, "状态")]
     project.refresh_from_db()
     assert project.title == "更正后的名称" and project.budget_fiscal_wan == Decimal(250)

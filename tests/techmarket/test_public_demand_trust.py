@@ -103,3 +103,22 @@ def test_public_demand_accepts_landlines(client, code, number):
 def test_phone_validator_refuses_garbage(number):
     with pytest.raises(ValidationError):
         validate_phone(number)
+
+
+def test_the_address_is_kept_as_core_registrations_keyed_hash(client, code, settings):
+    # One keyed address hash for every public page (core.registration): the demand and the counted rows carry it;
+    # the hashes stored before still count, and techmarket keeps no hashing of its own.
+    from pathlib import Path
+
+    from kechuang.core import registration
+    from kechuang.techmarket import services
+
+    settings.TECHMARKET_PUBLIC_FAILURE_LIMIT_PER_HOUR = 2
+    assert client.post(URL, _public_data(credit_code=code)).status_code == 302
+    assert Demand.objects.get().submitter_ip_hash == registration.address_hash("127.0.0.1")
+    PublicSubmission.objects.create(ip_hash=registration.address_hash("127.0.0.1"), accepted=False)
+    assert not services.public_rate_limited("127.0.0.1")
+    PublicSubmission.objects.create(ip_hash=registration.address_hash("127.0.0.1"), accepted=False)
+    assert services.public_rate_limited("127.0.0.1") and not services.public_rate_limited("10.9.8.7")
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(services.__file__).parent.rglob("*.py"))
+    assert "hmac" not in source  # no keyed hash of its own
