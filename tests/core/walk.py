@@ -27,6 +27,7 @@ class WalkUrl:
     key: str
     route: str
     methods: frozenset[str] | None  # HTTP methods of an API operation; None for a page (any method)
+    app: str = "core"  # the Kechuang app whose view answers (Django's own views count as core)
 
     @property
     def is_api(self) -> bool:
@@ -47,6 +48,18 @@ def _ninja_methods(callback: Callable, name: str) -> frozenset[str] | None:
     return None
 
 
+def _app_of(callback: Callable) -> str:
+    """The app of the view behind a pattern: a ninja operation's function, a class-based view's class, or the view."""
+    view = getattr(callback, "view_class", callback)
+    for cell in getattr(callback, "__closure__", None) or ():
+        operations = getattr(cell.cell_contents, "operations", None)
+        if operations:
+            view = operations[0].view_func
+            break
+    parts = (getattr(view, "__module__", "") or "").split(".")
+    return parts[1] if parts[0] == "kechuang" and len(parts) > 2 else "core"
+
+
 def _walk(patterns, prefix: str = "", namespace: str | None = None) -> Iterator[WalkUrl]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -59,7 +72,8 @@ def _walk(patterns, prefix: str = "", namespace: str | None = None) -> Iterator[
             route = prefix + str(pattern.pattern)
             name = pattern.name
             key = (f"{namespace}:{name}" if namespace else name) if name else route
-            yield WalkUrl(key=key, route=route, methods=_ninja_methods(pattern.callback, name or ""))
+            methods = _ninja_methods(pattern.callback, name or "")
+            yield WalkUrl(key=key, route=route, methods=methods, app=_app_of(pattern.callback))
 
 
 def url_patterns() -> list[WalkUrl]:

@@ -26,6 +26,33 @@ PAGES = [
 PERSONAS = ["bureau_staff", "leader", "lead_officer", "supporting_officer", "zhangdian_officer"]
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker) -> str:
+    """The indicator demo, loaded once for the module (about a second each time it loads) inside a transaction
+    rolled back at the module's end. Each test still runs in a savepoint of its own (`demo` asks for `db`), so no
+    test sees another's writes. The tests that need the catalogue without the demo are in test_entry_pages.py."""
+    from django.db import transaction
+
+    from kechuang.core.models import OrgUnit
+    from kechuang.indicators.demo import load_demo
+    from tests.conftest import seed_platform
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            seed_platform()  # a transactional test before may have flushed the database (idempotent)
+            yield load_demo(OrgUnit.objects.get(code="zibo", parent=None))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_once, db) -> str:
+    return demo_once
+
+
 @pytest.mark.parametrize("who", PERSONAS)
 @pytest.mark.parametrize(("name", "args"), PAGES)
 def test_pages_render_in_bounded_queries(demo, client_as, django_assert_max_num_queries, who, name, args):
@@ -119,42 +146,6 @@ def test_allocation_page_is_for_bureau_staff(demo, client_as):
     assert client_as("zhangdian_officer").get(url).status_code == 403
     client = client_as("bureau_staff")
     assert client.get(url).status_code == 200
-
-
-def test_entry_form_revision_flow(catalogue, client_as, unit):
-    client = client_as("zhangdian_officer")
-    url = reverse("indicators:observation_new")
-    ind = catalogue["high_tech_enterprises"]
-    data = {
-        "indicator": ind.pk,
-        "region": unit("zhangdian").pk,
-        "year": 2024,
-        "quarter": 0,
-        "value": "400",
-        "status": "preliminary",
-        "source": "区科技局",
-    }
-    assert client.post(url, data).status_code == 302
-    response = client.post(url, {**data, "value": "410"})
-    assert response.status_code == 200 and response.context["form"].errors.get("reason")
-    assert client.post(url, {**data, "value": "410", "reason": "核对后更正"}).status_code == 302
-    obs = Observation.objects.get(indicator=ind, region=unit("zhangdian"), year=2024)
-    history = client.get(reverse("indicators:observation_history", args=[obs.pk])).content.decode()
-    assert "核对后更正" in history and "400" in history
-    # The picker offers only the officer's own region.
-    form = client.get(url).context["form"]
-    assert [r.code for r in form.fields["region"].queryset] == ["zhangdian"]
-
-
-def test_import_page_lists_row_errors(catalogue, client_as):
-    client = client_as("bureau_staff")
-    bad = io.BytesIO(b"indicator_code,region_code,year,value,source\nhigh_tech_enterprises,zibo,20x4,1,x\n")
-    bad.name = "bad.csv"
-    response = client.post(reverse("indicators:import"), {"file": bad}, follow=True)  # to the import job's page
-    html = response.content.decode()
-    assert 'data-testid="import-errors"' in html and "20x4" in html
-    template = client.get(reverse("indicators:import_template"))
-    assert template.status_code == 200 and template.content[:2] == b"PK"
 
 
 def test_api(demo, client, token_for, unit):
