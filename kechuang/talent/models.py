@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,9 @@ from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code, validate_mobile
 from kechuang.talent.engines import idcard
 from kechuang.talent.engines import workflow as wf
+
+# The forms refuse a negative amount; the API reaches the same services, so the rows refuse it too (full_clean).
+NON_NEGATIVE = [MinValueValidator(Decimal(0))]
 
 
 def normalise_id(value: str) -> str:
@@ -269,7 +273,9 @@ class Membership(Timestamped):
     batch_year = models.PositiveSmallIntegerField(_("batch year"))
     approved_on = models.DateField(_("approval date"))
     term_end = models.DateField(_("term end"), null=True, blank=True)
-    approved_wan = models.DecimalField(_("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
+    approved_wan = models.DecimalField(
+        _("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
     paid_wan = models.DecimalField(_("paid (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
@@ -340,8 +346,12 @@ class Application(Timestamped):
     employer_credit_code = models.CharField(_("employer credit code"), max_length=18, db_index=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=wf.DRAFT, db_index=True)
-    requested_wan = models.DecimalField(_("requested (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
-    approved_wan = models.DecimalField(_("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
+    requested_wan = models.DecimalField(
+        _("requested (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
+    approved_wan = models.DecimalField(
+        _("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
     paid_wan = models.DecimalField(_("paid (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     clawback_wan = models.DecimalField(_("clawed back (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     submitted_on = models.DateField(_("submitted by the employer on"), null=True, blank=True)
