@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_filters.constants import EMPTY_VALUES
 
+from kechuang.core.api_params import MAX_YEAR, MIN_YEAR
+
 
 class ListFilterSet(django_filters.FilterSet):
     """A FilterSet that is always bound: `defaults` fill parameters that are absent (an empty one stays empty,
@@ -51,6 +53,16 @@ class IntegerFilter(django_filters.NumberFilter):
     """A whole number (a year, a readiness level): "3.5" or "abc" filters nothing instead of a fraction."""
 
     field_class = forms.IntegerField
+
+
+class YearFilter(IntegerFilter):
+    """A calendar year for a `<date>__year` lookup: Django builds the year's first and last day from it, so a year
+    outside 1–9999 (year=99999, year=-5) raised ValueError, a 500; out of MIN_YEAR–MAX_YEAR it now does not parse."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", MIN_YEAR)
+        kwargs.setdefault("max_value", MAX_YEAR)
+        super().__init__(*args, **kwargs)
 
 
 class SearchFilter(django_filters.CharFilter):

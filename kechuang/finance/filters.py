@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core import registry
-from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, signed_orders
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, YearFilter, signed_orders
 from kechuang.finance.models import CapabilityScore, InsurancePolicy, ListingFirm, Loan, Stage, VcInvestment
 
 
@@ -51,7 +51,7 @@ ACTIVE_LOAN = (Loan.Status.GRANTED, Loan.Status.OVERDUE)
 class PolicyFilter(ListFilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     product = django_filters.ChoiceFilter(choices=InsurancePolicy.Product.choices)
-    year = IntegerFilter(field_name="start_date__year")
+    year = YearFilter(field_name="start_date__year")
     q = SearchFilter("enterprise_name", "credit_code", "insurer", "policy_number")
     sort = SortFilter(signed_orders({"start": "start_date", "premium": "premium_wan", "name": "enterprise_name"}))
 
@@ -64,7 +64,7 @@ class InvestmentFilter(ListFilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     fund = IntegerFilter(field_name="fund_id")
-    year = IntegerFilter(field_name="invested_on__year")
+    year = YearFilter(field_name="invested_on__year")
     q = SearchFilter("enterprise_name", "credit_code", "fund__name", "fund__institution__name")
     sort = SortFilter(signed_orders({"date": "invested_on", "amount": "amount_wan", "name": "enterprise_name"}))
 

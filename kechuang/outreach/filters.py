@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, signed_orders
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, YearFilter, signed_orders
 from kechuang.outreach.models import PopsciBase
 
 
@@ -22,7 +22,7 @@ class CommissionerFilter(ListFilterSet):
 
 
 class LogFilter(ListFilterSet):
-    year = IntegerFilter(field_name="date__year")
+    year = YearFilter(field_name="date__year")
     region = django_filters.CharFilter(field_name="dispatch__region__code")
     town = django_filters.CharFilter(field_name="dispatch__town")
     field = django_filters.CharFilter(field_name="dispatch__commissioner__field")
@@ -54,7 +54,7 @@ class BaseFilter(ListFilterSet):
 
 class ActivityFilter(ListFilterSet):
     kind = django_filters.CharFilter()
-    year = IntegerFilter(field_name="date__year")
+    year = YearFilter(field_name="date__year")
     region = django_filters.CharFilter(field_name="region__code")
     audience = django_filters.CharFilter()
     q = SearchFilter("title", "place", "organiser")

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, signed_orders
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, YearFilter, signed_orders
 
 
 class ProjectFilter(ListFilterSet):
@@ -15,7 +15,7 @@ class ProjectFilter(ListFilterSet):
     mode = django_filters.CharFilter()
     funding = django_filters.CharFilter(field_name="funding_mode")
     region = django_filters.CharFilter(field_name="region__code")
-    year = IntegerFilter(field_name="start_on__year")
+    year = YearFilter(field_name="start_on__year")
     overdue = django_filters.CharFilter(method="filter_overdue", label=_("Overdue milestones"))
     credit_code = django_filters.CharFilter()
     q = SearchFilter("code", "title", "lead_unit", "chief_scientist")
@@ -48,7 +48,7 @@ class CallFilter(ListFilterSet):
 class AppropriationFilter(ListFilterSet):
     source = django_filters.CharFilter()
     mode = django_filters.CharFilter()
-    year = IntegerFilter(field_name="planned_on__year")
+    year = YearFilter(field_name="planned_on__year")
     region = django_filters.CharFilter(field_name="project__region__code")
     paid = django_filters.CharFilter(method="filter_paid")
     q = SearchFilter("document_no", "project__code", "project__title")

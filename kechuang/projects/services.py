@@ -284,6 +284,12 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
         raise PermissionDenied(_("You may enter applications of your own region only."))
     if app.requested_wan and call.funding_ceiling_wan and app.requested_wan > call.funding_ceiling_wan:
         raise ValidationError({"requested_wan": _("More than the call's funding ceiling.")})
+    # A firm of the register belongs to its district there (as in the import), not to the region typed with it.
+    registered = None if is_enterprise else enterprise_region(app.credit_code)
+    if registered is not None and registered.pk != app.region_id:
+        raise ValidationError(
+            {"region": _("The enterprise register places this firm in %(region)s.") % {"region": registered.name}}
+        )
     if Application.objects.filter(call=call, credit_code=app.credit_code).exclude(state=wf.REJECTED).exists():
         raise ValidationError({"credit_code": _("This firm has already applied to this call.")})
     audit.save(app, actor=actor)

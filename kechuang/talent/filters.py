@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, signed_orders
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, YearFilter, signed_orders
 
 
 class TalentFilter(ListFilterSet):
@@ -32,7 +32,7 @@ class TalentFilter(ListFilterSet):
 
 class ApplicationFilter(ListFilterSet):
     programme = django_filters.CharFilter(field_name="round__programme__code")
-    year = IntegerFilter(field_name="round__year")
+    year = YearFilter(field_name="round__year")
     region = django_filters.CharFilter(field_name="region__code")
     state = django_filters.CharFilter(field_name="state")
     q = SearchFilter("talent__name", "talent__employer_name")
@@ -54,7 +54,7 @@ class MembershipFilter(ListFilterSet):
 
 
 class VisitFilter(ListFilterSet):
-    year = IntegerFilter(field_name="arrived_on__year")
+    year = YearFilter(field_name="arrived_on__year")
     region = django_filters.CharFilter(field_name="expert__region__code")
     expert = IntegerFilter(field_name="expert_id")
 

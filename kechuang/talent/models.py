@@ -8,15 +8,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.api_params import MAX_YEAR, MIN_YEAR
 from kechuang.core.encrypted import BlindIndexField, EncryptedCharField
 from kechuang.core.models import Archivable, OrgUnit, Timestamped
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.core.validators import validate_credit_code, validate_mobile
 from kechuang.talent.engines import idcard
 from kechuang.talent.engines import workflow as wf
+
+# Checked by full_clean on every save (audit.save), so the API, the imports and a form that skips the model checks
+# refuse a negative amount or an impossible year as the page forms do.
+NON_NEGATIVE = [MinValueValidator(Decimal(0))]
+A_YEAR = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
 
 
 def normalise_id(value: str) -> str:
@@ -269,7 +276,9 @@ class Membership(Timestamped):
     batch_year = models.PositiveSmallIntegerField(_("batch year"))
     approved_on = models.DateField(_("approval date"))
     term_end = models.DateField(_("term end"), null=True, blank=True)
-    approved_wan = models.DecimalField(_("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
+    approved_wan = models.DecimalField(
+        _("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
     paid_wan = models.DecimalField(_("paid (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
@@ -340,8 +349,12 @@ class Application(Timestamped):
     employer_credit_code = models.CharField(_("employer credit code"), max_length=18, db_index=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=wf.DRAFT, db_index=True)
-    requested_wan = models.DecimalField(_("requested (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
-    approved_wan = models.DecimalField(_("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
+    requested_wan = models.DecimalField(
+        _("requested (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
+    approved_wan = models.DecimalField(
+        _("approved (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
     paid_wan = models.DecimalField(_("paid (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     clawback_wan = models.DecimalField(_("clawed back (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
     submitted_on = models.DateField(_("submitted by the employer on"), null=True, blank=True)
@@ -467,8 +480,10 @@ class ForeignProject(Timestamped):
     host_name = models.CharField(_("host unit"), max_length=200, blank=True)
     region = models.ForeignKey(OrgUnit, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("level"), max_length=16, choices=Programme.Level.choices)
-    year = models.PositiveSmallIntegerField(_("year"))
-    funding_wan = models.DecimalField(_("funding (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0))
+    year = models.PositiveSmallIntegerField(_("year"), validators=A_YEAR)
+    funding_wan = models.DecimalField(
+        _("funding (10k yuan)"), max_digits=10, decimal_places=2, default=Decimal(0), validators=NON_NEGATIVE
+    )
     experts = models.ManyToManyField(
         ForeignExpert, verbose_name=_("foreign experts"), blank=True, related_name="projects"
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, signed_orders
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter, SortFilter, YearFilter, signed_orders
 from kechuang.core.selectors import json_list_contains
 
 
@@ -81,7 +81,7 @@ class ContractFilter(ListFilterSet):
     status = django_filters.CharFilter()
     region = django_filters.CharFilter(field_name="region__code")
     field = django_filters.CharFilter(field_name="tech_field")
-    year = IntegerFilter(field_name="signed_on", lookup_expr="year")
+    year = YearFilter(field_name="signed_on", lookup_expr="year")
     q = SearchFilter("project_name", "registration_number", "parties__name", distinct=True)
     sort = SortFilter(
         signed_orders(

@@ -137,3 +137,59 @@ def test_nul_character_in_a_json_body(client, token_for, unit):
     r = client.post("/api/liaisons", payload, content_type="application/json", **token_for("bureau_staff"))
     assert r.status_code == 400 and "(body)" in r.json()["error"]["fields"]
     assert not Liaison.objects.filter(name__startswith="王").exists()
+
+
+def _list_filtersets() -> list:
+    import importlib
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    from kechuang.core.filters import ListFilterSet
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("kechuang.") and find_spec(f"{config.name}.filters"):
+            importlib.import_module(f"{config.name}.filters")
+    found, todo = [], list(ListFilterSet.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        found.append(cls)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__name__}")
+
+
+def test_every_year_of_a_date_is_a_year_filter():
+    """?year=99999 on a date's year raised ValueError in Django's year lookup (it builds the year's first day): a 500
+    on the page, its export and the API. A year filter on a date is a YearFilter, which refuses such a year."""
+    from django_filters import NumberFilter
+
+    from kechuang.core.filters import YearFilter
+
+    plain = [
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in _list_filtersets()
+        for name, f in cls.base_filters.items()
+        if isinstance(f, NumberFilter)
+        and not isinstance(f, YearFilter)
+        and (str(f.field_name).endswith("__year") or f.lookup_expr == "year")
+    ]
+    assert len(_list_filtersets()) > 20
+    assert not plain, plain
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "finance:policies",
+        "finance:policy_export",
+        "finance:investments",
+        "projects:pipeline",
+        "projects:funds",
+        "talent:visits",
+        "techmarket:contracts",
+    ],
+)
+def test_a_year_out_of_range_on_a_list_page(client_as, page):
+    client = client_as("bureau_staff")
+    for year in ("99999", "-5", "0"):
+        assert client.get(reverse(page), {"year": year}).status_code == 200, (page, year)

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from kechuang.core.models import AuditEntry, User
@@ -149,3 +150,25 @@ def test_monitoring_changes_and_corrections(staff, open_call, unit, client, toke
     assert post(client, decide, {"approve": True}, token_for("zhangdian_officer")).status_code == 403
     assert post(client, decide, {"approve": True}, token_for("bureau_staff")).json()["state"] == "approved"
     assert ChangeRequest.objects.get(pk=change.json()["id"]).state == "approved"
+
+
+def test_a_district_cannot_file_another_districts_registered_firm_under_its_own_region(
+    open_call, client, token_for, registered, client_as, unit
+):
+    """A district entered an application for a firm the enterprise register places in another district, filed
+    under its own region (the API and the call page take the region as typed): the other district never saw its
+    firm's application. The import already refused that; entry now does too, for the bureau as well."""
+    path = f"/api/projects/calls/{open_call.pk}/applications"
+    body = {"project_title": "膜", "requested_wan": "100", "applicant": "企业C", "credit_code": FIRM_C}
+    refused = post(client, path, body | {"region": "zhangdian"}, token_for("zhangdian_officer"))
+    assert refused.status_code == 422 and "region" in refused.json()["error"]["fields"], refused.content
+    wrong = post(client, path, body | {"region": "zhangdian"}, token_for("bureau_staff"))
+    assert wrong.status_code == 422 and "region" in wrong.json()["error"]["fields"], wrong.content
+    page = client_as("zhangdian_officer").post(
+        reverse("projects:call_action", args=[open_call.pk]),
+        body | {"do": "apply", "region": "zhangdian", "self_raised_wan": "0"},
+    )
+    assert page.status_code == 302
+    assert not Application.objects.filter(call=open_call, credit_code=FIRM_C).exists()
+    made = post(client, path, body | {"region": "zichuan"}, token_for("bureau_staff"))
+    assert made.status_code == 201 and made.json()["region"] == "zichuan", made.content

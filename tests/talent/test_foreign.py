@@ -202,3 +202,22 @@ def test_template_has_the_three_sheets(client_as):
     response = client_as("zhangdian_officer").get(reverse("talent:foreign_import_template"))
     book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
     assert book.sheet_names == ["外国专家", "来访", "引智项目"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("funding_wan", "-20"), ("year", "0"), ("year", "30000"), ("year", "-1")])
+def test_a_project_with_a_negative_funding_or_an_impossible_year_is_refused(people, unit, client_as, field, value):
+    """The project form skips the model's own checks (its `_post_clean`), and the service's full_clean had nothing
+    to check: −20 万元 of funding or the year 0 was saved (and year 0 then sent the page to ?year=0)."""
+    good = {
+        "title": "负数经费项目",
+        "host_credit_code": f.credit_code(5),
+        "region": unit("zhangdian").pk,
+        "level": "city",
+        "year": THIS_YEAR,
+        "funding_wan": "20",
+        "outcomes": "",
+    }
+    response = client_as("zhangdian_officer").post(reverse("talent:project_create"), good | {field: value})
+    assert response.status_code == 200, response.get("Location")
+    assert field in response.context["form"].errors
+    assert not ForeignProject.objects.filter(title="负数经费项目").exists()

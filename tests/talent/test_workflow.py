@@ -204,3 +204,23 @@ def test_the_bureau_assigns_an_expert_on_the_application_page(persona, app, clie
     client.post(url, {"reviewer": persona("expert").pk})
     assert app.reviews.get().reviewer == persona("expert")
     assert AuditEntry.objects.filter(object_type="talent.review").exists()
+
+
+def test_a_negative_amount_is_refused_through_the_api_as_on_the_form(persona, app, client):
+    """The page's form refuses a negative amount (min_value=0); the API took the same service without that check, so
+    an application asked for −80 万元 and an approval granted −5 万元 (a membership worth less than nothing)."""
+    officer = persona("zhangdian_officer")
+    client.force_login(officer)
+    other = f.talent(persona("bureau_staff"), app.region, n=2, employer=1)
+    body = {"round_id": app.round_id, "talent_id": other.pk, "requested_wan": "-80"}
+    response = client.post("/api/talent-applications", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert "requested_wan" in response.content.decode()
+    assert not app.round.applications.filter(talent=other).exists()
+
+    dept = through_review(persona, app)
+    with pytest.raises(ValidationError) as refused:
+        step(dept, app, wf.APPROVE, on=TODAY + dt.timedelta(days=5), approved_wan=Decimal("-5"))
+    assert "approved_wan" in refused.value.message_dict
+    app.refresh_from_db()
+    assert app.state == wf.PUBLICITY and app.membership_id is None
