@@ -398,6 +398,70 @@ def test_a_monthly_form_is_reminded_for_its_own_month(monthly, persona):
     assert _reminders(officer, overdue).count() == 1
 
 
+def test_a_reminder_stops_needing_action_once_its_values_are_in_though_never_opened(collection, persona):
+    """The reason for a reminder is the form's missing values: once they are entered (a complete draft) or the form
+    is submitted, the message centre shows it handled, though the officer never opened it; the same officer's
+    reminder of another period, and another region's of the same period, still need action."""
+    data_set, year, quarter, values = collection
+    zhangdian, zichuan = _unit("zhangdian"), _unit("zichuan")
+    due = selectors.form_deadline(data_set, year, quarter)
+    Message.objects.filter(about_type=services.ABOUT_DATA_SET).delete()
+    services.collection_reminders_send(today=due + dt.timedelta(days=1))
+    officer = _client(persona, "zhangdian_officer")
+    key = services.reminder_key(data_set, zhangdian, year, quarter, "overdue", due)
+    message = _reminders(persona("zhangdian_officer"), key).get()
+    # another of the officer's reminders: the same data set and quarter a year later (a form with nothing in it)
+    from kechuang.core.messages import notify
+
+    later_key = services.reminder_key(data_set, zhangdian, year + 1, quarter, "deadline", due)
+    (later,) = notify([persona("zhangdian_officer")], kind="deadline", subject="s", key=later_key, about=data_set)
+    other = _reminders(
+        persona("zichuan_officer"), services.reminder_key(data_set, zichuan, year, quarter, "overdue", due)
+    )
+
+    def flagged(show: str) -> set[int]:
+        page = officer.get(reverse("message_list") + f"?show={show}")
+        assert page.status_code == 200
+        return {m.pk for m in page.context["page"].object_list}
+
+    assert message.pk in flagged("action")
+    url = reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", f"{year}Q{quarter}"])
+    payload = {f"v_{k}": str(v) for k, v in values.items()}
+    one_left = dict(list(payload.items())[:-1])
+    assert officer.post(url, one_left | {"action": "save"}).status_code == 302
+    assert message.pk in flagged("action")  # a value still missing: the reason is still there
+    assert officer.post(url, payload | {"action": "submit"}).status_code == 302
+    assert message.pk not in flagged("action") and message.pk in flagged("stale")
+    page = officer.get(reverse("message_list") + "?show=stale")
+    assert 'data-testid="handled"' in page.content.decode()
+    message.refresh_from_db()
+    assert message.read_at is None  # never opened: handled by the values, not by reading
+    # the officer's collection page shows it handled too
+    listed = {r.pk: r.needs_action for r in officer.get(reverse("indicators:collection")).context["reminders"]}
+    assert listed[message.pk] is False
+    assert later in flagged("action")
+    other_client = _client(persona, "zichuan_officer")
+    assert other.get().pk in {
+        m.pk for m in other_client.get(reverse("message_list") + "?show=action").context["page"].object_list
+    }
+
+
+def test_a_complete_draft_resolves_its_reminder_too(monthly, persona):
+    data_set, year, month, values = monthly
+    officer, zhangdian = persona("zhangdian_officer"), _unit("zhangdian")
+    due = selectors.form_deadline(data_set, year, month)
+    services.collection_reminders_send(today=due - dt.timedelta(days=3))
+    key = services.reminder_key(data_set, zhangdian, year, month, "deadline", due)
+    from kechuang.core.messages import inbox, with_needs_action
+
+    def needs_action() -> bool:
+        return with_needs_action(inbox(officer).filter(key=key)).get().needs_action
+
+    assert needs_action()
+    _save(officer, data_set, zhangdian, year, month, values)  # every value in, not submitted yet
+    assert not needs_action()
+
+
 def test_data_sets_are_managed_by_the_bureau(demo, persona):
     data_set = DataSet.objects.get(code=QUARTERLY)
     with pytest.raises(PermissionDenied):
