@@ -4,14 +4,18 @@ state, so that the completeness board, the forms awaiting approval and the remin
 
 - the regions' yearly statistics for last year (deadline 90 days): most approved (their values are the demo series
   already loaded, now linked to the forms), one submitted late, the last few regions not started (overdue);
-- the regions' quarterly figures (cumulative) for the last five quarters that have ended: the oldest approved, then
-  a mix of approved, submitted and returned, the latest drafts and forms not started; the drafts carry a jump
-  against last year that needs a comment;
+- the regions' quarterly figures (cumulative) for the last five quarters that have ended: approved but for the last
+  two (the one before last has a form awaiting approval and a returned one; the latest is mostly submitted, with a
+  few drafts and a few forms not started); a draft carries a jump against last year that needs a comment;
 - each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year;
 - the regions' monthly technology-contract registration return (turnover by seller and by buyer, cumulative to the
   month's end, due 10 days after the month) for every month since January last year that has ended: approved but
-  for the last three, where submitted and returned forms, drafts and forms not started show. Added to a database
-  that already has the other data sets too (it came later).
+  for the last two, as the quarterly figures. Added to a database that already has the other data sets too (it
+  came later).
+
+Timeliness as a bureau sees it: most forms are submitted inside their window, about one in twelve a few days late
+(`is_late`, a different organisation each period), and a few of the latest period's are still missing. Everything
+follows from the organisation's position and the period, so the demo is the same on every run.
 
 Only values that no dashboard shows yet are put in unapproved forms (quarterly region figures, department values
 not in the demo series), so the dashboards of the demo stay as they were. Everything is built from the org units
@@ -136,13 +140,29 @@ def _form(data_set, unit, year, period, state, index, reason="", comments=None) 
     )
     form.comments = comments or {}
     if state in (APPROVED, SUBMITTED, RETURNED):
-        # Most submit within the deadline; every fourth organisation a few days after it (timeliness has a story).
-        submitted = end + dt.timedelta(days=5 + index) if index % 4 != 2 else due + dt.timedelta(days=3)
-        form.submitted_at = _at(min(submitted, timezone.localdate()))
+        form.submitted_at = _at(min(submitted_on(end, due, index, year, period), timezone.localdate()))
     if state == APPROVED:
-        form.approved_at = form.submitted_at + dt.timedelta(days=2)
+        # two days after the submission, or the same afternoon for one submitted today (never in the future)
+        days = min(2, (timezone.localdate() - timezone.localtime(form.submitted_at).date()).days)
+        form.approved_at = form.submitted_at + dt.timedelta(days=days, hours=0 if days else 4)
     form.save()
     return form
+
+
+def is_late(index: int, year: int, period: int) -> bool:
+    """About one form in twelve is submitted after its deadline, a different organisation each period (seven is
+    prime to twelve, so every organisation of twelve is late once in twelve periods): timeliness has a story
+    without a third of the forms late."""
+    return (index * 7 + period * 5 + year) % 12 == 0
+
+
+def submitted_on(end: dt.date, due: dt.date, index: int, year: int, period: int) -> dt.date:
+    """When the demo's organisation submitted a form: inside the window between the period's end and its deadline
+    for most (spread over it, never on the last day), two to six days after the deadline for the late ones."""
+    if is_late(index, year, period):
+        return due + dt.timedelta(days=2 + (index + period) % 5)
+    window = max(1, (due - end).days - 1)
+    return end + dt.timedelta(days=1 + (index * 3 + period + year) % window)
 
 
 def _store(form: Submission, indicator: Indicator, region: OrgUnit, value: Decimal) -> None:
@@ -241,12 +261,9 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
 
 
 def _quarter_state(step: int, index: int, n: int) -> str | None:
-    """Oldest quarters approved; the one before last mixed; the latest mostly drafts or not started."""
-    if step <= 2:
-        return APPROVED
-    if step == 3:
-        return APPROVED if index < n // 2 else (RETURNED if index == n // 2 else SUBMITTED)
-    return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED
+    """Oldest quarters approved; the one before last approved but for one awaiting approval and one returned; the
+    latest mostly submitted, a few drafts and a few not started."""
+    return _recent_state(4 - step, index)
 
 
 def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt.date) -> int:
@@ -343,12 +360,16 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
 
 
 def _month_state(back: int, index: int) -> str | None:
-    """`back` months before the latest ended one: approved from three back; two back a mix of approved, returned and
-    submitted; one back approved, submitted and drafts; the latest submitted, drafts and forms not started."""
-    if back >= 3:
+    """`back` months before the latest ended one: approved from two back; one back approved but for one form
+    awaiting approval and one returned; the latest mostly submitted, a few drafts and a few not started (the forms
+    still missing)."""
+    return _recent_state(back, index)
+
+
+def _recent_state(back: int, index: int) -> str | None:
+    """The state of a region's form `back` periods before the latest ended one (monthly and quarterly alike)."""
+    if back >= 2:
         return APPROVED
-    if back == 2:
-        return (APPROVED, APPROVED, RETURNED, SUBMITTED)[index % 4]
     if back == 1:
-        return (APPROVED, SUBMITTED, DRAFT, SUBMITTED)[index % 4]
-    return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED
+        return SUBMITTED if index % 5 == 3 else (RETURNED if index % 7 == 5 else APPROVED)
+    return {2: None, 4: DRAFT, 6: None, 9: DRAFT}.get(index, SUBMITTED)

@@ -513,6 +513,54 @@ def monthly(demo):
     return data_set, today.year, today.month, values
 
 
+def test_the_demo_months_are_mostly_on_time_a_few_late_a_few_missing_and_the_same_every_run(monthly, persona, city):
+    """The demo's monthly return, as the bureau's completeness board shows it: of the forms past their deadline,
+    most were submitted on time and a few late (never a third); of the latest month that has ended, most are in
+    and a few not started; the board's lateness is the demo's own rule, and a rebuild gives the same forms."""
+    from kechuang.indicators import collection_demo
+
+    data_set = monthly[0]
+    today = timezone.localdate()
+    staff = persona("bureau_staff")
+    cells = [
+        c
+        for year in (today.year - 1, today.year)
+        for c in selectors.completeness_board(staff, year=year, today=today, data_set_code=MONTHLY)
+    ]
+    due = [c for c in cells if today > c.deadline]
+    late = [c for c in due if c.on_time is False]
+    assert due and 0 < len(late) <= 0.15 * len(due), (len(late), len(due))
+    totals = selectors.board_totals(cells)
+    assert totals["due"] == len(due) and totals["on_time"] == len(due) - len(late)
+    assert 0.85 <= totals["timeliness"] < 1
+    # the board's lateness of a submitted form is the demo's rule (months whose late submissions are all past)
+    regions = list(data_set.org_units.order_by("sort_order"))
+    for cell in due:
+        if cell.state in ("submitted", "approved") and cell.deadline + dt.timedelta(days=7) < today:
+            late_by_rule = collection_demo.is_late(regions.index(cell.org_unit), cell.year, cell.period)
+            assert cell.on_time is not late_by_rule, cell
+    # the latest month that has ended: most forms in, a few not started (the ones to chase), a few drafts
+    (year, month) = collection_demo._ended_months(today, 1)[0]
+    latest = [c for c in cells if (c.year, c.period) == (year, month)]
+    states = [c.state for c in latest]
+    assert 1 <= states.count("missing") <= 3 and states.count("submitted") > len(latest) / 2
+    assert 1 <= states.count("draft") <= 3
+
+    def snapshot() -> list[tuple]:
+        return list(
+            Submission.objects.filter(data_set__code=MONTHLY)
+            .order_by("org_unit__code", "year", "period")
+            .values_list("org_unit__code", "year", "period", "state", "submitted_at", "approved_at")
+        )
+
+    before = snapshot()
+    Observation.objects.filter(submission__data_set__code=MONTHLY).delete()
+    Submission.objects.filter(data_set__code=MONTHLY).delete()
+    DataSet.objects.filter(code=MONTHLY).delete()
+    collection_demo.load_collection_demo(city)
+    assert snapshot() == before
+
+
 def test_a_monthly_data_set_has_twelve_periods_each_with_its_own_deadline(monthly):
     data_set, year, _month, _values = monthly
     assert data_set.period_type == "monthly" and selectors.periods_of(data_set, year) == list(range(1, 13))
