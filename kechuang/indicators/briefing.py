@@ -627,7 +627,12 @@ def returns_phrase(returns: Returns, figure: Figure, cadence: str) -> str:
     if yoy:
         text += _(", %(change)s year on year") % {"change": yoy}
     if figure.alone is not None and figure.period > 1:
-        text += _("; %(period)s alone: %(value)s") % {"period": alone, "value": f"{fmt(figure.alone)}{unit}"}
+        words = (
+            pgettext("a month", "; %(period)s alone: %(value)s")
+            if cadence == "monthly"
+            else pgettext("a quarter", "; %(period)s alone: %(value)s")
+        )
+        text += words % {"period": alone, "value": f"{fmt(figure.alone)}{unit}"}
         previous = _delta(figure.previous_alone, figure.alone, unit)
         if previous:
             words = (
@@ -636,6 +641,8 @@ def returns_phrase(returns: Returns, figure: Figure, cadence: str) -> str:
                 else _(", %(change)s on the previous quarter")
             )
             text += words % {"change": previous}
+    if returns.complete:
+        return text  # every region's return approved: the tables say so, page 1 keeps its room
     coverage = _("approved returns of %(n)s of %(m)s reporting regions") % {
         "n": returns.approved,
         "m": returns.units,
@@ -643,22 +650,26 @@ def returns_phrase(returns: Returns, figure: Figure, cadence: str) -> str:
     return _("%(text)s (%(coverage)s)") % {"text": text, "coverage": coverage}
 
 
+def headline_figure(returns: Returns, cards: list[Card]) -> Figure:
+    """The indicator a return is summed up by: one with a target, else the first in the catalogue's order."""
+    targeted = {c.indicator.pk for c in cards}
+    return next((f for f in returns.figures if f.indicator.pk in targeted), returns.figures[0])
+
+
 def returns_sentence(all_returns: list[Returns], cadence: str, cards: list[Card]) -> str | None:
-    """The summary's line on the returns: the first data set's headline indicator (one with a target, else its
+    """The first page's line on the returns: the first data set's headline indicator (one with a target, else its
     first), with the drafts of later periods named as drafts."""
     if not all_returns:
         return None
     returns = all_returns[0]
-    targeted = {c.indicator.pk for c in cards}
-    figure = next((f for f in returns.figures if f.indicator.pk in targeted), returns.figures[0])
-    text = returns_phrase(returns, figure, cadence)
+    text = returns_phrase(returns, headline_figure(returns, cards), cadence)
     waiting = returns.pending[0] if returns.pending else None
     if waiting is not None:
-        text += _("; %(period)s not yet all approved and not included (%(states)s)") % {
+        text += _("; %(period)s not all approved, not included (%(states)s)") % {
             "period": _period_names(cadence, waiting.year, waiting.period)[1],
             "states": state_counts(waiting.states),
         }
-    return text + _(".")
+    return text
 
 
 def state_counts(states: dict[str, int]) -> str:
@@ -674,18 +685,17 @@ def state_counts(states: dict[str, int]) -> str:
 
 
 def returns_tables(all_returns: list[Returns], cadence: str) -> list[BriefingTable]:
-    """The approved returns against the previous period and the same period last year; then the returns not
-    approved yet, apart, with what they hold (marked as not approved)."""
+    """The approved returns against the previous period and the same period last year; then, per data set, the
+    later returns not approved yet, apart, with what they hold (marked as not approved)."""
     monthly = cadence == "monthly"
-    rows, waiting = [], []
+    rows = []
     for returns in all_returns:
         for f in returns.figures:
             unit = f.indicator.unit
-            to_date = _period_names(cadence, f.year, f.period)[0]
             rows.append(
                 [
                     f.indicator.name,
-                    to_date,
+                    _period_names(cadence, f.year, f.period)[0],
                     f"{fmt(f.cumulative)}{unit}",
                     _delta(f.year_ago, f.cumulative, unit) or "—",
                     f"{fmt(f.alone)}{unit}" if f.alone is not None else "—",
@@ -694,66 +704,67 @@ def returns_tables(all_returns: list[Returns], cadence: str) -> list[BriefingTab
                     f"{returns.approved}/{returns.units}",
                 ]
             )
+    tables = [
+        BriefingTable(
+            caption=_("Monthly returns against the previous month and the same month last year (approved values)")
+            if monthly
+            else _("Quarterly returns against the previous quarter and the same quarter last year (approved values)"),
+            headers=[
+                _("Indicator"),
+                _("Year to date"),
+                _("Cumulative"),
+                _("Year on year"),
+                _("Month alone") if monthly else _("Quarter alone"),
+                _("Month on month") if monthly else _("Quarter on quarter"),
+                _("Month, year on year") if monthly else _("Quarter, year on year"),
+                _("Approved"),
+            ],
+            rows=rows,
+            note=(
+                _(
+                    "Approved values only, summed over the regions whose returns for the period are all approved; "
+                    "the period alone is the cumulative figure less the previous period's. A change is shown only "
+                    "where the same regions' approved values exist for the period compared (“—” otherwise). Returns "
+                    "not yet approved are listed below and never added in."
+                )
+                if rows
+                else _("No approved return of this kind yet.")
+            ),
+        )
+    ]
+    for returns in all_returns:
+        if not returns.pending:
+            continue
+        held = []
         for p in returns.pending:
-            held = "; ".join(
-                _("%(name)s %(value)s (%(n)s regions, not approved)")
-                % {"name": ind.name, "value": f"{fmt(total)}{ind.unit}", "n": n}
-                for ind, total, n in p.values
-            )
-            waiting.append(
-                [
-                    returns.data_set.name,
-                    _period_names(cadence, p.year, p.period)[1],
-                    p.states["approved"],
-                    p.states["submitted"],
-                    p.states["returned"],
-                    p.states["draft"],
-                    p.states["missing"],
-                    held or "—",
-                ]
-            )
-    compared = BriefingTable(
-        caption=_("Monthly returns against the previous month and the same month last year (approved values)")
-        if monthly
-        else _("Quarterly returns against the previous quarter and the same quarter last year (approved values)"),
-        headers=[
-            _("Indicator"),
-            _("Period (year to date)"),
-            _("Cumulative"),
-            _("Year on year"),
-            _("The month alone") if monthly else _("The quarter alone"),
-            _("On the previous month") if monthly else _("On the previous quarter"),
-            _("On the same month last year") if monthly else _("On the same quarter last year"),
-            _("Regions approved"),
-        ],
-        rows=rows,
-        note=(
-            _(
-                "Approved values only, summed over the regions whose returns for the period are all approved; the "
-                "period alone is the cumulative figure less the previous period's. A change is shown only where the "
-                "same regions' approved values exist for the period compared (“—” otherwise). Returns not yet "
-                "approved are listed below and never added in."
-            )
-            if rows
-            else _("No approved return of this kind yet.")
-        ),
-    )
-    tables = [compared]
-    if waiting:
+            for ind, total, n in p.values:
+                held.append(
+                    _("%(period)s %(name)s %(value)s (%(n)s regions, not approved)")
+                    % {
+                        "period": _period_names(cadence, p.year, p.period)[1],
+                        "name": ind.name,
+                        "value": f"{fmt(total)}{ind.unit}",
+                        "n": n,
+                    }
+                )
         tables.append(
             BriefingTable(
-                caption=_("Later returns not yet approved (drafts, not included above)"),
+                caption=_("%(data_set)s: later returns not yet approved (drafts, not included above)")
+                % {"data_set": returns.data_set.name},
                 headers=[
-                    _("Data set"),
                     _("Period"),
                     _("Approved"),
                     _("Submitted"),
                     _("Returned"),
                     _("Drafts"),
                     _("Not started"),
-                    _("Values in the returns not approved"),
                 ],
-                rows=waiting,
+                rows=[
+                    [_period_names(cadence, p.year, p.period)[1]]
+                    + [p.states[k] for k in ("approved", "submitted", "returned", "draft", "missing")]
+                    for p in returns.pending
+                ],
+                note=_("Values in the returns not approved: %(values)s.") % {"values": _join(held)} if held else "",
             )
         )
     return tables
@@ -785,7 +796,6 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         new, revised, updates = data_updates(user, start, end)
         headlines += [
             month_move_sentence(moves),
-            *([returns_line] if returns_line else []),
             _("This month %(new)s observations were entered and %(revised)s revised.")
             % {"new": new, "revised": revised},
         ]
@@ -812,7 +822,7 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         )
     else:
         rankings = _rankings(ctx, cards)
-        headlines += [s for s in (year_move_sentence(year_moves(cards)), returns_line, forecast_sentence(items)) if s]
+        headlines += [s for s in (year_move_sentence(year_moves(cards)), forecast_sentence(items)) if s]
         sections.append(Section(heading(_("Progress and forecasts")), tables=[_overview_table(items, True)]))
         sections.append(
             Section(
@@ -854,23 +864,22 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         end=end,
         headlines=headlines[:MAX_HEADLINES],
         sections=sections,
-        front=front_page(cards, moves, start - dt.timedelta(days=1), returns, cadence),
+        front=front_page(cards, moves, start - dt.timedelta(days=1), [returns_line] if returns_line else []),
         policy_number=policy.document_number,
     )
 
 
-def front_page(
-    cards: list[Card], moves: list[Move], since: dt.date, returns: list[Returns] | None = None, cadence: str = "monthly"
-) -> Front:
+def front_page(cards: list[Card], moves: list[Move], since: dt.date, compared: list[str] | None = None) -> Front:
     """The one-minute first page: every headline target's standing, the changes since the last briefing (the
-    period's returns against the previous period first, then the targets' moves, biggest first; at most four),
-    and the three biggest risks with the department that owns each."""
+    period's returns against the previous period first — `compared`, said here only, not in the summary too, so
+    page 1 stays one A4 page — then the targets' moves, biggest first; at most four), and the three biggest risks
+    with the department that owns each."""
     headline = [c for c in cards if not c.quota] + [c for c in cards if c.quota]
-    compared = [returns_phrase(r, f, cadence) for r in returns or [] for f in r.figures][:2]
     return Front(
         standing=headline,
         since=since,
-        changes=(compared + [move_phrase(m) for m in moves])[:MAX_FRONT_CHANGES],
+        # the returns' line runs to three lines: one target move fewer keeps the page
+        changes=((compared or []) + [move_phrase(m) for m in moves])[: MAX_FRONT_CHANGES - (1 if compared else 0)],
         risks=biggest_risks(cards),
     )
 

@@ -4,13 +4,13 @@ state, so that the completeness board, the forms awaiting approval and the remin
 
 - the regions' yearly statistics for last year (deadline 90 days): most approved (their values are the demo series
   already loaded, now linked to the forms), one submitted late, the last few regions not started (overdue);
-- the regions' quarterly figures (cumulative) for the last five quarters that have ended: approved but for the last
-  two (the one before last has a form awaiting approval and a returned one; the latest is mostly submitted, with a
-  few drafts and a few forms not started); a draft carries a jump against last year that needs a comment;
+- the regions' quarterly figures (cumulative) for every quarter since January last year that has ended: approved
+  but for the latest, which is mostly submitted, with a returned form, a few drafts and a few forms not started; a
+  draft carries a jump against last year that needs a comment;
 - each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year;
 - the regions' monthly technology-contract registration return (turnover by seller and by buyer, cumulative to the
   month's end, due 10 days after the month) for every month since January last year that has ended: approved but
-  for the last two, as the quarterly figures. Added to a database that already has the other data sets too (it
+  for the latest, as the quarterly figures. Added to a database that already has the other data sets too (it
   came later).
 
 Timeliness as a bureau sees it: most forms are submitted inside their window, about one in twelve a few days late
@@ -222,7 +222,8 @@ def _ended_quarters(today: dt.date, n: int) -> list[tuple[int, int]]:
 
 def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> int:
     rng = random.Random(20240101)  # nosec B311  # seeded pseudo-random demo figures, never for secrets
-    quarters = _ended_quarters(today, 5)
+    # every quarter since the first of last year, so the latest has its same quarter a year before
+    quarters = _ended_quarters(today, 4 + (today.month - 1) // 3)
     annual = {
         (code, region_id, year): value
         for code, region_id, year, value in Observation.objects.annual()
@@ -233,7 +234,7 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
     count = 0
     for step, (year, quarter) in enumerate(quarters):
         for index, region in enumerate(regions):
-            state = _quarter_state(step, index, len(regions))
+            state = _recent_state(len(quarters) - 1 - step, index)
             if state is None:
                 continue
             values = {}
@@ -247,7 +248,7 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
             if len(values) < len(QUARTERLY):
                 continue
             comments = {}
-            if state == DRAFT and index % 2 == 0:
+            if state == DRAFT and index == 3:
                 # A jump against the same quarter last year, not yet explained: the form shows the warning.
                 values["tech_contract_turnover_output"] *= Decimal("1.6")
                 values.pop("high_tech_output")  # and one value still missing
@@ -258,12 +259,6 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
                     _store(form, indicator, region, values[indicator.code])
             count += 1
     return count
-
-
-def _quarter_state(step: int, index: int, n: int) -> str | None:
-    """Oldest quarters approved; the one before last approved but for one awaiting approval and one returned; the
-    latest mostly submitted, a few drafts and a few not started."""
-    return _recent_state(4 - step, index)
 
 
 def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt.date) -> int:
@@ -327,7 +322,7 @@ def _ended_months(today: dt.date, n: int) -> list[tuple[int, int]]:
 
 def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> int:
     """The monthly contract registration return: turnover by seller grows through the year from the region's yearly
-    figure (cumulative, month / 12 of it with some noise), turnover by buyer about 85 % of it."""
+    figure (cumulative: a twelfth of it each month, with some noise), turnover by buyer about 85 % of it."""
     rng = random.Random(20240103)  # nosec B311  # seeded pseudo-random demo figures, never for secrets
     annual = {
         (region_id, year): value
@@ -338,15 +333,20 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     latest_year = max((y for _r, y in annual), default=today.year - 1)
     count = 0
     months = _ended_months(today, 12 + today.month - 1)
+    so_far: dict[tuple[int, int], Decimal] = {}  # (region, year): the cumulative figure up to the month
     for step, (year, month) in enumerate(months):
         for index, region in enumerate(regions):
-            state = _month_state(len(months) - 1 - step, index)
+            state = _recent_state(len(months) - 1 - step, index)
             base = annual.get((region.pk, min(year, latest_year)))
             if state is None or base is None:
                 continue
             growth = Decimal("1.06") ** max(0, year - latest_year)
-            jitter = Decimal(str(round(rng.uniform(0.95, 1.05), 3)))
-            output = (base * growth * Decimal(month) / 12 * jitter).quantize(Decimal("0.01"))
+            # the noise is the month's own (a month's registrations vary by about a tenth), added up through the
+            # year: noise on the cumulative figure would make a month alone swing by a fifth from one to the next
+            jitter = Decimal(str(round(rng.uniform(0.9, 1.1), 3)))
+            key = (region.pk, year)
+            so_far[key] = so_far.get(key, Decimal(0)) + base * growth / 12 * jitter
+            output = so_far[key].quantize(Decimal("0.01"))
             values = {MONTHLY[0]: output, MONTHLY[1]: (output * Decimal("0.85")).quantize(Decimal("0.01"))}
             if state == DRAFT and index % 2:
                 values.pop(MONTHLY[1])  # a draft with a value still missing
@@ -359,17 +359,10 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     return count
 
 
-def _month_state(back: int, index: int) -> str | None:
-    """`back` months before the latest ended one: approved from two back; one back approved but for one form
-    awaiting approval and one returned; the latest mostly submitted, a few drafts and a few not started (the forms
-    still missing)."""
-    return _recent_state(back, index)
-
-
 def _recent_state(back: int, index: int) -> str | None:
-    """The state of a region's form `back` periods before the latest ended one (monthly and quarterly alike)."""
-    if back >= 2:
+    """The state of a region's form `back` periods before the latest ended one (monthly and quarterly alike): the
+    earlier periods approved (the one before last is complete, the briefings' latest final figure); the latest
+    mostly submitted and awaiting approval, one returned, a few drafts and a few not started (the forms to chase)."""
+    if back >= 1:
         return APPROVED
-    if back == 1:
-        return SUBMITTED if index % 5 == 3 else (RETURNED if index % 7 == 5 else APPROVED)
-    return {2: None, 4: DRAFT, 6: None, 9: DRAFT}.get(index, SUBMITTED)
+    return {3: DRAFT, 6: None, 7: RETURNED, 9: None, 10: DRAFT}.get(index, SUBMITTED)

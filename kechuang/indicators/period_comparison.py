@@ -88,9 +88,11 @@ def returns_for(user: Any, period_type: str, today: dt.date) -> list[Returns]:
         "org_units", "indicators"
     ):
         regions = [u for u in readable_org_units(user, data_set) if u.kind == OrgUnit.Kind.REGION]
-        indicators = [
-            i for i in data_set.indicators.all() if not i.formula and i.aggregation == Indicator.Aggregation.SUM
-        ]
+        # in the catalogue's order (the seller's turnover before the buyer's): the summary names the first
+        indicators = sorted(
+            (i for i in data_set.indicators.all() if not i.formula and i.aggregation == Indicator.Aggregation.SUM),
+            key=lambda i: i.pk,
+        )
         if regions and indicators:
             result = _returns(user, data_set, regions, indicators, today)
             if result is not None:

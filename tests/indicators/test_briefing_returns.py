@@ -102,17 +102,16 @@ def test_the_monthly_briefing_compares_the_latest_complete_month(monthly_returns
         data = briefing.build(persona("leader"), default_policy(), "monthly")
         response = leader.get(reverse("indicators:briefing_pdf") + "?period=monthly")
     expected = (
-        f"{NAME}2026年1–4月累计90亿元，同比增长28.6%；其中2026年4月当期30亿元，较上月增长50%"
-        "（2个报送区县中已审核2个）；2026年5月报表尚未全部审核，未计入（已报送1份、草稿1份）。"
+        f"{NAME}2026年1–4月累计90亿元，同比增长28.6%；其中2026年4月当月30亿元，较上月增长50%"
+        "；2026年5月报表尚未全部审核，未计入（已报送1份、草稿1份）"
     )
-    assert expected in data.headlines, data.headlines
-    assert data.front.changes[0] == expected.split("；2026年5月")[0]
+    # on page 1, first of the changes since the last briefing
+    assert data.front.changes[0] == expected, data.front.changes
     section = next(s for s in data.sections if "环比与同比" in s.heading)
     compared, waiting = section.tables
     assert compared.rows == [[NAME, "2026年1–4月", "90亿元", "增长28.6%", "30亿元", "增长50%", "增长100%", "2/2"]]
-    assert waiting.rows == [
-        ["区县技术合同登记（测试）", "2026年5月", 0, 1, 0, 1, 0, f"{NAME} 1,069亿元（2个区县，未审核）"]
-    ]
+    assert waiting.caption.startswith("区县技术合同登记（测试）：") and waiting.rows == [["2026年5月", 0, 1, 0, 1, 0]]
+    assert f"2026年5月{NAME}1,069亿元（2个区县，未审核）" in waiting.note
     assert response.status_code == 200
     text = _pdf_text(response.content, tmp_path)
     assert re.sub(r"\s+", "", expected) in text and "未审核" in text
@@ -130,16 +129,34 @@ def test_a_month_not_all_approved_is_not_the_reference_and_a_missing_region_stop
         data = briefing.build(persona("leader"), default_policy(), "monthly")
     compared, waiting = next(s for s in data.sections if "环比与同比" in s.heading).tables
     assert compared.rows == [[NAME, "2026年1–3月", "60亿元", "增长9.1%", "—", "—", "—", "2/2"]]
-    assert [row[1] for row in waiting.rows] == ["2026年5月", "2026年4月"]
-    assert waiting.rows[1][2:7] == [1, 0, 1, 0, 0]
+    assert [row[0] for row in waiting.rows] == ["2026年5月", "2026年4月"]
+    assert waiting.rows[1][1:] == [1, 0, 1, 0, 0]
 
 
 def test_a_district_officer_sees_their_own_region_only(monthly_returns, persona):
+    """张店区's officer downloads the Excel briefing: 张店区's April only (55 against 45), 淄川区's draft nowhere."""
+    import io
+
+    from openpyxl import load_workbook
+
+    officer = Client()
+    officer.force_login(persona("zhangdian_officer"))
     with time_machine.travel(TODAY, tick=False):
         data = briefing.build(persona("zhangdian_officer"), default_policy(), "monthly")
+        response = officer.get(reverse("indicators:briefing_xlsx") + "?period=monthly")
     compared, waiting = next(s for s in data.sections if "环比与同比" in s.heading).tables
     assert compared.rows[0][2:4] == ["55亿元", "增长22.2%"] and compared.rows[0][-1] == "1/1"
-    assert "999" not in str(waiting.rows) and waiting.rows[0][3] == 1
+    assert "999" not in waiting.note and waiting.rows[0][2] == 1
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert next(cells[i : i + 4] for i, c in enumerate(cells) if c == NAME and cells[i + 1] == "2026年1–4月") == [
+        NAME,
+        "2026年1–4月",
+        "55亿元",
+        "增长22.2%",
+    ]
+    assert not [c for c in cells if "999" in c or "1,069" in c]
 
 
 def test_the_quarterly_briefing_compares_quarters_and_the_english_reads_whole(catalogue, persona):
@@ -157,6 +174,6 @@ def test_the_quarterly_briefing_compares_quarters_and_the_english_reads_whole(ca
     # Q2 2026 is not all approved: Q1 is the reference (21 against 18 a year before); Q1 alone has no quarter before
     assert compared.rows == [[NAME, "2026年1–3月", "21亿元", "增长16.7%", "21亿元", "—", "增长16.7%", "2/2"]]
     assert "较上季度" in compared.headers and "较上月" not in compared.headers
-    line = next(h for h in english.headlines if "cumulative" in h)
+    line = english.front.changes[0]
     assert line.startswith(f"{NAME}, January–March 2026 cumulative: 21亿元, up 16.7% year on year")
-    assert line.endswith("; Q2 2026 not yet all approved and not included (1 submitted, 1 not started).")
+    assert line.endswith("; Q2 2026 not all approved, not included (1 submitted, 1 not started)")
