@@ -46,6 +46,11 @@ class IndicatorsConfig(AppConfig):
 
         return target_progress(user, targets)
 
+    def message_needs_action(self):
+        from kechuang.indicators.services import message_needs_action
+
+        return message_needs_action()
+
     def load_demo_data(self, city) -> str:
         from kechuang.indicators.demo import load_demo
 

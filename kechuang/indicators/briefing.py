@@ -20,6 +20,7 @@ from kechuang.indicators import charts
 from kechuang.indicators.catalogue import PROVINCE_CODE_MAP
 from kechuang.indicators.charts import fmt
 from kechuang.indicators.models import Observation, ObservationRevision
+from kechuang.indicators.period_comparison import Figure, Returns, returns_for
 from kechuang.indicators.selectors import (
     Card,
     approved_observations,
@@ -553,7 +554,7 @@ def _comparison_table(user: Any, cards: list[Card]) -> BriefingTable:
             prev_key = (y, n - 1) if n > 1 else None  # year-to-date values: Q1 has no earlier quarter in the year
             qoq = _change(q[prev_key], now, unit)[0] if prev_key in q else "—"
             yoy = _change(q[(y - 1, n)], now, unit)[0] if (y - 1, n) in q else "—"
-            period = _("%(year)s, January–%(month)s (year to date)") % {"year": y, "month": _month_name(n * 3)}
+            period = _("%(year)s, January–%(month)s (year to date)") % {"year": y, "month": _period_month(n * 3)}
             rows.append([card.indicator.name, period, f"{fmt(now)}{unit}", yoy or "—", qoq or "—"])
         elif len(card.series) >= 2:
             (y0, v0), (y1, v1) = sorted(card.series)[-2:]
@@ -576,10 +577,197 @@ def _comparison_table(user: Any, cards: list[Card]) -> BriefingTable:
     )
 
 
-def _month_name(month: int) -> str:
-    from django.utils.dates import MONTHS
+def _period_month(month: int) -> str:
+    """A month as a period names it: "October" in English, "10月" in Chinese (not the calendar's "十月")."""
+    names = (
+        pgettext("month of a period", "January"),
+        pgettext("month of a period", "February"),
+        pgettext("month of a period", "March"),
+        pgettext("month of a period", "April"),
+        pgettext("month of a period", "May"),
+        pgettext("month of a period", "June"),
+        pgettext("month of a period", "July"),
+        pgettext("month of a period", "August"),
+        pgettext("month of a period", "September"),
+        pgettext("month of a period", "October"),
+        pgettext("month of a period", "November"),
+        pgettext("month of a period", "December"),
+    )
+    return names[month - 1]
 
-    return str(MONTHS[month])
+
+def _period_names(cadence: str, year: int, period: int) -> tuple[str, str]:
+    """A return's period in words: year to date ("2026年1–10月") and by itself ("2026年10月", "2026年第3季度")."""
+    month = period if cadence == "monthly" else period * 3
+    to_date = _("January–%(month)s %(year)s") % {"year": year, "month": _period_month(month)}
+    if cadence == "monthly":
+        alone = _("%(month)s %(year)s") % {"year": year, "month": _period_month(period)}
+    else:
+        alone = _("Q%(q)s %(year)s") % {"year": year, "q": period}
+    return to_date, alone
+
+
+def _delta(before: float | None, after: float | None, unit: str) -> str:
+    if before is None or after is None:
+        return ""
+    return _change(before, after, unit)[0]
+
+
+def returns_phrase(returns: Returns, figure: Figure, cadence: str) -> str:
+    """One indicator of a return in one sentence: "技术合同成交额（输出/卖方登记）2026年1–10月累计12.3亿元，
+    同比增长5.2%；其中2026年10月1.2亿元，较上月增长3.1%（已审核11/11个报送单位）"."""
+    unit = figure.indicator.unit
+    to_date, alone = _period_names(cadence, figure.year, figure.period)
+    text = _("%(name)s, %(period)s cumulative: %(value)s") % {
+        "name": figure.indicator.name,
+        "period": to_date,
+        "value": f"{fmt(figure.cumulative)}{unit}",
+    }
+    yoy = _delta(figure.year_ago, figure.cumulative, unit)
+    if yoy:
+        text += _(", %(change)s year on year") % {"change": yoy}
+    if figure.alone is not None and figure.period > 1:
+        words = (
+            pgettext("a month", "; %(period)s alone: %(value)s")
+            if cadence == "monthly"
+            else pgettext("a quarter", "; %(period)s alone: %(value)s")
+        )
+        text += words % {"period": alone, "value": f"{fmt(figure.alone)}{unit}"}
+        previous = _delta(figure.previous_alone, figure.alone, unit)
+        if previous:
+            words = (
+                _(", %(change)s on the previous month")
+                if cadence == "monthly"
+                else _(", %(change)s on the previous quarter")
+            )
+            text += words % {"change": previous}
+    if returns.complete:
+        return text  # every region's return approved: the tables say so, page 1 keeps its room
+    coverage = _("approved returns of %(n)s of %(m)s reporting regions") % {
+        "n": returns.approved,
+        "m": returns.units,
+    }
+    return _("%(text)s (%(coverage)s)") % {"text": text, "coverage": coverage}
+
+
+def headline_figure(returns: Returns, cards: list[Card]) -> Figure:
+    """The indicator a return is summed up by: one with a target, else the first in the catalogue's order."""
+    targeted = {c.indicator.pk for c in cards}
+    return next((f for f in returns.figures if f.indicator.pk in targeted), returns.figures[0])
+
+
+def returns_sentence(all_returns: list[Returns], cadence: str, cards: list[Card]) -> str | None:
+    """The first page's line on the returns: the first data set's headline indicator (one with a target, else its
+    first), with the drafts of later periods named as drafts."""
+    if not all_returns:
+        return None
+    returns = all_returns[0]
+    text = returns_phrase(returns, headline_figure(returns, cards), cadence)
+    waiting = returns.pending[0] if returns.pending else None
+    if waiting is not None:
+        text += _("; %(period)s not all approved, not included (%(states)s)") % {
+            "period": _period_names(cadence, waiting.year, waiting.period)[1],
+            "states": state_counts(waiting.states),
+        }
+    return text
+
+
+def state_counts(states: dict[str, int]) -> str:
+    """ "1 submitted, 1 in draft, 2 not started" (the states with any form)."""
+    words = {
+        "approved": _("%(n)s approved"),
+        "submitted": _("%(n)s submitted"),
+        "returned": _("%(n)s returned"),
+        "draft": _("%(n)s in draft"),
+        "missing": _("%(n)s not started"),
+    }
+    return _join([words[k] % {"n": states[k]} for k in words if states.get(k)])
+
+
+def returns_tables(all_returns: list[Returns], cadence: str) -> list[BriefingTable]:
+    """The approved returns against the previous period and the same period last year; then, per data set, the
+    later returns not approved yet, apart, with what they hold (marked as not approved)."""
+    monthly = cadence == "monthly"
+    rows = []
+    for returns in all_returns:
+        for f in returns.figures:
+            unit = f.indicator.unit
+            rows.append(
+                [
+                    f.indicator.name,
+                    _period_names(cadence, f.year, f.period)[0],
+                    f"{fmt(f.cumulative)}{unit}",
+                    _delta(f.year_ago, f.cumulative, unit) or "—",
+                    f"{fmt(f.alone)}{unit}" if f.alone is not None else "—",
+                    _delta(f.previous_alone, f.alone, unit) or "—",
+                    _delta(f.year_ago_alone, f.alone, unit) or "—",
+                    f"{returns.approved}/{returns.units}",
+                ]
+            )
+    tables = [
+        BriefingTable(
+            caption=_("Monthly returns against the previous month and the same month last year (approved values)")
+            if monthly
+            else _("Quarterly returns against the previous quarter and the same quarter last year (approved values)"),
+            headers=[
+                _("Indicator"),
+                _("Year to date"),
+                _("Cumulative"),
+                _("Year on year"),
+                _("Month alone") if monthly else _("Quarter alone"),
+                _("Month on month") if monthly else _("Quarter on quarter"),
+                _("Month, year on year") if monthly else _("Quarter, year on year"),
+                _("Approved"),
+            ],
+            rows=rows,
+            note=(
+                _(
+                    "Approved values only, summed over the regions whose returns for the period are all approved; "
+                    "the period alone is the cumulative figure less the previous period's. A change is shown only "
+                    "where the same regions' approved values exist for the period compared (“—” otherwise). Returns "
+                    "not yet approved are listed below and never added in."
+                )
+                if rows
+                else _("No approved return of this kind yet.")
+            ),
+        )
+    ]
+    for returns in all_returns:
+        if not returns.pending:
+            continue
+        held = []
+        for p in returns.pending:
+            for ind, total, n in p.values:
+                held.append(
+                    _("%(period)s %(name)s %(value)s (%(n)s regions, not approved)")
+                    % {
+                        "period": _period_names(cadence, p.year, p.period)[1],
+                        "name": ind.name,
+                        "value": f"{fmt(total)}{ind.unit}",
+                        "n": n,
+                    }
+                )
+        tables.append(
+            BriefingTable(
+                caption=_("%(data_set)s: later returns not yet approved (drafts, not included above)")
+                % {"data_set": returns.data_set.name},
+                headers=[
+                    _("Period"),
+                    _("Approved"),
+                    _("Submitted"),
+                    _("Returned"),
+                    _("Drafts"),
+                    _("Not started"),
+                ],
+                rows=[
+                    [_period_names(cadence, p.year, p.period)[1]]
+                    + [p.states[k] for k in ("approved", "submitted", "returned", "draft", "missing")]
+                    for p in returns.pending
+                ],
+                note=_("Values in the returns not approved: %(values)s.") % {"values": _join(held)} if held else "",
+            )
+        )
+    return tables
 
 
 def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | None = None) -> Briefing:
@@ -602,6 +790,8 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
     # What changed since the last briefing: the state at the start of this window is what the previous one showed.
     _ctx, _unit, cards_before = target_cards(user, policy, context_for(user, policy.city, as_of=_aware(start)))
     moves = month_moves(cards, cards_before)
+    returns = returns_for(user, cadence, today)
+    returns_line = returns_sentence(returns, cadence, cards)
     if cadence == "monthly":
         new, revised, updates = data_updates(user, start, end)
         headlines += [
@@ -613,6 +803,11 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
             Section(
                 heading(_("This month's data changes (against the end of last month)")),
                 tables=[_month_change_table(moves), updates],
+            )
+        )
+        sections.append(
+            Section(
+                heading(_("Monthly returns: month on month and year on year")), tables=returns_tables(returns, cadence)
             )
         )
         for digest in digests:
@@ -630,7 +825,10 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         headlines += [s for s in (year_move_sentence(year_moves(cards)), forecast_sentence(items)) if s]
         sections.append(Section(heading(_("Progress and forecasts")), tables=[_overview_table(items, True)]))
         sections.append(
-            Section(heading(_("Year on year and quarter on quarter")), tables=[_comparison_table(user, cards)])
+            Section(
+                heading(_("Year on year and quarter on quarter")),
+                tables=[_comparison_table(user, cards), *returns_tables(returns, cadence)],
+            )
         )
         sections.append(Section(heading(_("Target by target")), items=items))
         for digest in digests:
@@ -666,19 +864,22 @@ def build(user: Any, policy: Policy, period: str = "monthly", today: dt.date | N
         end=end,
         headlines=headlines[:MAX_HEADLINES],
         sections=sections,
-        front=front_page(cards, moves, start - dt.timedelta(days=1)),
+        front=front_page(cards, moves, start - dt.timedelta(days=1), [returns_line] if returns_line else []),
         policy_number=policy.document_number,
     )
 
 
-def front_page(cards: list[Card], moves: list[Move], since: dt.date) -> Front:
-    """The one-minute first page: every headline target's standing, the changes since the last briefing (biggest
-    first, at most four), and the three biggest risks with the department that owns each."""
+def front_page(cards: list[Card], moves: list[Move], since: dt.date, compared: list[str] | None = None) -> Front:
+    """The one-minute first page: every headline target's standing, the changes since the last briefing (the
+    period's returns against the previous period first — `compared`, said here only, not in the summary too, so
+    page 1 stays one A4 page — then the targets' moves, biggest first; at most four), and the three biggest risks
+    with the department that owns each."""
     headline = [c for c in cards if not c.quota] + [c for c in cards if c.quota]
     return Front(
         standing=headline,
         since=since,
-        changes=[move_phrase(m) for m in moves[:MAX_FRONT_CHANGES]],
+        # the returns' line runs to three lines: one target move fewer keeps the page
+        changes=((compared or []) + [move_phrase(m) for m in moves])[: MAX_FRONT_CHANGES - (1 if compared else 0)],
         risks=biggest_risks(cards),
     )
 

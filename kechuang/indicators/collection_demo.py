@@ -4,14 +4,18 @@ state, so that the completeness board, the forms awaiting approval and the remin
 
 - the regions' yearly statistics for last year (deadline 90 days): most approved (their values are the demo series
   already loaded, now linked to the forms), one submitted late, the last few regions not started (overdue);
-- the regions' quarterly figures (cumulative) for the last five quarters that have ended: the oldest approved, then
-  a mix of approved, submitted and returned, the latest drafts and forms not started; the drafts carry a jump
-  against last year that needs a comment;
+- the regions' quarterly figures (cumulative) for every quarter since January last year that has ended: approved
+  but for the latest, which is mostly submitted, with a returned form, a few drafts and a few forms not started; a
+  draft carries a jump against last year that needs a comment;
 - each department's yearly indicators (the ones it is responsible for, not counted by a register) for last year;
 - the regions' monthly technology-contract registration return (turnover by seller and by buyer, cumulative to the
   month's end, due 10 days after the month) for every month since January last year that has ended: approved but
-  for the last three, where submitted and returned forms, drafts and forms not started show. Added to a database
-  that already has the other data sets too (it came later).
+  for the latest, as the quarterly figures. Added to a database that already has the other data sets too (it
+  came later).
+
+Timeliness as a bureau sees it: most forms are submitted inside their window, about one in twelve a few days late
+(`is_late`, a different organisation each period), and a few of the latest period's are still missing. Everything
+follows from the organisation's position and the period, so the demo is the same on every run.
 
 Only values that no dashboard shows yet are put in unapproved forms (quarterly region figures, department values
 not in the demo series), so the dashboards of the demo stay as they were. Everything is built from the org units
@@ -136,13 +140,29 @@ def _form(data_set, unit, year, period, state, index, reason="", comments=None) 
     )
     form.comments = comments or {}
     if state in (APPROVED, SUBMITTED, RETURNED):
-        # Most submit within the deadline; every fourth organisation a few days after it (timeliness has a story).
-        submitted = end + dt.timedelta(days=5 + index) if index % 4 != 2 else due + dt.timedelta(days=3)
-        form.submitted_at = _at(min(submitted, timezone.localdate()))
+        form.submitted_at = _at(min(submitted_on(end, due, index, year, period), timezone.localdate()))
     if state == APPROVED:
-        form.approved_at = form.submitted_at + dt.timedelta(days=2)
+        # two days after the submission, or the same afternoon for one submitted today (never in the future)
+        days = min(2, (timezone.localdate() - timezone.localtime(form.submitted_at).date()).days)
+        form.approved_at = form.submitted_at + dt.timedelta(days=days, hours=0 if days else 4)
     form.save()
     return form
+
+
+def is_late(index: int, year: int, period: int) -> bool:
+    """About one form in twelve is submitted after its deadline, a different organisation each period (seven is
+    prime to twelve, so every organisation of twelve is late once in twelve periods): timeliness has a story
+    without a third of the forms late."""
+    return (index * 7 + period * 5 + year) % 12 == 0
+
+
+def submitted_on(end: dt.date, due: dt.date, index: int, year: int, period: int) -> dt.date:
+    """When the demo's organisation submitted a form: inside the window between the period's end and its deadline
+    for most (spread over it, never on the last day), two to six days after the deadline for the late ones."""
+    if is_late(index, year, period):
+        return due + dt.timedelta(days=2 + (index + period) % 5)
+    window = max(1, (due - end).days - 1)
+    return end + dt.timedelta(days=1 + (index * 3 + period + year) % window)
 
 
 def _store(form: Submission, indicator: Indicator, region: OrgUnit, value: Decimal) -> None:
@@ -202,7 +222,8 @@ def _ended_quarters(today: dt.date, n: int) -> list[tuple[int, int]]:
 
 def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> int:
     rng = random.Random(20240101)  # nosec B311  # seeded pseudo-random demo figures, never for secrets
-    quarters = _ended_quarters(today, 5)
+    # every quarter since the first of last year, so the latest has its same quarter a year before
+    quarters = _ended_quarters(today, 4 + (today.month - 1) // 3)
     annual = {
         (code, region_id, year): value
         for code, region_id, year, value in Observation.objects.annual()
@@ -213,7 +234,7 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
     count = 0
     for step, (year, quarter) in enumerate(quarters):
         for index, region in enumerate(regions):
-            state = _quarter_state(step, index, len(regions))
+            state = _recent_state(len(quarters) - 1 - step, index)
             if state is None:
                 continue
             values = {}
@@ -227,7 +248,7 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
             if len(values) < len(QUARTERLY):
                 continue
             comments = {}
-            if state == DRAFT and index % 2 == 0:
+            if state == DRAFT and index == 3:
                 # A jump against the same quarter last year, not yet explained: the form shows the warning.
                 values["tech_contract_turnover_output"] *= Decimal("1.6")
                 values.pop("high_tech_output")  # and one value still missing
@@ -238,15 +259,6 @@ def _quarterly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) 
                     _store(form, indicator, region, values[indicator.code])
             count += 1
     return count
-
-
-def _quarter_state(step: int, index: int, n: int) -> str | None:
-    """Oldest quarters approved; the one before last mixed; the latest mostly drafts or not started."""
-    if step <= 2:
-        return APPROVED
-    if step == 3:
-        return APPROVED if index < n // 2 else (RETURNED if index == n // 2 else SUBMITTED)
-    return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED
 
 
 def _department_forms(city: OrgUnit, indicators: dict[str, Indicator], today: dt.date) -> int:
@@ -310,7 +322,7 @@ def _ended_months(today: dt.date, n: int) -> list[tuple[int, int]]:
 
 def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) -> int:
     """The monthly contract registration return: turnover by seller grows through the year from the region's yearly
-    figure (cumulative, month / 12 of it with some noise), turnover by buyer about 85 % of it."""
+    figure (cumulative: a twelfth of it each month, with some noise), turnover by buyer about 85 % of it."""
     rng = random.Random(20240103)  # nosec B311  # seeded pseudo-random demo figures, never for secrets
     annual = {
         (region_id, year): value
@@ -321,15 +333,20 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     latest_year = max((y for _r, y in annual), default=today.year - 1)
     count = 0
     months = _ended_months(today, 12 + today.month - 1)
+    so_far: dict[tuple[int, int], Decimal] = {}  # (region, year): the cumulative figure up to the month
     for step, (year, month) in enumerate(months):
         for index, region in enumerate(regions):
-            state = _month_state(len(months) - 1 - step, index)
+            state = _recent_state(len(months) - 1 - step, index)
             base = annual.get((region.pk, min(year, latest_year)))
             if state is None or base is None:
                 continue
             growth = Decimal("1.06") ** max(0, year - latest_year)
-            jitter = Decimal(str(round(rng.uniform(0.95, 1.05), 3)))
-            output = (base * growth * Decimal(month) / 12 * jitter).quantize(Decimal("0.01"))
+            # the noise is the month's own (a month's registrations vary by about a tenth), added up through the
+            # year: noise on the cumulative figure would make a month alone swing by a fifth from one to the next
+            jitter = Decimal(str(round(rng.uniform(0.9, 1.1), 3)))
+            key = (region.pk, year)
+            so_far[key] = so_far.get(key, Decimal(0)) + base * growth / 12 * jitter
+            output = so_far[key].quantize(Decimal("0.01"))
             values = {MONTHLY[0]: output, MONTHLY[1]: (output * Decimal("0.85")).quantize(Decimal("0.01"))}
             if state == DRAFT and index % 2:
                 values.pop(MONTHLY[1])  # a draft with a value still missing
@@ -342,13 +359,10 @@ def _monthly_forms(data_set: DataSet, regions: list[OrgUnit], today: dt.date) ->
     return count
 
 
-def _month_state(back: int, index: int) -> str | None:
-    """`back` months before the latest ended one: approved from three back; two back a mix of approved, returned and
-    submitted; one back approved, submitted and drafts; the latest submitted, drafts and forms not started."""
-    if back >= 3:
+def _recent_state(back: int, index: int) -> str | None:
+    """The state of a region's form `back` periods before the latest ended one (monthly and quarterly alike): the
+    earlier periods approved (the one before last is complete, the briefings' latest final figure); the latest
+    mostly submitted and awaiting approval, one returned, a few drafts and a few not started (the forms to chase)."""
+    if back >= 1:
         return APPROVED
-    if back == 2:
-        return (APPROVED, APPROVED, RETURNED, SUBMITTED)[index % 4]
-    if back == 1:
-        return (APPROVED, SUBMITTED, DRAFT, SUBMITTED)[index % 4]
-    return (SUBMITTED, DRAFT, None, DRAFT)[index % 4] if index else SUBMITTED
+    return {3: DRAFT, 6: None, 7: RETURNED, 9: None, 10: DRAFT}.get(index, SUBMITTED)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kechuang.core import audit, exports
 from kechuang.core.forms import save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without
+from kechuang.core.messages import with_needs_action
 from kechuang.core.models import Message, OrgUnit
 from kechuang.core.permissions import bureau_required, get_for_user, is_bureau
 from kechuang.indicators import collection_rules as rules
@@ -49,7 +50,8 @@ def collection(request: HttpRequest) -> HttpResponse:
     open_forms = [c for c in cells if c.state not in ("submitted", "approved")]
     open_forms.sort(key=lambda c: (c.deadline, c.data_set.code, c.org_unit.sort_order))
     # the reminders are messages of the message centre (services.collection_reminders_send): the latest twenty here
-    reminders = Message.objects.filter(user=request.user, about_type=services.ABOUT_DATA_SET)[:20]
+    # flagged as the message centre flags them: a reminder whose values are in no longer needs action
+    reminders = with_needs_action(Message.objects.filter(user=request.user, about_type=services.ABOUT_DATA_SET))[:20]
     return render(
         request,
         "indicators/collection.html",

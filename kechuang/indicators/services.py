@@ -579,10 +579,59 @@ class RemindersResult:
     messages: int = 0  # messages created (one per officer and form)
 
 
+REMINDER_KEY = "indicators.collection:"
+
+
 def reminder_key(data_set: DataSet, org_unit: OrgUnit, year: int, period: int, kind: str, due: dt.date) -> str:
     """The message centre's key of a reminder: the form, the kind and its due day. One message per officer and key, so
     the daily run sends nothing twice; a moved deadline (the data set's days changed) is news and gets its own."""
-    return f"indicators.collection:{data_set.pk}:{org_unit.pk}:{year}:{period}:{kind}:{due:%Y-%m-%d}"
+    return f"{REMINDER_KEY}{data_set.pk}:{org_unit.pk}:{year}:{period}:{kind}:{due:%Y-%m-%d}"
+
+
+def message_needs_action() -> tuple[frozenset[str], Q]:
+    """A reminder asks for a form's missing values: it needs action until they are there — the form submitted or
+    approved, or every value entered — whether or not the message was opened (registry hook `message_needs_action`,
+    the message centre's own rule). The form is the one the reminder's key names (reminder_key: a form not started
+    has no row to be about), so the rule matches the key's form part, built here from the form's fields."""
+    from django.db.models import CharField, Count, Exists, F, OuterRef, Subquery, Value
+    from django.db.models.functions import Cast, Coalesce, Concat, Length, Substr
+
+    from kechuang.core.models import Message
+
+    def text(field: str) -> Cast:
+        return Cast(field, output_field=CharField())
+
+    entered = (
+        Observation.objects.filter(submission=OuterRef("pk"))
+        .order_by()
+        .values("submission")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    expected = (
+        DataSet.indicators.through.objects.filter(dataset=OuterRef("data_set"))
+        .order_by()
+        .values("dataset")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    form_key = Concat(
+        Value(REMINDER_KEY),
+        *(part for field in ("data_set_id", "org_unit_id", "year", "period") for part in (text(field), Value(":"))),
+        output_field=CharField(),
+    )
+    done = (
+        Submission.objects.filter(data_set=OuterRef("about_id"))
+        .annotate(
+            form_key=form_key,
+            entered=Coalesce(Subquery(entered), 0),
+            expected=Subquery(expected),
+        )
+        .filter(form_key=Substr(OuterRef("key"), 1, Length("form_key")))
+        .filter(Q(state__in=(Submission.State.SUBMITTED, Submission.State.APPROVED)) | Q(entered__gte=F("expected")))
+    )
+    reminders = Q(about_type=ABOUT_DATA_SET, kind__in=(Message.Kind.DEADLINE, Message.Kind.OVERDUE))
+    return frozenset({ABOUT_DATA_SET}), reminders & ~Exists(done)
 
 
 def _reminder_text(

@@ -632,8 +632,9 @@ def briefing(request: HttpRequest) -> HttpResponse:
                     "monthly",
                     _("Monthly"),
                     _(
-                        "The month: what changed since last month, values entered and revised, reports due and "
-                        "overdue, and the targets whose data moved."
+                        "The month: what changed since last month, the monthly returns against the previous month "
+                        "and the same month last year (approved values, drafts apart), values entered and revised, "
+                        "reports due and overdue, and the targets whose data moved."
                     ),
                 ),
                 (
@@ -641,8 +642,8 @@ def briefing(request: HttpRequest) -> HttpResponse:
                     _("Quarterly"),
                     _(
                         "The quarter: every target with its status and forecast, year-on-year and quarter-on-quarter "
-                        "changes, task progress by lead department, the quarter's supervision and the region "
-                        "ranking."
+                        "changes (the quarterly returns' approved values, drafts apart), task progress by lead "
+                        "department, the quarter's supervision and the region ranking."
                     ),
                 ),
             ],

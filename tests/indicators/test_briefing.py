@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kechuang.core.models import OrgUnit
 from kechuang.indicators import briefing
-from kechuang.indicators.models import Observation
+from kechuang.indicators.models import Indicator, Observation
 from kechuang.indicators.services import observation_save
 from kechuang.policy.selectors import default_policy
 
@@ -209,6 +209,8 @@ def test_first_page_has_standing_changes_and_owned_risks(supervision_demo, perso
         data_words = {c.indicator.name for c in front.standing} | {c.indicator.unit for c in front.standing}
         data_words |= {r.departments for r in front.risks} | {data.unit_name, default_policy().city.name}
         data_words |= {default_policy().document_number} | {h for d in digests for h in d.headlines}
+        # the returns compared on page 1 name indicators of their own (规模以上工业总产值), in their units
+        data_words |= {w for pair in Indicator.objects.values_list("name", "unit") for w in pair if w}
         for item in data.items:
             data_words |= {d.name for d in (item.card.target.task.leads() if item.card.target.task_id else [])}
         for word in sorted(data_words, key=len, reverse=True):

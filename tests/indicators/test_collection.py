@@ -398,6 +398,70 @@ def test_a_monthly_form_is_reminded_for_its_own_month(monthly, persona):
     assert _reminders(officer, overdue).count() == 1
 
 
+def test_a_reminder_stops_needing_action_once_its_values_are_in_though_never_opened(collection, persona):
+    """The reason for a reminder is the form's missing values: once they are entered (a complete draft) or the form
+    is submitted, the message centre shows it handled, though the officer never opened it; the same officer's
+    reminder of another period, and another region's of the same period, still need action."""
+    data_set, year, quarter, values = collection
+    zhangdian, zichuan = _unit("zhangdian"), _unit("zichuan")
+    due = selectors.form_deadline(data_set, year, quarter)
+    Message.objects.filter(about_type=services.ABOUT_DATA_SET).delete()
+    services.collection_reminders_send(today=due + dt.timedelta(days=1))
+    officer = _client(persona, "zhangdian_officer")
+    key = services.reminder_key(data_set, zhangdian, year, quarter, "overdue", due)
+    message = _reminders(persona("zhangdian_officer"), key).get()
+    # another of the officer's reminders: the same data set and quarter a year later (a form with nothing in it)
+    from kechuang.core.messages import notify
+
+    later_key = services.reminder_key(data_set, zhangdian, year + 1, quarter, "deadline", due)
+    (later,) = notify([persona("zhangdian_officer")], kind="deadline", subject="s", key=later_key, about=data_set)
+    other = _reminders(
+        persona("zichuan_officer"), services.reminder_key(data_set, zichuan, year, quarter, "overdue", due)
+    )
+
+    def flagged(show: str) -> set[int]:
+        page = officer.get(reverse("message_list") + f"?show={show}")
+        assert page.status_code == 200
+        return {m.pk for m in page.context["page"].object_list}
+
+    assert message.pk in flagged("action")
+    url = reverse("indicators:collection_entry", args=[data_set.code, "zhangdian", f"{year}Q{quarter}"])
+    payload = {f"v_{k}": str(v) for k, v in values.items()}
+    one_left = dict(list(payload.items())[:-1])
+    assert officer.post(url, one_left | {"action": "save"}).status_code == 302
+    assert message.pk in flagged("action")  # a value still missing: the reason is still there
+    assert officer.post(url, payload | {"action": "submit"}).status_code == 302
+    assert message.pk not in flagged("action") and message.pk in flagged("stale")
+    page = officer.get(reverse("message_list") + "?show=stale")
+    assert 'data-testid="handled"' in page.content.decode()
+    message.refresh_from_db()
+    assert message.read_at is None  # never opened: handled by the values, not by reading
+    # the officer's collection page shows it handled too
+    listed = {r.pk: r.needs_action for r in officer.get(reverse("indicators:collection")).context["reminders"]}
+    assert listed[message.pk] is False
+    assert later in flagged("action")
+    other_client = _client(persona, "zichuan_officer")
+    assert other.get().pk in {
+        m.pk for m in other_client.get(reverse("message_list") + "?show=action").context["page"].object_list
+    }
+
+
+def test_a_complete_draft_resolves_its_reminder_too(monthly, persona):
+    data_set, year, month, values = monthly
+    officer, zhangdian = persona("zhangdian_officer"), _unit("zhangdian")
+    due = selectors.form_deadline(data_set, year, month)
+    services.collection_reminders_send(today=due - dt.timedelta(days=3))
+    key = services.reminder_key(data_set, zhangdian, year, month, "deadline", due)
+    from kechuang.core.messages import inbox, with_needs_action
+
+    def needs_action() -> bool:
+        return with_needs_action(inbox(officer).filter(key=key)).get().needs_action
+
+    assert needs_action()
+    _save(officer, data_set, zhangdian, year, month, values)  # every value in, not submitted yet
+    assert not needs_action()
+
+
 def test_data_sets_are_managed_by_the_bureau(demo, persona):
     data_set = DataSet.objects.get(code=QUARTERLY)
     with pytest.raises(PermissionDenied):
@@ -447,6 +511,54 @@ def monthly(demo):
     base = {"tech_contract_turnover_output": D("3.2"), "tech_contract_turnover_absorbed": D("2.7")}
     values = {code: (last[code] * D("1.05")).quantize(D("0.01")) if code in last else v for code, v in base.items()}
     return data_set, today.year, today.month, values
+
+
+def test_the_demo_months_are_mostly_on_time_a_few_late_a_few_missing_and_the_same_every_run(monthly, persona, city):
+    """The demo's monthly return, as the bureau's completeness board shows it: of the forms past their deadline,
+    most were submitted on time and a few late (never a third); of the latest month that has ended, most are in
+    and a few not started; the board's lateness is the demo's own rule, and a rebuild gives the same forms."""
+    from kechuang.indicators import collection_demo
+
+    data_set = monthly[0]
+    today = timezone.localdate()
+    staff = persona("bureau_staff")
+    cells = [
+        c
+        for year in (today.year - 1, today.year)
+        for c in selectors.completeness_board(staff, year=year, today=today, data_set_code=MONTHLY)
+    ]
+    due = [c for c in cells if today > c.deadline]
+    late = [c for c in due if c.on_time is False]
+    assert due and 0 < len(late) <= 0.15 * len(due), (len(late), len(due))
+    totals = selectors.board_totals(cells)
+    assert totals["due"] == len(due) and totals["on_time"] == len(due) - len(late)
+    assert 0.85 <= totals["timeliness"] < 1
+    # the board's lateness of a submitted form is the demo's rule (months whose late submissions are all past)
+    regions = list(data_set.org_units.order_by("sort_order"))
+    for cell in due:
+        if cell.state in ("submitted", "approved") and cell.deadline + dt.timedelta(days=7) < today:
+            late_by_rule = collection_demo.is_late(regions.index(cell.org_unit), cell.year, cell.period)
+            assert cell.on_time is not late_by_rule, cell
+    # the latest month that has ended: most forms in, a few not started (the ones to chase), a few drafts
+    (year, month) = collection_demo._ended_months(today, 1)[0]
+    latest = [c for c in cells if (c.year, c.period) == (year, month)]
+    states = [c.state for c in latest]
+    assert 1 <= states.count("missing") <= 3 and states.count("submitted") > len(latest) / 2
+    assert 1 <= states.count("draft") <= 3
+
+    def snapshot() -> list[tuple]:
+        return list(
+            Submission.objects.filter(data_set__code=MONTHLY)
+            .order_by("org_unit__code", "year", "period")
+            .values_list("org_unit__code", "year", "period", "state", "submitted_at", "approved_at")
+        )
+
+    before = snapshot()
+    Observation.objects.filter(submission__data_set__code=MONTHLY).delete()
+    Submission.objects.filter(data_set__code=MONTHLY).delete()
+    DataSet.objects.filter(code=MONTHLY).delete()
+    collection_demo.load_collection_demo(city)
+    assert snapshot() == before
 
 
 def test_a_monthly_data_set_has_twelve_periods_each_with_its_own_deadline(monthly):
