@@ -87,3 +87,11 @@ def test_an_evaluation_of_a_goal_less_project_asks_for_the_score(goal_less, pers
     ]  # the page's language stays active
     row = services.evaluation_record(actor=staff, project=goal_less, kind="bureau", result_use="continue", score=70)
     assert row.score == 70
+
+
+@pytest.mark.parametrize("name", ["bureau_staff", "zhangdian_officer"])
+def test_the_api_gives_no_goals_rather_than_a_score(goal_less, client, token_for, name):
+    response = client.get(f"/api/projects/{goal_less.pk}", **token_for(name))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["has_goals"] is False and body["goals"] == [] and body["evaluations"] == []
