@@ -662,15 +662,22 @@ def ip_declare(*, actor: Any, project: Project, declaration: str) -> Project:
 
 
 # ============================================================================================ performance
+def goals_change_refusal(project: Project) -> str | None:
+    """Why the goal table of `project` cannot be replaced now, or None (the project page asks before its form)."""
+    if project.state in wf.GOALS_LOCKED:
+        return _("The goals of an accepted, rejected or terminated project are fixed.")
+    if project.state != wf.P_APPROVED and not project.changes.filter(kind="targets", state="approved").exists():
+        return _("Once the task book is signed, goals change through an approved change.")
+    return None
+
+
 @transaction.atomic
 def goals_set(*, actor: Any, project: Project, goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
     """Replace the goal table (before the task book is signed, or by an approved change). A judged project's goals
     are locked."""
     require_task_book_setter(actor)
-    if project.state in wf.GOALS_LOCKED:
-        raise ValidationError({"goals": _("The goals of an accepted, rejected or terminated project are fixed.")})
-    if project.state != wf.P_APPROVED and not project.changes.filter(kind="targets", state="approved").exists():
-        raise ValidationError({"goals": _("Once the task book is signed, goals change through an approved change.")})
+    if refusal := goals_change_refusal(project):
+        raise ValidationError({"goals": refusal})
     rows = _goal_rows(goals)
     for old in project.goals.all():
         audit.record(actor=actor, action="delete", obj=old, changes=audit.diff(audit.snapshot(old), None))

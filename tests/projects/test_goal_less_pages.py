@@ -95,3 +95,15 @@ def test_the_api_gives_no_goals_rather_than_a_score(goal_less, client, token_for
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["has_goals"] is False and body["goals"] == [] and body["evaluations"] == []
+
+
+def test_the_goal_form_only_while_the_goal_table_may_change(staff, open_call, unit, client_as):
+    from tests.projects.conftest import approved_project, make_expert, sign
+
+    project = sign(staff, approved_project(staff, open_call, unit, make_expert("e1")))
+    url = reverse("projects:project", args=[project.pk])
+    assert 'value="goals"' not in client_as("bureau_staff").get(url).content.decode()  # signed: a change first
+    change = services.change_request(actor=staff, project=project, kind="targets", description="调整指标")
+    services.change_decide(actor=staff, change=change, approve=True)
+    assert 'value="goals"' in client_as("bureau_staff").get(url).content.decode()
+    assert 'value="goals"' not in client_as("zhangdian_officer").get(url).content.decode()
