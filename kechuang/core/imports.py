@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -364,8 +365,10 @@ def importer_for(kind: str) -> Importer:
 # Jobs
 
 
-def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True) -> ImportJob:
-    """Check the upload itself (rights, size, type), store it and queue the job; returns the job to show."""
+def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True, language: str | None = None) -> ImportJob:
+    """Check the upload itself (rights, size, type), store it and queue the job; returns the job to show.
+
+    The job runs later in `language`, by default the one active now (the request's, set by LocaleMiddleware)."""
     from django.core.exceptions import PermissionDenied
 
     importer = importer_for(kind)
@@ -388,7 +391,8 @@ def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True) -> Import
             raise ImportRejected(_("The file is not a readable Excel workbook."))
     try:
         with transaction.atomic():  # the job and its queue entry together (the database backend queues there)
-            job = ImportJob(kind=kind, actor=actor, filename=name[:200])
+            language = language or translation.get_language() or settings.LANGUAGE_CODE
+            job = ImportJob(kind=kind, actor=actor, filename=name[:200], language=language[:10])
             job.upload.save(f"{timezone.now():%Y%m%d}{suffix}", upload, save=False)
             job.save()
             if enqueue:
@@ -414,10 +418,16 @@ class _Rejected(Exception):
 
 
 def run(job_id: int) -> None:
-    """The job's whole import (on the task worker): read, check every row, write all or nothing."""
+    """The job's whole import (on the task worker): read, check every row, write all or nothing, in the language of
+    the request that started it."""
     job = ImportJob.objects.select_related("actor").get(pk=job_id)
     if job.finished:
         return
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        _run(job)
+
+
+def _run(job: ImportJob) -> None:
     importer = importer_for(job.kind)
     job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status=job.status, started_at=job.started_at)

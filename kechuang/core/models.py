@@ -438,6 +438,8 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(_("rows checked"), default=0)
     counts = models.JSONField(_("counts"), default=dict)
     errors = models.JSONField(_("errors"), default=list)
+    # The requester's language: the worker has none of its own, and the stored reasons must read as the page did.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     error_workbook = models.FileField(storage=_import_storage, upload_to="errors/", max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -107,6 +107,14 @@ def task_book_refusal() -> str:
     )
 
 
+def may_step(actor: Any, action: str) -> bool:
+    """May `actor` (already a writer of the project) take the workflow step `action`? As `project_step` decides, so
+    that the project page offers only the steps its form can take."""
+    if action == "sign_task_book":
+        return may_set_task_book(actor)
+    return action == "request_acceptance" or is_bureau(actor)
+
+
 def require_task_book_setter(actor: Any) -> None:
     if not may_set_task_book(actor):
         raise PermissionDenied(task_book_refusal())
@@ -482,7 +490,7 @@ def project_step(*, actor: Any, project: Project, action: str, note: str = "", m
     _require_project_writer(actor, project)
     if action == "sign_task_book":
         require_task_book_setter(actor)
-    elif action != "request_acceptance":
+    elif not may_step(actor, action):
         require_bureau(actor)
     try:
         new_state = wf.next_state("project", project.state, action)
@@ -654,15 +662,22 @@ def ip_declare(*, actor: Any, project: Project, declaration: str) -> Project:
 
 
 # ============================================================================================ performance
+def goals_change_refusal(project: Project) -> str | None:
+    """Why the goal table of `project` cannot be replaced now, or None (the project page asks before its form)."""
+    if project.state in wf.GOALS_LOCKED:
+        return _("The goals of an accepted, rejected or terminated project are fixed.")
+    if project.state != wf.P_APPROVED and not project.changes.filter(kind="targets", state="approved").exists():
+        return _("Once the task book is signed, goals change through an approved change.")
+    return None
+
+
 @transaction.atomic
 def goals_set(*, actor: Any, project: Project, goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
     """Replace the goal table (before the task book is signed, or by an approved change). A judged project's goals
     are locked."""
     require_task_book_setter(actor)
-    if project.state in wf.GOALS_LOCKED:
-        raise ValidationError({"goals": _("The goals of an accepted, rejected or terminated project are fixed.")})
-    if project.state != wf.P_APPROVED and not project.changes.filter(kind="targets", state="approved").exists():
-        raise ValidationError({"goals": _("Once the task book is signed, goals change through an approved change.")})
+    if refusal := goals_change_refusal(project):
+        raise ValidationError({"goals": refusal})
     rows = _goal_rows(goals)
     for old in project.goals.all():
         audit.record(actor=actor, action="delete", obj=old, changes=audit.diff(audit.snapshot(old), None))
@@ -813,7 +828,10 @@ def evaluation_record(
     if project.state not in (wf.ACCEPTED, wf.NOT_ACCEPTED, wf.TERMINATED):
         raise ValidationError({"kind": _("A project is evaluated after acceptance or termination.")})
     p = rule_params()
-    from_goals = engine.goal_score(goal_rows(project))
+    rows = goal_rows(project)
+    if not rows and score in (None, ""):  # no goal table: its score would be a misleading 0
+        raise ValidationError({"score": _("The project has no goal table: enter the score.")})
+    from_goals = engine.goal_score(rows)
     final = from_goals if score in (None, "") else Decimal(str(score))
     if not Decimal(0) <= final <= Decimal(100):
         raise ValidationError({"score": _("Enter a score from 0 to 100.")})

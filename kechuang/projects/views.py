@@ -276,7 +276,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "p": project,
         "bureau": bureau,
         "writable": writable and request.user.role not in READ_ONLY,
-        "actions": [a for a in wf.actions("project", project.state) if bureau or a == "request_acceptance"],
+        "actions": [a for a in wf.actions("project", project.state) if services.may_step(request.user, a)],
+        # the milestone and goal forms: by the services' own rule, so nobody sees a form the service would refuse
+        "task_book": services.may_set_task_book(request.user),
+        "goals_open": services.may_set_task_book(request.user) and not services.goals_change_refusal(project),
         "milestones": milestones,
         "goals": goals,
         "goal_score": engine.goal_score(rows),

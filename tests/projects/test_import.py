@@ -416,3 +416,34 @@ def test_a_small_hostile_workbook_is_refused(register, persona, client_as):
     # one error, and writes nothing
     job = run(persona("zhangdian_officer"), content)
     assert job.status == "failed" and job.errors[0]["row"] == 0 and not Project.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------------- the language
+def _post_blank_title(client, language: str) -> ImportJob:
+    """The import page posted in `language` with a project whose required title is blank."""
+    data = workbook([project_row("XM-LANG", title="")], *task_book("XM-LANG"))
+    upload = SimpleUploadedFile("projects.xlsx", data)
+    response = client.post(reverse("projects:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302, response.content[:500]
+    return ImportJob.objects.get(kind="projects")
+
+
+@pytest.mark.parametrize(("language", "reason"), [("zh-hans", "必填"), ("en", "required")])
+def test_the_jobs_reasons_are_in_the_language_of_the_request_that_started_it(register, client_as, language, reason):
+    job = _post_blank_title(client_as("bureau_staff"), language)
+    assert job.status == "failed" and job.language == language
+    assert errors_of(job)[("项目", 2, "项目名称")] == reason, job.errors
+
+
+@pytest.mark.parametrize(("language", "worker", "reason"), [("zh-hans", "en", "必填"), ("en", "zh-hans", "required")])
+def test_a_worker_in_another_language_keeps_the_requesters(register, client_as, settings, language, worker, reason):
+    # The task worker is another process with its own language: the job carries the request's to it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    job = _post_blank_title(client_as("bureau_staff"), language)
+    assert job.status == "queued"
+    from django.utils import translation
+
+    with translation.override(worker):
+        imports.run(job.pk)
+    job.refresh_from_db()
+    assert errors_of(job)[("项目", 2, "项目名称")] == reason, job.errors
