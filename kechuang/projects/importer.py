@@ -17,7 +17,7 @@ district's file registers a new project without one and gives a stored project's
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -471,7 +471,7 @@ class ProjectImport(Importer):
                 self._project_error(errors, by_key[PROJECTS], number, "code", code, reason)
                 bad.add(code)
             elif rows and all(g.get("level") and g.get("weight") is not None for g in rows):
-                for problem in goal_problems((g["level"], g["weight"]) for g in rows):
+                for problem in services.goal_problems((g["level"], g["weight"]) for g in rows):
                     reason = _("The goal table of project %(code)s: %(p)s.") % {"code": code, "p": problem}
                     error(last_row[code], "weight", code, reason, code)
 
@@ -535,16 +535,3 @@ class ProjectImport(Importer):
             "u": counts.get("updated", 0),
             "n": counts.get("unchanged", 0),
         }
-
-
-def goal_problems(rows: Iterable[tuple[str, Decimal]]) -> list[str]:
-    """The goal-table rule of engine/rules.py (`goal_table_problems`: an output goal, weights summing to 100), said
-    in the page's language for a row error."""
-    rows = list(rows)
-    problems = []
-    if not any(level == "output" for level, _w in rows):
-        problems.append(_("no output (产出) goal"))
-    total = sum((Decimal(w) for _l, w in rows), Decimal(0))
-    if total != 100:
-        problems.append(_("the weights sum to %(n)s, not 100") % {"n": f"{total.normalize():f}"})
-    return problems

@@ -417,7 +417,7 @@ def _goal_rows(goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
             message = _("Goal row %(n)s: %(e)s") % {"n": n, "e": "; ".join(exc.messages)}
             raise ValidationError({"goals": message}) from None
         rows.append(goal)
-    problems = engine.goal_table_problems((g.level, Decimal(str(g.weight))) for g in rows)
+    problems = goal_problems((g.level, Decimal(str(g.weight))) for g in rows)
     if problems:
         raise ValidationError({"goals": _("The goal table is incomplete: %(p)s.") % {"p": "; ".join(problems)}})
     return rows
@@ -480,8 +480,21 @@ def application_approve(
 
 
 # ============================================================================================ projects
+def goal_problems(rows: Iterable[tuple[str, Decimal]]) -> list[str]:
+    """The engine's goal-table rule (an output goal, weights summing to 100), said in the active language."""
+    said = []
+    for problem in engine.goal_table_problems(rows):
+        if problem.code == "no_goals":
+            said.append(_("no performance goals"))
+        elif problem.code == "no_output":
+            said.append(_("no output (产出) goal"))
+        else:
+            said.append(_("the weights sum to %(n)s, not 100") % {"n": engine.num(problem.total)})
+    return said
+
+
 def goal_table_ready(project: Project) -> list[str]:
-    return engine.goal_table_problems(project.goals.values_list("level", "weight"))
+    return goal_problems(project.goals.values_list("level", "weight"))
 
 
 @transaction.atomic
@@ -500,9 +513,10 @@ def project_step(*, actor: Any, project: Project, action: str, note: str = "", m
         shares = list(project.milestones.values_list("payment_share", flat=True))
         if not shares:
             raise ValidationError({"milestones": _("The task book needs its milestones.")})
-        problem = engine.payment_shares_problem(shares)
-        if problem:
-            raise ValidationError({"milestones": problem})
+        total = engine.payment_shares_off(shares)
+        if total is not None:
+            message = _("The milestones' payment shares sum to %(n)s %%, not 100 %%.") % {"n": engine.num(total)}
+            raise ValidationError({"milestones": message})
         problems = goal_table_ready(project)
         if problems:
             raise ValidationError({"goals": "; ".join(problems)})

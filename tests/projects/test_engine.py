@@ -88,10 +88,30 @@ def test_goal_points(row, points):
 
 
 def test_goal_table_problems():
-    assert rules.goal_table_problems([]) == ["no performance goals"]
+    problem = rules.GoalTableProblem
+    assert rules.goal_table_problems([]) == [problem("no_goals")]
     assert rules.goal_table_problems([("output", D(60)), ("benefit", D(40))]) == []
-    assert "no output (产出) goal" in rules.goal_table_problems([("benefit", D(100))])
-    assert any("not 100" in p for p in rules.goal_table_problems([("output", D(90))]))
+    assert rules.goal_table_problems([("benefit", D(100))]) == [problem("no_output")]
+    assert rules.goal_table_problems([("output", D(90))]) == [problem("weights", D(90))]
+
+
+@pytest.mark.parametrize(
+    ("language", "rows", "said"),
+    [
+        ("zh-hans", [], ["尚无绩效目标"]),
+        ("zh-hans", [("benefit", D(90))], ["缺少产出指标", "权重合计为 90，不是 100"]),
+        ("en", [("benefit", D("90.50"))], ["no output (产出) goal", "the weights sum to 90.5, not 100"]),
+    ],
+)
+def test_goal_problems_are_said_in_the_pages_language(language, rows, said):
+    """The engine says what is wrong; the services word it once, for the project page, payments and the import (the
+    page showed the engine's English on Chinese pages)."""
+    from django.utils import translation
+
+    from kechuang.projects import services
+
+    with translation.override(language):
+        assert services.goal_problems(rows) == said
 
 
 def test_deviation_and_warning_threshold():
@@ -113,8 +133,8 @@ def test_negative_list_hits():
 
 
 def test_payment_shares_must_sum_to_100():
-    assert rules.payment_shares_problem([D(30), D(40), D(30)]) == ""
-    assert "90" in rules.payment_shares_problem([D(30), D(60)])
+    assert rules.payment_shares_off([D(30), D(40), D(30)]) is None
+    assert rules.payment_shares_off([D(30), D(60)]) == D(90)
 
 
 # ---------------------------------------------------------------- workflows (reference §3.3)

@@ -140,17 +140,26 @@ def goal_score(rows: Iterable[GoalRow]) -> Decimal:
     return q(sum((goal_points(r) for r in rows), Decimal(0)))
 
 
-def goal_table_problems(rows: Iterable[tuple[str, Decimal]]) -> list[str]:
+@dataclass(frozen=True)
+class GoalTableProblem:
+    """Why a goal table cannot be paid against: `code` is no_goals, no_output or weights (`total`: their sum). The
+    engine says what is wrong; the services word it in the page's language."""
+
+    code: str
+    total: Decimal | None = None
+
+
+def goal_table_problems(rows: Iterable[tuple[str, Decimal]]) -> list[GoalTableProblem]:
     """A goal table (level 1, weight) fit to pay against: 产出 present, weights summing to 100."""
     rows = list(rows)
-    problems = []
     if not rows:
-        return ["no performance goals"]
+        return [GoalTableProblem("no_goals")]
+    problems = []
     if not any(level == "output" for level, _w in rows):
-        problems.append("no output (产出) goal")
+        problems.append(GoalTableProblem("no_output"))
     total = sum((Decimal(w) for _l, w in rows), Decimal(0))
     if total != Decimal(100):
-        problems.append(f"weights sum to {num(total)}, not 100")
+        problems.append(GoalTableProblem("weights", total))
     return problems
 
 
@@ -182,6 +191,7 @@ def negative_list_hits(text: str, items: Iterable[tuple[str, Iterable[str]]]) ->
     return [code for code, words in items if any(w and w.lower() in lowered for w in words)]
 
 
-def payment_shares_problem(shares: Iterable[Decimal]) -> str:
+def payment_shares_off(shares: Iterable[Decimal]) -> Decimal | None:
+    """The milestones' payment shares' total when it is not 100 (%), else None."""
     total = sum((Decimal(s) for s in shares), Decimal(0))
-    return "" if total == Decimal(100) else f"milestone payment shares sum to {num(total)}%, not 100%"
+    return None if total == Decimal(100) else total
