@@ -178,7 +178,7 @@ def test_every_year_of_a_date_is_a_year_filter():
 
 
 @pytest.mark.parametrize(
-    "page",
+    "url_name",
     [
         "finance:policies",
         "finance:policy_export",
@@ -189,7 +189,7 @@ def test_every_year_of_a_date_is_a_year_filter():
         "techmarket:contracts",
     ],
 )
-def test_a_year_out_of_range_on_a_list_page(client_as, page):
+def test_a_year_out_of_range_on_a_list_page(client_as, url_name):
     client = client_as("bureau_staff")
     for year in ("99999", "-5", "0"):
-        assert client.get(reverse(page), {"year": year}).status_code == 200, (page, year)
+        assert client.get(reverse(url_name), {"year": year}).status_code == 200, (url_name, year)
