@@ -21,6 +21,7 @@ here and in `core.api_auth.TokenAuth`, whatever the caller:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,14 +166,43 @@ def revoke_for_disabled(user: Any, *, actor: Any) -> int:
     return len(tokens)
 
 
+@functools.cache
+def _operation_names() -> dict[tuple[str, str], str]:
+    """(URL name Django resolves a path to, HTTP method) → URL name of the API operation that answers it. Ninja
+    registers a path once per operation, and Django resolves it to the first one's name (GET and POST on
+    /api/portal/demands both resolve to api:portal_demands), so a rule keyed on the resolved name alone would let
+    every method of an allowed path through, one added later included."""
+    from kechuang.api import api
+
+    names: dict[tuple[str, str], str] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            named = [
+                (op, f"{api.urls_namespace}:{getattr(op, 'url_name', None) or api.get_operation_url_name(op, router)}")
+                for op in path_view.operations
+            ]
+            for op, name in named:
+                for method in op.methods:
+                    names[(named[0][1], method.upper())] = name
+    return names
+
+
+def operation_name(request: Any) -> str:
+    """The URL name of the API operation this request reaches (its path and its method); "" for none."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    method = "GET" if request.method == "HEAD" else request.method
+    return _operation_names().get((match.view_name, method), "")
+
+
 def firm_principal(request: Any, token: ApiToken) -> Any:
     """The account a firm token acts as for this request, or None (refused as unauthenticated). Raises
     PermissionDenied (403) for an endpoint outside the firm's, or a write with a read-only token."""
     user = token.user
     if user.role != Role.ENTERPRISE or not user.credit_code or user.credit_code != token.credit_code:
         return None
-    match = getattr(request, "resolver_match", None)
-    name = match.view_name if match else ""
+    name = operation_name(request)
     if name not in firm_api_names():
         raise PermissionDenied(_("A firm's API token reaches only the endpoints of its own enterprise."))
     if token.scope != ApiToken.Scope.READ_WRITE and request.method not in SAFE_METHODS and name not in READ_ONLY_POSTS:

@@ -384,22 +384,25 @@ def _message(response) -> str:
 
 
 def _routes():
-    """(URL with its parameters filled, the URL name it resolves to, its methods) of every route under /api/, from
-    the resolver itself, so that a route missing from the schema is walked too. Ninja registers a path once per
-    operation name; Django resolves it to the first, and that is the name a token is checked by."""
-    from django.urls import resolve
-
+    """(URL with its parameters filled, [(method, URL name of the operation that answers it), ...]) of every route
+    under /api/, from the resolver itself, so that a route missing from the schema is walked too. Ninja registers a
+    path once per operation, in the order of the path's operations, and Django resolves the path to the first name:
+    the operation a method reaches is read here from that order, not from core.firm_tokens."""
     from kechuang.api import api
 
-    seen = set()
+    by_url: dict[str, list] = {}
     for pattern in api.urls[0]:
-        closure = getattr(pattern.callback, "__closure__", None) or ()
-        views = [c.cell_contents for c in closure if hasattr(c.cell_contents, "operations")]
-        methods = sorted({m for op in views[0].operations for m in op.methods}) if views else ["GET", "POST"]
         url = "/api/" + re.sub(r"<(?:\w+:)?\w+>", "1", str(pattern.pattern))
-        if url not in seen:
-            seen.add(url)
-            yield url, resolve(url).view_name, methods
+        by_url.setdefault(url, []).append(pattern)
+    for url, patterns in by_url.items():
+        closure = getattr(patterns[0].callback, "__closure__", None) or ()
+        views = [c.cell_contents for c in closure if hasattr(c.cell_contents, "operations")]
+        if not views:  # the docs and the root: not operations
+            yield url, [("GET", f"api:{patterns[0].name}"), ("POST", f"api:{patterns[0].name}")]
+            continue
+        operations = views[0].operations
+        assert len(operations) == len(patterns), url
+        yield url, [(m, f"api:{p.name}") for op, p in zip(operations, patterns, strict=True) for m in op.methods]
 
 
 def test_every_api_route_refuses_a_firm_token_but_the_allow_list(client, admins, world):
@@ -416,8 +419,8 @@ def test_every_api_route_refuses_a_firm_token_but_the_allow_list(client, admins,
     reach, read_only = _said(REACH), _said("This API token is read only.")
     for scope in ("read", "read_write"):
         raw = issue(admin, scope=scope)
-        for url, name, methods in routes:
-            for method in methods:
+        for url, operations in routes:
+            for method, name in operations:
                 response = client.generic(method, url, "{}", content_type="application/json", **bearer(raw))
                 said = _message(response)
                 where = (scope, method, url, name, response.status_code, response.content[:200])
@@ -484,3 +487,18 @@ def test_a_token_in_use_keeps_its_api_only_account_active(client, admins):
     assert ApiToken.objects.get(digest=ApiToken.digest_of(idle_raw)).revoked_at is not None
     assert client.get("/api/portal/home", **bearer(busy_raw)).status_code == 200
     assert client.get("/api/portal/home", **bearer(idle_raw)).status_code == 401
+
+
+def test_the_allow_list_is_checked_per_operation_not_per_path(client, admins, monkeypatch):
+    """GET and PATCH of /api/portal/demands/{pk} share a path, which Django resolves to the GET's name: a method
+    whose operation is not on the allow-list is refused though its path's first operation is on it (a method added
+    to an allowed path later is refused by default)."""
+    admin, _ = admins
+    raw = issue(admin)
+    demand = client.post("/api/portal/demands", GOOD_DEMAND, content_type="application/json", **bearer(raw)).json()
+    url = f"/api/portal/demands/{demand['id']}"
+    monkeypatch.setattr(firm_tokens, "FIRM_TOKEN_API", firm_tokens.FIRM_TOKEN_API - {"api:portal_demand_update"})
+    assert client.get(url, **bearer(raw)).status_code == 200
+    patched = client.patch(url, {"title": "改一改"}, content_type="application/json", **bearer(raw))
+    assert patched.status_code == 403 and _message(patched) in _said(REACH)
+    assert Demand.objects.get(pk=demand["id"]).title == GOOD_DEMAND["title"]
