@@ -139,12 +139,17 @@ def _form(data_set, unit, year, period, state, index, reason="", comments=None) 
         data_set=data_set, org_unit=unit, year=year, period=period, state=state, is_demo=True, reason=reason
     )
     form.comments = comments or {}
+    # Never in the future, and the same on every load of the same day (the demo is rebuilt to the same forms): a
+    # form submitted today at 10:00 is dated at midnight while the morning is young, and approved as it is submitted.
+    now = timezone.now()
     if state in (APPROVED, SUBMITTED, RETURNED):
-        form.submitted_at = _at(min(submitted_on(end, due, index, year, period), timezone.localdate()))
+        day = min(submitted_on(end, due, index, year, period), timezone.localdate())
+        form.submitted_at = _at(day) if _at(day) <= now else _at(day, 0)
     if state == APPROVED:
-        # two days after the submission, or the same afternoon for one submitted today (never in the future)
+        # two days after the submission, or the same afternoon for one submitted today
         days = min(2, (timezone.localdate() - timezone.localtime(form.submitted_at).date()).days)
-        form.approved_at = form.submitted_at + dt.timedelta(days=days, hours=0 if days else 4)
+        approved = form.submitted_at + dt.timedelta(days=days, hours=0 if days else 4)
+        form.approved_at = approved if approved <= now else form.submitted_at
     form.save()
     return form
 

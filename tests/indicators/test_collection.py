@@ -684,3 +684,23 @@ def test_monthly_values_stay_out_of_the_yearly_readings(monthly, persona, city):
     services.submission_step(actor=staff, submission=form, action="approve")
     after = selectors.context_for(staff, city).resolver.get("tech_contract_turnover_output", "zhangdian", year)
     assert (after and after.value) == (before and before.value)
+
+
+def test_the_demo_never_dates_a_submission_or_an_approval_after_now(demo, city):
+    """Loaded early on a morning inside a reporting window, the demo's forms of that window are submitted "today":
+    at 10:00 they would be in the future, and their approval at 14:00 too (the demo's submitted_at and approved_at are
+    clamped to the moment it is loaded)."""
+    import time_machine
+    from django.db.models import Q
+
+    from kechuang.indicators import collection_demo
+
+    morning = timezone.make_aware(dt.datetime(2026, 12, 3, 8, 0))
+    with time_machine.travel(morning, tick=False):
+        Observation.objects.filter(submission__data_set__code=MONTHLY).delete()
+        Submission.objects.filter(data_set__code=MONTHLY).delete()
+        DataSet.objects.filter(code=MONTHLY).delete()
+        collection_demo.load_collection_demo(city)
+        forms = Submission.objects.filter(data_set__code=MONTHLY)
+        assert forms.filter(submitted_at__date=morning.date()).exists()  # the case: forms of this very morning
+        assert not forms.filter(Q(submitted_at__gt=morning) | Q(approved_at__gt=morning)).exists()
