@@ -160,7 +160,20 @@ def _reaches_outside_the_guard(path: str) -> bool:
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     """KECHUANG_DATABASE_TESTS_ONLY=1 (the PostgreSQL leg of .ci/run) deselects the tests that cannot reach the
     database (`uses_database`): pure engines, parsers, catalogues. They run the same code whatever the engine, and
-    the SQLite legs run them; the count shows as "deselected" in pytest's summary."""
+    the SQLite legs run them; the count shows as "deselected" in pytest's summary.
+
+    A test outside tests/browser that pytest-playwright parametrises with a browser (a parameter or fixture named
+    `page`, `browser`, …) is refused: the session-scoped browser parameter makes pytest group it with the browser
+    tests and move them before the other database tests, and each browser test's flush then takes the seeded policy
+    and personas away from every test after it (hundreds of failures in one CI run)."""
+    misplaced = [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(getattr(item, "callspec", None), "params", {})
+        and "tests/browser/" not in item.nodeid
+    ]
+    if misplaced:
+        raise pytest.UsageError(f"only tests/browser may use a browser (rename the parameter): {misplaced[:5]}")
     if os.environ.get(DATABASE_ONLY_VARIABLE, "").strip() not in {"1", "true", "yes"}:
         return
     kept, dropped = [], []
