@@ -127,11 +127,11 @@ def firm(user: Any) -> FirmView:
 
 
 def _explain(verdicts: list[LadderResult]) -> None:
-    """`explain_stored` once per set of verdicts and language: every portal page reads the firm's ladder, and
-    explaining a bulk-pass verdict evaluates the firm's facts afresh."""
+    """`explain_stored` once per set of verdicts, language and day: every portal page reads the firm's ladder, and
+    explaining a bulk-pass verdict evaluates the firm's facts afresh (the day: a sentence may count days or years)."""
     language = get_language() or ""
     signature = sorted((r.pk, str(r.as_of), r.rule_version, r.failed, tuple(r.failed_criteria or ())) for r in verdicts)
-    key = "portal:gaps:" + hashlib.sha256(repr((language, signature)).encode()).hexdigest()
+    key = "portal:gaps:" + hashlib.sha256(repr((language, str(today()), signature)).encode()).hexdigest()
     known = shared_cache.get(key)
     if known is None:
         enterprise_selectors.explain_stored(verdicts, language)
