@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes.util
 import datetime as dt
-import functools
 import itertools
 import os
 import re
@@ -119,48 +118,11 @@ def walkers(names: list[str]) -> list[str]:
     return [n for n in names if n in chosen] if chosen else list(names)
 
 
-DATABASE_ONLY_VARIABLE = "KECHUANG_DATABASE_TESTS_ONLY"
-# A test reaches the database only through one of these (pytest-django blocks every other access and fails the
-# test): the `django_db` mark, a fixture that opens it (`db`, `transactional_db`, … all go through
-# `_django_db_helper`), the test database's setup, or a fixture of ours that unblocks it itself
-# (`django_db_blocker` asked for outside pytest-django: the demo data, the walk's log-ins).
-DATABASE_FIXTURES = frozenset({"_django_db_helper", "django_db_setup"})
-# A module that starts processes or reads DATABASE_URL may reach the database outside pytest-django's guard (a
-# `manage.py` subprocess inherits DATABASE_URL): all its tests count as database tests.
-DATABASE_OUTSIDE_THE_GUARD = re.compile(r"\bsubprocess\b|DATABASE_URL|os\.system|multiprocessing")
-
-
-def uses_database(item: pytest.Item) -> bool:
-    """Whether the test may reach the database: conservative, a test that might counts as one that does."""
-    if item.get_closest_marker("django_db") is not None:
-        return True
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return True
-    if DATABASE_FIXTURES & set(info.names_closure):
-        return True
-    for definitions in info.name2fixturedefs.values():
-        for definition in definitions:
-            module = getattr(definition.func, "__module__", "") or ""
-            if "django_db_blocker" in definition.argnames and not module.startswith("pytest_django"):
-                return True
-    cls = getattr(item, "cls", None)
-    if cls is not None and getattr(cls, "databases", None):
-        return True  # a Django TestCase
-    path = getattr(getattr(item, "module", None), "__file__", None)
-    return path is None or _reaches_outside_the_guard(path)
-
-
-@functools.cache
-def _reaches_outside_the_guard(path: str) -> bool:
-    return bool(DATABASE_OUTSIDE_THE_GUARD.search(Path(path).read_text(encoding="utf-8")))
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
-    """KECHUANG_DATABASE_TESTS_ONLY=1 (the PostgreSQL leg of .ci/run) deselects the tests that cannot reach the
-    database (`uses_database`): pure engines, parsers, catalogues. They run the same code whatever the engine, and
-    the SQLite legs run them; the count shows as "deselected" in pytest's summary.
+    """A test marked `real_clock` is skipped when the clock is moved (KECHUANG_TEST_CLOCK): it reads the
+    database's clock, which time-machine does not move, or a day the moved clock has passed. .ci/run runs the suite
+    on PostgreSQL on the moved clock, then these tests there again on the real clock.
 
     A test outside tests/browser that pytest-playwright parametrises with a browser (a parameter or fixture named
     `page`, `browser`, …) is refused: the session-scoped browser parameter makes pytest group it with the browser
@@ -174,14 +136,11 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     ]
     if misplaced:
         raise pytest.UsageError(f"only tests/browser may use a browser (rename the parameter): {misplaced[:5]}")
-    if os.environ.get(DATABASE_ONLY_VARIABLE, "").strip() not in {"1", "true", "yes"}:
-        return
-    kept, dropped = [], []
-    for item in items:
-        (kept if uses_database(item) else dropped).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    if moved_clock() is not None:
+        skip = pytest.mark.skip(reason=f"needs the real clock ({CLOCK_VARIABLE} is set)")
+        for item in items:
+            if item.get_closest_marker("real_clock") is not None:
+                item.add_marker(skip)
 
 
 def pytest_configure(config):
@@ -207,7 +166,6 @@ def pytest_report_header(config):
         f"hypothesis profile: {hypothesis_settings.get_current_profile_name()}",
         f"clock: {moment.isoformat() if moment else 'real'} ({CLOCK_VARIABLE})",
         f"walk personas: {os.environ.get(WALK_VARIABLE) or 'all'} ({WALK_VARIABLE})",
-        f"database tests only: {os.environ.get(DATABASE_ONLY_VARIABLE) or 'no'} ({DATABASE_ONLY_VARIABLE})",
     ]
 
 

@@ -23,7 +23,7 @@ from kechuang.core.models import AuditAnchor, AuditEntry
 from tests.security.tamper import audit_guard_lifted
 
 # The SQLite/PostgreSQL guard judges a row's age by the database's clock, which time-machine does not move.
-db_clock = pytest.mark.skipif(bool(os.environ.get("KECHUANG_TEST_CLOCK")), reason="the database clock is not moved")
+db_clock = pytest.mark.real_clock
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
