@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,6 +124,9 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     database's clock, which time-machine does not move, or a day the moved clock has passed. .ci/run runs the suite
     on PostgreSQL on the moved clock, then these tests there again on the real clock.
 
+    A test in a module with a `loaded_once` fixture that does not ask for it is refused: it would run on the
+    module's data, loaded by an earlier test.
+
     A test outside tests/browser that pytest-playwright parametrises with a browser (a parameter or fixture named
     `page`, `browser`, …) is refused: the session-scoped browser parameter makes pytest group it with the browser
     tests and move them before the other database tests, and each browser test's flush then takes the seeded policy
@@ -136,6 +139,14 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     ]
     if misplaced:
         raise pytest.UsageError(f"only tests/browser may use a browser (rename the parameter): {misplaced[:5]}")
+    unasked = [
+        f"{item.nodeid} (the module loads `{name}` once for all its tests)"
+        for item in items
+        for name, value in vars(getattr(item, "module", None) or object()).items()
+        if getattr(value, "_loaded_once", False) and name not in getattr(item, "fixturenames", ())
+    ]
+    if unasked:
+        raise pytest.UsageError(f"move these tests to another module or ask for the fixture: {unasked[:5]}")
     if moved_clock() is not None:
         skip = pytest.mark.skip(reason=f"needs the real clock ({CLOCK_VARIABLE} is set)")
         for item in items:
@@ -206,6 +217,35 @@ def seed_platform() -> None:
             )
             user.set_password(PASSWORD)
             user.save()
+
+
+def loaded_once(*loaders: Callable[[OrgUnit], object]):
+    """A module-scoped fixture: each `loader(city)` runs once for the module, inside a transaction rolled back at
+    the module's end; the fixture's value is the last loader's result. A test that asks for it together with `db`
+    still runs in a savepoint of its own, so no test sees another's writes (tests/indicators/test_pages.py: a
+    module's demo loaded once instead of once per test). Once loaded, the data is there for every later test of
+    the module, so every test of such a module must ask for the fixture (checked at collection)."""
+
+    @pytest.fixture(scope="module")
+    def fixture(django_db_setup, django_db_blocker):
+        from django.db import transaction
+
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                seed_platform()  # a transactional test before may have flushed the database (idempotent)
+                city = OrgUnit.objects.get(code="zibo", parent=None)
+                result = None
+                for load in loaders:
+                    result = load(city)
+                yield result
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    fixture._loaded_once = True
+    return fixture
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,19 @@ from django.utils import timezone
 
 from kechuang.core.models import AuditEntry, Message, OrgUnit
 from kechuang.indicators import selectors, services
+from kechuang.indicators.demo import load_demo
 from kechuang.indicators.models import DataSet, Observation, Submission
-from tests.conftest import Client, first
+from tests.conftest import Client, first, loaded_once
 
 QUARTERLY = "regions-quarterly"
+
+# The indicator demo once for the module (each test runs in its own savepoint inside it).
+demo_once = loaded_once(load_demo)
+
+
+@pytest.fixture
+def demo(demo_once, db) -> str:
+    return demo_once
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kechuang.indicators.demo import demo_years
+from kechuang.indicators.demo import demo_years, load_demo
 from kechuang.indicators.models import Observation
-from tests.conftest import first
+from tests.conftest import first, loaded_once
 
 PAGES = [
     ("indicators:dashboard", ()),
@@ -26,26 +26,9 @@ PAGES = [
 PERSONAS = ["bureau_staff", "leader", "lead_officer", "supporting_officer", "zhangdian_officer"]
 
 
-@pytest.fixture(scope="module")
-def demo_once(django_db_setup, django_db_blocker) -> str:
-    """The indicator demo, loaded once for the module (about a second each time it loads) inside a transaction
-    rolled back at the module's end. Each test still runs in a savepoint of its own (`demo` asks for `db`), so no
-    test sees another's writes. The tests that need the catalogue without the demo are in test_entry_pages.py."""
-    from django.db import transaction
-
-    from kechuang.core.models import OrgUnit
-    from kechuang.indicators.demo import load_demo
-    from tests.conftest import seed_platform
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            seed_platform()  # a transactional test before may have flushed the database (idempotent)
-            yield load_demo(OrgUnit.objects.get(code="zibo", parent=None))
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+# The indicator demo once for the module (about a second each time it loads). The tests that need the catalogue
+# without the demo are in test_entry_pages.py.
+demo_once = loaded_once(load_demo)
 
 
 @pytest.fixture
