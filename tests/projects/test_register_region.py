@@ -1,8 +1,8 @@
 """A firm's register region is looked up once (core.registry.registered_firms / register_region) for every module:
-a firm's portal account (core.firm_accounts), an application to a call and the project import (projects), the calls
-a firm is told about (projects.notices). Each caller is driven here with the same two firms the register holds
-oddly — one whose row names the city instead of a district, and one the register places in 淄川区 — so
-a caller that looked the region up its own way again would answer differently from the others."""
+a firm's portal account (core.firm_accounts), an application to a call and the project import (projects), a firm's
+demand on its portal (techmarket), the calls a firm is told about (projects.notices). Each caller is driven here
+with the same two firms — one whose register row names the city instead of a district, one the register places in
+淄川区 — so a caller that looked the region up its own way again would answer differently from the others."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from kechuang.enterprises.models import Enterprise
 from kechuang.enterprises.population import credit_code
 from kechuang.projects import notices, services
 from kechuang.projects.models import Project
+from kechuang.techmarket.models import Demand
+from kechuang.techmarket.services import demand_save_for_firm
 from tests.projects.test_import import errors_of, good_file
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +67,20 @@ def _project_import(staff, _call) -> None:
     assert any(column == "承担单位统一社会信用代码" for _sheet, _row, column in errors_of(job)), job.errors
 
 
+def _portal_demand(_staff, _call) -> None:
+    account = User.objects.create(username="t_city_firm", role=Role.ENTERPRISE, credit_code=AT_CITY)
+    with pytest.raises(ValidationError) as refused:
+        demand_save_for_firm(actor=account, demand=Demand(title="膜材料需求"))
+    assert "credit_code" in refused.value.message_dict
+    assert not Demand.objects.filter(credit_code=AT_CITY).exists()
+
+
 def _call_notices(_staff, call) -> None:
     told = notices.firm_notices(dt.date.today(), {AT_CITY})
     assert not [n for n in told if f"call.{call.pk}." in n.key]
 
 
-@pytest.mark.parametrize("caller", [_portal_account, _own_application, _project_import, _call_notices])
+@pytest.mark.parametrize("caller", [_portal_account, _own_application, _project_import, _portal_demand, _call_notices])
 def test_a_firm_the_register_places_in_no_district_is_unknown_to_every_caller(
     odd_register, persona, open_call, unit, caller
 ):
