@@ -112,12 +112,10 @@ def _firm_has_admin(credit_code: str) -> bool:
     return User.objects.filter(credit_code=credit_code, is_org_admin=True).exists()
 
 
-def _register_region(credit_code: str) -> tuple[registry.EnterpriseRef | None, OrgUnit | None]:
-    ref = registry.enterprise_refs([credit_code]).get(credit_code)
-    if ref is None:
-        return None, None
-    region = OrgUnit.objects.filter(code=ref.region_code, kind=OrgUnit.Kind.REGION).first()
-    return ref, region
+def _register_region(credit_code: str) -> tuple[registry.RegisteredFirm | None, OrgUnit | None]:
+    """The firm and its register region (registry.registered_firms, the one lookup), or (None, None)."""
+    firm = registry.registered_firms([credit_code]).get(credit_code)
+    return (firm, firm.region) if firm is not None else (None, None)
 
 
 def invitations(actor: Any) -> QuerySet[InvitationCode]:

@@ -443,6 +443,46 @@ def enterprise_refs(codes: Iterable[str]) -> dict[str, EnterpriseRef]:
     return found
 
 
+@dataclass(frozen=True)
+class RegisteredFirm:
+    """A firm of the enterprise register with the region it is registered in (a district, county or zone)."""
+
+    credit_code: str
+    name: str
+    region: Any  # core.models.OrgUnit of kind REGION
+
+
+def registered_firms(codes: Iterable[str]) -> dict[str, RegisteredFirm]:
+    """The register's firms among the credit codes `codes` (written in any case, with spaces around), each with its
+    register region, keyed by the normalised code: the one lookup of a firm's region for every module (a firm's
+    portal account, an application to a call, a project import). A code the register does not hold is absent; so is
+    a firm whose register row names no district, county or zone (the register's own services refuse such a region),
+    so a caller never scopes a firm to the city or a department. Whatever the firm's status: a closed firm is still
+    registered where it was."""
+    from kechuang.core.models import OrgUnit
+
+    refs = enterprise_refs(normalise_credit_code(c) for c in codes)
+    units = {
+        u.code: u
+        for u in OrgUnit.objects.filter(kind=OrgUnit.Kind.REGION, code__in={r.region_code for r in refs.values()})
+    }
+    return {
+        code: RegisteredFirm(code, ref.name, units[ref.region_code])
+        for code, ref in refs.items()
+        if ref.region_code in units
+    }
+
+
+def register_region(credit_code: str) -> Any | None:
+    """The region the enterprise register places the firm `credit_code` in, or None (see `registered_firms`)."""
+    found = registered_firms([credit_code]).get(normalise_credit_code(credit_code))
+    return found.region if found is not None else None
+
+
+def normalise_credit_code(code: str) -> str:
+    return (code or "").strip().upper()
+
+
 def enterprises_in(region_codes: Iterable[str], limit: int | None = None) -> list[EnterpriseRef]:
     """Active firms of the register in `region_codes` (in the register's order; the first `limit`)."""
     found: list[EnterpriseRef] = []

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from kechuang.core import registry
@@ -826,6 +826,41 @@ class BoardCell:
         if self.entered == 0:
             return "none"
         return "at_risk"
+
+
+# A form no longer needs its officer once it is submitted or approved, or once every value of its data set is in (a
+# draft with all its values included): the one rule of a form's completeness for the reminders job
+# (services.collection_reminders_send) and the message centre's "needs action" of a reminder
+# (services.message_needs_action). Both read it through `forms_with_progress` / `FORM_HANDLED`.
+FORM_HANDLED = Q(state__in=(Submission.State.SUBMITTED, Submission.State.APPROVED)) | Q(entered__gte=F("expected"))
+
+
+def forms_with_progress(forms: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
+    """The forms (default: all) with `entered` (values stored in the form), `expected` (its data set's indicators)
+    and `handled` (FORM_HANDLED) annotated, each as a subquery, so the queryset may itself be a subquery."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    entered = (
+        Observation.objects.filter(submission=OuterRef("pk")).order_by().values("submission").annotate(n=Count("pk"))
+    )
+    expected = (
+        DataSet.indicators.through.objects.filter(dataset=OuterRef("data_set"))
+        .order_by()
+        .values("dataset")
+        .annotate(n=Count("pk"))
+    )
+    forms = Submission.objects.all() if forms is None else forms
+    return forms.annotate(
+        entered=Coalesce(Subquery(entered.values("n")), 0),
+        expected=Coalesce(Subquery(expected.values("n")), 0),
+    ).annotate(handled=Case(When(FORM_HANDLED, then=Value(True)), default=Value(False), output_field=BooleanField()))
+
+
+def incomplete_forms(forms: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
+    """The forms (default: all) that still need their officer: not submitted or approved, and a value missing. A
+    form not started has no row: it is incomplete too, and its callers count it so."""
+    return forms_with_progress(forms).filter(handled=False)
 
 
 def readable_org_units(user: Any, data_set: DataSet) -> list[OrgUnit]:

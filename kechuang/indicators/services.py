@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -593,42 +593,25 @@ def message_needs_action() -> tuple[frozenset[str], Q]:
     approved, or every value entered — whether or not the message was opened (registry hook `message_needs_action`,
     the message centre's own rule). The form is the one the reminder's key names (reminder_key: a form not started
     has no row to be about), so the rule matches the key's form part, built here from the form's fields."""
-    from django.db.models import CharField, Count, Exists, F, OuterRef, Subquery, Value
-    from django.db.models.functions import Cast, Coalesce, Concat, Length, Substr
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat, Length, Substr
 
     from kechuang.core.models import Message
+    from kechuang.indicators import selectors
 
     def text(field: str) -> Cast:
         return Cast(field, output_field=CharField())
 
-    entered = (
-        Observation.objects.filter(submission=OuterRef("pk"))
-        .order_by()
-        .values("submission")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    expected = (
-        DataSet.indicators.through.objects.filter(dataset=OuterRef("data_set"))
-        .order_by()
-        .values("dataset")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     form_key = Concat(
         Value(REMINDER_KEY),
         *(part for field in ("data_set_id", "org_unit_id", "year", "period") for part in (text(field), Value(":"))),
         output_field=CharField(),
     )
+    # the one completeness rule of a form (selectors.FORM_HANDLED), as the reminders job reads it
     done = (
-        Submission.objects.filter(data_set=OuterRef("about_id"))
-        .annotate(
-            form_key=form_key,
-            entered=Coalesce(Subquery(entered), 0),
-            expected=Subquery(expected),
-        )
-        .filter(form_key=Substr(OuterRef("key"), 1, Length("form_key")))
-        .filter(Q(state__in=(Submission.State.SUBMITTED, Submission.State.APPROVED)) | Q(entered__gte=F("expected")))
+        selectors.forms_with_progress(Submission.objects.filter(data_set=OuterRef("about_id")))
+        .annotate(form_key=form_key)
+        .filter(form_key=Substr(OuterRef("key"), 1, Length("form_key")), handled=True)
     )
     reminders = Q(about_type=ABOUT_DATA_SET, kind__in=(Message.Kind.DEADLINE, Message.Kind.OVERDUE))
     return frozenset({ABOUT_DATA_SET}), reminders & ~Exists(done)
@@ -684,18 +667,16 @@ def collection_reminders_send(*, today: Any, days_before: int = REMINDER_DAYS_BE
                     overdue = today > due
                     kind = Message.Kind.OVERDUE if overdue else Message.Kind.DEADLINE
                     label = period_label(year, period, data_set.period_type)
+                    # the one completeness rule of a form (selectors.FORM_HANDLED), as the message centre reads it
                     forms = {
                         s.org_unit_id: s
-                        for s in Submission.objects.filter(data_set=data_set, year=year, period=period).annotate(
-                            entered=models.Count("observations")
+                        for s in selectors.forms_with_progress(
+                            Submission.objects.filter(data_set=data_set, year=year, period=period)
                         )
                     }
                     for unit in data_set.org_units.all():
                         form = forms.get(unit.pk)
-                        if form is not None and (
-                            form.state in (Submission.State.SUBMITTED, Submission.State.APPROVED)
-                            or form.entered >= expected
-                        ):
+                        if form is not None and form.handled:
                             continue
                         missing = expected - (form.entered if form is not None else 0)
                         subject, body = _reminder_text(data_set, unit, label, due, missing, expected, overdue)

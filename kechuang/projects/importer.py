@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core import exports
+from kechuang.core import exports, registry
 from kechuang.core.imports import (
     Column,
     Importer,
@@ -328,15 +328,9 @@ class ProjectImport(Importer):
     ) -> dict[str, tuple[int, dict[str, Any], dict[str, list]]]:
         """The 项目 rows' references: the firm in the register and in the actor's area, the call, the department,
         the number not repeated and not another region's project; returns number → (row, values, task book)."""
-        from kechuang.enterprises.models import Enterprise
-
         label = {c.key: c.label for c in columns(PROJECTS)}
-        codes = {v.get("credit_code") for _n, v in rows if v.get("credit_code")}
-        firms = {
-            e["credit_code"]: e
-            for e in Enterprise.objects.filter(credit_code__in=codes).values("credit_code", "name", "region_id")
-        }
-        regions = OrgUnit.objects.in_bulk({f["region_id"] for f in firms.values()})
+        # the firms' register regions: the one lookup every module uses (core.registry.registered_firms)
+        firms = registry.registered_firms(v["credit_code"] for _n, v in rows if v.get("credit_code"))
         calls = Call.objects.in_bulk({v["call"] for _n, v in rows if v.get("call")}, field_name="code")
         departments = _departments()
         stored = dict(Project.objects.filter(code__in={v.get("code") for _n, v in rows}).values_list("code", "pk"))
@@ -357,18 +351,17 @@ class ProjectImport(Importer):
             out[code] = (number, values, {MILESTONES: [], GOALS: []})
             if code in stored and stored[code] not in writable:
                 error(number, "code", code, _("This project number belongs to a project outside your area."), code)
-            firm = firms.get(values.get("credit_code") or "")
+            firm = firms.get(registry.normalise_credit_code(values.get("credit_code") or ""))
             if values.get("credit_code") and firm is None:
                 reason = _("No enterprise of the register has this credit code.")
                 error(number, "credit_code", values["credit_code"], reason, code)
             elif firm is not None:
-                region = regions[firm["region_id"]]
-                if not can_write_unit(actor, region):
+                if not can_write_unit(actor, firm.region):
                     error(
                         number, "credit_code", values["credit_code"], _("This enterprise is outside your area."), code
                     )
-                values["region"] = region
-                values["lead_unit"] = values.get("lead_unit") or firm["name"]
+                values["region"] = firm.region
+                values["lead_unit"] = values.get("lead_unit") or firm.name
             call = None
             if values.get("call"):
                 call = calls.get(values["call"])

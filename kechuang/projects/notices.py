@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kechuang.core.registry import FirmNotice, enterprise_refs
+from kechuang.core.registry import FirmNotice, registered_firms
 from kechuang.projects.engine import workflow as wf
 from kechuang.projects.models import Application, Call
 
@@ -27,11 +27,11 @@ def firm_notices(today: dt.date, credit_codes: set[str]) -> list[FirmNotice]:
     calls = list(
         Call.objects.filter(state=wf.OPEN)
         .filter(Q(application_deadline__isnull=True) | Q(application_deadline__gte=today))
-        .select_related("region")
         .order_by("pk")
     )
     if calls:
-        regions = {code: ref.region_code for code, ref in enterprise_refs(codes).items()}
+        # the firms' register regions: the one lookup every module uses
+        regions = {code: firm.region.pk for code, firm in registered_firms(codes).items()}
         applied = set(
             Application.objects.filter(call__in=calls, credit_code__in=codes).values_list("call_id", "credit_code")
         )
@@ -43,7 +43,7 @@ def firm_notices(today: dt.date, credit_codes: set[str]) -> list[FirmNotice]:
             if not (new or closing):
                 continue
             for code in codes:
-                if (call.pk, code) in applied or (call.region_id and regions.get(code) != call.region.code):
+                if (call.pk, code) in applied or (call.region_id and regions.get(code) != call.region_id):
                     continue
                 if new:
                     notices.append(

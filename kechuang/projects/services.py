@@ -263,13 +263,6 @@ def _next_code(prefix: str, year: int, model: type) -> str:
 
 
 # ============================================================================================ applications
-def enterprise_region(credit_code: str) -> OrgUnit | None:
-    from kechuang.enterprises.models import Enterprise
-
-    found = Enterprise.objects.filter(credit_code=credit_code).select_related("region").first()
-    return found.region if found is not None else None
-
-
 @transaction.atomic
 def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
     """An application to an open call: by an enterprise account for its own firm, or entered by bureau or district
@@ -283,7 +276,7 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
     if getattr(actor, "role", None) == Role.ENTERPRISE:
         fields["credit_code"] = actor.credit_code
         fields.setdefault("applicant", getattr(actor, "organisation", "") or actor.credit_code)
-        fields["region"] = enterprise_region(actor.credit_code)
+        fields["region"] = registry.register_region(actor.credit_code)
         if fields["region"] is None:
             raise ValidationError({"credit_code": _("Your firm is not in the enterprise register.")})
     audit.assign(app, fields, allowed=APPLICATION_FIELDS)
@@ -293,7 +286,7 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
     if app.requested_wan and call.funding_ceiling_wan and app.requested_wan > call.funding_ceiling_wan:
         raise ValidationError({"requested_wan": _("More than the call's funding ceiling.")})
     # A firm of the register belongs to its district there (as in the import), not to the region typed with it.
-    registered = None if is_enterprise else enterprise_region(app.credit_code)
+    registered = None if is_enterprise else registry.register_region(app.credit_code)
     if registered is not None and registered.pk != app.region_id:
         raise ValidationError(
             {"region": _("The enterprise register places this firm in %(region)s.") % {"region": registered.name}}

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, consent
-from kechuang.core.models import ConsentRecord, Notice, OrgUnit
+from kechuang.core.models import ConsentRecord, Notice
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.registration import address_hash, over_limit
-from kechuang.core.registry import enterprise_refs
+from kechuang.core.registry import registered_firms
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.core.services import archive
@@ -200,13 +200,12 @@ def demand_save_for_firm(*, actor: Any, demand: Demand) -> Demand:
             raise ValidationError({"status": _("A demand in negotiation, signed or closed can no longer be edited.")})
         if not _firm_changes(stored, demand):
             return stored  # saved unchanged: nothing to review again
-    firm = enterprise_refs([code]).get(code)
+    firm = registered_firms([code]).get(code)  # the firm's register region: the one lookup every module uses
     if firm is None:
         raise ValidationError({"credit_code": _("Your firm is not in the enterprise register.")})
-    region = OrgUnit.objects.filter(code=firm.region_code).first()
     demand.credit_code = code
     demand.enterprise_name = firm.name
-    demand.region = region
+    demand.region = firm.region
     if demand.pk is None:
         demand.source = Demand.Source.PORTAL
     demand.status = Demand.Status.PENDING

@@ -713,3 +713,45 @@ def test_the_demo_never_dates_a_submission_or_an_approval_after_now(demo, city):
         forms = Submission.objects.filter(data_set__code=MONTHLY)
         assert forms.filter(submitted_at__date=morning.date()).exists()  # the case: forms of this very morning
         assert not forms.filter(Q(submitted_at__gt=morning) | Q(approved_at__gt=morning)).exists()
+
+
+def test_the_reminders_job_and_the_message_centre_read_one_completeness_rule(collection, persona):
+    """A form's completeness is one rule (selectors.FORM_HANDLED): the daily reminders job reminds exactly the forms
+    whose reminder the message centre flags as needing action, and those are the forms `incomplete_forms` lists —
+    for a form not started, partly filled, with every value in a draft, submitted, returned with its values, and
+    approved."""
+    from kechuang.core.messages import inbox, notify, with_needs_action
+
+    data_set, year, quarter, values = collection
+    officer, staff, zhangdian = persona("zhangdian_officer"), persona("bureau_staff"), _unit("zhangdian")
+    due = selectors.form_deadline(data_set, year, quarter)
+    key = services.reminder_key(data_set, zhangdian, year, quarter, "overdue", due)
+    sent = (data_set.code, "zhangdian", f"{year}Q{quarter}", "overdue")
+
+    def readings() -> tuple[bool, bool, bool]:
+        Message.objects.filter(about_type=services.ABOUT_DATA_SET).delete()
+        reminded = sent in services.collection_reminders_send(today=due + dt.timedelta(days=1)).sent
+        if not reminded:  # the message centre's flag of such a reminder, had one been sent before the values came
+            notify([officer], kind="overdue", subject="s", key=key, about=data_set)
+        flagged = with_needs_action(inbox(officer).filter(key=key)).get().needs_action
+        forms = Submission.objects.filter(data_set=data_set, org_unit=zhangdian, year=year, period=quarter)
+        listed = not forms.exists() or selectors.incomplete_forms(forms).exists()
+        return reminded, flagged, listed
+
+    assert readings() == (True, True, True)  # not started
+    first = next(iter(values))
+    _save(officer, data_set, zhangdian, year, quarter, {k: v for k, v in values.items() if k != first})
+    assert readings() == (True, True, True)  # partly filled: a value missing
+    _save(officer, data_set, zhangdian, year, quarter, values)
+    form = Submission.objects.get(data_set=data_set, org_unit=zhangdian, year=year, period=quarter)
+    assert form.state == "draft"
+    assert readings() == (False, False, False)  # every value in, as a draft
+    _save(officer, data_set, zhangdian, year, quarter, values, submit=True)
+    assert readings() == (False, False, False)  # submitted
+    form = services.submission_step(actor=staff, submission=form, action="return", reason="核对口径")
+    assert form.state == "returned"
+    assert readings() == (False, False, False)  # returned with its values in
+    _save(officer, data_set, zhangdian, year, quarter, values, submit=True)
+    form.refresh_from_db()
+    services.submission_step(actor=staff, submission=form, action="approve")
+    assert readings() == (False, False, False)  # approved
