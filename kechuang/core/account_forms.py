@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kechuang.core.filters import ListFilterSet, SearchFilter
+from kechuang.core.filters import IntegerFilter, ListFilterSet, SearchFilter
 from kechuang.core.models import OrgUnit
 from kechuang.core.roles import Role
 
@@ -25,7 +25,7 @@ class UserFilter(ListFilterSet):
     defaults = {"active": "1"}
 
     role = django_filters.CharFilter()
-    unit = django_filters.NumberFilter(field_name="org_unit_id")
+    unit = IntegerFilter(field_name="org_unit_id")
     active = django_filters.CharFilter(method="filter_active")
     q = SearchFilter("username", "display_name", "email")
 

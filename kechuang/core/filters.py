@@ -49,10 +49,20 @@ class ListFilterSet(django_filters.FilterSet):
         return {k: v for k, v in self.values().items() if v}
 
 
+# What a database integer holds (SQLite's and PostgreSQL's bigint): beyond it SQLite raised OverflowError, a 500.
+MAX_INTEGER = 2**63 - 1
+
+
 class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (a year, a readiness level): "3.5" or "abc" filters nothing instead of a fraction."""
+    """A whole number (a year, a readiness level, an id): "3.5" or "abc" filters nothing instead of a fraction, nor
+    does a number beyond 64 bits."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -MAX_INTEGER)
+        kwargs.setdefault("max_value", MAX_INTEGER)
+        super().__init__(*args, **kwargs)
 
 
 class YearFilter(IntegerFilter):

@@ -121,6 +121,9 @@ def _upsert(
     submission: Submission | None = None,
 ) -> SaveResult:
     """Create or revise one observation (inside the caller's transaction); a revision keeps the old version."""
+    # The field's own check (digits, places, a finite number) before any arithmetic: 1e30 overflowed the quantize
+    # of a revision below (an internal error) where a new value got the model's message.
+    value = _checked(Observation._meta.get_field("value"), value)
     key = {"indicator": indicator, "region": region, "year": year, "quarter": quarter, "month": month}
     existing = Observation.objects.select_for_update().filter(**key).first()
     if existing is None:
@@ -173,6 +176,14 @@ def _upsert(
     audit.save(existing, actor=actor, action=audit.Action.UPDATE)
     revision.save()
     return SaveResult(existing, False, True)
+
+
+def _checked(model_field: Any, value: Any) -> Any:
+    """`value` as the model field cleans it, or the field's message under its name."""
+    try:
+        return model_field.clean(value, None)
+    except ValidationError as exc:
+        raise ValidationError({model_field.name: exc.messages}) from None
 
 
 def _refuse_locked(indicator: Indicator, region: OrgUnit, year: int, quarter: int, month: int = 0) -> None:

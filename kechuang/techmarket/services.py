@@ -425,6 +425,16 @@ def match_actions_for(actor: Any, case: MatchCase) -> list[str]:
     ]
 
 
+def _check_step_date(on: dt.date, previous: Iterable[dt.date | None]) -> None:
+    """A workflow step (of a match or a contract, by page, API or service) is dated between the previous step and
+    today."""
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date of a step cannot be in the future.")})
+    dates = [d for d in previous if d]
+    if dates and on < max(dates):
+        raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
+
+
 def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None, note: str) -> MatchCase:
     _require_writer(actor)
     if not can_write(actor, case):
@@ -440,9 +450,7 @@ def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None,
     if action in workflow.MATCH_NOTE_REQUIRED and not note.strip():
         raise ValidationError({"note": _("Give a reason.")})
     on = on or timezone.localdate()
-    previous_dates = [d for d in (case.recommended_on, case.contacted_on, case.negotiation_on) if d]
-    if previous_dates and on < max(previous_dates):
-        raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
+    _check_step_date(on, [case.recommended_on, case.contacted_on, case.negotiation_on])
     old = case.stage
     case.stage = new
     setattr(case, _STAGE_DATE[new], on)
@@ -643,6 +651,12 @@ def _contract_step(
     if action in workflow.CONTRACT_NOTE_REQUIRED and not note.strip():
         raise ValidationError({"note": _("Give a reason.")})
     on = on or timezone.localdate()
+    if on < contract.signed_on:
+        raise ValidationError({"on": _("A step of a contract cannot be dated before its signing.")})
+    # a registration dated in 2999 was numbered and counted in that year's turnover
+    # (the draft's creation, dated the day it was keyed in, is no step: a paper application may be entered later)
+    steps = contract.events.exclude(from_status="").values_list("on", flat=True)
+    _check_step_date(on, [contract.submitted_on, contract.accepted_on, *steps])
     for name, value in changes.items():
         setattr(contract, name, value)
     parties = list(contract.parties.all())

@@ -237,3 +237,43 @@ def test_more_unregistrable_cases(changes, field):
 def test_sub_types_of_the_reference_pass(kind, sub_type, version):
     c = f.contract(contract_type=kind, sub_type=sub_type, rule_version=version, ip_ownership_stated=True)
     assert "sub_type" not in registration.registrability_problems(c, c.parties.all())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("when", "field"),
+    [
+        (dt.date(2999, 1, 1), "on"),  # registered (and numbered, and counted in the turnover) in 2999
+        (dt.date(2025, 2, 1), "on"),  # before the contract was signed (2025-03-01)
+        (dt.date(2025, 3, 5), "on"),  # before it was accepted (2025-03-06)
+    ],
+)
+def test_a_contract_step_is_dated_between_the_previous_step_and_today(persona, when, field):
+    """As the import refuses a registration in the future or before signing, the registry's step (page and API
+    call the same service) refuses a date outside the contract's history."""
+    staff = persona("bureau_staff")
+    c = f.contract()
+    services.contract_submit(actor=staff, contract=c, on=dt.date(2025, 3, 5))
+    services.contract_accept(actor=staff, contract=c, on=dt.date(2025, 3, 6))
+    with pytest.raises(ValidationError) as err:
+        services.contract_register(actor=staff, contract=c, technology_amount_wan=D("100"), on=when)
+    assert field in err.value.error_dict
+    c.refresh_from_db()
+    assert c.status == Contract.Status.ACCEPTED and not c.registration_number and c.registered_on is None
+
+
+@pytest.mark.django_db
+def test_a_contract_is_not_submitted_before_it_was_signed(persona):
+    c = f.contract()
+    with pytest.raises(ValidationError) as err:
+        services.contract_submit(actor=persona("bureau_staff"), contract=c, on=dt.date(2025, 2, 1))
+    assert "on" in err.value.error_dict
+
+
+@pytest.mark.django_db
+def test_a_match_step_cannot_be_dated_in_the_future(persona):
+    case = MatchCase.objects.create(demand=f.demand(), achievement=f.achievement(), recommended_on=dt.date(2025, 5, 1))
+    with pytest.raises(ValidationError) as err:
+        services.match_contact(actor=persona("bureau_staff"), case=case, on=dt.date(2999, 1, 1))
+    assert "on" in err.value.error_dict
+    assert MatchCase.objects.get(pk=case.pk).contacted_on is None
