@@ -27,3 +27,14 @@ def demo(city):
     from kechuang.indicators.demo import load_demo
 
     return load_demo(city)
+
+
+def demo_register(city: OrgUnit) -> OrgUnit:
+    """A demo-like register (the demo generator's seed, 600 firms with their history) with stored verdicts: for
+    `tests.conftest.loaded_once`, once per module."""
+    from kechuang.enterprises.demo import load_population
+    from kechuang.enterprises.services import ladder_evaluate_register
+
+    load_population(city, 600, seed=2026, history=True)
+    ladder_evaluate_register()
+    return city

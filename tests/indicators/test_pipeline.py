@@ -7,21 +7,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kechuang.core.models import OrgUnit
 from kechuang.enterprises.models import LadderResult, Qualification
 from kechuang.enterprises.selectors import reserve_pool
+from tests.conftest import loaded_once
+from tests.indicators.conftest import demo_register
+
+register_once = loaded_once(demo_register)
 
 
 @pytest.fixture
-def register(db):
-    """A demo-like register: the demo generator's seed, a few hundred firms, stored verdicts."""
-    from kechuang.enterprises.demo import load_population
-    from kechuang.enterprises.services import ladder_evaluate_register
-
-    city = OrgUnit.objects.get(code="zibo", parent=None)
-    load_population(city, 600, seed=2026, history=True)
-    ladder_evaluate_register()
-    return city
+def register(register_once, db):
+    """A demo-like register: the demo generator's seed, a few hundred firms, stored verdicts (once per module)."""
+    return register_once
 
 
 @pytest.mark.parametrize("tier,code", [("high_tech", "high_tech_enterprises"), ("tech_sme", "tech_smes")])

@@ -18,23 +18,27 @@ from kechuang.core.models import OrgUnit
 from kechuang.enterprises.models import Enterprise, Qualification
 from kechuang.indicators.models import Observation
 from kechuang.indicators.services import observation_save, sync_feeds
+from tests.conftest import loaded_once
+from tests.indicators.conftest import demo_register
 
 REGISTER_SOURCE = "本平台企业库统计"
 TIERS = {"tech_sme": "tech_smes", "high_tech": "high_tech_enterprises"}
 
 
-@pytest.fixture
-def register(db):
-    """A demo-like register (the demo generator's seed) with stored verdicts, and the catalogue."""
-    from kechuang.enterprises.demo import load_population
-    from kechuang.enterprises.services import ladder_evaluate_register
+def _register_and_catalogue(city: OrgUnit) -> OrgUnit:
     from kechuang.indicators.catalogue import catalogue_load
 
-    city = OrgUnit.objects.get(code="zibo", parent=None)
     catalogue_load(actor=None, city=city)
-    load_population(city, 600, seed=2026, history=True)
-    ladder_evaluate_register()
-    return city
+    return demo_register(city)
+
+
+register_once = loaded_once(_register_and_catalogue)
+
+
+@pytest.fixture
+def register(register_once, db):
+    """A demo-like register (the demo generator's seed) with stored verdicts, and the catalogue (once per module)."""
+    return register_once
 
 
 def held_today(tier: str, **where) -> int:
@@ -155,13 +159,6 @@ def test_demo_series_agree_with_the_demo_register(register):
         ).order_by("year")
     ]
     assert len(counts) >= 5 and all(b <= a * Decimal("1.6") for a, b in itertools.pairwise(counts))
-
-
-def test_indicators_load_their_demo_after_the_modules_that_feed_them():
-    from kechuang.core.registry import demo_loaders
-
-    labels = [config.label for config in demo_loaders()]
-    assert labels.index("indicators") > max(labels.index("enterprises"), labels.index("techmarket"))
 
 
 def test_register_feeds_nothing_for_years_before_it_holds_titles(register):

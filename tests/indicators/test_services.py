@@ -173,3 +173,10 @@ def test_allocations_are_set_by_bureau_staff_and_checked(catalogue, persona, uni
     check = _addup(Target.objects.get(pk=target.pk), partition)
     assert check["state"] == "short" and [r.code for r in check["missing"]] == ["zichuan"]
     assert TargetAllocation.objects.filter(target=target).count() == 7
+
+
+def test_indicators_load_their_demo_after_the_modules_that_feed_them():
+    from kechuang.core.registry import demo_loaders
+
+    labels = [config.label for config in demo_loaders()]
+    assert labels.index("indicators") > max(labels.index("enterprises"), labels.index("techmarket"))
