@@ -300,7 +300,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
         centre.messages_read_all(user=request.user)
         return redirect("message_list")
     items = centre.with_needs_action(centre.inbox(request.user))
-    counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
+    counts = items.aggregate(
+        action=Count("pk", filter=Q(needs_action=True)),
+        notices=Count("pk", filter=Q(is_notice=True)),
+        total=Count("pk"),
+    )
     show = request.GET.get("show", "unread")
     show = show if show in ("unread", "action", "stale") else "all"
     if show == "unread":
@@ -308,7 +312,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     elif show == "action":
         items = items.filter(needs_action=True)
     elif show == "stale":
-        items = items.filter(needs_action=False)
+        items = items.filter(needs_action=False, is_notice=False)
     kind = request.GET.get("kind", "")
     if kind in Message.Kind.values:
         items = items.filter(kind=kind)
@@ -323,7 +327,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "kinds": Message.Kind.choices,
             "unread": centre.unread_count(request.user),
             "action_count": counts["action"],
-            "stale_count": counts["total"] - counts["action"],
+            "stale_count": counts["total"] - counts["action"] - counts["notices"],
         },
     )
 
