@@ -26,7 +26,11 @@ from kechuang.core.scope import can_write
 def org_units(request: HttpRequest) -> HttpResponse:
     policy = registry.default_policy()
     tree = selectors.org_tree(policy.city if policy else None)
-    return render(request, "core/org_units.html", {"policy": policy, **tree})
+    from kechuang.core.duties import may_visit
+
+    # an administrator keeps the tree but may not open the policy's department pages: names, not links
+    linked = may_visit(request.user.role, "policy:department_detail")
+    return render(request, "core/org_units.html", {"policy": policy, "link_departments": linked, **tree})
 
 
 @login_required
