@@ -189,9 +189,15 @@ def inbox(user: Any) -> QuerySet[Message]:
     return Message.objects.filter(user=user)
 
 
+# A notice tells its reader of a decision (a report accepted, an account confirmed) and asks nothing: it never needs
+# action, so it is never "handled" either.
+NOTICE_KINDS = (Message.Kind.DECISION,)
+
+
 def needs_action_condition() -> Q:
-    """When a message still asks its reader to act. A module judges the messages about its own records (registry
-    hook `message_needs_action`); any other message needs action until it is read (reading it is the action)."""
+    """When a message still asks its reader to act. A notice never does (NOTICE_KINDS). A module judges the messages
+    about its own records (registry hook `message_needs_action`); any other message needs action until it is read
+    (reading it is the action). (with_needs_action puts the notices aside first.)"""
     judged: set[str] = set()
     condition = Q()
     for about_types, rule in registry.message_needs_action():
@@ -202,11 +208,18 @@ def needs_action_condition() -> Q:
 
 
 def with_needs_action(messages: QuerySet[Message]) -> QuerySet[Message]:
-    """The messages, each flagged `needs_action` (a CASE, so no NULL slips between "needs action" and "handled")."""
+    """The messages, each flagged `needs_action` (a CASE, so no NULL slips between "needs action" and "handled")
+    and `is_notice` (it asks nothing, so it is neither)."""
     return messages.annotate(
         needs_action=Case(
-            When(needs_action_condition(), then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
+            When(kind__in=NOTICE_KINDS, then=Value(False)),
+            When(needs_action_condition(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        is_notice=Case(
+            When(kind__in=NOTICE_KINDS, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
     )
 
 

@@ -26,7 +26,11 @@ from kechuang.core.scope import can_write
 def org_units(request: HttpRequest) -> HttpResponse:
     policy = registry.default_policy()
     tree = selectors.org_tree(policy.city if policy else None)
-    return render(request, "core/org_units.html", {"policy": policy, **tree})
+    from kechuang.core.duties import may_visit
+
+    # an administrator keeps the tree but may not open the policy's department pages: names, not links
+    linked = may_visit(request.user.role, "policy:department_detail")
+    return render(request, "core/org_units.html", {"policy": policy, "link_departments": linked, **tree})
 
 
 @login_required
@@ -300,7 +304,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
         centre.messages_read_all(user=request.user)
         return redirect("message_list")
     items = centre.with_needs_action(centre.inbox(request.user))
-    counts = items.aggregate(action=Count("pk", filter=Q(needs_action=True)), total=Count("pk"))
+    counts = items.aggregate(
+        action=Count("pk", filter=Q(needs_action=True)),
+        notices=Count("pk", filter=Q(is_notice=True)),
+        total=Count("pk"),
+    )
     show = request.GET.get("show", "unread")
     show = show if show in ("unread", "action", "stale") else "all"
     if show == "unread":
@@ -308,7 +316,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     elif show == "action":
         items = items.filter(needs_action=True)
     elif show == "stale":
-        items = items.filter(needs_action=False)
+        items = items.filter(needs_action=False, is_notice=False)
     kind = request.GET.get("kind", "")
     if kind in Message.Kind.values:
         items = items.filter(kind=kind)
@@ -323,7 +331,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "kinds": Message.Kind.choices,
             "unread": centre.unread_count(request.user),
             "action_count": counts["action"],
-            "stale_count": counts["total"] - counts["action"],
+            "stale_count": counts["total"] - counts["action"] - counts["notices"],
         },
     )
 

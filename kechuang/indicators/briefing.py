@@ -757,7 +757,7 @@ def returns_tables(all_returns: list[Returns], cadence: str) -> list[BriefingTab
                     _("Submitted"),
                     _("Returned"),
                     _("Drafts"),
-                    _("Not started"),
+                    pgettext("return state", "Not started"),
                 ],
                 rows=[
                     [_period_names(cadence, p.year, p.period)[1]]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit, exports
@@ -287,7 +288,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "data_sets": data_sets,
             "units": units,
             "states": [(s, label) for s, label in Submission.State.choices]
-            + [("missing", _("Not started")), ("overdue", _("Overdue"))],
+            + [("missing", pgettext_lazy("return state", "Not started")), ("overdue", _("Overdue"))],
         },
     )
 

@@ -783,9 +783,9 @@ class BoardCell:
 
     @property
     def state_label(self) -> str:
-        from django.utils.translation import gettext
+        from django.utils.translation import pgettext
 
-        return self.submission.get_state_display() if self.submission else gettext("Not started")
+        return self.submission.get_state_display() if self.submission else pgettext("return state", "Not started")
 
     @property
     def period_label(self) -> str:

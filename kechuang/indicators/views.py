@@ -611,7 +611,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/catalogue.html",
-        {"indicators": indicators, "show": show, "city_wide": request.user.role in CITY_WIDE},
+        {
+            "indicators": indicators,
+            "show": show,
+            "city_wide": request.user.role in CITY_WIDE,
+            # the indicator pages a department officer may open (detail: its department's); None: every one
+            "openable": selectors.department_codes(request.user),
+        },
     )
 
 

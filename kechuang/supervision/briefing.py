@@ -1,14 +1,16 @@
 """The supervision part of the leaders' briefing (指标监测简报), through core.registry.briefing_digests.
 
 Monthly: the reports due in the month, what is overdue now, the tasks delayed. Quarterly: the same for the
-quarter, plus the quarter's period summary and task progress by lead department. Written in Chinese, as the
-briefing is (an official document of the bureau)."""
+quarter, plus the quarter's period summary and task progress by lead department. In the reader's language, as the
+rest of the briefing (the Chinese is the bureau's official wording)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
+
+from django.utils.translation import pgettext
 
 from kechuang.core.registry import BriefingDigest, BriefingTable
 from kechuang.policy.models import Policy, TaskDepartment
@@ -17,14 +19,28 @@ from kechuang.supervision.models import ProgressReport, ReportingPeriod
 from kechuang.supervision.status import DELAYED, DONE, NOT_STARTED, ON_TRACK
 
 State = ProgressReport.State
-WINDOW_WORD = {"monthly": "本月", "quarterly": "本季度"}
-ROLE_WORD = {"lead": "牵头", "support": "配合"}
-NAMED = 4  # tasks named in a sentence before "等"
+NAMED = 4  # tasks named in a sentence before "等" (and others)
+
+
+def _(text: str) -> str:
+    return pgettext("supervision briefing", text)
+
+
+def _window(cadence: str) -> str:
+    if cadence == "monthly":
+        return _("this month")
+    return _("this quarter") if cadence == "quarterly" else _("this period")
+
+
+def _role(role: str) -> str:
+    return {"lead": _("lead"), "support": _("supporting")}.get(role, role)
 
 
 def _tasks_named(numbers: list[int]) -> str:
-    shown = "、".join(str(n) for n in numbers[:NAMED])
-    return f"任务{shown}{'等' if len(numbers) > NAMED else ''}"
+    shown = _(", ").join(str(n) for n in numbers[:NAMED])
+    if len(numbers) > NAMED:
+        return _("tasks %(numbers)s and others") % {"numbers": shown}
+    return _("tasks %(numbers)s") % {"numbers": shown}
 
 
 def _quarter_period(policy: Policy, end: dt.date) -> ReportingPeriod | None:
@@ -34,7 +50,7 @@ def _quarter_period(policy: Policy, end: dt.date) -> ReportingPeriod | None:
 def digest(
     user: Any, policy: Policy, *, cadence: str, start: dt.date, end: dt.date, today: dt.date
 ) -> BriefingDigest | None:
-    word = WINDOW_WORD.get(cadence, "本期")
+    word = _window(cadence)
     visible = selectors.reports_visible_to(user).filter(period__policy=policy)
     due = list(
         visible.filter(due_date__range=(start, end))
@@ -55,15 +71,19 @@ def digest(
         handed = [r for r in due if r.state not in (State.DRAFT, State.RETURNED)]
         late = [r for r in handed if r.was_late]
         missing = [r for r in due if r.state in (State.DRAFT, State.RETURNED) and r.due_date < today]
-        sentence = f"{word}到期的督办报告{len(due)}份，已报送{len(handed)}份"
-        sentence += f"（其中逾期报送{len(late)}份）" if late else ""
+        sentence = _("Supervision reports due %(window)s: %(due)s, %(handed)s handed in") % {
+            "window": word,
+            "due": len(due),
+            "handed": len(handed),
+        }
+        sentence += _(" (%(n)s of them late)") % {"n": len(late)} if late else ""
         waiting = [r for r in due if r.state in (State.DRAFT, State.RETURNED) and r.due_date >= today]
-        sentence += f"，逾期未报{len(missing)}份" if missing else ""
-        sentence += f"，{len(waiting)}份尚未到截止日期" if waiting else ""
-        sentence += "。" if missing or waiting else "，全部报送。"
+        sentence += _(", %(n)s overdue") % {"n": len(missing)} if missing else ""
+        sentence += _(", %(n)s not yet due") % {"n": len(waiting)} if waiting else ""
+        sentence += _(".") if missing or waiting else _(", every one of them.")
         headlines.append(sentence)
     else:
-        headlines.append(f"{word}没有到期的督办报告。")
+        headlines.append(_("No supervision report falls due %(window)s.") % {"window": word})
 
     period = _quarter_period(policy, end) if cadence == "quarterly" else selectors.current_period(policy)
     statuses = selectors.task_statuses(policy, period, today) if period is not None else {}
@@ -73,48 +93,51 @@ def digest(
         parts = []
         if overdue:
             numbers = sorted({r.task.number for r in overdue})
-            parts.append(f"目前逾期未报的督办报告共{len(overdue)}份（{_tasks_named(numbers)}）")
+            parts.append(
+                _("Supervision reports overdue now: %(n)s (%(tasks)s)")
+                % {"n": len(overdue), "tasks": _tasks_named(numbers)}
+            )
         if delayed:
-            parts.append(f"进度滞后的任务{len(delayed)}项（{_tasks_named(delayed)}）")
-        headlines.append("；".join(parts) + "。")
+            parts.append(_("tasks delayed: %(n)s (%(tasks)s)") % {"n": len(delayed), "tasks": _tasks_named(delayed)})
+        headlines.append(_("; ").join(parts) + _("."))
     else:
-        headlines.append("目前没有逾期未报的督办报告，也没有进度滞后的任务。")
+        headlines.append(_("No supervision report is overdue now and no task is delayed."))
 
     tables = [
         BriefingTable(
-            caption="逾期未报的督办报告",
-            headers=["期次", "任务", "部门", "角色", "截止日期", "逾期天数"],
+            caption=_("Overdue supervision reports"),
+            headers=[_("Period"), _("Task"), _("Department"), _("Role"), _("Due date"), _("Days overdue")],
             rows=[
                 [
                     r.period.code,
                     f"{r.task.number}. {r.task.title}",
                     str(r.department),
-                    ROLE_WORD.get(r.role, r.role),
+                    _role(r.role),
                     r.due_date.isoformat(),
                     (today - r.due_date).days,
                 ]
                 for r in overdue
             ],
-            note="无。" if not overdue else "",
+            note=_("None.") if not overdue else "",
         )
     ]
     if cadence == "monthly":
         tables.append(
             BriefingTable(
-                caption=f"{word}到期的督办报告",
-                headers=["任务", "部门", "角色", "截止日期", "状态", "报送日期"],
+                caption=_("Supervision reports due %(window)s") % {"window": word},
+                headers=[_("Task"), _("Department"), _("Role"), _("Due date"), _("State"), _("Handed in on")],
                 rows=[
                     [
                         f"{r.task.number}. {r.task.title}",
                         str(r.department),
-                        ROLE_WORD.get(r.role, r.role),
+                        _role(r.role),
                         r.due_date.isoformat(),
                         r.get_state_display(),
                         r.first_submitted_at.date().isoformat() if r.first_submitted_at else "—",
                     ]
                     for r in due
                 ],
-                note="无。" if not due else "",
+                note=_("None.") if not due else "",
             )
         )
     else:
@@ -123,8 +146,15 @@ def digest(
             summary = selectors.period_summary(user, policy, period, today, statuses)
             tables.append(
                 BriefingTable(
-                    caption=f"{period.code}督办汇总",
-                    headers=["应报", "已报送", "报送率", "已审核通过", "逾期未报", "进度滞后任务"],
+                    caption=_("Supervision summary of %(period)s") % {"period": period.code},
+                    headers=[
+                        _("Due"),
+                        _("Handed in"),
+                        _("Share handed in"),
+                        _("Accepted"),
+                        _("Overdue"),
+                        _("Tasks delayed"),
+                    ],
                     rows=[
                         [
                             summary.total,
@@ -137,7 +167,7 @@ def digest(
                     ],
                 )
             )
-    return BriefingDigest(heading=f"{word}督查督办", headlines=headlines, tables=tables)
+    return BriefingDigest(heading=_("Supervision %(window)s") % {"window": word}, headlines=headlines, tables=tables)
 
 
 def _by_department(policy: Policy, statuses: dict[int, Any], due: list[ProgressReport]) -> BriefingTable:
@@ -167,8 +197,19 @@ def _by_department(policy: Policy, statuses: dict[int, Any], due: list[ProgressR
             ]
         )
     return BriefingTable(
-        caption="任务进展（按牵头部门）",
-        headers=["部门", "牵头任务", "已完成", "正常推进", "滞后", "未开始", "本季度报告已报送/应报"],
+        caption=_("Task progress by lead department"),
+        headers=[
+            _("Department"),
+            _("Tasks led"),
+            _("Done"),
+            _("On track"),
+            _("Delayed"),
+            _("Not started"),
+            _("Reports of the quarter handed in / due"),
+        ],
         rows=rows,
-        note="任务状态由节点和本季度报告推导：节点逾期未完成或报告逾期未报为滞后。",
+        note=_(
+            "A task's state follows from its milestones and the quarter's reports: a milestone past due and not "
+            "done, or a report overdue, makes it delayed."
+        ),
     )

@@ -475,3 +475,16 @@ def export_data(user: Any, policy: Policy, period: ReportingPeriod, today: dt.da
         "statuses": statuses,
         "reports": reports,
     }
+
+
+def may_open_department(user: Any, department_id: int) -> bool:
+    """A department's page (what it owes) opens for every reader but a district officer, and for a department
+    officer only on their own department."""
+    if user.role == Role.DISTRICT_OFFICER:
+        return False
+    return user.role != Role.DEPARTMENT_OFFICER or user.org_unit_id == department_id
+
+
+def openable_departments(user: Any, department_ids: Any) -> set[int]:
+    """Of `department_ids`, those whose page the user may open (may_open_department): the boards link only those."""
+    return {pk for pk in department_ids if may_open_department(user, pk)}

@@ -40,6 +40,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
     context = {"policy": policy, "period": period, "periods": selectors.periods(policy), "today": today}
     if period is not None:
         context["matrix"] = selectors.matrix(request.user, policy, period, today)
+        context["openable"] = selectors.openable_departments(
+            request.user, [d.pk for d in context["matrix"]["departments"]]
+        )
     return render(request, "supervision/matrix.html", context)
 
 
@@ -130,7 +133,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
     policy = current_policy(request)
     dept = get_object_or_404(OrgUnit.objects.departments(), parent=policy.city, code=code)
     user = request.user
-    if user.role == Role.DISTRICT_OFFICER or (user.role == Role.DEPARTMENT_OFFICER and user.org_unit_id != dept.pk):
+    if not selectors.may_open_department(user, dept.pk):
         raise Http404
     today = timezone.localdate()
     return render(
@@ -145,12 +148,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
     policy = current_policy(request)
     today = timezone.localdate()
     chosen = [c for c in request.GET.getlist("period") if c]
+    rows = selectors.timeliness_ranking(policy, today, chosen or None)
     return render(
         request,
         "supervision/ranking.html",
         {
             "policy": policy,
-            "rows": selectors.timeliness_ranking(policy, today, chosen or None),
+            "rows": rows,
+            "openable": selectors.openable_departments(request.user, [r.department.pk for r in rows]),
             "periods": selectors.periods(policy),
             "chosen": chosen,
         },

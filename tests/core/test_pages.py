@@ -100,3 +100,17 @@ def test_search_highlights_and_escapes(client_as):
 
 def test_unknown_task_is_404(client_as):
     assert client_as("leader").get("/policy/tasks/99/").status_code == 404
+
+
+@pytest.mark.parametrize("who, linked", [("sysadmin", False), ("bureau_staff", True)])
+def test_the_org_units_page_links_a_department_only_where_its_page_opens(client_as, who, linked):
+    """The system administrator keeps the organisation tree but may not open the policy's department pages (the
+    duty middleware answers 403), so the tree names the departments without linking them."""
+    import re
+
+    client = client_as(who)
+    html = client.get(reverse("core:org_units")).content.decode()
+    links = set(re.findall(r'href="(/policy/departments/[^"]+/)"', html))
+    assert bool(links) == linked
+    assert all(client.get(link).status_code == 200 for link in links)
+    assert "市科技局" in html

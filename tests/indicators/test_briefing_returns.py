@@ -177,3 +177,19 @@ def test_the_quarterly_briefing_compares_quarters_and_the_english_reads_whole(ca
     line = english.front.changes[0]
     assert line.startswith(f"{NAME}, January–March 2026 cumulative: 21亿元, up 16.7% year on year")
     assert line.endswith("; Q2 2026 not all approved, not included (1 submitted, 1 not started)")
+
+
+def test_a_return_no_one_has_begun_reads_not_filled_in_everywhere(catalogue, persona):
+    """A region's return with nothing entered yet is 未填报 (not filled in) — 未启动 would say the bureau had not
+    launched the collection. The same word in the briefing's waiting table, its sentence and the board's filter."""
+    quarters = {"zhangdian": {(2026, 1): 12, (2026, 2): (30, "submitted")}, "zichuan": {(2026, 1): 9}}
+    _returns(catalogue, "t-quarterly", DataSet.PeriodType.QUARTERLY, quarters)
+    with time_machine.travel(dt.datetime(2026, 7, 15, 10, tzinfo=dt.UTC), tick=False):
+        data = briefing.build(persona("leader"), default_policy(), "quarterly")
+        leader = Client()
+        leader.force_login(persona("leader"))
+        board = leader.get(reverse("indicators:collection_board")).content.decode()
+    waiting = next(t for s in data.sections for t in s.tables if "尚未审核" in t.caption)
+    assert waiting.headers[-1] == "未填报" and waiting.rows[0][-1] == 1
+    assert data.front.changes[0].endswith("（已报送1份、未填报1份）"), data.front.changes[0]
+    assert '<option value="missing">未填报</option>' in board and "未启动" not in board

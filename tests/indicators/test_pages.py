@@ -307,3 +307,18 @@ def test_every_status_is_shown_with_the_clause_that_decided_it(demo, client_as, 
     assert with_data[0].assessment.rule in detail
     data = briefing.build(persona("leader"), policy, "quarterly")
     assert all(item.card.assessment.rule in item.sentence for item in data.items)
+
+
+@pytest.mark.parametrize("who, all_linked", [("supporting_officer", False), ("bureau_staff", True)])
+def test_the_catalogue_links_only_the_indicators_whose_page_opens(catalogue, client_as, who, all_linked):
+    """The catalogue lists every indicator's definition (public); a department officer's indicator page opens only
+    for its department's indicators, so only those are links — no link of the catalogue answers 404."""
+    import re
+
+    client = client_as(who)
+    html = client.get(reverse("indicators:catalogue")).content.decode()
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>(<a href=\"([^\"]+)\")?", html)
+    assert len(rows) > 20
+    links = [href for _code, _a, href in rows if href]
+    assert links and (len(links) == len(rows)) == all_linked
+    assert all(client.get(href).status_code == 200 for href in links)

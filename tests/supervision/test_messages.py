@@ -66,6 +66,26 @@ def test_a_return_needs_action_until_resubmitted_and_an_acceptance_never(report_
 
 
 @pytest.mark.django_db
+def test_a_notice_gets_neither_badge_nor_counts_as_handled(report_of, written, persona, client_as):
+    """An acceptance tells; it asks nothing: the centre marks it neither "needs action" nor "handled", and it is
+    not among the handled ones (it was never there to handle). A decision of no module neither needs action."""
+    lead = report_of(3, "science_tech")
+    written(lead, "lead_officer")
+    services.report_consolidate(actor=persona("lead_officer"), report=lead)
+    services.report_accept(actor=persona("bureau_staff"), report=lead)
+    officer = persona("lead_officer")
+    Message.objects.filter(user=officer).exclude(kind=Message.Kind.DECISION).delete()
+    [plain] = centre.notify([officer], kind=Message.Kind.DECISION, subject="您的账号已确认")
+    assert plain not in needing_action(officer)
+    page = client_as("lead_officer").get(CENTRE, {"show": "all"})
+    html = page.content.decode()
+    assert "审核通过" in html and "您的账号已确认" in html
+    assert 'data-testid="handled"' not in html and 'data-testid="needs-action"' not in html
+    assert (page.context["action_count"], page.context["stale_count"]) == (0, 0)
+    assert list(client_as("lead_officer").get(CENTRE, {"show": "stale"}).context["page"].object_list) == []
+
+
+@pytest.mark.django_db
 def test_a_reminder_needs_action_while_the_department_owes_reports_in_an_open_period(period, persona):
     reminders_send(today=period.supporters_due_date - dt.timedelta(days=1), days_before=3)
     officer = persona("supporting_officer")

@@ -220,3 +220,19 @@ def test_export_times_are_shanghai_time_not_utc(busy_period, client_as):
     rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[5]]
     assert rows and {r[5] for r in rows} >= {"2026-03-02 01:30"}, rows
     assert all("17:30" not in str(r[5]) and "17:30" not in str(r[7]) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "name, openable",
+    [("bureau_staff", 16), ("leader", 16), ("supporting_officer", 1), ("zhangdian_officer", 0)],
+)
+def test_a_department_is_a_link_only_where_its_page_opens(busy_period, client_as, name, openable):
+    """The matrix and the ranking name every department; each is a link only for a reader who may open its page
+    (a district officer none, a department officer its own), so no link leads to a page that answers 404."""
+    import re
+
+    client = client_as(name)
+    for url in (f"/supervision/?period={busy_period.code}", "/supervision/ranking/"):
+        links = set(re.findall(r'href="(/supervision/departments/[^"]+)"', client.get(url).content.decode()))
+        assert len(links) == openable, (url, links)
+        assert all(client.get(link).status_code == 200 for link in links)
