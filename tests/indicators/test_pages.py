@@ -310,7 +310,7 @@ def test_every_status_is_shown_with_the_clause_that_decided_it(demo, client_as, 
 
 
 @pytest.mark.parametrize("who, all_linked", [("supporting_officer", False), ("bureau_staff", True)])
-def test_the_catalogue_links_only_the_indicators_whose_page_opens(catalogue, client_as, who, all_linked):
+def test_the_catalogue_links_only_the_indicators_whose_page_opens(demo, client_as, who, all_linked):
     """The catalogue lists every indicator's definition (public); a department officer's indicator page opens only
     for its department's indicators, so only those are links — no link of the catalogue answers 404."""
     import re
