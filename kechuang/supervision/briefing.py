@@ -22,25 +22,28 @@ State = ProgressReport.State
 NAMED = 4  # tasks named in a sentence before "等" (and others)
 
 
-def _(text: str) -> str:
-    return pgettext("supervision briefing", text)
-
-
 def _window(cadence: str) -> str:
     if cadence == "monthly":
-        return _("this month")
-    return _("this quarter") if cadence == "quarterly" else _("this period")
+        return pgettext("supervision briefing", "this month")
+    return (
+        pgettext("supervision briefing", "this quarter")
+        if cadence == "quarterly"
+        else pgettext("supervision briefing", "this period")
+    )
 
 
 def _role(role: str) -> str:
-    return {"lead": _("lead"), "support": _("supporting")}.get(role, role)
+    return {
+        "lead": pgettext("supervision briefing", "lead"),
+        "support": pgettext("supervision briefing", "supporting"),
+    }.get(role, role)
 
 
 def _tasks_named(numbers: list[int]) -> str:
-    shown = _(", ").join(str(n) for n in numbers[:NAMED])
+    shown = pgettext("supervision briefing", ", ").join(str(n) for n in numbers[:NAMED])
     if len(numbers) > NAMED:
-        return _("tasks %(numbers)s and others") % {"numbers": shown}
-    return _("tasks %(numbers)s") % {"numbers": shown}
+        return pgettext("supervision briefing", "tasks %(numbers)s and others") % {"numbers": shown}
+    return pgettext("supervision briefing", "tasks %(numbers)s") % {"numbers": shown}
 
 
 def _quarter_period(policy: Policy, end: dt.date) -> ReportingPeriod | None:
@@ -71,19 +74,27 @@ def digest(
         handed = [r for r in due if r.state not in (State.DRAFT, State.RETURNED)]
         late = [r for r in handed if r.was_late]
         missing = [r for r in due if r.state in (State.DRAFT, State.RETURNED) and r.due_date < today]
-        sentence = _("Supervision reports due %(window)s: %(due)s, %(handed)s handed in") % {
+        sentence = pgettext(
+            "supervision briefing", "Supervision reports due %(window)s: %(due)s, %(handed)s handed in"
+        ) % {
             "window": word,
             "due": len(due),
             "handed": len(handed),
         }
-        sentence += _(" (%(n)s of them late)") % {"n": len(late)} if late else ""
+        sentence += pgettext("supervision briefing", " (%(n)s of them late)") % {"n": len(late)} if late else ""
         waiting = [r for r in due if r.state in (State.DRAFT, State.RETURNED) and r.due_date >= today]
-        sentence += _(", %(n)s overdue") % {"n": len(missing)} if missing else ""
-        sentence += _(", %(n)s not yet due") % {"n": len(waiting)} if waiting else ""
-        sentence += _(".") if missing or waiting else _(", every one of them.")
+        sentence += pgettext("supervision briefing", ", %(n)s overdue") % {"n": len(missing)} if missing else ""
+        sentence += pgettext("supervision briefing", ", %(n)s not yet due") % {"n": len(waiting)} if waiting else ""
+        sentence += (
+            pgettext("supervision briefing", ".")
+            if missing or waiting
+            else pgettext("supervision briefing", ", every one of them.")
+        )
         headlines.append(sentence)
     else:
-        headlines.append(_("No supervision report falls due %(window)s.") % {"window": word})
+        headlines.append(
+            pgettext("supervision briefing", "No supervision report falls due %(window)s.") % {"window": word}
+        )
 
     period = _quarter_period(policy, end) if cadence == "quarterly" else selectors.current_period(policy)
     statuses = selectors.task_statuses(policy, period, today) if period is not None else {}
@@ -94,19 +105,31 @@ def digest(
         if overdue:
             numbers = sorted({r.task.number for r in overdue})
             parts.append(
-                _("Supervision reports overdue now: %(n)s (%(tasks)s)")
+                pgettext("supervision briefing", "Supervision reports overdue now: %(n)s (%(tasks)s)")
                 % {"n": len(overdue), "tasks": _tasks_named(numbers)}
             )
         if delayed:
-            parts.append(_("tasks delayed: %(n)s (%(tasks)s)") % {"n": len(delayed), "tasks": _tasks_named(delayed)})
-        headlines.append(_("; ").join(parts) + _("."))
+            parts.append(
+                pgettext("supervision briefing", "tasks delayed: %(n)s (%(tasks)s)")
+                % {"n": len(delayed), "tasks": _tasks_named(delayed)}
+            )
+        headlines.append(pgettext("supervision briefing", "; ").join(parts) + pgettext("supervision briefing", "."))
     else:
-        headlines.append(_("No supervision report is overdue now and no task is delayed."))
+        headlines.append(
+            pgettext("supervision briefing", "No supervision report is overdue now and no task is delayed.")
+        )
 
     tables = [
         BriefingTable(
-            caption=_("Overdue supervision reports"),
-            headers=[_("Period"), _("Task"), _("Department"), _("Role"), _("Due date"), _("Days overdue")],
+            caption=pgettext("supervision briefing", "Overdue supervision reports"),
+            headers=[
+                pgettext("supervision briefing", "Period"),
+                pgettext("supervision briefing", "Task"),
+                pgettext("supervision briefing", "Department"),
+                pgettext("supervision briefing", "Role"),
+                pgettext("supervision briefing", "Due date"),
+                pgettext("supervision briefing", "Days overdue"),
+            ],
             rows=[
                 [
                     r.period.code,
@@ -118,14 +141,21 @@ def digest(
                 ]
                 for r in overdue
             ],
-            note=_("None.") if not overdue else "",
+            note=pgettext("supervision briefing", "None.") if not overdue else "",
         )
     ]
     if cadence == "monthly":
         tables.append(
             BriefingTable(
-                caption=_("Supervision reports due %(window)s") % {"window": word},
-                headers=[_("Task"), _("Department"), _("Role"), _("Due date"), _("State"), _("Handed in on")],
+                caption=pgettext("supervision briefing", "Supervision reports due %(window)s") % {"window": word},
+                headers=[
+                    pgettext("supervision briefing", "Task"),
+                    pgettext("supervision briefing", "Department"),
+                    pgettext("supervision briefing", "Role"),
+                    pgettext("supervision briefing", "Due date"),
+                    pgettext("supervision briefing", "State"),
+                    pgettext("supervision briefing", "Handed in on"),
+                ],
                 rows=[
                     [
                         f"{r.task.number}. {r.task.title}",
@@ -137,7 +167,7 @@ def digest(
                     ]
                     for r in due
                 ],
-                note=_("None.") if not due else "",
+                note=pgettext("supervision briefing", "None.") if not due else "",
             )
         )
     else:
@@ -146,14 +176,15 @@ def digest(
             summary = selectors.period_summary(user, policy, period, today, statuses)
             tables.append(
                 BriefingTable(
-                    caption=_("Supervision summary of %(period)s") % {"period": period.code},
+                    caption=pgettext("supervision briefing", "Supervision summary of %(period)s")
+                    % {"period": period.code},
                     headers=[
-                        _("Due"),
-                        _("Handed in"),
-                        _("Share handed in"),
-                        _("Accepted"),
-                        _("Overdue"),
-                        _("Tasks delayed"),
+                        pgettext("supervision briefing", "Due"),
+                        pgettext("supervision briefing", "Handed in"),
+                        pgettext("supervision briefing", "Share handed in"),
+                        pgettext("supervision briefing", "Accepted"),
+                        pgettext("supervision briefing", "Overdue"),
+                        pgettext("supervision briefing", "Tasks delayed"),
                     ],
                     rows=[
                         [
@@ -167,7 +198,11 @@ def digest(
                     ],
                 )
             )
-    return BriefingDigest(heading=_("Supervision %(window)s") % {"window": word}, headlines=headlines, tables=tables)
+    return BriefingDigest(
+        heading=pgettext("supervision briefing", "Supervision %(window)s") % {"window": word},
+        headlines=headlines,
+        tables=tables,
+    )
 
 
 def _by_department(policy: Policy, statuses: dict[int, Any], due: list[ProgressReport]) -> BriefingTable:
@@ -197,19 +232,20 @@ def _by_department(policy: Policy, statuses: dict[int, Any], due: list[ProgressR
             ]
         )
     return BriefingTable(
-        caption=_("Task progress by lead department"),
+        caption=pgettext("supervision briefing", "Task progress by lead department"),
         headers=[
-            _("Department"),
-            _("Tasks led"),
-            _("Done"),
-            _("On track"),
-            _("Delayed"),
-            _("Not started"),
-            _("Reports of the quarter handed in / due"),
+            pgettext("supervision briefing", "Department"),
+            pgettext("supervision briefing", "Tasks led"),
+            pgettext("supervision briefing", "Done"),
+            pgettext("supervision briefing", "On track"),
+            pgettext("supervision briefing", "Delayed"),
+            pgettext("supervision briefing", "Not started"),
+            pgettext("supervision briefing", "Reports of the quarter handed in / due"),
         ],
         rows=rows,
-        note=_(
+        note=pgettext(
+            "supervision briefing",
             "A task's state follows from its milestones and the quarter's reports: a milestone past due and not "
-            "done, or a report overdue, makes it delayed."
+            "done, or a report overdue, makes it delayed.",
         ),
     )
