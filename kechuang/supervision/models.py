@@ -84,6 +84,11 @@ class ReportingPeriod(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def label(self) -> str:
+        """The quarter as the UI writes it: 2026年第3季度 / Q3 2026 (the code 2026-Q3 is for forms and files)."""
+        return _("Q%(q)s %(year)s") % {"year": self.year, "q": self.quarter}
+
 
 class ProgressReport(models.Model):
     """One department's report on one task for one period (a lead's report is the consolidated one)."""

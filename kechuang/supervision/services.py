@@ -338,7 +338,12 @@ class _Transition:
 
     @property
     def label(self) -> str:
-        return f"{self.report.period.code} {_('Task')} {self.report.task.number}「{self.report.task.title}」"
+        task = self.report.task
+        return _("%(period)s, task %(number)s “%(title)s”") % {
+            "period": self.report.period.label,
+            "number": task.number,
+            "title": task.title,
+        }
 
     def step(self, report: ProgressReport, to_state: str, comment: str = "") -> None:
         _step(report, actor=self.actor, action=self.action, to_state=to_state, at=self.at, comment=comment)

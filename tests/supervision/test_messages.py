@@ -197,3 +197,30 @@ def test_migration_copies_notifications_into_the_message_centre_and_back(seeded,
 def test_the_old_address_of_the_inbox_redirects_with_its_filters(client_as):
     response = client_as("lead_officer").get("/supervision/notifications/?show=stale&task=3")
     assert response.status_code == 302 and response["Location"] == "/supervision/messages/?show=stale&task=3"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "wording"),
+    [
+        ("zh-hans", "{dept}已报送{year}年第{q}季度任务{n}「{title}」的汇总报告，请审核。"),
+        ("en", "{dept} submitted the consolidated report on Q{q} {year}, task {n} “{title}”."),
+    ],
+)
+def test_a_message_subject_reads_naturally(report_of, written, persona, language, wording):
+    """No stray spaces, the period written as elsewhere in the UI (2026年第3季度 / Q3 2026)."""
+    from django.utils import translation
+
+    lead = report_of(3, "science_tech")
+    written(lead, "lead_officer")
+    with translation.override(language):
+        services.report_consolidate(actor=persona("lead_officer"), report=lead)
+    message = Message.objects.filter(kind=Message.Kind.REVIEW, about_id=lead.pk).first()
+    expected = wording.format(
+        dept=lead.department,
+        year=lead.period.year,
+        q=lead.period.quarter,
+        n=lead.task.number,
+        title=lead.task.title,
+    )
+    assert message.subject == expected

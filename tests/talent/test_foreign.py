@@ -221,3 +221,13 @@ def test_a_project_with_a_negative_funding_or_an_impossible_year_is_refused(peop
     assert response.status_code == 200, response.get("Location")
     assert field in response.context["form"].errors
     assert not ForeignProject.objects.filter(title="负数经费项目").exists()
+
+
+@pytest.mark.parametrize(("language", "wording"), [("zh-hans", "外国专家来访"), ("en", "Foreign-expert visits")])
+def test_the_visits_page_is_titled_as_its_menu_entry(client_as, language, wording):
+    """The page at /talent/foreign-experts/ lists visits: its title, heading and menu entry say the same."""
+    response = client_as("bureau_staff").get(reverse("talent:visits"), HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith(f"{wording} ·"), title
+    assert f"<h1>{wording}</h1>" in html
