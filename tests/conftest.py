@@ -248,6 +248,25 @@ def loaded_once(*loaders: Callable[[OrgUnit], object]):
     return fixture
 
 
+@pytest.fixture
+def seeded(transactional_db):
+    """A transactional test (a migration test) starts from whatever an earlier one's flush left: the policy and
+    personas again."""
+    seed_platform()
+
+
+def migrate(target: list[tuple[str, str]] | None = None):
+    """Migrate the test database to `target` ((app, migration) pairs), or to the latest when None; returns the
+    executor (its `loader.project_state` gives the models of the state reached)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target or executor.loader.graph.leaf_nodes())
+    return executor
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,35 +8,21 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from kechuang.core.models import Message, OrgUnit
 from kechuang.indicators import services
 from kechuang.indicators.models import DataSet, Observation
-from tests.conftest import seed_platform
+from tests.conftest import migrate
 
 BEFORE = [("indicators", "0005_monthly_periods")]
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    """A transactional test starts from whatever an earlier one's flush left: the policy and personas again."""
-    seed_platform()
-
-
-def _migrate(target) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target or executor.loader.graph.leaf_nodes())
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reminders_move_into_the_message_centre_and_back(seeded, persona):
     officer = persona("zhangdian_officer")
     zhangdian = OrgUnit.objects.get(code="zhangdian")
-    executor = _migrate(BEFORE)
+    executor = migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
     OldDataSet = old.get_model("indicators", "DataSet")
     Reminder = old.get_model("indicators", "CollectionReminder")
@@ -63,7 +49,7 @@ def test_reminders_move_into_the_message_centre_and_back(seeded, persona):
     )
     Reminder.objects.filter(pk=reminder.pk).update(created_at=sent_at)
 
-    _migrate(None)
+    migrate(None)
     data_set = DataSet.objects.get(code="q")
     key = services.reminder_key(data_set, zhangdian, 2026, 2, "overdue", due)
     copied = Message.objects.get(user=officer, key=key)
@@ -79,12 +65,12 @@ def test_reminders_move_into_the_message_centre_and_back(seeded, persona):
     assert "indicators_collectionreminder" not in connection.introspection.table_names()
 
     # Backwards: the centre's collection reminders go back into the module's table, the missing count recounted
-    executor = _migrate(BEFORE)
+    executor = migrate(BEFORE)
     Reminder = executor.loader.project_state(BEFORE).apps.get_model("indicators", "CollectionReminder")
     back = Reminder.objects.get(user_id=officer.pk, kind="overdue", year=2026, period=2)
     assert (back.missing, back.due, back.created_at) == (2, due, sent_at)
     assert not Message.objects.filter(key__startswith="indicators.collection:").exists()
-    _migrate(None)
+    migrate(None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,6 +78,6 @@ def test_monthly_values_are_never_dropped_by_a_reversal(seeded):
     """0005 backwards would have no place for a month: it refuses, naming what exists, instead of deleting it."""
     DataSet.objects.create(code="m", name="月报", period_type="monthly", deadline_days=10)
     with pytest.raises(RuntimeError, match="monthly"):
-        _migrate([("indicators", "0004_collection")])
-    _migrate(None)
+        migrate([("indicators", "0004_collection")])
+    migrate(None)
     assert DataSet.objects.filter(code="m").exists()

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from kechuang.core import messages as centre
@@ -17,7 +16,7 @@ from kechuang.core.models import Liaison, Message
 from kechuang.supervision import services
 from kechuang.supervision.reminders import reminders_send
 from kechuang.supervision.selectors import ABOUT_PERIOD, ABOUT_REPORT
-from tests.conftest import seed_platform
+from tests.conftest import migrate
 
 CENTRE = "/accounts/messages/"
 
@@ -137,12 +136,6 @@ def test_reminder_mail_goes_once_to_an_officer_who_is_also_the_liaison(
     assert Message.objects.get(user=officer, about_id=period.pk).emailed_at is not None
 
 
-@pytest.fixture
-def seeded(transactional_db):
-    """A transactional test starts from whatever an earlier one's flush left: the policy and personas again."""
-    seed_platform()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migration_copies_notifications_into_the_message_centre_and_back(seeded, period, report_of, written, persona):
     """supervision 0003, backwards then forwards, on the suite's database (SQLite here, PostgreSQL in CI)."""
@@ -151,10 +144,8 @@ def test_migration_copies_notifications_into_the_message_centre_and_back(seeded,
     services.report_submit(actor=persona("supporting_officer"), report=support)
     lead_officer, officer = persona("lead_officer"), persona("supporting_officer")
 
-    executor = MigrationExecutor(connection)
     before = [("supervision", "0002_notification_subject")]
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
+    old = migrate(before).loader.project_state(before).apps
     Notification = old.get_model("supervision", "Notification")
     # Backwards: the message about the report went back into the module's table.
     back = Notification.objects.get(user_id=lead_officer.pk)
@@ -170,9 +161,7 @@ def test_migration_copies_notifications_into_the_message_centre_and_back(seeded,
     reminder = Notification.objects.create(user_id=officer.pk, kind="due_soon", period_id=period.pk, message="快到期")
     Notification.objects.filter(pk=returned.pk).update(created_at=created, read_at=read_at)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate()
 
     review = Message.objects.get(user=lead_officer, about_type=ABOUT_REPORT)
     assert review.kind == "review" and review.read_at is None and review.url == f"/supervision/reports/{support.pk}/"

@@ -17,22 +17,10 @@ from django.db.migrations.loader import MigrationLoader
 from kechuang.core import audit
 from kechuang.core.models import OrgUnit
 from kechuang.talent.models import ForeignProject
-from tests.conftest import seed_platform
+from tests.conftest import migrate
 
 BEFORE = [("talent", "0004_service_desk_and_registry_indexes")]
 AFTER = [("talent", "0006_foreign_project_funding_and_year")]
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    seed_platform()
-
-
-def _migrate(target) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor
 
 
 def test_the_two_migrations_change_no_schema():
@@ -54,7 +42,7 @@ def test_the_two_migrations_change_no_schema():
 def test_a_database_with_bad_rows_migrates_and_the_first_checked_save_names_the_fields(seeded, persona):
     zhangdian = OrgUnit.objects.get(code="zhangdian")
     try:
-        executor = _migrate(BEFORE)
+        executor = migrate(BEFORE)
         Old = executor.loader.project_state(BEFORE).apps.get_model("talent", "ForeignProject")
         bad = Old.objects.create(
             title="旧数据项目",
@@ -64,9 +52,9 @@ def test_a_database_with_bad_rows_migrates_and_the_first_checked_save_names_the_
             funding_wan=Decimal("-20"),
             region_id=zhangdian.pk,
         )
-        _migrate(executor.loader.graph.leaf_nodes())  # 0005, 0006 and everything after: no error
+        migrate(executor.loader.graph.leaf_nodes())  # 0005, 0006 and everything after: no error
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     kept = ForeignProject.objects.get(pk=bad.pk)
     assert (kept.year, kept.funding_wan) == (0, Decimal("-20"))
     kept.title = "旧数据项目（更名）"
