@@ -117,6 +117,10 @@ def test_a_monthly_form_submitted_approved_and_the_monthly_board(browser, collec
     assert columns == [f"{today.year}-{m:02d}" for m in range(1, today.month + 1)]
     cell = staff.locator(f"[data-testid='board-cell'][href*='/zhangdian/{period}/']")
     expect(cell).to_have_attribute("data-state", "approved")
+    # a year of months is wider than the page: the board scrolls sideways, its columns keep a readable width (the
+    # data-set name had wrapped to a character or two per line)
+    widths = staff.eval_on_selector_all("[data-testid='board'] thead th", "ths => ths.map(th => th.offsetWidth)")
+    assert widths[0] >= 150 and min(widths[2:]) >= 100, widths
     SHOTS.mkdir(parents=True, exist_ok=True)
     staff.screenshot(path=str(SHOTS / "collection-board-monthly.png"), full_page=True)
     staff_context.close()
