@@ -221,3 +221,17 @@ def test_a_fragment_across_two_words_is_never_a_reason(tmp_path):
     assert "denim" in results  # it still scores on the fragment; it only does not say so
     assert "化处" not in results["denim"].matched_terms
     assert "生化处理" in results["water"].matched_terms
+
+
+def test_a_word_the_demand_writes_on_its_own_is_a_reason_though_it_is_also_inside_a_longer_word(tmp_path):
+    # 科学 is cut from inside 中国科学院 for search (a fragment there), but this demand also writes 科学 as a word
+    # of its own: a record about 科学 matches on the demand's own word, and says so
+    engine = MatchEngine(tmp_path / "idx")
+    engine.add_many(
+        [
+            MatchDoc(id="sci", title="科学仪器的国产化", text="面向材料科学的分析仪器研制", kind="achievement"),
+            MatchDoc(id="other", title="陶瓷窑炉节能", text="辊道窑余热回收", kind="achievement"),
+        ]
+    )
+    results = {m.id: m for m in engine.search("与中国科学院合作 科学 仪器", k=5)}
+    assert "科学" in results["sci"].matched_terms

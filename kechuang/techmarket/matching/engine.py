@@ -599,8 +599,13 @@ class MatchEngine:
                         if term not in weights:
                             weights[term] = opts.vocabulary_weight
                             origin[term] = "vocabulary"
+        # a piece cut from inside a longer word is no reason to show (化处 of 生化处理), unless the demand
+        # also writes it as a word of its own (科学 beside 中国科学院)
+        own_words = set(self.segmenter.terms(query_text, search_mode=False, keep=keep))
         fragments = frozenset(
-            t for t in counts if any(t in u and not (u.startswith(t) or u.endswith(t)) for u in counts)
+            t
+            for t in counts
+            if t not in own_words and any(t in u and not (u.startswith(t) or u.endswith(t)) for u in counts)
         )
         plan = _QueryPlan(weights, origin, vocab, fragments=fragments)
         if opts.keyword_expansion and self.cooccurrence:
