@@ -78,6 +78,25 @@ def test_applications_and_money_are_the_firms_own(firm_client, world):
         assert foreign not in text, foreign
 
 
+def test_a_project_without_goals_says_who_sets_them(firm_client, world):
+    """A funded project whose task book is not set yet: the goals section says why it is empty, instead of
+    vanishing; once a goal is set, the table replaces the sentence."""
+    from kechuang.projects.models import PerformanceGoal, Project
+
+    other = Project.objects.get(code="PT-OTHER-1")
+    own = Project.objects.create(
+        **{f.name: getattr(other, f.name) for f in Project._meta.concrete_fields if f.name not in ("id", "code")},
+    )
+    Project.objects.filter(pk=own.pk).update(code="PT-OWN-1", title="甲公司的立项项目", credit_code=OWN)
+    text = firm_client.get(reverse("portal:applications")).content.decode()
+    assert "甲公司的立项项目" in text and 'data-testid="apps-no-goals"' in text
+    PerformanceGoal.objects.create(
+        project=own, level="output", indicator="陶瓷膜通量", direction="ge", target=120, unit="L/m²h", weight=10
+    )
+    text = firm_client.get(reverse("portal:applications")).content.decode()
+    assert 'data-testid="apps-no-goals"' not in text and "陶瓷膜通量" in text
+
+
 def test_market_lists_the_firms_demands_only(firm_client, world):
     text = firm_client.get(reverse("portal:demands")).content.decode()
     assert "陶瓷膜规模化制备工艺需求" in text
