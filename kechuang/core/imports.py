@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +42,8 @@ FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
 MAX_DIGITS = 18
 # Excel stores a date as days since 1899-12-30; a date cell without a date format arrives as that number.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Serial 10,000 is 1927-05-18: no date an import holds is earlier, and a smaller number is a year or a slip.
+EARLIEST_SERIAL = 10_000
 
 
 class ImportRejected(Exception):
@@ -116,12 +120,74 @@ class RowError:
         return cls(**{k: data.get(k, "") for k in ("sheet", "row", "column", "value", "reason", "field")})
 
 
+# Invisible characters that text pasted from web pages and chat brings along (zero-width spaces, a BOM): kept, they
+# make 张店区 an unknown region and the same key a different one to the duplicate checks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Thousands grouped by commas, as Excel shows them: 1,234 and 12,345.6, never 1,5 (which may mean 1.5).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_DIGITS = re.compile(r"[+-]?[\d,]+(?:\.\d*)?")
+# The unit a column's label ends with: 营业收入（万元）, 场地面积（㎡）, 拨付比例（%）; not a range (评分（0–8）).
+_UNIT = re.compile(r"[（(]([^（）()\d]+)[）)]\s*\*?\s*$")
+# A date as people type it: 2026-3-1, 2026/03/01, 2026.3.1, 2026年3月1日 (after full-width digits are folded).
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?")
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).translate(_INVISIBLE).strip()
+
+
+def number_text(text: str, label: str = "") -> str:
+    """A number cell's text as Decimal reads it: full-width forms folded (１２３，４５６．５), thousands separators
+    dropped where they group thousands, and the column's own unit allowed after the figure (1,234 万元 under
+    营业收入（万元））. Raises ValueError when the commas do not group thousands: 1,5 is not silently 15."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    unit = _UNIT.search(label)
+    suffix = unicodedata.normalize("NFKC", unit.group(1)).strip() if unit else ""
+    if suffix and text.endswith(suffix):
+        text = text[: -len(suffix)].strip()
+    if "," in text and _DIGITS.fullmatch(text):
+        if not _GROUPED.fullmatch(text):
+            raise ValueError(_("commas may only separate thousands (1,234.5); write the decimal point as a dot"))
+        text = text.replace(",", "")
+    return text
+
+
+def _not_a_number(label: str, reason: str) -> ValueError:
+    """The reason for a cell that is no number, naming the column's unit when it has one (1234元 under （万元））."""
+    unit = _UNIT.search(label)
+    if unit:
+        return ValueError(
+            _("%(reason)s: write the figure in %(unit)s, digits only") % {"reason": reason, "unit": unit.group(1)}
+        )
+    return ValueError(reason)
+
+
+def parse_date(raw: Any, text: str) -> dt.date:
+    """A date cell: a real Excel date, a serial number (a date cell without a date format), or text as people type
+    it (2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, 20260301). Raises ValueError with the reason."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw < 2_958_466:
+        if raw < EARLIEST_SERIAL:  # 2026 typed into a date column is a year, not 18 July 1905
+            raise ValueError(_("a number, not a date: write the date as YYYY-MM-DD"))
+        return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+    folded = unicodedata.normalize("NFKC", text).strip()
+    found = _DATE.fullmatch(folded)
+    if found:
+        try:
+            return dt.date(*(int(part) for part in found.groups()))
+        except ValueError:
+            raise ValueError(_("no such date in the calendar (YYYY-MM-DD)")) from None
+    try:
+        return dt.date.fromisoformat(folded)
+    except ValueError:
+        raise ValueError(_("not a date (YYYY-MM-DD)")) from None
 
 
 def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
@@ -134,7 +200,7 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
     if col.kind == "text":
         return text[:300]
     if col.kind == "code":
-        code = text.upper()
+        code = unicodedata.normalize("NFKC", text).replace(" ", "").upper()  # typed with a full-width IME
         error = credit_code_error(code)
         if error:
             raise ValueError(error)
@@ -145,21 +211,12 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             raise ValueError(_("not a region you may manage"))
         return unit
     if col.kind == "date":
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
-        try:
-            return dt.date.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            raise ValueError(_("not a date (YYYY-MM-DD)")) from None
+        return parse_date(raw, text)
     if col.kind == "int":
         try:
-            number = Decimal(text)
+            number = Decimal(number_text(text, col.label))
         except InvalidOperation:
-            raise ValueError(_("not a whole number")) from None
+            raise _not_a_number(col.label, _("not a whole number")) from None
         if not number.is_finite():
             raise ValueError(_("not a whole number"))
         if number != number.to_integral_value() or number < 0:
@@ -169,9 +226,9 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
         return int(number)
     if col.kind in ("money", "float"):
         try:
-            number = Decimal(text.replace(",", ""))
+            number = Decimal(number_text(text, col.label))
         except InvalidOperation:
-            raise ValueError(_("not a number")) from None
+            raise _not_a_number(col.label, _("not a number")) from None
         if not number.is_finite():
             raise ValueError(_("not a number"))
         if number < 0 and not col.signed:
