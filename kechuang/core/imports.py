@@ -306,10 +306,34 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]
     labels: dict[str, str] = field(default_factory=dict)  # column key → the template's label
     positions: dict[str, int] = field(default_factory=dict)  # column key → index in the row
+    repeated: dict[str, list[int]] = field(default_factory=dict)  # column key → every index heading it, when several
 
     @property
     def data_rows(self) -> int:
         return max(0, len(self.rows) - 1)
+
+    @property
+    def filled_rows(self) -> int:
+        """Data rows with anything in them (a blank row between rows, or below them, is no row)."""
+        return sum(1 for _n, cells in self.rows[1:] if any(cell_text(c) for c in cells))
+
+
+def header_errors(sheets: list[Sheet]) -> list[RowError]:
+    """A known column headed twice (pasted from two files, a copy left beside the original): an error of the header
+    row naming the columns, since only one of them would be read and the other silently dropped."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for sheet in sheets:
+        for key, found in sheet.repeated.items():
+            comma = "、" if (translation.get_language() or "").startswith("zh") else ", "
+            letters = comma.join(get_column_letter(i + 1) for i in found)
+            reason = _("the column appears %(n)s times (columns %(letters)s): keep one") % {
+                "n": len(found),
+                "letters": letters,
+            }
+            out.append(RowError(sheet.title, 1, sheet.labels.get(key, key), "", reason, key))
+    return out
 
 
 def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, aliases: dict[str, str] | None = None):
@@ -320,9 +344,11 @@ def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, al
     for key, label, required in columns:
         sheet.labels[key] = label
         names = {label, key, (aliases or {}).get(key)}
-        for i, h in enumerate(header):
-            if h in names:
-                sheet.positions[key] = i
+        found = [i for i, h in enumerate(header) if h in names]
+        if found:
+            sheet.positions[key] = found[0]
+        if len(found) > 1:  # which copy holds the data is anyone's guess: the pipeline refuses the file
+            sheet.repeated[key] = found
         if required and key not in sheet.positions:
             missing.append(label)
     return missing
@@ -331,7 +357,7 @@ def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, al
 def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if_none: bool = False) -> list[Sheet]:
     """The sheets of an .xlsx whose names are in `titles` (title → key); with `first_if_none`, the first sheet when
     none is. Bombs are refused before the parser sees them (core/uploads.py)."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     from kechuang.core.uploads import UploadRefused, check_workbook
 
@@ -343,9 +369,24 @@ def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
-    found = [(titles[n.strip()], n) for n in book.sheet_names if n.strip() in titles]
-    if not found and first_if_none and book.sheet_names:
-        found = [(next(iter(titles.values())), book.sheet_names[0])]
+    # A hidden sheet is never read unseen: an empty one (a template sheet put away) is skipped, one with rows refuses
+    # the file, and the sheet taken when none is named is the first the user can see.
+    hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+    visible = [n for n in book.sheet_names if n not in hidden]
+    found = []
+    for name in book.sheet_names:
+        if name.strip() not in titles:
+            continue
+        if name in hidden:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if any(cell_text(c) for row in rows[1:] for c in row):
+                raise ImportRejected(
+                    _("The sheet %(name)s is hidden: unhide it to check what it holds, or delete it.") % {"name": name}
+                )
+            continue
+        found.append((titles[name.strip()], name))
+    if not found and first_if_none and visible:
+        found = [(next(iter(titles.values())), visible[0])]
     if not found:
         raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
     sheets = []
@@ -499,6 +540,9 @@ def _run(job: ImportJob) -> None:
             job.total = sum(s.data_rows for s in sheets)
             ImportJob.objects.filter(pk=job.pk).update(total=job.total)
             clean, errors = importer.check(job.actor, sheets, progress)
+            errors = header_errors(sheets) + errors
+            if not errors and not any(s.filled_rows for s in sheets):
+                raise ImportRejected(_("The file has no data rows: fill in the rows below the header row."))
         except ImportRejected as exc:  # the file itself is unusable: said as the file's one error
             _finish(job, importer, errors=[RowError("", 0, "", "", str(exc))], sheets=[])
             return

@@ -107,7 +107,9 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-Excel file
         raise ImportRejected(_("The file is not a readable Excel workbook.")) from exc
-    sheet = book.worksheets[0]
+    # The sheet 观测值, else the first the user can see: a hidden sheet (drop-down lists) is never read unseen.
+    shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
+    sheet = next((ws for ws in shown if ws.title.strip() == SHEET_TITLE), shown[0])
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 

@@ -309,6 +309,33 @@ def test_a_key_repeated_with_an_invisible_character_is_still_a_duplicate(name, c
 
 
 @pytest.mark.parametrize("name", CASES)
+def test_a_column_headed_twice_is_an_error_of_the_header_not_a_silent_choice(name, cases, persona):
+    """With 所属区县 twice, only one copy was read and the other dropped without a word."""
+    case = cases[name]
+    before = _state(case)
+    index = case.region
+    header = [*case.header, case.header[index]]
+    rows = [[*case.row(1), "淄川区"], [*case.row(2), "张店区"]]
+    data = _xlsx(case.sheet, [header, *rows])
+    job = import_now(case.kind, actor=persona("bureau_staff"), filename="twice.xlsx", data=data)
+    assert job.status == ImportJob.Status.FAILED
+    [error] = [e for e in job.errors if e["row"] == 1]
+    letters = openpyxl.utils.get_column_letter
+    assert error["sheet"] == case.sheet and f"{letters(index + 1)}、{letters(len(header))}" in error["reason"]
+    assert _state(case) == before
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_file_with_a_header_and_no_rows_says_so(name, cases, persona):
+    """The template uploaded unfilled (or the wrong file) was reported as a successful import of nothing."""
+    case = cases[name]
+    job = _import(case, [[None] * len(case.header), [""] * len(case.header)], persona("bureau_staff"))
+    assert job.status == ImportJob.Status.FAILED
+    [error] = job.errors
+    assert error["row"] == 0 and "没有数据行" in error["reason"], job.errors
+
+
+@pytest.mark.parametrize("name", CASES)
 def test_empty_rows_in_the_middle_are_skipped_and_rows_keep_their_numbers(name, cases, persona):
     case = cases[name]
     before = _state(case)
@@ -410,3 +437,68 @@ def test_a_credit_code_typed_in_full_width_characters_is_read(persona):
     job = import_now("enterprises", actor=persona("bureau_staff"), filename="wide.xlsx", data=data)
     assert job.status == ImportJob.Status.DONE, job.errors
     assert Enterprise.objects.get(name="全角企业").credit_code == code
+
+
+def _book(sheets: list[tuple[str, list[list[Any]], str]]) -> bytes:
+    """(title, rows, state) per sheet, in order; state is visible or hidden."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows, state in sheets:
+        ws = book.create_sheet(title)
+        ws.sheet_state = state
+        for row in rows:
+            ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_hidden_sheet_with_rows_is_never_imported_unseen(name, cases, persona):
+    """The template's sheet hidden, with last year's rows, and the user's rows on a visible copy: the hidden rows
+    were imported and the visible ones ignored, without a word."""
+    case = cases[name]
+    before = _state(case)
+    data = _book(
+        [
+            (case.sheet, [case.header, case.row(2)], "hidden"),
+            ("我的数据", [case.header, case.row(1)], "visible"),
+        ]
+    )
+    job = import_now(case.kind, actor=persona("bureau_staff"), filename="hidden.xlsx", data=data)
+    assert job.status == ImportJob.Status.FAILED
+    assert [(e["row"], case.sheet in e["reason"]) for e in job.errors] == [(0, True)], job.errors
+    assert _state(case) == before
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n != "enterprises"])  # enterprises names its sheets
+def test_the_sheet_taken_when_none_is_named_is_the_first_visible_one(name, cases, persona):
+    """A hidden first sheet of drop-down lists, the data on a renamed visible sheet: the lists were read as rows."""
+    case = cases[name]
+    data = _book(
+        [
+            ("下拉选项", [["张店区", "淄川区"], ["是", "否"]], "hidden"),
+            ("2026年3月", [case.header, case.row(1)], "visible"),
+        ]
+    )
+    job = import_now(case.kind, actor=persona("bureau_staff"), filename="renamed.xlsx", data=data)
+    assert job.status == ImportJob.Status.DONE, job.errors
+
+
+def test_the_observation_workbook_skips_a_hidden_first_sheet(persona):
+    from kechuang.indicators.catalogue import catalogue_load
+    from kechuang.indicators.models import Indicator, Observation
+
+    catalogue_load(actor=None, city=OrgUnit.objects.get(code="zibo", parent=None))
+    name = Indicator.objects.get(code="high_tech_enterprises").name
+    head = ["指标", "区域", "年份", "季度", "数值", "状态", "数据来源"]
+    data = _book(
+        [
+            ("下拉选项", [["张店区"], ["淄川区"]], "hidden"),
+            ("2024年", [head, [name, "张店区", 2024, None, 402, "最终", "区科技局"]], "visible"),
+        ]
+    )
+    before = set(Observation.objects.values_list("pk", flat=True))
+    job = import_now("indicators", actor=persona("bureau_staff"), filename="o.xlsx", data=data)
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert Observation.objects.exclude(pk__in=before).get().value == 402
