@@ -54,7 +54,7 @@ class ImportRejected(Exception):
 class Column:
     key: str
     label: str
-    kind: str  # text | code | date | int | money | float | bool | choice | region
+    kind: str  # text | code | date | month | int | money | float | bool | choice | region
     required: bool = False
     # For "choice": a TextChoices (the drop-down shows its Chinese labels; a cell may hold the Chinese or
     # English label or the code) or a plain tuple of accepted values.
@@ -128,6 +128,8 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DIGITS = re.compile(r"[+-]?[\d,]+(?:\.\d*)?")
 # The unit a column's label ends with: 营业收入（万元）, 场地面积（㎡）, 拨付比例（%）; not a range (评分（0–8）).
 _UNIT = re.compile(r"[（(]([^（）()\d]+)[）)]\s*\*?\s*$")
+# A month as people type it: 2026-03, 2026/3, 2026.3, 2026年3月 (an export writes 2026-03).
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 # A date as people type it: 2026-3-1, 2026/03/01, 2026.3.1, 2026年3月1日 (after full-width digits are folded).
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?")
 
@@ -212,6 +214,17 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
         return unit
     if col.kind == "date":
         return parse_date(raw, text)
+    if col.kind == "month":  # held as its first day
+        found = _MONTH.fullmatch(unicodedata.normalize("NFKC", text))
+        if found is None:
+            try:
+                return parse_date(raw, text).replace(day=1)
+            except ValueError:
+                raise ValueError(_("not a month (YYYY-MM)")) from None
+        year, month = (int(part) for part in found.groups())
+        if not 1 <= month <= 12:
+            raise ValueError(_("not a month (YYYY-MM)"))
+        return dt.date(year, month, 1)
     if col.kind == "int":
         try:
             number = Decimal(number_text(text, col.label))
