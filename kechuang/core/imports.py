@@ -349,14 +349,23 @@ def header_errors(sheets: list[Sheet]) -> list[RowError]:
     return out
 
 
+def header_key(value: Any) -> str:
+    """A header as matched against the template's labels: half- and full-width forms alike (营业收入(万元) is
+    营业收入（万元）, ＊ is *), line breaks and spaces ignored (a header wrapped with Alt+Enter), the template's "*"
+    dropped. No label of an import has a space in it."""
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    return re.sub(r"\s+", "", text).rstrip("*")
+
+
 def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, aliases: dict[str, str] | None = None):
     """Fill `sheet.labels` and `sheet.positions` from its header row; (key, label, required) per column. A header may
-    be the label (with or without the template's " *"), the key, or an alias. Returns the missing required labels."""
-    header = [cell_text(h).rstrip("*").strip() for h in (sheet.rows[0][1] if sheet.rows else [])]
+    be the label (with or without the template's " *"), the key, or an alias, however it was retyped (see
+    `header_key`). Returns the missing required labels."""
+    header = [header_key(h) for h in (sheet.rows[0][1] if sheet.rows else [])]
     missing = []
     for key, label, required in columns:
         sheet.labels[key] = label
-        names = {label, key, (aliases or {}).get(key)}
+        names = {header_key(n) for n in (label, key, (aliases or {}).get(key)) if n}
         found = [i for i, h in enumerate(header) if h in names]
         if found:
             sheet.positions[key] = found[0]

@@ -502,3 +502,21 @@ def test_the_observation_workbook_skips_a_hidden_first_sheet(persona):
     job = import_now("indicators", actor=persona("bureau_staff"), filename="o.xlsx", data=data)
     assert job.status == ImportJob.Status.DONE, job.errors
     assert Observation.objects.exclude(pk__in=before).get().value == 402
+
+
+def _retyped(label: str) -> str:
+    """A header as a user retypes it: ASCII parentheses, a full-width star, wrapped onto two lines with Alt+Enter."""
+    label = label.rstrip(" *").replace("（", "(").replace("）", ")")
+    middle = len(label) // 2
+    return f"{label[:middle]}\n{label[middle:]}\xa0＊"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_headers_retyped_with_other_brackets_stars_and_line_breaks_are_found(name, cases, persona):
+    """营业收入(万元) is the template's 营业收入（万元）: it was "required column missing" (or, optional, ignored)."""
+    case = cases[name]
+    data = _xlsx(case.sheet, [[_retyped(h) for h in case.header], case.row(1)])
+    job = import_now(case.kind, actor=persona("bureau_staff"), filename="retyped.xlsx", data=data)
+    assert job.status == ImportJob.Status.DONE, job.errors
+    if case.stored_number is not None:
+        assert case.stored_number() == case.row(1)[(case.number or case.money)[0]]
