@@ -63,12 +63,13 @@ class Case:
 
 def _cases() -> dict[str, Case]:
     from kechuang.enterprises.models import Enterprise
-    from kechuang.outreach.models import Activity
+    from kechuang.outreach.models import Activity, Commissioner
     from kechuang.talent.models import Talent
     from kechuang.techmarket.models import Demand
 
     field, mode = _demand_labels()
     kind, audience = _activity_labels()
+    horticulture = str(Commissioner.Field.HORTICULTURE.label)
     return {
         "enterprises": Case(
             "enterprises",
@@ -102,6 +103,38 @@ def _cases() -> dict[str, Case]:
             number=(8, "participants", "participants"),
             stored_date=lambda: Activity.objects.get().date,
             stored_number=lambda: Activity.objects.get().participants,
+        ),
+        "outreach_commissioners": Case(
+            "outreach_commissioners",
+            "科技特派员",
+            [
+                "姓名 *",
+                "服务领域 *",
+                "专业特长 *",
+                "特派员级别 *",
+                "派出单位类型 *",
+                "派出单位 *",
+                "派出单位统一社会信用代码",
+                "管理区县 *",
+                "主管部门 *",
+                "选派日期",
+            ],
+            lambda n: [
+                f"特派员{n}",
+                horticulture,
+                "苹果栽培",
+                "市级",
+                "高等院校",
+                "山东理工大学",
+                "",
+                "张店区",
+                "市科技局",
+                "2024-06-01",
+            ],
+            ("outreach.Commissioner",),
+            region=7,
+            date=(9, "since"),
+            stored_date=lambda: Commissioner.objects.get().since,
         ),
         "techmarket.demand": Case(
             "techmarket.demand",
