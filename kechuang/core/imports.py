@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +42,8 @@ FALSE_WORDS = {"否", "false", "no", "n", "0", "无"}
 MAX_DIGITS = 18
 # Excel stores a date as days since 1899-12-30; a date cell without a date format arrives as that number.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Serial 10,000 is 1927-05-18: no date an import holds is earlier, and a smaller number is a year or a slip.
+EARLIEST_SERIAL = 10_000
 
 
 class ImportRejected(Exception):
@@ -50,7 +54,7 @@ class ImportRejected(Exception):
 class Column:
     key: str
     label: str
-    kind: str  # text | code | date | int | money | float | bool | choice | region
+    kind: str  # text | code | date | month | int | money | float | bool | choice | region
     required: bool = False
     # For "choice": a TextChoices (the drop-down shows its Chinese labels; a cell may hold the Chinese or
     # English label or the code) or a plain tuple of accepted values.
@@ -116,12 +120,76 @@ class RowError:
         return cls(**{k: data.get(k, "") for k in ("sheet", "row", "column", "value", "reason", "field")})
 
 
+# Invisible characters that text pasted from web pages and chat brings along (zero-width spaces, a BOM): kept, they
+# make 张店区 an unknown region and the same key a different one to the duplicate checks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Thousands grouped by commas, as Excel shows them: 1,234 and 12,345.6, never 1,5 (which may mean 1.5).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_DIGITS = re.compile(r"[+-]?[\d,]+(?:\.\d*)?")
+# The unit a column's label ends with: 营业收入（万元）, 场地面积（㎡）, 拨付比例（%）; not a range (评分（0–8）).
+_UNIT = re.compile(r"[（(]([^（）()\d]+)[）)]\s*\*?\s*$")
+# A month as people type it: 2026-03, 2026/3, 2026.3, 2026年3月 (an export writes 2026-03).
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+# A date as people type it: 2026-3-1, 2026/03/01, 2026.3.1, 2026年3月1日 (after full-width digits are folded).
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?")
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).translate(_INVISIBLE).strip()
+
+
+def number_text(text: str, label: str = "") -> str:
+    """A number cell's text as Decimal reads it: full-width forms folded (１２３，４５６．５), thousands separators
+    dropped where they group thousands, and the column's own unit allowed after the figure (1,234 万元 under
+    营业收入（万元））. Raises ValueError when the commas do not group thousands: 1,5 is not silently 15."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    unit = _UNIT.search(label)
+    suffix = unicodedata.normalize("NFKC", unit.group(1)).strip() if unit else ""
+    if suffix and text.endswith(suffix):
+        text = text[: -len(suffix)].strip()
+    if "," in text and _DIGITS.fullmatch(text):
+        if not _GROUPED.fullmatch(text):
+            raise ValueError(_("commas may only separate thousands (1,234.5); write the decimal point as a dot"))
+        text = text.replace(",", "")
+    return text
+
+
+def _not_a_number(label: str, reason: str) -> ValueError:
+    """The reason for a cell that is no number, naming the column's unit when it has one (1234元 under （万元））."""
+    unit = _UNIT.search(label)
+    if unit:
+        return ValueError(
+            _("%(reason)s: write the figure in %(unit)s, digits only") % {"reason": reason, "unit": unit.group(1)}
+        )
+    return ValueError(reason)
+
+
+def parse_date(raw: Any, text: str) -> dt.date:
+    """A date cell: a real Excel date, a serial number (a date cell without a date format), or text as people type
+    it (2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, 20260301). Raises ValueError with the reason."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw < 2_958_466:
+        if raw < EARLIEST_SERIAL:  # 2026 typed into a date column is a year, not 18 July 1905
+            raise ValueError(_("a number, not a date: write the date as YYYY-MM-DD"))
+        return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+    folded = unicodedata.normalize("NFKC", text).strip()
+    found = _DATE.fullmatch(folded)
+    if found:
+        try:
+            return dt.date(*(int(part) for part in found.groups()))
+        except ValueError:
+            raise ValueError(_("no such date in the calendar (YYYY-MM-DD)")) from None
+    try:
+        return dt.date.fromisoformat(folded)
+    except ValueError:
+        raise ValueError(_("not a date (YYYY-MM-DD)")) from None
 
 
 def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
@@ -134,7 +202,7 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
     if col.kind == "text":
         return text[:300]
     if col.kind == "code":
-        code = text.upper()
+        code = unicodedata.normalize("NFKC", text).replace(" ", "").upper()  # typed with a full-width IME
         error = credit_code_error(code)
         if error:
             raise ValueError(error)
@@ -145,21 +213,23 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
             raise ValueError(_("not a region you may manage"))
         return unit
     if col.kind == "date":
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
-        try:
-            return dt.date.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            raise ValueError(_("not a date (YYYY-MM-DD)")) from None
+        return parse_date(raw, text)
+    if col.kind == "month":  # held as its first day
+        found = _MONTH.fullmatch(unicodedata.normalize("NFKC", text))
+        if found is None:
+            try:
+                return parse_date(raw, text).replace(day=1)
+            except ValueError:
+                raise ValueError(_("not a month (YYYY-MM)")) from None
+        year, month = (int(part) for part in found.groups())
+        if not 1 <= month <= 12:
+            raise ValueError(_("not a month (YYYY-MM)"))
+        return dt.date(year, month, 1)
     if col.kind == "int":
         try:
-            number = Decimal(text)
+            number = Decimal(number_text(text, col.label))
         except InvalidOperation:
-            raise ValueError(_("not a whole number")) from None
+            raise _not_a_number(col.label, _("not a whole number")) from None
         if not number.is_finite():
             raise ValueError(_("not a whole number"))
         if number != number.to_integral_value() or number < 0:
@@ -169,9 +239,9 @@ def parse_cell(col: Column, raw: Any, regions: dict[str, OrgUnit]) -> Any:
         return int(number)
     if col.kind in ("money", "float"):
         try:
-            number = Decimal(text.replace(",", ""))
+            number = Decimal(number_text(text, col.label))
         except InvalidOperation:
-            raise ValueError(_("not a number")) from None
+            raise _not_a_number(col.label, _("not a number")) from None
         if not number.is_finite():
             raise ValueError(_("not a number"))
         if number < 0 and not col.signed:
@@ -249,23 +319,58 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]
     labels: dict[str, str] = field(default_factory=dict)  # column key → the template's label
     positions: dict[str, int] = field(default_factory=dict)  # column key → index in the row
+    repeated: dict[str, list[int]] = field(default_factory=dict)  # column key → every index heading it, when several
 
     @property
     def data_rows(self) -> int:
         return max(0, len(self.rows) - 1)
 
+    @property
+    def filled_rows(self) -> int:
+        """Data rows with anything in them (a blank row between rows, or below them, is no row)."""
+        return sum(1 for _n, cells in self.rows[1:] if any(cell_text(c) for c in cells))
+
+
+def header_errors(sheets: list[Sheet]) -> list[RowError]:
+    """A known column headed twice (pasted from two files, a copy left beside the original): an error of the header
+    row naming the columns, since only one of them would be read and the other silently dropped."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for sheet in sheets:
+        for key, found in sheet.repeated.items():
+            comma = "、" if (translation.get_language() or "").startswith("zh") else ", "
+            letters = comma.join(get_column_letter(i + 1) for i in found)
+            reason = _("the column appears %(n)s times (columns %(letters)s): keep one") % {
+                "n": len(found),
+                "letters": letters,
+            }
+            out.append(RowError(sheet.title, 1, sheet.labels.get(key, key), "", reason, key))
+    return out
+
+
+def header_key(value: Any) -> str:
+    """A header as matched against the template's labels: half- and full-width forms alike (营业收入(万元) is
+    营业收入（万元）, ＊ is *), line breaks and spaces ignored (a header wrapped with Alt+Enter), the template's "*"
+    dropped. No label of an import has a space in it."""
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    return re.sub(r"\s+", "", text).rstrip("*")
+
 
 def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, aliases: dict[str, str] | None = None):
     """Fill `sheet.labels` and `sheet.positions` from its header row; (key, label, required) per column. A header may
-    be the label (with or without the template's " *"), the key, or an alias. Returns the missing required labels."""
-    header = [cell_text(h).rstrip("*").strip() for h in (sheet.rows[0][1] if sheet.rows else [])]
+    be the label (with or without the template's " *"), the key, or an alias, however it was retyped (see
+    `header_key`). Returns the missing required labels."""
+    header = [header_key(h) for h in (sheet.rows[0][1] if sheet.rows else [])]
     missing = []
     for key, label, required in columns:
         sheet.labels[key] = label
-        names = {label, key, (aliases or {}).get(key)}
-        for i, h in enumerate(header):
-            if h in names:
-                sheet.positions[key] = i
+        names = {header_key(n) for n in (label, key, (aliases or {}).get(key)) if n}
+        found = [i for i, h in enumerate(header) if h in names]
+        if found:
+            sheet.positions[key] = found[0]
+        if len(found) > 1:  # which copy holds the data is anyone's guess: the pipeline refuses the file
+            sheet.repeated[key] = found
         if required and key not in sheet.positions:
             missing.append(label)
     return missing
@@ -274,7 +379,7 @@ def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, al
 def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if_none: bool = False) -> list[Sheet]:
     """The sheets of an .xlsx whose names are in `titles` (title → key); with `first_if_none`, the first sheet when
     none is. Bombs are refused before the parser sees them (core/uploads.py)."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     from kechuang.core.uploads import UploadRefused, check_workbook
 
@@ -286,9 +391,24 @@ def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
-    found = [(titles[n.strip()], n) for n in book.sheet_names if n.strip() in titles]
-    if not found and first_if_none and book.sheet_names:
-        found = [(next(iter(titles.values())), book.sheet_names[0])]
+    # A hidden sheet is never read unseen: an empty one (a template sheet put away) is skipped, one with rows refuses
+    # the file, and the sheet taken when none is named is the first the user can see.
+    hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+    visible = [n for n in book.sheet_names if n not in hidden]
+    found = []
+    for name in book.sheet_names:
+        if name.strip() not in titles:
+            continue
+        if name in hidden:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if any(cell_text(c) for row in rows[1:] for c in row):
+                raise ImportRejected(
+                    _("The sheet %(name)s is hidden: unhide it to check what it holds, or delete it.") % {"name": name}
+                )
+            continue
+        found.append((titles[name.strip()], name))
+    if not found and first_if_none and visible:
+        found = [(next(iter(titles.values())), visible[0])]
     if not found:
         raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
     sheets = []
@@ -442,6 +562,9 @@ def _run(job: ImportJob) -> None:
             job.total = sum(s.data_rows for s in sheets)
             ImportJob.objects.filter(pk=job.pk).update(total=job.total)
             clean, errors = importer.check(job.actor, sheets, progress)
+            errors = header_errors(sheets) + errors
+            if not errors and not any(s.filled_rows for s in sheets):
+                raise ImportRejected(_("The file has no data rows: fill in the rows below the header row."))
         except ImportRejected as exc:  # the file itself is unusable: said as the file's one error
             _finish(job, importer, errors=[RowError("", 0, "", "", str(exc))], sheets=[])
             return

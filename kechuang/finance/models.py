@@ -144,7 +144,7 @@ LOAN_FIELDS = EntityFields(
         "rate_pct",
         "term_months",
         "purpose",
-        EntityField("month", import_kind="date"),
+        EntityField("month", import_kind="month"),
         "status",
         EntityField("tech_sme_number", uses=frozenset({"export", "api_out", "detail"})),
         "note",

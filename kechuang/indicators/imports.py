@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core.imports import Importer, ImportRejected, RowError, Sheet, locate_columns
+from kechuang.core.imports import Importer, ImportRejected, RowError, Sheet, cell_text, locate_columns, number_text
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.models import Indicator, Observation
 from kechuang.indicators.services import can_enter, observations_write
@@ -53,14 +53,6 @@ STATUS_WORDS = {
 }
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def read_sheet(name: str, data: bytes) -> Sheet:
     """An uploaded .xlsx or .csv as a sheet, its header located (every required column present)."""
     if len(data) > MAX_BYTES:
@@ -85,7 +77,7 @@ def rows_of(sheet: Sheet) -> list[dict[str, Any]]:
     """The sheet's data rows as dicts keyed by column key, each with its spreadsheet `row` number."""
     rows = []
     for number, cells in sheet.rows[1:]:
-        values = {key: _cell(cells[i]) if i < len(cells) else "" for key, i in sheet.positions.items()}
+        values = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in sheet.positions.items()}
         if not any(values.values()):
             continue
         values["row"] = number
@@ -115,7 +107,9 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-Excel file
         raise ImportRejected(_("The file is not a readable Excel workbook.")) from exc
-    sheet = book.worksheets[0]
+    # The sheet 观测值, else the first the user can see: a hidden sheet (drop-down lists) is never read unseen.
+    shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
+    sheet = next((ws for ws in shown if ws.title.strip() == SHEET_TITLE), shown[0])
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
@@ -196,13 +190,16 @@ def validate_rows(actor: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str
         value = None
         if row.get("value"):
             try:
-                value = Decimal(row["value"].replace(",", ""))
+                value = Decimal(number_text(row["value"]))
                 if not value.is_finite() or abs(value) >= Decimal("1e15"):
                     raise InvalidOperation
                 if value.as_tuple().exponent < -4:
                     err("value", _("at most 4 decimal places"))
             except InvalidOperation:
                 err("value", _("not a number"))
+                value = None
+            except ValueError as exc:  # commas that do not group thousands
+                err("value", str(exc))
                 value = None
         status = STATUS_WORDS.get(row.get("status", "").lower())
         if status is None:

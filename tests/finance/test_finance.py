@@ -223,6 +223,27 @@ def test_loan_import_all_or_nothing_with_row_errors(firms, persona):
     assert Loan.objects.get().region.code == "zhangdian"
 
 
+@pytest.mark.parametrize("month", ["2026-03", "2026/3", "2026年3月", "２０２６年３月", "2026-03-15", 46096])
+def test_the_loan_month_is_read_as_people_write_it(month, firms, persona):
+    """放款月份 is a month: 2026-03 (as the monthly filing writes it) was refused as "not a date (YYYY-MM-DD)"."""
+    from kechuang.core import imports
+
+    row = ["lukedai", "测试银行", firms["zd_strong"].credit_code, 500, 3.5, 12, "rd", month, "granted", ""]
+    job = imports.import_now("finance_loans", actor=persona("bureau_staff"), filename="m.xlsx", data=_workbook([row]))
+    assert job.status == "done", job.errors
+    assert Loan.objects.get().month == dt.date(2026, 3, 1)
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026年0月", "三月", 2026])
+def test_a_loan_month_that_is_no_month_is_named(month, firms, persona):
+    from kechuang.core import imports
+
+    row = ["lukedai", "测试银行", firms["zd_strong"].credit_code, 500, 3.5, 12, "rd", month, "granted", ""]
+    job = imports.import_now("finance_loans", actor=persona("bureau_staff"), filename="m.xlsx", data=_workbook([row]))
+    assert job.status == "failed" and [(e["row"], e["field"]) for e in job.errors] == [(2, "month")], job.errors
+    assert not Loan.objects.exists()
+
+
 # ------------------------------------------------------------------------------------------ insurance, VC, listing
 def test_insurance_claims(firms, persona):
     zd = persona("zhangdian_officer")
