@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, consent, crypto, messages, registration, registry
-from kechuang.core.models import AccountRequest, ConsentRecord, InvitationCode, Notice, OrgUnit, User
+from kechuang.core.models import AccountRequest, ConsentRecord, InvitationCode, Notice, User
 from kechuang.core.roles import ACCOUNT_CONFIRMERS, Role
 from kechuang.core.scope import can_write_unit
 
@@ -112,10 +112,10 @@ def _firm_has_admin(credit_code: str) -> bool:
     return User.objects.filter(credit_code=credit_code, is_org_admin=True).exists()
 
 
-def _register_region(credit_code: str) -> tuple[registry.RegisteredFirm | None, OrgUnit | None]:
-    """The firm and its register region (registry.registered_firms, the one lookup), or (None, None)."""
-    firm = registry.registered_firms([credit_code]).get(credit_code)
-    return (firm, firm.region) if firm is not None else (None, None)
+def _registered_firm(credit_code: str) -> registry.RegisteredFirm | None:
+    """The firm with its register region (registry.registered_firms, the one lookup), or None: a firm whose register
+    row names no district, county or zone is absent too, so a firm found always has its region."""
+    return registry.registered_firms([credit_code]).get(credit_code)
 
 
 def invitations(actor: Any) -> QuerySet[InvitationCode]:
@@ -129,9 +129,10 @@ def invitation_issue(*, actor: Any, credit_code: str, valid_days: int) -> tuple[
     """A new code for the firm `credit_code`; returns the record and the code (shown once, stored as a MAC)."""
     _require_confirmer(actor)
     credit_code = credit_code.strip().upper()
-    ref, region = _register_region(credit_code)
-    if ref is None or region is None:
+    ref = _registered_firm(credit_code)
+    if ref is None:
         raise ValidationError({"credit_code": _("This credit code is not in the enterprise register.")})
+    region = ref.region
     if not can_write_unit(actor, region):
         raise ValidationError({"credit_code": _("This enterprise is registered in another region.")})
     if not 1 <= valid_days <= 90:
@@ -228,8 +229,8 @@ def registration_submit(
     if not consent_given:
         raise ValidationError({"consent": _("Consent is required: tick the box to agree to the privacy notice.")})
     credit_code = credit_code.strip().upper()
-    ref, region = _register_region(credit_code)
-    if ref is None or region is None:
+    ref = _registered_firm(credit_code)
+    if ref is None:
         raise ValidationError(
             {
                 "credit_code": _(
@@ -238,6 +239,7 @@ def registration_submit(
                 )
             }
         )
+    region = ref.region
     username = _check_username(username)
     try:
         registration.check_password(password, username=username, display_name=contact_name, email=email)

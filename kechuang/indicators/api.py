@@ -211,6 +211,10 @@ def forecast(request: HttpRequest, code: str, region: str = "") -> dict[str, Any
     deadline = selectors.deadline_year(target, policy)
     comparator = target.comparator if target else "ge"
     result = selectors.forecast_for(
-        series, value if value is not None else (series[-1][1] if series else 0.0), deadline, comparator
+        series,
+        value if value is not None else (series[-1][1] if series else 0.0),
+        deadline,
+        comparator,
+        indicator=found,
     )
     return {"indicator": code, "region": unit.code, "series": series, "has_target": value is not None, **result}

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kechuang.core.periods import quarter_label
 from kechuang.core.registry import BriefingTable, briefing_digests
 from kechuang.indicators import charts
 from kechuang.indicators.catalogue import PROVINCE_CODE_MAP
@@ -116,7 +117,7 @@ class Briefing:
 
 def period_label(period: str, today: dt.date) -> str:
     if period == "quarterly":
-        return _("Q%(q)s %(year)s") % {"year": today.year, "q": (today.month - 1) // 3 + 1}
+        return quarter_label(today.year, (today.month - 1) // 3 + 1)
     return _("%(month)s/%(year)s") % {"year": today.year, "month": today.month}
 
 
@@ -603,7 +604,7 @@ def _period_names(cadence: str, year: int, period: int) -> tuple[str, str]:
     if cadence == "monthly":
         alone = _("%(month)s %(year)s") % {"year": year, "month": _period_month(period)}
     else:
-        alone = _("Q%(q)s %(year)s") % {"year": year, "q": period}
+        alone = quarter_label(year, period)
     return to_date, alone
 
 

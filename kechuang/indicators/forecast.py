@@ -88,6 +88,9 @@ Edge cases (never a crash, NaN or inf in the output)
 * Zeros or negative values: log-linear is not considered (warning); ``required_annual_growth`` is null with a reason
   when the last value is not positive.
 * Constant series: the flat linear model, a zero-width interval, probability exactly 0 or 1, and a warning.
+* A quantity that cannot be negative (``floor=0``: a count, an amount, a ratio of them): a declining trend's path and
+  interval are cut at the floor instead of crossing it, and the probability is that of the value so cut (a target
+  below the floor is then always exceeded, never undercut), with a warning.
 * Deadline equal to or before the last observed year: no forecast rows and null ``required_annual_growth``; the
   probability is 1 or 0 from the observed value in the deadline year, or null when that year was not observed.
 * Errors (:class:`SeriesError`, a ``ValueError``): duplicate years, non-numeric / non-finite values, non-integer years,
@@ -230,6 +233,7 @@ class ForecastResult:
     level_shift_year: int | None = None  # a recent level shift the break guard found (interval widened)
     combined_with: str | None = None  # the drift model averaged with ``method`` (equal weights), if any
     interval_scale: str = "model"  # "log": the calibrated interval is on the log scale (relative errors)
+    floor: float | None = None  # the least value the quantity can take (0 for counts and amounts), if any
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; any non-finite float (there should be none) becomes None."""
@@ -389,19 +393,28 @@ class _Predictive:
             return _norm_quantile((1 + level) / 2)
         return _t_quantile((1 + level) / 2, self.df)
 
-    def rows(self, years: Sequence[int], level: float) -> list[ForecastPoint]:
+    def rows(self, years: Sequence[int], level: float, floor: float | None = None) -> list[ForecastPoint]:
+        """The median and the interval at ``level`` per year; with a ``floor``, all three are cut there (the
+        distribution is censored at the floor: a quantile below it is the floor itself)."""
         q = self.quantile(level)
         with np.errstate(all="ignore"):
             value = self._to_value(self.centre)
             lower = self._to_value(self.centre - q * self.scale)
             upper = self._to_value(self.centre + q * self.scale)
+        if floor is not None:
+            value, lower, upper = (np.maximum(a, floor) for a in (value, lower, upper))
         return [
             ForecastPoint(int(y), float(v), float(min(lo, v)), float(max(hi, v)))
             for y, v, lo, hi in zip(years, value, lower, upper, strict=True)
         ]
 
-    def probability(self, target: float, comparator: str, index: int = -1) -> float:
-        """P(value ≥ / > / ≤ / < target) at forecast year ``index``."""
+    def probability(self, target: float, comparator: str, index: int = -1, floor: float | None = None) -> float:
+        """P(value ≥ / > / ≤ / < target) at forecast year ``index``; with a ``floor``, of the value censored there
+        (the mass below the floor sits on it), so the probability agrees with the band of :meth:`rows`."""
+        # Every censored value is ≥ the floor: a target below it is always exceeded, one at it always reached (and
+        # never undercut); "above the floor" (gt, le at the floor) is the model's own probability.
+        if floor is not None and (target < floor or (target == floor and comparator in ("ge", "lt"))):
+            return 1.0 if comparator in ("ge", "gt") else 0.0
         centre, scale = float(self.centre[index]), float(self.scale[index])
         if self.log:
             if target <= 0:
@@ -1040,6 +1053,7 @@ def forecast_series(
     methods: Sequence[str] | None = None,
     calibrate: bool = True,
     combine: bool = COMBINE_WITH_DRIFT,
+    floor: float | None = None,
 ) -> ForecastResult:
     """Project a yearly series to ``deadline`` and assess the target (see the module docstring for the rules).
 
@@ -1047,7 +1061,9 @@ def forecast_series(
     ``level`` is the central prediction-interval coverage (0.8 → 10 % and 90 % bounds).  ``methods`` restricts the
     candidate models (default: all of :data:`METHODS`).  ``calibrate=False`` keeps the model's own interval (the fit's
     variance) instead of widening it to the rolling-origin backtest errors and applying the break guard.
-    ``combine=False`` keeps the chosen model's own path (no average with the drift path).
+    ``combine=False`` keeps the chosen model's own path (no average with the drift path).  ``floor`` is the least
+    value the quantity can take (0 for a count or an amount): the forecast and its interval are cut there and the
+    probability is that of the value so cut.
     """
     if comparator not in COMPARATORS:
         raise ValueError(f"comparator must be one of {', '.join(COMPARATORS)}, not {comparator!r}")
@@ -1060,6 +1076,10 @@ def forecast_series(
     if isinstance(deadline, bool) or not isinstance(deadline, Integral) or not YEAR_MIN <= deadline <= YEAR_MAX:
         raise ValueError(f"deadline must be a year (an integer), not {deadline!r}")
     deadline = int(deadline)
+    if floor is not None:
+        if isinstance(floor, bool) or not isinstance(floor, Real | Decimal) or not math.isfinite(float(floor)):
+            raise ValueError(f"floor must be a finite number or None, not {floor!r}")
+        floor = float(floor)
     allowed = list(METHODS) if methods is None else list(dict.fromkeys(methods))
     unknown = [m for m in allowed if m not in METHODS]
     if unknown or not allowed:
@@ -1082,6 +1102,7 @@ def forecast_series(
         deadline=deadline,
         comparator=comparator,
         level=level,
+        floor=floor,
     )
     notes = result.warnings
     if n:
@@ -1328,8 +1349,14 @@ def _choose_and_forecast(
     if mapes.get(chosen) == math.inf:
         notes.append("the backtest error of the chosen model is too large to represent")
     if result.deadline > last_year:
-        result.forecast = predictive.rows(future.tolist(), result.level)
-        result.probability_of_meeting_target = predictive.probability(result.target, result.comparator)
+        result.forecast = predictive.rows(future.tolist(), result.level, result.floor)
+        result.probability_of_meeting_target = predictive.probability(
+            result.target, result.comparator, floor=result.floor
+        )
+        if result.floor is not None and result.forecast != predictive.rows(future.tolist(), result.level):
+            notes.append(
+                f"the quantity cannot fall below {result.floor:g}: the forecast and its interval are cut there"
+            )
         if float(predictive.scale[-1]) == 0.0 and not constant:
             notes.append("the model fits the observations exactly, so the prediction interval has zero width")
 

@@ -106,6 +106,12 @@ class Indicator(models.Model):
     def is_additive(self) -> bool:
         return self.aggregation == self.Aggregation.SUM and not self.formula
 
+    @property
+    def floor(self) -> float | None:
+        """The least value the indicator can take: 0 for a sum of the regions (a count, an amount) and a ratio of such
+        sums; none for the rest (an index, a rank, a milestone are not forecast against a bound)."""
+        return 0.0 if self.aggregation in (self.Aggregation.SUM, self.Aggregation.RATIO_OF_SUMS) else None
+
 
 class ObservationQuerySet(ScopedQuerySet):
     def annual(self) -> ObservationQuerySet:

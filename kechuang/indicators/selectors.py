@@ -334,7 +334,7 @@ def _assess(target: Target, series: list[tuple[int, float]], value: float | None
                 result.latest_value, value, result.due_year - result.latest_year
             )
             if len(series) >= engine.MIN_OBSERVATIONS:
-                result.forecast = forecast_for(series, value, result.due_year, comparator)
+                result.forecast = forecast_for(series, value, result.due_year, comparator, indicator=indicator)
                 result.probability = result.forecast.get("probability_of_meeting_target")
         return result
     target_year = deadline_year(target, policy)
@@ -353,7 +353,7 @@ def _assess(target: Target, series: list[tuple[int, float]], value: float | None
             result.latest_value, value, target_year - result.latest_year
         )
     if len(series) >= engine.MIN_OBSERVATIONS:
-        result.forecast = forecast_for(series, value, target_year, comparator)
+        result.forecast = forecast_for(series, value, target_year, comparator, indicator=indicator)
         result.probability = result.forecast.get("probability_of_meeting_target")
         if result.probability is not None:
             result.status = status_from_probability(result.probability)
@@ -459,12 +459,19 @@ def comparator_for_engine(comparator: str) -> str:
     return comparator if comparator in engine.COMPARATORS else "ge"
 
 
-def forecast_for(series: list[tuple[int, float]], target: float, deadline: int, comparator: str) -> dict[str, Any]:
-    key_data = json.dumps([series, target, deadline, comparator, FORECAST_LEVEL])
+def forecast_for(
+    series: list[tuple[int, float]], target: float, deadline: int, comparator: str, *, indicator: Indicator
+) -> dict[str, Any]:
+    """The indicator's forecast, cut at its floor (a count never forecast below 0): every page (cockpit, detail
+    page, API, briefing, platform board) reads it here."""
+    floor = indicator.floor
+    key_data = json.dumps([series, target, deadline, comparator, FORECAST_LEVEL, floor])
     key = "indicators:forecast:" + hashlib.sha1(key_data.encode(), usedforsecurity=False).hexdigest()
     found = cache.get(key)
     if found is None:
-        result = engine.forecast_series(series, target, deadline, comparator_for_engine(comparator), FORECAST_LEVEL)
+        result = engine.forecast_series(
+            series, target, deadline, comparator_for_engine(comparator), FORECAST_LEVEL, floor=floor
+        )
         found = result.to_dict()
         cache.set(key, found, 3600)
     return found

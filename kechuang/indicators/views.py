@@ -175,6 +175,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 code, card.target_year if card else None, timezone.localdate().year
             ),
             "components": components,
+            # the component pages the reader may open (a department officer: its department's); None: every one
+            "openable": ctx.allowed_codes,
             "demo": ctx.is_demo(code, unit.code),
             "sentence": briefing_mod.sentence(card, forecast) if card else "",
             "baseline_year": policy.issue_date.year,

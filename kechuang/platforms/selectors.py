@@ -139,12 +139,14 @@ def board(user: Any, today: dt.date | None = None) -> Board:
     target_value, deadline, comparator = target if target else (None, DEADLINE_YEAR_DEFAULT, "ge")
     forecast = None
     if target_value is not None and len(series) >= 3:
+        from kechuang.indicators.models import Indicator
         from kechuang.indicators.selectors import forecast_for
 
         # the past years only: this year's count is not final before 31 December
         past = [(y, float(v)) for y, v in series if y < today.year]
         if len(past) >= 3:
-            forecast = forecast_for(past, target_value, deadline, comparator)
+            indicator = Indicator.objects.get(code=INDICATOR)  # the target's own indicator: it exists
+            forecast = forecast_for(past, target_value, deadline, comparator, indicator=indicator)
     all_types = types()
     names = {t.code: t for t in all_types}
     regions = {u.code: u for u in OrgUnit.objects.regions()}

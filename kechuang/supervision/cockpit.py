@@ -24,7 +24,7 @@ def cards(user: Any) -> list[CockpitCard]:
     rate = summary.submission_rate
     return [
         CockpitCard(
-            title=_("Reports submitted, %(period)s") % {"period": period.code},
+            title=_("Reports submitted, %(period)s") % {"period": period.label},
             value=f"{rate}%",
             detail=_("%(done)s of %(total)s reports handed on; due %(due)s")
             % {"done": summary.handed_on, "total": summary.total, "due": period.due_date.isoformat()},
@@ -32,7 +32,7 @@ def cards(user: Any) -> list[CockpitCard]:
             url=url,
         ),
         CockpitCard(
-            title=_("Overdue reports, %(period)s") % {"period": period.code},
+            title=_("Overdue reports, %(period)s") % {"period": period.label},
             value=str(summary.overdue),
             detail=_("not handed on by their due date"),
             status="on_track" if summary.overdue == 0 else "off_track",

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import OrgUnit
+from kechuang.core.periods import quarter_label
 from kechuang.core.scope import DataScope, ScopedQuerySet
 from kechuang.policy.models import Policy, Target, Task
 
@@ -87,7 +88,7 @@ class ReportingPeriod(models.Model):
     @property
     def label(self) -> str:
         """The quarter as the UI writes it: 2026年第3季度 / Q3 2026 (the code 2026-Q3 is for forms and files)."""
-        return _("Q%(q)s %(year)s") % {"year": self.year, "q": self.quarter}
+        return quarter_label(self.year, self.quarter)
 
 
 class ProgressReport(models.Model):

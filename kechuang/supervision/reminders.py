@@ -93,17 +93,20 @@ def _send_one(
     ReminderSent.objects.create(period=period, department=department, kind=kind, due_date=due, recipients=addresses)
     tasks = "、".join(f"{_('Task')} {r.task.number}" for r in sorted(reports, key=lambda r: r.task.number))
     if kind == ReminderSent.Kind.OVERDUE:
-        subject = _("[Supervision] %(period)s reports overdue") % {"period": period.code}
+        subject = _("[Supervision] %(period)s reports overdue") % {"period": period.label}
         message = _(
             "%(dept)s: the %(period)s progress reports on %(tasks)s were due on %(due)s and have not been submitted."
-        ) % {"dept": department, "period": period.code, "tasks": tasks, "due": due.isoformat()}
+        ) % {"dept": department, "period": period.label, "tasks": tasks, "due": due.isoformat()}
     else:
-        subject = _("[Supervision] %(period)s reports due on %(due)s") % {"period": period.code, "due": due.isoformat()}
+        subject = _("[Supervision] %(period)s reports due on %(due)s") % {
+            "period": period.label,
+            "due": due.isoformat(),
+        }
         message = _(
             "%(dept)s: the %(period)s progress reports on %(tasks)s are due on %(due)s (%(days)s days left)."
         ) % {
             "dept": department,
-            "period": period.code,
+            "period": period.label,
             "tasks": tasks,
             "due": due.isoformat(),
             "days": (due - today).days,

@@ -27,6 +27,7 @@ from kechuang.core.models import OrgUnit, User
 from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.scope import can_write
+from kechuang.indicators import selectors as indicator_selectors
 from kechuang.talent import selectors, services
 from kechuang.talent.engines import cards as card_rules
 from kechuang.talent.engines import requests as reqflow
@@ -229,7 +230,12 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "talent/board.html",
-        {"quotas": selectors.quota_progress(request.user), "grid": selectors.tier_by_region(request.user)},
+        {
+            "quotas": selectors.quota_progress(request.user),
+            "grid": selectors.tier_by_region(request.user),
+            # the indicator pages the reader may open (a department officer: its department's); None: every one
+            "openable": indicator_selectors.department_codes(request.user),
+        },
     )
 
 

@@ -187,6 +187,23 @@ def test_a_code_outside_the_register_is_refused_without_telling_more(firms):
     assert not AccountRequest.objects.exists()
 
 
+def test_a_firm_the_register_places_in_no_district_is_refused_as_unregistered(firms, client_as):
+    """A register row whose region is the city itself (no district, county or zone): the firm lookup leaves it out,
+    so registration and invitation refuse it on the credit code, as a firm outside the register, storing nothing
+    (the path on which a found firm without a region cannot occur)."""
+    from kechuang.enterprises.models import Enterprise
+
+    city = OrgUnit.objects.get(code="zibo", parent=None)
+    firm = Enterprise.objects.create(credit_code=code("MA3C3003"), name="测试企业（市本级）", region=city)
+    staff = client_as("bureau_staff")
+    before = counts()
+    response = register(form(firm.credit_code))
+    assert "register" in " ".join(response.context["form"].errors["credit_code"])
+    response = staff.post(reverse("core:invitations"), {"credit_code": firm.credit_code, "valid_days": 30})
+    assert "企业库" in " ".join(response.context["form"].errors["credit_code"])
+    assert counts() == before
+
+
 def test_a_taken_user_name_is_refused(firms):
     response = register(form(firms["zhangdian"].credit_code, username="p_leader"))
     assert "username" in response.context["form"].errors

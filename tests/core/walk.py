@@ -102,3 +102,21 @@ HREF = re.compile(r"""href=["']([^"'#?]+)""")
 
 def linked_paths(text: str) -> set[str]:
     return set(HREF.findall(text))
+
+
+LINK = re.compile(r"""href=["'](/[^"'#]*)""")
+# Links whose GET changes the session rather than opens a page, and files the web server serves.
+NOT_FOLLOWED = ("/static/", "/media/", "/accounts/logout")
+
+
+def closed_links(client, path: str) -> list[tuple[str, int]]:
+    """Every link of the page at `path` (as the client's user) that answers 403 or 404: a link must appear only where
+    its page opens for the reader."""
+    import html
+
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    links = sorted({html.unescape(href) for href in LINK.findall(page.content.decode())})
+    followed = [href for href in links if not href.startswith(NOT_FOLLOWED)]
+    assert followed, f"no link on {path}"
+    return [(href, status) for href in followed if (status := client.get(href).status_code) in (403, 404)]

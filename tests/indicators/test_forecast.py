@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -436,12 +437,68 @@ def test_bad_points_name_the_row(points, row):
         ({"target": "x"}, "target"),
         ({"deadline": 2027.5}, "deadline"),
         ({"deadline": 2500}, "deadline"),
+        ({"floor": "x"}, "floor"),
+        ({"floor": float("inf")}, "floor"),
     ],
 )
 def test_bad_parameters_raise_value_error(kwargs, message):
     args = {"target": 10.0, "deadline": 2027} | kwargs
     with pytest.raises(ValueError, match=message):
         forecast_series(noisy_line(1), **args)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A quantity that cannot be negative (a count): the floor
+
+# A declining count whose linear trend and band cross zero before the deadline.
+DECLINING = [
+    (2016, 520.0), (2017, 470.0), (2018, 455.0), (2019, 390.0), (2020, 360.0),
+    (2021, 330.0), (2022, 250.0), (2023, 240.0), (2024, 190.0), (2025, 150.0),
+]  # fmt: skip
+
+
+def test_a_declining_count_is_forecast_down_to_zero_never_below():
+    free = forecast_series(DECLINING, target=100.0, deadline=2030)
+    assert min(p.lower for p in free.forecast) < 0 and free.forecast[-1].value < 0  # what the floor is for
+    result = forecast_series(DECLINING, target=100.0, deadline=2030, floor=0)
+    assert result.floor == 0.0
+    for cut, raw in zip(result.forecast, free.forecast, strict=True):
+        assert (cut.value, cut.lower, cut.upper) == (max(raw.value, 0), max(raw.lower, 0), max(raw.upper, 0))
+    assert result.forecast[-1].lower == result.forecast[-1].value == 0.0
+    assert any("cannot fall below 0" in w for w in result.warnings)
+    assert not any("cannot fall below" in w for w in free.warnings)
+    dumps(result)
+
+
+def test_a_floor_the_band_never_reaches_changes_nothing():
+    points = line(2015, 10, 100.0, 10.0)
+    assert forecast_series(points, 150.0, 2028, floor=0) == replace(forecast_series(points, 150.0, 2028), floor=0.0)
+
+
+@pytest.mark.parametrize("comparator", ["ge", "gt", "le", "lt"])
+def test_probability_is_that_of_the_value_cut_at_the_floor(comparator):
+    """P(meeting) agrees with the cut band: above the floor it is the model's own; a target below the floor is
+    always exceeded; at the floor, "at least 0" is certain, "below 0" impossible, "above 0" the model's own."""
+
+    def p(target: float, floor: float | None) -> float:
+        found = forecast_series(DECLINING, target, 2030, comparator, floor=floor).probability_of_meeting_target
+        assert found is not None and 0.0 <= found <= 1.0
+        return found
+
+    reach = comparator in ("ge", "gt")
+    assert 0.0 < p(0.0, None) < 1.0  # the uncut distribution puts mass on both sides of 0
+    for target in (3.0, 50.0, 200.0):
+        assert p(target, 0) == p(target, None)
+    assert p(-20.0, 0) == (1.0 if reach else 0.0)
+    expected_at_floor = {"ge": 1.0, "lt": 0.0}.get(comparator, p(0.0, None))
+    assert p(0.0, 0) == expected_at_floor
+    # the cut band at the deadline (80 %): its lower end (the floor) is reached for sure, its upper end undercut 90 %
+    last = forecast_series(DECLINING, 0.0, 2030, floor=0).forecast[-1]
+    assert last.lower == 0.0 < last.upper
+    if comparator == "ge":
+        assert p(last.lower, 0) == 1.0
+    if comparator == "le":
+        assert p(last.upper, 0) == pytest.approx(0.9)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

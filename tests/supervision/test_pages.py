@@ -183,6 +183,18 @@ def test_cockpit_cards(busy_period, persona):
     assert delayed.value == str(late.count())
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_cockpit_cards_write_the_period_as_the_rest_of_the_ui(busy_period, persona, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        rate, overdue, _delayed = SupervisionConfig.cockpit_cards(None, persona("bureau_staff"))
+        label = busy_period.label
+    assert label == {"zh-hans": "2026年第3季度", "en": "Q3 2026"}[language]
+    for card in (rate, overdue):
+        assert label in card.title and busy_period.code not in card.title
+
+
 def test_task_page_shows_derived_status_and_timeline(busy_period, client_as):
     html = client_as("bureau_staff").get("/supervision/tasks/3/").content.decode()
     assert 'data-testid="timeline"' in html and busy_period.code in html

@@ -52,9 +52,9 @@ def test_due_soon_sent_once_in_app_and_by_mail(period, persona, run):
     education = ReminderSent.objects.get(department__code="education", kind="due_soon")
     assert education.recipients == ["edu@example.gov.cn"]
     message = reminders(persona("supporting_officer"), "deadline").get()
-    assert message.about_id == period.pk and period.code in message.subject
+    assert message.about_id == period.pk and period.label in message.subject
     sent = [m for m in mail.outbox if "edu@example.gov.cn" in m.to]
-    assert len(sent) == 1 and period.code in sent[0].subject
+    assert len(sent) == 1 and period.label in sent[0].subject
     # Again the same day and the next day: nothing new.
     before = len(mail.outbox)
     run(day)
@@ -79,6 +79,15 @@ def test_overdue_sent_the_day_after_the_due_date_only_for_unsubmitted(period, re
     run(period.supporters_due_date + dt.timedelta(days=3))
     assert ReminderSent.objects.filter(department__code="education", kind="overdue").count() == 1
     assert reminders(persona("supporting_officer"), "overdue").count() == 1
+
+
+def test_a_reminder_writes_the_period_as_the_rest_of_the_ui(period, persona):
+    """2026年第3季度 (ReportingPeriod.label), never the code 2026-Q3, in the subject and the text (reminders are
+    written in the site's language, whoever runs the command)."""
+    reminders_send(today=period.supporters_due_date - dt.timedelta(days=3), days_before=3)
+    message = reminders(persona("supporting_officer"), "deadline").get()
+    assert message.subject == f"【督查督办】2026年第3季度进展报告将于 {period.supporters_due_date.isoformat()} 截止"
+    assert message.body.startswith("市教育局：2026年第3季度任务 3、") and period.code not in message.body
 
 
 def test_nothing_for_departments_that_have_submitted_everything(period, persona, report_of, written):
