@@ -388,6 +388,11 @@ class _Predictive:
     def _to_value(self, z: np.ndarray) -> np.ndarray:
         return np.exp(z) if self.log else z * self.factor
 
+    def _bound(self, z: np.ndarray) -> np.ndarray:
+        """An interval bound as a value: on the log scale capped below float overflow, so a wide calibrated
+        interval stays finite (and wider at a higher level) instead of giving way to the model's narrower own."""
+        return np.exp(np.minimum(z, _LOG_MAX)) if self.log else z * self.factor
+
     def quantile(self, level: float) -> float:
         if self.df is None:
             return _norm_quantile((1 + level) / 2)
@@ -399,8 +404,8 @@ class _Predictive:
         q = self.quantile(level)
         with np.errstate(all="ignore"):
             value = self._to_value(self.centre)
-            lower = self._to_value(self.centre - q * self.scale)
-            upper = self._to_value(self.centre + q * self.scale)
+            lower = self._bound(self.centre - q * self.scale)
+            upper = self._bound(self.centre + q * self.scale)
         if floor is not None:
             value, lower, upper = (np.maximum(a, floor) for a in (value, lower, upper))
         return [
@@ -438,8 +443,11 @@ class _Predictive:
         with np.errstate(all="ignore"):
             values = [self.centre, self.scale, self._to_value(self.centre)]
             q = self.quantile(level)
-            values += [self._to_value(self.centre - q * self.scale), self._to_value(self.centre + q * self.scale)]
+            values += [self._bound(self.centre - q * self.scale), self._bound(self.centre + q * self.scale)]
         return all(np.all(np.isfinite(v)) for v in values)
+
+
+_LOG_MAX = math.log(np.finfo(np.float64).max) - 1.0  # exp of it is finite, with room for a factor
 
 
 @functools.lru_cache(maxsize=4096)

@@ -351,3 +351,14 @@ def test_reliability_table_verdict():
     assert sum(b["n"] for b in table) == len(p)
     table, verdict = reliability_table(p.tolist(), [True] * len(p), clusters)
     assert not verdict["calibrated"] and verdict["in_the_large"]["observed"] == 1.0
+
+
+def test_levels_stay_nested_when_the_wider_calibrated_interval_would_overflow():
+    """Found by the property above: on 1, 144, 1, 1 the 95 % interval on the log scale overflowed, so the engine
+    fell back to the model's own additive interval (about ±710), inside the 80 % one (about 6e−136 to 1.7e135).
+    A log-scale bound is now capped below overflow: the calibrated interval stays, and stays the wider."""
+    points = [(2010, 1.0), (2011, 144.0), (2012, 1.0), (2013, 1.0)]
+    at_80, at_95 = (forecast_series(points, target=1.0, deadline=2014, level=lv) for lv in (0.8, 0.95))
+    assert at_80.interval_source == at_95.interval_source == "backtest"
+    a, b = at_80.forecast[-1], at_95.forecast[-1]
+    assert b.lower <= a.lower and a.upper <= b.upper and math.isfinite(b.upper)
