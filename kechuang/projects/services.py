@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
+from kechuang.core.db import lock_current
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import WRITERS as WRITER_ROLES
@@ -301,6 +302,7 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
 def application_step(*, actor: Any, application: Application, action: str, note: str = "") -> Application:
     """recommend (the district, guide-based calls) · formal_pass / formal_fail · publicize (公示) · reject.
     Approval has its own service (it creates the project)."""
+    lock_current(application)  # the state checked below is the stored one, not a simultaneous request's copy
     require_writer(actor)
     if action == "recommend":
         if not can_write(actor, application):
@@ -417,6 +419,7 @@ def _goal_rows(goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
 
 
 @transaction.atomic
+@transaction.atomic
 def application_approve(
     *,
     actor: Any,
@@ -431,6 +434,7 @@ def application_approve(
     code: str = "",
 ) -> Project:
     """After 公示: the project is approved with its performance goals (issued with the money, task 22)."""
+    lock_current(application)  # approved once: one project, one number
     require_bureau(actor)
     try:
         new_state = wf.next_state("application", application.state, "approve")
@@ -493,6 +497,7 @@ def goal_table_ready(project: Project) -> list[str]:
 @transaction.atomic
 def project_step(*, actor: Any, project: Project, action: str, note: str = "", method: str = "") -> Project:
     """sign_task_book · suspend / resume · request_acceptance · accept / not_accept · terminate."""
+    lock_current(project)  # a step taken once, whatever a simultaneous request's copy still says
     _require_project_writer(actor, project)
     if action == "sign_task_book":
         require_task_book_setter(actor)

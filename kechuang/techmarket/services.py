@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, consent
+from kechuang.core.db import lock_current
 from kechuang.core.models import ConsentRecord, Notice
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.registration import address_hash, over_limit
@@ -435,7 +436,9 @@ def _check_step_date(on: dt.date, previous: Iterable[dt.date | None]) -> None:
         raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
 
 
+@transaction.atomic
 def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None, note: str) -> MatchCase:
+    lock_current(case)  # a second, simultaneous request signs nothing twice (one contract draft)
     _require_writer(actor)
     if not can_write(actor, case):
         raise PermissionDenied
@@ -631,9 +634,11 @@ def _next_serial(year: int, city_code: str) -> int:
     return int(last[-6:]) + 1 if last else 1
 
 
+@transaction.atomic
 def _contract_step(
     *, actor: Any, contract: Contract, action: str, note: str = "", on: dt.date | None = None, **changes: Any
 ) -> Contract:
+    lock_current(contract)  # a second, simultaneous request registers (and numbers) nothing twice
     _require_writer(actor)
     if not can_write(actor, contract):
         raise PermissionDenied
