@@ -237,6 +237,7 @@ def argumentation_add(
 def call_step(*, actor: Any, call: Call, action: str, on: dt.date | None = None) -> Call:
     """argue → publish → open → close. A challenge is published only after its argumentation heard at least two
     kinds of party (departments, universities, leading firms, investors: task 5)."""
+    lock_current(call)
     require_bureau(actor)
     try:
         new_state = wf.next_state("call", call.state, action)
@@ -648,6 +649,7 @@ def change_request(
 
 @transaction.atomic
 def change_decide(*, actor: Any, change: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
+    lock_current(change)  # decided once, whatever a simultaneous request's copy still says
     require_bureau(actor)
     if change.state != ChangeRequest.State.REQUESTED:
         raise ValidationError({"state": _("This change has been decided.")})
@@ -897,6 +899,7 @@ def appropriation_add(
 @transaction.atomic
 def appropriation_pay(*, actor: Any, appropriation: Appropriation, on: dt.date | None = None) -> Appropriation:
     """Pay a tranche. Task 22: no payment without a goal table."""
+    lock_current(appropriation)  # paid once, whatever a simultaneous request's copy still says
     require_bureau(actor)
     project = appropriation.project
     if appropriation.paid_on:
@@ -975,6 +978,7 @@ def pool_loan_file(*, actor: Any, pool: RiskPool, **fields: Any) -> PoolLoan:
 def pool_loan_step(*, actor: Any, loan: PoolLoan, action: str, principal: Decimal | None = None, on=None) -> PoolLoan:
     """repay · default (with the defaulted principal) · claim (the pool's share, by the coverage rule) ·
     compensate (paid from the pool; never beyond its balance)."""
+    lock_current(loan)  # a step (a compensation paid from the pool) taken once
     require_bureau(actor)
     s = PoolLoan.State
     steps = {("filed", "repay"): s.REPAID, ("filed", "default"): s.DEFAULTED, ("defaulted", "claim"): s.CLAIMED}

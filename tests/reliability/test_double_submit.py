@@ -120,3 +120,23 @@ def test_a_claim_is_settled_once(firms, persona):  # noqa: F811
     with pytest.raises(REFUSED):
         finance_services.claim_decide(actor=officer, claim=second, status="paid", amount_paid_wan=Decimal(45))
     assert InsuranceClaim.objects.get(pk=claim.pk).amount_paid_wan == Decimal(40)
+
+
+def test_a_tranche_is_paid_once(staff, open_call, unit):  # noqa: F811
+    from tests.projects.conftest import approved_project
+
+    project = approved_project(staff, open_call, unit, make_expert("double_expert"))
+    tranche = project_services.appropriation_add(
+        actor=staff,
+        project=project,
+        source="city",
+        mode="grant",
+        document_no="科资〔2026〕9号",
+        planned_on=dt.date(2026, 2, 1),
+        amount_wan=Decimal(60),
+    )
+    first, second = _twice(type(tranche), tranche.pk)
+    project_services.appropriation_pay(actor=staff, appropriation=first, on=dt.date(2026, 2, 1))
+    with pytest.raises(REFUSED):
+        project_services.appropriation_pay(actor=staff, appropriation=second, on=dt.date(2026, 2, 2))
+    assert type(tranche).objects.get(pk=tranche.pk).paid_on == dt.date(2026, 2, 1)
