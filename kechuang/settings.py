@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "kechuang.core.second_factor.SecondFactorMiddleware",
     "kechuang.core.middleware.AccountPolicyMiddleware",
     "kechuang.core.duties.AdminDutyMiddleware",
+    # Last, right before the view: a form sent twice (double click, retry, back button) runs once.
+    "kechuang.core.submissions.RepeatedSubmissionMiddleware",
 ]
 
 ROOT_URLCONF = "kechuang.urls"

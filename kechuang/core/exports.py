@@ -6,8 +6,10 @@ A list's export applies the list page's FilterSet and hands the rows to `export_
 row (xlsxwriter's constant-memory mode into a temporary file, sent in blocks).
 
 Cells, in both formats: text starting with = + - @ (or a tab or carriage return) gets a leading apostrophe so no
-spreadsheet runs it as a formula; numbers stay numbers; dates and datetimes are the platform's wall-clock time
-(Asia/Shanghai), as real Excel dates in the workbook (yyyy-mm-dd, yyyy-mm-dd hh:mm:ss) and as that text in CSV.
+spreadsheet runs it as a formula (every workbook of the platform's exports is made by `workbook`, whose sheets do it
+for every text cell, so a report writing its own cells cannot forget one); numbers stay numbers; dates and
+datetimes are the platform's wall-clock time (Asia/Shanghai), as real Excel dates in the workbook (yyyy-mm-dd,
+yyyy-mm-dd hh:mm:ss) and as that text in CSV.
 """
 
 from __future__ import annotations
@@ -94,6 +96,25 @@ def _width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
 
 
+def workbook(target: Any, **options: Any) -> Any:
+    """An XlsxWriter workbook for any export (a list's, a report's): text is never read as a formula or a link, and
+    every text cell of its sheets goes through `neutralise`, whichever write call puts it there. A report that writes
+    its own cells (a department's name, a task's title, a figure's label) cannot forget one."""
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    class TextSafeWorksheet(Worksheet):
+        # XlsxWriter writes every text cell through this one method (write, write_row, write_string …).
+        def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+            return super()._write_string(row, col, neutralise(string), cell_format)
+
+    class TextSafeWorkbook(xlsxwriter.Workbook):
+        def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+            return super().add_worksheet(name, worksheet_class or TextSafeWorksheet)
+
+    return TextSafeWorkbook(target, {"strings_to_formulas": False, "strings_to_urls": False, **options})
+
+
 @dataclass(frozen=True)
 class Sheet:
     title: str
@@ -108,12 +129,8 @@ def sheet_name(title: Any) -> str:
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     """A workbook of the given sheets, written row by row and streamed (headers bold, first row frozen)."""
-    import xlsxwriter
-
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    book = xlsxwriter.Workbook(
-        handle, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = workbook(handle, constant_memory=True)
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     datetime_format = book.add_format({"num_format": DATETIME_FORMAT})
     date_format = book.add_format({"num_format": DATE_FORMAT})

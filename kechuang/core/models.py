@@ -463,6 +463,21 @@ class ImportJob(models.Model):
         return round(self.done * 100 / self.total) if self.total else (100 if self.finished else 0)
 
 
+class SubmissionReceipt(models.Model):
+    """A form a signed-in user sent, kept a day with where it led (core.submissions): the same rendered form sent
+    again (a double click, a retry after a slow answer, the back button) gets the first one's answer instead of
+    being run a second time. Holds a hash of the submission, never its content."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    # Where the first submission's answer sent the user; empty while it is still being processed.
+    location = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key[:12]
+
+
 class Notice(models.Model):
     """A versioned privacy notice (PIPL arts. 17, 30): what a public form tells the person before they consent.
     A new text is a new version; consents name the version they were given to."""

@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, registry
 from kechuang.core.http import role_required
 from kechuang.core.roles import BUREAU, READ_ONLY
-from kechuang.core.scope import can_write, is_scoped_for, scope_filter
+from kechuang.core.scope import can_write, can_write_unit, is_scoped_for, scope_filter
 
 M = TypeVar("M", bound=models.Model)
 
@@ -50,6 +50,19 @@ def require_writer(actor: Any, message: str | None = None) -> None:
 
 # The decorator of a bureau-only page: anonymous users go to the log-in page, other roles get 403.
 bureau_required: Callable[[Callable], Callable] = role_required(*BUREAU)
+
+
+def require_firm_in_scope(actor: Any, credit_code: str, *, field: str = "credit_code", stored: str = "") -> None:
+    """Refuse (a field error) a record naming a firm of the register that `actor` may not write: a firm belongs to
+    the district the register places it in, and its account sees what names it (its demands, its talents), so an
+    officer naming another district's firm would write into that district. A firm outside the register (a
+    university, a firm of another city) has no district here; the value already stored (`stored`) stays writable."""
+    code = registry.normalise_credit_code(credit_code)
+    if not code or code == registry.normalise_credit_code(stored):
+        return
+    region = registry.register_region(code)
+    if region is not None and not can_write_unit(actor, region):
+        raise ValidationError({field: _("This enterprise is outside your area.")})
 
 
 def get_for_user(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
+from kechuang.core.db import lock_current
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import require_bureau, require_writer
 from kechuang.core.scope import can_write, can_write_unit
@@ -222,10 +223,12 @@ def claim_create(*, actor: Any, policy: InsurancePolicy, data: dict[str, Any]) -
     return claim
 
 
+@transaction.atomic
 def claim_decide(
     *, actor: Any, claim: InsuranceClaim, status: str, amount_paid_wan: Decimal | None = None, reason: str = ""
 ) -> InsuranceClaim:
     """Settle a filed claim: paid (with the amount, ≤ the claim) or rejected (with a reason)."""
+    lock_current(claim)  # settled once, whatever a simultaneous request's copy still says
     require_writer(actor)
     if not can_write(actor, claim.policy):
         raise ValidationError(_("You may not change this policy."))

@@ -939,12 +939,10 @@ def render_pdf(briefing: Briefing) -> bytes:
 
 
 def render_xlsx(briefing: Briefing) -> bytes:
-    import xlsxwriter
-
-    from kechuang.core.exports import safe_cell
+    from kechuang.core.exports import safe_cell, workbook
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = workbook(buffer, in_memory=True)
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
     title = book.add_format({"bold": True, "font_size": 14})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, registry
+from kechuang.core.db import lock_current
 from kechuang.core.models import OrgUnit
 from kechuang.core.permissions import is_bureau, require_bureau, require_writer
 from kechuang.core.roles import WRITERS as WRITER_ROLES
@@ -236,6 +237,7 @@ def argumentation_add(
 def call_step(*, actor: Any, call: Call, action: str, on: dt.date | None = None) -> Call:
     """argue → publish → open → close. A challenge is published only after its argumentation heard at least two
     kinds of party (departments, universities, leading firms, investors: task 5)."""
+    lock_current(call)
     require_bureau(actor)
     try:
         new_state = wf.next_state("call", call.state, action)
@@ -301,6 +303,7 @@ def application_submit(*, actor: Any, call: Call, **fields: Any) -> Application:
 def application_step(*, actor: Any, application: Application, action: str, note: str = "") -> Application:
     """recommend (the district, guide-based calls) · formal_pass / formal_fail · publicize (公示) · reject.
     Approval has its own service (it creates the project)."""
+    lock_current(application)  # the state checked below is the stored one, not a simultaneous request's copy
     require_writer(actor)
     if action == "recommend":
         if not can_write(actor, application):
@@ -417,6 +420,7 @@ def _goal_rows(goals: Iterable[Mapping[str, Any]]) -> list[PerformanceGoal]:
 
 
 @transaction.atomic
+@transaction.atomic
 def application_approve(
     *,
     actor: Any,
@@ -431,6 +435,7 @@ def application_approve(
     code: str = "",
 ) -> Project:
     """After 公示: the project is approved with its performance goals (issued with the money, task 22)."""
+    lock_current(application)  # approved once: one project, one number
     require_bureau(actor)
     try:
         new_state = wf.next_state("application", application.state, "approve")
@@ -493,6 +498,7 @@ def goal_table_ready(project: Project) -> list[str]:
 @transaction.atomic
 def project_step(*, actor: Any, project: Project, action: str, note: str = "", method: str = "") -> Project:
     """sign_task_book · suspend / resume · request_acceptance · accept / not_accept · terminate."""
+    lock_current(project)  # a step taken once, whatever a simultaneous request's copy still says
     _require_project_writer(actor, project)
     if action == "sign_task_book":
         require_task_book_setter(actor)
@@ -643,6 +649,7 @@ def change_request(
 
 @transaction.atomic
 def change_decide(*, actor: Any, change: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
+    lock_current(change)  # decided once, whatever a simultaneous request's copy still says
     require_bureau(actor)
     if change.state != ChangeRequest.State.REQUESTED:
         raise ValidationError({"state": _("This change has been decided.")})
@@ -892,6 +899,7 @@ def appropriation_add(
 @transaction.atomic
 def appropriation_pay(*, actor: Any, appropriation: Appropriation, on: dt.date | None = None) -> Appropriation:
     """Pay a tranche. Task 22: no payment without a goal table."""
+    lock_current(appropriation)  # paid once, whatever a simultaneous request's copy still says
     require_bureau(actor)
     project = appropriation.project
     if appropriation.paid_on:
@@ -970,6 +978,7 @@ def pool_loan_file(*, actor: Any, pool: RiskPool, **fields: Any) -> PoolLoan:
 def pool_loan_step(*, actor: Any, loan: PoolLoan, action: str, principal: Decimal | None = None, on=None) -> PoolLoan:
     """repay · default (with the defaulted principal) · claim (the pool's share, by the coverage rule) ·
     compensate (paid from the pool; never beyond its balance)."""
+    lock_current(loan)  # a step (a compensation paid from the pool) taken once
     require_bureau(actor)
     s = PoolLoan.State
     steps = {("filed", "repay"): s.REPAID, ("filed", "default"): s.DEFAULTED, ("defaulted", "claim"): s.CLAIMED}

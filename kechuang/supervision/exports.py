@@ -48,10 +48,10 @@ def pdf_response(
 
 
 def xlsx_bytes(policy: Policy, period: ReportingPeriod, data: dict[str, Any], today: dt.date) -> bytes:
-    import xlsxwriter
+    from kechuang.core.exports import workbook
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = workbook(buffer, in_memory=True)
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     section_fmt = book.add_format({"bold": True, "bg_color": "#F4F6F9"})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, registry
 from kechuang.core import registration as core_registration
 from kechuang.core.encrypted import blind_lookup
-from kechuang.core.permissions import is_bureau, require_writer
+from kechuang.core.permissions import is_bureau, require_firm_in_scope, require_writer
 from kechuang.core.roles import Role
 from kechuang.core.scope import can_write, can_write_unit
 from kechuang.core.workdays import Calendar
@@ -93,6 +93,7 @@ def talent_create(*, actor: Any, region: Any, **fields: Any) -> Talent:
         raise PermissionDenied(_("You may register talents of your own region only."))
     talent = Talent(region=region)
     audit.assign(talent, fields, allowed=TALENT_FIELDS)
+    require_firm_in_scope(actor, talent.employer_credit_code, field="employer_credit_code")
     _fill_from_id(talent)
     _employer(talent)
     talent.full_clean()
@@ -107,7 +108,9 @@ def talent_update(*, actor: Any, talent: Talent, **fields: Any) -> Talent:
         raise PermissionDenied(_("You cannot change this talent."))
     if "region" in fields and not can_write_unit(actor, fields["region"]):
         raise PermissionDenied(_("You may register talents of your own region only."))
+    stored = talent.employer_credit_code
     audit.assign(talent, fields, allowed=TALENT_FIELDS)
+    require_firm_in_scope(actor, talent.employer_credit_code, field="employer_credit_code", stored=stored)
     _fill_from_id(talent)
     _employer(talent)
     talent.full_clean()

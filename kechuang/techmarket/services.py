@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, consent
+from kechuang.core.db import lock_current
 from kechuang.core.models import ConsentRecord, Notice
-from kechuang.core.permissions import is_bureau, require_bureau, require_writer
+from kechuang.core.permissions import is_bureau, require_bureau, require_firm_in_scope, require_writer
 from kechuang.core.registration import address_hash, over_limit
 from kechuang.core.registry import registered_firms
 from kechuang.core.roles import CITY_WIDE, READ_ONLY, Role
@@ -89,10 +90,12 @@ def achievement_set_status(*, actor: Any, achievement: Achievement, status: str,
 def demand_save(*, actor: Any, demand: Demand, old_region_id: int | None = None) -> Demand:
     """Create or update a demand; officers only within their region (old and new)."""
     _require_writer(actor)
-    if demand.pk is not None and not can_write(actor, Demand.objects.get(pk=demand.pk)):
+    stored = Demand.objects.get(pk=demand.pk) if demand.pk is not None else None
+    if stored is not None and not can_write(actor, stored):
         raise PermissionDenied
     if not can_write_unit(actor, demand.region):
         raise PermissionDenied(_("You may not file demands for this region."))
+    require_firm_in_scope(actor, demand.credit_code, stored=stored.credit_code if stored else "")
     with transaction.atomic():
         audit.save(demand, actor=actor)
         index.schedule(demand)
@@ -435,7 +438,9 @@ def _check_step_date(on: dt.date, previous: Iterable[dt.date | None]) -> None:
         raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
 
 
+@transaction.atomic
 def _match_step(*, actor: Any, case: MatchCase, action: str, on: dt.date | None, note: str) -> MatchCase:
+    lock_current(case)  # a second, simultaneous request signs nothing twice (one contract draft)
     _require_writer(actor)
     if not can_write(actor, case):
         raise PermissionDenied
@@ -631,9 +636,11 @@ def _next_serial(year: int, city_code: str) -> int:
     return int(last[-6:]) + 1 if last else 1
 
 
+@transaction.atomic
 def _contract_step(
     *, actor: Any, contract: Contract, action: str, note: str = "", on: dt.date | None = None, **changes: Any
 ) -> Contract:
+    lock_current(contract)  # a second, simultaneous request registers (and numbers) nothing twice
     _require_writer(actor)
     if not can_write(actor, contract):
         raise PermissionDenied

@@ -333,6 +333,30 @@ def test_post_and_patch_a_demand_through_the_api(client, admins):
     assert refused.status_code == 422 and "status" in refused.json()["error"]["fields"]
 
 
+def test_a_demand_body_naming_another_firm_or_district_writes_for_the_tokens_firm_only(client, admins, world):
+    """The body cannot move a demand to another firm or district: the firm, its name and district come from the
+    token's account, whatever the body says; the other firm's demand, named by id, is not found and unchanged."""
+    admin, _ = admins
+    raw = issue(admin)
+    foreign = {"credit_code": OTHER, "enterprise_name": "门户测试乙公司", "region": "zichuan", "region_id": 1, "id": 1}
+    posted = client.post(
+        "/api/portal/demands", {**GOOD_DEMAND, **foreign}, content_type="application/json", **bearer(raw)
+    )
+    assert posted.status_code == 201, posted.content
+    demand = Demand.objects.get(pk=posted.json()["id"])
+    assert (demand.credit_code, demand.enterprise_name, demand.region.code) == (OWN, "门户测试甲公司", "zhangdian")
+    patched = client.patch(f"/api/portal/demands/{demand.pk}", foreign, content_type="application/json", **bearer(raw))
+    demand.refresh_from_db()
+    assert patched.status_code in (200, 422) and (demand.credit_code, demand.region.code) == (OWN, "zhangdian")
+    theirs = Demand.objects.get(credit_code=OTHER)
+    before = (theirs.title, theirs.status, theirs.updated_at)
+    answer = client.patch(
+        f"/api/portal/demands/{theirs.pk}", {"title": "改别家的需求"}, content_type="application/json", **bearer(raw)
+    )
+    theirs.refresh_from_db()
+    assert answer.status_code == 404 and (theirs.title, theirs.status, theirs.updated_at) == before
+
+
 def test_a_bad_demand_through_the_api_names_each_field_and_writes_nothing(client, admins):
     admin, _ = admins
     raw = issue(admin)
