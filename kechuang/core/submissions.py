@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 
 KEEP = dt.timedelta(days=1)
 WAIT_SECONDS = 30  # how long a repeat waits for the first submission's answer
+# A submission still "running" after this never finished (its process was killed): a repeat then runs instead of
+# being refused for the rest of the day. No request lives this long (the server's worker timeout is far below).
+STALE = dt.timedelta(minutes=5)
 POLL_SECONDS = 0.1
 
 
@@ -88,6 +91,8 @@ def _claim(key: str, user) -> bool:
     """Note the submission as running; False when it is already noted (the same form sent before)."""
     from kechuang.core.models import SubmissionReceipt
 
+    # a receipt left running by a process that died is taken over, not waited on
+    SubmissionReceipt.objects.filter(key=key, location="", created_at__lt=timezone.now() - STALE).delete()
     try:
         with transaction.atomic():
             SubmissionReceipt.objects.create(key=key, user=user)

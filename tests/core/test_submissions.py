@@ -94,6 +94,25 @@ def test_a_form_sent_while_its_first_sending_runs_waits_for_it(persona, unit, mo
     assert request.user.is_authenticated
 
 
+def test_a_submission_left_running_by_a_dead_process_is_taken_over(persona, unit, monkeypatch):
+    """A first sending whose process was killed never settles: past STALE its repeat runs, instead of being
+    refused with a 409 for the rest of the day."""
+    from django.utils import timezone
+
+    from kechuang.core import submissions
+    from kechuang.core.models import Liaison, SubmissionReceipt
+
+    browser = _browser("bureau_staff", persona)
+    url, data = _liaison_form(browser, unit)
+    browser.post(url, data)
+    Liaison.objects.filter(name="双击联络员").delete()
+    stale = timezone.now() - submissions.STALE - dt.timedelta(seconds=1)
+    SubmissionReceipt.objects.update(location="", created_at=stale)
+    monkeypatch.setattr(submissions, "WAIT_SECONDS", 0)
+    assert browser.post(url, data).status_code == 302
+    assert Liaison.objects.filter(name="双击联络员").count() == 1
+
+
 def test_a_match_step_clicked_twice_is_taken_once(persona):
     from django.urls import reverse
 
