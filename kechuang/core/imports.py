@@ -121,7 +121,7 @@ class RowError:
 
 
 # Invisible characters that text pasted from web pages and chat brings along (zero-width spaces, a BOM): kept, they
-# make 张店区 an unknown region and the same key a different one to the duplicate checks.
+# make a district's name an unknown region and the same key a different one to the duplicate checks.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 # Thousands grouped by commas, as Excel shows them: 1,234 and 12,345.6, never 1,5 (which may mean 1.5).
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")

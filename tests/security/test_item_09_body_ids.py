@@ -102,13 +102,13 @@ def _outside(user) -> dict[str, int]:
     return counts
 
 
-def test_every_edit_page_is_tried_or_named():
+def test_item_09_every_edit_page_is_tried_or_named():
     pages = {case.page for case in EDIT_CASES.values()}
     assert pages == set(OWN) | set(NOT_A_DISTRICTS), sorted(pages ^ (set(OWN) | set(NOT_A_DISTRICTS)))
 
 
 @pytest.mark.timeout(600)
-def test_an_edit_form_naming_another_districts_records_writes_nothing_there(demo_site, client, persona):
+def test_item_09_edit_form_naming_another_districts_records_writes_nothing_there(demo_site, client, persona):
     from kechuang.techmarket.workflow import CONTRACT_EDITABLE
 
     officer = persona(OFFICER)
@@ -160,7 +160,7 @@ def _api(client, method: str, name: str, body: dict, **kwargs):
 
 
 @pytest.mark.timeout(600)
-def test_an_api_write_naming_another_districts_records_is_refused(demo_site, client, persona):
+def test_item_09_api_write_naming_another_districts_records_is_refused(demo_site, client, persona):
     from kechuang.enterprises.models import Enterprise
     from kechuang.talent.models import CardGrade, SelectionRound, ServiceItem, Talent
 
