@@ -376,6 +376,30 @@ def locate_columns(sheet: Sheet, columns: Iterable[tuple[str, str, bool]], *, al
     return missing
 
 
+def unreadable_workbook() -> str:
+    """What a user is told of a file no reader can open, whatever the parser said: what it is not and what to do."""
+    return _(
+        "The file cannot be read as an Excel workbook (.xlsx). Open it in Excel or WPS, save it as an Excel "
+        "workbook (*.xlsx) and upload it again."
+    )
+
+
+def _fill_merged_down(rows: list[list[Any]], merged: Iterable[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """A value merged over several rows (区县 merged over the three firms of one district, as Excel and WPS users
+    do) is what the user means for every one of them, but the file holds it in the range's top cell only: copy it
+    down into the range's first column. Never across into another column (that would be another field), never from
+    the header row (a header merged down is not data), never over a value, never into a row otherwise blank (a
+    merge drawn past the last firm makes no row).
+    `merged`: ((top, left), (bottom, right)), 0-based, as python-calamine gives them."""
+    for (top, left), (bottom, _right) in merged:
+        if top == 0 or top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for below in rows[top + 1 : bottom + 1]:
+            if left < len(below) and not cell_text(below[left]) and any(cell_text(c) for c in below):
+                below[left] = value
+
+
 def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if_none: bool = False) -> list[Sheet]:
     """The sheets of an .xlsx whose names are in `titles` (title → key); with `first_if_none`, the first sheet when
     none is. Bombs are refused before the parser sees them (core/uploads.py)."""
@@ -390,7 +414,9 @@ def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
-        raise ImportRejected(_("This is not a readable Excel workbook (%(error)s).") % {"error": exc}) from None
+        # The parser's words ("File not found '_rels/.rels'") help us, not the user: they go to the log.
+        log.info("unreadable workbook %s: %s", path.name, exc)
+        raise ImportRejected(unreadable_workbook()) from None
     # A hidden sheet is never read unseen: an empty one (a template sheet put away) is skipped, one with rows refuses
     # the file, and the sheet taken when none is named is the first the user can see.
     hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
@@ -413,9 +439,11 @@ def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if
         raise ImportRejected(_("The workbook has none of the sheets %(names)s.") % {"names": "、".join(titles)})
     sheets = []
     for key, name in found:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
         if len(rows) > max_rows + 1:
             raise ImportRejected(_("At most %(n)s rows per file.") % {"n": f"{max_rows:,}"})
+        _fill_merged_down(rows, getattr(sheet, "merged_cell_ranges", None) or [])
         title = next(t for t, k in titles.items() if k == key)
         sheets.append(Sheet(key, title, [(i + 1, list(row)) for i, row in enumerate(rows)]))
     return sheets
@@ -508,7 +536,7 @@ def start(kind: str, *, actor: Any, upload: Any, enqueue: bool = True, language:
         head = upload.read(4)
         upload.seek(0)
         if head != b"PK\x03\x04":  # .xlsx is a zip archive
-            raise ImportRejected(_("The file is not a readable Excel workbook."))
+            raise ImportRejected(unreadable_workbook())
     try:
         with transaction.atomic():  # the job and its queue entry together (the database backend queues there)
             language = language or translation.get_language() or settings.LANGUAGE_CODE

@@ -361,6 +361,8 @@ def data_set(request: HttpRequest, code: str) -> HttpResponse:
             "rules": found.rules.select_related("indicator", "other"),
             "rule_form": rule_form,
             "can_manage": is_bureau(request.user),
+            # the indicator pages the reader may open (a department officer: its department's); None: every one
+            "openable": selectors.department_codes(request.user),
             "history": audit.history_for(found),
         },
     )

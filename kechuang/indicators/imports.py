@@ -17,7 +17,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core.imports import Importer, ImportRejected, RowError, Sheet, cell_text, locate_columns, number_text
+from kechuang.core.imports import (
+    Importer,
+    ImportRejected,
+    RowError,
+    Sheet,
+    cell_text,
+    locate_columns,
+    number_text,
+    unreadable_workbook,
+)
 from kechuang.core.models import OrgUnit
 from kechuang.indicators.models import Indicator, Observation
 from kechuang.indicators.services import can_enter, observations_write
@@ -106,7 +115,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-Excel file
-        raise ImportRejected(_("The file is not a readable Excel workbook.")) from exc
+        raise ImportRejected(unreadable_workbook()) from exc
     # The sheet 观测值, else the first the user can see: a hidden sheet (drop-down lists) is never read unseen.
     shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
     sheet = next((ws for ws in shown if ws.title.strip() == SHEET_TITLE), shown[0])

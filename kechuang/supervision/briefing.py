@@ -132,7 +132,7 @@ def digest(
             ],
             rows=[
                 [
-                    r.period.code,
+                    r.period.label,
                     f"{r.task.number}. {r.task.title}",
                     str(r.department),
                     _role(r.role),
@@ -177,7 +177,7 @@ def digest(
             tables.append(
                 BriefingTable(
                     caption=pgettext("supervision briefing", "Supervision summary of %(period)s")
-                    % {"period": period.code},
+                    % {"period": period.label},
                     headers=[
                         pgettext("supervision briefing", "Due"),
                         pgettext("supervision briefing", "Handed in"),

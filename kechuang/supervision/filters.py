@@ -69,7 +69,7 @@ class InboxFilter(django_filters.FilterSet):
         data.setdefault("show", SHOW_ACTION)
         data.setdefault("sort", "-time")
         super().__init__(data, queryset, **kwargs)
-        self.filters["period"].extra["choices"] = [(p.code, p.code) for p in selectors.periods(policy)]
+        self.filters["period"].extra["choices"] = [(p.code, p.label) for p in selectors.periods(policy)]
         self.filters["task"].extra["choices"] = [
             (str(t.number), f"{t.number}. {t.title}") for t in policy.tasks.order_by("number")
         ]

@@ -383,19 +383,26 @@ def _of(about_type: str, queryset: QuerySet, field: str, output: Any) -> Case:
 
 def messages_for(user: Any) -> QuerySet[Message]:
     """The user's messages about supervision records (the message centre seen from this module), each flagged
-    `needs_action` (message_needs_action) and carrying what the page shows and filters on: the period's code, the
-    report's state, task, department and due date."""
+    `needs_action` (message_needs_action) and carrying what the page shows and filters on: the period's code (and
+    its year and quarter, for its label), the report's state, task, department and due date."""
     reports, periods = ProgressReport.objects.all(), ReportingPeriod.objects.all()
-    period_code = Case(
-        When(
-            about_type=ABOUT_REPORT, then=Subquery(reports.filter(pk=OuterRef("about_id")).values("period__code")[:1])
-        ),
-        When(about_type=ABOUT_PERIOD, then=Subquery(periods.filter(pk=OuterRef("about_id")).values("code")[:1])),
-        default=Value(None),
-        output_field=CharField(),
-    )
+
+    def of_period(field: str, output: Any) -> Case:
+        return Case(
+            When(
+                about_type=ABOUT_REPORT,
+                then=Subquery(reports.filter(pk=OuterRef("about_id")).values(f"period__{field}")[:1]),
+            ),
+            When(about_type=ABOUT_PERIOD, then=Subquery(periods.filter(pk=OuterRef("about_id")).values(field)[:1])),
+            default=Value(None),
+            output_field=output,
+        )
+
     return centre.with_needs_action(centre.inbox(user).filter(about_type__in=sorted(ABOUT_TYPES))).annotate(
-        period_code=period_code,
+        period_code=of_period("code", CharField()),
+        # The year and quarter make the period's label (quarter_label), which is what the page shows.
+        period_year=of_period("year", IntegerField()),
+        period_quarter=of_period("quarter", IntegerField()),
         report_state=_of(ABOUT_REPORT, reports, "state", CharField()),
         task_number=_of(ABOUT_REPORT, reports, "task__number", IntegerField()),
         department_code=_of(ABOUT_REPORT, reports, "department__code", CharField()),

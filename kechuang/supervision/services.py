@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, messages
 from kechuang.core.models import Message, OrgUnit, User
+from kechuang.core.periods import quarter_label
 from kechuang.core.permissions import is_bureau, require_bureau
 from kechuang.core.roles import READ_ONLY, Role
 from kechuang.core.storage import StorageFailed
@@ -124,7 +125,9 @@ def period_open(
         )
     code = f"{year}-Q{quarter}"
     if ReportingPeriod.objects.filter(policy=policy, code=code).exists():
-        raise ValidationError({"quarter": _("The period %(code)s is already open.") % {"code": code}})
+        raise ValidationError(
+            {"quarter": _("The period %(code)s is already open.") % {"code": quarter_label(year, quarter)}}
+        )
     period = ReportingPeriod(
         policy=policy,
         code=code,

@@ -16,6 +16,7 @@ from kechuang.core import messages as centre
 from kechuang.core.forms import flash_errors, save_or_errors
 from kechuang.core.http import current_policy, paginate, query_without
 from kechuang.core.models import OrgUnit
+from kechuang.core.periods import quarter_label
 from kechuang.core.permissions import get_for_user, is_bureau
 from kechuang.core.roles import Role
 from kechuang.policy.selectors import policy_for
@@ -63,7 +64,7 @@ def periods(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Period %(code)s opened: %(n)s reports to write.")
-                    % {"code": period.code, "n": period.reports.count()},
+                    % {"code": period.label, "n": period.reports.count()},
                 )
                 return redirect(f"{request.path}?period={period.code}")
     # Without a choice, the overdue list opens on the period that has overdue reports (the current one is
@@ -94,7 +95,7 @@ def period_close(request: HttpRequest, code: str) -> HttpResponse:
     policy = current_policy(request)
     period = _period_or_404(request, policy, code)
     services.period_close(actor=request.user, period=period)
-    messages.success(request, _("Period %(code)s closed.") % {"code": period.code})
+    messages.success(request, _("Period %(code)s closed.") % {"code": period.label})
     return redirect("supervision:periods")
 
 
@@ -410,4 +411,5 @@ def report_messages(request: HttpRequest) -> HttpResponse:
     for message in page.object_list:
         message.report_state_label = states.get(message.report_state, "")
         message.report_pk = message.about_id if message.about_type == selectors.ABOUT_REPORT else None
+        message.period_label = quarter_label(message.period_year, message.period_quarter) if message.period_year else ""
     return render(request, "supervision/messages.html", context)

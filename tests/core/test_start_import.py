@@ -57,7 +57,8 @@ def test_the_helper_answers_none_with_a_message_or_the_job_page(persona):
         assert start_import(request, "enterprises", SimpleUploadedFile("a.xlsx", b"not a zip")) is None
     assert [str(m) for m in get_messages(request)] == [
         "Choose an Excel file to import.",
-        "The file is not a readable Excel workbook.",
+        "The file cannot be read as an Excel workbook (.xlsx). Open it in Excel or WPS, save it as an Excel "
+        "workbook (*.xlsx) and upload it again.",
     ]
     assert not ImportJob.objects.exists()
 

@@ -115,4 +115,4 @@ def test_overdue_list_defaults_to_the_period_with_overdue_reports(demo, client_a
     assert overdue and overdue == selectors.overdue_reports(response.context["user"], expected, today)
     html = response.content.decode()
     assert 'data-testid="overdue-list"' in html
-    assert f'data-testid="overdue-period">{expected.code}<' in html
+    assert f'data-testid="overdue-period">{expected.label}<' in html

@@ -164,7 +164,7 @@ def test_pdf_export_has_the_tasks_in_chinese(busy_period, client_as, tmp_path, p
     path = tmp_path / "r.pdf"
     path.write_bytes(response.content)
     text = subprocess.run([pdf_tools, str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "加强应用导向的基础研究" in text and busy_period.code in text
+    assert "加强应用导向的基础研究" in text and busy_period.label in text
 
 
 def test_district_officer_cannot_export(busy_period, client_as):
@@ -197,7 +197,7 @@ def test_cockpit_cards_write_the_period_as_the_rest_of_the_ui(busy_period, perso
 
 def test_task_page_shows_derived_status_and_timeline(busy_period, client_as):
     html = client_as("bureau_staff").get("/supervision/tasks/3/").content.decode()
-    assert 'data-testid="timeline"' in html and busy_period.code in html
+    assert 'data-testid="timeline"' in html and busy_period.label in html
     assert 'data-testid="task-status"' in html
 
 
