@@ -443,7 +443,7 @@ def read_workbook(path: Path, titles: dict[str, str], *, max_rows: int, first_if
         rows = sheet.to_python(skip_empty_area=False)
         if len(rows) > max_rows + 1:
             raise ImportRejected(_("At most %(n)s rows per file.") % {"n": f"{max_rows:,}"})
-        _fill_merged_down(rows, getattr(sheet, "merged_cell_ranges", None) or [])
+        _fill_merged_down(rows, sheet.merged_cell_ranges or [])
         title = next(t for t, k in titles.items() if k == key)
         sheets.append(Sheet(key, title, [(i + 1, list(row)) for i, row in enumerate(rows)]))
     return sheets
