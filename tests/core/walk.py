@@ -109,9 +109,10 @@ LINK = re.compile(r"""href=["'](/[^"'#]*)""")
 NOT_FOLLOWED = ("/static/", "/media/", "/accounts/logout")
 
 
-def closed_links(client, path: str) -> list[tuple[str, int]]:
+def closed_links(client, path: str, seen: set[str] | None = None) -> list[tuple[str, int]]:
     """Every link of the page at `path` (as the client's user) that answers 403 or 404: a link must appear only where
-    its page opens for the reader."""
+    its page opens for the reader. With `seen`, a link followed for an earlier page is not followed again (the
+    menu's links, an indicator listed on many pages), and the links followed here are added to it."""
     import html
 
     page = client.get(path)
@@ -119,4 +120,8 @@ def closed_links(client, path: str) -> list[tuple[str, int]]:
     links = sorted({html.unescape(href) for href in LINK.findall(page.content.decode())})
     followed = [href for href in links if not href.startswith(NOT_FOLLOWED)]
     assert followed, f"no link on {path}"
+    if seen is not None:
+        fresh = [href for href in followed if href not in seen]
+        seen.update(followed)
+        followed = fresh
     return [(href, status) for href in followed if (status := client.get(href).status_code) in (403, 404)]
