@@ -19,6 +19,7 @@ from django.apps import apps
 from kechuang.core.imports import Column, import_now, parse_cell
 from kechuang.core.models import ImportJob, OrgUnit
 from kechuang.enterprises.population import credit_code
+from tests.outreach.test_import import COMMISSIONER_HEAD
 from tests.talent import factories as talent_factories
 
 pytestmark = pytest.mark.django_db
@@ -107,18 +108,7 @@ def _cases() -> dict[str, Case]:
         "outreach_commissioners": Case(
             "outreach_commissioners",
             "科技特派员",
-            [
-                "姓名 *",
-                "服务领域 *",
-                "专业特长 *",
-                "特派员级别 *",
-                "派出单位类型 *",
-                "派出单位 *",
-                "派出单位统一社会信用代码",
-                "管理区县 *",
-                "主管部门 *",
-                "选派日期",
-            ],
+            [*COMMISSIONER_HEAD, "选派日期"],
             lambda n: [
                 f"特派员{n}",
                 horticulture,
